@@ -1,0 +1,259 @@
+/* msg_codec.c - msgpack encoding and decoding of our messages. Decoding
+ * checks every type: the sender may be a different build, or not ours. */
+#include "msg_codec.h"
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+static void
+pack_kv(msgpack_packer *pk, const char *k, const char *v)
+{
+	pack_str(pk, k);
+	pack_str(pk, v);
+}
+
+mc_err
+msg_encode_instance(const mc_instance *in, void **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer  pk;
+	size_t          ntags = in->tags ? mc_tagset_count(in->tags) : 0;
+
+	*buf = NULL;
+	*len = 0;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 13);
+	pack_str(&pk, "v");
+	msgpack_pack_uint32(&pk, MSG_PROTOCOL_VERSION);
+	pack_kv(&pk, "type", "instance");
+	pack_kv(&pk, "study", in->study_uid);
+	pack_kv(&pk, "series", in->series_uid);
+	pack_kv(&pk, "sop", in->sop_uid);
+	pack_kv(&pk, "sop_class", in->sop_class_uid);
+	pack_kv(&pk, "path", in->path);
+	pack_str(&pk, "size");
+	msgpack_pack_uint64(&pk, in->size);
+	pack_str(&pk, "time_us");
+	msgpack_pack_int64(&pk, in->recv_time_us);
+	pack_kv(&pk, "sender_address", in->sender_address);
+	pack_kv(&pk, "sender_aet", in->sender_aet);
+	pack_kv(&pk, "receiver_aet", in->receiver_aet);
+	pack_str(&pk, "tags");
+	msgpack_pack_map(&pk, ntags);
+	for (size_t i = 0; i < ntags; i++) {
+		const mc_tag *t = mc_tagset_at(in->tags, i);
+		pack_kv(&pk, t->key, t->value);
+	}
+	if (sb.data == NULL)
+		return MC_ENOMEM;
+	*buf = sb.data; /* the sbuffer's malloc'ed data becomes the caller's */
+	*len = sb.size;
+	return MC_OK;
+}
+
+/* copy a msgpack str into a NUL-terminated fixed field; false if it is
+ * not a str or does not fit. */
+static bool
+get_str(const msgpack_object *o, char *dst, size_t cap)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+		return false;
+	memcpy(dst, o->via.str.ptr, o->via.str.size);
+	dst[o->via.str.size] = '\0';
+	return true;
+}
+
+static bool
+key_is(const msgpack_object *k, const char *name)
+{
+	size_t n = strlen(name);
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+	    memcmp(k->via.str.ptr, name, n) == 0;
+}
+
+static mc_err
+check_header(const msgpack_object *root, char type[MSG_TYPE_MAX_LEN + 1],
+    char *err, size_t errlen)
+{
+	bool has_v = false;
+
+	type[0] = '\0';
+	if (root->type != MSGPACK_OBJECT_MAP) {
+		snprintf(err, errlen, "message is not a map");
+		return MC_EPROTO;
+	}
+	for (uint32_t i = 0; i < root->via.map.size; i++) {
+		const msgpack_object_kv *kv = &root->via.map.ptr[i];
+		if (key_is(&kv->key, "v")) {
+			if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+			    kv->val.via.u64 != MSG_PROTOCOL_VERSION) {
+				snprintf(err, errlen,
+				    "unsupported protocol version");
+				return MC_EPROTO;
+			}
+			has_v = true;
+		} else if (key_is(&kv->key, "type") &&
+		    !get_str(&kv->val, type, MSG_TYPE_MAX_LEN + 1)) {
+			snprintf(err, errlen, "field 'type' is not a string");
+			return MC_EPROTO;
+		}
+	}
+	if (!has_v || type[0] == '\0') {
+		snprintf(err, errlen, "missing field '%s'", has_v ? "type" : "v");
+		return MC_EPROTO;
+	}
+	return MC_OK;
+}
+
+mc_err
+msg_peek_type(const void *buf, size_t len, char type[MSG_TYPE_MAX_LEN + 1],
+    char *err, size_t errlen)
+{
+	msgpack_unpacked up;
+	size_t           off = 0;
+	mc_err           rv;
+
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, buf, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		snprintf(err, errlen, "not a msgpack object");
+		msgpack_unpacked_destroy(&up);
+		return MC_EPROTO;
+	}
+	rv = check_header(&up.data, type, err, errlen);
+	msgpack_unpacked_destroy(&up);
+	return rv;
+}
+
+static mc_err
+decode_tags(const msgpack_object *o, mc_tagset *ts, char *err, size_t errlen)
+{
+	char k[256], v[4096];
+
+	if (o->type != MSGPACK_OBJECT_MAP) {
+		snprintf(err, errlen, "field 'tags' is not a map");
+		return MC_EPROTO;
+	}
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		const msgpack_object_kv *kv = &o->via.map.ptr[i];
+		if (!get_str(&kv->key, k, sizeof(k)) ||
+		    !get_str(&kv->val, v, sizeof(v))) {
+			snprintf(err, errlen, "tag %u is not a short string", i);
+			return MC_EPROTO;
+		}
+		if (mc_tagset_set(ts, k, v) != MC_OK)
+			return MC_ENOMEM;
+	}
+	return MC_OK;
+}
+
+/* one table row per fixed text field of the instance message */
+typedef struct {
+	const char *key;
+	size_t      off;
+	size_t      cap;
+	bool        is_uid;
+} text_field;
+
+#define TF(k, f, uid)                                                      \
+	{k, offsetof(mc_instance, f), sizeof(((mc_instance *) 0)->f), uid}
+static const text_field text_fields[] = {
+    TF("study", study_uid, true),
+    TF("series", series_uid, true),
+    TF("sop", sop_uid, true),
+    TF("sop_class", sop_class_uid, false),
+    TF("path", path, false),
+    TF("sender_address", sender_address, false),
+    TF("sender_aet", sender_aet, false),
+    TF("receiver_aet", receiver_aet, false),
+};
+#define N_TEXT_FIELDS (sizeof(text_fields) / sizeof(text_fields[0]))
+
+static mc_err
+decode_field(const msgpack_object_kv *kv, mc_instance *out, unsigned *seen,
+    char *err, size_t errlen)
+{
+	for (size_t f = 0; f < N_TEXT_FIELDS; f++) {
+		const text_field *tf = &text_fields[f];
+		char             *dst = (char *) out + tf->off;
+		if (!key_is(&kv->key, tf->key))
+			continue;
+		if (!get_str(&kv->val, dst, tf->cap) ||
+		    (tf->is_uid && !uid_is_valid(dst))) {
+			snprintf(err, errlen, "field '%s' is invalid", tf->key);
+			return MC_EPROTO;
+		}
+		*seen |= 1u << f;
+		return MC_OK;
+	}
+	if (key_is(&kv->key, "size")) {
+		if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			goto bad;
+		out->size = kv->val.via.u64;
+	} else if (key_is(&kv->key, "time_us")) {
+		if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			out->recv_time_us = (int64_t) kv->val.via.u64;
+		else if (kv->val.type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			out->recv_time_us = kv->val.via.i64;
+		else
+			goto bad;
+	} else if (key_is(&kv->key, "tags")) {
+		return decode_tags(&kv->val, out->tags, err, errlen);
+	}
+	return MC_OK; /* unknown fields are ignored: newer senders may add */
+bad:
+	snprintf(err, errlen, "field has the wrong type");
+	return MC_EPROTO;
+}
+
+mc_err
+msg_decode_instance(const void *buf, size_t len, mc_instance *out,
+    char *err, size_t errlen)
+{
+	msgpack_unpacked up;
+	size_t           off = 0;
+	char             type[MSG_TYPE_MAX_LEN + 1];
+	unsigned         seen = 0;
+	mc_err           rv;
+
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, buf, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		snprintf(err, errlen, "not a msgpack object");
+		rv = MC_EPROTO;
+		goto done;
+	}
+	if ((rv = check_header(&up.data, type, err, errlen)) != MC_OK)
+		goto done;
+	if (strcmp(type, "instance") != 0) {
+		snprintf(err, errlen, "type '%s' is not 'instance'", type);
+		rv = MC_EPROTO;
+		goto done;
+	}
+	if ((rv = mc_tagset_create(&out->tags)) != MC_OK)
+		goto done;
+	for (uint32_t i = 0; i < up.data.via.map.size && rv == MC_OK; i++)
+		rv = decode_field(&up.data.via.map.ptr[i], out, &seen, err,
+		    errlen);
+	if (rv == MC_OK && (seen & 0x7) != 0x7) {
+		snprintf(err, errlen, "missing study, series or sop UID");
+		rv = MC_EPROTO;
+	}
+done:
+	msgpack_unpacked_destroy(&up);
+	if (rv != MC_OK)
+		mc_instance_fini(out);
+	return rv;
+}

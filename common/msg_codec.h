@@ -1,0 +1,33 @@
+/* msg_codec.h - the messages between processes: msgpack maps, each with
+ * "v" (protocol version) and "type". The only file that includes
+ * <msgpack.h> is msg_codec.c. docs/protocol.md describes every field.
+ * A message of another version or of malformed content decodes to an
+ * error, never a crash. */
+#ifndef MC_COMMON_MSG_CODEC_H
+#define MC_COMMON_MSG_CODEC_H
+
+#include <stddef.h>
+
+#include "instance.h"
+#include "mc_err.h"
+
+#define MSG_PROTOCOL_VERSION 1
+#define MSG_TYPE_MAX_LEN 31
+
+/* msg_encode_instance - an "instance" message for in (borrowed). On MC_OK
+ * *buf is malloc'ed (caller frees) and *len its size. */
+MC_NODISCARD mc_err msg_encode_instance(const mc_instance *in, void **buf,
+    size_t *len);
+
+/* msg_peek_type - the "type" of a message, after checking that it is a
+ * map of our protocol version. MC_EPROTO (err says why) otherwise. */
+MC_NODISCARD mc_err msg_peek_type(const void *buf, size_t len,
+    char type[MSG_TYPE_MAX_LEN + 1], char *err, size_t errlen);
+
+/* msg_decode_instance - fill out (init'ed by the caller; on MC_OK it owns
+ * a new tagset) from an "instance" message. Missing required fields,
+ * wrong types, another version or invalid UIDs give MC_EPROTO. */
+MC_NODISCARD mc_err msg_decode_instance(const void *buf, size_t len,
+    mc_instance *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,219 @@
+/* sys_fs.c - durable and atomic file operations. Everything that must
+ * survive a crash goes through here: write a temp file, fsync it, rename
+ * it into place, fsync the directory. */
+#include "sys_fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define SYS_PATH_MAX 4096
+
+mc_err
+sys_mkdir_p(const char *dir)
+{
+	char   buf[SYS_PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return MC_EINVAL;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return mc_from_errno(errno);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		return mc_from_errno(errno);
+	return MC_OK;
+}
+
+mc_err
+sys_fsync_path(const char *path)
+{
+	int    fd = open(path, O_RDONLY | O_CLOEXEC);
+	mc_err rv = MC_OK;
+
+	if (fd < 0)
+		return mc_from_errno(errno);
+	if (fsync(fd) != 0)
+		rv = mc_from_errno(errno);
+	close(fd);
+	return rv;
+}
+
+void
+sys_dirname_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t      n;
+
+	if (slash == NULL) {
+		snprintf(buf, len, ".");
+		return;
+	}
+	n = (size_t) (slash - path);
+	if (n == 0)
+		n = 1; /* "/x" -> "/" */
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+}
+
+const char *
+sys_basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static mc_err
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return mc_from_errno(errno);
+		}
+		p += w;
+		len -= (size_t) w;
+	}
+	return MC_OK;
+}
+
+mc_err
+sys_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char   tmp[SYS_PATH_MAX], dir[SYS_PATH_MAX];
+	int    fd;
+	mc_err rv;
+
+	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
+		(long) getpid()) >= sizeof(tmp))
+		return MC_EINVAL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mc_from_errno(errno);
+	rv = write_all(fd, data, len);
+	if (rv == MC_OK && fsync(fd) != 0)
+		rv = mc_from_errno(errno);
+	if (close(fd) != 0 && rv == MC_OK)
+		rv = mc_from_errno(errno);
+	if (rv == MC_OK && rename(tmp, path) != 0)
+		rv = mc_from_errno(errno);
+	if (rv != MC_OK) {
+		unlink(tmp);
+		return rv;
+	}
+	sys_dirname_of(path, dir, sizeof(dir));
+	return sys_fsync_path(dir);
+}
+
+mc_err
+sys_append(const char *path, const void *data, size_t len, int sync)
+{
+	int         fd;
+	struct stat st;
+	mc_err      rv;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mc_from_errno(errno);
+	if (fstat(fd, &st) != 0) {
+		rv = mc_from_errno(errno);
+		close(fd);
+		return rv;
+	}
+	rv = write_all(fd, data, len);
+	/* A failed append (ENOSPC) must not leave half a record: cut back
+	 * to where we started. Concurrent appenders write whole records
+	 * with one write(2) each, so the cut only removes our own bytes
+	 * unless another record raced in after ours; readers skip a line
+	 * that does not parse, so the worst case is one lost record that
+	 * the coordinator finds again from the DICOM file. */
+	if (rv != MC_OK && ftruncate(fd, st.st_size) != 0)
+		rv = MC_EIO;
+	if (rv == MC_OK && sync == SYS_SYNC_DATA && fdatasync(fd) != 0)
+		rv = mc_from_errno(errno);
+	if (close(fd) != 0 && rv == MC_OK)
+		rv = mc_from_errno(errno);
+	return rv;
+}
+
+mc_err
+sys_read_file(const char *path, char **out, size_t *len)
+{
+	int         fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char       *buf;
+	size_t      got = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return mc_from_errno(errno);
+	if (fstat(fd, &st) != 0 || (buf = malloc((size_t) st.st_size + 1)) ==
+					  NULL) {
+		close(fd);
+		return MC_ENOMEM;
+	}
+	while (got < (size_t) st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t) st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t) r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return MC_OK;
+}
+
+mc_err
+sys_file_size(const char *path, uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return mc_from_errno(errno);
+	*size = (uint64_t) st.st_size;
+	return MC_OK;
+}
+
+int64_t
+sys_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+mc_err
+sys_path_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int     n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return (n < 0 || (size_t) n >= len) ? MC_EINVAL : MC_OK;
+}

@@ -1,0 +1,25 @@
+/* uid.c - UID checks for anything that becomes a file name. */
+#include "uid.h"
+
+#include <string.h>
+
+bool
+uid_is_valid(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	if (n == 0 || n > MC_UID_MAX_LEN || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (s[i + 1] == '.')
+				return false;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+	}
+	return true;
+}

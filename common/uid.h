@@ -1,0 +1,15 @@
+/* uid.h - DICOM UID validation. A UID becomes part of a path only after
+ * uid_is_valid() said yes: digits and dots, 1..64 characters, no empty
+ * component, so "../../x" and "" can never leave the storage root. */
+#ifndef MC_COMMON_UID_H
+#define MC_COMMON_UID_H
+
+#include <stdbool.h>
+
+#define MC_UID_MAX_LEN 64
+#define MC_AET_MAX_LEN 16
+
+/* uid_is_valid - true when s is a usable UID (see above). NULL: false. */
+bool uid_is_valid(const char *s);
+
+#endif

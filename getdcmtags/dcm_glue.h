@@ -1,0 +1,135 @@
+/* dcm_glue.h - the C face of everything DCMTK does for us: reading a
+ * file's header into tags, and serving one DICOM association on a socket
+ * that the caller accepted. Plain C; the implementation is C++17 in
+ * dcm_glue_*.cpp and never lets an exception out. Nothing else in the
+ * project includes a DCMTK header. */
+#ifndef MC_GETDCMTAGS_DCM_GLUE_H
+#define MC_GETDCMTAGS_DCM_GLUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mc_err.h"
+#include "tagset.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dcm_glue_init - once per process, before any thread: quiet DCMTK's
+ * logger (pitfall 12), set TCP_NODELAY=1 for DCMTK (pitfall 1), load the
+ * data dictionary. Returns MC_OK or MC_EINTERNAL with err filled. */
+MC_NODISCARD mc_err dcm_glue_init(char *err, size_t errlen);
+
+/* ---- tag extraction ------------------------------------------------ */
+
+/* A resolved list of additional tags (keyword or "gggg,eeee"). */
+typedef struct dcm_taglist dcm_taglist;
+
+/* dcm_taglist_create - resolve specs (borrowed) against the dictionary.
+ * An unknown keyword or a malformed "gggg,eeee" gives MC_EINVAL and err
+ * names it. n may be 0. On failure *out is NULL. */
+MC_NODISCARD mc_err dcm_taglist_create(const char *const *specs, size_t n,
+    dcm_taglist **out, char *err, size_t errlen);
+void dcm_taglist_destroy(dcm_taglist *l); /* NULL: no-op */
+
+/* dcm_extract_tags - read path up to (not including) PixelData and put
+ * mercure's tag set into out (an empty set the caller owns): the keys of
+ * reference/mercure.md 2.2 in that order without duplicates, then
+ * MediaStorageSOPClassUID, then the extra tags (keyword as key, or
+ * "(gggg,eeee)" for tags the dictionary does not name). Always present:
+ * SpecificCharacterSet, SeriesInstanceUID, SOPInstanceUID,
+ * StudyInstanceUID, SOPClassUID (empty string when absent). Values are
+ * UTF-8, converted from SpecificCharacterSet (ISO 2022 included);
+ * multi-values keep '\' between them; CR becomes ';', LF a space, '"'
+ * becomes '\'' (as mercure). A value that cannot be converted is kept
+ * with U+FFFD for the bad bytes and *charset_warning is set true: a
+ * charset never fails an instance.
+ * Returns MC_OK, MC_EPARSE (not DICOM / unreadable / truncated header;
+ * err says why), MC_ENOENT, MC_ENOMEM. extra may be NULL. Any thread. */
+MC_NODISCARD mc_err dcm_extract_tags(const char *path,
+    const dcm_taglist *extra, mc_tagset *out, bool *charset_warning,
+    char *err, size_t errlen);
+
+/* ---- serving associations ------------------------------------------ */
+
+/* DICOM status codes we answer with. */
+#define DCM_STATUS_SUCCESS 0x0000
+#define DCM_STATUS_OUT_OF_RESOURCES 0xA700
+#define DCM_STATUS_DATASET_MISMATCH 0xA900
+#define DCM_STATUS_CANNOT_UNDERSTAND 0xC000
+
+typedef struct dcm_assoc_info {
+	char peer_address[64]; /* numeric, no reverse DNS */
+	char calling_aet[17];
+	char called_aet[17];
+} dcm_assoc_info;
+
+typedef struct dcm_store_req {
+	const char *tmp_path;         /* the received file, closed */
+	const char *sop_class_uid;    /* from the C-STORE request */
+	const char *sop_instance_uid; /* from the C-STORE request */
+	uint64_t    bytes;            /* size of tmp_path */
+	int         write_errno;      /* != 0: writing tmp_path failed (ENOSPC) */
+} dcm_store_req;
+
+/* on_store - called in the association's thread once a C-STORE's
+ * dataset is in req->tmp_path (file meta header included, bit-preserving)
+ * or could not be written (req->write_errno set, the file may be partial
+ * or absent). The callee owns the temp file from then on: it renames or
+ * removes it. Returns the DICOM status to answer. *cookie may be set to
+ * anything; it is given to after_response. */
+typedef uint16_t (*dcm_on_store_fn)(void *ctx, const dcm_assoc_info *a,
+    const dcm_store_req *req, void **cookie);
+/* after_response - called after the C-STORE response was sent (or could
+ * not be), with on_store's cookie. May be NULL. */
+typedef void (*dcm_after_response_fn)(void *ctx, void *cookie);
+
+typedef struct dcm_scp_opts {
+	const char *aet;               /* our AE title */
+	bool        require_called_aet; /* reject other called AE titles */
+	bool        accept_compressed;  /* JPEG, JPEG-LS, J2K, RLE, deflate */
+	const char *tmp_dir;            /* temp files go here (same fs!) */
+	unsigned    acse_timeout_s;     /* 0: 30 */
+	unsigned    dimse_timeout_s;    /* 0: 60 */
+	unsigned    max_pdu;            /* 0: 16384 */
+	const char *tls_key;            /* all three set: TLS; else plain */
+	const char *tls_cert;
+	const char *tls_ca;             /* peers must present a cert from it */
+	dcm_on_store_fn       on_store;
+	dcm_after_response_fn after_response;
+	void                 *ctx;
+} dcm_scp_opts;
+
+typedef struct dcm_scp dcm_scp;
+
+/* dcm_scp_create - prepare an acceptor network that never listens itself
+ * (DCMTK would bind 0.0.0.0; the caller owns the listening socket). opts
+ * is copied (strings too). TLS key/cert/CA problems give MC_ECONFIG. */
+MC_NODISCARD mc_err dcm_scp_create(const dcm_scp_opts *opts, dcm_scp **out,
+    char *err, size_t errlen);
+void dcm_scp_destroy(dcm_scp *s); /* NULL: no-op; no serve may be running */
+
+/* dcm_scp_serve - run one association on the connected socket fd until it
+ * ends: negotiate (every storage SOP class DCMTK knows plus Verification,
+ * unknown SOP classes too; uncompressed transfer syntaxes, plus the
+ * compressed ones when accept_compressed), answer C-ECHO, receive
+ * C-STOREs through on_store, refuse other commands. Takes ownership of fd
+ * (always closed on return). Many threads may serve at once; the short
+ * part that DCMTK keeps in a process global (the external socket handle)
+ * is serialised inside. Returns MC_OK for a released association, or an
+ * error for an aborted or failed one (info and err filled as known). */
+mc_err dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
+    size_t errlen);
+
+/* dcm_scp_refuse - read the association request on fd and reject it with
+ * "transient, local limit exceeded", then close fd. For connections
+ * beyond the association limit. */
+void dcm_scp_refuse(dcm_scp *s, int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

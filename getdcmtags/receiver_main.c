@@ -1,0 +1,303 @@
+/* receiver_main.c - mercure-receiver: argv, then create the store, the
+ * DICOM acceptor and the server, run until SIGTERM/SIGINT, destroy. The
+ * per-instance work is receiver_store.c; the sockets receiver_server.c. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dcm_glue.h"
+#include "instance_push.h"
+#include "log.h"
+#include "receiver_server.h"
+#include "receiver_store.h"
+#include "store_path.h"
+#include "sys_fs.h"
+
+#define RECEIVER_DEFAULT_PORT 11112
+#define RECEIVER_DEFAULT_MAX_ASSOC 16
+#define RECEIVER_EXTRA_TAGS_MAX 256
+#define RECEIVER_TMP_DIR "tmp"
+#define RECEIVER_INCOMING_DIR "incoming"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void) sig;
+	stop_requested = 1;
+}
+
+typedef struct receiver_args {
+	const char *bind, *aet, *storage, *coordinator;
+	const char *tls_key, *tls_cert, *tls_ca;
+	unsigned    port, max_assoc;
+	int         require_called_aet, accept_compressed, no_fsync;
+	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
+	size_t      n_extra;
+} receiver_args;
+
+typedef struct receiver {
+	receiver_store_opts store;
+	char                incoming[STORE_PATH_MAX];
+	char                tmp[STORE_PATH_MAX];
+	instance_push      *push; /* NULL: no coordinator configured */
+} receiver;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mercure-receiver [options]\n"
+	    "  --port N               DICOM port (default 11112)\n"
+	    "  --bind ADDR            listen address (default 0.0.0.0)\n"
+	    "  --aet AET              our AE title (default MERCURE)\n"
+	    "  --require-called-aet   reject associations to another AE title\n"
+	    "  --storage DIR          storage root; files go to DIR/incoming\n"
+	    "                         (default ./var)\n"
+	    "  --coordinator URL      nng URL to push instance messages to\n"
+	    "  --max-associations N   associations served at once (default "
+	    "16)\n"
+	    "  --accept-compressed    accept JPEG, JPEG-LS, J2K, RLE, deflate\n"
+	    "  --no-fsync             do not fsync files and journals\n"
+	    "  --extra-tag SPEC       extract another tag (keyword or "
+	    "gggg,eeee)\n"
+	    "  --tls-key F --tls-cert F --tls-ca F   DICOM over TLS\n"
+	    "  --log-level L          debug, info, warn, error\n");
+}
+
+static int
+parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	long  v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < (long) lo || v > (long) hi)
+		return -1;
+	*out = (unsigned) v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, receiver_args *a)
+{
+	enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
+		O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP };
+	static const struct option opts[] = {
+	    {"port", required_argument, 0, O_PORT},
+	    {"bind", required_argument, 0, O_BIND},
+	    {"aet", required_argument, 0, O_AET},
+	    {"require-called-aet", no_argument, 0, O_REQ},
+	    {"storage", required_argument, 0, O_STORAGE},
+	    {"coordinator", required_argument, 0, O_COORD},
+	    {"max-associations", required_argument, 0, O_MAX},
+	    {"accept-compressed", no_argument, 0, O_COMP},
+	    {"no-fsync", no_argument, 0, O_NOFSYNC},
+	    {"extra-tag", required_argument, 0, O_EXTRA},
+	    {"tls-key", required_argument, 0, O_KEY},
+	    {"tls-cert", required_argument, 0, O_CERT},
+	    {"tls-ca", required_argument, 0, O_CA},
+	    {"log-level", required_argument, 0, O_LOG},
+	    {"help", no_argument, 0, O_HELP},
+	    {0, 0, 0, 0}};
+	int c, lvl;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_PORT:
+			if (parse_uint(optarg, 0, 65535, &a->port) != 0)
+				goto bad;
+			break;
+		case O_BIND: a->bind = optarg; break;
+		case O_AET: a->aet = optarg; break;
+		case O_REQ: a->require_called_aet = 1; break;
+		case O_STORAGE: a->storage = optarg; break;
+		case O_COORD: a->coordinator = optarg; break;
+		case O_MAX:
+			if (parse_uint(optarg, 1, 1024, &a->max_assoc) != 0)
+				goto bad;
+			break;
+		case O_COMP: a->accept_compressed = 1; break;
+		case O_NOFSYNC: a->no_fsync = 1; break;
+		case O_EXTRA:
+			if (a->n_extra == RECEIVER_EXTRA_TAGS_MAX)
+				goto bad;
+			a->extra[a->n_extra++] = optarg;
+			break;
+		case O_KEY: a->tls_key = optarg; break;
+		case O_CERT: a->tls_cert = optarg; break;
+		case O_CA: a->tls_ca = optarg; break;
+		case O_LOG:
+			if ((lvl = log_level_parse(optarg)) < 0)
+				goto bad;
+			log_set_level((log_level) lvl);
+			break;
+		case O_HELP: usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc)
+		goto bad_arg;
+	return 0;
+bad:
+	fprintf(stderr, "mercure-receiver: bad value '%s' for --%s\n", optarg,
+	    opts[c - O_PORT].name);
+	return -1;
+bad_arg:
+	fprintf(stderr, "mercure-receiver: unexpected argument '%s'\n",
+	    argv[optind]);
+	return -1;
+}
+
+/* on_store - dcm_on_store_fn: the received temp file becomes an instance */
+static uint16_t
+on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
+    void **cookie)
+{
+	receiver    *r = ctx;
+	mc_instance *in = malloc(sizeof(*in));
+	store_origin org = {a->peer_address, a->calling_aet, a->called_aet,
+	    req->sop_instance_uid};
+	char         reason[512];
+	uint16_t     status;
+
+	*cookie = NULL;
+	if (req->write_errno != 0 || in == NULL) {
+		unlink(req->tmp_path);
+		free(in);
+		log_error("event=instance.rejected sop=%s status=0x%04X "
+			  "reason=\"cannot write the received data: %s\"",
+		    req->sop_instance_uid, DCM_STATUS_OUT_OF_RESOURCES,
+		    req->write_errno ? strerror(req->write_errno) : "no memory");
+		return DCM_STATUS_OUT_OF_RESOURCES;
+	}
+	mc_instance_init(in);
+	if (receiver_store_file(&r->store, req->tmp_path, &org, in, &status,
+		reason, sizeof(reason)) != MC_OK) {
+		log_error("event=instance.rejected sop=%s calling=%s "
+			  "status=0x%04X reason=\"%s\"",
+		    req->sop_instance_uid, a->calling_aet, status, reason);
+		free(in);
+		return status;
+	}
+	log_debug("event=instance.stored study=%s series=%s sop=%s bytes=%llu",
+	    in->study_uid, in->series_uid, in->sop_uid,
+	    (unsigned long long) in->size);
+	*cookie = in;
+	return DCM_STATUS_SUCCESS;
+}
+
+/* after_response - the sender has its answer; now tell the coordinator */
+static void
+after_response(void *ctx, void *cookie)
+{
+	receiver    *r = ctx;
+	mc_instance *in = cookie;
+
+	if (in == NULL)
+		return;
+	if (r->push)
+		instance_push_send(r->push, in);
+	mc_instance_fini(in);
+	free(in);
+}
+
+static int
+prepare_dirs(receiver *r, const char *storage)
+{
+	if (sys_path_fmt(r->incoming, sizeof(r->incoming), "%s/%s", storage,
+		RECEIVER_INCOMING_DIR) != MC_OK ||
+	    sys_path_fmt(r->tmp, sizeof(r->tmp), "%s/%s", storage,
+		RECEIVER_TMP_DIR) != MC_OK ||
+	    sys_mkdir_p(r->incoming) != MC_OK || sys_mkdir_p(r->tmp) != MC_OK) {
+		log_error("event=receiver.storage_failed storage=%s", storage);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run(const receiver_args *a, receiver *r)
+{
+	dcm_scp             *scp = NULL;
+	receiver_server     *srv = NULL;
+	char                 err[512] = "";
+	receiver_server_opts so = {a->bind, a->port, a->max_assoc, NULL};
+	dcm_scp_opts         co = {a->aet, a->require_called_aet != 0,
+		    a->accept_compressed != 0, r->tmp, 0, 0, 0, a->tls_key,
+		    a->tls_cert, a->tls_ca, on_store, after_response, r};
+	int                  rc = 1;
+
+	if (dcm_scp_create(&co, &scp, err, sizeof(err)) != MC_OK) {
+		log_error("event=receiver.dicom_failed msg=\"%s\"", err);
+		return 2;
+	}
+	so.scp = scp;
+	if (receiver_server_create(&so, &srv, err, sizeof(err)) != MC_OK) {
+		log_error("event=receiver.listen_failed msg=\"%s\"", err);
+		goto done;
+	}
+	log_info("event=receiver.listening bind=%s port=%u aet=%s storage=%s "
+		 "max_associations=%u fsync=%s tls=%s incoming=%s",
+	    a->bind, receiver_server_port(srv), a->aet, a->storage,
+	    a->max_assoc, a->no_fsync ? "off" : "on",
+	    a->tls_key ? "on" : "off", r->incoming);
+	rc = receiver_server_run(srv, &stop_requested) == MC_OK ? 0 : 1;
+	log_info("event=receiver.stopped messages_sent=%llu "
+		 "messages_dropped=%llu",
+	    (unsigned long long) (r->push ? instance_push_sent(r->push) : 0),
+	    (unsigned long long) (r->push ? instance_push_dropped(r->push)
+					  : 0));
+done:
+	receiver_server_destroy(srv);
+	dcm_scp_destroy(scp);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	receiver_args    a = {"0.0.0.0", "MERCURE", "./var", NULL, NULL, NULL,
+		   NULL, RECEIVER_DEFAULT_PORT, RECEIVER_DEFAULT_MAX_ASSOC,
+		   0, 0, 0, {0}, 0};
+	receiver         r;
+	dcm_taglist     *extra = NULL;
+	struct sigaction sa;
+	char             err[512] = "";
+	int              rc;
+
+	log_set_program("mercure-receiver");
+	if (parse_args(argc, argv, &a) != 0)
+		return 2;
+	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
+	    dcm_taglist_create(a.extra, a.n_extra, &extra, err, sizeof(err)) !=
+		MC_OK) {
+		log_error("event=receiver.init_failed msg=\"%s\"", err);
+		return 2;
+	}
+	memset(&r, 0, sizeof(r));
+	if (prepare_dirs(&r, a.storage) != 0) {
+		dcm_taglist_destroy(extra);
+		return 2;
+	}
+	r.store = (receiver_store_opts){r.incoming, RECEIVER_INCOMING_DIR,
+	    extra, STORE_RECORD_JOURNAL, a.no_fsync == 0};
+	if (a.coordinator &&
+	    instance_push_create(a.coordinator,
+		INSTANCE_PUSH_DIAL_BACKGROUND, &r.push) != MC_OK) {
+		dcm_taglist_destroy(extra);
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(&a, &r);
+	instance_push_destroy(r.push);
+	dcm_taglist_destroy(extra);
+	return rc;
+}

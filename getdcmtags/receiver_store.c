@@ -1,0 +1,216 @@
+/* receiver_store.c - from a complete received file to a stored instance.
+ * Order matters for "what is acked is on disk": the file is fsync'ed
+ * before the rename, and the journal record (fdatasync'ed) comes after
+ * the rename, so a record never names a file that is not in place. On
+ * ext4 the journal's fdatasync also commits the rename (one jbd2
+ * transaction), which is why no directory fsync follows. */
+#include "receiver_store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "log.h"
+#include "store_path.h"
+#include "sys_fs.h"
+#include "tags_json.h"
+
+static mc_err
+fill_instance(const receiver_store_opts *o, const store_origin *org,
+    mc_instance *out, char *reason, size_t rlen)
+{
+	mc_tagset  *t = out->tags;
+	const char *study = mc_tagset_get(t, "StudyInstanceUID");
+	const char *series = mc_tagset_get(t, "SeriesInstanceUID");
+	const char *sop = mc_tagset_get(t, "SOPInstanceUID");
+
+	if (!uid_is_valid(sop) || !uid_is_valid(series) ||
+	    !uid_is_valid(study)) {
+		snprintf(reason, rlen,
+		    "invalid or missing UID (study='%.80s' series='%.80s' "
+		    "sop='%.80s'): a UID must be digits and dots, at most 64",
+		    study ? study : "", series ? series : "", sop ? sop : "");
+		return MC_EUID;
+	}
+	mc_copy_text(out->study_uid, sizeof(out->study_uid), study);
+	mc_copy_text(out->series_uid, sizeof(out->series_uid), series);
+	mc_copy_text(out->sop_uid, sizeof(out->sop_uid), sop);
+	mc_copy_text(out->sop_class_uid, sizeof(out->sop_class_uid),
+	    mc_tagset_get(t, "SOPClassUID"));
+	mc_copy_text(out->sender_address, sizeof(out->sender_address),
+	    org->sender_address);
+	mc_copy_text(out->sender_aet, sizeof(out->sender_aet), org->sender_aet);
+	mc_copy_text(out->receiver_aet, sizeof(out->receiver_aet),
+	    org->receiver_aet);
+	snprintf(out->path, sizeof(out->path), "%s%s%s/%s.dcm",
+	    o->path_prefix ? o->path_prefix : "",
+	    o->path_prefix && o->path_prefix[0] ? "/" : "", series, sop);
+	out->recv_time_us = sys_now_us();
+	if (mc_tagset_set(t, "SenderAddress", out->sender_address) != MC_OK ||
+	    mc_tagset_set(t, "SenderAET", out->sender_aet) != MC_OK ||
+	    mc_tagset_set(t, "ReceiverAET", out->receiver_aet) != MC_OK)
+		return MC_ENOMEM;
+	return MC_OK;
+}
+
+static mc_err
+write_sidecar(const char *series_dir, const mc_instance *in, bool sync)
+{
+	char   path[STORE_PATH_MAX], tmp[STORE_PATH_MAX + 16];
+	char  *json;
+	mc_err rv = tags_json_encode(in->tags, &json);
+
+	if (rv != MC_OK)
+		return rv;
+	if (sys_path_fmt(path, sizeof(path), "%s/%s.tags", series_dir,
+		in->sop_uid) != MC_OK) {
+		free(json);
+		return MC_EINVAL;
+	}
+	if (sync) {
+		rv = sys_write_file_atomic(path, json, strlen(json));
+	} else {
+		(void) !sys_path_fmt(tmp, sizeof(tmp), "%s.tmp", path);
+		unlink(tmp);
+		rv = sys_append(tmp, json, strlen(json), SYS_SYNC_NONE);
+		if (rv == MC_OK && rename(tmp, path) != 0)
+			rv = mc_from_errno(errno);
+	}
+	free(json);
+	return rv;
+}
+
+/* place_and_record - the file is valid: put it in its series folder and
+ * record it. Returns the failing step's error with reason filled. */
+static mc_err
+place_and_record(const receiver_store_opts *o, const char *src,
+    mc_instance *in, char *reason, size_t rlen)
+{
+	char   dir[STORE_PATH_MAX], dst[STORE_PATH_MAX], jpath[STORE_PATH_MAX];
+	mc_err rv;
+
+	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", o->incoming,
+		in->series_uid) != MC_OK ||
+	    sys_path_fmt(dst, sizeof(dst), "%s/%s.dcm", dir, in->sop_uid) !=
+		MC_OK ||
+	    sys_path_fmt(jpath, sizeof(jpath), "%s/%s", dir,
+		JOURNAL_FILE_NAME) != MC_OK) {
+		snprintf(reason, rlen, "storage path too long");
+		return MC_EINVAL;
+	}
+	if ((rv = sys_mkdir_p(dir)) != MC_OK) {
+		snprintf(reason, rlen, "cannot create series folder: %s",
+		    mc_strerror(rv));
+		return rv;
+	}
+	/* rename replaces an earlier copy of a re-sent instance atomically */
+	if (rename(src, dst) != 0) {
+		rv = mc_from_errno(errno);
+		snprintf(reason, rlen, "cannot move into place: %s",
+		    strerror(errno));
+		return rv;
+	}
+	if (o->mode == STORE_RECORD_SIDECAR)
+		rv = write_sidecar(dir, in, o->fsync);
+	else
+		rv = journal_append(jpath, in,
+		    o->fsync ? SYS_SYNC_DATA : SYS_SYNC_NONE);
+	if (rv != MC_OK) {
+		snprintf(reason, rlen, "cannot record the instance: %s",
+		    mc_strerror(rv));
+		/* not recorded, so not acked: take the file back out so the
+		 * folder never holds an instance the sender thinks failed */
+		if (rename(dst, src) != 0)
+			log_warn("event=instance.unrecord_failed series=%s "
+				 "sop=%s", in->series_uid, in->sop_uid);
+	}
+	return rv;
+}
+
+static uint16_t
+status_for(mc_err rv)
+{
+	switch (rv) {
+	case MC_ENOSPC:
+	case MC_ENOMEM:
+	case MC_EIO:
+		return DCM_STATUS_OUT_OF_RESOURCES;
+	default:
+		return DCM_STATUS_CANNOT_UNDERSTAND;
+	}
+}
+
+/* set_aside - a file we could not take: an incomplete one (disk full) is
+ * removed, anything else goes to error/ for an operator to look at. */
+static void
+set_aside(const receiver_store_opts *o, const char *src, mc_err why,
+    const char *sop, const char *reason)
+{
+	char name[STORE_PATH_MAX];
+
+	if (why == MC_ENOSPC) {
+		unlink(src);
+		return;
+	}
+	snprintf(name, sizeof(name), "%lld-%s%s",
+	    (long long) (sys_now_us() / 1000),
+	    uid_is_valid(sop) ? sop : sys_basename_of(src), ".dcm");
+	if (store_move_to_error(o->incoming, src, name, reason) != MC_OK) {
+		log_warn("event=error_move.failed file=%s", src);
+		unlink(src);
+	}
+}
+
+mc_err
+receiver_store_file(const receiver_store_opts *o, const char *src,
+    const store_origin *org, mc_instance *out, uint16_t *status,
+    char *reason, size_t rlen)
+{
+	bool   cs_warn = false;
+	mc_err rv;
+
+	*status = DCM_STATUS_SUCCESS;
+	reason[0] = '\0';
+	if ((rv = mc_tagset_create(&out->tags)) != MC_OK)
+		goto fail;
+	if (o->fsync && (rv = sys_fsync_path(src)) != MC_OK) {
+		snprintf(reason, rlen, "fsync failed: %s", mc_strerror(rv));
+		goto fail;
+	}
+	rv = dcm_extract_tags(src, o->extra, out->tags, &cs_warn, reason,
+	    rlen);
+	if (rv != MC_OK)
+		goto fail;
+	if ((rv = fill_instance(o, org, out, reason, rlen)) != MC_OK)
+		goto fail;
+	if ((rv = sys_file_size(src, &out->size)) != MC_OK) {
+		snprintf(reason, rlen, "cannot stat the received file");
+		goto fail;
+	}
+	if (org->expected_sop_uid && org->expected_sop_uid[0] &&
+	    strcmp(org->expected_sop_uid, out->sop_uid) != 0) {
+		snprintf(reason, rlen,
+		    "dataset SOP Instance UID differs from the request's");
+		rv = MC_EUID;
+		*status = DCM_STATUS_DATASET_MISMATCH;
+		goto fail;
+	}
+	if (cs_warn)
+		log_warn("event=instance.charset series=%s sop=%s charset=\"%s\""
+			 " msg=\"unconvertible bytes replaced by U+FFFD\"",
+		    out->series_uid, out->sop_uid,
+		    mc_tagset_get(out->tags, "SpecificCharacterSet"));
+	if ((rv = place_and_record(o, src, out, reason, rlen)) != MC_OK)
+		goto fail;
+	return MC_OK;
+fail:
+	if (*status == DCM_STATUS_SUCCESS)
+		*status = status_for(rv);
+	set_aside(o, src, rv, out->sop_uid, reason);
+	mc_instance_fini(out);
+	return rv;
+}
