@@ -1,0 +1,60 @@
+/* uid_test.c - which strings may become file names. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "uid.h"
+
+START_TEST(ordinary_uids_are_valid)
+{
+	ck_assert(uid_is_valid("1.2.840.10008.5.1.4.1.1.2"));
+	ck_assert(uid_is_valid("2.25.123456789012345678901234567890"));
+	ck_assert(uid_is_valid("1"));
+}
+END_TEST
+
+START_TEST(path_tricks_and_letters_are_invalid)
+{
+	ck_assert(!uid_is_valid("../../x"));
+	ck_assert(!uid_is_valid(".."));
+	ck_assert(!uid_is_valid("1.2/3"));
+	ck_assert(!uid_is_valid("1.2.3a"));
+	ck_assert(!uid_is_valid("1..2"));
+	ck_assert(!uid_is_valid(".1.2"));
+	ck_assert(!uid_is_valid("1.2."));
+	ck_assert(!uid_is_valid(""));
+	ck_assert(!uid_is_valid(NULL));
+	ck_assert(!uid_is_valid("1.2 "));
+}
+END_TEST
+
+START_TEST(length_limit_is_sixty_four)
+{
+	char s[70];
+	for (int i = 0; i < 64; i++)
+		s[i] = '1';
+	s[64] = '\0';
+	ck_assert(uid_is_valid(s));
+	s[64] = '1';
+	s[65] = '\0';
+	ck_assert(!uid_is_valid(s));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite   *s = suite_create("uid");
+	TCase   *tc = tcase_create("validation");
+	SRunner *sr;
+	int      failed;
+
+	tcase_add_test(tc, ordinary_uids_are_valid);
+	tcase_add_test(tc, path_tricks_and_letters_are_invalid);
+	tcase_add_test(tc, length_limit_is_sixty_four);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
