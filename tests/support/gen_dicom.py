@@ -38,6 +38,12 @@ Checks (each prints every difference and exits 1 on any):
   tagsjson  MANIFEST JSONFILE --sop UID
       output of `getdcmtags --json` for one instance has the expected tag values.
 
+Manifest helpers:
+  merge   --out OUT MANIFEST...             concatenate manifests
+  filter  MANIFEST OUT --files LIST [--exclude]
+      keep the instances whose sent file path is (or with --exclude: is not) listed in LIST; prints
+      the number kept.
+
 Raw sender (for datasets storescu refuses to send):
   rawsend  HOST PORT FILE [--sop-class UID] [--sop-uid UID] [--ts UID] [--aec AE] [--aet AE]
       minimal DICOM upper layer SCU: associates with one presentation context, sends the bytes of
@@ -666,6 +672,27 @@ def cmd_tagsjson(a):
     p.finish("getdcmtags --json output correct")
 
 
+def cmd_merge(a):
+    out = []
+    for m in a.inputs:
+        out += load_manifest(m)
+    with open(a.out, "w", encoding="utf-8") as f:
+        json.dump({"v": 1, "instances": out}, f, ensure_ascii=False, indent=1)
+
+
+def cmd_filter(a):
+    want = set()
+    with open(a.files) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                want.add(os.path.abspath(line))
+    out = [e for e in load_manifest(a.manifest) if (e["file"] in want) != a.exclude]
+    with open(a.out, "w", encoding="utf-8") as f:
+        json.dump({"v": 1, "instances": out}, f, ensure_ascii=False, indent=1)
+    print(len(out))
+
+
 # ---------------------------------------------------------------------------------------------
 # raw sender: a minimal DICOM upper layer SCU (PS3.8), enough for one C-STORE
 
@@ -863,6 +890,18 @@ def main():
     s.add_argument("jsonfile")
     s.add_argument("--sop", required=True)
     s.set_defaults(fn=cmd_tagsjson)
+
+    s = sub.add_parser("merge")
+    s.add_argument("--out", required=True)
+    s.add_argument("inputs", nargs="+")
+    s.set_defaults(fn=cmd_merge)
+
+    s = sub.add_parser("filter")
+    s.add_argument("manifest")
+    s.add_argument("out")
+    s.add_argument("--files", required=True, help="file listing sent file paths, one a line")
+    s.add_argument("--exclude", action="store_true", help="keep the instances NOT listed")
+    s.set_defaults(fn=cmd_filter)
 
     s = sub.add_parser("rawsend")
     s.add_argument("host")

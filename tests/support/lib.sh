@@ -1,4 +1,5 @@
 # lib.sh - shared helpers for the integration test scripts (bash). Source it:
+# shellcheck shell=bash
 #   . "$MC_SRC/tests/support/lib.sh"; mc_init <name>
 #
 # Environment (CTest sets it; run by hand from the source dir it is derived):
@@ -17,7 +18,7 @@ export MC_SRC MC_BIN
 export TCP_NODELAY=1
 PY=/usr/bin/python3
 GEN="$MC_SRC/tests/support/gen_dicom.py"
-MC_TEST_NAME=test
+MC_TEST_NAME="test"
 MC_TMP=
 MC_PIDS=()
 MC_MOUNTS=()
@@ -127,6 +128,7 @@ wait_echo() {
 # start_receiver NAME PORT STORAGE [ARGS...] : start mercure-receiver in the background from
 # $MC_TMP/cwd-NAME, log to $MC_TMP/NAME.log; sets RECEIVER_PID (and ${NAME}_PID isn't set: use
 # RECEIVER_PID right after). Waits until C-ECHO works (with --aet from ARGS if given).
+# MC_RECEIVER_CWD=DIR runs it from DIR instead.
 start_receiver() {
 	local name=$1 port=$2 storage=$3 aec=ANY-SCP prev=
 	shift 3
@@ -136,10 +138,11 @@ start_receiver() {
 		prev=$a
 	done
 	need_bin mercure-receiver
-	mkdir -p "$storage" "$MC_TMP/cwd-$name"
+	local cwd=${MC_RECEIVER_CWD:-$MC_TMP/cwd-$name}
+	mkdir -p "$storage" "$cwd"
 	local logf="$MC_TMP/$name.log"
 	MC_LOGS+=("$logf")
-	(cd "$MC_TMP/cwd-$name" && exec "$MC_BIN/mercure-receiver" --port "$port" --bind 127.0.0.1 \
+	(cd "$cwd" && exec "$MC_BIN/mercure-receiver" --port "$port" --bind 127.0.0.1 \
 		--storage "$storage" "$@") 2>"$logf" >>"$logf" &
 	RECEIVER_PID=$!
 	MC_PIDS+=("$RECEIVER_PID")
