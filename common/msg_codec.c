@@ -257,3 +257,79 @@ done:
 		mc_instance_fini(out);
 	return rv;
 }
+
+mc_err
+msg_encode_result(const mc_result_msg *r, void **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer  pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 5);
+	pack_str(&pk, "v");
+	msgpack_pack_uint32(&pk, MSG_PROTOCOL_VERSION);
+	pack_kv(&pk, "type", "result");
+	pack_kv(&pk, "task", r->task_id);
+	pack_str(&pk, "ok");
+	if (r->ok)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	pack_str(&pk, "exit");
+	msgpack_pack_int32(&pk, r->exit_code);
+	*buf = sb.data;
+	*len = sb.size;
+	return sb.data ? MC_OK : MC_ENOMEM;
+}
+
+mc_err
+msg_decode_result(const void *buf, size_t len, mc_result_msg *out, char *err,
+    size_t errlen)
+{
+	msgpack_unpacked up;
+	size_t           off = 0;
+	char             type[MSG_TYPE_MAX_LEN + 1];
+	mc_err           rv;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, buf, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		snprintf(err, errlen, "not a msgpack object");
+		msgpack_unpacked_destroy(&up);
+		return MC_EPROTO;
+	}
+	rv = check_header(&up.data, type, err, errlen);
+	if (rv == MC_OK && strcmp(type, "result") != 0) {
+		snprintf(err, errlen, "type '%s' is not 'result'", type);
+		rv = MC_EPROTO;
+	}
+	for (uint32_t i = 0; rv == MC_OK && i < up.data.via.map.size; i++) {
+		const msgpack_object_kv *kv = &up.data.via.map.ptr[i];
+		if (key_is(&kv->key, "task")) {
+			if (!get_str(&kv->val, out->task_id,
+				sizeof(out->task_id)))
+				rv = MC_EPROTO;
+		} else if (key_is(&kv->key, "ok")) {
+			if (kv->val.type != MSGPACK_OBJECT_BOOLEAN)
+				rv = MC_EPROTO;
+			else
+				out->ok = kv->val.via.boolean;
+		} else if (key_is(&kv->key, "exit")) {
+			if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+				out->exit_code = (int) kv->val.via.u64;
+			else if (kv->val.type ==
+			    MSGPACK_OBJECT_NEGATIVE_INTEGER)
+				out->exit_code = (int) kv->val.via.i64;
+		}
+	}
+	if (rv == MC_OK && out->task_id[0] == '\0')
+		rv = MC_EPROTO;
+	if (rv != MC_OK && err[0] == '\0')
+		snprintf(err, errlen, "malformed result message");
+	msgpack_unpacked_destroy(&up);
+	return rv;
+}

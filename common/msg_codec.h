@@ -30,4 +30,19 @@ MC_NODISCARD mc_err msg_peek_type(const void *buf, size_t len,
 MC_NODISCARD mc_err msg_decode_instance(const void *buf, size_t len,
     mc_instance *out, char *err, size_t errlen);
 
+/* mc_result_msg - "result": a worker finished a task. The details are in
+ * the task's result.json (durable); the message only wakes the
+ * coordinator up, so a lost one costs a scan, never a task. */
+#define MSG_TASK_ID_MAX_LEN 63
+typedef struct mc_result_msg {
+	char task_id[MSG_TASK_ID_MAX_LEN + 1];
+	int  ok;        /* 1: every step succeeded */
+	int  exit_code; /* the worker's exit status */
+} mc_result_msg;
+
+MC_NODISCARD mc_err msg_encode_result(const mc_result_msg *r, void **buf,
+    size_t *len);
+MC_NODISCARD mc_err msg_decode_result(const void *buf, size_t len,
+    mc_result_msg *out, char *err, size_t errlen);
+
 #endif
