@@ -111,12 +111,14 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 	fail "no free port"
 }
 
-# wait_echo PORT PID [AEC] [TIMEOUT_S] : poll echoscu until the SCP answers; fail if PID dies
+# wait_echo PORT PID [AEC] [TIMEOUT_S] : poll echoscu until the SCP answers; fail if PID dies.
+# MC_ECHO_OPTS adds echoscu options (e.g. +tls KEY CERT +cf CA).
 wait_echo() {
 	local port=$1 pid=$2 aec=${3:-ANY-SCP} timeout=${4:-20} i n
 	n=$((timeout * 20))
 	for ((i = 0; i < n; i++)); do
-		if echoscu -aec "$aec" -to 2 127.0.0.1 "$port" >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		if echoscu ${MC_ECHO_OPTS:-} -aec "$aec" -to 2 127.0.0.1 "$port" >/dev/null 2>&1; then
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || fail "process $pid died before answering C-ECHO on port $port"
