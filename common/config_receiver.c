@@ -1,0 +1,171 @@
+/* config_receiver.c - our two sections beside mercure's fields:
+ * `receiver` (the DICOM listener; its port stays mercure's top-level
+ * `port`) and `scheduler` (local, or nomad whose settings are kept as
+ * written until the Nomad backend reads them). */
+#include "config.h"
+
+#include <string.h>
+
+#include "config_int.h"
+
+#define CONFIG_ASSOCIATIONS_MAX 1024u
+#define CONFIG_CONCURRENCY_MAX 1024u
+
+#define RECEIVER_FIELDS(X)                                                    \
+	X(BIND, "bind")                                                       \
+	X(AET, "aet")                                                         \
+	X(REQUIRE_CALLED_AET, "require_called_aet")                           \
+	X(MAX_ASSOCIATIONS, "max_associations")                               \
+	X(ACCEPT_COMPRESSED, "accept_compressed")                             \
+	X(FSYNC, "fsync")                                                     \
+	X(TLS, "tls")
+#define RECV_ENUM(id, s) RECV_##id,
+#define RECV_NAME(id, s) s,
+enum { RECEIVER_FIELDS(RECV_ENUM) RECV_N };
+static const char *const receiver_known[] = {RECEIVER_FIELDS(RECV_NAME) NULL};
+
+static const char *const scheduler_types[] = {
+#define SCHED_NAME(id, s) s,
+    CONFIG_SCHEDULERS(SCHED_NAME)
+#undef SCHED_NAME
+};
+
+/* count_field - a positive integer up to max. */
+static void
+count_field(cctx *x, const cnode *v, const char *path, uint32_t max,
+            unsigned *out)
+{
+	uint32_t n = *out;
+
+	if (!cval_uint(x, v, path, max, &n))
+		return;
+	if (n < 1) {
+		cctx_error(x, v, path, "must be at least 1, got %s", v->text);
+		return;
+	}
+	*out = n;
+}
+
+static void
+build_tls(cctx *x, const cnode *v)
+{
+	static const char *const known[] = {"key", "cert", "ca", NULL};
+	config_receiver         *r = &x->cfg->receiver;
+	const char **out[] = {&r->tls_key, &r->tls_cert, &r->tls_ca};
+	char         path[CONFIG_PATH_MAX_LEN];
+
+	if (!cval_map(x, v, "receiver.tls"))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const cnode *k = v->items[2 * i];
+		int          id;
+		config_path(path, "receiver.tls",
+		            k->kind == CNODE_SCALAR ? k->text : "?");
+		id = config_fields_check(x, k, path, known, NULL);
+		if (id >= 0)
+			cval_str(x, v->items[2 * i + 1], path, out[id]);
+	}
+	if ((r->tls_key != NULL) != (r->tls_cert != NULL))
+		cctx_error(x, v, "receiver.tls",
+		           "key and cert must be given together");
+}
+
+void
+config_build_receiver(cctx *x, const cnode *v)
+{
+	config_receiver *r = &x->cfg->receiver;
+	char             path[CONFIG_PATH_MAX_LEN];
+
+	if (!cval_map(x, v, "receiver"))
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const cnode *k = v->items[2 * i], *val = v->items[2 * i + 1];
+		config_path(path, "receiver",
+		            k->kind == CNODE_SCALAR ? k->text : "?");
+		switch (
+		    config_fields_check(x, k, path, receiver_known, NULL)) {
+		case RECV_BIND:
+			config_check_host(x, val, path, &r->bind);
+			break;
+		case RECV_AET:
+			config_check_aet(x, val, path, &r->aet);
+			break;
+		case RECV_REQUIRE_CALLED_AET:
+			cval_bool(x, val, path, &r->require_called_aet);
+			break;
+		case RECV_MAX_ASSOCIATIONS:
+			count_field(x, val, path, CONFIG_ASSOCIATIONS_MAX,
+			            &r->max_associations);
+			break;
+		case RECV_ACCEPT_COMPRESSED:
+			cval_bool(x, val, path, &r->accept_compressed);
+			break;
+		case RECV_FSYNC:
+			cval_bool(x, val, path, &r->fsync);
+			break;
+		case RECV_TLS:
+			build_tls(x, val);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static const cnode *
+map_get(const cnode *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->items[2 * i]->kind == CNODE_SCALAR &&
+		    strcmp(m->items[2 * i]->text, key) == 0)
+			return m->items[2 * i + 1];
+	return NULL;
+}
+
+static void
+build_local(cctx *x, const cnode *v)
+{
+	static const char *const known[] = {"type", "max_dispatch",
+	                                    "max_process", NULL};
+	config_scheduler        *s = &x->cfg->scheduler;
+	char                     path[CONFIG_PATH_MAX_LEN];
+
+	for (size_t i = 0; i < v->n; i++) {
+		const cnode *k = v->items[2 * i], *val = v->items[2 * i + 1];
+		config_path(path, "scheduler",
+		            k->kind == CNODE_SCALAR ? k->text : "?");
+		switch (config_fields_check(x, k, path, known, NULL)) {
+		case 1:
+			count_field(x, val, path, CONFIG_CONCURRENCY_MAX,
+			            &s->max_dispatch);
+			break;
+		case 2:
+			count_field(x, val, path, CONFIG_CONCURRENCY_MAX,
+			            &s->max_process);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void
+config_build_scheduler(cctx *x, const cnode *v)
+{
+	config_scheduler *s = &x->cfg->scheduler;
+	const cnode      *type = NULL;
+	int               t = (int)s->type;
+
+	if (!cval_map(x, v, "scheduler"))
+		return;
+	if ((type = map_get(v, "type")) != NULL &&
+	    !cval_enum(
+	        x, type, "scheduler.type", "scheduler type", scheduler_types,
+	        sizeof(scheduler_types) / sizeof(scheduler_types[0]), &t))
+		return;
+	s->type = (config_scheduler_type)t;
+	if (!cval_kvlist(x, v, "scheduler", &s->fields))
+		return;
+	if (s->type == CONFIG_SCHEDULER_LOCAL)
+		build_local(x, v);
+}

@@ -1,0 +1,227 @@
+/* config_value.c - turns document nodes into typed values (strings,
+ * booleans, integers, enums, string lists) and into the generic forms we
+ * keep (key/value lists, compact JSON text). Each reports a wrong type or
+ * value at the node itself; none knows what a field means. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+#define CONFIG_ENUM_LIST_LEN 160
+
+static const char *
+kind_str(const cnode *v)
+{
+	switch (v->kind) {
+	case CNODE_SEQ:
+		return "a list";
+	case CNODE_MAP:
+		return "a mapping";
+	default:
+		return "a string";
+	}
+}
+
+static bool
+is_word(const cnode *v, const char *const *words)
+{
+	if (v->kind != CNODE_SCALAR)
+		return false;
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcmp(v->text, words[i]) == 0)
+			return true;
+	return false;
+}
+
+/* YAML 1.1 spellings, as libyaml's users (PyYAML) resolve them. */
+static const char *const true_words[] = {"true", "True", "TRUE", "yes", "Yes",
+                                         "YES",  "on",   "On",   "ON",  NULL};
+static const char *const false_words[] = {
+    "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", NULL};
+static const char *const null_words[] = {"null", "Null", "NULL",
+                                         "~",    "",     NULL};
+
+bool
+cval_is_null(const cnode *v)
+{
+	return v->kind == CNODE_SCALAR && v->style == CNODE_PLAIN &&
+	       is_word(v, null_words);
+}
+
+int
+cval_bool_word(const cnode *v)
+{
+	if (is_word(v, true_words))
+		return 1;
+	if (is_word(v, false_words))
+		return 0;
+	return -1;
+}
+
+static bool
+want_scalar(cctx *x, const cnode *v, const char *path, const char *what)
+{
+	if (v->kind == CNODE_SCALAR)
+		return true;
+	cctx_error(x, v, path, "expected %s, got %s", what, kind_str(v));
+	return false;
+}
+
+bool
+cval_str(cctx *x, const cnode *v, const char *path, const char **out)
+{
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "a string"))
+		return false;
+	*out = v->text;
+	return true;
+}
+
+bool
+cval_bool(cctx *x, const cnode *v, const char *path, bool *out)
+{
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "true or false"))
+		return false;
+	if (is_word(v, true_words))
+		*out = true;
+	else if (is_word(v, false_words))
+		*out = false;
+	else {
+		cctx_error(x, v, path, "expected true or false, got '%s'",
+		           v->text);
+		return false;
+	}
+	return true;
+}
+
+bool
+cval_uint(cctx *x, const cnode *v, const char *path, uint32_t max,
+          uint32_t *out)
+{
+	unsigned long long n = 0;
+
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "an integer"))
+		return false;
+	if (v->len == 0 || strspn(v->text, "0123456789") != v->len) {
+		cctx_error(x, v, path,
+		           "expected a non-negative integer, got '%s'",
+		           v->text);
+		return false;
+	}
+	for (size_t i = 0; i < v->len && n <= max; i++)
+		n = n * 10 + (unsigned)(v->text[i] - '0');
+	if (n > max) {
+		cctx_error(x, v, path, "must be at most %lu, got %s",
+		           (unsigned long)max, v->text);
+		return false;
+	}
+	*out = (uint32_t)n;
+	return true;
+}
+
+bool
+cval_double(cctx *x, const cnode *v, const char *path, double *out)
+{
+	char  *end;
+	double d;
+
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "a number"))
+		return false;
+	d = strtod(v->text, &end);
+	if (v->len == 0 || *end != '\0' || !isfinite(d)) {
+		cctx_error(x, v, path, "expected a number, got '%s'", v->text);
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+bool
+cval_enum(cctx *x, const cnode *v, const char *path, const char *what,
+          const char *const *names, size_t n, int *out)
+{
+	char   list[CONFIG_ENUM_LIST_LEN] = "";
+	size_t used = 0;
+
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "a string"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v->text, names[i]) == 0) {
+			*out = (int)i;
+			return true;
+		}
+	}
+	for (size_t i = 0; i < n && used < sizeof(list); i++) {
+		int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+		                 i == 0       ? ""
+		                 : i + 1 == n ? " or "
+		                              : ", ",
+		                 names[i]);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	cctx_error(x, v, path, "unknown %s '%s' (expected %s)", what, v->text,
+	           list);
+	return false;
+}
+
+bool
+cval_strlist(cctx *x, const cnode *v, const char *path,
+             const char *const **out, const cnode *const **nodes, size_t *n)
+{
+	const char  **s;
+	const cnode **at;
+	size_t        count = v->kind == CNODE_SEQ ? v->n : 1;
+	bool          ok = true;
+
+	*n = 0;
+	if (v->kind == CNODE_MAP) {
+		cctx_error(x, v, path, "expected a string or a list, got %s",
+		           kind_str(v));
+		return false;
+	}
+	s = config_mem_alloc(x->mem, count * sizeof(*s));
+	at = config_mem_alloc(x->mem, count * sizeof(*at));
+	if (s == NULL || at == NULL) {
+		cctx_oom(x);
+		return false;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const cnode *it = v->kind == CNODE_SEQ ? v->items[i] : v;
+		if (it->kind != CNODE_SCALAR) {
+			ok = want_scalar(x, it, path, "a string");
+			continue;
+		}
+		if (cval_is_null(it) || it->len == 0)
+			continue;
+		s[*n] = it->text;
+		at[*n] = it;
+		(*n)++;
+	}
+	*out = s;
+	*nodes = at;
+	return ok;
+}
+
+bool
+cval_map(cctx *x, const cnode *v, const char *path)
+{
+	if (v->kind == CNODE_MAP)
+		return true;
+	if (!cval_is_null(v))
+		cctx_error(x, v, path, "expected a mapping, got %s",
+		           kind_str(v));
+	return false;
+}

@@ -1,0 +1,632 @@
+/* config_test.c - the configuration loads the shipped example and a
+ * mercure.json, and every invalid input gives exactly the expected
+ * message at the expected line and column. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "rule.h"
+
+/* The source tree, found from this file unless the build says. */
+#ifndef MC_SRC_DIR
+#define MC_SRC_DIR_FROM_FILE 1
+#endif
+
+#define MAX_DIAGS 32
+#define OUT_LEN 8192
+
+static config_diag diags[MAX_DIAGS];
+static size_t      n_diags;
+static char        out[OUT_LEN];
+
+/* load - loads text as "t.yaml"; out gets every diagnostic, one a line. */
+static mc_err
+load(const char *text, mc_config **c)
+{
+	mc_err rv = config_load_buffer("t.yaml", text, strlen(text), c, diags,
+	                               MAX_DIAGS, &n_diags);
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n_diags && used < sizeof(out); i++) {
+		char line[512];
+		int  w = snprintf(
+		     out + used, sizeof(out) - used, "%s%s", i ? "\n" : "",
+		     config_diag_format(&diags[i], line, sizeof(line)));
+		used += w > 0 ? (size_t)w : 0;
+	}
+	return rv;
+}
+
+/* check_error - text fails with exactly want (all diagnostics). */
+static void
+check_error(const char *text, const char *want)
+{
+	mc_config *c = (mc_config *)1;
+
+	ck_assert_int_eq(load(text, &c), MC_ECONFIG);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(out, want);
+}
+
+static void
+example_path(char *buf, size_t len)
+{
+#ifdef MC_SRC_DIR_FROM_FILE
+	const char *slash = strrchr(__FILE__, '/');
+	int         dir = slash ? (int)(slash - __FILE__) : 1;
+	snprintf(buf, len, "%.*s/../../configs/mercure.yaml", dir,
+	         slash ? __FILE__ : ".");
+#else
+	snprintf(buf, len, "%s/configs/mercure.yaml", MC_SRC_DIR);
+#endif
+}
+
+START_TEST(the_shipped_example_loads_without_findings)
+{
+	char                 path[1024];
+	mc_config           *c = NULL;
+	const config_target *t;
+
+	example_path(path, sizeof(path));
+	ck_assert_int_eq(
+	    config_load_file(path, &c, diags, MAX_DIAGS, &n_diags), MC_OK);
+	ck_assert_uint_eq(n_diags, 0);
+	ck_assert_uint_eq(c->port, 11112);
+	ck_assert_str_eq(c->storage_root, "./var");
+	ck_assert_str_eq(c->coordinator_url, "ipc://./var/coordinator.ipc");
+	ck_assert_str_eq(c->receiver.bind, "127.0.0.1");
+	ck_assert_str_eq(c->receiver.aet, "MERCURE");
+	ck_assert_uint_eq(c->series_complete_trigger_s, 10);
+	ck_assert_int_eq(c->scheduler.type, CONFIG_SCHEDULER_LOCAL);
+	ck_assert_uint_eq(c->n_targets, 1);
+	t = config_find_target(c, "demo-folder");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->type, CONFIG_TARGET_FOLDER);
+	ck_assert_str_eq(t->folder, "./var/demo-out");
+	ck_assert_uint_eq(c->n_rules, 1);
+	ck_assert_str_eq(c->rules[0].text, "True");
+	ck_assert_int_eq(c->rules[0].action, CONFIG_ACTION_ROUTE);
+	ck_assert_uint_eq(c->rules[0].n_targets, 1);
+	ck_assert_uint_eq(c->rules[0].target_index[0], 0);
+	ck_assert_ptr_nonnull(c->rules[0].compiled);
+	config_destroy(c);
+}
+END_TEST
+
+START_TEST(defaults_follow_mercure_and_ours)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("appliance_name: x\n", &c), MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->port, 11112);
+	ck_assert_uint_eq(c->series_complete_trigger_s, 60);
+	ck_assert_uint_eq(c->study_complete_trigger_s, 900);
+	ck_assert_uint_eq(c->study_forcecomplete_trigger_s, 5400);
+	ck_assert_uint_eq(c->retention_s, 259200);
+	ck_assert_uint_eq(c->retry_delay_s, 900);
+	ck_assert_uint_eq(c->retry_max, 5);
+	ck_assert(c->retry_multiplier == 2.0);
+	ck_assert_uint_eq(c->retry_max_delay_s, 3600);
+	ck_assert_uint_eq(c->offpeak_start_min, 22 * 60);
+	ck_assert_uint_eq(c->offpeak_end_min, 6 * 60);
+	ck_assert_str_eq(c->receiver.bind, "0.0.0.0");
+	ck_assert_uint_eq(c->receiver.max_associations, 16);
+	ck_assert(c->receiver.fsync);
+	ck_assert(!c->receiver.require_called_aet);
+	ck_assert_ptr_null(c->receiver.tls_key);
+	ck_assert_uint_eq(c->scheduler.max_dispatch, 2);
+	ck_assert_uint_eq(c->scheduler.max_process, 1);
+	ck_assert_int_eq(c->log_level, LOG_LEVEL_INFO);
+	ck_assert_uint_eq(c->n_rules, 0);
+	config_destroy(c);
+	config_destroy(NULL);
+}
+END_TEST
+
+START_TEST(receiver_inherits_accept_compressed_and_reads_tls)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("accept_compressed_images: yes\n"
+	                      "storage_root: /srv/mc\n"
+	                      "receiver: {tls: {key: k.pem, cert: c.pem}}\n"
+	                      "scheduler: {type: nomad, address: "
+	                      "'http://n:4646', datacenters: [dc1]}\n",
+	                      &c),
+	                 MC_OK);
+	ck_assert(c->receiver.accept_compressed);
+	ck_assert_str_eq(c->coordinator_url, "ipc:///srv/mc/coordinator.ipc");
+	ck_assert_str_eq(c->receiver.tls_key, "k.pem");
+	ck_assert_str_eq(c->receiver.tls_cert, "c.pem");
+	ck_assert_int_eq(c->scheduler.type, CONFIG_SCHEDULER_NOMAD);
+	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "address"),
+	                 "http://n:4646");
+	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "datacenters"),
+	                 "[\"dc1\"]");
+	config_destroy(c);
+}
+END_TEST
+
+START_TEST(the_commented_examples_are_valid)
+{
+	mc_config         *c = NULL;
+	const config_rule *r;
+
+	ck_assert_int_eq(
+	    load("targets:\n"
+	         "  pacs: {target_type: dicom, ip: 10.0.0.5, port: 104,"
+	         " aet_target: PACS}\n"
+	         "rules:\n"
+	         "  cine-to-pacs:\n"
+	         "    rule: tags.Modality == 'MR' and 'CINE' in "
+	         "tags.SeriesDescription\n"
+	         "    target: [pacs]\n"
+	         "    priority: urgent\n"
+	         "  brain-study:\n"
+	         "    rule: tags.Modality == 'MR' and 'brain' in "
+	         "tags.StudyDescription.lower()\n"
+	         "    action_trigger: study\n"
+	         "    study_trigger_condition: received_series\n"
+	         "    study_trigger_series: \"'Axial T2' and ('Sag T1 GRE' or "
+	         "'Sag T1 TSE')\"\n"
+	         "    study_force_completion_action: proceed\n"
+	         "    target: pacs\n"
+	         "  leftovers: {rule: 'True', action: discard, fallback: "
+	         "true}\n",
+	         &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(c->targets[0].aet_source, "MERCURE");
+	r = config_find_rule(c, "brain-study");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->action_trigger, CONFIG_TRIGGER_STUDY);
+	ck_assert_int_eq(r->study_trigger_condition,
+	                 CONFIG_STUDY_RECEIVED_SERIES);
+	ck_assert_int_eq(r->study_force_completion_action,
+	                 CONFIG_FORCE_PROCEED);
+	ck_assert_ptr_nonnull(r->series_compiled);
+	r = config_find_rule(c, "leftovers");
+	ck_assert(r->fallback);
+	ck_assert_int_eq(r->action, CONFIG_ACTION_DISCARD);
+	ck_assert_str_eq(config_action_str(r->action), "discard");
+	config_destroy(c);
+}
+END_TEST
+
+/* reference/mercure.md 3.5, as mercure writes it. */
+static const char mercure_json[] =
+    "{\n"
+    "  \"appliance_name\": \"master\", \"port\": 11112, "
+    "\"accept_compressed_images\": false,\n"
+    "  \"incoming_folder\": \"/opt/mercure/data/incoming\", "
+    "\"studies_folder\": \"/opt/mercure/data/studies\",\n"
+    "  \"outgoing_folder\": \"/opt/mercure/data/outgoing\", "
+    "\"success_folder\": \"/opt/mercure/data/success\",\n"
+    "  \"error_folder\": \"/opt/mercure/data/error\", \"discard_folder\": "
+    "\"/opt/mercure/data/discard\",\n"
+    "  \"processing_folder\": \"/opt/mercure/data/processing\", "
+    "\"jobs_folder\": \"/opt/mercure/data/jobs\",\n"
+    "  \"persistence_folder\": \"/opt/mercure/persistence\",\n"
+    "  \"bookkeeper\": \"0.0.0.0:8080\", \"bookkeeper_api_key\": "
+    "\"<random>\",\n"
+    "  \"router_scan_interval\": 1, \"series_complete_trigger\": 60, "
+    "\"study_complete_trigger\": 900,\n"
+    "  \"study_forcecomplete_trigger\": 5400, \"dispatcher_scan_interval\": "
+    "1, \"retry_delay\": 900, \"retry_max\": 5,\n"
+    "  \"cleaner_scan_interval\": 60, \"retention\": 259200, "
+    "\"offpeak_start\": \"22:00\", \"offpeak_end\": \"06:00\",\n"
+    "  \"emergency_clean_percentage\": 90, \"phi_notifications\": false,\n"
+    "  \"dicom_receiver\": {\"additional_tags\": "
+    "{\"PerformedProcedureStepDescription\": \"MRI BRAIN\"}},\n"
+    "  \"targets\": {\n"
+    "    \"pacs\":  {\"target_type\": \"dicom\", \"ip\": \"10.0.0.5\", "
+    "\"port\": \"104\", \"aet_target\": \"PACS\", \"aet_source\": "
+    "\"MERCURE\"},\n"
+    "    \"back\":  {\"target_type\": \"dicom\", \"ip\": \"sender\", "
+    "\"port\": \"11112\", \"aet_target\": \"ANY-SCP\"},\n"
+    "    \"sftp1\": {\"target_type\": \"sftp\", \"folder\": \"/upload\", "
+    "\"user\": \"foo\", \"host\": \"bar\", \"password\": null, "
+    "\"file_filter\": null}\n"
+    "  },\n"
+    "  \"modules\": {\n"
+    "    \"anon\": {\"docker_tag\": "
+    "\"mercureimaging/mercure-anonymizer:latest\", \"settings\": {}, "
+    "\"additional_volumes\": \"\",\n"
+    "             \"environment\": \"\", \"docker_arguments\": \"\"}\n"
+    "  },\n"
+    "  \"rules\": {\n"
+    "    \"cmr_to_pacs\": {\"rule\": \"tags.Modality == 'MR' and 'CINE' in "
+    "tags.SeriesDescription\",\n"
+    "                    \"action\": \"route\", \"action_trigger\": "
+    "\"series\", \"target\": [\"pacs\", \"sftp1\"], \"priority\": "
+    "\"urgent\"},\n"
+    "    \"research_anon\": {\"rule\": \"@ReceiverAET@ == 'RESEARCH'\", "
+    "\"action\": \"both\", \"action_trigger\": \"study\",\n"
+    "                      \"study_trigger_condition\": "
+    "\"received_series\",\n"
+    "                      \"study_trigger_series\": \"'Axial T2' and "
+    "('Sag T1 GRE' or 'Sag T1 TSE')\",\n"
+    "                      \"study_force_completion_action\": "
+    "\"proceed\",\n"
+    "                      \"processing_module\": [\"anon\"], "
+    "\"processing_settings\": {}, \"target\": \"sftp1\", \"priority\": "
+    "\"offpeak\",\n"
+    "                      \"notification_webhook\": "
+    "\"https://hooks.slack.com/x\",\n"
+    "                      \"notification_payload\": \"\\\"text\\\": "
+    "\\\"{{ rule }} {{ event }} {{ task_id }}\\\"\"},\n"
+    "    \"default\": {\"rule\": \"True\", \"fallback\": true, \"action\": "
+    "\"discard\"}\n"
+    "  }\n"
+    "}\n";
+
+static const char mercure_json_warnings[] =
+    "t.yaml:3:3: warning: incoming_folder: not implemented, ignored\n"
+    "t.yaml:3:52: warning: studies_folder: not implemented, ignored\n"
+    "t.yaml:4:3: warning: outgoing_folder: not implemented, ignored\n"
+    "t.yaml:4:52: warning: success_folder: not implemented, ignored\n"
+    "t.yaml:5:3: warning: error_folder: not implemented, ignored\n"
+    "t.yaml:5:46: warning: discard_folder: not implemented, ignored\n"
+    "t.yaml:6:3: warning: processing_folder: not implemented, ignored\n"
+    "t.yaml:6:56: warning: jobs_folder: not implemented, ignored\n"
+    "t.yaml:7:3: warning: persistence_folder: not implemented, ignored\n"
+    "t.yaml:8:3: warning: bookkeeper: not implemented, ignored\n"
+    "t.yaml:8:33: warning: bookkeeper_api_key: not implemented, ignored\n"
+    "t.yaml:9:3: warning: router_scan_interval: not implemented, ignored\n"
+    "t.yaml:10:40: warning: dispatcher_scan_interval: not implemented, "
+    "ignored\n"
+    "t.yaml:11:3: warning: cleaner_scan_interval: not implemented, ignored\n"
+    "t.yaml:12:3: warning: emergency_clean_percentage: not implemented, "
+    "ignored";
+
+START_TEST(a_mercure_json_loads_with_a_warning_per_unimplemented_field)
+{
+	mc_config           *c = NULL;
+	const config_target *t;
+	const config_rule   *r;
+
+	ck_assert_int_eq(load(mercure_json, &c), MC_OK);
+	ck_assert_str_eq(out, mercure_json_warnings);
+	ck_assert_uint_eq(c->n_targets, 3);
+	t = config_find_target(c, "pacs");
+	ck_assert_uint_eq(t->port, 104);
+	ck_assert_str_eq(t->aet_target, "PACS");
+	t = config_find_target(c, "back");
+	ck_assert_str_eq(t->ip, "sender");
+	ck_assert_str_eq(t->aet_source, "MERCURE");
+	t = config_find_target(c, "sftp1");
+	ck_assert_int_eq(t->type, CONFIG_TARGET_SFTP);
+	ck_assert_str_eq(t->folder, "/upload");
+	ck_assert_ptr_null(t->file_filter);
+	ck_assert_str_eq(config_kv_get(&t->fields, "user"), "foo");
+	ck_assert_ptr_null(config_kv_get(&t->fields, "password"));
+	ck_assert_uint_eq(t->fields.n, 6);
+	ck_assert_str_eq(
+	    config_kv_get(&config_find_module(c, "anon")->fields, "settings"),
+	    "{}");
+	ck_assert_uint_eq(c->additional_tags.n, 1);
+	ck_assert_str_eq(c->additional_tags.items[0].value, "MRI BRAIN");
+	r = config_find_rule(c, "cmr_to_pacs");
+	ck_assert_uint_eq(r->n_targets, 2);
+	ck_assert_uint_eq(r->target_index[1], 2);
+	ck_assert_int_eq(r->priority, CONFIG_PRIORITY_URGENT);
+	r = config_find_rule(c, "research_anon");
+	ck_assert_int_eq(r->action, CONFIG_ACTION_BOTH);
+	ck_assert_ptr_nonnull(r->series_compiled);
+	ck_assert_str_eq(r->processing_modules[0], "anon");
+	ck_assert_str_eq(config_kv_get(&r->extra, "notification_payload"),
+	                 "\"text\": \"{{ rule }} {{ event }} {{ task_id }}\"");
+	r = config_find_rule(c, "default");
+	ck_assert(r->fallback);
+	ck_assert_int_eq(c->rules[2].action, CONFIG_ACTION_DISCARD);
+	config_destroy(c);
+}
+END_TEST
+
+/* Each invalid input and its whole diagnostic output. */
+static const struct bad_case {
+	const char *text;
+	const char *want;
+} bad_cases[] = {
+    {"rules:\n  r:\n    rule: 'True'\n    action: rout\n",
+     "t.yaml:4:13: rules.r.action: unknown action 'rout' (expected route, "
+     "both, process, notification or discard)"},
+    {"rules:\n  r: {target: nowhere}\n",
+     "t.yaml:2:15: rules.r.target: unknown target 'nowhere'"},
+    {"targets:\n"
+     "  pacs: {target_type: dicom, ip: h, port: 104, aet_target: P}\n"
+     "rules:\n  r: {target: [pacs, pcas]}\n",
+     "t.yaml:4:22: rules.r.target: unknown target 'pcas' (did you mean "
+     "'pacs'?)"},
+    {"port: 70000\n", "t.yaml:1:7: port: port must be 1..65535, got 70000"},
+    {"port: '0'\n", "t.yaml:1:7: port: port must be 1..65535, got 0"},
+    {"targets:\n"
+     "  pacs: {target_type: dicom, ip: h, port: abc, aet_target: P}\n",
+     "t.yaml:2:43: targets.pacs.port: expected a port number (1..65535), "
+     "got 'abc'"},
+    {"targets:\n"
+     "  pacs: {target_type: dicom, ip: h, port: 1, aet_target: "
+     "THIS_IS_17_CHARSX}\n",
+     "t.yaml:2:58: targets.pacs.aet_target: invalid AE title "
+     "'THIS_IS_17_CHARSX' (1 to 16 of A-Z a-z 0-9 _ - space)"},
+    {"receiver: {aet: 'A*B'}\n",
+     "t.yaml:1:17: receiver.aet: invalid AE title 'A*B' (1 to 16 of A-Z "
+     "a-z 0-9 _ - space)"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h}\n",
+     "t.yaml:2:9: targets.pacs: missing field 'port'\n"
+     "t.yaml:2:9: targets.pacs: missing field 'aet_target'"},
+    {"targets:\n  out: {target_type: folder, folder: /x, fodler: /y}\n",
+     "t.yaml:2:42: targets.out.fodler: unknown field (did you mean "
+     "'folder'?)"},
+    {"targets:\n  out: {target_type: ftp}\n",
+     "t.yaml:2:22: targets.out.target_type: unknown target_type 'ftp' "
+     "(expected dicom, dicomtls, dicomweb, sftp, rsync, folder, s3, xnat "
+     "or dummy)"},
+    {"offpeak_start: '25:00'\noffpeak_end: 6am\n",
+     "t.yaml:1:16: offpeak_start: expected a time HH:MM, got '25:00'\n"
+     "t.yaml:2:14: offpeak_end: expected a time HH:MM, got '6am'"},
+    {"appliance_name: [a, b]\n",
+     "t.yaml:1:17: appliance_name: expected a string, got a list"},
+    {"rules:\n  r: {rule: {a: 1}}\n",
+     "t.yaml:2:13: rules.r.rule: expected a string, got a mapping"},
+    {"rules:\n  r: {fallback: maybe}\n",
+     "t.yaml:2:17: rules.r.fallback: expected true or false, got 'maybe'"},
+    {"series_complete_trigger: -5\nretry_max: ten\n",
+     "t.yaml:1:26: series_complete_trigger: expected a non-negative "
+     "integer, got '-5'\n"
+     "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'"},
+    {"series_complete_trigger: 0\n",
+     "t.yaml:1:26: series_complete_trigger: must be at least 1, got 0"},
+    {"retry_multiplier: 0.5\n",
+     "t.yaml:1:19: retry_multiplier: must be at least 1.0, got 0.5"},
+    {"port: 1\nretry_max: 2\nport: 3\n",
+     "t.yaml:3:1: port: duplicate key (first at line 1)"},
+    {"rules:\n  a: {action: discard}\n  a: {action: discard}\n",
+     "t.yaml:3:3: rules.a: duplicate key (first at line 2)"},
+    {"retry_maxx: 3\n",
+     "t.yaml:1:1: retry_maxx: unknown field (did you mean 'retry_max'?)"},
+    {"frobnicate: 1\n", "t.yaml:1:1: frobnicate: unknown field"},
+    {"receiver: {max_associations: 0, bnd: x}\n",
+     "t.yaml:1:30: receiver.max_associations: must be at least 1, got 0\n"
+     "t.yaml:1:33: receiver.bnd: unknown field (did you mean 'bind'?)"},
+    {"scheduler: {type: local, max_dispatch: 4, address: x}\n",
+     "t.yaml:1:43: scheduler.address: unknown field"},
+    {"scheduler: {type: kubernetes}\n",
+     "t.yaml:1:19: scheduler.type: unknown scheduler type 'kubernetes' "
+     "(expected local or nomad)"},
+    {"log_level: verbose\n",
+     "t.yaml:1:12: log_level: unknown log_level 'verbose' (expected debug, "
+     "info, warn or error)"},
+    {"dicom_receiver:\n  additional_tags: {'0019,10zz': x, Good: y}\n",
+     "t.yaml:2:21: dicom_receiver.additional_tags.0019,10zz: invalid tag "
+     "'0019,10zz' (a keyword or gggg,eeee)"},
+    {"rules:\n  r: {processing_module: anon, action: process}\n",
+     "t.yaml:2:26: rules.r.processing_module: unknown module 'anon'"},
+    {"rules:\n  r: {processing_settings: [1, 2]}\n",
+     "t.yaml:2:28: rules.r.processing_settings: expected a mapping or a "
+     "list of mappings"},
+    {"rules:\n  r: {priority: high, action_trigger: image}\n",
+     "t.yaml:2:17: rules.r.priority: unknown priority 'high' (expected "
+     "normal, urgent or offpeak)\n"
+     "t.yaml:2:39: rules.r.action_trigger: unknown action_trigger 'image' "
+     "(expected series or study)"},
+    {"rules:\n  r: {study_force_completion_action: wait}\n",
+     "t.yaml:2:38: rules.r.study_force_completion_action: unknown "
+     "study_force_completion_action 'wait' (expected discard, proceed or "
+     "ignore)"},
+    {"receiver: {tls: {cert: c.pem}}\n",
+     "t.yaml:1:17: receiver.tls: key and cert must be given together"},
+    {"- a\n- b\n", "t.yaml:1:1: -: expected a mapping at the top level"},
+    {"", "t.yaml:1:1: -: empty configuration"},
+    {"rules: [\n",
+     "t.yaml:2:1: -: did not find expected node content while parsing a "
+     "flow node"},
+    {"a: b: c\n",
+     "t.yaml:1:5: -: mapping values are not allowed in this context"},
+    {"{\"port\": 104,\n \"targets\": {\"x\": [1]}}\n",
+     "t.yaml:2:19: targets.x: expected a mapping, got a list"},
+};
+
+START_TEST(each_invalid_config_gives_the_expected_message)
+{
+	check_error(bad_cases[_i].text, bad_cases[_i].want);
+}
+END_TEST
+
+START_TEST(every_error_is_collected_not_only_the_first)
+{
+	check_error(
+	    "port: 0\n"
+	    "rules:\n"
+	    "  r: {action: rout, target: nowhere}\n"
+	    "retry_maxx: 1\n",
+	    "t.yaml:1:7: port: port must be 1..65535, got 0\n"
+	    "t.yaml:3:15: rules.r.action: unknown action 'rout' (expected "
+	    "route, both, process, notification or discard)\n"
+	    "t.yaml:3:29: rules.r.target: unknown target 'nowhere'\n"
+	    "t.yaml:4:1: retry_maxx: unknown field (did you mean "
+	    "'retry_max'?)");
+}
+END_TEST
+
+START_TEST(unimplemented_fields_warn_and_the_load_succeeds)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("graphite_ip: ''\n"
+	                      "rules:\n"
+	                      "  r: {rule: 'False', action: discard, "
+	                      "dynamic_routing: false,\n"
+	                      "      conditional_alternate_target: pacs}\n",
+	                      &c),
+	                 MC_OK);
+	ck_assert_str_eq(
+	    out,
+	    "t.yaml:1:1: warning: graphite_ip: not implemented, ignored\n"
+	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: not "
+	    "implemented, ignored");
+	ck_assert_int_eq(diags[0].severity, CONFIG_WARNING);
+	config_destroy(c);
+}
+END_TEST
+
+START_TEST(a_route_rule_without_target_is_a_warning)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("rules:\n  r: {rule: 'True'}\n", &c), MC_OK);
+	ck_assert_str_eq(
+	    out,
+	    "t.yaml:2:6: warning: rules.r: action 'route' without a target");
+	config_destroy(c);
+}
+END_TEST
+
+/* expect_rule_error - the loader places rule.h's column for expr, written
+ * at line/column (of its first character) in the file. */
+static void
+expect_rule_error(const char *text, const char *expr, const char *field,
+                  size_t line, size_t column,
+                  mc_err (*fn)(const char *, size_t, rule **, mc_diag *))
+{
+	mc_diag d = {0};
+	rule   *r = NULL;
+	char    want[512];
+
+	ck_assert_int_eq(fn(expr, strlen(expr), &r, &d), MC_ESYNTAX);
+	ck_assert_uint_gt(d.column, 1);
+	snprintf(want, sizeof(want), "t.yaml:%zu:%zu: %s: %s", line,
+	         column + d.column - 1, field, d.msg);
+	check_error(text, want);
+}
+
+START_TEST(a_rule_error_points_at_its_column_in_the_file)
+{
+	expect_rule_error("rules:\n  r:\n    rule: tags.Modality == == 'MR'\n"
+	                  "    action: discard\n",
+	                  "tags.Modality == == 'MR'", "rules.r.rule", 3, 11,
+	                  rule_compile);
+	expect_rule_error("rules:\n  r: {action: discard, rule: "
+	                  "'tags.Modality == == x'}\n",
+	                  "tags.Modality == == x", "rules.r.rule", 2, 31,
+	                  rule_compile);
+	expect_rule_error("{\"rules\": {\"r\": {\"action\": \"discard\", "
+	                  "\"rule\": \"tags.A == == 'x'\"}}}\n",
+	                  "tags.A == == 'x'", "rules.r.rule", 1, 48,
+	                  rule_compile);
+}
+END_TEST
+
+START_TEST(a_study_trigger_series_error_points_at_its_column)
+{
+	expect_rule_error("rules:\n  r:\n    action: discard\n"
+	                  "    study_trigger_series: \"'Axial T2' and and\"\n",
+	                  "'Axial T2' and and", "rules.r.study_trigger_series",
+	                  4, 28, rule_compile_series);
+}
+END_TEST
+
+START_TEST(an_escaped_rule_error_names_the_expression_column)
+{
+	mc_diag     d = {0};
+	rule       *r = NULL;
+	char        want[512];
+	const char *expr = "tags.A == \"x\" ==";
+
+	ck_assert_int_eq(rule_compile(expr, strlen(expr), &r, &d), MC_ESYNTAX);
+	snprintf(
+	    want, sizeof(want),
+	    "t.yaml:1:36: rules.r.rule: %s (column %zu of the expression)",
+	    d.msg, d.column);
+	check_error("rules: {r: {action: discard, rule: \"tags.A == \\\"x\\\" "
+	            "==\"}}\n",
+	            want);
+}
+END_TEST
+
+START_TEST(an_unreadable_file_is_reported)
+{
+	mc_config *c = (mc_config *)1;
+
+	ck_assert_int_eq(config_load_file("/nonexistent/mercure.yaml", &c,
+	                                  diags, MAX_DIAGS, &n_diags),
+	                 MC_ENOENT);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(n_diags, 1);
+	ck_assert_str_eq(diags[0].d.msg,
+	                 "cannot read: No such file or directory");
+}
+END_TEST
+
+START_TEST(diagnostics_beyond_the_buffer_still_fail_the_load)
+{
+	mc_config  *c = (mc_config *)1;
+	config_diag one[1];
+	size_t      n = 9;
+
+	ck_assert_int_eq(
+	    config_load_buffer("t.yaml", "a: 1\nb: 2\n", 10, &c, one, 1, &n),
+	    MC_ECONFIG);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(
+	    config_load_buffer("t.yaml", "a: 1\n", 5, &c, NULL, 0, NULL),
+	    MC_ECONFIG);
+}
+END_TEST
+
+START_TEST(recursive_aliases_are_rejected_not_followed)
+{
+	check_error(
+	    "rules: &a {r: *a}\n",
+	    "t.yaml:1:8: rules.r: nesting too deep or recursive alias");
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc;
+
+	tc = tcase_create("valid");
+	tcase_add_test(tc, the_shipped_example_loads_without_findings);
+	tcase_add_test(tc, defaults_follow_mercure_and_ours);
+	tcase_add_test(tc, receiver_inherits_accept_compressed_and_reads_tls);
+	tcase_add_test(tc, the_commented_examples_are_valid);
+	tcase_add_test(
+	    tc, a_mercure_json_loads_with_a_warning_per_unimplemented_field);
+	tcase_add_test(tc, unimplemented_fields_warn_and_the_load_succeeds);
+	tcase_add_test(tc, a_route_rule_without_target_is_a_warning);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("invalid");
+	tcase_add_loop_test(tc, each_invalid_config_gives_the_expected_message,
+	                    0,
+	                    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, every_error_is_collected_not_only_the_first);
+	tcase_add_test(tc, a_rule_error_points_at_its_column_in_the_file);
+	tcase_add_test(tc, a_study_trigger_series_error_points_at_its_column);
+	tcase_add_test(tc, an_escaped_rule_error_names_the_expression_column);
+	tcase_add_test(tc, an_unreadable_file_is_reported);
+	tcase_add_test(tc, diagnostics_beyond_the_buffer_still_fail_the_load);
+	tcase_add_test(tc, recursive_aliases_are_rejected_not_followed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int      failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
