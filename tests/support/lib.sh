@@ -34,14 +34,15 @@ _dump_logs() {
 	local f
 	for f in "${MC_LOGS[@]}"; do
 		[ -s "$f" ] || continue
-		printf -- '----- %s (last 40 lines) -----\n' "${f#"$MC_TMP"/}" >&2
-		tail -n 40 "$f" >&2
+		printf -- '----- %s (last 25 lines) -----\n' "${f#"$MC_TMP"/}" >&2
+		tail -n 25 "$f" >&2
 	done
 }
 
 fail() {
 	printf 'FAIL %s: %s\n' "$MC_TEST_NAME" "$*" >&2
 	_dump_logs
+	[ ${#MC_LOGS[@]} -eq 0 ] || printf 'FAIL %s: %s\n' "$MC_TEST_NAME" "$*" >&2
 	exit 1
 }
 
