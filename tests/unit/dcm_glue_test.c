@@ -1,0 +1,860 @@
+/* dcm_glue_test.c - dcm_glue.h against real files and real DCMTK peers:
+ * tags and charsets of files generated here with pydicom (Debian's
+ * /usr/bin/python3) and pydicom's own charset samples; the SCP with
+ * echoscu and storescu over 127.0.0.1 on a socket this test binds. */
+#include <check.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dcm_glue.h"
+#include "tagset.h"
+
+extern char **environ;
+
+#define PYTHON "/usr/bin/python3"
+#define PYDICOM_DATA "/usr/lib/python3/dist-packages/pydicom/data"
+#define CT_SMALL PYDICOM_DATA "/test_files/CT_small.dcm"
+#define MR_SMALL PYDICOM_DATA "/test_files/MR_small.dcm"
+#define MR_J2K PYDICOM_DATA "/test_files/MR_small_jp2klossless.dcm"
+#define CHARSET_DIR PYDICOM_DATA "/charset_files"
+#define TEST_TIMEOUT_S 120
+#define MAX_STORES 8
+#define SCP_AET "MCRECV"
+#define SCU_AET "TESTSCU"
+#define FSIZE_LIMIT_BYTES 20000
+
+/* ---- helpers --------------------------------------------------------- */
+
+static char g_dir[256]; /* generated files, made once per TCase */
+
+/* run argv (PATH lookup), stdout/stderr to DIR/<argv0>.log; exit code,
+ * or -1 if it could not run or died from a signal. */
+static int
+run(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	char                       log[512];
+	pid_t                      pid;
+	int                        st;
+
+	snprintf(log, sizeof(log), "%s/%s.log", g_dir[0] ? g_dir : "/tmp",
+	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log,
+	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char GEN_PY[] =
+    "import sys\n"
+    "from pydicom.dataset import FileDataset, FileMetaDataset\n"
+    "from pydicom.uid import ExplicitVRLittleEndian\n"
+    "out = sys.argv[1]\n"
+    "MR = '1.2.840.10008.5.1.4.1.1.4'\n"
+    "def base(sop, charset=None):\n"
+    "    m = FileMetaDataset()\n"
+    "    m.MediaStorageSOPClassUID = MR\n"
+    "    m.MediaStorageSOPInstanceUID = sop\n"
+    "    m.TransferSyntaxUID = ExplicitVRLittleEndian\n"
+    "    ds = FileDataset(None, {}, file_meta=m, preamble=b'\\0' * 128)\n"
+    "    ds.is_little_endian = True\n"
+    "    ds.is_implicit_VR = False\n"
+    "    if charset:\n"
+    "        ds.SpecificCharacterSet = charset\n"
+    "    ds.SOPClassUID = MR\n"
+    "    ds.SOPInstanceUID = sop\n"
+    "    ds.StudyInstanceUID = '1.2.826.0.1.3680043.8.498.10'\n"
+    "    ds.SeriesInstanceUID = '1.2.826.0.1.3680043.8.498.11'\n"
+    "    ds.Modality = 'MR'\n"
+    "    return ds\n"
+    "ds = base('1.2.826.0.1.3680043.8.498.12')\n"
+    "ds.PatientName = 'Doe^John'\n"
+    "ds.PatientID = 'PID42'\n"
+    "ds.SeriesDescription = 'T1 \"axial\"\\r\\nsecond'\n"
+    "ds.ImageType = ['ORIGINAL', 'PRIMARY', 'M']\n"
+    "ds.SliceThickness = '1.5'\n"
+    "ds.InstanceNumber = '7'\n"
+    "ds.PatientWeight = '72.5'\n"
+    "ds.private_block(0x0019, 'ACME', create=True).add_new(0xaa, 'LO', "
+    "'privval')\n"
+    "ds.Rows = 2\n"
+    "ds.Columns = 2\n"
+    "ds.BitsAllocated = 16\n"
+    "ds.BitsStored = 16\n"
+    "ds.HighBit = 15\n"
+    "ds.PixelRepresentation = 0\n"
+    "ds.SamplesPerPixel = 1\n"
+    "ds.PhotometricInterpretation = 'MONOCHROME2'\n"
+    "ds.PixelData = b'\\0' * 8\n"
+    "ds.save_as(out + '/mr.dcm', write_like_original=False)\n"
+    "raw = open(out + '/mr.dcm', 'rb').read()\n"
+    "open(out + '/trunc_meta.dcm', 'wb').write(raw[:150])\n"
+    "cut = raw.index(b'Doe^John') + 3\n"
+    "open(out + '/trunc_data.dcm', 'wb').write(raw[:cut])\n"
+    "ds = base('1.2.826.0.1.3680043.8.498.13', 'ISO_IR 100')\n"
+    "ds.PatientName = 'M\\u00fcller^J\\u00f6rg'\n"
+    "ds.InstitutionName = 'Klinik K\\u00f6ln'\n"
+    "ds.save_as(out + '/latin1.dcm', write_like_original=False)\n"
+    "raw = open(out + '/latin1.dcm', 'rb').read()\n"
+    "open(out + '/bogus.dcm', 'wb').write(raw.replace(b'ISO_IR 100', "
+    "b'ISO_IR 999'))\n"
+    "open(out + '/badutf8.dcm', 'wb').write(raw.replace(b'ISO_IR 100', "
+    "b'ISO_IR 192'))\n"
+    "open(out + '/garbage.bin', 'wb').write(b'this is not DICOM at all\\n' * "
+    "40)\n";
+
+static void
+make_dir(void)
+{
+	snprintf(g_dir, sizeof(g_dir), "/tmp/dcm_glue_test.XXXXXX");
+	if (mkdtemp(g_dir) == NULL)
+		g_dir[0] = '\0';
+}
+
+static void
+remove_dir(void)
+{
+	char *argv[] = {"rm", "-rf", g_dir, NULL};
+	if (g_dir[0] != '\0')
+		run(argv);
+	g_dir[0] = '\0';
+}
+
+static void
+gen_files(void)
+{
+	char  script[300];
+	FILE *f;
+
+	make_dir();
+	snprintf(script, sizeof(script), "%s/gen.py", g_dir);
+	f = fopen(script, "w");
+	if (f == NULL)
+		return;
+	fputs(GEN_PY, f);
+	fclose(f);
+	char *argv[] = {PYTHON, script, g_dir, NULL};
+	run(argv);
+}
+
+static const char *
+path_of(const char *name)
+{
+	static char p[512];
+	snprintf(p, sizeof(p), "%s/%s", g_dir, name);
+	return p;
+}
+
+static void
+init_glue(void)
+{
+	char err[256];
+	ck_assert_int_eq(dcm_glue_init(err, sizeof(err)), MC_OK);
+}
+
+/* Extract path; returns rv and leaves the set in *out (caller destroys). */
+static mc_err
+extract(const char *path, const dcm_taglist *extra, mc_tagset **out,
+    bool *warn, char *err, size_t errlen)
+{
+	init_glue();
+	ck_assert_int_eq(mc_tagset_create(out), MC_OK);
+	return dcm_extract_tags(path, extra, *out, warn, err, errlen);
+}
+
+/* ---- tags ------------------------------------------------------------ */
+
+START_TEST(mr_file_gives_mercure_tags_in_order)
+{
+	mc_tagset *t;
+	bool       warn = true;
+	char       err[256] = "";
+
+	ck_assert_int_eq(extract(path_of("mr.dcm"), NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(!warn);
+	/* mercure's 41 distinct keys, SeriesInstanceUID and SOPInstanceUID
+	 * after SpecificCharacterSet, then MediaStorageSOPClassUID and
+	 * SOPClassUID */
+	ck_assert_uint_eq(mc_tagset_count(t), 45);
+	ck_assert_str_eq(mc_tagset_at(t, 0)->key, "SpecificCharacterSet");
+	ck_assert_str_eq(mc_tagset_at(t, 1)->key, "SeriesInstanceUID");
+	ck_assert_str_eq(mc_tagset_at(t, 2)->key, "SOPInstanceUID");
+	ck_assert_str_eq(mc_tagset_at(t, 3)->key, "Modality");
+	ck_assert_str_eq(mc_tagset_at(t, 42)->key, "ImageType");
+	ck_assert_str_eq(mc_tagset_at(t, 43)->key, "MediaStorageSOPClassUID");
+	ck_assert_str_eq(mc_tagset_at(t, 44)->key, "SOPClassUID");
+	ck_assert_str_eq(mc_tagset_get(t, "SpecificCharacterSet"), "");
+	ck_assert_str_eq(mc_tagset_get(t, "Modality"), "MR");
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"), "Doe^John");
+	ck_assert_str_eq(mc_tagset_get(t, "PatientID"), "PID42");
+	ck_assert_str_eq(mc_tagset_get(t, "SOPInstanceUID"),
+	    "1.2.826.0.1.3680043.8.498.12");
+	ck_assert_str_eq(mc_tagset_get(t, "SeriesInstanceUID"),
+	    "1.2.826.0.1.3680043.8.498.11");
+	ck_assert_str_eq(mc_tagset_get(t, "StudyInstanceUID"),
+	    "1.2.826.0.1.3680043.8.498.10");
+	ck_assert_str_eq(mc_tagset_get(t, "SOPClassUID"),
+	    "1.2.840.10008.5.1.4.1.1.4");
+	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"),
+	    "1.2.840.10008.5.1.4.1.1.4");
+	ck_assert_str_eq(mc_tagset_get(t, "ImageType"), "ORIGINAL\\PRIMARY\\M");
+	ck_assert_str_eq(mc_tagset_get(t, "SliceThickness"), "1.5");
+	ck_assert_str_eq(mc_tagset_get(t, "InstanceNumber"), "7");
+	/* CR -> ';', LF -> ' ', '"' -> '\'' */
+	ck_assert_str_eq(mc_tagset_get(t, "SeriesDescription"),
+	    "T1 'axial'; second");
+	ck_assert_str_eq(mc_tagset_get(t, "StudyDescription"), "");
+	ck_assert_str_eq(mc_tagset_get(t, "AcquisitionType"), "");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(extra_tags_by_keyword_and_number)
+{
+	const char *specs[] = {"PatientWeight", "0019,10aa", "(0010,0020)",
+	    "PatientAge", "0009,0001"};
+	dcm_taglist *l;
+	mc_tagset   *t;
+	bool         warn;
+	char         err[256] = "";
+
+	init_glue();
+	ck_assert_int_eq(dcm_taglist_create(specs, 5, &l, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_int_eq(extract(path_of("mr.dcm"), l, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	/* PatientID is already in the set: 45 + 4 new keys */
+	ck_assert_uint_eq(mc_tagset_count(t), 49);
+	ck_assert_str_eq(mc_tagset_at(t, 45)->key, "PatientWeight");
+	ck_assert_str_eq(mc_tagset_at(t, 46)->key, "(0019,10aa)");
+	ck_assert_str_eq(mc_tagset_at(t, 47)->key, "PatientAge");
+	ck_assert_str_eq(mc_tagset_at(t, 48)->key, "(0009,0001)");
+	ck_assert_str_eq(mc_tagset_get(t, "PatientWeight"), "72.5");
+	ck_assert_str_eq(mc_tagset_get(t, "(0019,10aa)"), "privval");
+	ck_assert_str_eq(mc_tagset_get(t, "PatientAge"), "");
+	ck_assert_str_eq(mc_tagset_get(t, "PatientID"), "PID42");
+	mc_tagset_destroy(t);
+	dcm_taglist_destroy(l);
+	dcm_taglist_destroy(NULL);
+}
+END_TEST
+
+START_TEST(unknown_or_malformed_extra_tag_is_einval)
+{
+	const char  *bad[] = {"NoSuchTagXyz", "0019,10a", "zzzz,0010", ""};
+	dcm_taglist *l = (dcm_taglist *) 1;
+	char         err[256];
+
+	init_glue();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(dcm_taglist_create(&bad[i], 1, &l, err,
+				     sizeof(err)),
+		    MC_EINVAL);
+		ck_assert_ptr_null(l);
+		ck_assert_ptr_nonnull(strstr(err, bad[i]));
+	}
+	ck_assert_int_eq(dcm_taglist_create(NULL, 0, &l, err, sizeof(err)),
+	    MC_OK);
+	dcm_taglist_destroy(l);
+}
+END_TEST
+
+START_TEST(latin1_names_become_utf8)
+{
+	mc_tagset *t;
+	bool       warn = true;
+	char       err[256] = "";
+
+	ck_assert_int_eq(extract(path_of("latin1.dcm"), NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(!warn);
+	ck_assert_str_eq(mc_tagset_get(t, "SpecificCharacterSet"), "ISO_IR 100");
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
+	    "M\xC3\xBCller^J\xC3\xB6rg");
+	ck_assert_str_eq(mc_tagset_get(t, "InstitutionName"),
+	    "Klinik K\xC3\xB6ln");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(japanese_iso2022_names_become_utf8)
+{
+	mc_tagset *t;
+	bool       warn = true;
+	char       err[256] = "";
+
+	/* "\ISO 2022 IR 87": Yamada^Tarou=山田^太郎=やまだ^たろう */
+	ck_assert_int_eq(extract(CHARSET_DIR "/chrH31.dcm", NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(!warn);
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
+	    "Yamada^Tarou="
+	    "\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E="
+	    "\xE3\x82\x84\xE3\x81\xBE\xE3\x81\xA0^"
+	    "\xE3\x81\x9F\xE3\x82\x8D\xE3\x81\x86");
+	mc_tagset_destroy(t);
+
+	/* "ISO 2022 IR 13\ISO 2022 IR 87": half-width katakana first */
+	ck_assert_int_eq(extract(CHARSET_DIR "/chrH32.dcm", NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(!warn);
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
+	    "\xEF\xBE\x94\xEF\xBE\x8F\xEF\xBE\x80\xEF\xBE\x9E^"
+	    "\xEF\xBE\x80\xEF\xBE\x9B\xEF\xBD\xB3="
+	    "\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E="
+	    "\xE3\x82\x84\xE3\x81\xBE\xE3\x81\xA0^"
+	    "\xE3\x81\x9F\xE3\x82\x8D\xE3\x81\x86");
+	mc_tagset_destroy(t);
+
+	/* ISO_IR 192 passes through */
+	ck_assert_int_eq(extract(CHARSET_DIR "/chrX1.dcm", NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(!warn);
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
+	    "Wang^XiaoDong=\xE7\x8E\x8B^\xE5\xB0\x8F\xE6\x9D\xB1=");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(bogus_charset_keeps_value_and_warns)
+{
+	mc_tagset *t;
+	bool       warn = false;
+	char       err[256] = "";
+
+	ck_assert_int_eq(extract(path_of("bogus.dcm"), NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(warn);
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
+	    "M\xEF\xBF\xBDller^J\xEF\xBF\xBDrg");
+	/* ASCII values of the same file are untouched */
+	ck_assert_str_eq(mc_tagset_get(t, "Modality"), "MR");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(invalid_utf8_is_repaired_and_warns)
+{
+	mc_tagset *t;
+	bool       warn = false;
+	char       err[256] = "";
+
+	ck_assert_int_eq(extract(path_of("badutf8.dcm"), NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_OK);
+	ck_assert(warn);
+	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
+	    "M\xEF\xBF\xBDller^J\xEF\xBF\xBDrg");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(non_dicom_and_truncated_files_are_eparse)
+{
+	const char *bad[] = {"garbage.bin", "trunc_meta.dcm", "trunc_data.dcm",
+	    "gen.py"};
+	mc_tagset *t;
+	bool       warn;
+	char       err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_msg(extract(path_of(bad[i]), NULL, &t, &warn, err,
+				  sizeof(err)) == MC_EPARSE,
+		    "%s", bad[i]);
+		ck_assert_msg(err[0] != '\0', "%s", bad[i]);
+		mc_tagset_destroy(t);
+	}
+	ck_assert_int_eq(extract(path_of("missing.dcm"), NULL, &t, &warn, err,
+			     sizeof(err)),
+	    MC_ENOENT);
+	mc_tagset_destroy(t);
+	ck_assert_int_eq(extract(g_dir, NULL, &t, &warn, err, sizeof(err)),
+	    MC_EPARSE);
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(dataset_without_meta_header_is_read)
+{
+	mc_tagset *t;
+	bool       warn;
+	char       err[256] = "";
+
+	ck_assert_int_eq(extract(PYDICOM_DATA "/test_files/ExplVR_LitEndNoMeta.dcm",
+			     NULL, &t, &warn, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_str_ne(mc_tagset_get(t, "SOPInstanceUID"), "");
+	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"), "");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+/* ---- SCP ------------------------------------------------------------- */
+
+typedef struct store_rec {
+	char     path[512];
+	char     sop_uid[65];
+	char     sop_class[65];
+	uint64_t bytes;
+	int      write_errno;
+	int      file_size; /* stat at on_store time, -1 if absent */
+} store_rec;
+
+typedef struct scp_env {
+	dcm_scp        *scp;
+	int             listen_fd;
+	int             port;
+	int             n_assoc;              /* associations to serve */
+	mc_err          results[4];
+	dcm_assoc_info  infos[4];
+	char            errs[4][256];
+	uint16_t        status;               /* what on_store answers */
+	int             refuse;               /* use dcm_scp_refuse */
+	store_rec       stores[MAX_STORES];
+	int             n_stores;
+	int             n_after;
+	pthread_mutex_t mu;
+	pthread_t       thread;
+} scp_env;
+
+static uint16_t
+on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
+    void **cookie)
+{
+	scp_env    *e = ctx;
+	struct stat st;
+
+	(void) a;
+	pthread_mutex_lock(&e->mu);
+	if (e->n_stores < MAX_STORES) {
+		store_rec *r = &e->stores[e->n_stores];
+		snprintf(r->path, sizeof(r->path), "%s", req->tmp_path);
+		snprintf(r->sop_uid, sizeof(r->sop_uid), "%s",
+		    req->sop_instance_uid);
+		snprintf(r->sop_class, sizeof(r->sop_class), "%s",
+		    req->sop_class_uid);
+		r->bytes = req->bytes;
+		r->write_errno = req->write_errno;
+		r->file_size = stat(req->tmp_path, &st) == 0 ? (int) st.st_size
+							     : -1;
+		*cookie = r;
+	}
+	e->n_stores++;
+	pthread_mutex_unlock(&e->mu);
+	return req->write_errno ? DCM_STATUS_OUT_OF_RESOURCES : e->status;
+}
+
+static void
+after_response(void *ctx, void *cookie)
+{
+	scp_env *e = ctx;
+	pthread_mutex_lock(&e->mu);
+	if (cookie == &e->stores[e->n_after])
+		e->n_after++;
+	pthread_mutex_unlock(&e->mu);
+}
+
+static void *
+serve_thread(void *arg)
+{
+	scp_env *e = arg;
+
+	for (int i = 0; i < e->n_assoc; i++) {
+		int fd = accept(e->listen_fd, NULL, NULL);
+		if (fd < 0)
+			break;
+		if (e->refuse) {
+			dcm_scp_refuse(e->scp, fd);
+			e->results[i] = MC_EREFUSED;
+			continue;
+		}
+		e->results[i] = dcm_scp_serve(e->scp, fd, &e->infos[i],
+		    e->errs[i], sizeof(e->errs[i]));
+	}
+	return NULL;
+}
+
+static void
+scp_start(scp_env *e, const dcm_scp_opts *extra, int n_assoc)
+{
+	struct sockaddr_in a;
+	socklen_t          len = sizeof(a);
+	dcm_scp_opts       o;
+	char               err[256] = "";
+
+	init_glue();
+	memset(e, 0, sizeof(*e));
+	pthread_mutex_init(&e->mu, NULL);
+	e->n_assoc = n_assoc;
+	e->status = DCM_STATUS_SUCCESS;
+	o = extra ? *extra : (dcm_scp_opts){0};
+	o.aet = SCP_AET;
+	o.tmp_dir = g_dir;
+	o.acse_timeout_s = o.acse_timeout_s ? o.acse_timeout_s : 5;
+	o.dimse_timeout_s = 10;
+	o.on_store = on_store;
+	o.after_response = after_response;
+	o.ctx = e;
+	ck_assert_msg(dcm_scp_create(&o, &e->scp, err, sizeof(err)) == MC_OK,
+	    "%s", err);
+
+	e->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(e->listen_fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(e->listen_fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(e->listen_fd, 8), 0);
+	ck_assert_int_eq(getsockname(e->listen_fd, (struct sockaddr *) &a, &len),
+	    0);
+	e->port = ntohs(a.sin_port);
+}
+
+static void
+scp_run(scp_env *e)
+{
+	ck_assert_int_eq(pthread_create(&e->thread, NULL, serve_thread, e), 0);
+}
+
+static void
+scp_stop(scp_env *e)
+{
+	pthread_join(e->thread, NULL);
+	close(e->listen_fd);
+	dcm_scp_destroy(e->scp);
+	pthread_mutex_destroy(&e->mu);
+}
+
+static int
+echoscu(int port, const char *aec)
+{
+	char p[16];
+	snprintf(p, sizeof(p), "%d", port);
+	char *argv[] = {"echoscu", "-aet", SCU_AET, "-aec", (char *) aec,
+	    "127.0.0.1", p, NULL};
+	return run(argv);
+}
+
+/* storescu with one or two files; opt may be NULL. */
+static int
+storescu2(int port, const char *opt, const char *opt2, const char *f1,
+    const char *f2)
+{
+	char  p[16];
+	char *argv[16];
+	int   n = 0;
+
+	snprintf(p, sizeof(p), "%d", port);
+	argv[n++] = "storescu";
+	argv[n++] = "-aet";
+	argv[n++] = SCU_AET;
+	argv[n++] = "-aec";
+	argv[n++] = SCP_AET;
+	if (opt != NULL)
+		argv[n++] = (char *) opt;
+	if (opt2 != NULL)
+		argv[n++] = (char *) opt2;
+	argv[n++] = "127.0.0.1";
+	argv[n++] = p;
+	argv[n++] = (char *) f1;
+	if (f2 != NULL)
+		argv[n++] = (char *) f2;
+	argv[n] = NULL;
+	return run(argv);
+}
+
+static int
+storescu(int port, const char *opt, const char *f1, const char *f2)
+{
+	return storescu2(port, opt, NULL, f1, f2);
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long) st.st_size : -1;
+}
+
+static void
+assert_stored_file(const store_rec *r, const char *expect_sop)
+{
+	mc_tagset *t;
+	bool       warn;
+	char       err[256] = "";
+
+	ck_assert_int_eq(r->write_errno, 0);
+	ck_assert_str_eq(r->sop_uid, expect_sop);
+	ck_assert_int_eq(r->file_size, (int) r->bytes);
+	ck_assert_int_eq(file_size(r->path), (long) r->bytes);
+	ck_assert_ptr_nonnull(strstr(r->path, "/.rcv-"));
+	ck_assert_msg(extract(r->path, NULL, &t, &warn, err, sizeof(err)) ==
+		MC_OK,
+	    "%s", err);
+	ck_assert_str_eq(mc_tagset_get(t, "SOPInstanceUID"), expect_sop);
+	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"),
+	    r->sop_class);
+	mc_tagset_destroy(t);
+}
+
+#define CT_SOP "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322"
+#define MR_SOP "1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457"
+
+START_TEST(echo_and_store_reach_on_store)
+{
+	scp_env e;
+
+	scp_start(&e, NULL, 2);
+	scp_run(&e);
+	ck_assert_int_eq(echoscu(e.port, SCP_AET), 0);
+	ck_assert_int_eq(storescu(e.port, NULL, CT_SMALL, MR_SMALL), 0);
+	scp_stop(&e);
+
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_msg(e.results[1] == MC_OK, "%s", e.errs[1]);
+	ck_assert_str_eq(e.infos[0].peer_address, "127.0.0.1");
+	ck_assert_str_eq(e.infos[1].calling_aet, SCU_AET);
+	ck_assert_str_eq(e.infos[1].called_aet, SCP_AET);
+	ck_assert_int_eq(e.n_stores, 2);
+	ck_assert_int_eq(e.n_after, 2);
+	assert_stored_file(&e.stores[0], CT_SOP);
+	assert_stored_file(&e.stores[1], MR_SOP);
+	/* the dataset is bit-preserving; only the meta header is ours */
+	ck_assert_int_gt((long) e.stores[0].bytes, file_size(CT_SMALL) - 200);
+	ck_assert_int_lt((long) e.stores[0].bytes, file_size(CT_SMALL) + 200);
+}
+END_TEST
+
+START_TEST(failure_status_reaches_the_sender)
+{
+	scp_env e;
+
+	scp_start(&e, NULL, 1);
+	e.status = DCM_STATUS_CANNOT_UNDERSTAND;
+	scp_run(&e);
+	unlink(path_of("storescu.log"));
+	storescu2(e.port, "-nh", "-v", CT_SMALL, MR_SMALL);
+	scp_stop(&e);
+	{
+		char  buf[8192] = "";
+		FILE *f = fopen(path_of("storescu.log"), "r");
+		ck_assert_ptr_nonnull(f);
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		/* both answers arrived, and the association stayed in step */
+		const char *first = strstr(buf, "Response (Error: CannotUnderstand)");
+		ck_assert_ptr_nonnull(first);
+		ck_assert_ptr_nonnull(strstr(first + 1,
+		    "Response (Error: CannotUnderstand)"));
+		ck_assert_ptr_nonnull(strstr(buf, "Releasing Association"));
+	}
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_int_eq(e.n_stores, 2);
+	ck_assert_int_eq(e.n_after, 2);
+}
+END_TEST
+
+START_TEST(wrong_called_aet_is_rejected)
+{
+	scp_env      e;
+	dcm_scp_opts o = {0};
+
+	o.require_called_aet = true;
+	scp_start(&e, &o, 2);
+	scp_run(&e);
+	ck_assert_int_ne(echoscu(e.port, "OTHER"), 0);
+	ck_assert_int_eq(echoscu(e.port, SCP_AET), 0);
+	scp_stop(&e);
+	ck_assert_int_eq(e.results[0], MC_EREFUSED);
+	ck_assert_str_eq(e.infos[0].called_aet, "OTHER");
+	ck_assert_int_eq(e.results[1], MC_OK);
+}
+END_TEST
+
+START_TEST(refused_connection_gets_a_rejection)
+{
+	scp_env e;
+
+	scp_start(&e, NULL, 1);
+	e.refuse = 1;
+	scp_run(&e);
+	ck_assert_int_ne(echoscu(e.port, SCP_AET), 0);
+	scp_stop(&e);
+}
+END_TEST
+
+START_TEST(compressed_only_when_accepted)
+{
+	scp_env      e;
+	dcm_scp_opts o = {0};
+
+	scp_start(&e, NULL, 1);
+	scp_run(&e);
+	ck_assert_int_ne(storescu(e.port, "-xv", MR_J2K, NULL), 0);
+	scp_stop(&e);
+	ck_assert_int_eq(e.n_stores, 0);
+
+	o.accept_compressed = true;
+	scp_start(&e, &o, 1);
+	scp_run(&e);
+	ck_assert_int_eq(storescu(e.port, "-xv", MR_J2K, NULL), 0);
+	scp_stop(&e);
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_int_eq(e.n_stores, 1);
+	assert_stored_file(&e.stores[0], MR_SOP);
+}
+END_TEST
+
+START_TEST(write_failure_still_answers_and_keeps_in_step)
+{
+	scp_env       e;
+	struct rlimit rl = {FSIZE_LIMIT_BYTES, FSIZE_LIMIT_BYTES};
+
+	/* files beyond the limit fail with EFBIG, like a full disk */
+	signal(SIGXFSZ, SIG_IGN);
+	scp_start(&e, NULL, 1);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	scp_run(&e);
+	storescu(e.port, "-nh", CT_SMALL, MR_SMALL);
+	scp_stop(&e);
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_int_eq(e.n_stores, 2);
+	ck_assert_int_eq(e.stores[0].write_errno, EFBIG);
+	ck_assert_int_le((long) e.stores[0].bytes, FSIZE_LIMIT_BYTES);
+	assert_stored_file(&e.stores[1], MR_SOP);
+}
+END_TEST
+
+/* A peer that connects and sends half a request must neither hold up
+ * other associations nor the serving thread beyond acse_timeout. */
+START_TEST(silent_peer_times_out_without_blocking_others)
+{
+	scp_env            e;
+	dcm_scp_opts       o = {0};
+	struct sockaddr_in a;
+	int                c;
+	const char         half[] = {0x01, 0x00, 0x00, 0x00, 0x01, 0x00};
+
+	o.acse_timeout_s = 2;
+	scp_start(&e, &o, 2);
+	scp_run(&e);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t) e.port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(c, (struct sockaddr *) &a, sizeof(a)), 0);
+	ck_assert_int_eq(write(c, half, sizeof(half)), (ssize_t) sizeof(half));
+	/* the serving thread is busy with c; a second server thread would
+	 * take the next one: here the same thread does after the timeout */
+	ck_assert_int_eq(echoscu(e.port, SCP_AET), 0);
+	scp_stop(&e);
+	close(c);
+	ck_assert_int_eq(e.results[0], MC_ETIMEDOUT);
+	ck_assert_int_eq(e.results[1], MC_OK);
+}
+END_TEST
+
+START_TEST(bad_tls_files_are_econfig)
+{
+	dcm_scp     *s = NULL;
+	dcm_scp_opts o = {0};
+	char         err[256] = "";
+
+	init_glue();
+	o.aet = SCP_AET;
+	o.tmp_dir = "/tmp";
+	o.on_store = on_store;
+	o.tls_key = "/nonexistent/key.pem";
+	o.tls_cert = "/nonexistent/cert.pem";
+	o.tls_ca = "/nonexistent/ca.pem";
+	ck_assert_int_eq(dcm_scp_create(&o, &s, err, sizeof(err)), MC_ECONFIG);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err, "key"));
+	o.tls_cert = NULL;
+	ck_assert_int_eq(dcm_scp_create(&o, &s, err, sizeof(err)), MC_ECONFIG);
+	dcm_scp_destroy(NULL);
+}
+END_TEST
+
+static Suite *
+dcm_glue_suite(void)
+{
+	Suite *s = suite_create("dcm_glue");
+	TCase *tags = tcase_create("tags");
+	TCase *scp = tcase_create("scp");
+
+	tcase_add_unchecked_fixture(tags, gen_files, remove_dir);
+	tcase_set_timeout(tags, TEST_TIMEOUT_S);
+	tcase_add_test(tags, mr_file_gives_mercure_tags_in_order);
+	tcase_add_test(tags, extra_tags_by_keyword_and_number);
+	tcase_add_test(tags, unknown_or_malformed_extra_tag_is_einval);
+	tcase_add_test(tags, latin1_names_become_utf8);
+	tcase_add_test(tags, japanese_iso2022_names_become_utf8);
+	tcase_add_test(tags, bogus_charset_keeps_value_and_warns);
+	tcase_add_test(tags, invalid_utf8_is_repaired_and_warns);
+	tcase_add_test(tags, non_dicom_and_truncated_files_are_eparse);
+	tcase_add_test(tags, dataset_without_meta_header_is_read);
+	suite_add_tcase(s, tags);
+
+	tcase_add_unchecked_fixture(scp, make_dir, remove_dir);
+	tcase_set_timeout(scp, TEST_TIMEOUT_S);
+	tcase_add_test(scp, echo_and_store_reach_on_store);
+	tcase_add_test(scp, failure_status_reaches_the_sender);
+	tcase_add_test(scp, wrong_called_aet_is_rejected);
+	tcase_add_test(scp, refused_connection_gets_a_rejection);
+	tcase_add_test(scp, compressed_only_when_accepted);
+	tcase_add_test(scp, write_failure_still_answers_and_keeps_in_step);
+	tcase_add_test(scp, silent_peer_times_out_without_blocking_others);
+	tcase_add_test(scp, bad_tls_files_are_econfig);
+	suite_add_tcase(s, scp);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(dcm_glue_suite());
+	int      failed;
+
+	setenv("TCP_NODELAY", "1", 1);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
