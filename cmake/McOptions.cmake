@@ -10,7 +10,7 @@ target_compile_options(mc_warnings INTERFACE
 if(MC_WERROR)
   target_compile_options(mc_warnings INTERFACE -Werror)
 endif()
-target_compile_definitions(mc_warnings INTERFACE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
+target_compile_definitions(mc_warnings INTERFACE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE _XOPEN_SOURCE=700)
 
 if(NOT MC_SANITIZER STREQUAL "none" AND NOT MC_SANITIZER STREQUAL "")
   string(REPLACE ";" "," _mc_san "${MC_SANITIZER}")

@@ -65,14 +65,16 @@ journal_encode_line(const mc_instance *in, char **out, size_t *len)
 	if (s == NULL)
 		return MC_ENOMEM;
 	*len = strlen(s);
-	*out = realloc(s, *len + 2);
-	if (*out == NULL) {
-		free(s);
-		return MC_ENOMEM;
+	*out = malloc(*len + 2); /* room for the newline */
+	if (*out != NULL) {
+		memcpy(*out, s, *len);
+		(*out)[(*len)++] = '\n';
+		(*out)[*len] = '\0';
+	} else {
+		*len = 0;
 	}
-	(*out)[(*len)++] = '\n';
-	(*out)[*len] = '\0';
-	return MC_OK;
+	free(s);
+	return *out ? MC_OK : MC_ENOMEM;
 }
 
 mc_err

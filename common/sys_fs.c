@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +217,30 @@ sys_path_fmt(char *buf, size_t len, const char *fmt, ...)
 	n = vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return (n < 0 || (size_t) n >= len) ? MC_EINVAL : MC_OK;
+}
+
+static int
+remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) flag;
+	(void) ftw;
+	return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+mc_err
+sys_remove_tree(const char *path)
+{
+	if (!sys_exists(path))
+		return MC_OK;
+	if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return mc_from_errno(errno);
+	return MC_OK;
+}
+
+bool
+sys_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
 }

@@ -38,6 +38,12 @@ const char *sys_basename_of(const char *path);
  * fit in buf (it is then truncated, never used for a file name). */
 MC_NODISCARD mc_err sys_path_fmt(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* sys_remove_tree - remove path and everything below it (no symlink is
+ * followed). A missing path is MC_OK. */
+MC_NODISCARD mc_err sys_remove_tree(const char *path);
+/* sys_exists - lstat(path) succeeded. */
+#include <stdbool.h>
+bool sys_exists(const char *path);
 /* sys_now_us - wall clock, microseconds since the Unix epoch. */
 int64_t sys_now_us(void);
 

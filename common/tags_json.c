@@ -29,14 +29,14 @@ tags_json_encode(const mc_tagset *t, char **out)
 	if (s == NULL)
 		return MC_ENOMEM;
 	n = strlen(s);
-	*out = realloc(s, n + 2);
-	if (*out == NULL) {
-		free(s);
-		return MC_ENOMEM;
+	*out = malloc(n + 2); /* room for the final newline */
+	if (*out != NULL) {
+		memcpy(*out, s, n);
+		(*out)[n] = '\n';
+		(*out)[n + 1] = '\0';
 	}
-	(*out)[n] = '\n';
-	(*out)[n + 1] = '\0';
-	return MC_OK;
+	free(s);
+	return *out ? MC_OK : MC_ENOMEM;
 }
 
 mc_err
