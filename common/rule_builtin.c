@@ -1,0 +1,419 @@
+/* rule_builtin.c - the functions (bool int float str len abs min max),
+ * the string methods (lower upper strip lstrip rstrip startswith
+ * endswith split) and subscripts of the rule language, with Python 3's
+ * semantics for strings and numbers. The parser resolves names through
+ * the tables here; rule_eval.c calls in with evaluated arguments. Case
+ * mapping and whitespace are ASCII only (docs/rules.md). */
+#include "rule_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define RULE_ANY_ARGS ((size_t)-1)
+#define RULE_NUM_TEXT_MAX 64 /* DICOM DS/IS values are at most 16 */
+#define RULE_FLOAT_DIGITS 17 /* enough to round-trip any double */
+#define RULE_REPR_MAX 40
+
+static const rule_callable functions[] = {
+    {"bool", FN_BOOL, 0, 1},
+    {"int", FN_INT, 0, 1},
+    {"float", FN_FLOAT, 0, 1},
+    {"str", FN_STR, 0, 1},
+    {"len", FN_LEN, 1, 1},
+    {"abs", FN_ABS, 1, 1},
+    {"min", FN_MIN, 1, RULE_ANY_ARGS},
+    {"max", FN_MAX, 1, RULE_ANY_ARGS},
+};
+
+static const rule_callable methods[] = {
+    {"lower", M_LOWER, 0, 0},       {"upper", M_UPPER, 0, 0},
+    {"strip", M_STRIP, 0, 1},       {"lstrip", M_LSTRIP, 0, 1},
+    {"rstrip", M_RSTRIP, 0, 1},     {"startswith", M_STARTSWITH, 1, 1},
+    {"endswith", M_ENDSWITH, 1, 1}, {"split", M_SPLIT, 0, 1},
+};
+
+static const rule_callable *
+find(const rule_callable *t, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(t[i].name) == len &&
+		    memcmp(t[i].name, name, len) == 0)
+			return &t[i];
+	return NULL;
+}
+
+const rule_callable *
+rule_find_function(const char *name, size_t len)
+{
+	return find(functions, sizeof(functions) / sizeof(*functions), name,
+	            len);
+}
+
+const rule_callable *
+rule_find_method(const char *name, size_t len)
+{
+	return find(methods, sizeof(methods) / sizeof(*methods), name, len);
+}
+
+size_t
+rule_utf8_len(const char *p, size_t n)
+{
+	size_t cps = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] & 0xC0) != 0x80)
+			cps++;
+	return cps;
+}
+
+static bool
+is_space(char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r') ||
+	       (ch >= '\x1c' && ch <= '\x1f');
+}
+
+static rule_value
+str_value(const char *p, size_t n)
+{
+	return (rule_value){.t = V_STR, .u.s = {p, n}};
+}
+
+/* number_text - s without surrounding whitespace and with '_' between
+ * digits removed, NUL-terminated in buf; false if it cannot be a number. */
+static bool
+number_text(const rule_value *s, char *buf, size_t cap)
+{
+	const char *p = s->u.s.p, *e = p + s->u.s.n;
+	size_t      o = 0;
+
+	while (p < e && is_space(*p))
+		p++;
+	while (e > p && is_space(e[-1]))
+		e--;
+	for (const char *q = p; q < e; q++) {
+		if (*q == '_' && q > p && q + 1 < e && q[-1] >= '0' &&
+		    q[-1] <= '9' && q[1] >= '0' && q[1] <= '9')
+			continue;
+		if (o + 1 >= cap || *q == '\0')
+			return false;
+		buf[o++] = *q;
+	}
+	buf[o] = '\0';
+	return o > 0;
+}
+
+static bool
+parse_int(rule_ctx *c, const rule_value *s, int64_t *out)
+{
+	char  buf[RULE_NUM_TEXT_MAX], *end;
+	char *digits = buf;
+
+	if (!number_text(s, buf, sizeof(buf)))
+		goto bad;
+	if (*digits == '+' || *digits == '-')
+		digits++;
+	if (*digits < '0' || *digits > '9' ||
+	    strspn(digits, "0123456789") != strlen(digits))
+		goto bad;
+	errno = 0;
+	*out = (int64_t)strtoll(buf, &end, 10);
+	if (errno == ERANGE)
+		return rule_fail(c, "OverflowError: integer out of 64-bit "
+		                    "range");
+	return true;
+bad:
+	return rule_fail(c, "ValueError: invalid literal for int()");
+}
+
+/* parse_float - Python's float(str): decimal or inf/infinity/nan with
+ * an optional sign; no hex floats (which strtod would accept). */
+static bool
+parse_float(rule_ctx *c, const rule_value *s, double *out)
+{
+	char        buf[RULE_NUM_TEXT_MAX], *end;
+	const char *p = buf;
+	size_t      mant = 0;
+
+	if (!number_text(s, buf, sizeof(buf)))
+		goto bad;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0 ||
+	    strcasecmp(p, "nan") == 0) {
+		*out = strtod(buf, &end);
+		return true;
+	}
+	for (; *p >= '0' && *p <= '9'; p++)
+		mant++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			mant++;
+	if (mant == 0)
+		goto bad;
+	if (*p == 'e' || *p == 'E') {
+		p += p[1] == '+' || p[1] == '-' ? 2 : 1;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		p += strspn(p, "0123456789");
+	}
+	if (*p != '\0')
+		goto bad;
+	*out = strtod(buf, &end); /* overflow gives inf, as in Python */
+	return true;
+bad:
+	return rule_fail(c, "ValueError: could not convert string to float");
+}
+
+/* shortest - the fewest significant digits that read back as x, into
+ * digits (no dot, no trailing zeros); returns the decimal exponent. */
+static int
+shortest(double x, char *digits, size_t *nd)
+{
+	char  tmp[RULE_REPR_MAX];
+	int   prec;
+	char *e;
+
+	for (prec = 1; prec < RULE_FLOAT_DIGITS; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
+		if (strtod(tmp, NULL) == x)
+			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
+	e = strchr(tmp, 'e');
+	*nd = 0;
+	for (const char *q = tmp; q < e; q++)
+		if (*q >= '0' && *q <= '9')
+			digits[(*nd)++] = *q;
+	while (*nd > 1 && digits[*nd - 1] == '0')
+		(*nd)--;
+	return (int)strtol(e + 1, NULL, 10);
+}
+
+/* float_repr - Python's repr(float): shortest round-trip digits, in
+ * positional form for exponents in [-4, 16). out has RULE_REPR_MAX. */
+static void
+float_repr(double x, char *out)
+{
+	char   d[RULE_REPR_MAX];
+	size_t nd, o = 0;
+	int    exp;
+
+	if (isnan(x) || isinf(x)) {
+		snprintf(out, RULE_REPR_MAX, "%s",
+		         isnan(x) ? "nan"
+		         : x < 0  ? "-inf"
+		                  : "inf");
+		return;
+	}
+	exp = shortest(x, d, &nd);
+	if (signbit(x))
+		out[o++] = '-';
+	if (exp < -4 || exp >= 16) {
+		out[o++] = d[0];
+		if (nd > 1)
+			out[o++] = '.';
+		memcpy(out + o, d + 1, nd - 1);
+		o += nd - 1;
+		snprintf(out + o, RULE_REPR_MAX - o, "e%c%02d",
+		         exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		return;
+	}
+	if (exp < 0) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (int i = 0; i < -exp - 1; i++)
+			out[o++] = '0';
+		memcpy(out + o, d, nd);
+		out[o + nd] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < (size_t)exp + 1; i++)
+		out[o++] = i < nd ? d[i] : '0';
+	out[o++] = '.';
+	if (nd <= (size_t)exp + 1)
+		out[o++] = '0';
+	for (size_t i = (size_t)exp + 1; i < nd; i++)
+		out[o++] = d[i];
+	out[o] = '\0';
+}
+
+static bool
+to_str(rule_ctx *c, const rule_value *v, rule_value *out)
+{
+	char *buf;
+
+	switch (v->t) {
+	case V_STR:
+		*out = *v;
+		return true;
+	case V_NONE:
+		*out = str_value("None", 4);
+		return true;
+	case V_BOOL:
+		*out = v->u.b ? str_value("True", 4) : str_value("False", 5);
+		return true;
+	case V_LIST:
+		return rule_fail(c, "str() of a list is not supported");
+	default:
+		break;
+	}
+	if ((buf = rule_scratch_alloc(c, RULE_REPR_MAX)) == NULL)
+		return false;
+	if (v->t == V_INT)
+		snprintf(buf, RULE_REPR_MAX, "%lld", (long long)v->u.i);
+	else
+		float_repr(v->u.f, buf);
+	*out = str_value(buf, strlen(buf));
+	return true;
+}
+
+static bool
+to_int(rule_ctx *c, const rule_value *v, rule_value *out)
+{
+	out->t = V_INT;
+	switch (v->t) {
+	case V_BOOL:
+		out->u.i = v->u.b;
+		return true;
+	case V_INT:
+		out->u.i = v->u.i;
+		return true;
+	case V_STR:
+		return parse_int(c, v, &out->u.i);
+	case V_FLOAT:
+		if (isnan(v->u.f))
+			return rule_fail(c, "ValueError: cannot convert float "
+			                    "NaN to integer");
+		if (!(v->u.f > -9223372036854775808.0 &&
+		      v->u.f < 9223372036854775808.0))
+			return rule_fail(c, "OverflowError: integer out of "
+			                    "64-bit range");
+		out->u.i = (int64_t)v->u.f; /* truncates, as int() does */
+		return true;
+	default:
+		return rule_fail(c, "TypeError: int() argument must be a "
+		                    "string or a number");
+	}
+}
+
+static bool
+to_float(rule_ctx *c, const rule_value *v, rule_value *out)
+{
+	out->t = V_FLOAT;
+	switch (v->t) {
+	case V_BOOL:
+	case V_INT:
+		out->u.f = (double)(v->t == V_BOOL ? v->u.b : v->u.i);
+		return true;
+	case V_FLOAT:
+		out->u.f = v->u.f;
+		return true;
+	case V_STR:
+		return parse_float(c, v, &out->u.f);
+	default:
+		return rule_fail(c, "TypeError: float() argument must be a "
+		                    "string or a number");
+	}
+}
+
+static bool
+length(rule_ctx *c, const rule_value *v, rule_value *out)
+{
+	out->t = V_INT;
+	if (v->t == V_STR)
+		out->u.i = (int64_t)rule_utf8_len(v->u.s.p, v->u.s.n);
+	else if (v->t == V_LIST)
+		out->u.i = (int64_t)v->u.l.n;
+	else
+		return rule_fail(c, "TypeError: object has no len()");
+	return true;
+}
+
+static bool
+absolute(rule_ctx *c, const rule_value *v, rule_value *out)
+{
+	if (v->t == V_FLOAT) {
+		*out = (rule_value){.t = V_FLOAT, .u.f = fabs(v->u.f)};
+		return true;
+	}
+	if (v->t != V_INT && v->t != V_BOOL)
+		return rule_fail(c, "TypeError: bad operand type for abs()");
+	int64_t i = v->t == V_BOOL ? v->u.b : v->u.i;
+	if (i == INT64_MIN)
+		return rule_fail(c, "OverflowError: integer out of 64-bit "
+		                    "range");
+	*out = (rule_value){.t = V_INT, .u.i = i < 0 ? -i : i};
+	return true;
+}
+
+/* extreme - min() or max() of the arguments, or of one list argument;
+ * the first of equal values wins, as in Python. */
+static bool
+extreme(rule_ctx *c, unsigned fn, const rule_value *args, size_t n,
+        rule_value *out)
+{
+	if (n == 1) {
+		if (args[0].t != V_LIST)
+			return rule_fail(c, "TypeError: min()/max() of one "
+			                    "argument needs a list");
+		n = args[0].u.l.n;
+		args = args[0].u.l.items;
+		if (n == 0)
+			return rule_fail(c, "ValueError: min()/max() of an "
+			                    "empty list");
+	}
+	*out = args[0];
+	for (size_t i = 1; i < n; i++) {
+		bool better;
+		if (!rule_compare(c, fn == FN_MIN ? OP_LT : OP_GT, &args[i],
+		                  out, &better))
+			return false;
+		if (better)
+			*out = args[i];
+	}
+	return true;
+}
+
+bool
+rule_call(const rule_node *n, rule_ctx *c, const rule_value *args,
+          size_t nargs, rule_value *out)
+{
+	static const rule_value none = {.t = V_NONE}, zero = {.t = V_INT},
+	                        empty = {.t = V_STR, .u.s = {"", 0}};
+	const rule_value *a = nargs > 0 ? &args[0] : &none;
+
+	switch (n->op) {
+	case FN_BOOL:
+		*out = (rule_value){.t = V_BOOL, .u.b = rule_truthy(a)};
+		return true;
+	case FN_INT:
+		if (nargs == 0)
+			a = &zero;
+		return to_int(c, a, out);
+	case FN_FLOAT:
+		if (nargs == 0)
+			a = &zero;
+		return to_float(c, a, out);
+	case FN_STR:
+		if (nargs == 0)
+			a = &empty;
+		return to_str(c, a, out);
+	case FN_LEN:
+		return length(c, a, out);
+	case FN_LEN_TAGS:
+		*out = (rule_value){
+		    .t = V_INT,
+		    .u.i = c->tags ? (int64_t)mc_tagset_count(c->tags) : 0};
+		return true;
+	case FN_ABS:
+		return absolute(c, a, out);
+	default:
+		return extreme(c, n->op, args, nargs, out);
+	}
+}

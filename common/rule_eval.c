@@ -1,0 +1,621 @@
+/* rule_eval.c - walks a compiled rule's tree over one instance's tags:
+ * tag lookup, and/or/not, comparisons, arithmetic, Python's truthiness.
+ * Functions, string methods and subscripts are in rule_builtin.c.
+ *
+ * Design notes: evaluation writes nothing in the rule but the relaxed
+ * atomic lookup hints of its tags, so any number of threads may evaluate
+ * one rule at once. Strings are (pointer, length)
+ * views into the tags or the rule; the few operations that build a new
+ * string (lower(), +, str()) take it from per-call scratch memory that
+ * starts on the caller's stack. A runtime error is Python's exception:
+ * the first one sets ctx->why and unwinds to rule_eval(), which returns
+ * false. The parser capped the tree's depth, so the recursion is bounded. */
+#include "rule_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define RULE_SCRATCH_STACK_BYTES 1024
+#define RULE_SCRATCH_CHUNK_BYTES 4096
+
+struct rule_scratch_chunk {
+	rule_scratch_chunk *next;
+	size_t              cap, used;
+	max_align_t         data[];
+};
+
+bool
+rule_fail(rule_ctx *c, const char *why)
+{
+	if (c->why == NULL)
+		c->why = why;
+	return false;
+}
+
+void *
+rule_scratch_alloc(rule_ctx *c, size_t n)
+{
+	rule_scratch       *s = &c->sc;
+	rule_scratch_chunk *k = s->more;
+	void               *p;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (s->cap - s->used >= n) {
+		p = s->buf + s->used;
+		s->used += n;
+		return p;
+	}
+	if (k == NULL || k->cap - k->used < n) {
+		size_t cap = n > RULE_SCRATCH_CHUNK_BYTES
+		                 ? n
+		                 : RULE_SCRATCH_CHUNK_BYTES;
+		if ((k = malloc(sizeof(*k) + cap)) == NULL) {
+			rule_fail(c, "out of memory");
+			return NULL;
+		}
+		k->cap = cap;
+		k->used = 0;
+		k->next = s->more;
+		s->more = k;
+	}
+	p = (char *)k->data + k->used;
+	k->used += n;
+	return p;
+}
+
+static void
+scratch_fini(rule_scratch *s)
+{
+	while (s->more != NULL) {
+		rule_scratch_chunk *next = s->more->next;
+		free(s->more);
+		s->more = next;
+	}
+}
+
+bool
+rule_truthy(const rule_value *v)
+{
+	switch (v->t) {
+	case V_BOOL:
+		return v->u.b;
+	case V_INT:
+		return v->u.i != 0;
+	case V_FLOAT:
+		return v->u.f != 0.0;
+	case V_STR:
+		return v->u.s.n > 0;
+	case V_LIST:
+		return v->u.l.n > 0;
+	default:
+		return false;
+	}
+}
+
+static bool
+is_num(const rule_value *v)
+{
+	return v->t == V_BOOL || v->t == V_INT || v->t == V_FLOAT;
+}
+
+static int64_t
+as_int(const rule_value *v)
+{
+	return v->t == V_BOOL ? (int64_t)v->u.b : v->u.i;
+}
+
+static double
+as_double(const rule_value *v)
+{
+	return v->t == V_FLOAT ? v->u.f : (double)as_int(v);
+}
+
+static bool
+values_equal(const rule_value *a, const rule_value *b)
+{
+	if (is_num(a) && is_num(b)) {
+		if (a->t == V_FLOAT || b->t == V_FLOAT)
+			return as_double(a) == as_double(b);
+		return as_int(a) == as_int(b);
+	}
+	if (a->t != b->t)
+		return false;
+	switch (a->t) {
+	case V_NONE:
+		return true;
+	case V_STR:
+		return a->u.s.n == b->u.s.n &&
+		       memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
+	case V_LIST:
+		if (a->u.l.n != b->u.l.n)
+			return false;
+		for (size_t i = 0; i < a->u.l.n; i++)
+			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* str_contains - Python's "needle in hay" for strings. */
+static bool
+str_contains(const char *hay, size_t hn, const char *needle, size_t nn)
+{
+	if (nn == 0)
+		return true;
+	for (const char *p = hay; nn <= (size_t)(hay + hn - p);) {
+		p = memchr(p, needle[0], (size_t)(hay + hn - p) - nn + 1);
+		if (p == NULL)
+			return false;
+		if (memcmp(p, needle, nn) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+static bool
+contains(rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
+{
+	if (in->t == V_STR) {
+		if (x->t != V_STR)
+			return rule_fail(c,
+			                 "TypeError: 'in <string>' "
+			                 "requires a string as left operand");
+		*res = str_contains(in->u.s.p, in->u.s.n, x->u.s.p, x->u.s.n);
+		return true;
+	}
+	if (in->t != V_LIST)
+		return rule_fail(c, "TypeError: right operand of 'in' is "
+		                    "not a string or a list");
+	*res = false;
+	for (size_t i = 0; i < in->u.l.n && !*res; i++)
+		*res = values_equal(x, &in->u.l.items[i]);
+	return true;
+}
+
+static bool
+ordered(unsigned op, int cmp)
+{
+	switch (op) {
+	case OP_LT:
+		return cmp < 0;
+	case OP_LE:
+		return cmp <= 0;
+	case OP_GT:
+		return cmp > 0;
+	default:
+		return cmp >= 0;
+	}
+}
+
+static int
+str_cmp(const rule_value *a, const rule_value *b)
+{
+	size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;
+	int    r = memcmp(a->u.s.p, b->u.s.p, n);
+
+	if (r != 0)
+		return r;
+	return a->u.s.n < b->u.s.n ? -1 : a->u.s.n > b->u.s.n;
+}
+
+bool
+rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
+             const rule_value *b, bool *res)
+{
+	if (op == OP_IN || op == OP_NOTIN) {
+		if (!contains(c, a, b, res))
+			return false;
+		*res ^= op == OP_NOTIN;
+		return true;
+	}
+	if (op == OP_EQ || op == OP_NE) {
+		*res = values_equal(a, b) ^ (op == OP_NE);
+		return true;
+	}
+	if (is_num(a) && is_num(b)) {
+		if (a->t == V_FLOAT || b->t == V_FLOAT) {
+			double x = as_double(a), y = as_double(b);
+			*res = op == OP_LT   ? x < y
+			       : op == OP_LE ? x <= y
+			       : op == OP_GT ? x > y
+			                     : x >= y; /* NaN: false */
+			return true;
+		}
+		int64_t x = as_int(a), y = as_int(b);
+		*res = ordered(op, (x > y) - (x < y));
+		return true;
+	}
+	if (a->t == V_STR && b->t == V_STR) {
+		*res = ordered(op, str_cmp(a, b));
+		return true;
+	}
+	return rule_fail(c, "TypeError: '<', '<=', '>', '>=' not supported "
+	                    "between these types (str and number?)");
+}
+
+static bool
+concat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
+{
+	if (a->t == V_STR && b->t == V_STR) {
+		char *s = rule_scratch_alloc(c, a->u.s.n + b->u.s.n + 1);
+		if (s == NULL)
+			return false;
+		memcpy(s, a->u.s.p, a->u.s.n);
+		memcpy(s + a->u.s.n, b->u.s.p, b->u.s.n);
+		*out =
+		    (rule_value){.t = V_STR, .u.s = {s, a->u.s.n + b->u.s.n}};
+		return true;
+	}
+	if (a->t == V_LIST && b->t == V_LIST) {
+		size_t      n = a->u.l.n + b->u.l.n;
+		rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
+		if (v == NULL)
+			return false;
+		memcpy(v, a->u.l.items, a->u.l.n * sizeof(*v));
+		memcpy(v + a->u.l.n, b->u.l.items, b->u.l.n * sizeof(*v));
+		*out = (rule_value){.t = V_LIST, .u.l = {v, n}};
+		return true;
+	}
+	return rule_fail(c, "TypeError: unsupported operand types for +");
+}
+
+static bool
+float_arith(rule_ctx *c, unsigned op, double x, double y, rule_value *out)
+{
+	out->t = V_FLOAT;
+	if ((op == OP_DIV || op == OP_FLOORDIV || op == OP_MOD) && y == 0.0)
+		return rule_fail(c, "ZeroDivisionError: division by zero");
+	switch (op) {
+	case OP_ADD:
+		out->u.f = x + y;
+		break;
+	case OP_SUB:
+		out->u.f = x - y;
+		break;
+	case OP_MUL:
+		out->u.f = x * y;
+		break;
+	case OP_DIV:
+		out->u.f = x / y;
+		break;
+	case OP_FLOORDIV:
+		out->u.f = floor(x / y);
+		break;
+	default: /* OP_MOD: the result has the divisor's sign */
+		out->u.f = fmod(x, y);
+		if (out->u.f != 0.0 && ((out->u.f < 0) != (y < 0)))
+			out->u.f += y;
+		break;
+	}
+	return true;
+}
+
+static bool
+int_arith(rule_ctx *c, unsigned op, int64_t x, int64_t y, rule_value *out)
+{
+	bool ovf = false;
+
+	out->t = V_INT;
+	if (op == OP_DIV)
+		return float_arith(c, op, (double)x, (double)y, out);
+	if ((op == OP_FLOORDIV || op == OP_MOD) && y == 0)
+		return rule_fail(c, "ZeroDivisionError: division by zero");
+	switch (op) {
+	case OP_ADD:
+		ovf = __builtin_add_overflow(x, y, &out->u.i);
+		break;
+	case OP_SUB:
+		ovf = __builtin_sub_overflow(x, y, &out->u.i);
+		break;
+	case OP_MUL:
+		ovf = __builtin_mul_overflow(x, y, &out->u.i);
+		break;
+	default: /* floor division and modulo, rounding to -infinity */
+		if (x == INT64_MIN && y == -1) {
+			ovf = op == OP_FLOORDIV;
+			out->u.i = 0;
+			break;
+		}
+		int64_t q = x / y, r = x % y;
+		if (r != 0 && ((r < 0) != (y < 0))) {
+			q--;
+			r += y;
+		}
+		out->u.i = op == OP_FLOORDIV ? q : r;
+		break;
+	}
+	return ovf ? rule_fail(c, "OverflowError: integer out of 64-bit "
+	                          "range")
+	           : true;
+}
+
+static bool
+bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+          rule_value *out)
+{
+	int64_t x, y;
+
+	if ((a->t != V_BOOL && a->t != V_INT) ||
+	    (b->t != V_BOOL && b->t != V_INT))
+		return rule_fail(c, "TypeError: unsupported operand types "
+		                    "for |, & or ^");
+	x = as_int(a);
+	y = as_int(b);
+	out->t = a->t == V_BOOL && b->t == V_BOOL ? V_BOOL : V_INT;
+	out->u.i = op == OP_BITOR    ? (x | y)
+	           : op == OP_BITAND ? (x & y)
+	                             : (x ^ y);
+	if (out->t == V_BOOL)
+		out->u.b = out->u.i != 0;
+	return true;
+}
+
+static bool
+arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+      rule_value *out)
+{
+	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
+		return bit_arith(c, op, a, b, out);
+	if (op == OP_ADD && !(is_num(a) && is_num(b)))
+		return concat(c, a, b, out);
+	if (!is_num(a) || !is_num(b))
+		return rule_fail(
+		    c, "TypeError: unsupported operand types "
+		       "for arithmetic (use float() or int() on tags)");
+	if (a->t == V_FLOAT || b->t == V_FLOAT)
+		return float_arith(c, op, as_double(a), as_double(b), out);
+	return int_arith(c, op, as_int(a), as_int(b), out);
+}
+
+static bool
+negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out)
+{
+	if (!is_num(a))
+		return rule_fail(c, "TypeError: bad operand type for unary "
+		                    "- or +");
+	if (a->t == V_FLOAT) {
+		*out =
+		    (rule_value){.t = V_FLOAT, .u.f = neg ? -a->u.f : a->u.f};
+		return true;
+	}
+	if (neg && as_int(a) == INT64_MIN)
+		return rule_fail(c, "OverflowError: integer out of 64-bit "
+		                    "range");
+	*out = (rule_value){.t = V_INT, .u.i = neg ? -as_int(a) : as_int(a)};
+	return true;
+}
+
+static int
+ascii_lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch;
+}
+
+/* lookup - the value of n's key: an exact match, else for tags.X the
+ * first key equal ignoring ASCII case (mercure's Tags.__getattr__).
+ * Instances of a series list their tags in the same order, so the
+ * position of the last exact hit is tried first; a relaxed atomic is
+ * enough, as a stale hint only costs a scan. */
+static const char *
+lookup(const mc_tagset *tags, const rule_node *n)
+{
+	size_t        count = tags ? mc_tagset_count(tags) : 0;
+	size_t        h = atomic_load_explicit(n->hint, memory_order_relaxed);
+	int           first = ascii_lower((unsigned char)n->key[0]);
+	const char   *folded = NULL;
+	const mc_tag *t;
+
+	if (h < count && strcmp((t = mc_tagset_at(tags, h))->key, n->key) == 0)
+		return t->value;
+	for (size_t i = 0; i < count; i++) {
+		t = mc_tagset_at(tags, i);
+		if (ascii_lower((unsigned char)t->key[0]) != first)
+			continue;
+		if (strcmp(t->key, n->key) == 0) {
+			atomic_store_explicit(n->hint, i,
+			                      memory_order_relaxed);
+			return t->value;
+		}
+		if (n->fold && folded == NULL &&
+		    strcasecmp(t->key, n->key) == 0)
+			folded = t->value;
+	}
+	return folded;
+}
+
+static bool
+has_tag(rule_ctx *c, const rule_value *k, rule_value *out)
+{
+	char *key;
+
+	*out = (rule_value){.t = V_BOOL};
+	if (k->t != V_STR || c->tags == NULL ||
+	    memchr(k->u.s.p, '\0', k->u.s.n) != NULL)
+		return true;
+	if ((key = rule_scratch_alloc(c, k->u.s.n + 1)) == NULL)
+		return false;
+	memcpy(key, k->u.s.p, k->u.s.n);
+	key[k->u.s.n] = '\0';
+	out->u.b = mc_tagset_get(c->tags, key) != NULL;
+	return true;
+}
+
+/* series_seen - a received description contains s (lower-cased). */
+static bool
+series_seen(const rule_ctx *c, const rule_value *s)
+{
+	for (size_t i = 0; i < c->ndescs; i++) {
+		const char *d = c->descs[i];
+		size_t      n = d ? strlen(d) : 0;
+		for (size_t j = 0; j + s->u.s.n <= n; j++)
+			if (strncasecmp(d + j, s->u.s.p, s->u.s.n) == 0)
+				return true;
+	}
+	return false;
+}
+
+static bool
+eval_logic(const rule_node *n, rule_ctx *c, rule_value *out)
+{
+	for (size_t i = 0; i < n->nkids; i++) {
+		if (!rule_eval_node(n->kids[i], c, out))
+			return false;
+		if (rule_truthy(out) == (n->kind == N_OR))
+			return true; /* Python returns the deciding operand */
+	}
+	return true;
+}
+
+static bool
+eval_compare(const rule_node *n, rule_ctx *c, rule_value *out)
+{
+	rule_value a, b;
+	bool       res = true;
+
+	if (!rule_eval_node(n->kids[0], c, &a))
+		return false;
+	for (size_t i = 1; i < n->nkids && res; i++) {
+		if (!rule_eval_node(n->kids[i], c, &b) ||
+		    !rule_compare(c, n->ops[i - 1], &a, &b, &res))
+			return false;
+		a = b;
+	}
+	*out = (rule_value){.t = V_BOOL, .u.b = res};
+	return true;
+}
+
+/* eval_kids - evaluate kids[from..] into a scratch array. */
+static rule_value *
+eval_kids(const rule_node *n, size_t from, rule_ctx *c)
+{
+	rule_value *v =
+	    rule_scratch_alloc(c, (n->nkids - from + 1) * sizeof(*v));
+
+	for (size_t i = from; v != NULL && i < n->nkids; i++)
+		if (!rule_eval_node(n->kids[i], c, &v[i - from]))
+			return NULL;
+	return v;
+}
+
+static bool
+eval_subscript(const rule_node *n, rule_ctx *c, rule_value *out)
+{
+	rule_value v[3] = {{.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}};
+
+	for (size_t i = 0; i < n->nkids; i++)
+		if (n->kids[i] != NULL &&
+		    !rule_eval_node(n->kids[i], c, &v[i]))
+			return false;
+	return rule_index(c, &v[0], &v[1], &v[2], n->kind == N_SLICE, out);
+}
+
+bool
+rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
+{
+	rule_value  a, b, *args;
+	const char *s;
+
+	switch (n->kind) {
+	case N_CONST:
+		*out = n->v;
+		return true;
+	case N_TAG:
+		if ((s = lookup(c->tags, n)) == NULL)
+			return rule_fail(c, n->why);
+		*out = (rule_value){.t = V_STR, .u.s = {s, strlen(s)}};
+		return true;
+	case N_AND:
+	case N_OR:
+		return eval_logic(n, c, out);
+	case N_NOT:
+		if (!rule_eval_node(n->kids[0], c, &a))
+			return false;
+		*out = (rule_value){.t = V_BOOL, .u.b = !rule_truthy(&a)};
+		return true;
+	case N_CMP:
+		return eval_compare(n, c, out);
+	case N_NEG:
+	case N_POS:
+		return rule_eval_node(n->kids[0], c, &a) &&
+		       negate(c, &a, n->kind == N_NEG, out);
+	case N_BIN:
+		return rule_eval_node(n->kids[0], c, &a) &&
+		       rule_eval_node(n->kids[1], c, &b) &&
+		       arith(c, n->op, &a, &b, out);
+	case N_LIST:
+		if ((args = eval_kids(n, 0, c)) == NULL)
+			return false;
+		*out = (rule_value){.t = V_LIST, .u.l = {args, n->nkids}};
+		return true;
+	case N_CALL:
+		if ((args = eval_kids(n, 0, c)) == NULL)
+			return false;
+		return rule_call(n, c, args, n->nkids, out);
+	case N_METHOD:
+		if ((args = eval_kids(n, 0, c)) == NULL)
+			return false;
+		return rule_method_call(n, c, &args[0], args + 1, n->nkids - 1,
+		                        out);
+	case N_INDEX:
+	case N_SLICE:
+		return eval_subscript(n, c, out);
+	case N_IN_TAGS:
+		return rule_eval_node(n->kids[0], c, &a) &&
+		       has_tag(c, &a, out);
+	case N_SERIES:
+		*out = (rule_value){.t = V_BOOL, .u.b = series_seen(c, &n->v)};
+		return true;
+	default:
+		return rule_fail(c, "internal error: unknown node");
+	}
+}
+
+/* run - evaluate the root with scratch memory on this stack frame. */
+static bool
+run(const rule *r, rule_ctx *c, const char **why)
+{
+	max_align_t stack[RULE_SCRATCH_STACK_BYTES / sizeof(max_align_t)];
+	rule_value  v;
+	bool        ok;
+
+	c->sc.buf = (char *)stack;
+	c->sc.cap = sizeof(stack);
+	ok = rule_eval_node(r->root, c, &v) && rule_truthy(&v);
+	scratch_fini(&c->sc);
+	if (why != NULL)
+		*why = c->why;
+	return ok;
+}
+
+bool
+rule_eval(const rule *r, const mc_tagset *tags, const char **why)
+{
+	rule_ctx c = {.tags = tags};
+
+	if (why != NULL)
+		*why = NULL;
+	if (r == NULL || r->series || r->root == NULL) {
+		if (why != NULL)
+			*why = "not a tag rule";
+		return false;
+	}
+	return run(r, &c, why);
+}
+
+bool
+rule_series_match(const rule *r, const char *const *descriptions, size_t n)
+{
+	rule_ctx c = {.descs = descriptions, .ndescs = n};
+
+	if (r == NULL || !r->series || n == 0)
+		return false; /* mercure: nothing received, nothing met */
+	if (r->root == NULL)
+		return true;
+	return run(r, &c, NULL);
+}

@@ -1,0 +1,251 @@
+/* rule_int.h - what rule_lex.c, rule_parse.c, rule_eval.c and
+ * rule_builtin.c share: tokens, the AST, runtime values and the two
+ * allocators. Nothing outside the rule module includes this file. */
+#ifndef MC_COMMON_RULE_INT_H
+#define MC_COMMON_RULE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "rule.h"
+
+/* Deeper trees are refused at compile time, so that neither the parser
+ * nor the evaluator can exhaust the stack on hostile input. */
+#define RULE_DEPTH_MAX 128
+#define RULE_NEST_MAX 64 /* parentheses, unary operators */
+
+/* ---- arena: the compiled rule's memory, freed in one call ---- */
+
+typedef struct rule_chunk rule_chunk;
+typedef struct rule_arena {
+	rule_chunk *head;
+} rule_arena;
+
+void *rule_arena_alloc(rule_arena *a, size_t n); /* NULL: out of memory */
+void  rule_arena_fini(rule_arena *a);
+
+/* ---- tokens ---- */
+
+typedef enum {
+	TK_EOF,
+	TK_NAME,
+	TK_INT,
+	TK_FLOAT,
+	TK_STR,
+	TK_TAGREF, /* legacy @Name@ */
+	TK_LPAREN,
+	TK_RPAREN,
+	TK_LBRACK,
+	TK_RBRACK,
+	TK_COMMA,
+	TK_DOT,
+	TK_COLON,
+	TK_EQ,
+	TK_NE,
+	TK_LT,
+	TK_LE,
+	TK_GT,
+	TK_GE,
+	TK_PLUS,
+	TK_MINUS,
+	TK_STAR,
+	TK_SLASH,
+	TK_DSLASH,
+	TK_PERCENT,
+	TK_PIPE,
+	TK_AMP,
+	TK_CARET,
+	TK_AND,
+	TK_OR,
+	TK_NOT,
+	TK_IN,
+} rule_tok_kind;
+
+typedef struct rule_token {
+	rule_tok_kind kind;
+	size_t        off, len; /* bytes of the source text */
+	const char   *s;        /* TK_STR, TK_TAGREF: decoded, in arena */
+	size_t        slen;
+	int64_t       i; /* TK_INT */
+	double        f; /* TK_FLOAT */
+} rule_token;
+
+/* rule_lex - tokenize text[0..len); *out (malloc'd, ends with TK_EOF)
+ * is freed by the caller with free(). Strings live in a. Returns MC_OK,
+ * MC_ENOMEM, or MC_ESYNTAX with d->column and d->msg set. */
+mc_err rule_lex(const char *text, size_t len, rule_arena *a, rule_token **out,
+                size_t *n, mc_diag *d);
+
+/* rule_column - the 1-based column (in code points) of byte off. */
+size_t rule_column(const char *text, size_t off);
+
+/* rule_syntax_error - fill d with the column of off and a message. */
+mc_err rule_syntax_error(mc_diag *d, const char *text, size_t off,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- runtime values: strings are views, never NUL-terminated ---- */
+
+typedef enum { V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST } rule_vtype;
+
+typedef struct rule_value rule_value;
+struct rule_value {
+	rule_vtype t;
+	union {
+		bool    b;
+		int64_t i;
+		double  f;
+		struct {
+			const char *p;
+			size_t      n;
+		} s;
+		struct {
+			const rule_value *items;
+			size_t            n;
+		} l;
+	} u;
+};
+
+/* ---- the AST ---- */
+
+typedef enum {
+	N_CONST,
+	N_TAG,     /* key; fold = tags.X's case-insensitive fallback */
+	N_TAGS,    /* bare 'tags', only valid where the parser rewrites it */
+	N_LIST,    /* kids = items (list or tuple) */
+	N_AND,     /* kids, n-ary */
+	N_OR,      /* kids, n-ary */
+	N_NOT,     /* kids[0] */
+	N_NEG,     /* kids[0] */
+	N_POS,     /* kids[0] */
+	N_CMP,     /* kids[0..n), ops[0..n-1) */
+	N_BIN,     /* kids[0] op kids[1] */
+	N_CALL,    /* op = function, kids = args */
+	N_METHOD,  /* op = method, kids[0] = receiver, kids[1..] = args */
+	N_INDEX,   /* kids[0][kids[1]] */
+	N_SLICE,   /* kids[0][kids[1]:kids[2]], bounds may be NULL */
+	N_SERIES,  /* study_trigger_series term: v = lower-cased text */
+	N_IN_TAGS, /* kids[0] in tags */
+} rule_node_kind;
+
+typedef enum {
+	OP_EQ,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_IN,
+	OP_NOTIN,
+	OP_ADD,
+	OP_SUB,
+	OP_MUL,
+	OP_DIV,
+	OP_FLOORDIV,
+	OP_MOD,
+	OP_BITOR,
+	OP_BITAND,
+	OP_BITXOR,
+} rule_op;
+
+typedef enum {
+	FN_BOOL,
+	FN_INT,
+	FN_FLOAT,
+	FN_STR,
+	FN_LEN,
+	FN_LEN_TAGS, /* len(tags) */
+	FN_ABS,
+	FN_MIN,
+	FN_MAX,
+	FN_COUNT_
+} rule_fn;
+
+typedef enum {
+	M_LOWER,
+	M_UPPER,
+	M_STRIP,
+	M_LSTRIP,
+	M_RSTRIP,
+	M_STARTSWITH,
+	M_ENDSWITH,
+	M_SPLIT,
+	M_COUNT_
+} rule_method;
+
+typedef struct rule_node rule_node;
+struct rule_node {
+	rule_node_kind kind;
+	unsigned       op; /* rule_op, rule_fn or rule_method */
+	size_t         depth;
+	size_t         nkids;
+	rule_node    **kids;
+	uint8_t       *ops;  /* N_CMP: nkids - 1 rule_op */
+	rule_value     v;    /* N_CONST, N_SERIES */
+	const char    *key;  /* N_TAG */
+	const char    *why;  /* N_TAG: "missing tag X" */
+	atomic_size_t *hint; /* N_TAG: where the key was last found */
+	size_t         off;  /* N_TAGS, N_CONST: byte offset in the text */
+	bool           fold;
+};
+
+struct rule {
+	rule_arena   arena;
+	rule_node   *root;
+	const char **tags; /* malloc'd array of arena strings */
+	size_t       ntags, tagcap;
+	bool         series; /* compiled by rule_compile_series */
+};
+
+/* ---- evaluation (rule_eval.c, rule_builtin.c) ---- */
+
+typedef struct rule_scratch_chunk rule_scratch_chunk;
+
+/* Per-evaluation memory: a caller's stack buffer first, then heap
+ * chunks freed when the evaluation ends. */
+typedef struct rule_scratch {
+	char               *buf;
+	size_t              cap, used;
+	rule_scratch_chunk *more;
+} rule_scratch;
+
+typedef struct rule_ctx {
+	const mc_tagset   *tags;
+	const char *const *descs; /* rule_series_match */
+	size_t             ndescs;
+	rule_scratch       sc;
+	const char        *why; /* set with the first runtime error */
+} rule_ctx;
+
+void *rule_scratch_alloc(rule_ctx *c, size_t n); /* NULL: why set */
+
+/* rule_fail - record the first runtime error (a static text); false. */
+bool rule_fail(rule_ctx *c, const char *why);
+
+/* Each returns false with c->why set on a runtime error. */
+bool rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out);
+bool rule_call(const rule_node *n, rule_ctx *c, const rule_value *args,
+               size_t nargs, rule_value *out);
+bool rule_method_call(const rule_node *n, rule_ctx *c, const rule_value *self,
+                      const rule_value *args, size_t nargs, rule_value *out);
+
+bool   rule_truthy(const rule_value *v);
+bool   rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+                  const rule_value *hi, bool slice, rule_value *out);
+bool   rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
+                    const rule_value *b, bool *res);
+size_t rule_utf8_len(const char *p, size_t n);
+
+/* Function and method tables (rule_builtin.c) used by the parser. */
+typedef struct rule_callable {
+	const char *name;
+	unsigned    id;
+	size_t      min_args, max_args;
+} rule_callable;
+
+const rule_callable *rule_find_function(const char *name, size_t len);
+const rule_callable *rule_find_method(const char *name, size_t len);
+
+#endif

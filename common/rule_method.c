@@ -1,0 +1,280 @@
+/* rule_method.c - the string methods of the rule language (lower upper
+ * strip lstrip rstrip startswith endswith split) and subscripts (x[i],
+ * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
+ * are views into the receiver where possible; lower(), upper() and
+ * split() take scratch memory. Case mapping is ASCII only. */
+#include "rule_int.h"
+
+#include <string.h>
+
+static bool
+is_space(char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r') ||
+	       (ch >= '\x1c' && ch <= '\x1f');
+}
+
+static bool
+is_cont(char ch)
+{
+	return ((unsigned char)ch & 0xC0) == 0x80;
+}
+
+/* cp_len - bytes of the code point that starts at p[0] (of n). */
+static size_t
+cp_len(const char *p, size_t n)
+{
+	size_t k = 1;
+
+	while (k < n && is_cont(p[k]))
+		k++;
+	return k;
+}
+
+/* in_set - is the code point p[0..k) one of those in chars, or ASCII
+ * whitespace when chars is NULL? */
+static bool
+in_set(const char *p, size_t k, const rule_value *chars)
+{
+	if (chars == NULL)
+		return k == 1 && is_space(p[0]);
+	for (size_t i = 0; i < chars->u.s.n;) {
+		size_t ck = cp_len(chars->u.s.p + i, chars->u.s.n - i);
+		if (ck == k && memcmp(chars->u.s.p + i, p, k) == 0)
+			return true;
+		i += ck;
+	}
+	return false;
+}
+
+static rule_value
+strip(const rule_value *s, const rule_value *chars, bool left, bool right)
+{
+	const char *p = s->u.s.p;
+	size_t      lo = 0, hi = s->u.s.n;
+
+	while (left && lo < hi) {
+		size_t k = cp_len(p + lo, hi - lo);
+		if (!in_set(p + lo, k, chars))
+			break;
+		lo += k;
+	}
+	while (right && hi > lo) {
+		size_t start = hi - 1;
+		while (start > lo && is_cont(p[start]))
+			start--;
+		if (!in_set(p + start, hi - start, chars))
+			break;
+		hi = start;
+	}
+	return (rule_value){.t = V_STR, .u.s = {p + lo, hi - lo}};
+}
+
+static bool
+change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
+{
+	char   lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+	size_t i = 0;
+	char  *d;
+
+	while (i < s->u.s.n && (s->u.s.p[i] < lo || s->u.s.p[i] > hi))
+		i++;
+	if (i == s->u.s.n) { /* nothing to change: keep the view */
+		*out = *s;
+		return true;
+	}
+	if ((d = rule_scratch_alloc(c, s->u.s.n + 1)) == NULL)
+		return false;
+	for (i = 0; i < s->u.s.n; i++) {
+		char ch = s->u.s.p[i];
+		d[i] = ch >= lo && ch <= hi ? (char)(ch ^ 0x20) : ch;
+	}
+	*out = (rule_value){.t = V_STR, .u.s = {d, s->u.s.n}};
+	return true;
+}
+
+static bool
+affix_one(const rule_value *s, const rule_value *a, bool end)
+{
+	size_t n = a->u.s.n;
+
+	if (n > s->u.s.n)
+		return false;
+	return memcmp(s->u.s.p + (end ? s->u.s.n - n : 0), a->u.s.p, n) == 0;
+}
+
+/* affix - startswith/endswith: a string or a tuple of strings. */
+static bool
+affix(rule_ctx *c, const rule_value *s, const rule_value *a, bool end,
+      rule_value *out)
+{
+	static const char *const bad = "TypeError: startswith/endswith "
+	                               "needs a string or a tuple of strings";
+
+	*out = (rule_value){.t = V_BOOL};
+	if (a->t == V_STR) {
+		out->u.b = affix_one(s, a, end);
+		return true;
+	}
+	if (a->t != V_LIST)
+		return rule_fail(c, bad);
+	for (size_t i = 0; i < a->u.l.n; i++) {
+		if (a->u.l.items[i].t != V_STR)
+			return rule_fail(c, bad);
+		out->u.b = out->u.b || affix_one(s, &a->u.l.items[i], end);
+	}
+	return true;
+}
+
+/* next_field - the next piece of s from *pos; false when none is left.
+ * sep NULL: split on runs of whitespace, dropping empty pieces. */
+static bool
+next_field(const rule_value *s, const rule_value *sep, size_t *pos,
+           rule_value *out)
+{
+	const char *p = s->u.s.p;
+	size_t      n = s->u.s.n, i = *pos, start;
+
+	if (sep == NULL) {
+		while (i < n && is_space(p[i]))
+			i++;
+		if (i == n)
+			return false;
+		for (start = i; i < n && !is_space(p[i]); i++)
+			;
+		*out = (rule_value){.t = V_STR, .u.s = {p + start, i - start}};
+		*pos = i;
+		return true;
+	}
+	if (i > n)
+		return false;
+	for (start = i; i + sep->u.s.n <= n; i++)
+		if (memcmp(p + i, sep->u.s.p, sep->u.s.n) == 0)
+			break;
+	if (i + sep->u.s.n > n)
+		i = n;
+	*out = (rule_value){.t = V_STR, .u.s = {p + start, i - start}};
+	*pos = i + sep->u.s.n; /* past the end after the last piece */
+	if (i == n)
+		*pos = n + 1;
+	return true;
+}
+
+static bool
+split(rule_ctx *c, const rule_value *s, const rule_value *sep, rule_value *out)
+{
+	size_t     n = 0, pos = 0, i = 0;
+	rule_value piece, *items;
+
+	if (sep != NULL && sep->t == V_NONE)
+		sep = NULL;
+	if (sep != NULL && sep->t != V_STR)
+		return rule_fail(c, "TypeError: split() separator must be a "
+		                    "string or None");
+	if (sep != NULL && sep->u.s.n == 0)
+		return rule_fail(c, "ValueError: empty separator");
+	while (next_field(s, sep, &pos, &piece))
+		n++;
+	if ((items = rule_scratch_alloc(c, (n + 1) * sizeof(*items))) == NULL)
+		return false;
+	for (pos = 0; i < n && next_field(s, sep, &pos, &piece); i++)
+		items[i] = piece;
+	*out = (rule_value){.t = V_LIST, .u.l = {items, n}};
+	return true;
+}
+
+bool
+rule_method_call(const rule_node *n, rule_ctx *c, const rule_value *self,
+                 const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *a = nargs > 0 ? &args[0] : NULL;
+
+	if (self->t != V_STR)
+		return rule_fail(c, "AttributeError: string methods need a "
+		                    "string");
+	switch (n->op) {
+	case M_LOWER:
+	case M_UPPER:
+		return change_case(c, self, n->op == M_UPPER, out);
+	case M_STRIP:
+	case M_LSTRIP:
+	case M_RSTRIP:
+		if (a != NULL && a->t == V_NONE)
+			a = NULL;
+		if (a != NULL && a->t != V_STR)
+			return rule_fail(c, "TypeError: strip arg must be a "
+			                    "string or None");
+		*out = strip(self, a, n->op != M_RSTRIP, n->op != M_LSTRIP);
+		return true;
+	case M_STARTSWITH:
+	case M_ENDSWITH:
+		return affix(c, self, a, n->op == M_ENDSWITH, out);
+	case M_SPLIT:
+		return split(c, self, a, out);
+	default:
+		return rule_fail(c, "internal error: unknown method");
+	}
+}
+
+/* bound - a Python index or slice bound, resolved against len. */
+static bool
+bound(rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len,
+      int64_t *out)
+{
+	if (v->t == V_NONE) {
+		*out = dflt;
+		return true;
+	}
+	if (v->t != V_INT && v->t != V_BOOL)
+		return rule_fail(c, "TypeError: indices must be integers");
+	*out = v->t == V_BOOL ? v->u.b : v->u.i;
+	if (*out < 0)
+		*out += len;
+	return true;
+}
+
+static int64_t
+clamp(int64_t i, int64_t len)
+{
+	return i < 0 ? 0 : i > len ? len : i;
+}
+
+bool
+rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+           const rule_value *hi, bool slice, rule_value *out)
+{
+	bool    str = obj->t == V_STR;
+	int64_t len, i = 0, j = 0;
+
+	if (!str && obj->t != V_LIST)
+		return rule_fail(c, "TypeError: object is not subscriptable");
+	len = (int64_t)(str ? rule_utf8_len(obj->u.s.p, obj->u.s.n)
+	                    : obj->u.l.n);
+	if (!bound(c, lo, 0, len, &i) ||
+	    (slice && !bound(c, hi, len, len, &j)))
+		return false;
+	if (!slice) {
+		if (lo->t == V_NONE || i < 0 || i >= len)
+			return rule_fail(c, "IndexError: index out of range");
+		j = i + 1;
+	}
+	i = clamp(i, len);
+	j = clamp(j, len);
+	if (j < i)
+		j = i;
+	if (!str) {
+		*out = (rule_value){
+		    .t = V_LIST, .u.l = {obj->u.l.items + i, (size_t)(j - i)}};
+		if (!slice)
+			*out = obj->u.l.items[i];
+		return true;
+	}
+	size_t bi = 0, bj, n = obj->u.s.n;
+	for (int64_t k = 0; k < i && bi < n; k++)
+		bi += cp_len(obj->u.s.p + bi, n - bi);
+	bj = bi;
+	for (int64_t k = i; k < j && bj < n; k++)
+		bj += cp_len(obj->u.s.p + bj, n - bj);
+	*out = (rule_value){.t = V_STR, .u.s = {obj->u.s.p + bi, bj - bi}};
+	return true;
+}

@@ -1,0 +1,682 @@
+/* rule_test.c - the rule language: mercure's documented examples, Python
+ * semantics for strings and numbers, missing tags, syntax errors with
+ * their columns, study_trigger_series, and a small fuzz. */
+#include "rule.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_ROUNDS 20000
+#define FUZZ_MAX_LEN 48
+#define DEEP_NESTING 5000
+
+static mc_tagset *tags;
+
+static void
+tags_setup(void)
+{
+	static const char *const kv[][2] = {
+	    {"Modality", "MR"},
+	    {"SeriesDescription", "Cine SA CINE_retro"},
+	    {"SliceThickness", "1.5"},
+	    {"SeriesNumber", "12"},
+	    {"ReceiverAET", "RESEARCH"},
+	    {"StudyDate", "20240131"},
+	    {"ImageType", "ORIGINAL\\PRIMARY\\M\\ND"},
+	    {"Padded", "  t1 mprage  "},
+	    {"InstitutionName", "Universit\xc3\xa4tsklinik"},
+	    {"Empty", ""},
+	};
+
+	ck_assert_int_eq(mc_tagset_create(&tags), MC_OK);
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		ck_assert_int_eq(mc_tagset_set(tags, kv[i][0], kv[i][1]),
+		                 MC_OK);
+}
+
+static void
+tags_teardown(void)
+{
+	mc_tagset_destroy(tags);
+}
+
+/* eval_rule - compile (must succeed), evaluate on tags, free. *why is
+ * rule-owned, so it is copied out before the rule goes. */
+static bool
+eval_rule(const char *text, const char **why)
+{
+	static char why_copy[256];
+	rule       *r = NULL;
+	mc_diag     d = {0};
+	const char *w;
+	bool        res;
+
+	ck_assert_msg(rule_compile(text, strlen(text), &r, &d) == MC_OK,
+	    "%s: column %zu: %s", text, d.column, d.msg);
+	res = rule_eval(r, tags, &w);
+	if (w != NULL)
+		snprintf(why_copy, sizeof(why_copy), "%s", w);
+	*why = w ? why_copy : NULL;
+	rule_free(r);
+	return res;
+}
+
+static void
+assert_true(const char *text)
+{
+	const char *why = NULL;
+	ck_assert_msg(eval_rule(text, &why), "expected true: %s (%s)", text,
+	              why ? why : "no error");
+	ck_assert_ptr_null(why);
+}
+
+static void
+assert_false(const char *text)
+{
+	const char *why = "unset";
+	ck_assert_msg(!eval_rule(text, &why), "expected false: %s", text);
+	ck_assert_msg(why == NULL, "%s: unexpected error %s", text, why);
+}
+
+/* assert_error - the rule compiles but fails at runtime with why
+ * containing part. */
+static void
+assert_error(const char *text, const char *part)
+{
+	const char *why = NULL;
+	ck_assert_msg(!eval_rule(text, &why), "expected false: %s", text);
+	ck_assert_msg(why != NULL && strstr(why, part) != NULL,
+	              "%s: why = '%s', expected '%s'", text,
+	              why ? why : "(null)", part);
+}
+
+static void
+assert_syntax(const char *text, size_t column, const char *msg)
+{
+	rule   *r = (rule *)1;
+	mc_diag d = {0};
+
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_ESYNTAX);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strcmp(d.msg, msg) == 0, "%s: msg '%s', expected '%s'",
+	              text, d.msg, msg);
+	ck_assert_msg(d.column == column, "%s: column %zu, expected %zu", text,
+	              d.column, column);
+}
+
+/* ---- mercure's documented examples ---- */
+
+START_TEST(cine_rule_matches_an_mr_cine_series)
+{
+	assert_true("tags.Modality == 'MR' and 'CINE' in "
+	            "tags.SeriesDescription");
+	assert_false("tags.Modality == 'CT' and 'CINE' in "
+	             "tags.SeriesDescription");
+	assert_false("tags.Modality == 'MR' and 'LGE' in "
+	             "tags.SeriesDescription");
+}
+END_TEST
+
+START_TEST(legacy_at_syntax_reads_the_tag)
+{
+	assert_true("@ReceiverAET@ == 'RESEARCH'");
+	assert_false("@ReceiverAET@ == 'CLINICAL'");
+	assert_true("@Modality@=='MR' and @SeriesNumber@ != '3'");
+}
+END_TEST
+
+START_TEST(float_of_a_tag_compares_as_a_number)
+{
+	assert_true("float(tags.SliceThickness) < 2.0");
+	assert_false("float(tags.SliceThickness) < 1");
+	assert_true("float(tags.SliceThickness) == 1.5");
+	assert_true("int(tags.SeriesNumber) >= 10");
+}
+END_TEST
+
+START_TEST(lower_then_startswith_matches_case_insensitively)
+{
+	assert_true("tags.SeriesDescription.lower().startswith('cine')");
+	assert_true("tags.Padded.strip().startswith('t1')");
+	assert_false("tags.Padded.startswith('t1')");
+	assert_true("tags.SeriesDescription.upper().endswith('_RETRO')");
+}
+END_TEST
+
+START_TEST(true_and_false_literals_are_whole_rules)
+{
+	assert_true("True");
+	assert_false("False");
+	assert_false("None");
+	assert_true("  True  ");
+	assert_true("not False");
+}
+END_TEST
+
+/* ---- logic ---- */
+
+START_TEST(and_or_not_nest_with_python_precedence)
+{
+	assert_true("tags.Modality == 'CT' or tags.Modality == 'MR' and "
+	            "tags.SeriesNumber == '12'");
+	assert_false("(tags.Modality == 'CT' or tags.Modality == 'MR') and "
+	             "tags.SeriesNumber == '13'");
+	assert_true("not tags.Modality == 'CT'");
+	assert_true("not (tags.Modality == 'CT' or 'X' in tags.Modality)");
+	assert_true("not not not False");
+	assert_true("True and (False or (True and not False))");
+}
+END_TEST
+
+START_TEST(or_short_circuits_past_a_missing_tag)
+{
+	assert_true("tags.Modality == 'MR' or tags.Nonexistent == 'x'");
+	assert_false("tags.Modality == 'CT' and tags.Nonexistent == 'x'");
+	assert_error("tags.Modality == 'CT' or tags.Nonexistent == 'x'",
+	             "missing tag Nonexistent");
+}
+END_TEST
+
+START_TEST(and_or_return_their_deciding_operand)
+{
+	assert_true("(tags.Empty or 'fallback') == 'fallback'");
+	assert_true("(tags.Modality and tags.SeriesNumber) == '12'");
+	assert_true("(0 or 1.5) == 1.5");
+}
+END_TEST
+
+START_TEST(comparisons_chain_like_python)
+{
+	assert_true("1 < int(tags.SeriesNumber) < 13");
+	assert_false("1 < int(tags.SeriesNumber) < 12");
+	assert_true("'a' < 'b' <= 'b' != 'c'");
+	assert_true("1 == 1.0 == True");
+}
+END_TEST
+
+/* ---- values and types ---- */
+
+START_TEST(tag_values_are_strings_not_numbers)
+{
+	assert_false("tags.SeriesNumber == 12");
+	assert_true("tags.SeriesNumber != 12");
+	assert_true("tags.SeriesNumber == '12'");
+	assert_error("tags.SeriesNumber < 13", "TypeError");
+	assert_true("tags.SeriesNumber < '9'"); /* string ordering */
+}
+END_TEST
+
+START_TEST(int_and_float_convert_like_python)
+{
+	assert_true("int(' 12 ') == 12");
+	assert_true("int('-7') == -7");
+	assert_true("int('1_000') == 1000");
+	assert_error("int('1.5') == 1", "ValueError");
+	assert_error("int('') == 0", "ValueError");
+	assert_true("int(1.9) == 1 and int(-1.9) == -1");
+	assert_true("float('1e3') == 1000");
+	assert_true("float(' -.5 ') == -0.5");
+	assert_true("float('inf') > 1e308");
+	assert_error("float('0x10') > 1", "ValueError");
+	assert_error("float('abc') > 1", "could not convert string to float");
+	assert_error("int('99999999999999999999') > 1", "OverflowError");
+	assert_true("int() == 0 and float() == 0.0 and str() == ''");
+}
+END_TEST
+
+START_TEST(str_prints_numbers_as_python_does)
+{
+	assert_true("str(1.5) == '1.5'");
+	assert_true("str(2.0) == '2.0'");
+	assert_true("str(0.1 + 0.2) == '0.30000000000000004'");
+	assert_true("str(1e16) == '1e+16'");
+	assert_true("str(1.5e-5) == '1.5e-05'");
+	assert_true("str(0.0001) == '0.0001'");
+	assert_true("str(-0.0) == '-0.0'");
+	assert_true("str(123456789.0) == '123456789.0'");
+	assert_true("str(12) + 'a' == '12a'");
+	assert_true("str(True) == 'True' and str(None) == 'None'");
+	assert_true("str(float('nan')) == 'nan'");
+}
+END_TEST
+
+START_TEST(len_abs_min_max_and_bool_follow_python)
+{
+	assert_true("len(tags.Modality) == 2");
+	assert_true("len(tags.InstitutionName) == 18"); /* code points */
+	assert_true("abs(-2) == 2 and abs(-2.5) == 2.5");
+	assert_true("min(3, 1, 2) == 1 and max([3, 1, 2]) == 3");
+	assert_true("max('a', 'b') == 'b'");
+	assert_error("min([])", "ValueError");
+	assert_error("max(1, 'a')", "TypeError");
+	assert_true("bool(tags.Modality) and not bool(tags.Empty)");
+	assert_true("bool('0')"); /* a non-empty string is true */
+}
+END_TEST
+
+START_TEST(in_tests_substrings_and_list_members)
+{
+	assert_true("'CINE' in tags.SeriesDescription");
+	assert_true("'cine' not in tags.SeriesDescription");
+	assert_true("'' in tags.Modality");
+	assert_true("tags.Modality in ['CT', 'MR']");
+	assert_true("tags.Modality in ('CT', 'MR')");
+	assert_true("tags.Modality not in ('CT', 'PT')");
+	assert_true("'PRIMARY' in tags.ImageType.split('\\\\')");
+	assert_error("1 in tags.Modality", "TypeError");
+}
+END_TEST
+
+START_TEST(string_methods_split_strip_and_slice)
+{
+	assert_true("tags.StudyDate[:4] == '2024'");
+	assert_true("tags.StudyDate[4:6] == '01'");
+	assert_true("tags.StudyDate[-2:] == '31'");
+	assert_true("tags.Modality[0] == 'M' and tags.Modality[-1] == 'R'");
+	assert_error("tags.Modality[5] == 'x'", "IndexError");
+	assert_true("tags.InstitutionName[9] == '\\u00e4'");
+	assert_true("tags.Padded.split() == ['t1', 'mprage']");
+	assert_true("len(tags.ImageType.split('\\\\')) == 4");
+	assert_true("'a,,b'.split(',') == ['a', '', 'b']");
+	assert_true("'xxhixx'.strip('x') == 'hi'");
+	assert_true("'  a '.lstrip() == 'a ' and '  a '.rstrip() == '  a'");
+	assert_true("tags.Modality.startswith(('CT', 'MR'))");
+	assert_true(
+	    "tags.InstitutionName.lower() == 'universit\\xe4tsklinik'");
+	assert_true("'\\xc4'.lower() == '\\xc4'"); /* ASCII case only */
+}
+END_TEST
+
+START_TEST(literals_accept_python_escapes_and_forms)
+{
+	assert_true("'a\\tb' == \"a\\x09b\"");
+	assert_true("'it\\'s' == \"it's\"");
+	assert_true("r'a\\d' == 'a\\\\d'");
+	assert_true("'\\d' == '\\\\d'"); /* unknown escapes are kept */
+	assert_true("'MR' 'I' == 'MRI'");
+	assert_true("'''x''' == 'x'");
+	assert_true("0x10 == 16 and 1_000 == 1000 and .5 == 0.5");
+	assert_true("1e3 == 1000.0 and -3 == 0 - 3");
+}
+END_TEST
+
+START_TEST(arithmetic_follows_python)
+{
+	assert_true("7 // 2 == 3 and -7 // 2 == -4 and -7 % 3 == 2");
+	assert_true("7 / 2 == 3.5 and 2 * 3 + 1 == 7");
+	assert_true("float(tags.SliceThickness) * 2 == 3");
+	assert_error("1 / 0", "ZeroDivisionError");
+	assert_error("tags.SeriesNumber + 1", "TypeError");
+	assert_true("('Tr' in 'Trio') | ('x' == 'y')"); /* mercure's example */
+	assert_true("(True & True) == True and (6 ^ 3) == 5");
+}
+END_TEST
+
+/* ---- tags ---- */
+
+START_TEST(a_missing_tag_makes_the_rule_false_and_says_which)
+{
+	assert_error("tags.PatientAge == '040Y'", "missing tag PatientAge");
+	assert_error("not tags.PatientAge == '040Y'", "missing tag");
+	assert_error("tags['PatientAge'] == 'x'", "missing tag PatientAge");
+	assert_error("@PatientAge@ == 'x'", "missing tag PatientAge");
+	assert_error("float(tags.Missing) < 2", "missing tag Missing");
+	ck_assert(!rule_eval(NULL, tags, NULL));
+}
+END_TEST
+
+START_TEST(attribute_access_falls_back_to_any_case_but_brackets_do_not)
+{
+	assert_true("tags.modality == 'MR'");
+	assert_true("tags.MODALITY == 'MR'");
+	assert_error("tags['modality'] == 'MR'", "missing tag modality");
+}
+END_TEST
+
+START_TEST(in_tags_tests_presence_of_a_tag)
+{
+	assert_true("'Modality' in tags");
+	assert_true("'PatientAge' not in tags");
+	assert_false("'modality' in tags");
+	assert_true("\"Modality\" in tags and tags.Modality == 'MR'");
+	assert_true("len(tags) == 10");
+}
+END_TEST
+
+START_TEST(the_rule_lists_the_tags_it_reads_in_first_use_order)
+{
+	const char *text = "tags.Modality == 'MR' and @ReceiverAET@ == "
+	                   "'X' or tags['Modality'] and 'StudyDate' in tags";
+	rule       *r;
+	mc_diag     d = {0};
+
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_OK);
+	ck_assert_uint_eq(rule_tag_count(r), 3);
+	ck_assert_str_eq(rule_tag_at(r, 0), "Modality");
+	ck_assert_str_eq(rule_tag_at(r, 1), "ReceiverAET");
+	ck_assert_str_eq(rule_tag_at(r, 2), "StudyDate");
+	ck_assert_ptr_null(rule_tag_at(r, 3));
+	rule_free(r);
+	rule_free(NULL);
+}
+END_TEST
+
+/* ---- syntax errors ---- */
+
+START_TEST(syntax_errors_give_the_column_and_the_cause)
+{
+	assert_syntax("tags.Modality == 'MR')", 22, "unexpected ')'");
+	assert_syntax("tags.SeriesDescription.lowerr() == 'x'", 24,
+	              "unknown function 'lowerr'");
+	assert_syntax("lowerr(tags.X)", 1, "unknown function 'lowerr'");
+	assert_syntax("tags.Modality == 'MR", 18, "unterminated string");
+	assert_syntax("tags.Modality == \"MR", 18, "unterminated string");
+	assert_syntax("(tags.Modality == 'MR'", 1, "'(' was never closed");
+	assert_syntax("tags.Modality ==", 17, "unexpected end of expression");
+	assert_syntax("", 1, "empty expression");
+	assert_syntax("   ", 4, "empty expression");
+	assert_syntax("modality == 'MR'", 1, "unknown name 'modality'");
+	assert_syntax("tags.Modality = 'MR'", 15, "unexpected '='; use '=='");
+	assert_syntax("tags.Modality == 'MR' && True", 23,
+	              "unexpected '&&'; use 'and'");
+	assert_syntax("!True", 1, "unexpected '!'; use 'not'");
+	assert_syntax("tags.A == 'x' || True", 15,
+	              "unexpected '||'; use 'or'");
+	assert_syntax("@Modality == 'MR'", 1, "unterminated '@' tag");
+	assert_syntax("float == 1", 1, "function 'float' must be called");
+	assert_syntax("tags.Modality.lower == 'mr'", 15,
+	              "method 'lower' must be called");
+	assert_syntax("tags.X.startswith()", 8,
+	              "wrong number of arguments to 'startswith'");
+	assert_syntax(
+	    "tags == 1", 1,
+	    "'tags' must be used as tags.Name, tags['Name'] or 'Name' in "
+	    "tags");
+	assert_syntax("tags[ 1] == 1", 7, "tags[...] needs a quoted tag name");
+	assert_syntax("tags.Modality is None", 15,
+	              "'is' is not supported; use == or !=");
+	assert_syntax("'\xc3\xa4\xc3\xa4' == $", 9,
+	              "unexpected character '$'");
+	assert_syntax("01 == 1", 1, "invalid number");
+	assert_syntax("+1E+1Ee+1E+1Ee+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+"
+		      "E+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+E+E+0",
+	    2, "invalid number"); /* a fuzzer's find */
+	assert_syntax("f'x' == 1", 1, "f-strings are not supported");
+	assert_syntax("tags.X()", 6, "unknown function 'X'");
+}
+END_TEST
+
+START_TEST(an_error_leaves_file_line_and_field_to_the_caller)
+{
+	rule   *r;
+	mc_diag d = {.line = 42, .file = "mercure.yaml", .field = "f"};
+	char    buf[512];
+
+	ck_assert_int_eq(rule_compile("True and", 8, &r, &d), MC_ESYNTAX);
+	ck_assert_uint_eq(d.line, 42);
+	ck_assert_str_eq(mc_diag_format(&d, buf, sizeof(buf)),
+	                 "mercure.yaml:42:9: f: unexpected end of expression");
+	ck_assert_int_eq(rule_compile("True and", 8, &r, NULL), MC_ESYNTAX);
+}
+END_TEST
+
+START_TEST(only_len_bytes_of_the_text_are_read)
+{
+	rule *r;
+
+	ck_assert_int_eq(rule_compile("True and garbage(", 4, &r, NULL),
+	                 MC_OK);
+	ck_assert(rule_eval(r, tags, NULL));
+	rule_free(r);
+}
+END_TEST
+
+/* ---- study_trigger_series ---- */
+
+static bool
+series_match(const char *text, const char *const *descs, size_t n)
+{
+	rule   *r;
+	mc_diag d = {0};
+	bool    res;
+
+	ck_assert_msg(rule_compile_series(text, strlen(text), &r, &d) == MC_OK,
+	              "%s: %zu: %s", text, d.column, d.msg);
+	res = rule_series_match(r, descs, n);
+	rule_free(r);
+	return res;
+}
+
+START_TEST(series_trigger_needs_the_named_descriptions)
+{
+	static const char *const got[] = {"Axial T2", "Sag T1 TSE", "Loc"};
+	static const char *const few[] = {"Axial T2"};
+	const char *expr = "'Axial T2' and ('Sag T1 GRE' or 'Sag T1 TSE')";
+
+	ck_assert(series_match(expr, got, 3));
+	ck_assert(!series_match(expr, few, 1));
+	ck_assert(!series_match(expr, got, 0));
+	ck_assert(series_match("'axial t2'", got, 3)); /* case-insensitive */
+	ck_assert(series_match("'T1'", got, 3));       /* substring */
+	ck_assert(series_match("not 'DWI' and 'Loc'", got, 3));
+	ck_assert(!series_match("'DWI' or not 'Loc'", got, 3));
+	ck_assert(series_match("", got, 3));
+}
+END_TEST
+
+START_TEST(series_trigger_rejects_anything_but_quoted_names)
+{
+	rule   *r;
+	mc_diag d = {0};
+
+	ck_assert_int_eq(rule_compile_series("'A' and B", 9, &r, &d),
+	                 MC_ESYNTAX);
+	ck_assert_uint_eq(d.column, 9);
+	ck_assert_str_eq(d.msg, "expected a quoted series description, got "
+	                        "'B'");
+	ck_assert_int_eq(rule_compile_series("('A' or 'B'", 11, &r, &d),
+	                 MC_ESYNTAX);
+	ck_assert_str_eq(d.msg, "'(' was never closed");
+	ck_assert_int_eq(rule_compile_series("'A' 'B'", 7, &r, &d),
+	                 MC_ESYNTAX);
+	ck_assert_uint_eq(d.column, 5);
+	ck_assert_int_eq(rule_compile("True", 4, &r, &d), MC_OK);
+	ck_assert(!rule_series_match(r, (const char *[]){"x"}, 1));
+	rule_free(r);
+}
+END_TEST
+
+/* ---- robustness ---- */
+
+static void
+try_text(const char *text, size_t len)
+{
+	rule   *r = NULL;
+	mc_diag d = {0};
+	mc_err  rv = rule_compile(text, len, &r, &d);
+
+	ck_assert(rv == MC_OK || rv == MC_ESYNTAX);
+	if (rv == MC_OK) {
+		const char *why;
+		(void)rule_eval(r, tags, &why);
+		rule_free(r);
+	} else {
+		ck_assert_ptr_null(r);
+		ck_assert_uint_ge(d.column, 1);
+		ck_assert_uint_le(d.column, len + 1);
+		ck_assert(d.msg[0] != '\0');
+	}
+	rv = rule_compile_series(text, len, &r, &d);
+	ck_assert(rv == MC_OK || rv == MC_ESYNTAX);
+	if (rv == MC_OK) {
+		(void)rule_series_match(r, (const char *[]){"a", "b"}, 2);
+		rule_free(r);
+	}
+}
+
+START_TEST(random_bytes_never_crash_the_compiler)
+{
+	char     buf[FUZZ_MAX_LEN];
+	unsigned seed = 12345;
+
+	for (int i = 0; i < FUZZ_ROUNDS; i++) {
+		size_t len = (size_t)rand_r(&seed) % sizeof(buf);
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (char)(rand_r(&seed) % 256);
+		try_text(buf, len);
+	}
+}
+END_TEST
+
+START_TEST(random_token_soup_never_crashes_compiler_or_evaluator)
+{
+	static const char *const pieces[] = {"tags",       ".",
+	                                     "Modality",   "[",
+	                                     "]",          "(",
+	                                     ")",          "'MR'",
+	                                     "\"x\"",      "@ReceiverAET@",
+	                                     "1",          "2.5",
+	                                     "-",          "+",
+	                                     "*",          "/",
+	                                     "//",         "%",
+	                                     "==",         "!=",
+	                                     "<",          ">=",
+	                                     " and ",      " or ",
+	                                     " not ",      " in ",
+	                                     ",",          ":",
+	                                     "lower()",    "split",
+	                                     "float",      "int",
+	                                     "str",        "len",
+	                                     "min",        "max",
+	                                     "abs",        "True",
+	                                     "None",       "|",
+	                                     "'",          "SeriesDescription",
+	                                     "strip('x')", "0",
+	                                     "1e400",      "['a', 'b']"};
+	char                     buf[256];
+	unsigned                 seed = 777;
+
+	for (int i = 0; i < FUZZ_ROUNDS; i++) {
+		size_t len = 0, n = (size_t)rand_r(&seed) % 12 + 1;
+		for (size_t j = 0; j < n; j++) {
+			const char *p =
+			    pieces[(size_t)rand_r(&seed) %
+			           (sizeof(pieces) / sizeof(*pieces))];
+			size_t k = strlen(p);
+			if (len + k >= sizeof(buf))
+				break;
+			memcpy(buf + len, p, k);
+			len += k;
+		}
+		buf[len] = '\0';
+		try_text(buf, len);
+	}
+}
+END_TEST
+
+START_TEST(deep_nesting_is_refused_not_a_stack_overflow)
+{
+	static const char *const open[] = {"(", "not ", "-", "[", "tags.X."};
+	static const char *const close[] = {")", "", "", "]", "lower()"};
+	size_t                   cap = DEEP_NESTING * 8 + 16;
+	char                    *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	for (size_t k = 0; k < sizeof(open) / sizeof(*open); k++) {
+		size_t len = 0;
+		for (int i = 0; i < DEEP_NESTING; i++)
+			len += (size_t)snprintf(buf + len, cap - len, "%s",
+			                        k == 4 ? "" : open[k]);
+		len += (size_t)snprintf(buf + len, cap - len, "%s",
+		                        k == 4 ? "tags.X" : "1");
+		for (int i = 0; i < DEEP_NESTING; i++)
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s",
+			                        k == 4 ? "." : "", close[k]);
+		try_text(buf, len);
+	}
+	free(buf);
+}
+END_TEST
+
+static Suite *
+rule_suite(void)
+{
+	Suite *s = suite_create("rule");
+	TCase *tc;
+
+	tc = tcase_create("mercure examples");
+	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
+	tcase_add_test(tc, cine_rule_matches_an_mr_cine_series);
+	tcase_add_test(tc, legacy_at_syntax_reads_the_tag);
+	tcase_add_test(tc, float_of_a_tag_compares_as_a_number);
+	tcase_add_test(tc, lower_then_startswith_matches_case_insensitively);
+	tcase_add_test(tc, true_and_false_literals_are_whole_rules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("logic");
+	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
+	tcase_add_test(tc, and_or_not_nest_with_python_precedence);
+	tcase_add_test(tc, or_short_circuits_past_a_missing_tag);
+	tcase_add_test(tc, and_or_return_their_deciding_operand);
+	tcase_add_test(tc, comparisons_chain_like_python);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values");
+	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
+	tcase_add_test(tc, tag_values_are_strings_not_numbers);
+	tcase_add_test(tc, int_and_float_convert_like_python);
+	tcase_add_test(tc, str_prints_numbers_as_python_does);
+	tcase_add_test(tc, len_abs_min_max_and_bool_follow_python);
+	tcase_add_test(tc, in_tests_substrings_and_list_members);
+	tcase_add_test(tc, string_methods_split_strip_and_slice);
+	tcase_add_test(tc, literals_accept_python_escapes_and_forms);
+	tcase_add_test(tc, arithmetic_follows_python);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tags");
+	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
+	tcase_add_test(tc, a_missing_tag_makes_the_rule_false_and_says_which);
+	tcase_add_test(
+	    tc, attribute_access_falls_back_to_any_case_but_brackets_do_not);
+	tcase_add_test(tc, in_tags_tests_presence_of_a_tag);
+	tcase_add_test(tc,
+	               the_rule_lists_the_tags_it_reads_in_first_use_order);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syntax errors");
+	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
+	tcase_add_test(tc, syntax_errors_give_the_column_and_the_cause);
+	tcase_add_test(tc, an_error_leaves_file_line_and_field_to_the_caller);
+	tcase_add_test(tc, only_len_bytes_of_the_text_are_read);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("study trigger series");
+	tcase_add_test(tc, series_trigger_needs_the_named_descriptions);
+	tcase_add_test(tc, series_trigger_rejects_anything_but_quoted_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("robustness");
+	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, random_bytes_never_crash_the_compiler);
+	tcase_add_test(tc,
+	               random_token_soup_never_crashes_compiler_or_evaluator);
+	tcase_add_test(tc, deep_nesting_is_refused_not_a_stack_overflow);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(rule_suite());
+	int      failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
