@@ -12,7 +12,6 @@
  * false. The parser capped the tree's depth, so the recursion is bounded. */
 #include "rule_int.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -96,30 +95,12 @@ rule_truthy(const rule_value *v)
 }
 
 static bool
-is_num(const rule_value *v)
-{
-	return v->t == V_BOOL || v->t == V_INT || v->t == V_FLOAT;
-}
-
-static int64_t
-as_int(const rule_value *v)
-{
-	return v->t == V_BOOL ? (int64_t)v->u.b : v->u.i;
-}
-
-static double
-as_double(const rule_value *v)
-{
-	return v->t == V_FLOAT ? v->u.f : (double)as_int(v);
-}
-
-static bool
 values_equal(const rule_value *a, const rule_value *b)
 {
-	if (is_num(a) && is_num(b)) {
+	if (rule_is_num(a) && rule_is_num(b)) {
 		if (a->t == V_FLOAT || b->t == V_FLOAT)
-			return as_double(a) == as_double(b);
-		return as_int(a) == as_int(b);
+			return rule_as_double(a) == rule_as_double(b);
+		return rule_as_int(a) == rule_as_int(b);
 	}
 	if (a->t != b->t)
 		return false;
@@ -218,16 +199,16 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 		*res = values_equal(a, b) ^ (op == OP_NE);
 		return true;
 	}
-	if (is_num(a) && is_num(b)) {
+	if (rule_is_num(a) && rule_is_num(b)) {
 		if (a->t == V_FLOAT || b->t == V_FLOAT) {
-			double x = as_double(a), y = as_double(b);
+			double x = rule_as_double(a), y = rule_as_double(b);
 			*res = op == OP_LT   ? x < y
 			       : op == OP_LE ? x <= y
 			       : op == OP_GT ? x > y
 			                     : x >= y; /* NaN: false */
 			return true;
 		}
-		int64_t x = as_int(a), y = as_int(b);
+		int64_t x = rule_as_int(a), y = rule_as_int(b);
 		*res = ordered(op, (x > y) - (x < y));
 		return true;
 	}
@@ -237,158 +218,6 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 	}
 	return rule_fail(c, "TypeError: '<', '<=', '>', '>=' not supported "
 	                    "between these types (str and number?)");
-}
-
-static bool
-concat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
-{
-	if (a->t == V_STR && b->t == V_STR) {
-		char *s = rule_scratch_alloc(c, a->u.s.n + b->u.s.n + 1);
-		if (s == NULL)
-			return false;
-		memcpy(s, a->u.s.p, a->u.s.n);
-		memcpy(s + a->u.s.n, b->u.s.p, b->u.s.n);
-		*out =
-		    (rule_value){.t = V_STR, .u.s = {s, a->u.s.n + b->u.s.n}};
-		return true;
-	}
-	if (a->t == V_LIST && b->t == V_LIST) {
-		size_t      n = a->u.l.n + b->u.l.n;
-		rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
-		if (v == NULL)
-			return false;
-		memcpy(v, a->u.l.items, a->u.l.n * sizeof(*v));
-		memcpy(v + a->u.l.n, b->u.l.items, b->u.l.n * sizeof(*v));
-		*out = (rule_value){.t = V_LIST, .u.l = {v, n}};
-		return true;
-	}
-	return rule_fail(c, "TypeError: unsupported operand types for +");
-}
-
-static bool
-float_arith(rule_ctx *c, unsigned op, double x, double y, rule_value *out)
-{
-	out->t = V_FLOAT;
-	if ((op == OP_DIV || op == OP_FLOORDIV || op == OP_MOD) && y == 0.0)
-		return rule_fail(c, "ZeroDivisionError: division by zero");
-	switch (op) {
-	case OP_ADD:
-		out->u.f = x + y;
-		break;
-	case OP_SUB:
-		out->u.f = x - y;
-		break;
-	case OP_MUL:
-		out->u.f = x * y;
-		break;
-	case OP_DIV:
-		out->u.f = x / y;
-		break;
-	case OP_FLOORDIV:
-		out->u.f = floor(x / y);
-		break;
-	default: /* OP_MOD: the result has the divisor's sign */
-		out->u.f = fmod(x, y);
-		if (out->u.f != 0.0 && ((out->u.f < 0) != (y < 0)))
-			out->u.f += y;
-		break;
-	}
-	return true;
-}
-
-static bool
-int_arith(rule_ctx *c, unsigned op, int64_t x, int64_t y, rule_value *out)
-{
-	bool ovf = false;
-
-	out->t = V_INT;
-	if (op == OP_DIV)
-		return float_arith(c, op, (double)x, (double)y, out);
-	if ((op == OP_FLOORDIV || op == OP_MOD) && y == 0)
-		return rule_fail(c, "ZeroDivisionError: division by zero");
-	switch (op) {
-	case OP_ADD:
-		ovf = __builtin_add_overflow(x, y, &out->u.i);
-		break;
-	case OP_SUB:
-		ovf = __builtin_sub_overflow(x, y, &out->u.i);
-		break;
-	case OP_MUL:
-		ovf = __builtin_mul_overflow(x, y, &out->u.i);
-		break;
-	default: /* floor division and modulo, rounding to -infinity */
-		if (x == INT64_MIN && y == -1) {
-			ovf = op == OP_FLOORDIV;
-			out->u.i = 0;
-			break;
-		}
-		int64_t q = x / y, r = x % y;
-		if (r != 0 && ((r < 0) != (y < 0))) {
-			q--;
-			r += y;
-		}
-		out->u.i = op == OP_FLOORDIV ? q : r;
-		break;
-	}
-	return ovf ? rule_fail(c, "OverflowError: integer out of 64-bit "
-	                          "range")
-	           : true;
-}
-
-static bool
-bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
-          rule_value *out)
-{
-	int64_t x, y;
-
-	if ((a->t != V_BOOL && a->t != V_INT) ||
-	    (b->t != V_BOOL && b->t != V_INT))
-		return rule_fail(c, "TypeError: unsupported operand types "
-		                    "for |, & or ^");
-	x = as_int(a);
-	y = as_int(b);
-	out->t = a->t == V_BOOL && b->t == V_BOOL ? V_BOOL : V_INT;
-	out->u.i = op == OP_BITOR    ? (x | y)
-	           : op == OP_BITAND ? (x & y)
-	                             : (x ^ y);
-	if (out->t == V_BOOL)
-		out->u.b = out->u.i != 0;
-	return true;
-}
-
-static bool
-arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
-      rule_value *out)
-{
-	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
-		return bit_arith(c, op, a, b, out);
-	if (op == OP_ADD && !(is_num(a) && is_num(b)))
-		return concat(c, a, b, out);
-	if (!is_num(a) || !is_num(b))
-		return rule_fail(
-		    c, "TypeError: unsupported operand types "
-		       "for arithmetic (use float() or int() on tags)");
-	if (a->t == V_FLOAT || b->t == V_FLOAT)
-		return float_arith(c, op, as_double(a), as_double(b), out);
-	return int_arith(c, op, as_int(a), as_int(b), out);
-}
-
-static bool
-negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out)
-{
-	if (!is_num(a))
-		return rule_fail(c, "TypeError: bad operand type for unary "
-		                    "- or +");
-	if (a->t == V_FLOAT) {
-		*out =
-		    (rule_value){.t = V_FLOAT, .u.f = neg ? -a->u.f : a->u.f};
-		return true;
-	}
-	if (neg && as_int(a) == INT64_MIN)
-		return rule_fail(c, "OverflowError: integer out of 64-bit "
-		                    "range");
-	*out = (rule_value){.t = V_INT, .u.i = neg ? -as_int(a) : as_int(a)};
-	return true;
 }
 
 static int
@@ -543,11 +372,11 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	case N_NEG:
 	case N_POS:
 		return rule_eval_node(n->kids[0], c, &a) &&
-		       negate(c, &a, n->kind == N_NEG, out);
+		       rule_negate(c, &a, n->kind == N_NEG, out);
 	case N_BIN:
 		return rule_eval_node(n->kids[0], c, &a) &&
 		       rule_eval_node(n->kids[1], c, &b) &&
-		       arith(c, n->op, &a, &b, out);
+		       rule_arith(c, n->op, &a, &b, out);
 	case N_LIST:
 		if ((args = eval_kids(n, 0, c)) == NULL)
 			return false;

@@ -1,6 +1,6 @@
-/* rule_int.h - what rule_lex.c, rule_parse.c, rule_eval.c and
- * rule_builtin.c share: tokens, the AST, runtime values and the two
- * allocators. Nothing outside the rule module includes this file. */
+/* rule_int.h - what the rule_*.c files of the rule module share:
+ * tokens, the AST, runtime values and the two allocators. Nothing
+ * outside the rule module includes this file. */
 #ifndef MC_COMMON_RULE_INT_H
 #define MC_COMMON_RULE_INT_H
 
@@ -85,6 +85,15 @@ size_t rule_column(const char *text, size_t off);
 mc_err rule_syntax_error(mc_diag *d, const char *text, size_t off,
                          const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* rule_parse - the tree of toks (from rule_lex, TK_EOF-terminated, not
+ * empty) in r's arena; NULL with *rv (MC_ENOMEM or MC_ESYNTAX, d filled)
+ * on failure. series: study_trigger_series' grammar. */
+struct rule_node *rule_parse(const char *text, const rule_token *toks, rule *r,
+                             bool series, mc_diag *d, mc_err *rv);
+
+/* rule_note_tag - add name (arena-owned) to r's list of tags read. */
+mc_err rule_note_tag(rule *r, const char *name);
 
 /* ---- runtime values: strings are views, never NUL-terminated ---- */
 
@@ -199,7 +208,8 @@ struct rule {
 	bool         series; /* compiled by rule_compile_series */
 };
 
-/* ---- evaluation (rule_eval.c, rule_builtin.c) ---- */
+/* ---- evaluation (rule_eval.c, rule_arith.c, rule_builtin.c, rule_method.c)
+ * ---- */
 
 typedef struct rule_scratch_chunk rule_scratch_chunk;
 
@@ -231,12 +241,34 @@ bool rule_call(const rule_node *n, rule_ctx *c, const rule_value *args,
 bool rule_method_call(const rule_node *n, rule_ctx *c, const rule_value *self,
                       const rule_value *args, size_t nargs, rule_value *out);
 
-bool   rule_truthy(const rule_value *v);
-bool   rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
-                  const rule_value *hi, bool slice, rule_value *out);
-bool   rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
-                    const rule_value *b, bool *res);
+bool rule_truthy(const rule_value *v);
+bool rule_arith(rule_ctx *c, unsigned op, const rule_value *a,
+                const rule_value *b, rule_value *out);
+bool rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out);
+bool rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+                const rule_value *hi, bool slice, rule_value *out);
+bool rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
+                  const rule_value *b, bool *res);
 size_t rule_utf8_len(const char *p, size_t n);
+
+/* Numbers: bool, int and float mix as in Python. */
+static inline bool
+rule_is_num(const rule_value *v)
+{
+	return v->t == V_BOOL || v->t == V_INT || v->t == V_FLOAT;
+}
+
+static inline int64_t
+rule_as_int(const rule_value *v)
+{
+	return v->t == V_BOOL ? (int64_t)v->u.b : v->u.i;
+}
+
+static inline double
+rule_as_double(const rule_value *v)
+{
+	return v->t == V_FLOAT ? v->u.f : (double)rule_as_int(v);
+}
 
 /* Function and method tables (rule_builtin.c) used by the parser. */
 typedef struct rule_callable {

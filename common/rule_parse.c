@@ -7,7 +7,7 @@
  * Design notes: the tree's depth is capped at RULE_DEPTH_MAX while it is
  * built, which bounds the recursion of both this parser and the
  * evaluator. Bare 'tags' is an N_TAGS node that only "x in tags" and
- * len(tags) consume; any other use is reported by check_no_bare_tags(). */
+ * len(tags) consume; rule_compile.c reports any other use. */
 #include "rule_int.h"
 
 #include <stdarg.h>
@@ -138,24 +138,6 @@ binary(parser *p, rule_node_kind kind, unsigned op, rule_node *a, rule_node *b,
 	return seal(p, n, off);
 }
 
-static mc_err
-note_tag(rule *r, const char *name)
-{
-	for (size_t i = 0; i < r->ntags; i++)
-		if (strcmp(r->tags[i], name) == 0)
-			return MC_OK;
-	if (r->ntags == r->tagcap) {
-		size_t       cap = r->tagcap ? r->tagcap * 2 : 8;
-		const char **nt = realloc(r->tags, cap * sizeof(*nt));
-		if (nt == NULL)
-			return MC_ENOMEM;
-		r->tags = nt;
-		r->tagcap = cap;
-	}
-	r->tags[r->ntags++] = name;
-	return MC_OK;
-}
-
 /* tag_node - tags.X (fold) or tags["X"] / @X@ (exact). */
 static rule_node *
 tag_node(parser *p, const char *name, size_t n, bool fold, size_t off)
@@ -180,7 +162,7 @@ tag_node(parser *p, const char *name, size_t n, bool fold, size_t off)
 	t->key = key;
 	t->why = why;
 	t->fold = fold;
-	if (note_tag(p->r, key) != MC_OK)
+	if (rule_note_tag(p->r, key) != MC_OK)
 		return oom(p);
 	return t;
 }
@@ -557,7 +539,7 @@ in_tags(parser *p, rule_node *x, uint8_t op, size_t off)
 
 	if (n != NULL && x->kind == N_CONST && x->v.t == V_STR &&
 	    memchr(x->v.u.s.p, '\0', x->v.u.s.n) == NULL &&
-	    note_tag(p->r, x->v.u.s.p) != MC_OK)
+	    rule_note_tag(p->r, x->v.u.s.p) != MC_OK)
 		return oom(p);
 	return op == OP_NOTIN ? unary(p, N_NOT, n, off) : n;
 }
@@ -675,97 +657,15 @@ parse_expr(parser *p)
 	return n;
 }
 
-/* bare_tags - the first N_TAGS left in the tree: 'tags' used as a value
- * rather than as tags.X, tags["X"], "X" in tags or len(tags). */
-static const rule_node *
-bare_tags(const rule_node *n)
+rule_node *
+rule_parse(const char *text, const rule_token *toks, rule *r, bool series,
+           mc_diag *d, mc_err *rv)
 {
-	if (n == NULL)
-		return NULL;
-	if (n->kind == N_TAGS)
-		return n;
-	for (size_t i = 0; i < n->nkids; i++) {
-		const rule_node *b = bare_tags(n->kids[i]);
-		if (b != NULL)
-			return b;
-	}
-	return NULL;
-}
+	parser p = {.text = text, .t = toks, .r = r, .d = d, .series = series};
+	rule_node *root = parse_expr(&p);
 
-static mc_err
-compile(const char *text, size_t len, bool series, rule **out, mc_diag *d)
-{
-	rule            *r = calloc(1, sizeof(*r));
-	rule_token      *toks = NULL;
-	size_t           ntoks;
-	parser           p = {.text = text, .r = r, .d = d, .series = series};
-	const rule_node *b;
-
-	*out = NULL;
-	if (r == NULL)
-		return MC_ENOMEM;
-	r->series = series;
-	if ((p.rv = rule_lex(text, len, &r->arena, &toks, &ntoks, d)) != MC_OK)
-		goto fail;
-	p.t = toks;
-	if (toks[0].kind == TK_EOF && !series) {
-		fail(&p, toks[0].off, "empty expression");
-		goto fail;
-	}
-	if (toks[0].kind == TK_EOF) {
-		r->root =
-		    NULL; /* mercure: an empty list is met by any series */
-		goto done;
-	}
-	r->root = parse_expr(&p);
-	if (r->root != NULL && cur(&p)->kind != TK_EOF)
+	if (root != NULL && cur(&p)->kind != TK_EOF)
 		unexpected(&p);
-	if (p.rv == MC_OK && (b = bare_tags(r->root)) != NULL)
-		fail(&p, b->off,
-		     "'tags' must be used as tags.Name, "
-		     "tags['Name'] or 'Name' in tags");
-	if (p.rv != MC_OK)
-		goto fail;
-done:
-	free(toks);
-	*out = r;
-	return MC_OK;
-fail:
-	free(toks);
-	rule_free(r);
-	return p.rv;
-}
-
-mc_err
-rule_compile(const char *text, size_t len, rule **out, mc_diag *d)
-{
-	return compile(text, len, false, out, d);
-}
-
-mc_err
-rule_compile_series(const char *text, size_t len, rule **out, mc_diag *d)
-{
-	return compile(text, len, true, out, d);
-}
-
-void
-rule_free(rule *r)
-{
-	if (r == NULL)
-		return;
-	rule_arena_fini(&r->arena);
-	free(r->tags);
-	free(r);
-}
-
-size_t
-rule_tag_count(const rule *r)
-{
-	return r->ntags;
-}
-
-const char *
-rule_tag_at(const rule *r, size_t i)
-{
-	return i < r->ntags ? r->tags[i] : NULL;
+	*rv = p.rv;
+	return p.rv == MC_OK ? root : NULL;
 }

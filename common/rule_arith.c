@@ -1,0 +1,162 @@
+/* rule_arith.c - the arithmetic of the rule language: + - * / // % on
+ * numbers with Python's floor semantics and 64-bit overflow checks, +
+ * on strings and lists, | & ^ on booleans and integers, unary - and +.
+ * rule_eval.c calls in with evaluated operands. */
+#include "rule_int.h"
+
+#include <math.h>
+#include <string.h>
+
+static bool
+concat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
+{
+	if (a->t == V_STR && b->t == V_STR) {
+		char *s = rule_scratch_alloc(c, a->u.s.n + b->u.s.n + 1);
+		if (s == NULL)
+			return false;
+		memcpy(s, a->u.s.p, a->u.s.n);
+		memcpy(s + a->u.s.n, b->u.s.p, b->u.s.n);
+		*out =
+		    (rule_value){.t = V_STR, .u.s = {s, a->u.s.n + b->u.s.n}};
+		return true;
+	}
+	if (a->t == V_LIST && b->t == V_LIST) {
+		size_t      n = a->u.l.n + b->u.l.n;
+		rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
+		if (v == NULL)
+			return false;
+		memcpy(v, a->u.l.items, a->u.l.n * sizeof(*v));
+		memcpy(v + a->u.l.n, b->u.l.items, b->u.l.n * sizeof(*v));
+		*out = (rule_value){.t = V_LIST, .u.l = {v, n}};
+		return true;
+	}
+	return rule_fail(c, "TypeError: unsupported operand types for +");
+}
+
+static bool
+float_arith(rule_ctx *c, unsigned op, double x, double y, rule_value *out)
+{
+	out->t = V_FLOAT;
+	if ((op == OP_DIV || op == OP_FLOORDIV || op == OP_MOD) && y == 0.0)
+		return rule_fail(c, "ZeroDivisionError: division by zero");
+	switch (op) {
+	case OP_ADD:
+		out->u.f = x + y;
+		break;
+	case OP_SUB:
+		out->u.f = x - y;
+		break;
+	case OP_MUL:
+		out->u.f = x * y;
+		break;
+	case OP_DIV:
+		out->u.f = x / y;
+		break;
+	case OP_FLOORDIV:
+		out->u.f = floor(x / y);
+		break;
+	default: /* OP_MOD: the result has the divisor's sign */
+		out->u.f = fmod(x, y);
+		if (out->u.f != 0.0 && ((out->u.f < 0) != (y < 0)))
+			out->u.f += y;
+		break;
+	}
+	return true;
+}
+
+static bool
+int_arith(rule_ctx *c, unsigned op, int64_t x, int64_t y, rule_value *out)
+{
+	bool ovf = false;
+
+	out->t = V_INT;
+	if (op == OP_DIV)
+		return float_arith(c, op, (double)x, (double)y, out);
+	if ((op == OP_FLOORDIV || op == OP_MOD) && y == 0)
+		return rule_fail(c, "ZeroDivisionError: division by zero");
+	switch (op) {
+	case OP_ADD:
+		ovf = __builtin_add_overflow(x, y, &out->u.i);
+		break;
+	case OP_SUB:
+		ovf = __builtin_sub_overflow(x, y, &out->u.i);
+		break;
+	case OP_MUL:
+		ovf = __builtin_mul_overflow(x, y, &out->u.i);
+		break;
+	default: /* floor division and modulo, rounding to -infinity */
+		if (x == INT64_MIN && y == -1) {
+			ovf = op == OP_FLOORDIV;
+			out->u.i = 0;
+			break;
+		}
+		int64_t q = x / y, r = x % y;
+		if (r != 0 && ((r < 0) != (y < 0))) {
+			q--;
+			r += y;
+		}
+		out->u.i = op == OP_FLOORDIV ? q : r;
+		break;
+	}
+	return ovf ? rule_fail(c, "OverflowError: integer out of 64-bit "
+	                          "range")
+	           : true;
+}
+
+static bool
+bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+          rule_value *out)
+{
+	int64_t x, y;
+
+	if ((a->t != V_BOOL && a->t != V_INT) ||
+	    (b->t != V_BOOL && b->t != V_INT))
+		return rule_fail(c, "TypeError: unsupported operand types "
+		                    "for |, & or ^");
+	x = rule_as_int(a);
+	y = rule_as_int(b);
+	out->t = a->t == V_BOOL && b->t == V_BOOL ? V_BOOL : V_INT;
+	out->u.i = op == OP_BITOR    ? (x | y)
+	           : op == OP_BITAND ? (x & y)
+	                             : (x ^ y);
+	if (out->t == V_BOOL)
+		out->u.b = out->u.i != 0;
+	return true;
+}
+
+bool
+rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+           rule_value *out)
+{
+	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
+		return bit_arith(c, op, a, b, out);
+	if (op == OP_ADD && !(rule_is_num(a) && rule_is_num(b)))
+		return concat(c, a, b, out);
+	if (!rule_is_num(a) || !rule_is_num(b))
+		return rule_fail(
+		    c, "TypeError: unsupported operand types "
+		       "for arithmetic (use float() or int() on tags)");
+	if (a->t == V_FLOAT || b->t == V_FLOAT)
+		return float_arith(c, op, rule_as_double(a), rule_as_double(b),
+		                   out);
+	return int_arith(c, op, rule_as_int(a), rule_as_int(b), out);
+}
+
+bool
+rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out)
+{
+	if (!rule_is_num(a))
+		return rule_fail(c, "TypeError: bad operand type for unary "
+		                    "- or +");
+	if (a->t == V_FLOAT) {
+		*out =
+		    (rule_value){.t = V_FLOAT, .u.f = neg ? -a->u.f : a->u.f};
+		return true;
+	}
+	if (neg && rule_as_int(a) == INT64_MIN)
+		return rule_fail(c, "OverflowError: integer out of 64-bit "
+		                    "range");
+	*out = (rule_value){.t = V_INT,
+	                    .u.i = neg ? -rule_as_int(a) : rule_as_int(a)};
+	return true;
+}
