@@ -1,0 +1,368 @@
+/* bookkeeping_tests.c - the audit trail keeps what it was given across
+ * restarts, batches cheaply, refuses bad paths with a reason, and prints
+ * the key=value lines an operator greps. (Named _tests.c, not _test.c,
+ * because it lives beside its source in coordinator/.) */
+#include <check.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bookkeeping.h"
+#include "log.h"
+#include "sys_fs.h"
+
+#define BK_TEST_MANY_EVENTS 10000
+#define BK_TEST_MAX_NS 1000000000LL
+#define BK_TEST_BUSY_TIMEOUT_S 30
+#define BK_TEST_BUF_LEN 4096
+
+static char dir[64];
+static char path[128];
+static char err[256];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/mc-bk-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* a sub folder proves that open creates parents */
+	snprintf(path, sizeof(path), "%s/db/bookkeeping.sqlite", dir);
+}
+
+static void
+teardown(void)
+{
+	static const char *const names[] = {
+	    "db/bookkeeping.sqlite", "db/bookkeeping.sqlite-wal",
+	    "db/bookkeeping.sqlite-shm", "file"};
+	char p[192];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/db", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
+static bookkeeping *
+open_ok(void)
+{
+	bookkeeping *b = NULL;
+
+	ck_assert_msg(bookkeeping_open(path, &b, err, sizeof(err)) == MC_OK,
+	              "open: %s", err);
+	ck_assert_ptr_nonnull(b);
+	return b;
+}
+
+/* dump_text - bookkeeping_dump into a string, the time= field of each
+ * line checked against the format and then cut off. */
+static int
+dump_text(bookkeeping *b, const char *id, int n, char *out, size_t len)
+{
+	char   *buf = NULL, *line, *next;
+	size_t  size = 0;
+	FILE   *f = open_memstream(&buf, &size);
+	regex_t re;
+	size_t  used;
+	int     rows;
+
+	ck_assert_ptr_nonnull(f);
+	rows = bookkeeping_dump(b, id, n, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(
+	    regcomp(&re,
+	            "^time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+	            ":[0-9]{2}\\.[0-9]{3}Z ",
+	            REG_EXTENDED | REG_NOSUB),
+	    0);
+	out[0] = '\0';
+	used = 0;
+	for (line = buf; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		ck_assert_ptr_nonnull(next);
+		*next++ = '\0';
+		ck_assert_msg(regexec(&re, line, 0, NULL, 0) == 0,
+		              "bad line: %s", line);
+		used += (size_t)snprintf(out + used, len - used, "%s\n",
+		                         strchr(line, ' ') + 1);
+		ck_assert_uint_lt(used, len);
+	}
+	regfree(&re);
+	free(buf);
+	return rows;
+}
+
+static void
+add_three(bookkeeping *b)
+{
+	bookkeeping_event(b, &(bk_event){.event = "series.received",
+	                                 .series = "1.2.3.4",
+	                                 .study = "1.2.3"});
+	bookkeeping_event(b, &(bk_event){.event = "task.created",
+	                                 .series = "1.2.3.4",
+	                                 .study = "1.2.3",
+	                                 .task = "t-1",
+	                                 .rule = "ct",
+	                                 .target = "pacs",
+	                                 .info = "2 files, \"fast\""});
+	bookkeeping_event(b, &(bk_event){.event = "task.created",
+	                                 .series = "1.2.3.9",
+	                                 .task = "t-2",
+	                                 .rule = "mr",
+	                                 .info = "line1\nline2"});
+}
+
+static const char expect_all[] =
+    "event=series.received series=1.2.3.4 study=1.2.3\n"
+    "event=task.created series=1.2.3.4 study=1.2.3 task=t-1 rule=ct "
+    "target=pacs info=\"2 files, \\\"fast\\\"\"\n"
+    "event=task.created series=1.2.3.9 task=t-2 rule=mr "
+    "info=\"line1\\nline2\"\n";
+
+START_TEST(events_survive_close_and_reopen)
+{
+	bookkeeping *b = open_ok();
+	char         text[BK_TEST_BUF_LEN];
+
+	add_three(b);
+	bookkeeping_close(b); /* flushes */
+	b = open_ok();
+	ck_assert_int_eq(bookkeeping_count(b, NULL), 3);
+	ck_assert_int_eq(bookkeeping_count(b, "task.created"), 2);
+	ck_assert_int_eq(bookkeeping_count(b, "series.received"), 1);
+	ck_assert_int_eq(bookkeeping_count(b, "no.such.event"), 0);
+	ck_assert_int_eq(dump_text(b, NULL, 0, text, sizeof(text)), 3);
+	ck_assert_str_eq(text, expect_all);
+	ck_assert_uint_eq(bookkeeping_dropped(b), 0);
+	bookkeeping_close(b);
+}
+END_TEST
+
+START_TEST(a_new_database_is_at_schema_version_1)
+{
+	char    *file = NULL;
+	size_t   len = 0;
+	uint32_t v;
+
+	bookkeeping_close(open_ok());
+	ck_assert_int_eq(sys_read_file(path, &file, &len), MC_OK);
+	ck_assert_uint_ge(len, 100);
+	ck_assert_int_eq(memcmp(file, "SQLite format 3", 16), 0);
+	/* the header holds PRAGMA user_version big-endian at offset 60 */
+	v = (uint32_t)(unsigned char)file[60] << 24 |
+	    (uint32_t)(unsigned char)file[61] << 16 |
+	    (uint32_t)(unsigned char)file[62] << 8 |
+	    (uint32_t)(unsigned char)file[63];
+	ck_assert_uint_eq(v, 1);
+	/* WAL mode is persistent: bytes 18 and 19 are 2 */
+	ck_assert_int_eq(file[18], 2);
+	ck_assert_int_eq(file[19], 2);
+	free(file);
+}
+END_TEST
+
+START_TEST(a_newer_schema_version_is_refused_with_text)
+{
+	bookkeeping *b = NULL;
+	char        *file = NULL;
+	size_t       len = 0;
+
+	bookkeeping_close(open_ok());
+	ck_assert_int_eq(sys_read_file(path, &file, &len), MC_OK);
+	file[63] = 9;
+	ck_assert_int_eq(sys_write_file_atomic(path, file, len), MC_OK);
+	free(file);
+	ck_assert_int_eq(bookkeeping_open(path, &b, err, sizeof(err)),
+	                 MC_EPROTO);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_nonnull(strstr(err, "schema version 9"));
+}
+END_TEST
+
+START_TEST(many_events_in_one_flush_are_fast)
+{
+	bookkeeping    *b = open_ok();
+	struct timespec t0, t1;
+	char            task[32];
+	long long       ns;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &t0), 0);
+	for (int i = 0; i < BK_TEST_MANY_EVENTS; i++) {
+		snprintf(task, sizeof(task), "t-%d", i);
+		bookkeeping_event(b, &(bk_event){.event = "task.created",
+		                                 .series = "1.2.3.4",
+		                                 .task = task,
+		                                 .info = "{\"files\":3}"});
+	}
+	bookkeeping_flush(b);
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &t1), 0);
+	ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
+	     (t1.tv_nsec - t0.tv_nsec);
+	ck_assert_msg(ns < BK_TEST_MAX_NS, "took %lld ns", ns);
+	ck_assert_int_eq(bookkeeping_count(b, NULL), BK_TEST_MANY_EVENTS);
+	ck_assert_int_eq(bookkeeping_count(b, "task.created"),
+	                 BK_TEST_MANY_EVENTS);
+	ck_assert_uint_eq(bookkeeping_dropped(b), 0);
+	bookkeeping_close(b);
+}
+END_TEST
+
+START_TEST(an_unwritable_path_gives_an_error_with_text)
+{
+	bookkeeping *b = (bookkeeping *)&b; /* must come back NULL */
+	char         file[128], bad[192];
+
+	/* a regular file where a folder should be: fails even as root */
+	snprintf(file, sizeof(file), "%s/file", dir);
+	ck_assert_int_eq(sys_write_file_atomic(file, "x", 1), MC_OK);
+	snprintf(bad, sizeof(bad), "%s/sub/bk.sqlite", file);
+	ck_assert_int_ne(bookkeeping_open(bad, &b, err, sizeof(err)), MC_OK);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_nonnull(strstr(err, file));
+
+	/* a folder where the database should be */
+	b = (bookkeeping *)&b;
+	ck_assert_int_ne(bookkeeping_open(dir, &b, err, sizeof(err)), MC_OK);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_nonnull(strstr(err, dir));
+	ck_assert_ptr_nonnull(strstr(err, "unable to open"));
+
+	ck_assert_int_eq(bookkeeping_open("", &b, err, sizeof(err)),
+	                 MC_EINVAL);
+	ck_assert_str_ne(err, "");
+}
+END_TEST
+
+START_TEST(dump_filters_by_id_and_prints_the_expected_lines)
+{
+	bookkeeping *b = open_ok();
+	char         text[BK_TEST_BUF_LEN];
+
+	add_three(b); /* not flushed: the writer sees its own batch */
+	ck_assert_int_eq(dump_text(b, "t-1", 10, text, sizeof(text)), 1);
+	ck_assert_str_eq(
+	    text,
+	    "event=task.created series=1.2.3.4 study=1.2.3 task=t-1 rule=ct "
+	    "target=pacs info=\"2 files, \\\"fast\\\"\"\n");
+	ck_assert_int_eq(dump_text(b, "1.2.3.4", 10, text, sizeof(text)), 2);
+	ck_assert_ptr_nonnull(strstr(text, "event=series.received"));
+	ck_assert_ptr_nonnull(strstr(text, "task=t-1"));
+	ck_assert_int_eq(dump_text(b, "1.2.3", 10, text, sizeof(text)), 2);
+	ck_assert_int_eq(dump_text(b, "nothing", 10, text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "");
+	/* the last n, newest last */
+	ck_assert_int_eq(dump_text(b, NULL, 1, text, sizeof(text)), 1);
+	ck_assert_ptr_nonnull(strstr(text, "task=t-2"));
+	ck_assert_int_eq(dump_text(b, NULL, 100, text, sizeof(text)), 3);
+	ck_assert_str_eq(text, expect_all);
+	bookkeeping_close(b);
+}
+END_TEST
+
+START_TEST(series_upsert_keeps_one_row)
+{
+	bookkeeping *b = open_ok();
+	char         tags[128];
+
+	bookkeeping_series(b, "1.2.3.4", NULL, "{\"Modality\":\"CT\"}");
+	bookkeeping_series(b, "1.2.3.4", "1.2.3", "{\"Modality\":\"MR\"}");
+	bookkeeping_series(b, "1.2.3.5", "1.2.3", NULL);
+	bookkeeping_flush(b);
+	bookkeeping_series(b, "1.2.3.4", "1.2.3", "{}");
+	bookkeeping_close(b);
+	b = open_ok();
+	ck_assert_int_eq(bookkeeping_series_count(b), 2);
+	ck_assert_int_eq(
+	    bookkeeping_series_tags(b, "1.2.3.4", tags, sizeof(tags)), MC_OK);
+	ck_assert_str_eq(tags, "{\"Modality\":\"CT\"}"); /* the first */
+	ck_assert_int_eq(
+	    bookkeeping_series_tags(b, "1.2.3.5", tags, sizeof(tags)),
+	    MC_ENOENT);
+	ck_assert_int_eq(bookkeeping_series_tags(b, "9.9", tags, sizeof(tags)),
+	                 MC_ENOENT);
+	ck_assert_int_eq(bookkeeping_count(b, NULL), 0);
+	bookkeeping_close(b);
+}
+END_TEST
+
+START_TEST(a_locked_database_drops_and_counts_but_does_not_stop)
+{
+	bookkeeping *a = open_ok();
+	bookkeeping *b = open_ok();
+
+	bookkeeping_event(a, &(bk_event){.event = "a.first"});
+	/* a holds the write lock: b waits busy_timeout, then gives up */
+	bookkeeping_event(b, &(bk_event){.event = "b.lost"});
+	ck_assert_uint_eq(bookkeeping_dropped(b), 1);
+	bookkeeping_flush(a);
+	bookkeeping_event(b, &(bk_event){.event = "b.kept"});
+	bookkeeping_flush(b);
+	ck_assert_uint_eq(bookkeeping_dropped(b), 1);
+	ck_assert_int_eq(bookkeeping_count(a, NULL), 2);
+	ck_assert_int_eq(bookkeeping_count(b, "b.lost"), 0);
+	ck_assert_int_eq(bookkeeping_count(b, "b.kept"), 1);
+	bookkeeping_close(a);
+	bookkeeping_close(b);
+}
+END_TEST
+
+START_TEST(null_handles_and_nameless_events_are_harmless)
+{
+	bookkeeping *b = open_ok();
+
+	bookkeeping_close(NULL);
+	bookkeeping_flush(NULL);
+	bookkeeping_event(NULL, &(bk_event){.event = "x"});
+	bookkeeping_event(b, NULL);
+	ck_assert_int_eq(bookkeeping_count(NULL, NULL), -1);
+	bookkeeping_event(b, &(bk_event){.task = "t-9"});
+	ck_assert_int_eq(bookkeeping_count(b, "unknown"), 1);
+	bookkeeping_close(b);
+}
+END_TEST
+
+static Suite *
+bookkeeping_suite(void)
+{
+	Suite *s = suite_create("bookkeeping");
+	TCase *tc = tcase_create("events");
+	TCase *lock = tcase_create("locking");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, events_survive_close_and_reopen);
+	tcase_add_test(tc, a_new_database_is_at_schema_version_1);
+	tcase_add_test(tc, a_newer_schema_version_is_refused_with_text);
+	tcase_add_test(tc, many_events_in_one_flush_are_fast);
+	tcase_add_test(tc, an_unwritable_path_gives_an_error_with_text);
+	tcase_add_test(tc, dump_filters_by_id_and_prints_the_expected_lines);
+	tcase_add_test(tc, series_upsert_keeps_one_row);
+	tcase_add_test(tc, null_handles_and_nameless_events_are_harmless);
+	suite_add_tcase(s, tc);
+	/* waits out the 5 s busy_timeout once */
+	tcase_add_checked_fixture(lock, setup, teardown);
+	tcase_set_timeout(lock, BK_TEST_BUSY_TIMEOUT_S);
+	tcase_add_test(lock,
+	               a_locked_database_drops_and_counts_but_does_not_stop);
+	suite_add_tcase(s, lock);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(bookkeeping_suite());
+	int      failed;
+
+	log_set_level(LOG_LEVEL_WARN); /* no migration lines */
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
