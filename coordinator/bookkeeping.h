@@ -1,0 +1,76 @@
+/* bookkeeping.h - the audit trail in SQLite (WAL): who sent what, which
+ * rule fired, every task event, config reloads. On the coordinator's
+ * local disk, never on shared storage. Written only from the loop thread;
+ * events are batched into one transaction per loop iteration
+ * (bookkeeping_flush from the before-sleep hook), so recording an event
+ * costs a prepared-statement step, not an fsync. Readers (the HTTP API,
+ * later) open their own read-only connection. */
+#ifndef MC_COORDINATOR_BOOKKEEPING_H
+#define MC_COORDINATOR_BOOKKEEPING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mc_err.h"
+
+typedef struct bookkeeping bookkeeping;
+
+/* bk_event - one row of the events table. Any field may be NULL. */
+typedef struct bk_event {
+	const char *event;  /* stable name: "series.received", "task.created" */
+	const char *series; /* SeriesInstanceUID */
+	const char *study;  /* StudyInstanceUID */
+	const char *task;   /* task id */
+	const char *rule;
+	const char *target;
+	const char *info;   /* free text or compact JSON */
+} bk_event;
+
+/* bookkeeping_open - open or create the database at path (parent folders
+ * are created), WAL mode, schema migrated to the current version. errmsg
+ * gets SQLite's text on failure. */
+MC_NODISCARD mc_err bookkeeping_open(const char *path, bookkeeping **out,
+    char *err, size_t errlen);
+void bookkeeping_close(bookkeeping *b); /* flushes; NULL: no-op */
+
+/* bookkeeping_event - queue e (strings copied by SQLite at bind time)
+ * with the current wall-clock time. Starts a transaction if none is open.
+ * A failure is logged once and counted, never returned: the audit trail
+ * must not stop routing. */
+void bookkeeping_event(bookkeeping *b, const bk_event *e);
+
+/* bookkeeping_series - record a series' first tags for the audit trail
+ * (one row per series, upserted). tags_json is compact JSON. */
+void bookkeeping_series(bookkeeping *b, const char *series, const char *study,
+    const char *tags_json);
+
+/* bookkeeping_flush - commit the open transaction, if any. */
+void bookkeeping_flush(bookkeeping *b);
+
+/* bookkeeping_count - rows in events whose event equals name (NULL: all);
+ * for tests and --status. -1 on error. */
+int64_t bookkeeping_count(bookkeeping *b, const char *name);
+
+/* bookkeeping_dump - print the last n events (newest last) for a task, a
+ * series or a study (id matched against all three) to f as key=value
+ * lines; id NULL prints the last n of all. Returns rows printed. */
+#include <stdio.h>
+int bookkeeping_dump(bookkeeping *b, const char *id, int n, FILE *f);
+
+/* bookkeeping_series_count - rows in series; for tests and --status. -1
+ * on error. Loop thread. */
+int64_t bookkeeping_series_count(bookkeeping *b);
+
+/* bookkeeping_series_tags - copy the tags_json stored for series into buf
+ * (always NUL-terminated when buflen > 0). Returns MC_OK, MC_ENOENT (no
+ * row, or no tags), MC_EINVAL (buf too small: truncated) or MC_EIO.
+ * Loop thread. */
+MC_NODISCARD mc_err bookkeeping_series_tags(bookkeeping *b,
+    const char *series, char *buf, size_t buflen);
+
+/* bookkeeping_dropped - records (events and series) that never reached
+ * the database since open: failed steps plus rows of a failed commit.
+ * For tests and --status. Loop thread. */
+uint64_t bookkeeping_dropped(const bookkeeping *b);
+
+#endif

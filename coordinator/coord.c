@@ -1,0 +1,400 @@
+/* coord.c - the coordinator's life cycle and its loop callbacks: the
+ * message socket, the series-completion timer (one timer at the head of
+ * the series table's arrival order), the periodic checks (studies,
+ * orphaned workers, reconcile, config changes) and the before-sleep hook
+ * that starts tasks and commits the bookkeeping batch. */
+#include "coord.h"
+
+#include <errno.h>
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "coord_int.h"
+#include "log.h"
+#include "msg_codec.h"
+#include "sched_local.h"
+#include "sys_fs.h"
+
+#define COORD_MSGS_PER_WAKEUP 4096
+#define CONFIG_DIAGS_MAX 64
+
+mc_err
+coord_path(const coord *c, char *buf, size_t len, const char *a,
+    const char *b, const char *c3)
+{
+	if (a == NULL)
+		return sys_path_fmt(buf, len, "%s", c->root);
+	if (b == NULL)
+		return sys_path_fmt(buf, len, "%s/%s", c->root, a);
+	if (c3 == NULL)
+		return sys_path_fmt(buf, len, "%s/%s/%s", c->root, a, b);
+	return sys_path_fmt(buf, len, "%s/%s/%s/%s", c->root, a, b, c3);
+}
+
+void
+coord_event(coord *c, const char *event, const char *series_uid,
+    const char *study_uid, const char *task, const char *rule_name,
+    const char *target, const char *info)
+{
+	bk_event e = {event, series_uid, study_uid, task, rule_name, target,
+	    info};
+	bookkeeping_event(c->bk, &e);
+}
+
+static void
+on_message(coord *c, const void *buf, size_t len)
+{
+	char          type[MSG_TYPE_MAX_LEN + 1], err[256] = "";
+	mc_instance   in;
+	mc_result_msg r;
+
+	c->n_messages++;
+	if (msg_peek_type(buf, len, type, err, sizeof(err)) != MC_OK)
+		goto bad;
+	if (strcmp(type, "instance") == 0) {
+		mc_instance_init(&in);
+		if (msg_decode_instance(buf, len, &in, err, sizeof(err)) !=
+		    MC_OK)
+			goto bad;
+		coord_add_instance(c, &in, false);
+		mc_instance_fini(&in);
+		return;
+	}
+	if (strcmp(type, "result") == 0) {
+		if (msg_decode_result(buf, len, &r, err, sizeof(err)) != MC_OK)
+			goto bad;
+		/* the local scheduler concludes on the child's exit */
+		log_debug("event=result.received task=%s ok=%d", r.task_id,
+		    r.ok);
+		return;
+	}
+	snprintf(err, sizeof(err), "unknown type '%s'", type);
+bad:
+	c->n_bad_messages++;
+	log_warn("event=message.dropped bytes=%zu msg=\"%s\"", len, err);
+}
+
+static void
+on_pull(loop *l, int fd, void *arg)
+{
+	coord *c = arg;
+
+	(void) l;
+	(void) fd;
+	for (int i = 0; i < COORD_MSGS_PER_WAKEUP; i++) {
+		nng_msg *m;
+		if (nng_recvmsg(c->pull, &m, NNG_FLAG_NONBLOCK) != 0)
+			return;
+		on_message(c, nng_msg_body(m), nng_msg_len(m));
+		nng_msg_free(m);
+	}
+}
+
+static int64_t on_series_timer(loop *l, void *arg);
+
+/* complete_due_series - route every series whose quiet period is over;
+ * then arm the timer for the next one. */
+static void
+complete_due_series(coord *c)
+{
+	int64_t quiet = (int64_t) c->cfg->series_complete_trigger_s * 1000;
+	int64_t now = loop_now_ms();
+	series *s;
+
+	while ((s = series_table_oldest(c->series)) != NULL &&
+	    (s->forced || s->last_ms + quiet <= now))
+		router_route_series(c, s);
+	if (c->series_timer_set) {
+		loop_cancel_timer(c->l, c->series_timer);
+		c->series_timer_set = false;
+	}
+	if (s != NULL &&
+	    loop_add_timer(c->l, s->last_ms + quiet - now, on_series_timer, c,
+		&c->series_timer) == MC_OK)
+		c->series_timer_set = true;
+}
+
+static int64_t
+on_series_timer(loop *l, void *arg)
+{
+	coord *c = arg;
+
+	(void) l;
+	c->series_timer_set = false;
+	complete_due_series(c);
+	return LOOP_TIMER_DONE;
+}
+
+static void
+before_sleep(loop *l, void *arg)
+{
+	coord *c = arg;
+
+	(void) l;
+	complete_due_series(c);
+	tasks_dispatch(c);
+	bookkeeping_flush(c->bk);
+}
+
+static int64_t
+on_slow_tick(loop *l, void *arg)
+{
+	coord *c = arg;
+
+	(void) l;
+	study_check(c);
+	tasks_check_orphans(c);
+	return COORD_TASK_POLL_MS;
+}
+
+static int64_t
+on_reconcile(loop *l, void *arg)
+{
+	(void) l;
+	reconcile_incoming(arg);
+	return COORD_RECONCILE_INTERVAL_MS;
+}
+
+static int64_t
+file_mtime(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int64_t) st.st_mtime : 0;
+}
+
+static void
+reload_config(coord *c, const char *why)
+{
+	config_diag diags[CONFIG_DIAGS_MAX];
+	size_t      n = 0;
+	mc_config  *cfg = NULL;
+	char        line[768];
+	mc_err      rv;
+
+	c->config_mtime = file_mtime(c->config_path);
+	rv = config_load_file(c->config_path, &cfg, diags, CONFIG_DIAGS_MAX,
+	    &n);
+	for (size_t i = 0; i < n && i < CONFIG_DIAGS_MAX; i++)
+		log_warn("event=config.finding msg=\"%s\"",
+		    config_diag_format(&diags[i], line, sizeof(line)));
+	if (rv != MC_OK) {
+		log_error("event=config.reload_rejected file=%s reason=%s "
+			  "msg=\"the running configuration stays in place\"",
+		    c->config_path, why);
+		coord_event(c, "config.rejected", NULL, NULL, NULL, NULL, NULL,
+		    n ? config_diag_format(&diags[0], line, sizeof(line))
+		      : mc_strerror(rv));
+		return;
+	}
+	if (strcmp(cfg->storage_root, c->cfg->storage_root) != 0 ||
+	    strcmp(cfg->coordinator_url, c->cfg->coordinator_url) != 0)
+		log_warn("event=config.restart_needed msg=\"storage_root and "
+			 "coordinator_url change only at restart\"");
+	config_destroy(c->cfg);
+	c->cfg = cfg;
+	log_set_level(cfg->log_level);
+	log_info("event=config.reloaded file=%s reason=%s rules=%zu "
+		 "targets=%zu",
+	    c->config_path, why, cfg->n_rules, cfg->n_targets);
+	coord_event(c, "config.reloaded", NULL, NULL, NULL, NULL, NULL, why);
+}
+
+static int64_t
+on_config_check(loop *l, void *arg)
+{
+	coord *c = arg;
+
+	(void) l;
+	if (c->config_path[0] && file_mtime(c->config_path) != c->config_mtime)
+		reload_config(c, "changed");
+	return COORD_CONFIG_CHECK_MS;
+}
+
+static mc_err
+open_pull(coord *c)
+{
+	int    fd, rv;
+
+	if ((rv = nng_pull0_open(&c->pull)) != 0 ||
+	    (rv = nng_socket_set_int(c->pull, NNG_OPT_RECVBUF, 8192)) != 0 ||
+	    (rv = nng_listen(c->pull, c->cfg->coordinator_url, NULL, 0)) != 0) {
+		log_error("event=coordinator.listen_failed url=%s err=\"%s\"",
+		    c->cfg->coordinator_url, nng_strerror(rv));
+		return MC_ENET;
+	}
+	if ((rv = nng_socket_get_int(c->pull, NNG_OPT_RECVFD, &fd)) != 0)
+		return MC_ENET;
+	return loop_add_fd(c->l, fd, on_pull, c);
+}
+
+static mc_err
+make_dirs(coord *c)
+{
+	static const char *const dirs[] = {DIR_INCOMING, DIR_TASKS,
+	    DIR_SUCCESS, DIR_ERROR, DIR_DISCARD, DIR_STUDIES};
+	char   p[COORD_PATH_MAX];
+	mc_err rv;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if ((rv = coord_path(c, p, sizeof(p), dirs[i], NULL, NULL)) ||
+		    (rv = sys_mkdir_p(p)))
+			return rv;
+	return MC_OK;
+}
+
+static mc_err
+open_parts(coord *c)
+{
+	char             db[COORD_PATH_MAX], err[256];
+	sched_local_opts so = {c->worker_path, c->cfg->scheduler.max_dispatch,
+	    c->cfg->scheduler.max_process, tasks_on_done, c};
+	mc_err           rv;
+
+	if ((rv = make_dirs(c)) != MC_OK) {
+		log_error("event=coordinator.storage_failed root=%s err=%s",
+		    c->root, mc_strerror(rv));
+		return rv;
+	}
+	if (c->o.db_path)
+		snprintf(db, sizeof(db), "%s", c->o.db_path);
+	else if ((rv = coord_path(c, db, sizeof(db), "mercure.sqlite", NULL,
+		      NULL)) != MC_OK)
+		return rv;
+	if ((rv = bookkeeping_open(db, &c->bk, err, sizeof(err))) != MC_OK) {
+		log_error("event=bookkeeping.open_failed db=%s msg=\"%s\"", db,
+		    err);
+		return rv;
+	}
+	if ((rv = loop_create(&c->l)) || (rv = series_table_create(&c->series)))
+		return rv;
+	if (c->cfg->scheduler.type != CONFIG_SCHEDULER_LOCAL) {
+		log_error("event=coordinator.scheduler_unsupported type=%s "
+			  "msg=\"only 'local' is built in this version\"",
+		    config_scheduler_type_str(c->cfg->scheduler.type));
+		return MC_ECONFIG;
+	}
+	if ((rv = sched_local_create(c->l, &so, &c->sched)) ||
+	    (rv = open_pull(c)) || (rv = control_open(c)))
+		return rv;
+	return MC_OK;
+}
+
+mc_err
+coord_create(const coord_opts *o, mc_config *cfg, coord **out)
+{
+	coord *c = calloc(1, sizeof(*c));
+	mc_err rv;
+
+	*out = NULL;
+	if (c == NULL)
+		return MC_ENOMEM;
+	c->o = *o;
+	c->cfg = cfg;
+	snprintf(c->config_path, sizeof(c->config_path), "%s",
+	    o->config_path ? o->config_path : "");
+	snprintf(c->worker_path, sizeof(c->worker_path), "%s", o->worker_path);
+	snprintf(c->root, sizeof(c->root), "%s", cfg->storage_root);
+	c->config_mtime = c->config_path[0] ? file_mtime(c->config_path) : 0;
+	if ((rv = open_parts(c)) != MC_OK) {
+		coord_destroy(c);
+		return rv;
+	}
+	/* recovery: finish half-done routing first, so its folders are
+	 * empty before the scan; then studies, then the task queue */
+	router_recover_intents(c);
+	study_recover(c);
+	reconcile_tasks(c);
+	reconcile_incoming(c);
+	coord_event(c, "coordinator.started", NULL, NULL, NULL, NULL, NULL,
+	    NULL);
+	bookkeeping_flush(c->bk);
+	*out = c;
+	return MC_OK;
+}
+
+void
+coord_destroy(coord *c)
+{
+	task_entry    *t, *tt;
+	study         *s, *ts;
+	routed_series *r, *tr;
+
+	if (c == NULL)
+		return;
+	control_close(c);
+	if (nng_socket_id(c->pull) > 0)
+		nng_close(c->pull);
+	if (c->sched)
+		c->sched->ops->destroy(c->sched);
+	HASH_ITER(hh, c->tasks, t, tt)
+	{
+		HASH_DEL(c->tasks, t);
+		free(t);
+	}
+	HASH_ITER(hh, c->studies, s, ts)
+	{
+		HASH_DEL(c->studies, s);
+		free(s);
+	}
+	HASH_ITER(hh, c->routed, r, tr)
+	{
+		HASH_DEL(c->routed, r);
+		free(r);
+	}
+	series_table_destroy(c->series);
+	loop_destroy(c->l);
+	bookkeeping_close(c->bk);
+	config_destroy(c->cfg);
+	free(c);
+}
+
+static int64_t
+on_reload_poll(loop *l, void *arg)
+{
+	coord                 *c = ((void **) arg)[0];
+	volatile sig_atomic_t *reload = ((void **) arg)[1];
+
+	(void) l;
+	if (*reload) {
+		*reload = 0;
+		reload_config(c, "SIGHUP");
+	}
+	return 200;
+}
+
+mc_err
+coord_run(coord *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
+{
+	void  *reload_arg[2] = {c, (void *) reload};
+	mc_err rv;
+
+	loop_set_before_sleep(c->l, before_sleep, c);
+	if ((rv = loop_add_timer(c->l, COORD_TASK_POLL_MS, on_slow_tick, c,
+		 NULL)) ||
+	    (rv = loop_add_timer(c->l, COORD_RECONCILE_INTERVAL_MS,
+		 on_reconcile, c, NULL)) ||
+	    (rv = loop_add_timer(c->l, COORD_CONFIG_CHECK_MS, on_config_check,
+		 c, NULL)) ||
+	    (rv = loop_add_timer(c->l, 200, on_reload_poll, reload_arg,
+		 NULL)) ||
+	    (rv = loop_add_timer(c->l, COORD_RETENTION_INTERVAL_MS,
+		 retention_timer, c, NULL)))
+		return rv;
+	log_info("event=coordinator.running url=%s root=%s scheduler=%s "
+		 "open_series=%zu queued_tasks=%u",
+	    c->cfg->coordinator_url, c->root, c->sched->ops->name,
+	    series_table_count(c->series), HASH_COUNT(c->tasks));
+	rv = loop_run(c->l, stop);
+	bookkeeping_flush(c->bk);
+	log_info("event=coordinator.stopped messages=%llu bad_messages=%llu "
+		 "open_series=%zu",
+	    (unsigned long long) c->n_messages,
+	    (unsigned long long) c->n_bad_messages,
+	    series_table_count(c->series));
+	return rv;
+}

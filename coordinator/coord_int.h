@@ -1,0 +1,138 @@
+/* coord_int.h - the coordinator's shared state, for the coordinator's
+ * own files only. Everything here is touched by the loop thread alone. */
+#ifndef MC_COORDINATOR_COORD_INT_H
+#define MC_COORDINATOR_COORD_INT_H
+
+#include <nng/nng.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "bookkeeping.h"
+#include "config.h"
+#include "coord.h"
+#include "loop.h"
+#include "scheduler.h"
+#include "series_table.h"
+#include "task_json.h"
+
+struct route_intent;
+
+#define COORD_PATH_MAX 4096
+#define COORD_RECONCILE_INTERVAL_MS 30000
+#define COORD_TASK_POLL_MS 1000
+#define COORD_RETENTION_INTERVAL_MS 60000
+#define COORD_STUDY_CHECK_MS 1000
+#define COORD_CONFIG_CHECK_MS 2000
+
+/* the folders under the storage root */
+#define DIR_INCOMING "incoming"
+#define DIR_TASKS "tasks"
+#define DIR_SUCCESS "success"
+#define DIR_ERROR "error"
+#define DIR_DISCARD "discard"
+#define DIR_STUDIES "studies"
+#define ROUTE_INTENT_FILE ".route.json"
+#define TASK_TAGS_FILE "tags.json"
+#define TASK_RESULT_FILE "result.json"
+#define TASK_JSON_FILE "task.json"
+
+#define TASK_STATES(X)                                                     \
+	X(QUEUED, "queued") X(RUNNING, "running") X(WAITING, "waiting")    \
+	    X(ORPHANED, "orphaned")
+#define TASK_ENUM(id, name) TASK_##id,
+typedef enum { TASK_STATES(TASK_ENUM) } task_state;
+#undef TASK_ENUM
+const char *task_state_str(task_state s);
+
+typedef struct task_entry {
+	char            id[TASK_ID_LEN + 1];
+	task_meta       meta;
+	task_state      state;
+	int64_t         not_before_ms; /* monotonic; retries wait */
+	int64_t         enqueued_ms;
+	UT_hash_handle  hh;
+} task_entry;
+
+/* a study collection: the series of one study for one study-level rule */
+typedef struct study {
+	char           key[MC_UID_MAX_LEN + 130]; /* <StudyUID>#<rule> */
+	char           study_uid[MC_UID_MAX_LEN + 1];
+	char           rule[128];
+	int64_t        created_us, last_us; /* wall clock, persisted */
+	bool           forced;
+	UT_hash_handle hh;
+} study;
+
+typedef struct routed_series {
+	char           uid[MC_UID_MAX_LEN + 1];
+	int64_t        when_us;
+	UT_hash_handle hh;
+} routed_series;
+
+struct coord {
+	routed_series *routed; /* recently routed series, for late images */
+	coord_opts     o;
+	char           config_path[COORD_PATH_MAX];
+	char           worker_path[COORD_PATH_MAX];
+	mc_config     *cfg;
+	int64_t        config_mtime;
+	loop          *l;
+	series_table  *series;
+	task_entry    *tasks;   /* uthash by id */
+	study         *studies; /* uthash by key */
+	sched         *sched;
+	bookkeeping   *bk;
+	nng_socket     pull;    /* instance and result messages */
+	nng_socket     ctl;     /* control requests (REP) */
+	bool           ctl_open;
+	char           root[COORD_PATH_MAX];
+	uint64_t       series_timer;
+	bool           series_timer_set;
+	uint64_t       n_messages, n_bad_messages;
+};
+
+/* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */
+MC_NODISCARD mc_err coord_path(const coord *c, char *buf, size_t len,
+    const char *a, const char *b, const char *c3);
+
+/* router.c */
+void   router_route_series(coord *c, series *s);
+void   router_recover_intents(coord *c);
+mc_err router_reroute(coord *c, const char *task_id, char *msg, size_t len);
+/* router_link_instances - hard-link the instances of ri from
+ * incoming/<series>/ into dir as <series>#<sop>.dcm (mercure's names);
+ * a missing source is skipped. */
+mc_err router_link_instances(coord *c, const struct route_intent *ri,
+    const char *dir);
+/* coord_task_exists - id is in tasks/, success/, error/ or discard/ */
+bool   coord_task_exists(const coord *c, const char *id);
+/* coord_new_task_id - a new time-based UUID */
+void   coord_new_task_id(char out[TASK_ID_LEN + 1]);
+/* reconcile.c */
+void   reconcile_incoming(coord *c);
+void   reconcile_tasks(coord *c);
+void   coord_add_instance(coord *c, mc_instance *in, bool from_scan);
+/* tasks.c */
+mc_err tasks_enqueue(coord *c, const char *id);
+void   tasks_dispatch(coord *c);
+void   tasks_on_done(void *ctx, const char *task_id, int exit_code);
+void   tasks_check_orphans(coord *c);
+mc_err tasks_retry_error(coord *c, const char *id, char *msg, size_t len);
+/* study.c */
+mc_err study_add_series(coord *c, const char *rname,
+    const struct route_intent *ri);
+void   study_check(coord *c);
+void   study_recover(coord *c);
+bool   study_force(coord *c, const char *study_uid);
+/* control.c */
+mc_err control_open(coord *c);
+void   control_close(coord *c);
+/* retention.c */
+int64_t retention_timer(loop *l, void *arg);
+/* bookkeeping shortcuts */
+void coord_event(coord *c, const char *event, const char *series_uid,
+    const char *study_uid, const char *task, const char *rule_name,
+    const char *target, const char *info);
+
+#endif

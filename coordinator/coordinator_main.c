@@ -1,0 +1,296 @@
+/* coordinator_main.c - mercure-coordinator: argv, config, then either
+ * one operator command (check a config, test a rule, talk to the running
+ * coordinator) or create, run and destroy the coordinator. */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bookkeeping.h"
+#include "config.h"
+#include "control.h"
+#include "coord.h"
+#include "dcm_glue.h"
+#include "log.h"
+#include "rule.h"
+#include "sys_fs.h"
+#include "tags_json.h"
+#include "task_json.h"
+
+#define MAIN_DIAGS_MAX 128
+#define MAIN_DEFAULT_CONFIG "configs/mercure.yaml"
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void
+on_stop(int sig)
+{
+	(void) sig;
+	stop_requested = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void) sig;
+	reload_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mercure-coordinator [--config FILE] [--worker PATH] "
+	    "[--db PATH]\n"
+	    "       mercure-coordinator --check-config FILE\n"
+	    "       mercure-coordinator --test-rule EXPR FILE(.tags|.dcm)\n"
+	    "       mercure-coordinator [--config FILE] --force-complete UID\n"
+	    "       mercure-coordinator [--config FILE] --retry TASK_ID\n"
+	    "       mercure-coordinator [--config FILE] --reroute TASK_ID\n"
+	    "       mercure-coordinator [--config FILE] --status\n"
+	    "       mercure-coordinator [--config FILE] --history [ID]\n");
+}
+
+static mc_config *
+load(const char *path, int quiet_ok)
+{
+	config_diag d[MAIN_DIAGS_MAX];
+	size_t      n = 0;
+	mc_config  *cfg = NULL;
+	char        line[768];
+	mc_err      rv = config_load_file(path, &cfg, d, MAIN_DIAGS_MAX, &n);
+
+	for (size_t i = 0; i < n && i < MAIN_DIAGS_MAX; i++)
+		fprintf(stderr, "%s\n",
+		    config_diag_format(&d[i], line, sizeof(line)));
+	if (rv != MC_OK)
+		fprintf(stderr, "%s: invalid configuration (%zu finding%s)\n",
+		    path, n, n == 1 ? "" : "s");
+	else if (!quiet_ok)
+		printf("%s: valid (%zu rules, %zu targets, %zu warnings)\n",
+		    path, cfg->n_rules, cfg->n_targets, n);
+	return cfg;
+}
+
+static int
+test_rule(const char *expr, const char *file)
+{
+	rule      *r = NULL;
+	mc_diag    d = {0};
+	mc_tagset *t = NULL;
+	char      *text = NULL, err[256] = "";
+	size_t     len;
+	bool       warn;
+	const char *why = NULL;
+	int        rc = 0;
+
+	if (rule_compile(expr, strlen(expr), &r, &d) != MC_OK) {
+		fprintf(stderr, "rule:1:%zu: %s\n", d.column, d.msg);
+		return 2;
+	}
+	if (mc_tagset_create(&t) != MC_OK)
+		return 1;
+	if (sys_read_file(file, &text, &len) == MC_OK && len > 0 &&
+	    text[0] == '{') {
+		if (tags_json_decode(text, len, t, err, sizeof(err)) != MC_OK)
+			rc = 1;
+	} else if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
+	    dcm_extract_tags(file, NULL, t, &warn, err, sizeof(err)) != MC_OK) {
+		rc = 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s\n", file, err[0] ? err : "unreadable");
+	} else {
+		printf("%s\n", rule_eval(r, t, &why) ? "trigger" : "reject");
+		if (why)
+			printf("reason: %s\n", why);
+		for (size_t i = 0; i < rule_tag_count(r); i++) {
+			const char *v = mc_tagset_get(t, rule_tag_at(r, i));
+			printf("tag %s = %s%s%s\n", rule_tag_at(r, i),
+			    v ? "'" : "", v ? v : "(missing)", v ? "'" : "");
+		}
+	}
+	free(text);
+	mc_tagset_destroy(t);
+	rule_free(r);
+	return rc;
+}
+
+/* offline_retry - --retry with no coordinator running: move the task
+ * back; the coordinator queues it when it starts. */
+static int
+offline_retry(const mc_config *cfg, const char *id)
+{
+	char src[4096], dst[4096], tj[4200];
+
+	if (sys_path_fmt(src, sizeof(src), "%s/error/%s", cfg->storage_root,
+		id) != MC_OK ||
+	    sys_path_fmt(dst, sizeof(dst), "%s/tasks/%s", cfg->storage_root,
+		id) != MC_OK ||
+	    sys_path_fmt(tj, sizeof(tj), "%s/task.json", src) != MC_OK ||
+	    !sys_exists(src)) {
+		fprintf(stderr, "no task %s in error/\n", id);
+		return 1;
+	}
+	if (task_json_reset_for_retry(tj) != MC_OK || rename(src, dst) != 0) {
+		fprintf(stderr, "cannot move task %s back\n", id);
+		return 1;
+	}
+	printf("task %s queued again (coordinator not running: it starts "
+	       "the task when it starts)\n",
+	    id);
+	return 0;
+}
+
+static int
+command(const mc_config *cfg, const char *verb, const char *arg)
+{
+	char   req[512], reply[1024];
+	mc_err rv;
+
+	snprintf(req, sizeof(req), "%s%s%s", verb, arg ? " " : "",
+	    arg ? arg : "");
+	rv = control_request(cfg->storage_root, req, reply, sizeof(reply));
+	if (rv != MC_OK && strcmp(verb, "retry") == 0)
+		return offline_retry(cfg, arg);
+	printf("%s\n", reply);
+	return rv == MC_OK && strncmp(reply, "ok", 2) == 0 ? 0 : 1;
+}
+
+static int
+history(const mc_config *cfg, const char *id)
+{
+	char         db[4096], err[256];
+	bookkeeping *b;
+	int          n;
+
+	if (sys_path_fmt(db, sizeof(db), "%s/mercure.sqlite",
+		cfg->storage_root) != MC_OK ||
+	    bookkeeping_open(db, &b, err, sizeof(err)) != MC_OK) {
+		fprintf(stderr, "cannot open %s: %s\n", db, err);
+		return 1;
+	}
+	n = bookkeeping_dump(b, id, 200, stdout);
+	bookkeeping_close(b);
+	return n >= 0 ? 0 : 1;
+}
+
+static void
+default_worker(char *buf, size_t len)
+{
+	char    self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, "mercure-worker");
+		return;
+	}
+	self[n] = '\0';
+	sys_dirname_of(self, buf, len);
+	if (strlen(buf) + 16 < len)
+		strcat(buf, "/mercure-worker"); /* fits: checked above */
+}
+
+static int
+serve(mc_config *cfg, const char *config_path, const char *worker,
+    const char *db)
+{
+	coord           *c = NULL;
+	coord_opts       o = {config_path, worker, db};
+	struct sigaction sa;
+	sigset_t         set;
+	mc_err           rv;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_set_level(cfg->log_level);
+	if ((rv = coord_create(&o, cfg, &c)) != MC_OK) {
+		log_error("event=coordinator.start_failed err=%s",
+		    mc_strerror(rv));
+		return 1;
+	}
+	rv = coord_run(c, &stop_requested, &reload_requested);
+	coord_destroy(c);
+	return rv == MC_OK ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_CONFIG = 256, O_CHECK, O_TEST, O_FORCE, O_RETRY, O_REROUTE,
+		O_STATUS, O_HISTORY, O_WORKER, O_DB, O_HELP };
+	static const struct option opts[] = {
+	    {"config", required_argument, 0, O_CONFIG},
+	    {"check-config", required_argument, 0, O_CHECK},
+	    {"test-rule", required_argument, 0, O_TEST},
+	    {"force-complete", required_argument, 0, O_FORCE},
+	    {"retry", required_argument, 0, O_RETRY},
+	    {"reroute", required_argument, 0, O_REROUTE},
+	    {"status", no_argument, 0, O_STATUS},
+	    {"history", optional_argument, 0, O_HISTORY},
+	    {"worker", required_argument, 0, O_WORKER},
+	    {"db", required_argument, 0, O_DB},
+	    {"help", no_argument, 0, O_HELP},
+	    {0, 0, 0, 0}};
+	const char *config_path = MAIN_DEFAULT_CONFIG, *worker = NULL,
+		   *db = NULL, *arg = NULL;
+	char        worker_buf[PATH_MAX];
+	int         op = 0, c, rc;
+	mc_config  *cfg;
+
+	log_set_program("mercure-coordinator");
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: config_path = optarg; break;
+		case O_WORKER: worker = optarg; break;
+		case O_DB: db = optarg; break;
+		case O_HELP: usage(stdout); return 0;
+		case O_CHECK: case O_TEST: case O_FORCE: case O_RETRY:
+		case O_REROUTE: case O_STATUS: case O_HISTORY:
+			op = c;
+			arg = optarg;
+			break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (op == O_TEST) {
+		if (optind + 1 != argc) {
+			usage(stderr);
+			return 2;
+		}
+		return test_rule(arg, argv[optind]);
+	}
+	if (op == O_CHECK) {
+		cfg = load(arg, 0);
+		config_destroy(cfg);
+		return cfg ? 0 : 2;
+	}
+	if ((cfg = load(config_path, 1)) == NULL)
+		return 2;
+	switch (op) {
+	case O_FORCE: rc = command(cfg, "force-complete", arg); break;
+	case O_RETRY: rc = command(cfg, "retry", arg); break;
+	case O_REROUTE: rc = command(cfg, "reroute", arg); break;
+	case O_STATUS: rc = command(cfg, "status", NULL); break;
+	case O_HISTORY: rc = history(cfg, arg); break;
+	default:
+		if (worker == NULL) {
+			default_worker(worker_buf, sizeof(worker_buf));
+			worker = worker_buf;
+		}
+		return serve(cfg, config_path, worker, db); /* takes cfg */
+	}
+	config_destroy(cfg);
+	return rc;
+}

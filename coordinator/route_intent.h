@@ -1,0 +1,46 @@
+/* route_intent.h - the write-ahead record of one routing decision,
+ * incoming/<SeriesUID>/.route.json. It is written (atomically) before
+ * any task of the decision exists and removed after the series folder
+ * was emptied, so a coordinator killed in between redoes exactly the
+ * same decision at restart: the same task ids, no task lost, none
+ * duplicated. */
+#ifndef MC_COORDINATOR_ROUTE_INTENT_H
+#define MC_COORDINATOR_ROUTE_INTENT_H
+
+#include <stddef.h>
+
+#include "mc_err.h"
+#include "tagset.h"
+#include "task_json.h"
+#include "uid.h"
+
+#define ROUTE_INTENT_MAX_ENTRIES 64
+
+typedef struct intent_entry {
+	char  id[TASK_ID_LEN + 1]; /* "" for a study entry */
+	char  dest[16];            /* tasks, discard, success; "" for study */
+	char  study_rule[128];     /* study-level rule, or "" */
+	char *task_json;           /* owned; NULL for study entries */
+} intent_entry;
+
+typedef struct route_intent {
+	char         series[MC_UID_MAX_LEN + 1];
+	char         study[MC_UID_MAX_LEN + 1];
+	char       **sops; /* owned */
+	size_t       n_sops;
+	mc_tagset   *tags; /* owned */
+	intent_entry entries[ROUTE_INTENT_MAX_ENTRIES];
+	size_t       n_entries;
+} route_intent;
+
+void route_intent_init(route_intent *ri);
+void route_intent_fini(route_intent *ri);
+/* route_intent_add_sop - copies sop. */
+MC_NODISCARD mc_err route_intent_add_sop(route_intent *ri, const char *sop);
+MC_NODISCARD mc_err route_intent_write(const route_intent *ri,
+    const char *path);
+/* route_intent_read - fill an init'ed ri from path. MC_EPARSE for a
+ * damaged file (it was then never complete: the rename did not happen). */
+MC_NODISCARD mc_err route_intent_read(const char *path, route_intent *ri);
+
+#endif

@@ -1,0 +1,225 @@
+/* sched_local.c - the local scheduler backend: posix_spawn, no shell,
+ * stdout and stderr into the task's worker.log, exits reaped from a
+ * signalfd. */
+#include "sched_local.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "log.h"
+#include "sys_fs.h"
+
+extern char **environ;
+
+typedef struct child {
+	pid_t          pid;
+	char           task_id[64];
+	sched_kind     kind;
+	UT_hash_handle hh;
+} child;
+
+typedef struct sched_local {
+	sched            base;
+	sched_local_opts o;
+	loop            *l;
+	int              sfd;
+	child           *children; /* by pid */
+	unsigned         n_running[2];
+	char             worker[1024];
+} sched_local;
+
+static bool
+local_has_capacity(const sched *s, sched_kind kind)
+{
+	const sched_local *sl = (const sched_local *) s;
+	unsigned max = kind == SCHED_KIND_DISPATCH ? sl->o.max_dispatch
+						   : sl->o.max_process;
+	return sl->n_running[kind] < (max ? max : 1);
+}
+
+static unsigned
+local_running(const sched *s)
+{
+	const sched_local *sl = (const sched_local *) s;
+	return sl->n_running[0] + sl->n_running[1];
+}
+
+/* open_lock - the task's lock, taken; -1 if another process holds it */
+static int
+open_lock(const char *task_dir)
+{
+	char path[4096];
+	int  fd;
+
+	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
+		TASK_LOCK_FILE) != MC_OK)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT, 0644); /* inherited: no CLOEXEC */
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static mc_err
+spawn_worker(sched_local *sl, const char *task_dir, int lockfd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t          at;
+	sigset_t                   none;
+	char                       logp[4096];
+	char *argv[] = {sl->worker, (char *) task_dir, NULL};
+	int   rv;
+
+	(void) lockfd;
+	if (sys_path_fmt(logp, sizeof(logp), "%s/%s", task_dir,
+		TASK_LOG_FILE) != MC_OK)
+		return MC_EINVAL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, logp,
+	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none); /* SIGCHLD is blocked here */
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	rv = posix_spawn(pid, sl->worker, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return rv == 0 ? MC_OK : mc_from_errno(rv);
+}
+
+static mc_err
+local_submit(sched *s, const char *task_id, sched_kind kind,
+    const char *task_dir)
+{
+	sched_local *sl = (sched_local *) s;
+	child       *c;
+	pid_t        pid;
+	int          lockfd = open_lock(task_dir);
+	mc_err       rv;
+
+	if (lockfd < 0) {
+		log_warn("event=task.locked task=%s msg=\"a worker from before "
+			 "still holds the task\"", task_id);
+		return MC_EAGAIN;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(lockfd);
+		return MC_ENOMEM;
+	}
+	rv = spawn_worker(sl, task_dir, lockfd, &pid);
+	close(lockfd); /* the child keeps the lock alive */
+	if (rv != MC_OK) {
+		log_error("event=worker.spawn_failed task=%s worker=%s err=%s",
+		    task_id, sl->worker, mc_strerror(rv));
+		free(c);
+		return rv;
+	}
+	c->pid = pid;
+	c->kind = kind;
+	snprintf(c->task_id, sizeof(c->task_id), "%s", task_id);
+	HASH_ADD_INT(sl->children, pid, c);
+	sl->n_running[kind]++;
+	log_debug("event=worker.started task=%s pid=%ld", task_id, (long) pid);
+	return MC_OK;
+}
+
+static void
+reap(sched_local *sl)
+{
+	int   status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		child *c = NULL;
+		int    code = WIFEXITED(status) ? WEXITSTATUS(status)
+			: 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		HASH_FIND_INT(sl->children, &pid, c);
+		if (c == NULL)
+			continue;
+		HASH_DEL(sl->children, c);
+		sl->n_running[c->kind]--;
+		sl->o.done(sl->o.ctx, c->task_id, code);
+		free(c);
+	}
+}
+
+static void
+on_sigchld(loop *l, int fd, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void) l;
+	while (read(fd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+		;
+	reap(arg);
+}
+
+static void
+local_destroy(sched *s)
+{
+	sched_local *sl = (sched_local *) s;
+	child       *c, *tmp;
+
+	if (sl == NULL)
+		return;
+	/* workers keep running: their results are picked up at restart */
+	HASH_ITER(hh, sl->children, c, tmp)
+	{
+		HASH_DEL(sl->children, c);
+		free(c);
+	}
+	if (sl->sfd >= 0) {
+		loop_remove_fd(sl->l, sl->sfd);
+		close(sl->sfd);
+	}
+	free(sl);
+}
+
+static const sched_ops local_ops = {
+    "local", local_has_capacity, local_submit, local_running, local_destroy};
+
+mc_err
+sched_local_create(loop *l, const sched_local_opts *o, sched **out)
+{
+	sched_local *sl = calloc(1, sizeof(*sl));
+	sigset_t     set;
+	mc_err       rv;
+
+	*out = NULL;
+	if (sl == NULL)
+		return MC_ENOMEM;
+	sl->base.ops = &local_ops;
+	sl->o = *o;
+	sl->l = l;
+	snprintf(sl->worker, sizeof(sl->worker), "%s", o->worker_path);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sl->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sl->sfd < 0) {
+		free(sl);
+		return mc_from_errno(errno);
+	}
+	if ((rv = loop_add_fd(l, sl->sfd, on_sigchld, sl)) != MC_OK) {
+		close(sl->sfd);
+		free(sl);
+		return rv;
+	}
+	*out = &sl->base;
+	return MC_OK;
+}

@@ -1,0 +1,352 @@
+/* task_json.c - building, reading and updating task.json, and reading
+ * result.json, with jansson. Every rewrite is atomic (sys_fs). */
+#include "task_json.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys_fs.h"
+
+#define MERCURE_C_VERSION "0.1.0-c"
+
+static void
+now_str(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static json_t *
+str_or_missing(const mc_tagset *t, const char *key)
+{
+	const char *v = t ? mc_tagset_get(t, key) : NULL;
+	return json_string(v && *v ? v : "MISSING");
+}
+
+static json_t *
+build_info(const task_spec *s)
+{
+	json_t *info = json_object(), *trig = json_object();
+	char    host[256] = "";
+
+	gethostname(host, sizeof(host) - 1);
+	for (size_t i = 0; i < s->n_triggered; i++)
+		json_object_set_new(trig, s->triggered[i], json_true());
+	json_object_set_new(info, "action",
+	    json_string(s->rule ? config_action_str(s->rule->action)
+				: "discard"));
+	json_object_set_new(info, "uid", json_string(s->uid));
+	json_object_set_new(info, "uid_type", json_string(s->uid_type));
+	json_object_set_new(info, "triggered_rules", trig);
+	json_object_set_new(info, "applied_rule",
+	    json_string(s->rule ? s->rule->name : ""));
+	json_object_set_new(info, "patient_name",
+	    str_or_missing(s->tags, "PatientName"));
+	json_object_set_new(info, "mrn", str_or_missing(s->tags, "PatientID"));
+	json_object_set_new(info, "acc",
+	    str_or_missing(s->tags, "AccessionNumber"));
+	json_object_set_new(info, "sender_address",
+	    str_or_missing(s->tags, "SenderAddress"));
+	json_object_set_new(info, "sender_aet",
+	    str_or_missing(s->tags, "SenderAET"));
+	json_object_set_new(info, "receiver_aet",
+	    str_or_missing(s->tags, "ReceiverAET"));
+	json_object_set_new(info, "device_serial_number",
+	    str_or_missing(s->tags, "DeviceSerialNumber"));
+	json_object_set_new(info, "mercure_version",
+	    json_string(MERCURE_C_VERSION));
+	json_object_set_new(info, "mercure_appliance",
+	    json_string(s->cfg->appliance_name));
+	json_object_set_new(info, "mercure_server", json_string(host));
+	json_object_set_new(info, "fail_stage", json_null());
+	return info;
+}
+
+static json_t *
+target_fields(const config_target *t)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < t->fields.n; i++) {
+		const config_kv *kv = &t->fields.items[i];
+		json_t          *v = NULL;
+		if (kv->kind == CONFIG_KV_NULL || kv->value == NULL)
+			v = json_null();
+		else if (kv->kind == CONFIG_KV_JSON)
+			v = json_loads(kv->value, JSON_DECODE_ANY, NULL);
+		if (v == NULL)
+			v = json_string(kv->value);
+		json_object_set_new(o, kv->key, v);
+	}
+	/* defaults the worker should not have to know */
+	if (t->aet_source && !json_object_get(o, "aet_source"))
+		json_object_set_new(o, "aet_source", json_string(t->aet_source));
+	return o;
+}
+
+static json_t *
+build_dispatch(const task_spec *s, const char *now)
+{
+	json_t *d = json_object(), *names = json_array(), *st = json_object();
+
+	for (size_t i = 0; i < s->n_targets; i++) {
+		json_t *one = json_object();
+		json_array_append_new(names, json_string(s->targets[i]->name));
+		json_object_set_new(one, "state", json_string("waiting"));
+		json_object_set_new(one, "time", json_string(now));
+		json_object_set_new(st, s->targets[i]->name, one);
+	}
+	json_object_set_new(d, "target_name", names);
+	json_object_set_new(d, "status", st);
+	json_object_set_new(d, "retries", json_integer(0));
+	json_object_set_new(d, "next_retry_at", json_null());
+	json_object_set_new(d, "series_uid",
+	    s->series_uid ? json_string(s->series_uid) : json_null());
+	return d;
+}
+
+static json_t *
+build_ours(const task_spec *s)
+{
+	json_t *o = json_object(), *tg = json_object();
+
+	for (size_t i = 0; i < s->n_targets; i++)
+		json_object_set_new(tg, s->targets[i]->name,
+		    target_fields(s->targets[i]));
+	json_object_set_new(o, "kind", json_string(s->kind));
+	json_object_set_new(o, "attempt", json_integer(1));
+	json_object_set_new(o, "priority",
+	    json_string(config_priority_str(
+		s->rule ? s->rule->priority : CONFIG_PRIORITY_NORMAL)));
+	json_object_set_new(o, "coordinator_url",
+	    json_string(s->cfg->coordinator_url));
+	json_object_set_new(o, "targets", tg);
+	return o;
+}
+
+mc_err
+task_json_build(const task_spec *s, char **out)
+{
+	json_t *root = json_object(), *study = NULL;
+	char    now[32];
+
+	now_str(now, sizeof(now), time(NULL));
+	json_object_set_new(root, "id", json_string(s->id));
+	json_object_set_new(root, "info", build_info(s));
+	json_object_set_new(root, "dispatch",
+	    s->n_targets ? build_dispatch(s, now) : json_object());
+	json_object_set_new(root, "process", json_null());
+	if (s->study_json)
+		study = json_loads(s->study_json, 0, NULL);
+	json_object_set_new(root, "study", study ? study : json_null());
+	json_object_set_new(root, "nomad_info", json_null());
+	json_object_set_new(root, "mercure_c", build_ours(s));
+	*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return *out ? MC_OK : MC_ENOMEM;
+}
+
+static json_t *
+load(const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t      *o = json_load_file(path, 0, &je);
+
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(err, errlen, "%s: line %d column %d: %s", path,
+		    je.line, je.column, o ? "not an object" : je.text);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static mc_err
+save(const char *path, json_t *root)
+{
+	char  *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	mc_err rv;
+
+	if (text == NULL)
+		return MC_ENOMEM;
+	rv = sys_write_file_atomic(path, text, strlen(text));
+	free(text);
+	return rv;
+}
+
+static config_priority
+priority_of(const char *s)
+{
+	if (s && strcmp(s, "urgent") == 0)
+		return CONFIG_PRIORITY_URGENT;
+	if (s && strcmp(s, "offpeak") == 0)
+		return CONFIG_PRIORITY_OFFPEAK;
+	return CONFIG_PRIORITY_NORMAL;
+}
+
+mc_err
+task_json_read_meta(const char *path, task_meta *m, char *err, size_t errlen)
+{
+	json_t     *root = load(path, err, errlen), *ours, *disp, *info;
+	const char *s;
+
+	memset(m, 0, sizeof(*m));
+	if (root == NULL)
+		return MC_EPARSE;
+	ours = json_object_get(root, "mercure_c");
+	disp = json_object_get(root, "dispatch");
+	info = json_object_get(root, "info");
+	s = json_string_value(json_object_get(ours, "kind"));
+	snprintf(m->kind, sizeof(m->kind), "%s", s ? s : "dispatch");
+	m->priority =
+	    priority_of(json_string_value(json_object_get(ours, "priority")));
+	m->attempt = (unsigned) json_integer_value(
+	    json_object_get(ours, "attempt"));
+	if (m->attempt == 0)
+		m->attempt = 1;
+	m->retries = (unsigned) json_integer_value(
+	    json_object_get(disp, "retries"));
+	m->next_retry_unix_s = json_integer_value(
+	    json_object_get(ours, "next_retry_unix_s"));
+	s = json_string_value(json_object_get(info, "uid"));
+	snprintf(m->uid, sizeof(m->uid), "%s", s ? s : "");
+	s = json_string_value(json_object_get(info, "applied_rule"));
+	snprintf(m->rule, sizeof(m->rule), "%s", s ? s : "");
+	json_decref(root);
+	return MC_OK;
+}
+
+mc_err
+task_result_read(const char *path, task_result *r, char *err, size_t errlen)
+{
+	json_t     *root = load(path, err, errlen), *targets, *t;
+	const char *name, *e;
+
+	memset(r, 0, sizeof(*r));
+	if (root == NULL)
+		return MC_EPARSE;
+	r->ok = json_is_true(json_object_get(root, "ok"));
+	e = json_string_value(json_object_get(root, "error"));
+	snprintf(r->error, sizeof(r->error), "%s", e ? e : "");
+	targets = json_object_get(root, "targets");
+	json_object_foreach(targets, name, t)
+	{
+		if (json_is_true(json_object_get(t, "ok"))) {
+			if (r->n_done < TASK_MAX_TARGETS)
+				snprintf(r->done_targets[r->n_done++], 64,
+				    "%s", name);
+			continue;
+		}
+		if (r->n_failed < TASK_MAX_TARGETS)
+			snprintf(r->failed_targets[r->n_failed++], 64, "%s",
+			    name);
+		if (json_is_true(json_object_get(t, "retryable")))
+			r->retryable = true;
+		if (r->error[0] == '\0' &&
+		    (e = json_string_value(json_object_get(t, "error"))))
+			snprintf(r->error, sizeof(r->error), "%s: %s", name, e);
+	}
+	/* a failure that names no target (e.g. a crash) may pass on retry */
+	if (!r->ok && r->n_failed == 0)
+		r->retryable = true;
+	json_decref(root);
+	return MC_OK;
+}
+
+static void
+set_state(json_t *status, const char *name, const char *state)
+{
+	json_t *one = json_object();
+	char    now[32];
+
+	now_str(now, sizeof(now), time(NULL));
+	json_object_set_new(one, "state", json_string(state));
+	json_object_set_new(one, "time", json_string(now));
+	json_object_set_new(status, name, one);
+}
+
+mc_err
+task_json_prepare_retry(const char *path, const task_result *r,
+    unsigned retries, int64_t next_retry_unix_s)
+{
+	char    err[256], when[32];
+	json_t *root = load(path, err, sizeof(err)), *disp, *st, *ours;
+	mc_err  rv;
+
+	if (root == NULL)
+		return MC_EPARSE;
+	disp = json_object_get(root, "dispatch");
+	st = json_object_get(disp, "status");
+	ours = json_object_get(root, "mercure_c");
+	for (size_t i = 0; st && i < r->n_done; i++)
+		set_state(st, r->done_targets[i], "complete");
+	for (size_t i = 0; st && i < r->n_failed; i++)
+		set_state(st, r->failed_targets[i], "error");
+	if (disp) {
+		json_object_set_new(disp, "retries", json_integer(retries));
+		now_str(when, sizeof(when), (time_t) next_retry_unix_s);
+		json_object_set_new(disp, "next_retry_at", json_string(when));
+	}
+	if (ours) {
+		json_object_set_new(ours, "attempt", json_integer(retries + 1));
+		json_object_set_new(ours, "next_retry_unix_s",
+		    json_integer(next_retry_unix_s));
+	}
+	rv = save(path, root);
+	json_decref(root);
+	return rv;
+}
+
+mc_err
+task_json_reset_for_retry(const char *path)
+{
+	char        err[256];
+	json_t     *root = load(path, err, sizeof(err)), *disp, *st, *one;
+	const char *name;
+	mc_err      rv;
+
+	if (root == NULL)
+		return MC_EPARSE;
+	disp = json_object_get(root, "dispatch");
+	st = json_object_get(disp, "status");
+	if (disp) {
+		json_object_set_new(disp, "retries", json_integer(0));
+		json_object_set_new(disp, "next_retry_at", json_null());
+	}
+	json_object_foreach(st, name, one)
+	{
+		const char *s = json_string_value(json_object_get(one, "state"));
+		if (s == NULL || strcmp(s, "complete") != 0)
+			set_state(st, name, "waiting");
+	}
+	json_object_set_new(json_object_get(root, "mercure_c"), "attempt",
+	    json_integer(1));
+	json_object_del(json_object_get(root, "mercure_c"),
+	    "next_retry_unix_s");
+	json_object_set_new(json_object_get(root, "info"), "fail_stage",
+	    json_null());
+	rv = save(path, root);
+	json_decref(root);
+	return rv;
+}
+
+mc_err
+task_json_set_fail_stage(const char *path, const char *stage)
+{
+	char    err[256];
+	json_t *root = load(path, err, sizeof(err));
+	mc_err  rv;
+
+	if (root == NULL)
+		return MC_EPARSE;
+	json_object_set_new(json_object_get(root, "info"), "fail_stage",
+	    json_string(stage));
+	rv = save(path, root);
+	json_decref(root);
+	return rv;
+}

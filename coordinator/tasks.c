@@ -1,0 +1,351 @@
+/* tasks.c - the queue of tasks in tasks/: which runs next (urgent before
+ * normal, off-peak only in its window, first come first served within a
+ * class), what a finished worker's result.json means (success/, a retry
+ * with exponential back-off for the targets that failed, or error/), and
+ * workers left running by a coordinator that was killed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coord_int.h"
+#include "log.h"
+#include "sched_local.h"
+#include "sys_fs.h"
+
+#define TASK_STATE_TEXT(id, name) name,
+static const char *const task_state_names[] = {TASK_STATES(TASK_STATE_TEXT)};
+
+const char *
+task_state_str(task_state s)
+{
+	return (unsigned) s < sizeof(task_state_names) / sizeof(char *)
+	    ? task_state_names[s]
+	    : "unknown";
+}
+
+static mc_err
+task_dir(const coord *c, const char *id, char *buf, size_t len)
+{
+	return coord_path(c, buf, len, DIR_TASKS, id, NULL);
+}
+
+mc_err
+tasks_enqueue(coord *c, const char *id)
+{
+	char        dir[COORD_PATH_MAX], path[COORD_PATH_MAX], err[256];
+	task_entry *t = NULL;
+	int64_t     now_s = (int64_t) time(NULL);
+	mc_err      rv;
+
+	HASH_FIND_STR(c->tasks, id, t);
+	if (t != NULL)
+		return MC_OK;
+	if ((rv = task_dir(c, id, dir, sizeof(dir))) != MC_OK ||
+	    (rv = sys_path_fmt(path, sizeof(path), "%s/%s", dir,
+		 TASK_JSON_FILE)) != MC_OK)
+		return rv;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return MC_ENOMEM;
+	if ((rv = task_json_read_meta(path, &t->meta, err, sizeof(err))) !=
+	    MC_OK) {
+		log_error("event=task.unreadable task=%s msg=\"%s\"", id, err);
+		free(t);
+		return rv;
+	}
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	t->state = TASK_QUEUED;
+	t->enqueued_ms = loop_now_ms();
+	t->not_before_ms = t->enqueued_ms;
+	if (t->meta.next_retry_unix_s > now_s)
+		t->not_before_ms += (t->meta.next_retry_unix_s - now_s) * 1000;
+	HASH_ADD_STR(c->tasks, id, t);
+	return MC_OK;
+}
+
+static bool
+in_offpeak(const mc_config *cfg)
+{
+	time_t    now = time(NULL);
+	struct tm tm;
+	unsigned  m, a = cfg->offpeak_start_min, b = cfg->offpeak_end_min;
+
+	localtime_r(&now, &tm);
+	m = (unsigned) (tm.tm_hour * 60 + tm.tm_min);
+	return a <= b ? (m >= a && m < b) : (m >= a || m < b);
+}
+
+static sched_kind
+kind_of(const task_entry *t)
+{
+	return strcmp(t->meta.kind, "dispatch") == 0 ? SCHED_KIND_DISPATCH
+						    : SCHED_KIND_PROCESS;
+}
+
+/* pick - the next task to start: the lowest (class, enqueue time) among
+ * the eligible ones, where urgent is class 0 and normal class 1. */
+static task_entry *
+pick(coord *c, int64_t now, bool offpeak)
+{
+	task_entry *t, *tmp, *best = NULL;
+	int         best_class = 3;
+
+	HASH_ITER(hh, c->tasks, t, tmp)
+	{
+		int cls;
+		if (t->state != TASK_QUEUED || t->not_before_ms > now)
+			continue;
+		if (t->meta.priority == CONFIG_PRIORITY_OFFPEAK && !offpeak)
+			continue;
+		if (!c->sched->ops->has_capacity(c->sched, kind_of(t)))
+			continue;
+		cls = t->meta.priority == CONFIG_PRIORITY_URGENT ? 0
+		    : t->meta.priority == CONFIG_PRIORITY_NORMAL ? 1
+								 : 2;
+		if (best == NULL || cls < best_class ||
+		    (cls == best_class && t->enqueued_ms < best->enqueued_ms)) {
+			best = t;
+			best_class = cls;
+		}
+	}
+	return best;
+}
+
+void
+tasks_dispatch(coord *c)
+{
+	int64_t     now = loop_now_ms();
+	bool        offpeak = in_offpeak(c->cfg);
+	task_entry *t;
+	char        dir[COORD_PATH_MAX];
+
+	while ((t = pick(c, now, offpeak)) != NULL) {
+		mc_err rv;
+		if (task_dir(c, t->id, dir, sizeof(dir)) != MC_OK)
+			return;
+		rv = c->sched->ops->submit(c->sched, t->id, kind_of(t), dir);
+		if (rv == MC_EAGAIN) {
+			t->state = TASK_ORPHANED;
+			continue;
+		}
+		if (rv != MC_OK) {
+			/* try again in a while rather than spin */
+			t->not_before_ms = now + COORD_TASK_POLL_MS * 5;
+			continue;
+		}
+		t->state = TASK_RUNNING;
+		coord_event(c, "task.started", NULL, NULL, t->id, t->meta.rule,
+		    NULL, t->meta.kind);
+	}
+}
+
+/* move_task - rename tasks/<id> to <dest>/<id> (a suffixed name if that
+ * exists, as mercure does); forgets the queue entry. */
+static void
+move_task(coord *c, task_entry *t, const char *dest)
+{
+	char src[COORD_PATH_MAX], dst[COORD_PATH_MAX], alt[128];
+
+	if (task_dir(c, t->id, src, sizeof(src)) == MC_OK &&
+	    coord_path(c, dst, sizeof(dst), dest, t->id, NULL) == MC_OK) {
+		if (sys_exists(dst)) {
+			snprintf(alt, sizeof(alt), "%s_%lld", t->id,
+			    (long long) time(NULL));
+			(void) !coord_path(c, dst, sizeof(dst), dest, alt, NULL);
+		}
+		if (rename(src, dst) != 0)
+			log_error("event=task.move_failed task=%s dest=%s "
+				  "err=\"%s\"",
+			    t->id, dest, strerror(errno));
+	}
+	HASH_DEL(c->tasks, t);
+	free(t);
+}
+
+static int64_t
+backoff_s(const mc_config *cfg, unsigned retries)
+{
+	double d = (double) cfg->retry_delay_s *
+	    pow(cfg->retry_multiplier > 0 ? cfg->retry_multiplier : 1.0,
+		(double) (retries > 0 ? retries - 1 : 0));
+	if (cfg->retry_max_delay_s > 0 && d > (double) cfg->retry_max_delay_s)
+		d = (double) cfg->retry_max_delay_s;
+	return (int64_t) d;
+}
+
+/* keep_result - result.json of a finished attempt is kept as
+ * result.<attempt>.json, so the next attempt starts clean and the
+ * history stays with the task. */
+static void
+keep_result(const char *dir, unsigned attempt)
+{
+	char a[COORD_PATH_MAX], b[COORD_PATH_MAX];
+
+	if (sys_path_fmt(a, sizeof(a), "%s/%s", dir, TASK_RESULT_FILE) ==
+		MC_OK &&
+	    sys_path_fmt(b, sizeof(b), "%s/result.%u.json", dir, attempt) ==
+		MC_OK)
+		rename(a, b);
+}
+
+static void
+fail_or_retry(coord *c, task_entry *t, const task_result *r,
+    const char *dir)
+{
+	char     path[COORD_PATH_MAX];
+	unsigned retries = t->meta.retries + 1;
+	int64_t  delay, now_s = (int64_t) time(NULL);
+	char     info[640];
+
+	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_JSON_FILE);
+	if (r->retryable && retries < c->cfg->retry_max) {
+		delay = backoff_s(c->cfg, retries);
+		keep_result(dir, t->meta.attempt);
+		if (task_json_prepare_retry(path, r, retries, now_s + delay) !=
+		    MC_OK)
+			log_warn("event=task.retry_persist_failed task=%s",
+			    t->id);
+		t->meta.retries = retries;
+		t->meta.attempt = retries + 1;
+		t->state = TASK_QUEUED;
+		t->not_before_ms = loop_now_ms() + delay * 1000;
+		snprintf(info, sizeof(info), "retry %u of %u in %llds: %s",
+		    retries, c->cfg->retry_max - 1, (long long) delay,
+		    r->error);
+		log_warn("event=task.retry task=%s try=%u delay_s=%lld "
+			 "msg=\"%s\"",
+		    t->id, retries, (long long) delay, r->error);
+		coord_event(c, "task.retry", NULL, NULL, t->id, t->meta.rule,
+		    NULL, info);
+		return;
+	}
+	(void) !task_json_set_fail_stage(path, "DISPATCHING");
+	log_error("event=task.failed task=%s tries=%u retryable=%s msg=\"%s\"",
+	    t->id, retries, r->retryable ? "yes" : "no", r->error);
+	coord_event(c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL,
+	    r->error);
+	move_task(c, t, DIR_ERROR);
+}
+
+static void
+finish_task(coord *c, task_entry *t, int exit_code)
+{
+	char        dir[COORD_PATH_MAX], path[COORD_PATH_MAX], err[256];
+	task_result r;
+
+	if (task_dir(c, t->id, dir, sizeof(dir)) != MC_OK ||
+	    sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_RESULT_FILE) !=
+		MC_OK)
+		return;
+	if (task_result_read(path, &r, err, sizeof(err)) != MC_OK) {
+		memset(&r, 0, sizeof(r));
+		r.retryable = exit_code != 2;
+		snprintf(r.error, sizeof(r.error),
+		    "worker exited with status %d and no usable result.json",
+		    exit_code);
+	}
+	if (r.ok) {
+		log_info("event=task.success task=%s rule=%s tries=%u", t->id,
+		    t->meta.rule, t->meta.attempt);
+		coord_event(c, "task.success", NULL, NULL, t->id, t->meta.rule,
+		    NULL, NULL);
+		move_task(c, t, DIR_SUCCESS);
+		return;
+	}
+	fail_or_retry(c, t, &r, dir);
+}
+
+void
+tasks_on_done(void *ctx, const char *task_id, int exit_code)
+{
+	coord      *c = ctx;
+	task_entry *t = NULL;
+
+	HASH_FIND_STR(c->tasks, task_id, t);
+	if (t == NULL) {
+		log_warn("event=task.unknown_done task=%s", task_id);
+		return;
+	}
+	finish_task(c, t, exit_code);
+}
+
+/* lock_is_free - no worker holds tasks/<id>/.lock any more */
+static bool
+lock_is_free(const char *dir)
+{
+	char path[COORD_PATH_MAX];
+	int  fd;
+	bool free_ = true;
+
+	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_LOCK_FILE) !=
+		MC_OK ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return true;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		free_ = false;
+	close(fd);
+	return free_;
+}
+
+void
+tasks_check_orphans(coord *c)
+{
+	task_entry *t, *tmp;
+	char        dir[COORD_PATH_MAX], res[COORD_PATH_MAX];
+
+	HASH_ITER(hh, c->tasks, t, tmp)
+	{
+		if (t->state != TASK_ORPHANED ||
+		    task_dir(c, t->id, dir, sizeof(dir)) != MC_OK ||
+		    !lock_is_free(dir))
+			continue;
+		(void) !sys_path_fmt(res, sizeof(res), "%s/%s", dir,
+		    TASK_RESULT_FILE);
+		if (sys_exists(res)) {
+			log_info("event=task.orphan_finished task=%s", t->id);
+			finish_task(c, t, 0);
+		} else {
+			t->state = TASK_QUEUED;
+		}
+	}
+}
+
+mc_err
+tasks_retry_error(coord *c, const char *id, char *msg, size_t len)
+{
+	char   src[COORD_PATH_MAX], dst[COORD_PATH_MAX], path[COORD_PATH_MAX];
+	mc_err rv;
+
+	if ((rv = coord_path(c, src, sizeof(src), DIR_ERROR, id, NULL)) ||
+	    (rv = coord_path(c, dst, sizeof(dst), DIR_TASKS, id, NULL)))
+		return rv;
+	if (!sys_exists(src)) {
+		snprintf(msg, len, "no task %s in error/", id);
+		return MC_ENOENT;
+	}
+	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", src, TASK_JSON_FILE);
+	if ((rv = task_json_reset_for_retry(path)) != MC_OK) {
+		snprintf(msg, len, "cannot reset task.json: %s",
+		    mc_strerror(rv));
+		return rv;
+	}
+	keep_result(src, 0);
+	if (rename(src, dst) != 0) {
+		snprintf(msg, len, "cannot move: %s", strerror(errno));
+		return mc_from_errno(errno);
+	}
+	if ((rv = tasks_enqueue(c, id)) != MC_OK) {
+		snprintf(msg, len, "queued on disk, not in memory: %s",
+		    mc_strerror(rv));
+		return rv;
+	}
+	coord_event(c, "task.requeued", NULL, NULL, id, NULL, NULL,
+	    "--retry");
+	snprintf(msg, len, "task %s queued again", id);
+	return MC_OK;
+}
