@@ -12,11 +12,12 @@
  * in the socket buffer, so a slow peer cannot stall other associations.
  *
  * fd ownership: DCMTK closes the socket it is given when the association
- * is dropped, and on some error paths (not on others). We therefore give
- * DCMTK a dup() of fd and keep fd ourselves; afterwards the dup is
- * closed only if it still names our socket (same st_dev/st_ino, which no
- * other open file can have while we hold fd). fd itself is closed exactly
- * once, by us.
+ * is dropped, and when ASC_receiveAssociation fails it has closed it on
+ * some paths (handshake, PDU errors) but not on others (getpeername). We
+ * therefore give DCMTK a dup() of fd and keep fd ourselves. After a
+ * failed receive the dup is closed only if it still names our socket
+ * (same st_dev/st_ino, which no other open file can have while we hold
+ * fd). fd itself is closed exactly once, by us.
  *
  * Every extern "C" function catches all exceptions. */
 #include "dcmtk/config/osconfig.h"
@@ -70,6 +71,8 @@ const size_t   PDU_HEADER_LEN = 6;    /* type, reserved, 32-bit length */
 const uint32_t ASSOC_RQ_WAIT_MAX = 1u << 20; /* beyond: let DCMTK read */
 const size_t   FILE_BUF_LEN = 64 * 1024;
 const unsigned char PDU_TYPE_ASSOCIATE_RQ = 0x01;
+const size_t   TLS_HEADER_LEN = 5;    /* type, version, 16-bit length */
+const unsigned char TLS_RECORD_HANDSHAKE = 0x16;
 
 /* Serialises every use of dcmExternalSocketHandle (see top). */
 std::mutex g_ext_socket_mutex;
@@ -161,17 +164,38 @@ peer_address(int fd, char *out, size_t cap)
 	copy_text(out, cap, h);
 }
 
-/* Wait, without holding any lock, until the peer's first PDU is fully
- * buffered (plain TCP) or at least readable (TLS: the handshake must run
- * inside DCMTK). SO_RCVLOWAT makes poll() wake only once enough bytes
- * are there. */
+/* The first record the peer sends: an A-ASSOCIATE-RQ PDU (type 0x01,
+ * 32-bit length) or, with TLS, a handshake record (type 0x16, 16-bit
+ * length) carrying the ClientHello. Given its header h, the record's
+ * total length, or 0 if it is something else (DCMTK rejects that at
+ * once, no need to wait for it). */
+size_t
+first_record_len(const unsigned char *h, bool tls)
+{
+	if (tls)
+		return h[0] == TLS_RECORD_HANDSHAKE
+		    ? TLS_HEADER_LEN + ((size_t) h[3] << 8 | h[4]) : 0;
+	uint32_t len = (uint32_t) h[2] << 24 | (uint32_t) h[3] << 16 |
+	    (uint32_t) h[4] << 8 | h[5];
+	if (h[0] != PDU_TYPE_ASSOCIATE_RQ || len > ASSOC_RQ_WAIT_MAX)
+		return 0;
+	return PDU_HEADER_LEN + len;
+}
+
+/* Wait, without holding any lock, until the peer's first record (see
+ * above) is fully buffered, so that the locked part does not wait for
+ * the peer. SO_RCVLOWAT makes poll() wake only once enough bytes are
+ * there. With TLS the rest of the handshake still happens under the
+ * lock (DCMTK runs it inside ASC_receiveAssociation); SO_RCVTIMEO bounds
+ * each of its reads. */
 mc_err
 wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
     size_t errlen)
 {
 	const int64_t deadline = now_ms() + static_cast<int64_t>(timeout_s) * 1000;
-	size_t        want = tls ? 1 : PDU_HEADER_LEN;
-	bool          have_header = tls;
+	const size_t  header_len = tls ? TLS_HEADER_LEN : PDU_HEADER_LEN;
+	size_t        want = header_len;
+	bool          have_header = false;
 	mc_err        rv = MC_OK;
 
 	for (;;) {
@@ -202,15 +226,13 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 			if (have_header)
 				break;
 			unsigned char h[PDU_HEADER_LEN];
-			if (recv(fd, h, sizeof(h), MSG_PEEK | MSG_DONTWAIT) !=
-			    static_cast<ssize_t>(sizeof(h)))
+			if (recv(fd, h, header_len, MSG_PEEK | MSG_DONTWAIT) !=
+			    static_cast<ssize_t>(header_len))
 				continue;
-			uint32_t len = (uint32_t) h[2] << 24 | (uint32_t) h[3] << 16 |
-			    (uint32_t) h[4] << 8 | h[5];
 			have_header = true;
-			if (h[0] != PDU_TYPE_ASSOCIATE_RQ || len > ASSOC_RQ_WAIT_MAX)
-				break; /* DCMTK answers that at once */
-			want = PDU_HEADER_LEN + len;
+			want = first_record_len(h, tls);
+			if (want == 0)
+				break;
 			continue;
 		}
 		if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) {
@@ -227,7 +249,9 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 	return rv;
 }
 
-/* Close DCMTK's copy of the socket if DCMTK has not (see top). */
+/* Close DCMTK's copy of the socket if DCMTK has not (see top). Needed
+ * only when ASC_receiveAssociation failed: once it succeeded, DCMTK's
+ * connection object owns dfd and ASC_destroyAssociation closes it. */
 void
 close_dup_if_ours(int fd, int dfd)
 {
@@ -816,7 +840,8 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 			ASC_abortAssociation(r.assoc);
 		ASC_destroyAssociation(&r.assoc); /* drops what is left */
 	}
-	close_dup_if_ours(fd, dfd);
+	if (c.bad())
+		close_dup_if_ours(fd, dfd);
 	return rv;
 }
 
@@ -893,7 +918,8 @@ dcm_scp_refuse(dcm_scp *s, int fd)
 					    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
 					    ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
 				ASC_destroyAssociation(&assoc);
-				close_dup_if_ours(fd, dfd);
+				if (c.bad())
+					close_dup_if_ours(fd, dfd);
 			}
 		}
 	} catch (...) {

@@ -34,6 +34,7 @@ extern char **environ;
 #define CHARSET_DIR PYDICOM_DATA "/charset_files"
 #define TEST_TIMEOUT_S 120
 #define MAX_STORES 8
+#define MAX_ASSOC 4
 #define SCP_AET "MCRECV"
 #define SCU_AET "TESTSCU"
 #define FSIZE_LIMIT_BYTES 20000
@@ -63,6 +64,35 @@ run(char *const argv[])
 		return -1;
 	}
 	posix_spawn_file_actions_destroy(&fa);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* start argv in the background, output to DIR/<log>; pid or -1 */
+static pid_t
+spawn_bg(char *const argv[], const char *log)
+{
+	posix_spawn_file_actions_t fa;
+	char                       path[512];
+	pid_t                      pid;
+
+	snprintf(path, sizeof(path), "%s/%s", g_dir, log);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, path,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+static int
+wait_exit(pid_t pid)
+{
+	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -432,6 +462,7 @@ typedef struct store_rec {
 	uint64_t bytes;
 	int      write_errno;
 	int      file_size; /* stat at on_store time, -1 if absent */
+	int      answered;  /* after_response saw this cookie */
 } store_rec;
 
 typedef struct scp_env {
@@ -439,17 +470,40 @@ typedef struct scp_env {
 	int             listen_fd;
 	int             port;
 	int             n_assoc;              /* associations to serve */
-	mc_err          results[4];
-	dcm_assoc_info  infos[4];
-	char            errs[4][256];
+	int             n_threads;            /* serving threads */
+	int             next;                 /* next association index */
+	mc_err          results[MAX_ASSOC];
+	dcm_assoc_info  infos[MAX_ASSOC];
+	char            errs[MAX_ASSOC][256];
+	int64_t         done_ms[MAX_ASSOC];   /* when serve returned */
 	uint16_t        status;               /* what on_store answers */
 	int             refuse;               /* use dcm_scp_refuse */
 	store_rec       stores[MAX_STORES];
 	int             n_stores;
 	int             n_after;
-	pthread_mutex_t mu;
-	pthread_t       thread;
+	pthread_mutex_t mu;        /* stores, n_stores, n_after */
+	pthread_mutex_t accept_mu; /* next, accept order */
+	pthread_t       threads[MAX_ASSOC];
 } scp_env;
+
+/* open descriptors of this process (leak check around an SCP run) */
+static int
+count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static uint16_t
 on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
@@ -481,29 +535,39 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 static void
 after_response(void *ctx, void *cookie)
 {
-	scp_env *e = ctx;
+	scp_env   *e = ctx;
+	store_rec *r = cookie;
 	pthread_mutex_lock(&e->mu);
-	if (cookie == &e->stores[e->n_after])
+	if (r >= &e->stores[0] && r < &e->stores[MAX_STORES] && !r->answered) {
+		r->answered = 1;
 		e->n_after++;
+	}
 	pthread_mutex_unlock(&e->mu);
 }
 
+/* Each serving thread takes the next association index, accepts one
+ * connection and serves it, until n_assoc were served. Index i is the
+ * i-th accept, so results follow the order of the connections. */
 static void *
 serve_thread(void *arg)
 {
 	scp_env *e = arg;
 
-	for (int i = 0; i < e->n_assoc; i++) {
-		int fd = accept(e->listen_fd, NULL, NULL);
+	for (;;) {
+		pthread_mutex_lock(&e->accept_mu);
+		int i = e->next < e->n_assoc ? e->next++ : -1;
+		int fd = i >= 0 ? accept(e->listen_fd, NULL, NULL) : -1;
+		pthread_mutex_unlock(&e->accept_mu);
 		if (fd < 0)
 			break;
 		if (e->refuse) {
 			dcm_scp_refuse(e->scp, fd);
 			e->results[i] = MC_EREFUSED;
-			continue;
+		} else {
+			e->results[i] = dcm_scp_serve(e->scp, fd, &e->infos[i],
+			    e->errs[i], sizeof(e->errs[i]));
 		}
-		e->results[i] = dcm_scp_serve(e->scp, fd, &e->infos[i],
-		    e->errs[i], sizeof(e->errs[i]));
+		e->done_ms[i] = now_ms();
 	}
 	return NULL;
 }
@@ -519,7 +583,9 @@ scp_start(scp_env *e, const dcm_scp_opts *extra, int n_assoc)
 	init_glue();
 	memset(e, 0, sizeof(*e));
 	pthread_mutex_init(&e->mu, NULL);
+	pthread_mutex_init(&e->accept_mu, NULL);
 	e->n_assoc = n_assoc;
+	e->n_threads = 1;
 	e->status = DCM_STATUS_SUCCESS;
 	o = extra ? *extra : (dcm_scp_opts){0};
 	o.aet = SCP_AET;
@@ -547,16 +613,21 @@ scp_start(scp_env *e, const dcm_scp_opts *extra, int n_assoc)
 static void
 scp_run(scp_env *e)
 {
-	ck_assert_int_eq(pthread_create(&e->thread, NULL, serve_thread, e), 0);
+	for (int i = 0; i < e->n_threads; i++)
+		ck_assert_int_eq(pthread_create(&e->threads[i], NULL,
+				     serve_thread, e),
+		    0);
 }
 
 static void
 scp_stop(scp_env *e)
 {
-	pthread_join(e->thread, NULL);
+	for (int i = 0; i < e->n_threads; i++)
+		pthread_join(e->threads[i], NULL);
 	close(e->listen_fd);
 	dcm_scp_destroy(e->scp);
 	pthread_mutex_destroy(&e->mu);
+	pthread_mutex_destroy(&e->accept_mu);
 }
 
 static int
@@ -695,11 +766,13 @@ START_TEST(wrong_called_aet_is_rejected)
 	dcm_scp_opts o = {0};
 
 	o.require_called_aet = true;
+	int fds = count_fds();
 	scp_start(&e, &o, 2);
 	scp_run(&e);
 	ck_assert_int_ne(echoscu(e.port, "OTHER"), 0);
 	ck_assert_int_eq(echoscu(e.port, SCP_AET), 0);
 	scp_stop(&e);
+	ck_assert_int_eq(count_fds(), fds);
 	ck_assert_int_eq(e.results[0], MC_EREFUSED);
 	ck_assert_str_eq(e.infos[0].called_aet, "OTHER");
 	ck_assert_int_eq(e.results[1], MC_OK);
@@ -710,11 +783,13 @@ START_TEST(refused_connection_gets_a_rejection)
 {
 	scp_env e;
 
+	int fds = count_fds();
 	scp_start(&e, NULL, 1);
 	e.refuse = 1;
 	scp_run(&e);
 	ck_assert_int_ne(echoscu(e.port, SCP_AET), 0);
 	scp_stop(&e);
+	ck_assert_int_eq(count_fds(), fds);
 }
 END_TEST
 
@@ -747,11 +822,13 @@ START_TEST(write_failure_still_answers_and_keeps_in_step)
 
 	/* files beyond the limit fail with EFBIG, like a full disk */
 	signal(SIGXFSZ, SIG_IGN);
+	int fds = count_fds();
 	scp_start(&e, NULL, 1);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
 	scp_run(&e);
 	storescu(e.port, "-nh", CT_SMALL, MR_SMALL);
 	scp_stop(&e);
+	ck_assert_int_eq(count_fds(), fds);
 	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
 	ck_assert_int_eq(e.n_stores, 2);
 	ck_assert_int_eq(e.stores[0].write_errno, EFBIG);
@@ -760,8 +837,9 @@ START_TEST(write_failure_still_answers_and_keeps_in_step)
 }
 END_TEST
 
-/* A peer that connects and sends half a request must neither hold up
- * other associations nor the serving thread beyond acse_timeout. */
+/* A peer that connects and sends half a request must not hold up the
+ * other associations (the lock is taken only once a request is
+ * complete), and its own thread ends after acse_timeout. */
 START_TEST(silent_peer_times_out_without_blocking_others)
 {
 	scp_env            e;
@@ -770,8 +848,10 @@ START_TEST(silent_peer_times_out_without_blocking_others)
 	int                c;
 	const char         half[] = {0x01, 0x00, 0x00, 0x00, 0x01, 0x00};
 
-	o.acse_timeout_s = 2;
+	o.acse_timeout_s = 3;
+	int fds = count_fds();
 	scp_start(&e, &o, 2);
+	e.n_threads = 2;
 	scp_run(&e);
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&a, 0, sizeof(a));
@@ -780,13 +860,55 @@ START_TEST(silent_peer_times_out_without_blocking_others)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(connect(c, (struct sockaddr *) &a, sizeof(a)), 0);
 	ck_assert_int_eq(write(c, half, sizeof(half)), (ssize_t) sizeof(half));
-	/* the serving thread is busy with c; a second server thread would
-	 * take the next one: here the same thread does after the timeout */
+	int64_t t0 = now_ms();
 	ck_assert_int_eq(echoscu(e.port, SCP_AET), 0);
+	int64_t echo_ms = now_ms() - t0;
 	scp_stop(&e);
 	close(c);
+	ck_assert_int_eq(count_fds(), fds);
 	ck_assert_int_eq(e.results[0], MC_ETIMEDOUT);
 	ck_assert_int_eq(e.results[1], MC_OK);
+	ck_assert_int_lt(echo_ms, 1500);
+	ck_assert_int_ge(e.done_ms[0] - t0, 2500);
+}
+END_TEST
+
+START_TEST(parallel_associations_store_everything)
+{
+	scp_env e;
+	char    p[16];
+	pid_t   pids[3];
+	const char *files[3][2] = {{CT_SMALL, MR_SMALL}, {MR_SMALL, CT_SMALL},
+	    {CT_SMALL, CT_SMALL}};
+	int     n_ct = 0;
+
+	int fds = count_fds();
+	scp_start(&e, NULL, 3);
+	e.n_threads = 3;
+	scp_run(&e);
+	snprintf(p, sizeof(p), "%d", e.port);
+	for (int i = 0; i < 3; i++) {
+		char log[32];
+		char *argv[] = {"storescu", "-aec", SCP_AET, "127.0.0.1", p,
+		    (char *) files[i][0], (char *) files[i][1], NULL};
+		snprintf(log, sizeof(log), "storescu.%d.log", i);
+		pids[i] = spawn_bg(argv, log);
+		ck_assert_int_gt(pids[i], 0);
+	}
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(wait_exit(pids[i]), 0);
+	scp_stop(&e);
+	ck_assert_int_eq(count_fds(), fds);
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(e.results[i] == MC_OK, "%s", e.errs[i]);
+	ck_assert_int_eq(e.n_stores, 6);
+	ck_assert_int_eq(e.n_after, 6);
+	for (int i = 0; i < 6; i++) {
+		int ct = strcmp(e.stores[i].sop_uid, CT_SOP) == 0;
+		assert_stored_file(&e.stores[i], ct ? CT_SOP : MR_SOP);
+		n_ct += ct;
+	}
+	ck_assert_int_eq(n_ct, 4);
 }
 END_TEST
 
@@ -812,12 +934,108 @@ START_TEST(bad_tls_files_are_econfig)
 }
 END_TEST
 
+/* ---- TLS ------------------------------------------------------------- */
+
+static void
+gen_certs(void)
+{
+	char key[300], crt[300], csr[300], cakey[300], cacrt[300];
+
+	make_dir();
+	snprintf(cakey, sizeof(cakey), "%s/ca.key", g_dir);
+	snprintf(cacrt, sizeof(cacrt), "%s/ca.crt", g_dir);
+	char *ca[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+	    "-keyout", cakey, "-out", cacrt, "-days", "2", "-sha256", "-subj",
+	    "/CN=dcm_glue test ca", NULL};
+	run(ca);
+	const char *names[] = {"server", "client"};
+	for (int i = 0; i < 2; i++) {
+		char subj[64];
+		snprintf(key, sizeof(key), "%s/%s.key", g_dir, names[i]);
+		snprintf(csr, sizeof(csr), "%s/%s.csr", g_dir, names[i]);
+		snprintf(crt, sizeof(crt), "%s/%s.crt", g_dir, names[i]);
+		snprintf(subj, sizeof(subj), "/CN=%s", names[i]);
+		char *req[] = {"openssl", "req", "-newkey", "rsa:2048", "-nodes",
+		    "-keyout", key, "-out", csr, "-subj", subj, NULL};
+		char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA", cacrt,
+		    "-CAkey", cakey, "-CAcreateserial", "-days", "2", "-sha256",
+		    "-out", crt, NULL};
+		run(req);
+		run(sign);
+	}
+}
+
+static void
+tls_opts(dcm_scp_opts *o, char paths[3][300])
+{
+	snprintf(paths[0], 300, "%s/server.key", g_dir);
+	snprintf(paths[1], 300, "%s/server.crt", g_dir);
+	snprintf(paths[2], 300, "%s/ca.crt", g_dir);
+	memset(o, 0, sizeof(*o));
+	o->tls_key = paths[0];
+	o->tls_cert = paths[1];
+	o->tls_ca = paths[2];
+}
+
+START_TEST(tls_peers_with_our_ca_are_served_plain_ones_not)
+{
+	scp_env      e;
+	dcm_scp_opts o;
+	char         paths[3][300], ckey[300], ccrt[300], p[16];
+
+	tls_opts(&o, paths);
+	snprintf(ckey, sizeof(ckey), "%s/client.key", g_dir);
+	snprintf(ccrt, sizeof(ccrt), "%s/client.crt", g_dir);
+	int fds = count_fds();
+	scp_start(&e, &o, 3);
+	scp_run(&e);
+	snprintf(p, sizeof(p), "%d", e.port);
+	char *echo_tls[] = {"echoscu", "+tls", ckey, ccrt, "+cf", paths[2], "-aec",
+	    SCP_AET, "127.0.0.1", p, NULL};
+	char *store_tls[] = {"storescu", "+tls", ckey, ccrt, "+cf", paths[2],
+	    "-aec", SCP_AET, "127.0.0.1", p, CT_SMALL, NULL};
+	ck_assert_int_eq(run(echo_tls), 0);
+	ck_assert_int_eq(run(store_tls), 0);
+	ck_assert_int_ne(echoscu(e.port, SCP_AET), 0);
+	scp_stop(&e);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_msg(e.results[1] == MC_OK, "%s", e.errs[1]);
+	ck_assert_int_ne(e.results[2], MC_OK);
+	ck_assert_int_eq(e.n_stores, 1);
+	assert_stored_file(&e.stores[0], CT_SOP);
+}
+END_TEST
+
+START_TEST(tls_key_not_matching_certificate_is_econfig)
+{
+	dcm_scp     *s = NULL;
+	dcm_scp_opts o;
+	char         paths[3][300], other[300], err[256] = "";
+
+	init_glue();
+	tls_opts(&o, paths);
+	snprintf(other, sizeof(other), "%s/client.crt", g_dir);
+	o.tls_cert = other;
+	o.aet = SCP_AET;
+	o.tmp_dir = g_dir;
+	o.on_store = on_store;
+	ck_assert_int_eq(dcm_scp_create(&o, &s, err, sizeof(err)), MC_ECONFIG);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err, "does not match"));
+	o.tls_cert = paths[1];
+	ck_assert_int_eq(dcm_scp_create(&o, &s, err, sizeof(err)), MC_OK);
+	dcm_scp_destroy(s);
+}
+END_TEST
+
 static Suite *
 dcm_glue_suite(void)
 {
 	Suite *s = suite_create("dcm_glue");
 	TCase *tags = tcase_create("tags");
 	TCase *scp = tcase_create("scp");
+	TCase *tls = tcase_create("tls");
 
 	tcase_add_unchecked_fixture(tags, gen_files, remove_dir);
 	tcase_set_timeout(tags, TEST_TIMEOUT_S);
@@ -841,8 +1059,15 @@ dcm_glue_suite(void)
 	tcase_add_test(scp, compressed_only_when_accepted);
 	tcase_add_test(scp, write_failure_still_answers_and_keeps_in_step);
 	tcase_add_test(scp, silent_peer_times_out_without_blocking_others);
+	tcase_add_test(scp, parallel_associations_store_everything);
 	tcase_add_test(scp, bad_tls_files_are_econfig);
 	suite_add_tcase(s, scp);
+
+	tcase_add_unchecked_fixture(tls, gen_certs, remove_dir);
+	tcase_set_timeout(tls, TEST_TIMEOUT_S);
+	tcase_add_test(tls, tls_peers_with_our_ca_are_served_plain_ones_not);
+	tcase_add_test(tls, tls_key_not_matching_certificate_is_econfig);
+	suite_add_tcase(s, tls);
 	return s;
 }
 
