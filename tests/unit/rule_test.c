@@ -4,6 +4,7 @@
 #include "rule.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #define FUZZ_ROUNDS 20000
 #define FUZZ_MAX_LEN 48
 #define DEEP_NESTING 5000
+#define THREADS 4
+#define THREAD_ROUNDS 20000
 
 static mc_tagset *tags;
 
@@ -55,7 +58,7 @@ eval_rule(const char *text, const char **why)
 	bool        res;
 
 	ck_assert_msg(rule_compile(text, strlen(text), &r, &d) == MC_OK,
-	    "%s: column %zu: %s", text, d.column, d.msg);
+	              "%s: column %zu: %s", text, d.column, d.msg);
 	res = rule_eval(r, tags, &w);
 	if (w != NULL)
 		snprintf(why_copy, sizeof(why_copy), "%s", w);
@@ -364,6 +367,92 @@ START_TEST(the_rule_lists_the_tags_it_reads_in_first_use_order)
 }
 END_TEST
 
+/* two_layouts - the same tags in two orders, and a third set where
+ * Modality is missing, so that remembered positions go stale. */
+static void
+two_layouts(mc_tagset *set[3])
+{
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(mc_tagset_create(&set[k]), MC_OK);
+		if (k == 1)
+			ck_assert_int_eq(
+			    mc_tagset_set(set[k], "Modality", "MR"), MC_OK);
+		ck_assert_int_eq(mc_tagset_set(set[k], "SeriesDescription",
+		                               k == 0 ? "CINE" : "LGE"),
+		                 MC_OK);
+		ck_assert_int_eq(mc_tagset_set(set[k], "A", "1"), MC_OK);
+		if (k == 0)
+			ck_assert_int_eq(
+			    mc_tagset_set(set[k], "Modality", "MR"), MC_OK);
+	}
+}
+
+START_TEST(tag_lookups_stay_right_when_the_tag_order_changes)
+{
+	const char *text = "tags.Modality == 'MR' and 'CINE' in "
+	                   "tags.SeriesDescription";
+	mc_tagset  *set[3];
+	rule       *r;
+	const char *why;
+
+	two_layouts(set);
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, NULL), MC_OK);
+	for (int i = 0; i < 10; i++) {
+		ck_assert(rule_eval(r, set[0], NULL));
+		ck_assert(!rule_eval(r, set[1], &why));
+		ck_assert_ptr_null(why);
+		ck_assert(!rule_eval(r, set[2], &why));
+		ck_assert_str_eq(why, "missing tag Modality");
+	}
+	rule_free(r);
+	for (int k = 0; k < 3; k++)
+		mc_tagset_destroy(set[k]);
+}
+END_TEST
+
+typedef struct eval_job {
+	const rule *r;
+	mc_tagset  *set[3];
+	size_t      wrong;
+} eval_job;
+
+static void *
+eval_many(void *arg)
+{
+	eval_job *j = arg;
+
+	for (int i = 0; i < THREAD_ROUNDS; i++) {
+		j->wrong += !rule_eval(j->r, j->set[0], NULL);
+		j->wrong += rule_eval(j->r, j->set[i % 2 + 1], NULL);
+	}
+	return NULL;
+}
+
+START_TEST(threads_may_evaluate_one_rule_at_once)
+{
+	const char *text = "tags.Modality.lower() == 'mr' and 'CINE' in "
+	                   "tags.SeriesDescription + str(1.5)";
+	rule       *r;
+	pthread_t   th[THREADS];
+	eval_job    jobs[THREADS];
+
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, NULL), MC_OK);
+	for (int i = 0; i < THREADS; i++) {
+		jobs[i] = (eval_job){.r = r};
+		two_layouts(jobs[i].set);
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, eval_many, &jobs[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_uint_eq(jobs[i].wrong, 0);
+		for (int k = 0; k < 3; k++)
+			mc_tagset_destroy(jobs[i].set[k]);
+	}
+	rule_free(r);
+}
+END_TEST
+
 /* ---- syntax errors ---- */
 
 START_TEST(syntax_errors_give_the_column_and_the_cause)
@@ -402,8 +491,8 @@ START_TEST(syntax_errors_give_the_column_and_the_cause)
 	              "unexpected character '$'");
 	assert_syntax("01 == 1", 1, "invalid number");
 	assert_syntax("+1E+1Ee+1E+1Ee+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+"
-		      "E+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+E+E+0",
-	    2, "invalid number"); /* a fuzzer's find */
+	              "E+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+E+E+0",
+	              2, "invalid number"); /* a fuzzer's find */
 	assert_syntax("f'x' == 1", 1, "f-strings are not supported");
 	assert_syntax("tags.X()", 6, "unknown function 'X'");
 }
@@ -644,6 +733,8 @@ rule_suite(void)
 	tcase_add_test(tc, in_tags_tests_presence_of_a_tag);
 	tcase_add_test(tc,
 	               the_rule_lists_the_tags_it_reads_in_first_use_order);
+	tcase_add_test(tc, tag_lookups_stay_right_when_the_tag_order_changes);
+	tcase_add_test(tc, threads_may_evaluate_one_rule_at_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("syntax errors");
