@@ -1,0 +1,556 @@
+/* dcm_glue_scu.cpp - DCMTK side of dcm_scu.h: a storage SCU on DCMTK's
+ * low-level ASC/DIMSE API (as storescu uses it).
+ *
+ * Why not DcmSCU: when an association is rejected, DcmSCU keeps the
+ * result/source/reason in a private member and only logs them at debug
+ * level, and an operator needs "called AE title not recognized", not
+ * "association rejected". With T_ASC_Parameters in hand we read them with
+ * ASC_getRejectParameters. Everything else (one presentation context per
+ * proposal, per-instance status from DIMSE_storeUser) is what DcmSCU does.
+ *
+ * DIMSE waits use DIMSE_NONBLOCKING with the DIMSE timeout, since in
+ * DIMSE_BLOCKING mode DCMTK ignores the timeout. The connect timeout is
+ * the process-global dcmConnectionTimeout: set before each connect, so a
+ * process should connect from one thread at a time (the worker does).
+ *
+ * Every extern "C" function catches all exceptions. */
+#include "dcmtk/config/osconfig.h"
+
+#include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcdict.h"
+#include "dcmtk/dcmdata/dcfilefo.h"
+#include "dcmtk/dcmdata/dcmetinf.h"
+#include "dcmtk/dcmdata/dcuid.h"
+#include "dcmtk/dcmnet/assoc.h"
+#include "dcmtk/dcmnet/dimse.h"
+#include "dcmtk/dcmnet/dul.h"
+#include "dcmtk/oflog/oflog.h"
+#include "dcmtk/ofstd/ofstd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <new>
+#include <string>
+
+#include "dcm_scu.h"
+
+namespace
+{
+
+const unsigned CONNECT_TIMEOUT_DEFAULT_S = 10;
+const unsigned ACSE_TIMEOUT_DEFAULT_S = 30;
+const unsigned DIMSE_TIMEOUT_DEFAULT_S = 60;
+const size_t   PEER_ADDR_MAX_LEN = 63; /* DIC_NODENAME holds 64 */
+
+__attribute__((format(printf, 3, 4))) void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void
+copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+const char *
+reject_reason_text(const T_ASC_RejectParameters &r)
+{
+	switch (r.reason) {
+	case ASC_REASON_SU_NOREASON:
+		return "no reason given";
+	case ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED:
+		return "application context name not supported";
+	case ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED:
+		return "calling AE title not recognized";
+	case ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED:
+		return "called AE title not recognized";
+	case ASC_REASON_SP_ACSE_NOREASON:
+		return "no reason given (ACSE)";
+	case ASC_REASON_SP_ACSE_PROTOCOLVERSIONNOTSUPPORTED:
+		return "protocol version not supported";
+	case ASC_REASON_SP_PRES_TEMPORARYCONGESTION:
+		return "temporary congestion";
+	case ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED:
+		return "local limit exceeded";
+	}
+	return "unknown reason";
+}
+
+/* The innermost condition says what happened ("Connection refused"); the
+ * outer ones only that association setup failed. DCMTK's text for the
+ * chain is "a\nb\nc": keep the last line. */
+std::string
+cond_text(const OFCondition &c)
+{
+	OFString    dump;
+	std::string s = DimseCondition::dump(dump, c).c_str();
+	size_t      nl = s.find_last_of('\n');
+	std::string last = nl == std::string::npos ? s : s.substr(nl + 1);
+	/* lines look like "0006:031c TCP Initialization Error: ..." */
+	size_t sp = last.find(' ');
+	if (sp != std::string::npos && sp == 9 && last[4] == ':')
+		last = last.substr(sp + 1);
+	return last;
+}
+
+bool
+cond_is_timeout(const OFCondition &c)
+{
+	return c == DIMSE_NODATAAVAILABLE || c == DUL_READTIMEOUT;
+}
+
+} /* namespace */
+
+struct dcm_scu {
+	T_ASC_Network     *net;
+	T_ASC_Parameters  *params; /* owned by assoc once it exists */
+	T_ASC_Association *assoc;
+	unsigned           dimse_timeout_s;
+	DIC_US             next_msg_id;
+	size_t             n_ctx;
+	std::string        peer; /* "host:port" for messages */
+};
+
+namespace
+{
+
+void
+scu_free(dcm_scu *s)
+{
+	if (s->assoc != NULL) {
+		ASC_destroyAssociation(&s->assoc); /* frees params too */
+		s->params = NULL;
+	}
+	if (s->params != NULL)
+		ASC_destroyAssociationParameters(&s->params);
+	if (s->net != NULL)
+		ASC_dropNetwork(&s->net);
+	delete s;
+}
+
+mc_err
+add_contexts(dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err,
+             size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *ts[DCM_SCU_MAX_TS];
+		size_t      nts = ctx[i].n_ts;
+		if (nts == 0 || nts > DCM_SCU_MAX_TS ||
+		    ctx[i].sop_class_uid == NULL) {
+			set_err(err, errlen,
+			        "presentation context %zu invalid", i);
+			return MC_EINVAL;
+		}
+		for (size_t k = 0; k < nts; k++)
+			ts[k] = ctx[i].ts[k];
+		T_ASC_PresentationContextID id =
+		    static_cast<T_ASC_PresentationContextID>(2 * i + 1);
+		OFCondition c = ASC_addPresentationContext(
+		    s->params, id, ctx[i].sop_class_uid, ts,
+		    static_cast<int>(nts));
+		if (c.bad()) {
+			set_err(err, errlen, "adding presentation context: %s",
+			        c.text());
+			return MC_EINVAL;
+		}
+	}
+	s->n_ctx = n;
+	return MC_OK;
+}
+
+mc_err
+request(dcm_scu *s, char *err, size_t errlen)
+{
+	OFCondition c = ASC_requestAssociation(s->net, s->params, &s->assoc);
+	if (c.good()) {
+		if (ASC_countAcceptedPresentationContexts(s->params) == 0) {
+			set_err(
+			    err, errlen,
+			    "%s accepted the association but none of its %zu "
+			    "presentation contexts",
+			    s->peer.c_str(), s->n_ctx);
+			return MC_EDICOM;
+		}
+		return MC_OK;
+	}
+	if (c == DUL_ASSOCIATIONREJECTED) {
+		T_ASC_RejectParameters rej;
+		ASC_getRejectParameters(s->params, &rej);
+		set_err(err, errlen, "%s: association rejected (%s): %s",
+		        s->peer.c_str(),
+		        rej.result == ASC_RESULT_REJECTEDTRANSIENT
+		            ? "transient"
+		            : "permanent",
+		        reject_reason_text(rej));
+		return MC_EREFUSED;
+	}
+	std::string why = cond_text(c);
+	set_err(err, errlen, "cannot associate with %s: %s", s->peer.c_str(),
+	        why.c_str());
+	if (cond_is_timeout(c) || why.find("imeout") != std::string::npos ||
+	    why.find("timed out") != std::string::npos)
+		return MC_ETIMEDOUT;
+	return MC_ENET;
+}
+
+/* The accepted context for (sop class, ts): the exact syntax first, then,
+ * for uncompressed data, any uncompressed one. 0: none. */
+T_ASC_PresentationContextID
+find_context(dcm_scu *s, const char *sop_class, const char *ts)
+{
+	T_ASC_PresentationContextID fallback = 0;
+	bool                        plain = dcm_ts_is_uncompressed(ts);
+
+	for (size_t i = 0; i < s->n_ctx; i++) {
+		T_ASC_PresentationContext   pc;
+		T_ASC_PresentationContextID id =
+		    static_cast<T_ASC_PresentationContextID>(2 * i + 1);
+		if (ASC_findAcceptedPresentationContext(s->params, id, &pc)
+		        .bad())
+			continue;
+		if (pc.resultReason != ASC_P_ACCEPTANCE ||
+		    strcmp(pc.abstractSyntax, sop_class) != 0)
+			continue;
+		if (strcmp(pc.acceptedTransferSyntax, ts) == 0)
+			return id;
+		if (plain && fallback == 0 &&
+		    dcm_ts_is_uncompressed(pc.acceptedTransferSyntax))
+			fallback = id;
+	}
+	return fallback;
+}
+
+mc_err
+store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
+      char *err, size_t errlen)
+{
+	T_ASC_PresentationContextID id =
+	    find_context(s, m->sop_class_uid, m->transfer_syntax_uid);
+	if (id == 0) {
+		set_err(err, errlen,
+		        "instance %s: %s accepted no presentation context for "
+		        "SOP class %s in transfer syntax %s",
+		        m->sop_instance_uid, s->peer.c_str(), m->sop_class_uid,
+		        m->transfer_syntax_uid);
+		return MC_EDICOM;
+	}
+	T_DIMSE_C_StoreRQ req;
+	memset(&req, 0, sizeof(req));
+	req.MessageID = s->next_msg_id++;
+	copy_text(req.AffectedSOPClassUID, sizeof(req.AffectedSOPClassUID),
+	          m->sop_class_uid);
+	copy_text(req.AffectedSOPInstanceUID,
+	          sizeof(req.AffectedSOPInstanceUID), m->sop_instance_uid);
+	req.DataSetType = DIMSE_DATASET_PRESENT;
+	req.Priority = DIMSE_PRIORITY_MEDIUM;
+
+	T_DIMSE_C_StoreRSP rsp;
+	memset(&rsp, 0, sizeof(rsp));
+	DcmDataset *detail = NULL;
+	/* with a file name DCMTK loads the dataset and encodes it in the
+	 * context's transfer syntax */
+	OFCondition c = DIMSE_storeUser(
+	    s->assoc, id, &req, path, NULL, NULL, NULL, DIMSE_NONBLOCKING,
+	    static_cast<int>(s->dimse_timeout_s), &rsp, &detail);
+	delete detail;
+	if (c.good()) {
+		*status = rsp.DimseStatus;
+		return MC_OK;
+	}
+	if (c == DIMSE_SENDFAILED && strchr(c.text(), '\n') == NULL) {
+		/* a plain DIMSE_SENDFAILED comes from the checks DCMTK makes
+		 * before sending anything (load, encode): the file's fault,
+		 * and the association is still good */
+		set_err(err, errlen,
+		        "instance %s: cannot load %s or encode it in the "
+		        "accepted transfer syntax",
+		        m->sop_instance_uid, path);
+		return MC_EPARSE;
+	}
+	std::string why = cond_text(c);
+	set_err(err, errlen, "instance %s: C-STORE to %s failed: %s",
+	        m->sop_instance_uid, s->peer.c_str(), why.c_str());
+	return cond_is_timeout(c) ? MC_ETIMEDOUT : MC_ENET;
+}
+
+} /* namespace */
+
+extern "C" {
+
+mc_err
+dcm_scu_init(char *err, size_t errlen)
+{
+	static std::once_flag once;
+	static mc_err         result = MC_OK;
+
+	try {
+		std::call_once(once, [] {
+			/* errors reach the caller as mc_err + text */
+			OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+			/* Nagle costs 44 ms per DIMSE round trip */
+			setenv("TCP_NODELAY", "1", 1);
+			struct sigaction sa;
+			if (sigaction(SIGPIPE, NULL, &sa) == 0 &&
+			    sa.sa_handler == SIG_DFL) {
+				sa.sa_handler = SIG_IGN;
+				sigaction(SIGPIPE, &sa, NULL);
+			}
+			if (!dcmDataDict.isDictionaryLoaded())
+				result = MC_EINTERNAL;
+		});
+	} catch (...) {
+		result = MC_EINTERNAL;
+	}
+	if (result != MC_OK)
+		set_err(err, errlen,
+		        "DICOM data dictionary not loaded "
+		        "(DCMDICTPATH=%s)",
+		        getenv("DCMDICTPATH") ? getenv("DCMDICTPATH")
+		                              : "unset");
+	return result;
+}
+
+bool
+dcm_ts_is_uncompressed(const char *ts)
+{
+	return ts != NULL && (strcmp(ts, DCM_TS_IMPLICIT_LE) == 0 ||
+	                      strcmp(ts, DCM_TS_EXPLICIT_LE) == 0 ||
+	                      strcmp(ts, DCM_TS_EXPLICIT_BE) == 0);
+}
+
+mc_err
+dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
+{
+	try {
+		memset(out, 0, sizeof(*out));
+		if (access(path, R_OK) != 0) {
+			int e = errno;
+			set_err(err, errlen, "%s: %s", path, strerror(e));
+			return e == ENOENT ? MC_ENOENT : MC_EIO;
+		}
+		DcmFileFormat ff;
+		OFCondition   c = ff.loadFile(path, EXS_Unknown, EGL_noChange,
+		                              DCM_MaxReadLength, ERM_metaOnly);
+		if (c.bad()) {
+			set_err(err, errlen, "%s: not a DICOM file: %s", path,
+			        c.text());
+			return MC_EPARSE;
+		}
+		DcmMetaInfo *mi = ff.getMetaInfo();
+		OFString     cls, inst, ts;
+		if (mi == NULL ||
+		    mi->findAndGetOFString(DCM_MediaStorageSOPClassUID, cls)
+		        .bad() ||
+		    mi->findAndGetOFString(DCM_MediaStorageSOPInstanceUID,
+		                           inst)
+		        .bad() ||
+		    mi->findAndGetOFString(DCM_TransferSyntaxUID, ts).bad() ||
+		    cls.empty() || inst.empty() || ts.empty()) {
+			set_err(
+			    err, errlen,
+			    "%s: not a DICOM Part 10 file (no SOP class, "
+			    "instance or transfer syntax in the meta header)",
+			    path);
+			return MC_EPARSE;
+		}
+		if (cls.length() > DCM_SCU_UID_MAX_LEN ||
+		    inst.length() > DCM_SCU_UID_MAX_LEN ||
+		    ts.length() > DCM_SCU_UID_MAX_LEN) {
+			set_err(err, errlen, "%s: UID longer than 64", path);
+			return MC_EPARSE;
+		}
+		copy_text(out->sop_class_uid, sizeof(out->sop_class_uid),
+		          cls.c_str());
+		copy_text(out->sop_instance_uid, sizeof(out->sop_instance_uid),
+		          inst.c_str());
+		copy_text(out->transfer_syntax_uid,
+		          sizeof(out->transfer_syntax_uid), ts.c_str());
+		return MC_OK;
+	} catch (const std::bad_alloc &) {
+		set_err(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	} catch (...) {
+		set_err(err, errlen, "%s: unexpected exception", path);
+		return MC_EINTERNAL;
+	}
+}
+
+mc_err
+dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
+             dcm_scu **out, char *err, size_t errlen)
+{
+	dcm_scu *s = NULL;
+
+	*out = NULL;
+	try {
+		if (o->host == NULL || o->host[0] == '\0' || o->port == 0 ||
+		    o->port > 65535 || n == 0 || n > DCM_SCU_MAX_CONTEXTS) {
+			set_err(err, errlen, "invalid SCU options");
+			return MC_EINVAL;
+		}
+		s = new dcm_scu();
+		s->net = NULL;
+		s->params = NULL;
+		s->assoc = NULL;
+		s->next_msg_id = 1;
+		s->n_ctx = 0;
+		s->dimse_timeout_s = o->dimse_timeout_s
+		                         ? o->dimse_timeout_s
+		                         : DIMSE_TIMEOUT_DEFAULT_S;
+		s->peer = std::string(o->host) + ":" + std::to_string(o->port);
+		if (s->peer.size() > PEER_ADDR_MAX_LEN) {
+			set_err(err, errlen, "host name too long: %s",
+			        o->host);
+			scu_free(s);
+			return MC_EINVAL;
+		}
+		unsigned acse = o->acse_timeout_s ? o->acse_timeout_s
+		                                  : ACSE_TIMEOUT_DEFAULT_S;
+		unsigned conn = o->connect_timeout_s
+		                    ? o->connect_timeout_s
+		                    : CONNECT_TIMEOUT_DEFAULT_S;
+		dcmConnectionTimeout.set(static_cast<Sint32>(conn));
+		OFCondition c = ASC_initializeNetwork(
+		    NET_REQUESTOR, 0, static_cast<int>(acse), &s->net);
+		if (c.good())
+			c = ASC_createAssociationParameters(&s->params,
+			                                    ASC_DEFAULTMAXPDU);
+		if (c.bad()) {
+			set_err(err, errlen, "network setup: %s", c.text());
+			scu_free(s);
+			return MC_EINTERNAL;
+		}
+		ASC_setAPTitles(s->params, o->calling_aet, o->called_aet,
+		                NULL);
+		ASC_setPresentationAddresses(s->params,
+		                             OFStandard::getHostName().c_str(),
+		                             s->peer.c_str());
+		mc_err rv = add_contexts(s, ctx, n, err, errlen);
+		if (rv == MC_OK)
+			rv = request(s, err, errlen);
+		if (rv != MC_OK) {
+			if (s->assoc != NULL)
+				ASC_abortAssociation(s->assoc);
+			scu_free(s);
+			return rv;
+		}
+		*out = s;
+		return MC_OK;
+	} catch (const std::bad_alloc &) {
+		if (s != NULL)
+			scu_free(s);
+		set_err(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	} catch (...) {
+		if (s != NULL)
+			scu_free(s);
+		set_err(err, errlen, "unexpected exception");
+		return MC_EINTERNAL;
+	}
+}
+
+mc_err
+dcm_scu_store(dcm_scu *s, const char *path, const dcm_file_meta *meta,
+              uint16_t *status, char *err, size_t errlen)
+{
+	try {
+		return store(s, path, meta, status, err, errlen);
+	} catch (const std::bad_alloc &) {
+		set_err(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	} catch (...) {
+		set_err(err, errlen, "unexpected exception");
+		return MC_EINTERNAL;
+	}
+}
+
+mc_err
+dcm_scu_echo(dcm_scu *s, char *err, size_t errlen)
+{
+	try {
+		T_ASC_PresentationContextID id =
+		    ASC_findAcceptedPresentationContextID(
+		        s->assoc, UID_VerificationSOPClass);
+		if (id == 0) {
+			set_err(err, errlen,
+			        "%s did not accept the Verification SOP class",
+			        s->peer.c_str());
+			return MC_EDICOM;
+		}
+		DIC_US      st = 0;
+		DcmDataset *detail = NULL;
+		OFCondition c = DIMSE_echoUser(
+		    s->assoc, s->next_msg_id++, DIMSE_NONBLOCKING,
+		    static_cast<int>(s->dimse_timeout_s), &st, &detail);
+		delete detail;
+		if (c.bad()) {
+			set_err(err, errlen, "C-ECHO to %s failed: %s",
+			        s->peer.c_str(), cond_text(c).c_str());
+			return cond_is_timeout(c) ? MC_ETIMEDOUT : MC_ENET;
+		}
+		if (st != STATUS_Success) {
+			set_err(err, errlen, "C-ECHO to %s: status 0x%04x",
+			        s->peer.c_str(), static_cast<unsigned>(st));
+			return MC_EDICOM;
+		}
+		return MC_OK;
+	} catch (...) {
+		set_err(err, errlen, "unexpected exception");
+		return MC_EINTERNAL;
+	}
+}
+
+mc_err
+dcm_scu_release(dcm_scu *s, char *err, size_t errlen)
+{
+	mc_err rv = MC_OK;
+
+	try {
+		OFCondition c = ASC_releaseAssociation(s->assoc);
+		if (c.bad()) {
+			set_err(err, errlen, "release of %s failed: %s",
+			        s->peer.c_str(), cond_text(c).c_str());
+			ASC_abortAssociation(s->assoc);
+			rv = MC_ENET;
+		}
+		scu_free(s);
+	} catch (...) {
+		set_err(err, errlen, "unexpected exception");
+		rv = MC_EINTERNAL;
+	}
+	return rv;
+}
+
+void
+dcm_scu_destroy(dcm_scu *s)
+{
+	if (s == NULL)
+		return;
+	try {
+		if (s->assoc != NULL)
+			ASC_abortAssociation(s->assoc);
+		scu_free(s);
+	} catch (...) {
+		/* nothing sensible left to do */
+	}
+}
+
+} /* extern "C" */

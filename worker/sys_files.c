@@ -1,0 +1,205 @@
+/* sys_files.c - directory listing, durable copies and flat directory
+ * removal for the worker (the rest is common/sys_fs.c). Every error text
+ * is "<syscall> <path>: <strerror>", what an operator needs to fix it. */
+#include "sys_files.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SYS_FILES_PATH_MAX 4096
+#define SYS_FILES_COPY_BUF 65536
+
+static mc_err
+os_err(char *err, size_t errlen, const char *what, const char *path, int e)
+{
+	snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
+	return mc_from_errno(e);
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+sys_files_free(char **names, size_t n)
+{
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static mc_err
+push_name(char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		char **nn = realloc(*names, nc * sizeof(*nn));
+		if (nn == NULL)
+			return MC_ENOMEM;
+		*names = nn;
+		*cap = nc;
+	}
+	if (((*names)[*n] = strdup(name)) == NULL)
+		return MC_ENOMEM;
+	(*n)++;
+	return MC_OK;
+}
+
+static bool
+is_regular(int dfd, const struct dirent *e)
+{
+	struct stat st;
+
+	if (e->d_type == DT_REG)
+		return true;
+	if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+		return false;
+	return fstatat(dfd, e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+mc_err
+sys_files_list(const char *dir, char ***names, size_t *n, char *err,
+               size_t errlen)
+{
+	DIR           *d = opendir(dir);
+	struct dirent *e;
+	size_t         cap = 0;
+	mc_err         rv = MC_OK;
+
+	*names = NULL;
+	*n = 0;
+	if (d == NULL)
+		return os_err(err, errlen, "opendir", dir, errno);
+	while (rv == MC_OK && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || !is_regular(dirfd(d), e))
+			continue;
+		rv = push_name(names, n, &cap, e->d_name);
+	}
+	closedir(d);
+	if (rv != MC_OK) {
+		snprintf(err, errlen, "listing %s: %s", dir, mc_strerror(rv));
+		sys_files_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return rv;
+	}
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp_names);
+	return MC_OK;
+}
+
+static mc_err
+copy_fd(int in, int out, const char *src, const char *dst, char *err,
+        size_t errlen)
+{
+	char buf[SYS_FILES_COPY_BUF];
+
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return os_err(err, errlen, "read", src, errno);
+		if (r == 0)
+			return MC_OK;
+		for (ssize_t off = 0; off < r;) {
+			ssize_t w = write(out, buf + off, (size_t)(r - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return os_err(err, errlen, "write", dst,
+				              errno);
+			off += w;
+		}
+	}
+}
+
+mc_err
+sys_files_copy(const char *src, const char *dst, char *err, size_t errlen)
+{
+	int    in, out;
+	mc_err rv;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return os_err(err, errlen, "open", src, errno);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		rv = os_err(err, errlen, "create", dst, errno);
+		close(in);
+		return rv;
+	}
+	rv = copy_fd(in, out, src, dst, err, errlen);
+	if (rv == MC_OK && fsync(out) != 0)
+		rv = os_err(err, errlen, "fsync", dst, errno);
+	if (close(out) != 0 && rv == MC_OK)
+		rv = os_err(err, errlen, "close", dst, errno);
+	close(in);
+	return rv;
+}
+
+mc_err
+sys_files_touch(const char *path, char *err, size_t errlen)
+{
+	int    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	mc_err rv = MC_OK;
+
+	if (fd < 0)
+		return os_err(err, errlen, "create", path, errno);
+	if (fsync(fd) != 0)
+		rv = os_err(err, errlen, "fsync", path, errno);
+	close(fd);
+	return rv;
+}
+
+mc_err
+sys_files_remove_dir(const char *dir, char *err, size_t errlen)
+{
+	DIR           *d = opendir(dir);
+	struct dirent *e;
+	char           path[SYS_FILES_PATH_MAX];
+	mc_err         rv = MC_OK;
+
+	if (d == NULL)
+		return errno == ENOENT
+		           ? MC_OK
+		           : os_err(err, errlen, "opendir", dir, errno);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		                     e->d_name) >= sizeof(path))
+			continue;
+		if (unlink(path) != 0 && rv == MC_OK)
+			rv = os_err(err, errlen, "unlink", path, errno);
+	}
+	closedir(d);
+	if (rv == MC_OK && rmdir(dir) != 0)
+		rv = os_err(err, errlen, "rmdir", dir, errno);
+	return rv;
+}
+
+mc_err
+sys_files_writable_dir(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return os_err(err, errlen, "stat", path, errno);
+	if (!S_ISDIR(st.st_mode))
+		return os_err(err, errlen, "open", path, ENOTDIR);
+	if (access(path, W_OK | X_OK) != 0)
+		return os_err(err, errlen, "access", path, errno);
+	return MC_OK;
+}

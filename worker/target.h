@@ -1,0 +1,106 @@
+/* target.h - the dispatch targets: one struct of function pointers per
+ * target type (as curl's struct Curl_ssl per TLS backend), a table to
+ * find them by mercure's target_type string, and the configuration of
+ * one named target as flat key=value strings. A new type is a new
+ * target_<type>.c with one target_type and one line in target.c. */
+#ifndef MC_WORKER_TARGET_H
+#define MC_WORKER_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mc_err.h"
+
+#define TARGET_ERROR_MAX_LEN 511
+
+/* ---- configuration of one named target ------------------------------ */
+
+/* A target's fields as written in the config (mercure's names). Numbers
+ * and booleans are kept as text ("104", "true"); nested values as
+ * compact JSON text. */
+typedef struct target_cfg target_cfg;
+
+/* target_cfg_create - an empty configuration for name (copied). On MC_OK
+ * *out is new, freed with target_cfg_destroy(). MC_ENOMEM. */
+MC_NODISCARD mc_err target_cfg_create(const char *name, target_cfg **out);
+void                target_cfg_destroy(target_cfg *c); /* NULL: no-op */
+/* target_cfg_set - add or replace key (both copied). MC_ENOMEM. */
+MC_NODISCARD mc_err target_cfg_set(target_cfg *c, const char *key,
+                                   const char *value);
+const char         *target_cfg_name(const target_cfg *c);
+/* target_cfg_get - value of key (borrowed, valid while c lives); NULL when
+ * the key is absent. A JSON null is stored as absent. */
+const char *target_cfg_get(const target_cfg *c, const char *key);
+/* target_cfg_get_uint - key as an integer in [lo, hi]; *out = def when
+ * absent or empty. MC_EINVAL (err names key and value) otherwise. */
+MC_NODISCARD mc_err target_cfg_get_uint(const target_cfg *c, const char *key,
+                                        unsigned lo, unsigned hi, unsigned def,
+                                        unsigned *out, char *err,
+                                        size_t errlen);
+/* target_cfg_get_bool - key as true/false (also "True", "1", "yes");
+ * *out = def when absent. MC_EINVAL (err filled) otherwise. */
+MC_NODISCARD mc_err target_cfg_get_bool(const target_cfg *c, const char *key,
+                                        bool def, bool *out, char *err,
+                                        size_t errlen);
+
+/* ---- what a send gets and gives ------------------------------------- */
+
+/* The task a target sends for (all borrowed, never NULL; "" = unknown). */
+typedef struct task_ctx {
+	const char *task_id;
+	const char *task_dir;
+	const char *sender_address; /* info.sender_address */
+	const char *sender_aet;     /* info.sender_aet */
+	const char *receiver_aet;   /* info.receiver_aet */
+} task_ctx;
+
+/* The files to send: paths (borrowed), sorted by name. */
+typedef struct target_files {
+	const char *const *paths;
+	size_t             n;
+} target_files;
+
+/* The outcome of one target. error is "" on success. */
+typedef struct target_result {
+	size_t sent;   /* instances / files delivered */
+	size_t failed; /* not delivered */
+	bool   retryable;
+	char   error[TARGET_ERROR_MAX_LEN + 1];
+} target_result;
+
+/* target_result_fail - set retryable and a formatted error (the first
+ * error wins: a later call keeps the text already there). */
+void target_result_fail(target_result *r, bool retryable, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* target_errf - snprintf into an error buffer (always NUL-terminated;
+ * long paths are cut, which is fine for a message). */
+void target_errf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- target types ---------------------------------------------------- */
+
+typedef struct target_type {
+	const char *name; /* mercure's target_type: "dicom", "folder" */
+	/* send - deliver every file. Returns MC_OK only when all were
+	 * delivered (res->sent == files->n counted as the type counts);
+	 * otherwise an error with res->error, res->retryable and the
+	 * counts set. res is zeroed by the caller. Runs in the worker's
+	 * thread; may block up to the target's timeouts. */
+	mc_err (*send)(const target_cfg *cfg, const task_ctx *ctx,
+	               const target_files *files, target_result *res);
+	/* test - connectivity check (C-ECHO, folder writable); NULL when
+	 * the type has none. MC_OK or an error with err filled. */
+	mc_err (*test)(const target_cfg *cfg, const task_ctx *ctx, char *err,
+	               size_t errlen);
+} target_type;
+
+extern const target_type target_type_dicom;  /* target_dicom.c */
+extern const target_type target_type_folder; /* target_folder.c */
+
+/* target_type_find - the type named name; NULL when unknown. */
+const target_type *target_type_find(const char *name);
+/* target_type_names - "dicom, folder" (static text) for messages. */
+const char *target_type_names(void);
+
+#endif

@@ -1,0 +1,163 @@
+/* worker_main.c - mercure-worker: argv and environment, then run one task
+ * folder (task_run.c) and exit with its status: 0 success, 1 a target
+ * failed, 2 the task is unusable (or the command line is wrong). The
+ * local scheduler passes TASK_DIR; Nomad passes the task id and the
+ * storage root through the environment. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sys_fs.h"
+#include "task_run.h"
+
+#define WORKER_PATH_MAX 4096
+#define WORKER_TASKS_DIR "tasks"
+
+typedef struct worker_args {
+	const char *task_dir, *task_id, *storage, *coordinator;
+} worker_args;
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: mercure-worker [options] TASK_DIR\n"
+	    "       mercure-worker [options] --task-id ID --storage ROOT\n"
+	    "  --task-id ID        run ROOT/tasks/ID (env MERCURE_TASK_ID,\n"
+	    "                      NOMAD_META_task_id)\n"
+	    "  --storage ROOT      storage root (env MERCURE_STORAGE)\n"
+	    "  --coordinator URL   where to push the result message (env\n"
+	    "                      MERCURE_COORDINATOR; default: task.json's\n"
+	    "                      mercure_c.coordinator_url)\n"
+	    "  --log-level L       debug, info, warn, error (default info)\n"
+	    "exit status: 0 every target succeeded, 1 a target failed,\n"
+	    "             2 the task is unusable\n");
+}
+
+static const char *
+env_or(const char *value, const char *name)
+{
+	const char *e;
+
+	if (value != NULL)
+		return value;
+	e = getenv(name);
+	return e != NULL && e[0] != '\0' ? e : NULL;
+}
+
+/* 0 ok, 1 --help, -1 bad usage */
+static int
+parse_args(int argc, char **argv, worker_args *a)
+{
+	static const struct option opts[] = {
+	    {"task-id", required_argument, NULL, 'i'},
+	    {"storage", required_argument, NULL, 's'},
+	    {"coordinator", required_argument, NULL, 'c'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch, lvl;
+
+	memset(a, 0, sizeof(*a));
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			a->task_id = optarg;
+			break;
+		case 's':
+			a->storage = optarg;
+			break;
+		case 'c':
+			a->coordinator = optarg;
+			break;
+		case 'l':
+			if ((lvl = log_level_parse(optarg)) < 0) {
+				fprintf(stderr,
+				        "mercure-worker: bad log level "
+				        "'%s'\n",
+				        optarg);
+				return -1;
+			}
+			log_set_level((log_level)lvl);
+			break;
+		case 'h':
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc)
+		a->task_dir = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "mercure-worker: one task folder only\n");
+		return -1;
+	}
+	a->task_id = env_or(a->task_id, "MERCURE_TASK_ID");
+	a->task_id = env_or(a->task_id, "NOMAD_META_task_id");
+	a->storage = env_or(a->storage, "MERCURE_STORAGE");
+	a->coordinator = env_or(a->coordinator, "MERCURE_COORDINATOR");
+	return 0;
+}
+
+static bool
+task_id_is_name(const char *id)
+{
+	return id[0] != '\0' && id[0] != '.' && strchr(id, '/') == NULL;
+}
+
+/* the task folder, from TASK_DIR or ROOT/tasks/ID, without a trailing
+ * '/' so that its last component is the task id */
+static int
+resolve_dir(const worker_args *a, char *buf, size_t len)
+{
+	size_t n;
+
+	if (a->task_dir != NULL) {
+		if (sys_path_fmt(buf, len, "%s", a->task_dir) != MC_OK)
+			return -1;
+	} else if (a->task_id != NULL && a->storage != NULL) {
+		if (!task_id_is_name(a->task_id)) {
+			fprintf(stderr, "mercure-worker: bad task id '%s'\n",
+			        a->task_id);
+			return -1;
+		}
+		if (sys_path_fmt(buf, len, "%s/%s/%s", a->storage,
+		                 WORKER_TASKS_DIR, a->task_id) != MC_OK)
+			return -1;
+	} else {
+		fprintf(stderr, "mercure-worker: give TASK_DIR, or --task-id "
+		                "and --storage\n");
+		return -1;
+	}
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	worker_args   a;
+	task_run_opts o;
+	char          dir[WORKER_PATH_MAX];
+	int           rc;
+
+	log_set_program("mercure-worker");
+	rc = parse_args(argc, argv, &a);
+	if (rc != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : TASK_EXIT_UNUSABLE;
+	}
+	if (resolve_dir(&a, dir, sizeof(dir)) != 0) {
+		usage(stderr);
+		return TASK_EXIT_UNUSABLE;
+	}
+	o.task_dir = dir;
+	o.coordinator_url = a.coordinator;
+	return (int)task_run(&o);
+}
