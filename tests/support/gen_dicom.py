@@ -7,7 +7,7 @@ Generation (every UID derives from --seed, so two runs give identical files):
   series   --out DIR [--seed N] [--modality CT|MR] [--count N] [--rows R] [--cols C]
            [--charset ascii|latin1|utf8|japanese] [--vr explicit|implicit]
            [--study-uid U] [--series-uid U] [--sop-uid U] [--series-number N]
-           [--manifest FILE] [--jpeg]
+           [--manifest FILE] [--jpeg] [--variant N]
       Writes DIR/<n>.dcm (Part 10 files) and a JSON manifest (default: DIR.json, a sibling of DIR,
       so that `storescu +sd DIR` never meets a non-DICOM file). UID overrides are written as given,
       even when invalid ("../../x", 70 characters): they exist for negative tests. --jpeg compresses
@@ -132,7 +132,7 @@ def pixels(seed, i, rows, cols, modality):
 
 
 def make_dataset(seed, series_number, i, modality, rows, cols, charset, study_uid, series_uid,
-                 sop):
+                 sop, variant=0):
     pydicom = _pydicom()
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import UID
@@ -184,6 +184,8 @@ def make_dataset(seed, series_number, i, modality, rows, cols, charset, study_ui
     ds.FrameOfReferenceUID = "%s.4.%d" % (ROOT, seed)
     ds.SliceLocation = "%d" % (i * 2)
     ds.ImageComments = "image %d of seed %d" % (i + 1, seed)
+    if variant:
+        ds.ImageComments += " variant %d" % variant
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.Rows = rows
@@ -198,7 +200,7 @@ def make_dataset(seed, series_number, i, modality, rows, cols, charset, study_ui
         ds.RescaleSlope = "1"
         ds.WindowCenter = "40"
         ds.WindowWidth = "400"
-    ds.PixelData = pixels(seed, i, rows, cols, modality).tobytes()
+    ds.PixelData = pixels(seed + 7919 * variant, i, rows, cols, modality).tobytes()
     return ds, sop_class
 
 
@@ -283,7 +285,7 @@ def cmd_series(a):
     for i in range(a.count):
         sop = a.sop_uid if a.sop_uid else sop_uid(a.seed, a.series_number, i)
         ds, sop_class = make_dataset(a.seed, a.series_number, i, a.modality, a.rows, a.cols,
-                                     a.charset, study, series, sop)
+                                     a.charset, study, series, sop, a.variant)
         path = os.path.join(a.out, "%s%04d.dcm" % (a.prefix, i + 1))
         write_part10(ds, sop_class, path, a.vr == "implicit")
         ts = IMPLICIT_LE if a.vr == "implicit" else EXPLICIT_LE
@@ -844,6 +846,8 @@ def main():
     s.add_argument("--prefix", default="", help="file name prefix inside --out")
     s.add_argument("--manifest")
     s.add_argument("--jpeg", action="store_true")
+    s.add_argument("--variant", type=int, default=0,
+                   help="same UIDs, different PixelData and ImageComments (re-send tests)")
     s.set_defaults(fn=cmd_series)
 
     s = sub.add_parser("bad")
