@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dcm_glue.h"
 #include "instance_push.h"
 #include "log.h"
@@ -32,9 +33,11 @@ on_signal(int sig)
 }
 
 typedef struct receiver_args {
+	const char *config;
 	const char *bind, *aet, *storage, *coordinator;
 	const char *tls_key, *tls_cert, *tls_ca;
 	unsigned    port, max_assoc;
+	int         port_set;
 	int         require_called_aet, accept_compressed, no_fsync;
 	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
 	size_t      n_extra;
@@ -66,7 +69,9 @@ usage(FILE *f)
 	    "  --extra-tag SPEC       extract another tag (keyword or "
 	    "gggg,eeee)\n"
 	    "  --tls-key F --tls-cert F --tls-ca F   DICOM over TLS\n"
-	    "  --log-level L          debug, info, warn, error\n");
+	    "  --log-level L          debug, info, warn, error\n"
+	    "  --config FILE          take every setting from the YAML config\n"
+	    "                         (options given here win)\n");
 }
 
 static int
@@ -85,7 +90,8 @@ static int
 parse_args(int argc, char **argv, receiver_args *a)
 {
 	enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
-		O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP };
+		O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
+		O_CONFIG };
 	static const struct option opts[] = {
 	    {"port", required_argument, 0, O_PORT},
 	    {"bind", required_argument, 0, O_BIND},
@@ -102,6 +108,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"tls-ca", required_argument, 0, O_CA},
 	    {"log-level", required_argument, 0, O_LOG},
 	    {"help", no_argument, 0, O_HELP},
+	    {"config", required_argument, 0, O_CONFIG},
 	    {0, 0, 0, 0}};
 	int c, lvl;
 
@@ -110,6 +117,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 		case O_PORT:
 			if (parse_uint(optarg, 0, 65535, &a->port) != 0)
 				goto bad;
+			a->port_set = 1;
 			break;
 		case O_BIND: a->bind = optarg; break;
 		case O_AET: a->aet = optarg; break;
@@ -136,6 +144,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 			log_set_level((log_level) lvl);
 			break;
 		case O_HELP: usage(stdout); exit(0);
+		case O_CONFIG: a->config = optarg; break;
 		default: usage(stderr); return -1;
 		}
 	}
@@ -150,6 +159,60 @@ bad_arg:
 	fprintf(stderr, "mercure-receiver: unexpected argument '%s'\n",
 	    argv[optind]);
 	return -1;
+}
+
+#define RECEIVER_CONFIG_DIAGS_MAX 64
+
+/* apply_config - settings from the YAML file for every option not given
+ * on the command line (the unset ones are NULL or 0 at this point). */
+static mc_config *
+apply_config(receiver_args *a)
+{
+	config_diag d[RECEIVER_CONFIG_DIAGS_MAX];
+	size_t      n = 0;
+	mc_config  *cfg = NULL;
+	char        line[768];
+	mc_err      rv = config_load_file(a->config, &cfg, d,
+		 RECEIVER_CONFIG_DIAGS_MAX, &n);
+
+	for (size_t i = 0; i < n && i < RECEIVER_CONFIG_DIAGS_MAX; i++)
+		log_warn("event=config.finding msg=\"%s\"",
+		    config_diag_format(&d[i], line, sizeof(line)));
+	if (rv != MC_OK)
+		return NULL;
+	if (a->bind == NULL) a->bind = cfg->receiver.bind;
+	if (a->aet == NULL) a->aet = cfg->receiver.aet;
+	if (a->storage == NULL) a->storage = cfg->storage_root;
+	if (a->coordinator == NULL) a->coordinator = cfg->coordinator_url;
+	if (!a->port_set) {
+		a->port = cfg->port;
+		a->port_set = 1;
+	}
+	if (a->max_assoc == 0) a->max_assoc = cfg->receiver.max_associations;
+	a->require_called_aet |= cfg->receiver.require_called_aet;
+	a->accept_compressed |= cfg->receiver.accept_compressed;
+	a->no_fsync |= !cfg->receiver.fsync;
+	if (a->tls_key == NULL) {
+		a->tls_key = cfg->receiver.tls_key;
+		a->tls_cert = cfg->receiver.tls_cert;
+		a->tls_ca = cfg->receiver.tls_ca;
+	}
+	for (size_t i = 0; i < cfg->additional_tags.n &&
+	     a->n_extra < RECEIVER_EXTRA_TAGS_MAX; i++)
+		a->extra[a->n_extra++] = cfg->additional_tags.items[i].key;
+	if (cfg->log_level != LOG_LEVEL_INFO)
+		log_set_level(cfg->log_level);
+	return cfg;
+}
+
+static void
+apply_defaults(receiver_args *a)
+{
+	if (a->bind == NULL) a->bind = "0.0.0.0";
+	if (a->aet == NULL) a->aet = "MERCURE";
+	if (a->storage == NULL) a->storage = "./var";
+	if (!a->port_set) a->port = RECEIVER_DEFAULT_PORT;
+	if (a->max_assoc == 0) a->max_assoc = RECEIVER_DEFAULT_MAX_ASSOC;
 }
 
 /* on_store - dcm_on_store_fn: the received temp file becomes an instance */
@@ -260,22 +323,28 @@ done:
 int
 main(int argc, char **argv)
 {
-	receiver_args    a = {"0.0.0.0", "MERCURE", "./var", NULL, NULL, NULL,
-		   NULL, RECEIVER_DEFAULT_PORT, RECEIVER_DEFAULT_MAX_ASSOC,
-		   0, 0, 0, {0}, 0};
+	receiver_args    a;
 	receiver         r;
+	mc_config       *cfg = NULL;
 	dcm_taglist     *extra = NULL;
 	struct sigaction sa;
 	char             err[512] = "";
 	int              rc;
 
 	log_set_program("mercure-receiver");
+	memset(&a, 0, sizeof(a));
 	if (parse_args(argc, argv, &a) != 0)
 		return 2;
+	if (a.config && (cfg = apply_config(&a)) == NULL) {
+		log_error("event=receiver.config_invalid file=%s", a.config);
+		return 2;
+	}
+	apply_defaults(&a);
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
 	    dcm_taglist_create(a.extra, a.n_extra, &extra, err, sizeof(err)) !=
 		MC_OK) {
 		log_error("event=receiver.init_failed msg=\"%s\"", err);
+		config_destroy(cfg);
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));
@@ -299,5 +368,6 @@ main(int argc, char **argv)
 	rc = run(&a, &r);
 	instance_push_destroy(r.push);
 	dcm_taglist_destroy(extra);
+	config_destroy(cfg);
 	return rc;
 }
