@@ -86,15 +86,6 @@ mc_err rule_syntax_error(mc_diag *d, const char *text, size_t off,
                          const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* rule_parse - the tree of toks (from rule_lex, TK_EOF-terminated, not
- * empty) in r's arena; NULL with *rv (MC_ENOMEM or MC_ESYNTAX, d filled)
- * on failure. series: study_trigger_series' grammar. */
-struct rule_node *rule_parse(const char *text, const rule_token *toks, rule *r,
-                             bool series, mc_diag *d, mc_err *rv);
-
-/* rule_note_tag - add name (arena-owned) to r's list of tags read. */
-mc_err rule_note_tag(rule *r, const char *name);
-
 /* ---- runtime values: strings are views, never NUL-terminated ---- */
 
 typedef enum { V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST } rule_vtype;
@@ -207,6 +198,48 @@ struct rule {
 	size_t       ntags, tagcap;
 	bool         series; /* compiled by rule_compile_series */
 };
+
+/* ---- the parser's shared state and helpers (rule_parse.c), used by
+ * rule_atom.c; each rule_p_* that fails records the first error ---- */
+
+typedef struct rule_parser {
+	const char       *text;
+	const rule_token *t;   /* tokens, TK_EOF last */
+	size_t            pos; /* current token */
+	rule             *r;
+	mc_diag          *d;
+	mc_err            rv; /* first error wins */
+	size_t            nesting;
+	bool              series; /* study_trigger_series mode */
+} rule_parser;
+
+const rule_token *rule_p_cur(const rule_parser *p);
+bool              rule_p_accept(rule_parser *p, rule_tok_kind k);
+rule_node        *rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+rule_node *rule_p_unexpected(rule_parser *p);
+rule_node *rule_p_oom(rule_parser *p);
+/* rule_p_node - a new node with room for nkids children. */
+rule_node *rule_p_node(rule_parser *p, rule_node_kind kind, size_t nkids);
+/* rule_p_seal - set n's depth from its children; refuses deep trees. */
+rule_node *rule_p_seal(rule_parser *p, rule_node *n, size_t off);
+rule_node *rule_p_binary(rule_parser *p, rule_node_kind kind, unsigned op,
+                         rule_node *a, rule_node *b, size_t off);
+/* rule_p_push - append x to an arena array that grows by doubling. */
+bool       rule_p_push(rule_parser *p, rule_node ***v, size_t *n, size_t *cap,
+                       rule_node *x);
+rule_node *rule_parse_expr(rule_parser *p);
+rule_node *rule_parse_postfix(rule_parser *p);
+rule_node *rule_parse_series_atom(rule_parser *p);
+
+/* rule_parse - the tree of toks (from rule_lex, TK_EOF-terminated, not
+ * empty) in r's arena; NULL with *rv (MC_ENOMEM or MC_ESYNTAX, d filled)
+ * on failure. series: study_trigger_series' grammar. */
+rule_node *rule_parse(const char *text, const rule_token *toks, rule *r,
+                      bool series, mc_diag *d, mc_err *rv);
+
+/* rule_note_tag - add name (arena-owned) to r's list of tags read. */
+mc_err rule_note_tag(rule *r, const char *name);
 
 /* ---- evaluation (rule_eval.c, rule_arith.c, rule_builtin.c, rule_method.c)
  * ---- */
