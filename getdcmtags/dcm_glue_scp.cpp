@@ -691,6 +691,10 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		    (unsigned) pid);
 		return MC_EPROTO;
 	}
+	if (rq.DataSetType == DIMSE_DATASET_NULL) {
+		set_err(r.err, r.errlen, "C-STORE without a dataset");
+		return MC_EPROTO;
+	}
 	std::string path;
 	int         open_errno = 0;
 	int         fd = make_temp(r.s->tmp_dir, path, &open_errno);
@@ -711,7 +715,7 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	}
 
 	dcm_store_req req;
-	req.tmp_path = path.c_str();
+	req.tmp_path = open_errno == 0 ? path.c_str() : ""; /* never created */
 	req.sop_class_uid = rq.AffectedSOPClassUID;
 	req.sop_instance_uid = rq.AffectedSOPInstanceUID;
 	req.bytes = out.bytes();

@@ -912,6 +912,80 @@ START_TEST(parallel_associations_store_everything)
 }
 END_TEST
 
+/* storescp --promiscuous: a SOP class DCMTK does not know is accepted
+ * (dcmsend -nuc proposes it); a known non-storage one (C-FIND) is not. */
+START_TEST(unknown_sop_class_is_accepted_known_others_not)
+{
+	scp_env     e;
+	char        script[300], priv[300], p[16];
+	FILE       *f;
+	const char  py[] =
+	    "import sys, pydicom\n"
+	    "ds = pydicom.dcmread(sys.argv[1])\n"
+	    "ds.SOPClassUID = '1.2.826.0.1.3680043.8.498.999.1'\n"
+	    "ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID\n"
+	    "ds.SOPInstanceUID = '1.2.826.0.1.3680043.8.498.999.2'\n"
+	    "ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID\n"
+	    "ds.save_as(sys.argv[2])\n";
+
+	snprintf(script, sizeof(script), "%s/private.py", g_dir);
+	snprintf(priv, sizeof(priv), "%s/private.dcm", g_dir);
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(py, f);
+	fclose(f);
+	char *gen[] = {PYTHON, script, MR_SMALL, priv, NULL};
+	ck_assert_int_eq(run(gen), 0);
+
+	scp_start(&e, NULL, 2);
+	scp_run(&e);
+	snprintf(p, sizeof(p), "%d", e.port);
+	char *send[] = {"dcmsend", "-nuc", "-aec", SCP_AET, "127.0.0.1", p, priv,
+	    NULL};
+	char *find[] = {"findscu", "-S", "-aec", SCP_AET, "-k",
+	    "QueryRetrieveLevel=STUDY", "127.0.0.1", p, NULL};
+	ck_assert_int_eq(run(send), 0);
+	ck_assert_int_ne(run(find), 0);
+	scp_stop(&e);
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_int_eq(e.n_stores, 1);
+	ck_assert_str_eq(e.stores[0].sop_class, "1.2.826.0.1.3680043.8.498.999.1");
+	assert_stored_file(&e.stores[0], "1.2.826.0.1.3680043.8.498.999.2");
+}
+END_TEST
+
+START_TEST(missing_tmp_dir_fails_each_store_but_not_the_association)
+{
+	scp_env e;
+	char    missing[300];
+
+	scp_start(&e, NULL, 1);
+	/* swap in an SCP whose tmp_dir does not exist */
+	dcm_scp_destroy(e.scp);
+	{
+		dcm_scp_opts o = {0};
+		char         err[256] = "";
+		snprintf(missing, sizeof(missing), "%s/missing", g_dir);
+		o.aet = SCP_AET;
+		o.tmp_dir = missing;
+		o.on_store = on_store;
+		o.after_response = after_response;
+		o.ctx = &e;
+		ck_assert_int_eq(dcm_scp_create(&o, &e.scp, err, sizeof(err)), MC_OK);
+	}
+	scp_run(&e);
+	storescu(e.port, "-nh", CT_SMALL, MR_SMALL);
+	scp_stop(&e);
+	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
+	ck_assert_int_eq(e.n_stores, 2);
+	ck_assert_int_eq(e.n_after, 2);
+	ck_assert_int_eq(e.stores[0].write_errno, ENOENT);
+	ck_assert_int_eq(e.stores[1].write_errno, ENOENT);
+	ck_assert_str_eq(e.stores[0].path, "");
+	ck_assert_uint_eq(e.stores[0].bytes, 0);
+}
+END_TEST
+
 START_TEST(bad_tls_files_are_econfig)
 {
 	dcm_scp     *s = NULL;
@@ -1058,8 +1132,10 @@ dcm_glue_suite(void)
 	tcase_add_test(scp, refused_connection_gets_a_rejection);
 	tcase_add_test(scp, compressed_only_when_accepted);
 	tcase_add_test(scp, write_failure_still_answers_and_keeps_in_step);
+	tcase_add_test(scp, missing_tmp_dir_fails_each_store_but_not_the_association);
 	tcase_add_test(scp, silent_peer_times_out_without_blocking_others);
 	tcase_add_test(scp, parallel_associations_store_everything);
+	tcase_add_test(scp, unknown_sop_class_is_accepted_known_others_not);
 	tcase_add_test(scp, bad_tls_files_are_econfig);
 	suite_add_tcase(s, scp);
 
