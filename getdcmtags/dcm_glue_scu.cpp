@@ -146,6 +146,42 @@ scu_free(dcm_scu *s)
 	delete s;
 }
 
+/* network, association parameters, AE titles and addresses of s */
+mc_err
+setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
+{
+	s->net = NULL;
+	s->params = NULL;
+	s->assoc = NULL;
+	s->next_msg_id = 1;
+	s->n_ctx = 0;
+	s->dimse_timeout_s =
+	    o->dimse_timeout_s ? o->dimse_timeout_s : DIMSE_TIMEOUT_DEFAULT_S;
+	s->peer = std::string(o->host) + ":" + std::to_string(o->port);
+	if (s->peer.size() > PEER_ADDR_MAX_LEN) {
+		set_err(err, errlen, "host name too long: %s", o->host);
+		return MC_EINVAL;
+	}
+	unsigned acse =
+	    o->acse_timeout_s ? o->acse_timeout_s : ACSE_TIMEOUT_DEFAULT_S;
+	unsigned conn = o->connect_timeout_s ? o->connect_timeout_s
+	                                     : CONNECT_TIMEOUT_DEFAULT_S;
+	dcmConnectionTimeout.set(static_cast<Sint32>(conn));
+	OFCondition c = ASC_initializeNetwork(NET_REQUESTOR, 0,
+	                                      static_cast<int>(acse), &s->net);
+	if (c.good())
+		c = ASC_createAssociationParameters(&s->params,
+		                                    ASC_DEFAULTMAXPDU);
+	if (c.bad()) {
+		set_err(err, errlen, "network setup: %s", c.text());
+		return MC_EINTERNAL;
+	}
+	ASC_setAPTitles(s->params, o->calling_aet, o->called_aet, NULL);
+	ASC_setPresentationAddresses(
+	    s->params, OFStandard::getHostName().c_str(), s->peer.c_str());
+	return MC_OK;
+}
+
 mc_err
 add_contexts(dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err,
              size_t errlen)
@@ -407,43 +443,9 @@ dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
 			return MC_EINVAL;
 		}
 		s = new dcm_scu();
-		s->net = NULL;
-		s->params = NULL;
-		s->assoc = NULL;
-		s->next_msg_id = 1;
-		s->n_ctx = 0;
-		s->dimse_timeout_s = o->dimse_timeout_s
-		                         ? o->dimse_timeout_s
-		                         : DIMSE_TIMEOUT_DEFAULT_S;
-		s->peer = std::string(o->host) + ":" + std::to_string(o->port);
-		if (s->peer.size() > PEER_ADDR_MAX_LEN) {
-			set_err(err, errlen, "host name too long: %s",
-			        o->host);
-			scu_free(s);
-			return MC_EINVAL;
-		}
-		unsigned acse = o->acse_timeout_s ? o->acse_timeout_s
-		                                  : ACSE_TIMEOUT_DEFAULT_S;
-		unsigned conn = o->connect_timeout_s
-		                    ? o->connect_timeout_s
-		                    : CONNECT_TIMEOUT_DEFAULT_S;
-		dcmConnectionTimeout.set(static_cast<Sint32>(conn));
-		OFCondition c = ASC_initializeNetwork(
-		    NET_REQUESTOR, 0, static_cast<int>(acse), &s->net);
-		if (c.good())
-			c = ASC_createAssociationParameters(&s->params,
-			                                    ASC_DEFAULTMAXPDU);
-		if (c.bad()) {
-			set_err(err, errlen, "network setup: %s", c.text());
-			scu_free(s);
-			return MC_EINTERNAL;
-		}
-		ASC_setAPTitles(s->params, o->calling_aet, o->called_aet,
-		                NULL);
-		ASC_setPresentationAddresses(s->params,
-		                             OFStandard::getHostName().c_str(),
-		                             s->peer.c_str());
-		mc_err rv = add_contexts(s, ctx, n, err, errlen);
+		mc_err rv = setup(s, o, err, errlen);
+		if (rv == MC_OK)
+			rv = add_contexts(s, ctx, n, err, errlen);
 		if (rv == MC_OK)
 			rv = request(s, err, errlen);
 		if (rv != MC_OK) {
