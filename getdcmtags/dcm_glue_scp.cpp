@@ -153,7 +153,8 @@ peer_address(int fd, char *out, size_t cap)
 	char                    host[NI_MAXHOST];
 
 	out[0] = '\0';
-	if (getpeername(fd, reinterpret_cast<struct sockaddr *>(&ss), &len) != 0)
+	if (getpeername(fd, reinterpret_cast<struct sockaddr *>(&ss),
+	    &len) != 0)
 		return;
 	if (getnameinfo(reinterpret_cast<struct sockaddr *>(&ss), len, host,
 		sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
@@ -192,7 +193,8 @@ mc_err
 wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
     size_t errlen)
 {
-	const int64_t deadline = now_ms() + static_cast<int64_t>(timeout_s) * 1000;
+	const int64_t deadline =
+	    now_ms() + static_cast<int64_t>(timeout_s) * 1000;
 	const size_t  header_len = tls ? TLS_HEADER_LEN : PDU_HEADER_LEN;
 	size_t        want = header_len;
 	bool          have_header = false;
@@ -203,7 +205,8 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 		setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
-			set_err(err, errlen, "no association request within %u s",
+			set_err(err, errlen,
+			    "no association request within %u s",
 			    timeout_s);
 			rv = MC_ETIMEDOUT;
 			break;
@@ -259,8 +262,8 @@ close_dup_if_ours(int fd, int dfd)
 
 	if (dfd < 0)
 		return;
-	if (fstat(fd, &a) == 0 && fstat(dfd, &b) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino)
+	if (fstat(fd, &a) == 0 && fstat(dfd, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		close(dfd);
 }
 
@@ -366,7 +369,8 @@ write_meta_header(DcmOutputStream &out, const T_DIMSE_C_StoreRQ &rq,
 	Uint8       version[2] = {0, 1};
 	OFCondition c;
 
-	c = meta.putAndInsertUint8Array(DCM_FileMetaInformationVersion, version, 2);
+	c = meta.putAndInsertUint8Array(DCM_FileMetaInformationVersion,
+	    version, 2);
 	if (c.good())
 		c = meta.putAndInsertString(DCM_MediaStorageSOPClassUID,
 		    rq.AffectedSOPClassUID);
@@ -408,7 +412,7 @@ struct dcm_scp {
 	dcm_on_store_fn                       on_store = NULL;
 	dcm_after_response_fn                 after_response = NULL;
 	void                                  *ctx = NULL;
-	std::vector<const char *>             ts;   /* storage, preferred first */
+	std::vector<const char *>             ts; /* preferred first */
 	T_ASC_Network                        *net = NULL;
 	std::unique_ptr<DcmTLSTransportLayer> tls;
 };
@@ -458,7 +462,8 @@ make_tls(dcm_scp *s, const dcm_scp_opts *o, char *err, size_t errlen)
 		return MC_ECONFIG;
 	}
 	if (!t.checkPrivateKeyMatchesCertificate()) {
-		set_err(err, errlen, "TLS key %s does not match certificate %s",
+		set_err(err, errlen,
+		    "TLS key %s does not match certificate %s",
 		    o->tls_key, o->tls_cert);
 		return MC_ECONFIG;
 	}
@@ -486,9 +491,11 @@ validate_opts(const dcm_scp_opts *o, char *err, size_t errlen)
 		return MC_EINVAL;
 	}
 	if (o->max_pdu != 0 &&
-	    (o->max_pdu < ASC_MINIMUMPDUSIZE || o->max_pdu > ASC_MAXIMUMPDUSIZE)) {
+	    (o->max_pdu < ASC_MINIMUMPDUSIZE ||
+	    o->max_pdu > ASC_MAXIMUMPDUSIZE)) {
 		set_err(err, errlen, "max_pdu %u outside %u..%u", o->max_pdu,
-		    (unsigned) ASC_MINIMUMPDUSIZE, (unsigned) ASC_MAXIMUMPDUSIZE);
+		    (unsigned) ASC_MINIMUMPDUSIZE,
+		    (unsigned) ASC_MAXIMUMPDUSIZE);
 		return MC_EINVAL;
 	}
 	if (tls_parts != 0 && tls_parts != 3) {
@@ -628,23 +635,28 @@ negotiate(assoc_run &r)
 		.bad() ||
 	    strcmp(ctxname, UID_StandardApplicationContext) != 0) {
 		reject(r.assoc, ASC_RESULT_REJECTEDPERMANENT,
-		    ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED);
+		    ASC_SOURCE_SERVICEUSER,
+		    ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED);
 		set_err(r.err, r.errlen, "unsupported application context");
 		return MC_EREFUSED;
 	}
 	if (r.s->require_called_aet && r.s->aet != r.info->called_aet) {
 		reject(r.assoc, ASC_RESULT_REJECTEDPERMANENT,
-		    ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
+		    ASC_SOURCE_SERVICEUSER,
+		    ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
 		set_err(r.err, r.errlen, "called AE title '%s' is not ours",
 		    r.info->called_aet);
 		return MC_EREFUSED;
 	}
+	const int   n_plain = static_cast<int>(
+	    sizeof(TS_UNCOMPRESSED) / sizeof(TS_UNCOMPRESSED[0]));
 	OFCondition c = ASC_acceptContextsWithPreferredTransferSyntaxes(params,
 	    &verification, 1, const_cast<const char **>(TS_UNCOMPRESSED),
-	    static_cast<int>(sizeof(TS_UNCOMPRESSED) / sizeof(TS_UNCOMPRESSED[0])));
+	    n_plain);
 	if (c.good())
 		c = ASC_acceptContextsWithPreferredTransferSyntaxes(params,
-		    dcmAllStorageSOPClassUIDs, numberOfDcmAllStorageSOPClassUIDs,
+		    dcmAllStorageSOPClassUIDs,
+		    numberOfDcmAllStorageSOPClassUIDs,
 		    const_cast<const char **>(r.s->ts.data()),
 		    static_cast<int>(r.s->ts.size()));
 	if (c.good())
@@ -656,7 +668,8 @@ negotiate(assoc_run &r)
 		return MC_EPROTO;
 	}
 	if ((c = ASC_acknowledgeAssociation(r.assoc)).bad()) {
-		set_err(r.err, r.errlen, "sending A-ASSOCIATE-AC: %s", c.text());
+		set_err(r.err, r.errlen, "sending A-ASSOCIATE-AC: %s",
+		    c.text());
 		return MC_ENET;
 	}
 	return MC_OK;
@@ -685,8 +698,8 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	T_ASC_PresentationContext pc;
 	OFCondition               c;
 
-	if ((c = ASC_findAcceptedPresentationContext(r.assoc->params, pid, &pc))
-		.bad()) {
+	c = ASC_findAcceptedPresentationContext(r.assoc->params, pid, &pc);
+	if (c.bad()) {
 		set_err(r.err, r.errlen, "C-STORE on unknown context %u",
 		    (unsigned) pid);
 		return MC_EPROTO;
@@ -705,12 +718,14 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		write_meta_header(out, rq, pc.acceptedTransferSyntax,
 		    r.info->calling_aet);
 	c = DIMSE_receiveDataSetInFile(r.assoc, DIMSE_NONBLOCKING,
-	    static_cast<int>(r.s->dimse_timeout_s), &data_pid, &out, NULL, NULL);
+	    static_cast<int>(r.s->dimse_timeout_s), &data_pid, &out, NULL,
+	    NULL);
 	int write_errno = out.finish();
 	if (c.bad()) {
 		if (open_errno == 0)
 			unlink(path.c_str());
-		set_err(r.err, r.errlen, "receiving C-STORE data: %s", c.text());
+		set_err(r.err, r.errlen, "receiving C-STORE data: %s",
+		    c.text());
 		return c == DIMSE_NODATAAVAILABLE ? MC_ETIMEDOUT : MC_ENET;
 	}
 
@@ -730,9 +745,11 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	rsp.DataSetType = DIMSE_DATASET_NULL;
 	copy_text(rsp.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID),
 	    rq.AffectedSOPClassUID);
-	copy_text(rsp.AffectedSOPInstanceUID, sizeof(rsp.AffectedSOPInstanceUID),
+	copy_text(rsp.AffectedSOPInstanceUID,
+	    sizeof(rsp.AffectedSOPInstanceUID),
 	    rq.AffectedSOPInstanceUID);
-	rsp.opts = O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
+	rsp.opts =
+	    O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
 	if (rq.opts & O_STORE_RQ_BLANK_PADDING)
 		rsp.opts |= O_STORE_RSP_BLANK_PADDING;
 	c = DIMSE_sendStoreResponse(r.assoc, pid, &rq, &rsp, NULL);
@@ -752,7 +769,8 @@ dimse_loop(assoc_run &r)
 	for (;;) {
 		T_ASC_PresentationContextID pid = 0;
 		T_DIMSE_Message             msg;
-		OFCondition c = DIMSE_receiveCommand(r.assoc, DIMSE_NONBLOCKING,
+		OFCondition c = DIMSE_receiveCommand(r.assoc,
+		    DIMSE_NONBLOCKING,
 		    static_cast<int>(r.s->dimse_timeout_s), &pid, &msg, NULL);
 
 		if (c == DUL_PEERREQUESTEDRELEASE) {
@@ -760,7 +778,8 @@ dimse_loop(assoc_run &r)
 			return MC_OK;
 		}
 		if (c == DUL_PEERABORTEDASSOCIATION) {
-			set_err(r.err, r.errlen, "peer aborted the association");
+			set_err(r.err, r.errlen,
+			    "peer aborted the association");
 			return MC_ECLOSED;
 		}
 		if (c == DIMSE_NODATAAVAILABLE) {
@@ -769,18 +788,19 @@ dimse_loop(assoc_run &r)
 			return MC_ETIMEDOUT;
 		}
 		if (c.bad()) {
-			set_err(r.err, r.errlen, "receiving command: %s", c.text());
+			set_err(r.err, r.errlen, "receiving command: %s",
+			    c.text());
 			return MC_ENET;
 		}
 		mc_err rv;
 		switch (msg.CommandField) {
 		case DIMSE_C_ECHO_RQ:
-			c = DIMSE_sendEchoResponse(r.assoc, pid, &msg.msg.CEchoRQ,
-			    STATUS_Success, NULL);
+			c = DIMSE_sendEchoResponse(r.assoc, pid,
+			    &msg.msg.CEchoRQ, STATUS_Success, NULL);
 			rv = c.good() ? MC_OK : MC_ENET;
 			if (rv != MC_OK)
-				set_err(r.err, r.errlen, "sending C-ECHO-RSP: %s",
-				    c.text());
+				set_err(r.err, r.errlen,
+				    "sending C-ECHO-RSP: %s", c.text());
 			break;
 		case DIMSE_C_STORE_RQ:
 			rv = handle_store(r, pid, msg.msg.CStoreRQ);
@@ -849,6 +869,30 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 	return rv;
 }
 
+/* Read the request on fd and reject it: transient, local limit. */
+void
+refuse(dcm_scp *s, int fd)
+{
+	const T_ASC_RejectParametersSource source =
+	    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED;
+	T_ASC_Association *assoc = NULL;
+
+	if (wait_for_request(fd, s->acse_timeout_s, s->use_tls, NULL, 0) !=
+	    MC_OK)
+		return;
+	set_socket_timeouts(fd, s->acse_timeout_s);
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dfd < 0)
+		return;
+	OFCondition c = receive_locked(s, dfd, &assoc);
+	if (c.good())
+		reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, source,
+		    ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
+	ASC_destroyAssociation(&assoc);
+	if (c.bad())
+		close_dup_if_ours(fd, dfd);
+}
+
 } // namespace
 
 extern "C" mc_err
@@ -909,23 +953,7 @@ extern "C" void
 dcm_scp_refuse(dcm_scp *s, int fd)
 {
 	try {
-		char err[1];
-		if (wait_for_request(fd, s->acse_timeout_s, s->use_tls, err, 0) ==
-		    MC_OK) {
-			set_socket_timeouts(fd, s->acse_timeout_s);
-			int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-			T_ASC_Association *assoc = NULL;
-			if (dfd >= 0) {
-				OFCondition c = receive_locked(s, dfd, &assoc);
-				if (c.good())
-					reject(assoc, ASC_RESULT_REJECTEDTRANSIENT,
-					    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-					    ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
-				ASC_destroyAssociation(&assoc);
-				if (c.bad())
-					close_dup_if_ours(fd, dfd);
-			}
-		}
+		refuse(s, fd);
 	} catch (...) {
 	}
 	close(fd);

@@ -150,7 +150,8 @@ utf8_seq_len(const unsigned char *s, size_t i, size_t n)
 bool
 utf8_repair(const std::string &v, std::string &out)
 {
-	const unsigned char *s = reinterpret_cast<const unsigned char *>(v.data());
+	const unsigned char *s =
+	    reinterpret_cast<const unsigned char *>(v.data());
 	bool                 replaced = false;
 
 	out.clear();
@@ -286,8 +287,8 @@ jp_initial(const std::string &charset, jp_state *init)
 
 	for (;;) {
 		size_t end = charset.find('\\', start);
-		terms.push_back(trim_spaces(charset.substr(start,
-		    end == std::string::npos ? std::string::npos : end - start)));
+		size_t len = end == std::string::npos ? end : end - start;
+		terms.push_back(trim_spaces(charset.substr(start, len)));
 		if (end == std::string::npos)
 			break;
 		start = end + 1;
@@ -349,7 +350,8 @@ flush_eucjp(std::string &run, std::string &out)
 	size_t            inleft = run.size();
 	char             *o = buf.data();
 	size_t            oleft = buf.size();
-	if (iconv(t_eucjp.cd, &in, &inleft, &o, &oleft) == static_cast<size_t>(-1))
+	size_t rc = iconv(t_eucjp.cd, &in, &inleft, &o, &oleft);
+	if (rc == static_cast<size_t>(-1))
 		return false;
 	out.append(buf.data(), buf.size() - oleft);
 	run.clear();
@@ -437,30 +439,38 @@ jp_decode(const std::string &raw, const jp_state &init,
 	return flush_eucjp(run, out);
 }
 
+/* Convert raw (bytes in the dataset's character set) to UTF-8: DCMTK
+ * first, our ISO 2022 Japanese decoder second. False if neither can. */
+bool
+convert_charset(const std::string &raw, const DcmVR &vr,
+    const std::string &charset, std::string &out)
+{
+	DcmSpecificCharacterSet *conv = converter_for(charset);
+	const OFString          &delims = vr.getDelimiterChars();
+	OFString                 converted;
+	jp_state                 jp;
+
+	if (conv != NULL &&
+	    conv->convertString(raw.data(), raw.size(), converted, delims)
+		.good()) {
+		out.assign(converted.c_str(), converted.length());
+		return true;
+	}
+	return jp_initial(charset, &jp) && jp_decode(raw, jp, delims, out);
+}
+
 /* Turn the raw bytes of one element into mercure's UTF-8 text. */
 std::string
 to_utf8(const std::string &raw, DcmEVR evr, charset_ctx &cs)
 {
-	std::string out;
+	std::string out = raw;
 	DcmVR       vr(evr);
 
 	if (vr.isAffectedBySpecificCharacterSet() && !cs.is_utf8 &&
-	    needs_conversion(raw)) {
-		DcmSpecificCharacterSet *conv = converter_for(cs.charset);
-		OFString                 converted;
-		jp_state                 jp;
-		if (conv != NULL &&
-		    conv->convertString(raw.data(), raw.size(), converted,
-				vr.getDelimiterChars())
-			.good()) {
-			out.assign(converted.c_str(), converted.length());
-		} else if (!(jp_initial(cs.charset, &jp) &&
-			       jp_decode(raw, jp, vr.getDelimiterChars(), out))) {
-			cs.warned = true;
-			out = ascii_or_replacement(raw);
-		}
-	} else {
-		out = raw;
+	    needs_conversion(raw) &&
+	    !convert_charset(raw, vr, cs.charset, out)) {
+		cs.warned = true;
+		out = ascii_or_replacement(raw);
 	}
 	std::string checked;
 	if (utf8_repair(out, checked))
@@ -581,6 +591,31 @@ tag_key_name(const DcmTagKey &key)
 	return key.toString().c_str();
 }
 
+/* A keyword of the dictionary or "gggg,eeee" / "(gggg,eeee)". */
+mc_err
+resolve_spec(const char *spec, DcmTagKey *key, char *err, size_t errlen)
+{
+	DcmTag tag;
+
+	if (spec == NULL || spec[0] == '\0') {
+		set_err(err, errlen, "empty tag name");
+		return MC_EINVAL;
+	}
+	if (parse_hex_tag(spec, key))
+		return MC_OK;
+	/* findTagFromName would also take "gggg,eeee" with fewer digits */
+	if (strchr(spec, ',') != NULL ||
+	    DcmTag::findTagFromName(spec, tag).bad()) {
+		set_err(err, errlen,
+		    "unknown DICOM tag '%s' (not a dictionary keyword, not "
+		    "gggg,eeee)",
+		    spec);
+		return MC_EINVAL;
+	}
+	*key = tag;
+	return MC_OK;
+}
+
 } // namespace
 
 struct dcm_taglist {
@@ -600,7 +635,7 @@ dcm_glue_init(char *err, size_t errlen)
 			/* DCMTK logs a warning per file for the PixelData stop
 			 * and errors we already report through mc_err. */
 			OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-			/* Nagle costs 44 ms per DIMSE round trip (notes 6.1). */
+			/* Nagle: 44 ms per DIMSE round trip (notes 6.1) */
 			setenv("TCP_NODELAY", "1", 1);
 			/* DCMTK writes to sockets with write(2): a peer that
 			 * resets would otherwise kill the process. */
@@ -611,11 +646,11 @@ dcm_glue_init(char *err, size_t errlen)
 				sigaction(SIGPIPE, &sa, NULL);
 			}
 			if (!dcmDataDict.isDictionaryLoaded()) {
+				const char *dp = getenv("DCMDICTPATH");
 				snprintf(msg, sizeof(msg),
 				    "DICOM data dictionary not loaded "
 				    "(DCMDICTPATH=%s)",
-				    getenv("DCMDICTPATH") ? getenv("DCMDICTPATH")
-							  : "unset");
+				    dp ? dp : "unset");
 				result = MC_EINTERNAL;
 			}
 		});
@@ -638,24 +673,10 @@ dcm_taglist_create(const char *const *specs, size_t n, dcm_taglist **out,
 		l->names.reserve(n);
 		l->tags.reserve(n);
 		for (size_t i = 0; i < n; i++) {
-			const char *spec = specs[i];
-			DcmTagKey   key;
-			if (spec == NULL || spec[0] == '\0') {
-				set_err(err, errlen, "empty tag name");
-				return MC_EINVAL;
-			}
-			if (!parse_hex_tag(spec, &key)) {
-				DcmTag tag;
-				if (strchr(spec, ',') != NULL ||
-				    DcmTag::findTagFromName(spec, tag).bad()) {
-					set_err(err, errlen,
-					    "unknown DICOM tag '%s' (neither a "
-					    "dictionary keyword nor gggg,eeee)",
-					    spec);
-					return MC_EINVAL;
-				}
-				key = tag;
-			}
+			DcmTagKey key;
+			mc_err rv = resolve_spec(specs[i], &key, err, errlen);
+			if (rv != MC_OK)
+				return rv;
 			l->names.push_back(tag_key_name(key));
 			l->tags.push_back(named_tag{NULL, key});
 		}
@@ -692,7 +713,8 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 	charset_ctx  cs;
 	DcmEVR       evr;
 
-	cs.charset = trim_spaces(raw_value(ds, DCM_SpecificCharacterSet, &evr));
+	cs.charset = trim_spaces(raw_value(ds, DCM_SpecificCharacterSet,
+	    &evr));
 	cs.is_utf8 = cs.charset == CHARSET_UTF8;
 
 	for (const named_tag &t : MAIN_TAGS)
@@ -706,7 +728,8 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 		return rv;
 	if (extra != NULL)
 		for (const named_tag &t : extra->tags)
-			if ((rv = put_tag(out, t.name, ds, t.key, cs)) != MC_OK)
+			if ((rv = put_tag(out, t.name, ds, t.key, cs)) !=
+			    MC_OK)
 				return rv;
 	if (charset_warning != NULL)
 		*charset_warning = cs.warned;
@@ -719,12 +742,15 @@ dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
 {
 	if (charset_warning != NULL)
 		*charset_warning = false;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
 	if (path == NULL || out == NULL) {
 		set_err(err, errlen, "dcm_extract_tags: NULL argument");
 		return MC_EINVAL;
 	}
 	try {
-		mc_err rv = extract(path, extra, out, charset_warning, err, errlen);
+		mc_err rv = extract(path, extra, out, charset_warning, err,
+		    errlen);
 		if (rv == MC_ENOMEM)
 			set_err(err, errlen, "out of memory");
 		return rv;

@@ -32,6 +32,7 @@ extern char **environ;
 #define MR_SMALL PYDICOM_DATA "/test_files/MR_small.dcm"
 #define MR_J2K PYDICOM_DATA "/test_files/MR_small_jp2klossless.dcm"
 #define CHARSET_DIR PYDICOM_DATA "/charset_files"
+#define NO_META_FILE PYDICOM_DATA "/test_files/ExplVR_LitEndNoMeta.dcm"
 #define TEST_TIMEOUT_S 120
 #define MAX_STORES 8
 #define MAX_ASSOC 4
@@ -216,17 +217,26 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset **out,
 	return dcm_extract_tags(path, extra, *out, warn, err, errlen);
 }
 
+/* extract path, which must succeed */
+static mc_tagset *
+extract_ok(const char *path, const dcm_taglist *extra, bool *warn)
+{
+	mc_tagset *t;
+	char       err[256] = "";
+	mc_err     rv = extract(path, extra, &t, warn, err, sizeof(err));
+
+	ck_assert_msg(rv == MC_OK, "%s: %s", path, err);
+	return t;
+}
+
 /* ---- tags ------------------------------------------------------------ */
 
 START_TEST(mr_file_gives_mercure_tags_in_order)
 {
 	mc_tagset *t;
 	bool       warn = true;
-	char       err[256] = "";
 
-	ck_assert_int_eq(extract(path_of("mr.dcm"), NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(path_of("mr.dcm"), NULL, &warn);
 	ck_assert(!warn);
 	/* mercure's 41 distinct keys, SeriesInstanceUID and SOPInstanceUID
 	 * after SpecificCharacterSet, then MediaStorageSOPClassUID and
@@ -253,7 +263,8 @@ START_TEST(mr_file_gives_mercure_tags_in_order)
 	    "1.2.840.10008.5.1.4.1.1.4");
 	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"),
 	    "1.2.840.10008.5.1.4.1.1.4");
-	ck_assert_str_eq(mc_tagset_get(t, "ImageType"), "ORIGINAL\\PRIMARY\\M");
+	ck_assert_str_eq(mc_tagset_get(t, "ImageType"),
+	    "ORIGINAL\\PRIMARY\\M");
 	ck_assert_str_eq(mc_tagset_get(t, "SliceThickness"), "1.5");
 	ck_assert_str_eq(mc_tagset_get(t, "InstanceNumber"), "7");
 	/* CR -> ';', LF -> ' ', '"' -> '\'' */
@@ -277,9 +288,7 @@ START_TEST(extra_tags_by_keyword_and_number)
 	init_glue();
 	ck_assert_int_eq(dcm_taglist_create(specs, 5, &l, err, sizeof(err)),
 	    MC_OK);
-	ck_assert_int_eq(extract(path_of("mr.dcm"), l, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(path_of("mr.dcm"), l, &warn);
 	/* PatientID is already in the set: 45 + 4 new keys */
 	ck_assert_uint_eq(mc_tagset_count(t), 49);
 	ck_assert_str_eq(mc_tagset_at(t, 45)->key, "PatientWeight");
@@ -321,13 +330,11 @@ START_TEST(latin1_names_become_utf8)
 {
 	mc_tagset *t;
 	bool       warn = true;
-	char       err[256] = "";
 
-	ck_assert_int_eq(extract(path_of("latin1.dcm"), NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(path_of("latin1.dcm"), NULL, &warn);
 	ck_assert(!warn);
-	ck_assert_str_eq(mc_tagset_get(t, "SpecificCharacterSet"), "ISO_IR 100");
+	ck_assert_str_eq(mc_tagset_get(t, "SpecificCharacterSet"),
+	    "ISO_IR 100");
 	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
 	    "M\xC3\xBCller^J\xC3\xB6rg");
 	ck_assert_str_eq(mc_tagset_get(t, "InstitutionName"),
@@ -340,12 +347,9 @@ START_TEST(japanese_iso2022_names_become_utf8)
 {
 	mc_tagset *t;
 	bool       warn = true;
-	char       err[256] = "";
 
 	/* "\ISO 2022 IR 87": Yamada^Tarou=山田^太郎=やまだ^たろう */
-	ck_assert_int_eq(extract(CHARSET_DIR "/chrH31.dcm", NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(CHARSET_DIR "/chrH31.dcm", NULL, &warn);
 	ck_assert(!warn);
 	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
 	    "Yamada^Tarou="
@@ -355,9 +359,7 @@ START_TEST(japanese_iso2022_names_become_utf8)
 	mc_tagset_destroy(t);
 
 	/* "ISO 2022 IR 13\ISO 2022 IR 87": half-width katakana first */
-	ck_assert_int_eq(extract(CHARSET_DIR "/chrH32.dcm", NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(CHARSET_DIR "/chrH32.dcm", NULL, &warn);
 	ck_assert(!warn);
 	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
 	    "\xEF\xBE\x94\xEF\xBE\x8F\xEF\xBE\x80\xEF\xBE\x9E^"
@@ -368,9 +370,7 @@ START_TEST(japanese_iso2022_names_become_utf8)
 	mc_tagset_destroy(t);
 
 	/* ISO_IR 192 passes through */
-	ck_assert_int_eq(extract(CHARSET_DIR "/chrX1.dcm", NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(CHARSET_DIR "/chrX1.dcm", NULL, &warn);
 	ck_assert(!warn);
 	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
 	    "Wang^XiaoDong=\xE7\x8E\x8B^\xE5\xB0\x8F\xE6\x9D\xB1=");
@@ -382,11 +382,8 @@ START_TEST(bogus_charset_keeps_value_and_warns)
 {
 	mc_tagset *t;
 	bool       warn = false;
-	char       err[256] = "";
 
-	ck_assert_int_eq(extract(path_of("bogus.dcm"), NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(path_of("bogus.dcm"), NULL, &warn);
 	ck_assert(warn);
 	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
 	    "M\xEF\xBF\xBDller^J\xEF\xBF\xBDrg");
@@ -400,11 +397,8 @@ START_TEST(invalid_utf8_is_repaired_and_warns)
 {
 	mc_tagset *t;
 	bool       warn = false;
-	char       err[256] = "";
 
-	ck_assert_int_eq(extract(path_of("badutf8.dcm"), NULL, &t, &warn, err,
-			     sizeof(err)),
-	    MC_OK);
+	t = extract_ok(path_of("badutf8.dcm"), NULL, &warn);
 	ck_assert(warn);
 	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
 	    "M\xEF\xBF\xBDller^J\xEF\xBF\xBDrg");
@@ -442,11 +436,8 @@ START_TEST(dataset_without_meta_header_is_read)
 {
 	mc_tagset *t;
 	bool       warn;
-	char       err[256] = "";
 
-	ck_assert_int_eq(extract(PYDICOM_DATA "/test_files/ExplVR_LitEndNoMeta.dcm",
-			     NULL, &t, &warn, err, sizeof(err)),
-	    MC_OK);
+	t = extract_ok(NO_META_FILE, NULL, &warn);
 	ck_assert_str_ne(mc_tagset_get(t, "SOPInstanceUID"), "");
 	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"), "");
 	mc_tagset_destroy(t);
@@ -603,9 +594,11 @@ scp_start(scp_env *e, const dcm_scp_opts *extra, int n_assoc)
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(e->listen_fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	ck_assert_int_eq(bind(e->listen_fd, (struct sockaddr *) &a, sizeof(a)),
+	    0);
 	ck_assert_int_eq(listen(e->listen_fd, 8), 0);
-	ck_assert_int_eq(getsockname(e->listen_fd, (struct sockaddr *) &a, &len),
+	ck_assert_int_eq(getsockname(e->listen_fd, (struct sockaddr *) &a,
+	    &len),
 	    0);
 	e->port = ntohs(a.sin_port);
 }
@@ -748,7 +741,8 @@ START_TEST(failure_status_reaches_the_sender)
 		buf[n] = '\0';
 		fclose(f);
 		/* both answers arrived, and the association stayed in step */
-		const char *first = strstr(buf, "Response (Error: CannotUnderstand)");
+		const char *first = strstr(buf,
+		    "Response (Error: CannotUnderstand)");
 		ck_assert_ptr_nonnull(first);
 		ck_assert_ptr_nonnull(strstr(first + 1,
 		    "Response (Error: CannotUnderstand)"));
@@ -940,7 +934,8 @@ START_TEST(unknown_sop_class_is_accepted_known_others_not)
 	scp_start(&e, NULL, 2);
 	scp_run(&e);
 	snprintf(p, sizeof(p), "%d", e.port);
-	char *send[] = {"dcmsend", "-nuc", "-aec", SCP_AET, "127.0.0.1", p, priv,
+	char *send[] = {"dcmsend", "-nuc", "-aec", SCP_AET, "127.0.0.1", p,
+	    priv,
 	    NULL};
 	char *find[] = {"findscu", "-S", "-aec", SCP_AET, "-k",
 	    "QueryRetrieveLevel=STUDY", "127.0.0.1", p, NULL};
@@ -949,7 +944,8 @@ START_TEST(unknown_sop_class_is_accepted_known_others_not)
 	scp_stop(&e);
 	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
 	ck_assert_int_eq(e.n_stores, 1);
-	ck_assert_str_eq(e.stores[0].sop_class, "1.2.826.0.1.3680043.8.498.999.1");
+	ck_assert_str_eq(e.stores[0].sop_class,
+	    "1.2.826.0.1.3680043.8.498.999.1");
 	assert_stored_file(&e.stores[0], "1.2.826.0.1.3680043.8.498.999.2");
 }
 END_TEST
@@ -971,7 +967,8 @@ START_TEST(missing_tmp_dir_fails_each_store_but_not_the_association)
 		o.on_store = on_store;
 		o.after_response = after_response;
 		o.ctx = &e;
-		ck_assert_int_eq(dcm_scp_create(&o, &e.scp, err, sizeof(err)), MC_OK);
+		ck_assert_int_eq(dcm_scp_create(&o, &e.scp, err, sizeof(err)),
+		    MC_OK);
 	}
 	scp_run(&e);
 	storescu(e.port, "-nh", CT_SMALL, MR_SMALL);
@@ -1018,7 +1015,8 @@ gen_certs(void)
 	make_dir();
 	snprintf(cakey, sizeof(cakey), "%s/ca.key", g_dir);
 	snprintf(cacrt, sizeof(cacrt), "%s/ca.crt", g_dir);
-	char *ca[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+	char *ca[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048",
+	    "-nodes",
 	    "-keyout", cakey, "-out", cacrt, "-days", "2", "-sha256", "-subj",
 	    "/CN=dcm_glue test ca", NULL};
 	run(ca);
@@ -1029,10 +1027,13 @@ gen_certs(void)
 		snprintf(csr, sizeof(csr), "%s/%s.csr", g_dir, names[i]);
 		snprintf(crt, sizeof(crt), "%s/%s.crt", g_dir, names[i]);
 		snprintf(subj, sizeof(subj), "/CN=%s", names[i]);
-		char *req[] = {"openssl", "req", "-newkey", "rsa:2048", "-nodes",
+		char *req[] = {"openssl", "req", "-newkey", "rsa:2048",
+		    "-nodes",
 		    "-keyout", key, "-out", csr, "-subj", subj, NULL};
-		char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA", cacrt,
-		    "-CAkey", cakey, "-CAcreateserial", "-days", "2", "-sha256",
+		char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA",
+		    cacrt,
+		    "-CAkey", cakey, "-CAcreateserial", "-days", "2",
+		    "-sha256",
 		    "-out", crt, NULL};
 		run(req);
 		run(sign);
@@ -1064,7 +1065,8 @@ START_TEST(tls_peers_with_our_ca_are_served_plain_ones_not)
 	scp_start(&e, &o, 3);
 	scp_run(&e);
 	snprintf(p, sizeof(p), "%d", e.port);
-	char *echo_tls[] = {"echoscu", "+tls", ckey, ccrt, "+cf", paths[2], "-aec",
+	char *echo_tls[] = {"echoscu", "+tls", ckey, ccrt, "+cf", paths[2],
+	    "-aec",
 	    SCP_AET, "127.0.0.1", p, NULL};
 	char *store_tls[] = {"storescu", "+tls", ckey, ccrt, "+cf", paths[2],
 	    "-aec", SCP_AET, "127.0.0.1", p, CT_SMALL, NULL};
@@ -1132,7 +1134,8 @@ dcm_glue_suite(void)
 	tcase_add_test(scp, refused_connection_gets_a_rejection);
 	tcase_add_test(scp, compressed_only_when_accepted);
 	tcase_add_test(scp, write_failure_still_answers_and_keeps_in_step);
-	tcase_add_test(scp, missing_tmp_dir_fails_each_store_but_not_the_association);
+	tcase_add_test(scp,
+	    missing_tmp_dir_fails_each_store_but_not_the_association);
 	tcase_add_test(scp, silent_peer_times_out_without_blocking_others);
 	tcase_add_test(scp, parallel_associations_store_everything);
 	tcase_add_test(scp, unknown_sop_class_is_accepted_known_others_not);
