@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MC_NODISCARD __attribute__((warn_unused_result))
 
 #define MC_ERRORS(X)                                                       \
@@ -52,5 +56,9 @@ typedef struct mc_diag {
 /* mc_diag_format - "file:line:column: field: msg" into buf (always NUL
  * terminated). Returns buf. */
 const char *mc_diag_format(const mc_diag *d, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include "mc_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mc_tagset mc_tagset;
 
 typedef struct mc_tag {
@@ -29,5 +33,9 @@ const char *mc_tagset_get(const mc_tagset *t, const char *key);
 /* mc_tagset_count, mc_tagset_at - iterate in insertion order. */
 size_t        mc_tagset_count(const mc_tagset *t);
 const mc_tag *mc_tagset_at(const mc_tagset *t, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
