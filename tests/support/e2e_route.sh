@@ -97,3 +97,19 @@ coord() {
 	OUT=$("$MC_BIN/mercure-coordinator" "$@" 2>&1) || RC=$?
 }
 
+
+# Known-bug assertions: a failing soft_eq prints the failure (FAIL-BUG ...) and lets the script go on,
+# so the rest of the test still runs; soft_finish at the end fails the test if any soft_eq failed.
+MC_SOFT_FAILS=()
+soft_eq() { # EXPECTED ACTUAL WHAT
+	if [ "$1" != "$2" ]; then
+		printf 'FAIL-BUG %s: %s: expected %s, got %s\n' "$MC_TEST_NAME" "$3" "'$1'" "'$2'" >&2
+		MC_SOFT_FAILS+=("$3: expected '$1', got '$2'")
+	fi
+}
+soft_finish() {
+	[ ${#MC_SOFT_FAILS[@]} -eq 0 ] && return 0
+	local m
+	for m in "${MC_SOFT_FAILS[@]}"; do printf 'FAIL %s: %s\n' "$MC_TEST_NAME" "$m" >&2; done
+	fail "${#MC_SOFT_FAILS[@]} assertion(s) failed (see FAIL lines above; the rest of the test passed)"
+}
