@@ -129,8 +129,8 @@ wait_echo() {
 }
 
 # start_receiver NAME PORT STORAGE [ARGS...] : start mercure-receiver in the background from
-# $MC_TMP/cwd-NAME, log to $MC_TMP/NAME.log; sets RECEIVER_PID (and ${NAME}_PID isn't set: use
-# RECEIVER_PID right after). Waits until C-ECHO works (with --aet from ARGS if given).
+# $MC_TMP/cwd-NAME, log to $MC_TMP/NAME.log; sets RECEIVER_PID (copy it before starting another).
+# Waits until C-ECHO works (called AE = --aet from ARGS if given).
 # MC_RECEIVER_CWD=DIR runs it from DIR instead.
 start_receiver() {
 	local name=$1 port=$2 storage=$3 aec=ANY-SCP prev=
