@@ -524,6 +524,9 @@ looks_like_dicom(DcmFileFormat &ff)
 	return ds != NULL && ds->tagExistsWithValue(DCM_SOPInstanceUID);
 }
 
+/* values longer than this stay on disk (read on demand if asked for) */
+const Uint32 GLUE_MAX_READ_LENGTH = 4096;
+
 mc_err
 read_file(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 {
@@ -538,8 +541,13 @@ read_file(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 		set_err(err, errlen, "%s: not a regular file", path);
 		return MC_EPARSE;
 	}
-	OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange,
-	    DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
+	/* The whole file is parsed, but no value longer than
+	 * GLUE_MAX_READ_LENGTH is read: PixelData is skipped by a seek, so
+	 * this costs about what reading the header alone costs, and it
+	 * catches a dataset cut inside PixelData ("larger than remaining
+	 * bytes in file"), which a stop at PixelData would store as good. */
+	OFCondition cond = ff.loadFile(path, EXS_Unknown, EGL_noChange,
+	    GLUE_MAX_READ_LENGTH, ERM_autoDetect);
 	if (cond.bad()) {
 		set_err(err, errlen, "%s: not readable as DICOM: %s", path,
 		    cond.text());
