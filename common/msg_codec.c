@@ -185,6 +185,8 @@ static mc_err
 decode_field(const msgpack_object_kv *kv, mc_instance *out, unsigned *seen,
     char *err, size_t errlen)
 {
+	if (out->tags == NULL && key_is(&kv->key, "tags"))
+		return MC_OK; /* a head-only decode */
 	for (size_t f = 0; f < N_TEXT_FIELDS; f++) {
 		const text_field *tf = &text_fields[f];
 		char             *dst = (char *) out + tf->off;
@@ -218,8 +220,8 @@ bad:
 	return MC_EPROTO;
 }
 
-mc_err
-msg_decode_instance(const void *buf, size_t len, mc_instance *out,
+static mc_err
+decode_instance(const void *buf, size_t len, mc_instance *out, bool tags,
     char *err, size_t errlen)
 {
 	msgpack_unpacked up;
@@ -242,7 +244,7 @@ msg_decode_instance(const void *buf, size_t len, mc_instance *out,
 		rv = MC_EPROTO;
 		goto done;
 	}
-	if ((rv = mc_tagset_create(&out->tags)) != MC_OK)
+	if (tags && (rv = mc_tagset_create(&out->tags)) != MC_OK)
 		goto done;
 	for (uint32_t i = 0; i < up.data.via.map.size && rv == MC_OK; i++)
 		rv = decode_field(&up.data.via.map.ptr[i], out, &seen, err,
@@ -256,6 +258,20 @@ done:
 	if (rv != MC_OK)
 		mc_instance_fini(out);
 	return rv;
+}
+
+mc_err
+msg_decode_instance(const void *buf, size_t len, mc_instance *out,
+    char *err, size_t errlen)
+{
+	return decode_instance(buf, len, out, true, err, errlen);
+}
+
+mc_err
+msg_decode_instance_head(const void *buf, size_t len, mc_instance *out,
+    char *err, size_t errlen)
+{
+	return decode_instance(buf, len, out, false, err, errlen);
 }
 
 mc_err

@@ -57,9 +57,15 @@ on_message(coord *c, const void *buf, size_t len)
 	if (msg_peek_type(buf, len, type, err, sizeof(err)) != MC_OK)
 		goto bad;
 	if (strcmp(type, "instance") == 0) {
+		/* tags matter only for a series' first instance: decode them
+		 * only then (the hot path is every other instance) */
 		mc_instance_init(&in);
-		if (msg_decode_instance(buf, len, &in, err, sizeof(err)) !=
+		if (msg_decode_instance_head(buf, len, &in, err, sizeof(err)) !=
 		    MC_OK)
+			goto bad;
+		if (series_table_find(c->series, in.series_uid) == NULL &&
+		    msg_decode_instance(buf, len, &in, err, sizeof(err)) !=
+			MC_OK)
 			goto bad;
 		coord_add_instance(c, &in, false);
 		mc_instance_fini(&in);
