@@ -135,7 +135,9 @@ offline_retry(const mc_config *cfg, const char *id)
 		fprintf(stderr, "no task %s in error/\n", id);
 		return 1;
 	}
-	if (task_json_reset_for_retry(tj) != MC_OK || rename(src, dst) != 0) {
+	/* the failed attempt's result must not look like a finished run */
+	if (task_result_archive(src, 0) != MC_OK ||
+	    task_json_reset_for_retry(tj) != MC_OK || rename(src, dst) != 0) {
 		fprintf(stderr, "cannot move task %s back\n", id);
 		return 1;
 	}

@@ -303,6 +303,39 @@ task_json_prepare_retry(const char *path, const task_result *r,
 }
 
 mc_err
+task_json_record_result(const char *path, const task_result *r)
+{
+	char    err[256];
+	json_t *root = load(path, err, sizeof(err)), *st;
+	mc_err  rv;
+
+	if (root == NULL)
+		return MC_EPARSE;
+	st = json_object_get(json_object_get(root, "dispatch"), "status");
+	for (size_t i = 0; st && i < r->n_done; i++)
+		set_state(st, r->done_targets[i], "complete");
+	for (size_t i = 0; st && i < r->n_failed; i++)
+		set_state(st, r->failed_targets[i], "error");
+	rv = save(path, root);
+	json_decref(root);
+	return rv;
+}
+
+mc_err
+task_result_archive(const char *dir, unsigned attempt)
+{
+	char a[4096], b[4096];
+
+	if (sys_path_fmt(a, sizeof(a), "%s/result.json", dir) != MC_OK ||
+	    sys_path_fmt(b, sizeof(b), "%s/result.%u.json", dir, attempt) !=
+		MC_OK)
+		return MC_EINVAL;
+	if (!sys_exists(a))
+		return MC_OK;
+	return rename(a, b) == 0 ? MC_OK : MC_EIO;
+}
+
+mc_err
 task_json_reset_for_retry(const char *path)
 {
 	char        err[256];

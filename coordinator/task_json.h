@@ -72,6 +72,18 @@ MC_NODISCARD mc_err task_result_read(const char *path, task_result *r,
 MC_NODISCARD mc_err task_json_prepare_retry(const char *path,
     const task_result *r, unsigned retries, int64_t next_retry_unix_s);
 
+/* task_json_record_result - persist each target's outcome in
+ * dispatch.status: "complete" for r->done_targets, "error" for the
+ * failed ones (mercure keeps this in task.json; success/ must say
+ * complete for every delivered target). */
+MC_NODISCARD mc_err task_json_record_result(const char *path,
+    const task_result *r);
+
+/* task_result_archive - rename <dir>/result.json to
+ * <dir>/result.<attempt>.json, so the next attempt starts without a
+ * result and the history stays with the task. No result: MC_OK. */
+MC_NODISCARD mc_err task_result_archive(const char *dir, unsigned attempt);
+
 /* task_json_reset_for_retry - for --retry of an error/ task: retries 0,
  * next_retry_at null, attempt 1, fail_stage null, every not complete
  * target "waiting". */

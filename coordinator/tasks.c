@@ -178,19 +178,13 @@ backoff_s(const mc_config *cfg, unsigned retries)
 	return (int64_t) d;
 }
 
-/* keep_result - result.json of a finished attempt is kept as
- * result.<attempt>.json, so the next attempt starts clean and the
- * history stays with the task. */
+/* keep_result - the finished attempt's result.json becomes
+ * result.<attempt>.json (task_json.h) */
 static void
 keep_result(const char *dir, unsigned attempt)
 {
-	char a[COORD_PATH_MAX], b[COORD_PATH_MAX];
-
-	if (sys_path_fmt(a, sizeof(a), "%s/%s", dir, TASK_RESULT_FILE) ==
-		MC_OK &&
-	    sys_path_fmt(b, sizeof(b), "%s/result.%u.json", dir, attempt) ==
-		MC_OK)
-		rename(a, b);
+	if (task_result_archive(dir, attempt) != MC_OK)
+		log_warn("event=task.result_archive_failed dir=%s", dir);
 }
 
 static void
@@ -250,6 +244,11 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		    exit_code);
 	}
 	if (r.ok) {
+		if (sys_path_fmt(path, sizeof(path), "%s/%s", dir,
+			TASK_JSON_FILE) != MC_OK ||
+		    task_json_record_result(path, &r) != MC_OK)
+			log_warn("event=task.status_persist_failed task=%s",
+			    t->id);
 		log_info("event=task.success task=%s rule=%s tries=%u", t->id,
 		    t->meta.rule, t->meta.attempt);
 		coord_event(c, "task.success", NULL, NULL, t->id, t->meta.rule,
