@@ -18,6 +18,7 @@
 #include "log.h"
 #include "msg_codec.h"
 #include "sched_local.h"
+#include "sched_nomad.h"
 #include "sys_fs.h"
 
 #define COORD_MSGS_PER_WAKEUP 4096
@@ -286,14 +287,13 @@ open_parts(coord *c)
 	}
 	if ((rv = loop_create(&c->l)) || (rv = series_table_create(&c->series)))
 		return rv;
-	if (c->cfg->scheduler.type != CONFIG_SCHEDULER_LOCAL) {
-		log_error("event=coordinator.scheduler_unsupported type=%s "
-			  "msg=\"only 'local' is built in this version\"",
-		    config_scheduler_type_str(c->cfg->scheduler.type));
-		return MC_ECONFIG;
+	if (c->cfg->scheduler.type == CONFIG_SCHEDULER_NOMAD) {
+		sched_nomad_opts no = {c->cfg, tasks_on_done, c};
+		rv = sched_nomad_create(c->l, &no, &c->sched);
+	} else {
+		rv = sched_local_create(c->l, &so, &c->sched);
 	}
-	if ((rv = sched_local_create(c->l, &so, &c->sched)) ||
-	    (rv = open_pull(c)) || (rv = control_open(c)))
+	if (rv || (rv = open_pull(c)) || (rv = control_open(c)))
 		return rv;
 	return MC_OK;
 }
