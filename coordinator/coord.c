@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "coord_int.h"
@@ -156,6 +157,11 @@ on_slow_tick(loop *l, void *arg)
 	(void) l;
 	study_check(c);
 	tasks_check_orphans(c);
+	/* notification workers: the local backend reaps every child; with
+	 * another backend nobody else would */
+	if (strcmp(c->sched->ops->name, "local") != 0)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 	return COORD_TASK_POLL_MS;
 }
 

@@ -59,6 +59,7 @@ route_intent_write(const route_intent *ri, const char *path)
 		json_object_set_new(je, "id", json_string(e->id));
 		json_object_set_new(je, "dest", json_string(e->dest));
 		json_object_set_new(je, "study_rule", json_string(e->study_rule));
+		json_object_set_new(je, "rule", json_string(e->rule));
 		json_object_set_new(je, "task",
 		    e->task_json ? json_string(e->task_json) : json_null());
 		json_array_append_new(plan, je);
@@ -123,6 +124,7 @@ route_intent_read(const char *path, route_intent *ri)
 		copy_str(v, "id", e->id, sizeof(e->id));
 		copy_str(v, "dest", e->dest, sizeof(e->dest));
 		copy_str(v, "study_rule", e->study_rule, sizeof(e->study_rule));
+		copy_str(v, "rule", e->rule, sizeof(e->rule));
 		t = json_string_value(json_object_get(v, "task"));
 		if (t && (e->task_json = strdup(t)) == NULL) {
 			rv = MC_ENOMEM;

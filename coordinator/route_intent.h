@@ -20,6 +20,7 @@ typedef struct intent_entry {
 	char  id[TASK_ID_LEN + 1]; /* "" for a study entry */
 	char  dest[16];            /* tasks, discard, success; "" for study */
 	char  study_rule[128];     /* study-level rule, or "" */
+	char  rule[128];           /* the task's rule, or "" (no rule) */
 	char *task_json;           /* owned; NULL for study entries */
 } intent_entry;
 

@@ -17,6 +17,7 @@
 #include "coord_int.h"
 #include "journal.h"
 #include "log.h"
+#include "notify_request.h"
 #include "route_intent.h"
 #include "route_select.h"
 #include "sys_fs.h"
@@ -236,6 +237,7 @@ add_task_entry(coord *c, route_intent *ri, const config_rule *r,
 	if (ri->n_entries == ROUTE_INTENT_MAX_ENTRIES)
 		return MC_EINVAL;
 	coord_new_task_id(e->id);
+	snprintf(e->rule, sizeof(e->rule), "%s", r ? r->name : "");
 	sp.id = e->id;
 	sp.kind = r ? kind_of(r->action) : "discard";
 	sp.uid = ri->series;
@@ -331,7 +333,13 @@ log_plan(coord *c, const route_intent *ri)
 		coord_event(c, strcmp(e->dest, DIR_DISCARD) == 0
 			? "task.discarded"
 			: "task.created",
-		    ri->series, ri->study, e->id, NULL, NULL, e->dest);
+		    ri->series, ri->study, e->id, e->rule, NULL, e->dest);
+		if (e->rule[0] == '\0' || strcmp(e->dest, DIR_DISCARD) == 0)
+			continue;
+		notify_fire(c, NOTIFY_RECEPTION, e->rule, e->id, ri->tags, NULL);
+		if (strcmp(e->dest, DIR_SUCCESS) == 0) /* notification only */
+			notify_fire(c, NOTIFY_COMPLETION, e->rule, e->id,
+			    ri->tags, NULL);
 	}
 }
 

@@ -67,13 +67,15 @@ build_info(const task_spec *s)
 	return info;
 }
 
+/* kv_object - a config key/value list as a JSON object: scalars as
+ * strings (as written), maps and lists as JSON, nulls as null */
 static json_t *
-target_fields(const config_target *t)
+kv_object(const config_kvlist *l)
 {
 	json_t *o = json_object();
 
-	for (size_t i = 0; i < t->fields.n; i++) {
-		const config_kv *kv = &t->fields.items[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const config_kv *kv = &l->items[i];
 		json_t          *v = NULL;
 		if (kv->kind == CONFIG_KV_NULL || kv->value == NULL)
 			v = json_null();
@@ -83,6 +85,14 @@ target_fields(const config_target *t)
 			v = json_string(kv->value);
 		json_object_set_new(o, kv->key, v);
 	}
+	return o;
+}
+
+static json_t *
+target_fields(const config_target *t)
+{
+	json_t *o = kv_object(&t->fields);
+
 	/* defaults the worker should not have to know */
 	if (t->aet_source && !json_object_get(o, "aet_source"))
 		json_object_set_new(o, "aet_source", json_string(t->aet_source));
@@ -110,6 +120,71 @@ build_dispatch(const task_spec *s, const char *now)
 	return d;
 }
 
+/* step_settings - mercure: module.settings, then the rule's
+ * processing_settings (an object for every module, or a list with one
+ * object per module of the chain) merged over them */
+static json_t *
+step_settings(const config_module *m, const config_rule *r, size_t step)
+{
+	json_t *set = NULL, *rs, *over;
+	const char *ms = m ? config_kv_get(&m->fields, "settings") : NULL;
+
+	if (ms)
+		set = json_loads(ms, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(set)) {
+		json_decref(set);
+		set = json_object();
+	}
+	rs = json_loads(r->processing_settings ? r->processing_settings : "{}",
+	    JSON_DECODE_ANY, NULL);
+	over = json_is_array(rs) ? json_array_get(rs, step) : rs;
+	if (json_is_object(over))
+		json_object_update(set, over);
+	json_decref(rs);
+	return set;
+}
+
+static json_t *
+build_process(const task_spec *s, json_t *modules)
+{
+	const config_rule *r = s->rule;
+	json_t            *chain = json_array();
+
+	for (size_t i = 0; i < r->n_processing_modules; i++) {
+		const config_module *m =
+		    config_find_module(s->cfg, r->processing_modules[i]);
+		json_t *step = json_object();
+		json_t *mc = m ? kv_object(&m->fields) : json_object();
+		json_object_set_new(step, "module_name",
+		    json_string(r->processing_modules[i]));
+		json_object_set(step, "module_config", mc);
+		json_object_set_new(step, "settings", step_settings(m, r, i));
+		json_object_set_new(step, "retain_input_images",
+		    json_boolean(r->processing_retain_images));
+		json_array_append_new(chain, step);
+		json_object_set_new(modules, r->processing_modules[i], mc);
+	}
+	if (json_array_size(chain) == 1) {
+		json_t *one = json_incref(json_array_get(chain, 0));
+		json_decref(chain);
+		return one;
+	}
+	return chain;
+}
+
+/* rule_object - what the worker needs of the rule: dynamic routing and
+ * the notification fields, as written */
+static json_t *
+rule_object(const config_rule *r)
+{
+	json_t *o = kv_object(&r->extra);
+
+	json_object_set_new(o, "name", json_string(r->name));
+	json_object_set_new(o, "action",
+	    json_string(config_action_str(r->action)));
+	return o;
+}
+
 static json_t *
 build_ours(const task_spec *s)
 {
@@ -126,13 +201,15 @@ build_ours(const task_spec *s)
 	json_object_set_new(o, "coordinator_url",
 	    json_string(s->cfg->coordinator_url));
 	json_object_set_new(o, "targets", tg);
+	if (s->rule)
+		json_object_set_new(o, "rule", rule_object(s->rule));
 	return o;
 }
 
 mc_err
 task_json_build(const task_spec *s, char **out)
 {
-	json_t *root = json_object(), *study = NULL;
+	json_t *root = json_object(), *study = NULL, *ours, *ours_modules = NULL;
 	char    now[32];
 
 	now_str(now, sizeof(now), time(NULL));
@@ -140,12 +217,22 @@ task_json_build(const task_spec *s, char **out)
 	json_object_set_new(root, "info", build_info(s));
 	json_object_set_new(root, "dispatch",
 	    s->n_targets ? build_dispatch(s, now) : json_object());
-	json_object_set_new(root, "process", json_null());
+	if (s->rule && s->rule->n_processing_modules > 0 &&
+	    (strcmp(s->kind, "process") == 0 || strcmp(s->kind, "both") == 0)) {
+		json_t *modules = json_object();
+		json_object_set_new(root, "process", build_process(s, modules));
+		ours_modules = modules;
+	} else {
+		json_object_set_new(root, "process", json_null());
+	}
 	if (s->study_json)
 		study = json_loads(s->study_json, 0, NULL);
 	json_object_set_new(root, "study", study ? study : json_null());
 	json_object_set_new(root, "nomad_info", json_null());
-	json_object_set_new(root, "mercure_c", build_ours(s));
+	ours = build_ours(s);
+	json_object_set_new(ours, "modules",
+	    ours_modules ? ours_modules : json_object());
+	json_object_set_new(root, "mercure_c", ours);
 	*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return *out ? MC_OK : MC_ENOMEM;

@@ -15,6 +15,7 @@
 
 #include "coord_int.h"
 #include "log.h"
+#include "notify_request.h"
 #include "sched_local.h"
 #include "sys_fs.h"
 
@@ -167,6 +168,20 @@ move_task(coord *c, task_entry *t, const char *dest)
 	free(t);
 }
 
+/* move_task_keep - move_task, then the rule's notification for the
+ * outcome (the rule name and id are copied first: move_task frees t) */
+static void
+move_task_keep(coord *c, task_entry *t, const char *dest, notify_event ev,
+    const char *details)
+{
+	char id[TASK_ID_LEN + 1], rule_name[128];
+
+	snprintf(id, sizeof(id), "%s", t->id);
+	snprintf(rule_name, sizeof(rule_name), "%s", t->meta.rule);
+	move_task(c, t, dest);
+	notify_fire(c, ev, rule_name, id, NULL, details);
+}
+
 static int64_t
 backoff_s(const mc_config *cfg, unsigned retries)
 {
@@ -223,7 +238,7 @@ fail_or_retry(coord *c, task_entry *t, const task_result *r,
 	    t->id, retries, r->retryable ? "yes" : "no", r->error);
 	coord_event(c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL,
 	    r->error);
-	move_task(c, t, DIR_ERROR);
+	move_task_keep(c, t, DIR_ERROR, NOTIFY_ERROR, r->error);
 }
 
 static void
@@ -253,7 +268,7 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		    t->meta.rule, t->meta.attempt);
 		coord_event(c, "task.success", NULL, NULL, t->id, t->meta.rule,
 		    NULL, NULL);
-		move_task(c, t, DIR_SUCCESS);
+		move_task_keep(c, t, DIR_SUCCESS, NOTIFY_COMPLETION, NULL);
 		return;
 	}
 	fail_or_retry(c, t, &r, dir);
