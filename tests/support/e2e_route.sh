@@ -113,3 +113,22 @@ soft_finish() {
 	for m in "${MC_SOFT_FAILS[@]}"; do printf 'FAIL %s: %s\n' "$MC_TEST_NAME" "$m" >&2; done
 	fail "${#MC_SOFT_FAILS[@]} assertion(s) failed (see FAIL lines above; the rest of the test passed)"
 }
+
+# e2e_private_bin : after mc_init, copy the three programs to $MC_TMP/bin and use them (MC_BIN), so a
+# rebuild of build/ during the test (other work on this tree) cannot swap or truncate them mid-run;
+# waits up to 60 s for a usable set (each copy must run --help).
+e2e_private_bin() {
+	local b i ok
+	mkdir -p "$MC_TMP/bin"
+	for ((i = 0; i < 60; i++)); do
+		ok=1
+		for b in mercure-coordinator mercure-receiver mercure-worker; do
+			need_bin "$b"
+			cp "$MC_BIN/$b" "$MC_TMP/bin/$b" 2>/dev/null && "$MC_TMP/bin/$b" --help >/dev/null 2>&1 || ok=0
+		done
+		[ $ok = 1 ] && break
+		sleep 1
+	done
+	[ $ok = 1 ] || fail "could not copy working programs from $MC_BIN"
+	MC_BIN=$MC_TMP/bin
+}
