@@ -15,6 +15,7 @@
 
 #define SYS_FILES_PATH_MAX 4096
 #define SYS_FILES_COPY_BUF 65536
+#define SYS_FILES_TAIL_MAX 4096
 
 static mc_err
 os_err(char *err, size_t errlen, const char *what, const char *path, int e)
@@ -126,7 +127,8 @@ copy_fd(int in, int out, const char *src, const char *dst, char *err,
 }
 
 mc_err
-sys_files_copy(const char *src, const char *dst, char *err, size_t errlen)
+sys_files_copy(const char *src, const char *dst, int flags, char *err,
+               size_t errlen)
 {
 	int    in, out;
 	mc_err rv;
@@ -140,7 +142,7 @@ sys_files_copy(const char *src, const char *dst, char *err, size_t errlen)
 		return rv;
 	}
 	rv = copy_fd(in, out, src, dst, err, errlen);
-	if (rv == MC_OK && fsync(out) != 0)
+	if (rv == MC_OK && (flags & SYS_FILES_SYNC) && fsync(out) != 0)
 		rv = os_err(err, errlen, "fsync", dst, errno);
 	if (close(out) != 0 && rv == MC_OK)
 		rv = os_err(err, errlen, "close", dst, errno);
@@ -202,4 +204,86 @@ sys_files_writable_dir(const char *path, char *err, size_t errlen)
 	if (access(path, W_OK | X_OK) != 0)
 		return os_err(err, errlen, "access", path, errno);
 	return MC_OK;
+}
+
+static bool
+is_skipped(const char *name, const char *const *skip, size_t n_skip)
+{
+	if (name[0] == '.')
+		return true;
+	for (size_t i = 0; i < n_skip; i++)
+		if (strcmp(name, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+mc_err
+sys_files_count_entries(const char *dir, const char *const *skip,
+                        size_t n_skip, size_t *count, char *err,
+                        size_t errlen)
+{
+	DIR           *d = opendir(dir);
+	struct dirent *e;
+
+	*count = 0;
+	if (d == NULL)
+		return os_err(err, errlen, "opendir", dir, errno);
+	while ((e = readdir(d)) != NULL)
+		if (!is_skipped(e->d_name, skip, n_skip))
+			(*count)++;
+	closedir(d);
+	return MC_OK;
+}
+
+void
+sys_files_last_line(const char *path, unsigned long long offset, char *buf,
+                    size_t len)
+{
+	char        tail[SYS_FILES_TAIL_MAX + 1];
+	struct stat st;
+	ssize_t     r;
+	off_t       from;
+	int         fd;
+	char       *end, *start;
+
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) != 0 || (unsigned long long)st.st_size <= offset) {
+		close(fd);
+		return;
+	}
+	from = st.st_size - (off_t)offset > SYS_FILES_TAIL_MAX
+	           ? st.st_size - SYS_FILES_TAIL_MAX
+	           : (off_t)offset;
+	r = pread(fd, tail, SYS_FILES_TAIL_MAX, from);
+	close(fd);
+	if (r <= 0)
+		return;
+	tail[r] = '\0';
+	end = tail + r;
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' ||
+	                      end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(tail, '\n');
+	start = start ? start + 1 : tail;
+	snprintf(buf, len, "%s", start);
+}
+
+mc_err
+sys_files_rename(const char *from, const char *to, char *err, size_t errlen)
+{
+	if (rename(from, to) == 0)
+		return MC_OK;
+	int e = errno;
+	snprintf(err, errlen, "rename %s to %s: %s", from, to, strerror(e));
+	return mc_from_errno(e);
+}
+
+mc_err
+sys_files_mkdir(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0755) == 0)
+		return MC_OK;
+	return os_err(err, errlen, "mkdir", path, errno);
 }

@@ -17,10 +17,32 @@ MC_NODISCARD mc_err sys_files_list(const char *dir, char ***names, size_t *n,
                                    char *err, size_t errlen);
 void                sys_files_free(char **names, size_t n); /* NULL: no-op */
 
-/* sys_files_copy - copy src to dst (created or truncated, 0644), fsync
- * dst. On error dst may be partial; the caller removes it. */
-MC_NODISCARD mc_err sys_files_copy(const char *src, const char *dst, char *err,
-                                   size_t errlen);
+/* sys_files_copy - copy src to dst (created or truncated, 0644); with
+ * SYS_FILES_SYNC in flags dst is fsynced. On error dst may be partial;
+ * the caller removes it. */
+enum { SYS_FILES_NOSYNC = 0, SYS_FILES_SYNC = 1 };
+MC_NODISCARD mc_err sys_files_copy(const char *src, const char *dst, int flags,
+                                   char *err, size_t errlen);
+
+/* sys_files_count_entries - entries of dir (files and folders) whose name
+ * does not start with '.' and is none of skip[0..n_skip). */
+MC_NODISCARD mc_err sys_files_count_entries(const char *dir,
+                                            const char *const *skip,
+                                            size_t n_skip, size_t *count,
+                                            char *err, size_t errlen);
+
+/* sys_files_last_line - the last non-empty line of path at or after byte
+ * offset into buf (cut to len - 1; "" when none or unreadable). */
+void sys_files_last_line(const char *path, unsigned long long offset,
+                         char *buf, size_t len);
+
+/* sys_files_rename - rename(2) with "rename a to b: why" in err. */
+MC_NODISCARD mc_err sys_files_rename(const char *from, const char *to,
+                                     char *err, size_t errlen);
+
+/* sys_files_mkdir - mkdir(path, 0755); existing is an error (MC_EEXIST). */
+MC_NODISCARD mc_err sys_files_mkdir(const char *path, char *err,
+                                    size_t errlen);
 
 /* sys_files_touch - create an empty file (existing: kept), fsync it. */
 MC_NODISCARD mc_err sys_files_touch(const char *path, char *err,

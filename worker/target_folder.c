@@ -114,7 +114,8 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 			            fp->partial, name);
 			return MC_EINVAL;
 		}
-		rv = sys_files_copy(files->paths[i], dst, err, errlen);
+		rv = sys_files_copy(files->paths[i], dst, SYS_FILES_SYNC, err,
+		                    errlen);
 		if (rv != MC_OK)
 			return rv;
 	}

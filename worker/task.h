@@ -9,12 +9,14 @@
 #include <stdint.h>
 
 #include "mc_err.h"
+#include "module.h"
 #include "target.h"
 
 #define TASK_ID_MAX_LEN 63
 #define TASK_JSON_NAME "task.json"
 #define TASK_RESULT_NAME "result.json"
 #define TASK_RESULT_VERSION 1
+#define TASK_STEPS_MAX 32 /* modules in one chain */
 
 /* ---- task.json --------------------------------------------------------- */
 
@@ -24,8 +26,10 @@ typedef struct task task;
  * Checked: valid JSON; "id" a non-empty string of [A-Za-z0-9._-] not
  * starting with '.', at most TASK_ID_MAX_LEN; "info" an object or absent;
  * "dispatch" an object with "target_name" a string or a list of strings
- * and "status" an object or absent; "mercure_c" an object with "kind" a
- * string and "targets" an object of objects. On MC_OK *out is new (freed
+ * (for kinds other than "dispatch" target_name may be absent, and
+ * dispatch empty or null) and "status" an object or absent; "mercure_c"
+ * an object with "kind" a string and "targets" an object of objects;
+ * the process section as task_step_count() says. On MC_OK *out is new (freed
  * with task_destroy). MC_EPARSE (JSON syntax: d has line and column) or
  * MC_ECONFIG (d->field names the bad field, d->msg says why); MC_ENOMEM.
  * d->file is left as the caller set it. */
@@ -49,6 +53,44 @@ const char *task_target_name(const task *t, size_t i);
 bool task_target_is_complete(const task *t, size_t i);
 /* task_target_cfg - mercure_c.targets.<name>; NULL when it is missing */
 const target_cfg *task_target_cfg(const task *t, size_t i);
+/* task_find_target - mercure_c.targets.<name> for any name (dynamic
+ * routing may pick targets the rule does not name); NULL when missing. */
+const target_cfg *task_find_target(const task *t, const char *name);
+/* task_status_is_complete - dispatch.status.<name>.state == "complete" */
+bool task_status_is_complete(const task *t, const char *name);
+
+/* ---- processing (mercure_c.kind "process" or "both") ------------------ */
+
+/* The chain from the process section (an object: one step; a list: the
+ * chain in order). Each step's module is mercure_c.modules.<module_name>,
+ * else the step's module_config. Fields read: "command" (a list of
+ * strings, or a string split at spaces; run without a shell), else
+ * "docker_tag"; "environment" (an object, or JSON text of one);
+ * "timeout" (seconds, default MODULE_TIMEOUT_DEFAULT_S);
+ * "network_enabled" (default true); the step's "retain_input_images".
+ * task_parse refuses a step with neither command nor docker_tag. */
+size_t             task_step_count(const task *t);
+const module_spec *task_step(const task *t, size_t i);
+
+/* task_step_json - the task.json a module of step i reads in its in/:
+ * this document with "process" = that step alone and without mercure_c
+ * (which holds target configurations). On MC_OK *out is malloc'ed and
+ * NUL-terminated, *len its length. MC_ENOMEM. */
+MC_NODISCARD mc_err task_step_json(const task *t, size_t i, char **out,
+                                   size_t *len);
+
+/* What the worker needs of the rule: mercure_c.rule (booleans also as
+ * "true"/"false" text; target lists as a list or "a, b" text). */
+typedef struct task_rule {
+	const char        *name;
+	bool               dynamic_routing;
+	const char *const *allowed; /* dynamic_routing_allowed_targets */
+	size_t             n_allowed;
+	const char *const *alternate; /* conditional_alternate_target */
+	size_t             n_alternate;
+} task_rule;
+
+const task_rule *task_get_rule(const task *t); /* never NULL */
 
 /* ---- result.json ------------------------------------------------------- */
 
@@ -58,17 +100,41 @@ typedef struct task_target_outcome {
 	target_result r;
 } task_target_outcome;
 
+/* One module run of the chain. */
+typedef struct task_step_report {
+	const char *module;
+	bool        ok, timed_out;
+	int         exit_code; /* -1 when it did not exit (signal, not run) */
+	int         signal;    /* 0 unless killed by one */
+	double      ms;
+	const char *log;   /* log file name in the task folder */
+	const char *error; /* "" when ok */
+} task_step_report;
+
+typedef struct task_process_report {
+	bool                    ok, retryable;
+	bool                    reused; /* out/ of an earlier attempt */
+	const task_step_report *steps;
+	size_t                  n_steps;
+	size_t                  output_files;
+	const char             *error;       /* "" when ok */
+	const char *module_result_json; /* NULL: none; else a JSON object */
+} task_process_report;
+
 typedef struct task_result {
 	const char                *task_id;
 	const char                *kind;
 	bool                       ok;
+	bool                       retryable; /* a retry may succeed */
 	int64_t                    started_us, finished_us;
 	const task_target_outcome *targets;
 	size_t                     n_targets;
-	const char                *error; /* "" when ok */
+	const char                *error;   /* "" when ok */
+	const task_process_report *process; /* NULL for dispatch */
 } task_result;
 
-/* task_result_encode - result.json text for r (docs/tasks.md). On MC_OK
+/* task_result_encode - result.json text for r (docs/tasks.md; "process"
+ * and "module_result" only when r->process is set). On MC_OK
  * *out is malloc'ed, NUL-terminated (caller frees), *len its length. */
 MC_NODISCARD mc_err task_result_encode(const task_result *r, char **out,
                                        size_t *len);

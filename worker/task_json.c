@@ -12,27 +12,37 @@
 #include <string.h>
 
 #include "sys_fs.h"
+#include "task_int.h"
 
-#define TASK_TARGETS_MAX 256
 #define TASK_STATE_COMPLETE "complete"
+#define TASK_KIND_DISPATCH "dispatch"
 
-struct task {
-	json_t     *root; /* owns every string below */
-	const char *id, *kind, *coordinator_url;
-	json_t     *info;
-	const char *names[TASK_TARGETS_MAX];
-	bool        complete[TASK_TARGETS_MAX];
-	target_cfg *cfgs[TASK_TARGETS_MAX]; /* NULL: not configured */
-	size_t      n;
-};
-
-static mc_err
-bad(mc_diag *d, const char *field, const char *msg)
+mc_err
+task_bad(mc_diag *d, const char *field, const char *msg)
 {
 	snprintf(d->field, sizeof(d->field), "%s", field);
 	snprintf(d->msg, sizeof(d->msg), "%s", msg);
 	d->line = d->column = 0;
 	return MC_ECONFIG;
+}
+
+void *
+task_own(task *t, void *p)
+{
+	if (p == NULL)
+		return NULL;
+	if (t->n_owned == t->cap_owned) {
+		size_t cap = t->cap_owned ? t->cap_owned * 2 : 16;
+		void **n = realloc(t->owned, cap * sizeof(*n));
+		if (n == NULL) {
+			free(p);
+			return NULL;
+		}
+		t->owned = n;
+		t->cap_owned = cap;
+	}
+	t->owned[t->n_owned++] = p;
+	return p;
 }
 
 static bool
@@ -90,7 +100,7 @@ build_cfg(const char *name, json_t *obj, target_cfg **out, mc_diag *d)
 	*out = NULL;
 	snprintf(field, sizeof(field), "mercure_c.targets.%s", name);
 	if (!json_is_object(obj))
-		return bad(d, field, "must be an object");
+		return task_bad(d, field, "must be an object");
 	if (target_cfg_create(name, &c) != MC_OK)
 		return MC_ENOMEM;
 	json_object_foreach(obj, key, v)
@@ -121,53 +131,71 @@ status_is_complete(json_t *status, const char *name)
 }
 
 static mc_err
-add_target(task *t, json_t *name, json_t *status, json_t *targets, mc_diag *d)
+add_target(task *t, json_t *name, mc_diag *d)
 {
 	const char *s = json_string_value(name);
-	json_t     *cfg;
 
 	if (s == NULL || s[0] == '\0')
-		return bad(d, "dispatch.target_name",
-		           "must be a non-empty string or a list of them");
+		return task_bad(d, "dispatch.target_name",
+		                "must be a non-empty string or a list of them");
 	if (t->n == TASK_TARGETS_MAX)
-		return bad(d, "dispatch.target_name", "too many targets");
+		return task_bad(d, "dispatch.target_name", "too many targets");
 	for (size_t i = 0; i < t->n; i++)
 		if (strcmp(t->names[i], s) == 0)
 			return MC_OK; /* named twice: send once */
-	t->names[t->n] = s;
-	t->complete[t->n] = status_is_complete(status, s);
-	cfg = json_object_get(targets, s);
-	if (cfg != NULL) {
-		mc_err rv = build_cfg(s, cfg, &t->cfgs[t->n], d);
+	t->names[t->n++] = s;
+	return MC_OK;
+}
+
+/* every entry of mercure_c.targets becomes a target_cfg */
+static mc_err
+parse_targets(task *t, json_t *targets, mc_diag *d)
+{
+	const char *name;
+	json_t     *v;
+	mc_err      rv;
+
+	json_object_foreach(targets, name, v)
+	{
+		if (t->n_all == TASK_TARGETS_MAX)
+			return task_bad(d, "mercure_c.targets",
+			                "too many targets");
+		rv = build_cfg(name, v, &t->all[t->n_all].cfg, d);
 		if (rv != MC_OK)
 			return rv;
+		t->all[t->n_all++].name = name;
 	}
-	t->n++;
 	return MC_OK;
 }
 
 static mc_err
-parse_dispatch(task *t, json_t *targets, mc_diag *d)
+parse_dispatch(task *t, mc_diag *d)
 {
 	json_t *disp = json_object_get(t->root, "dispatch");
+	bool    required = strcmp(t->kind, TASK_KIND_DISPATCH) == 0;
 	json_t *names, *status, *v;
 	size_t  i;
 	mc_err  rv;
 
+	if (!required && (disp == NULL || json_is_null(disp)))
+		return MC_OK;
 	if (!json_is_object(disp))
-		return bad(d, "dispatch", "missing or not an object");
+		return task_bad(d, "dispatch", "missing or not an object");
 	names = json_object_get(disp, "target_name");
 	status = json_object_get(disp, "status");
 	if (status != NULL && !json_is_object(status) && !json_is_null(status))
-		return bad(d, "dispatch.status", "must be an object");
+		return task_bad(d, "dispatch.status", "must be an object");
+	t->status = json_is_object(status) ? status : NULL;
+	if (!required && (names == NULL || json_is_null(names)))
+		return MC_OK;
 	if (json_is_string(names))
-		return add_target(t, names, status, targets, d);
+		return add_target(t, names, d);
 	if (!json_is_array(names))
-		return bad(d, "dispatch.target_name",
-		           "missing; must be a string or a list of strings");
+		return task_bad(d, "dispatch.target_name",
+		                "missing; must be a string or a list of strings");
 	json_array_foreach(names, i, v)
 	{
-		if ((rv = add_target(t, v, status, targets, d)) != MC_OK)
+		if ((rv = add_target(t, v, d)) != MC_OK)
 			return rv;
 	}
 	return MC_OK;
@@ -179,35 +207,39 @@ parse_root(task *t, mc_diag *d)
 	json_t *id = json_object_get(t->root, "id");
 	json_t *mc = json_object_get(t->root, "mercure_c");
 	json_t *kind, *url, *targets;
+	mc_err  rv;
 
 	if (!json_is_object(t->root))
-		return bad(d, "", "the document must be an object");
+		return task_bad(d, "", "the document must be an object");
 	if (!json_is_string(id))
-		return bad(d, "id", "missing or not a string");
+		return task_bad(d, "id", "missing or not a string");
 	if (!id_is_safe(json_string_value(id)))
-		return bad(d, "id",
+		return task_bad(d, "id",
 		           "must be 1..63 characters of A-Z a-z 0-9 . _ - "
 		           "and not start with '.'");
 	t->id = json_string_value(id);
 	t->info = json_object_get(t->root, "info");
 	if (t->info != NULL && !json_is_object(t->info) &&
 	    !json_is_null(t->info))
-		return bad(d, "info", "must be an object");
+		return task_bad(d, "info", "must be an object");
 	if (!json_is_object(mc))
-		return bad(d, "mercure_c", "missing or not an object");
+		return task_bad(d, "mercure_c", "missing or not an object");
 	kind = json_object_get(mc, "kind");
 	if (!json_is_string(kind))
-		return bad(d, "mercure_c.kind", "missing or not a string");
+		return task_bad(d, "mercure_c.kind", "missing or not a string");
 	t->kind = json_string_value(kind);
 	url = json_object_get(mc, "coordinator_url");
 	if (url != NULL && !json_is_string(url) && !json_is_null(url))
-		return bad(d, "mercure_c.coordinator_url", "must be a string");
+		return task_bad(d, "mercure_c.coordinator_url", "must be a string");
 	t->coordinator_url = json_is_string(url) ? json_string_value(url) : "";
 	targets = json_object_get(mc, "targets");
 	if (targets != NULL && !json_is_object(targets) &&
 	    !json_is_null(targets))
-		return bad(d, "mercure_c.targets", "must be an object");
-	return parse_dispatch(t, targets, d);
+		return task_bad(d, "mercure_c.targets", "must be an object");
+	if ((rv = parse_dispatch(t, d)) != MC_OK ||
+	    (rv = parse_targets(t, targets, d)) != MC_OK)
+		return rv;
+	return task_process_parse(t, d);
 }
 
 mc_err
@@ -263,8 +295,11 @@ task_destroy(task *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->n; i++)
-		target_cfg_destroy(t->cfgs[i]);
+	for (size_t i = 0; i < t->n_all; i++)
+		target_cfg_destroy(t->all[i].cfg);
+	for (size_t i = 0; i < t->n_owned; i++)
+		free(t->owned[i]);
+	free(t->owned);
 	json_decref(t->root);
 	free(t);
 }
@@ -309,13 +344,28 @@ task_target_name(const task *t, size_t i)
 bool
 task_target_is_complete(const task *t, size_t i)
 {
-	return t->complete[i];
+	return status_is_complete(t->status, t->names[i]);
+}
+
+bool
+task_status_is_complete(const task *t, const char *name)
+{
+	return status_is_complete(t->status, name);
+}
+
+const target_cfg *
+task_find_target(const task *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_all; i++)
+		if (strcmp(t->all[i].name, name) == 0)
+			return t->all[i].cfg;
+	return NULL;
 }
 
 const target_cfg *
 task_target_cfg(const task *t, size_t i)
 {
-	return t->cfgs[i];
+	return task_find_target(t, t->names[i]);
 }
 
 static int
@@ -363,6 +413,71 @@ encode_target(const task_target_outcome *o)
 	return j;
 }
 
+static json_t *
+encode_step(const task_step_report *st)
+{
+	json_t *j = json_object();
+	int     bad_set = 0;
+
+	if (j == NULL)
+		return NULL;
+	bad_set |= set_new(j, "module", text_value(st->module));
+	bad_set |= set_new(j, "ok", json_boolean(st->ok));
+	bad_set |= set_new(j, "exit", json_integer(st->exit_code));
+	bad_set |= set_new(j, "signal", json_integer(st->signal));
+	bad_set |= set_new(j, "timed_out", json_boolean(st->timed_out));
+	bad_set |= set_new(j, "ms", json_real(st->ms));
+	bad_set |= set_new(j, "log", text_value(st->log));
+	bad_set |= set_new(j, "error", text_value(st->error));
+	if (bad_set != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static json_t *
+encode_process(const task_process_report *p)
+{
+	json_t *j = json_object(), *steps = json_array();
+	int     bad_set = 0;
+
+	if (j == NULL || steps == NULL) {
+		json_decref(j);
+		json_decref(steps);
+		return NULL;
+	}
+	bad_set |= set_new(j, "ok", json_boolean(p->ok));
+	bad_set |= set_new(j, "retryable", json_boolean(!p->ok && p->retryable));
+	bad_set |= set_new(j, "reused", json_boolean(p->reused));
+	for (size_t i = 0; i < p->n_steps; i++) {
+		json_t *st = encode_step(&p->steps[i]);
+		bad_set |= st == NULL ? -1 : json_array_append_new(steps, st);
+	}
+	bad_set |= set_new(j, "steps", steps);
+	bad_set |= set_new(j, "output_files",
+	                   json_integer((json_int_t)p->output_files));
+	bad_set |= set_new(j, "error", text_value(p->error));
+	if (bad_set != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* "process" and "module_result" of a processing task */
+static int
+add_process(json_t *root, const task_process_report *p)
+{
+	json_t *mr = NULL;
+	int     bad_set = set_new(root, "process", encode_process(p));
+
+	if (p->module_result_json != NULL)
+		mr = json_loads(p->module_result_json, 0, NULL);
+	bad_set |= set_new(root, "module_result", mr ? mr : json_null());
+	return bad_set;
+}
+
 mc_err
 task_result_encode(const task_result *r, char **out, size_t *len)
 {
@@ -379,8 +494,12 @@ task_result_encode(const task_result *r, char **out, size_t *len)
 	bad_set |= set_new(root, "task", text_value(r->task_id));
 	bad_set |= set_new(root, "kind", text_value(r->kind));
 	bad_set |= set_new(root, "ok", json_boolean(r->ok));
+	bad_set |= set_new(root, "retryable",
+	                   json_boolean(!r->ok && r->retryable));
 	bad_set |= set_new(root, "started_us", json_integer(r->started_us));
 	bad_set |= set_new(root, "finished_us", json_integer(r->finished_us));
+	if (r->process != NULL)
+		bad_set |= add_process(root, r->process);
 	for (size_t i = 0; i < r->n_targets; i++)
 		bad_set |= set_new(targets, r->targets[i].name,
 		                   encode_target(&r->targets[i]));

@@ -1,7 +1,10 @@
-/* task_run.c - one task from task.json to result.json: list in/, hand
- * the files to each pending target through target.h, collect what each
- * reports, write result.json atomically, push the result message. The
- * targets do the sending; task_json.c the JSON; result_push.c the nng.
+/* task_run.c - one task from task.json to result.json. A dispatch task
+ * sends in/ to each pending target through target.h; a processing task
+ * ("process", "both") first runs its module chain (process_run.c) and
+ * then sends out/ to the targets routing.c picks (the rule's for "both",
+ * only what dynamic routing asked for "process"). result.json is written
+ * atomically, then the result message is pushed. task_json.c does the
+ * JSON; result_push.c the nng.
  * Targets run one after another: they are few and usually different
  * peers, and a serial run keeps the log of one task readable. */
 #include "task_run.h"
@@ -11,7 +14,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "process_run.h"
 #include "result_push.h"
+#include "routing.h"
 #include "sys_files.h"
 #include "sys_fs.h"
 #include "task.h"
@@ -20,6 +25,8 @@
 #define TASK_RUN_ERROR_MAX 512
 #define TASK_IN_DIR "in"
 #define TASK_KIND_DISPATCH "dispatch"
+#define TASK_KIND_PROCESS "process"
+#define TASK_KIND_BOTH "both"
 
 typedef struct run {
 	const task_run_opts *o;
@@ -27,10 +34,18 @@ typedef struct run {
 	const char          *id;   /* task id, or the folder's name */
 	const char          *kind; /* "" when task.json is unusable */
 	const char          *url;  /* "" when none */
-	char               **names;
-	char               **paths;
-	size_t               n_files;
+	char               **names; /* of the listed folder */
+	size_t               n_names;
+	char               **paths; /* of the files to send */
+	size_t               n_paths;
+	const task_process_report *process; /* NULL for dispatch */
 } run;
+
+/* the targets to send to */
+typedef struct send_list {
+	const char *const *names;
+	size_t             n;
+} send_list;
 
 static double
 ms_since(int64_t start_us)
@@ -39,16 +54,35 @@ ms_since(int64_t start_us)
 }
 
 static void
-finish(const run *r, const task_target_outcome *out, size_t n, bool ok,
-       task_exit code, const char *error)
+push_result(const run *r, bool ok, task_exit code)
 {
-	task_result   res = {r->id,        r->kind, ok, r->started_us,
-	                     sys_now_us(), out,     n,  error};
 	mc_result_msg m;
-	char          path[TASK_RUN_PATH_MAX], err[TASK_RUN_ERROR_MAX];
-	char         *text = NULL;
-	size_t        len = 0;
+	char          err[TASK_RUN_ERROR_MAX];
 	mc_err        rv;
+
+	if (r->url[0] == '\0')
+		return;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.task_id, sizeof(m.task_id), "%s", r->id);
+	m.ok = ok ? 1 : 0;
+	m.exit_code = (int)code;
+	if ((rv = result_push_send(r->url, &m, err, sizeof(err))) != MC_OK)
+		log_warn("event=result.push_failed task=%s url=%s err=%s "
+		         "msg=\"%s\"",
+		         r->id, r->url, mc_strerror(rv), err);
+}
+
+static void
+finish(const run *r, const task_target_outcome *out, size_t n, bool ok,
+       bool retryable, task_exit code, const char *error)
+{
+	task_result res = {r->id,  r->kind,      ok,    retryable,
+	                   r->started_us, sys_now_us(), out, n,
+	                   error,  r->process};
+	char        path[TASK_RUN_PATH_MAX];
+	char       *text = NULL;
+	size_t      len = 0;
+	mc_err      rv;
 
 	rv = sys_path_fmt(path, sizeof(path), "%s/%s", r->o->task_dir,
 	                  TASK_RESULT_NAME);
@@ -63,16 +97,7 @@ finish(const run *r, const task_target_outcome *out, size_t n, bool ok,
 	log_info("event=task.done task=%s kind=%s ok=%d exit=%d ms=%.1f",
 	         r->id, r->kind, ok ? 1 : 0, (int)code,
 	         ms_since(r->started_us));
-	if (r->url[0] == '\0')
-		return;
-	memset(&m, 0, sizeof(m));
-	snprintf(m.task_id, sizeof(m.task_id), "%s", r->id);
-	m.ok = ok ? 1 : 0;
-	m.exit_code = (int)code;
-	if ((rv = result_push_send(r->url, &m, err, sizeof(err))) != MC_OK)
-		log_warn("event=result.push_failed task=%s url=%s err=%s "
-		         "msg=\"%s\"",
-		         r->id, r->url, mc_strerror(rv), err);
+	push_result(r, ok, code);
 }
 
 static task_exit
@@ -80,58 +105,57 @@ unusable(run *r, const char *msg)
 {
 	log_error("event=task.unusable task=%s dir=%s msg=\"%s\"", r->id,
 	          r->o->task_dir, msg);
-	finish(r, NULL, 0, false, TASK_EXIT_UNUSABLE, msg);
+	finish(r, NULL, 0, false, false, TASK_EXIT_UNUSABLE, msg);
 	return TASK_EXIT_UNUSABLE;
 }
 
+/* the files of dir (task/in or task/out), without task.json and the
+ * module's result.json */
 static mc_err
-list_inputs(run *r, char *err, size_t errlen)
+list_files(run *r, const char *dir, char *err, size_t errlen)
 {
-	char   dir[TASK_RUN_PATH_MAX];
 	mc_err rv;
 
-	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", r->o->task_dir,
-	                 TASK_IN_DIR) != MC_OK) {
-		snprintf(err, errlen, "task folder path too long");
-		return MC_EINVAL;
-	}
-	rv = sys_files_list(dir, &r->names, &r->n_files, err, errlen);
-	if (rv != MC_OK)
+	rv = sys_files_list(dir, &r->names, &r->n_names, err, errlen);
+	if (rv != MC_OK || r->n_names == 0)
 		return rv;
-	if (r->n_files == 0)
-		return MC_OK;
-	if ((r->paths = calloc(r->n_files, sizeof(*r->paths))) == NULL)
+	if ((r->paths = calloc(r->n_names, sizeof(*r->paths))) == NULL)
 		return MC_ENOMEM;
-	for (size_t i = 0; i < r->n_files; i++) {
-		size_t n = strlen(dir) + strlen(r->names[i]) + 2;
-		if ((r->paths[i] = malloc(n)) == NULL)
+	for (size_t i = 0; i < r->n_names; i++) {
+		size_t len = strlen(dir) + strlen(r->names[i]) + 2;
+		if (strcmp(r->names[i], TASK_JSON_NAME) == 0 ||
+		    strcmp(r->names[i], TASK_RESULT_NAME) == 0)
+			continue;
+		if ((r->paths[r->n_paths] = malloc(len)) == NULL)
 			return MC_ENOMEM;
-		snprintf(r->paths[i], n, "%s/%s", dir, r->names[i]);
+		snprintf(r->paths[r->n_paths++], len, "%s/%s", dir,
+		         r->names[i]);
 	}
 	return MC_OK;
 }
 
 static void
-dispatch_one(const run *r, const task *t, size_t i, task_target_outcome *o)
+dispatch_one(const run *r, const task *t, const char *name,
+             task_target_outcome *o)
 {
-	const target_cfg  *cfg = task_target_cfg(t, i);
+	const target_cfg  *cfg = task_find_target(t, name);
 	const char        *type = cfg ? target_cfg_get(cfg, "target_type") : 0;
 	const target_type *tt = target_type_find(type);
 	task_ctx ctx = {r->id, r->o->task_dir, task_info(t, "sender_address"),
 	                task_info(t, "sender_aet"),
 	                task_info(t, "receiver_aet")};
-	target_files files = {(const char *const *)r->paths, r->n_files};
+	target_files files = {(const char *const *)r->paths, r->n_paths};
 	int64_t      t0 = sys_now_us();
 
-	o->name = task_target_name(t, i);
+	o->name = name;
 	if (cfg == NULL) {
-		o->r.failed = r->n_files;
+		o->r.failed = files.n;
 		target_result_fail(
 		    &o->r, false,
 		    "no configuration for target '%s' in mercure_c.targets",
 		    o->name);
 	} else if (tt == NULL) {
-		o->r.failed = r->n_files;
+		o->r.failed = files.n;
 		target_result_fail(&o->r, false,
 		                   "unknown target_type '%s' (known: %s)",
 		                   type ? type : "", target_type_names());
@@ -152,35 +176,122 @@ dispatch_one(const run *r, const task *t, size_t i, task_target_outcome *o)
 }
 
 static task_exit
-dispatch(run *r, const task *t)
+dispatch(run *r, const task *t, const send_list *sl)
 {
-	size_t               n = task_target_count(t), n_out = 0, n_bad = 0;
-	task_target_outcome *out = calloc(n ? n : 1, sizeof(*out));
+	task_target_outcome *out = calloc(sl->n ? sl->n : 1, sizeof(*out));
+	size_t               n_out = 0, n_bad = 0;
+	bool                 retryable = false;
 	char                 error[TASK_RUN_ERROR_MAX] = "";
 
 	if (out == NULL)
 		return unusable(r, "out of memory");
 	log_info("event=task.start task=%s kind=%s files=%zu targets=%zu",
-	         r->id, r->kind, r->n_files, n);
-	for (size_t i = 0; i < n; i++) {
-		if (task_target_is_complete(t, i)) {
+	         r->id, r->kind, r->n_paths, sl->n);
+	for (size_t i = 0; i < sl->n; i++) {
+		if (task_status_is_complete(t, sl->names[i])) {
 			log_info("event=target.skipped task=%s target=%s "
 			         "reason=complete",
-			         r->id, task_target_name(t, i));
+			         r->id, sl->names[i]);
 			continue;
 		}
-		dispatch_one(r, t, i, &out[n_out]);
-		if (!out[n_out].ok)
+		dispatch_one(r, t, sl->names[i], &out[n_out]);
+		if (!out[n_out].ok) {
 			n_bad++;
+			retryable |= out[n_out].r.retryable;
+		}
 		n_out++;
 	}
 	if (n_bad > 0)
 		snprintf(error, sizeof(error), "%zu of %zu targets failed",
 		         n_bad, n_out);
-	finish(r, out, n_out, n_bad == 0,
+	finish(r, out, n_out, n_bad == 0, retryable,
 	       n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK, error);
 	free(out);
 	return n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK;
+}
+
+static task_exit
+run_dispatch(run *r, const task *t)
+{
+	char       err[TASK_RUN_ERROR_MAX], dir[TASK_RUN_PATH_MAX];
+	const char *names[ROUTING_TARGETS_MAX];
+	size_t      n = task_target_count(t);
+	send_list   sl = {names, 0};
+
+	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", r->o->task_dir,
+	                 TASK_IN_DIR) != MC_OK)
+		return unusable(r, "task folder path too long");
+	if (list_files(r, dir, err, sizeof(err)) != MC_OK)
+		return unusable(r, err);
+	for (size_t i = 0; i < n && sl.n < sizeof(names) / sizeof(*names);
+	     i++)
+		names[sl.n++] = task_target_name(t, i);
+	return dispatch(r, t, &sl);
+}
+
+/* after the chain: where out/ goes, recorded in processed.json and
+ * result.json's module_result */
+static task_exit
+route_output(run *r, const task *t, process_state *ps)
+{
+	routing_plan plan;
+	send_list    sl = {NULL, 0};
+	char         err[TASK_RUN_ERROR_MAX], *mr_json = NULL;
+	task_exit    code;
+
+	routing_decide(t, &ps->mr, &plan);
+	if (ps->mr.routing != ROUTING_NONE)
+		log_info("event=process.routing task=%s applied=%d discard=%d "
+		         "targets=%zu reason=\"%s\"",
+		         r->id, plan.o.applied ? 1 : 0, plan.o.discard ? 1 : 0,
+		         plan.o.n_targets, plan.reason);
+	/* "process" sends nothing unless a module routed it somewhere */
+	if (!plan.o.discard &&
+	    (strcmp(r->kind, TASK_KIND_BOTH) == 0 || plan.o.applied)) {
+		sl.names = plan.o.targets;
+		sl.n = plan.o.n_targets;
+	}
+	if (module_result_encode(&ps->mr, &plan.o, &mr_json) != MC_OK)
+		return unusable(r, "out of memory");
+	ps->report.module_result_json = mr_json;
+	if (!ps->report.reused &&
+	    process_mark_done(r->o->task_dir, mr_json) != MC_OK)
+		log_warn("event=process.mark_failed task=%s", r->id);
+	if (list_files(r, ps->out_dir, err, sizeof(err)) != MC_OK) {
+		code = unusable(r, err);
+	} else {
+		code = dispatch(r, t, &sl);
+	}
+	ps->report.module_result_json = NULL;
+	free(mr_json);
+	return code;
+}
+
+static task_exit
+run_process(run *r, const task *t)
+{
+	process_state *ps = malloc(sizeof(*ps));
+	task_exit      code;
+
+	if (ps == NULL)
+		return unusable(r, "out of memory");
+	log_info("event=process.start task=%s kind=%s steps=%zu", r->id,
+	         r->kind, task_step_count(t));
+	r->process = &ps->report;
+	if (process_run(t, r->o->task_dir, ps) == MC_OK) {
+		code = route_output(r, t, ps);
+	} else {
+		char error[TASK_RUN_ERROR_MAX];
+		target_errf(error, sizeof(error), "processing failed: %s",
+		            ps->error);
+		finish(r, NULL, 0, false, ps->report.retryable,
+		       TASK_EXIT_TARGET_FAILED, error);
+		code = TASK_EXIT_TARGET_FAILED;
+	}
+	r->process = NULL;
+	process_state_fini(ps);
+	free(ps);
+	return code;
 }
 
 static task_exit
@@ -192,16 +303,16 @@ run_loaded(run *r, const task *t)
 	r->kind = task_kind(t);
 	if (r->url[0] == '\0')
 		r->url = task_coordinator_url(t);
-	if (strcmp(r->kind, TASK_KIND_DISPATCH) != 0) {
-		snprintf(err, sizeof(err),
-		         "kind '%s' is not supported by this worker (only "
-		         "dispatch)",
-		         r->kind);
-		return unusable(r, err);
-	}
-	if (list_inputs(r, err, sizeof(err)) != MC_OK)
-		return unusable(r, err);
-	return dispatch(r, t);
+	if (strcmp(r->kind, TASK_KIND_DISPATCH) == 0)
+		return run_dispatch(r, t);
+	if (strcmp(r->kind, TASK_KIND_PROCESS) == 0 ||
+	    strcmp(r->kind, TASK_KIND_BOTH) == 0)
+		return run_process(r, t);
+	snprintf(err, sizeof(err),
+	         "kind '%s' is not supported by this worker (dispatch, "
+	         "process, both)",
+	         r->kind);
+	return unusable(r, err);
 }
 
 task_exit
@@ -232,8 +343,8 @@ task_run(const task_run_opts *o)
 		return unusable(&r, msg);
 	}
 	code = run_loaded(&r, t);
-	sys_files_free(r.names, r.n_files);
-	sys_files_free(r.paths, r.n_files);
+	sys_files_free(r.names, r.n_names);
+	sys_files_free(r.paths, r.n_paths);
 	task_destroy(t);
 	return code;
 }

@@ -207,9 +207,15 @@ START_TEST(result_json_has_every_field_of_the_spec)
 	target_result_fail(&out[1].r, true, "cannot create %s: %s", "/d/x",
 	                   "Permission denied");
 	target_result_fail(&out[1].r, true, "a later error is not kept");
-	r = (task_result){
-	    "6f1c",           "dispatch", false, 1700000000000000,
-	    1700000000250000, out,        2,     "1 of 2 targets failed"};
+	r = (task_result){.task_id = "6f1c",
+	                  .kind = "dispatch",
+	                  .ok = false,
+	                  .retryable = true,
+	                  .started_us = 1700000000000000,
+	                  .finished_us = 1700000000250000,
+	                  .targets = out,
+	                  .n_targets = 2,
+	                  .error = "1 of 2 targets failed"};
 	ck_assert_int_eq(task_result_encode(&r, &text, &len), MC_OK);
 	ck_assert_uint_eq(strlen(text), len);
 
@@ -221,6 +227,8 @@ START_TEST(result_json_has_every_field_of_the_spec)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "kind")),
 	                 "dispatch");
 	ck_assert(json_is_false(json_object_get(j, "ok")));
+	ck_assert(json_is_true(json_object_get(j, "retryable")));
+	ck_assert_ptr_null(json_object_get(j, "process"));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "finished_us")),
 	                 1700000000250000);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
@@ -496,6 +504,9 @@ START_TEST(an_unusable_task_exits_2_and_says_why_in_result_json)
 	ck_assert_int_eq(run_task("t4"), TASK_EXIT_UNUSABLE);
 	put("t4/task.json", "{\"id\":\"t4\",\"dispatch\":{\"target_name\":"
 	                    "\"a\"},\"mercure_c\":{\"kind\":\"process\"}}");
+	ck_assert_int_eq(run_task("t4"), TASK_EXIT_UNUSABLE);
+	put("t4/task.json", "{\"id\":\"t4\",\"dispatch\":{\"target_name\":"
+	                    "\"a\"},\"mercure_c\":{\"kind\":\"notify\"}}");
 	ck_assert_int_eq(run_task("t4"), TASK_EXIT_UNUSABLE);
 	mk("t5");
 	put("t5/task.json", "{\"id\":\"t5\",\"dispatch\":{\"target_name\":"
