@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "sys_fs.h"
+#include "sys_spawn.h"
 #include "task_run.h"
 
 #define WORKER_PATH_MAX 4096
@@ -159,5 +160,7 @@ main(int argc, char **argv)
 	}
 	o.task_dir = dir;
 	o.coordinator_url = a.coordinator;
+	/* SIGTERM while a module runs: stop the module, then report */
+	sys_spawn_watch_signals();
 	return (int)task_run(&o);
 }
