@@ -1,0 +1,153 @@
+/* work_queue_tests.c - the hand-over between threads: FIFO order, the fd
+ * readable exactly while items wait, nothing lost or doubled when
+ * several threads push at once, leftovers freed by destroy. */
+#include <check.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "work_queue.h"
+
+#define WQ_THREADS 4
+#define WQ_PER_THREAD 20000
+
+typedef struct item {
+	work_node node; /* first: a work_node * is an item * */
+	unsigned  producer, seq;
+} item;
+
+static bool
+readable(const work_queue *q)
+{
+	struct pollfd p = {work_queue_fd(q), POLLIN, 0};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static item *
+item_new(unsigned producer, unsigned seq)
+{
+	item *it = calloc(1, sizeof(*it));
+
+	ck_assert_ptr_nonnull(it);
+	it->producer = producer;
+	it->seq = seq;
+	return it;
+}
+
+START_TEST(items_come_out_in_order_and_the_fd_follows_the_list)
+{
+	work_queue *q = NULL;
+	item       *it;
+
+	ck_assert_int_eq(work_queue_create(NULL, &q), MC_OK);
+	ck_assert(!readable(q));
+	ck_assert_ptr_null(work_queue_pop(q));
+	for (unsigned i = 0; i < 3; i++)
+		work_queue_push(q, &item_new(0, i)->node);
+	ck_assert(readable(q));
+	ck_assert_uint_eq(work_queue_len(q), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		it = (item *) work_queue_pop(q);
+		ck_assert_ptr_nonnull(it);
+		ck_assert_uint_eq(it->seq, i);
+		free(it);
+		ck_assert(readable(q) == (i < 2));
+	}
+	ck_assert_ptr_null(work_queue_pop(q));
+	work_queue_push(q, &item_new(0, 9)->node);
+	ck_assert(readable(q));
+	free(work_queue_pop(q));
+	ck_assert(!readable(q));
+	work_queue_destroy(q);
+	work_queue_destroy(NULL);
+}
+END_TEST
+
+static void *
+producer(void *arg)
+{
+	work_queue *q = ((void **) arg)[0];
+	unsigned    id = (unsigned) (size_t) ((void **) arg)[1];
+
+	for (unsigned i = 0; i < WQ_PER_THREAD; i++)
+		work_queue_push(q, &item_new(id, i)->node);
+	return NULL;
+}
+
+START_TEST(concurrent_pushes_lose_nothing_and_keep_each_order)
+{
+	work_queue *q = NULL;
+	pthread_t   th[WQ_THREADS];
+	void       *args[WQ_THREADS][2];
+	unsigned    next[WQ_THREADS] = {0};
+	size_t      got = 0;
+
+	ck_assert_int_eq(work_queue_create(NULL, &q), MC_OK);
+	for (size_t i = 0; i < WQ_THREADS; i++) {
+		args[i][0] = q;
+		args[i][1] = (void *) i;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, producer, args[i]),
+		    0);
+	}
+	while (got < (size_t) WQ_THREADS * WQ_PER_THREAD) {
+		struct pollfd p = {work_queue_fd(q), POLLIN, 0};
+		item         *it;
+		ck_assert_int_eq(poll(&p, 1, 5000), 1); /* a wakeup never lost */
+		while ((it = (item *) work_queue_pop(q)) != NULL) {
+			ck_assert_uint_eq(it->seq, next[it->producer]);
+			next[it->producer]++;
+			got++;
+			free(it);
+		}
+	}
+	for (size_t i = 0; i < WQ_THREADS; i++)
+		pthread_join(th[i], NULL);
+	ck_assert(!readable(q));
+	work_queue_destroy(q);
+}
+END_TEST
+
+static unsigned freed;
+
+static void
+count_free(work_node *n)
+{
+	freed++;
+	free(n);
+}
+
+START_TEST(destroy_frees_what_is_still_queued)
+{
+	work_queue *q = NULL;
+
+	freed = 0;
+	ck_assert_int_eq(work_queue_create(count_free, &q), MC_OK);
+	for (unsigned i = 0; i < 5; i++)
+		work_queue_push(q, &item_new(0, i)->node);
+	free(work_queue_pop(q));
+	work_queue_destroy(q);
+	ck_assert_uint_eq(freed, 4);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite   *s = suite_create("work_queue");
+	TCase   *c = tcase_create("hand-over");
+	SRunner *r;
+	int      failed;
+
+	tcase_add_test(c, items_come_out_in_order_and_the_fd_follows_the_list);
+	tcase_add_test(c, concurrent_pushes_lose_nothing_and_keep_each_order);
+	tcase_add_test(c, destroy_frees_what_is_still_queued);
+	tcase_set_timeout(c, 30);
+	suite_add_tcase(s, c);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
