@@ -24,6 +24,7 @@
 #include "dcmtk/dcmnet/assoc.h"
 #include "dcmtk/dcmnet/dimse.h"
 #include "dcmtk/dcmnet/dul.h"
+#include "dcmtk/dcmtls/tlslayer.h"
 #include "dcmtk/oflog/oflog.h"
 #include "dcmtk/ofstd/ofstd.h"
 
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -127,6 +129,8 @@ struct dcm_scu {
 	DIC_US             next_msg_id;
 	size_t             n_ctx;
 	std::string        peer; /* "host:port" for messages */
+	/* outlives net, which uses it (scu_free drops net first) */
+	std::unique_ptr<DcmTLSTransportLayer> tls;
 };
 
 namespace
@@ -143,7 +147,60 @@ scu_free(dcm_scu *s)
 		ASC_destroyAssociationParameters(&s->params);
 	if (s->net != NULL)
 		ASC_dropNetwork(&s->net);
-	delete s;
+	delete s; /* the TLS layer after the network that used it */
+}
+
+bool
+is_set(const char *p)
+{
+	return p != NULL && p[0] != '\0';
+}
+
+/* the requestor side of DICOM TLS, as storescu +tls KEY CERT +cf CA */
+mc_err
+make_tls(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
+{
+	if (!is_set(o->tls_cert) || !is_set(o->ca_cert)) {
+		set_err(err, errlen,
+		        "TLS needs tls_key, tls_cert and ca_cert together");
+		return MC_ECONFIG;
+	}
+	s->tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, NULL, OFTrue));
+	DcmTLSTransportLayer &t = *s->tls;
+	OFCondition           c;
+
+	if (!t) {
+		set_err(err, errlen, "TLS: cannot create an OpenSSL context");
+		return MC_EINTERNAL;
+	}
+	c = t.setTLSProfile(TSP_Profile_BCP195);
+	if (c.good())
+		c = t.activateCipherSuites();
+	if (c.bad()) {
+		set_err(err, errlen, "TLS profile: %s", c.text());
+		return MC_ECONFIG;
+	}
+	if ((c = t.setPrivateKeyFile(o->tls_key, DCF_Filetype_PEM)).bad()) {
+		set_err(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
+		return MC_ECONFIG;
+	}
+	if ((c = t.setCertificateFile(o->tls_cert, DCF_Filetype_PEM)).bad()) {
+		set_err(err, errlen, "TLS certificate %s: %s", o->tls_cert,
+		        c.text());
+		return MC_ECONFIG;
+	}
+	if (!t.checkPrivateKeyMatchesCertificate()) {
+		set_err(err, errlen, "TLS key %s does not match certificate %s",
+		        o->tls_key, o->tls_cert);
+		return MC_ECONFIG;
+	}
+	if ((c = t.addTrustedCertificateFile(o->ca_cert, DCF_Filetype_PEM))
+	        .bad()) {
+		set_err(err, errlen, "TLS CA %s: %s", o->ca_cert, c.text());
+		return MC_ECONFIG;
+	}
+	t.setCertificateVerification(DCV_requireCertificate);
+	return MC_OK;
 }
 
 /* network, association parameters, AE titles and addresses of s */
@@ -175,6 +232,19 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 	if (c.bad()) {
 		set_err(err, errlen, "network setup: %s", c.text());
 		return MC_EINTERNAL;
+	}
+	if (is_set(o->tls_key)) {
+		mc_err rv = make_tls(s, o, err, errlen);
+		if (rv != MC_OK)
+			return rv;
+		c = ASC_setTransportLayer(s->net, s->tls.get(), 0);
+		if (c.good())
+			c = ASC_setTransportLayerType(s->params, OFTrue);
+		if (c.bad()) {
+			set_err(err, errlen, "TLS transport layer: %s",
+			        c.text());
+			return MC_EINTERNAL;
+		}
 	}
 	ASC_setAPTitles(s->params, o->calling_aet, o->called_aet, NULL);
 	ASC_setPresentationAddresses(

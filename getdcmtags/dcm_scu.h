@@ -66,6 +66,14 @@ typedef struct dcm_scu_opts {
 	unsigned    connect_timeout_s; /* 0: 10 */
 	unsigned    acse_timeout_s;    /* 0: 30 */
 	unsigned    dimse_timeout_s;   /* 0: 60 */
+	/* DICOM over TLS when tls_key is set (NULL or "": plain TCP): our
+	 * private key and certificate and the CA that must have signed the
+	 * peer's certificate, all PEM files. The peer's certificate is
+	 * required and verified against ca_cert; its host name is not
+	 * checked (as storescu +tls does). */
+	const char *tls_key;
+	const char *tls_cert;
+	const char *ca_cert;
 } dcm_scu_opts;
 
 typedef struct dcm_scu dcm_scu;
@@ -78,6 +86,8 @@ typedef struct dcm_scu dcm_scu;
  *   MC_ETIMEDOUT  connect or ACSE timeout
  *   MC_EREFUSED   association rejected ("called AE title not recognized")
  *   MC_EDICOM     accepted, but no presentation context was
+ *   MC_ECONFIG    TLS files missing, unreadable, or key and certificate
+ *                 do not match
  *   MC_EINVAL     bad opts or n; MC_ENOMEM. */
 MC_NODISCARD mc_err dcm_scu_open(const dcm_scu_opts    *o,
                                  const dcm_scu_context *ctx, size_t n,

@@ -4,6 +4,7 @@
 #include "target.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,9 @@
 #include <strings.h>
 
 static const target_type *const TARGET_TYPES[] = {
-    &target_type_dicom,
-    &target_type_folder,
+    &target_type_dicom, &target_type_dicomtls, &target_type_dicomweb,
+    &target_type_folder, &target_type_sftp,    &target_type_s3,
+    &target_type_dummy,
 };
 #define TARGET_TYPE_COUNT (sizeof(TARGET_TYPES) / sizeof(TARGET_TYPES[0]))
 
@@ -41,7 +43,55 @@ target_type_find(const char *name)
 const char *
 target_type_names(void)
 {
-	return "dicom, folder";
+	return "dicom, dicomtls, dicomweb, folder, sftp, s3, dummy";
+}
+
+#define TARGET_FILTER_MAX 512
+
+void
+target_url_for_log(const char *url, char *buf, size_t len)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *slash = strchr(host, '/');
+	const char *at = strchr(host, '@');
+	size_t      n;
+
+	if (at != NULL && (slash == NULL || at < slash))
+		host = at + 1;
+	n = strcspn(host, "?#");
+	snprintf(buf, len, "%.*s%.*s", scheme ? (int)(scheme + 3 - url) : 0,
+	         url, (int)n, host);
+}
+
+bool
+target_file_is_filtered(const char *filter, const char *name)
+{
+	char        pat[TARGET_FILTER_MAX];
+	const char *p = filter;
+
+	if (filter == NULL)
+		return false;
+	while (*p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t      n = comma ? (size_t)(comma - p) : strlen(p);
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n > 0 && n < sizeof(pat)) {
+			memcpy(pat, p, n);
+			pat[n] = '\0';
+			if (fnmatch(pat, name, 0) == 0)
+				return true;
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	return false;
 }
 
 void

@@ -89,18 +89,34 @@ typedef struct target_type {
 	 * thread; may block up to the target's timeouts. */
 	mc_err (*send)(const target_cfg *cfg, const task_ctx *ctx,
 	               const target_files *files, target_result *res);
-	/* test - connectivity check (C-ECHO, folder writable); NULL when
-	 * the type has none. MC_OK or an error with err filled. */
-	mc_err (*test)(const target_cfg *cfg, const task_ctx *ctx, char *err,
-	               size_t errlen);
+	/* test - connectivity check (C-ECHO, an HTTP request, an SFTP login,
+	 * a HEAD, folder writable); NULL when the type has none. MC_OK with
+	 * msg saying what was checked, or an error with msg saying why it
+	 * failed. Never puts a secret into msg. */
+	mc_err (*test)(const target_cfg *cfg, const task_ctx *ctx, char *msg,
+	               size_t len);
 } target_type;
 
-extern const target_type target_type_dicom;  /* target_dicom.c */
-extern const target_type target_type_folder; /* target_folder.c */
+extern const target_type target_type_dicom;    /* target_dicom.c */
+extern const target_type target_type_dicomtls; /* target_dicomtls.c */
+extern const target_type target_type_dicomweb; /* target_dicomweb.c */
+extern const target_type target_type_folder;   /* target_folder.c */
+extern const target_type target_type_sftp;     /* target_sftp.c */
+extern const target_type target_type_s3;       /* target_s3.c */
+extern const target_type target_type_dummy;    /* target_dummy.c */
 
 /* target_type_find - the type named name; NULL when unknown. */
 const target_type *target_type_find(const char *name);
-/* target_type_names - "dicom, folder" (static text) for messages. */
+/* target_type_names - "dicom, dicomtls, ..." (static text) for messages. */
 const char *target_type_names(void);
+
+/* target_url_for_log - url without user:password@ and without a query
+ * string (which may hold tokens), for messages and logs. */
+void target_url_for_log(const char *url, char *buf, size_t len);
+
+/* target_file_is_filtered - true when name matches one of the
+ * comma-separated globs of mercure's file_filter (files NOT to send;
+ * NULL or "": none). */
+bool target_file_is_filtered(const char *filter, const char *name);
 
 #endif

@@ -15,16 +15,20 @@
  * (default 104), aet_target, aet_source (default MERCURE),
  * pass_sender_aet / pass_receiver_aet (call with info.sender_aet /
  * info.receiver_aet instead). Ours: connect_timeout (10), acse_timeout
- * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout. */
+ * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout.
+ * dicomtls (target_dicomtls.c) adds tls_key, tls_cert, ca_cert. */
 #include "target.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dcm_scu.h"
 #include "log.h"
+#include "target_dicom_int.h"
 #include "uid.h"
 
 #define DICOM_PORT_DEFAULT 104
@@ -41,6 +45,7 @@
 #define DICOM_STATUS_DATASET_MISMATCH 0xB007
 
 typedef struct dicom_conf {
+	dicom_transport transport;
 	char         host[DICOM_HOST_MAX_LEN + 1];
 	char         calling[MC_AET_MAX_LEN + 1];
 	char         called[MC_AET_MAX_LEN + 1];
@@ -150,14 +155,43 @@ resolve_timeouts(const target_cfg *cfg, dcm_scu_opts *o, char *err,
 	return MC_OK;
 }
 
+/* dicomtls: the three PEM files, which must be readable */
+static mc_err
+resolve_tls(const target_cfg *cfg, dcm_scu_opts *o, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"tls_key", "tls_cert", "ca_cert"};
+	const char              *v[3];
+
+	for (size_t i = 0; i < 3; i++) {
+		v[i] = target_cfg_get(cfg, keys[i]);
+		if (v[i] == NULL || v[i][0] == '\0') {
+			target_errf(err, errlen, "dicomtls target without '%s'",
+			            keys[i]);
+			return MC_ECONFIG;
+		}
+		if (access(v[i], R_OK) != 0) {
+			target_errf(err, errlen, "%s %s: %s", keys[i], v[i],
+			            strerror(errno));
+			return MC_ECONFIG;
+		}
+	}
+	o->tls_key = v[0];
+	o->tls_cert = v[1];
+	o->ca_cert = v[2];
+	return MC_OK;
+}
+
 /* the target's fields -> c; MC_ECONFIG with err for a bad one */
 static mc_err
-resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_conf *c,
-             char *err, size_t errlen)
+resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_transport tr,
+             dicom_conf *c, char *err, size_t errlen)
 {
 	const char *ip = target_cfg_get(cfg, "ip");
 
 	memset(c, 0, sizeof(*c));
+	c->transport = tr;
+	if (tr == DICOM_TLS && resolve_tls(cfg, &c->o, err, errlen) != MC_OK)
+		return MC_ECONFIG;
 	if (ip != NULL && strcmp(ip, "sender") == 0) {
 		ip = t->sender_address;
 		if (ip[0] == '\0') {
@@ -345,9 +379,10 @@ summarize(const dicom_run *r, target_result *res)
 		            res->failed, r->files->n, r->first_err);
 }
 
-static mc_err
-dicom_send(const target_cfg *cfg, const task_ctx *ctx,
-           const target_files *files, target_result *res)
+mc_err
+target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
+                       const task_ctx *ctx, const target_files *files,
+                       target_result *res)
 {
 	dicom_run r;
 	char      err[TARGET_ERROR_MAX_LEN + 1];
@@ -356,7 +391,7 @@ dicom_send(const target_cfg *cfg, const task_ctx *ctx,
 	r.cfg = cfg;
 	r.task = ctx;
 	r.files = files;
-	if (resolve_conf(cfg, ctx, &r.conf, err, sizeof(err)) != MC_OK) {
+	if (resolve_conf(cfg, ctx, tr, &r.conf, err, sizeof(err)) != MC_OK) {
 		res->failed = files->n;
 		target_result_fail(res, false, "%s", err);
 		return MC_ECONFIG;
@@ -389,9 +424,9 @@ dicom_send(const target_cfg *cfg, const task_ctx *ctx,
 	return res->failed == 0 ? MC_OK : r.fatal ? MC_ENET : MC_EDICOM;
 }
 
-static mc_err
-dicom_test(const target_cfg *cfg, const task_ctx *ctx, char *err,
-           size_t errlen)
+mc_err
+target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
+                       const task_ctx *ctx, char *msg, size_t len)
 {
 	dicom_conf      c;
 	dcm_scu_context v = {
@@ -399,15 +434,33 @@ dicom_test(const target_cfg *cfg, const task_ctx *ctx, char *err,
 	dcm_scu *scu;
 	mc_err   rv;
 
-	if ((rv = resolve_conf(cfg, ctx, &c, err, errlen)) != MC_OK ||
-	    (rv = dcm_scu_init(err, errlen)) != MC_OK ||
-	    (rv = dcm_scu_open(&c.o, &v, 1, &scu, err, errlen)) != MC_OK)
+	if ((rv = resolve_conf(cfg, ctx, tr, &c, msg, len)) != MC_OK ||
+	    (rv = dcm_scu_init(msg, len)) != MC_OK ||
+	    (rv = dcm_scu_open(&c.o, &v, 1, &scu, msg, len)) != MC_OK)
 		return rv;
-	if ((rv = dcm_scu_echo(scu, err, errlen)) != MC_OK) {
+	if ((rv = dcm_scu_echo(scu, msg, len)) != MC_OK) {
 		dcm_scu_destroy(scu);
 		return rv;
 	}
-	return dcm_scu_release(scu, err, errlen);
+	if ((rv = dcm_scu_release(scu, msg, len)) != MC_OK)
+		return rv;
+	target_errf(msg, len, "C-ECHO %s -> %s at %s:%u%s", c.calling,
+	            c.called, c.host, c.o.port,
+	            tr == DICOM_TLS ? " over TLS" : "");
+	return MC_OK;
+}
+
+static mc_err
+dicom_send(const target_cfg *cfg, const task_ctx *ctx,
+           const target_files *files, target_result *res)
+{
+	return target_dicom_send_with(DICOM_PLAIN, cfg, ctx, files, res);
+}
+
+static mc_err
+dicom_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
+{
+	return target_dicom_test_with(DICOM_PLAIN, cfg, ctx, msg, len);
 }
 
 const target_type target_type_dicom = {

@@ -13,7 +13,6 @@
 #include "target.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,7 +22,6 @@
 #include "sys_fs.h"
 
 #define FOLDER_PATH_MAX 4096
-#define FOLDER_FILTER_MAX 512
 #define FOLDER_MARKER ".complete"
 #define FOLDER_PARTIAL_SUFFIX ".partial"
 
@@ -32,37 +30,6 @@ typedef struct folder_paths {
 	char partial[FOLDER_PATH_MAX];
 	char marker[FOLDER_PATH_MAX];
 } folder_paths;
-
-/* true when name matches one of the comma-separated globs in filter */
-static bool
-is_filtered(const char *filter, const char *name)
-{
-	char        pat[FOLDER_FILTER_MAX];
-	const char *p = filter;
-
-	if (filter == NULL)
-		return false;
-	while (*p != '\0') {
-		const char *comma = strchr(p, ',');
-		size_t      n = comma ? (size_t)(comma - p) : strlen(p);
-		while (n > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
-		}
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n > 0 && n < sizeof(pat)) {
-			memcpy(pat, p, n);
-			pat[n] = '\0';
-			if (fnmatch(pat, name, 0) == 0)
-				return true;
-		}
-		if (comma == NULL)
-			break;
-		p = comma + 1;
-	}
-	return false;
-}
 
 static mc_err
 make_paths(const char *folder, const char *task_id, folder_paths *fp)
@@ -83,7 +50,7 @@ count_selected(const char *filter, const target_files *files)
 	size_t n = 0;
 
 	for (size_t i = 0; i < files->n; i++)
-		if (!is_filtered(filter, sys_basename_of(files->paths[i])))
+		if (!target_file_is_filtered(filter, sys_basename_of(files->paths[i])))
 			n++;
 	return n;
 }
@@ -106,7 +73,7 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 	}
 	for (size_t i = 0; i < files->n; i++) {
 		const char *name = sys_basename_of(files->paths[i]);
-		if (is_filtered(filter, name))
+		if (target_file_is_filtered(filter, name))
 			continue;
 		if (sys_path_fmt(dst, sizeof(dst), "%s/%s", fp->partial,
 		                 name) != MC_OK) {
@@ -216,17 +183,20 @@ folder_send(const target_cfg *cfg, const task_ctx *ctx,
 }
 
 static mc_err
-folder_test(const target_cfg *cfg, const task_ctx *ctx, char *err,
-            size_t errlen)
+folder_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
+            size_t len)
 {
 	const char *folder = target_cfg_get(cfg, "folder");
+	mc_err      rv;
 
 	(void)ctx;
 	if (folder == NULL || folder[0] == '\0') {
-		target_errf(err, errlen, "folder target without 'folder'");
+		target_errf(msg, len, "folder target without 'folder'");
 		return MC_ECONFIG;
 	}
-	return sys_files_writable_dir(folder, err, errlen);
+	if ((rv = sys_files_writable_dir(folder, msg, len)) == MC_OK)
+		target_errf(msg, len, "folder %s is writable", folder);
+	return rv;
 }
 
 const target_type target_type_folder = {
