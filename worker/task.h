@@ -40,6 +40,15 @@ MC_NODISCARD mc_err task_parse(const char *text, size_t len, task **out,
 MC_NODISCARD mc_err task_load(const char *path, task **out, mc_diag *d);
 void                task_destroy(task *t); /* NULL: no-op */
 
+/* task_load_target - for a connectivity test: read path, a JSON object
+ * holding the configuration of target name under "targets" or
+ * "mercure_c.targets" (so a task.json serves too), or being it (an
+ * object with "target_type"). On MC_OK *out is new (target_cfg_destroy).
+ * MC_ENOENT (no such target: d->msg says so), MC_EPARSE, MC_ECONFIG,
+ * file errors; d filled. */
+MC_NODISCARD mc_err task_load_target(const char *path, const char *name,
+                                     target_cfg **out, mc_diag *d);
+
 const char *task_id(const task *t);
 const char *task_kind(const task *t);
 /* task_coordinator_url - mercure_c.coordinator_url, or "" */

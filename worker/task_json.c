@@ -290,6 +290,50 @@ task_load(const char *path, task **out, mc_diag *d)
 	return rv;
 }
 
+static json_t *
+target_object(json_t *root, const char *name)
+{
+	json_t *o = json_object_get(json_object_get(root, "targets"), name);
+
+	if (o == NULL)
+		o = json_object_get(
+		    json_object_get(json_object_get(root, "mercure_c"),
+		                    "targets"),
+		    name);
+	if (o == NULL && json_is_string(json_object_get(root, "target_type")))
+		o = root;
+	return o;
+}
+
+mc_err
+task_load_target(const char *path, const char *name, target_cfg **out,
+                 mc_diag *d)
+{
+	json_error_t je;
+	json_t      *root, *o;
+	mc_err       rv;
+
+	*out = NULL;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->file, sizeof(d->file), "%s", path);
+	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) ==
+	    NULL) {
+		d->line = je.line > 0 ? (size_t)je.line : 0;
+		d->column = je.column > 0 ? (size_t)je.column : 0;
+		snprintf(d->msg, sizeof(d->msg), "%s", je.text);
+		return MC_EPARSE;
+	}
+	if ((o = target_object(root, name)) == NULL) {
+		snprintf(d->field, sizeof(d->field), "targets.%s", name);
+		snprintf(d->msg, sizeof(d->msg), "no such target");
+		json_decref(root);
+		return MC_ENOENT;
+	}
+	rv = build_cfg(name, o, out, d);
+	json_decref(root);
+	return rv;
+}
+
 void
 task_destroy(task *t)
 {

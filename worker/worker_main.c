@@ -11,6 +11,8 @@
 #include "log.h"
 #include "sys_fs.h"
 #include "sys_spawn.h"
+#include "notify.h"
+#include "task.h"
 #include "task_run.h"
 
 #define WORKER_PATH_MAX 4096
@@ -18,6 +20,7 @@
 
 typedef struct worker_args {
 	const char *task_dir, *task_id, *storage, *coordinator;
+	const char *test_target, *task_json, *notify;
 } worker_args;
 
 static void
@@ -27,6 +30,8 @@ usage(FILE *f)
 	    f,
 	    "usage: mercure-worker [options] TASK_DIR\n"
 	    "       mercure-worker [options] --task-id ID --storage ROOT\n"
+	    "       mercure-worker --test-target NAME --task-json FILE\n"
+	    "       mercure-worker --notify FILE\n"
 	    "  --task-id ID        run ROOT/tasks/ID (env MERCURE_TASK_ID,\n"
 	    "                      NOMAD_META_task_id)\n"
 	    "  --storage ROOT      storage root (env MERCURE_STORAGE)\n"
@@ -34,8 +39,14 @@ usage(FILE *f)
 	    "                      MERCURE_COORDINATOR; default: task.json's\n"
 	    "                      mercure_c.coordinator_url)\n"
 	    "  --log-level L       debug, info, warn, error (default info)\n"
-	    "exit status: 0 every target succeeded, 1 a target failed,\n"
-	    "             2 the task is unusable\n");
+	    "  --test-target NAME  connectivity test of target NAME, whose\n"
+	    "                      configuration FILE holds (under targets,\n"
+	    "                      mercure_c.targets, or as the object);\n"
+	    "                      prints 'ok NAME: ...' or 'error NAME: ...'\n"
+	    "  --notify FILE       send the notification request FILE\n"
+	    "                      (docs/tasks.md); exit 0 sent, 1 not\n"
+	    "exit status: 0 every target succeeded, 1 processing or a target\n"
+	    "             failed, 2 the task is unusable\n");
 }
 
 static const char *
@@ -58,6 +69,9 @@ parse_args(int argc, char **argv, worker_args *a)
 	    {"storage", required_argument, NULL, 's'},
 	    {"coordinator", required_argument, NULL, 'c'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"test-target", required_argument, NULL, 't'},
+	    {"task-json", required_argument, NULL, 'j'},
+	    {"notify", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -84,6 +98,15 @@ parse_args(int argc, char **argv, worker_args *a)
 				return -1;
 			}
 			log_set_level((log_level)lvl);
+			break;
+		case 't':
+			a->test_target = optarg;
+			break;
+		case 'j':
+			a->task_json = optarg;
+			break;
+		case 'n':
+			a->notify = optarg;
 			break;
 		case 'h':
 			return 1;
@@ -140,6 +163,40 @@ resolve_dir(const worker_args *a, char *buf, size_t len)
 	return 0;
 }
 
+/* --test-target: one line on stdout, exit 0 ok / 1 error */
+static int
+test_target(const char *name, const char *file)
+{
+	target_cfg        *cfg = NULL;
+	const target_type *tt;
+	const char        *type;
+	task_ctx           ctx = {"test", ".", "", "", ""};
+	mc_diag            d;
+	char               msg[TARGET_ERROR_MAX_LEN + 1];
+	mc_err             rv;
+
+	if ((rv = task_load_target(file, name, &cfg, &d)) != MC_OK) {
+		printf("error %s: %s\n", name,
+		       mc_diag_format(&d, msg, sizeof(msg)));
+		return 1;
+	}
+	type = target_cfg_get(cfg, "target_type");
+	if ((tt = target_type_find(type)) == NULL || tt->test == NULL) {
+		printf("error %s: %s target_type '%s' (known: %s)\n", name,
+		       tt ? "no connectivity test for" : "unknown",
+		       type ? type : "", target_type_names());
+		target_cfg_destroy(cfg);
+		return 1;
+	}
+	msg[0] = '\0';
+	rv = tt->test(cfg, &ctx, msg, sizeof(msg));
+	printf("%s %s: %s\n", rv == MC_OK ? "ok" : "error", name, msg);
+	log_info("event=target.test target=%s type=%s ok=%d", name, tt->name,
+	         rv == MC_OK ? 1 : 0);
+	target_cfg_destroy(cfg);
+	return rv == MC_OK ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -154,6 +211,16 @@ main(int argc, char **argv)
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : TASK_EXIT_UNUSABLE;
 	}
+	if (a.test_target != NULL) {
+		if (a.task_json == NULL) {
+			fprintf(stderr, "mercure-worker: --test-target needs "
+			                "--task-json FILE\n");
+			return TASK_EXIT_UNUSABLE;
+		}
+		return test_target(a.test_target, a.task_json);
+	}
+	if (a.notify != NULL)
+		return notify_run_file(a.notify);
 	if (resolve_dir(&a, dir, sizeof(dir)) != 0) {
 		usage(stderr);
 		return TASK_EXIT_UNUSABLE;

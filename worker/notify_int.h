@@ -1,0 +1,50 @@
+/* notify_int.h - the parts of notify.c: the request as read from its
+ * JSON (notify_json.c) and the two ways out over libcurl (notify_send.c).
+ * Nothing outside notify*.c includes it. */
+#ifndef MC_WORKER_NOTIFY_INT_H
+#define MC_WORKER_NOTIFY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mc_err.h"
+
+#define NOTIFY_ERROR_MAX_LEN 511
+
+typedef struct notify_request notify_request; /* notify_json.c */
+
+/* notify_request_load - read and check a request file. On MC_OK *out is
+ * new (notify_request_destroy). MC_EPARSE / MC_ECONFIG / file errors with
+ * err saying why. */
+MC_NODISCARD mc_err notify_request_load(const char *path, notify_request **out,
+                                        char *err, size_t errlen);
+void notify_request_destroy(notify_request *r); /* NULL: no-op */
+
+/* Fields of the request ("" when absent; strings borrowed from r). */
+const char *notify_request_field(const notify_request *r, const char *key);
+/* webhook.<key> / email.<key>; NULL when the section is absent */
+const char *notify_request_webhook(const notify_request *r, const char *key);
+const char *notify_request_email(const notify_request *r, const char *key);
+/* vars.<name>, else the top-level field of that name; NULL: unknown.
+ * The signature of a template_lookup. */
+const char *notify_request_var(const char *name, void *r);
+
+/* notify_url_origin - scheme://host[:port] of url (no user, path or
+ * query), for logs and messages. */
+void notify_url_origin(const char *url, char *buf, size_t len);
+
+/* notify_http_post - POST body as application/json to url; MC_OK for a
+ * 2xx answer. err never holds the URL's path or query (they may carry
+ * tokens). */
+MC_NODISCARD mc_err notify_http_post(const char *url, const char *body,
+                                     char *err, size_t errlen);
+
+/* notify_smtp_send - send message (headers + body, CRLF lines) from
+ * from to the comma-separated rcpts over smtp_url (user and password
+ * from $MERCURE_SMTP_USER and $MERCURE_SMTP_PASSWORD when set; STARTTLS
+ * when the server offers it). */
+MC_NODISCARD mc_err notify_smtp_send(const char *smtp_url, const char *from,
+                                     const char *rcpts, const char *message,
+                                     char *err, size_t errlen);
+
+#endif
