@@ -511,6 +511,8 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 {
 	const json_t *evs = json_object_get(ts, "Events"), *ev;
 	size_t        i;
+	bool          has_exit = false;
+	int           last = 0;
 
 	if (json_is_true(json_object_get(ts, "Failed")))
 		a->failed = true;
@@ -522,11 +524,8 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 		if (type == NULL)
 			continue;
 		if (strcmp(type, "Terminated") == 0) {
-			int code = event_exit_code(ev);
-			/* several tasks: a failing one decides */
-			if (!a->has_exit || a->exit_code == 0)
-				a->exit_code = code;
-			a->has_exit = true;
+			last = event_exit_code(ev); /* the last one counts */
+			has_exit = true;
 		} else if (strcmp(type, "Killed") == 0) {
 			a->killed = true;
 		}
@@ -535,6 +534,10 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 		snprintf(a->last_event, sizeof(a->last_event), "%s%s%s", type,
 		    msg && msg[0] ? ": " : "", msg ? msg : "");
 	}
+	/* several tasks: a failing one decides */
+	if (has_exit && (!a->has_exit || a->exit_code == 0))
+		a->exit_code = last;
+	a->has_exit = a->has_exit || has_exit;
 }
 
 static void
