@@ -183,6 +183,9 @@ easy_setup(CURL *h, const sftp_conf *c, const char *url, char *errbuf)
 		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES,
 		                 (long)CURLSSH_AUTH_PUBLICKEY);
 		curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, c->key);
+		/* "": libssh2 derives the public key from the private one
+		 * (NULL would mean ~/.ssh/id_dsa.pub) */
+		curl_easy_setopt(h, CURLOPT_SSH_PUBLIC_KEYFILE, "");
 		if (c->passphrase[0] != '\0')
 			curl_easy_setopt(h, CURLOPT_KEYPASSWD, c->passphrase);
 	} else {
