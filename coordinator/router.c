@@ -382,6 +382,9 @@ router_route_series(coord *c, series *s)
 	    (unsigned long long) s->bytes, ri.n_entries);
 	log_plan(c, &ri);
 	execute(c, &ri);
+	/* start the workers before emptying incoming/: the unlinks of a
+	 * large series would otherwise delay dispatch by their count */
+	tasks_dispatch(c);
 	remember_routed(c, s->uid);
 	series_table_remove(c->series, s);
 	finish(c, &ri);
