@@ -277,9 +277,10 @@ put_headers(void)
 	    NULL)
 		return NULL;
 	h = n;
+	/* no "Expect:" to suppress 100-continue: libcurl 7.88 would sign
+	 * the removed header, and S3 would then refuse the signature */
 	if ((n = curl_slist_append(h, "Content-Type: application/dicom")) ==
-	        NULL ||
-	    (n = curl_slist_append(h, "Expect:")) == NULL) {
+	    NULL) {
 		curl_slist_free_all(h);
 		return NULL;
 	}
