@@ -531,6 +531,9 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 		}
 		if (msg == NULL || msg[0] == '\0')
 			msg = json_string_value(json_object_get(ev, "Message"));
+		/* "Not Restarting" only repeats that the one before failed */
+		if (a->last_event[0] && strcmp(type, "Not Restarting") == 0)
+			continue;
 		snprintf(a->last_event, sizeof(a->last_event), "%s%s%s", type,
 		    msg && msg[0] ? ": " : "", msg ? msg : "");
 	}

@@ -222,7 +222,7 @@ START_TEST(a_dispatched_child_ends_with_the_exit_code_of_its_task)
 	ck_assert(bad.alloc.failed);
 	ck_assert_int_eq(bad.alloc.exit_code, 3);
 	ck_assert_str_eq(bad.alloc.node_name, "node-1");
-	ck_assert_ptr_nonnull(strstr(bad.alloc.last_event, "Not Restarting"));
+	ck_assert_str_eq(bad.alloc.last_event, "Terminated: Exit Code: 3");
 	nomad_client_destroy(c);
 }
 END_TEST
@@ -412,8 +412,7 @@ START_TEST(the_last_terminated_event_gives_the_exit_code)
 	ck_assert_str_eq(v[0].id, "a1");
 	ck_assert(v[0].failed && v[0].has_exit);
 	ck_assert_int_eq(v[0].exit_code, 7);
-	ck_assert_str_eq(v[0].last_event, "Not Restarting: Policy allows no "
-					  "restarts");
+	ck_assert_str_eq(v[0].last_event, "Terminated");
 	ck_assert_uint_eq(v[0].create_index, 5);
 	ck_assert(v[1].killed && !v[1].has_exit);
 	ck_assert_str_eq(v[1].desired_status, "stop");
