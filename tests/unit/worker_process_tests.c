@@ -1,0 +1,490 @@
+/* worker_process_tests.c - the processing side of the worker without a
+ * network: the process section and modules of task.json become module
+ * specs (both config forms), the step task.json a module reads, the
+ * module's result.json keys merged over a chain and round-tripped,
+ * dynamic routing decisions, templates with escaping, secrets from the
+ * config, the environment and a file, STOW responses, and a command
+ * module run end to end with the dummy target. Registered from
+ * worker/CMakeLists.txt. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "module_result.h"
+#include "routing.h"
+#include "secret.h"
+#include "stow_json.h"
+#include "sys_fs.h"
+#include "target.h"
+#include "task.h"
+#include "task_run.h"
+#include "template.h"
+
+#define PATH_LEN 4096
+
+static const char PROCESS_TASK[] =
+    "{\"id\": \"p1\", \"info\": {\"applied_rule\": \"r\"},\n"
+    " \"dispatch\": {\"target_name\": [\"pacs\"], \"status\": {}},\n"
+    " \"process\": [\n"
+    "   {\"module_name\": \"a\", \"settings\": {\"k\": 1},\n"
+    "    \"retain_input_images\": false},\n"
+    "   {\"module_name\": \"b\", \"settings\": {},\n"
+    "    \"retain_input_images\": \"true\",\n"
+    "    \"module_config\": {\"docker_tag\": \"img:1\",\n"
+    "       \"network_enabled\": \"false\"}}],\n"
+    " \"mercure_c\": {\"kind\": \"both\",\n"
+    "   \"targets\": {\"pacs\": {\"target_type\": \"dummy\"},\n"
+    "                \"alt\": {\"target_type\": \"dummy\"},\n"
+    "                \"alt2\": {\"target_type\": \"dummy\"}},\n"
+    "   \"modules\": {\"a\": {\"command\": [\"/bin/echo\", \"x y\", 3],\n"
+    "      \"environment\": \"{\\\"A\\\": \\\"1\\\", \\\"N\\\": 2}\",\n"
+    "      \"timeout\": \"60\"}},\n"
+    "   \"rule\": {\"name\": \"r\", \"dynamic_routing\": \"True\",\n"
+    "      \"dynamic_routing_allowed_targets\": \"alt, alt2\",\n"
+    "      \"conditional_alternate_target\": [\"alt2\"]}}}\n";
+
+static task *
+parse_ok(const char *text)
+{
+	task   *t = NULL;
+	mc_diag d;
+
+	memset(&d, 0, sizeof(d));
+	ck_assert_msg(task_parse(text, strlen(text), &t, &d) == MC_OK,
+	              "parse failed: %s: %s", d.field, d.msg);
+	return t;
+}
+
+START_TEST(a_chain_becomes_module_specs_from_either_config_form)
+{
+	task              *t = parse_ok(PROCESS_TASK);
+	const module_spec *a, *b;
+
+	ck_assert_uint_eq(task_step_count(t), 2);
+	a = task_step(t, 0);
+	b = task_step(t, 1);
+	ck_assert_str_eq(a->name, "a");
+	ck_assert_int_eq(a->kind, MODULE_COMMAND);
+	ck_assert_uint_eq(a->argc, 3);
+	ck_assert_str_eq(a->argv[1], "x y");
+	ck_assert_str_eq(a->argv[2], "3");
+	ck_assert_ptr_null(a->argv[3]);
+	ck_assert_uint_eq(a->n_env, 2);
+	ck_assert_str_eq(a->env[0], "A=1");
+	ck_assert_str_eq(a->env[1], "N=2");
+	ck_assert_uint_eq(a->timeout_s, 60);
+	ck_assert(a->network);
+	ck_assert(!a->retain_input_images);
+	ck_assert_int_eq(b->kind, MODULE_CONTAINER);
+	ck_assert_str_eq(b->docker_tag, "img:1");
+	ck_assert_uint_eq(b->timeout_s, MODULE_TIMEOUT_DEFAULT_S);
+	ck_assert(!b->network);
+	ck_assert(b->retain_input_images);
+	ck_assert(task_get_rule(t)->dynamic_routing);
+	ck_assert_uint_eq(task_get_rule(t)->n_allowed, 2);
+	ck_assert_str_eq(task_get_rule(t)->allowed[1], "alt2");
+	ck_assert_uint_eq(task_get_rule(t)->n_alternate, 1);
+	task_destroy(t);
+}
+END_TEST
+
+START_TEST(the_step_task_json_holds_that_step_and_no_mercure_c)
+{
+	task        *t = parse_ok(PROCESS_TASK);
+	char        *text = NULL;
+	size_t       len = 0;
+	json_t      *j;
+	json_error_t je;
+
+	ck_assert_int_eq(task_step_json(t, 1, &text, &len), MC_OK);
+	ck_assert_uint_eq(strlen(text), len);
+	j = json_loads(text, 0, &je);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_null(json_object_get(j, "mercure_c"));
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                     json_object_get(j, "process"), "module_name")),
+	                 "b");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "id")), "p1");
+	json_decref(j);
+	free(text);
+	task_destroy(t);
+}
+END_TEST
+
+static void
+assert_process_error(const char *process, const char *modules,
+                     const char *field)
+{
+	char    text[2048];
+	task   *t = NULL;
+	mc_diag d;
+
+	snprintf(text, sizeof(text),
+	         "{\"id\":\"x\",\"process\":%s,\"mercure_c\":{\"kind\":"
+	         "\"process\",\"modules\":%s}}",
+	         process, modules);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(task_parse(text, strlen(text), &t, &d), MC_ECONFIG);
+	ck_assert_ptr_null(t);
+	ck_assert_msg(strstr(d.field, field) != NULL, "field '%s' (%s)",
+	              d.field, d.msg);
+}
+
+START_TEST(bad_process_sections_name_the_field)
+{
+	assert_process_error("null", "{}", "process");
+	assert_process_error("[]", "{}", "process");
+	assert_process_error("{\"settings\":{}}", "{}", "process[0]");
+	assert_process_error("{\"module_name\":\"m\"}", "{}", "process[0]");
+	assert_process_error("{\"module_name\":\"m\"}", "{\"m\":{}}",
+	                     "mercure_c.modules.m");
+	assert_process_error("{\"module_name\":\"m\"}",
+	                     "{\"m\":{\"command\":{\"a\":1}}}",
+	                     "mercure_c.modules.m.command");
+	assert_process_error("{\"module_name\":\"m\"}",
+	                     "{\"m\":{\"command\":\"x\",\"timeout\":0}}",
+	                     "mercure_c.modules.m.timeout");
+	assert_process_error("{\"module_name\":\"m\"}",
+	                     "{\"m\":{\"command\":\"x\",\"environment\":[1]}}",
+	                     "mercure_c.modules.m.environment");
+}
+END_TEST
+
+#define TMP_ROOT_LEN 64
+static char tmp_root[TMP_ROOT_LEN];
+
+static void
+make_tmp(void)
+{
+	snprintf(tmp_root, sizeof(tmp_root), "/tmp/mc-worker-proc.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
+}
+
+/* checked fixture: remove what make_tmp made */
+static void
+rm_tmp(void)
+{
+	if (tmp_root[0] != '\0' && sys_remove_tree(tmp_root) != MC_OK)
+		fprintf(stderr, "cannot remove %s\n", tmp_root);
+	tmp_root[0] = '\0';
+}
+
+static void
+put(const char *rel, const char *text)
+{
+	char  p[PATH_LEN];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tmp_root, rel);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *
+path_of(const char *rel)
+{
+	static char p[PATH_LEN];
+	snprintf(p, sizeof(p), "%s/%s", tmp_root, rel);
+	return p;
+}
+
+START_TEST(module_results_merge_over_a_chain_and_round_trip)
+{
+	module_result acc, back;
+	char          err[256], *json = NULL;
+
+	make_tmp();
+	module_result_init(&acc);
+	put("r1.json", "{\"__mercure_notification\": {\"text\": \"one\"},"
+	               " \"__mercure_routing\": {\"target\": \"x\"}}");
+	put("r2.json", "{\"other\": 1, \"__mercure_notification\": "
+	               "{\"text\": \"two\", \"requested\": true},"
+	               " \"__mercure_routing\": {\"target\": [\"a\", \"b\"]}}");
+	put("bad.json", "{\"__mercure_routing\": {\"target\": [1]}}");
+	ck_assert_int_eq(module_result_read(path_of("r1.json"), &acc, err,
+	                                    sizeof(err)),
+	                 MC_OK);
+	ck_assert_int_eq(module_result_read(path_of("none.json"), &acc, err,
+	                                    sizeof(err)),
+	                 MC_OK);
+	ck_assert_int_eq(module_result_read(path_of("r2.json"), &acc, err,
+	                                    sizeof(err)),
+	                 MC_OK);
+	ck_assert_int_eq(module_result_read(path_of("bad.json"), &acc, err,
+	                                    sizeof(err)),
+	                 MC_EPARSE);
+	ck_assert_ptr_nonnull(strstr(err, "__mercure_routing.target"));
+	ck_assert_str_eq(acc.notify_text, "one\ntwo");
+	ck_assert(acc.notify_requested);
+	ck_assert_int_eq(acc.routing, ROUTING_TARGETS);
+	ck_assert_uint_eq(acc.n_targets, 2);
+	ck_assert_str_eq(acc.targets[1], "b");
+	ck_assert_int_eq(module_result_encode(&acc, NULL, &json), MC_OK);
+	module_result_init(&back);
+	ck_assert_int_eq(module_result_decode(json, &back), MC_OK);
+	ck_assert_str_eq(back.notify_text, "one\ntwo");
+	ck_assert_uint_eq(back.n_targets, 2);
+	free(json);
+	module_result_fini(&acc);
+	module_result_fini(&back);
+}
+END_TEST
+
+static void
+decide(const task *t, const char *result, routing_plan *p,
+       module_result *mr)
+{
+	char err[256];
+
+	put("r.json", result);
+	module_result_init(mr);
+	ck_assert_int_eq(module_result_read(path_of("r.json"), mr, err,
+	                                    sizeof(err)),
+	                 MC_OK);
+	routing_decide(t, mr, p);
+}
+
+START_TEST(dynamic_routing_is_followed_only_within_the_rule)
+{
+	task         *t = parse_ok(PROCESS_TASK);
+	routing_plan  p;
+	module_result mr;
+
+	make_tmp();
+	routing_decide(t, NULL, &p);
+	ck_assert(!p.o.applied);
+	ck_assert_uint_eq(p.o.n_targets, 1);
+	ck_assert_str_eq(p.o.targets[0], "pacs");
+	decide(t, "{\"__mercure_routing\": {\"target\": [\"alt\", \"alt2\"]}}",
+	       &p, &mr);
+	ck_assert(p.o.applied);
+	ck_assert_uint_eq(p.o.n_targets, 2);
+	module_result_fini(&mr);
+	decide(t, "{\"__mercure_routing\": {\"target\": \"pacs\"}}", &p, &mr);
+	ck_assert(!p.o.applied);
+	ck_assert_str_eq(p.o.targets[0], "pacs");
+	ck_assert_ptr_nonnull(strstr(p.reason, "not in dynamic_routing"));
+	module_result_fini(&mr);
+	decide(t, "{\"__mercure_routing\": {\"use_alternate_target\": true}}",
+	       &p, &mr);
+	ck_assert(p.o.applied);
+	ck_assert_str_eq(p.o.targets[0], "alt2");
+	module_result_fini(&mr);
+	decide(t, "{\"__mercure_routing\": {\"discard\": true}}", &p, &mr);
+	ck_assert(p.o.discard);
+	ck_assert_uint_eq(p.o.n_targets, 0);
+	module_result_fini(&mr);
+	task_destroy(t);
+}
+END_TEST
+
+static const char *
+lookup(const char *name, void *ctx)
+{
+	(void)ctx;
+	if (strcmp(name, "rule") == 0)
+		return "ct";
+	if (strcmp(name, "patient_name") == 0)
+		return "O\"Hara <&>\n";
+	return NULL;
+}
+
+START_TEST(templates_substitute_and_escape_for_their_place)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(template_render("{{rule}}-{{ rule }}-{{ rule|upper }}"
+	                                 "-{{ none }}-{% if x %}-{{ a b }}",
+	                                 lookup, NULL, TEMPLATE_ESCAPE_NONE,
+	                                 &out),
+	                 MC_OK);
+	ck_assert_str_eq(out, "ct-ct-ct--{% if x %}-{{ a b }}");
+	free(out);
+	ck_assert_int_eq(template_render("\"{{ patient_name }}\"", lookup,
+	                                 NULL, TEMPLATE_ESCAPE_JSON, &out),
+	                 MC_OK);
+	ck_assert_str_eq(out, "\"O\\\"Hara <&>\\n\"");
+	free(out);
+	ck_assert_int_eq(template_render("<p>{{ patient_name }}", lookup, NULL,
+	                                 TEMPLATE_ESCAPE_HTML, &out),
+	                 MC_OK);
+	ck_assert_str_eq(out, "<p>O&quot;Hara &lt;&amp;&gt;\n");
+	free(out);
+	ck_assert_int_eq(template_render("{{ unclosed", lookup, NULL,
+	                                 TEMPLATE_ESCAPE_NONE, &out),
+	                 MC_OK);
+	ck_assert_str_eq(out, "{{ unclosed");
+	free(out);
+}
+END_TEST
+
+START_TEST(secrets_come_from_the_field_the_environment_or_a_file)
+{
+	target_cfg *c;
+	char        buf[64], err[256];
+	bool        found;
+
+	make_tmp();
+	put("pw", "from-file\n");
+	ck_assert_int_eq(target_cfg_create("t", &c), MC_OK);
+	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
+	                            err, sizeof(err)),
+	                 MC_OK);
+	ck_assert(!found);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(target_cfg_set(c, "password_file", path_of("pw")),
+	                 MC_OK);
+	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
+	                            err, sizeof(err)),
+	                 MC_OK);
+	ck_assert(found);
+	ck_assert_str_eq(buf, "from-file");
+	setenv("MC_UNIT_SECRET", "from-env", 1);
+	ck_assert_int_eq(target_cfg_set(c, "password_env", "MC_UNIT_SECRET"),
+	                 MC_OK);
+	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
+	                            err, sizeof(err)),
+	                 MC_OK);
+	ck_assert_str_eq(buf, "from-env");
+	ck_assert_int_eq(target_cfg_set(c, "password", "inline"), MC_OK);
+	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
+	                            err, sizeof(err)),
+	                 MC_OK);
+	ck_assert_str_eq(buf, "inline");
+	ck_assert_int_eq(target_cfg_set(c, "token_env", "MC_UNIT_UNSET"),
+	                 MC_OK);
+	unsetenv("MC_UNIT_UNSET");
+	ck_assert_int_eq(secret_get(c, "token", buf, sizeof(buf), &found, err,
+	                            sizeof(err)),
+	                 MC_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err, "MC_UNIT_UNSET"));
+	secret_wipe(buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	target_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(stow_responses_count_stored_and_failed_instances)
+{
+	static const char body[] =
+	    "{\"00081199\": {\"vr\": \"SQ\", \"Value\": [{}, {}]},"
+	    " \"00081198\": {\"vr\": \"SQ\", \"Value\": ["
+	    "  {\"00081155\": {\"vr\": \"UI\", \"Value\": [\"1.2.3\"]},"
+	    "   \"00081197\": {\"vr\": \"US\", \"Value\": [43264]}}]}}";
+	stow_response r;
+	char          err[128];
+
+	ck_assert_int_eq(stow_response_parse(body, strlen(body), &r, err,
+	                                     sizeof(err)),
+	                 MC_OK);
+	ck_assert_uint_eq(r.n_referenced, 2);
+	ck_assert_uint_eq(r.n_failed, 1);
+	ck_assert_str_eq(r.failed[0].sop_instance_uid, "1.2.3");
+	ck_assert_uint_eq(r.failed[0].reason, 0xA900);
+	ck_assert_int_eq(stow_response_parse("[{}]", 4, &r, err, sizeof(err)),
+	                 MC_OK);
+	ck_assert_uint_eq(r.n_failed, 0);
+	ck_assert_int_eq(stow_response_parse(" \n", 2, &r, err, sizeof(err)),
+	                 MC_OK);
+	ck_assert_int_eq(stow_response_parse("<html>", 6, &r, err,
+	                                     sizeof(err)),
+	                 MC_EPARSE);
+}
+END_TEST
+
+START_TEST(urls_lose_credentials_and_queries_in_messages)
+{
+	char buf[256];
+
+	target_url_for_log("https://u:p@h.org:8042/dicom-web/studies?t=1", buf,
+	                   sizeof(buf));
+	ck_assert_str_eq(buf, "https://h.org:8042/dicom-web/studies");
+	target_url_for_log("http://h/x#frag", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "http://h/x");
+}
+END_TEST
+
+START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
+{
+	task_run_opts o;
+	char         *text = NULL;
+	size_t        len = 0;
+	json_t       *j;
+
+	make_tmp();
+	ck_assert_int_eq(sys_mkdir_p(path_of("t/in")), MC_OK);
+	put("t/in/a.dcm", "A");
+	put("t/in/b.dcm", "B");
+	put("t/task.json",
+	    "{\"id\": \"t\", \"dispatch\": {\"target_name\": [\"d\"]},"
+	    " \"process\": {\"module_name\": \"cp\"},"
+	    " \"mercure_c\": {\"kind\": \"both\","
+	    "  \"targets\": {\"d\": {\"target_type\": \"dummy\"}},"
+	    "  \"modules\": {\"cp\": {\"command\": [\"/bin/sh\", \"-c\","
+	    "   \"cp \\\"$MERCURE_IN_DIR\\\"/*.dcm \\\"$MERCURE_OUT_DIR\\\"\"]}}}}");
+	o.task_dir = path_of("t");
+	o.coordinator_url = NULL;
+	ck_assert_int_eq(task_run(&o), TASK_EXIT_OK);
+	ck_assert_int_eq(sys_read_file(path_of("t/result.json"), &text, &len),
+	                 MC_OK);
+	j = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert(json_is_true(json_object_get(j, "ok")));
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(
+	        json_object_get(json_object_get(j, "targets"), "d"), "sent")),
+	    2);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+	                     json_object_get(j, "process"), "output_files")),
+	                 2);
+	ck_assert(sys_exists(path_of("t/out/a.dcm")));
+	ck_assert(sys_exists(path_of("t/out/task.json")));
+	ck_assert(sys_exists(path_of("t/module-1-cp.log")));
+	json_decref(j);
+	free(text);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite   *s = suite_create("worker_process");
+	TCase   *parse = tcase_create("process section");
+	TCase   *mr = tcase_create("module results and routing");
+	TCase   *misc = tcase_create("templates, secrets, STOW, URLs");
+	TCase   *run = tcase_create("run");
+	SRunner *sr;
+	int      failed;
+
+	tcase_add_test(parse,
+	               a_chain_becomes_module_specs_from_either_config_form);
+	tcase_add_test(parse, the_step_task_json_holds_that_step_and_no_mercure_c);
+	tcase_add_test(parse, bad_process_sections_name_the_field);
+	tcase_add_test(mr, module_results_merge_over_a_chain_and_round_trip);
+	tcase_add_test(mr, dynamic_routing_is_followed_only_within_the_rule);
+	tcase_add_test(misc, templates_substitute_and_escape_for_their_place);
+	tcase_add_test(misc,
+	               secrets_come_from_the_field_the_environment_or_a_file);
+	tcase_add_test(misc, stow_responses_count_stored_and_failed_instances);
+	tcase_add_test(misc, urls_lose_credentials_and_queries_in_messages);
+	tcase_add_test(
+	    run, a_command_module_runs_and_its_output_goes_to_the_dummy_target);
+	tcase_set_timeout(run, 20);
+	tcase_add_checked_fixture(mr, NULL, rm_tmp);
+	tcase_add_checked_fixture(misc, NULL, rm_tmp);
+	tcase_add_checked_fixture(run, NULL, rm_tmp);
+	suite_add_tcase(s, parse);
+	suite_add_tcase(s, mr);
+	suite_add_tcase(s, misc);
+	suite_add_tcase(s, run);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
