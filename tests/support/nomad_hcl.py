@@ -300,7 +300,8 @@ _RESOURCES = {"attrs": {"cpu": ("CPU", _int), "cores": ("Cores", _int), "memory"
                         "memory_max": ("MemoryMaxMB", _int)},
               "blocks": {"device": ("Devices", _DEVICE, "labelled-list")}}
 _TEMPLATE = {"attrs": {"data": ("EmbeddedTmpl", _str), "destination": ("DestPath", _str),
-                       "change_mode": ("ChangeMode", _str), "perms": ("Perms", _str)}}
+                       "change_mode": ("ChangeMode", _str), "perms": ("Perms", _str),
+                       "env": ("Envvars", _bool)}}
 _VOLUME_MOUNT = {"attrs": {"volume": ("Volume", _str), "destination": ("Destination", _str),
                            "read_only": ("ReadOnly", _bool)}}
 _LOGS = {"attrs": {"max_files": ("MaxFiles", _int), "max_file_size": ("MaxFileSizeMB", _int),

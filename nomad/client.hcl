@@ -1,0 +1,35 @@
+# client.hcl - what each Nomad client agent needs for mercure (merge into the agent's config).
+# Every node: the shared storage as host volume "mercure-storage" (the same path everywhere, and the
+# same as storage_root in mercure.yaml), and the drivers the jobs use. Ingress nodes also get
+# meta dicom_ingress = "true"; the coordinator's node gets meta mercure_coordinator = "true" and a
+# host volume on local disk for its SQLite file.
+
+client {
+  enabled = true
+
+  host_volume "mercure-storage" {
+    path      = "/srv/mercure"
+    read_only = false
+  }
+
+  # ingress nodes only:
+  # meta {
+  #   dicom_ingress = "true"
+  # }
+
+  # the coordinator's node only:
+  # meta {
+  #   mercure_coordinator = "true"
+  # }
+  # host_volume "mercure-coordinator-db" {
+  #   path      = "/var/lib/mercure"
+  #   read_only = false
+  # }
+}
+
+# the receiver and keepalived run under raw_exec (root, no isolation); the worker under exec
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
