@@ -1,8 +1,8 @@
 /* nomad_client.c - Nomad's HTTP API over one libcurl multi handle, driven
  * by the thread that calls nomad_client_poll(): each call is an easy
- * handle with its own callback; answers are parsed here (jansson) into
- * the plain structs of nomad_client.h, so no other file reads Nomad's
- * JSON or includes <curl/curl.h>.
+ * handle with its own callback. The bodies are read and written by
+ * nomad_client_json.c; no file outside this module reads Nomad's JSON or
+ * includes <curl/curl.h>.
  *
  * Design notes: a call ends exactly once, in poll (never inside the call
  * that started it), with one of MC_OK / MC_ENET / MC_EREFUSED / MC_EPROTO
@@ -11,11 +11,11 @@
  * X-Nomad-Token header; error texts are Nomad's bodies or libcurl's
  * messages, which never contain it. */
 #include "nomad_client.h"
+#include "nomad_client_int.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,13 +387,11 @@ mc_err
 nomad_client_dispatch(nomad_client *c, const char *job, const char *meta_key,
     const char *meta_value, const char *token, nomad_reply_fn fn, void *arg)
 {
-	json_t *b = json_pack("{s:{s:s}}", "Meta", meta_key, meta_value);
-	char   *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
-	char   *etok = NULL, query[NOMAD_ID_MAX * 3 + 32];
-	CURL   *tmp = curl_easy_init();
-	mc_err  rv = MC_ENOMEM;
+	char  *body = nomad_json_dispatch_body(meta_key, meta_value);
+	char  *etok = NULL, query[NOMAD_ID_MAX * 3 + 32];
+	CURL  *tmp = curl_easy_init();
+	mc_err rv = MC_ENOMEM;
 
-	json_decref(b);
 	if (body == NULL || tmp == NULL ||
 	    (etok = curl_easy_escape(tmp, token, 0)) == NULL)
 		goto out;
@@ -486,201 +484,55 @@ one_line(char *dst, size_t len, const char *s, size_t n)
 	dst[o] = '\0';
 }
 
-static void
-copy_field(char *dst, size_t len, const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	snprintf(dst, len, "%s", s ? s : "");
-}
-
-static int
-event_exit_code(const json_t *ev)
-{
-	const json_t *v = json_object_get(ev, "ExitCode");
-	const char   *d = json_string_value(
-		  json_object_get(json_object_get(ev, "Details"), "exit_code"));
-
-	if (json_is_integer(v))
-		return (int) json_integer_value(v);
-	return d ? (int) strtol(d, NULL, 10) : 0;
-}
-
-static void
-read_task_state(nomad_alloc *a, const json_t *ts)
-{
-	const json_t *evs = json_object_get(ts, "Events"), *ev;
-	size_t        i;
-	bool          has_exit = false;
-	int           last = 0;
-
-	if (json_is_true(json_object_get(ts, "Failed")))
-		a->failed = true;
-	json_array_foreach(evs, i, ev)
-	{
-		const char *type = json_string_value(json_object_get(ev, "Type"));
-		const char *msg = json_string_value(
-		    json_object_get(ev, "DisplayMessage"));
-		if (type == NULL)
-			continue;
-		if (strcmp(type, "Terminated") == 0) {
-			last = event_exit_code(ev); /* the last one counts */
-			has_exit = true;
-		} else if (strcmp(type, "Killed") == 0) {
-			a->killed = true;
-		}
-		if (msg == NULL || msg[0] == '\0')
-			msg = json_string_value(json_object_get(ev, "Message"));
-		/* "Not Restarting" only repeats that the one before failed */
-		if (a->last_event[0] && strcmp(type, "Not Restarting") == 0)
-			continue;
-		snprintf(a->last_event, sizeof(a->last_event), "%s%s%s", type,
-		    msg && msg[0] ? ": " : "", msg ? msg : "");
-	}
-	/* several tasks: a failing one decides */
-	if (has_exit && (!a->has_exit || a->exit_code == 0))
-		a->exit_code = last;
-	a->has_exit = a->has_exit || has_exit;
-}
-
-static void
-read_alloc(nomad_alloc *a, const json_t *o)
-{
-	const json_t *ts;
-	const char   *k;
-	json_t       *v;
-
-	memset(a, 0, sizeof(*a));
-	copy_field(a->id, sizeof(a->id), o, "ID");
-	copy_field(a->node_name, sizeof(a->node_name), o, "NodeName");
-	copy_field(a->client_status, sizeof(a->client_status), o,
-	    "ClientStatus");
-	copy_field(a->desired_status, sizeof(a->desired_status), o,
-	    "DesiredStatus");
-	copy_field(a->client_description, sizeof(a->client_description), o,
-	    "ClientDescription");
-	copy_field(a->next_allocation, sizeof(a->next_allocation), o,
-	    "NextAllocation");
-	a->create_index =
-	    (uint64_t) json_integer_value(json_object_get(o, "CreateIndex"));
-	ts = json_object_get(o, "TaskStates");
-	json_object_foreach((json_t *) ts, k, v)
-	{
-		read_task_state(a, v);
-	}
-}
-
-mc_err
-nomad_parse_allocations(const char *text, size_t len, nomad_alloc **out,
-    size_t *n)
-{
-	json_t      *a = json_loadb(text, len, 0, NULL), *o;
-	nomad_alloc *v = NULL;
-	size_t       i;
-
-	*out = NULL;
-	*n = 0;
-	if (a == NULL || !json_is_array(a)) {
-		json_decref(a);
-		return MC_EPROTO;
-	}
-	if (json_array_size(a) > 0 &&
-	    (v = calloc(json_array_size(a), sizeof(*v))) == NULL) {
-		json_decref(a);
-		return MC_ENOMEM;
-	}
-	json_array_foreach(a, i, o)
-	{
-		read_alloc(&v[i], o);
-	}
-	*n = json_array_size(a);
-	*out = v;
-	json_decref(a);
-	return MC_OK;
-}
-
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-/* eval_problem - why the newest evaluation holds the child back */
-static void
-eval_problem(char *dst, size_t len, const json_t *evals)
-{
-	const json_t *e, *best = NULL;
-	const char   *st, *why;
-	size_t        i;
-
-	dst[0] = '\0';
-	json_array_foreach(evals, i, e)
-	{
-		if (best == NULL ||
-		    json_integer_value(json_object_get(e, "CreateIndex")) >
-			json_integer_value(json_object_get(best, "CreateIndex")))
-			best = e;
-	}
-	if (best == NULL)
-		return;
-	st = jstr(best, "Status");
-	why = jstr(best, "StatusDescription");
-	if (json_object_size(json_object_get(best, "FailedTGAllocs")) > 0 ||
-	    strcmp(st, "blocked") == 0 || strcmp(st, "failed") == 0)
-		snprintf(dst, len, "evaluation %s%s%s", st[0] ? st : "?",
-		    why[0] ? ": " : "", why);
-}
-
-/* parse_ok - the body of a 2xx answer into r; storage for the strings
- * comes from the caller's buffers */
+/* parse_ok - the body of a 2xx answer into r, with the strings in x */
 static mc_err
-parse_ok(call *k, nomad_reply *r, json_t **root, nomad_alloc **allocs,
-    char *text, size_t tlen)
+parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 {
-	json_t *j;
+	const char *body = k->resp ? k->resp : "";
+	mc_err      rv;
 
-	if (k->kind == CALL_ALLOCS)
-		return nomad_parse_allocations(k->resp ? k->resp : "",
-		    k->resp_len, allocs, &r->n_allocs);
-	if (k->kind == CALL_LEADER || k->kind == CALL_STOP)
-		return MC_OK;
-	if ((j = json_loadb(k->resp ? k->resp : "", k->resp_len, 0, NULL)) ==
-	    NULL)
-		return MC_EPROTO;
-	*root = j;
-	if (k->kind == CALL_DISPATCH) {
-		const char *ev = json_string_value(json_object_get(j, "EvalID"));
-		r->child_id =
-		    json_string_value(json_object_get(j, "DispatchedJobID"));
-		r->reattached = ev == NULL || ev[0] == '\0';
-		if (r->child_id == NULL || r->child_id[0] == '\0')
-			return MC_EPROTO;
-	} else if (k->kind == CALL_JOB) {
-		r->job_status = json_string_value(json_object_get(j, "Status"));
-	} else if (k->kind == CALL_EVALS) {
-		eval_problem(text, tlen, j);
-		r->eval_problem = text;
+	switch (k->kind) {
+	case CALL_ALLOCS:
+		rv = nomad_parse_allocations(body, k->resp_len, &x->allocs,
+		    &x->n_allocs);
+		r->allocs = x->allocs;
+		r->n_allocs = x->n_allocs;
+		return rv;
+	case CALL_DISPATCH:
+	case CALL_JOB:
+	case CALL_EVALS:
+		rv = nomad_json_answer(k->kind == CALL_DISPATCH
+			? NOMAD_ANSWER_DISPATCH
+			: (k->kind == CALL_JOB ? NOMAD_ANSWER_JOB
+					       : NOMAD_ANSWER_EVALS),
+		    body, k->resp_len, x);
+		r->child_id = x->child;
+		r->reattached = x->reattached;
+		r->job_status = x->job_status;
+		r->eval_problem = x->eval_problem;
+		return rv;
+	default:
+		return MC_OK; /* register, stop, leader: the status says it */
 	}
-	return MC_OK;
 }
 
 static void
 finish(nomad_client *c, call *k, CURLcode cc)
 {
-	nomad_reply  r;
-	json_t      *root = NULL;
-	nomad_alloc *allocs = NULL;
-	char         err[NOMAD_ERROR_MAX], text[NOMAD_ERROR_MAX];
+	nomad_reply   r;
+	nomad_answer *x = calloc(1, sizeof(*x));
+	char          err[NOMAD_ERROR_MAX];
 
 	memset(&r, 0, sizeof(r));
-	err[0] = text[0] = '\0';
+	err[0] = '\0';
 	r.error = err;
 	r.eval_problem = "";
 	r.index = k->index;
 	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &r.status);
-	if (cc != CURLE_OK) {
+	if (x == NULL) {
+		r.rv = MC_ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+	} else if (cc != CURLE_OK) {
 		r.rv = k->resp_full ? MC_EPROTO : MC_ENET;
 		snprintf(err, sizeof(err), "%s",
 		    k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
@@ -690,16 +542,15 @@ finish(nomad_client *c, call *k, CURLcode cc)
 		one_line(err, sizeof(err), k->resp ? k->resp : "", k->resp_len);
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "HTTP %ld", r.status);
-	} else if ((r.rv = parse_ok(k, &r, &root, &allocs, text,
-			sizeof(text))) != MC_OK) {
+	} else if ((r.rv = parse_ok(k, &r, x)) != MC_OK) {
 		snprintf(err, sizeof(err), "unreadable answer (%s)",
 		    mc_strerror(r.rv));
 	}
-	r.allocs = allocs;
 	call_unlink(c, k);
 	k->fn(k->arg, &r);
-	json_decref(root);
-	free(allocs);
+	if (x != NULL)
+		free(x->allocs);
+	free(x);
 	call_free(k);
 }
 

@@ -305,98 +305,79 @@ mutate(const char *path, json_t *v)
 	return text;
 }
 
+/* one violation per rule of the table: path ("G." is the group, "T." the
+ * task), the new value as JSON (NULL: the key is removed), the expected
+ * message (NULL: still valid) */
+static const struct {
+	const char *path, *value, *msg;
+} rules[] = {
+    {"Job.ID", "\"\"", "Missing job ID"},
+    {"Job.ID", "\"a b\"", "Job ID contains a space"},
+    {"Job.Name", "\"\"", "Missing job name"},
+    {"Job.Type", "\"cron\"", "Invalid job type"},
+    {"Job.Datacenters.0", "\"\"", "datacenter must be"},
+    {"Job.Priority", "101", "priority must be between"},
+    {"Job.Priority", "0", "priority must be between"},
+    {"Job.Dispatched", "true", "dispatched"},
+    {"Job.Payload", "\"eA==\"", "payload"},
+    {"Job.TaskGroups", "[]", "Missing job task groups"},
+    {"Job.Type", "\"service\"", "Parameterized job can only"},
+    {"Job.ParameterizedJob.Payload", "\"maybe\"", "Unknown payload"},
+    {"Job.ParameterizedJob.MetaOptional", "[\"task_id\"]", "disjoint"},
+    {"Job.Constraints.0.Operand", "\"\"", "Missing constraint operand"},
+    {"Job.Constraints.0.LTarget", "\"\"", "LTarget"},
+    {"Job.Constraints.0.Operand", "\"set_contains_any\"", NULL},
+    {"Job.Constraints.0.RTarget", NULL, NULL},
+    {"G.Name", "\"\"", "missing name"},
+    {"G.Count", "-1", "count can't be negative"},
+    {"G.Tasks", "[]", "Missing tasks"},
+    {"G.RestartPolicy.Mode", "\"delay\"", "ambiguous"},
+    {"G.RestartPolicy.Interval", "1000000000", "Interval"},
+    {"G.RestartPolicy.Interval", "\"24h\"", "integer"},
+    {"G.ReschedulePolicy.Attempts", "2", "Delay cannot"},
+    {"G.MaxRunDuration", "0", "max_run_duration"},
+    {"G.Volumes.storage.Type", "\"csi\"", "must be host"},
+    {"G.Volumes.storage.Source", "\"\"", "empty source"},
+    {"T.Name", "\"alloc\"", "invalid task name"},
+    {"T.Name", "\"a/b\"", "invalid task name"},
+    {"T.Driver", "\"\"", "Missing task driver"},
+    {"T.KillTimeout", "-1", "KillTimeout"},
+    {"T.Resources.CPU", "0", "minimum CPU value is 1"},
+    {"T.Resources.MemoryMB", "9", "minimum MemoryMB"},
+    {"T.Resources.DiskMB", "100", "disk resources"},
+    {"T.Resources.Cores", "2", "Only one of cores"},
+    {"T.DispatchPayload", "{\"File\":\"../x\"}", "escapes"},
+    {"T.Config.command", "1", "command string"},
+    {"T.Config.args.0", "1", "list of strings"},
+    {"T.VolumeMounts.0.Volume", "\"other\"", "undefined volume"},
+    {"T.Driver", "\"raw_exec\"", "does not support host"},
+};
+
 START_TEST(every_rule_of_the_validation_table_bites)
 {
-	const char *G = "Job.TaskGroups.0";
-	const char *T = "Job.TaskGroups.0.Tasks.0";
-	struct {
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const char *p = rules[i].path;
 		char        path[128];
-		json_t     *value; /* NULL: delete */
-		const char *msg;
-	} cases[40];
-	size_t n = 0;
+		json_t     *v = rules[i].value
+			? json_loads(rules[i].value, JSON_DECODE_ANY, NULL)
+			: NULL;
+		char       *text;
+		mc_err      rv;
 
-#define CASE(p, v, m)                                                   \
-	do {                                                            \
-		snprintf(cases[n].path, sizeof(cases[n].path), "%s", p); \
-		cases[n].value = (v);                                   \
-		cases[n].msg = (m);                                     \
-		n++;                                                    \
-	} while (0)
-#define GCASE(p, v, m)                                                  \
-	do {                                                            \
-		snprintf(cases[n].path, sizeof(cases[n].path), "%s.%s", \
-		    G, p);                                              \
-		cases[n].value = (v);                                   \
-		cases[n].msg = (m);                                     \
-		n++;                                                    \
-	} while (0)
-#define TCASE(p, v, m)                                                  \
-	do {                                                            \
-		snprintf(cases[n].path, sizeof(cases[n].path), "%s.%s", \
-		    T, p);                                              \
-		cases[n].value = (v);                                   \
-		cases[n].msg = (m);                                     \
-		n++;                                                    \
-	} while (0)
-	CASE("Job.ID", json_string(""), "Missing job ID");
-	CASE("Job.ID", json_string("a b"), "Job ID contains a space");
-	CASE("Job.Name", json_string(""), "Missing job name");
-	CASE("Job.Type", json_string("cron"), "Invalid job type");
-	CASE("Job.Datacenters.0", json_string(""), "datacenter must be");
-	CASE("Job.Priority", json_integer(101), "priority must be between");
-	CASE("Job.Priority", json_integer(0), "priority must be between");
-	CASE("Job.Dispatched", json_true(), "dispatched");
-	CASE("Job.Payload", json_string("eA=="), "payload");
-	CASE("Job.TaskGroups", json_array(), "Missing job task groups");
-	CASE("Job.Type", json_string("service"), "Parameterized job can only");
-	CASE("Job.ParameterizedJob.Payload", json_string("maybe"),
-	    "Unknown payload requirement");
-	CASE("Job.ParameterizedJob.MetaOptional",
-	    json_pack("[s]", "task_id"), "should be disjoint");
-	CASE("Job.Constraints.0.Operand", json_string(""),
-	    "Missing constraint operand");
-	CASE("Job.Constraints.0.LTarget", json_string(""), "LTarget");
-	CASE("Job.Constraints.0.Operand", json_string("set_contains_any"),
-	    NULL); /* valid: has an RTarget */
-	CASE("Job.Constraints.0.RTarget", NULL, NULL); /* "=" needs none */
-	GCASE("Name", json_string(""), "missing name");
-	GCASE("Count", json_integer(-1), "count can't be negative");
-	GCASE("Tasks", json_array(), "Missing tasks");
-	GCASE("RestartPolicy.Mode", json_string("delay"), "ambiguous");
-	GCASE("RestartPolicy.Interval", json_integer(NS_PER_S), "Interval");
-	GCASE("RestartPolicy.Interval", json_string("24h"), "integer");
-	GCASE("ReschedulePolicy.Attempts", json_integer(2), "Delay cannot");
-	GCASE("MaxRunDuration", json_integer(0), "max_run_duration");
-	GCASE("Volumes.storage.Type", json_string("csi"), "must be host");
-	GCASE("Volumes.storage.Source", json_string(""), "empty source");
-	TCASE("Name", json_string("alloc"), "invalid task name");
-	TCASE("Name", json_string("a/b"), "invalid task name");
-	TCASE("Driver", json_string(""), "Missing task driver");
-	TCASE("KillTimeout", json_integer(-1), "KillTimeout");
-	TCASE("Resources.CPU", json_integer(0), "minimum CPU value is 1");
-	TCASE("Resources.MemoryMB", json_integer(9), "minimum MemoryMB");
-	TCASE("Resources.DiskMB", json_integer(100), "disk resources");
-	TCASE("Resources.Cores", json_integer(2), "Only one of cores");
-	TCASE("DispatchPayload", json_pack("{s:s}", "File", "../x"),
-	    "escapes");
-	TCASE("Config.command", json_integer(1), "command string");
-	TCASE("Config.args.0", json_integer(1), "list of strings");
-	TCASE("VolumeMounts.0.Volume", json_string("other"),
-	    "undefined volume");
-	TCASE("Driver", json_string("raw_exec"), "does not support host");
-
-	for (size_t i = 0; i < n; i++) {
-		char  *text = mutate(cases[i].path, cases[i].value);
-		mc_err rv = nomad_job_validate(text, err, sizeof(err));
-		if (cases[i].msg == NULL)
-			ck_assert_msg(rv == MC_OK, "%s: unexpected '%s'",
-			    cases[i].path, err);
+		snprintf(path, sizeof(path), "%s%s",
+		    p[0] == 'G' ? "Job.TaskGroups.0."
+			: (p[0] == 'T' ? "Job.TaskGroups.0.Tasks.0." : ""),
+		    p[0] == 'G' || p[0] == 'T' ? p + 2 : p);
+		text = mutate(path, v);
+		rv = nomad_job_validate(text, err, sizeof(err));
+		if (rules[i].msg == NULL)
+			ck_assert_msg(rv == MC_OK, "%s: unexpected '%s'", path,
+			    err);
 		else
 			ck_assert_msg(rv == MC_ECONFIG &&
-				strstr(err, cases[i].msg) != NULL,
-			    "%s: expected '%s', got rv=%d '%s'", cases[i].path,
-			    cases[i].msg, rv, rv ? err : "");
+				strstr(err, rules[i].msg) != NULL,
+			    "%s: expected '%s', got rv=%d '%s'", path,
+			    rules[i].msg, rv, rv ? err : "");
 		free(text);
 	}
 	ck_assert_int_eq(nomad_job_validate("{\"Job\":", err, sizeof(err)),

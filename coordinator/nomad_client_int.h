@@ -1,0 +1,35 @@
+/* nomad_client_int.h - shared by the files of the nomad_client module
+ * (nomad_client.c: HTTP; nomad_client_json.c: Nomad's JSON). Nothing
+ * else includes it. */
+#ifndef MC_COORDINATOR_NOMAD_CLIENT_INT_H
+#define MC_COORDINATOR_NOMAD_CLIENT_INT_H
+
+#include "nomad_client.h"
+
+typedef enum {
+	NOMAD_ANSWER_DISPATCH,
+	NOMAD_ANSWER_JOB,
+	NOMAD_ANSWER_EVALS
+} nomad_answer_kind;
+
+/* nomad_answer - what the answers carry, copied out of the JSON */
+typedef struct nomad_answer {
+	char         child[NOMAD_ID_MAX];
+	bool         reattached;
+	char         job_status[16];
+	char         eval_problem[NOMAD_ERROR_MAX];
+	nomad_alloc *allocs; /* malloc'ed */
+	size_t       n_allocs;
+} nomad_answer;
+
+/* nomad_json_answer - a 2xx body of a dispatch (DispatchedJobID, EvalID),
+ * job (Status) or evaluations call into x. MC_EPROTO for a body that is
+ * not what the call returns. */
+MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind,
+    const char *text, size_t len, nomad_answer *x);
+
+/* nomad_json_dispatch_body - {"Meta":{key:value}}, malloc'ed; NULL when
+ * out of memory. */
+char *nomad_json_dispatch_body(const char *key, const char *value);
+
+#endif
