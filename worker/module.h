@@ -27,11 +27,11 @@ typedef struct module_spec {
 	module_kind        kind;
 	const char *const *argv; /* command: NULL-terminated, argc >= 1 */
 	size_t             argc;
-	const char        *docker_tag;  /* container */
-	const char *const *env;         /* "KEY=value" from environment */
+	const char        *docker_tag; /* container */
+	const char *const *env;        /* "KEY=value" from environment */
 	size_t             n_env;
-	unsigned           timeout_s;   /* 1..MODULE_TIMEOUT_MAX_S */
-	bool               network;     /* container: false -> none */
+	unsigned           timeout_s; /* 1..MODULE_TIMEOUT_MAX_S */
+	bool               network;   /* container: false -> none */
 	bool               retain_input_images;
 } module_spec;
 
@@ -48,8 +48,8 @@ typedef struct module_outcome {
 	bool             ok;
 	bool             retryable; /* a later attempt may succeed as is */
 	bool             timed_out;
-	bool             ran;       /* the module itself was started */
-	sys_child_status st;        /* valid when ran */
+	bool             ran; /* the module itself was started */
+	sys_child_status st;  /* valid when ran */
 	char             error[MODULE_ERROR_MAX_LEN + 1]; /* "" when ok */
 } module_outcome;
 

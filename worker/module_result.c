@@ -99,10 +99,10 @@ parse_routing(json_t *v, module_result *r, char *err, size_t errlen)
 	if (rv == MC_EPARSE)
 		snprintf(err, errlen,
 		         KEY_ROUTING ".target must be a name or a list of "
-		         "names");
+		                     "names");
 	if (rv == MC_OK &&
-	    (r->routing_json = json_dumps(v, JSON_COMPACT |
-	                                         JSON_PRESERVE_ORDER)) == NULL)
+	    (r->routing_json =
+	         json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		rv = MC_ENOMEM;
 	return rv;
 }
@@ -277,9 +277,9 @@ module_result_decode(const char *json, module_result *r)
 	wrap = json_object();
 	json_object_set(wrap, KEY_NOTIFICATION,
 	                json_object_get(root, "notification"));
-	json_object_set(wrap, KEY_ROUTING,
-	                json_object_get(json_object_get(root, "routing"),
-	                                "requested"));
+	json_object_set(
+	    wrap, KEY_ROUTING,
+	    json_object_get(json_object_get(root, "routing"), "requested"));
 	rv = parse_keys(wrap, r, err, sizeof(err));
 	json_decref(wrap);
 	json_decref(root);

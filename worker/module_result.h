@@ -33,9 +33,9 @@ typedef struct module_result {
 
 /* What the worker did with a routing request (routing.c decides). */
 typedef struct routing_outcome {
-	bool        applied; /* the module's request was followed */
-	bool        discard; /* nothing is dispatched */
-	const char *reason;  /* why it was (not) followed; never NULL */
+	bool               applied; /* the module's request was followed */
+	bool               discard; /* nothing is dispatched */
+	const char        *reason;  /* why it was (not) followed; never NULL */
 	const char *const *targets; /* what was dispatched to */
 	size_t             n_targets;
 } routing_outcome;
@@ -60,9 +60,9 @@ void module_result_merge(module_result *acc, module_result *from);
  *  "routing": {"requested": <__mercure_routing> | null, "applied",
  *              "discard", "targets": [...], "reason"}}.
  * ro may be NULL (no dispatch decided yet). *out malloc'ed. MC_ENOMEM. */
-MC_NODISCARD mc_err module_result_encode(const module_result *r,
+MC_NODISCARD mc_err module_result_encode(const module_result   *r,
                                          const routing_outcome *ro,
-                                         char **out);
+                                         char                 **out);
 
 /* module_result_decode - the module_result_encode text of an earlier
  * attempt back into r (the request, not the decision). MC_EPARSE. */

@@ -35,8 +35,8 @@
 extern char **environ; /* POSIX: the worker's environment */
 
 /* variables a command module inherits from the worker */
-static const char *const PASS_ENV[] = {"PATH",   "HOME", "LANG",
-                                       "LC_ALL", "TZ",   "TMPDIR",
+static const char *const PASS_ENV[] = {"PATH",        "HOME", "LANG",
+                                       "LC_ALL",      "TZ",   "TMPDIR",
                                        "DCMDICTPATH", "USER", "LOGNAME"};
 #define PASS_ENV_N (sizeof(PASS_ENV) / sizeof(PASS_ENV[0]))
 
@@ -55,8 +55,8 @@ strv_free(strv *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static mc_err
-strv_push(strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static mc_err strv_push(strv *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static mc_err
 strv_push(strv *s, const char *fmt, ...)
@@ -108,7 +108,8 @@ command_env(const module_run_opts *o, strv *env)
 
 	for (size_t i = 0; i < PASS_ENV_N; i++) {
 		const char *v = getenv(PASS_ENV[i]);
-		if (v != NULL && strv_push(env, "%s=%s", PASS_ENV[i], v) != MC_OK)
+		if (v != NULL &&
+		    strv_push(env, "%s=%s", PASS_ENV[i], v) != MC_OK)
 			return MC_ENOMEM;
 	}
 	for (size_t i = 0; i < m->n_env; i++)
@@ -131,17 +132,16 @@ log_header(const module_run_opts *o, const char *what)
 	n = snprintf(line, sizeof(line),
 	             "==== mercure-worker %s task=%s step=%zu module=%s: %s\n",
 	             when, o->task_id, o->step, o->m->name, what);
-	if (n > 0 && sys_append(o->log_path, line,
-	                        (size_t)n < sizeof(line) ? (size_t)n
-	                                                 : sizeof(line) - 1,
-	                        SYS_SYNC_NONE) != MC_OK)
-		log_warn("event=module.log_failed task=%s path=%s",
-		         o->task_id, o->log_path);
+	if (n > 0 &&
+	    sys_append(o->log_path, line,
+	               (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+	               SYS_SYNC_NONE) != MC_OK)
+		log_warn("event=module.log_failed task=%s path=%s", o->task_id,
+		         o->log_path);
 }
 
-static mc_err
-fail(module_outcome *out, mc_err rv, bool retryable, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static mc_err fail(module_outcome *out, mc_err rv, bool retryable,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static mc_err
 fail(module_outcome *out, mc_err rv, bool retryable, const char *fmt, ...)
@@ -278,11 +278,11 @@ stop_container(const module_run_opts *o, const char *rt)
 static mc_err
 probe_runtime(const module_run_opts *o, const char *rt, module_outcome *out)
 {
-	char            *argv[] = {(char *)rt, "info", NULL};
-	char             line[MODULE_LINE_MAX] = "", how[128];
-	module_outcome   probe;
-	uint64_t         start = 0;
-	mc_err           rv;
+	char          *argv[] = {(char *)rt, "info", NULL};
+	char           line[MODULE_LINE_MAX] = "", how[128];
+	module_outcome probe;
+	uint64_t       start = 0;
+	mc_err         rv;
 
 	memset(&probe, 0, sizeof(probe));
 	if (sys_file_size(o->log_path, &start) != MC_OK)
@@ -317,13 +317,13 @@ container_argv(const module_run_opts *o, const char *rt, strv *a)
 	bad |= strv_push(a, "--name") != MC_OK;
 	bad |= strv_push(a, "%s", name) != MC_OK;
 	bad |= strv_push(a, "--user") != MC_OK;
-	bad |= strv_push(a, "%u:%u", (unsigned)getuid(),
-	                 (unsigned)getgid()) != MC_OK;
+	bad |= strv_push(a, "%u:%u", (unsigned)getuid(), (unsigned)getgid()) !=
+	       MC_OK;
 	bad |= strv_push(a, "-v") != MC_OK;
 	bad |= strv_push(a, "%s:%s", o->in_dir, MODULE_CONTAINER_IN) != MC_OK;
 	bad |= strv_push(a, "-v") != MC_OK;
-	bad |= strv_push(a, "%s:%s", o->out_dir, MODULE_CONTAINER_OUT) !=
-	       MC_OK;
+	bad |=
+	    strv_push(a, "%s:%s", o->out_dir, MODULE_CONTAINER_OUT) != MC_OK;
 	if (!o->m->network) {
 		bad |= strv_push(a, "--network") != MC_OK;
 		bad |= strv_push(a, "none") != MC_OK;
@@ -355,8 +355,8 @@ run_container(const module_run_opts *o, module_outcome *out)
 
 	if ((rv = find_runtime(rt, sizeof(rt), err, sizeof(err))) != MC_OK)
 		return fail(out, rv, false,
-		            "container module '%s' (image %s): %s",
-		            o->m->name, o->m->docker_tag, err);
+		            "container module '%s' (image %s): %s", o->m->name,
+		            o->m->docker_tag, err);
 	if ((rv = probe_runtime(o, rt, out)) != MC_OK)
 		return rv;
 	if (container_argv(o, rt, &argv) != MC_OK) {

@@ -31,10 +31,10 @@
 #define NOTIFY_NOTE_MAX 2048
 #define NOTIFY_HEADER_MAX 1024
 #define NOTIFY_FROM_DEFAULT "mercure@mercure.mercure"
-#define NOTIFY_SUBJECT_DEFAULT                                             \
+#define NOTIFY_SUBJECT_DEFAULT                                                \
 	"mercure: {{ event }} - rule {{ rule }} - task {{ task_id }}"
-#define NOTIFY_BODY_DEFAULT                                                \
-	"Event: {{ event }}\nRule: {{ rule }}\nTask: {{ task_id }}\n"      \
+#define NOTIFY_BODY_DEFAULT                                                   \
+	"Event: {{ event }}\nRule: {{ rule }}\nTask: {{ task_id }}\n"         \
 	"{{ details }}\n"
 
 typedef struct channel {
@@ -70,7 +70,8 @@ backoff_ms(void)
 static void
 pause_ms(unsigned ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+	struct timespec ts = {(time_t)(ms / 1000),
+	                      (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -98,8 +99,8 @@ webhook_body(notify_run *n)
 
 	if (body != NULL && body[0] != '\0')
 		return render(n, body, TEMPLATE_ESCAPE_JSON);
-	if ((inner = render(n, payload ? payload : "", TEMPLATE_ESCAPE_JSON)) ==
-	    NULL)
+	if ((inner = render(n, payload ? payload : "",
+	                    TEMPLATE_ESCAPE_JSON)) == NULL)
 		return NULL;
 	len = strlen(inner) + 3;
 	if ((out = malloc(len)) != NULL)
@@ -227,8 +228,9 @@ send_email(notify_run *n, const char *to, char *err, size_t errlen)
 		return MC_ECONFIG;
 	}
 	if ((msg = email_message(n, from, to)) == NULL) {
-		snprintf(err, errlen, "cannot build the message (subject with "
-		                      "a line break, or out of memory)");
+		snprintf(err, errlen,
+		         "cannot build the message (subject with "
+		         "a line break, or out of memory)");
 		return MC_ECONFIG;
 	}
 	rv = notify_smtp_send(url, from, to, msg, err, errlen);
@@ -293,7 +295,8 @@ notify_run_file(const char *path)
 	n.webhook.name = "webhook";
 	n.email.name = "email";
 	if (notify_request_load(path, &n.req, err, sizeof(err)) != MC_OK) {
-		log_error("event=notify.unusable path=%s msg=\"%s\"", path, err);
+		log_error("event=notify.unusable path=%s msg=\"%s\"", path,
+		          err);
 		snprintf(note, sizeof(note), "unusable request: %s\n", err);
 		move_to_failed(path, note);
 		return 2;
@@ -311,10 +314,10 @@ notify_run_file(const char *path)
 	}
 	if (to != NULL && to[0] != '\0')
 		try_channel(&n, &n.email, send_email, to, "smtp");
-	code = (n.webhook.used && !n.webhook.ok) ||
-	               (n.email.used && !n.email.ok)
-	           ? 1
-	           : 0;
+	code =
+	    (n.webhook.used && !n.webhook.ok) || (n.email.used && !n.email.ok)
+	        ? 1
+	        : 0;
 	if (code == 0) {
 		if (unlink(path) != 0)
 			log_warn("event=notify.remove_failed path=%s err=%s",

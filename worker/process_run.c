@@ -42,9 +42,8 @@ typedef struct chain {
 static const char *const NOT_OUTPUT[] = {TASK_JSON_NAME, MODULE_RESULT_NAME};
 #define NOT_OUTPUT_N (sizeof(NOT_OUTPUT) / sizeof(NOT_OUTPUT[0]))
 
-static mc_err
-chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static mc_err chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
 
 static mc_err
 chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt, ...)
@@ -69,7 +68,8 @@ log_name(const module_spec *m, size_t step, char *buf, size_t len)
 
 	for (const char *p = m->name; *p && n + 1 < sizeof(name); p++) {
 		char ch = *p;
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		bool ok = (ch >= 'a' && ch <= 'z') ||
+		          (ch >= 'A' && ch <= 'Z') ||
 		          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
 		          ch == '.';
 		name[n++] = ok ? ch : '_';
@@ -82,10 +82,10 @@ log_name(const module_spec *m, size_t step, char *buf, size_t len)
 static mc_err
 copy_files(const char *from, const char *to, char *err, size_t errlen)
 {
-	char   **names = NULL;
-	size_t   n = 0;
-	char     src[PROCESS_PATH_MAX], dst[PROCESS_PATH_MAX];
-	mc_err   rv;
+	char **names = NULL;
+	size_t n = 0;
+	char   src[PROCESS_PATH_MAX], dst[PROCESS_PATH_MAX];
+	mc_err rv;
 
 	if ((rv = sys_files_list(from, &names, &n, err, errlen)) != MC_OK)
 		return rv;
@@ -95,7 +95,7 @@ copy_files(const char *from, const char *to, char *err, size_t errlen)
 		    sys_path_fmt(dst, sizeof(dst), "%s/%s", to, names[i]) !=
 		        MC_OK) {
 			target_errf(err, errlen, "path too long: %s/%s", to,
-			         names[i]);
+			            names[i]);
 			rv = MC_EINVAL;
 		} else if (!sys_exists(dst)) {
 			rv = sys_files_copy(src, dst, SYS_FILES_NOSYNC, err,
@@ -107,8 +107,7 @@ copy_files(const char *from, const char *to, char *err, size_t errlen)
 }
 
 static mc_err
-write_step_json(chain *c, size_t i, const char *dir, char *err,
-                size_t errlen)
+write_step_json(chain *c, size_t i, const char *dir, char *err, size_t errlen)
 {
 	char   path[PROCESS_PATH_MAX], *text = NULL;
 	size_t len = 0;
@@ -124,7 +123,7 @@ write_step_json(chain *c, size_t i, const char *dir, char *err,
 	free(text);
 	if (rv != MC_OK)
 		target_errf(err, errlen, "cannot write %s: %s", path,
-		         mc_strerror(rv));
+		            mc_strerror(rv));
 	return rv;
 }
 
@@ -159,11 +158,11 @@ prepare(chain *c)
 		                  mc_strerror(rv));
 	if ((rv = sys_mkdir_p(c->win)) != MC_OK ||
 	    (rv = sys_mkdir_p(c->wout)) != MC_OK)
-		return chain_fail(c, rv, true, "cannot create %s: %s",
-		                  c->work, mc_strerror(rv));
+		return chain_fail(c, rv, true, "cannot create %s: %s", c->work,
+		                  mc_strerror(rv));
 	if ((rv = copy_files(c->in, c->win, err, sizeof(err))) != MC_OK)
-		return chain_fail(c, rv, rv == MC_ENOSPC || rv == MC_EIO,
-		                  "%s", err);
+		return chain_fail(c, rv, rv == MC_ENOSPC || rv == MC_EIO, "%s",
+		                  err);
 	return MC_OK;
 }
 
@@ -236,9 +235,9 @@ run_step(chain *c, size_t i)
 	char               err[PROCESS_ERROR_MAX_LEN + 1];
 	char               logp[PROCESS_PATH_MAX];
 	module_outcome     mo;
-	module_run_opts    o = {m, c->win, c->wout, logp, task_id(c->t), i + 1};
-	int64_t            t0 = sys_now_us();
-	mc_err             rv;
+	module_run_opts o = {m, c->win, c->wout, logp, task_id(c->t), i + 1};
+	int64_t         t0 = sys_now_us();
+	mc_err          rv;
 
 	log_name(m, i, c->ps->step_logs[i], sizeof(c->ps->step_logs[i]));
 	if (sys_path_fmt(logp, sizeof(logp), "%s/%s", c->task_dir,
@@ -277,13 +276,14 @@ finish_chain(chain *c)
 
 	for (size_t i = 0; i <= last; i++)
 		retain |= task_step(c->t, i)->retain_input_images;
-	if (retain && (rv = copy_files(c->in, c->wout, err, sizeof(err))) !=
-	                  MC_OK)
+	if (retain &&
+	    (rv = copy_files(c->in, c->wout, err, sizeof(err))) != MC_OK)
 		return chain_fail(c, rv, true, "retaining inputs: %s", err);
 	if (sys_path_fmt(tj, sizeof(tj), "%s/%s", c->wout, TASK_JSON_NAME) ==
 	        MC_OK &&
 	    !sys_exists(tj) &&
-	    (rv = write_step_json(c, last, c->wout, err, sizeof(err))) != MC_OK)
+	    (rv = write_step_json(c, last, c->wout, err, sizeof(err))) !=
+	        MC_OK)
 		return chain_fail(c, rv, true, "%s", err);
 	if ((rv = sys_files_rename(c->wout, c->ps->out_dir, err,
 	                           sizeof(err))) != MC_OK)

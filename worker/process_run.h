@@ -25,11 +25,11 @@
 typedef struct process_state {
 	task_process_report report; /* for result.json; points below */
 	task_step_report    steps[TASK_STEPS_MAX];
-	char                step_errors[TASK_STEPS_MAX][PROCESS_ERROR_MAX_LEN + 1];
-	char                step_logs[TASK_STEPS_MAX][128];
-	char                error[PROCESS_ERROR_MAX_LEN + 1];
-	module_result       mr; /* the chain's merged requests */
-	char                out_dir[4096];
+	char          step_errors[TASK_STEPS_MAX][PROCESS_ERROR_MAX_LEN + 1];
+	char          step_logs[TASK_STEPS_MAX][128];
+	char          error[PROCESS_ERROR_MAX_LEN + 1];
+	module_result mr; /* the chain's merged requests */
+	char          out_dir[4096];
 } process_state;
 
 /* process_run - run t's chain in task_dir, or reuse out/ when an earlier

@@ -17,8 +17,8 @@ copy_value(const char *field, const char *from, const char *v, size_t n,
 	while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == '\r'))
 		n--;
 	if (n >= len) {
-		snprintf(err, errlen, "%s (%s) is longer than %zu bytes", field,
-		         from, len - 1);
+		snprintf(err, errlen, "%s (%s) is longer than %zu bytes",
+		         field, from, len - 1);
 		return MC_ECONFIG;
 	}
 	memcpy(buf, v, n);

@@ -15,9 +15,8 @@
 static json_t *
 first_value(json_t *obj, const char *tag)
 {
-	return json_array_get(json_object_get(json_object_get(obj, tag),
-	                                      "Value"),
-	                      0);
+	return json_array_get(
+	    json_object_get(json_object_get(obj, tag), "Value"), 0);
 }
 
 static json_t *

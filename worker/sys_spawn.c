@@ -62,7 +62,8 @@ now_ms(void)
 static void
 sleep_ms(unsigned ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+	struct timespec ts = {(time_t)(ms / 1000),
+	                      (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }

@@ -5,9 +5,9 @@
  * the response's FailedSOPSequence read (stow_json.c). The connectivity
  * test is a QIDO-RS GET <url>[/<qido_url_prefix>]/studies?limit=1.
  *
- * Design notes: the body is streamed from the files (a read callback
- * over "segments": boundary text, file, CRLF, ...) with its length known
- * up front, so a batch of large instances is never held in memory. Each
+ * Design notes: the body is streamed from the files (multipart.c) with
+ * its length known up front, so a batch of large instances is never held
+ * in memory. Each
  * file's meta header is read first (DCMTK, dcm_scu_probe): a file that is
  * not DICOM can never be stored and fails the target for good. HTTP 401
  * and 403 (wrong credentials), 400, 404, 405 and 415 are not retryable;
@@ -28,11 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "dcm_scu.h"
 #include "log.h"
+#include "multipart.h"
 #include "secret.h"
 #include "stow_json.h"
 
@@ -45,34 +44,16 @@
 #define DW_CONNECT_TIMEOUT_DEFAULT_S 10
 #define DW_TIMEOUT_MAX_S 86400
 #define DW_RESPONSE_MAX (4u << 20)
-#define DW_BOUNDARY_LEN 40
 #define DW_HEADER_MAX 4200
 
 typedef struct dw_conf {
-	char     stow[DW_URL_MAX], qido[DW_URL_MAX], shown[DW_URL_MAX];
-	char     token[SECRET_MAX_LEN + 1], user[SECRET_MAX_LEN + 1];
-	char     password[SECRET_MAX_LEN + 1];
-	bool     has_token, has_user;
-	unsigned batch, batch_mb, timeout_s, connect_timeout_s;
+	char        stow[DW_URL_MAX], qido[DW_URL_MAX], shown[DW_URL_MAX];
+	char        token[SECRET_MAX_LEN + 1], user[SECRET_MAX_LEN + 1];
+	char        password[SECRET_MAX_LEN + 1];
+	bool        has_token, has_user;
+	unsigned    batch, batch_mb, timeout_s, connect_timeout_s;
 	const char *ca_cert;
 } dw_conf;
-
-/* one piece of the request body: text or a whole file */
-typedef struct dw_segment {
-	const char *text; /* NULL: the file at path */
-	const char *path;
-	curl_off_t  len;
-} dw_segment;
-
-typedef struct dw_body {
-	dw_segment *seg;
-	size_t      n, cur;
-	curl_off_t  off; /* within seg[cur] */
-	FILE       *f;   /* open while reading a file segment */
-	curl_off_t  total;
-	char        open_part[128], close_all[64];
-	bool        read_error;
-} dw_body;
 
 typedef struct dw_response {
 	char  *data;
@@ -111,8 +92,8 @@ build_url(const char *base, const char *prefix, const char *suffix, char *buf,
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	trim_slashes(prefix ? prefix : "", p, sizeof(p));
-	target_errf(buf, len, "%.*s%s%s/studies%s", (int)n, base, p[0] ? "/" : "",
-	         p, suffix);
+	target_errf(buf, len, "%.*s%s%s/studies%s", (int)n, base,
+	            p[0] ? "/" : "", p, suffix);
 }
 
 static mc_err
@@ -165,104 +146,22 @@ resolve_conf(const target_cfg *cfg, dw_conf *c, char *err, size_t errlen)
 	    (rv = target_cfg_get_uint(cfg, "timeout", 1, DW_TIMEOUT_MAX_S,
 	                              DW_TIMEOUT_DEFAULT_S, &c->timeout_s, err,
 	                              errlen)) != MC_OK ||
-	    (rv = target_cfg_get_uint(cfg, "connect_timeout", 1,
-	                              DW_TIMEOUT_MAX_S,
-	                              DW_CONNECT_TIMEOUT_DEFAULT_S,
-	                              &c->connect_timeout_s, err, errlen)) !=
-	        MC_OK)
+	    (rv = target_cfg_get_uint(
+	         cfg, "connect_timeout", 1, DW_TIMEOUT_MAX_S,
+	         DW_CONNECT_TIMEOUT_DEFAULT_S, &c->connect_timeout_s, err,
+	         errlen)) != MC_OK)
 		return MC_ECONFIG;
 	return resolve_secrets(cfg, c, err, errlen);
 }
 
-/* ---- request body ------------------------------------------------------ */
-
+/* libcurl's read callback over the multipart body */
 static size_t
 body_read(char *buf, size_t size, size_t nitems, void *userdata)
 {
-	dw_body *b = userdata;
-	size_t   want = size * nitems, got = 0;
+	multipart *m = userdata;
+	size_t     n = multipart_read(m, buf, size * nitems);
 
-	while (got < want && b->cur < b->n) {
-		dw_segment *s = &b->seg[b->cur];
-		size_t      left = (size_t)(s->len - b->off), n;
-		if (left == 0) {
-			if (b->f != NULL)
-				fclose(b->f);
-			b->f = NULL;
-			b->cur++;
-			b->off = 0;
-			continue;
-		}
-		n = left < want - got ? left : want - got;
-		if (s->text != NULL) {
-			memcpy(buf + got, s->text + b->off, n);
-		} else {
-			if (b->f == NULL)
-				b->f = fopen(s->path, "rb");
-			if (b->f == NULL ||
-			    (n = fread(buf + got, 1, n, b->f)) == 0) {
-				b->read_error = true;
-				return CURL_READFUNC_ABORT;
-			}
-		}
-		b->off += (curl_off_t)n;
-		got += n;
-	}
-	return got;
-}
-
-static void
-make_boundary(char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned          seed = (unsigned)time(NULL) ^ (unsigned)getpid() ^
-	                (unsigned)clock();
-	size_t            n = snprintf(buf, len, "mercure-c-");
-
-	for (; n + 1 < len && n < DW_BOUNDARY_LEN; n++) {
-		seed = seed * 1103515245u + 12345u;
-		buf[n] = hex[(seed >> 16) & 0xf];
-	}
-	buf[n] = '\0';
-}
-
-/* segments for files[lo, hi) (each file's size from stat) */
-static mc_err
-body_init(dw_body *b, const char *const *paths, size_t lo, size_t hi,
-          const char *boundary, char *err, size_t errlen)
-{
-	struct stat st;
-
-	memset(b, 0, sizeof(*b));
-	snprintf(b->open_part, sizeof(b->open_part),
-	         "--%s\r\nContent-Type: application/dicom\r\n\r\n", boundary);
-	snprintf(b->close_all, sizeof(b->close_all), "--%s--\r\n", boundary);
-	if ((b->seg = calloc(3 * (hi - lo) + 1, sizeof(*b->seg))) == NULL)
-		return MC_ENOMEM;
-	for (size_t i = lo; i < hi; i++) {
-		if (stat(paths[i], &st) != 0) {
-			target_errf(err, errlen, "stat %s failed", paths[i]);
-			return MC_EIO;
-		}
-		b->seg[b->n++] = (dw_segment){b->open_part, NULL,
-		                              (curl_off_t)strlen(b->open_part)};
-		b->seg[b->n++] = (dw_segment){NULL, paths[i], st.st_size};
-		b->seg[b->n++] = (dw_segment){"\r\n", NULL, 2};
-	}
-	b->seg[b->n++] =
-	    (dw_segment){b->close_all, NULL, (curl_off_t)strlen(b->close_all)};
-	for (size_t i = 0; i < b->n; i++)
-		b->total += b->seg[i].len;
-	return MC_OK;
-}
-
-static void
-body_fini(dw_body *b)
-{
-	if (b->f != NULL)
-		fclose(b->f);
-	free(b->seg);
-	memset(b, 0, sizeof(*b));
+	return m->read_error ? CURL_READFUNC_ABORT : n;
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
@@ -300,7 +199,8 @@ easy_setup(CURL *h, const dw_conf *c, const char *url, struct curl_slist **hdr,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	                 (long)c->connect_timeout_s);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, response_write);
@@ -333,7 +233,8 @@ reason_is_retryable(unsigned reason)
 	       reason == 0x0110;
 }
 
-/* ---- send ---------------------------------------------------------------- */
+/* ---- send ----------------------------------------------------------------
+ */
 
 typedef struct dw_run {
 	const dw_conf      *c;
@@ -342,7 +243,7 @@ typedef struct dw_run {
 	const target_files *files;
 	dcm_file_meta      *meta;
 	bool               *usable;
-	char                boundary[DW_BOUNDARY_LEN + 1];
+	char                boundary[MULTIPART_BOUNDARY_MAX_LEN + 1];
 	bool                any_retryable, fatal;
 	char                first_err[TARGET_ERROR_MAX_LEN + 1];
 } dw_run;
@@ -373,15 +274,17 @@ judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
 	if (parsed && sr.n_failed > 0 && code < 500) {
 		size_t failed = sr.n_failed > n ? n : sr.n_failed;
 		bool   retry = false;
-		for (size_t i = 0; i < sr.n_failed && i < STOW_FAILURES_MAX; i++)
+		for (size_t i = 0; i < sr.n_failed && i < STOW_FAILURES_MAX;
+		     i++)
 			retry |= reason_is_retryable(sr.failed[i].reason);
 		res->failed += failed;
 		res->sent += n - failed;
-		target_errf(msg, sizeof(msg),
-		            "STOW %s (HTTP %ld): %zu of %zu instances refused; "
-		            "first: %s FailureReason 0x%04X",
-		            r->c->shown, code, sr.n_failed, n,
-		            sr.failed[0].sop_instance_uid, sr.failed[0].reason);
+		target_errf(
+		    msg, sizeof(msg),
+		    "STOW %s (HTTP %ld): %zu of %zu instances refused; "
+		    "first: %s FailureReason 0x%04X",
+		    r->c->shown, code, sr.n_failed, n,
+		    sr.failed[0].sop_instance_uid, sr.failed[0].reason);
 		note_failure(r, retry, msg);
 		return;
 	}
@@ -405,7 +308,7 @@ static void
 post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
            target_result *res)
 {
-	dw_body            b;
+	multipart          b;
 	dw_response        resp = {0};
 	struct curl_slist *hdr = NULL;
 	char               errbuf[CURL_ERROR_SIZE] = "", ct[160];
@@ -413,25 +316,26 @@ post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
 	long               code = 0;
 	CURLcode           cc;
 
-	if (body_init(&b, paths, 0, n, r->boundary, msg, sizeof(msg)) !=
+	if (multipart_init(&b, paths, n, r->boundary, msg, sizeof(msg)) !=
 	    MC_OK) {
 		res->failed += n;
 		note_failure(r, true, msg);
-		body_fini(&b);
+		multipart_fini(&b);
 		return;
 	}
 	easy_setup(h, r->c, r->c->stow, &hdr, &resp, errbuf);
-	snprintf(ct, sizeof(ct),
-	         "Content-Type: multipart/related; type=\"application/dicom\"; "
-	         "boundary=%s",
-	         r->boundary);
+	snprintf(
+	    ct, sizeof(ct),
+	    "Content-Type: multipart/related; type=\"application/dicom\"; "
+	    "boundary=%s",
+	    r->boundary);
 	hdr = curl_slist_append(hdr, ct);
 	hdr = curl_slist_append(hdr, "Expect:");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, body_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, &b);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, b.total);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.total);
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_slist_free_all(hdr);
@@ -452,7 +356,7 @@ post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
 	          r->ctx->task_id, target_cfg_name(r->cfg), n,
 	          (long long)b.total, code);
 	free(resp.data);
-	body_fini(&b);
+	multipart_fini(&b);
 }
 
 /* read every meta header; a file that is not DICOM fails for good */
@@ -493,8 +397,8 @@ send_batches(dw_run *r, CURL *h, target_result *res)
 		return;
 	}
 	for (size_t i = 0; i <= r->files->n; i++) {
-		bool   last = i == r->files->n;
-		off_t  sz = last ? 0 : file_size(r->files->paths[i]);
+		bool  last = i == r->files->n;
+		off_t sz = last ? 0 : file_size(r->files->paths[i]);
 		if (!last && !r->usable[i])
 			continue;
 		if (n > 0 && (last || n == r->c->batch || bytes + sz > max)) {
@@ -558,7 +462,7 @@ dicomweb_send(const target_cfg *cfg, const task_ctx *ctx,
 		rv = MC_ENOMEM;
 		goto done;
 	}
-	make_boundary(r.boundary, sizeof(r.boundary));
+	multipart_boundary(r.boundary, sizeof(r.boundary));
 	plan(&r, res);
 	send_batches(&r, h, res);
 	summarize(&r, res);
@@ -603,7 +507,8 @@ dicomweb_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	rv = code >= 200 && code < 300 ? MC_OK : MC_EPROTO;
 	target_errf(msg, len, "GET %s: HTTP %ld%s", shown, code,
-	            code == 401 || code == 403 ? " (credentials refused)" : "");
+	            code == 401 || code == 403 ? " (credentials refused)"
+	                                       : "");
 done:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);

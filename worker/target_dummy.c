@@ -9,8 +9,8 @@ static mc_err
 dummy_send(const target_cfg *cfg, const task_ctx *ctx,
            const target_files *files, target_result *res)
 {
-	log_debug("event=dummy.send task=%s target=%s files=%zu",
-	          ctx->task_id, target_cfg_name(cfg), files->n);
+	log_debug("event=dummy.send task=%s target=%s files=%zu", ctx->task_id,
+	          target_cfg_name(cfg), files->n);
 	res->sent = files->n;
 	return MC_OK;
 }

@@ -143,7 +143,8 @@ resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
 	                        &c->connect_timeout_s, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if ((rv = secret_get(cfg, "access_key_id", c->key_id,
-	                     sizeof(c->key_id), &has_id, err, errlen)) != MC_OK ||
+	                     sizeof(c->key_id), &has_id, err, errlen)) !=
+	        MC_OK ||
 	    (rv = secret_get(cfg, "secret_access_key", c->secret,
 	                     sizeof(c->secret), &has_secret, err, errlen)) !=
 	        MC_OK)
@@ -179,7 +180,8 @@ easy_setup(CURL *h, const s3_conf *c, const char *url, struct curl_slist *hdr,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	                 (long)c->connect_timeout_s);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
 	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->key_id);
@@ -273,8 +275,8 @@ put_headers(void)
 {
 	struct curl_slist *h = NULL, *n;
 
-	if ((n = curl_slist_append(h, "x-amz-content-sha256: UNSIGNED-PAYLOAD")) ==
-	    NULL)
+	if ((n = curl_slist_append(
+	         h, "x-amz-content-sha256: UNSIGNED-PAYLOAD")) == NULL)
 		return NULL;
 	h = n;
 	/* no "Expect:" to suppress 100-continue: libcurl 7.88 would sign
@@ -347,7 +349,8 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	mc_err             rv;
 
 	(void)ctx;
-	hdr = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+	hdr =
+	    curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 	if (c == NULL || h == NULL || hdr == NULL) {
 		target_errf(msg, len, "out of memory");
 		rv = MC_ENOMEM;

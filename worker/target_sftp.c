@@ -175,7 +175,8 @@ easy_setup(CURL *h, const sftp_conf *c, const char *url, char *errbuf)
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "sftp");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	                 (long)c->connect_timeout_s);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
@@ -189,9 +190,9 @@ easy_setup(CURL *h, const sftp_conf *c, const char *url, char *errbuf)
 		if (c->passphrase[0] != '\0')
 			curl_easy_setopt(h, CURLOPT_KEYPASSWD, c->passphrase);
 	} else {
-		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES,
-		                 (long)(CURLSSH_AUTH_PASSWORD |
-		                        CURLSSH_AUTH_KEYBOARD));
+		curl_easy_setopt(
+		    h, CURLOPT_SSH_AUTH_TYPES,
+		    (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	}
 	if (c->known_hosts != NULL && c->known_hosts[0] != '\0') {
@@ -203,9 +204,10 @@ easy_setup(CURL *h, const sftp_conf *c, const char *url, char *errbuf)
 static bool
 curl_is_retryable(CURLcode cc)
 {
-	return !(cc == CURLE_LOGIN_DENIED || cc == CURLE_PEER_FAILED_VERIFICATION ||
-	         cc == CURLE_REMOTE_ACCESS_DENIED ||
-	         cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_UNSUPPORTED_PROTOCOL);
+	return !(
+	    cc == CURLE_LOGIN_DENIED || cc == CURLE_PEER_FAILED_VERIFICATION ||
+	    cc == CURLE_REMOTE_ACCESS_DENIED || cc == CURLE_SSL_CERTPROBLEM ||
+	    cc == CURLE_UNSUPPORTED_PROTOCOL);
 }
 
 static void
@@ -240,17 +242,17 @@ static CURLcode
 upload(CURL *h, const sftp_conf *c, const char *task_id, const char *path,
        const char *name, char *errbuf)
 {
-	char     url[SFTP_URL_MAX], rel[SFTP_URL_MAX];
-	FILE    *f = NULL;
+	char        url[SFTP_URL_MAX], rel[SFTP_URL_MAX];
+	FILE       *f = NULL;
 	struct stat st = {0};
-	CURLcode cc;
+	CURLcode    cc;
 
 	snprintf(url, sizeof(url), "%s", c->base);
 	snprintf(rel, sizeof(rel), "%s/%s", task_id, name);
 	if (append_escaped(h, url, sizeof(url), rel) != MC_OK)
 		return CURLE_URL_MALFORMAT;
-	if (path != NULL && ((f = fopen(path, "rb")) == NULL ||
-	                     fstat(fileno(f), &st) != 0)) {
+	if (path != NULL &&
+	    ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &st) != 0)) {
 		if (f != NULL)
 			fclose(f);
 		return CURLE_READ_ERROR;
@@ -334,7 +336,8 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 		easy_setup(h, c, url, errbuf);
 		curl_easy_setopt(h, CURLOPT_DIRLISTONLY, 1L);
 		if ((cc = curl_easy_perform(h)) == CURLE_OK) {
-			target_errf(msg, len, "SFTP login %s ok, folder listed",
+			target_errf(msg, len,
+			            "SFTP login %s ok, folder listed",
 			            c->shown);
 		} else {
 			describe(c, cc, errbuf, msg, len);

@@ -12,7 +12,6 @@
 
 #define TASK_TARGETS_MAX 256
 
-
 typedef struct task_named_cfg {
 	const char *name; /* a key of mercure_c.targets (owned by root) */
 	target_cfg *cfg;
@@ -35,8 +34,8 @@ struct task {
 	size_t      n_steps;
 	task_rule   rule;
 	/* strings and arrays made while parsing (not in root) */
-	void  **owned;
-	size_t  n_owned, cap_owned;
+	void **owned;
+	size_t n_owned, cap_owned;
 };
 
 /* task_bad - fill d (field, msg) and return MC_ECONFIG. */

@@ -171,11 +171,10 @@ parse_command(task *t, module_spec *m, json_t *cmd, const char *field,
 
 /* "environment": an object, or mercure's JSON text of one */
 static mc_err
-parse_env(task *t, module_spec *m, json_t *env, const char *field,
-          mc_diag *d)
+parse_env(task *t, module_spec *m, json_t *env, const char *field, mc_diag *d)
 {
-	json_t     *obj = env, *parsed = NULL, *v;
-	const char *key, *val;
+	json_t      *obj = env, *parsed = NULL, *v;
+	const char  *key, *val;
 	const char **vec;
 	mc_err       rv = MC_OK;
 
@@ -200,7 +199,8 @@ parse_env(task *t, module_spec *m, json_t *env, const char *field,
 		char  *kv;
 		if ((val = scalar(t, v)) == NULL || key[0] == '\0' ||
 		    strchr(key, '=') != NULL) {
-			rv = task_bad(d, field, "must be an object of strings");
+			rv =
+			    task_bad(d, field, "must be an object of strings");
 			break;
 		}
 		n = strlen(key) + strlen(val) + 2;
@@ -231,8 +231,9 @@ parse_timeout(task *t, module_spec *m, json_t *v, const char *field,
 	n = s ? strtol(s, &end, 10) : 0;
 	if (s == NULL || errno != 0 || end == s || *end != '\0' || n < 1 ||
 	    n > MODULE_TIMEOUT_MAX_S)
-		return task_bad(d, field, "must be a number of seconds, 1 to "
-		                          "604800");
+		return task_bad(d, field,
+		                "must be a number of seconds, 1 to "
+		                "604800");
 	m->timeout_s = (unsigned)n;
 	return MC_OK;
 }
@@ -246,7 +247,7 @@ parse_module(task *t, module_spec *m, json_t *cfg, const char *path,
 	json_t     *cmd = json_object_get(cfg, "command");
 	const char *tag =
 	    json_string_value(json_object_get(cfg, "docker_tag"));
-	mc_err      rv;
+	mc_err rv;
 
 	snprintf(field, sizeof(field), "%s.command", path);
 	if (cmd != NULL && !json_is_null(cmd) &&
@@ -313,15 +314,15 @@ parse_rule(task *t, json_t *rule, mc_diag *d)
 	json_t     *info_rule = json_object_get(t->info, "applied_rule");
 
 	(void)d;
-	r->name = name ? name
-	               : json_is_string(info_rule)
-	                     ? json_string_value(info_rule)
-	                     : "";
+	r->name = name                        ? name
+	          : json_is_string(info_rule) ? json_string_value(info_rule)
+	                                      : "";
 	if (!json_is_object(rule))
 		return MC_OK;
 	r->dynamic_routing =
 	    json_flag(json_object_get(rule, "dynamic_routing"), false);
-	if (name_list(t, json_object_get(rule, "dynamic_routing_allowed_targets"),
+	if (name_list(t,
+	              json_object_get(rule, "dynamic_routing_allowed_targets"),
 	              &r->allowed, &r->n_allowed) != MC_OK ||
 	    name_list(t, json_object_get(rule, "conditional_alternate_target"),
 	              &r->alternate, &r->n_alternate) != MC_OK)

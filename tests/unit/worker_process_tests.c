@@ -202,22 +202,23 @@ START_TEST(module_results_merge_over_a_chain_and_round_trip)
 	module_result_init(&acc);
 	put("r1.json", "{\"__mercure_notification\": {\"text\": \"one\"},"
 	               " \"__mercure_routing\": {\"target\": \"x\"}}");
-	put("r2.json", "{\"other\": 1, \"__mercure_notification\": "
-	               "{\"text\": \"two\", \"requested\": true},"
-	               " \"__mercure_routing\": {\"target\": [\"a\", \"b\"]}}");
+	put("r2.json",
+	    "{\"other\": 1, \"__mercure_notification\": "
+	    "{\"text\": \"two\", \"requested\": true},"
+	    " \"__mercure_routing\": {\"target\": [\"a\", \"b\"]}}");
 	put("bad.json", "{\"__mercure_routing\": {\"target\": [1]}}");
-	ck_assert_int_eq(module_result_read(path_of("r1.json"), &acc, err,
-	                                    sizeof(err)),
-	                 MC_OK);
-	ck_assert_int_eq(module_result_read(path_of("none.json"), &acc, err,
-	                                    sizeof(err)),
-	                 MC_OK);
-	ck_assert_int_eq(module_result_read(path_of("r2.json"), &acc, err,
-	                                    sizeof(err)),
-	                 MC_OK);
-	ck_assert_int_eq(module_result_read(path_of("bad.json"), &acc, err,
-	                                    sizeof(err)),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    module_result_read(path_of("r1.json"), &acc, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_int_eq(
+	    module_result_read(path_of("none.json"), &acc, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_int_eq(
+	    module_result_read(path_of("r2.json"), &acc, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_int_eq(
+	    module_result_read(path_of("bad.json"), &acc, err, sizeof(err)),
+	    MC_EPARSE);
 	ck_assert_ptr_nonnull(strstr(err, "__mercure_routing.target"));
 	ck_assert_str_eq(acc.notify_text, "one\ntwo");
 	ck_assert(acc.notify_requested);
@@ -236,16 +237,15 @@ START_TEST(module_results_merge_over_a_chain_and_round_trip)
 END_TEST
 
 static void
-decide(const task *t, const char *result, routing_plan *p,
-       module_result *mr)
+decide(const task *t, const char *result, routing_plan *p, module_result *mr)
 {
 	char err[256];
 
 	put("r.json", result);
 	module_result_init(mr);
-	ck_assert_int_eq(module_result_read(path_of("r.json"), mr, err,
-	                                    sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    module_result_read(path_of("r.json"), mr, err, sizeof(err)),
+	    MC_OK);
 	routing_decide(t, mr, p);
 }
 
@@ -359,9 +359,9 @@ START_TEST(secrets_come_from_the_field_the_environment_or_a_file)
 	ck_assert_int_eq(target_cfg_set(c, "token_env", "MC_UNIT_UNSET"),
 	                 MC_OK);
 	unsetenv("MC_UNIT_UNSET");
-	ck_assert_int_eq(secret_get(c, "token", buf, sizeof(buf), &found, err,
-	                            sizeof(err)),
-	                 MC_ECONFIG);
+	ck_assert_int_eq(
+	    secret_get(c, "token", buf, sizeof(buf), &found, err, sizeof(err)),
+	    MC_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(err, "MC_UNIT_UNSET"));
 	secret_wipe(buf, sizeof(buf));
 	ck_assert_str_eq(buf, "");
@@ -379,9 +379,9 @@ START_TEST(stow_responses_count_stored_and_failed_instances)
 	stow_response r;
 	char          err[128];
 
-	ck_assert_int_eq(stow_response_parse(body, strlen(body), &r, err,
-	                                     sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    stow_response_parse(body, strlen(body), &r, err, sizeof(err)),
+	    MC_OK);
 	ck_assert_uint_eq(r.n_referenced, 2);
 	ck_assert_uint_eq(r.n_failed, 1);
 	ck_assert_str_eq(r.failed[0].sop_instance_uid, "1.2.3");
@@ -391,9 +391,8 @@ START_TEST(stow_responses_count_stored_and_failed_instances)
 	ck_assert_uint_eq(r.n_failed, 0);
 	ck_assert_int_eq(stow_response_parse(" \n", 2, &r, err, sizeof(err)),
 	                 MC_OK);
-	ck_assert_int_eq(stow_response_parse("<html>", 6, &r, err,
-	                                     sizeof(err)),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    stow_response_parse("<html>", 6, &r, err, sizeof(err)), MC_EPARSE);
 }
 END_TEST
 
@@ -426,7 +425,8 @@ START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
 	    " \"mercure_c\": {\"kind\": \"both\","
 	    "  \"targets\": {\"d\": {\"target_type\": \"dummy\"}},"
 	    "  \"modules\": {\"cp\": {\"command\": [\"/bin/sh\", \"-c\","
-	    "   \"cp \\\"$MERCURE_IN_DIR\\\"/*.dcm \\\"$MERCURE_OUT_DIR\\\"\"]}}}}");
+	    "   \"cp \\\"$MERCURE_IN_DIR\\\"/*.dcm "
+	    "\\\"$MERCURE_OUT_DIR\\\"\"]}}}}");
 	o.task_dir = path_of("t");
 	o.coordinator_url = NULL;
 	ck_assert_int_eq(task_run(&o), TASK_EXIT_OK);
@@ -463,7 +463,8 @@ main(void)
 
 	tcase_add_test(parse,
 	               a_chain_becomes_module_specs_from_either_config_form);
-	tcase_add_test(parse, the_step_task_json_holds_that_step_and_no_mercure_c);
+	tcase_add_test(parse,
+	               the_step_task_json_holds_that_step_and_no_mercure_c);
 	tcase_add_test(parse, bad_process_sections_name_the_field);
 	tcase_add_test(mr, module_results_merge_over_a_chain_and_round_trip);
 	tcase_add_test(mr, dynamic_routing_is_followed_only_within_the_rule);
@@ -473,7 +474,8 @@ main(void)
 	tcase_add_test(misc, stow_responses_count_stored_and_failed_instances);
 	tcase_add_test(misc, urls_lose_credentials_and_queries_in_messages);
 	tcase_add_test(
-	    run, a_command_module_runs_and_its_output_goes_to_the_dummy_target);
+	    run,
+	    a_command_module_runs_and_its_output_goes_to_the_dummy_target);
 	tcase_set_timeout(run, 20);
 	tcase_add_checked_fixture(mr, NULL, rm_tmp);
 	tcase_add_checked_fixture(misc, NULL, rm_tmp);
