@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,6 +186,61 @@ rule_object(const config_rule *r)
 	return o;
 }
 
+/* add_one_target - the config of target `name` into tg, if it exists */
+static void
+add_one_target(const task_spec *s, json_t *tg, const char *name, size_t n)
+{
+	char                 buf[128];
+	const config_target *t;
+
+	while (n > 0 && (*name == ' ' || *name == '"' || *name == '\'')) {
+		name++;
+		n--;
+	}
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '"' ||
+			    name[n - 1] == '\''))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	if ((t = config_find_target(s->cfg, buf)) != NULL &&
+	    json_object_get(tg, t->name) == NULL)
+		json_object_set_new(tg, t->name, target_fields(t));
+}
+
+/* add_dynamic_targets - a module may route to the rule's allowed
+ * dynamic targets (every target when the list is empty) or its
+ * alternate target; the worker needs their configs to do it */
+static void
+add_dynamic_targets(const task_spec *s, json_t *tg)
+{
+	const config_rule *r = s->rule;
+	const char *dyn = config_kv_get(&r->extra, "dynamic_routing");
+	const char *allowed =
+	    config_kv_get(&r->extra, "dynamic_routing_allowed_targets");
+	const char *alt = config_kv_get(&r->extra, "conditional_alternate_target");
+
+	if (alt && *alt)
+		add_one_target(s, tg, alt, strlen(alt));
+	if (dyn == NULL || strcasecmp(dyn, "true") != 0)
+		return;
+	if (allowed == NULL || strspn(allowed, " []\"'") == strlen(allowed)) {
+		for (size_t i = 0; i < s->cfg->n_targets; i++)
+			add_one_target(s, tg, s->cfg->targets[i].name,
+			    strlen(s->cfg->targets[i].name));
+		return;
+	}
+	/* "a, b" or a JSON list ["a","b"] */
+	for (const char *p = allowed; *p;) {
+		size_t n = strcspn(p, ",[]");
+		add_one_target(s, tg, p, n);
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
 static json_t *
 build_ours(const task_spec *s)
 {
@@ -193,6 +249,8 @@ build_ours(const task_spec *s)
 	for (size_t i = 0; i < s->n_targets; i++)
 		json_object_set_new(tg, s->targets[i]->name,
 		    target_fields(s->targets[i]));
+	if (s->rule)
+		add_dynamic_targets(s, tg);
 	json_object_set_new(o, "kind", json_string(s->kind));
 	json_object_set_new(o, "attempt", json_integer(1));
 	json_object_set_new(o, "priority",
@@ -338,8 +396,12 @@ task_result_read(const char *path, task_result *r, char *err, size_t errlen)
 		    (e = json_string_value(json_object_get(t, "error"))))
 			snprintf(r->error, sizeof(r->error), "%s: %s", name, e);
 	}
-	/* a failure that names no target (e.g. a crash) may pass on retry */
-	if (!r->ok && r->n_failed == 0)
+	/* the worker's own verdict wins (a processing failure names no
+	 * target); without one, a failure that names no target (a crash)
+	 * may pass on retry */
+	if (json_is_boolean(json_object_get(root, "retryable")))
+		r->retryable = json_is_true(json_object_get(root, "retryable"));
+	else if (!r->ok && r->n_failed == 0)
 		r->retryable = true;
 	json_decref(root);
 	return MC_OK;
