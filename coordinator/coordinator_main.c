@@ -4,9 +4,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bookkeeping.h"
@@ -22,6 +24,8 @@
 
 #define MAIN_DIAGS_MAX 128
 #define MAIN_DEFAULT_CONFIG "configs/mercure.yaml"
+
+extern char **environ;
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -51,7 +55,8 @@ usage(FILE *f)
 	    "       mercure-coordinator [--config FILE] --retry TASK_ID\n"
 	    "       mercure-coordinator [--config FILE] --reroute TASK_ID\n"
 	    "       mercure-coordinator [--config FILE] --status\n"
-	    "       mercure-coordinator [--config FILE] --history [ID]\n");
+	    "       mercure-coordinator [--config FILE] --history [ID]\n"
+	    "       mercure-coordinator [--config FILE] --test-target NAME\n");
 }
 
 static mc_config *
@@ -162,6 +167,46 @@ command(const mc_config *cfg, const char *verb, const char *arg)
 	return rv == MC_OK && strncmp(reply, "ok", 2) == 0 ? 0 : 1;
 }
 
+/* test_target - write the target's config where the worker reads it
+ * and let the worker try it: C-ECHO, an HTTP request, a login... */
+static int
+test_target(const mc_config *cfg, const char *name, const char *worker)
+{
+	const config_target *t = config_find_target(cfg, name);
+	char                 path[] = "/tmp/mercure-test-target-XXXXXX";
+	char                *doc = NULL;
+	char *argv[] = {(char *) worker, (char *) "--test-target", (char *) name,
+	    (char *) "--task-json", path, NULL};
+	int   fd, status = 0;
+	pid_t pid;
+
+	if (t == NULL) {
+		fprintf(stderr, "no target '%s' in the configuration\n", name);
+		return 2;
+	}
+	if (task_json_target_doc(t, &doc) != MC_OK ||
+	    (fd = mkstemp(path)) < 0) {
+		free(doc);
+		return 1;
+	}
+	if (write(fd, doc, strlen(doc)) != (ssize_t) strlen(doc)) {
+		close(fd);
+		unlink(path);
+		free(doc);
+		return 1;
+	}
+	close(fd);
+	free(doc);
+	if (posix_spawn(&pid, worker, NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &status, 0) != pid) {
+		fprintf(stderr, "cannot run %s\n", worker);
+		unlink(path);
+		return 1;
+	}
+	unlink(path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 static int
 history(const mc_config *cfg, const char *id)
 {
@@ -231,7 +276,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_CHECK, O_TEST, O_FORCE, O_RETRY, O_REROUTE,
-		O_STATUS, O_HISTORY, O_WORKER, O_DB, O_HELP };
+		O_STATUS, O_HISTORY, O_WORKER, O_DB, O_HELP, O_TEST_TARGET };
 	static const struct option opts[] = {
 	    {"config", required_argument, 0, O_CONFIG},
 	    {"check-config", required_argument, 0, O_CHECK},
@@ -244,6 +289,7 @@ main(int argc, char **argv)
 	    {"worker", required_argument, 0, O_WORKER},
 	    {"db", required_argument, 0, O_DB},
 	    {"help", no_argument, 0, O_HELP},
+	    {"test-target", required_argument, 0, O_TEST_TARGET},
 	    {0, 0, 0, 0}};
 	const char *config_path = MAIN_DEFAULT_CONFIG, *worker = NULL,
 		   *db = NULL, *arg = NULL;
@@ -260,6 +306,7 @@ main(int argc, char **argv)
 		case O_HELP: usage(stdout); return 0;
 		case O_CHECK: case O_TEST: case O_FORCE: case O_RETRY:
 		case O_REROUTE: case O_STATUS: case O_HISTORY:
+		case O_TEST_TARGET:
 			op = c;
 			arg = optarg;
 			break;
@@ -290,6 +337,10 @@ main(int argc, char **argv)
 		if (worker == NULL) {
 			default_worker(worker_buf, sizeof(worker_buf));
 			worker = worker_buf;
+		}
+		if (op == O_TEST_TARGET) {
+			rc = test_target(cfg, arg, worker);
+			break;
 		}
 		return serve(cfg, config_path, worker, db); /* takes cfg */
 	}

@@ -9,14 +9,16 @@
  * The idempotency token is "<task id>-<seq>". A coordinator restarted
  * while the record is open dispatches with the same token, and Nomad
  * answers with the child it already made (reference 1.3), so the task is
- * re-attached, never run twice; a closed record means the next attempt
- * (a retry, or --retry from error/) gets a new seq, hence a new child. */
+ * re-attached, never run twice; a closed record, or one older than
+ * task.json, means the next attempt (a retry, or --retry from error/)
+ * gets a new seq, hence a new child. */
 #include "sched_nomad.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "nomad_job.h"
@@ -264,6 +266,26 @@ record_write(const char *path, const record *r)
 	return sys_write_file_atomic(path, text, (size_t) n);
 }
 
+/* record_is_current - an open record names the running attempt only if
+ * task.json was not rewritten after it: a retry (prepare_retry) or
+ * --retry (reset) rewrites task.json, and a task concluded without us
+ * (its result.json found at a restart) leaves its record open. */
+static bool
+record_is_current(const sched_nomad *sn, const char *task_id,
+    const char *rec_path)
+{
+	char        tj[4096];
+	struct stat r, t;
+
+	if (sys_path_fmt(tj, sizeof(tj), "%s/tasks/%s/task.json", sn->root,
+		task_id) != MC_OK ||
+	    stat(rec_path, &r) != 0 || stat(tj, &t) != 0)
+		return true;
+	return r.st_mtim.tv_sec > t.st_mtim.tv_sec ||
+	    (r.st_mtim.tv_sec == t.st_mtim.tv_sec &&
+		r.st_mtim.tv_nsec >= t.st_mtim.tv_nsec);
+}
+
 /* ---- the scheduler interface ------------------------------------------ */
 
 static bool
@@ -301,7 +323,8 @@ nomad_submit(sched *s, const char *task_id, sched_kind kind,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MC_ENOMEM;
 	record_read(path, &r);
-	if (!r.open) { /* a new attempt: a new child */
+	if (!r.open || !record_is_current(sn, task_id, path)) {
+		/* a new attempt: a new child */
 		r.seq++;
 		r.open = true;
 		r.child[0] = '\0';

@@ -100,6 +100,18 @@ target_fields(const config_target *t)
 	return o;
 }
 
+mc_err
+task_json_target_doc(const config_target *t, char **out)
+{
+	json_t *o = json_object(), *tg = json_object();
+
+	json_object_set_new(tg, t->name, target_fields(t));
+	json_object_set_new(o, "targets", tg);
+	*out = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	return *out ? MC_OK : MC_ENOMEM;
+}
+
 static json_t *
 build_dispatch(const task_spec *s, const char *now)
 {

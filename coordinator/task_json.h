@@ -33,6 +33,10 @@ typedef struct task_spec {
 /* task_json_build - the task.json text for s. *out malloc'ed. */
 MC_NODISCARD mc_err task_json_build(const task_spec *s, char **out);
 
+/* task_json_target_doc - {"targets": {<name>: <config>}} for
+ * `mercure-worker --test-target`. *out malloc'ed. */
+MC_NODISCARD mc_err task_json_target_doc(const config_target *t, char **out);
+
 /* task_meta - what the coordinator keeps in memory of a task, read back
  * from task.json at start and after a retry. */
 typedef struct task_meta {
