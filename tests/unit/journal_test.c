@@ -44,6 +44,8 @@ make(mc_instance *in, int n)
 	    MC_OK);
 	ck_assert_int_eq(mc_tagset_set(in->tags, "SeriesDescription",
 			     "a \"quoted\" \\ value"), MC_OK);
+	ck_assert_int_eq(mc_tagset_set(in->tags, "ImageComments",
+			     "tab\there\x01\x1f end"), MC_OK);
 }
 
 typedef struct {
@@ -60,6 +62,8 @@ collect(void *ctx, mc_instance *in)
 	    "\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e");
 	ck_assert_str_eq(mc_tagset_get(in->tags, "SeriesDescription"),
 	    "a \"quoted\" \\ value");
+	ck_assert_str_eq(mc_tagset_get(in->tags, "ImageComments"),
+	    "tab\there\x01\x1f end");
 	snprintf(s->sops[s->n], sizeof(s->sops[0]), "%s", in->sop_uid);
 	s->sizes[s->n++] = in->size;
 }
