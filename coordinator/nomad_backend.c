@@ -48,10 +48,10 @@ struct nomad_backend {
 	pthread_t     thread;
 	bool          started;
 	nomad_client *client;
-	work_queue   *req_q;  /* loop -> backend: NT_SUBMIT, and the stop node */
-	work_queue   *done_q; /* backend -> loop, borrowed */
-	work_node     stop_node;
-	atomic_bool   stop, registered, up;
+	work_queue *req_q;  /* loop -> backend: NT_SUBMIT, and the stop node */
+	work_queue *done_q; /* backend -> loop, borrowed */
+	work_node   stop_node;
+	atomic_bool stop, registered, up;
 	nomad_reg_job jobs[NOMAD_MAX_JOBS];
 	size_t        n_jobs, reg_next;
 	bool          reg_in_call, probe_in_call;
@@ -66,7 +66,7 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t
@@ -98,8 +98,8 @@ mark_down(nomad_backend *b, const char *what, const char *err)
 {
 	if (atomic_exchange(&b->up, false))
 		log_warn("event=nomad.unreachable addr=%s call=%s msg=\"%s\" "
-			 "effect=\"tasks wait queued\"",
-		    nomad_client_address(b->client), what, err);
+		         "effect=\"tasks wait queued\"",
+		         nomad_client_address(b->client), what, err);
 }
 
 static void
@@ -113,7 +113,7 @@ on_probe(void *arg, const nomad_reply *r)
 		return;
 	if (!atomic_exchange(&b->up, true))
 		log_info("event=nomad.reachable addr=%s",
-		    nomad_client_address(b->client));
+		         nomad_client_address(b->client));
 	/* whatever waited for Nomad goes now */
 	for (ntask *t = b->active; t != NULL; t = t->next)
 		t->not_before_ms = 0;
@@ -131,7 +131,7 @@ on_register(void *arg, const nomad_reply *r)
 	b->reg_in_call = false;
 	if (r->rv == MC_OK) {
 		log_info("event=nomad.registered job=%s index=%llu", j->id,
-		    (unsigned long long) r->index);
+		         (unsigned long long)r->index);
 		b->reg_errors = 0;
 		if (++b->reg_next == b->n_jobs)
 			atomic_store(&b->registered, true);
@@ -144,8 +144,8 @@ on_register(void *arg, const nomad_reply *r)
 		return;
 	}
 	log_error("event=nomad.register_failed job=%s status=%ld try=%u "
-		  "msg=\"%s\"",
-	    j->id, r->status, b->reg_errors, r->error);
+	          "msg=\"%s\"",
+	          j->id, r->status, b->reg_errors, r->error);
 }
 
 static void
@@ -155,7 +155,7 @@ kick_register(nomad_backend *b, int64_t now)
 	    now < b->reg_not_before)
 		return;
 	if (nomad_client_register(b->client, b->jobs[b->reg_next].body,
-		on_register, b) == MC_OK)
+	                          on_register, b) == MC_OK)
 		b->reg_in_call = true;
 }
 
@@ -175,12 +175,13 @@ conclude(nomad_backend *b, ntask *t, int exit_code, const char *reason)
 	t->exit_code = exit_code;
 	snprintf(t->reason, sizeof(t->reason), "%s", reason);
 	if (exit_code == 0)
-		log_info("event=nomad.task_done task=%s child=%s exit=0", t->id,
-		    t->child);
+		log_info("event=nomad.task_done task=%s child=%s exit=0",
+		         t->id, t->child);
 	else
 		log_warn("event=nomad.task_failed task=%s child=%s exit=%d "
-			 "msg=\"%s\"",
-		    t->id, t->child[0] ? t->child : "-", exit_code, reason);
+		         "msg=\"%s\"",
+		         t->id, t->child[0] ? t->child : "-", exit_code,
+		         reason);
 	work_queue_push(b->done_q, &t->node);
 }
 
@@ -193,8 +194,8 @@ on_stopped(void *arg, const nomad_reply *r)
 	t->in_call = false;
 	if (r->rv != MC_OK)
 		log_warn("event=nomad.stop_failed task=%s child=%s status=%ld "
-			 "msg=\"%s\"",
-		    t->id, t->child, r->status, r->error);
+		         "msg=\"%s\"",
+		         t->id, t->child, r->status, r->error);
 	snprintf(why, sizeof(why), "%s", t->reason);
 	conclude(t->b, t, t->exit_code, why);
 }
@@ -216,8 +217,7 @@ stop_child(nomad_backend *b, ntask *t, int exit_code, const char *reason)
 /* failed_call - an answer that is an error: retry later, or give up
  * after NOMAD_ERRORS_MAX; true when the task was concluded */
 static bool
-failed_call(nomad_backend *b, ntask *t, const char *call,
-    const nomad_reply *r)
+failed_call(nomad_backend *b, ntask *t, const char *call, const nomad_reply *r)
 {
 	char why[NOMAD_ERROR_MAX];
 
@@ -226,18 +226,18 @@ failed_call(nomad_backend *b, ntask *t, const char *call,
 	if (r->rv == MC_ENET) {
 		/* no answer: waiting, however long, is not a failure */
 		mark_down(b, call, r->error);
-		log_debug("event=nomad.retry task=%s call=%s msg=\"%s\"", t->id,
-		    call, r->error);
+		log_debug("event=nomad.retry task=%s call=%s msg=\"%s\"",
+		          t->id, call, r->error);
 		return false;
 	}
 	log_warn("event=nomad.error task=%s child=%s call=%s status=%ld "
-		 "try=%u msg=\"%s\"",
-	    t->id, t->child[0] ? t->child : "-", call, r->status, t->errors,
-	    r->error);
+	         "try=%u msg=\"%s\"",
+	         t->id, t->child[0] ? t->child : "-", call, r->status,
+	         t->errors, r->error);
 	if (t->errors < NOMAD_ERRORS_MAX)
 		return false;
 	snprintf(why, sizeof(why), "nomad %s failed %u times: %s", call,
-	    t->errors, r->error);
+	         t->errors, r->error);
 	if (t->child[0])
 		stop_child(b, t, NOMAD_EXIT_RETRY, why);
 	else
@@ -269,10 +269,12 @@ on_dispatch(void *arg, const nomad_reply *r)
 		t->errors = 0;
 		t->index = 0;
 		t->not_before_ms = 0;
-		log_info("event=nomad.dispatched task=%s child=%s token=%s "
-			 "reattached=%s",
-		    t->id, t->child, t->token, r->reattached ? "yes" : "no");
-		if (a != NULL) { /* informative only: a lost one harms nothing */
+		log_info("event=nomad.dispatched task=%s child=%s idem=%s "
+		         "reattached=%s",
+		         t->id, t->child, t->token,
+		         r->reattached ? "yes" : "no");
+		if (a !=
+		    NULL) { /* informative only: a lost one harms nothing */
 			a->kind = NT_ATTACHED;
 			snprintf(a->id, sizeof(a->id), "%s", t->id);
 			snprintf(a->token, sizeof(a->token), "%s", t->token);
@@ -283,28 +285,29 @@ on_dispatch(void *arg, const nomad_reply *r)
 	}
 	if (r->rv == MC_EREFUSED && r->status == 500 &&
 	    (contains(r->error, "parameterized job not found") ||
-		contains(r->error, "is stopped") ||
-		contains(r->error, "is not a parameterized job"))) {
+	     contains(r->error, "is stopped") ||
+	     contains(r->error, "is not a parameterized job"))) {
 		/* the job is gone or changed under us: register again */
 		log_warn("event=nomad.job_missing task=%s msg=\"%s\"", t->id,
-		    r->error);
+		         r->error);
 		atomic_store(&b->registered, false);
 		b->reg_next = 0;
 	} else if (r->rv == MC_EREFUSED &&
-	    ((r->status == 500 &&
-		 (contains(r->error, "Dispatch ") ||
-		     contains(r->error, "Payload") ||
-		     contains(r->error, "priority must be"))) ||
-		(r->status >= 400 && r->status < 500 && r->status != 403 &&
-		    r->status != 429))) {
+	           ((r->status == 500 &&
+	             (contains(r->error, "Dispatch ") ||
+	              contains(r->error, "Payload") ||
+	              contains(r->error, "priority must be"))) ||
+	            (r->status >= 400 && r->status < 500 && r->status != 403 &&
+	             r->status != 429))) {
 		/* validation: the same request can never succeed */
-		snprintf(why, sizeof(why), "nomad refused the dispatch (%ld): "
-					   "%s",
-		    r->status, r->error);
+		snprintf(why, sizeof(why),
+		         "nomad refused the dispatch (%ld): "
+		         "%s",
+		         r->status, r->error);
 		conclude(b, t, NOMAD_EXIT_UNUSABLE, why);
 		return;
 	}
-	(void) failed_call(b, t, "dispatch", r);
+	(void)failed_call(b, t, "dispatch", r);
 }
 
 /* ---- following a child ------------------------------------------------ */
@@ -335,11 +338,11 @@ note_status(ntask *t, const nomad_alloc *a)
 	if (strcmp(t->last_alloc_status, a->client_status) == 0)
 		return;
 	snprintf(t->last_alloc_status, sizeof(t->last_alloc_status), "%s",
-	    a->client_status);
+	         a->client_status);
 	log_info("event=nomad.alloc task=%s child=%s alloc=%.8s node=%s "
-		 "status=%s",
-	    t->id, t->child, a->id, a->node_name[0] ? a->node_name : "-",
-	    a->client_status);
+	         "status=%s",
+	         t->id, t->child, a->id, a->node_name[0] ? a->node_name : "-",
+	         a->client_status);
 }
 
 /* verdict - true (and *code, why) when the newest alloc has ended */
@@ -350,7 +353,7 @@ verdict(const nomad_alloc *a, int *code, char *why, size_t len)
 		if (strcmp(a->desired_status, "run") != 0 || a->killed) {
 			*code = NOMAD_EXIT_RETRY;
 			snprintf(why, len, "allocation %.8s was stopped (%s)",
-			    a->id, a->last_event);
+			         a->id, a->last_event);
 		} else if (strstr(a->client_description, "max_run_duration")) {
 			*code = NOMAD_EXIT_RETRY;
 			snprintf(why, len, "allocation %.8s timed out", a->id);
@@ -362,10 +365,11 @@ verdict(const nomad_alloc *a, int *code, char *why, size_t len)
 	}
 	if (strcmp(a->client_status, "failed") == 0) {
 		*code = a->has_exit && a->exit_code != 0 ? a->exit_code
-							 : NOMAD_EXIT_RETRY;
+		                                         : NOMAD_EXIT_RETRY;
 		snprintf(why, len, "allocation %.8s failed on %s: %s", a->id,
-		    a->node_name[0] ? a->node_name : "?",
-		    a->last_event[0] ? a->last_event : a->client_description);
+		         a->node_name[0] ? a->node_name : "?",
+		         a->last_event[0] ? a->last_event
+		                          : a->client_description);
 		return true;
 	}
 	return false; /* pending, running, unknown (disconnected) */
@@ -385,7 +389,7 @@ on_allocs(void *arg, const nomad_reply *r)
 	if (r->rv != MC_OK) {
 		if (r->status == 400) /* "Invalid index": start over */
 			t->index = 0;
-		(void) failed_call(b, t, "allocations", r);
+		(void)failed_call(b, t, "allocations", r);
 		return;
 	}
 	t->errors = 0;
@@ -393,15 +397,17 @@ on_allocs(void *arg, const nomad_reply *r)
 	t->index = r->index < prev ? 0 : r->index;
 	if ((a = lost_one(r)) != NULL) {
 		note_status(t, a);
-		snprintf(why, sizeof(why), "allocation %.8s lost with node %s: "
-					   "%s",
-		    a->id, a->node_name[0] ? a->node_name : "?",
-		    a->client_description);
+		snprintf(why, sizeof(why),
+		         "allocation %.8s lost with node %s: "
+		         "%s",
+		         a->id, a->node_name[0] ? a->node_name : "?",
+		         a->client_description);
 		stop_child(b, t, NOMAD_EXIT_RETRY, why);
 		return;
 	}
 	if ((a = newest(r)) == NULL) {
-		/* not placed yet, or gone: look at the job when nothing moved */
+		/* not placed yet, or gone: look at the job when nothing moved
+		 */
 		if (prev == 0 || r->index <= prev)
 			t->state = ST_INSPECT_JOB;
 		return;
@@ -419,17 +425,18 @@ on_job(void *arg, const nomad_reply *r)
 
 	t->in_call = false;
 	if (r->rv == MC_EREFUSED && r->status == 404) {
-		conclude(b, t, NOMAD_EXIT_RETRY,
+		conclude(
+		    b, t, NOMAD_EXIT_RETRY,
 		    "the child job is gone (garbage-collected or purged)");
 		return;
 	}
 	if (r->rv != MC_OK) {
-		(void) failed_call(b, t, "job", r);
+		(void)failed_call(b, t, "job", r);
 		return;
 	}
 	if (r->job_status && strcmp(r->job_status, "dead") == 0) {
 		conclude(b, t, NOMAD_EXIT_RETRY,
-		    "the child job ended without an allocation");
+		         "the child job ended without an allocation");
 		return;
 	}
 	t->state = t->problem_logged ? ST_FOLLOW : ST_INSPECT_EVALS;
@@ -445,7 +452,7 @@ on_evals(void *arg, const nomad_reply *r)
 	if (r->rv == MC_OK && r->eval_problem[0]) {
 		t->problem_logged = true;
 		log_warn("event=nomad.not_placed task=%s child=%s msg=\"%s\"",
-		    t->id, t->child, r->eval_problem);
+		         t->id, t->child, r->eval_problem);
 	}
 }
 
@@ -457,22 +464,24 @@ kick(nomad_backend *b, ntask *t)
 {
 	mc_err rv = MC_OK;
 
-	switch ((nt_state) t->state) {
+	switch ((nt_state)t->state) {
 	case ST_DISPATCH:
 		if (!nomad_backend_ready(b))
 			return;
 		rv = nomad_client_dispatch(b->client, b->jobs[0].id,
-		    NOMAD_JOB_META_TASK, t->id, t->token, on_dispatch, t);
+		                           NOMAD_JOB_META_TASK, t->id,
+		                           t->token, on_dispatch, t);
 		break;
 	case ST_FOLLOW:
 		rv = nomad_client_allocations(b->client, t->child, t->index,
-		    b->wait_s, on_allocs, t);
+		                              b->wait_s, on_allocs, t);
 		break;
 	case ST_INSPECT_JOB:
 		rv = nomad_client_job(b->client, t->child, on_job, t);
 		break;
 	case ST_INSPECT_EVALS:
-		rv = nomad_client_evaluations(b->client, t->child, on_evals, t);
+		rv =
+		    nomad_client_evaluations(b->client, t->child, on_evals, t);
 		break;
 	case ST_STOP:
 		return;
@@ -489,7 +498,7 @@ take_submissions(nomad_backend *b)
 	work_node *n;
 
 	while ((n = work_queue_pop(b->req_q)) != NULL) {
-		ntask *t = (ntask *) n;
+		ntask *t = (ntask *)n;
 		if (n == &b->stop_node)
 			continue;
 		t->state = ST_DISPATCH;
@@ -524,7 +533,7 @@ step(nomad_backend *b)
 	if (!atomic_load(&b->registered) && b->reg_not_before > now &&
 	    b->reg_not_before < next)
 		next = b->reg_not_before;
-	return (int) (next > now ? next - now : 0);
+	return (int)(next > now ? next - now : 0);
 }
 
 static void *
@@ -535,7 +544,7 @@ backend_main(void *arg)
 	while (!atomic_load(&b->stop)) {
 		int timeout = step(b);
 		if (nomad_client_poll(b->client, work_queue_fd(b->req_q),
-			timeout) != MC_OK) {
+		                      timeout) != MC_OK) {
 			log_error("event=nomad.poll_failed msg=\"libcurl\"");
 			break;
 		}
@@ -545,7 +554,7 @@ backend_main(void *arg)
 
 mc_err
 nomad_backend_start(const nomad_backend_cfg *cfg, work_queue *done_q,
-    nomad_backend **out)
+                    nomad_backend **out)
 {
 	nomad_backend *b = calloc(1, sizeof(*b));
 	mc_err         rv;
@@ -560,7 +569,7 @@ nomad_backend_start(const nomad_backend_cfg *cfg, work_queue *done_q,
 	atomic_init(&b->up, true); /* until a call says otherwise */
 	for (size_t i = 0; i < cfg->n_jobs && i < NOMAD_MAX_JOBS; i++) {
 		snprintf(b->jobs[i].id, sizeof(b->jobs[i].id), "%s",
-		    cfg->jobs[i].id);
+		         cfg->jobs[i].id);
 		if ((b->jobs[i].body = strdup(cfg->jobs[i].body)) == NULL) {
 			nomad_backend_stop(b);
 			return MC_ENOMEM;

@@ -83,9 +83,9 @@ mc_err
 nomad_client_create(const nomad_client_opts *o, nomad_client **out)
 {
 	nomad_client *c;
-	const char   *addr = o->address && o->address[0] ? o->address
-							 : NOMAD_ADDR_DEFAULT;
-	size_t        n;
+	const char   *addr =
+            o->address && o->address[0] ? o->address : NOMAD_ADDR_DEFAULT;
+	size_t n;
 
 	*out = NULL;
 	if (strncmp(addr, "http://", 7) != 0 &&
@@ -105,7 +105,8 @@ nomad_client_create(const nomad_client_opts *o, nomad_client **out)
 	copy_opt(c->ca_file, sizeof(c->ca_file), o->ca_file);
 	copy_opt(c->cert_file, sizeof(c->cert_file), o->cert_file);
 	copy_opt(c->key_file, sizeof(c->key_file), o->key_file);
-	c->timeout_ms = o->timeout_ms ? o->timeout_ms : NOMAD_TIMEOUT_DEFAULT_MS;
+	c->timeout_ms =
+	    o->timeout_ms ? o->timeout_ms : NOMAD_TIMEOUT_DEFAULT_MS;
 	if (o->token && o->token[0]) {
 		size_t len = strlen(o->token) + sizeof("X-Nomad-Token: ");
 		if ((c->token_header = malloc(len)) == NULL) {
@@ -211,16 +212,17 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
-	call        *k = arg;
-	size_t       n = size * nmemb;
+	call             *k = arg;
+	size_t            n = size * nmemb;
 	static const char name[] = "x-nomad-index:";
-	char         num[32];
-	size_t       i = sizeof(name) - 1, j = 0;
+	char              num[32];
+	size_t            i = sizeof(name) - 1, j = 0;
 
 	if (n > i && strncasecmp(p, name, i) == 0) {
 		while (i < n && p[i] == ' ')
 			i++;
-		while (i < n && j + 1 < sizeof(num) && isdigit((unsigned char) p[i]))
+		while (i < n && j + 1 < sizeof(num) &&
+		       isdigit((unsigned char)p[i]))
 			num[j++] = p[i++];
 		num[j] = '\0';
 		if (j > 0)
@@ -241,17 +243,18 @@ url(const nomad_client *c, CURL *h, char *buf, size_t len, const char *path,
 
 	if ((c->ns[0] && (ns = curl_easy_escape(h, c->ns, 0)) == NULL) ||
 	    (c->region[0] &&
-		(rg = curl_easy_escape(h, c->region, 0)) == NULL)) {
+	     (rg = curl_easy_escape(h, c->region, 0)) == NULL)) {
 		curl_free(ns);
 		return MC_ENOMEM;
 	}
-	n = snprintf(buf, len, "%s%s%s%s%s%s%s%s", c->address, path,
+	n = snprintf(
+	    buf, len, "%s%s%s%s%s%s%s%s", c->address, path,
 	    query && query[0] ? "?" : "", query ? query : "",
 	    ns ? (query && query[0] ? "&namespace=" : "?namespace=") : "",
 	    ns ? ns : "",
 	    rg ? ((query && query[0]) || ns ? "&region=" : "?region=") : "",
 	    rg ? rg : "");
-	if (n < 0 || (size_t) n >= len)
+	if (n < 0 || (size_t)n >= len)
 		rv = MC_EINVAL;
 	curl_free(ns);
 	curl_free(rg);
@@ -262,24 +265,25 @@ url(const nomad_client *c, CURL *h, char *buf, size_t len, const char *path,
  * handle. body (may be NULL) is taken on MC_OK. */
 static mc_err
 start(nomad_client *c, call *k, const char *method, const char *path,
-    const char *query, char *body, long timeout_ms)
+      const char *query, char *body, long timeout_ms)
 {
 	char   u[NOMAD_URL_MAX];
 	mc_err rv;
 
 	if ((rv = url(c, k->h, u, sizeof(u), path, query)) != MC_OK)
 		return rv;
-	if ((c->token_header &&
-		(k->headers = curl_slist_append(k->headers,
-		     c->token_header)) == NULL) ||
-	    (body && (k->headers = curl_slist_append(k->headers,
-			  "Content-Type: application/json")) == NULL))
+	if ((c->token_header && (k->headers = curl_slist_append(
+	                             k->headers, c->token_header)) == NULL) ||
+	    (body &&
+	     (k->headers = curl_slist_append(
+	          k->headers, "Content-Type: application/json")) == NULL))
 		return MC_ENOMEM;
 	curl_easy_setopt(k->h, CURLOPT_URL, u);
 	curl_easy_setopt(k->h, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL) {
 		curl_easy_setopt(k->h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(k->h, CURLOPT_POSTFIELDSIZE, (long) strlen(body));
+		curl_easy_setopt(k->h, CURLOPT_POSTFIELDSIZE,
+		                 (long)strlen(body));
 	}
 	curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, k->headers);
 	curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -291,7 +295,7 @@ start(nomad_client *c, call *k, const char *method, const char *path,
 	curl_easy_setopt(k->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k->h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(k->h, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long) NOMAD_CONNECT_TIMEOUT_MS);
+	                 (long)NOMAD_CONNECT_TIMEOUT_MS);
 	if (c->ca_file[0])
 		curl_easy_setopt(k->h, CURLOPT_CAINFO, c->ca_file);
 	if (c->cert_file[0])
@@ -332,20 +336,20 @@ call_new(nomad_client *c, call_kind kind, nomad_reply_fn fn, void *arg)
 static mc_err
 job_path(CURL *h, char *buf, size_t len, const char *job, const char *suffix)
 {
-	char  *e = curl_easy_escape(h, job, 0);
-	int    n;
+	char *e = curl_easy_escape(h, job, 0);
+	int   n;
 
 	if (e == NULL)
 		return MC_ENOMEM;
 	n = snprintf(buf, len, "/v1/job/%s%s", e, suffix);
 	curl_free(e);
-	return n < 0 || (size_t) n >= len ? MC_EINVAL : MC_OK;
+	return n < 0 || (size_t)n >= len ? MC_EINVAL : MC_OK;
 }
 
 static mc_err
 simple_call(nomad_client *c, call_kind kind, const char *method,
-    const char *job, const char *suffix, const char *query, char *body,
-    long timeout_ms, nomad_reply_fn fn, void *arg)
+            const char *job, const char *suffix, const char *query, char *body,
+            long timeout_ms, nomad_reply_fn fn, void *arg)
 {
 	call  *k = call_new(c, kind, fn, arg);
 	char   path[NOMAD_URL_MAX];
@@ -357,9 +361,9 @@ simple_call(nomad_client *c, call_kind kind, const char *method,
 		rv = job_path(k->h, path, sizeof(path), job, suffix);
 	else
 		rv = snprintf(path, sizeof(path), "%s", suffix) <
-			(int) sizeof(path)
-		    ? MC_OK
-		    : MC_EINVAL;
+		             (int)sizeof(path)
+		         ? MC_OK
+		         : MC_EINVAL;
 	if (rv == MC_OK)
 		rv = start(c, k, method, path, query, body, timeout_ms);
 	if (rv != MC_OK)
@@ -369,7 +373,7 @@ simple_call(nomad_client *c, call_kind kind, const char *method,
 
 mc_err
 nomad_client_register(nomad_client *c, const char *body, nomad_reply_fn fn,
-    void *arg)
+                      void *arg)
 {
 	char  *copy = strdup(body);
 	mc_err rv;
@@ -377,7 +381,7 @@ nomad_client_register(nomad_client *c, const char *body, nomad_reply_fn fn,
 	if (copy == NULL)
 		return MC_ENOMEM;
 	rv = simple_call(c, CALL_REGISTER, "PUT", NULL, "/v1/jobs", NULL, copy,
-	    (long) c->timeout_ms, fn, arg);
+	                 (long)c->timeout_ms, fn, arg);
 	if (rv != MC_OK)
 		free(copy);
 	return rv;
@@ -385,7 +389,8 @@ nomad_client_register(nomad_client *c, const char *body, nomad_reply_fn fn,
 
 mc_err
 nomad_client_dispatch(nomad_client *c, const char *job, const char *meta_key,
-    const char *meta_value, const char *token, nomad_reply_fn fn, void *arg)
+                      const char *meta_value, const char *token,
+                      nomad_reply_fn fn, void *arg)
 {
 	char  *body = nomad_json_dispatch_body(meta_key, meta_value);
 	char  *etok = NULL, query[NOMAD_ID_MAX * 3 + 32];
@@ -397,10 +402,10 @@ nomad_client_dispatch(nomad_client *c, const char *job, const char *meta_key,
 		goto out;
 	rv = MC_EINVAL;
 	if (snprintf(query, sizeof(query), "idempotency_token=%s", etok) >=
-	    (int) sizeof(query))
+	    (int)sizeof(query))
 		goto out;
 	rv = simple_call(c, CALL_DISPATCH, "POST", job, "/dispatch", query,
-	    body, (long) c->timeout_ms, fn, arg);
+	                 body, (long)c->timeout_ms, fn, arg);
 	if (rv == MC_OK)
 		body = NULL;
 out:
@@ -413,52 +418,52 @@ out:
 
 mc_err
 nomad_client_allocations(nomad_client *c, const char *job, uint64_t index,
-    unsigned wait_s, nomad_reply_fn fn, void *arg)
+                         unsigned wait_s, nomad_reply_fn fn, void *arg)
 {
 	char query[96];
-	long tmo = (long) c->timeout_ms;
+	long tmo = (long)c->timeout_ms;
 
 	if (index > 0) {
 		snprintf(query, sizeof(query), "index=%" PRIu64 "&wait=%us",
-		    index, wait_s);
+		         index, wait_s);
 		/* the server adds up to wait/16 of jitter (reference 1.8) */
-		tmo += (long) wait_s * 1000 * 17 / 16;
+		tmo += (long)wait_s * 1000 * 17 / 16;
 	} else {
 		query[0] = '\0';
 	}
 	return simple_call(c, CALL_ALLOCS, "GET", job, "/allocations", query,
-	    NULL, tmo, fn, arg);
+	                   NULL, tmo, fn, arg);
 }
 
 mc_err
 nomad_client_job(nomad_client *c, const char *job, nomad_reply_fn fn,
-    void *arg)
+                 void *arg)
 {
 	return simple_call(c, CALL_JOB, "GET", job, "", NULL, NULL,
-	    (long) c->timeout_ms, fn, arg);
+	                   (long)c->timeout_ms, fn, arg);
 }
 
 mc_err
 nomad_client_evaluations(nomad_client *c, const char *job, nomad_reply_fn fn,
-    void *arg)
+                         void *arg)
 {
 	return simple_call(c, CALL_EVALS, "GET", job, "/evaluations", NULL,
-	    NULL, (long) c->timeout_ms, fn, arg);
+	                   NULL, (long)c->timeout_ms, fn, arg);
 }
 
 mc_err
 nomad_client_stop(nomad_client *c, const char *job, nomad_reply_fn fn,
-    void *arg)
+                  void *arg)
 {
 	return simple_call(c, CALL_STOP, "DELETE", job, "", "purge=false",
-	    NULL, (long) c->timeout_ms, fn, arg);
+	                   NULL, (long)c->timeout_ms, fn, arg);
 }
 
 mc_err
 nomad_client_leader(nomad_client *c, nomad_reply_fn fn, void *arg)
 {
 	return simple_call(c, CALL_LEADER, "GET", NULL, "/v1/status/leader",
-	    NULL, NULL, (long) c->timeout_ms, fn, arg);
+	                   NULL, NULL, (long)c->timeout_ms, fn, arg);
 }
 
 /* ---- answers ---------------------------------------------------------- */
@@ -472,7 +477,7 @@ one_line(char *dst, size_t len, const char *s, size_t n)
 	bool   space = false;
 
 	for (size_t i = 0; i < n && s[i] && o + 1 < len; i++) {
-		if (isspace((unsigned char) s[i])) {
+		if (isspace((unsigned char)s[i])) {
 			space = o > 0;
 			continue;
 		}
@@ -494,7 +499,7 @@ parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 	switch (k->kind) {
 	case CALL_ALLOCS:
 		rv = nomad_parse_allocations(body, k->resp_len, &x->allocs,
-		    &x->n_allocs);
+		                             &x->n_allocs);
 		r->allocs = x->allocs;
 		r->n_allocs = x->n_allocs;
 		return rv;
@@ -502,10 +507,11 @@ parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 	case CALL_JOB:
 	case CALL_EVALS:
 		rv = nomad_json_answer(k->kind == CALL_DISPATCH
-			? NOMAD_ANSWER_DISPATCH
-			: (k->kind == CALL_JOB ? NOMAD_ANSWER_JOB
-					       : NOMAD_ANSWER_EVALS),
-		    body, k->resp_len, x);
+		                           ? NOMAD_ANSWER_DISPATCH
+		                           : (k->kind == CALL_JOB
+		                                  ? NOMAD_ANSWER_JOB
+		                                  : NOMAD_ANSWER_EVALS),
+		                       body, k->resp_len, x);
 		r->child_id = x->child;
 		r->reattached = x->reattached;
 		r->job_status = x->job_status;
@@ -535,16 +541,17 @@ finish(nomad_client *c, call *k, CURLcode cc)
 	} else if (cc != CURLE_OK) {
 		r.rv = k->resp_full ? MC_EPROTO : MC_ENET;
 		snprintf(err, sizeof(err), "%s",
-		    k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+		         k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
 		r.status = 0;
 	} else if (r.status < 200 || r.status > 299) {
 		r.rv = MC_EREFUSED;
-		one_line(err, sizeof(err), k->resp ? k->resp : "", k->resp_len);
+		one_line(err, sizeof(err), k->resp ? k->resp : "",
+		         k->resp_len);
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "HTTP %ld", r.status);
 	} else if ((r.rv = parse_ok(k, &r, x)) != MC_OK) {
 		snprintf(err, sizeof(err), "unreadable answer (%s)",
-		    mc_strerror(r.rv));
+		         mc_strerror(r.rv));
 	}
 	call_unlink(c, k);
 	k->fn(k->arg, &r);
@@ -562,7 +569,8 @@ nomad_client_poll(nomad_client *c, int wake_fd, int timeout_ms)
 	int                running, left;
 
 	if (curl_multi_poll(c->multi, wake_fd >= 0 ? &wfd : NULL,
-		wake_fd >= 0 ? 1u : 0u, timeout_ms, NULL) != CURLM_OK)
+	                    wake_fd >= 0 ? 1u : 0u, timeout_ms,
+	                    NULL) != CURLM_OK)
 		return MC_EINTERNAL;
 	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
 		return MC_EINTERNAL;
@@ -570,7 +578,8 @@ nomad_client_poll(nomad_client *c, int wake_fd, int timeout_ms)
 		call *k = NULL;
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **) &k);
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		                  (char **)&k);
 		if (k != NULL)
 			finish(c, k, m->data.result);
 	}

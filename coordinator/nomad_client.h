@@ -33,26 +33,27 @@ typedef struct nomad_client_opts {
 
 /* nomad_alloc - what the coordinator needs of one AllocListStub */
 typedef struct nomad_alloc {
-	char     id[64];
-	char     node_name[128];
-	char     client_status[16];  /* pending running complete failed lost unknown */
+	char id[64];
+	char node_name[128];
+	char client_status[16]; /* pending running complete failed lost unknown
+	                         */
 	char     desired_status[16]; /* run stop evict */
 	char     client_description[160];
 	char     next_allocation[64];
 	uint64_t create_index;
-	bool     failed;   /* a task state has Failed */
-	bool     killed;   /* a Killed event */
-	bool     has_exit; /* a Terminated event */
+	bool     failed;    /* a task state has Failed */
+	bool     killed;    /* a Killed event */
+	bool     has_exit;  /* a Terminated event */
 	int      exit_code; /* of the last Terminated event (reference 3.4) */
 	char     last_event[200]; /* "Type: DisplayMessage" of the last one */
 } nomad_alloc;
 
 /* nomad_reply - one answer, valid during the callback only. */
 typedef struct nomad_reply {
-	mc_err      rv;     /* MC_OK: 2xx and parsed; MC_ENET: no answer
-			     * (refused, timeout, dropped); MC_EREFUSED: an
-			     * HTTP error, text in error; MC_EPROTO: a body we
-			     * cannot read; MC_ENOMEM */
+	mc_err rv;          /* MC_OK: 2xx and parsed; MC_ENET: no answer
+	                     * (refused, timeout, dropped); MC_EREFUSED: an
+	                     * HTTP error, text in error; MC_EPROTO: a body we
+	                     * cannot read; MC_ENOMEM */
 	long        status; /* HTTP status; 0 without an answer */
 	uint64_t    index;  /* X-Nomad-Index; 0 when absent */
 	const char *error;  /* never NULL; "" on success; one line */
@@ -74,7 +75,7 @@ typedef void (*nomad_reply_fn)(void *arg, const nomad_reply *r);
  * address that is not http:// or https://. On MC_OK *out is new, freed
  * with nomad_client_destroy(); on error NULL. */
 MC_NODISCARD mc_err nomad_client_create(const nomad_client_opts *o,
-    nomad_client **out);
+                                        nomad_client           **out);
 
 /* nomad_client_destroy - aborts the calls in flight; their callbacks are
  * not called. NULL: no-op. The polling thread only. */
@@ -85,36 +86,38 @@ void nomad_client_destroy(nomad_client *c);
  * (MC_ENOMEM) never. The polling thread only. */
 
 /* register - PUT /v1/jobs with body {"Job":...} (nomad_job_json()) */
-MC_NODISCARD mc_err nomad_client_register(nomad_client *c,
-    const char *body, nomad_reply_fn fn, void *arg);
+MC_NODISCARD mc_err nomad_client_register(nomad_client *c, const char *body,
+                                          nomad_reply_fn fn, void *arg);
 /* dispatch - POST /v1/job/<job>/dispatch?idempotency_token=<token> with
  * Meta {meta_key: meta_value} */
 MC_NODISCARD mc_err nomad_client_dispatch(nomad_client *c, const char *job,
-    const char *meta_key, const char *meta_value, const char *token,
-    nomad_reply_fn fn, void *arg);
+                                          const char *meta_key,
+                                          const char *meta_value,
+                                          const char *token, nomad_reply_fn fn,
+                                          void *arg);
 /* allocations - GET /v1/job/<job>/allocations; a blocking query when
  * index > 0 (waits up to wait_s for an index above it) */
-MC_NODISCARD mc_err nomad_client_allocations(nomad_client *c,
-    const char *job, uint64_t index, unsigned wait_s, nomad_reply_fn fn,
-    void *arg);
+MC_NODISCARD mc_err nomad_client_allocations(nomad_client *c, const char *job,
+                                             uint64_t index, unsigned wait_s,
+                                             nomad_reply_fn fn, void *arg);
 /* job - GET /v1/job/<job> (its Status; 404 when gone) */
 MC_NODISCARD mc_err nomad_client_job(nomad_client *c, const char *job,
-    nomad_reply_fn fn, void *arg);
+                                     nomad_reply_fn fn, void *arg);
 /* evaluations - GET /v1/job/<job>/evaluations */
-MC_NODISCARD mc_err nomad_client_evaluations(nomad_client *c,
-    const char *job, nomad_reply_fn fn, void *arg);
+MC_NODISCARD mc_err nomad_client_evaluations(nomad_client *c, const char *job,
+                                             nomad_reply_fn fn, void *arg);
 /* stop - DELETE /v1/job/<job> (not purged) */
 MC_NODISCARD mc_err nomad_client_stop(nomad_client *c, const char *job,
-    nomad_reply_fn fn, void *arg);
+                                      nomad_reply_fn fn, void *arg);
 /* leader - GET /v1/status/leader, the health probe */
 MC_NODISCARD mc_err nomad_client_leader(nomad_client *c, nomad_reply_fn fn,
-    void *arg);
+                                        void *arg);
 
 /* nomad_client_poll - wait up to timeout_ms for network progress or for
  * wake_fd (-1: none) to become readable, then run the callbacks of the
  * calls that ended. MC_OK, or MC_EINTERNAL if libcurl failed. */
 MC_NODISCARD mc_err nomad_client_poll(nomad_client *c, int wake_fd,
-    int timeout_ms);
+                                      int timeout_ms);
 
 /* nomad_client_in_flight - calls not yet answered. */
 size_t nomad_client_in_flight(const nomad_client *c);
@@ -126,6 +129,6 @@ const char *nomad_client_address(const nomad_client *c);
  * caller frees) and *n. MC_EPROTO for a body that is not a list. Exposed
  * for the unit tests; any thread. */
 MC_NODISCARD mc_err nomad_parse_allocations(const char *text, size_t len,
-    nomad_alloc **out, size_t *n);
+                                            nomad_alloc **out, size_t *n);
 
 #endif

@@ -25,8 +25,8 @@ typedef struct nomad_answer {
 /* nomad_json_answer - a 2xx body of a dispatch (DispatchedJobID, EvalID),
  * job (Status) or evaluations call into x. MC_EPROTO for a body that is
  * not what the call returns. */
-MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind,
-    const char *text, size_t len, nomad_answer *x);
+MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind, const char *text,
+                                      size_t len, nomad_answer *x);
 
 /* nomad_json_dispatch_body - {"Meta":{key:value}}, malloc'ed; NULL when
  * out of memory. */

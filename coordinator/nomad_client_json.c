@@ -23,11 +23,11 @@ event_exit_code(const json_t *ev)
 {
 	const json_t *v = json_object_get(ev, "ExitCode");
 	const char   *d = json_string_value(
-		  json_object_get(json_object_get(ev, "Details"), "exit_code"));
+	      json_object_get(json_object_get(ev, "Details"), "exit_code"));
 
 	if (json_is_integer(v))
-		return (int) json_integer_value(v);
-	return d ? (int) strtol(d, NULL, 10) : 0;
+		return (int)json_integer_value(v);
+	return d ? (int)strtol(d, NULL, 10) : 0;
 }
 
 static void
@@ -42,9 +42,10 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 		a->failed = true;
 	json_array_foreach(evs, i, ev)
 	{
-		const char *type = json_string_value(json_object_get(ev, "Type"));
-		const char *msg = json_string_value(
-		    json_object_get(ev, "DisplayMessage"));
+		const char *type =
+		    json_string_value(json_object_get(ev, "Type"));
+		const char *msg =
+		    json_string_value(json_object_get(ev, "DisplayMessage"));
 		if (type == NULL)
 			continue;
 		if (strcmp(type, "Terminated") == 0) {
@@ -54,12 +55,13 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 			a->killed = true;
 		}
 		if (msg == NULL || msg[0] == '\0')
-			msg = json_string_value(json_object_get(ev, "Message"));
+			msg =
+			    json_string_value(json_object_get(ev, "Message"));
 		/* "Not Restarting" only repeats that the one before failed */
 		if (a->last_event[0] && strcmp(type, "Not Restarting") == 0)
 			continue;
 		snprintf(a->last_event, sizeof(a->last_event), "%s%s%s", type,
-		    msg && msg[0] ? ": " : "", msg ? msg : "");
+		         msg && msg[0] ? ": " : "", msg ? msg : "");
 	}
 	/* several tasks: a failing one decides */
 	if (has_exit && (!a->has_exit || a->exit_code == 0))
@@ -78,17 +80,17 @@ read_alloc(nomad_alloc *a, const json_t *o)
 	copy_field(a->id, sizeof(a->id), o, "ID");
 	copy_field(a->node_name, sizeof(a->node_name), o, "NodeName");
 	copy_field(a->client_status, sizeof(a->client_status), o,
-	    "ClientStatus");
+	           "ClientStatus");
 	copy_field(a->desired_status, sizeof(a->desired_status), o,
-	    "DesiredStatus");
+	           "DesiredStatus");
 	copy_field(a->client_description, sizeof(a->client_description), o,
-	    "ClientDescription");
+	           "ClientDescription");
 	copy_field(a->next_allocation, sizeof(a->next_allocation), o,
-	    "NextAllocation");
+	           "NextAllocation");
 	a->create_index =
-	    (uint64_t) json_integer_value(json_object_get(o, "CreateIndex"));
+	    (uint64_t)json_integer_value(json_object_get(o, "CreateIndex"));
 	ts = json_object_get(o, "TaskStates");
-	json_object_foreach((json_t *) ts, k, v)
+	json_object_foreach((json_t *)ts, k, v)
 	{
 		read_task_state(a, v);
 	}
@@ -96,7 +98,7 @@ read_alloc(nomad_alloc *a, const json_t *o)
 
 mc_err
 nomad_parse_allocations(const char *text, size_t len, nomad_alloc **out,
-    size_t *n)
+                        size_t *n)
 {
 	json_t      *a = json_loadb(text, len, 0, NULL), *o;
 	nomad_alloc *v = NULL;
@@ -144,7 +146,8 @@ eval_problem(char *dst, size_t len, const json_t *evals)
 	{
 		if (best == NULL ||
 		    json_integer_value(json_object_get(e, "CreateIndex")) >
-			json_integer_value(json_object_get(best, "CreateIndex")))
+		        json_integer_value(
+		            json_object_get(best, "CreateIndex")))
 			best = e;
 	}
 	if (best == NULL)
@@ -154,7 +157,7 @@ eval_problem(char *dst, size_t len, const json_t *evals)
 	if (json_object_size(json_object_get(best, "FailedTGAllocs")) > 0 ||
 	    strcmp(st, "blocked") == 0 || strcmp(st, "failed") == 0)
 		snprintf(dst, len, "evaluation %s%s%s", st[0] ? st : "?",
-		    why[0] ? ": " : "", why);
+		         why[0] ? ": " : "", why);
 }
 
 char *
@@ -169,7 +172,7 @@ nomad_json_dispatch_body(const char *key, const char *value)
 
 mc_err
 nomad_json_answer(nomad_answer_kind kind, const char *text, size_t len,
-    nomad_answer *x)
+                  nomad_answer *x)
 {
 	json_t *j = json_loadb(text, len, 0, NULL);
 	mc_err  rv = MC_OK;
@@ -179,13 +182,13 @@ nomad_json_answer(nomad_answer_kind kind, const char *text, size_t len,
 	if (kind == NOMAD_ANSWER_DISPATCH) {
 		const char *ev = jstr(j, "EvalID");
 		snprintf(x->child, sizeof(x->child), "%s",
-		    jstr(j, "DispatchedJobID"));
+		         jstr(j, "DispatchedJobID"));
 		x->reattached = ev[0] == '\0';
 		if (x->child[0] == '\0')
 			rv = MC_EPROTO;
 	} else if (kind == NOMAD_ANSWER_JOB) {
 		snprintf(x->job_status, sizeof(x->job_status), "%s",
-		    jstr(j, "Status"));
+		         jstr(j, "Status"));
 	} else if (json_is_array(j)) {
 		eval_problem(x->eval_problem, sizeof(x->eval_problem), j);
 	} else {

@@ -49,17 +49,17 @@ typedef struct nomad_env {
  * nomad_job_worker_from_config() or nomad_job_module_from_config(), or
  * fill it by hand (tests). */
 typedef struct nomad_job_desc {
-	char id[NOMAD_JOB_NAME_MAX];
-	char group[64], task[64];
-	char ns[64];     /* Namespace; "" = "default" */
-	char region[64]; /* Region; "" = not sent (the agent's) */
-	char datacenters[NOMAD_JOB_MAX_DCS][64];
-	size_t n_datacenters;
-	char   driver[16];                    /* raw_exec, exec, docker */
-	char   command[NOMAD_JOB_PATH_MAX];   /* exec drivers; docker: "" */
-	char   image[NOMAD_JOB_PATH_MAX];     /* docker only */
-	char   args[NOMAD_JOB_MAX_ARGS][NOMAD_JOB_PATH_MAX];
-	size_t n_args;
+	char      id[NOMAD_JOB_NAME_MAX];
+	char      group[64], task[64];
+	char      ns[64];     /* Namespace; "" = "default" */
+	char      region[64]; /* Region; "" = not sent (the agent's) */
+	char      datacenters[NOMAD_JOB_MAX_DCS][64];
+	size_t    n_datacenters;
+	char      driver[16];                  /* raw_exec, exec, docker */
+	char      command[NOMAD_JOB_PATH_MAX]; /* exec drivers; docker: "" */
+	char      image[NOMAD_JOB_PATH_MAX];   /* docker only */
+	char      args[NOMAD_JOB_MAX_ARGS][NOMAD_JOB_PATH_MAX];
+	size_t    n_args;
 	nomad_env env[NOMAD_JOB_MAX_ENV];
 	size_t    n_env;
 	long      cpu_mhz, memory_mb;
@@ -76,15 +76,18 @@ typedef struct nomad_job_desc {
  * namespace, region, storage_volume, storage_mount, lost_after). cfg is
  * borrowed. MC_ECONFIG with err filled for a bad setting. Any thread. */
 MC_NODISCARD mc_err nomad_job_worker_from_config(const mc_config *cfg,
-    nomad_job_desc *d, char *err, size_t errlen);
+                                                 nomad_job_desc *d, char *err,
+                                                 size_t errlen);
 
 /* nomad_job_module_from_config - the job of a container module (a
  * module with docker_tag): the worker's placement settings, docker
  * driver with the module's image, its resources {cpu, memory, gpu} and
  * constraints. MC_ENOENT when m has no docker_tag (nothing to
  * register); MC_ECONFIG with err for a bad field. Any thread. */
-MC_NODISCARD mc_err nomad_job_module_from_config(const mc_config *cfg,
-    const config_module *m, nomad_job_desc *d, char *err, size_t errlen);
+MC_NODISCARD mc_err nomad_job_module_from_config(const mc_config     *cfg,
+                                                 const config_module *m,
+                                                 nomad_job_desc *d, char *err,
+                                                 size_t errlen);
 
 /* nomad_job_json - the register body {"Job":{...}} for d, compact.
  * On MC_OK *out is malloc'ed (caller frees); MC_ENOMEM otherwise. */
@@ -96,13 +99,13 @@ MC_NODISCARD mc_err nomad_job_json(const nomad_job_desc *d, char **out);
  * On MC_OK *out is malloc'ed (caller frees). */
 enum { NOMAD_HCL_LITERAL = 0, NOMAD_HCL_VARIABLES = 1 };
 MC_NODISCARD mc_err nomad_job_hcl(const nomad_job_desc *d, int flags,
-    char **out);
+                                  char **out);
 
 /* nomad_job_validate - check register JSON (as nomad_job_json() makes
  * it, or any {"Job":{...}}) against the reference's section 6.3 rules.
  * MC_OK, or MC_ECONFIG with the first violation in err (Nomad's
  * wording where it has one), or MC_EPARSE. Any thread. */
 MC_NODISCARD mc_err nomad_job_validate(const char *json, char *err,
-    size_t errlen);
+                                       size_t errlen);
 
 #endif

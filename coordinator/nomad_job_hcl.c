@@ -36,8 +36,8 @@ typedef struct hctx {
 	int         depth;
 } hctx;
 
-static void
-put(hbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(hbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 put(hbuf *b, const char *fmt, ...)
@@ -49,16 +49,16 @@ put(hbuf *b, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
-	    fmt, ap);
+	              fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		b->oom = true;
 		return;
 	}
-	if (b->p == NULL || b->len + (size_t) n + 1 > b->cap) {
+	if (b->p == NULL || b->len + (size_t)n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		char  *p;
-		while (cap < b->len + (size_t) n + 1)
+		while (cap < b->len + (size_t)n + 1)
 			cap *= 2;
 		if ((p = realloc(b->p, cap)) == NULL) {
 			b->oom = true;
@@ -70,7 +70,7 @@ put(hbuf *b, const char *fmt, ...)
 		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 		va_end(ap);
 	}
-	b->len += (size_t) n;
+	b->len += (size_t)n;
 }
 
 /* quote - s as an HCL string literal; ${...} and %{...} stay as they are
@@ -117,9 +117,10 @@ value(hctx *h, char *out, size_t len, const char *s)
 		if (v->prefix && n > 0 && strncmp(s, v->value, n) == 0 &&
 		    s[n] == '/') {
 			quote(rest, sizeof(rest), s + n);
-			/* "${var.x}/rest": splice the reference into the quotes */
+			/* "${var.x}/rest": splice the reference into the
+			 * quotes */
 			if (snprintf(out, len, "\"${var.%s}%s", v->name,
-				rest + 1) >= (int) len)
+			             rest + 1) >= (int)len)
 				h->b.oom = true; /* never print a cut value */
 			return;
 		}
@@ -136,8 +137,7 @@ indent(hctx *h)
 
 /* attr - queue one attribute; flush() prints the queue aligned on '=' as
  * `nomad fmt` does */
-static void
-attr(hctx *h, const char *key, const char *fmt, ...)
+static void attr(hctx *h, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -175,13 +175,13 @@ flush(hctx *h)
 			w = strlen(h->keys[i]);
 	for (size_t i = 0; i < h->n_attrs; i++) {
 		indent(h);
-		put(&h->b, "%-*s = %s\n", (int) w, h->keys[i], h->vals[i]);
+		put(&h->b, "%-*s = %s\n", (int)w, h->keys[i], h->vals[i]);
 	}
 	h->n_attrs = 0;
 }
 
-static void
-open_block(hctx *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void open_block(hctx *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 open_block(hctx *h, const char *fmt, ...)
@@ -217,16 +217,16 @@ blank(hctx *h)
 /* list - ["a", "b"] of n strings of stride size */
 static void
 list(hctx *h, char *out, size_t len, const char *first, size_t stride,
-    size_t n)
+     size_t n)
 {
 	size_t o = 0;
 	char   v[HCL_VALUE_MAX];
 
-	o += (size_t) snprintf(out, len, "[");
+	o += (size_t)snprintf(out, len, "[");
 	for (size_t i = 0; i < n && o < len; i++) {
 		value(h, v, sizeof(v), first + i * stride);
-		o += (size_t) snprintf(out + o, len - o, "%s%s", i ? ", " : "",
-		    v);
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? ", " : "",
+		                      v);
 	}
 	if (o + 1 < len)
 		snprintf(out + o, len - o, "]");
@@ -253,7 +253,7 @@ variables(hctx *h, const nomad_job_desc *d)
 	bool docker = strcmp(d->driver, "docker") == 0;
 
 	list(h, v, sizeof(v), d->datacenters[0], sizeof(d->datacenters[0]),
-	    d->n_datacenters);
+	     d->n_datacenters);
 	open_block(h, "variable \"datacenters\"");
 	attr(h, "type", "list(string)");
 	attr(h, "default", "%s", v);
@@ -272,11 +272,11 @@ variables(hctx *h, const nomad_job_desc *d)
 	close_block(h);
 	blank(h);
 	h->vars[h->n_vars++] = (hvar){d->storage_mount, "storage_mount", true};
-	h->vars[h->n_vars++] = (hvar){d->storage_volume, "storage_volume",
-	    false};
+	h->vars[h->n_vars++] =
+	    (hvar){d->storage_volume, "storage_volume", false};
 	h->vars[h->n_vars++] = docker
-	    ? (hvar){d->image, "image", false}
-	    : (hvar){d->command, "worker_path", false};
+	                           ? (hvar){d->image, "image", false}
+	                           : (hvar){d->command, "worker_path", false};
 }
 
 static void
@@ -292,7 +292,7 @@ job_head(hctx *h, const nomad_job_desc *d, bool vars)
 		snprintf(v, sizeof(v), "var.datacenters");
 	else
 		list(h, v, sizeof(v), d->datacenters[0],
-		    sizeof(d->datacenters[0]), d->n_datacenters);
+		     sizeof(d->datacenters[0]), d->n_datacenters);
 	attr(h, "datacenters", "%s", v);
 	attr(h, "priority", "%d", NOMAD_JOB_PRIORITY);
 	blank(h);
@@ -360,10 +360,10 @@ task_body(hctx *h, const nomad_job_desc *d)
 	blank(h);
 	open_block(h, "config");
 	attr_str(h, docker ? "image" : "command",
-	    docker ? d->image : d->command);
+	         docker ? d->image : d->command);
 	if (!docker || d->n_args > 0) {
 		list(h, v, sizeof(v), d->args[0], sizeof(d->args[0]),
-		    d->n_args);
+		     d->n_args);
 		attr(h, "args", "%s", v);
 	}
 	close_block(h);
@@ -405,12 +405,13 @@ nomad_job_hcl(const nomad_job_desc *d, int flags, char **out)
 	*out = NULL;
 	if (h == NULL)
 		return MC_ENOMEM;
-	put(&h->b, "# %s.nomad.hcl - generated by nomad_job_hcl() "
-		   "(coordinator/nomad_job_hcl.c) from\n"
-		   "# the description the coordinator registers at start "
-		   "(PUT /v1/jobs); do not\n"
-		   "# edit: unit.nomad_job fails until this file is "
-		   "regenerated (docs/nomad.md).\n\n",
+	put(&h->b,
+	    "# %s.nomad.hcl - generated by nomad_job_hcl() "
+	    "(coordinator/nomad_job_hcl.c) from\n"
+	    "# the description the coordinator registers at start "
+	    "(PUT /v1/jobs); do not\n"
+	    "# edit: unit.nomad_job fails until this file is "
+	    "regenerated (docs/nomad.md).\n\n",
 	    d->id);
 	if (vars)
 		variables(h, d);

@@ -33,13 +33,13 @@ typedef struct ntask {
 	char       reason[NOMAD_ERROR_MAX];
 	/* backend thread only */
 	struct nomad_backend *b;
-	int           state;
-	uint64_t      index; /* of the last allocations answer */
-	int64_t       not_before_ms;
-	unsigned      errors; /* consecutive failed calls */
-	bool          in_call, problem_logged, reattached;
-	char          last_alloc_status[16];
-	struct ntask *next;
+	int                   state;
+	uint64_t              index; /* of the last allocations answer */
+	int64_t               not_before_ms;
+	unsigned              errors; /* consecutive failed calls */
+	bool                  in_call, problem_logged, reattached;
+	char                  last_alloc_status[16];
+	struct ntask         *next;
 } ntask;
 
 typedef struct nomad_reg_job {
@@ -62,7 +62,8 @@ typedef struct nomad_backend nomad_backend;
  * finished task comes back on done_q (borrowed; it must outlive the
  * backend). MC_EINVAL for a bad address. Loop thread. */
 MC_NODISCARD mc_err nomad_backend_start(const nomad_backend_cfg *cfg,
-    work_queue *done_q, nomad_backend **out);
+                                        work_queue              *done_q,
+                                        nomad_backend          **out);
 
 /* nomad_backend_ready - jobs registered and Nomad answering. Any thread. */
 bool nomad_backend_ready(const nomad_backend *b);
