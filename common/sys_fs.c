@@ -125,6 +125,22 @@ sys_write_file_atomic(const char *path, const void *data, size_t len)
 }
 
 mc_err
+sys_write_file_sync(const char *path, const void *data, size_t len)
+{
+	int    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	mc_err rv;
+
+	if (fd < 0)
+		return mc_from_errno(errno);
+	rv = write_all(fd, data, len);
+	if (rv == MC_OK && fsync(fd) != 0)
+		rv = mc_from_errno(errno);
+	if (close(fd) != 0 && rv == MC_OK)
+		rv = mc_from_errno(errno);
+	return rv;
+}
+
+mc_err
 sys_append(const char *path, const void *data, size_t len, int sync)
 {
 	int         fd;

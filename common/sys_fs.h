@@ -18,6 +18,11 @@ MC_NODISCARD mc_err sys_fsync_path(const char *path);
  * never a part. */
 MC_NODISCARD mc_err sys_write_file_atomic(const char *path, const void *data,
     size_t len);
+/* sys_write_file_sync - create or truncate path, write data, fsync.
+ * Not atomic: for files inside a folder that is itself renamed into
+ * place afterwards (then one rename replaces a rename per file). */
+MC_NODISCARD mc_err sys_write_file_sync(const char *path, const void *data,
+    size_t len);
 /* sys_append - append len bytes with one write(2) to an O_APPEND file,
  * creating it (0644). With sync set to SYS_SYNC_DATA, fdatasync after. A
  * short write is undone by truncation so the file never ends in a torn

@@ -78,7 +78,8 @@ write_text(const char *dir, const char *name, const char *text)
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, name) != MC_OK)
 		return MC_EINVAL;
-	return sys_write_file_atomic(path, text, strlen(text));
+	/* the .build folder is private until its rename: no per-file rename */
+	return sys_write_file_sync(path, text, strlen(text));
 }
 
 /* build_task - tasks/.build-<id>/{task.json,tags.json,in/} then rename
@@ -101,7 +102,8 @@ build_task(coord *c, const route_intent *ri, const intent_entry *e)
 	    (rv = write_text(tmp, TASK_JSON_FILE, e->task_json)) ||
 	    (rv = tags_json_encode(ri->tags, &tags)) ||
 	    (rv = write_text(tmp, TASK_TAGS_FILE, tags)) ||
-	    (rv = router_link_instances(c, ri, in)))
+	    (rv = router_link_instances(c, ri, in)) ||
+	    (rv = sys_fsync_path(in)) || (rv = sys_fsync_path(tmp)))
 		goto done;
 	if (rename(tmp, dst) != 0) {
 		rv = mc_from_errno(errno);
