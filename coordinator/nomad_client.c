@@ -34,7 +34,8 @@ typedef enum {
 	CALL_JOB,
 	CALL_EVALS,
 	CALL_STOP,
-	CALL_LEADER
+	CALL_LEADER,
+	CALL_CHILDREN
 } call_kind;
 
 typedef struct call {
@@ -48,6 +49,7 @@ typedef struct call {
 	size_t               resp_len, resp_cap;
 	bool                 resp_full;
 	uint64_t             index;
+	char                 meta_key[64]; /* CALL_CHILDREN */
 	char                 errbuf[CURL_ERROR_SIZE];
 	nomad_reply_fn       fn;
 	void                *arg;
@@ -452,6 +454,37 @@ nomad_client_evaluations(nomad_client *c, const char *job, nomad_reply_fn fn,
 }
 
 mc_err
+nomad_client_children(nomad_client *c, const char *job, const char *meta_key,
+                      nomad_reply_fn fn, void *arg)
+{
+	call  *k = call_new(c, CALL_CHILDREN, fn, arg);
+	char   prefix[NOMAD_ID_MAX + 16], query[NOMAD_ID_MAX * 3 + 64];
+	char  *e = NULL;
+	mc_err rv = MC_ENOMEM;
+
+	if (k == NULL)
+		return MC_ENOMEM;
+	snprintf(k->meta_key, sizeof(k->meta_key), "%s", meta_key);
+	rv = MC_EINVAL;
+	if (snprintf(prefix, sizeof(prefix), "%s/dispatch-", job) >=
+	    (int)sizeof(prefix))
+		goto out;
+	rv = MC_ENOMEM;
+	if ((e = curl_easy_escape(k->h, prefix, 0)) == NULL)
+		goto out;
+	rv = MC_EINVAL;
+	if (snprintf(query, sizeof(query), "prefix=%s&meta=true", e) >=
+	    (int)sizeof(query))
+		goto out;
+	rv = start(c, k, "GET", "/v1/jobs", query, NULL, (long)c->timeout_ms);
+out:
+	curl_free(e);
+	if (rv != MC_OK)
+		call_free(k);
+	return rv;
+}
+
+mc_err
 nomad_client_stop(nomad_client *c, const char *job, nomad_reply_fn fn,
                   void *arg)
 {
@@ -489,6 +522,21 @@ one_line(char *dst, size_t len, const char *s, size_t n)
 	dst[o] = '\0';
 }
 
+static nomad_answer_kind
+answer_kind(call_kind k)
+{
+	switch (k) {
+	case CALL_DISPATCH:
+		return NOMAD_ANSWER_DISPATCH;
+	case CALL_JOB:
+		return NOMAD_ANSWER_JOB;
+	case CALL_CHILDREN:
+		return NOMAD_ANSWER_CHILDREN;
+	default:
+		return NOMAD_ANSWER_EVALS;
+	}
+}
+
 /* parse_ok - the body of a 2xx answer into r, with the strings in x */
 static mc_err
 parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
@@ -506,16 +554,16 @@ parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 	case CALL_DISPATCH:
 	case CALL_JOB:
 	case CALL_EVALS:
-		rv = nomad_json_answer(k->kind == CALL_DISPATCH
-		                           ? NOMAD_ANSWER_DISPATCH
-		                           : (k->kind == CALL_JOB
-		                                  ? NOMAD_ANSWER_JOB
-		                                  : NOMAD_ANSWER_EVALS),
-		                       body, k->resp_len, x);
+	case CALL_CHILDREN:
+		rv = nomad_json_answer(answer_kind(k->kind), k->meta_key, body,
+		                       k->resp_len, x);
 		r->child_id = x->child;
 		r->reattached = x->reattached;
 		r->job_status = x->job_status;
+		r->job_token = x->job_token;
 		r->eval_problem = x->eval_problem;
+		r->children = x->children;
+		r->n_children = x->n_children;
 		return rv;
 	default:
 		return MC_OK; /* register, stop, leader: the status says it */
@@ -533,6 +581,7 @@ finish(nomad_client *c, call *k, CURLcode cc)
 	err[0] = '\0';
 	r.error = err;
 	r.eval_problem = "";
+	r.job_token = "";
 	r.index = k->index;
 	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &r.status);
 	if (x == NULL) {
@@ -555,8 +604,10 @@ finish(nomad_client *c, call *k, CURLcode cc)
 	}
 	call_unlink(c, k);
 	k->fn(k->arg, &r);
-	if (x != NULL)
+	if (x != NULL) {
 		free(x->allocs);
+		free(x->children);
+	}
 	free(x);
 	call_free(k);
 }

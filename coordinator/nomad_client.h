@@ -48,6 +48,15 @@ typedef struct nomad_alloc {
 	char     last_event[200]; /* "Type: DisplayMessage" of the last one */
 } nomad_alloc;
 
+/* nomad_child - one dispatched child of a parameterized job (a
+ * JobListStub listed with its Meta) */
+typedef struct nomad_child {
+	char     id[NOMAD_ID_MAX];
+	char     meta_value[128]; /* Meta[meta_key] of the call; "" if none */
+	char     status[16];      /* pending running dead */
+	uint64_t create_index;
+} nomad_child;
+
 /* nomad_reply - one answer, valid during the callback only. */
 typedef struct nomad_reply {
 	mc_err rv;          /* MC_OK: 2xx and parsed; MC_ENET: no answer
@@ -65,6 +74,10 @@ typedef struct nomad_reply {
 	size_t             n_allocs;
 	/* job */
 	const char *job_status; /* pending running dead */
+	const char *job_token;  /* DispatchIdempotencyToken, "" if none */
+	/* children */
+	const nomad_child *children;
+	size_t             n_children;
 	/* evaluations: why the latest one is blocked or failed, or "" */
 	const char *eval_problem;
 } nomad_reply;
@@ -106,6 +119,11 @@ MC_NODISCARD mc_err nomad_client_job(nomad_client *c, const char *job,
 /* evaluations - GET /v1/job/<job>/evaluations */
 MC_NODISCARD mc_err nomad_client_evaluations(nomad_client *c, const char *job,
                                              nomad_reply_fn fn, void *arg);
+/* children - GET /v1/jobs?prefix=<job>/dispatch-&meta=true: the
+ * dispatched children of job, each with its Meta[meta_key] */
+MC_NODISCARD mc_err nomad_client_children(nomad_client *c, const char *job,
+                                          const char    *meta_key,
+                                          nomad_reply_fn fn, void *arg);
 /* stop - DELETE /v1/job/<job> (not purged) */
 MC_NODISCARD mc_err nomad_client_stop(nomad_client *c, const char *job,
                                       nomad_reply_fn fn, void *arg);

@@ -9,7 +9,8 @@
 typedef enum {
 	NOMAD_ANSWER_DISPATCH,
 	NOMAD_ANSWER_JOB,
-	NOMAD_ANSWER_EVALS
+	NOMAD_ANSWER_EVALS,
+	NOMAD_ANSWER_CHILDREN
 } nomad_answer_kind;
 
 /* nomad_answer - what the answers carry, copied out of the JSON */
@@ -17,15 +18,20 @@ typedef struct nomad_answer {
 	char         child[NOMAD_ID_MAX];
 	bool         reattached;
 	char         job_status[16];
+	char         job_token[128];
+	nomad_child *children; /* malloc'ed */
+	size_t       n_children;
 	char         eval_problem[NOMAD_ERROR_MAX];
 	nomad_alloc *allocs; /* malloc'ed */
 	size_t       n_allocs;
 } nomad_answer;
 
 /* nomad_json_answer - a 2xx body of a dispatch (DispatchedJobID, EvalID),
- * job (Status) or evaluations call into x. MC_EPROTO for a body that is
- * not what the call returns. */
-MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind, const char *text,
+ * job (Status, DispatchIdempotencyToken), evaluations or children call
+ * into x; meta_key names the Meta value copied for each child. MC_EPROTO
+ * for a body that is not what the call returns. */
+MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind,
+                                      const char *meta_key, const char *text,
                                       size_t len, nomad_answer *x);
 
 /* nomad_json_dispatch_body - {"Meta":{key:value}}, malloc'ed; NULL when

@@ -170,15 +170,48 @@ nomad_json_dispatch_body(const char *key, const char *value)
 	return text;
 }
 
+/* read_children - JobListStubs (listed with meta=true) into x */
+static mc_err
+read_children(const json_t *list, const char *meta_key, nomad_answer *x)
+{
+	const json_t *o;
+	size_t        i;
+
+	if (!json_is_array(list))
+		return MC_EPROTO;
+	if (json_array_size(list) > 0 &&
+	    (x->children =
+	         calloc(json_array_size(list), sizeof(*x->children))) == NULL)
+		return MC_ENOMEM;
+	json_array_foreach(list, i, o)
+	{
+		nomad_child *k = &x->children[i];
+		snprintf(k->id, sizeof(k->id), "%s", jstr(o, "ID"));
+		snprintf(k->status, sizeof(k->status), "%s",
+		         jstr(o, "Status"));
+		snprintf(k->meta_value, sizeof(k->meta_value), "%s",
+		         jstr(json_object_get(o, "Meta"), meta_key));
+		k->create_index = (uint64_t)json_integer_value(
+		    json_object_get(o, "CreateIndex"));
+	}
+	x->n_children = json_array_size(list);
+	return MC_OK;
+}
+
 mc_err
-nomad_json_answer(nomad_answer_kind kind, const char *text, size_t len,
-                  nomad_answer *x)
+nomad_json_answer(nomad_answer_kind kind, const char *meta_key,
+                  const char *text, size_t len, nomad_answer *x)
 {
 	json_t *j = json_loadb(text, len, 0, NULL);
 	mc_err  rv = MC_OK;
 
 	if (j == NULL)
 		return MC_EPROTO;
+	if (kind == NOMAD_ANSWER_CHILDREN) {
+		rv = read_children(j, meta_key ? meta_key : "", x);
+		json_decref(j);
+		return rv;
+	}
 	if (kind == NOMAD_ANSWER_DISPATCH) {
 		const char *ev = jstr(j, "EvalID");
 		snprintf(x->child, sizeof(x->child), "%s",
@@ -189,6 +222,8 @@ nomad_json_answer(nomad_answer_kind kind, const char *text, size_t len,
 	} else if (kind == NOMAD_ANSWER_JOB) {
 		snprintf(x->job_status, sizeof(x->job_status), "%s",
 		         jstr(j, "Status"));
+		snprintf(x->job_token, sizeof(x->job_token), "%s",
+		         jstr(j, "DispatchIdempotencyToken"));
 	} else if (json_is_array(j)) {
 		eval_problem(x->eval_problem, sizeof(x->eval_problem), j);
 	} else {

@@ -84,8 +84,11 @@ typedef struct answer {
 	char        child[NOMAD_ID_MAX];
 	bool        reattached;
 	char        job_status[16];
+	char        job_token[128];
 	nomad_alloc alloc; /* the newest */
 	size_t      n_allocs;
+	nomad_child kids[8];
+	size_t      n_kids;
 } answer;
 
 static void
@@ -101,6 +104,11 @@ on_reply(void *arg, const nomad_reply *r)
 	snprintf(a->child, sizeof(a->child), "%s",
 	         r->child_id ? r->child_id : "");
 	a->reattached = r->reattached;
+	snprintf(a->job_token, sizeof(a->job_token), "%s",
+	         r->job_token ? r->job_token : "");
+	a->n_kids = r->n_children;
+	for (size_t i = 0; i < r->n_children && i < 8; i++)
+		a->kids[i] = r->children[i];
 	snprintf(a->job_status, sizeof(a->job_status), "%s",
 	         r->job_status ? r->job_status : "");
 	a->n_allocs = r->n_allocs;
@@ -257,6 +265,33 @@ START_TEST(the_same_idempotency_token_gives_the_same_child)
 	ck_assert_str_eq(a.child, b.child);
 	ck_assert_str_ne(a.child, x.child);
 	ck_assert(!x.reattached);
+	nomad_client_destroy(c);
+}
+END_TEST
+
+START_TEST(children_carry_their_meta_and_their_token)
+{
+	nomad_client *c = client(TOKEN, 0);
+	answer        a, k = {0}, j = {0};
+
+	register_ok(c, "kids-job");
+	a = run_child(c, "kids-job", "0", "kid-7");
+	(void)run_child(c, "kids-job", "0", "kid-8");
+	ck_assert_int_eq(
+	    nomad_client_children(c, "kids-job", "task_id", on_reply, &k),
+	    MC_OK);
+	drive(c, &k);
+	ck_assert_int_eq(k.rv, MC_OK);
+	ck_assert_uint_eq(k.n_kids, 2);
+	ck_assert_str_eq(k.kids[0].meta_value, "0");
+	ck_assert_str_eq(k.kids[0].status, "dead");
+	ck_assert_uint_gt(k.kids[0].create_index, 0);
+	ck_assert(strcmp(k.kids[0].id, a.child) == 0 ||
+	          strcmp(k.kids[1].id, a.child) == 0);
+	ck_assert_int_eq(nomad_client_job(c, a.child, on_reply, &j), MC_OK);
+	drive(c, &j);
+	ck_assert_str_eq(j.job_token, "kid-7");
+	ck_assert_str_eq(j.job_status, "dead");
 	nomad_client_destroy(c);
 }
 END_TEST
@@ -472,6 +507,7 @@ main(void)
 	tcase_add_test(live,
 	               a_dispatched_child_ends_with_the_exit_code_of_its_task);
 	tcase_add_test(live, the_same_idempotency_token_gives_the_same_child);
+	tcase_add_test(live, children_carry_their_meta_and_their_token);
 	tcase_add_test(live, errors_keep_nomads_code_and_plain_text);
 	tcase_add_test(live, acl_refusals_are_403_and_never_echo_the_token);
 	tcase_add_test(live, a_blocking_query_waits_for_a_newer_index);

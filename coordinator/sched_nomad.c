@@ -323,7 +323,8 @@ nomad_submit(sched *s, const char *task_id, sched_kind kind,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MC_ENOMEM;
 	record_read(path, &r);
-	if (!r.open || !record_is_current(sn, task_id, path)) {
+	t->resume = r.open && record_is_current(sn, task_id, path);
+	if (!t->resume) {
 		/* a new attempt: a new child */
 		r.seq++;
 		r.open = true;
@@ -336,6 +337,8 @@ nomad_submit(sched *s, const char *task_id, sched_kind kind,
 		return rv;
 	}
 	t->kind = NT_SUBMIT;
+	if (t->resume) /* the child named by the record, if it got that far */
+		snprintf(t->child, sizeof(t->child), "%s", r.child);
 	snprintf(t->id, sizeof(t->id), "%s", task_id);
 	snprintf(t->token, sizeof(t->token), "%s-%u", task_id, r.seq);
 	sn->in_flight++;

@@ -29,7 +29,8 @@ typedef struct ntask {
 	char       id[NOMAD_TASK_ID_MAX];
 	char       token[NOMAD_TOKEN_MAX]; /* idempotency token */
 	char       child[NOMAD_ID_MAX];    /* the dispatched job */
-	int        exit_code;              /* NT_DONE */
+	bool       resume;    /* NT_SUBMIT: an attempt from before a restart */
+	int        exit_code; /* NT_DONE */
 	char       reason[NOMAD_ERROR_MAX];
 	/* backend thread only */
 	struct nomad_backend *b;
