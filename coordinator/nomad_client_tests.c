@@ -338,6 +338,39 @@ START_TEST(errors_keep_nomads_code_and_plain_text)
 }
 END_TEST
 
+/* what Nomad would decode silently (reference 1.1) the stand-in refuses,
+ * so a typo in our JSON cannot hide */
+START_TEST(the_stand_in_refuses_what_nomad_would_drop)
+{
+	static const struct {
+		const char *body, *msg;
+	} cases[] = {
+	    {"{\"Job\":{\"ID\":\"x\",\"Typo\":1}}",
+	     "unknown field 'RegisterRequest.Job.Typo'"},
+	    {"{\"Job\":{\"ID\":\"x\",\"TaskGroups\":[{\"Name\":\"g\","
+	     "\"RestartPolicy\":{\"Delay\":\"15s\"}}]}}",
+	     "of type time.Duration"},
+	    {"{\"Job\":{\"ID\":\"x\",\"Status\":\"running\"}}",
+	     "set by the server"},
+	    {"{}", "Job must be specified"},
+	    {"", "Request body is empty"},
+	};
+	nomad_client *c = client(TOKEN, 0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		answer a = {0};
+		ck_assert_int_eq(
+		    nomad_client_register(c, cases[i].body, on_reply, &a),
+		    MC_OK);
+		drive(c, &a);
+		ck_assert_int_eq(a.status, 400);
+		ck_assert_msg(strstr(a.error, cases[i].msg) != NULL,
+		              "case %zu: '%s'", i, a.error);
+	}
+	nomad_client_destroy(c);
+}
+END_TEST
+
 START_TEST(acl_refusals_are_403_and_never_echo_the_token)
 {
 	nomad_client *none = client(NULL, 0), *wrong = client("guess", 0);
@@ -509,6 +542,7 @@ main(void)
 	tcase_add_test(live, the_same_idempotency_token_gives_the_same_child);
 	tcase_add_test(live, children_carry_their_meta_and_their_token);
 	tcase_add_test(live, errors_keep_nomads_code_and_plain_text);
+	tcase_add_test(live, the_stand_in_refuses_what_nomad_would_drop);
 	tcase_add_test(live, acl_refusals_are_403_and_never_echo_the_token);
 	tcase_add_test(live, a_blocking_query_waits_for_a_newer_index);
 	tcase_add_test(live, no_answer_is_enet_whatever_the_cause);
