@@ -404,10 +404,15 @@ task_result_read(const char *path, task_result *r, char *err, size_t errlen)
 			    name);
 		if (json_is_true(json_object_get(t, "retryable")))
 			r->retryable = true;
-		if (r->error[0] == '\0' &&
-		    (e = json_string_value(json_object_get(t, "error"))))
+		e = json_string_value(json_object_get(t, "error"));
+		if (r->error[0] == '\0' && e)
 			snprintf(r->error, sizeof(r->error), "%s: %s", name, e);
+		if (r->detail[0] == '\0' && e)
+			snprintf(r->detail, sizeof(r->detail), "%s (%s: %s)",
+			    r->error, name, e);
 	}
+	if (r->detail[0] == '\0')
+		snprintf(r->detail, sizeof(r->detail), "%s", r->error);
 	/* the worker's own verdict wins (a processing failure names no
 	 * target); without one, a failure that names no target (a crash)
 	 * may pass on retry */

@@ -60,6 +60,7 @@ typedef struct task_result {
 	bool   ok;
 	bool   retryable; /* some failed target may succeed on retry */
 	char   error[512];
+	char   detail[1024]; /* error, plus the first failed target's own */
 	char   done_targets[TASK_MAX_TARGETS][64]; /* ok targets */
 	size_t n_done;
 	char   failed_targets[TASK_MAX_TARGETS][64];

@@ -238,7 +238,7 @@ fail_or_retry(coord *c, task_entry *t, const task_result *r,
 	    t->id, retries, r->retryable ? "yes" : "no", r->error);
 	coord_event(c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL,
 	    r->error);
-	move_task_keep(c, t, DIR_ERROR, NOTIFY_ERROR, r->error);
+	move_task_keep(c, t, DIR_ERROR, NOTIFY_ERROR, r->detail);
 }
 
 static void
@@ -257,6 +257,7 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		snprintf(r.error, sizeof(r.error),
 		    "worker exited with status %d and no usable result.json",
 		    exit_code);
+		snprintf(r.detail, sizeof(r.detail), "%s", r.error);
 	}
 	if (r.ok) {
 		if (sys_path_fmt(path, sizeof(path), "%s/%s", dir,
