@@ -308,6 +308,11 @@ on_allocs(void *arg, const nomad_reply *r)
 		return;
 	}
 	if ((a = newest(r)) == NULL) {
+		if (t->job_dead_seen) {
+			conclude(b, t, NOMAD_EXIT_RETRY,
+			         "the child job ended without an allocation");
+			return;
+		}
 		/* not placed yet, or gone: look at the job when nothing moved
 		 */
 		if (prev == 0 || r->index <= prev)
@@ -337,8 +342,13 @@ on_job(void *arg, const nomad_reply *r)
 		return;
 	}
 	if (r->job_status && strcmp(r->job_status, "dead") == 0) {
-		conclude(b, t, NOMAD_EXIT_RETRY,
-		         "the child job ended without an allocation");
+		/* the job may have died between our empty allocation list and
+		 * this look (an allocation that failed at once): list the
+		 * allocations once more, without blocking, before concluding
+		 * that it never had one */
+		t->job_dead_seen = true;
+		t->index = 0;
+		t->state = ST_FOLLOW;
 		return;
 	}
 	t->state = t->problem_logged ? ST_FOLLOW : ST_INSPECT_EVALS;

@@ -39,6 +39,7 @@ typedef struct ntask {
 	int64_t               not_before_ms;
 	unsigned              errors; /* consecutive failed calls */
 	bool                  in_call, problem_logged, reattached;
+	bool                  job_dead_seen; /* one last look at its allocs */
 	char                  last_alloc_status[16];
 	struct ntask         *next;
 } ntask;
