@@ -35,14 +35,18 @@ run: build
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 test: test-fast test-asan
 
+# Unit tests run in parallel; the integration tests one at a time, since
+# several of them time real DICOM and HTTP peers on this small machine.
+CTEST = ctest --output-on-failure
+
 test-fast: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(BUILD) && $(CTEST) -L unit -j$(JOBS) && $(CTEST) -L integration
 
 test-asan: asan
 	cd $(ASAN_BUILD) && \
-	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS)
+	  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 && \
+	  $(CTEST) -L unit -j$(JOBS) && $(CTEST) -L integration
 
 bench: build
 	bench/receive
