@@ -10,6 +10,10 @@
 #include "tagset.h"
 #include "uid.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MC_INSTANCE_PATH_MAX 192 /* "incoming/<64>/<64>.dcm" fits */
 #define MC_ADDR_MAX_LEN 63       /* an IPv6 text address fits */
 
@@ -34,5 +38,9 @@ void mc_instance_fini(mc_instance *in);
 /* mc_copy_text - copy src into a fixed field of size cap, truncating;
  * NULL src gives "". */
 void mc_copy_text(char *dst, size_t cap, const char *src);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,7 @@
 #include "mc_err.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #define MC_ERR_TEXT(id, text) text,
@@ -51,4 +52,16 @@ mc_diag_format(const mc_diag *d, char *buf, size_t len)
 	snprintf(buf, len, "%s:%zu:%zu: %s: %s", d->file[0] ? d->file : "-",
 	    d->line, d->column, d->field[0] ? d->field : "-", d->msg);
 	return buf;
+}
+
+void
+mc_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

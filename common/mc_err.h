@@ -44,6 +44,11 @@ const char *mc_strerror(mc_err e);
 /* mc_from_errno - map an errno value to the nearest mc_err. */
 mc_err mc_from_errno(int e);
 
+/* mc_errf - printf into a caller's error buffer (err may be NULL or
+ * errlen 0: nothing is written). Always NUL-terminated. */
+void mc_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* mc_diag - where a parse or validation error is, filled by parsers. */
 typedef struct mc_diag {
 	char   file[256];  /* "mercure.yaml" */

@@ -6,10 +6,18 @@
 
 #include <stdbool.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MC_UID_MAX_LEN 64
 #define MC_AET_MAX_LEN 16
 
 /* uid_is_valid - true when s is a usable UID (see above). NULL: false. */
 bool uid_is_valid(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

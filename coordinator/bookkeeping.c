@@ -122,21 +122,6 @@ bk_err(int rc)
 	}
 }
 
-static void bk_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-bk_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* bk_exec - run one or more statements without results. */
 static mc_err
 bk_exec(sqlite3 *db, const char *sql, const char *what, char *err,
@@ -147,7 +132,7 @@ bk_exec(sqlite3 *db, const char *sql, const char *what, char *err,
 
 	if (rc == SQLITE_OK)
 		return MC_OK;
-	bk_errf(err, errlen, "%s: %s", what,
+	mc_errf(err, errlen, "%s: %s", what,
 	        msg != NULL ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
 	return bk_err(rc);
@@ -164,7 +149,7 @@ bk_query_text(sqlite3 *db, const char *sql, char *buf, size_t len, char *err,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		bk_errf(err, errlen, "%s: %s", sql, sqlite3_errmsg(db));
+		mc_errf(err, errlen, "%s: %s", sql, sqlite3_errmsg(db));
 		sqlite3_finalize(st);
 		return bk_err(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
 	}
@@ -184,7 +169,7 @@ bk_connect(const char *path, sqlite3 **out, char *err, size_t errlen)
 	*out = NULL;
 	sys_dirname_of(path, dir, sizeof(dir));
 	if ((rv = sys_mkdir_p(dir)) != MC_OK) {
-		bk_errf(err, errlen, "cannot create folder %s: %s", dir,
+		mc_errf(err, errlen, "cannot create folder %s: %s", dir,
 		        mc_strerror(rv));
 		return rv;
 	}
@@ -194,7 +179,7 @@ bk_connect(const char *path, sqlite3 **out, char *err, size_t errlen)
 	                         SQLITE_OPEN_NOMUTEX,
 	                     NULL);
 	if (rc != SQLITE_OK) {
-		bk_errf(err, errlen, "cannot open %s: %s", path,
+		mc_errf(err, errlen, "cannot open %s: %s", path,
 		        db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return bk_err(rc);
@@ -218,12 +203,12 @@ bk_configure(sqlite3 *db, const char *path, char *err, size_t errlen)
 	if (rv != MC_OK)
 		return rv;
 	if (strcasecmp(mode, "wal") != 0) {
-		bk_errf(err, errlen, "%s: journal_mode is %s, not wal", path,
+		mc_errf(err, errlen, "%s: journal_mode is %s, not wal", path,
 		        mode);
 		return MC_EIO;
 	}
 	if (sqlite3_db_readonly(db, "main") == 1) {
-		bk_errf(err, errlen, "%s: database is read-only", path);
+		mc_errf(err, errlen, "%s: database is read-only", path);
 		return MC_EIO;
 	}
 	return bk_exec(db, "PRAGMA synchronous=NORMAL", "synchronous", err,
@@ -267,7 +252,7 @@ bk_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		goto fail;
 	v = strtol(text, &end, 10);
 	if (end == text || *end != '\0' || v > BK_SCHEMA_VERSION || v < 0) {
-		bk_errf(
+		mc_errf(
 		    err, errlen,
 		    "%s: schema version %s is not one this build knows (%d)",
 		    path, text, BK_SCHEMA_VERSION);
@@ -296,7 +281,7 @@ bk_prepare(bookkeeping *b, char *err, size_t errlen)
 		                            SQLITE_PREPARE_PERSISTENT,
 		                            &b->st[i], NULL);
 		if (rc != SQLITE_OK) {
-			bk_errf(err, errlen, "prepare %s: %s", bk_stmt_sql[i],
+			mc_errf(err, errlen, "prepare %s: %s", bk_stmt_sql[i],
 			        sqlite3_errmsg(b->db));
 			return bk_err(rc);
 		}
@@ -321,16 +306,16 @@ bookkeeping_open(const char *path, bookkeeping **out, char *err, size_t errlen)
 	bookkeeping *b;
 	mc_err       rv;
 
-	bk_errf(err, errlen, "%s", "");
+	mc_errf(err, errlen, "%s", "");
 	if (out == NULL)
 		return MC_EINVAL;
 	*out = NULL;
 	if (path == NULL || *path == '\0') {
-		bk_errf(err, errlen, "no database path");
+		mc_errf(err, errlen, "no database path");
 		return MC_EINVAL;
 	}
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
-		bk_errf(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	}
 	if ((rv = bk_connect(path, &b->db, err, errlen)) != MC_OK)

@@ -56,6 +56,7 @@
 
 /* The common headers have no extern "C" guards of their own. */
 extern "C" {
+#include "instance.h"
 #include "mc_err.h"
 #include "tagset.h"
 }
@@ -106,27 +107,6 @@ const char *const TS_COMPRESSED[] = {
     UID_DeflatedExplicitVRLittleEndianTransferSyntax,
 };
 
-__attribute__((format(printf, 3, 4))) void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-void
-copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
-	if (n > 0)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 int64_t
 now_ms()
 {
@@ -162,7 +142,7 @@ peer_address(int fd, char *out, size_t cap)
 	const char *h = host;
 	if (strncmp(h, "::ffff:", 7) == 0 && strchr(h + 7, '.') != NULL)
 		h += 7; /* IPv4-mapped: show the IPv4 address */
-	copy_text(out, cap, h);
+	mc_copy_text(out, cap, h);
 }
 
 /* The first record the peer sends: an A-ASSOCIATE-RQ PDU (type 0x01,
@@ -205,7 +185,7 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 		setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
-			set_err(err, errlen,
+			mc_errf(err, errlen,
 			    "no association request within %u s",
 			    timeout_s);
 			rv = MC_ETIMEDOUT;
@@ -216,7 +196,7 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_err(err, errlen, "poll: %s", strerror(errno));
+			mc_errf(err, errlen, "poll: %s", strerror(errno));
 			rv = MC_ENET;
 			break;
 		}
@@ -239,7 +219,7 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 			continue;
 		}
 		if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) {
-			set_err(err, errlen,
+			mc_errf(err, errlen,
 			    "peer closed before its association request");
 			rv = MC_ECLOSED;
 			break;
@@ -442,34 +422,34 @@ make_tls(dcm_scp *s, const dcm_scp_opts *o, char *err, size_t errlen)
 	OFCondition           c;
 
 	if (!t) {
-		set_err(err, errlen, "TLS: cannot create an OpenSSL context");
+		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
 		return MC_ECONFIG;
 	}
 	c = t.setTLSProfile(TSP_Profile_BCP195);
 	if (c.good())
 		c = t.activateCipherSuites();
 	if (c.bad()) {
-		set_err(err, errlen, "TLS profile: %s", c.text());
+		mc_errf(err, errlen, "TLS profile: %s", c.text());
 		return MC_ECONFIG;
 	}
 	if ((c = t.setPrivateKeyFile(o->tls_key, DCF_Filetype_PEM)).bad()) {
-		set_err(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
+		mc_errf(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
 		return MC_ECONFIG;
 	}
 	if ((c = t.setCertificateFile(o->tls_cert, DCF_Filetype_PEM)).bad()) {
-		set_err(err, errlen, "TLS certificate %s: %s", o->tls_cert,
+		mc_errf(err, errlen, "TLS certificate %s: %s", o->tls_cert,
 		    c.text());
 		return MC_ECONFIG;
 	}
 	if (!t.checkPrivateKeyMatchesCertificate()) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		    "TLS key %s does not match certificate %s",
 		    o->tls_key, o->tls_cert);
 		return MC_ECONFIG;
 	}
 	if ((c = t.addTrustedCertificateFile(o->tls_ca, DCF_Filetype_PEM))
 		.bad()) {
-		set_err(err, errlen, "TLS CA %s: %s", o->tls_ca, c.text());
+		mc_errf(err, errlen, "TLS CA %s: %s", o->tls_ca, c.text());
 		return MC_ECONFIG;
 	}
 	t.setCertificateVerification(DCV_requireCertificate);
@@ -483,23 +463,23 @@ validate_opts(const dcm_scp_opts *o, char *err, size_t errlen)
 	    is_set(o->tls_ca);
 
 	if (!is_set(o->aet) || strlen(o->aet) > 16) {
-		set_err(err, errlen, "AE title must have 1 to 16 characters");
+		mc_errf(err, errlen, "AE title must have 1 to 16 characters");
 		return MC_EINVAL;
 	}
 	if (!is_set(o->tmp_dir) || o->on_store == NULL) {
-		set_err(err, errlen, "tmp_dir and on_store are required");
+		mc_errf(err, errlen, "tmp_dir and on_store are required");
 		return MC_EINVAL;
 	}
 	if (o->max_pdu != 0 &&
 	    (o->max_pdu < ASC_MINIMUMPDUSIZE ||
 	    o->max_pdu > ASC_MAXIMUMPDUSIZE)) {
-		set_err(err, errlen, "max_pdu %u outside %u..%u", o->max_pdu,
+		mc_errf(err, errlen, "max_pdu %u outside %u..%u", o->max_pdu,
 		    (unsigned) ASC_MINIMUMPDUSIZE,
 		    (unsigned) ASC_MAXIMUMPDUSIZE);
 		return MC_EINVAL;
 	}
 	if (tls_parts != 0 && tls_parts != 3) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		    "TLS needs tls_key, tls_cert and tls_ca together");
 		return MC_ECONFIG;
 	}
@@ -548,13 +528,13 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 		dcmExternalSocketHandle.set(-1);
 	}
 	if (c.bad()) {
-		set_err(err, errlen, "ASC_initializeNetwork: %s", c.text());
+		mc_errf(err, errlen, "ASC_initializeNetwork: %s", c.text());
 		return MC_EINTERNAL;
 	}
 	if (s->use_tls &&
 	    (c = ASC_setTransportLayer(s->net, s->tls.get(), 0)).bad()) {
 		ASC_dropNetwork(&s->net);
-		set_err(err, errlen, "ASC_setTransportLayer: %s", c.text());
+		mc_errf(err, errlen, "ASC_setTransportLayer: %s", c.text());
 		return MC_EINTERNAL;
 	}
 	*out = s.release();
@@ -637,14 +617,14 @@ negotiate(assoc_run &r)
 		reject(r.assoc, ASC_RESULT_REJECTEDPERMANENT,
 		    ASC_SOURCE_SERVICEUSER,
 		    ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED);
-		set_err(r.err, r.errlen, "unsupported application context");
+		mc_errf(r.err, r.errlen, "unsupported application context");
 		return MC_EREFUSED;
 	}
 	if (r.s->require_called_aet && r.s->aet != r.info->called_aet) {
 		reject(r.assoc, ASC_RESULT_REJECTEDPERMANENT,
 		    ASC_SOURCE_SERVICEUSER,
 		    ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
-		set_err(r.err, r.errlen, "called AE title '%s' is not ours",
+		mc_errf(r.err, r.errlen, "called AE title '%s' is not ours",
 		    r.info->called_aet);
 		return MC_EREFUSED;
 	}
@@ -664,11 +644,11 @@ negotiate(assoc_run &r)
 	if (c.bad()) {
 		reject(r.assoc, ASC_RESULT_REJECTEDTRANSIENT,
 		    ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_NOREASON);
-		set_err(r.err, r.errlen, "negotiation: %s", c.text());
+		mc_errf(r.err, r.errlen, "negotiation: %s", c.text());
 		return MC_EPROTO;
 	}
 	if ((c = ASC_acknowledgeAssociation(r.assoc)).bad()) {
-		set_err(r.err, r.errlen, "sending A-ASSOCIATE-AC: %s",
+		mc_errf(r.err, r.errlen, "sending A-ASSOCIATE-AC: %s",
 		    c.text());
 		return MC_ENET;
 	}
@@ -700,12 +680,12 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 
 	c = ASC_findAcceptedPresentationContext(r.assoc->params, pid, &pc);
 	if (c.bad()) {
-		set_err(r.err, r.errlen, "C-STORE on unknown context %u",
+		mc_errf(r.err, r.errlen, "C-STORE on unknown context %u",
 		    (unsigned) pid);
 		return MC_EPROTO;
 	}
 	if (rq.DataSetType == DIMSE_DATASET_NULL) {
-		set_err(r.err, r.errlen, "C-STORE without a dataset");
+		mc_errf(r.err, r.errlen, "C-STORE without a dataset");
 		return MC_EPROTO;
 	}
 	std::string path;
@@ -724,7 +704,7 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	if (c.bad()) {
 		if (open_errno == 0)
 			unlink(path.c_str());
-		set_err(r.err, r.errlen, "receiving C-STORE data: %s",
+		mc_errf(r.err, r.errlen, "receiving C-STORE data: %s",
 		    c.text());
 		return c == DIMSE_NODATAAVAILABLE ? MC_ETIMEDOUT : MC_ENET;
 	}
@@ -743,9 +723,9 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	rsp.MessageIDBeingRespondedTo = rq.MessageID;
 	rsp.DimseStatus = status;
 	rsp.DataSetType = DIMSE_DATASET_NULL;
-	copy_text(rsp.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID),
+	mc_copy_text(rsp.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID),
 	    rq.AffectedSOPClassUID);
-	copy_text(rsp.AffectedSOPInstanceUID,
+	mc_copy_text(rsp.AffectedSOPInstanceUID,
 	    sizeof(rsp.AffectedSOPInstanceUID),
 	    rq.AffectedSOPInstanceUID);
 	rsp.opts =
@@ -756,7 +736,7 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	if (r.s->after_response != NULL)
 		r.s->after_response(r.s->ctx, cookie);
 	if (c.bad()) {
-		set_err(r.err, r.errlen, "sending C-STORE-RSP: %s", c.text());
+		mc_errf(r.err, r.errlen, "sending C-STORE-RSP: %s", c.text());
 		return MC_ENET;
 	}
 	return MC_OK;
@@ -778,17 +758,17 @@ dimse_loop(assoc_run &r)
 			return MC_OK;
 		}
 		if (c == DUL_PEERABORTEDASSOCIATION) {
-			set_err(r.err, r.errlen,
+			mc_errf(r.err, r.errlen,
 			    "peer aborted the association");
 			return MC_ECLOSED;
 		}
 		if (c == DIMSE_NODATAAVAILABLE) {
-			set_err(r.err, r.errlen, "no command within %u s",
+			mc_errf(r.err, r.errlen, "no command within %u s",
 			    r.s->dimse_timeout_s);
 			return MC_ETIMEDOUT;
 		}
 		if (c.bad()) {
-			set_err(r.err, r.errlen, "receiving command: %s",
+			mc_errf(r.err, r.errlen, "receiving command: %s",
 			    c.text());
 			return MC_ENET;
 		}
@@ -799,14 +779,14 @@ dimse_loop(assoc_run &r)
 			    &msg.msg.CEchoRQ, STATUS_Success, NULL);
 			rv = c.good() ? MC_OK : MC_ENET;
 			if (rv != MC_OK)
-				set_err(r.err, r.errlen,
+				mc_errf(r.err, r.errlen,
 				    "sending C-ECHO-RSP: %s", c.text());
 			break;
 		case DIMSE_C_STORE_RQ:
 			rv = handle_store(r, pid, msg.msg.CStoreRQ);
 			break;
 		default:
-			set_err(r.err, r.errlen, "unsupported command 0x%04x",
+			mc_errf(r.err, r.errlen, "unsupported command 0x%04x",
 			    (unsigned) msg.CommandField);
 			rv = MC_EPROTO;
 			break;
@@ -842,7 +822,7 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 	/* >= 3: DCMTK takes 0 for "no external socket". */
 	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (dfd < 0) {
-		set_err(err, errlen, "dup: %s", strerror(errno));
+		mc_errf(err, errlen, "dup: %s", strerror(errno));
 		return mc_from_errno(errno);
 	}
 	assoc_run r{s, NULL, info, err, errlen};
@@ -854,7 +834,7 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 		set_socket_timeouts(fd, s->dimse_timeout_s);
 		rv = run_association(r);
 	} else {
-		set_err(err, errlen, "receiving association: %s", c.text());
+		mc_errf(err, errlen, "receiving association: %s", c.text());
 		rv = c == DUL_READTIMEOUT ? MC_ETIMEDOUT : MC_EPROTO;
 	}
 	if (r.assoc != NULL) {
@@ -903,10 +883,10 @@ dcm_scp_create(const dcm_scp_opts *opts, dcm_scp **out, char *err,
 	try {
 		return create(opts, out, err, errlen);
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception in dcm_scp_create");
+		mc_errf(err, errlen, "unexpected exception in dcm_scp_create");
 		return MC_EINTERNAL;
 	}
 }
@@ -939,10 +919,10 @@ dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
 	try {
 		rv = serve(s, fd, info, err, errlen);
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		rv = MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception in dcm_scp_serve");
+		mc_errf(err, errlen, "unexpected exception in dcm_scp_serve");
 		rv = MC_EINTERNAL;
 	}
 	close(fd);

@@ -42,6 +42,7 @@
 #include <string>
 
 #include "dcm_scu.h"
+#include "instance.h"
 
 namespace
 {
@@ -50,27 +51,6 @@ const unsigned CONNECT_TIMEOUT_DEFAULT_S = 10;
 const unsigned ACSE_TIMEOUT_DEFAULT_S = 30;
 const unsigned DIMSE_TIMEOUT_DEFAULT_S = 60;
 const size_t   PEER_ADDR_MAX_LEN = 63; /* DIC_NODENAME holds 64 */
-
-__attribute__((format(printf, 3, 4))) void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-void
-copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
-	if (n > 0)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 const char *
 reject_reason_text(const T_ASC_RejectParameters &r)
@@ -161,7 +141,7 @@ mc_err
 make_tls(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 {
 	if (!is_set(o->tls_cert) || !is_set(o->ca_cert)) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		        "TLS needs tls_key, tls_cert and ca_cert together");
 		return MC_ECONFIG;
 	}
@@ -170,33 +150,33 @@ make_tls(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 	OFCondition           c;
 
 	if (!t) {
-		set_err(err, errlen, "TLS: cannot create an OpenSSL context");
+		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
 		return MC_EINTERNAL;
 	}
 	c = t.setTLSProfile(TSP_Profile_BCP195);
 	if (c.good())
 		c = t.activateCipherSuites();
 	if (c.bad()) {
-		set_err(err, errlen, "TLS profile: %s", c.text());
+		mc_errf(err, errlen, "TLS profile: %s", c.text());
 		return MC_ECONFIG;
 	}
 	if ((c = t.setPrivateKeyFile(o->tls_key, DCF_Filetype_PEM)).bad()) {
-		set_err(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
+		mc_errf(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
 		return MC_ECONFIG;
 	}
 	if ((c = t.setCertificateFile(o->tls_cert, DCF_Filetype_PEM)).bad()) {
-		set_err(err, errlen, "TLS certificate %s: %s", o->tls_cert,
+		mc_errf(err, errlen, "TLS certificate %s: %s", o->tls_cert,
 		        c.text());
 		return MC_ECONFIG;
 	}
 	if (!t.checkPrivateKeyMatchesCertificate()) {
-		set_err(err, errlen, "TLS key %s does not match certificate %s",
+		mc_errf(err, errlen, "TLS key %s does not match certificate %s",
 		        o->tls_key, o->tls_cert);
 		return MC_ECONFIG;
 	}
 	if ((c = t.addTrustedCertificateFile(o->ca_cert, DCF_Filetype_PEM))
 	        .bad()) {
-		set_err(err, errlen, "TLS CA %s: %s", o->ca_cert, c.text());
+		mc_errf(err, errlen, "TLS CA %s: %s", o->ca_cert, c.text());
 		return MC_ECONFIG;
 	}
 	t.setCertificateVerification(DCV_requireCertificate);
@@ -216,7 +196,7 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 	    o->dimse_timeout_s ? o->dimse_timeout_s : DIMSE_TIMEOUT_DEFAULT_S;
 	s->peer = std::string(o->host) + ":" + std::to_string(o->port);
 	if (s->peer.size() > PEER_ADDR_MAX_LEN) {
-		set_err(err, errlen, "host name too long: %s", o->host);
+		mc_errf(err, errlen, "host name too long: %s", o->host);
 		return MC_EINVAL;
 	}
 	unsigned acse =
@@ -230,7 +210,7 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 		c = ASC_createAssociationParameters(&s->params,
 		                                    ASC_DEFAULTMAXPDU);
 	if (c.bad()) {
-		set_err(err, errlen, "network setup: %s", c.text());
+		mc_errf(err, errlen, "network setup: %s", c.text());
 		return MC_EINTERNAL;
 	}
 	if (is_set(o->tls_key)) {
@@ -241,7 +221,7 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 		if (c.good())
 			c = ASC_setTransportLayerType(s->params, OFTrue);
 		if (c.bad()) {
-			set_err(err, errlen, "TLS transport layer: %s",
+			mc_errf(err, errlen, "TLS transport layer: %s",
 			        c.text());
 			return MC_EINTERNAL;
 		}
@@ -261,7 +241,7 @@ add_contexts(dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err,
 		size_t      nts = ctx[i].n_ts;
 		if (nts == 0 || nts > DCM_SCU_MAX_TS ||
 		    ctx[i].sop_class_uid == NULL) {
-			set_err(err, errlen,
+			mc_errf(err, errlen,
 			        "presentation context %zu invalid", i);
 			return MC_EINVAL;
 		}
@@ -273,7 +253,7 @@ add_contexts(dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err,
 		    s->params, id, ctx[i].sop_class_uid, ts,
 		    static_cast<int>(nts));
 		if (c.bad()) {
-			set_err(err, errlen, "adding presentation context: %s",
+			mc_errf(err, errlen, "adding presentation context: %s",
 			        c.text());
 			return MC_EINVAL;
 		}
@@ -288,7 +268,7 @@ request(dcm_scu *s, char *err, size_t errlen)
 	OFCondition c = ASC_requestAssociation(s->net, s->params, &s->assoc);
 	if (c.good()) {
 		if (ASC_countAcceptedPresentationContexts(s->params) == 0) {
-			set_err(
+			mc_errf(
 			    err, errlen,
 			    "%s accepted the association but none of its %zu "
 			    "presentation contexts",
@@ -300,7 +280,7 @@ request(dcm_scu *s, char *err, size_t errlen)
 	if (c == DUL_ASSOCIATIONREJECTED) {
 		T_ASC_RejectParameters rej;
 		ASC_getRejectParameters(s->params, &rej);
-		set_err(err, errlen, "%s: association rejected (%s): %s",
+		mc_errf(err, errlen, "%s: association rejected (%s): %s",
 		        s->peer.c_str(),
 		        rej.result == ASC_RESULT_REJECTEDTRANSIENT
 		            ? "transient"
@@ -309,7 +289,7 @@ request(dcm_scu *s, char *err, size_t errlen)
 		return MC_EREFUSED;
 	}
 	std::string why = cond_text(c);
-	set_err(err, errlen, "cannot associate with %s: %s", s->peer.c_str(),
+	mc_errf(err, errlen, "cannot associate with %s: %s", s->peer.c_str(),
 	        why.c_str());
 	if (cond_is_timeout(c) || why.find("imeout") != std::string::npos ||
 	    why.find("timed out") != std::string::npos)
@@ -351,7 +331,7 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 	T_ASC_PresentationContextID id =
 	    find_context(s, m->sop_class_uid, m->transfer_syntax_uid);
 	if (id == 0) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		        "instance %s: %s accepted no presentation context for "
 		        "SOP class %s in transfer syntax %s",
 		        m->sop_instance_uid, s->peer.c_str(), m->sop_class_uid,
@@ -361,9 +341,9 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 	T_DIMSE_C_StoreRQ req;
 	memset(&req, 0, sizeof(req));
 	req.MessageID = s->next_msg_id++;
-	copy_text(req.AffectedSOPClassUID, sizeof(req.AffectedSOPClassUID),
+	mc_copy_text(req.AffectedSOPClassUID, sizeof(req.AffectedSOPClassUID),
 	          m->sop_class_uid);
-	copy_text(req.AffectedSOPInstanceUID,
+	mc_copy_text(req.AffectedSOPInstanceUID,
 	          sizeof(req.AffectedSOPInstanceUID), m->sop_instance_uid);
 	req.DataSetType = DIMSE_DATASET_PRESENT;
 	req.Priority = DIMSE_PRIORITY_MEDIUM;
@@ -385,14 +365,14 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 		/* a plain DIMSE_SENDFAILED comes from the checks DCMTK makes
 		 * before sending anything (load, encode): the file's fault,
 		 * and the association is still good */
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		        "instance %s: cannot load %s or encode it in the "
 		        "accepted transfer syntax",
 		        m->sop_instance_uid, path);
 		return MC_EPARSE;
 	}
 	std::string why = cond_text(c);
-	set_err(err, errlen, "instance %s: C-STORE to %s failed: %s",
+	mc_errf(err, errlen, "instance %s: C-STORE to %s failed: %s",
 	        m->sop_instance_uid, s->peer.c_str(), why.c_str());
 	return cond_is_timeout(c) ? MC_ETIMEDOUT : MC_ENET;
 }
@@ -426,7 +406,7 @@ dcm_scu_init(char *err, size_t errlen)
 		result = MC_EINTERNAL;
 	}
 	if (result != MC_OK)
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		        "DICOM data dictionary not loaded "
 		        "(DCMDICTPATH=%s)",
 		        getenv("DCMDICTPATH") ? getenv("DCMDICTPATH")
@@ -449,14 +429,14 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 		memset(out, 0, sizeof(*out));
 		if (access(path, R_OK) != 0) {
 			int e = errno;
-			set_err(err, errlen, "%s: %s", path, strerror(e));
+			mc_errf(err, errlen, "%s: %s", path, strerror(e));
 			return e == ENOENT ? MC_ENOENT : MC_EIO;
 		}
 		DcmFileFormat ff;
 		OFCondition   c = ff.loadFile(path, EXS_Unknown, EGL_noChange,
 		                              DCM_MaxReadLength, ERM_metaOnly);
 		if (c.bad()) {
-			set_err(err, errlen, "%s: not a DICOM file: %s", path,
+			mc_errf(err, errlen, "%s: not a DICOM file: %s", path,
 			        c.text());
 			return MC_EPARSE;
 		}
@@ -470,7 +450,7 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 		        .bad() ||
 		    mi->findAndGetOFString(DCM_TransferSyntaxUID, ts).bad() ||
 		    cls.empty() || inst.empty() || ts.empty()) {
-			set_err(
+			mc_errf(
 			    err, errlen,
 			    "%s: not a DICOM Part 10 file (no SOP class, "
 			    "instance or transfer syntax in the meta header)",
@@ -480,21 +460,21 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 		if (cls.length() > DCM_SCU_UID_MAX_LEN ||
 		    inst.length() > DCM_SCU_UID_MAX_LEN ||
 		    ts.length() > DCM_SCU_UID_MAX_LEN) {
-			set_err(err, errlen, "%s: UID longer than 64", path);
+			mc_errf(err, errlen, "%s: UID longer than 64", path);
 			return MC_EPARSE;
 		}
-		copy_text(out->sop_class_uid, sizeof(out->sop_class_uid),
+		mc_copy_text(out->sop_class_uid, sizeof(out->sop_class_uid),
 		          cls.c_str());
-		copy_text(out->sop_instance_uid, sizeof(out->sop_instance_uid),
+		mc_copy_text(out->sop_instance_uid, sizeof(out->sop_instance_uid),
 		          inst.c_str());
-		copy_text(out->transfer_syntax_uid,
+		mc_copy_text(out->transfer_syntax_uid,
 		          sizeof(out->transfer_syntax_uid), ts.c_str());
 		return MC_OK;
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "%s: unexpected exception", path);
+		mc_errf(err, errlen, "%s: unexpected exception", path);
 		return MC_EINTERNAL;
 	}
 }
@@ -509,7 +489,7 @@ dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
 	try {
 		if (o->host == NULL || o->host[0] == '\0' || o->port == 0 ||
 		    o->port > 65535 || n == 0 || n > DCM_SCU_MAX_CONTEXTS) {
-			set_err(err, errlen, "invalid SCU options");
+			mc_errf(err, errlen, "invalid SCU options");
 			return MC_EINVAL;
 		}
 		s = new dcm_scu();
@@ -529,12 +509,12 @@ dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
 	} catch (const std::bad_alloc &) {
 		if (s != NULL)
 			scu_free(s);
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
 		if (s != NULL)
 			scu_free(s);
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		return MC_EINTERNAL;
 	}
 }
@@ -546,10 +526,10 @@ dcm_scu_store(dcm_scu *s, const char *path, const dcm_file_meta *meta,
 	try {
 		return store(s, path, meta, status, err, errlen);
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		return MC_EINTERNAL;
 	}
 }
@@ -562,7 +542,7 @@ dcm_scu_echo(dcm_scu *s, char *err, size_t errlen)
 		    ASC_findAcceptedPresentationContextID(
 		        s->assoc, UID_VerificationSOPClass);
 		if (id == 0) {
-			set_err(err, errlen,
+			mc_errf(err, errlen,
 			        "%s did not accept the Verification SOP class",
 			        s->peer.c_str());
 			return MC_EDICOM;
@@ -574,18 +554,18 @@ dcm_scu_echo(dcm_scu *s, char *err, size_t errlen)
 		    static_cast<int>(s->dimse_timeout_s), &st, &detail);
 		delete detail;
 		if (c.bad()) {
-			set_err(err, errlen, "C-ECHO to %s failed: %s",
+			mc_errf(err, errlen, "C-ECHO to %s failed: %s",
 			        s->peer.c_str(), cond_text(c).c_str());
 			return cond_is_timeout(c) ? MC_ETIMEDOUT : MC_ENET;
 		}
 		if (st != STATUS_Success) {
-			set_err(err, errlen, "C-ECHO to %s: status 0x%04x",
+			mc_errf(err, errlen, "C-ECHO to %s: status 0x%04x",
 			        s->peer.c_str(), static_cast<unsigned>(st));
 			return MC_EDICOM;
 		}
 		return MC_OK;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		return MC_EINTERNAL;
 	}
 }
@@ -598,14 +578,14 @@ dcm_scu_release(dcm_scu *s, char *err, size_t errlen)
 	try {
 		OFCondition c = ASC_releaseAssociation(s->assoc);
 		if (c.bad()) {
-			set_err(err, errlen, "release of %s failed: %s",
+			mc_errf(err, errlen, "release of %s failed: %s",
 			        s->peer.c_str(), cond_text(c).c_str());
 			ASC_abortAssociation(s->assoc);
 			rv = MC_ENET;
 		}
 		scu_free(s);
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		rv = MC_EINTERNAL;
 	}
 	return rv;

@@ -96,18 +96,6 @@ const named_tag MAIN_TAGS[] = {
 const char UTF8_REPLACEMENT[] = "\xEF\xBF\xBD";
 const char CHARSET_UTF8[] = "ISO_IR 192";
 
-__attribute__((format(printf, 3, 4))) void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Length of the valid UTF-8 sequence at s[i..n), or 0 if it is not one
  * (overlong forms, surrogates and values above U+10FFFF are invalid). */
 size_t
@@ -534,11 +522,11 @@ read_file(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 
 	if (stat(path, &st) != 0) {
 		int e = errno;
-		set_err(err, errlen, "%s: %s", path, strerror(e));
+		mc_errf(err, errlen, "%s: %s", path, strerror(e));
 		return e == ENOENT ? MC_ENOENT : MC_EIO;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
+		mc_errf(err, errlen, "%s: not a regular file", path);
 		return MC_EPARSE;
 	}
 	/* The whole file is parsed, but no value longer than
@@ -549,12 +537,12 @@ read_file(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 	OFCondition cond = ff.loadFile(path, EXS_Unknown, EGL_noChange,
 	    GLUE_MAX_READ_LENGTH, ERM_autoDetect);
 	if (cond.bad()) {
-		set_err(err, errlen, "%s: not readable as DICOM: %s", path,
+		mc_errf(err, errlen, "%s: not readable as DICOM: %s", path,
 		    cond.text());
 		return MC_EPARSE;
 	}
 	if (!looks_like_dicom(ff)) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		    "%s: not DICOM (no file meta header, no SOPInstanceUID)",
 		    path);
 		return MC_EPARSE;
@@ -606,7 +594,7 @@ resolve_spec(const char *spec, DcmTagKey *key, char *err, size_t errlen)
 	DcmTag tag;
 
 	if (spec == NULL || spec[0] == '\0') {
-		set_err(err, errlen, "empty tag name");
+		mc_errf(err, errlen, "empty tag name");
 		return MC_EINVAL;
 	}
 	if (parse_hex_tag(spec, key))
@@ -614,7 +602,7 @@ resolve_spec(const char *spec, DcmTagKey *key, char *err, size_t errlen)
 	/* findTagFromName would also take "gggg,eeee" with fewer digits */
 	if (strchr(spec, ',') != NULL ||
 	    DcmTag::findTagFromName(spec, tag).bad()) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		    "unknown DICOM tag '%s' (not a dictionary keyword, not "
 		    "gggg,eeee)",
 		    spec);
@@ -663,11 +651,11 @@ dcm_glue_init(char *err, size_t errlen)
 			}
 		});
 	} catch (...) {
-		set_err(err, errlen, "DCMTK initialisation threw");
+		mc_errf(err, errlen, "DCMTK initialisation threw");
 		return MC_EINTERNAL;
 	}
 	if (result != MC_OK)
-		set_err(err, errlen, "%s", msg);
+		mc_errf(err, errlen, "%s", msg);
 	return result;
 }
 
@@ -693,10 +681,10 @@ dcm_taglist_create(const char *const *specs, size_t n, dcm_taglist **out,
 		*out = l.release();
 		return MC_OK;
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "internal error resolving tags");
+		mc_errf(err, errlen, "internal error resolving tags");
 		return MC_EINTERNAL;
 	}
 }
@@ -753,23 +741,23 @@ dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (path == NULL || out == NULL) {
-		set_err(err, errlen, "dcm_extract_tags: NULL argument");
+		mc_errf(err, errlen, "dcm_extract_tags: NULL argument");
 		return MC_EINVAL;
 	}
 	try {
 		mc_err rv = extract(path, extra, out, charset_warning, err,
 		    errlen);
 		if (rv == MC_ENOMEM)
-			set_err(err, errlen, "out of memory");
+			mc_errf(err, errlen, "out of memory");
 		return rv;
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (const std::exception &e) {
-		set_err(err, errlen, "%s: %s", path, e.what());
+		mc_errf(err, errlen, "%s: %s", path, e.what());
 		return MC_EINTERNAL;
 	} catch (...) {
-		set_err(err, errlen, "%s: unexpected exception", path);
+		mc_errf(err, errlen, "%s: unexpected exception", path);
 		return MC_EINTERNAL;
 	}
 }
