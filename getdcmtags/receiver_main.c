@@ -12,6 +12,7 @@
 #include "dcm_glue.h"
 #include "instance_push.h"
 #include "log.h"
+#include "receiver_recover.h"
 #include "receiver_server.h"
 #include "receiver_store.h"
 #include "store_path.h"
@@ -360,6 +361,7 @@ main(int argc, char **argv)
 		dcm_taglist_destroy(extra);
 		return 2;
 	}
+	receiver_recover_tmp(&r.store, r.tmp, NULL, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

@@ -1,9 +1,12 @@
 /* receiver_store.c - from a complete received file to a stored instance.
- * Order matters for "what is acked is on disk": the file is fsync'ed
- * before the rename, and the journal record (fdatasync'ed) comes after
- * the rename, so a record never names a file that is not in place. On
- * ext4 the journal's fdatasync also commits the rename (one jbd2
- * transaction), which is why no directory fsync follows. */
+ * Order matters for "what is acked is on disk", with one flush per
+ * instance: the temp file is fsync'ed (its data, and on ext4 and xfs its
+ * name in tmp/), then renamed into place, then recorded in the journal
+ * without a flush of its own. A crash after the acknowledgement can lose
+ * the rename or the journal line, never the data: the receiver moves
+ * complete temp files into place when it starts (receiver_recover.c),
+ * and the coordinator reads a file that no journal line names from its
+ * DICOM header. A record never names a file that is not in place. */
 #include "receiver_store.h"
 
 #include <errno.h>
@@ -117,8 +120,7 @@ place_and_record(const receiver_store_opts *o, const char *src,
 	if (o->mode == STORE_RECORD_SIDECAR)
 		rv = write_sidecar(dir, in, o->fsync);
 	else
-		rv = journal_append(jpath, in,
-		    o->fsync ? SYS_SYNC_DATA : SYS_SYNC_NONE);
+		rv = journal_append(jpath, in, SYS_SYNC_NONE);
 	if (rv != MC_OK) {
 		snprintf(reason, rlen, "cannot record the instance: %s",
 		    mc_strerror(rv));
