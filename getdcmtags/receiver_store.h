@@ -23,7 +23,7 @@ typedef struct receiver_store_opts {
 	const char        *path_prefix; /* message path = prefix/<series>/<sop>.dcm */
 	const dcm_taglist *extra;   /* borrowed; may be NULL */
 	store_record_mode  mode;
-	bool               fsync;    /* fsync file and journal before success */
+	bool               fsync;    /* flush the file before success */
 } receiver_store_opts;
 
 typedef struct store_origin {
