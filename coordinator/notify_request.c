@@ -188,3 +188,19 @@ notify_fire(coord *c, notify_event ev, const char *rule_name,
 	    NULL, event_names[ev]);
 	launch(c, file, id);
 }
+
+void
+notify_completion(coord *c, const char *rule_name, const char *task_id,
+    const char *module_text, bool requested)
+{
+	const config_rule *r = rule_name ? config_find_rule(c->cfg, rule_name)
+					 : NULL;
+	const char *on_request = r ? config_kv_get(&r->extra,
+			"notification_trigger_completion_on_request")
+				   : NULL;
+
+	if (on_request && strcasecmp(on_request, "true") == 0 && !requested)
+		return;
+	notify_fire(c, NOTIFY_COMPLETION, rule_name, task_id, NULL,
+	    module_text && *module_text ? module_text : NULL);
+}

@@ -23,4 +23,11 @@ typedef enum {
 void notify_fire(coord *c, notify_event ev, const char *rule_name,
     const char *task_id, const mc_tagset *tags, const char *details);
 
+/* notify_completion - the completion notification of a finished task:
+ * with mercure's notification_trigger_completion_on_request only when
+ * a module asked for it (requested); module_text (may be "") becomes the
+ * details. */
+void notify_completion(coord *c, const char *rule_name, const char *task_id,
+    const char *module_text, bool requested);
+
 #endif

@@ -413,6 +413,15 @@ task_result_read(const char *path, task_result *r, char *err, size_t errlen)
 	}
 	if (r->detail[0] == '\0')
 		snprintf(r->detail, sizeof(r->detail), "%s", r->error);
+	{
+		json_t *n = json_object_get(
+		    json_object_get(root, "module_result"), "notification");
+		e = json_string_value(json_object_get(n, "text"));
+		snprintf(r->notify_text, sizeof(r->notify_text), "%s",
+		    e ? e : "");
+		r->notify_requested = json_is_true(json_object_get(n,
+		    "requested"));
+	}
 	/* the worker's own verdict wins (a processing failure names no
 	 * target); without one, a failure that names no target (a crash)
 	 * may pass on retry */

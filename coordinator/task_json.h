@@ -65,6 +65,9 @@ typedef struct task_result {
 	size_t n_done;
 	char   failed_targets[TASK_MAX_TARGETS][64];
 	size_t n_failed;
+	/* a module's __mercure_notification (module_result.notification) */
+	char   notify_text[1024];
+	bool   notify_requested;
 } task_result;
 
 MC_NODISCARD mc_err task_result_read(const char *path, task_result *r,

@@ -171,15 +171,19 @@ move_task(coord *c, task_entry *t, const char *dest)
 /* move_task_keep - move_task, then the rule's notification for the
  * outcome (the rule name and id are copied first: move_task frees t) */
 static void
-move_task_keep(coord *c, task_entry *t, const char *dest, notify_event ev,
-    const char *details)
+move_task_keep(coord *c, task_entry *t, const char *dest,
+    const task_result *r)
 {
 	char id[TASK_ID_LEN + 1], rule_name[128];
 
 	snprintf(id, sizeof(id), "%s", t->id);
 	snprintf(rule_name, sizeof(rule_name), "%s", t->meta.rule);
 	move_task(c, t, dest);
-	notify_fire(c, ev, rule_name, id, NULL, details);
+	if (r->ok)
+		notify_completion(c, rule_name, id, r->notify_text,
+		    r->notify_requested);
+	else
+		notify_fire(c, NOTIFY_ERROR, rule_name, id, NULL, r->detail);
 }
 
 static int64_t
@@ -238,7 +242,7 @@ fail_or_retry(coord *c, task_entry *t, const task_result *r,
 	    t->id, retries, r->retryable ? "yes" : "no", r->error);
 	coord_event(c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL,
 	    r->error);
-	move_task_keep(c, t, DIR_ERROR, NOTIFY_ERROR, r->detail);
+	move_task_keep(c, t, DIR_ERROR, r);
 }
 
 static void
@@ -269,7 +273,7 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		    t->meta.rule, t->meta.attempt);
 		coord_event(c, "task.success", NULL, NULL, t->id, t->meta.rule,
 		    NULL, NULL);
-		move_task_keep(c, t, DIR_SUCCESS, NOTIFY_COMPLETION, NULL);
+		move_task_keep(c, t, DIR_SUCCESS, &r);
 		return;
 	}
 	fail_or_retry(c, t, &r, dir);
