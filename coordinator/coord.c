@@ -176,6 +176,18 @@ on_reconcile(loop *l, void *arg)
 /* file_mtime - a change stamp of path: modification time in
  * nanoseconds mixed with size and inode, so two edits within one second,
  * or an editor's rename-over, are both seen. */
+/* on_reconcile_once - one more scan soon after start: instance messages
+ * sent while no coordinator listened are lost (the receiver's socket
+ * reconnects, it does not replay), and their files should not wait for
+ * the slow periodic scan */
+static int64_t
+on_reconcile_once(loop *l, void *arg)
+{
+	(void) l;
+	reconcile_incoming(arg);
+	return LOOP_TIMER_DONE;
+}
+
 static int64_t
 file_mtime(const char *path)
 {
@@ -398,6 +410,8 @@ coord_run(coord *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 		 NULL)) ||
 	    (rv = loop_add_timer(c->l, COORD_RECONCILE_INTERVAL_MS,
 		 on_reconcile, c, NULL)) ||
+	    (rv = loop_add_timer(c->l, COORD_RECONCILE_AFTER_START_MS,
+		 on_reconcile_once, c, NULL)) ||
 	    (rv = loop_add_timer(c->l, COORD_CONFIG_CHECK_MS, on_config_check,
 		 c, NULL)) ||
 	    (rv = loop_add_timer(c->l, 200, on_reload_poll, reload_arg,

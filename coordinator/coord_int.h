@@ -20,6 +20,7 @@ struct route_intent;
 
 #define COORD_PATH_MAX 4096
 #define COORD_RECONCILE_INTERVAL_MS 30000
+#define COORD_RECONCILE_AFTER_START_MS 3000
 #define COORD_TASK_POLL_MS 1000
 #define COORD_RETENTION_INTERVAL_MS 60000
 #define COORD_STUDY_CHECK_MS 1000
@@ -100,6 +101,9 @@ MC_NODISCARD mc_err coord_path(const coord *c, char *buf, size_t len,
 void   router_route_series(coord *c, series *s);
 void   router_recover_intents(coord *c);
 mc_err router_reroute(coord *c, const char *task_id, char *msg, size_t len);
+/* router_remove_leftovers - remove the coordinator's own dead temp files
+ * from a series folder (an intent's temp file, a routed journal) */
+void   router_remove_leftovers(const char *dir);
 /* router_link_instances - hard-link the instances of ri from
  * incoming/<series>/ into dir as <series>#<sop>.dcm (mercure's names);
  * a missing source is skipped. */

@@ -118,6 +118,23 @@ scan_series_dir(coord *c, const char *uid)
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.' && strstr(de->d_name, ".dcm"))
 			n_dcm++;
+	if (n_dcm == 0 && s == NULL) {
+		/* no instance left and none open: what remains is a journal
+		 * of routed instances and our own leftovers; an instance
+		 * arriving meanwhile is found from its header next time */
+		closedir(d);
+		if (coord_path(c, path, sizeof(path), DIR_INCOMING, uid,
+			ROUTE_INTENT_FILE) == MC_OK &&
+		    sys_exists(path))
+			return;
+		router_remove_leftovers(dir);
+		if (coord_path(c, path, sizeof(path), DIR_INCOMING, uid,
+			JOURNAL_FILE_NAME) == MC_OK)
+			unlink(path);
+		if (rmdir(dir) == 0)
+			log_info("event=reconcile.emptied series=%s", uid);
+		return;
+	}
 	if (n_dcm == 0 || (s && s->n_instances >= n_dcm)) {
 		closedir(d);
 		return; /* nothing the table does not know */

@@ -200,10 +200,34 @@ finish(coord *c, const route_intent *ri)
 	if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, ROUTE_INTENT_FILE) ==
 	    MC_OK)
 		unlink(p);
+	router_remove_leftovers(dir);
 	rmdir(dir); /* fails while a late instance is in it: fine */
 	if (lc.n)
 		coord_event(c, "series.late_instances", ri->series, ri->study,
 		    NULL, NULL, NULL, "instances arrived while routing");
+}
+
+void
+router_remove_leftovers(const char *dir)
+{
+	DIR           *d = opendir(dir);
+	struct dirent *de;
+	char           p[COORD_PATH_MAX];
+
+	/* a coordinator killed while writing an intent leaves its temp file
+	 * (.route.json.tmp.<pid>), one killed while reading the routed
+	 * journal leaves .journal.routed: both are ours and dead */
+	while (d && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ROUTE_INTENT_FILE ".tmp.",
+			sizeof(ROUTE_INTENT_FILE ".tmp.") - 1) != 0 &&
+		    strcmp(de->d_name, ".journal.routed") != 0)
+			continue;
+		if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, de->d_name) ==
+		    MC_OK)
+			unlink(p);
+	}
+	if (d)
+		closedir(d);
 }
 
 static const char *

@@ -22,6 +22,8 @@
 #include "sys_fs.h"
 #include "tags_json.h"
 
+#define STORE_RENAME_TRIES 3
+
 static mc_err
 fill_instance(const receiver_store_opts *o, const store_origin *org,
     mc_instance *out, char *reason, size_t rlen)
@@ -110,12 +112,17 @@ place_and_record(const receiver_store_opts *o, const char *src,
 		    mc_strerror(rv));
 		return rv;
 	}
-	/* rename replaces an earlier copy of a re-sent instance atomically */
-	if (rename(src, dst) != 0) {
-		rv = mc_from_errno(errno);
-		snprintf(reason, rlen, "cannot move into place: %s",
-		    strerror(errno));
-		return rv;
+	/* rename replaces an earlier copy of a re-sent instance atomically;
+	 * the coordinator removes a series folder it has emptied, so the
+	 * folder made just above may be gone: make it again and retry */
+	for (int tries = 0; rename(src, dst) != 0; tries++) {
+		if (errno != ENOENT || tries == STORE_RENAME_TRIES ||
+		    sys_mkdir_p(dir) != MC_OK) {
+			rv = mc_from_errno(errno);
+			snprintf(reason, rlen, "cannot move into place: %s",
+			    strerror(errno));
+			return rv;
+		}
 	}
 	if (o->mode == STORE_RECORD_SIDECAR)
 		rv = write_sidecar(dir, in, o->fsync);
