@@ -1,5 +1,6 @@
 # Every build option of the project, in one place.
 option(MC_WERROR "Treat warnings as errors" ON)
+option(MC_FUZZ "Build libFuzzer harnesses (needs clang)" OFF)
 set(MC_SANITIZER "none" CACHE STRING
     "Sanitizers: none, address;undefined, thread")
 
