@@ -19,6 +19,7 @@
  * <field>_file). Ours: endpoint_url, timeout (s per file, 300),
  * connect_timeout (10), ca_cert, file_filter. */
 #include "target.h"
+#include "url_path.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -60,31 +61,6 @@ conf_wipe(s3_conf *c)
 }
 
 static mc_err
-append_escaped(CURL *h, char *buf, size_t len, const char *path)
-{
-	const char *p = path;
-
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-		if (n > 0) {
-			char  *e = curl_easy_escape(h, p, (int)n);
-			size_t used = strlen(buf);
-			int    w;
-			if (e == NULL)
-				return MC_ENOMEM;
-			w = snprintf(buf + used, len - used, "/%s", e);
-			curl_free(e);
-			if (w < 0 || (size_t)w >= len - used)
-				return MC_EINVAL;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return MC_OK;
-}
-
-static mc_err
 build_base(CURL *h, s3_conf *c, char *err, size_t errlen)
 {
 	size_t n;
@@ -97,7 +73,7 @@ build_base(CURL *h, s3_conf *c, char *err, size_t errlen)
 		w = snprintf(c->base, sizeof(c->base), "%.*s", (int)n,
 		             c->endpoint);
 		if (w < 0 || (size_t)w >= sizeof(c->base) ||
-		    append_escaped(h, c->base, sizeof(c->base), c->bucket) !=
+		    url_append_path(h, c->base, sizeof(c->base), c->bucket) !=
 		        MC_OK) {
 			target_errf(err, errlen, "endpoint_url too long");
 			return MC_ECONFIG;
@@ -254,7 +230,7 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 	snprintf(url, sizeof(url), "%s", c->base);
 	snprintf(key, sizeof(key), "%s/%s/%s", c->prefix, task_id,
 	         sys_basename_of(path));
-	if (append_escaped(h, url, sizeof(url), key) != MC_OK) {
+	if (url_append_path(h, url, sizeof(url), key) != MC_OK) {
 		fclose(f);
 		*retryable = false;
 		target_errf(msg, len, "S3 key too long: %s", key);

@@ -19,6 +19,7 @@
  * ssh_key_passphrase, known_hosts, timeout (s per file, 300),
  * connect_timeout (10). Secrets also as <field>_env / <field>_file. */
 #include "target.h"
+#include "url_path.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -54,32 +55,6 @@ conf_wipe(sftp_conf *c)
 	secret_wipe(c->passphrase, sizeof(c->passphrase));
 }
 
-/* path with each segment percent-encoded, appended to buf */
-static mc_err
-append_escaped(CURL *h, char *buf, size_t len, const char *path)
-{
-	const char *p = path;
-
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-		if (n > 0) {
-			char  *e = curl_easy_escape(h, p, (int)n);
-			size_t used = strlen(buf);
-			int    w;
-			if (e == NULL)
-				return MC_ENOMEM;
-			w = snprintf(buf + used, len - used, "/%s", e);
-			curl_free(e);
-			if (w < 0 || (size_t)w >= len - used)
-				return MC_EINVAL;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return MC_OK;
-}
-
 static mc_err
 build_base(CURL *h, sftp_conf *c, char *err, size_t errlen)
 {
@@ -87,7 +62,7 @@ build_base(CURL *h, sftp_conf *c, char *err, size_t errlen)
 	                 c->port, c->folder[0] == '/' ? "" : "/~");
 
 	if (w < 0 || (size_t)w >= sizeof(c->base) ||
-	    append_escaped(h, c->base, sizeof(c->base), c->folder) != MC_OK) {
+	    url_append_path(h, c->base, sizeof(c->base), c->folder) != MC_OK) {
 		target_errf(err, errlen, "sftp folder path too long");
 		return MC_EINVAL;
 	}
@@ -249,7 +224,7 @@ upload(CURL *h, const sftp_conf *c, const char *task_id, const char *path,
 
 	snprintf(url, sizeof(url), "%s", c->base);
 	snprintf(rel, sizeof(rel), "%s/%s", task_id, name);
-	if (append_escaped(h, url, sizeof(url), rel) != MC_OK)
+	if (url_append_path(h, url, sizeof(url), rel) != MC_OK)
 		return CURLE_URL_MALFORMAT;
 	if (path != NULL &&
 	    ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &st) != 0)) {
