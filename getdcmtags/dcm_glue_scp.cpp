@@ -54,13 +54,11 @@
 #include <string>
 #include <vector>
 
-/* The common headers have no extern "C" guards of their own. */
-extern "C" {
+#include "dcm_glue.h"
+#include "dcm_glue_tls.h"
 #include "instance.h"
 #include "mc_err.h"
 #include "tagset.h"
-}
-#include "dcm_glue.h"
 
 namespace {
 
@@ -419,41 +417,13 @@ make_tls(dcm_scp *s, const dcm_scp_opts *o, char *err, size_t errlen)
 {
 	s->tls.reset(new DcmTLSTransportLayer(NET_ACCEPTOR, NULL, OFTrue));
 	DcmTLSTransportLayer &t = *s->tls;
-	OFCondition           c;
 
 	if (!t) {
 		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
 		return MC_ECONFIG;
 	}
-	c = t.setTLSProfile(TSP_Profile_BCP195);
-	if (c.good())
-		c = t.activateCipherSuites();
-	if (c.bad()) {
-		mc_errf(err, errlen, "TLS profile: %s", c.text());
-		return MC_ECONFIG;
-	}
-	if ((c = t.setPrivateKeyFile(o->tls_key, DCF_Filetype_PEM)).bad()) {
-		mc_errf(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
-		return MC_ECONFIG;
-	}
-	if ((c = t.setCertificateFile(o->tls_cert, DCF_Filetype_PEM)).bad()) {
-		mc_errf(err, errlen, "TLS certificate %s: %s", o->tls_cert,
-		    c.text());
-		return MC_ECONFIG;
-	}
-	if (!t.checkPrivateKeyMatchesCertificate()) {
-		mc_errf(err, errlen,
-		    "TLS key %s does not match certificate %s",
-		    o->tls_key, o->tls_cert);
-		return MC_ECONFIG;
-	}
-	if ((c = t.addTrustedCertificateFile(o->tls_ca, DCF_Filetype_PEM))
-		.bad()) {
-		mc_errf(err, errlen, "TLS CA %s: %s", o->tls_ca, c.text());
-		return MC_ECONFIG;
-	}
-	t.setCertificateVerification(DCV_requireCertificate);
-	return MC_OK;
+	return dcm_tls_configure(t, o->tls_key, o->tls_cert, o->tls_ca, err,
+	    errlen);
 }
 
 mc_err

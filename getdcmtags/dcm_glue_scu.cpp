@@ -42,6 +42,7 @@
 #include <string>
 
 #include "dcm_scu.h"
+#include "dcm_glue_tls.h"
 #include "instance.h"
 
 namespace
@@ -147,40 +148,13 @@ make_tls(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 	}
 	s->tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, NULL, OFTrue));
 	DcmTLSTransportLayer &t = *s->tls;
-	OFCondition           c;
 
 	if (!t) {
 		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
 		return MC_EINTERNAL;
 	}
-	c = t.setTLSProfile(TSP_Profile_BCP195);
-	if (c.good())
-		c = t.activateCipherSuites();
-	if (c.bad()) {
-		mc_errf(err, errlen, "TLS profile: %s", c.text());
-		return MC_ECONFIG;
-	}
-	if ((c = t.setPrivateKeyFile(o->tls_key, DCF_Filetype_PEM)).bad()) {
-		mc_errf(err, errlen, "TLS key %s: %s", o->tls_key, c.text());
-		return MC_ECONFIG;
-	}
-	if ((c = t.setCertificateFile(o->tls_cert, DCF_Filetype_PEM)).bad()) {
-		mc_errf(err, errlen, "TLS certificate %s: %s", o->tls_cert,
-		        c.text());
-		return MC_ECONFIG;
-	}
-	if (!t.checkPrivateKeyMatchesCertificate()) {
-		mc_errf(err, errlen, "TLS key %s does not match certificate %s",
-		        o->tls_key, o->tls_cert);
-		return MC_ECONFIG;
-	}
-	if ((c = t.addTrustedCertificateFile(o->ca_cert, DCF_Filetype_PEM))
-	        .bad()) {
-		mc_errf(err, errlen, "TLS CA %s: %s", o->ca_cert, c.text());
-		return MC_ECONFIG;
-	}
-	t.setCertificateVerification(DCV_requireCertificate);
-	return MC_OK;
+	return dcm_tls_configure(t, o->tls_key, o->tls_cert, o->ca_cert, err,
+	    errlen);
 }
 
 /* network, association parameters, AE titles and addresses of s */
