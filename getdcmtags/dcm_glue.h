@@ -72,6 +72,7 @@ typedef struct dcm_store_req {
 	const char *sop_instance_uid; /* from the C-STORE request */
 	uint64_t    bytes;            /* size of tmp_path */
 	int         write_errno;      /* != 0: writing tmp_path failed (ENOSPC) */
+	uint64_t    prealloc; /* > 0: tmp_path came from open_tmp, this long */
 } dcm_store_req;
 
 /* on_store - called in the association's thread once a C-STORE's
@@ -85,6 +86,12 @@ typedef uint16_t (*dcm_on_store_fn)(void *ctx, const dcm_assoc_info *a,
 /* after_response - called after the C-STORE response was sent (or could
  * not be), with on_store's cookie. May be NULL. */
 typedef void (*dcm_after_response_fn)(void *ctx, void *cookie);
+/* dcm_open_tmp_fn - where the next C-STORE's bytes go: an fd open for
+ * writing at offset 0 of a file of *prealloc bytes (path filled), or -1
+ * for an ordinary new temp file. size_hint: the association's previous
+ * instance's size (0 for its first). */
+typedef int (*dcm_open_tmp_fn)(void *ctx, uint64_t size_hint, char *path,
+    size_t pathlen, uint64_t *prealloc);
 
 typedef struct dcm_scp_opts {
 	const char *aet;               /* our AE title */
@@ -100,6 +107,7 @@ typedef struct dcm_scp_opts {
 	dcm_on_store_fn       on_store;
 	dcm_after_response_fn after_response;
 	void                 *ctx;
+	dcm_open_tmp_fn       open_tmp; /* NULL: always ordinary temp files */
 } dcm_scp_opts;
 
 typedef struct dcm_scp dcm_scp;

@@ -389,6 +389,7 @@ struct dcm_scp {
 	bool                                  use_tls = false;
 	dcm_on_store_fn                       on_store = NULL;
 	dcm_after_response_fn                 after_response = NULL;
+	dcm_open_tmp_fn                       open_tmp = NULL;
 	void                                  *ctx = NULL;
 	std::vector<const char *>             ts; /* preferred first */
 	T_ASC_Network                        *net = NULL;
@@ -404,6 +405,7 @@ struct assoc_run {
 	dcm_assoc_info    *info;
 	char              *err;
 	size_t             errlen;
+	uint64_t           last_bytes = 0; /* size hint for open_tmp */
 };
 
 bool
@@ -474,6 +476,7 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 	s->max_pdu = o->max_pdu ? o->max_pdu : MAX_PDU_DEFAULT;
 	s->on_store = o->on_store;
 	s->after_response = o->after_response;
+	s->open_tmp = o->open_tmp;
 	s->ctx = o->ctx;
 	if (o->accept_compressed)
 		for (const char *ts : TS_COMPRESSED)
@@ -660,7 +663,20 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	}
 	std::string path;
 	int         open_errno = 0;
-	int         fd = make_temp(r.s->tmp_dir, path, &open_errno);
+	uint64_t    prealloc = 0;
+	int         fd = -1;
+
+	if (r.s->open_tmp != NULL) {
+		char pbuf[4096];
+		fd = r.s->open_tmp(r.s->ctx, r.last_bytes, pbuf, sizeof(pbuf),
+		    &prealloc);
+		if (fd >= 0)
+			path.assign(pbuf);
+	}
+	if (fd < 0) {
+		prealloc = 0;
+		fd = make_temp(r.s->tmp_dir, path, &open_errno);
+	}
 	fd_output_stream out(fd, open_errno);
 	T_ASC_PresentationContextID data_pid = 0;
 
@@ -685,6 +701,8 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	req.sop_instance_uid = rq.AffectedSOPInstanceUID;
 	req.bytes = out.bytes();
 	req.write_errno = write_errno;
+	req.prealloc = prealloc;
+	r.last_bytes = out.bytes();
 	void    *cookie = NULL;
 	uint16_t status = r.s->on_store(r.s->ctx, r.info, &req, &cookie);
 

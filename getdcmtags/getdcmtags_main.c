@@ -93,7 +93,7 @@ store(const char *file, char **who, const dcm_taglist *extra)
 	char                incoming[STORE_PATH_MAX], reason[512];
 	mc_instance         in;
 	uint16_t            status;
-	store_origin        org = {who[0], who[1], who[2], NULL};
+	store_origin        org = {who[0], who[1], who[2], NULL, 0, 0};
 	receiver_store_opts o = {incoming, NULL, extra, STORE_RECORD_SIDECAR,
 	    true};
 	const char         *url = getenv("MERCURE_COORDINATOR");

@@ -13,6 +13,7 @@
 #include "instance_push.h"
 #include "log.h"
 #include "receiver_recover.h"
+#include "tmp_pool.h"
 #include "receiver_server.h"
 #include "receiver_store.h"
 #include "store_path.h"
@@ -39,7 +40,7 @@ typedef struct receiver_args {
 	const char *tls_key, *tls_cert, *tls_ca;
 	unsigned    port, max_assoc;
 	int         port_set;
-	int         require_called_aet, accept_compressed, no_fsync;
+	int         require_called_aet, accept_compressed, no_fsync, no_pool;
 	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
 	size_t      n_extra;
 } receiver_args;
@@ -49,6 +50,7 @@ typedef struct receiver {
 	char                incoming[STORE_PATH_MAX];
 	char                tmp[STORE_PATH_MAX];
 	instance_push      *push; /* NULL: no coordinator configured */
+	tmp_pool           *pool; /* NULL: ordinary temp files only */
 } receiver;
 
 static void
@@ -67,6 +69,8 @@ usage(FILE *f)
 	    "16)\n"
 	    "  --accept-compressed    accept JPEG, JPEG-LS, J2K, RLE, deflate\n"
 	    "  --no-fsync             do not fsync files and journals\n"
+	    "  --no-tmp-pool          no pre-written temp files: a full fsync\n"
+	    "                         per instance (diagnosis)\n"
 	    "  --extra-tag SPEC       extract another tag (keyword or "
 	    "gggg,eeee)\n"
 	    "  --tls-key F --tls-cert F --tls-ca F   DICOM over TLS\n"
@@ -92,7 +96,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 {
 	enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
 		O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
-		O_CONFIG };
+		O_CONFIG, O_NOPOOL };
 	static const struct option opts[] = {
 	    {"port", required_argument, 0, O_PORT},
 	    {"bind", required_argument, 0, O_BIND},
@@ -103,6 +107,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"max-associations", required_argument, 0, O_MAX},
 	    {"accept-compressed", no_argument, 0, O_COMP},
 	    {"no-fsync", no_argument, 0, O_NOFSYNC},
+	    {"no-tmp-pool", no_argument, 0, O_NOPOOL},
 	    {"extra-tag", required_argument, 0, O_EXTRA},
 	    {"tls-key", required_argument, 0, O_KEY},
 	    {"tls-cert", required_argument, 0, O_CERT},
@@ -131,6 +136,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 			break;
 		case O_COMP: a->accept_compressed = 1; break;
 		case O_NOFSYNC: a->no_fsync = 1; break;
+		case O_NOPOOL: a->no_pool = 1; break;
 		case O_EXTRA:
 			if (a->n_extra == RECEIVER_EXTRA_TAGS_MAX)
 				goto bad;
@@ -224,7 +230,7 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 	receiver    *r = ctx;
 	mc_instance *in = malloc(sizeof(*in));
 	store_origin org = {a->peer_address, a->calling_aet, a->called_aet,
-	    req->sop_instance_uid};
+	    req->sop_instance_uid, req->bytes, req->prealloc};
 	char         reason[512];
 	uint16_t     status;
 
@@ -252,6 +258,16 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 	    (unsigned long long) in->size);
 	*cookie = in;
 	return DCM_STATUS_SUCCESS;
+}
+
+/* open_tmp - dcm_open_tmp_fn: a pre-written file when one is ready */
+static int
+open_tmp(void *ctx, uint64_t size_hint, char *path, size_t pathlen,
+    uint64_t *prealloc)
+{
+	receiver *r = ctx;
+
+	return tmp_pool_open(r->pool, size_hint, path, pathlen, prealloc);
 }
 
 /* after_response - the sender has its answer; now tell the coordinator */
@@ -292,7 +308,8 @@ run(const receiver_args *a, receiver *r)
 	receiver_server_opts so = {a->bind, a->port, a->max_assoc, NULL};
 	dcm_scp_opts         co = {a->aet, a->require_called_aet != 0,
 		    a->accept_compressed != 0, r->tmp, 0, 0, 0, a->tls_key,
-		    a->tls_cert, a->tls_ca, on_store, after_response, r};
+		    a->tls_cert, a->tls_ca, on_store, after_response, r,
+		    open_tmp};
 	int                  rc = 1;
 
 	if (dcm_scp_create(&co, &scp, err, sizeof(err)) != MC_OK) {
@@ -362,12 +379,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	receiver_recover_tmp(&r.store, r.tmp, NULL, NULL);
+	if (!a.no_pool && tmp_pool_create(r.tmp, &r.pool, err, sizeof(err)) !=
+		MC_OK)
+		log_warn("event=tmp_pool.off msg=\"%s\"", err);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	rc = run(&a, &r);
+	tmp_pool_destroy(r.pool);
 	instance_push_destroy(r.push);
 	dcm_taglist_destroy(extra);
 	config_destroy(cfg);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store_path.h"
 #include "sys_fs.h"
+#include "tmp_pool.h"
 
 static void
 recover_one(const receiver_store_opts *o, const char *path, size_t *stored,
@@ -20,8 +21,19 @@ recover_one(const receiver_store_opts *o, const char *path, size_t *stored,
 	char         reason[512] = "";
 	mc_instance  in;
 	uint16_t     status;
-	store_origin org = {"", "", "", NULL};
+	store_origin org = {"", "", "", NULL, 0, 0};
 
+	switch (tmp_pool_recover(path)) {
+	case TMP_POOL_UNUSED: /* a spare or a transfer never acknowledged */
+		return;
+	case TMP_POOL_RESTORED:
+		log_info("event=tmp.restored file=%s reason=\"acknowledged, "
+			 "cut to its data from the trailer\"",
+		    sys_basename_of(path));
+		break;
+	case TMP_POOL_NOT_POOL:
+		break;
+	}
 	/* incomplete (never acknowledged): not an error for an operator */
 	if (mc_tagset_create(&t) != MC_OK ||
 	    dcm_extract_tags(path, o->extra, t, &warn, reason,

@@ -21,6 +21,7 @@
 #include "store_path.h"
 #include "sys_fs.h"
 #include "tags_json.h"
+#include "tmp_pool.h"
 
 #define STORE_RENAME_TRIES 3
 
@@ -107,20 +108,20 @@ place_and_record(const receiver_store_opts *o, const char *src,
 		snprintf(reason, rlen, "storage path too long");
 		return MC_EINVAL;
 	}
-	if ((rv = sys_mkdir_p(dir)) != MC_OK) {
-		snprintf(reason, rlen, "cannot create series folder: %s",
-		    mc_strerror(rv));
-		return rv;
-	}
-	/* rename replaces an earlier copy of a re-sent instance atomically;
-	 * the coordinator removes a series folder it has emptied, so the
-	 * folder made just above may be gone: make it again and retry */
+	/* rename replaces an earlier copy of a re-sent instance atomically.
+	 * The series folder usually exists; when it does not (first image,
+	 * or the coordinator removed the folder it had emptied, even between
+	 * our mkdir and rename) make it and retry */
 	for (int tries = 0; rename(src, dst) != 0; tries++) {
-		if (errno != ENOENT || tries == STORE_RENAME_TRIES ||
-		    sys_mkdir_p(dir) != MC_OK) {
-			rv = mc_from_errno(errno);
+		int e = errno;
+		if (e != ENOENT || tries == STORE_RENAME_TRIES) {
 			snprintf(reason, rlen, "cannot move into place: %s",
-			    strerror(errno));
+			    strerror(e));
+			return mc_from_errno(e);
+		}
+		if ((rv = sys_mkdir_p(dir)) != MC_OK) {
+			snprintf(reason, rlen,
+			    "cannot create series folder: %s", mc_strerror(rv));
 			return rv;
 		}
 	}
@@ -137,6 +138,28 @@ place_and_record(const receiver_store_opts *o, const char *src,
 			log_warn("event=instance.unrecord_failed series=%s "
 				 "sop=%s", in->series_uid, in->sop_uid);
 	}
+	return rv;
+}
+
+/* make_durable - the data of src reaches the disk before the instance is
+ * acknowledged: a data-only flush for a pool file it fits in (see
+ * tmp_pool.h), a full fsync otherwise. A pool file is then cut to its
+ * data, which the flush does not wait for. */
+static mc_err
+make_durable(const receiver_store_opts *o, const char *src,
+    const store_origin *org)
+{
+	mc_err rv = MC_OK;
+
+	if (org->prealloc == 0 || org->bytes > org->prealloc)
+		return o->fsync ? sys_fsync_path(src) : MC_OK;
+	if (o->fsync && tmp_pool_fits(org->bytes, org->prealloc) &&
+	    (rv = tmp_pool_seal(src, org->bytes, org->prealloc)) != MC_OK)
+		return rv;
+	if ((rv = tmp_pool_trim(src, org->bytes)) != MC_OK)
+		return rv;
+	if (o->fsync && !tmp_pool_fits(org->bytes, org->prealloc))
+		rv = sys_fsync_path(src);
 	return rv;
 }
 
@@ -186,8 +209,9 @@ receiver_store_file(const receiver_store_opts *o, const char *src,
 	reason[0] = '\0';
 	if ((rv = mc_tagset_create(&out->tags)) != MC_OK)
 		goto fail;
-	if (o->fsync && (rv = sys_fsync_path(src)) != MC_OK) {
-		snprintf(reason, rlen, "fsync failed: %s", mc_strerror(rv));
+	if ((rv = make_durable(o, src, org)) != MC_OK) {
+		snprintf(reason, rlen, "flushing the received data failed: %s",
+		    mc_strerror(rv));
 		goto fail;
 	}
 	rv = dcm_extract_tags(src, o->extra, out->tags, &cs_warn, reason,

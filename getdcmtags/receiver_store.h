@@ -31,6 +31,8 @@ typedef struct store_origin {
 	const char *sender_aet;
 	const char *receiver_aet;
 	const char *expected_sop_uid; /* from the C-STORE request, or NULL */
+	uint64_t    bytes;    /* data length when prealloc > 0 */
+	uint64_t    prealloc; /* > 0: src is a tmp_pool file this long */
 } store_origin;
 
 /* receiver_store_file - take the complete file src (owned from now on: it

@@ -1,0 +1,309 @@
+/* tmp_pool_test.c - pre-written temp files: what the refill thread makes,
+ * and what recovery does with each state a crash can leave a file in. */
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sys_fs.h"
+#include "tmp_pool.h"
+
+#define DATA_LEN 9000
+#define WAIT_MS 10000
+
+static char dir[64];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s", "/tmp/mc-tmp-pool.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(sys_remove_tree(dir), MC_OK);
+}
+
+static void
+fill(unsigned char *buf, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char) ((i * 31u + seed * 7u) ^ (i >> 8));
+}
+
+static uint64_t
+size_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return (uint64_t) st.st_size;
+}
+
+static bool
+all_zero(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int   c;
+	bool  z = true;
+
+	ck_assert_ptr_nonnull(f);
+	while ((c = fgetc(f)) != EOF)
+		z = z && c == 0;
+	fclose(f);
+	return z;
+}
+
+static unsigned
+count_files(void)
+{
+	DIR           *d = opendir(dir);
+	struct dirent *de;
+	unsigned       n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.' || strncmp(de->d_name, TMP_POOL_PREFIX,
+						 strlen(TMP_POOL_PREFIX)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* open_ready - the first request for a size gets nothing and starts a
+ * refill; a later one gets a file. */
+static int
+open_ready(tmp_pool *p, uint64_t hint, char *path, uint64_t *prealloc)
+{
+	int fd = -1;
+
+	for (int ms = 0; ms < WAIT_MS && fd < 0; ms += 10) {
+		fd = tmp_pool_open(p, hint, path, 4096, prealloc);
+		if (fd < 0)
+			usleep(10000);
+	}
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/* write_instance - a pool file holding DATA_LEN bytes, as the receive
+ * path leaves it before sealing */
+static void
+write_instance(tmp_pool *p, char *path, uint64_t *prealloc,
+    unsigned char *data)
+{
+	int fd = open_ready(p, DATA_LEN, path, prealloc);
+
+	fill(data, DATA_LEN, 3);
+	ck_assert_int_eq(write(fd, data, DATA_LEN), DATA_LEN);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+static void
+assert_content(const char *path, const unsigned char *data, size_t n)
+{
+	unsigned char got[DATA_LEN + 1];
+	FILE         *f = fopen(path, "rb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(got, 1, sizeof(got), f), n);
+	fclose(f);
+	ck_assert_int_eq(memcmp(got, data, n), 0);
+}
+
+START_TEST(no_file_for_first_image_or_large_ones)
+{
+	tmp_pool *p;
+	char      path[4096], err[256];
+	uint64_t  pre = 1;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_open(p, 0, path, sizeof(path), &pre), -1);
+	ck_assert_uint_eq(pre, 0);
+	ck_assert_int_eq(tmp_pool_open(p, TMP_POOL_MAX_BYTES, path,
+			     sizeof(path), &pre), -1);
+	usleep(200000);
+	ck_assert_int_eq(tmp_pool_open(p, TMP_POOL_MAX_BYTES, path,
+			     sizeof(path), &pre), -1);
+	ck_assert_int_eq(tmp_pool_open(NULL, 100, path, sizeof(path), &pre),
+	    -1);
+	tmp_pool_destroy(p);
+	ck_assert_uint_eq(count_files(), 0);
+}
+END_TEST
+
+START_TEST(spares_are_zero_block_multiples_and_go_with_the_pool)
+{
+	tmp_pool *p;
+	char      path[4096], err[256];
+	uint64_t  pre;
+	int       fd;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	fd = open_ready(p, DATA_LEN, path, &pre);
+	close(fd);
+	ck_assert_uint_ge(pre, DATA_LEN + TMP_POOL_TRAILER_LEN);
+	ck_assert_uint_eq(pre % 4096, 0);
+	ck_assert_uint_le(pre, DATA_LEN * 2);
+	ck_assert_uint_eq(size_of(path), pre);
+	ck_assert(all_zero(path));
+	ck_assert_uint_gt(count_files(), 1); /* spares besides ours */
+	tmp_pool_destroy(p);
+	ck_assert_uint_eq(count_files(), 1); /* only the one we took */
+	ck_assert(tmp_pool_recover(path) == TMP_POOL_UNUSED);
+	ck_assert_uint_eq(count_files(), 0);
+}
+END_TEST
+
+START_TEST(sealed_but_not_cut_is_restored)
+{
+	tmp_pool     *p;
+	char          path[4096], err[256];
+	unsigned char data[DATA_LEN];
+	uint64_t      pre;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	write_instance(p, path, &pre, data);
+	ck_assert(tmp_pool_fits(DATA_LEN, pre));
+	ck_assert_int_eq(tmp_pool_seal(path, DATA_LEN, pre), MC_OK);
+	ck_assert_uint_eq(size_of(path), pre); /* the crash came here */
+	tmp_pool_destroy(p);
+	ck_assert(tmp_pool_recover(path) == TMP_POOL_RESTORED);
+	ck_assert_uint_eq(size_of(path), DATA_LEN);
+	assert_content(path, data, DATA_LEN);
+}
+END_TEST
+
+START_TEST(sealed_and_cut_is_an_ordinary_file)
+{
+	tmp_pool     *p;
+	char          path[4096], err[256];
+	unsigned char data[DATA_LEN];
+	uint64_t      pre;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	write_instance(p, path, &pre, data);
+	ck_assert_int_eq(tmp_pool_seal(path, DATA_LEN, pre), MC_OK);
+	ck_assert_int_eq(tmp_pool_trim(path, DATA_LEN), MC_OK);
+	tmp_pool_destroy(p);
+	ck_assert(tmp_pool_recover(path) == TMP_POOL_NOT_POOL);
+	ck_assert_uint_eq(size_of(path), DATA_LEN);
+	assert_content(path, data, DATA_LEN);
+}
+END_TEST
+
+START_TEST(unsealed_or_torn_data_is_removed)
+{
+	tmp_pool     *p;
+	char          a[4096], b[4096], err[256];
+	unsigned char data[DATA_LEN];
+	uint64_t      pre;
+	int           fd;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	/* a: the transfer ended without a seal: never acknowledged */
+	write_instance(p, a, &pre, data);
+	/* b: sealed, then one data block did not reach the disk */
+	write_instance(p, b, &pre, data);
+	ck_assert_int_eq(tmp_pool_seal(b, DATA_LEN, pre), MC_OK);
+	fd = open(b, O_WRONLY);
+	ck_assert_int_eq(pwrite(fd, "\0\0\0\0", 4, 5000), 4);
+	close(fd);
+	tmp_pool_destroy(p);
+	ck_assert(tmp_pool_recover(a) == TMP_POOL_UNUSED);
+	ck_assert(tmp_pool_recover(b) == TMP_POOL_UNUSED);
+	ck_assert(!sys_exists(a));
+	ck_assert(!sys_exists(b));
+}
+END_TEST
+
+START_TEST(data_without_room_for_the_trailer_is_refused)
+{
+	tmp_pool     *p;
+	char          path[4096], err[256];
+	unsigned char data[DATA_LEN];
+	uint64_t      pre;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	write_instance(p, path, &pre, data);
+	ck_assert(!tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN + 1, pre));
+	ck_assert(tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN, pre));
+	ck_assert_int_eq(tmp_pool_seal(path, pre - 1, pre), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_seal(path, pre + 1, pre), MC_EINVAL);
+	tmp_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(other_files_are_left_alone)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.rcv-abcdef", dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs("not a pool file", f);
+	fclose(f);
+	ck_assert(tmp_pool_recover(path) == TMP_POOL_NOT_POOL);
+	ck_assert_uint_eq(size_of(path), 15);
+	/* a pool name whose file outgrew its size: parse decides */
+	snprintf(path, sizeof(path), "%s/%s4096-1-1", dir, TMP_POOL_PREFIX);
+	f = fopen(path, "wb");
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fclose(f);
+	ck_assert(tmp_pool_recover(path) == TMP_POOL_NOT_POOL);
+	ck_assert_uint_eq(size_of(path), 5000);
+}
+END_TEST
+
+START_TEST(many_sizes_keep_a_bounded_pool)
+{
+	tmp_pool *p;
+	char      path[4096], err[256];
+	uint64_t  pre;
+
+	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	for (unsigned k = 1; k <= 8; k++) {
+		int fd = open_ready(p, k * 20000, path, &pre);
+		close(fd);
+		ck_assert_int_eq(unlink(path), 0);
+	}
+	usleep(300000);
+	/* four sizes at most, each at most 8 MiB or 64 files of spares */
+	ck_assert_uint_le(count_files(), 4 * 64);
+	tmp_pool_destroy(p);
+	ck_assert_uint_eq(count_files(), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite   *s = suite_create("tmp_pool");
+	TCase   *tc = tcase_create("pool");
+	SRunner *sr;
+	int      failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, no_file_for_first_image_or_large_ones);
+	tcase_add_test(tc, spares_are_zero_block_multiples_and_go_with_the_pool);
+	tcase_add_test(tc, sealed_but_not_cut_is_restored);
+	tcase_add_test(tc, sealed_and_cut_is_an_ordinary_file);
+	tcase_add_test(tc, unsealed_or_torn_data_is_removed);
+	tcase_add_test(tc, data_without_room_for_the_trailer_is_refused);
+	tcase_add_test(tc, other_files_are_left_alone);
+	tcase_add_test(tc, many_sizes_keep_a_bounded_pool);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
