@@ -25,6 +25,7 @@ recover_one(const receiver_store_opts *o, const char *path, size_t *stored,
 
 	switch (tmp_pool_recover(path)) {
 	case TMP_POOL_UNUSED: /* a spare or a transfer never acknowledged */
+		(*removed)++;
 		return;
 	case TMP_POOL_RESTORED:
 		log_info("event=tmp.restored file=%s reason=\"acknowledged, "
