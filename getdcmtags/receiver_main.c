@@ -311,6 +311,7 @@ run(const receiver_args *a, receiver *r)
 		    a->tls_cert, a->tls_ca, on_store, after_response, r,
 		    open_tmp};
 	int                  rc = 1;
+	uint64_t             taken, missed;
 
 	if (dcm_scp_create(&co, &scp, err, sizeof(err)) != MC_OK) {
 		log_error("event=receiver.dicom_failed msg=\"%s\"", err);
@@ -327,11 +328,13 @@ run(const receiver_args *a, receiver *r)
 	    a->max_assoc, a->no_fsync ? "off" : "on",
 	    a->tls_key ? "on" : "off", r->incoming);
 	rc = receiver_server_run(srv, &stop_requested) == MC_OK ? 0 : 1;
+	tmp_pool_stats(r->pool, &taken, &missed);
 	log_info("event=receiver.stopped messages_sent=%llu "
-		 "messages_dropped=%llu",
+		 "messages_dropped=%llu pool_files_used=%llu pool_misses=%llu",
 	    (unsigned long long) (r->push ? instance_push_sent(r->push) : 0),
 	    (unsigned long long) (r->push ? instance_push_dropped(r->push)
-					  : 0));
+					  : 0),
+	    (unsigned long long) taken, (unsigned long long) missed);
 done:
 	receiver_server_destroy(srv);
 	dcm_scp_destroy(scp);

@@ -47,6 +47,7 @@ struct tmp_pool {
 	pthread_t       thread;
 	bool            started, stop, wanted;
 	uint64_t        seq;
+	uint64_t        taken, missed; /* opens served, opens with none ready */
 	pool_class      cls[POOL_CLASSES];
 };
 
@@ -308,6 +309,10 @@ tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path, size_t pathlen,
 	c->last_use_us = sys_now_us();
 	if (c->n > 0)
 		memcpy(name, c->names[--c->n], POOL_NAME_MAX);
+	if (name[0] != '\0')
+		p->taken++;
+	else
+		p->missed++;
 	if (c->n < files_for(size) / 2) {
 		p->wanted = true;
 		pthread_cond_signal(&p->cv);
@@ -460,6 +465,18 @@ tmp_pool_create(const char *dir, tmp_pool **out, char *err, size_t errlen)
 	p->started = true;
 	*out = p;
 	return MC_OK;
+}
+
+void
+tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed)
+{
+	*taken = *missed = 0;
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	*taken = p->taken;
+	*missed = p->missed;
+	pthread_mutex_unlock(&p->mu);
 }
 
 void

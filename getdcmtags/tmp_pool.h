@@ -57,6 +57,10 @@ void tmp_pool_destroy(tmp_pool *p);
 int tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path,
     size_t pathlen, uint64_t *prealloc);
 
+/* tmp_pool_stats - opens served by a ready file, and opens for a pool
+ * size that found none (the caller then made an ordinary file). */
+void tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed);
+
 /* tmp_pool_fits - whether bytes of data leave room for the trailer in a
  * file of prealloc bytes (else: tmp_pool_trim, then a full fsync). */
 bool tmp_pool_fits(uint64_t bytes, uint64_t prealloc);
