@@ -108,6 +108,8 @@ typedef struct dcm_scp_opts {
 	dcm_after_response_fn after_response;
 	void                 *ctx;
 	dcm_open_tmp_fn       open_tmp; /* NULL: always ordinary temp files */
+	bool early_writeback; /* start writing large files to disk while they
+				 arrive (when each is flushed before its answer) */
 } dcm_scp_opts;
 
 typedef struct dcm_scp dcm_scp;

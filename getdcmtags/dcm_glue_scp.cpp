@@ -69,6 +69,7 @@ const int      RELEASE_WAIT_S = 5;    /* peer's close after A-RELEASE-RP */
 const size_t   PDU_HEADER_LEN = 6;    /* type, reserved, 32-bit length */
 const uint32_t ASSOC_RQ_WAIT_MAX = 1u << 20; /* beyond: let DCMTK read */
 const size_t   FILE_BUF_LEN = 64 * 1024;
+const uint64_t WRITEBACK_STEP = 256 * 1024;
 const unsigned char PDU_TYPE_ASSOCIATE_RQ = 0x01;
 const size_t   TLS_HEADER_LEN = 5;    /* type, version, 16-bit length */
 const unsigned char TLS_RECORD_HANDSHAKE = 0x16;
@@ -254,9 +255,12 @@ close_dup_if_ours(int fd, int dfd)
  * last one.) */
 class fd_consumer : public DcmConsumer {
 public:
-	fd_consumer(int fd, int first_errno)
+	/* writeback: start writing to disk every WRITEBACK_STEP bytes, so
+	 * that the flush before the answer finds most of a large file
+	 * already written (the disk works while the network delivers) */
+	fd_consumer(int fd, int first_errno, bool writeback)
 	    : fd_(fd), errno_(first_errno), buf_(FILE_BUF_LEN), used_(0),
-	      written_(0)
+	      written_(0), writeback_(writeback), started_(0)
 	{
 	}
 	~fd_consumer() override
@@ -314,20 +318,30 @@ private:
 			written_ += static_cast<uint64_t>(w);
 		}
 		used_ = 0;
+		if (writeback_ && errno_ == 0 &&
+		    written_ - started_ >= WRITEBACK_STEP) {
+			/* a hint: an error here shows again in the fsync */
+			(void) sync_file_range(fd_, static_cast<off64_t>(started_),
+			    static_cast<off64_t>(written_ - started_),
+			    SYNC_FILE_RANGE_WRITE);
+			started_ = written_;
+		}
 	}
 	int               fd_;
 	int               errno_;
 	std::vector<char> buf_;
 	size_t            used_;
 	uint64_t          written_;
+	bool              writeback_;
+	uint64_t          started_; /* writeback started below this offset */
 };
 
 class fd_output_stream : public DcmOutputStream {
 public:
 	/* DcmOutputStream only stores the pointer (as DcmOutputFileStream
 	 * does with its own member consumer). */
-	fd_output_stream(int fd, int first_errno)
-	    : DcmOutputStream(&consumer_), consumer_(fd, first_errno)
+	fd_output_stream(int fd, int first_errno, bool writeback)
+	    : DcmOutputStream(&consumer_), consumer_(fd, first_errno, writeback)
 	{
 	}
 	int finish() { return consumer_.finish(); }
@@ -387,6 +401,7 @@ struct dcm_scp {
 	unsigned                              dimse_timeout_s = 0;
 	unsigned                              max_pdu = 0;
 	bool                                  use_tls = false;
+	bool                                  early_writeback = false;
 	dcm_on_store_fn                       on_store = NULL;
 	dcm_after_response_fn                 after_response = NULL;
 	dcm_open_tmp_fn                       open_tmp = NULL;
@@ -477,6 +492,7 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 	s->on_store = o->on_store;
 	s->after_response = o->after_response;
 	s->open_tmp = o->open_tmp;
+	s->early_writeback = o->early_writeback;
 	s->ctx = o->ctx;
 	if (o->accept_compressed)
 		for (const char *ts : TS_COMPRESSED)
@@ -677,7 +693,8 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		prealloc = 0;
 		fd = make_temp(r.s->tmp_dir, path, &open_errno);
 	}
-	fd_output_stream out(fd, open_errno);
+	fd_output_stream out(fd, open_errno,
+	    r.s->early_writeback && prealloc == 0);
 	T_ASC_PresentationContextID data_pid = 0;
 
 	if (open_errno == 0)

@@ -309,7 +309,7 @@ run(const receiver_args *a, receiver *r)
 	dcm_scp_opts         co = {a->aet, a->require_called_aet != 0,
 		    a->accept_compressed != 0, r->tmp, 0, 0, 0, a->tls_key,
 		    a->tls_cert, a->tls_ca, on_store, after_response, r,
-		    open_tmp};
+		    open_tmp, a->no_fsync == 0};
 	int                  rc = 1;
 	uint64_t             taken, missed;
 
