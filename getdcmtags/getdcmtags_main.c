@@ -95,7 +95,7 @@ store(const char *file, char **who, const dcm_taglist *extra)
 	uint16_t            status;
 	store_origin        org = {who[0], who[1], who[2], NULL, 0, 0};
 	receiver_store_opts o = {incoming, NULL, extra, STORE_RECORD_SIDECAR,
-	    true};
+	    true, NULL};
 	const char         *url = getenv("MERCURE_COORDINATOR");
 	instance_push      *push = NULL;
 

@@ -311,7 +311,7 @@ run(const receiver_args *a, receiver *r)
 		    a->tls_cert, a->tls_ca, on_store, after_response, r,
 		    open_tmp, a->no_fsync == 0};
 	int                  rc = 1;
-	uint64_t             taken, missed;
+	uint64_t             taken, missed, flushes;
 
 	if (dcm_scp_create(&co, &scp, err, sizeof(err)) != MC_OK) {
 		log_error("event=receiver.dicom_failed msg=\"%s\"", err);
@@ -328,13 +328,15 @@ run(const receiver_args *a, receiver *r)
 	    a->max_assoc, a->no_fsync ? "off" : "on",
 	    a->tls_key ? "on" : "off", r->incoming);
 	rc = receiver_server_run(srv, &stop_requested) == MC_OK ? 0 : 1;
-	tmp_pool_stats(r->pool, &taken, &missed);
+	tmp_pool_stats(r->pool, &taken, &missed, &flushes);
 	log_info("event=receiver.stopped messages_sent=%llu "
-		 "messages_dropped=%llu pool_files_used=%llu pool_misses=%llu",
+		 "messages_dropped=%llu pool_files_used=%llu pool_misses=%llu "
+		 "shared_flushes=%llu",
 	    (unsigned long long) (r->push ? instance_push_sent(r->push) : 0),
 	    (unsigned long long) (r->push ? instance_push_dropped(r->push)
 					  : 0),
-	    (unsigned long long) taken, (unsigned long long) missed);
+	    (unsigned long long) taken, (unsigned long long) missed,
+	    (unsigned long long) flushes);
 done:
 	receiver_server_destroy(srv);
 	dcm_scp_destroy(scp);
@@ -374,7 +376,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	r.store = (receiver_store_opts){r.incoming, RECEIVER_INCOMING_DIR,
-	    extra, STORE_RECORD_JOURNAL, a.no_fsync == 0};
+	    extra, STORE_RECORD_JOURNAL, a.no_fsync == 0, NULL};
 	if (a.coordinator &&
 	    instance_push_create(a.coordinator,
 		INSTANCE_PUSH_DIAL_BACKGROUND, &r.push) != MC_OK) {
@@ -385,6 +387,7 @@ main(int argc, char **argv)
 	if (!a.no_pool && tmp_pool_create(r.tmp, &r.pool, err, sizeof(err)) !=
 		MC_OK)
 		log_warn("event=tmp_pool.off msg=\"%s\"", err);
+	r.store.pool = r.pool;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

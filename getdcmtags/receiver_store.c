@@ -154,7 +154,8 @@ make_durable(const receiver_store_opts *o, const char *src,
 	if (org->prealloc == 0 || org->bytes > org->prealloc)
 		return o->fsync ? sys_fsync_path(src) : MC_OK;
 	if (o->fsync && tmp_pool_fits(org->bytes, org->prealloc) &&
-	    (rv = tmp_pool_seal(src, org->bytes, org->prealloc)) != MC_OK)
+	    (rv = tmp_pool_seal(o->pool, src, org->bytes, org->prealloc)) !=
+		MC_OK)
 		return rv;
 	if ((rv = tmp_pool_trim(src, org->bytes)) != MC_OK)
 		return rv;

@@ -24,6 +24,7 @@ typedef struct receiver_store_opts {
 	const dcm_taglist *extra;   /* borrowed; may be NULL */
 	store_record_mode  mode;
 	bool               fsync;    /* flush the file before success */
+	struct tmp_pool   *pool;     /* shares flushes of pool files; may be NULL */
 } receiver_store_opts;
 
 typedef struct store_origin {

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "instance.h"
+#include "flush_group.h"
 #include "log.h"
 #include "sys_fs.h"
 
@@ -48,6 +49,7 @@ struct tmp_pool {
 	bool            started, stop, wanted;
 	uint64_t        seq;
 	uint64_t        taken, missed; /* opens served, opens with none ready */
+	flush_group    *flush;         /* NULL: each seal flushes alone */
 	pool_class      cls[POOL_CLASSES];
 };
 
@@ -186,7 +188,8 @@ pwrite_all(int fd, const void *p, size_t n, off_t off)
 }
 
 mc_err
-tmp_pool_seal(const char *path, uint64_t bytes, uint64_t prealloc)
+tmp_pool_seal(tmp_pool *p, const char *path, uint64_t bytes,
+    uint64_t prealloc)
 {
 	unsigned char t[TMP_POOL_TRAILER_LEN];
 	uint32_t      dcrc;
@@ -206,7 +209,9 @@ tmp_pool_seal(const char *path, uint64_t bytes, uint64_t prealloc)
 	}
 	/* the blocks were written and flushed before: data only, no
 	 * journal commit (the one thing this file is here for) */
-	if (rv == MC_OK && fdatasync(fd) != 0)
+	if (rv == MC_OK && p != NULL && p->flush != NULL)
+		rv = flush_group_sync(p->flush, fd, prealloc);
+	else if (rv == MC_OK && fdatasync(fd) != 0)
 		rv = mc_from_errno(errno);
 	if (close(fd) != 0 && rv == MC_OK)
 		rv = mc_from_errno(errno);
@@ -457,6 +462,7 @@ tmp_pool_create(const char *dir, tmp_pool **out, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	p->flush = flush_group_create(dir);
 	if (pthread_create(&p->thread, NULL, refill_main, p) != 0) {
 		mc_errf(err, errlen, "cannot start the refill thread");
 		tmp_pool_destroy(p);
@@ -468,11 +474,13 @@ tmp_pool_create(const char *dir, tmp_pool **out, char *err, size_t errlen)
 }
 
 void
-tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed)
+tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed,
+    uint64_t *flushes)
 {
-	*taken = *missed = 0;
+	*taken = *missed = *flushes = 0;
 	if (p == NULL)
 		return;
+	*flushes = flush_group_flushes(p->flush);
 	pthread_mutex_lock(&p->mu);
 	*taken = p->taken;
 	*missed = p->missed;
@@ -502,6 +510,7 @@ tmp_pool_destroy(tmp_pool *p)
 	}
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
+	flush_group_destroy(p->flush);
 	close(p->dirfd);
 	free(p);
 }

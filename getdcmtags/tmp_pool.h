@@ -57,19 +57,23 @@ void tmp_pool_destroy(tmp_pool *p);
 int tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path,
     size_t pathlen, uint64_t *prealloc);
 
-/* tmp_pool_stats - opens served by a ready file, and opens for a pool
- * size that found none (the caller then made an ordinary file). */
-void tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed);
+/* tmp_pool_stats - opens served by a ready file, opens for a pool size
+ * that found none (the caller then made an ordinary file), and device
+ * flushes shared by seals (0 where seals flush alone). */
+void tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed,
+    uint64_t *flushes);
 
 /* tmp_pool_fits - whether bytes of data leave room for the trailer in a
  * file of prealloc bytes (else: tmp_pool_trim, then a full fsync). */
 bool tmp_pool_fits(uint64_t bytes, uint64_t prealloc);
 
 /* tmp_pool_seal - the first bytes of path (prealloc long) are the data:
- * write the trailer and flush the data. From here the data survives a
+ * write the trailer and flush the data, sharing the device flush with
+ * other associations' seals where the file system allows (flush_group.h;
+ * p may be NULL: a flush of its own). From here the data survives a
  * crash. */
-MC_NODISCARD mc_err tmp_pool_seal(const char *path, uint64_t bytes,
-    uint64_t prealloc);
+MC_NODISCARD mc_err tmp_pool_seal(tmp_pool *p, const char *path,
+    uint64_t bytes, uint64_t prealloc);
 
 /* tmp_pool_trim - cut path to its data; not flushed. */
 MC_NODISCARD mc_err tmp_pool_trim(const char *path, uint64_t bytes);

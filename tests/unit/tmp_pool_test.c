@@ -170,7 +170,7 @@ START_TEST(sealed_but_not_cut_is_restored)
 	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
 	write_instance(p, path, &pre, data);
 	ck_assert(tmp_pool_fits(DATA_LEN, pre));
-	ck_assert_int_eq(tmp_pool_seal(path, DATA_LEN, pre), MC_OK);
+	ck_assert_int_eq(tmp_pool_seal(p, path, DATA_LEN, pre), MC_OK);
 	ck_assert_uint_eq(size_of(path), pre); /* the crash came here */
 	tmp_pool_destroy(p);
 	ck_assert(tmp_pool_recover(path) == TMP_POOL_RESTORED);
@@ -188,7 +188,7 @@ START_TEST(sealed_and_cut_is_an_ordinary_file)
 
 	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
 	write_instance(p, path, &pre, data);
-	ck_assert_int_eq(tmp_pool_seal(path, DATA_LEN, pre), MC_OK);
+	ck_assert_int_eq(tmp_pool_seal(p, path, DATA_LEN, pre), MC_OK);
 	ck_assert_int_eq(tmp_pool_trim(path, DATA_LEN), MC_OK);
 	tmp_pool_destroy(p);
 	ck_assert(tmp_pool_recover(path) == TMP_POOL_NOT_POOL);
@@ -210,7 +210,7 @@ START_TEST(unsealed_or_torn_data_is_removed)
 	write_instance(p, a, &pre, data);
 	/* b: sealed, then one data block did not reach the disk */
 	write_instance(p, b, &pre, data);
-	ck_assert_int_eq(tmp_pool_seal(b, DATA_LEN, pre), MC_OK);
+	ck_assert_int_eq(tmp_pool_seal(p, b, DATA_LEN, pre), MC_OK);
 	fd = open(b, O_WRONLY);
 	ck_assert_int_eq(pwrite(fd, "\0\0\0\0", 4, 5000), 4);
 	close(fd);
@@ -233,8 +233,8 @@ START_TEST(data_without_room_for_the_trailer_is_refused)
 	write_instance(p, path, &pre, data);
 	ck_assert(!tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN + 1, pre));
 	ck_assert(tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN, pre));
-	ck_assert_int_eq(tmp_pool_seal(path, pre - 1, pre), MC_EINVAL);
-	ck_assert_int_eq(tmp_pool_seal(path, pre + 1, pre), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_seal(p, path, pre - 1, pre), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_seal(p, path, pre + 1, pre), MC_EINVAL);
 	tmp_pool_destroy(p);
 }
 END_TEST
