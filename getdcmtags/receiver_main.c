@@ -41,6 +41,7 @@ typedef struct receiver_args {
 	unsigned    port, max_assoc;
 	int         port_set;
 	int         require_called_aet, accept_compressed, no_fsync, no_pool;
+	int         no_flush_group;
 	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
 	size_t      n_extra;
 } receiver_args;
@@ -71,6 +72,9 @@ usage(FILE *f)
 	    "  --no-fsync             do not fsync files and journals\n"
 	    "  --no-tmp-pool          no pre-written temp files: a full fsync\n"
 	    "                         per instance (diagnosis)\n"
+	    "  --no-flush-group       each pool file flushed on its own, no\n"
+	    "                         flush shared between associations "
+	    "(diagnosis)\n"
 	    "  --extra-tag SPEC       extract another tag (keyword or "
 	    "gggg,eeee)\n"
 	    "  --tls-key F --tls-cert F --tls-ca F   DICOM over TLS\n"
@@ -96,7 +100,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 {
 	enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
 		O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
-		O_CONFIG, O_NOPOOL };
+		O_CONFIG, O_NOPOOL, O_NOGROUP };
 	static const struct option opts[] = {
 	    {"port", required_argument, 0, O_PORT},
 	    {"bind", required_argument, 0, O_BIND},
@@ -108,6 +112,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"accept-compressed", no_argument, 0, O_COMP},
 	    {"no-fsync", no_argument, 0, O_NOFSYNC},
 	    {"no-tmp-pool", no_argument, 0, O_NOPOOL},
+	    {"no-flush-group", no_argument, 0, O_NOGROUP},
 	    {"extra-tag", required_argument, 0, O_EXTRA},
 	    {"tls-key", required_argument, 0, O_KEY},
 	    {"tls-cert", required_argument, 0, O_CERT},
@@ -137,6 +142,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 		case O_COMP: a->accept_compressed = 1; break;
 		case O_NOFSYNC: a->no_fsync = 1; break;
 		case O_NOPOOL: a->no_pool = 1; break;
+		case O_NOGROUP: a->no_flush_group = 1; break;
 		case O_EXTRA:
 			if (a->n_extra == RECEIVER_EXTRA_TAGS_MAX)
 				goto bad;
@@ -384,8 +390,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	receiver_recover_tmp(&r.store, r.tmp, NULL, NULL);
-	if (!a.no_pool && tmp_pool_create(r.tmp, &r.pool, err, sizeof(err)) !=
-		MC_OK)
+	if (!a.no_pool && tmp_pool_create(r.tmp, !a.no_flush_group, &r.pool,
+			      err, sizeof(err)) != MC_OK)
 		log_warn("event=tmp_pool.off msg=\"%s\"", err);
 	r.store.pool = r.pool;
 	memset(&sa, 0, sizeof(sa));

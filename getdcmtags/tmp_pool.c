@@ -25,7 +25,8 @@
 #define POOL_CLASSES 4             /* distinct sizes kept at once */
 #define POOL_CLASS_BYTES (8u << 20) /* ready files per class, in bytes */
 #define POOL_FILES_MIN 8
-#define POOL_FILES_MAX 64
+#define POOL_FILES_MAX 128
+#define POOL_ROUND 16 /* files made per round, per size */
 #define POOL_NAME_MAX 64
 #define POOL_BLOCK 4096u
 #define POOL_RETRY_US 1000000 /* after a failed refill (disk full) */
@@ -318,7 +319,7 @@ tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path, size_t pathlen,
 		p->taken++;
 	else
 		p->missed++;
-	if (c->n < files_for(size) / 2) {
+	if (c->n < files_for(size) * 3 / 4) { /* refill early: a batch takes a while */
 		p->wanted = true;
 		pthread_cond_signal(&p->cv);
 	}
@@ -378,6 +379,10 @@ refill(tmp_pool *p)
 		need[i] = size[i] && p->cls[i].n < files_for(size[i])
 			      ? files_for(size[i]) - p->cls[i].n
 			      : 0;
+		/* small rounds: the first files of a new size are ready
+		 * after one short batch, not after a whole pool */
+		if (need[i] > POOL_ROUND)
+			need[i] = POOL_ROUND;
 		total += need[i];
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -414,6 +419,9 @@ refill(tmp_pool *p)
 			}
 		}
 	}
+	for (int i = 0; i < POOL_CLASSES && e == 0; i++)
+		if (p->cls[i].size && p->cls[i].n < files_for(p->cls[i].size))
+			p->wanted = true; /* more rounds until full */
 	pthread_mutex_unlock(&p->mu);
 	free(made);
 	if (e != 0) {
@@ -444,7 +452,8 @@ refill_main(void *arg)
 }
 
 mc_err
-tmp_pool_create(const char *dir, tmp_pool **out, char *err, size_t errlen)
+tmp_pool_create(const char *dir, bool share_flushes, tmp_pool **out,
+    char *err, size_t errlen)
 {
 	tmp_pool *p = calloc(1, sizeof(*p));
 
@@ -462,7 +471,7 @@ tmp_pool_create(const char *dir, tmp_pool **out, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	p->flush = flush_group_create(dir);
+	p->flush = share_flushes ? flush_group_create(dir) : NULL;
 	if (pthread_create(&p->thread, NULL, refill_main, p) != 0) {
 		mc_errf(err, errlen, "cannot start the refill thread");
 		tmp_pool_destroy(p);

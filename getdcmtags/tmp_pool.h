@@ -41,9 +41,10 @@ typedef struct tmp_pool tmp_pool;
 
 /* tmp_pool_create - start the refill thread for files in dir (the
  * receiver's temp folder, on the storage file system). Leftover pool
- * files must have gone through tmp_pool_recover first. */
-MC_NODISCARD mc_err tmp_pool_create(const char *dir, tmp_pool **out,
-    char *err, size_t errlen);
+ * files must have gone through tmp_pool_recover first. share_flushes:
+ * seals share device flushes where the file system allows. */
+MC_NODISCARD mc_err tmp_pool_create(const char *dir, bool share_flushes,
+    tmp_pool **out, char *err, size_t errlen);
 
 /* tmp_pool_destroy - stop the thread, remove the unused files. NULL: no-op.
  * No tmp_pool_open may be running. */

@@ -122,7 +122,7 @@ START_TEST(no_file_for_first_image_or_large_ones)
 	char      path[4096], err[256];
 	uint64_t  pre = 1;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(tmp_pool_open(p, 0, path, sizeof(path), &pre), -1);
 	ck_assert_uint_eq(pre, 0);
 	ck_assert_int_eq(tmp_pool_open(p, TMP_POOL_MAX_BYTES, path,
@@ -144,7 +144,7 @@ START_TEST(spares_are_zero_block_multiples_and_go_with_the_pool)
 	uint64_t  pre;
 	int       fd;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	fd = open_ready(p, DATA_LEN, path, &pre);
 	close(fd);
 	ck_assert_uint_ge(pre, DATA_LEN + TMP_POOL_TRAILER_LEN);
@@ -167,7 +167,7 @@ START_TEST(sealed_but_not_cut_is_restored)
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	write_instance(p, path, &pre, data);
 	ck_assert(tmp_pool_fits(DATA_LEN, pre));
 	ck_assert_int_eq(tmp_pool_seal(p, path, DATA_LEN, pre), MC_OK);
@@ -186,7 +186,7 @@ START_TEST(sealed_and_cut_is_an_ordinary_file)
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	write_instance(p, path, &pre, data);
 	ck_assert_int_eq(tmp_pool_seal(p, path, DATA_LEN, pre), MC_OK);
 	ck_assert_int_eq(tmp_pool_trim(path, DATA_LEN), MC_OK);
@@ -205,7 +205,7 @@ START_TEST(unsealed_or_torn_data_is_removed)
 	uint64_t      pre;
 	int           fd;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	/* a: the transfer ended without a seal: never acknowledged */
 	write_instance(p, a, &pre, data);
 	/* b: sealed, then one data block did not reach the disk */
@@ -229,7 +229,7 @@ START_TEST(data_without_room_for_the_trailer_is_refused)
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	write_instance(p, path, &pre, data);
 	ck_assert(!tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN + 1, pre));
 	ck_assert(tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN, pre));
@@ -268,7 +268,7 @@ START_TEST(many_sizes_keep_a_bounded_pool)
 	char      path[4096], err[256];
 	uint64_t  pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, &p, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
 	for (unsigned k = 1; k <= 8; k++) {
 		int fd = open_ready(p, k * 20000, path, &pre);
 		close(fd);
