@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -467,19 +468,53 @@ to_utf8(const std::string &raw, DcmEVR evr, charset_ctx &cs)
 	return checked;
 }
 
-/* The raw value of key at the top level of item, "" when absent, empty
- * or not representable as text (a sequence). Multi-values keep '\'. */
+/* The top-level elements of an item by tag: one walk of DCMTK's list,
+ * then a binary search per tag, where findAndGetElement walks the list
+ * again for each of the fifty-odd tags (a tenth of the receiver's CPU per
+ * image, measured with callgrind). */
+class element_index {
+public:
+	explicit element_index(DcmItem *item)
+	{
+		DcmObject *o = NULL;
+
+		while (item != NULL && (o = item->nextInContainer(o)) != NULL)
+			elems_.push_back(static_cast<DcmElement *>(o));
+		/* DcmItem keeps its elements in tag order; do not rely on it */
+		std::stable_sort(elems_.begin(), elems_.end(), before);
+	}
+	DcmElement *
+	find(const DcmTagKey &key) const
+	{
+		auto it = std::lower_bound(elems_.begin(), elems_.end(), key,
+		    [](const DcmElement *e, const DcmTagKey &k) {
+			    return e->getTag().getXTag() < k;
+		    });
+		return it != elems_.end() && (*it)->getTag().getXTag() == key
+			   ? *it
+			   : NULL;
+	}
+
+private:
+	static bool
+	before(const DcmElement *a, const DcmElement *b)
+	{
+		return a->getTag().getXTag() < b->getTag().getXTag();
+	}
+	std::vector<DcmElement *> elems_;
+};
+
+/* The raw value of key at the top level of an item, "" when absent,
+ * empty or not representable as text (a sequence). Multi-values keep
+ * '\'. */
 std::string
-raw_value(DcmItem *item, const DcmTagKey &key, DcmEVR *evr)
+raw_value(const element_index &item, const DcmTagKey &key, DcmEVR *evr)
 {
-	DcmElement *elem = NULL;
+	DcmElement *elem = item.find(key);
 	OFString    v;
 
 	*evr = EVR_UNKNOWN;
-	if (item == NULL ||
-	    item->findAndGetElement(key, elem, OFFalse /*searchIntoSub*/)
-		    .bad() ||
-	    elem == NULL)
+	if (elem == NULL)
 		return std::string();
 	*evr = elem->getVR();
 	if (elem->getOFStringArray(v).bad())
@@ -489,8 +524,8 @@ raw_value(DcmItem *item, const DcmTagKey &key, DcmEVR *evr)
 }
 
 mc_err
-put_tag(mc_tagset *out, const char *key, DcmItem *item, const DcmTagKey &tag,
-    charset_ctx &cs)
+put_tag(mc_tagset *out, const char *key, const element_index &item,
+    const DcmTagKey &tag, charset_ctx &cs)
 {
 	DcmEVR      evr;
 	std::string raw = raw_value(item, tag, &evr);
@@ -704,10 +739,10 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 
 	if (rv != MC_OK)
 		return rv;
-	DcmDataset  *ds = ff.getDataset();
-	DcmMetaInfo *meta = ff.getMetaInfo();
-	charset_ctx  cs;
-	DcmEVR       evr;
+	element_index ds(ff.getDataset());
+	element_index meta(ff.getMetaInfo());
+	charset_ctx   cs;
+	DcmEVR        evr;
 
 	cs.charset = trim_spaces(raw_value(ds, DCM_SpecificCharacterSet,
 	    &evr));
