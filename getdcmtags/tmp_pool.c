@@ -319,7 +319,8 @@ tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path, size_t pathlen,
 		p->taken++;
 	else
 		p->missed++;
-	if (c->n < files_for(size) * 3 / 4) { /* refill early: a batch takes a while */
+	/* refill early: a round takes a while */
+	if (c->n < files_for(size) * 3 / 4) {
 		p->wanted = true;
 		pthread_cond_signal(&p->cv);
 	}
