@@ -100,20 +100,12 @@ mc_err
 sys_write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char   tmp[SYS_PATH_MAX], dir[SYS_PATH_MAX];
-	int    fd;
 	mc_err rv;
 
 	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
 		(long) getpid()) >= sizeof(tmp))
 		return MC_EINVAL;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return mc_from_errno(errno);
-	rv = write_all(fd, data, len);
-	if (rv == MC_OK && fsync(fd) != 0)
-		rv = mc_from_errno(errno);
-	if (close(fd) != 0 && rv == MC_OK)
-		rv = mc_from_errno(errno);
+	rv = sys_write_file_sync(tmp, data, len);
 	if (rv == MC_OK && rename(tmp, path) != 0)
 		rv = mc_from_errno(errno);
 	if (rv != MC_OK) {

@@ -13,11 +13,11 @@
 #include "instance_push.h"
 #include "log.h"
 #include "receiver_recover.h"
-#include "tmp_pool.h"
 #include "receiver_server.h"
 #include "receiver_store.h"
 #include "store_path.h"
 #include "sys_fs.h"
+#include "tmp_pool.h"
 
 #define RECEIVER_DEFAULT_PORT 11112
 #define RECEIVER_DEFAULT_MAX_ASSOC 16

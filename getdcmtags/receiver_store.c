@@ -149,19 +149,18 @@ static mc_err
 make_durable(const receiver_store_opts *o, const char *src,
     const store_origin *org)
 {
-	mc_err rv = MC_OK;
+	bool   seal;
+	mc_err rv;
 
-	if (org->prealloc == 0 || org->bytes > org->prealloc)
+	if (org->prealloc == 0 || org->bytes > org->prealloc) /* outgrown */
 		return o->fsync ? sys_fsync_path(src) : MC_OK;
-	if (o->fsync && tmp_pool_fits(org->bytes, org->prealloc) &&
-	    (rv = tmp_pool_seal(o->pool, src, org->bytes, org->prealloc)) !=
-		MC_OK)
+	seal = o->fsync && tmp_pool_fits(org->bytes, org->prealloc);
+	if (seal && (rv = tmp_pool_seal(o->pool, src, org->bytes,
+			 org->prealloc)) != MC_OK)
 		return rv;
 	if ((rv = tmp_pool_trim(src, org->bytes)) != MC_OK)
 		return rv;
-	if (o->fsync && !tmp_pool_fits(org->bytes, org->prealloc))
-		rv = sys_fsync_path(src);
-	return rv;
+	return o->fsync && !seal ? sys_fsync_path(src) : MC_OK;
 }
 
 static uint16_t
@@ -221,7 +220,9 @@ receiver_store_file(const receiver_store_opts *o, const char *src,
 		goto fail;
 	if ((rv = fill_instance(o, org, out, reason, rlen)) != MC_OK)
 		goto fail;
-	if ((rv = sys_file_size(src, &out->size)) != MC_OK) {
+	out->size = org->bytes;
+	if (out->size == 0 &&
+	    (rv = sys_file_size(src, &out->size)) != MC_OK) {
 		snprintf(reason, rlen, "cannot stat the received file");
 		goto fail;
 	}

@@ -32,7 +32,7 @@ typedef struct store_origin {
 	const char *sender_aet;
 	const char *receiver_aet;
 	const char *expected_sop_uid; /* from the C-STORE request, or NULL */
-	uint64_t    bytes;    /* data length when prealloc > 0 */
+	uint64_t    bytes;    /* src's data length; 0: unknown (stat it) */
 	uint64_t    prealloc; /* > 0: src is a tmp_pool file this long */
 } store_origin;
 

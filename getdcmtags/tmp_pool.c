@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "instance.h"
 #include "flush_group.h"
+#include "instance.h"
 #include "log.h"
 #include "sys_fs.h"
 
@@ -53,6 +53,16 @@ struct tmp_pool {
 	flush_group    *flush;         /* NULL: each seal flushes alone */
 	pool_class      cls[POOL_CLASSES];
 };
+
+/* unlink_name - remove the pool file called name (in p->dir) */
+static void
+unlink_name(const tmp_pool *p, const char *name)
+{
+	char path[4096 + POOL_NAME_MAX];
+
+	if (sys_path_fmt(path, sizeof(path), "%s/%s", p->dir, name) == MC_OK)
+		unlink(path);
+}
 
 static unsigned
 files_for(uint64_t size)
@@ -303,12 +313,8 @@ tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path, size_t pathlen,
 	if (is_new) {
 		/* a size no longer arriving: its ready files go (a refill
 		 * under way for it sees the size change and drops its own) */
-		for (unsigned i = 0; i < c->n; i++) {
-			char old[4096 + POOL_NAME_MAX];
-			if (sys_path_fmt(old, sizeof(old), "%s/%s", p->dir,
-				c->names[i]) == MC_OK)
-				unlink(old);
-		}
+		for (unsigned i = 0; i < c->n; i++)
+			unlink_name(p, c->names[i]);
 		c->size = size;
 		c->n = 0;
 	}
@@ -410,14 +416,10 @@ refill(tmp_pool *p)
 					c->cap = ncap;
 				}
 			}
-			if (keep) {
+			if (keep)
 				memcpy(c->names[c->n++], made[at], POOL_NAME_MAX);
-			} else {
-				char path[4096 + POOL_NAME_MAX];
-				if (sys_path_fmt(path, sizeof(path), "%s/%s",
-					p->dir, made[at]) == MC_OK)
-					unlink(path);
-			}
+			else
+				unlink_name(p, made[at]);
 		}
 	}
 	for (int i = 0; i < POOL_CLASSES && e == 0; i++)
@@ -510,12 +512,8 @@ tmp_pool_destroy(tmp_pool *p)
 		pthread_join(p->thread, NULL);
 	}
 	for (int i = 0; i < POOL_CLASSES; i++) {
-		for (unsigned k = 0; k < p->cls[i].n; k++) {
-			char path[4096 + POOL_NAME_MAX];
-			if (sys_path_fmt(path, sizeof(path), "%s/%s", p->dir,
-				p->cls[i].names[k]) == MC_OK)
-				unlink(path);
-		}
+		for (unsigned k = 0; k < p->cls[i].n; k++)
+			unlink_name(p, p->cls[i].names[k]);
 		free(p->cls[i].names);
 	}
 	pthread_cond_destroy(&p->cv);

@@ -61,11 +61,15 @@ typedef struct dw_response {
 	bool   too_big;
 } dw_response;
 
+/* conf_free - wipe the secrets, then free; NULL: no-op */
 static void
-conf_wipe(dw_conf *c)
+conf_free(dw_conf *c)
 {
+	if (c == NULL)
+		return;
 	secret_wipe(c->token, sizeof(c->token));
 	secret_wipe(c->password, sizeof(c->password));
+	free(c);
 }
 
 static void
@@ -471,8 +475,7 @@ done:
 	curl_easy_cleanup(h);
 	free(r.meta);
 	free(r.usable);
-	conf_wipe(c);
-	free(c);
+	conf_free(c);
 	return rv;
 }
 
@@ -513,9 +516,7 @@ done:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
 	free(resp.data);
-	if (c != NULL)
-		conf_wipe(c);
-	free(c);
+	conf_free(c);
 	return rv;
 }
 

@@ -53,11 +53,15 @@ typedef struct s3_body {
 	size_t len;
 } s3_body;
 
+/* conf_free - wipe the secrets, then free; NULL: no-op */
 static void
-conf_wipe(s3_conf *c)
+conf_free(s3_conf *c)
 {
+	if (c == NULL)
+		return;
 	secret_wipe(c->key_id, sizeof(c->key_id));
 	secret_wipe(c->secret, sizeof(c->secret));
+	free(c);
 }
 
 static mc_err
@@ -305,9 +309,7 @@ s3_send(const target_cfg *cfg, const task_ctx *ctx, const target_files *files,
 done:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
-	if (c != NULL)
-		conf_wipe(c);
-	free(c);
+	conf_free(c);
 	return rv;
 }
 
@@ -344,9 +346,7 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	}
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
-	if (c != NULL)
-		conf_wipe(c);
-	free(c);
+	conf_free(c);
 	return rv;
 }
 

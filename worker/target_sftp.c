@@ -48,11 +48,15 @@ typedef struct sftp_conf {
 	char        shown[SFTP_URL_MAX];
 } sftp_conf;
 
+/* conf_free - wipe the secrets, then free; NULL: no-op */
 static void
-conf_wipe(sftp_conf *c)
+conf_free(sftp_conf *c)
 {
+	if (c == NULL)
+		return;
 	secret_wipe(c->password, sizeof(c->password));
 	secret_wipe(c->passphrase, sizeof(c->passphrase));
+	free(c);
 }
 
 static mc_err
@@ -287,9 +291,7 @@ sftp_send(const target_cfg *cfg, const task_ctx *ctx,
 	          ctx->task_id, target_cfg_name(cfg), res->sent, (int)cc);
 done:
 	curl_easy_cleanup(h);
-	if (c != NULL)
-		conf_wipe(c);
-	free(c);
+	conf_free(c);
 	return rv;
 }
 
@@ -320,9 +322,7 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 		}
 	}
 	curl_easy_cleanup(h);
-	if (c != NULL)
-		conf_wipe(c);
-	free(c);
+	conf_free(c);
 	return rv;
 }
 

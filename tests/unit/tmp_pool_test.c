@@ -75,6 +75,19 @@ count_files(void)
 	return n;
 }
 
+/* new_pool - a pool on the test folder, sharing flushes */
+static tmp_pool *
+new_pool(void)
+{
+	tmp_pool *p = NULL;
+	char      err[256] = "";
+
+	ck_assert_msg(tmp_pool_create(dir, true, &p, err, sizeof(err)) ==
+			  MC_OK,
+	    "tmp_pool_create: %s", err);
+	return p;
+}
+
 /* open_ready - the first request for a size gets nothing and starts a
  * refill; a later one gets a file. */
 static int
@@ -119,10 +132,10 @@ assert_content(const char *path, const unsigned char *data, size_t n)
 START_TEST(no_file_for_first_image_or_large_ones)
 {
 	tmp_pool *p;
-	char      path[4096], err[256];
+	char      path[4096];
 	uint64_t  pre = 1;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	ck_assert_int_eq(tmp_pool_open(p, 0, path, sizeof(path), &pre), -1);
 	ck_assert_uint_eq(pre, 0);
 	ck_assert_int_eq(tmp_pool_open(p, TMP_POOL_MAX_BYTES, path,
@@ -140,11 +153,11 @@ END_TEST
 START_TEST(spares_are_zero_block_multiples_and_go_with_the_pool)
 {
 	tmp_pool *p;
-	char      path[4096], err[256];
+	char      path[4096];
 	uint64_t  pre;
 	int       fd;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	fd = open_ready(p, DATA_LEN, path, &pre);
 	close(fd);
 	ck_assert_uint_ge(pre, DATA_LEN + TMP_POOL_TRAILER_LEN);
@@ -163,11 +176,11 @@ END_TEST
 START_TEST(sealed_but_not_cut_is_restored)
 {
 	tmp_pool     *p;
-	char          path[4096], err[256];
+	char          path[4096];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	write_instance(p, path, &pre, data);
 	ck_assert(tmp_pool_fits(DATA_LEN, pre));
 	ck_assert_int_eq(tmp_pool_seal(p, path, DATA_LEN, pre), MC_OK);
@@ -182,11 +195,11 @@ END_TEST
 START_TEST(sealed_and_cut_is_an_ordinary_file)
 {
 	tmp_pool     *p;
-	char          path[4096], err[256];
+	char          path[4096];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	write_instance(p, path, &pre, data);
 	ck_assert_int_eq(tmp_pool_seal(p, path, DATA_LEN, pre), MC_OK);
 	ck_assert_int_eq(tmp_pool_trim(path, DATA_LEN), MC_OK);
@@ -200,12 +213,12 @@ END_TEST
 START_TEST(unsealed_or_torn_data_is_removed)
 {
 	tmp_pool     *p;
-	char          a[4096], b[4096], err[256];
+	char          a[4096], b[4096];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 	int           fd;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	/* a: the transfer ended without a seal: never acknowledged */
 	write_instance(p, a, &pre, data);
 	/* b: sealed, then one data block did not reach the disk */
@@ -225,11 +238,11 @@ END_TEST
 START_TEST(data_without_room_for_the_trailer_is_refused)
 {
 	tmp_pool     *p;
-	char          path[4096], err[256];
+	char          path[4096];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	write_instance(p, path, &pre, data);
 	ck_assert(!tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN + 1, pre));
 	ck_assert(tmp_pool_fits(pre - TMP_POOL_TRAILER_LEN, pre));
@@ -265,10 +278,10 @@ END_TEST
 START_TEST(many_sizes_keep_a_bounded_pool)
 {
 	tmp_pool *p;
-	char      path[4096], err[256];
+	char      path[4096];
 	uint64_t  pre;
 
-	ck_assert_int_eq(tmp_pool_create(dir, true, &p, err, sizeof(err)), MC_OK);
+	p = new_pool();
 	for (unsigned k = 1; k <= 8; k++) {
 		int fd = open_ready(p, k * 20000, path, &pre);
 		close(fd);
