@@ -850,6 +850,31 @@ negotiate(assoc_run &r)
 	return MC_OK;
 }
 
+/* The error text for an association the watchdog cut short. */
+void
+describe_cause(const dcm_scp *s, cause why, char *err, size_t errlen)
+{
+	switch (why) {
+	case cause::handshake:
+		mc_errf(err, errlen, "no association within the %u s "
+		    "handshake deadline", s->acse_timeout_s);
+		break;
+	case cause::command:
+		mc_errf(err, errlen, "no complete command within the %u s "
+		    "idle deadline", s->dimse_timeout_s);
+		break;
+	case cause::rate:
+		mc_errf(err, errlen, "dataset arrived slower than %u bytes/s "
+		    "over %u s", s->min_rate, s->rate_window_s);
+		break;
+	case cause::shutdown:
+		mc_errf(err, errlen, "cut at the receiver's shutdown deadline");
+		break;
+	case cause::none:
+		break;
+	}
+}
+
 /* Create the temp file; on failure fd is -1 and *errno_out set. */
 int
 make_temp(const std::string &dir, std::string &path, int *errno_out)
@@ -978,8 +1003,8 @@ dimse_loop(assoc_run &r)
 			return MC_ECLOSED;
 		}
 		if (c == DIMSE_NODATAAVAILABLE) {
-			mc_errf(r.err, r.errlen, "no command within %u s",
-			    r.s->dimse_timeout_s);
+			/* DCMTK's own timer, for the same rule */
+			describe_cause(r.s, cause::command, r.err, r.errlen);
 			return MC_ETIMEDOUT;
 		}
 		if (c.bad()) {
@@ -1056,38 +1081,19 @@ serve_watched(dcm_scp *s, int fd, guard &g, dcm_assoc_info *info, char *err,
 	if (r.assoc != NULL) {
 		if (rv == MC_OK)
 			ASC_dropSCPAssociation(r.assoc, RELEASE_WAIT_S);
-		else if (c.good() && rv != MC_EREFUSED && rv != MC_ECLOSED)
+		else if (c.good() && rv != MC_EREFUSED &&
+		    rv != MC_ECLOSED) {
+			/* DCMTK waits for the peer to close after its
+			 * A-ABORT; a peer that never does would keep the
+			 * thread: our reads end now, the A-ABORT still goes */
+			shutdown(fd, SHUT_RD);
 			ASC_abortAssociation(r.assoc);
+		}
 		ASC_destroyAssociation(&r.assoc); /* drops what is left */
 	}
 	if (c.bad())
 		close_dup_if_ours(fd, dfd);
 	return rv;
-}
-
-/* The error text for an association the watchdog cut short. */
-void
-describe_cause(const dcm_scp *s, cause why, char *err, size_t errlen)
-{
-	switch (why) {
-	case cause::handshake:
-		mc_errf(err, errlen, "no association within the %u s "
-		    "handshake deadline", s->acse_timeout_s);
-		break;
-	case cause::command:
-		mc_errf(err, errlen, "no complete command within the %u s "
-		    "idle deadline", s->dimse_timeout_s);
-		break;
-	case cause::rate:
-		mc_errf(err, errlen, "dataset arrived slower than %u bytes/s "
-		    "over %u s", s->min_rate, s->rate_window_s);
-		break;
-	case cause::shutdown:
-		mc_errf(err, errlen, "cut at the receiver's shutdown deadline");
-		break;
-	case cause::none:
-		break;
-	}
 }
 
 /* Registered with the watchdog for exactly its lifetime: unregistered
