@@ -34,6 +34,7 @@
 #define REFUSE_LINGER_MS 2000    /* how long one may wait */
 #define ACCEPT_BATCH 64          /* accepts per wake-up */
 #define ACCEPT_BACKOFF_MS 100    /* after EMFILE and the like */
+#define FD_RELIEF_BATCH 32       /* pending connections dropped per EMFILE */
 #define LOG_INTERVAL_MS 10000    /* repeated events: one line per interval */
 #define DRAIN_BUF_LEN 4096
 
@@ -411,17 +412,27 @@ on_accept_error(receiver_server *s, int err)
 	if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK ||
 	    err == ECONNABORTED)
 		return;
-	/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays in the
-	 * backlog and poll would report it again at once; wait instead,
-	 * and give a descriptor back so that the next accept can work */
-	s->backoff_until_ms = now_ms() + ACCEPT_BACKOFF_MS;
-	if (err == EMFILE || err == ENFILE)
-		drop_oldest_pending(s, "out of descriptors");
 	if (log_limit_due(&s->lim_accept, now_ms(), &unlogged))
 		log_error("event=accept.failed err=\"%s\" not_logged=%llu "
-			  "msg=\"retrying every %d ms\"",
+			  "msg=\"dropping the oldest waiting connections, or "
+			  "retrying every %d ms\"",
 		    strerror(err), (unsigned long long) unlogged,
 		    ACCEPT_BACKOFF_MS);
+	/* Out of descriptors: the connections that have waited longest for
+	 * their request give theirs back, so that a sender behind them in
+	 * the backlog is reached (a flood of silent connections must not
+	 * lock it out). Nothing to give back (or ENOBUFS, ENOMEM): the
+	 * connection stays in the backlog and poll would report it again
+	 * at once, so wait instead of spinning. */
+	if (err == EMFILE || err == ENFILE) {
+		size_t dropped = 0;
+		while (dropped < FD_RELIEF_BATCH &&
+		    drop_oldest_pending(s, "out of descriptors"))
+			dropped++;
+		if (dropped > 0)
+			return;
+	}
+	s->backoff_until_ms = now_ms() + ACCEPT_BACKOFF_MS;
 }
 
 static void

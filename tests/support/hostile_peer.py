@@ -11,6 +11,7 @@ one line per connection on stdout: "closed_after=<s>" when the receiver closed i
   idle-assoc   associate, then send nothing
   idle         connect, send nothing
   flood        open --count connections (nothing sent) as fast as possible, hold them
+  rq-flood     --count association requests at once; prints how each was answered
   abort        associate with --aet/--aec (any bytes), then A-ABORT; prints the answer PDU type
 """
 import argparse
@@ -178,18 +179,47 @@ def cmd_idle(a):
 
 
 def cmd_flood(a):
-    socks, failed = [], 0
+    # non-blocking connects, all at once: a full backlog must not make the flood itself slow
+    socks = []
     for _ in range(a.count):
-        try:
-            s = socket.socket()
-            s.settimeout(1)
-            s.connect((a.host, a.port))
-            socks.append(s)
-        except OSError:
-            failed += 1
-            s.close()
-    print("ready connected=%d failed=%d" % (len(socks), failed), flush=True)
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((a.host, a.port))
+        socks.append(s)
+    t_end = time.monotonic() + 2
+    pending = list(socks)
+    while pending and time.monotonic() < t_end:
+        _, w, _ = select.select([], pending[:500], [], 0.1)
+        pending = [s for s in pending if s not in w]
+    print("ready connected=%d" % (len(socks) - len(pending)), flush=True)
     time.sleep(a.hold)
+    for s in socks:
+        s.close()
+
+
+def cmd_rq_flood(a):
+    # --count associations requested at once and never used: beyond the threads and the queue,
+    # each should get an A-ASSOCIATE-RJ at once (pdu type 3); the rest hold what they got
+    socks = []
+    for _ in range(a.count):
+        s = connect(a)
+        s.sendall(assoc_rq(a.aec, a.aet))
+        socks.append(s)
+    answers = {}
+    t_end = time.monotonic() + a.hold
+    waiting = list(socks)
+    while waiting and time.monotonic() < t_end:
+        r, _, _ = select.select(waiting, [], [], 0.1)
+        for s in r:
+            try:
+                b = s.recv(1)
+                key = "0x%02x" % b[0] if b else "closed"
+            except OSError:
+                key = "reset"
+            answers[key] = answers.get(key, 0) + 1
+            waiting.remove(s)
+    answers["none"] = len(waiting)
+    print("ready " + " ".join("%s=%d" % kv for kv in sorted(answers.items())), flush=True)
     for s in socks:
         s.close()
 
@@ -205,7 +235,8 @@ def cmd_abort(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("cmd", choices=["tls-trickle", "slow", "idle-assoc", "idle", "flood", "abort"])
+    ap.add_argument("cmd", choices=["tls-trickle", "slow", "idle-assoc", "idle", "flood", "rq-flood",
+                                       "abort"])
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--count", type=int, default=1)
@@ -216,7 +247,8 @@ def main():
     ap.add_argument("--aec", default="ANY-SCP")
     a = ap.parse_args()
     {"tls-trickle": cmd_tls_trickle, "slow": cmd_slow, "idle-assoc": cmd_idle_assoc,
-     "idle": cmd_idle, "flood": cmd_flood, "abort": cmd_abort}[a.cmd](a)
+     "idle": cmd_idle, "flood": cmd_flood, "rq-flood": cmd_rq_flood,
+     "abort": cmd_abort}[a.cmd](a)
 
 
 if __name__ == "__main__":
