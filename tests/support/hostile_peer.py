@@ -13,6 +13,7 @@ one line per connection on stdout: "closed_after=<s>" when the receiver closed i
   flood        open --count connections (nothing sent) as fast as possible, hold them
   rq-flood     --count association requests at once; prints how each was answered
   abort        associate with --aet/--aec (any bytes), then A-ABORT; prints the answer PDU type
+  bad-pdata    associate with --aet/--aec, then a malformed P-DATA-TF
 """
 import argparse
 import os
@@ -233,10 +234,26 @@ def cmd_abort(a):
     s.close()
 
 
+def cmd_bad_pdata(a):
+    # a P-DATA-TF whose PDV claims more bytes than the PDU holds: DCMTK's error for it
+    # is several lines of text
+    s = connect(a)
+    ptype = associate(a, s, a.aec, a.aet)
+    print("answer=0x%02x" % ptype)
+    if ptype == 2:
+        body = struct.pack(">IBB", 1000, 1, 3) + b"\0" * 8
+        s.sendall(struct.pack(">BBI", 4, 0, len(body)) + body)
+        try:
+            g._recv_pdu(s)
+        except (OSError, ConnectionError):
+            pass
+    s.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("cmd", choices=["tls-trickle", "slow", "idle-assoc", "idle", "flood", "rq-flood",
-                                       "abort"])
+                                       "abort", "bad-pdata"])
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--count", type=int, default=1)
@@ -248,7 +265,7 @@ def main():
     a = ap.parse_args()
     {"tls-trickle": cmd_tls_trickle, "slow": cmd_slow, "idle-assoc": cmd_idle_assoc,
      "idle": cmd_idle, "flood": cmd_flood, "rq-flood": cmd_rq_flood,
-     "abort": cmd_abort}[a.cmd](a)
+     "abort": cmd_abort, "bad-pdata": cmd_bad_pdata}[a.cmd](a)
 
 
 if __name__ == "__main__":
