@@ -132,10 +132,14 @@ void dcm_scp_destroy(dcm_scp *s); /* NULL: no-op; no serve may be running */
  * unknown SOP classes too; uncompressed transfer syntaxes, plus the
  * compressed ones when accept_compressed), answer C-ECHO, receive
  * C-STOREs through on_store, refuse other commands. Takes ownership of fd
- * (always closed on return). Many threads may serve at once; the short
- * part that DCMTK keeps in a process global (the external socket handle)
- * is serialised inside. Returns MC_OK for a released association, or an
- * error for an aborted or failed one (info and err filled as known). */
+ * (always closed on return). Many threads may serve at once, TLS
+ * handshakes included; only DCMTK's reading of its process-global
+ * external socket handle is serialised inside. Deadlines: the TLS
+ * handshake and the request within acse_timeout_s, each command within
+ * dimse_timeout_s, each dataset at min_rate per rate_window_s; a peer
+ * past one is cut and MC_ETIMEDOUT returned with err saying which.
+ * Returns MC_OK for a released association, or an error for an aborted
+ * or failed one (info and err filled as known). */
 mc_err dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
     size_t errlen);
 

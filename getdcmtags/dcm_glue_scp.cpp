@@ -267,7 +267,8 @@ private:
 				return;
 			}
 			g.window_bytes = b;
-			g.window_end = now + static_cast<int64_t>(window_s_) * 1000;
+			g.window_end =
+			    now + static_cast<int64_t>(window_s_) * 1000;
 		}
 	}
 	void
@@ -598,7 +599,7 @@ struct dcm_scp {
 	void                                  *ctx = NULL;
 	std::vector<const char *>             ts; /* preferred first */
 	T_ASC_Network                        *net = NULL;
-	std::unique_ptr<DcmTransportLayer>    layer; /* plain_layer, tls_layer */
+	std::unique_ptr<DcmTransportLayer>    layer; /* plain or tls_layer */
 	std::unique_ptr<watchdog>             watch;
 };
 
@@ -868,7 +869,8 @@ describe_cause(const dcm_scp *s, cause why, char *err, size_t errlen)
 		    "over %u s", s->min_rate, s->rate_window_s);
 		break;
 	case cause::shutdown:
-		mc_errf(err, errlen, "cut at the receiver's shutdown deadline");
+		mc_errf(err, errlen,
+		    "cut at the receiver's shutdown deadline");
 		break;
 	case cause::none:
 		break;

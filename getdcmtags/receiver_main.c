@@ -216,7 +216,8 @@ parse_args(int argc, char **argv, receiver_args *a)
 				goto bad;
 			break;
 		case O_RATE:
-			if (parse_uint(optarg, 0, RECEIVER_RATE_MAX, &rate) != 0)
+			if (parse_uint(optarg, 0, RECEIVER_RATE_MAX,
+				&rate) != 0)
 				goto bad;
 			a->min_rate = rate;
 			break;

@@ -307,17 +307,17 @@ enqueue_or_refuse(receiver_server *s, int fd)
 			      "full");
 }
 
-/* expire_queue - connections that waited too long for a thread. The
- * queue is in arrival order, so only its head can be due. */
+/* expire_queue - connections that waited longer than limit_ms for a
+ * thread (0: all of them). The queue is in arrival order, so only its
+ * head can be due. */
 static void
-expire_queue(receiver_server *s, int64_t now)
+expire_queue(receiver_server *s, int64_t now, int64_t limit_ms)
 {
-	const int64_t limit = (int64_t) s->opts.queue_timeout_s * 1000;
-
 	for (;;) {
 		int fd = -1;
 		pthread_mutex_lock(&s->mu);
-		if (s->q_len > 0 && now - s->queue[s->q_head].since_ms >= limit) {
+		if (s->q_len > 0 &&
+		    now - s->queue[s->q_head].since_ms >= limit_ms) {
 			fd = s->queue[s->q_head].fd;
 			s->q_head = (s->q_head + 1) % s->q_cap;
 			s->q_len--;
@@ -325,7 +325,9 @@ expire_queue(receiver_server *s, int64_t now)
 		pthread_mutex_unlock(&s->mu);
 		if (fd < 0)
 			return;
-		refuse(s, fd, "waited longer than queue_timeout for a thread");
+		refuse(s, fd, limit_ms > 0
+			? "waited longer than queue_timeout for a thread"
+			: "the receiver is stopping");
 	}
 }
 
@@ -483,7 +485,7 @@ accept_round(receiver_server *s)
 	size_t  n;
 	int     r;
 
-	expire_queue(s, now);
+	expire_queue(s, now, (int64_t) s->opts.queue_timeout_s * 1000);
 	expire_conns(s, now);
 	s->pfds[0] = (struct pollfd){s->backoff_until_ms > now ? -1 : s->lfd,
 	    POLLIN, 0};
@@ -628,6 +630,9 @@ receiver_server_run(receiver_server *s, volatile sig_atomic_t *stop)
 	log_info("event=receiver.stopping msg=\"finishing running "
 		 "associations\" timeout_s=%u",
 	    s->opts.shutdown_timeout_s);
+	/* what waits for a thread is not running yet: refused (the sender
+	 * retries), so that only running associations delay the stop */
+	expire_queue(s, now_ms(), 0);
 	close_conns(s);
 	return stop_threads(s);
 }
