@@ -150,6 +150,10 @@ START_TEST(receiver_inherits_accept_compressed_and_reads_tls)
 	ck_assert_str_eq(c->receiver.tls_key, "k.pem");
 	ck_assert_str_eq(c->receiver.tls_cert, "c.pem");
 	ck_assert_int_eq(c->scheduler.type, CONFIG_SCHEDULER_NOMAD);
+	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "address"),
+	                 "http://n:4646");
+	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "datacenters"),
+	                 "[\"dc1\"]");
 	config_destroy(c);
 
 	ck_assert_int_eq(load("receiver: {handshake_timeout: 5, idle_timeout: 7,"
@@ -165,10 +169,6 @@ START_TEST(receiver_inherits_accept_compressed_and_reads_tls)
 	ck_assert_uint_eq(c->receiver.rate_window, 9);
 	ck_assert_uint_eq(c->receiver.shutdown_timeout, 2);
 	ck_assert_uint_eq(c->receiver.max_pending, 40);
-	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "address"),
-	                 "http://n:4646");
-	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "datacenters"),
-	                 "[\"dc1\"]");
 	config_destroy(c);
 }
 END_TEST
@@ -413,8 +413,8 @@ static const struct bad_case {
      "t.yaml:1:1: retry_maxx: unknown field (did you mean 'retry_max'?)"},
     {"frobnicate: 1\n", "t.yaml:1:1: frobnicate: unknown field"},
     {"receiver: {idle_timeout: 0, handshake_timeout: 86401}\n",
-     "t.yaml:1:25: receiver.idle_timeout: must be at least 1, got 0\n"
-     "t.yaml:1:47: receiver.handshake_timeout: must be at most 86400, got "
+     "t.yaml:1:26: receiver.idle_timeout: must be at least 1, got 0\n"
+     "t.yaml:1:48: receiver.handshake_timeout: must be at most 86400, got "
      "86401"},
     {"receiver: {max_associations: 0, bnd: x}\n",
      "t.yaml:1:30: receiver.max_associations: must be at least 1, got 0\n"
