@@ -151,6 +151,14 @@ typedef struct config_receiver {
 	bool        accept_compressed;  /* = accept_compressed_images */
 	bool        fsync;              /* true */
 	const char *tls_key, *tls_cert, *tls_ca; /* all NULL: no TLS */
+	/* what a peer may hold (seconds; docs/config.md) */
+	unsigned handshake_timeout; /* 30 */
+	unsigned idle_timeout;      /* 60 */
+	unsigned queue_timeout;     /* 20 */
+	unsigned min_transfer_rate; /* 1024 bytes/s; 0: no minimum */
+	unsigned rate_window;       /* 30 */
+	unsigned shutdown_timeout;  /* 30 */
+	unsigned max_pending;       /* 256 connections */
 } config_receiver;
 
 typedef struct config_scheduler {

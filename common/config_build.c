@@ -103,6 +103,13 @@ set_defaults(mc_config *c)
 	c->receiver.aet = "MERCURE";
 	c->receiver.max_associations = 16;
 	c->receiver.fsync = true;
+	c->receiver.handshake_timeout = 30;
+	c->receiver.idle_timeout = 60;
+	c->receiver.queue_timeout = 20;
+	c->receiver.min_transfer_rate = 1024;
+	c->receiver.rate_window = 30;
+	c->receiver.shutdown_timeout = 30;
+	c->receiver.max_pending = 256;
 	c->scheduler.type = CONFIG_SCHEDULER_LOCAL;
 	c->scheduler.max_dispatch = 2;
 	c->scheduler.max_process = 1;

@@ -10,6 +10,9 @@
 
 #define CONFIG_ASSOCIATIONS_MAX 1024u
 #define CONFIG_CONCURRENCY_MAX 1024u
+#define CONFIG_TIMEOUT_MAX_S 86400u
+#define CONFIG_RATE_MAX 1000000000u
+#define CONFIG_PENDING_MAX 65536u
 
 #define RECEIVER_FIELDS(X)                                                    \
 	X(BIND, "bind")                                                       \
@@ -18,7 +21,14 @@
 	X(MAX_ASSOCIATIONS, "max_associations")                               \
 	X(ACCEPT_COMPRESSED, "accept_compressed")                             \
 	X(FSYNC, "fsync")                                                     \
-	X(TLS, "tls")
+	X(TLS, "tls")                                                         \
+	X(HANDSHAKE_TIMEOUT, "handshake_timeout")                             \
+	X(IDLE_TIMEOUT, "idle_timeout")                                       \
+	X(QUEUE_TIMEOUT, "queue_timeout")                                     \
+	X(MIN_TRANSFER_RATE, "min_transfer_rate")                             \
+	X(RATE_WINDOW, "rate_window")                                         \
+	X(SHUTDOWN_TIMEOUT, "shutdown_timeout")                               \
+	X(MAX_PENDING, "max_pending")
 #define RECV_ENUM(id, s) RECV_##id,
 #define RECV_NAME(id, s) s,
 enum { RECEIVER_FIELDS(RECV_ENUM) RECV_N };
@@ -105,6 +115,34 @@ config_build_receiver(cctx *x, const cnode *v)
 			break;
 		case RECV_TLS:
 			build_tls(x, val);
+			break;
+		case RECV_HANDSHAKE_TIMEOUT:
+			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
+			            &r->handshake_timeout);
+			break;
+		case RECV_IDLE_TIMEOUT:
+			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
+			            &r->idle_timeout);
+			break;
+		case RECV_QUEUE_TIMEOUT:
+			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
+			            &r->queue_timeout);
+			break;
+		case RECV_MIN_TRANSFER_RATE: /* 0: no minimum */
+			cval_uint(x, val, path, CONFIG_RATE_MAX,
+			          &r->min_transfer_rate);
+			break;
+		case RECV_RATE_WINDOW:
+			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
+			            &r->rate_window);
+			break;
+		case RECV_SHUTDOWN_TIMEOUT:
+			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
+			            &r->shutdown_timeout);
+			break;
+		case RECV_MAX_PENDING:
+			count_field(x, val, path, CONFIG_PENDING_MAX,
+			            &r->max_pending);
 			break;
 		default:
 			break;

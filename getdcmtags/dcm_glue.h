@@ -98,8 +98,11 @@ typedef struct dcm_scp_opts {
 	bool        require_called_aet; /* reject other called AE titles */
 	bool        accept_compressed;  /* JPEG, JPEG-LS, J2K, RLE, deflate */
 	const char *tmp_dir;            /* temp files go here (same fs!) */
-	unsigned    acse_timeout_s;     /* 0: 30 */
-	unsigned    dimse_timeout_s;    /* 0: 60 */
+	unsigned    acse_timeout_s;     /* 0: 30; whole deadline for the TLS
+					   handshake and the association
+					   request once serving starts */
+	unsigned    dimse_timeout_s;    /* 0: 60; whole deadline for each
+					   command, idle wait included */
 	unsigned    max_pdu;            /* 0: 16384 */
 	const char *tls_key;            /* all three set: TLS; else plain */
 	const char *tls_cert;
@@ -110,6 +113,9 @@ typedef struct dcm_scp_opts {
 	dcm_open_tmp_fn       open_tmp; /* NULL: always ordinary temp files */
 	bool early_writeback; /* start writing large files to disk while they
 				 arrive (when each is flushed before its answer) */
+	unsigned min_rate;      /* bytes/s a dataset must arrive at, judged
+				   per rate window; 0: no minimum */
+	unsigned rate_window_s; /* 0: 30 */
 } dcm_scp_opts;
 
 typedef struct dcm_scp dcm_scp;
@@ -126,17 +132,44 @@ void dcm_scp_destroy(dcm_scp *s); /* NULL: no-op; no serve may be running */
  * unknown SOP classes too; uncompressed transfer syntaxes, plus the
  * compressed ones when accept_compressed), answer C-ECHO, receive
  * C-STOREs through on_store, refuse other commands. Takes ownership of fd
- * (always closed on return). Many threads may serve at once; the short
- * part that DCMTK keeps in a process global (the external socket handle)
- * is serialised inside. Returns MC_OK for a released association, or an
- * error for an aborted or failed one (info and err filled as known). */
+ * (always closed on return). Many threads may serve at once, TLS
+ * handshakes included; only DCMTK's reading of its process-global
+ * external socket handle is serialised inside. Deadlines: the TLS
+ * handshake and the request within acse_timeout_s, each command within
+ * dimse_timeout_s, each dataset at min_rate per rate_window_s; a peer
+ * past one is cut and MC_ETIMEDOUT returned with err saying which.
+ * Returns MC_OK for a released association, or an error for an aborted
+ * or failed one (info and err filled as known). */
 mc_err dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
     size_t errlen);
 
-/* dcm_scp_refuse - read the association request on fd and reject it with
- * "transient, local limit exceeded", then close fd. For connections
- * beyond the association limit. */
-void dcm_scp_refuse(dcm_scp *s, int fd);
+/* dcm_scp_abort_all - shut down the socket of every association being
+ * served, and of every one that starts later: each dcm_scp_serve returns
+ * soon with MC_ETIMEDOUT (an instance already answered stays answered).
+ * For a shutdown that must not wait for slow peers. Any thread. */
+void dcm_scp_abort_all(dcm_scp *s);
+
+/* dcm_scp_uses_tls - whether s expects TLS connections. */
+bool dcm_scp_uses_tls(const dcm_scp *s);
+
+/* ---- the first bytes of a connection ------------------------------- */
+
+/* The peer's first record is an A-ASSOCIATE-RQ PDU or, with TLS, the
+ * handshake record holding the ClientHello. dcm_request_header_len - how
+ * many bytes say its length (6 or 5; at most DCM_REQUEST_HEADER_MAX).
+ * dcm_request_len - given those bytes h, the whole record's length, or 0
+ * if it is something else or too long to wait for (DCMTK then reads and
+ * answers it itself). Any thread. */
+#define DCM_REQUEST_HEADER_MAX 6
+size_t dcm_request_header_len(bool tls);
+size_t dcm_request_len(const unsigned char *h, bool tls);
+
+/* dcm_reject_pdu - an A-ASSOCIATE-RJ "transient, local limit exceeded"
+ * into out; returns its length (10), or 0 if cap is too small. A
+ * connection over the limit gets it without DCMTK and without a thread
+ * (plain DICOM only; with TLS there is no plaintext to send). */
+#define DCM_REJECT_PDU_LEN 10
+size_t dcm_reject_pdu(unsigned char *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -5,11 +5,22 @@
  * DCMTK only knows two ways to get a connection: accept() on a listen
  * socket it bound to 0.0.0.0 itself, or the process-global
  * dcmExternalSocketHandle (inetd style). We use the global, and it is
- * read only inside ASC_initializeNetwork (listen socket or not) and
- * ASC_receiveAssociation (dul.cc receiveTransportConnectionTCP); so those
- * two calls run under g_ext_socket_mutex, and nothing else does. Before
- * taking the lock we wait (outside it) until the whole A-ASSOCIATE-RQ is
- * in the socket buffer, so a slow peer cannot stall other associations.
+ * read only inside ASC_initializeNetwork (listen socket or not) and at
+ * the start of ASC_receiveAssociation (dul.cc
+ * receiveTransportConnectionTCP, before it asks the transport layer for
+ * a connection object); so those run under g_ext_socket_mutex. Our
+ * transport layers (plain and TLS) release the lock in createConnection,
+ * the first call after DCMTK has read the global: the TLS handshake and
+ * the reading of the A-ASSOCIATE-RQ run in parallel, outside the lock.
+ *
+ * Deadlines: per-read socket timeouts alone let a peer that sends a byte
+ * now and then hold a thread for ever. A watchdog thread per dcm_scp
+ * therefore holds each association's current phase: the handshake and
+ * each command have a whole deadline, a dataset must arrive at a minimum
+ * rate per window. When a rule is broken it shuts the socket down, which
+ * makes DCMTK's blocked read fail at once; the serving thread reports
+ * why. The watchdog only ever shuts down sockets registered with it, and
+ * a socket is unregistered before it is closed.
  *
  * fd ownership: DCMTK closes the socket it is given when the association
  * is dropped, and when ASC_receiveAssociation fails it has closed it on
@@ -48,8 +59,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <list>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <new>
 #include <string>
 #include <vector>
@@ -73,9 +88,47 @@ const uint64_t WRITEBACK_STEP = 256 * 1024;
 const unsigned char PDU_TYPE_ASSOCIATE_RQ = 0x01;
 const size_t   TLS_HEADER_LEN = 5;    /* type, version, 16-bit length */
 const unsigned char TLS_RECORD_HANDSHAKE = 0x16;
+const unsigned char PDU_TYPE_ASSOCIATE_RJ = 0x03;
+const unsigned RATE_WINDOW_DEFAULT_S = 30;
+const int      WATCH_TICK_MS = 100; /* how late a deadline may fire */
 
 /* Serialises every use of dcmExternalSocketHandle (see top). */
 std::mutex g_ext_socket_mutex;
+
+/* This thread's hold on g_ext_socket_mutex while it is inside
+ * ASC_receiveAssociation; released by release_ext_socket(). */
+thread_local std::unique_lock<std::mutex> *t_ext_lock = NULL;
+
+/* Called by our transport layers once DCMTK has read the global. */
+void
+release_ext_socket()
+{
+	if (t_ext_lock != NULL && t_ext_lock->owns_lock()) {
+		dcmExternalSocketHandle.set(-1);
+		t_ext_lock->unlock();
+	}
+}
+
+class plain_layer : public DcmTransportLayer {
+public:
+	DcmTransportConnection *
+	createConnection(DcmNativeSocketType fd, OFBool secure) override
+	{
+		release_ext_socket();
+		return DcmTransportLayer::createConnection(fd, secure);
+	}
+};
+
+class tls_layer : public DcmTLSTransportLayer {
+public:
+	tls_layer() : DcmTLSTransportLayer(NET_ACCEPTOR, NULL, OFTrue) {}
+	DcmTransportConnection *
+	createConnection(DcmNativeSocketType fd, OFBool secure) override
+	{
+		release_ext_socket();
+		return DcmTLSTransportLayer::createConnection(fd, secure);
+	}
+};
 
 const char *const TS_UNCOMPRESSED[] = {
     UID_LittleEndianExplicitTransferSyntax,
@@ -113,6 +166,135 @@ now_ms()
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* What the watchdog holds an association to (see top). */
+enum class phase { none, handshake, command, data };
+enum class cause { none, handshake, command, rate, shutdown };
+
+/* One association as the watchdog sees it; lives on the serving
+ * thread's stack between watchdog::add and watchdog::remove. */
+struct guard {
+	int                   fd = -1;
+	phase                 ph = phase::none;
+	int64_t               deadline = 0; /* handshake, command */
+	std::atomic<uint64_t> bytes{0};     /* dataset bytes received */
+	uint64_t              window_bytes = 0;
+	int64_t               window_end = 0;
+	cause                 fired = cause::none;
+};
+
+class watchdog {
+public:
+	watchdog(unsigned min_rate, unsigned window_s)
+	    : min_rate_(min_rate), window_s_(window_s)
+	{
+		th_ = std::thread([this] { loop(); });
+	}
+	~watchdog()
+	{
+		{
+			std::lock_guard<std::mutex> l(mu_);
+			stop_ = true;
+		}
+		cv_.notify_all();
+		th_.join();
+	}
+	watchdog(const watchdog &) = delete;
+	watchdog &operator=(const watchdog &) = delete;
+
+	void
+	add(guard &g, int fd)
+	{
+		std::lock_guard<std::mutex> l(mu_);
+		g.fd = fd;
+		active_.push_back(&g);
+		if (stopping_)
+			fire(g, cause::shutdown);
+		cv_.notify_all();
+	}
+	/* Unregister before fd is closed; returns why it fired, if it did */
+	cause
+	remove(guard &g)
+	{
+		std::lock_guard<std::mutex> l(mu_);
+		active_.remove(&g);
+		return g.fired;
+	}
+	/* Enter a phase; timeout_s: its whole deadline (handshake,
+	 * command); the data phase is judged by the rate rule instead. */
+	void
+	enter(guard &g, phase ph, unsigned timeout_s)
+	{
+		std::lock_guard<std::mutex> l(mu_);
+		const int64_t now = now_ms();
+		g.ph = ph;
+		g.deadline = now + static_cast<int64_t>(timeout_s) * 1000;
+		g.window_bytes = g.bytes.load(std::memory_order_relaxed);
+		g.window_end = now + static_cast<int64_t>(window_s_) * 1000;
+	}
+	/* Shut every association down, and every one registered later. */
+	void
+	abort_all()
+	{
+		std::lock_guard<std::mutex> l(mu_);
+		stopping_ = true;
+		for (guard *g : active_)
+			fire(*g, cause::shutdown);
+	}
+
+private:
+	void
+	fire(guard &g, cause why)
+	{
+		if (g.fired != cause::none)
+			return;
+		g.fired = why;
+		shutdown(g.fd, SHUT_RDWR); /* the blocked read fails now */
+	}
+	void
+	check(guard &g, int64_t now)
+	{
+		if (g.ph == phase::handshake && now >= g.deadline)
+			fire(g, cause::handshake);
+		else if (g.ph == phase::command && now >= g.deadline)
+			fire(g, cause::command);
+		else if (g.ph == phase::data && min_rate_ > 0 &&
+		    now >= g.window_end) {
+			uint64_t b = g.bytes.load(std::memory_order_relaxed);
+			if (b - g.window_bytes <
+			    static_cast<uint64_t>(min_rate_) * window_s_) {
+				fire(g, cause::rate);
+				return;
+			}
+			g.window_bytes = b;
+			g.window_end =
+			    now + static_cast<int64_t>(window_s_) * 1000;
+		}
+	}
+	void
+	loop()
+	{
+		std::unique_lock<std::mutex> l(mu_);
+		while (!stop_) {
+			if (active_.empty())
+				cv_.wait(l);
+			else
+				cv_.wait_for(l, std::chrono::milliseconds(
+						    WATCH_TICK_MS));
+			const int64_t now = now_ms();
+			for (guard *g : active_)
+				check(*g, now);
+		}
+	}
+
+	std::mutex              mu_;
+	std::condition_variable cv_;
+	std::list<guard *>      active_;
+	bool                    stop_ = false;
+	bool                    stopping_ = false;
+	const unsigned          min_rate_, window_s_;
+	std::thread             th_;
+};
 
 void
 set_socket_timeouts(int fd, unsigned seconds)
@@ -258,9 +440,12 @@ public:
 	/* writeback: start writing to disk every WRITEBACK_STEP bytes, so
 	 * that the flush before the answer finds most of a large file
 	 * already written (the disk works while the network delivers) */
-	fd_consumer(int fd, int first_errno, bool writeback)
+	/* progress: counts every byte DCMTK delivers (the rate rule) */
+	fd_consumer(int fd, int first_errno, bool writeback,
+	    std::atomic<uint64_t> *progress)
 	    : fd_(fd), errno_(first_errno), buf_(FILE_BUF_LEN), used_(0),
-	      written_(0), writeback_(writeback), started_(0)
+	      written_(0), writeback_(writeback), started_(0),
+	      progress_(progress)
 	{
 	}
 	~fd_consumer() override
@@ -277,6 +462,7 @@ public:
 	{
 		const char *p = static_cast<const char *>(buf);
 		size_t      n = static_cast<size_t>(buflen);
+		progress_->fetch_add(n, std::memory_order_relaxed);
 		while (n > 0 && errno_ == 0) {
 			if (used_ == buf_.size())
 				drain();
@@ -334,14 +520,17 @@ private:
 	uint64_t          written_;
 	bool              writeback_;
 	uint64_t          started_; /* writeback started below this offset */
+	std::atomic<uint64_t> *progress_;
 };
 
 class fd_output_stream : public DcmOutputStream {
 public:
 	/* DcmOutputStream only stores the pointer (as DcmOutputFileStream
 	 * does with its own member consumer). */
-	fd_output_stream(int fd, int first_errno, bool writeback)
-	    : DcmOutputStream(&consumer_), consumer_(fd, first_errno, writeback)
+	fd_output_stream(int fd, int first_errno, bool writeback,
+	    std::atomic<uint64_t> *progress)
+	    : DcmOutputStream(&consumer_),
+	      consumer_(fd, first_errno, writeback, progress)
 	{
 	}
 	int finish() { return consumer_.finish(); }
@@ -399,6 +588,8 @@ struct dcm_scp {
 	bool                                  require_called_aet = false;
 	unsigned                              acse_timeout_s = 0;
 	unsigned                              dimse_timeout_s = 0;
+	unsigned                              min_rate = 0;
+	unsigned                              rate_window_s = 0;
 	unsigned                              max_pdu = 0;
 	bool                                  use_tls = false;
 	bool                                  early_writeback = false;
@@ -408,7 +599,8 @@ struct dcm_scp {
 	void                                  *ctx = NULL;
 	std::vector<const char *>             ts; /* preferred first */
 	T_ASC_Network                        *net = NULL;
-	std::unique_ptr<DcmTLSTransportLayer> tls;
+	std::unique_ptr<DcmTransportLayer>    layer; /* plain or tls_layer */
+	std::unique_ptr<watchdog>             watch;
 };
 
 namespace {
@@ -420,6 +612,7 @@ struct assoc_run {
 	dcm_assoc_info    *info;
 	char              *err;
 	size_t             errlen;
+	guard             *g;
 	uint64_t           last_bytes = 0; /* size hint for open_tmp */
 };
 
@@ -432,8 +625,9 @@ is_set(const char *s)
 mc_err
 make_tls(dcm_scp *s, const dcm_scp_opts *o, char *err, size_t errlen)
 {
-	s->tls.reset(new DcmTLSTransportLayer(NET_ACCEPTOR, NULL, OFTrue));
-	DcmTLSTransportLayer &t = *s->tls;
+	tls_layer *l = new tls_layer();
+	s->layer.reset(l);
+	DcmTLSTransportLayer &t = *l;
 
 	if (!t) {
 		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
@@ -488,6 +682,9 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 					      : ACSE_TIMEOUT_DEFAULT_S;
 	s->dimse_timeout_s = o->dimse_timeout_s ? o->dimse_timeout_s
 						: DIMSE_TIMEOUT_DEFAULT_S;
+	s->min_rate = o->min_rate;
+	s->rate_window_s = o->rate_window_s ? o->rate_window_s
+					    : RATE_WINDOW_DEFAULT_S;
 	s->max_pdu = o->max_pdu ? o->max_pdu : MAX_PDU_DEFAULT;
 	s->on_store = o->on_store;
 	s->after_response = o->after_response;
@@ -503,6 +700,8 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 	s->use_tls = is_set(o->tls_key);
 	if (s->use_tls && (rv = make_tls(s.get(), o, err, errlen)) != MC_OK)
 		return rv;
+	if (!s->use_tls)
+		s->layer.reset(new plain_layer());
 
 	/* Never resolve peers' names (and never block on DNS). */
 	dcmDisableGethostbyaddr.set(OFTrue);
@@ -520,25 +719,33 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 		mc_errf(err, errlen, "ASC_initializeNetwork: %s", c.text());
 		return MC_EINTERNAL;
 	}
-	if (s->use_tls &&
-	    (c = ASC_setTransportLayer(s->net, s->tls.get(), 0)).bad()) {
+	if ((c = ASC_setTransportLayer(s->net, s->layer.get(), 0)).bad()) {
 		ASC_dropNetwork(&s->net);
 		mc_errf(err, errlen, "ASC_setTransportLayer: %s", c.text());
 		return MC_EINTERNAL;
 	}
+	s->watch.reset(new watchdog(s->min_rate, s->rate_window_s));
 	*out = s.release();
 	return MC_OK;
 }
 
-/* ASC_receiveAssociation on our dup of fd, under the global lock. */
+/* ASC_receiveAssociation on our dup of fd. The global lock is held only
+ * until DCMTK has read dcmExternalSocketHandle (release_ext_socket). */
 OFCondition
-receive_locked(dcm_scp *s, int dfd, T_ASC_Association **assoc)
+receive_association(dcm_scp *s, int dfd, T_ASC_Association **assoc)
 {
-	std::lock_guard<std::mutex> lock(g_ext_socket_mutex);
-	struct handle_reset {
-		~handle_reset() { dcmExternalSocketHandle.set(-1); }
-	} reset;
+	std::unique_lock<std::mutex> lock(g_ext_socket_mutex);
+	struct lock_reset {
+		std::unique_lock<std::mutex> &l;
+		~lock_reset()
+		{
+			t_ext_lock = NULL;
+			if (l.owns_lock())
+				dcmExternalSocketHandle.set(-1);
+		}
+	} reset{lock};
 
+	t_ext_lock = &lock;
 	dcmExternalSocketHandle.set(dfd);
 	return ASC_receiveAssociation(s->net, assoc,
 	    static_cast<long>(s->max_pdu), NULL, NULL,
@@ -644,6 +851,32 @@ negotiate(assoc_run &r)
 	return MC_OK;
 }
 
+/* The error text for an association the watchdog cut short. */
+void
+describe_cause(const dcm_scp *s, cause why, char *err, size_t errlen)
+{
+	switch (why) {
+	case cause::handshake:
+		mc_errf(err, errlen, "no association within the %u s "
+		    "handshake deadline", s->acse_timeout_s);
+		break;
+	case cause::command:
+		mc_errf(err, errlen, "no complete command within the %u s "
+		    "idle deadline", s->dimse_timeout_s);
+		break;
+	case cause::rate:
+		mc_errf(err, errlen, "dataset arrived slower than %u bytes/s "
+		    "over %u s", s->min_rate, s->rate_window_s);
+		break;
+	case cause::shutdown:
+		mc_errf(err, errlen,
+		    "cut at the receiver's shutdown deadline");
+		break;
+	case cause::none:
+		break;
+	}
+}
+
 /* Create the temp file; on failure fd is -1 and *errno_out set. */
 int
 make_temp(const std::string &dir, std::string &path, int *errno_out)
@@ -694,15 +927,17 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		fd = make_temp(r.s->tmp_dir, path, &open_errno);
 	}
 	fd_output_stream out(fd, open_errno,
-	    r.s->early_writeback && prealloc == 0);
+	    r.s->early_writeback && prealloc == 0, &r.g->bytes);
 	T_ASC_PresentationContextID data_pid = 0;
 
 	if (open_errno == 0)
 		write_meta_header(out, rq, pc.acceptedTransferSyntax,
 		    r.info->calling_aet);
+	r.s->watch->enter(*r.g, phase::data, 0);
 	c = DIMSE_receiveDataSetInFile(r.assoc, DIMSE_NONBLOCKING,
 	    static_cast<int>(r.s->dimse_timeout_s), &data_pid, &out, NULL,
 	    NULL);
+	r.s->watch->enter(*r.g, phase::none, 0);
 	int write_errno = out.finish();
 	if (c.bad()) {
 		if (open_errno == 0)
@@ -754,9 +989,11 @@ dimse_loop(assoc_run &r)
 	for (;;) {
 		T_ASC_PresentationContextID pid = 0;
 		T_DIMSE_Message             msg;
+		r.s->watch->enter(*r.g, phase::command, r.s->dimse_timeout_s);
 		OFCondition c = DIMSE_receiveCommand(r.assoc,
 		    DIMSE_NONBLOCKING,
 		    static_cast<int>(r.s->dimse_timeout_s), &pid, &msg, NULL);
+		r.s->watch->enter(*r.g, phase::none, 0);
 
 		if (c == DUL_PEERREQUESTEDRELEASE) {
 			ASC_acknowledgeRelease(r.assoc);
@@ -768,8 +1005,8 @@ dimse_loop(assoc_run &r)
 			return MC_ECLOSED;
 		}
 		if (c == DIMSE_NODATAAVAILABLE) {
-			mc_errf(r.err, r.errlen, "no command within %u s",
-			    r.s->dimse_timeout_s);
+			/* DCMTK's own timer, for the same rule */
+			describe_cause(r.s, cause::command, r.err, r.errlen);
 			return MC_ETIMEDOUT;
 		}
 		if (c.bad()) {
@@ -813,7 +1050,8 @@ run_association(assoc_run &r)
 }
 
 mc_err
-serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
+serve_watched(dcm_scp *s, int fd, guard &g, dcm_assoc_info *info, char *err,
+    size_t errlen)
 {
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -830,8 +1068,8 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 		mc_errf(err, errlen, "dup: %s", strerror(errno));
 		return mc_from_errno(errno);
 	}
-	assoc_run r{s, NULL, info, err, errlen};
-	OFCondition c = receive_locked(s, dfd, &r.assoc);
+	assoc_run r{s, NULL, info, err, errlen, &g};
+	OFCondition c = receive_association(s, dfd, &r.assoc);
 	if (c.good()) {
 		ASC_getAPTitles(r.assoc->params, info->calling_aet,
 		    sizeof(info->calling_aet), info->called_aet,
@@ -845,8 +1083,14 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 	if (r.assoc != NULL) {
 		if (rv == MC_OK)
 			ASC_dropSCPAssociation(r.assoc, RELEASE_WAIT_S);
-		else if (c.good() && rv != MC_EREFUSED && rv != MC_ECLOSED)
+		else if (c.good() && rv != MC_EREFUSED &&
+		    rv != MC_ECLOSED) {
+			/* DCMTK waits for the peer to close after its
+			 * A-ABORT; a peer that never does would keep the
+			 * thread: our reads end now, the A-ABORT still goes */
+			shutdown(fd, SHUT_RD);
 			ASC_abortAssociation(r.assoc);
+		}
 		ASC_destroyAssociation(&r.assoc); /* drops what is left */
 	}
 	if (c.bad())
@@ -854,28 +1098,36 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 	return rv;
 }
 
-/* Read the request on fd and reject it: transient, local limit. */
-void
-refuse(dcm_scp *s, int fd)
-{
-	const T_ASC_RejectParametersSource source =
-	    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED;
-	T_ASC_Association *assoc = NULL;
+/* Registered with the watchdog for exactly its lifetime: unregistered
+ * before dcm_scp_serve closes fd, exceptions included. */
+struct watched {
+	watchdog &w;
+	guard    &g;
+	watched(watchdog &w_, guard &g_, int fd) : w(w_), g(g_)
+	{
+		w.add(g, fd);
+	}
+	~watched() { w.remove(g); }
+	watched(const watched &) = delete;
+	watched &operator=(const watched &) = delete;
+};
 
-	if (wait_for_request(fd, s->acse_timeout_s, s->use_tls, NULL, 0) !=
-	    MC_OK)
-		return;
-	set_socket_timeouts(fd, s->acse_timeout_s);
-	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (dfd < 0)
-		return;
-	OFCondition c = receive_locked(s, dfd, &assoc);
-	if (c.good())
-		reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, source,
-		    ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
-	ASC_destroyAssociation(&assoc);
-	if (c.bad())
-		close_dup_if_ours(fd, dfd);
+mc_err
+serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
+{
+	guard  g;
+	mc_err rv;
+	{
+		watched w(*s->watch, g, fd);
+		s->watch->enter(g, phase::handshake, s->acse_timeout_s);
+		rv = serve_watched(s, fd, g, info, err, errlen);
+	}
+	/* unregistered: the watchdog no longer touches g */
+	if (rv != MC_OK && g.fired != cause::none) {
+		describe_cause(s, g.fired, err, errlen);
+		rv = MC_ETIMEDOUT;
+	}
+	return rv;
 }
 
 } // namespace
@@ -935,11 +1187,46 @@ dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
 }
 
 extern "C" void
-dcm_scp_refuse(dcm_scp *s, int fd)
+dcm_scp_abort_all(dcm_scp *s)
 {
 	try {
-		refuse(s, fd);
+		s->watch->abort_all();
 	} catch (...) {
 	}
-	close(fd);
+}
+
+extern "C" bool
+dcm_scp_uses_tls(const dcm_scp *s)
+{
+	return s->use_tls;
+}
+
+extern "C" size_t
+dcm_request_header_len(bool tls)
+{
+	return tls ? TLS_HEADER_LEN : PDU_HEADER_LEN;
+}
+
+extern "C" size_t
+dcm_request_len(const unsigned char *h, bool tls)
+{
+	return first_record_len(h, tls);
+}
+
+extern "C" size_t
+dcm_reject_pdu(unsigned char *out, size_t cap)
+{
+	/* A-ASSOCIATE-RJ (PS3.8 9.3.4): type, reserved, length 4;
+	 * reserved, result, source, reason */
+	const unsigned char rj[] = {PDU_TYPE_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0,
+	    static_cast<unsigned char>(ASC_RESULT_REJECTEDTRANSIENT),
+	    static_cast<unsigned char>(
+		ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED),
+	    static_cast<unsigned char>(
+		ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED & 0xff)};
+
+	if (cap < sizeof(rj))
+		return 0;
+	memcpy(out, rj, sizeof(rj));
+	return sizeof(rj);
 }

@@ -24,6 +24,12 @@
 #define RECEIVER_EXTRA_TAGS_MAX 256
 #define RECEIVER_TMP_DIR "tmp"
 #define RECEIVER_INCOMING_DIR "incoming"
+#define RECEIVER_TIMEOUT_MAX_S 86400
+#define RECEIVER_RATE_MAX 1000000000
+#define RECEIVER_PENDING_MAX 65536
+#define RECEIVER_IDLE_TIMEOUT_DEFAULT_S 60
+#define RECEIVER_MIN_RATE_DEFAULT 1024
+#define RECEIVER_RATE_WINDOW_DEFAULT_S 30
 
 static volatile sig_atomic_t stop_requested;
 
@@ -40,6 +46,10 @@ typedef struct receiver_args {
 	const char *tls_key, *tls_cert, *tls_ca;
 	unsigned    port, max_assoc;
 	int         port_set;
+	/* what a peer may hold; 0: from the config or the default */
+	unsigned    handshake_s, idle_s, queue_s, window_s, shutdown_s;
+	unsigned    max_pending;
+	long        min_rate; /* -1: from the config or the default */
 	int         require_called_aet, accept_compressed, no_fsync, no_pool;
 	int         no_flush_group;
 	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
@@ -78,6 +88,21 @@ usage(FILE *f)
 	    "  --extra-tag SPEC       extract another tag (keyword or "
 	    "gggg,eeee)\n"
 	    "  --tls-key F --tls-cert F --tls-ca F   DICOM over TLS\n"
+	    "  --handshake-timeout S  whole deadline for a connection's TLS\n"
+	    "                         handshake and association request "
+	    "(30)\n"
+	    "  --idle-timeout S       whole deadline for each command, idle "
+	    "wait\n"
+	    "                         included (60)\n"
+	    "  --queue-timeout S      longest wait for a free association "
+	    "thread (20)\n"
+	    "  --min-transfer-rate B  bytes/s a dataset must arrive at, per\n"
+	    "                         rate window; 0: no minimum (1024)\n"
+	    "  --rate-window S        window of the rate rule (30)\n"
+	    "  --shutdown-timeout S   after SIGTERM, cut associations still\n"
+	    "                         running after S seconds (30)\n"
+	    "  --max-pending N        connections waiting for their request "
+	    "(256)\n"
 	    "  --log-level L          debug, info, warn, error\n"
 	    "  --config FILE          take every setting from the YAML config\n"
 	    "                         (options given here win)\n");
@@ -95,12 +120,27 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
+enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
+	O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
+	O_CONFIG, O_NOPOOL, O_NOGROUP, O_HANDSHAKE, O_IDLE, O_QUEUE, O_RATE,
+	O_WINDOW, O_SHUTDOWN, O_PENDING };
+
+/* timeout_arg - where the value of a timeout option goes */
+static unsigned *
+timeout_arg(receiver_args *a, int opt)
+{
+	switch (opt) {
+	case O_HANDSHAKE: return &a->handshake_s;
+	case O_IDLE: return &a->idle_s;
+	case O_QUEUE: return &a->queue_s;
+	case O_WINDOW: return &a->window_s;
+	default: return &a->shutdown_s;
+	}
+}
+
 static int
 parse_args(int argc, char **argv, receiver_args *a)
 {
-	enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
-		O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
-		O_CONFIG, O_NOPOOL, O_NOGROUP };
 	static const struct option opts[] = {
 	    {"port", required_argument, 0, O_PORT},
 	    {"bind", required_argument, 0, O_BIND},
@@ -120,7 +160,15 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"log-level", required_argument, 0, O_LOG},
 	    {"help", no_argument, 0, O_HELP},
 	    {"config", required_argument, 0, O_CONFIG},
+	    {"handshake-timeout", required_argument, 0, O_HANDSHAKE},
+	    {"idle-timeout", required_argument, 0, O_IDLE},
+	    {"queue-timeout", required_argument, 0, O_QUEUE},
+	    {"min-transfer-rate", required_argument, 0, O_RATE},
+	    {"rate-window", required_argument, 0, O_WINDOW},
+	    {"shutdown-timeout", required_argument, 0, O_SHUTDOWN},
+	    {"max-pending", required_argument, 0, O_PENDING},
 	    {0, 0, 0, 0}};
+	unsigned rate;
 	int c, lvl;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -158,6 +206,26 @@ parse_args(int argc, char **argv, receiver_args *a)
 			break;
 		case O_HELP: usage(stdout); exit(0);
 		case O_CONFIG: a->config = optarg; break;
+		case O_HANDSHAKE:
+		case O_IDLE:
+		case O_QUEUE:
+		case O_WINDOW:
+		case O_SHUTDOWN:
+			if (parse_uint(optarg, 1, RECEIVER_TIMEOUT_MAX_S,
+				timeout_arg(a, c)) != 0)
+				goto bad;
+			break;
+		case O_RATE:
+			if (parse_uint(optarg, 0, RECEIVER_RATE_MAX,
+				&rate) != 0)
+				goto bad;
+			a->min_rate = rate;
+			break;
+		case O_PENDING:
+			if (parse_uint(optarg, 1, RECEIVER_PENDING_MAX,
+				&a->max_pending) != 0)
+				goto bad;
+			break;
 		default: usage(stderr); return -1;
 		}
 	}
@@ -165,8 +233,11 @@ parse_args(int argc, char **argv, receiver_args *a)
 		goto bad_arg;
 	return 0;
 bad:
-	fprintf(stderr, "mercure-receiver: bad value '%s' for --%s\n", optarg,
-	    opts[c - O_PORT].name);
+	for (size_t i = 0; opts[i].name != NULL; i++)
+		if (opts[i].val == c)
+			fprintf(stderr,
+			    "mercure-receiver: bad value '%s' for --%s\n",
+			    optarg, opts[i].name);
 	return -1;
 bad_arg:
 	fprintf(stderr, "mercure-receiver: unexpected argument '%s'\n",
@@ -175,6 +246,26 @@ bad_arg:
 }
 
 #define RECEIVER_CONFIG_DIAGS_MAX 64
+
+static void
+take_if_unset(unsigned *v, unsigned from_config)
+{
+	if (*v == 0)
+		*v = from_config;
+}
+
+static void
+apply_config_limits(receiver_args *a, const config_receiver *r)
+{
+	take_if_unset(&a->handshake_s, r->handshake_timeout);
+	take_if_unset(&a->idle_s, r->idle_timeout);
+	take_if_unset(&a->queue_s, r->queue_timeout);
+	take_if_unset(&a->window_s, r->rate_window);
+	take_if_unset(&a->shutdown_s, r->shutdown_timeout);
+	take_if_unset(&a->max_pending, r->max_pending);
+	if (a->min_rate < 0)
+		a->min_rate = r->min_transfer_rate;
+}
 
 /* apply_config - settings from the YAML file for every option not given
  * on the command line (the unset ones are NULL or 0 at this point). */
@@ -205,6 +296,7 @@ apply_config(receiver_args *a)
 	a->require_called_aet |= cfg->receiver.require_called_aet;
 	a->accept_compressed |= cfg->receiver.accept_compressed;
 	a->no_fsync |= !cfg->receiver.fsync;
+	apply_config_limits(a, &cfg->receiver);
 	if (a->tls_key == NULL) {
 		a->tls_key = cfg->receiver.tls_key;
 		a->tls_cert = cfg->receiver.tls_cert;
@@ -226,6 +318,12 @@ apply_defaults(receiver_args *a)
 	if (a->storage == NULL) a->storage = "./var";
 	if (!a->port_set) a->port = RECEIVER_DEFAULT_PORT;
 	if (a->max_assoc == 0) a->max_assoc = RECEIVER_DEFAULT_MAX_ASSOC;
+	/* the server's own defaults for 0; these the glue leaves to us */
+	if (a->idle_s == 0) a->idle_s = RECEIVER_IDLE_TIMEOUT_DEFAULT_S;
+	if (a->window_s == 0) a->window_s = RECEIVER_RATE_WINDOW_DEFAULT_S;
+	if (a->handshake_s == 0)
+		a->handshake_s = RECEIVER_HANDSHAKE_TIMEOUT_DEFAULT_S;
+	if (a->min_rate < 0) a->min_rate = RECEIVER_MIN_RATE_DEFAULT;
 }
 
 /* on_store - dcm_on_store_fn: the received temp file becomes an instance */
@@ -239,23 +337,28 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 	    req->sop_instance_uid, req->bytes, req->prealloc};
 	char         reason[512];
 	uint16_t     status;
+	/* the SOP instance UID and AE title are the peer's, unchecked */
+	char         sop[LOG_ESC_LEN(64)], calling[LOG_ESC_LEN(16)];
+	char         reason_esc[LOG_ESC_LEN(sizeof(reason))];
 
 	*cookie = NULL;
+	log_esc(sop, sizeof(sop), req->sop_instance_uid);
 	if (req->write_errno != 0 || in == NULL) {
 		unlink(req->tmp_path);
 		free(in);
-		log_error("event=instance.rejected sop=%s status=0x%04X "
+		log_error("event=instance.rejected sop=\"%s\" status=0x%04X "
 			  "reason=\"cannot write the received data: %s\"",
-		    req->sop_instance_uid, DCM_STATUS_OUT_OF_RESOURCES,
+		    sop, DCM_STATUS_OUT_OF_RESOURCES,
 		    req->write_errno ? strerror(req->write_errno) : "no memory");
 		return DCM_STATUS_OUT_OF_RESOURCES;
 	}
 	mc_instance_init(in);
 	if (receiver_store_file(&r->store, req->tmp_path, &org, in, &status,
 		reason, sizeof(reason)) != MC_OK) {
-		log_error("event=instance.rejected sop=%s calling=%s "
+		log_error("event=instance.rejected sop=\"%s\" calling=\"%s\" "
 			  "status=0x%04X reason=\"%s\"",
-		    req->sop_instance_uid, a->calling_aet, status, reason);
+		    sop, log_esc(calling, sizeof(calling), a->calling_aet),
+		    status, log_esc(reason_esc, sizeof(reason_esc), reason));
 		free(in);
 		return status;
 	}
@@ -311,11 +414,14 @@ run(const receiver_args *a, receiver *r)
 	dcm_scp             *scp = NULL;
 	receiver_server     *srv = NULL;
 	char                 err[512] = "";
-	receiver_server_opts so = {a->bind, a->port, a->max_assoc, NULL};
+	receiver_server_opts so = {a->bind, a->port, a->max_assoc, NULL,
+		    a->handshake_s, a->queue_s, a->shutdown_s, a->max_pending};
 	dcm_scp_opts         co = {a->aet, a->require_called_aet != 0,
-		    a->accept_compressed != 0, r->tmp, 0, 0, 0, a->tls_key,
-		    a->tls_cert, a->tls_ca, on_store, after_response, r,
-		    open_tmp, a->no_fsync == 0};
+		    a->accept_compressed != 0, r->tmp, a->handshake_s,
+		    a->idle_s, 0, a->tls_key, a->tls_cert, a->tls_ca, on_store,
+		    after_response, r, open_tmp, a->no_fsync == 0,
+		    (unsigned) a->min_rate, a->window_s};
+	mc_err               rv;
 	int                  rc = 1;
 	uint64_t             taken, missed, flushes;
 
@@ -329,11 +435,23 @@ run(const receiver_args *a, receiver *r)
 		goto done;
 	}
 	log_info("event=receiver.listening bind=%s port=%u aet=%s storage=%s "
-		 "max_associations=%u fsync=%s tls=%s incoming=%s",
+		 "max_associations=%u fsync=%s tls=%s incoming=%s "
+		 "handshake_timeout=%u idle_timeout=%u min_transfer_rate=%ld "
+		 "rate_window=%u",
 	    a->bind, receiver_server_port(srv), a->aet, a->storage,
 	    a->max_assoc, a->no_fsync ? "off" : "on",
-	    a->tls_key ? "on" : "off", r->incoming);
-	rc = receiver_server_run(srv, &stop_requested) == MC_OK ? 0 : 1;
+	    a->tls_key ? "on" : "off", r->incoming, a->handshake_s,
+	    a->idle_s, a->min_rate, a->window_s);
+	rv = receiver_server_run(srv, &stop_requested);
+	if (rv == MC_ETIMEDOUT) {
+		/* a thread is still busy with our own work: what it has not
+		 * answered is not acknowledged (the sender sends it again),
+		 * what was answered is durable, and recovery at the next
+		 * start handles its temp file, as after kill -9 */
+		fflush(stderr);
+		_exit(1);
+	}
+	rc = rv == MC_OK ? 0 : 1;
 	tmp_pool_stats(r->pool, &taken, &missed, &flushes);
 	log_info("event=receiver.stopped messages_sent=%llu "
 		 "messages_dropped=%llu pool_files_used=%llu pool_misses=%llu "
@@ -362,6 +480,7 @@ main(int argc, char **argv)
 
 	log_set_program("mercure-receiver");
 	memset(&a, 0, sizeof(a));
+	a.min_rate = -1;
 	if (parse_args(argc, argv, &a) != 0)
 		return 2;
 	if (a.config && (cfg = apply_config(&a)) == NULL) {

@@ -118,6 +118,13 @@ START_TEST(defaults_follow_mercure_and_ours)
 	ck_assert(c->receiver.fsync);
 	ck_assert(!c->receiver.require_called_aet);
 	ck_assert_ptr_null(c->receiver.tls_key);
+	ck_assert_uint_eq(c->receiver.handshake_timeout, 30);
+	ck_assert_uint_eq(c->receiver.idle_timeout, 60);
+	ck_assert_uint_eq(c->receiver.queue_timeout, 20);
+	ck_assert_uint_eq(c->receiver.min_transfer_rate, 1024);
+	ck_assert_uint_eq(c->receiver.rate_window, 30);
+	ck_assert_uint_eq(c->receiver.shutdown_timeout, 30);
+	ck_assert_uint_eq(c->receiver.max_pending, 256);
 	ck_assert_uint_eq(c->scheduler.max_dispatch, 2);
 	ck_assert_uint_eq(c->scheduler.max_process, 1);
 	ck_assert_int_eq(c->log_level, LOG_LEVEL_INFO);
@@ -147,6 +154,21 @@ START_TEST(receiver_inherits_accept_compressed_and_reads_tls)
 	                 "http://n:4646");
 	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "datacenters"),
 	                 "[\"dc1\"]");
+	config_destroy(c);
+
+	ck_assert_int_eq(load("receiver: {handshake_timeout: 5, idle_timeout: 7,"
+	                      " queue_timeout: 3, min_transfer_rate: 0,"
+	                      " rate_window: 9, shutdown_timeout: 2,"
+	                      " max_pending: 40}\n",
+	                      &c),
+	                 MC_OK);
+	ck_assert_uint_eq(c->receiver.handshake_timeout, 5);
+	ck_assert_uint_eq(c->receiver.idle_timeout, 7);
+	ck_assert_uint_eq(c->receiver.queue_timeout, 3);
+	ck_assert_uint_eq(c->receiver.min_transfer_rate, 0);
+	ck_assert_uint_eq(c->receiver.rate_window, 9);
+	ck_assert_uint_eq(c->receiver.shutdown_timeout, 2);
+	ck_assert_uint_eq(c->receiver.max_pending, 40);
 	config_destroy(c);
 }
 END_TEST
@@ -390,6 +412,10 @@ static const struct bad_case {
     {"retry_maxx: 3\n",
      "t.yaml:1:1: retry_maxx: unknown field (did you mean 'retry_max'?)"},
     {"frobnicate: 1\n", "t.yaml:1:1: frobnicate: unknown field"},
+    {"receiver: {idle_timeout: 0, handshake_timeout: 86401}\n",
+     "t.yaml:1:26: receiver.idle_timeout: must be at least 1, got 0\n"
+     "t.yaml:1:48: receiver.handshake_timeout: must be at most 86400, got "
+     "86401"},
     {"receiver: {max_associations: 0, bnd: x}\n",
      "t.yaml:1:30: receiver.max_associations: must be at least 1, got 0\n"
      "t.yaml:1:33: receiver.bnd: unknown field (did you mean 'bind'?)"},

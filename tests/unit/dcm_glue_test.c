@@ -468,7 +468,7 @@ typedef struct scp_env {
 	char            errs[MAX_ASSOC][256];
 	int64_t         done_ms[MAX_ASSOC];   /* when serve returned */
 	uint16_t        status;               /* what on_store answers */
-	int             refuse;               /* use dcm_scp_refuse */
+	int             refuse;               /* answer dcm_reject_pdu */
 	store_rec       stores[MAX_STORES];
 	int             n_stores;
 	int             n_after;
@@ -536,6 +536,23 @@ after_response(void *ctx, void *cookie)
 	pthread_mutex_unlock(&e->mu);
 }
 
+/* What the receiver does over its limit: the rejection PDU, then wait
+ * for the peer to close (so that our close cannot reset it away). */
+static void
+refuse_fd(int fd)
+{
+	unsigned char rj[DCM_REJECT_PDU_LEN], buf[4096];
+	size_t        n = dcm_reject_pdu(rj, sizeof(rj));
+
+	ck_assert_uint_eq(n, DCM_REJECT_PDU_LEN);
+	ck_assert_uint_eq(dcm_reject_pdu(rj, n - 1), 0);
+	ck_assert_int_eq(write(fd, rj, n), (ssize_t) n);
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+}
+
 /* Each serving thread takes the next association index, accepts one
  * connection and serves it, until n_assoc were served. Index i is the
  * i-th accept, so results follow the order of the connections. */
@@ -552,7 +569,7 @@ serve_thread(void *arg)
 		if (fd < 0)
 			break;
 		if (e->refuse) {
-			dcm_scp_refuse(e->scp, fd);
+			refuse_fd(fd);
 			e->results[i] = MC_EREFUSED;
 		} else {
 			e->results[i] = dcm_scp_serve(e->scp, fd, &e->infos[i],
