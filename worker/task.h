@@ -68,6 +68,13 @@ const target_cfg *task_find_target(const task *t, const char *name);
 /* task_status_is_complete - dispatch.status.<name>.state == "complete" */
 bool task_status_is_complete(const task *t, const char *name);
 
+/* task_use_config - replace each target of mercure_c.targets with the
+ * definition of the same name in the configuration file (its secrets
+ * included: task.json holds none); a target the file no longer has is
+ * dropped, so task_find_target() gives NULL for it. MC_ENOMEM. */
+struct mc_config; /* config.h */
+MC_NODISCARD mc_err task_use_config(task *t, const struct mc_config *cfg);
+
 /* ---- processing (mercure_c.kind "process" or "both") ------------------ */
 
 /* The chain from the process section (an object: one step; a list: the
