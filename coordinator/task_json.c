@@ -98,14 +98,36 @@ kv_object(const config_kvlist *l)
 	return kv_object_without(l, NULL);
 }
 
+/* secret_names - the names of t's secret fields, or NULL for none */
+static json_t *
+secret_names(const config_target *t)
+{
+	json_t *names = NULL;
+
+	for (size_t i = 0; i < t->fields.n; i++) {
+		if (!config_target_field_is_secret(t->fields.items[i].key))
+			continue;
+		if (names == NULL)
+			names = json_array();
+		json_array_append_new(names,
+		    json_string(t->fields.items[i].key));
+	}
+	return names;
+}
+
 /* target_fields - a target as written, without its secrets: task.json
  * lies in the storage root, which outlives the task (error/ is never
- * cleaned); the worker reads secrets from the configuration file */
+ * cleaned). TASK_SECRET_FIELDS names what was left out; the worker then
+ * reads the target from the configuration file. */
 static json_t *
 target_fields(const config_target *t)
 {
 	json_t *o = kv_object_without(&t->fields,
 	    config_target_field_is_secret);
+	json_t *secrets = secret_names(t);
+
+	if (secrets != NULL)
+		json_object_set_new(o, TASK_SECRET_FIELDS, secrets);
 
 	/* defaults the worker should not have to know */
 	if (t->aet_source && !json_object_get(o, "aet_source"))

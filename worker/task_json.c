@@ -407,11 +407,29 @@ task_find_target(const task *t, const char *name)
 	return NULL;
 }
 
+static bool
+lacks_secrets(const target_cfg *c)
+{
+	return c != NULL && target_cfg_get(c, TASK_SECRET_FIELDS) != NULL;
+}
+
+bool
+task_needs_config(const task *t)
+{
+	for (size_t i = 0; i < t->n_all; i++)
+		if (lacks_secrets(t->all[i].cfg))
+			return true;
+	return false;
+}
+
 mc_err
 task_use_config(task *t, const mc_config *cfg)
 {
 	for (size_t i = 0; i < t->n_all; i++) {
-		const config_target *ct = config_find_target(cfg, t->all[i].name);
+		const config_target *ct;
+		if (!lacks_secrets(t->all[i].cfg))
+			continue;
+		ct = config_find_target(cfg, t->all[i].name);
 		target_cfg_destroy(t->all[i].cfg);
 		t->all[i].cfg = NULL;
 		if (ct != NULL &&

@@ -154,16 +154,11 @@ dispatch_one(const run *r, const task *t, const char *name,
 		 * the same configuration cannot help; the task waits in
 		 * error/ for --retry or --reroute */
 		o->r.failed = files.n;
-		if (worker_config_path() != NULL)
-			target_result_fail(&o->r, false,
-			                   "target '%s' is not in the "
-			                   "configuration %s",
-			                   o->name, worker_config_path());
-		else
-			target_result_fail(&o->r, false,
-			                   "no configuration for target '%s' "
-			                   "in mercure_c.targets",
-			                   o->name);
+		target_result_fail(&o->r, false,
+		                   "no configuration for target '%s' (not in "
+		                   "mercure_c.targets, or no longer in the "
+		                   "configuration file)",
+		                   o->name);
 	} else if (tt == NULL) {
 		o->r.failed = files.n;
 		target_result_fail(&o->r, false,
@@ -304,9 +299,11 @@ run_process(run *r, const task *t)
 	return code;
 }
 
-/* use_config - targets as the configuration file defines them now
- * (with their secrets); false after a retryable failure was reported:
- * a file being edited or briefly missing may be fine on the next try */
+/* use_config - targets whose secrets task.json leaves out, as the
+ * configuration file defines them now; false after the failure was
+ * reported. No file given is a deployment error (not retryable); a file
+ * that cannot be read or does not load may be fine on the next try (an
+ * edit in progress: the coordinator keeps its last good one meanwhile). */
 static bool
 use_config(run *r, task *t)
 {
@@ -314,7 +311,7 @@ use_config(run *r, task *t)
 	char             err[TASK_RUN_ERROR_MAX];
 	mc_err           rv;
 
-	if (worker_config_path() == NULL)
+	if (!task_needs_config(t))
 		return true;
 	rv = worker_config_get(&cfg, err, sizeof(err));
 	if (rv == MC_OK && (rv = task_use_config(t, cfg)) != MC_OK)
@@ -322,7 +319,8 @@ use_config(run *r, task *t)
 	if (rv == MC_OK)
 		return true;
 	log_error("event=task.config_failed task=%s msg=\"%s\"", r->id, err);
-	finish(r, NULL, 0, false, true, TASK_EXIT_TARGET_FAILED, err);
+	finish(r, NULL, 0, false, rv != MC_ENOENT, TASK_EXIT_TARGET_FAILED,
+	       err);
 	return false;
 }
 
