@@ -152,7 +152,7 @@ dispatch_one(const run *r, const task *t, const char *name,
 	if (cfg == NULL) {
 		/* renamed or removed after the task was made: a retry with
 		 * the same configuration cannot help; the task waits in
-		 * error/ for --retry or --reroute */
+		 * error/ for --retry */
 		o->r.failed = files.n;
 		target_result_fail(&o->r, false,
 		                   "no configuration for target '%s' (not in "
