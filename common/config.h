@@ -247,4 +247,24 @@ const config_target *config_find_target(const mc_config *c, const char *name);
 const config_module *config_find_module(const mc_config *c, const char *name);
 const config_rule   *config_find_rule(const mc_config *c, const char *name);
 
+/* config_target_field_is_secret - key is a target field that holds a
+ * secret (password, token, S3 key...): never written into a task file;
+ * the worker takes it from the configuration. Its <key>_env and
+ * <key>_file forms name a place, not the value, and are not secret. */
+bool config_target_field_is_secret(const char *key);
+
+/* TASK_SECRET_FIELDS - in a target of task.json: the secret fields the
+ * coordinator left out (a list of names); a worker that finds it takes
+ * the whole target from the configuration file. */
+#define TASK_SECRET_FIELDS "secret_fields"
+
+/* CONFIG_PATH_ENV - the configuration file a worker reads secrets from
+ * (mercure-worker --config); the coordinator sets it for the workers it
+ * starts. */
+#define CONFIG_PATH_ENV "MERCURE_CONFIG"
+
+/* CONFIG_RULE_SECRET_FIELD - a rule's webhook URL: its path or query
+ * often carries a token, so it stays in the configuration too. */
+#define CONFIG_RULE_SECRET_FIELD "notification_webhook"
+
 #endif

@@ -16,6 +16,22 @@ static const char *const target_types[] = {
 };
 #define TARGET_TYPE_N (sizeof(target_types) / sizeof(target_types[0]))
 
+/* ours: an sftp target that trusts any host key (worker/target_sftp.c) */
+#define SFTP_INSECURE "insecure_skip_host_key"
+
+static const char *const secret_fields[] = {
+    "password",      "http_user",         "http_password",      "access_token",
+    "access_key_id", "secret_access_key", "ssh_key_passphrase", NULL};
+
+bool
+config_target_field_is_secret(const char *key)
+{
+	for (size_t i = 0; secret_fields[i] != NULL; i++)
+		if (strcmp(key, secret_fields[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Fields by type, after mercure's Target models (reference section 3.2);
  * the common ones first. */
 #define COMMON_FIELDS "target_type", "contact", "comment", "direction"
@@ -38,7 +54,9 @@ static const char *const dicomweb_fields[] = {COMMON_FIELDS,
                                               "http_password",
                                               NULL};
 static const char *const sftp_fields[] = {
-    COMMON_FIELDS, "folder", "user", "host", "password", "file_filter", NULL};
+    COMMON_FIELDS, "folder",     "user",
+    "host",        "password",   "file_filter",
+    "known_hosts", SFTP_INSECURE, NULL};
 static const char *const rsync_fields[] = {
     COMMON_FIELDS, "folder",          "user",        "host",
     "password",    "run_on_complete", "file_filter", NULL};
@@ -124,6 +142,19 @@ build_folder(cctx *x, config_target *t, const cnode *m, const char *path)
 		t->file_filter = NULL;
 }
 
+/* build_sftp - insecure_skip_host_key must be a boolean: a typo must not
+ * silently keep (or drop) the host key check */
+static void
+build_sftp(cctx *x, const cnode *m, const char *path)
+{
+	char         sub[CONFIG_PATH_MAX_LEN];
+	const cnode *v;
+	bool         skip = false;
+
+	if ((v = field(m, SFTP_INSECURE)) != NULL && !cval_is_null(v))
+		cval_bool(x, v, config_path(sub, path, SFTP_INSECURE), &skip);
+}
+
 /* check_fields - unknown fields are errors for the types we dispatch
  * to, and kept with a warning for the others (their models may have
  * fields our table lacks). */
@@ -175,6 +206,8 @@ build_target(cctx *x, config_target *t, const cnode *m, const char *path)
 	if (t->type == CONFIG_TARGET_FOLDER || t->type == CONFIG_TARGET_SFTP ||
 	    t->type == CONFIG_TARGET_RSYNC)
 		build_folder(x, t, m, path);
+	if (t->type == CONFIG_TARGET_SFTP)
+		build_sftp(x, m, path);
 }
 
 void

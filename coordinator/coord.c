@@ -6,6 +6,7 @@
 #include "coord.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
 #include <stdio.h>
@@ -316,6 +317,24 @@ open_parts(coord *c)
 	return MC_OK;
 }
 
+/* export_config_path - MERCURE_CONFIG for every worker this process
+ * starts (tasks, notifications): the worker reads targets' secrets and
+ * webhook URLs from the configuration file itself, so they never pass
+ * through the storage root. Absolute, as a worker may change folder. */
+static void
+export_config_path(const char *path)
+{
+	char abs[PATH_MAX];
+
+	if (path[0] == '\0')
+		return;
+	if (realpath(path, abs) == NULL)
+		snprintf(abs, sizeof(abs), "%s", path);
+	if (setenv(CONFIG_PATH_ENV, abs, 1) != 0)
+		log_warn("event=coordinator.setenv_failed name=%s",
+		    CONFIG_PATH_ENV);
+}
+
 mc_err
 coord_create(const coord_opts *o, mc_config *cfg, coord **out)
 {
@@ -332,6 +351,7 @@ coord_create(const coord_opts *o, mc_config *cfg, coord **out)
 	snprintf(c->worker_path, sizeof(c->worker_path), "%s", o->worker_path);
 	snprintf(c->root, sizeof(c->root), "%s", cfg->storage_root);
 	c->config_mtime = c->config_path[0] ? file_mtime(c->config_path) : 0;
+	export_config_path(c->config_path);
 	if ((rv = open_parts(c)) != MC_OK) {
 		coord_destroy(c);
 		return rv;

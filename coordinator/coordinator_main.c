@@ -167,43 +167,26 @@ command(const mc_config *cfg, const char *verb, const char *arg)
 	return rv == MC_OK && strncmp(reply, "ok", 2) == 0 ? 0 : 1;
 }
 
-/* test_target - write the target's config where the worker reads it
- * and let the worker try it: C-ECHO, an HTTP request, a login... */
+/* test_target - let the worker try the target as the configuration
+ * file defines it (C-ECHO, an HTTP request, a login...); the worker
+ * reads the file itself, so no copy of a secret is written anywhere */
 static int
 test_target(const mc_config *cfg, const char *name, const char *worker)
 {
-	const config_target *t = config_find_target(cfg, name);
-	char                 path[] = "/tmp/mercure-test-target-XXXXXX";
-	char                *doc = NULL;
 	char *argv[] = {(char *) worker, (char *) "--test-target", (char *) name,
-	    (char *) "--task-json", path, NULL};
-	int   fd, status = 0;
+	    (char *) "--config", (char *) cfg->path, NULL};
+	int   status = 0;
 	pid_t pid;
 
-	if (t == NULL) {
+	if (config_find_target(cfg, name) == NULL) {
 		fprintf(stderr, "no target '%s' in the configuration\n", name);
 		return 2;
 	}
-	if (task_json_target_doc(t, &doc) != MC_OK ||
-	    (fd = mkstemp(path)) < 0) {
-		free(doc);
-		return 1;
-	}
-	if (write(fd, doc, strlen(doc)) != (ssize_t) strlen(doc)) {
-		close(fd);
-		unlink(path);
-		free(doc);
-		return 1;
-	}
-	close(fd);
-	free(doc);
 	if (posix_spawn(&pid, worker, NULL, NULL, argv, environ) != 0 ||
 	    waitpid(pid, &status, 0) != pid) {
 		fprintf(stderr, "cannot run %s\n", worker);
-		unlink(path);
 		return 1;
 	}
-	unlink(path);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 

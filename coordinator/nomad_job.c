@@ -352,6 +352,28 @@ worker_program(const config_kvlist *l, nomad_job_desc *d, char *err,
 	                "scheduler.worker_path", err, errlen);
 }
 
+/* worker_config - where workers read targets' secrets: the setting,
+ * else the coordinator's own file when its path is absolute (a relative
+ * one means nothing on another node) */
+static mc_err
+worker_config(const mc_config *cfg, nomad_job_desc *d, char *err,
+              size_t errlen)
+{
+	const char *v;
+	mc_err      rv;
+
+	if ((rv = scalar(&cfg->scheduler.fields, "worker_config",
+	                 "scheduler.worker_config", &v, err, errlen)) != MC_OK)
+		return rv;
+	if (v == NULL)
+		v = cfg->path != NULL && cfg->path[0] == '/' ? cfg->path : "";
+	else if (v[0] != '/')
+		return bad(err, errlen, "scheduler.worker_config",
+		           "must be an absolute path");
+	return copy_str(d->config_file, sizeof(d->config_file), v,
+	                "scheduler.worker_config", err, errlen);
+}
+
 mc_err
 nomad_job_worker_from_config(const mc_config *cfg, nomad_job_desc *d,
                              char *err, size_t errlen)
@@ -373,8 +395,12 @@ nomad_job_worker_from_config(const mc_config *cfg, nomad_job_desc *d,
 	         NOMAD_JOB_META_TASK);
 	snprintf(d->args[2], sizeof(d->args[2]), "--storage");
 	snprintf(d->args[3], sizeof(d->args[3]), "%s", d->storage_mount);
-	return add_env(d, "MERCURE_STORAGE", d->storage_mount, "", err,
-	               errlen);
+	if ((rv = add_env(d, "MERCURE_STORAGE", d->storage_mount, "", err,
+	                  errlen)) != MC_OK ||
+	    (rv = worker_config(cfg, d, err, errlen)) != MC_OK ||
+	    d->config_file[0] == '\0')
+		return rv;
+	return add_env(d, CONFIG_PATH_ENV, d->config_file, "", err, errlen);
 }
 
 mc_err

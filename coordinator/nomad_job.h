@@ -68,12 +68,16 @@ typedef struct nomad_job_desc {
 	size_t           n_constraints;
 	char     storage_volume[128]; /* host volume source; "" = none */
 	char     storage_mount[NOMAD_JOB_PATH_MAX]; /* path in the task */
+	/* the worker's configuration file (MERCURE_CONFIG); "" = none */
+	char     config_file[NOMAD_JOB_PATH_MAX];
 	uint32_t lost_after_s; /* Disconnect.LostAfter, Replace=false */
 } nomad_job_desc;
 
 /* nomad_job_worker_from_config - the worker job from cfg->scheduler
  * (driver, worker_path, image, resources, constraints, datacenters,
- * namespace, region, storage_volume, storage_mount, lost_after). cfg is
+ * namespace, region, storage_volume, storage_mount, lost_after,
+ * worker_config: the configuration file as workers see it, default
+ * cfg->path when absolute; it becomes MERCURE_CONFIG). cfg is
  * borrowed. MC_ECONFIG with err filled for a bad setting. Any thread. */
 MC_NODISCARD mc_err nomad_job_worker_from_config(const mc_config *cfg,
                                                  nomad_job_desc *d, char *err,

@@ -28,7 +28,7 @@ typedef struct hvar {
 
 typedef struct hctx {
 	hbuf        b;
-	hvar        vars[4];
+	hvar        vars[5];
 	size_t      n_vars;
 	const char *keys[HCL_ATTRS_MAX];
 	char        vals[HCL_ATTRS_MAX][HCL_VALUE_MAX];
@@ -270,6 +270,15 @@ variables(hctx *h, const nomad_job_desc *d)
 	attr(h, "type", "string");
 	attr_str(h, "default", d->storage_mount);
 	close_block(h);
+	if (d->config_file[0]) {
+		open_block(h, "variable \"config_file\"");
+		attr(h, "type", "string");
+		attr_str(h, "default", d->config_file);
+		close_block(h);
+		/* before storage_mount: the file may lie under it */
+		h->vars[h->n_vars++] =
+		    (hvar){d->config_file, "config_file", false};
+	}
 	blank(h);
 	h->vars[h->n_vars++] = (hvar){d->storage_mount, "storage_mount", true};
 	h->vars[h->n_vars++] =

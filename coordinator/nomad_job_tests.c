@@ -24,6 +24,7 @@ static const char reference_yaml[] =
     "  datacenters: [dc1]\n"
     "  driver: exec\n"
     "  worker_path: /usr/local/bin/mercure-worker\n"
+    "  worker_config: /etc/mercure/mercure.yaml\n"
     "  storage_volume: mercure-storage\n"
     "  resources: {cpu: 500, memory: 256}\n"
     "  constraints:\n"

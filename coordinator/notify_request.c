@@ -74,11 +74,12 @@ build_request(coord *c, notify_event ev, const config_rule *r,
 	json_object_set_new(o, "event", json_string(event_names[ev]));
 	json_object_set_new(o, "rule", json_string(r->name));
 	json_object_set_new(o, "task_id", json_string(task_id ? task_id : ""));
+	/* the URL stays in the configuration (it often holds a token); the
+	 * worker looks it up by the rule's name */
 	if (url) {
 		json_t     *w = json_object();
 		const char *p = nonempty(r, "notification_payload");
 		const char *b = nonempty(r, "notification_payload_body");
-		json_object_set_new(w, "url", json_string(url));
 		json_object_set_new(w, "payload", json_string(p ? p : ""));
 		json_object_set_new(w, "payload_body", json_string(b ? b : ""));
 		json_object_set_new(o, "webhook", w);

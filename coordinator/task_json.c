@@ -69,15 +69,18 @@ build_info(const task_spec *s)
 }
 
 /* kv_object - a config key/value list as a JSON object: scalars as
- * strings (as written), maps and lists as JSON, nulls as null */
+ * strings (as written), maps and lists as JSON, nulls as null; the keys
+ * skip() is true for are left out */
 static json_t *
-kv_object(const config_kvlist *l)
+kv_object_without(const config_kvlist *l, bool (*skip)(const char *key))
 {
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < l->n; i++) {
 		const config_kv *kv = &l->items[i];
 		json_t          *v = NULL;
+		if (skip != NULL && skip(kv->key))
+			continue;
 		if (kv->kind == CONFIG_KV_NULL || kv->value == NULL)
 			v = json_null();
 		else if (kv->kind == CONFIG_KV_JSON)
@@ -90,26 +93,46 @@ kv_object(const config_kvlist *l)
 }
 
 static json_t *
+kv_object(const config_kvlist *l)
+{
+	return kv_object_without(l, NULL);
+}
+
+/* secret_names - the names of t's secret fields, or NULL for none */
+static json_t *
+secret_names(const config_target *t)
+{
+	json_t *names = NULL;
+
+	for (size_t i = 0; i < t->fields.n; i++) {
+		if (!config_target_field_is_secret(t->fields.items[i].key))
+			continue;
+		if (names == NULL)
+			names = json_array();
+		json_array_append_new(names,
+		    json_string(t->fields.items[i].key));
+	}
+	return names;
+}
+
+/* target_fields - a target as written, without its secrets: task.json
+ * lies in the storage root, which outlives the task (error/ is never
+ * cleaned). TASK_SECRET_FIELDS names what was left out; the worker then
+ * reads the target from the configuration file. */
+static json_t *
 target_fields(const config_target *t)
 {
-	json_t *o = kv_object(&t->fields);
+	json_t *o = kv_object_without(&t->fields,
+	    config_target_field_is_secret);
+	json_t *secrets = secret_names(t);
+
+	if (secrets != NULL)
+		json_object_set_new(o, TASK_SECRET_FIELDS, secrets);
 
 	/* defaults the worker should not have to know */
 	if (t->aet_source && !json_object_get(o, "aet_source"))
 		json_object_set_new(o, "aet_source", json_string(t->aet_source));
 	return o;
-}
-
-mc_err
-task_json_target_doc(const config_target *t, char **out)
-{
-	json_t *o = json_object(), *tg = json_object();
-
-	json_object_set_new(tg, t->name, target_fields(t));
-	json_object_set_new(o, "targets", tg);
-	*out = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	return *out ? MC_OK : MC_ENOMEM;
 }
 
 static json_t *
@@ -185,12 +208,18 @@ build_process(const task_spec *s, json_t *modules)
 	return chain;
 }
 
+static bool
+rule_field_is_secret(const char *key)
+{
+	return strcmp(key, CONFIG_RULE_SECRET_FIELD) == 0;
+}
+
 /* rule_object - what the worker needs of the rule: dynamic routing and
- * the notification fields, as written */
+ * the notification fields, as written, without the webhook URL */
 static json_t *
 rule_object(const config_rule *r)
 {
-	json_t *o = kv_object(&r->extra);
+	json_t *o = kv_object_without(&r->extra, rule_field_is_secret);
 
 	json_object_set_new(o, "name", json_string(r->name));
 	json_object_set_new(o, "action",

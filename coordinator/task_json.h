@@ -30,12 +30,10 @@ typedef struct task_spec {
 	const char          *study_json; /* compact JSON of "study", or NULL */
 } task_spec;
 
-/* task_json_build - the task.json text for s. *out malloc'ed. */
+/* task_json_build - the task.json text for s. *out malloc'ed. Secret
+ * fields (config_target_field_is_secret, CONFIG_RULE_SECRET_FIELD) are
+ * left out. */
 MC_NODISCARD mc_err task_json_build(const task_spec *s, char **out);
-
-/* task_json_target_doc - {"targets": {<name>: <config>}} for
- * `mercure-worker --test-target`. *out malloc'ed. */
-MC_NODISCARD mc_err task_json_target_doc(const config_target *t, char **out);
 
 /* task_meta - what the coordinator keeps in memory of a task, read back
  * from task.json at start and after a retry. */

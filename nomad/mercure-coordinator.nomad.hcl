@@ -1,7 +1,8 @@
 # mercure-coordinator.nomad.hcl - the coordinator: one instance (a service job, count 1) on the node
 # that keeps its SQLite bookkeeping on local disk (node meta mercure_coordinator = "true" and the
-# host volume "mercure-coordinator-db"; never NFS). It reads mercure.yaml from the shared storage,
-# listens for the receivers' and workers' messages on the static port "nng" (coordinator_url in
+# host volume "mercure-coordinator-db"; never NFS). It reads mercure.yaml from /etc/mercure, outside
+# the shared storage (the file holds targets' passwords and tokens; the same file, mode 0600 for the
+# service user, on every node that runs a worker: workers read those secrets from it), listens for the receivers' and workers' messages on the static port "nng" (coordinator_url in
 # mercure.yaml: tcp://<this node's name>:7400), and registers and dispatches the worker job itself
 # (nomad/mercure-worker.nomad.hcl) with the token kept in the Nomad variable
 # nomad/jobs/mercure-coordinator (key "token"; see docs/nomad.md for its ACL policy).
@@ -21,7 +22,7 @@ variable "storage_mount" {
 }
 variable "config_file" {
   type    = string
-  default = "/srv/mercure/config/mercure.yaml"
+  default = "/etc/mercure/mercure.yaml"
 }
 
 job "mercure-coordinator" {

@@ -2,7 +2,8 @@
 # constrained to node meta dicom_ingress = "true"), bound to 0.0.0.0:11112 so that it also answers
 # on the virtual IP that keepalived (nomad/mercure-vip.nomad.hcl) moves between the ingress nodes.
 # Nomad service "mercure-receiver" with a TCP check, for operators and monitoring; senders use the
-# VIP. mercure.yaml must say port: 11112 and receiver.bind: 0.0.0.0. raw_exec: the receiver writes
+# VIP. mercure.yaml (/etc/mercure on every node, outside the shared storage: it holds targets'
+# secrets) must say port: 11112 and receiver.bind: 0.0.0.0. raw_exec: the receiver writes
 # to the shared storage by its host path (the group volume only places it on nodes that have it).
 #   nomad job run nomad/mercure-receiver.nomad.hcl
 
@@ -16,7 +17,7 @@ variable "receiver_path" {
 }
 variable "config_file" {
   type    = string
-  default = "/srv/mercure/config/mercure.yaml"
+  default = "/etc/mercure/mercure.yaml"
 }
 
 job "mercure-receiver" {

@@ -18,6 +18,10 @@ variable "storage_mount" {
   type    = string
   default = "/srv/mercure"
 }
+variable "config_file" {
+  type    = string
+  default = "/etc/mercure/mercure.yaml"
+}
 
 job "mercure-worker" {
   type        = "batch"
@@ -73,6 +77,7 @@ job "mercure-worker" {
 
       env {
         MERCURE_STORAGE = var.storage_mount
+        MERCURE_CONFIG  = var.config_file
       }
 
       resources {

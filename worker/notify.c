@@ -22,11 +22,14 @@
 
 #include "log.h"
 #include "notify_int.h"
+#include "secret.h"
 #include "sys_files.h"
 #include "sys_fs.h"
 #include "template.h"
+#include "worker_config.h"
 
 #define NOTIFY_PATH_MAX 4096
+#define NOTIFY_URL_MAX 4096
 #define NOTIFY_FAILED_DIR "failed"
 #define NOTIFY_NOTE_MAX 2048
 #define NOTIFY_HEADER_MAX 1024
@@ -284,12 +287,35 @@ move_to_failed(const char *path, const char *note)
 	log_warn("event=notify.moved path=%s to=%s", path, dst);
 }
 
+/* webhook_url - the URL of the request's webhook: written in the
+ * request by hand, else the rule's in the configuration file (the
+ * coordinator never writes it: it may carry a token). NULL when there
+ * is no webhook, or when it cannot be found (the channel then failed). */
+static const char *
+webhook_url(notify_run *n, char *buf, size_t len)
+{
+	const char *url = notify_request_webhook(n->req, "url");
+	channel    *c = &n->webhook;
+
+	if (url == NULL || url[0] != '\0')
+		return url; /* no webhook section, or a URL written in it */
+	if (worker_config_webhook(n->rule, buf, len, c->error,
+	                          sizeof(c->error)) == MC_OK)
+		return buf;
+	c->used = true;
+	log_warn("event=notify.try_failed id=%s task=%s channel=%s try=0 "
+	         "msg=\"%s\"",
+	         n->id, n->task, c->name, c->error);
+	return NULL;
+}
+
 int
 notify_run_file(const char *path)
 {
 	notify_run  n = {.path = path};
 	char        err[NOTIFY_ERROR_MAX_LEN + 1], note[NOTIFY_NOTE_MAX] = "";
 	const char *url, *to;
+	char        url_buf[NOTIFY_URL_MAX];
 	int         code;
 
 	n.webhook.name = "webhook";
@@ -305,13 +331,13 @@ notify_run_file(const char *path)
 	n.event = notify_request_field(n.req, "event");
 	n.rule = notify_request_field(n.req, "rule");
 	n.task = notify_request_field(n.req, "task_id");
-	url = notify_request_webhook(n.req, "url");
 	to = notify_request_email(n.req, "to");
-	if (url != NULL && url[0] != '\0') {
+	if ((url = webhook_url(&n, url_buf, sizeof(url_buf))) != NULL) {
 		char origin[256];
 		notify_url_origin(url, origin, sizeof(origin));
 		try_channel(&n, &n.webhook, send_webhook, url, origin);
 	}
+	secret_wipe(url_buf, sizeof(url_buf));
 	if (to != NULL && to[0] != '\0')
 		try_channel(&n, &n.email, send_email, to, "smtp");
 	code =

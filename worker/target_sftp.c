@@ -9,23 +9,30 @@
  * (CURLOPT_FTP_CREATE_MISSING_DIRS works for SFTP). A relative folder is
  * relative to the login's home ("/~/" in the URL), as for the sftp tool.
  * Every path segment is percent-encoded: our file names hold '#'. Host
- * keys: with known_hosts set, an unknown host is added to that file and a
- * changed key is refused (OpenSSH's accept-new, which mercure uses);
- * without it the host key is not checked. A refused login or host key is
- * not retryable; a network error is.
+ * keys: the server's key must be in known_hosts (the field, else the
+ * service user's ~/.ssh/known_hosts); an unknown or changed key ends the
+ * connection before the password or key is offered (libssh2 checks the
+ * host key right after the key exchange, before authentication). Nothing
+ * is ever added to the file: trusting a first answer would hand the
+ * password to whoever answers first. insecure_skip_host_key: true skips
+ * the check, with a warning in the log on every use. A refused login or
+ * host key is not retryable; a network error is.
  *
  * Fields (mercure's): host, user, folder, password, file_filter. Ours:
  * port (22), ssh_key (private key file; then public key auth),
- * ssh_key_passphrase, known_hosts, timeout (s per file, 300),
- * connect_timeout (10). Secrets also as <field>_env / <field>_file. */
+ * ssh_key_passphrase, known_hosts, insecure_skip_host_key (false),
+ * timeout (s per file, 300), connect_timeout (10). Secrets also as
+ * <field>_env / <field>_file. */
 #include "target.h"
 #include "url_path.h"
 
 #include <curl/curl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "secret.h"
@@ -37,10 +44,14 @@
 #define SFTP_CONNECT_TIMEOUT_DEFAULT_S 10
 #define SFTP_TIMEOUT_MAX_S 86400
 #define SFTP_MARKER ".complete"
+#define SFTP_KNOWN_HOSTS_USER ".ssh/known_hosts" /* under $HOME */
 
 typedef struct sftp_conf {
 	const char *host, *user, *folder, *key, *known_hosts, *filter;
 	unsigned    port, timeout_s, connect_timeout_s;
+	bool        insecure; /* insecure_skip_host_key */
+	enum curl_khmatch kh_match; /* what the last host key check found */
+	char        kh_default[SFTP_URL_MAX]; /* ~/.ssh/known_hosts */
 	char        password[SECRET_MAX_LEN + 1];
 	char        passphrase[SECRET_MAX_LEN + 1];
 	bool        has_password;
@@ -75,6 +86,40 @@ build_base(CURL *h, sftp_conf *c, char *err, size_t errlen)
 	return MC_OK;
 }
 
+/* known_hosts_file - the known_hosts field, else the service user's
+ * ~/.ssh/known_hosts; it must exist (a missing file would refuse every
+ * host with a less helpful message) */
+static mc_err
+known_hosts_file(const target_cfg *cfg, sftp_conf *c, char *err,
+                 size_t errlen)
+{
+	const char    *home = getenv("HOME");
+	struct passwd *pw;
+
+	c->known_hosts = target_cfg_get(cfg, "known_hosts");
+	if (c->known_hosts == NULL || c->known_hosts[0] == '\0') {
+		if ((home == NULL || home[0] == '\0') &&
+		    (pw = getpwuid(getuid())) != NULL)
+			home = pw->pw_dir;
+		if (home == NULL ||
+		    sys_path_fmt(c->kh_default, sizeof(c->kh_default), "%s/%s",
+		                 home, SFTP_KNOWN_HOSTS_USER) != MC_OK) {
+			target_errf(err, errlen, "sftp: no known_hosts and no "
+			                         "home folder");
+			return MC_ECONFIG;
+		}
+		c->known_hosts = c->kh_default;
+	}
+	if (!sys_exists(c->known_hosts)) {
+		target_errf(err, errlen,
+		            "sftp: known_hosts %s does not exist (add the "
+		            "host's key, or set insecure_skip_host_key)",
+		            c->known_hosts);
+		return MC_ECONFIG;
+	}
+	return MC_OK;
+}
+
 static mc_err
 resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
              size_t errlen)
@@ -97,9 +142,12 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 	c->user = v[1];
 	c->folder = v[2];
 	c->key = target_cfg_get(cfg, "ssh_key");
-	c->known_hosts = target_cfg_get(cfg, "known_hosts");
 	c->filter = target_cfg_get(cfg, "file_filter");
-	if (target_cfg_get_uint(cfg, "port", 1, 65535, SFTP_PORT_DEFAULT,
+	if (target_cfg_get_bool(cfg, "insecure_skip_host_key", false,
+	                        &c->insecure, err, errlen) != MC_OK ||
+	    (!c->insecure && (rv = known_hosts_file(cfg, c, err, errlen)) !=
+	                         MC_OK) ||
+	    target_cfg_get_uint(cfg, "port", 1, 65535, SFTP_PORT_DEFAULT,
 	                        &c->port, err, errlen) != MC_OK ||
 	    target_cfg_get_uint(cfg, "timeout", 1, SFTP_TIMEOUT_MAX_S,
 	                        SFTP_TIMEOUT_DEFAULT_S, &c->timeout_s, err,
@@ -121,21 +169,19 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 	return build_base(h, c, err, errlen);
 }
 
-/* OpenSSH's StrictHostKeyChecking=accept-new */
+/* OpenSSH's StrictHostKeyChecking=yes: only a key the file lists */
 static int
 host_key_check(CURL *h, const struct curl_khkey *known,
                const struct curl_khkey *found, enum curl_khmatch match,
                void *clientp)
 {
+	sftp_conf *c = clientp;
+
 	(void)h;
 	(void)known;
 	(void)found;
-	(void)clientp;
-	if (match == CURLKHMATCH_OK)
-		return CURLKHSTAT_FINE;
-	if (match == CURLKHMATCH_MISSING)
-		return CURLKHSTAT_FINE_ADD_TO_FILE;
-	return CURLKHSTAT_REJECT;
+	c->kh_match = match;
+	return match == CURLKHMATCH_OK ? CURLKHSTAT_FINE : CURLKHSTAT_REJECT;
 }
 
 static size_t
@@ -147,7 +193,7 @@ discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 static void
-easy_setup(CURL *h, const sftp_conf *c, const char *url, char *errbuf)
+easy_setup(CURL *h, sftp_conf *c, const char *url, char *errbuf)
 {
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -174,9 +220,11 @@ easy_setup(CURL *h, const sftp_conf *c, const char *url, char *errbuf)
 		    (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	}
-	if (c->known_hosts != NULL && c->known_hosts[0] != '\0') {
+	if (!c->insecure) {
+		c->kh_match = CURLKHMATCH_OK;
 		curl_easy_setopt(h, CURLOPT_SSH_KNOWNHOSTS, c->known_hosts);
 		curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, host_key_check);
+		curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, c);
 	}
 }
 
@@ -198,9 +246,17 @@ describe(const sftp_conf *c, CURLcode cc, const char *errbuf, char *msg,
 	if (cc == CURLE_LOGIN_DENIED)
 		target_errf(msg, len, "SFTP %s: login refused (%s)", c->shown,
 		            c->key && c->key[0] ? "key" : "password");
+	else if (cc == CURLE_PEER_FAILED_VERIFICATION &&
+	         c->kh_match == CURLKHMATCH_MISSING)
+		target_errf(msg, len,
+		            "SFTP %s: host key of %s:%u is not in %s; nothing "
+		            "was sent (add the host's key, e.g. with "
+		            "ssh-keyscan, or set insecure_skip_host_key)",
+		            c->shown, c->host, c->port, c->known_hosts);
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION)
 		target_errf(msg, len,
-		            "SFTP %s: host key does not match %s: %s",
+		            "SFTP %s: host key does not match %s; nothing was "
+		            "sent: %s",
 		            c->shown, c->known_hosts, why);
 	else
 		target_errf(msg, len, "SFTP %s: %s", c->shown, why);
@@ -218,7 +274,7 @@ read_nothing(char *buf, size_t size, size_t nitems, void *userdata)
 
 /* upload one local file (or an empty marker when path is NULL) as name */
 static CURLcode
-upload(CURL *h, const sftp_conf *c, const char *task_id, const char *path,
+upload(CURL *h, sftp_conf *c, const char *task_id, const char *path,
        const char *name, char *errbuf)
 {
 	char        url[SFTP_URL_MAX], rel[SFTP_URL_MAX];
@@ -250,6 +306,16 @@ upload(CURL *h, const sftp_conf *c, const char *task_id, const char *path,
 	return cc;
 }
 
+static void
+warn_insecure(const target_cfg *cfg, const sftp_conf *c, const task_ctx *ctx)
+{
+	if (c->insecure)
+		log_warn("event=sftp.host_key_unchecked task=%s target=%s "
+		         "host=%s port=%u msg=\"insecure_skip_host_key: any "
+		         "host that answers gets the credentials\"",
+		         ctx->task_id, target_cfg_name(cfg), c->host, c->port);
+}
+
 static mc_err
 sftp_send(const target_cfg *cfg, const task_ctx *ctx,
           const target_files *files, target_result *res)
@@ -270,6 +336,7 @@ sftp_send(const target_cfg *cfg, const task_ctx *ctx,
 		target_result_fail(res, rv == MC_EIO, "%s", err);
 		goto done;
 	}
+	warn_insecure(cfg, c, ctx);
 	res->failed = 0;
 	for (size_t i = 0; i < files->n && cc == CURLE_OK; i++) {
 		const char *name = sys_basename_of(files->paths[i]);
@@ -304,11 +371,11 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	CURLcode   cc;
 	mc_err     rv;
 
-	(void)ctx;
 	if (c == NULL || h == NULL) {
 		target_errf(msg, len, "out of memory");
 		rv = MC_ENOMEM;
 	} else if ((rv = resolve_conf(cfg, h, c, msg, len)) == MC_OK) {
+		warn_insecure(cfg, c, ctx);
 		target_errf(url, sizeof(url), "%s/", c->base);
 		easy_setup(h, c, url, errbuf);
 		curl_easy_setopt(h, CURLOPT_DIRLISTONLY, 1L);

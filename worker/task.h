@@ -68,6 +68,18 @@ const target_cfg *task_find_target(const task *t, const char *name);
 /* task_status_is_complete - dispatch.status.<name>.state == "complete" */
 bool task_status_is_complete(const task *t, const char *name);
 
+/* task_needs_config - some target of mercure_c.targets lacks its
+ * secrets (TASK_SECRET_FIELDS): they are in the configuration file. */
+bool task_needs_config(const task *t);
+
+/* task_use_config - replace each such target with the definition of the
+ * same name in the configuration file, whole (so that a secret is never
+ * sent to the host of an older definition); one the file no longer has
+ * is dropped, so task_find_target() gives NULL for it. Targets without
+ * secrets stay as task.json has them. MC_ENOMEM. */
+struct mc_config; /* config.h */
+MC_NODISCARD mc_err task_use_config(task *t, const struct mc_config *cfg);
+
 /* ---- processing (mercure_c.kind "process" or "both") ------------------ */
 
 /* The chain from the process section (an object: one step; a list: the

@@ -13,6 +13,7 @@
 
 #include "sys_fs.h"
 #include "task_int.h"
+#include "worker_config.h"
 
 #define TASK_STATE_COMPLETE "complete"
 #define TASK_KIND_DISPATCH "dispatch"
@@ -401,9 +402,41 @@ const target_cfg *
 task_find_target(const task *t, const char *name)
 {
 	for (size_t i = 0; i < t->n_all; i++)
-		if (strcmp(t->all[i].name, name) == 0)
+		if (t->all[i].cfg != NULL && strcmp(t->all[i].name, name) == 0)
 			return t->all[i].cfg;
 	return NULL;
+}
+
+static bool
+lacks_secrets(const target_cfg *c)
+{
+	return c != NULL && target_cfg_get(c, TASK_SECRET_FIELDS) != NULL;
+}
+
+bool
+task_needs_config(const task *t)
+{
+	for (size_t i = 0; i < t->n_all; i++)
+		if (lacks_secrets(t->all[i].cfg))
+			return true;
+	return false;
+}
+
+mc_err
+task_use_config(task *t, const mc_config *cfg)
+{
+	for (size_t i = 0; i < t->n_all; i++) {
+		const config_target *ct;
+		if (!lacks_secrets(t->all[i].cfg))
+			continue;
+		ct = config_find_target(cfg, t->all[i].name);
+		target_cfg_destroy(t->all[i].cfg);
+		t->all[i].cfg = NULL;
+		if (ct != NULL &&
+		    worker_config_target_cfg(ct, &t->all[i].cfg) != MC_OK)
+			return MC_ENOMEM;
+	}
+	return MC_OK;
 }
 
 const target_cfg *

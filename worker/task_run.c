@@ -20,6 +20,7 @@
 #include "sys_files.h"
 #include "sys_fs.h"
 #include "task.h"
+#include "worker_config.h"
 
 #define TASK_RUN_PATH_MAX 4096
 #define TASK_RUN_ERROR_MAX 512
@@ -149,11 +150,15 @@ dispatch_one(const run *r, const task *t, const char *name,
 
 	o->name = name;
 	if (cfg == NULL) {
+		/* renamed or removed after the task was made: a retry with
+		 * the same configuration cannot help; the task waits in
+		 * error/ for --retry */
 		o->r.failed = files.n;
-		target_result_fail(
-		    &o->r, false,
-		    "no configuration for target '%s' in mercure_c.targets",
-		    o->name);
+		target_result_fail(&o->r, false,
+		                   "no configuration for target '%s' (not in "
+		                   "mercure_c.targets, or no longer in the "
+		                   "configuration file)",
+		                   o->name);
 	} else if (tt == NULL) {
 		o->r.failed = files.n;
 		target_result_fail(&o->r, false,
@@ -294,8 +299,33 @@ run_process(run *r, const task *t)
 	return code;
 }
 
+/* use_config - targets whose secrets task.json leaves out, as the
+ * configuration file defines them now; false after the failure was
+ * reported. No file given is a deployment error (not retryable); a file
+ * that cannot be read or does not load may be fine on the next try (an
+ * edit in progress: the coordinator keeps its last good one meanwhile). */
+static bool
+use_config(run *r, task *t)
+{
+	const mc_config *cfg;
+	char             err[TASK_RUN_ERROR_MAX];
+	mc_err           rv;
+
+	if (!task_needs_config(t))
+		return true;
+	rv = worker_config_get(&cfg, err, sizeof(err));
+	if (rv == MC_OK && (rv = task_use_config(t, cfg)) != MC_OK)
+		snprintf(err, sizeof(err), "%s", mc_strerror(rv));
+	if (rv == MC_OK)
+		return true;
+	log_error("event=task.config_failed task=%s msg=\"%s\"", r->id, err);
+	finish(r, NULL, 0, false, rv != MC_ENOENT, TASK_EXIT_TARGET_FAILED,
+	       err);
+	return false;
+}
+
 static task_exit
-run_loaded(run *r, const task *t)
+run_loaded(run *r, task *t)
 {
 	char err[TASK_RUN_ERROR_MAX];
 
@@ -303,6 +333,8 @@ run_loaded(run *r, const task *t)
 	r->kind = task_kind(t);
 	if (r->url[0] == '\0')
 		r->url = task_coordinator_url(t);
+	if (!use_config(r, t))
+		return TASK_EXIT_TARGET_FAILED;
 	if (strcmp(r->kind, TASK_KIND_DISPATCH) == 0)
 		return run_dispatch(r, t);
 	if (strcmp(r->kind, TASK_KIND_PROCESS) == 0 ||
@@ -346,5 +378,6 @@ task_run(const task_run_opts *o)
 	sys_files_free(r.names, r.n_names);
 	sys_files_free(r.paths, r.n_paths);
 	task_destroy(t);
+	worker_config_release();
 	return code;
 }

@@ -14,13 +14,14 @@
 #include "notify.h"
 #include "task.h"
 #include "task_run.h"
+#include "worker_config.h"
 
 #define WORKER_PATH_MAX 4096
 #define WORKER_TASKS_DIR "tasks"
 
 typedef struct worker_args {
 	const char *task_dir, *task_id, *storage, *coordinator;
-	const char *test_target, *task_json, *notify;
+	const char *test_target, *task_json, *notify, *config;
 } worker_args;
 
 static void
@@ -30,7 +31,7 @@ usage(FILE *f)
 	    f,
 	    "usage: mercure-worker [options] TASK_DIR\n"
 	    "       mercure-worker [options] --task-id ID --storage ROOT\n"
-	    "       mercure-worker --test-target NAME --task-json FILE\n"
+	    "       mercure-worker --test-target NAME [--task-json FILE]\n"
 	    "       mercure-worker --notify FILE\n"
 	    "  --task-id ID        run ROOT/tasks/ID (env MERCURE_TASK_ID,\n"
 	    "                      NOMAD_META_task_id)\n"
@@ -38,11 +39,16 @@ usage(FILE *f)
 	    "  --coordinator URL   where to push the result message (env\n"
 	    "                      MERCURE_COORDINATOR; default: task.json's\n"
 	    "                      mercure_c.coordinator_url)\n"
+	    "  --config FILE       the configuration file: targets (with\n"
+	    "                      their secrets) and webhook URLs are read\n"
+	    "                      from it, never from task files (env\n"
+	    "                      MERCURE_CONFIG)\n"
 	    "  --log-level L       debug, info, warn, error (default info)\n"
-	    "  --test-target NAME  connectivity test of target NAME, whose\n"
-	    "                      configuration FILE holds (under targets,\n"
-	    "                      mercure_c.targets, or as the object);\n"
-	    "                      prints 'ok NAME: ...' or 'error NAME: ...'\n"
+	    "  --test-target NAME  connectivity test of target NAME of the\n"
+	    "                      configuration file, or of --task-json FILE\n"
+	    "                      (under targets, mercure_c.targets, or as\n"
+	    "                      the object); prints 'ok NAME: ...' or\n"
+	    "                      'error NAME: ...'\n"
 	    "  --notify FILE       send the notification request FILE\n"
 	    "                      (docs/tasks.md); exit 0 sent, 1 not\n"
 	    "exit status: 0 every target succeeded, 1 processing or a target\n"
@@ -72,6 +78,7 @@ parse_args(int argc, char **argv, worker_args *a)
 	    {"test-target", required_argument, NULL, 't'},
 	    {"task-json", required_argument, NULL, 'j'},
 	    {"notify", required_argument, NULL, 'n'},
+	    {"config", required_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -107,6 +114,9 @@ parse_args(int argc, char **argv, worker_args *a)
 			break;
 		case 'n':
 			a->notify = optarg;
+			break;
+		case 'f':
+			a->config = optarg;
 			break;
 		case 'h':
 			return 1;
@@ -163,6 +173,21 @@ resolve_dir(const worker_args *a, char *buf, size_t len)
 	return 0;
 }
 
+/* the target from --task-json FILE, else from the configuration */
+static mc_err
+load_test_target(const char *name, const char *file, target_cfg **cfg,
+                 char *msg, size_t len)
+{
+	mc_diag d;
+	mc_err  rv;
+
+	if (file == NULL)
+		return worker_config_target(name, cfg, msg, len);
+	if ((rv = task_load_target(file, name, cfg, &d)) != MC_OK)
+		mc_diag_format(&d, msg, len);
+	return rv;
+}
+
 /* --test-target: one line on stdout, exit 0 ok / 1 error */
 static int
 test_target(const char *name, const char *file)
@@ -171,13 +196,11 @@ test_target(const char *name, const char *file)
 	const target_type *tt;
 	const char        *type;
 	task_ctx           ctx = {"test", ".", "", "", ""};
-	mc_diag            d;
 	char               msg[TARGET_ERROR_MAX_LEN + 1];
 	mc_err             rv;
 
-	if ((rv = task_load_target(file, name, &cfg, &d)) != MC_OK) {
-		printf("error %s: %s\n", name,
-		       mc_diag_format(&d, msg, sizeof(msg)));
+	if (load_test_target(name, file, &cfg, msg, sizeof(msg)) != MC_OK) {
+		printf("error %s: %s\n", name, msg);
 		return 1;
 	}
 	type = target_cfg_get(cfg, "target_type");
@@ -211,16 +234,22 @@ main(int argc, char **argv)
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : TASK_EXIT_UNUSABLE;
 	}
+	worker_config_set_path(a.config);
 	if (a.test_target != NULL) {
-		if (a.task_json == NULL) {
+		if (a.task_json == NULL && worker_config_path() == NULL) {
 			fprintf(stderr, "mercure-worker: --test-target needs "
-			                "--task-json FILE\n");
+			                "--config FILE or --task-json FILE\n");
 			return TASK_EXIT_UNUSABLE;
 		}
-		return test_target(a.test_target, a.task_json);
+		rc = test_target(a.test_target, a.task_json);
+		worker_config_release();
+		return rc;
 	}
-	if (a.notify != NULL)
-		return notify_run_file(a.notify);
+	if (a.notify != NULL) {
+		rc = notify_run_file(a.notify);
+		worker_config_release();
+		return rc;
+	}
 	if (resolve_dir(&a, dir, sizeof(dir)) != 0) {
 		usage(stderr);
 		return TASK_EXIT_UNUSABLE;

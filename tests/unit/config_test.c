@@ -388,6 +388,10 @@ static const struct bad_case {
      "t.yaml:2:22: targets.out.target_type: unknown target_type 'ftp' "
      "(expected dicom, dicomtls, dicomweb, sftp, rsync, folder, s3, xnat "
      "or dummy)"},
+    {"targets:\n"
+     "  s: {target_type: sftp, folder: /u, insecure_skip_host_key: sure}\n",
+     "t.yaml:2:62: targets.s.insecure_skip_host_key: expected true or "
+     "false, got 'sure'"},
     {"offpeak_start: '25:00'\noffpeak_end: 6am\n",
      "t.yaml:1:16: offpeak_start: expected a time HH:MM, got '25:00'\n"
      "t.yaml:2:14: offpeak_end: expected a time HH:MM, got '6am'"},

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "msg_codec.h"
 #include "result_push.h"
 #include "sys_files.h"
@@ -112,6 +113,49 @@ START_TEST(target_name_may_be_a_single_string_and_duplicates_count_once)
 	    "},\"mercure_c\":{\"kind\":\"dispatch\"}}");
 	ck_assert_uint_eq(task_target_count(t), 1);
 	task_destroy(t);
+}
+END_TEST
+
+/* a target that task.json gives without its secrets comes from the
+ * configuration, whole; one without secrets stays as task.json has it;
+ * one the configuration no longer has is gone */
+START_TEST(targets_without_their_secrets_come_from_the_configuration)
+{
+	static const char yaml[] =
+	    "targets:\n"
+	    "  web: {target_type: dicomweb, url: 'http://new', "
+	    "access_token: tok-1}\n"
+	    "  pacs: {target_type: dicom, ip: other, port: 105, "
+	    "aet_target: OTHER}\n";
+	static const char text[] =
+	    "{\"id\": \"t1\", \"dispatch\": {\"target_name\": [\"web\", "
+	    "\"pacs\", \"gone\"]}, \"mercure_c\": {\"kind\": \"dispatch\", "
+	    "\"targets\": {"
+	    "\"web\": {\"target_type\": \"dicomweb\", \"url\": \"http://old\", "
+	    "\"secret_fields\": [\"access_token\"]},"
+	    "\"pacs\": {\"target_type\": \"dicom\", \"ip\": \"h\", "
+	    "\"port\": \"104\", \"aet_target\": \"PACS\"},"
+	    "\"gone\": {\"target_type\": \"s3\", "
+	    "\"secret_fields\": [\"secret_access_key\"]}}}}";
+	mc_config *cfg = NULL;
+	task      *t = parse_ok(text);
+
+	ck_assert(task_needs_config(t));
+	ck_assert_int_eq(config_load_buffer("w.yaml", yaml, strlen(yaml), &cfg,
+	                                    NULL, 0, NULL),
+	                 MC_OK);
+	ck_assert_int_eq(task_use_config(t, cfg), MC_OK);
+	ck_assert_str_eq(target_cfg_get(task_find_target(t, "web"), "url"),
+	                 "http://new");
+	ck_assert_str_eq(
+	    target_cfg_get(task_find_target(t, "web"), "access_token"),
+	    "tok-1");
+	ck_assert_str_eq(target_cfg_get(task_find_target(t, "pacs"), "ip"),
+	                 "h");
+	ck_assert_ptr_null(task_find_target(t, "gone"));
+	ck_assert(!task_needs_config(t));
+	task_destroy(t);
+	config_destroy(cfg);
 }
 END_TEST
 
@@ -569,6 +613,8 @@ main(void)
 	    parse,
 	    target_name_may_be_a_single_string_and_duplicates_count_once);
 	tcase_add_test(parse, bad_json_is_refused_with_line_and_column);
+	tcase_add_test(parse,
+	               targets_without_their_secrets_come_from_the_configuration);
 	tcase_add_test(parse, missing_or_mistyped_fields_are_named);
 	tcase_add_test(result, result_json_has_every_field_of_the_spec);
 	tcase_add_test(result, target_fields_convert_with_range_checks);
