@@ -93,6 +93,11 @@ typedef void (*dcm_after_response_fn)(void *ctx, void *cookie);
 typedef int (*dcm_open_tmp_fn)(void *ctx, uint64_t size_hint, char *path,
     size_t pathlen, uint64_t *prealloc);
 
+/* dcm_need_space_fn - writing a received instance ran out of space: free
+ * what can be freed (spare files); true: worth one more try, which each
+ * instance gets once. */
+typedef bool (*dcm_need_space_fn)(void *ctx);
+
 typedef struct dcm_scp_opts {
 	const char *aet;               /* our AE title */
 	bool        require_called_aet; /* reject other called AE titles */
@@ -110,6 +115,7 @@ typedef struct dcm_scp_opts {
 	dcm_open_tmp_fn       open_tmp; /* NULL: always ordinary temp files */
 	bool early_writeback; /* start writing large files to disk while they
 				 arrive (when each is flushed before its answer) */
+	dcm_need_space_fn need_space; /* NULL: no space refuses the instance */
 } dcm_scp_opts;
 
 typedef struct dcm_scp dcm_scp;

@@ -258,9 +258,11 @@ public:
 	/* writeback: start writing to disk every WRITEBACK_STEP bytes, so
 	 * that the flush before the answer finds most of a large file
 	 * already written (the disk works while the network delivers) */
-	fd_consumer(int fd, int first_errno, bool writeback)
+	fd_consumer(int fd, int first_errno, bool writeback,
+	    dcm_need_space_fn need_space, void *ctx)
 	    : fd_(fd), errno_(first_errno), buf_(FILE_BUF_LEN), used_(0),
-	      written_(0), writeback_(writeback), started_(0)
+	      written_(0), writeback_(writeback), started_(0),
+	      need_space_(need_space), ctx_(ctx)
 	{
 	}
 	~fd_consumer() override
@@ -310,6 +312,13 @@ private:
 			ssize_t w = ::write(fd_, &buf_[off], used_ - off);
 			if (w < 0 && errno == EINTR)
 				continue;
+			if (w < 0 && errno == ENOSPC && need_space_ != NULL) {
+				dcm_need_space_fn f = need_space_;
+				need_space_ = NULL; /* one more try only */
+				if (f(ctx_))
+					continue;
+				errno = ENOSPC;
+			}
 			if (w < 0) {
 				errno_ = errno;
 				break;
@@ -334,14 +343,18 @@ private:
 	uint64_t          written_;
 	bool              writeback_;
 	uint64_t          started_; /* writeback started below this offset */
+	dcm_need_space_fn need_space_; /* NULL once tried */
+	void             *ctx_;
 };
 
 class fd_output_stream : public DcmOutputStream {
 public:
 	/* DcmOutputStream only stores the pointer (as DcmOutputFileStream
 	 * does with its own member consumer). */
-	fd_output_stream(int fd, int first_errno, bool writeback)
-	    : DcmOutputStream(&consumer_), consumer_(fd, first_errno, writeback)
+	fd_output_stream(int fd, int first_errno, bool writeback,
+	    dcm_need_space_fn need_space, void *ctx)
+	    : DcmOutputStream(&consumer_),
+	      consumer_(fd, first_errno, writeback, need_space, ctx)
 	{
 	}
 	int finish() { return consumer_.finish(); }
@@ -405,6 +418,7 @@ struct dcm_scp {
 	dcm_on_store_fn                       on_store = NULL;
 	dcm_after_response_fn                 after_response = NULL;
 	dcm_open_tmp_fn                       open_tmp = NULL;
+	dcm_need_space_fn                     need_space = NULL;
 	void                                  *ctx = NULL;
 	std::vector<const char *>             ts; /* preferred first */
 	T_ASC_Network                        *net = NULL;
@@ -492,6 +506,7 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 	s->on_store = o->on_store;
 	s->after_response = o->after_response;
 	s->open_tmp = o->open_tmp;
+	s->need_space = o->need_space;
 	s->early_writeback = o->early_writeback;
 	s->ctx = o->ctx;
 	if (o->accept_compressed)
@@ -694,7 +709,7 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		fd = make_temp(r.s->tmp_dir, path, &open_errno);
 	}
 	fd_output_stream out(fd, open_errno,
-	    r.s->early_writeback && prealloc == 0);
+	    r.s->early_writeback && prealloc == 0, r.s->need_space, r.s->ctx);
 	T_ASC_PresentationContextID data_pid = 0;
 
 	if (open_errno == 0)
