@@ -73,9 +73,12 @@ child_path(const builder *b, char buf[CONFIG_PATH_MAX_LEN])
 	if (b->depth == 0)
 		return "";
 	f = &b->stack[b->depth - 1];
-	if (f->node->kind == CNODE_SEQ)
-		snprintf(buf, CONFIG_PATH_MAX_LEN, "%s[%zu]", f->path, f->n);
-	else if (f->key != NULL)
+	if (f->node->kind == CNODE_SEQ) {
+		/* a path too long is cut, as config_path does */
+		if (snprintf(buf, CONFIG_PATH_MAX_LEN, "%s[%zu]", f->path,
+		             f->n) >= CONFIG_PATH_MAX_LEN)
+			buf[CONFIG_PATH_MAX_LEN - 1] = '\0';
+	} else if (f->key != NULL)
 		config_path(buf, f->path,
 		            f->key->kind == CNODE_SCALAR ? f->key->text : "?");
 	else
