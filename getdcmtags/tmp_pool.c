@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,9 @@ struct tmp_pool {
 	uint64_t        floor_bytes;   /* tmp_pool_set_floor */
 	unsigned        floor_pct;
 	bool            low;           /* below the floor (logged once) */
-	int64_t         hold_until_us; /* no refill before (a give-back) */
+	_Atomic int64_t hold_until_us; /* no refill before (a give-back) */
+	bool            round_busy;    /* a refill round is making files */
+	pthread_cond_t  idle;          /* signalled when a round ends */
 	pool_class      cls[POOL_CLASSES];
 };
 
@@ -322,6 +325,13 @@ tmp_pool_parse_floor(const char *s, uint64_t *bytes, unsigned *percent)
 	return MC_OK;
 }
 
+/* held - whether a give-back asked for no spares now */
+static bool
+held(tmp_pool *p)
+{
+	return sys_now_us() < atomic_load(&p->hold_until_us);
+}
+
 /* room_for_spares - the bytes spares may take before the free space of
  * the file system falls below the floor. mu held. */
 static uint64_t
@@ -359,13 +369,18 @@ tmp_pool_give_back(tmp_pool *p)
 	if (p == NULL)
 		return 0;
 	pthread_mutex_lock(&p->mu);
+	/* a round under way stops at its next file and removes what it
+	 * made: wait for that, the image needs the space now */
+	atomic_store(&p->hold_until_us,
+	    sys_now_us() + (int64_t) TMP_POOL_HOLD_MS * 1000);
+	while (p->round_busy)
+		pthread_cond_wait(&p->idle, &p->mu);
 	for (int i = 0; i < POOL_CLASSES; i++) {
 		for (unsigned k = 0; k < p->cls[i].n; k++)
 			unlink_name(p, p->cls[i].names[k]);
 		n += p->cls[i].n;
 		p->cls[i].n = 0;
 	}
-	p->hold_until_us = sys_now_us() + (int64_t) TMP_POOL_HOLD_MS * 1000;
 	pthread_mutex_unlock(&p->mu);
 	log_warn("event=tmp_pool.given_back dir=%s files=%u "
 		 "msg=\"an image needed the space\"",
@@ -475,12 +490,10 @@ refill(tmp_pool *p)
 	unsigned nmade[POOL_CLASSES] = {0}, total = 0, at = 0;
 	int      e = 0, se;
 	uint64_t room;
-	bool     held;
 
 	pthread_mutex_lock(&p->mu);
 	p->wanted = false;
-	held = sys_now_us() < p->hold_until_us;
-	room = held ? 0 : room_for_spares(p);
+	room = held(p) ? 0 : room_for_spares(p);
 	for (int i = 0; i < POOL_CLASSES; i++) {
 		size[i] = p->cls[i].size;
 		need[i] = size[i] && p->cls[i].n < files_for(size[i])
@@ -496,11 +509,14 @@ refill(tmp_pool *p)
 		room -= need[i] * size[i];
 		total += need[i];
 	}
+	p->round_busy = total > 0 &&
+			(made = calloc(total, sizeof(*made))) != NULL;
 	pthread_mutex_unlock(&p->mu);
-	if (total == 0 || (made = calloc(total, sizeof(*made))) == NULL)
+	if (made == NULL)
 		return;
 	for (int i = 0; i < POOL_CLASSES && e == 0; i++)
-		for (; nmade[i] < need[i] && e == 0; nmade[i]++, at++)
+		for (; nmade[i] < need[i] && e == 0 && !held(p);
+		     nmade[i]++, at++)
 			if ((e = make_file(p, size[i], made[at])) != 0)
 				break;
 	/* the files made before a failure (the disk filled up) are whole:
@@ -515,7 +531,7 @@ refill(tmp_pool *p)
 		for (unsigned k = 0; k < nmade[i]; k++, at++) {
 			/* a give-back during the round wants the space */
 			bool keep = se == 0 && c->size == size[i] &&
-				    sys_now_us() >= p->hold_until_us;
+				    !held(p);
 			if (keep && c->n == c->cap) {
 				unsigned ncap = c->cap ? c->cap * 2 : 16;
 				void *g = realloc(c->names, ncap * sizeof(*c->names));
@@ -531,11 +547,12 @@ refill(tmp_pool *p)
 				unlink_name(p, made[at]);
 		}
 	}
-	for (int i = 0; i < POOL_CLASSES && e == 0 && !p->low &&
-			sys_now_us() >= p->hold_until_us;
+	for (int i = 0; i < POOL_CLASSES && e == 0 && !p->low && !held(p);
 	     i++)
 		if (p->cls[i].size && p->cls[i].n < files_for(p->cls[i].size))
 			p->wanted = true; /* more rounds until full */
+	p->round_busy = false;
+	pthread_cond_broadcast(&p->idle);
 	pthread_mutex_unlock(&p->mu);
 	free(made);
 	if (e != 0) {
@@ -585,6 +602,7 @@ tmp_pool_create(const char *dir, bool share_flushes, tmp_pool **out,
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->idle, NULL);
 	p->floor_bytes = TMP_POOL_MIN_FREE_BYTES;
 	p->floor_pct = TMP_POOL_MIN_FREE_PCT;
 	p->flush = share_flushes ? flush_group_create(dir) : NULL;
@@ -630,6 +648,7 @@ tmp_pool_destroy(tmp_pool *p)
 		free(p->cls[i].names);
 	}
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->mu);
 	flush_group_destroy(p->flush);
 	close(p->dirfd);
