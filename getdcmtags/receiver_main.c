@@ -297,7 +297,7 @@ need_space(void *ctx)
 {
 	receiver *r = ctx;
 
-	return tmp_pool_give_back(r->pool) > 0;
+	return tmp_pool_give_back(r->pool);
 }
 
 /* after_response - the sender has its answer; now tell the coordinator */

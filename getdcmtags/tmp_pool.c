@@ -361,31 +361,46 @@ room_for_spares(tmp_pool *p)
 	return avail - floor;
 }
 
-unsigned
-tmp_pool_give_back(tmp_pool *p)
+/* ready_files - spares ready in every class. mu held. */
+static unsigned
+ready_files(const tmp_pool *p)
 {
 	unsigned n = 0;
 
+	for (int i = 0; i < POOL_CLASSES; i++)
+		n += p->cls[i].n;
+	return n;
+}
+
+bool
+tmp_pool_give_back(tmp_pool *p)
+{
+	unsigned n;
+
 	if (p == NULL)
-		return 0;
+		return false;
 	pthread_mutex_lock(&p->mu);
+	if (ready_files(p) == 0 && !p->round_busy) {
+		pthread_mutex_unlock(&p->mu);
+		return false; /* nothing of ours takes space */
+	}
 	/* a round under way stops at its next file and removes what it
 	 * made: wait for that, the image needs the space now */
 	atomic_store(&p->hold_until_us,
 	    sys_now_us() + (int64_t) TMP_POOL_HOLD_MS * 1000);
 	while (p->round_busy)
 		pthread_cond_wait(&p->idle, &p->mu);
+	n = ready_files(p);
 	for (int i = 0; i < POOL_CLASSES; i++) {
 		for (unsigned k = 0; k < p->cls[i].n; k++)
 			unlink_name(p, p->cls[i].names[k]);
-		n += p->cls[i].n;
 		p->cls[i].n = 0;
 	}
 	pthread_mutex_unlock(&p->mu);
 	log_warn("event=tmp_pool.given_back dir=%s files=%u "
 		 "msg=\"an image needed the space\"",
 	    p->dir, n);
-	return n;
+	return true;
 }
 
 /* pool_class_find - the class for size, or a slot for it (the least

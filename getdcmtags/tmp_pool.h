@@ -70,10 +70,11 @@ void tmp_pool_set_floor(tmp_pool *p, uint64_t bytes, unsigned percent);
 MC_NODISCARD mc_err tmp_pool_parse_floor(const char *s, uint64_t *bytes,
     unsigned *percent);
 
-/* tmp_pool_give_back - remove every ready spare (an image needs the
- * space) and make no new one for TMP_POOL_HOLD_MS. Returns how many files
- * were removed; p may be NULL (0). Any thread. */
-unsigned tmp_pool_give_back(tmp_pool *p);
+/* tmp_pool_give_back - remove every ready spare and any a refill is
+ * making (an image needs the space), and make no new one for
+ * TMP_POOL_HOLD_MS. Returns whether there was anything to give (false:
+ * no hold either); p may be NULL (false). Any thread. */
+bool tmp_pool_give_back(tmp_pool *p);
 
 /* tmp_pool_open - a pre-written file for an instance of about size_hint
  * bytes: returns an fd open for writing at offset 0 and fills path and
