@@ -8,14 +8,14 @@
  * waits for a timeout. Seeds are captured real associations (echoscu,
  * storescu), so that mutations start past the A-ASSOCIATE-RQ. */
 #define _GNU_SOURCE /* accept4 */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_PDU_AET "MERCURE"
 #define FUZZ_PDU_TIMEOUT_S 1 /* bounds a receiver waiting on a stalled peer */
+#define FUZZ_PDU_CONNECT_TRIES 500 /* 10 ms apart */
 
 typedef struct peer {
 	int            fd;
@@ -91,27 +92,52 @@ scp(void)
 	return s;
 }
 
+/* listener - the loopback socket peers connect to, made once */
+static int
+listener(struct sockaddr_in *a, socklen_t *len)
+{
+	static int lfd = -1;
+
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 &&
+	    ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	     bind(lfd, (struct sockaddr *)a, sizeof(*a)) != 0 ||
+	     listen(lfd, 4) != 0)) {
+		perror("fuzz_pdu: listen");
+		abort();
+	}
+	if (getsockname(lfd, (struct sockaddr *)a, len) != 0)
+		abort();
+	return lfd;
+}
+
 /* connected - a loopback TCP connection: sv[0] the receiver's end,
- * sv[1] the peer's. */
+ * sv[1] the peer's. A failure of the host (ephemeral ports taken by
+ * other programs' connection floods) is retried, not a finding. */
 static void
 connected(int sv[2])
 {
-	static int         lfd = -1;
-	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct sockaddr_in a = {0};
 	socklen_t          len = sizeof(a);
-	int                one = 1;
+	int                lfd = listener(&a, &len), one = 1;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 &&
-	    ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	     bind(lfd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	     listen(lfd, 4) != 0))
+	for (int tries = 0;; tries++) {
+		sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (sv[1] >= 0 && connect(sv[1], (struct sockaddr *)&a, len) == 0)
+			break;
+		if (tries == FUZZ_PDU_CONNECT_TRIES) {
+			perror("fuzz_pdu: loopback connection");
+			abort();
+		}
+		if (sv[1] >= 0)
+			close(sv[1]);
+		usleep(10000);
+	}
+	if ((sv[0] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		perror("fuzz_pdu: accept");
 		abort();
-	if (getsockname(lfd, (struct sockaddr *)&a, &len) != 0 ||
-	    (sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(sv[1], (struct sockaddr *)&a, len) != 0 ||
-	    (sv[0] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-		abort();
+	}
 	/* small answers must not wait for delayed acknowledgements */
 	(void)setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	(void)setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
