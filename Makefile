@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all bootstrap configure build asan run test test-fast test-asan bench clean
+.PHONY: all bootstrap configure build asan run test test-fast test-asan bench fuzz clean
 
 all: build
 
@@ -51,5 +51,13 @@ test-asan: asan
 bench: build
 	bench/receive
 
+# make fuzz: every libFuzzer harness for FUZZ_RUNS executions under ASan +
+# UBSan (clang, in build-fuzz); what finds new coverage joins
+# tests/fuzz/corpus/, which `make test` replays.
+FUZZ_RUNS ?= 1000000
+fuzz:
+	@scripts/bootstrap --fuzz
+	bench/fuzz -n $(FUZZ_RUNS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

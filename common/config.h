@@ -216,6 +216,15 @@ typedef struct config_diag {
  * (always NUL terminated). Returns buf. */
 const char *config_diag_format(const config_diag *d, char *buf, size_t len);
 
+/* Document limits, enforced while parsing (before anything walks the
+ * tree), so that no configuration can pin the process that loads it:
+ * collections nested deeper than CONFIG_MAX_DEPTH, or more than
+ * CONFIG_MAX_NODES nodes counting every alias as the whole node it names
+ * (a "billion laughs" document), are an error at the line and column
+ * where the limit is crossed. */
+#define CONFIG_MAX_DEPTH 64
+#define CONFIG_MAX_NODES 200000u
+
 /* config_load_buffer - parse and validate text[0..len) (YAML 1.1 or
  * JSON; borrowed), naming it name (borrowed, copied) in diagnostics.
  * Every finding goes into diags[0..max_diags) in file order of discovery

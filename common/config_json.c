@@ -113,9 +113,13 @@ jb_scalar(jbuf *b, const cnode *v)
 	}
 }
 
+/* jb_node - v as JSON; stops at the size cap rather than walking the
+ * rest of a tree whose aliases may expand it far beyond the cap. */
 static void
 jb_node(jbuf *b, const cnode *v)
 {
+	if (b->full || b->oom)
+		return;
 	switch (v->kind) {
 	case CNODE_SCALAR:
 		jb_scalar(b, v);

@@ -1,12 +1,19 @@
 /* config_load.c - reads the configuration file, parses it with libyaml
  * (the only file that includes <yaml.h>) into our own document tree, and
- * hands the tree to config_build(). YAML syntax errors and duplicate keys
- * are reported here; everything about field meaning is elsewhere.
+ * hands the tree to config_build(). YAML syntax errors, duplicate keys and
+ * the document limits are reported here; everything about field meaning
+ * is elsewhere.
  *
- * Design notes: libyaml marks are 0-based, ours 1-based. Aliases share
- * one converted node (a memo per libyaml node index), so a "billion
- * laughs" document costs no more memory here than in libyaml; an alias
- * that refers to a node still being converted is a cycle and rejected. */
+ * Design notes: libyaml marks are 0-based, ours 1-based. The tree is built
+ * from libyaml's events, not from its document loader, so that the limits
+ * apply while parsing: a document nested deeper than CONFIG_MAX_DEPTH
+ * stops the parser at the first level too many (libyaml's scanner costs
+ * time quadratic in the flow nesting depth), and one that would have more
+ * than CONFIG_MAX_NODES nodes with every alias expanded stops at the node
+ * or alias that crosses the limit. Aliases share one built node, so a
+ * "billion laughs" document costs no memory; the expanded count bounds
+ * what any later walk of the tree (the JSON of a module's settings) can
+ * cost. An alias to a node still being built is a cycle and rejected. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,190 +21,365 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
 #include <yaml.h>
 
 #include "config_int.h"
 
-#define CONFIG_MAX_DEPTH 64
 #define CONFIG_FILE_MAX_BYTES (16u * 1024u * 1024u)
 
-/* The node being converted is marked so that a cycle is detected. */
-static const cnode cnode_busy;
+/* A named anchor and the node it names (NULL: still being built). */
+typedef struct anchor {
+	char          *name;
+	const cnode   *node;
+	size_t         weight; /* nodes with aliases expanded */
+	UT_hash_handle hh;
+} anchor;
 
-typedef struct conv {
-	cctx            *x;
-	yaml_document_t *doc;
-	const cnode    **memo; /* per libyaml node index */
-	size_t           n_nodes;
-} conv;
+/* One collection being built. */
+typedef struct frame {
+	cnode        *node;
+	const cnode **items; /* malloc'd while open, in the arena once closed */
+	size_t        n, cap;
+	const cnode  *key; /* mapping: the key whose value comes next */
+	anchor       *anc; /* NULL: no anchor */
+	size_t        first; /* b->nodes when the collection started */
+	char          path[CONFIG_PATH_MAX_LEN];
+} frame;
 
-static const cnode *conv_node(conv *c, int id, int depth, const char *path);
+typedef struct builder {
+	cctx        *x;
+	frame        stack[CONFIG_MAX_DEPTH + 1];
+	int          depth; /* open collections */
+	size_t       nodes; /* so far, aliases expanded */
+	anchor      *anchors;
+	const cnode *root;
+	bool         failed;
+} builder;
+
+static void
+fail_oom(builder *b)
+{
+	cctx_oom(b->x);
+	b->failed = true;
+}
+
+/* child_path - the field path of the node that comes next, in buf. */
+static const char *
+child_path(const builder *b, char buf[CONFIG_PATH_MAX_LEN])
+{
+	const frame *f;
+
+	if (b->depth == 0)
+		return "";
+	f = &b->stack[b->depth - 1];
+	if (f->node->kind == CNODE_SEQ) {
+		/* a path too long is cut, as config_path does */
+		if (snprintf(buf, CONFIG_PATH_MAX_LEN, "%s[%zu]", f->path,
+		             f->n) >= CONFIG_PATH_MAX_LEN)
+			buf[CONFIG_PATH_MAX_LEN - 1] = '\0';
+	} else if (f->key != NULL)
+		config_path(buf, f->path,
+		            f->key->kind == CNODE_SCALAR ? f->key->text : "?");
+	else
+		return f->path;
+	return buf;
+}
+
+/* count - one more node (weight: its size with aliases expanded) at m,
+ * within the limits. */
+static bool
+count(builder *b, const yaml_mark_t *m, size_t weight)
+{
+	char path[CONFIG_PATH_MAX_LEN];
+
+	if (b->depth >= CONFIG_MAX_DEPTH + 1) {
+		cctx_diag(b->x, CONFIG_ERROR, m->line + 1, m->column + 1,
+		          child_path(b, path), "nesting deeper than %d levels",
+		          CONFIG_MAX_DEPTH);
+		b->failed = true;
+		return false;
+	}
+	if (weight > CONFIG_MAX_NODES - b->nodes) {
+		cctx_diag(b->x, CONFIG_ERROR, m->line + 1, m->column + 1,
+		          child_path(b, path),
+		          "more than %u nodes (aliases counted in full)",
+		          CONFIG_MAX_NODES);
+		b->failed = true;
+		return false;
+	}
+	b->nodes += weight;
+	return true;
+}
+
+static bool
+items_push(builder *b, frame *f, const cnode *n)
+{
+	if (f->n == f->cap) {
+		size_t        cap = f->cap ? 2 * f->cap : 8;
+		const cnode **p = realloc(f->items, cap * sizeof(*p));
+		if (p == NULL) {
+			fail_oom(b);
+			return false;
+		}
+		f->items = p;
+		f->cap = cap;
+	}
+	f->items[f->n++] = n;
+	return true;
+}
+
+/* attach - n is complete: the root, an item, a key or a value. */
+static void
+attach(builder *b, const cnode *n)
+{
+	frame *f;
+
+	if (b->depth == 0) {
+		if (b->root == NULL)
+			b->root = n;
+		return;
+	}
+	f = &b->stack[b->depth - 1];
+	if (f->node->kind == CNODE_SEQ) {
+		(void)items_push(b, f, n);
+	} else if (f->key == NULL) {
+		f->key = n;
+	} else {
+		if (items_push(b, f, f->key))
+			(void)items_push(b, f, n);
+		f->key = NULL;
+	}
+}
+
+static anchor *
+anchor_define(builder *b, const yaml_char_t *name)
+{
+	anchor *a;
+
+	if (name == NULL)
+		return NULL;
+	HASH_FIND_STR(b->anchors, (const char *)name, a);
+	if (a == NULL) {
+		if ((a = calloc(1, sizeof(*a))) == NULL ||
+		    (a->name = strdup((const char *)name)) == NULL) {
+			free(a);
+			fail_oom(b);
+			return NULL;
+		}
+		HASH_ADD_KEYPTR(hh, b->anchors, a->name, strlen(a->name), a);
+	}
+	a->node = NULL; /* being built: an alias to it now is a cycle */
+	return a;
+}
+
+static void
+anchors_free(builder *b)
+{
+	anchor *a, *tmp;
+
+	HASH_ITER(hh, b->anchors, a, tmp) {
+		HASH_DEL(b->anchors, a);
+		free(a->name);
+		free(a);
+	}
+}
 
 static cnode *
-conv_new(conv *c, const yaml_node_t *yn, cnode_kind kind)
+node_new(builder *b, const yaml_mark_t *m, cnode_kind kind)
 {
-	cnode *n = config_mem_alloc(c->x->mem, sizeof(*n));
+	cnode *n = config_mem_alloc(b->x->mem, sizeof(*n));
 
 	if (n == NULL) {
-		cctx_oom(c->x);
+		fail_oom(b);
 		return NULL;
 	}
 	n->kind = kind;
-	n->line = yn->start_mark.line + 1;
-	n->column = yn->start_mark.column + 1;
+	n->line = m->line + 1;
+	n->column = m->column + 1;
 	return n;
 }
 
-static const cnode *
-conv_scalar(conv *c, const yaml_node_t *yn)
+static cnode_style
+style_of(yaml_scalar_style_t s)
 {
-	cnode *n = conv_new(c, yn, CNODE_SCALAR);
-
-	if (n == NULL)
-		return NULL;
-	n->len = yn->data.scalar.length;
-	n->text = config_mem_strndup(
-	    c->x->mem, (const char *)yn->data.scalar.value, n->len);
-	if (n->text == NULL) {
-		cctx_oom(c->x);
-		return NULL;
-	}
-	n->one_line = yn->start_mark.line == yn->end_mark.line;
-	if (n->one_line)
-		n->width = yn->end_mark.column - yn->start_mark.column;
-	switch (yn->data.scalar.style) {
+	switch (s) {
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
-		n->style = CNODE_SINGLE_QUOTED;
-		break;
+		return CNODE_SINGLE_QUOTED;
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
-		n->style = CNODE_DOUBLE_QUOTED;
-		break;
+		return CNODE_DOUBLE_QUOTED;
 	case YAML_LITERAL_SCALAR_STYLE:
 	case YAML_FOLDED_SCALAR_STYLE:
-		n->style = CNODE_BLOCK;
-		break;
+		return CNODE_BLOCK;
 	default:
-		n->style = CNODE_PLAIN;
-		break;
+		return CNODE_PLAIN;
 	}
-	return n;
 }
 
-static const cnode *
-conv_seq(conv *c, const yaml_node_t *yn, int depth, const char *path)
+static void
+on_scalar(builder *b, const yaml_event_t *e)
 {
+	cnode  *n;
+	anchor *a;
+
+	if (!count(b, &e->start_mark, 1) ||
+	    (n = node_new(b, &e->start_mark, CNODE_SCALAR)) == NULL)
+		return;
+	n->len = e->data.scalar.length;
+	n->text = config_mem_strndup(b->x->mem,
+	                             (const char *)e->data.scalar.value, n->len);
+	if (n->text == NULL) {
+		fail_oom(b);
+		return;
+	}
+	n->one_line = e->start_mark.line == e->end_mark.line;
+	if (n->one_line)
+		n->width = e->end_mark.column - e->start_mark.column;
+	n->style = style_of(e->data.scalar.style);
+	if ((a = anchor_define(b, e->data.scalar.anchor)) != NULL) {
+		a->node = n;
+		a->weight = 1;
+	}
+	attach(b, n);
+}
+
+static void
+on_alias(builder *b, const yaml_event_t *e)
+{
+	const char *name = (const char *)e->data.alias.anchor;
+	char        path[CONFIG_PATH_MAX_LEN];
+	anchor     *a;
+
+	HASH_FIND_STR(b->anchors, name, a);
+	if (a == NULL || a->node == NULL) {
+		cctx_diag(b->x, CONFIG_ERROR, e->start_mark.line + 1,
+		          e->start_mark.column + 1, child_path(b, path),
+		          a == NULL ? "undefined alias *%s"
+		                    : "recursive alias *%s",
+		          name);
+		b->failed = true;
+		return;
+	}
+	if (count(b, &e->start_mark, a->weight))
+		attach(b, a->node);
+}
+
+static void
+on_start(builder *b, const yaml_event_t *e, cnode_kind kind)
+{
+	const yaml_char_t *anc = kind == CNODE_SEQ
+	                             ? e->data.sequence_start.anchor
+	                             : e->data.mapping_start.anchor;
+	char               path[CONFIG_PATH_MAX_LEN];
+	const char        *p;
+	frame             *f;
+	cnode             *n;
+
+	if (!count(b, &e->start_mark, 1) ||
+	    (n = node_new(b, &e->start_mark, kind)) == NULL)
+		return;
+	p = child_path(b, path);
+	f = &b->stack[b->depth];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", p);
+	f->node = n;
+	f->first = b->nodes - 1;
+	f->anc = anchor_define(b, anc);
+	b->depth++;
+}
+
+/* A scalar key and its pair's place in the mapping. */
+typedef struct keyat {
+	const cnode *k;
+	size_t       at;
+} keyat;
+
+/* keyat_cmp - by text, equal texts in document order. */
+static int
+keyat_cmp(const void *pa, const void *pb)
+{
+	const keyat *a = pa, *b = pb;
+	size_t       la = a->k->len, lb = b->k->len;
+	int          c = memcmp(a->k->text, b->k->text, la < lb ? la : lb);
+
+	if (c != 0)
+		return c;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* drop_duplicate_keys - report every scalar key that repeats an earlier
+ * one of the same mapping and drop its pair; sorted, not pairwise, so
+ * that a large mapping costs n log n. */
+static void
+drop_duplicate_keys(builder *b, frame *f)
+{
+	size_t np = f->n / 2, nk = 0, w = 0;
+	keyat *keys;
+	bool  *gone;
 	char   sub[CONFIG_PATH_MAX_LEN];
-	cnode *n = conv_new(c, yn, CNODE_SEQ);
-	size_t count = (size_t)(yn->data.sequence.items.top -
-	                        yn->data.sequence.items.start);
 
-	if (n == NULL)
-		return NULL;
-	n->items = config_mem_alloc(c->x->mem, (count + 1) * sizeof(cnode *));
-	if (n->items == NULL) {
-		cctx_oom(c->x);
-		return NULL;
+	if (np < 2)
+		return;
+	keys = malloc(np * sizeof(*keys));
+	gone = calloc(np, sizeof(*gone));
+	if (keys == NULL || gone == NULL) {
+		free(keys);
+		free(gone);
+		fail_oom(b);
+		return;
 	}
-	for (size_t i = 0; i < count; i++) {
-		const cnode *it;
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		it = conv_node(c, yn->data.sequence.items.start[i], depth + 1,
-		               sub);
-		if (it == NULL)
-			return NULL;
-		n->items[n->n++] = it;
-	}
-	return n;
-}
-
-/* map_has_key - the earlier pair with the same scalar key, or NULL. */
-static const cnode *
-map_has_key(const cnode *m, const cnode *key)
-{
-	if (key->kind != CNODE_SCALAR)
-		return NULL;
-	for (size_t i = 0; i < m->n; i++) {
-		const cnode *k = m->items[2 * i];
-		if (k->kind == CNODE_SCALAR && k->len == key->len &&
-		    memcmp(k->text, key->text, key->len) == 0)
-			return k;
-	}
-	return NULL;
-}
-
-static const cnode *
-conv_map(conv *c, const yaml_node_t *yn, int depth, const char *path)
-{
-	char                    sub[CONFIG_PATH_MAX_LEN];
-	cnode                  *n = conv_new(c, yn, CNODE_MAP);
-	const yaml_node_pair_t *p = yn->data.mapping.pairs.start;
-	size_t count = (size_t)(yn->data.mapping.pairs.top - p);
-
-	if (n == NULL)
-		return NULL;
-	n->items =
-	    config_mem_alloc(c->x->mem, (2 * count + 1) * sizeof(cnode *));
-	if (n->items == NULL) {
-		cctx_oom(c->x);
-		return NULL;
-	}
-	for (size_t i = 0; i < count; i++) {
-		const cnode *k = conv_node(c, p[i].key, depth + 1, path);
-		const cnode *v, *dup;
-		if (k == NULL)
-			return NULL;
-		config_path(sub, path,
-		            k->kind == CNODE_SCALAR ? k->text : "?");
-		if ((v = conv_node(c, p[i].value, depth + 1, sub)) == NULL)
-			return NULL;
-		if ((dup = map_has_key(n, k)) != NULL) {
-			cctx_error(c->x, k, sub,
-			           "duplicate key (first at line %zu)",
-			           dup->line);
+	for (size_t i = 0; i < np; i++)
+		if (f->items[2 * i]->kind == CNODE_SCALAR)
+			keys[nk++] = (keyat){f->items[2 * i], i};
+	qsort(keys, nk, sizeof(*keys), keyat_cmp);
+	for (size_t i = 1, first = 0; i < nk; i++) {
+		const cnode *k = keys[i].k, *f0 = keys[first].k;
+		if (k->len != f0->len || memcmp(k->text, f0->text, k->len) != 0) {
+			first = i;
 			continue;
 		}
-		n->items[2 * n->n] = k;
-		n->items[2 * n->n + 1] = v;
-		n->n++;
+		cctx_error(b->x, k, config_path(sub, f->path, k->text),
+		           "duplicate key (first at line %zu)", f0->line);
+		gone[keys[i].at] = true;
 	}
-	return n;
+	for (size_t i = 0; i < np; i++) {
+		if (gone[i])
+			continue;
+		f->items[2 * w] = f->items[2 * i];
+		f->items[2 * w + 1] = f->items[2 * i + 1];
+		w++;
+	}
+	f->n = 2 * w;
+	free(keys);
+	free(gone);
 }
 
-static const cnode *
-conv_node(conv *c, int id, int depth, const char *path)
+static void
+on_end(builder *b)
 {
-	yaml_node_t *yn = yaml_document_get_node(c->doc, id);
-	const cnode *n = NULL;
+	frame *f = &b->stack[b->depth - 1];
+	cnode *n = f->node;
 
-	if (yn == NULL || id < 1 || (size_t)id > c->n_nodes) {
-		cctx_diag(c->x, CONFIG_ERROR, 0, 0, "", "invalid document");
-		return NULL;
+	if (n->kind == CNODE_MAP)
+		drop_duplicate_keys(b, f);
+	n->items = config_mem_alloc(b->x->mem, (f->n + 1) * sizeof(cnode *));
+	if (n->items == NULL) {
+		fail_oom(b);
+		return;
 	}
-	if (c->memo[id - 1] == &cnode_busy || depth > CONFIG_MAX_DEPTH) {
-		cctx_diag(c->x, CONFIG_ERROR, yn->start_mark.line + 1,
-		          yn->start_mark.column + 1, path,
-		          "nesting too deep or recursive alias");
-		return NULL;
+	if (f->n > 0)
+		memcpy(n->items, f->items, f->n * sizeof(cnode *));
+	n->n = n->kind == CNODE_MAP ? f->n / 2 : f->n;
+	if (f->anc != NULL) {
+		f->anc->node = n;
+		f->anc->weight = b->nodes - f->first;
 	}
-	if (c->memo[id - 1] != NULL)
-		return c->memo[id - 1];
-	c->memo[id - 1] = &cnode_busy;
-	switch (yn->type) {
-	case YAML_SCALAR_NODE:
-		n = conv_scalar(c, yn);
-		break;
-	case YAML_SEQUENCE_NODE:
-		n = conv_seq(c, yn, depth, path);
-		break;
-	case YAML_MAPPING_NODE:
-		n = conv_map(c, yn, depth, path);
-		break;
-	default:
-		cctx_diag(c->x, CONFIG_ERROR, 0, 0, "", "invalid document");
-		break;
-	}
-	c->memo[id - 1] = n;
-	return n;
+	free(f->items);
+	f->items = NULL;
+	b->depth--;
+	attach(b, n);
 }
 
 static void
@@ -218,43 +400,80 @@ report_syntax(cctx *x, const yaml_parser_t *p)
 		          p->problem_mark.column + 1, "", "%s", problem);
 }
 
-/* parse_and_build - YAML text to tree to configuration, in x->cfg. */
-static void
-parse_and_build(cctx *x, const char *text, size_t len)
+/* on_event - one parser event into the tree; false: stop (document
+ * complete or failed). */
+static bool
+on_event(builder *b, const yaml_event_t *e)
 {
-	yaml_parser_t   parser;
-	yaml_document_t doc;
-	conv            c = {.x = x, .doc = &doc};
-	const cnode    *root;
+	switch (e->type) {
+	case YAML_SCALAR_EVENT:
+		on_scalar(b, e);
+		break;
+	case YAML_ALIAS_EVENT:
+		on_alias(b, e);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		on_start(b, e, CNODE_SEQ);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		on_start(b, e, CNODE_MAP);
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		on_end(b);
+		break;
+	case YAML_DOCUMENT_END_EVENT: /* the first document only */
+	case YAML_STREAM_END_EVENT:
+		return false;
+	default:
+		break;
+	}
+	return !b->failed;
+}
+
+/* parse - YAML text to the tree of its first document, in b->root. */
+static void
+parse(builder *b, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t  e;
+	bool          more = true;
 
 	if (!yaml_parser_initialize(&parser)) {
-		cctx_oom(x);
+		fail_oom(b);
 		return;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 	                             len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		report_syntax(x, &parser);
-		yaml_parser_delete(&parser);
+	while (more) {
+		if (!yaml_parser_parse(&parser, &e)) {
+			report_syntax(b->x, &parser);
+			b->failed = true;
+			break;
+		}
+		more = on_event(b, &e);
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&parser);
+	while (b->depth > 0)
+		free(b->stack[--b->depth].items);
+	anchors_free(b);
+}
+
+/* parse_and_build - YAML text to tree to configuration, in x->cfg. */
+static void
+parse_and_build(cctx *x, const char *text, size_t len)
+{
+	builder b = {.x = x};
+
+	parse(&b, text, len);
+	if (b.failed)
+		return;
+	if (b.root == NULL) {
+		cctx_diag(x, CONFIG_ERROR, 1, 1, "", "empty configuration");
 		return;
 	}
-	if (yaml_document_get_root_node(&doc) == NULL) {
-		cctx_diag(x, CONFIG_ERROR, 1, 1, "", "empty configuration");
-		goto done;
-	}
-	c.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
-	c.memo = calloc(c.n_nodes, sizeof(*c.memo));
-	if (c.memo == NULL) {
-		cctx_oom(x);
-		goto done;
-	}
-	root = conv_node(&c, 1, 0, "");
-	free(c.memo);
-	if (root != NULL)
-		config_build(x, root);
-done:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	config_build(x, b.root);
 }
 
 mc_err

@@ -117,17 +117,111 @@ check_header(const msgpack_object *root, char type[MSG_TYPE_MAX_LEN + 1],
 	return MC_OK;
 }
 
+/* head_len - the bytes of the msgpack header at p (type byte included)
+ * and in *body what follows it as raw bytes (strings, bin, ext) or in
+ * *items as nested objects (arrays, maps). 0: not msgpack. */
+static size_t
+head_len(const unsigned char *p, size_t n, uint64_t *body, uint64_t *items)
+{
+	static const unsigned char fixed[] = {/* 0xc0..0xdf: size of head,
+	    0 invalid; 0xc4..0xc9, 0xd9..0xdf also carry a length */
+	    1, 0, 1, 1, 2, 3, 5, 3, 4, 6, 5, 9, 2, 3, 5, 9, 2, 3, 5, 9, 3, 4,
+	    6, 10, 18, 2, 3, 5, 3, 5, 3, 5};
+	unsigned char b = p[0];
+	size_t        h;
+	uint64_t      len = 0;
+
+	*body = *items = 0;
+	if (b <= 0x7f || b >= 0xe0)
+		return 1;
+	if (b <= 0x8f) {
+		*items = 2u * (b & 0x0f);
+		return 1;
+	}
+	if (b <= 0x9f) {
+		*items = b & 0x0f;
+		return 1;
+	}
+	if (b <= 0xbf) {
+		*body = b & 0x1f;
+		return 1;
+	}
+	if ((h = fixed[b - 0xc0]) == 0 || h > n)
+		return 0;
+	switch (b) {
+	case 0xc4: case 0xc7: case 0xd9:
+		len = p[1];
+		break;
+	case 0xc5: case 0xc8: case 0xda: case 0xdc: case 0xde:
+		len = (uint64_t) p[1] << 8 | p[2];
+		break;
+	case 0xc6: case 0xc9: case 0xdb: case 0xdd: case 0xdf:
+		len = (uint64_t) p[1] << 24 | (uint64_t) p[2] << 16 |
+		      (uint64_t) p[3] << 8 | p[4];
+		break;
+	default:
+		return h; /* numbers and fixext: the head is all */
+	}
+	if (b == 0xdc || b == 0xdd)
+		*items = len;
+	else if (b == 0xde || b == 0xdf)
+		*items = 2 * len;
+	else
+		*body = len;
+	return h;
+}
+
+/* counts_fit - whether every length and count in the first msgpack
+ * object of buf fits in the bytes there are: msgpack-c reserves room for
+ * a container's declared count before reading it (an array "of 4 G
+ * items" in 10 bytes would reserve 64 GB). Linear, no recursion: an item
+ * takes at least one byte, so outstanding items beyond the bytes left is
+ * a lie. */
+static bool
+counts_fit(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t               at = 0;
+	uint64_t             pending = 1, body, items;
+
+	while (pending > 0) {
+		size_t h;
+		if (at >= len ||
+		    (h = head_len(p + at, len - at, &body, &items)) == 0)
+			return false;
+		at += h;
+		pending--;
+		if (body > len - at)
+			return false;
+		at += (size_t) body;
+		if (items > len - at || pending + items > len - at)
+			return false;
+		pending += items;
+	}
+	return true;
+}
+
+/* unpack_one - the first msgpack object of buf into up, if it is one
+ * whose lengths are not lies. */
+static bool
+unpack_one(msgpack_unpacked *up, const void *buf, size_t len)
+{
+	size_t off = 0;
+
+	return counts_fit(buf, len) &&
+	       msgpack_unpack_next(up, buf, len, &off) ==
+		   MSGPACK_UNPACK_SUCCESS;
+}
+
 mc_err
 msg_peek_type(const void *buf, size_t len, char type[MSG_TYPE_MAX_LEN + 1],
     char *err, size_t errlen)
 {
 	msgpack_unpacked up;
-	size_t           off = 0;
 	mc_err           rv;
 
 	msgpack_unpacked_init(&up);
-	if (msgpack_unpack_next(&up, buf, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS) {
+	if (!unpack_one(&up, buf, len)) {
 		snprintf(err, errlen, "not a msgpack object");
 		msgpack_unpacked_destroy(&up);
 		return MC_EPROTO;
@@ -225,14 +319,12 @@ decode_instance(const void *buf, size_t len, mc_instance *out, bool tags,
     char *err, size_t errlen)
 {
 	msgpack_unpacked up;
-	size_t           off = 0;
 	char             type[MSG_TYPE_MAX_LEN + 1];
 	unsigned         seen = 0;
 	mc_err           rv;
 
 	msgpack_unpacked_init(&up);
-	if (msgpack_unpack_next(&up, buf, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS) {
+	if (!unpack_one(&up, buf, len)) {
 		snprintf(err, errlen, "not a msgpack object");
 		rv = MC_EPROTO;
 		goto done;
@@ -304,7 +396,6 @@ msg_decode_result(const void *buf, size_t len, mc_result_msg *out, char *err,
     size_t errlen)
 {
 	msgpack_unpacked up;
-	size_t           off = 0;
 	char             type[MSG_TYPE_MAX_LEN + 1];
 	mc_err           rv;
 
@@ -312,8 +403,7 @@ msg_decode_result(const void *buf, size_t len, mc_result_msg *out, char *err,
 	if (errlen > 0)
 		err[0] = '\0';
 	msgpack_unpacked_init(&up);
-	if (msgpack_unpack_next(&up, buf, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS) {
+	if (!unpack_one(&up, buf, len)) {
 		snprintf(err, errlen, "not a msgpack object");
 		msgpack_unpacked_destroy(&up);
 		return MC_EPROTO;

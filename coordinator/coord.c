@@ -24,7 +24,6 @@
 #include "sys_fs.h"
 
 #define COORD_MSGS_PER_WAKEUP 4096
-#define CONFIG_DIAGS_MAX 64
 
 mc_err
 coord_path(const coord *c, char *buf, size_t len, const char *a,
@@ -201,41 +200,85 @@ file_mtime(const char *path)
 	    ((int64_t) st.st_size << 20) ^ (int64_t) st.st_ino;
 }
 
+/* apply_reload - the result of a reload: the new configuration in place,
+ * or the running one kept. On the loop. */
 static void
-reload_config(coord *c, const char *why)
+apply_reload(coord *c, config_reload *r)
 {
-	config_diag diags[CONFIG_DIAGS_MAX];
-	size_t      n = 0;
-	mc_config  *cfg = NULL;
-	char        line[768];
-	mc_err      rv;
+	char line[768];
 
-	c->config_mtime = file_mtime(c->config_path);
-	rv = config_load_file(c->config_path, &cfg, diags, CONFIG_DIAGS_MAX,
-	    &n);
-	for (size_t i = 0; i < n && i < CONFIG_DIAGS_MAX; i++)
+	for (size_t i = 0; i < r->n_diags && i < CONFIG_RELOAD_DIAGS; i++)
 		log_warn("event=config.finding msg=\"%s\"",
-		    config_diag_format(&diags[i], line, sizeof(line)));
-	if (rv != MC_OK) {
+		    config_diag_format(&r->diags[i], line, sizeof(line)));
+	if (r->rv != MC_OK) {
 		log_error("event=config.reload_rejected file=%s reason=%s "
 			  "msg=\"the running configuration stays in place\"",
-		    c->config_path, why);
+		    c->config_path, r->why);
 		coord_event(c, "config.rejected", NULL, NULL, NULL, NULL, NULL,
-		    n ? config_diag_format(&diags[0], line, sizeof(line))
-		      : mc_strerror(rv));
+		    r->n_diags ? config_diag_format(&r->diags[0], line,
+				     sizeof(line))
+				: mc_strerror(r->rv));
 		return;
 	}
-	if (strcmp(cfg->storage_root, c->cfg->storage_root) != 0 ||
-	    strcmp(cfg->coordinator_url, c->cfg->coordinator_url) != 0)
+	if (strcmp(r->cfg->storage_root, c->cfg->storage_root) != 0 ||
+	    strcmp(r->cfg->coordinator_url, c->cfg->coordinator_url) != 0)
 		log_warn("event=config.restart_needed msg=\"storage_root and "
 			 "coordinator_url change only at restart\"");
 	config_destroy(c->cfg);
-	c->cfg = cfg;
-	log_set_level(cfg->log_level);
+	c->cfg = r->cfg;
+	r->cfg = NULL;
+	log_set_level(c->cfg->log_level);
 	log_info("event=config.reloaded file=%s reason=%s rules=%zu "
 		 "targets=%zu",
-	    c->config_path, why, cfg->n_rules, cfg->n_targets);
-	coord_event(c, "config.reloaded", NULL, NULL, NULL, NULL, NULL, why);
+	    c->config_path, r->why, c->cfg->n_rules, c->cfg->n_targets);
+	coord_event(c, "config.reloaded", NULL, NULL, NULL, NULL, NULL,
+	    r->why);
+}
+
+static void reload_config(coord *c, const char *why);
+
+/* on_reload_ready - until the loading thread is done; then apply, and
+ * load again if a reload was asked for meanwhile. */
+static int64_t
+on_reload_ready(loop *l, void *arg)
+{
+	coord      *c = arg;
+	const char *again = c->reload_again;
+
+	(void) l;
+	if (!config_reload_done(c->reload))
+		return COORD_RELOAD_POLL_MS;
+	apply_reload(c, c->reload);
+	config_reload_free(c->reload);
+	c->reload = NULL;
+	c->reload_again = NULL;
+	if (again != NULL)
+		reload_config(c, again);
+	return LOOP_TIMER_DONE;
+}
+
+/* reload_config - load the file off the loop (config_reload.h); the
+ * result is applied on the loop when ready. One load at a time. */
+static void
+reload_config(coord *c, const char *why)
+{
+	config_reload *r;
+
+	if (c->reload != NULL) {
+		c->reload_again = why;
+		return;
+	}
+	c->config_mtime = file_mtime(c->config_path);
+	if (config_reload_start(c->config_path, why, &r) != MC_OK ||
+	    loop_add_timer(c->l, COORD_RELOAD_POLL_MS, on_reload_ready, c,
+		NULL) != MC_OK) {
+		config_reload_free(r);
+		log_error("event=config.reload_failed file=%s reason=%s "
+			  "msg=\"cannot start the loader\"",
+		    c->config_path, why);
+		return;
+	}
+	c->reload = r;
 }
 
 static int64_t
@@ -378,6 +421,7 @@ coord_destroy(coord *c)
 
 	if (c == NULL)
 		return;
+	config_reload_free(c->reload);
 	control_close(c);
 	if (nng_socket_id(c->pull) > 0)
 		nng_close(c->pull);

@@ -10,6 +10,7 @@
 
 #include "bookkeeping.h"
 #include "config.h"
+#include "config_reload.h"
 #include "coord.h"
 #include "loop.h"
 #include "scheduler.h"
@@ -25,6 +26,7 @@ struct route_intent;
 #define COORD_RETENTION_INTERVAL_MS 60000
 #define COORD_STUDY_CHECK_MS 1000
 #define COORD_CONFIG_CHECK_MS 2000
+#define COORD_RELOAD_POLL_MS 20 /* a reload under way: is it done? */
 
 /* the folders under the storage root */
 #define DIR_INCOMING "incoming"
@@ -78,6 +80,8 @@ struct coord {
 	char           worker_path[COORD_PATH_MAX];
 	mc_config     *cfg;
 	int64_t        config_mtime;
+	config_reload *reload;       /* a load under way, or NULL */
+	const char    *reload_again; /* asked for during it: the reason */
 	loop          *l;
 	series_table  *series;
 	task_entry    *tasks;   /* uthash by id */

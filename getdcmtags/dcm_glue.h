@@ -93,6 +93,11 @@ typedef void (*dcm_after_response_fn)(void *ctx, void *cookie);
 typedef int (*dcm_open_tmp_fn)(void *ctx, uint64_t size_hint, char *path,
     size_t pathlen, uint64_t *prealloc);
 
+/* dcm_need_space_fn - writing a received instance ran out of space: free
+ * what can be freed (spare files); true: worth one more try, which each
+ * instance gets once. */
+typedef bool (*dcm_need_space_fn)(void *ctx);
+
 typedef struct dcm_scp_opts {
 	const char *aet;               /* our AE title */
 	bool        require_called_aet; /* reject other called AE titles */
@@ -116,6 +121,7 @@ typedef struct dcm_scp_opts {
 	unsigned min_rate;      /* bytes/s a dataset must arrive at, judged
 				   per rate window; 0: no minimum */
 	unsigned rate_window_s; /* 0: 30 */
+	dcm_need_space_fn need_space; /* NULL: no space refuses the instance */
 } dcm_scp_opts;
 
 typedef struct dcm_scp dcm_scp;

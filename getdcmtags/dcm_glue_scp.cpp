@@ -442,10 +442,11 @@ public:
 	 * already written (the disk works while the network delivers) */
 	/* progress: counts every byte DCMTK delivers (the rate rule) */
 	fd_consumer(int fd, int first_errno, bool writeback,
-	    std::atomic<uint64_t> *progress)
+	    std::atomic<uint64_t> *progress, dcm_need_space_fn need_space,
+	    void *ctx)
 	    : fd_(fd), errno_(first_errno), buf_(FILE_BUF_LEN), used_(0),
 	      written_(0), writeback_(writeback), started_(0),
-	      progress_(progress)
+	      progress_(progress), need_space_(need_space), ctx_(ctx)
 	{
 	}
 	~fd_consumer() override
@@ -496,6 +497,13 @@ private:
 			ssize_t w = ::write(fd_, &buf_[off], used_ - off);
 			if (w < 0 && errno == EINTR)
 				continue;
+			if (w < 0 && errno == ENOSPC && need_space_ != NULL) {
+				dcm_need_space_fn f = need_space_;
+				need_space_ = NULL; /* one more try only */
+				if (f(ctx_))
+					continue;
+				errno = ENOSPC;
+			}
 			if (w < 0) {
 				errno_ = errno;
 				break;
@@ -521,6 +529,8 @@ private:
 	bool              writeback_;
 	uint64_t          started_; /* writeback started below this offset */
 	std::atomic<uint64_t> *progress_;
+	dcm_need_space_fn need_space_; /* NULL once tried */
+	void             *ctx_;
 };
 
 class fd_output_stream : public DcmOutputStream {
@@ -528,9 +538,10 @@ public:
 	/* DcmOutputStream only stores the pointer (as DcmOutputFileStream
 	 * does with its own member consumer). */
 	fd_output_stream(int fd, int first_errno, bool writeback,
-	    std::atomic<uint64_t> *progress)
+	    std::atomic<uint64_t> *progress, dcm_need_space_fn need_space,
+	    void *ctx)
 	    : DcmOutputStream(&consumer_),
-	      consumer_(fd, first_errno, writeback, progress)
+	      consumer_(fd, first_errno, writeback, progress, need_space, ctx)
 	{
 	}
 	int finish() { return consumer_.finish(); }
@@ -596,6 +607,7 @@ struct dcm_scp {
 	dcm_on_store_fn                       on_store = NULL;
 	dcm_after_response_fn                 after_response = NULL;
 	dcm_open_tmp_fn                       open_tmp = NULL;
+	dcm_need_space_fn                     need_space = NULL;
 	void                                  *ctx = NULL;
 	std::vector<const char *>             ts; /* preferred first */
 	T_ASC_Network                        *net = NULL;
@@ -689,6 +701,7 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 	s->on_store = o->on_store;
 	s->after_response = o->after_response;
 	s->open_tmp = o->open_tmp;
+	s->need_space = o->need_space;
 	s->early_writeback = o->early_writeback;
 	s->ctx = o->ctx;
 	if (o->accept_compressed)
@@ -927,7 +940,8 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		fd = make_temp(r.s->tmp_dir, path, &open_errno);
 	}
 	fd_output_stream out(fd, open_errno,
-	    r.s->early_writeback && prealloc == 0, &r.g->bytes);
+	    r.s->early_writeback && prealloc == 0, &r.g->bytes, r.s->need_space,
+	    r.s->ctx);
 	T_ASC_PresentationContextID data_pid = 0;
 
 	if (open_errno == 0)

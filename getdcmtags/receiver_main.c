@@ -52,6 +52,7 @@ typedef struct receiver_args {
 	long        min_rate; /* -1: from the config or the default */
 	int         require_called_aet, accept_compressed, no_fsync, no_pool;
 	int         no_flush_group;
+	const char *pool_min_free; /* NULL: the pool's default floor */
 	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
 	size_t      n_extra;
 } receiver_args;
@@ -82,6 +83,9 @@ usage(FILE *f)
 	    "  --no-fsync             do not fsync files and journals\n"
 	    "  --no-tmp-pool          no pre-written temp files: a full fsync\n"
 	    "                         per instance (diagnosis)\n"
+	    "  --tmp-pool-min-free F  no pre-written spare while free space is\n"
+	    "                         below F: N%% of the file system or a size\n"
+	    "                         (512M, 2G; default 5%%, at least 64M)\n"
 	    "  --no-flush-group       each pool file flushed on its own, no\n"
 	    "                         flush shared between associations "
 	    "(diagnosis)\n"
@@ -123,7 +127,7 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
 	O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
 	O_CONFIG, O_NOPOOL, O_NOGROUP, O_HANDSHAKE, O_IDLE, O_QUEUE, O_RATE,
-	O_WINDOW, O_SHUTDOWN, O_PENDING };
+	O_WINDOW, O_SHUTDOWN, O_PENDING, O_POOLFLOOR };
 
 /* timeout_arg - where the value of a timeout option goes */
 static unsigned *
@@ -153,6 +157,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"no-fsync", no_argument, 0, O_NOFSYNC},
 	    {"no-tmp-pool", no_argument, 0, O_NOPOOL},
 	    {"no-flush-group", no_argument, 0, O_NOGROUP},
+	    {"tmp-pool-min-free", required_argument, 0, O_POOLFLOOR},
 	    {"extra-tag", required_argument, 0, O_EXTRA},
 	    {"tls-key", required_argument, 0, O_KEY},
 	    {"tls-cert", required_argument, 0, O_CERT},
@@ -191,6 +196,14 @@ parse_args(int argc, char **argv, receiver_args *a)
 		case O_NOFSYNC: a->no_fsync = 1; break;
 		case O_NOPOOL: a->no_pool = 1; break;
 		case O_NOGROUP: a->no_flush_group = 1; break;
+		case O_POOLFLOOR: {
+			uint64_t b;
+			unsigned pct;
+			if (tmp_pool_parse_floor(optarg, &b, &pct) != MC_OK)
+				goto bad;
+			a->pool_min_free = optarg;
+			break;
+		}
 		case O_EXTRA:
 			if (a->n_extra == RECEIVER_EXTRA_TAGS_MAX)
 				goto bad;
@@ -379,6 +392,15 @@ open_tmp(void *ctx, uint64_t size_hint, char *path, size_t pathlen,
 	return tmp_pool_open(r->pool, size_hint, path, pathlen, prealloc);
 }
 
+/* need_space - dcm_need_space_fn: the spares make room for an image */
+static bool
+need_space(void *ctx)
+{
+	receiver *r = ctx;
+
+	return tmp_pool_give_back(r->pool);
+}
+
 /* after_response - the sender has its answer; now tell the coordinator */
 static void
 after_response(void *ctx, void *cookie)
@@ -420,7 +442,7 @@ run(const receiver_args *a, receiver *r)
 		    a->accept_compressed != 0, r->tmp, a->handshake_s,
 		    a->idle_s, 0, a->tls_key, a->tls_cert, a->tls_ca, on_store,
 		    after_response, r, open_tmp, a->no_fsync == 0,
-		    (unsigned) a->min_rate, a->window_s};
+		    (unsigned) a->min_rate, a->window_s, need_space};
 	mc_err               rv;
 	int                  rc = 1;
 	uint64_t             taken, missed, flushes;
@@ -512,6 +534,12 @@ main(int argc, char **argv)
 	if (!a.no_pool && tmp_pool_create(r.tmp, !a.no_flush_group, &r.pool,
 			      err, sizeof(err)) != MC_OK)
 		log_warn("event=tmp_pool.off msg=\"%s\"", err);
+	if (r.pool != NULL && a.pool_min_free != NULL) {
+		uint64_t b = 0;
+		unsigned pct = 0;
+		(void) !tmp_pool_parse_floor(a.pool_min_free, &b, &pct);
+		tmp_pool_set_floor(r.pool, b, pct);
+	}
 	r.store.pool = r.pool;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

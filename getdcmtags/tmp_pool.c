@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -51,6 +53,12 @@ struct tmp_pool {
 	uint64_t        seq;
 	uint64_t        taken, missed; /* opens served, opens with none ready */
 	flush_group    *flush;         /* NULL: each seal flushes alone */
+	uint64_t        floor_bytes;   /* tmp_pool_set_floor */
+	unsigned        floor_pct;
+	bool            low;           /* below the floor (logged once) */
+	_Atomic int64_t hold_until_us; /* no refill before (a give-back) */
+	bool            round_busy;    /* a refill round is making files */
+	pthread_cond_t  idle;          /* signalled when a round ends */
 	pool_class      cls[POOL_CLASSES];
 };
 
@@ -277,6 +285,124 @@ tmp_pool_recover(const char *path)
 	return TMP_POOL_UNUSED;
 }
 
+void
+tmp_pool_set_floor(tmp_pool *p, uint64_t bytes, unsigned percent)
+{
+	pthread_mutex_lock(&p->mu);
+	p->floor_bytes = bytes;
+	p->floor_pct = percent > 100 ? 100 : percent;
+	pthread_mutex_unlock(&p->mu);
+}
+
+mc_err
+tmp_pool_parse_floor(const char *s, uint64_t *bytes, unsigned *percent)
+{
+	char              *end;
+	unsigned long long v;
+	unsigned           shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno != 0 || *s == '-')
+		return MC_EINVAL;
+	*bytes = 0;
+	*percent = 0;
+	if (strcmp(end, "%") == 0) {
+		if (v > 100)
+			return MC_EINVAL;
+		*percent = (unsigned) v;
+		return MC_OK;
+	}
+	switch (*end) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
+		return MC_EINVAL;
+	*bytes = (uint64_t) v << shift;
+	return MC_OK;
+}
+
+/* held - whether a give-back asked for no spares now */
+static bool
+held(tmp_pool *p)
+{
+	return sys_now_us() < atomic_load(&p->hold_until_us);
+}
+
+/* room_for_spares - the bytes spares may take before the free space of
+ * the file system falls below the floor. mu held. */
+static uint64_t
+room_for_spares(tmp_pool *p)
+{
+	struct statvfs sv;
+	uint64_t       total, avail, floor;
+
+	if (fstatvfs(p->dirfd, &sv) != 0)
+		return 0;
+	total = (uint64_t) sv.f_blocks * sv.f_frsize;
+	avail = (uint64_t) sv.f_bavail * sv.f_frsize;
+	floor = total / 100 * p->floor_pct;
+	if (floor < p->floor_bytes)
+		floor = p->floor_bytes;
+	if (avail <= floor) {
+		if (!p->low)
+			log_warn("event=tmp_pool.paused dir=%s free=%llu "
+				 "floor=%llu msg=\"no spares below the free "
+				 "space floor\"",
+			    p->dir, (unsigned long long) avail,
+			    (unsigned long long) floor);
+		p->low = true;
+		return 0;
+	}
+	p->low = false;
+	return avail - floor;
+}
+
+/* ready_files - spares ready in every class. mu held. */
+static unsigned
+ready_files(const tmp_pool *p)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < POOL_CLASSES; i++)
+		n += p->cls[i].n;
+	return n;
+}
+
+bool
+tmp_pool_give_back(tmp_pool *p)
+{
+	unsigned n;
+
+	if (p == NULL)
+		return false;
+	pthread_mutex_lock(&p->mu);
+	if (ready_files(p) == 0 && !p->round_busy) {
+		pthread_mutex_unlock(&p->mu);
+		return false; /* nothing of ours takes space */
+	}
+	/* a round under way stops at its next file and removes what it
+	 * made: wait for that, the image needs the space now */
+	atomic_store(&p->hold_until_us,
+	    sys_now_us() + (int64_t) TMP_POOL_HOLD_MS * 1000);
+	while (p->round_busy)
+		pthread_cond_wait(&p->idle, &p->mu);
+	n = ready_files(p);
+	for (int i = 0; i < POOL_CLASSES; i++) {
+		for (unsigned k = 0; k < p->cls[i].n; k++)
+			unlink_name(p, p->cls[i].names[k]);
+		p->cls[i].n = 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+	log_warn("event=tmp_pool.given_back dir=%s files=%u "
+		 "msg=\"an image needed the space\"",
+	    p->dir, n);
+	return true;
+}
+
 /* pool_class_find - the class for size, or a slot for it (the least
  * recently used one, whose files the thread removes). mu held. */
 static pool_class *
@@ -377,10 +503,12 @@ refill(tmp_pool *p)
 	unsigned need[POOL_CLASSES];
 	char   (*made)[POOL_NAME_MAX] = NULL;
 	unsigned nmade[POOL_CLASSES] = {0}, total = 0, at = 0;
-	int      e = 0;
+	int      e = 0, se;
+	uint64_t room;
 
 	pthread_mutex_lock(&p->mu);
 	p->wanted = false;
+	room = held(p) ? 0 : room_for_spares(p);
 	for (int i = 0; i < POOL_CLASSES; i++) {
 		size[i] = p->cls[i].size;
 		need[i] = size[i] && p->cls[i].n < files_for(size[i])
@@ -390,23 +518,35 @@ refill(tmp_pool *p)
 		 * after one short batch, not after a whole pool */
 		if (need[i] > POOL_ROUND)
 			need[i] = POOL_ROUND;
+		/* within the room the floor leaves */
+		if (size[i] > 0 && need[i] > room / size[i])
+			need[i] = (unsigned) (room / size[i]);
+		room -= need[i] * size[i];
 		total += need[i];
 	}
+	p->round_busy = total > 0 &&
+			(made = calloc(total, sizeof(*made))) != NULL;
 	pthread_mutex_unlock(&p->mu);
-	if (total == 0 || (made = calloc(total, sizeof(*made))) == NULL)
+	if (made == NULL)
 		return;
 	for (int i = 0; i < POOL_CLASSES && e == 0; i++)
-		for (; nmade[i] < need[i] && e == 0; nmade[i]++, at++)
+		for (; nmade[i] < need[i] && e == 0 && !held(p);
+		     nmade[i]++, at++)
 			if ((e = make_file(p, size[i], made[at])) != 0)
 				break;
-	if (syncfs(p->dirfd) != 0 && e == 0)
-		e = errno;
+	/* the files made before a failure (the disk filled up) are whole:
+	 * they are kept once durable */
+	se = syncfs(p->dirfd) != 0 ? errno : 0;
+	if (e == 0)
+		e = se;
 	pthread_mutex_lock(&p->mu);
 	at = 0;
 	for (int i = 0; i < POOL_CLASSES; i++) {
 		pool_class *c = &p->cls[i];
 		for (unsigned k = 0; k < nmade[i]; k++, at++) {
-			bool keep = e == 0 && c->size == size[i];
+			/* a give-back during the round wants the space */
+			bool keep = se == 0 && c->size == size[i] &&
+				    !held(p);
 			if (keep && c->n == c->cap) {
 				unsigned ncap = c->cap ? c->cap * 2 : 16;
 				void *g = realloc(c->names, ncap * sizeof(*c->names));
@@ -422,9 +562,12 @@ refill(tmp_pool *p)
 				unlink_name(p, made[at]);
 		}
 	}
-	for (int i = 0; i < POOL_CLASSES && e == 0; i++)
+	for (int i = 0; i < POOL_CLASSES && e == 0 && !p->low && !held(p);
+	     i++)
 		if (p->cls[i].size && p->cls[i].n < files_for(p->cls[i].size))
 			p->wanted = true; /* more rounds until full */
+	p->round_busy = false;
+	pthread_cond_broadcast(&p->idle);
 	pthread_mutex_unlock(&p->mu);
 	free(made);
 	if (e != 0) {
@@ -474,6 +617,9 @@ tmp_pool_create(const char *dir, bool share_flushes, tmp_pool **out,
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	p->floor_bytes = TMP_POOL_MIN_FREE_BYTES;
+	p->floor_pct = TMP_POOL_MIN_FREE_PCT;
 	p->flush = share_flushes ? flush_group_create(dir) : NULL;
 	if (pthread_create(&p->thread, NULL, refill_main, p) != 0) {
 		mc_errf(err, errlen, "cannot start the refill thread");
@@ -517,6 +663,7 @@ tmp_pool_destroy(tmp_pool *p)
 		free(p->cls[i].names);
 	}
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->mu);
 	flush_group_destroy(p->flush);
 	close(p->dirfd);

@@ -21,6 +21,13 @@
  * without a valid trailer was never acknowledged (unused, or a transfer
  * cut short) and is removed.
  *
+ * Spares never take the space received images need: the thread makes
+ * none while the file system's free space is below a floor (by default
+ * TMP_POOL_MIN_FREE_PCT of the file system, at least
+ * TMP_POOL_MIN_FREE_BYTES), and when writing an image runs out of space
+ * the receive path gives every spare back (tmp_pool_give_back) and tries
+ * once more; refills then wait TMP_POOL_HOLD_MS.
+ *
  * Images larger than TMP_POOL_MAX_BYTES, the first image of an
  * association (no size to go by) and images that outgrow their file use
  * an ordinary temp file and a full fsync, as before. */
@@ -36,6 +43,9 @@
 #define TMP_POOL_PREFIX ".pool-"
 #define TMP_POOL_TRAILER_LEN 32
 #define TMP_POOL_MAX_BYTES (256u * 1024u) /* largest pre-written file */
+#define TMP_POOL_MIN_FREE_PCT 5u                 /* default floor ... */
+#define TMP_POOL_MIN_FREE_BYTES (64ull << 20)    /* ... and its minimum */
+#define TMP_POOL_HOLD_MS 10000 /* no refill this long after a give-back */
 
 typedef struct tmp_pool tmp_pool;
 
@@ -49,6 +59,22 @@ MC_NODISCARD mc_err tmp_pool_create(const char *dir, bool share_flushes,
 /* tmp_pool_destroy - stop the thread, remove the unused files. NULL: no-op.
  * No tmp_pool_open may be running. */
 void tmp_pool_destroy(tmp_pool *p);
+
+/* tmp_pool_set_floor - no new spare while the free space of the file
+ * system would fall below the larger of bytes and percent of its size
+ * (both 0: spares whenever the disk has room). Any thread. */
+void tmp_pool_set_floor(tmp_pool *p, uint64_t bytes, unsigned percent);
+
+/* tmp_pool_parse_floor - "5%" (of the file system) or a size in bytes
+ * with an optional K, M or G suffix ("512M"). MC_EINVAL if neither. */
+MC_NODISCARD mc_err tmp_pool_parse_floor(const char *s, uint64_t *bytes,
+    unsigned *percent);
+
+/* tmp_pool_give_back - remove every ready spare and any a refill is
+ * making (an image needs the space), and make no new one for
+ * TMP_POOL_HOLD_MS. Returns whether there was anything to give (false:
+ * no hold either); p may be NULL (false). Any thread. */
+bool tmp_pool_give_back(tmp_pool *p);
 
 /* tmp_pool_open - a pre-written file for an instance of about size_hint
  * bytes: returns an fd open for writing at offset 0 and fills path and

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "rule.h"
@@ -611,9 +612,151 @@ END_TEST
 
 START_TEST(recursive_aliases_are_rejected_not_followed)
 {
-	check_error(
-	    "rules: &a {r: *a}\n",
-	    "t.yaml:1:8: rules.r: nesting too deep or recursive alias");
+	check_error("rules: &a {r: *a}\n",
+	            "t.yaml:1:15: rules.r: recursive alias *a");
+}
+END_TEST
+
+/* A limit is enforced while parsing: far below what the unbounded
+ * document would cost (seconds to minutes), even under sanitizers. */
+#define LIMIT_MAX_SECONDS 1.0
+
+static double
+now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* check_error_quickly - check_error within LIMIT_MAX_SECONDS. */
+static void
+check_error_quickly(const char *text, const char *want)
+{
+	double t0 = now_s(), dt;
+
+	check_error(text, want);
+	dt = now_s() - t0;
+	ck_assert_msg(dt < LIMIT_MAX_SECONDS, "took %.3f s", dt);
+}
+
+/* aliases_of - "[*name, *name, ...]" (n times) into buf. */
+static const char *
+aliases_of(char *buf, size_t len, const char *name, int n)
+{
+	size_t used = 0;
+
+	buf[used++] = '[';
+	for (int i = 0; i < n && used + 16 < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s*%s",
+		                         i ? ", " : "", name);
+	snprintf(buf + used, len - used, "]");
+	return buf;
+}
+
+/* An alias bomb in a module's settings (which become JSON text) stops at
+ * the alias that crosses CONFIG_MAX_NODES: l0..l4 hold 123,455 nodes,
+ * the first *a4 of l5 adds 111,111. */
+START_TEST(an_alias_bomb_in_module_settings_stops_at_the_node_limit)
+{
+	char text[2048], seq[256];
+	int  used;
+
+	used = snprintf(text, sizeof(text),
+	                "modules:\n  m:\n    docker_tag: x\n    settings:\n"
+	                "      l0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (int i = 1; i <= 4; i++) {
+		char prev[8];
+		snprintf(prev, sizeof(prev), "a%d", i - 1);
+		used += snprintf(text + used, sizeof(text) - (size_t)used,
+		                 "      l%d: &a%d %s\n", i, i,
+		                 aliases_of(seq, sizeof(seq), prev, 10));
+	}
+	snprintf(text + used, sizeof(text) - (size_t)used,
+	         "      l5: [*a4, *a4]\n");
+	check_error_quickly(text,
+	                    "t.yaml:10:12: modules.m.settings.l5[0]: more than "
+	                    "200000 nodes (aliases counted in full)");
+}
+END_TEST
+
+/* The classic: nine levels of ten, 10^9 nodes if expanded. */
+START_TEST(billion_laughs_stops_at_the_node_limit)
+{
+	char text[4096], seq[256];
+	int  used = snprintf(text, sizeof(text), "l0: &a0 [lol, lol, lol, "
+	                                         "lol, lol, lol, lol, lol, "
+	                                         "lol, lol]\n");
+
+	for (int i = 1; i <= 9; i++) {
+		char prev[8];
+		snprintf(prev, sizeof(prev), "a%d", i - 1);
+		used += snprintf(text + used, sizeof(text) - (size_t)used,
+		                 "l%d: &a%d %s\n", i, i,
+		                 aliases_of(seq, sizeof(seq), prev, 10));
+	}
+	/* l0..l4 are 123,461 nodes; the first *a4 of l5 crosses */
+	check_error_quickly(text, "t.yaml:6:10: l5[0]: more than 200000 "
+	                          "nodes (aliases counted in full)");
+}
+END_TEST
+
+/* 100,000 nested flow sequences: libyaml alone would take most of a
+ * minute; the parser stops at the 65th '[' (the value of rules is
+ * level 1). */
+START_TEST(deep_flow_nesting_stops_at_the_depth_limit)
+{
+	size_t depth = 100000, pre = strlen("rules: ");
+	char  *text = malloc(pre + 2 * depth + 2);
+
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, "rules: ", pre);
+	memset(text + pre, '[', depth);
+	memset(text + pre + depth, ']', depth);
+	strcpy(text + pre + 2 * depth, "\n");
+	/* the field path is cut at CONFIG_PATH_MAX_LEN */
+	check_error_quickly(
+	    text, "t.yaml:1:72: rules[0][0][0][0][0][0][0][0][0][0][0][0][0]"
+	          "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+	          "[0][0][0][0][0][0][0][0][0: nesting deeper than 64 "
+	          "levels");
+	free(text);
+}
+END_TEST
+
+/* Block mappings nested 1,000 deep, "k:" one more space in each line:
+ * the key on line 65 is the first node at level 65. */
+START_TEST(deep_block_nesting_stops_at_the_depth_limit)
+{
+	size_t levels = 1000, used = 0, cap = levels * (levels + 4) + 16;
+	char  *text = malloc(cap);
+
+	ck_assert_ptr_nonnull(text);
+	for (size_t i = 0; i < levels; i++)
+		used += (size_t)snprintf(text + used, cap - used, "%*sk:\n",
+		                         (int)i, "");
+	/* the path of that key: 64 "k"s */
+	char want[256] = "t.yaml:65:65: k";
+	for (int i = 1; i < 64; i++)
+		strcat(want, ".k");
+	strcat(want, ": nesting deeper than 64 levels");
+	check_error_quickly(text, want);
+	free(text);
+}
+END_TEST
+
+/* Aliases within the limits still share one node and load. */
+START_TEST(aliases_within_the_limits_load)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("modules:\n  m:\n    docker_tag: x\n"
+	                      "    settings:\n      a: &a [1, 2]\n"
+	                      "      b: [*a, *a]\n",
+	                      &c),
+	                 MC_OK);
+	config_destroy(c);
 }
 END_TEST
 
@@ -645,6 +788,12 @@ config_suite(void)
 	tcase_add_test(tc, an_unreadable_file_is_reported);
 	tcase_add_test(tc, diagnostics_beyond_the_buffer_still_fail_the_load);
 	tcase_add_test(tc, recursive_aliases_are_rejected_not_followed);
+	tcase_add_test(
+	    tc, an_alias_bomb_in_module_settings_stops_at_the_node_limit);
+	tcase_add_test(tc, billion_laughs_stops_at_the_node_limit);
+	tcase_add_test(tc, deep_flow_nesting_stops_at_the_depth_limit);
+	tcase_add_test(tc, deep_block_nesting_stops_at_the_depth_limit);
+	tcase_add_test(tc, aliases_within_the_limits_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -75,7 +75,8 @@ count_files(void)
 	return n;
 }
 
-/* new_pool - a pool on the test folder, sharing flushes */
+/* new_pool - a pool on the test folder, sharing flushes, with no free
+ * space floor (this machine's /tmp may be fuller than the default's) */
 static tmp_pool *
 new_pool(void)
 {
@@ -85,6 +86,7 @@ new_pool(void)
 	ck_assert_msg(tmp_pool_create(dir, true, &p, err, sizeof(err)) ==
 			  MC_OK,
 	    "tmp_pool_create: %s", err);
+	tmp_pool_set_floor(p, 0, 0);
 	return p;
 }
 
@@ -295,6 +297,92 @@ START_TEST(many_sizes_keep_a_bounded_pool)
 }
 END_TEST
 
+/* Below the free space floor no spare is made: here the floor is the
+ * whole file system, then more bytes than any disk has. The same
+ * requests with no floor get files. */
+START_TEST(no_spares_below_the_free_space_floor)
+{
+	tmp_pool *p = new_pool();
+	char      path[4096];
+	uint64_t  prealloc;
+
+	tmp_pool_set_floor(p, 0, 100);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_lt(tmp_pool_open(p, DATA_LEN, path, sizeof(path),
+				     &prealloc), 0);
+		usleep(10000);
+	}
+	ck_assert_uint_eq(count_files(), 0);
+	tmp_pool_set_floor(p, UINT64_MAX, 0);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_lt(tmp_pool_open(p, DATA_LEN, path, sizeof(path),
+				     &prealloc), 0);
+		usleep(10000);
+	}
+	ck_assert_uint_eq(count_files(), 0);
+	tmp_pool_set_floor(p, 0, 0);
+	close(open_ready(p, DATA_LEN, path, &prealloc));
+	unlink(path);
+	tmp_pool_destroy(p);
+}
+END_TEST
+
+/* An image that needs the space gets every spare back, and no new one
+ * is made while the hold lasts. */
+START_TEST(give_back_removes_every_spare_and_holds_refills)
+{
+	tmp_pool *p = new_pool();
+	char      path[4096];
+	uint64_t  prealloc;
+	unsigned  before;
+
+	close(open_ready(p, DATA_LEN, path, &prealloc));
+	unlink(path);
+	for (int ms = 0; ms < WAIT_MS && count_files() < 2; ms += 10)
+		usleep(10000);
+	before = count_files();
+	ck_assert_uint_ge(before, 2);
+	/* the ready ones, and a round under way stops and drops its own
+	 * before the give-back returns */
+	ck_assert(tmp_pool_give_back(p));
+	ck_assert_uint_eq(count_files(), 0);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_lt(tmp_pool_open(p, DATA_LEN, path, sizeof(path),
+				     &prealloc), 0);
+		usleep(10000);
+	}
+	ck_assert_uint_eq(count_files(), 0);
+	/* nothing left to give */
+	ck_assert(!tmp_pool_give_back(p));
+	ck_assert(!tmp_pool_give_back(NULL));
+	tmp_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(floors_parse_as_percent_or_size)
+{
+	uint64_t b;
+	unsigned pct;
+
+	ck_assert_int_eq(tmp_pool_parse_floor("5%", &b, &pct), MC_OK);
+	ck_assert_uint_eq(pct, 5);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_int_eq(tmp_pool_parse_floor("512M", &b, &pct), MC_OK);
+	ck_assert_uint_eq(b, 512ull << 20);
+	ck_assert_uint_eq(pct, 0);
+	ck_assert_int_eq(tmp_pool_parse_floor("0", &b, &pct), MC_OK);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_int_eq(tmp_pool_parse_floor("2G", &b, &pct), MC_OK);
+	ck_assert_uint_eq(b, 2ull << 30);
+	ck_assert_int_eq(tmp_pool_parse_floor("101%", &b, &pct), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_parse_floor("-1", &b, &pct), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_parse_floor("5x", &b, &pct), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_parse_floor("", &b, &pct), MC_EINVAL);
+	ck_assert_int_eq(tmp_pool_parse_floor("99999999999G", &b, &pct),
+	    MC_EINVAL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -313,6 +401,9 @@ main(void)
 	tcase_add_test(tc, data_without_room_for_the_trailer_is_refused);
 	tcase_add_test(tc, other_files_are_left_alone);
 	tcase_add_test(tc, many_sizes_keep_a_bounded_pool);
+	tcase_add_test(tc, no_spares_below_the_free_space_floor);
+	tcase_add_test(tc, give_back_removes_every_spare_and_holds_refills);
+	tcase_add_test(tc, floors_parse_as_percent_or_size);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
