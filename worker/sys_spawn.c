@@ -237,6 +237,13 @@ sys_spawn_wait(pid_t pid, unsigned timeout_ms, sys_child_status *st)
 }
 
 void
+sys_spawn_end_group(pid_t pid)
+{
+	if (pid > 0)
+		kill(-pid, SIGKILL);
+}
+
+void
 sys_spawn_kill_group(pid_t pid, unsigned grace_ms, sys_child_status *st)
 {
 	int64_t deadline = now_ms() + grace_ms;

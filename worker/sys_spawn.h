@@ -38,6 +38,11 @@ MC_NODISCARD mc_err sys_spawn_start(char *const argv[], char *const envp[],
 MC_NODISCARD mc_err sys_spawn_wait(pid_t pid, unsigned timeout_ms,
                                    sys_child_status *st);
 
+/* sys_spawn_end_group - SIGKILL what is left of the process group of
+ * pid, whose leader sys_spawn_wait() reaped: a module's background child
+ * must not change its output after the worker has checked it. */
+void sys_spawn_end_group(pid_t pid);
+
 /* sys_spawn_kill_group - SIGTERM to pid's process group, wait up to
  * grace_ms, then SIGKILL the group and reap pid. *st as it ended. */
 void sys_spawn_kill_group(pid_t pid, unsigned grace_ms, sys_child_status *st);
