@@ -17,6 +17,15 @@
 #define SYS_PATH_MAX 4096
 #define SYS_UMASK_DEFAULT 077
 
+/* written once at start, before any thread, by the program's main */
+static unsigned g_file_mode = SYS_FILE_MODE_DEFAULT;
+
+unsigned
+sys_fs_file_mode(void)
+{
+	return g_file_mode;
+}
+
 bool
 sys_file_mode_is_valid(unsigned mode)
 {
@@ -30,8 +39,10 @@ sys_fs_apply_file_mode(unsigned mode)
 
 	if (!sys_file_mode_is_valid(mode)) {
 		umask(SYS_UMASK_DEFAULT);
+		g_file_mode = SYS_FILE_MODE_DEFAULT;
 		return MC_EINVAL;
 	}
+	g_file_mode = mode;
 	dir = mode | ((mode & 0444) >> 2);
 	umask((mode_t) (0777 & ~dir));
 	return MC_OK;
@@ -44,6 +55,7 @@ sys_fs_follow_dir_mode(const char *dir)
 
 	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		umask(SYS_UMASK_DEFAULT);
+		g_file_mode = SYS_FILE_MODE_DEFAULT;
 		return mc_from_errno(errno ? errno : ENOTDIR);
 	}
 	return sys_fs_apply_file_mode(0600 | ((unsigned) st.st_mode & 0060));

@@ -10,6 +10,10 @@
 
 #include "mc_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Creation modes. Files are created asking for at most SYS_FILE_MODE_MAX
  * and folders for at most SYS_DIR_MODE_MAX, never for anything for
  * "other" users, whatever the umask; the umask set from the config's
@@ -26,6 +30,11 @@ bool sys_file_mode_is_valid(unsigned mode);
  * 0640 -> 0750, 0660 -> 0770). MC_EINVAL for a mode that is not valid
  * (the umask is then 077). Call once at start, before any thread. */
 MC_NODISCARD mc_err sys_fs_apply_file_mode(unsigned mode);
+/* sys_fs_file_mode - the file mode the last sys_fs_apply_file_mode() or
+ * sys_fs_follow_dir_mode() set (SYS_FILE_MODE_DEFAULT before): for a
+ * file made by a call that ignores the umask (mkstemp makes 0600), which
+ * is then given this mode with fchmod. */
+unsigned sys_fs_file_mode(void);
 /* sys_fs_follow_dir_mode - sys_fs_apply_file_mode() with the group bits
  * of the existing folder dir (made under the configured mode by the
  * coordinator): for a program that has no config, such as the worker.
@@ -95,5 +104,9 @@ MC_NODISCARD mc_err sys_remove_tree(const char *path);
 bool sys_exists(const char *path);
 /* sys_now_us - wall clock, microseconds since the Unix epoch. */
 int64_t sys_now_us(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

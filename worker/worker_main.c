@@ -219,12 +219,19 @@ main(int argc, char **argv)
 		}
 		return test_target(a.test_target, a.task_json);
 	}
-	if (a.notify != NULL)
+	if (a.notify != NULL) {
+		sys_dirname_of(a.notify, dir, sizeof(dir));
+		(void)!sys_fs_follow_dir_mode(dir);
 		return notify_run_file(a.notify);
+	}
 	if (resolve_dir(&a, dir, sizeof(dir)) != 0) {
 		usage(stderr);
 		return TASK_EXIT_UNUSABLE;
 	}
+	/* the worker has no config: what it creates (module folders and
+	 * logs, result.json, folder-target deliveries) gets the mode the
+	 * coordinator gave the task folder under file_mode */
+	(void)!sys_fs_follow_dir_mode(dir);
 	o.task_dir = dir;
 	o.coordinator_url = a.coordinator;
 	/* SIGTERM while a module runs: stop the module, then report */
