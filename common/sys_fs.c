@@ -80,7 +80,8 @@ sys_file_kind(unsigned st_mode)
  * at the last component (O_NOFOLLOW: ELOOP), and what was opened is
  * judged by fstat on the descriptor, so a swap after a check is moot */
 static mc_err
-open_regular(const char *path, int flags, int *fd, const char **kind)
+open_regular(const char *path, int flags, int *fd, const char **kind,
+    struct stat *out)
 {
 	struct stat st;
 	int         f, e;
@@ -111,11 +112,14 @@ open_regular(const char *path, int flags, int *fd, const char **kind)
 		close(f);
 		return MC_EREFUSED;
 	}
-	if (fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK) != 0) {
+	/* back to blocking; O_APPEND is the only status flag we pass */
+	if (fcntl(f, F_SETFL, flags & O_APPEND) != 0) {
 		e = errno;
 		close(f);
 		return mc_from_errno(e);
 	}
+	if (out != NULL)
+		*out = st;
 	*fd = f;
 	return MC_OK;
 }
@@ -123,7 +127,7 @@ open_regular(const char *path, int flags, int *fd, const char **kind)
 mc_err
 sys_open_regular(const char *path, int flags, int *fd, const char **kind)
 {
-	return open_regular(path, flags | O_NOFOLLOW, fd, kind);
+	return open_regular(path, flags | O_NOFOLLOW, fd, kind, NULL);
 }
 
 mc_err
@@ -252,14 +256,9 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	const char *kind;
 	mc_err      rv;
 
-	if ((rv = sys_open_regular(path, O_WRONLY | O_APPEND | O_CREAT, &fd,
-		 &kind)) != MC_OK)
+	if ((rv = open_regular(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW,
+		 &fd, &kind, &st)) != MC_OK)
 		return rv;
-	if (fstat(fd, &st) != 0) {
-		rv = mc_from_errno(errno);
-		close(fd);
-		return rv;
-	}
 	rv = write_all(fd, data, len);
 	/* A failed append (ENOSPC) must not leave half a record: cut back
 	 * to where we started. Concurrent appenders write whole records
@@ -313,7 +312,7 @@ read_regular(const char *path, int nofollow, size_t max_len, char **out,
 
 	*out = NULL;
 	*len = 0;
-	if ((rv = open_regular(path, O_RDONLY | nofollow, &fd, &kind)) !=
+	if ((rv = open_regular(path, O_RDONLY | nofollow, &fd, &kind, NULL)) !=
 	    MC_OK)
 		return rv;
 	rv = read_fd(fd, max_len, out, len);
