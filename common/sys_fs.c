@@ -95,7 +95,8 @@ open_regular(const char *path, int flags, int *fd, const char **kind,
 			*kind = "a symbolic link";
 			return MC_EREFUSED;
 		}
-		if (e == ENXIO || e == ENODEV) { /* FIFO without reader, socket */
+		/* a FIFO without a reader, a socket */
+		if (e == ENXIO || e == ENODEV) {
 			*kind = lstat(path, &st) == 0 ?
 			    sys_file_kind(st.st_mode) : "";
 			return MC_EREFUSED;
@@ -256,8 +257,9 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	const char *kind;
 	mc_err      rv;
 
-	if ((rv = open_regular(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW,
-		 &fd, &kind, &st)) != MC_OK)
+	if ((rv = open_regular(path,
+		 O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, &fd, &kind,
+		 &st)) != MC_OK)
 		return rv;
 	rv = write_all(fd, data, len);
 	/* A failed append (ENOSPC) must not leave half a record: cut back

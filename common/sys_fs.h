@@ -71,9 +71,9 @@ MC_NODISCARD mc_err sys_write_file_atomic(const char *path, const void *data,
 MC_NODISCARD mc_err sys_write_file_sync(const char *path, const void *data,
     size_t len);
 /* sys_append - append len bytes with one write(2) to an O_APPEND file,
- * creating it (never through a link, see sys_open_regular). With sync set to SYS_SYNC_DATA, fdatasync after. A
- * short write is undone by truncation so the file never ends in a torn
- * record that we wrote. */
+ * creating it (never through a link, see sys_open_regular). With sync
+ * set to SYS_SYNC_DATA, fdatasync after. A short write is undone by
+ * truncation so the file never ends in a torn record that we wrote. */
 enum { SYS_SYNC_NONE = 0, SYS_SYNC_DATA = 1 };
 MC_NODISCARD mc_err sys_append(const char *path, const void *data,
     size_t len, int sync);

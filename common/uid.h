@@ -1,4 +1,5 @@
-/* uid.h - DICOM UID and task id validation. A UID becomes part of a path only after
+/* uid.h - DICOM UID and task id validation. A UID becomes part of a
+ * path only after
  * uid_is_valid() said yes: digits and dots, 1..64 characters, no empty
  * component, so "../../x" and "" can never leave the storage root. */
 #ifndef MC_COMMON_UID_H

@@ -124,13 +124,14 @@ on_ctl(loop *l, int fd, void *arg)
 		    (char *) nng_msg_body(msg));
 		if (!peer_allowed(msg, &uid)) {
 			snprintf(reply, sizeof(reply),
-			    "error not allowed: only the coordinator's user or "
-			    "root may use the control socket");
+			    "error not allowed: only the coordinator's user "
+			    "or root may use the control socket");
 			log_warn("event=control.refused uid=%lld",
 			    uid == UINT64_MAX ? -1LL : (long long) uid);
 		} else {
 			handle(c, req, reply, sizeof(reply));
-			log_info("event=control.request req=\"%s\" reply=\"%s\"",
+			log_info("event=control.request req=\"%s\" "
+				 "reply=\"%s\"",
 			    req, reply);
 		}
 		nng_msg_free(msg);

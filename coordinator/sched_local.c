@@ -64,7 +64,8 @@ open_lock(const char *task_dir)
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
 		TASK_LOCK_FILE) != MC_OK)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT, SYS_FILE_MODE_MAX); /* inherited: no CLOEXEC */
+	/* inherited: no CLOEXEC */
+	fd = open(path, O_RDWR | O_CREAT, SYS_FILE_MODE_MAX);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

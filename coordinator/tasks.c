@@ -51,8 +51,8 @@ tasks_enqueue(coord *c, const char *id)
 	/* every id in the table is one we made: a folder of another name
 	 * in tasks/ is left for the operator, never run */
 	if (!task_id_is_valid(id)) {
-		log_warn("event=task.bad_id dir=tasks msg=\"folder name is not "
-			 "a task id\"");
+		log_warn("event=task.bad_id dir=tasks msg=\"folder name is "
+			 "not a task id\"");
 		return MC_EINVAL;
 	}
 	if ((rv = task_dir(c, id, dir, sizeof(dir))) != MC_OK ||

@@ -91,8 +91,7 @@ open_dir(const char *dir, DIR **out, char *err, size_t errlen)
 	*out = NULL;
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
 		struct stat st;
-		snprintf(err, errlen,
-		         "%s is %s, not a folder: refused", dir,
+		snprintf(err, errlen, "%s is %s, not a folder: refused", dir,
 		         lstat(dir, &st) == 0 ? sys_file_kind(st.st_mode)
 		                              : "not a folder");
 		return MC_EREFUSED;
@@ -314,7 +313,8 @@ sys_files_last_line(const char *path, unsigned long long offset, char *buf,
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) <
 	    0)
 		return;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (unsigned long long)st.st_size <= offset) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size <= offset) {
 		close(fd);
 		return;
 	}

@@ -23,9 +23,10 @@ typedef struct sys_child_status {
  * with argv and envp (NULL-terminated, borrowed) in a new process group,
  * stdin from /dev/null, stdout and stderr appended to log_path (created
  * SYS_FILE_MODE_MAX under the umask). SIGPIPE and the signal mask are
- * reset to their defaults in the child. On MC_OK *pid is the child. MC_ENOENT (no such program: err
- * says so), MC_EIO (the log cannot be opened), MC_EAGAIN/MC_ENOMEM (the
- * system cannot start a process now), MC_EINVAL; err filled. */
+ * reset to their defaults in the child. On MC_OK *pid is the child.
+ * MC_ENOENT (no such program: err says so), MC_EIO (the log cannot be
+ * opened), MC_EAGAIN/MC_ENOMEM (the system cannot start a process now),
+ * MC_EINVAL; err filled. */
 MC_NODISCARD mc_err sys_spawn_start(char *const argv[], char *const envp[],
                                     const char *log_path, pid_t *pid,
                                     char *err, size_t errlen);

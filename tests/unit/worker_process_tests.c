@@ -451,16 +451,15 @@ START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
 }
 END_TEST
 
-
 /* a "both" task whose module runs script (sh -c) and whose target is the
  * folder tmp/dst; returns the task's result.json (new) */
 static json_t *
 run_module_script(const char *script, task_exit want)
 {
-	char          doc[2048], *text = NULL;
-	size_t        len = 0;
-	json_t       *j, *cmd = json_pack("[s, s, s]", "/bin/sh", "-c", script);
-	char         *cmd_text = json_dumps(cmd, JSON_COMPACT);
+	char    doc[2048], *text = NULL;
+	size_t  len = 0;
+	json_t *j, *cmd = json_pack("[s, s, s]", "/bin/sh", "-c", script);
+	char   *cmd_text = json_dumps(cmd, JSON_COMPACT);
 	task_run_opts o;
 
 	ck_assert_int_eq(sys_mkdir_p(path_of("t/in")), MC_OK);
@@ -493,10 +492,10 @@ run_module_script(const char *script, task_exit want)
 static size_t
 count_dir(const char *rel)
 {
-	char          dir[PATH_LEN];
-	DIR          *d;
+	char           dir[PATH_LEN];
+	DIR           *d;
 	struct dirent *e;
-	size_t        n = 0;
+	size_t         n = 0;
 
 	snprintf(dir, sizeof(dir), "%s", path_of(rel));
 	ck_assert_ptr_nonnull(d = opendir(dir));
@@ -662,17 +661,20 @@ main(void)
 	tcase_add_test(
 	    run,
 	    a_command_module_runs_and_its_output_goes_to_the_dummy_target);
-	tcase_add_test(run,
-	               a_module_link_to_a_host_file_is_refused_and_nothing_sent);
+	tcase_add_test(
+	    run, a_module_link_to_a_host_file_is_refused_and_nothing_sent);
 	tcase_add_test(run, a_module_link_to_a_folder_is_refused);
-	tcase_add_test(run, a_module_output_folder_replaced_by_a_link_is_refused);
+	tcase_add_test(run,
+	               a_module_output_folder_replaced_by_a_link_is_refused);
 	tcase_add_test(run, a_module_fifo_is_refused_without_waiting_on_it);
 	tcase_add_test(run, a_module_link_as_result_json_is_refused);
-	tcase_add_test(run, a_module_hard_link_to_a_file_it_can_read_is_delivered);
 	tcase_add_test(run,
-	               a_module_background_child_is_stopped_when_the_module_exits);
+	               a_module_hard_link_to_a_file_it_can_read_is_delivered);
 	tcase_add_test(
-	    run, a_folder_target_never_empties_a_folder_planted_as_its_partial);
+	    run, a_module_background_child_is_stopped_when_the_module_exits);
+	tcase_add_test(
+	    run,
+	    a_folder_target_never_empties_a_folder_planted_as_its_partial);
 	tcase_set_timeout(run, 20);
 	tcase_add_checked_fixture(mr, NULL, rm_tmp);
 	tcase_add_checked_fixture(misc, NULL, rm_tmp);
