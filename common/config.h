@@ -188,6 +188,7 @@ typedef struct mc_config {
 	bool          phi_notifications;                  /* false */
 	config_kvlist additional_tags; /* dicom_receiver.additional_tags */
 	const char   *storage_root;    /* "./var" */
+	unsigned      file_mode; /* 0600; 0640 or 0660 to share with a group */
 	const char
 	         *coordinator_url; /* "ipc://<storage_root>/coordinator.ipc" */
 	log_level log_level;       /* info */

@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
+#include "sys_fs.h"
 
 #define CONFIG_SECONDS_MAX ((uint32_t)INT32_MAX)
 #define CONFIG_COUNT_MAX 1000000u
@@ -37,7 +39,8 @@
 	X(SCHEDULER, "scheduler")                                             \
 	X(RETRY_MULTIPLIER, "retry_multiplier")                               \
 	X(RETRY_MAX_DELAY, "retry_max_delay")                                 \
-	X(LOG_LEVEL, "log_level")
+	X(LOG_LEVEL, "log_level")                                             \
+	X(FILE_MODE, "file_mode")
 
 #define TOP_ENUM(id, s) TOP_##id,
 #define TOP_NAME(id, s) s,
@@ -98,6 +101,7 @@ set_defaults(mc_config *c)
 	c->offpeak_start_min = 22 * 60;
 	c->offpeak_end_min = 6 * 60;
 	c->storage_root = "./var";
+	c->file_mode = SYS_FILE_MODE_DEFAULT;
 	c->log_level = LOG_LEVEL_INFO;
 	c->receiver.bind = "0.0.0.0";
 	c->receiver.aet = "MERCURE";
@@ -170,6 +174,27 @@ build_times(cctx *x, const cnode *const *f)
 		                  &c->offpeak_end_min);
 }
 
+/* file_mode: octal text as chmod takes it ("0640"); YAML 1.1 would read
+ * an unquoted 0640 as the number 416, so the text is judged, not a
+ * number */
+static void
+build_file_mode(cctx *x, const cnode *v)
+{
+	const char   *s = v->kind == CNODE_SCALAR ? v->text : "";
+	unsigned long m = 0;
+	size_t        n = strlen(s);
+
+	if (n == 4 && s[0] == '0' && strspn(s, "01234567") == n)
+		m = strtoul(s, NULL, 8);
+	if (!sys_file_mode_is_valid((unsigned)m)) {
+		cctx_error(x, v, "file_mode",
+		           "must be \"0600\", \"0640\" or \"0660\", got %s",
+		           v->kind == CNODE_SCALAR ? s : "a non-scalar");
+		return;
+	}
+	x->cfg->file_mode = (unsigned)m;
+}
+
 static void
 build_scalars(cctx *x, const cnode *const *f)
 {
@@ -199,6 +224,8 @@ build_scalars(cctx *x, const cnode *const *f)
 	              log_levels, sizeof(log_levels) / sizeof(log_levels[0]),
 	              &lv))
 		c->log_level = (log_level)lv;
+	if (f[TOP_FILE_MODE] != NULL)
+		build_file_mode(x, f[TOP_FILE_MODE]);
 	if (c->storage_root[0] == '\0')
 		cctx_error(x, f[TOP_STORAGE_ROOT], "storage_root",
 		           "must not be empty");

@@ -15,6 +15,121 @@
 #include <unistd.h>
 
 #define SYS_PATH_MAX 4096
+#define SYS_UMASK_DEFAULT 077
+
+/* written once at start, before any thread, by the program's main */
+static unsigned g_file_mode = SYS_FILE_MODE_DEFAULT;
+
+unsigned
+sys_fs_file_mode(void)
+{
+	return g_file_mode;
+}
+
+bool
+sys_file_mode_is_valid(unsigned mode)
+{
+	return mode == 0600 || mode == 0640 || mode == 0660;
+}
+
+mc_err
+sys_fs_apply_file_mode(unsigned mode)
+{
+	unsigned dir;
+
+	if (!sys_file_mode_is_valid(mode)) {
+		umask(SYS_UMASK_DEFAULT);
+		g_file_mode = SYS_FILE_MODE_DEFAULT;
+		return MC_EINVAL;
+	}
+	g_file_mode = mode;
+	dir = mode | ((mode & 0444) >> 2);
+	umask((mode_t) (0777 & ~dir));
+	return MC_OK;
+}
+
+mc_err
+sys_fs_follow_dir_mode(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		umask(SYS_UMASK_DEFAULT);
+		g_file_mode = SYS_FILE_MODE_DEFAULT;
+		return mc_from_errno(errno ? errno : ENOTDIR);
+	}
+	return sys_fs_apply_file_mode(0600 | ((unsigned) st.st_mode & 0060));
+}
+
+const char *
+sys_file_kind(unsigned st_mode)
+{
+	switch (st_mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFLNK: return "a symbolic link";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR:
+	case S_IFBLK: return "a device";
+	case S_IFDIR: return "a folder";
+	default: return "not a regular file";
+	}
+}
+
+/* open(2) never waits on a FIFO here (O_NONBLOCK), never follows a link
+ * at the last component (O_NOFOLLOW: ELOOP), and what was opened is
+ * judged by fstat on the descriptor, so a swap after a check is moot */
+static mc_err
+open_regular(const char *path, int flags, int *fd, const char **kind,
+    struct stat *out)
+{
+	struct stat st;
+	int         f, e;
+
+	*fd = -1;
+	*kind = "";
+	f = open(path, flags | O_NONBLOCK | O_CLOEXEC, SYS_FILE_MODE_MAX);
+	if (f < 0) {
+		e = errno;
+		if (e == ELOOP && (flags & O_NOFOLLOW)) {
+			*kind = "a symbolic link";
+			return MC_EREFUSED;
+		}
+		/* a FIFO without a reader, a socket */
+		if (e == ENXIO || e == ENODEV) {
+			*kind = lstat(path, &st) == 0 ?
+			    sys_file_kind(st.st_mode) : "";
+			return MC_EREFUSED;
+		}
+		return mc_from_errno(e);
+	}
+	if (fstat(f, &st) != 0) {
+		e = errno;
+		close(f);
+		return mc_from_errno(e);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*kind = sys_file_kind(st.st_mode);
+		close(f);
+		return MC_EREFUSED;
+	}
+	/* back to blocking; O_APPEND is the only status flag we pass */
+	if (fcntl(f, F_SETFL, flags & O_APPEND) != 0) {
+		e = errno;
+		close(f);
+		return mc_from_errno(e);
+	}
+	if (out != NULL)
+		*out = st;
+	*fd = f;
+	return MC_OK;
+}
+
+mc_err
+sys_open_regular(const char *path, int flags, int *fd, const char **kind)
+{
+	return open_regular(path, flags | O_NOFOLLOW, fd, kind, NULL);
+}
 
 mc_err
 sys_mkdir_p(const char *dir)
@@ -29,11 +144,11 @@ sys_mkdir_p(const char *dir)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		if (mkdir(buf, SYS_DIR_MODE_MAX) != 0 && errno != EEXIST)
 			return mc_from_errno(errno);
 		*p = '/';
 	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+	if (mkdir(buf, SYS_DIR_MODE_MAX) != 0 && errno != EEXIST)
 		return mc_from_errno(errno);
 	return MC_OK;
 }
@@ -119,11 +234,13 @@ sys_write_file_atomic(const char *path, const void *data, size_t len)
 mc_err
 sys_write_file_sync(const char *path, const void *data, size_t len)
 {
-	int    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	mc_err rv;
+	const char *kind;
+	int         fd;
+	mc_err      rv;
 
-	if (fd < 0)
-		return mc_from_errno(errno);
+	if ((rv = sys_open_regular(path, O_WRONLY | O_CREAT | O_TRUNC, &fd,
+		 &kind)) != MC_OK)
+		return rv;
 	rv = write_all(fd, data, len);
 	if (rv == MC_OK && fsync(fd) != 0)
 		rv = mc_from_errno(errno);
@@ -137,16 +254,13 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 {
 	int         fd;
 	struct stat st;
+	const char *kind;
 	mc_err      rv;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return mc_from_errno(errno);
-	if (fstat(fd, &st) != 0) {
-		rv = mc_from_errno(errno);
-		close(fd);
+	if ((rv = open_regular(path,
+		 O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, &fd, &kind,
+		 &st)) != MC_OK)
 		return rv;
-	}
 	rv = write_all(fd, data, len);
 	/* A failed append (ENOSPC) must not leave half a record: cut back
 	 * to where we started. Concurrent appenders write whole records
@@ -163,23 +277,19 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	return rv;
 }
 
-mc_err
-sys_read_file(const char *path, char **out, size_t *len)
+static mc_err
+read_fd(int fd, size_t max_len, char **out, size_t *len)
 {
-	int         fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	char       *buf;
 	size_t      got = 0;
 
-	*out = NULL;
-	*len = 0;
-	if (fd < 0)
+	if (fstat(fd, &st) != 0)
 		return mc_from_errno(errno);
-	if (fstat(fd, &st) != 0 || (buf = malloc((size_t) st.st_size + 1)) ==
-					  NULL) {
-		close(fd);
+	if ((uint64_t) st.st_size > (uint64_t) max_len)
+		return MC_EINVAL;
+	if ((buf = malloc((size_t) st.st_size + 1)) == NULL)
 		return MC_ENOMEM;
-	}
 	while (got < (size_t) st.st_size) {
 		ssize_t r = read(fd, buf + got, (size_t) st.st_size - got);
 		if (r < 0 && errno == EINTR)
@@ -188,11 +298,41 @@ sys_read_file(const char *path, char **out, size_t *len)
 			break;
 		got += (size_t) r;
 	}
-	close(fd);
 	buf[got] = '\0';
 	*out = buf;
 	*len = got;
 	return MC_OK;
+}
+
+static mc_err
+read_regular(const char *path, int nofollow, size_t max_len, char **out,
+    size_t *len)
+{
+	const char *kind;
+	int         fd;
+	mc_err      rv;
+
+	*out = NULL;
+	*len = 0;
+	if ((rv = open_regular(path, O_RDONLY | nofollow, &fd, &kind, NULL)) !=
+	    MC_OK)
+		return rv;
+	rv = read_fd(fd, max_len, out, len);
+	close(fd);
+	return rv;
+}
+
+mc_err
+sys_read_file(const char *path, char **out, size_t *len)
+{
+	return read_regular(path, 0, SIZE_MAX - 1, out, len);
+}
+
+mc_err
+sys_read_plain_file(const char *path, size_t max_len, char **out,
+    size_t *len)
+{
+	return read_regular(path, O_NOFOLLOW, max_len, out, len);
 }
 
 mc_err

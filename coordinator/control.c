@@ -1,19 +1,57 @@
 /* control.c - the control socket, server side inside the loop (a REP
  * socket answers each request before taking the next, so the handler
- * runs to completion on the loop thread) and the client side. */
+ * runs to completion on the loop thread) and the client side.
+ *
+ * Design notes: the socket file is 0600 whatever the umask, and every
+ * request's sender is checked again by its peer credentials (SO_PEERCRED
+ * through nng): only our own user or root may steer the coordinator.
+ * Every id in a request is checked for its syntax (a UID, a task UUID)
+ * before it becomes part of a path, so "retry ../../x" names nothing. */
 #include "control.h"
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coord_int.h"
 #include "log.h"
 #include "sys_fs.h"
+#include "uid.h"
 
 #define CONTROL_REPLY_MAX 512
+#define CONTROL_REQUEST_MAX 256
+#define CONTROL_SOCKET_MODE 0600
+
+static void
+force_complete(coord *c, const char *arg, char *reply, size_t len)
+{
+	series *s = series_table_find(c->series, arg);
+	bool    st = study_force(c, arg);
+	size_t  n = 0;
+	for (series *x = series_table_first(c->series); x;) {
+		series *next = series_next(x);
+		if (strcmp(x->study_uid, arg) == 0 && x != s) {
+			series_table_force(c->series, x);
+			n++;
+		}
+		x = next;
+	}
+	if (s)
+		series_table_force(c->series, s);
+	if (!s && !st && n == 0) {
+		snprintf(reply, len, "error no open series or study %s",
+		    arg);
+		return;
+	}
+	coord_event(c, "force_complete", s ? arg : NULL,
+	    s ? NULL : arg, NULL, NULL, NULL, "control");
+	snprintf(reply, len, "ok forced %s%s%s", s ? "series " : "",
+	    st ? "study " : "", n ? "and the study's open series" : "");
+}
 
 static void
 handle(coord *c, const char *req, char *reply, size_t len)
@@ -23,28 +61,17 @@ handle(coord *c, const char *req, char *reply, size_t len)
 
 	arg = arg ? arg + 1 : "";
 	if (strncmp(req, "force-complete ", 15) == 0) {
-		series *s = series_table_find(c->series, arg);
-		bool    st = study_force(c, arg);
-		size_t  n = 0;
-		for (series *x = series_table_first(c->series); x;) {
-			series *next = series_next(x);
-			if (strcmp(x->study_uid, arg) == 0 && x != s) {
-				series_table_force(c->series, x);
-				n++;
-			}
-			x = next;
-		}
-		if (s)
-			series_table_force(c->series, s);
-		if (!s && !st && n == 0) {
-			snprintf(reply, len, "error no open series or study %s",
-			    arg);
+		if (!uid_is_valid(arg)) {
+			snprintf(reply, len, "error not a valid UID");
 			return;
 		}
-		coord_event(c, "force_complete", s ? arg : NULL,
-		    s ? NULL : arg, NULL, NULL, NULL, "control");
-		snprintf(reply, len, "ok forced %s%s%s", s ? "series " : "",
-		    st ? "study " : "", n ? "and the study's open series" : "");
+		force_complete(c, arg, reply, len);
+		return;
+	}
+	if ((strncmp(req, "retry ", 6) == 0 ||
+		strncmp(req, "reroute ", 8) == 0) &&
+	    !task_id_is_valid(arg)) {
+		snprintf(reply, len, "error not a valid task id (a UUID)");
 		return;
 	}
 	if (strncmp(req, "retry ", 6) == 0) {
@@ -70,23 +97,44 @@ handle(coord *c, const char *req, char *reply, size_t len)
 	snprintf(reply, len, "error unknown request");
 }
 
+/* the sender of msg is our own user or root (SO_PEERCRED) */
+static bool
+peer_allowed(nng_msg *msg, uint64_t *uid)
+{
+	nng_pipe p = nng_msg_get_pipe(msg);
+
+	*uid = UINT64_MAX;
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, uid) != 0)
+		return false;
+	return *uid == 0 || *uid == (uint64_t) geteuid();
+}
+
 static void
 on_ctl(loop *l, int fd, void *arg)
 {
-	coord *c = arg;
-	char   req[256], reply[CONTROL_REPLY_MAX];
-	void  *buf;
-	size_t n;
+	coord   *c = arg;
+	char     req[CONTROL_REQUEST_MAX], reply[CONTROL_REPLY_MAX];
+	nng_msg *msg;
+	uint64_t uid;
 
 	(void) l;
 	(void) fd;
-	while (nng_recv(c->ctl, &buf, &n, NNG_FLAG_ALLOC | NNG_FLAG_NONBLOCK) ==
-	    0) {
-		snprintf(req, sizeof(req), "%.*s", (int) n, (char *) buf);
-		nng_free(buf, n);
-		handle(c, req, reply, sizeof(reply));
-		log_info("event=control.request req=\"%s\" reply=\"%s\"", req,
-		    reply);
+	while (nng_recvmsg(c->ctl, &msg, NNG_FLAG_NONBLOCK) == 0) {
+		snprintf(req, sizeof(req), "%.*s", (int) nng_msg_len(msg),
+		    (char *) nng_msg_body(msg));
+		if (!peer_allowed(msg, &uid)) {
+			snprintf(reply, sizeof(reply),
+			    "error not allowed: only the coordinator's user "
+			    "or root may use the control socket");
+			log_warn("event=control.refused uid=%lld",
+			    uid == UINT64_MAX ? -1LL : (long long) uid);
+		} else {
+			handle(c, req, reply, sizeof(reply));
+			log_info("event=control.request req=\"%s\" "
+				 "reply=\"%s\"",
+			    req, reply);
+		}
+		nng_msg_free(msg);
 		nng_send(c->ctl, reply, strlen(reply) + 1, 0);
 	}
 }
@@ -94,14 +142,19 @@ on_ctl(loop *l, int fd, void *arg)
 mc_err
 control_open(coord *c)
 {
-	char url[COORD_PATH_MAX + 8];
-	int  fd, rv;
+	char         url[COORD_PATH_MAX + 8];
+	nng_listener ln;
+	int          fd, rv;
 
 	if (sys_path_fmt(url, sizeof(url), "ipc://%s/%s", c->root,
 		CONTROL_SOCKET_NAME) != MC_OK)
 		return MC_EINVAL;
+	/* the mode is set before the listener starts taking connections */
 	if ((rv = nng_rep0_open(&c->ctl)) != 0 ||
-	    (rv = nng_listen(c->ctl, url, NULL, 0)) != 0 ||
+	    (rv = nng_listener_create(&ln, c->ctl, url)) != 0 ||
+	    (rv = nng_listener_set_int(ln, NNG_OPT_IPC_PERMISSIONS,
+		 CONTROL_SOCKET_MODE)) != 0 ||
+	    (rv = nng_listener_start(ln, 0)) != 0 ||
 	    (rv = nng_socket_get_int(c->ctl, NNG_OPT_RECVFD, &fd)) != 0) {
 		log_error("event=control.listen_failed url=%s err=\"%s\"", url,
 		    nng_strerror(rv));

@@ -21,6 +21,7 @@
 #include "sys_fs.h"
 #include "tags_json.h"
 #include "task_json.h"
+#include "uid.h"
 
 #define MAIN_DIAGS_MAX 128
 #define MAIN_DEFAULT_CONFIG "configs/mercure.yaml"
@@ -131,6 +132,10 @@ offline_retry(const mc_config *cfg, const char *id)
 {
 	char src[4096], dst[4096], tj[4200];
 
+	if (!task_id_is_valid(id)) {
+		fprintf(stderr, "not a valid task id: '%s'\n", id);
+		return 2;
+	}
 	if (sys_path_fmt(src, sizeof(src), "%s/error/%s", cfg->storage_root,
 		id) != MC_OK ||
 	    sys_path_fmt(dst, sizeof(dst), "%s/tasks/%s", cfg->storage_root,
@@ -152,12 +157,37 @@ offline_retry(const mc_config *cfg, const char *id)
 	return 0;
 }
 
+/* arg_is_valid - the id an operator gave has the syntax its verb
+ * needs; anything else could name a folder outside the storage root */
+static bool
+arg_is_valid(const char *verb, const char *arg)
+{
+	if (arg == NULL)
+		return true;
+	if (strcmp(verb, "force-complete") == 0) {
+		if (uid_is_valid(arg))
+			return true;
+		fprintf(stderr, "not a valid series or study UID: '%s' "
+				"(digits and dots, at most %d characters)\n",
+		    arg, MC_UID_MAX_LEN);
+		return false;
+	}
+	if (task_id_is_valid(arg))
+		return true;
+	fprintf(stderr, "not a valid task id: '%s' (a UUID such as "
+			"0c9e4f3a-6f1d-11ef-8a3b-0242ac120002)\n",
+	    arg);
+	return false;
+}
+
 static int
 command(const mc_config *cfg, const char *verb, const char *arg)
 {
 	char   req[512], reply[1024];
 	mc_err rv;
 
+	if (!arg_is_valid(verb, arg))
+		return 2;
 	snprintf(req, sizeof(req), "%s%s%s", verb, arg ? " " : "",
 	    arg ? arg : "");
 	rv = control_request(cfg->storage_root, req, reply, sizeof(reply));
@@ -310,6 +340,7 @@ main(int argc, char **argv)
 	}
 	if ((cfg = load(config_path, 1)) == NULL)
 		return 2;
+	(void)!sys_fs_apply_file_mode(cfg->file_mode);
 	switch (op) {
 	case O_FORCE: rc = command(cfg, "force-complete", arg); break;
 	case O_RETRY: rc = command(cfg, "retry", arg); break;

@@ -114,7 +114,7 @@ launch(coord *c, const char *file, const char *id)
 		return;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, logp,
-	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	    O_WRONLY | O_CREAT | O_APPEND, SYS_FILE_MODE_MAX);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	rv = posix_spawn(&pid, c->worker_path, &fa, NULL, argv, environ);

@@ -18,6 +18,21 @@
 #include "log.h"
 #include "sys_fs.h"
 #include "tags_json.h"
+#include "uid.h"
+
+/* path_is_expected - a message's path is the one its UIDs name, so a
+ * message (from any peer that reaches the coordinator's socket) can
+ * never make a file outside incoming/ part of a series */
+static bool
+path_is_expected(const mc_instance *in)
+{
+	char want[sizeof(in->path)];
+
+	return uid_is_valid(in->series_uid) && uid_is_valid(in->sop_uid) &&
+	    sys_path_fmt(want, sizeof(want), "%s/%s/%s.dcm", DIR_INCOMING,
+		in->series_uid, in->sop_uid) == MC_OK &&
+	    strcmp(want, in->path) == 0;
+}
 
 void
 coord_add_instance(coord *c, mc_instance *in, bool from_scan)
@@ -26,6 +41,14 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 	bool    added, is_new = series_table_find(c->series, in->series_uid) ==
 				NULL;
 
+	if (!from_scan && !path_is_expected(in)) {
+		c->n_bad_messages++;
+		log_warn("event=message.dropped series=%s sop=%s msg=\"path "
+			 "is not incoming/<series>/<sop>.dcm\"",
+		    uid_is_valid(in->series_uid) ? in->series_uid : "-",
+		    uid_is_valid(in->sop_uid) ? in->sop_uid : "-");
+		return;
+	}
 	if (is_new && !from_scan) {
 		/* a message may arrive after its series was routed by the
 		 * scan: the file is gone then, and so is the instance */
@@ -270,6 +293,10 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 	mc_tagset     *tags = NULL;
 	mc_err         rv;
 
+	if (!task_id_is_valid(id)) {
+		snprintf(msg, len, "not a valid task id (a UUID)");
+		return MC_EINVAL;
+	}
 	if ((rv = coord_path(c, dir, sizeof(dir), DIR_DISCARD, id, NULL)) ||
 	    (rv = sys_path_fmt(in, sizeof(in), "%s/in", dir)) ||
 	    (rv = sys_path_fmt(tp, sizeof(tp), "%s/%s", dir, TASK_TAGS_FILE)))

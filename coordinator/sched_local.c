@@ -64,7 +64,8 @@ open_lock(const char *task_dir)
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
 		TASK_LOCK_FILE) != MC_OK)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT, 0644); /* inherited: no CLOEXEC */
+	/* inherited: no CLOEXEC */
+	fd = open(path, O_RDWR | O_CREAT, SYS_FILE_MODE_MAX);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -90,7 +91,7 @@ spawn_worker(sched_local *sl, const char *task_dir, int lockfd, pid_t *pid)
 		return MC_EINVAL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, logp,
-	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	    O_WRONLY | O_CREAT | O_APPEND, SYS_FILE_MODE_MAX);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawnattr_init(&at);

@@ -18,6 +18,7 @@
 #include "notify_request.h"
 #include "sched_local.h"
 #include "sys_fs.h"
+#include "uid.h"
 
 #define TASK_STATE_TEXT(id, name) name,
 static const char *const task_state_names[] = {TASK_STATES(TASK_STATE_TEXT)};
@@ -47,6 +48,13 @@ tasks_enqueue(coord *c, const char *id)
 	HASH_FIND_STR(c->tasks, id, t);
 	if (t != NULL)
 		return MC_OK;
+	/* every id in the table is one we made: a folder of another name
+	 * in tasks/ is left for the operator, never run */
+	if (!task_id_is_valid(id)) {
+		log_warn("event=task.bad_id dir=tasks msg=\"folder name is "
+			 "not a task id\"");
+		return MC_EINVAL;
+	}
 	if ((rv = task_dir(c, id, dir, sizeof(dir))) != MC_OK ||
 	    (rv = sys_path_fmt(path, sizeof(path), "%s/%s", dir,
 		 TASK_JSON_FILE)) != MC_OK)
@@ -285,6 +293,11 @@ tasks_on_done(void *ctx, const char *task_id, int exit_code)
 	coord      *c = ctx;
 	task_entry *t = NULL;
 
+	/* from a worker's message or a scheduler: never trusted as a name */
+	if (!task_id_is_valid(task_id)) {
+		log_warn("event=task.bad_id_done");
+		return;
+	}
 	HASH_FIND_STR(c->tasks, task_id, t);
 	if (t == NULL) {
 		log_warn("event=task.unknown_done task=%s", task_id);
@@ -340,6 +353,10 @@ tasks_retry_error(coord *c, const char *id, char *msg, size_t len)
 	char   src[COORD_PATH_MAX], dst[COORD_PATH_MAX], path[COORD_PATH_MAX];
 	mc_err rv;
 
+	if (!task_id_is_valid(id)) {
+		snprintf(msg, len, "not a valid task id (a UUID)");
+		return MC_EINVAL;
+	}
 	if ((rv = coord_path(c, src, sizeof(src), DIR_ERROR, id, NULL)) ||
 	    (rv = coord_path(c, dst, sizeof(dst), DIR_TASKS, id, NULL)))
 		return rv;

@@ -73,6 +73,7 @@
 #include "dcm_glue_tls.h"
 #include "instance.h"
 #include "mc_err.h"
+#include "sys_fs.h"
 #include "tagset.h"
 
 namespace {
@@ -900,6 +901,8 @@ make_temp(const std::string &dir, std::string &path, int *errno_out)
 	tmpl.insert(tmpl.end(), suffix, suffix + sizeof(suffix));
 	int fd = mkostemp(tmpl.data(), O_CLOEXEC);
 	*errno_out = fd < 0 ? errno : 0;
+	if (fd >= 0) /* mkostemp makes 0600: the configured file_mode */
+		(void) fchmod(fd, sys_fs_file_mode());
 	path.assign(tmpl.data());
 	return fd;
 }

@@ -100,6 +100,7 @@ store(const char *file, char **who, const dcm_taglist *extra)
 	instance_push      *push = NULL;
 
 	sys_dirname_of(file, incoming, sizeof(incoming));
+	(void)!sys_fs_follow_dir_mode(incoming); /* no config: as the folder */
 	o.path_prefix = sys_basename_of(incoming);
 	mc_instance_init(&in);
 	if (receiver_store_file(&o, file, &org, &in, &status, reason,

@@ -510,6 +510,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	apply_defaults(&a);
+	(void)!sys_fs_apply_file_mode(cfg ? cfg->file_mode :
+	    SYS_FILE_MODE_DEFAULT);
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
 	    dcm_taglist_create(a.extra, a.n_extra, &extra, err, sizeof(err)) !=
 		MC_OK) {

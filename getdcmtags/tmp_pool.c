@@ -481,8 +481,8 @@ make_file(tmp_pool *p, uint64_t size, char name[POOL_NAME_MAX])
 	    (unsigned long long) ++p->seq);
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", p->dir, name) != MC_OK)
 		return ENAMETOOLONG;
-	if ((fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600)) <
-	    0)
+	if ((fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+		 SYS_FILE_MODE_MAX)) < 0)
 		return errno;
 	for (uint64_t off = 0; off < size && e == 0; off += POOL_BLOCK)
 		if (pwrite_all(fd, zeros, POOL_BLOCK, (off_t) off) != MC_OK)

@@ -14,6 +14,9 @@
 #define KEY_NOTIFICATION "__mercure_notification"
 #define KEY_ROUTING "__mercure_routing"
 #define ROUTING_TARGETS_MAX 64
+/* a module's result.json holds two small keys; anything larger is not
+ * one we should hold in memory */
+#define MODULE_RESULT_MAX_BYTES (1024 * 1024)
 
 void
 module_result_init(module_result *r)
@@ -148,11 +151,22 @@ module_result_read(const char *path, module_result *r, char *err,
 	module_result tmp;
 	json_error_t  je;
 	json_t       *root;
+	char         *text = NULL;
+	size_t        len = 0;
 	mc_err        rv;
 
 	if (!sys_exists(path))
 		return MC_OK;
-	root = json_load_file(path, 0, &je);
+	/* written by the module: never through a link, never a FIFO */
+	if ((rv = sys_read_plain_file(path, MODULE_RESULT_MAX_BYTES, &text,
+	                              &len)) != MC_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		         rv == MC_EINVAL ? "larger than 1 MiB"
+		                         : mc_strerror(rv));
+		return rv == MC_EREFUSED ? rv : MC_EPARSE;
+	}
+	root = json_loadb(text, len, 0, &je);
+	free(text);
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "%s: %s", path,
 		         root ? "not a JSON object" : je.text);

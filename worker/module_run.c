@@ -174,8 +174,10 @@ run_argv(const module_run_opts *o, char *const argv[], char *const envp[],
 		return fail(out, rv, rv == MC_EAGAIN || rv == MC_ENOMEM,
 		            "module '%s': %s", o->m->name, err);
 	rv = sys_spawn_wait(pid, timeout_ms, &out->st);
-	if (rv == MC_OK)
+	if (rv == MC_OK) {
+		sys_spawn_end_group(pid);
 		return MC_OK;
+	}
 	if (hook != NULL)
 		hook(o, rt);
 	sys_spawn_kill_group(pid, MODULE_GRACE_MS, &out->st);

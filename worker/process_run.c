@@ -190,9 +190,18 @@ static mc_err
 check_output(chain *c, size_t i, const module_spec *m)
 {
 	char   err[PROCESS_ERROR_MAX_LEN + 1], path[PROCESS_PATH_MAX];
+	char **names = NULL;
 	size_t n = 0;
 	mc_err rv;
 
+	/* links, FIFOs, sockets and devices first, before anything in the
+	 * folder is opened: nothing the module could not read itself may
+	 * reach a target, and nothing may make the worker wait */
+	if ((rv = sys_files_list(c->wout, &names, &n, err, sizeof(err))) !=
+	    MC_OK)
+		return chain_fail(c, rv, false, "module '%s' (step %zu): %s",
+		                  m->name, i + 1, err);
+	sys_files_free(names, n);
 	rv = sys_files_count_entries(c->wout, NOT_OUTPUT, NOT_OUTPUT_N, &n,
 	                             err, sizeof(err));
 	if (rv != MC_OK)

@@ -3,6 +3,8 @@
  * is "<syscall> <path>: <strerror>", what an operator needs to fix it. */
 #include "sys_files.h"
 
+#include "sys_fs.h"
+
 #include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -57,39 +59,84 @@ push_name(char ***names, size_t *n, size_t *cap, const char *name)
 	return MC_OK;
 }
 
-static bool
-is_regular(int dfd, const struct dirent *e)
+/* what an entry of a listed folder is, without following it */
+static int
+entry_mode(int dfd, const struct dirent *e, unsigned *mode)
 {
 	struct stat st;
 
-	if (e->d_type == DT_REG)
-		return true;
-	if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
-		return false;
-	return fstatat(dfd, e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+	if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return -1;
+	*mode = (unsigned)st.st_mode;
+	return 0;
+}
+
+static mc_err
+refuse(char *err, size_t errlen, const char *dir, const char *name,
+       const char *kind)
+{
+	snprintf(err, errlen,
+	         "%s/%s is %s: only regular files are taken (refused)", dir,
+	         name, kind[0] ? kind : "not a regular file");
+	return MC_EREFUSED;
+}
+
+/* dir itself, never through a link (a module may have replaced its
+ * output folder by one) */
+static mc_err
+open_dir(const char *dir, DIR **out, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	*out = NULL;
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		struct stat st;
+		snprintf(err, errlen, "%s is %s, not a folder: refused", dir,
+		         lstat(dir, &st) == 0 ? sys_file_kind(st.st_mode)
+		                              : "not a folder");
+		return MC_EREFUSED;
+	}
+	if (fd < 0)
+		return os_err(err, errlen, "open", dir, errno);
+	if ((*out = fdopendir(fd)) == NULL) {
+		int e = errno;
+		close(fd);
+		return os_err(err, errlen, "opendir", dir, e);
+	}
+	return MC_OK;
 }
 
 mc_err
 sys_files_list(const char *dir, char ***names, size_t *n, char *err,
                size_t errlen)
 {
-	DIR           *d = opendir(dir);
+	DIR           *d;
 	struct dirent *e;
 	size_t         cap = 0;
-	mc_err         rv = MC_OK;
+	unsigned       mode = 0;
+	mc_err         rv;
 
 	*names = NULL;
 	*n = 0;
-	if (d == NULL)
-		return os_err(err, errlen, "opendir", dir, errno);
+	if ((rv = open_dir(dir, &d, err, errlen)) != MC_OK)
+		return rv;
 	while (rv == MC_OK && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || !is_regular(dirfd(d), e))
+		if (e->d_name[0] == '.')
 			continue;
-		rv = push_name(names, n, &cap, e->d_name);
+		if (entry_mode(dirfd(d), e, &mode) != 0) {
+			rv = os_err(err, errlen, "stat", e->d_name, errno);
+		} else if (S_ISREG(mode)) {
+			if ((rv = push_name(names, n, &cap, e->d_name)) !=
+			    MC_OK)
+				snprintf(err, errlen, "listing %s: %s", dir,
+				         mc_strerror(rv));
+		} else if (!S_ISDIR(mode)) {
+			rv = refuse(err, errlen, dir, e->d_name,
+			            sys_file_kind(mode));
+		}
 	}
 	closedir(d);
 	if (rv != MC_OK) {
-		snprintf(err, errlen, "listing %s: %s", dir, mc_strerror(rv));
 		sys_files_free(*names, *n);
 		*names = NULL;
 		*n = 0;
@@ -126,6 +173,24 @@ copy_fd(int in, int out, const char *src, const char *dst, char *err,
 	}
 }
 
+/* sys_open_regular() with the error text of this file */
+static mc_err
+open_plain(const char *path, int flags, int *fd, char *err, size_t errlen)
+{
+	const char *kind;
+	mc_err      rv = sys_open_regular(path, flags, fd, &kind);
+
+	if (rv == MC_EREFUSED)
+		snprintf(err, errlen,
+		         "%s is %s: only regular files are taken (refused)",
+		         path, kind[0] ? kind : "not a regular file");
+	else if (rv != MC_OK)
+		snprintf(err, errlen, "%s %s: %s",
+		         (flags & O_CREAT) ? "create" : "open", path,
+		         mc_strerror(rv));
+	return rv;
+}
+
 mc_err
 sys_files_copy(const char *src, const char *dst, int flags, char *err,
                size_t errlen)
@@ -133,14 +198,14 @@ sys_files_copy(const char *src, const char *dst, int flags, char *err,
 	int    in, out;
 	mc_err rv;
 
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
-		return os_err(err, errlen, "open", src, errno);
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		rv = os_err(err, errlen, "create", dst, errno);
+	if ((rv = open_plain(src, O_RDONLY, &in, err, errlen)) != MC_OK)
+		return rv;
+	if ((rv = open_plain(dst, O_WRONLY | O_CREAT | O_TRUNC, &out, err,
+	                     errlen)) != MC_OK) {
 		close(in);
 		return rv;
 	}
+
 	rv = copy_fd(in, out, src, dst, err, errlen);
 	if (rv == MC_OK && (flags & SYS_FILES_SYNC) && fsync(out) != 0)
 		rv = os_err(err, errlen, "fsync", dst, errno);
@@ -153,11 +218,12 @@ sys_files_copy(const char *src, const char *dst, int flags, char *err,
 mc_err
 sys_files_touch(const char *path, char *err, size_t errlen)
 {
-	int    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	mc_err rv = MC_OK;
+	int    fd;
+	mc_err rv;
 
-	if (fd < 0)
-		return os_err(err, errlen, "create", path, errno);
+	if ((rv = open_plain(path, O_WRONLY | O_CREAT, &fd, err, errlen)) !=
+	    MC_OK)
+		return rv;
 	if (fsync(fd) != 0)
 		rv = os_err(err, errlen, "fsync", path, errno);
 	close(fd);
@@ -167,24 +233,21 @@ sys_files_touch(const char *path, char *err, size_t errlen)
 mc_err
 sys_files_remove_dir(const char *dir, char *err, size_t errlen)
 {
-	DIR           *d = opendir(dir);
+	DIR           *d;
 	struct dirent *e;
-	char           path[SYS_FILES_PATH_MAX];
-	mc_err         rv = MC_OK;
+	mc_err         rv;
 
-	if (d == NULL)
-		return errno == ENOENT
-		           ? MC_OK
-		           : os_err(err, errlen, "opendir", dir, errno);
+	/* opened without following a link, entries removed relative to
+	 * that descriptor: a link planted under this name never makes us
+	 * empty the folder it points to */
+	if ((rv = open_dir(dir, &d, err, errlen)) != MC_OK)
+		return rv == MC_ENOENT ? MC_OK : rv;
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 ||
 		    strcmp(e->d_name, "..") == 0)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		                     e->d_name) >= sizeof(path))
-			continue;
-		if (unlink(path) != 0 && rv == MC_OK)
-			rv = os_err(err, errlen, "unlink", path, errno);
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0 && rv == MC_OK)
+			rv = os_err(err, errlen, "unlink", e->d_name, errno);
 	}
 	closedir(d);
 	if (rv == MC_OK && rmdir(dir) != 0)
@@ -247,9 +310,11 @@ sys_files_last_line(const char *path, unsigned long long offset, char *buf,
 	char       *end, *start;
 
 	buf[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) <
+	    0)
 		return;
-	if (fstat(fd, &st) != 0 || (unsigned long long)st.st_size <= offset) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size <= offset) {
 		close(fd);
 		return;
 	}
@@ -283,7 +348,7 @@ sys_files_rename(const char *from, const char *to, char *err, size_t errlen)
 mc_err
 sys_files_mkdir(const char *path, char *err, size_t errlen)
 {
-	if (mkdir(path, 0755) == 0)
+	if (mkdir(path, SYS_DIR_MODE_MAX) == 0)
 		return MC_OK;
 	return os_err(err, errlen, "mkdir", path, errno);
 }

@@ -11,14 +11,21 @@
 #include "mc_err.h"
 
 /* sys_files_list - names of the regular files in dir whose name does not
- * start with '.', sorted (strcmp). On MC_OK *names is a new array of n
- * new strings (n may be 0), freed with sys_files_free(). */
+ * start with '.', sorted (strcmp). Folders are skipped. Anything else (a
+ * symbolic link, to a file or a folder, a FIFO, a socket, a device) is
+ * MC_EREFUSED with its name and kind in err, and so is a dir that is
+ * itself a link: a module's output must never make us read or send a
+ * file it could not reach itself. Nothing is opened but dir. On MC_OK
+ * *names is a new array of n new strings (n may be 0), freed with
+ * sys_files_free(). */
 MC_NODISCARD mc_err sys_files_list(const char *dir, char ***names, size_t *n,
                                    char *err, size_t errlen);
 void                sys_files_free(char **names, size_t n); /* NULL: no-op */
 
-/* sys_files_copy - copy src to dst (created or truncated, 0644); with
- * SYS_FILES_SYNC in flags dst is fsynced. On error dst may be partial;
+/* sys_files_copy - copy src to dst (created or truncated, mode from
+ * sys_fs.h); with SYS_FILES_SYNC in flags dst is fsynced. Neither is
+ * opened through a link, and both must be regular files (MC_EREFUSED
+ * otherwise; a FIFO is never waited on). On error dst may be partial;
  * the caller removes it. */
 enum { SYS_FILES_NOSYNC = 0, SYS_FILES_SYNC = 1 };
 MC_NODISCARD mc_err sys_files_copy(const char *src, const char *dst, int flags,
@@ -40,16 +47,19 @@ void sys_files_last_line(const char *path, unsigned long long offset,
 MC_NODISCARD mc_err sys_files_rename(const char *from, const char *to,
                                      char *err, size_t errlen);
 
-/* sys_files_mkdir - mkdir(path, 0755); existing is an error (MC_EEXIST). */
+/* sys_files_mkdir - mkdir(path) (mode from sys_fs.h); existing is an
+ * error (MC_EEXIST). */
 MC_NODISCARD mc_err sys_files_mkdir(const char *path, char *err,
                                     size_t errlen);
 
-/* sys_files_touch - create an empty file (existing: kept), fsync it. */
+/* sys_files_touch - create an empty file (existing: kept), fsync it; a
+ * link or anything but a regular file there is MC_EREFUSED. */
 MC_NODISCARD mc_err sys_files_touch(const char *path, char *err,
                                     size_t errlen);
 
 /* sys_files_remove_dir - remove every entry of a flat dir (files only)
- * and the dir itself. A missing dir is MC_OK. */
+ * and the dir itself. A missing dir is MC_OK; a dir that is a link is
+ * MC_EREFUSED (the folder it points to is never touched). */
 MC_NODISCARD mc_err sys_files_remove_dir(const char *dir, char *err,
                                          size_t errlen);
 

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys_fs.h"
+
 #define SPAWN_POLL_MIN_MS 1
 #define SPAWN_POLL_MAX_MS 50
 
@@ -157,7 +159,8 @@ sys_spawn_start(char *const argv[], char *const envp[], const char *log_path,
 	}
 	/* open the log here, so that a bad path is our error, not the
 	 * child's silent exit 127 */
-	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	          SYS_FILE_MODE_MAX);
 	if (fd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "open %s: %s", log_path, strerror(e));
@@ -234,6 +237,13 @@ sys_spawn_wait(pid_t pid, unsigned timeout_ms, sys_child_status *st)
 		if (nap < SPAWN_POLL_MAX_MS)
 			nap *= 2;
 	}
+}
+
+void
+sys_spawn_end_group(pid_t pid)
+{
+	if (pid > 0)
+		kill(-pid, SIGKILL);
 }
 
 void

@@ -22,10 +22,11 @@ typedef struct sys_child_status {
 /* sys_spawn_start - start argv[0] (searched on PATH when it has no '/')
  * with argv and envp (NULL-terminated, borrowed) in a new process group,
  * stdin from /dev/null, stdout and stderr appended to log_path (created
- * 0644). SIGPIPE and the signal mask are reset to their defaults in the
- * child. On MC_OK *pid is the child. MC_ENOENT (no such program: err
- * says so), MC_EIO (the log cannot be opened), MC_EAGAIN/MC_ENOMEM (the
- * system cannot start a process now), MC_EINVAL; err filled. */
+ * SYS_FILE_MODE_MAX under the umask). SIGPIPE and the signal mask are
+ * reset to their defaults in the child. On MC_OK *pid is the child.
+ * MC_ENOENT (no such program: err says so), MC_EIO (the log cannot be
+ * opened), MC_EAGAIN/MC_ENOMEM (the system cannot start a process now),
+ * MC_EINVAL; err filled. */
 MC_NODISCARD mc_err sys_spawn_start(char *const argv[], char *const envp[],
                                     const char *log_path, pid_t *pid,
                                     char *err, size_t errlen);
@@ -37,6 +38,11 @@ MC_NODISCARD mc_err sys_spawn_start(char *const argv[], char *const envp[],
  * signals); the child then still runs. */
 MC_NODISCARD mc_err sys_spawn_wait(pid_t pid, unsigned timeout_ms,
                                    sys_child_status *st);
+
+/* sys_spawn_end_group - SIGKILL what is left of the process group of
+ * pid, whose leader sys_spawn_wait() reaped: a module's background child
+ * must not change its output after the worker has checked it. */
+void sys_spawn_end_group(pid_t pid);
 
 /* sys_spawn_kill_group - SIGTERM to pid's process group, wait up to
  * grace_ms, then SIGKILL the group and reap pid. *st as it ended. */

@@ -65,7 +65,7 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 
 	if ((rv = sys_files_remove_dir(fp->partial, err, errlen)) != MC_OK)
 		return rv;
-	if (mkdir(fp->partial, 0755) != 0) {
+	if (mkdir(fp->partial, SYS_DIR_MODE_MAX) != 0) {
 		int e = errno;
 		target_errf(err, errlen, "cannot create %s: %s", fp->partial,
 		            strerror(e));

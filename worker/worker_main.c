@@ -246,6 +246,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (a.notify != NULL) {
+		sys_dirname_of(a.notify, dir, sizeof(dir));
+		(void)!sys_fs_follow_dir_mode(dir);
 		rc = notify_run_file(a.notify);
 		worker_config_release();
 		return rc;
@@ -254,6 +256,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return TASK_EXIT_UNUSABLE;
 	}
+	/* the configuration may be unreadable or absent here (it is read
+	 * only for secrets): what the worker creates (module folders and
+	 * logs, result.json, folder-target deliveries) gets the mode the
+	 * coordinator gave the task folder under file_mode */
+	(void)!sys_fs_follow_dir_mode(dir);
 	o.task_dir = dir;
 	o.coordinator_url = a.coordinator;
 	/* SIGTERM while a module runs: stop the module, then report */

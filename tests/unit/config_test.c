@@ -129,9 +129,16 @@ START_TEST(defaults_follow_mercure_and_ours)
 	ck_assert_uint_eq(c->scheduler.max_dispatch, 2);
 	ck_assert_uint_eq(c->scheduler.max_process, 1);
 	ck_assert_int_eq(c->log_level, LOG_LEVEL_INFO);
+	ck_assert_uint_eq(c->file_mode, 0600);
 	ck_assert_uint_eq(c->n_rules, 0);
 	config_destroy(c);
 	config_destroy(NULL);
+	ck_assert_int_eq(load("file_mode: 0640\n", &c), MC_OK);
+	ck_assert_uint_eq(c->file_mode, 0640);
+	config_destroy(c);
+	ck_assert_int_eq(load("file_mode: '0660'\n", &c), MC_OK);
+	ck_assert_uint_eq(c->file_mode, 0660);
+	config_destroy(c);
 }
 END_TEST
 
@@ -366,6 +373,12 @@ static const struct bad_case {
      "t.yaml:4:22: rules.r.target: unknown target 'pcas' (did you mean "
      "'pacs'?)"},
     {"port: 70000\n", "t.yaml:1:7: port: port must be 1..65535, got 70000"},
+    {"file_mode: 0644\n",
+     "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
+     "got 0644"},
+    {"file_mode: 640\n",
+     "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
+     "got 640"},
     {"port: '0'\n", "t.yaml:1:7: port: port must be 1..65535, got 0"},
     {"targets:\n"
      "  pacs: {target_type: dicom, ip: h, port: abc, aet_target: P}\n",

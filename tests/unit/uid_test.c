@@ -40,6 +40,22 @@ START_TEST(length_limit_is_sixty_four)
 }
 END_TEST
 
+START_TEST(task_ids_are_lower_case_uuids_only)
+{
+	ck_assert(task_id_is_valid("0c9e4f3a-6f1d-11ef-8a3b-0242ac120002"));
+	ck_assert(!task_id_is_valid("0C9E4F3A-6F1D-11EF-8A3B-0242AC120002"));
+	ck_assert(!task_id_is_valid("../../x"));
+	ck_assert(!task_id_is_valid("0c9e4f3a-6f1d-11ef-8a3b-0242ac12000"));
+	ck_assert(!task_id_is_valid("0c9e4f3a-6f1d-11ef-8a3b-0242ac1200022"));
+	ck_assert(!task_id_is_valid("0c9e4f3a-6f1d-11ef-8a3b/0242ac120002"));
+	ck_assert(!task_id_is_valid("0c9e4f3a-6f1d-11ef-8a3b-0242ac12000/"));
+	ck_assert(!task_id_is_valid("0c9e4f3a_6f1d-11ef-8a3b-0242ac120002"));
+	ck_assert(!task_id_is_valid("../../../../../../../../../../tmp/x"));
+	ck_assert(!task_id_is_valid(""));
+	ck_assert(!task_id_is_valid(NULL));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -51,6 +67,7 @@ main(void)
 	tcase_add_test(tc, ordinary_uids_are_valid);
 	tcase_add_test(tc, path_tricks_and_letters_are_invalid);
 	tcase_add_test(tc, length_limit_is_sixty_four);
+	tcase_add_test(tc, task_ids_are_lower_case_uuids_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -7,6 +7,7 @@
  * module run end to end with the dummy target. Registered from
  * worker/CMakeLists.txt. */
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,190 @@ START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
 }
 END_TEST
 
+/* a "both" task whose module runs script (sh -c) and whose target is the
+ * folder tmp/dst; returns the task's result.json (new) */
+static json_t *
+run_module_script(const char *script, task_exit want)
+{
+	char    doc[2048], *text = NULL;
+	size_t  len = 0;
+	json_t *j, *cmd = json_pack("[s, s, s]", "/bin/sh", "-c", script);
+	char   *cmd_text = json_dumps(cmd, JSON_COMPACT);
+	task_run_opts o;
+
+	ck_assert_int_eq(sys_mkdir_p(path_of("t/in")), MC_OK);
+	ck_assert_int_eq(sys_mkdir_p(path_of("dst")), MC_OK);
+	put("t/in/a.dcm", "A");
+	put("secret.txt", "host secret");
+	snprintf(doc, sizeof(doc),
+	         "{\"id\": \"t\", \"dispatch\": {\"target_name\": [\"f\"]},"
+	         " \"process\": {\"module_name\": \"m\"},"
+	         " \"mercure_c\": {\"kind\": \"both\","
+	         "  \"targets\": {\"f\": {\"target_type\": \"folder\","
+	         "   \"folder\": \"%s/dst\"}},"
+	         "  \"modules\": {\"m\": {\"command\": %s,"
+	         "   \"environment\": {\"SECRET\": \"%s/secret.txt\","
+	         "    \"TOP\": \"%s\"}}}}}",
+	         tmp_root, cmd_text, tmp_root, tmp_root);
+	free(cmd_text);
+	json_decref(cmd);
+	put("t/task.json", doc);
+	o.task_dir = path_of("t");
+	o.coordinator_url = NULL;
+	ck_assert_int_eq(task_run(&o), want);
+	ck_assert_int_eq(sys_read_file(path_of("t/result.json"), &text, &len),
+	                 MC_OK);
+	ck_assert_ptr_nonnull(j = json_loads(text, 0, NULL));
+	free(text);
+	return j;
+}
+
+static size_t
+count_dir(const char *rel)
+{
+	char           dir[PATH_LEN];
+	DIR           *d;
+	struct dirent *e;
+	size_t         n = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path_of(rel));
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* the module's output is refused: not retryable, the reason names the
+ * file and its kind, nothing reached the folder target */
+static void
+assert_refused(const char *script, const char *reason)
+{
+	json_t     *j = run_module_script(script, TASK_EXIT_TARGET_FAILED);
+	const char *err = json_string_value(json_object_get(j, "error"));
+
+	ck_assert(json_is_false(json_object_get(j, "ok")));
+	ck_assert(json_is_false(json_object_get(j, "retryable")));
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, reason) != NULL, "error '%s' lacks '%s'",
+	              err, reason);
+	ck_assert_msg(strstr(err, "refused") != NULL, "error '%s'", err);
+	ck_assert_uint_eq(count_dir("dst"), 0);
+	ck_assert(!sys_exists(path_of("t/out")));
+	json_decref(j);
+}
+
+START_TEST(a_module_link_to_a_host_file_is_refused_and_nothing_sent)
+{
+	make_tmp();
+	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
+	               " ln -s \"$SECRET\" \"$MERCURE_OUT_DIR\"/x.dcm",
+	               "x.dcm is a symbolic link");
+}
+END_TEST
+
+START_TEST(a_module_link_to_a_folder_is_refused)
+{
+	make_tmp();
+	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
+	               " ln -s \"$TOP\" \"$MERCURE_OUT_DIR\"/d",
+	               "/d is a symbolic link");
+}
+END_TEST
+
+START_TEST(a_module_output_folder_replaced_by_a_link_is_refused)
+{
+	make_tmp();
+	assert_refused("mkdir \"$TOP\"/elsewhere && cp \"$SECRET\" "
+	               "\"$TOP\"/elsewhere/x.dcm && rmdir \"$MERCURE_OUT_DIR\""
+	               " && ln -s \"$TOP\"/elsewhere \"$MERCURE_OUT_DIR\"",
+	               "is a symbolic link, not a folder");
+}
+END_TEST
+
+START_TEST(a_module_fifo_is_refused_without_waiting_on_it)
+{
+	int64_t t0;
+
+	make_tmp();
+	t0 = sys_now_us();
+	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
+	               " mkfifo \"$MERCURE_OUT_DIR\"/x.dcm",
+	               "x.dcm is a FIFO");
+	rm_tmp();
+	make_tmp();
+	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
+	               " mkfifo \"$MERCURE_OUT_DIR\"/result.json",
+	               "result.json is a FIFO");
+	ck_assert_int_lt(sys_now_us() - t0, 5 * 1000000);
+}
+END_TEST
+
+START_TEST(a_module_link_as_result_json_is_refused)
+{
+	make_tmp();
+	put("evil.json", "{\"__mercure_routing\": {\"discard\": true}}");
+	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
+	               " ln -s \"$TOP\"/evil.json "
+	               "\"$MERCURE_OUT_DIR\"/result.json",
+	               "result.json is a symbolic link");
+}
+END_TEST
+
+/* hard links are accepted: link(2) needs a name the module can already
+ * reach on the same file system (and fs.protected_hardlinks a file it
+ * owns or can read and write), so it delivers nothing the module could
+ * not have copied; in/ itself may hold hard links to incoming/ */
+START_TEST(a_module_hard_link_to_a_file_it_can_read_is_delivered)
+{
+	json_t *j;
+
+	make_tmp();
+	j = run_module_script("ln \"$MERCURE_IN_DIR\"/a.dcm "
+	                      "\"$MERCURE_OUT_DIR\"/a.dcm",
+	                      TASK_EXIT_OK);
+	ck_assert(json_is_true(json_object_get(j, "ok")));
+	ck_assert_uint_eq(count_dir("dst/t"), 1);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(a_module_background_child_is_stopped_when_the_module_exits)
+{
+	json_t *j;
+
+	make_tmp();
+	j = run_module_script("cp \"$MERCURE_IN_DIR\"/a.dcm "
+	                      "\"$MERCURE_OUT_DIR\"/; "
+	                      "(sleep 0.3; touch \"$TOP\"/late) & exit 0",
+	                      TASK_EXIT_OK);
+	json_decref(j);
+	/* an absence: give the child three times its delay */
+	usleep(900 * 1000);
+	ck_assert(!sys_exists(path_of("late")));
+}
+END_TEST
+
+START_TEST(a_folder_target_never_empties_a_folder_planted_as_its_partial)
+{
+	json_t *j;
+	char    victim[PATH_LEN];
+
+	make_tmp();
+	ck_assert_int_eq(sys_mkdir_p(path_of("dst")), MC_OK);
+	ck_assert_int_eq(sys_mkdir_p(path_of("victim")), MC_OK);
+	put("victim/keep.txt", "keep");
+	snprintf(victim, sizeof(victim), "%s", path_of("victim"));
+	ck_assert_int_eq(symlink(victim, path_of("dst/t.partial")), 0);
+	j = run_module_script("cp \"$MERCURE_IN_DIR\"/a.dcm "
+	                      "\"$MERCURE_OUT_DIR\"/",
+	                      TASK_EXIT_TARGET_FAILED);
+	ck_assert(sys_exists(path_of("victim/keep.txt")));
+	ck_assert(!sys_exists(path_of("dst/t")));
+	json_decref(j);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -476,6 +661,20 @@ main(void)
 	tcase_add_test(
 	    run,
 	    a_command_module_runs_and_its_output_goes_to_the_dummy_target);
+	tcase_add_test(
+	    run, a_module_link_to_a_host_file_is_refused_and_nothing_sent);
+	tcase_add_test(run, a_module_link_to_a_folder_is_refused);
+	tcase_add_test(run,
+	               a_module_output_folder_replaced_by_a_link_is_refused);
+	tcase_add_test(run, a_module_fifo_is_refused_without_waiting_on_it);
+	tcase_add_test(run, a_module_link_as_result_json_is_refused);
+	tcase_add_test(run,
+	               a_module_hard_link_to_a_file_it_can_read_is_delivered);
+	tcase_add_test(
+	    run, a_module_background_child_is_stopped_when_the_module_exits);
+	tcase_add_test(
+	    run,
+	    a_folder_target_never_empties_a_folder_planted_as_its_partial);
 	tcase_set_timeout(run, 20);
 	tcase_add_checked_fixture(mr, NULL, rm_tmp);
 	tcase_add_checked_fixture(misc, NULL, rm_tmp);
