@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys_files.h"
+
 #define MULTIPART_PREFIX "mercure-c-"
 
 void
@@ -67,8 +69,10 @@ multipart_init(multipart *m, const char *const *paths, size_t n,
 static size_t
 read_file(multipart *m, const multipart_seg *s, char *buf, size_t n)
 {
+	char err[256];
+
 	if (m->f == NULL)
-		m->f = fopen(s->path, "rb");
+		m->f = sys_files_fopen(s->path, err, sizeof(err));
 	if (m->f == NULL || (n = fread(buf, 1, n, m->f)) == 0) {
 		m->read_error = true;
 		return 0;

@@ -191,6 +191,21 @@ open_plain(const char *path, int flags, int *fd, char *err, size_t errlen)
 	return rv;
 }
 
+FILE *
+sys_files_fopen(const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	int   fd;
+
+	if (open_plain(path, O_RDONLY, &fd, err, errlen) != MC_OK)
+		return NULL;
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		os_err(err, errlen, "open", path, errno);
+		close(fd);
+	}
+	return f;
+}
+
 mc_err
 sys_files_copy(const char *src, const char *dst, int flags, char *err,
                size_t errlen)

@@ -7,6 +7,7 @@
 #define MC_WORKER_SYS_FILES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mc_err.h"
 
@@ -30,6 +31,12 @@ void                sys_files_free(char **names, size_t n); /* NULL: no-op */
 enum { SYS_FILES_NOSYNC = 0, SYS_FILES_SYNC = 1 };
 MC_NODISCARD mc_err sys_files_copy(const char *src, const char *dst, int flags,
                                    char *err, size_t errlen);
+
+/* sys_files_fopen - path opened for reading as a stdio stream, never
+ * through a link and only if it is a regular file (see
+ * sys_open_regular; a FIFO is never waited on). NULL with the reason in
+ * err otherwise. */
+FILE *sys_files_fopen(const char *path, char *err, size_t errlen);
 
 /* sys_files_count_entries - entries of dir (files and folders) whose name
  * does not start with '.' and is none of skip[0..n_skip). */

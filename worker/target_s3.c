@@ -30,6 +30,7 @@
 #include "log.h"
 #include "secret.h"
 #include "sys_fs.h"
+#include "sys_files.h"
 
 #define S3_URL_MAX 4096
 #define S3_REGION_DEFAULT "us-east-1"
@@ -219,7 +220,8 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 	char        url[S3_URL_MAX], key[S3_URL_MAX];
 	char        errbuf[CURL_ERROR_SIZE] = "";
 	s3_body     body = {.len = 0};
-	FILE       *f = fopen(path, "rb");
+	char        why[256] = "";
+	FILE       *f = sys_files_fopen(path, why, sizeof(why));
 	struct stat st;
 	long        code = 0;
 	CURLcode    cc;
@@ -228,7 +230,8 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 		if (f != NULL)
 			fclose(f);
 		*retryable = true;
-		target_errf(msg, len, "cannot read %s", path);
+		target_errf(msg, len, "cannot read %s%s%s", path,
+		            why[0] ? ": " : "", why);
 		return MC_EIO;
 	}
 	snprintf(url, sizeof(url), "%s", c->base);

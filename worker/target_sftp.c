@@ -37,6 +37,7 @@
 #include "log.h"
 #include "secret.h"
 #include "sys_fs.h"
+#include "sys_files.h"
 
 #define SFTP_URL_MAX 4096
 #define SFTP_PORT_DEFAULT 22
@@ -287,7 +288,8 @@ upload(CURL *h, sftp_conf *c, const char *task_id, const char *path,
 	if (url_append_path(h, url, sizeof(url), rel) != MC_OK)
 		return CURLE_URL_MALFORMAT;
 	if (path != NULL &&
-	    ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &st) != 0)) {
+	    ((f = sys_files_fopen(path, errbuf, CURL_ERROR_SIZE)) == NULL ||
+	     fstat(fileno(f), &st) != 0)) {
 		if (f != NULL)
 			fclose(f);
 		return CURLE_READ_ERROR;
