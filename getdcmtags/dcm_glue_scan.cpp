@@ -565,9 +565,11 @@ scan_fd(const char *path, int fd, uint64_t size, char *err, size_t errlen)
 			return rv;
 		ds_at = src.pos();
 	}
-	DcmXfer          x(ts.c_str());
-	E_TransferSyntax xs = x.getXfer();
-	if (x.getStreamCompression() == ESC_zlib) {
+	/* as DcmFileFormat::lookForXfer: no or an empty UID is unknown,
+	 * and an unknown syntax is guessed from the dataset's first bytes */
+	DcmXfer          x(ts.empty() ? NULL : ts.c_str());
+	E_TransferSyntax xs = ts.empty() ? EXS_Unknown : x.getXfer();
+	if (xs != EXS_Unknown && x.getStreamCompression() == ESC_zlib) {
 		if (!src.start_inflate()) {
 			mc_errf(err, errlen, "%s: cannot inflate", path);
 			return MC_ENOMEM;
