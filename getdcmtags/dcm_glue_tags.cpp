@@ -568,14 +568,16 @@ string_value(DcmElement *elem, std::string &out)
 	return true;
 }
 
-/* A binary value (US, FD, AT...): at most DCM_VALUE_MAX_VM values. */
+/* A binary value (US, FD, AT, OB, OW...): at most DCM_VALUE_MAX_VM
+ * values. DCMTK counts OB and OW as one value however long, and prints
+ * every byte or word of it. */
 bool
 binary_value(DcmElement *elem, std::string &out)
 {
 	unsigned long vm = elem->getVM();
 	OFString      v;
 
-	if (vm <= DCM_VALUE_MAX_VM) {
+	if (vm <= DCM_VALUE_MAX_VM && elem->getLength() <= DCM_VALUE_MAX_BYTES) {
 		if (elem->getOFStringArray(v).good())
 			out.assign(v.c_str(), v.length());
 		return false;
