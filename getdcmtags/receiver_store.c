@@ -1,10 +1,11 @@
 /* receiver_store.c - from a complete received file to a stored instance.
  * Order matters for "what is acked is on disk", with one flush per
- * instance: the temp file is fsync'ed (its data, and on ext4 and xfs its
+ * instance: the temp file is renamed to its finished name, which holds
+ * its length and CRC, and fsync'ed (its data, and on ext4 and xfs that
  * name in tmp/), then renamed into place, then recorded in the journal
  * without a flush of its own. A crash after the acknowledgement can lose
  * the rename or the journal line, never the data: the receiver moves
- * complete temp files into place when it starts (receiver_recover.c),
+ * finished temp files into place when it starts (receiver_recover.c),
  * and the coordinator reads a file that no journal line names from its
  * DICOM header. A record never names a file that is not in place. */
 #include "receiver_store.h"
