@@ -60,7 +60,7 @@ MC_NODISCARD mc_err dcm_extract_tags(const char *path,
 #define DCM_SCAN_MAX_DEPTH 64
 /* Elements, items and fragments in one file, all levels together: each
  * costs DCMTK an object of its own. */
-#define DCM_SCAN_MAX_ELEMENTS 2000000
+#define DCM_SCAN_MAX_ELEMENTS 1000000
 /* A tag value is cut to this many bytes and this many values ('\'
  * separated) before it is converted; the cut is reported (notes). */
 #define DCM_VALUE_MAX_BYTES 65536
