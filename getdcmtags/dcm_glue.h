@@ -61,6 +61,9 @@ MC_NODISCARD mc_err dcm_extract_tags(const char *path,
 /* Elements, items and fragments in one file, all levels together: each
  * costs DCMTK an object of its own. */
 #define DCM_SCAN_MAX_ELEMENTS 1000000
+/* A deflated dataset inflated: DCMTK cannot seek in it, so it loads
+ * every value into memory whatever its length. */
+#define DCM_SCAN_MAX_INFLATED_BYTES (256ull << 20)
 /* A tag value is cut to this many bytes and this many values ('\'
  * separated) before it is converted; the cut is reported (notes). */
 #define DCM_VALUE_MAX_BYTES 65536
@@ -71,7 +74,8 @@ MC_NODISCARD mc_err dcm_extract_tags(const char *path,
  * recursion, in time linear in the number of elements, and refuse what
  * would make the full parse unbounded: nesting deeper than
  * DCM_SCAN_MAX_DEPTH, more than DCM_SCAN_MAX_ELEMENTS elements, lengths
- * past their container or the end of the file. dcm_extract_tags calls it
+ * past their container or the end of the file, a deflated dataset over
+ * DCM_SCAN_MAX_INFLATED_BYTES. dcm_extract_tags calls it
  * first; exposed for tests and fuzzing.
  * Returns MC_OK, MC_EPARSE (err says what and where), MC_ENOENT, MC_EIO,
  * MC_ENOMEM. Any thread. */

@@ -65,6 +65,7 @@ public:
 
 	uint64_t pos() const { return pos_; }
 	bool     deflated() const { return inflating_; }
+	bool     over_cap() const { return over_cap_; }
 
 	/* from here on the bytes are raw deflate (PS3.5 A.5) */
 	bool
@@ -183,6 +184,13 @@ private:
 			int zr = inflate(&z_, Z_NO_FLUSH);
 			size_t got = room - z_.avail_out;
 			len_ += got;
+			inflated_ += got;
+			if (inflated_ > DCM_SCAN_MAX_INFLATED_BYTES) {
+				/* DCMTK loads every value of a stream it
+				 * cannot seek in, however long */
+				over_cap_ = true;
+				return false;
+			}
 			if (got > 0)
 				return true;
 			if (zr != Z_OK)
@@ -221,6 +229,8 @@ private:
 	std::vector<unsigned char> buf_;
 	size_t                     off_ = 0, len_ = 0;
 	bool                       inflating_ = false;
+	bool                       over_cap_ = false;
+	uint64_t                   inflated_ = 0;
 	z_stream                   z_;
 	std::vector<unsigned char> zin_, pending_;
 };
@@ -316,6 +326,10 @@ scanner::fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (src_.over_cap())
+		snprintf(msg, sizeof(msg),
+		    "deflated dataset inflates to more than %llu bytes",
+		    static_cast<unsigned long long>(DCM_SCAN_MAX_INFLATED_BYTES));
 	mc_errf(err_, errlen_, "%s at byte %llu%s", msg,
 	    static_cast<unsigned long long>(src_.pos()),
 	    src_.deflated() ? " of the inflated data" : "");
@@ -514,18 +528,32 @@ scanner::run(size_t floor)
 	return MC_OK;
 }
 
-/* the file meta group: explicit little endian elements of group 0002 */
+/* the file meta group, explicit little endian. As DcmMetaInfo::read: a
+ * leading (0002,0000) group length decides where it ends, whatever the
+ * groups of the elements inside; without one it ends at the first
+ * element of another group. */
 mc_err
 scanner::walk_meta(uint64_t start, std::string *ts)
 {
 	encoding      le;
-	unsigned char t[2];
+	unsigned char t[12];
+	uint64_t      end = UINT64_MAX;
 
 	if (!src_.skip(start))
 		return fail("file meta header cut short");
 	stack_.assign(1, container{ctx_kind::dataset, UNDEF, le});
 	want_ts_ = ts;
-	while (src_.peek(t, 2) && u16(t, false) == 0x0002) {
+	if (src_.peek(t, 12) && u16(t, false) == 0x0002 &&
+	    u16(t + 2, false) == 0x0000 && memcmp(t + 4, "UL", 2) == 0 &&
+	    u16(t + 6, false) == 4)
+		end = src_.pos() + 12 + u32(t + 8, false);
+	for (;;) {
+		if (end != UINT64_MAX ? src_.pos() >= end
+				      : !src_.peek(t, 2) ||
+					    u16(t, false) != 0x0002)
+			break;
+		if (end != UINT64_MAX && !src_.peek(t, 1))
+			break; /* DCMTK stops at the end of the stream */
 		size_t base = stack_.size();
 		mc_err rv = element(stack_.back());
 		if (rv == MC_OK && stack_.size() > base)
