@@ -52,6 +52,53 @@ MC_NODISCARD mc_err dcm_extract_tags(const char *path,
     const dcm_taglist *extra, mc_tagset *out, bool *charset_warning,
     char *err, size_t errlen);
 
+/* ---- limits on what one file may make us spend --------------------- */
+
+/* Sequences (and pixel fragment lists) nested inside each other. DCMTK
+ * parses nesting by recursion without a limit; real data nests a handful
+ * of levels (structured reports a few dozen at most). */
+#define DCM_SCAN_MAX_DEPTH 64
+/* Elements, items and fragments in one file, all levels together: each
+ * costs DCMTK an object of its own. */
+#define DCM_SCAN_MAX_ELEMENTS 1000000
+/* A deflated dataset inflated: DCMTK cannot seek in it, so it loads
+ * every value into memory whatever its length. */
+#define DCM_SCAN_MAX_INFLATED_BYTES (256ull << 20)
+/* A tag value is cut to this many bytes and this many values ('\'
+ * separated) before it is converted; the cut is reported (notes). */
+#define DCM_VALUE_MAX_BYTES 65536
+#define DCM_VALUE_MAX_VM 1024
+
+/* dcm_scan_file - walk the element headers of path (file meta header
+ * and dataset, any uncompressed or deflated transfer syntax) without
+ * recursion, in time linear in the number of elements, and refuse what
+ * would make the full parse unbounded: nesting deeper than
+ * DCM_SCAN_MAX_DEPTH, more than DCM_SCAN_MAX_ELEMENTS elements, lengths
+ * past their container or the end of the file, a deflated dataset over
+ * DCM_SCAN_MAX_INFLATED_BYTES. dcm_extract_tags calls it
+ * first; exposed for tests and fuzzing.
+ * Returns MC_OK, MC_EPARSE (err says what and where), MC_ENOENT, MC_EIO,
+ * MC_ENOMEM. Any thread. */
+MC_NODISCARD mc_err dcm_scan_file(const char *path, char *err,
+    size_t errlen);
+
+/* What dcm_extract_tags_ex noticed besides the tags. */
+typedef struct dcm_extract_notes {
+	bool   charset_warning; /* bytes replaced by U+FFFD */
+	size_t values_cut;      /* values cut to the DCM_VALUE_MAX_* caps */
+	char   first_cut[64];   /* key of the first cut value, or "" */
+	size_t first_cut_bytes; /* its length in the file */
+} dcm_extract_notes;
+
+/* dcm_extract_tags_ex - dcm_extract_tags, reporting cut values as well
+ * (notes may be NULL). A value longer than DCM_VALUE_MAX_BYTES or with
+ * more than DCM_VALUE_MAX_VM values is cut to them (each kept value has
+ * its trailing spaces removed) and counted in notes; the caller logs it.
+ * Time is linear in the value sizes. */
+MC_NODISCARD mc_err dcm_extract_tags_ex(const char *path,
+    const dcm_taglist *extra, mc_tagset *out, dcm_extract_notes *notes,
+    char *err, size_t errlen);
+
 /* ---- serving associations ------------------------------------------ */
 
 /* DICOM status codes we answer with. */

@@ -34,6 +34,7 @@
 
 /* The common headers have no extern "C" guards of their own. */
 extern "C" {
+#include "instance.h"
 #include "mc_err.h"
 #include "tagset.h"
 }
@@ -242,10 +243,19 @@ mercure_escape(std::string &v)
 	}
 }
 
+/* What extraction noticed: charset trouble, values cut to the caps. */
+struct value_notes {
+	bool        charset_warned = false;
+	size_t      cut = 0;
+	std::string first_cut;
+	size_t      first_cut_bytes = 0;
+};
+
 struct charset_ctx {
 	std::string charset; /* the dataset's SpecificCharacterSet */
 	bool        is_utf8 = false;
 	bool        warned = false;
+	value_notes notes;   /* values cut to the caps */
 };
 
 /* ---- ISO 2022 Japanese without DCMTK --------------------------------
@@ -504,22 +514,112 @@ private:
 	std::vector<DcmElement *> elems_;
 };
 
+/* A value over the caps, from its raw bytes (at most
+ * DCM_VALUE_MAX_BYTES of them): at most DCM_VALUE_MAX_VM values, each
+ * without trailing spaces or NULs. One pass. */
+std::string
+cut_string_value(const std::vector<char> &raw)
+{
+	std::string out;
+	size_t      vm = 1, keep = out.size();
+
+	out.reserve(raw.size());
+	for (char c : raw) {
+		if (c == '\\') {
+			if (++vm > DCM_VALUE_MAX_VM)
+				break;
+			out.resize(keep);
+			out += c;
+			keep = out.size();
+			continue;
+		}
+		out += c;
+		if (c != ' ' && c != '\0')
+			keep = out.size();
+	}
+	out.resize(keep);
+	return out;
+}
+
+/* A string value: DCMTK's own reading (padding removed per value) when
+ * it is within the caps, where its cost (quadratic in the number of
+ * values) stays small; otherwise the capped prefix, read without
+ * loading the rest. true if cut. */
+bool
+string_value(DcmElement *elem, std::string &out)
+{
+	Uint32 len = elem->getLength();
+	size_t want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
+	std::vector<char> raw(want);
+	OFString v;
+
+	if (want > 0 &&
+	    elem->getPartialValue(raw.data(), 0, static_cast<Uint32>(want))
+		.bad())
+		return false;
+	size_t vm = 1 + static_cast<size_t>(
+	    std::count(raw.begin(), raw.end(), '\\'));
+	if (len <= DCM_VALUE_MAX_BYTES && vm <= DCM_VALUE_MAX_VM) {
+		if (elem->getOFStringArray(v).good())
+			out.assign(v.c_str(), v.length());
+		return false;
+	}
+	out = cut_string_value(raw);
+	return true;
+}
+
+/* A binary value (US, FD, AT, OB, OW...): at most DCM_VALUE_MAX_VM
+ * values. DCMTK counts OB and OW as one value however long, and prints
+ * every byte or word of it. */
+bool
+binary_value(DcmElement *elem, std::string &out)
+{
+	unsigned long vm = elem->getVM();
+	OFString      v;
+
+	if (vm <= DCM_VALUE_MAX_VM && elem->getLength() <= DCM_VALUE_MAX_BYTES) {
+		if (elem->getOFStringArray(v).good())
+			out.assign(v.c_str(), v.length());
+		return false;
+	}
+	for (unsigned long i = 0; i < DCM_VALUE_MAX_VM; i++) {
+		if (elem->getOFString(v, i).bad())
+			break;
+		if (i > 0)
+			out += '\\';
+		out.append(v.c_str(), v.length());
+	}
+	return true;
+}
+
 /* The raw value of key at the top level of an item, "" when absent,
  * empty or not representable as text (a sequence). Multi-values keep
- * '\'. */
+ * '\'. A value over the caps is cut and counted in notes under name. */
 std::string
-raw_value(const element_index &item, const DcmTagKey &key, DcmEVR *evr)
+raw_value(const element_index &item, const DcmTagKey &key, DcmEVR *evr,
+    const char *name, value_notes *notes)
 {
 	DcmElement *elem = item.find(key);
-	OFString    v;
+	std::string v;
+	bool        cut;
 
 	*evr = EVR_UNKNOWN;
 	if (elem == NULL)
 		return std::string();
 	*evr = elem->getVR();
-	if (elem->getOFStringArray(v).bad())
+	if (*evr == EVR_SQ || elem->isLeaf() == OFFalse)
 		return std::string();
-	/* OFString may hold embedded NULs; the tag set stores C strings. */
+	if (DcmVR(*evr).isaString())
+		cut = string_value(elem, v);
+	else
+		cut = binary_value(elem, v);
+	if (cut && notes != NULL) {
+		if (notes->cut++ == 0) {
+			notes->first_cut = name;
+			notes->first_cut_bytes = elem->getLength();
+		}
+	}
+	/* values may hold embedded NULs; the tag set stores C strings. */
 	return std::string(v.c_str(), strlen(v.c_str()));
 }
 
@@ -528,7 +628,7 @@ put_tag(mc_tagset *out, const char *key, const element_index &item,
     const DcmTagKey &tag, charset_ctx &cs)
 {
 	DcmEVR      evr;
-	std::string raw = raw_value(item, tag, &evr);
+	std::string raw = raw_value(item, tag, &evr, key, &cs.notes);
 	std::string v = to_utf8(raw, evr, cs);
 	return mc_tagset_set(out, key, v.c_str());
 }
@@ -564,6 +664,10 @@ read_file(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 		mc_errf(err, errlen, "%s: not a regular file", path);
 		return MC_EPARSE;
 	}
+	/* DCMTK recurses once per nesting level, without a limit */
+	mc_err rv = dcm_scan_file(path, err, errlen);
+	if (rv != MC_OK)
+		return rv;
 	/* The whole file is parsed, but no value longer than
 	 * GLUE_MAX_READ_LENGTH is read: PixelData is skipped by a seek, so
 	 * this costs about what reading the header alone costs, and it
@@ -732,7 +836,7 @@ dcm_taglist_destroy(dcm_taglist *l)
 
 static mc_err
 extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
-    bool *charset_warning, char *err, size_t errlen)
+    dcm_extract_notes *notes, char *err, size_t errlen)
 {
 	DcmFileFormat ff;
 	mc_err        rv = read_file(path, ff, err, errlen);
@@ -745,7 +849,7 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 	DcmEVR        evr;
 
 	cs.charset = trim_spaces(raw_value(ds, DCM_SpecificCharacterSet,
-	    &evr));
+	    &evr, "SpecificCharacterSet", NULL));
 	cs.is_utf8 = cs.charset == CHARSET_UTF8;
 
 	for (const named_tag &t : MAIN_TAGS)
@@ -762,17 +866,22 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 			if ((rv = put_tag(out, t.name, ds, t.key, cs)) !=
 			    MC_OK)
 				return rv;
-	if (charset_warning != NULL)
-		*charset_warning = cs.warned;
+	if (notes != NULL) {
+		notes->charset_warning = cs.warned;
+		notes->values_cut = cs.notes.cut;
+		mc_copy_text(notes->first_cut, sizeof(notes->first_cut),
+		    cs.notes.first_cut.c_str());
+		notes->first_cut_bytes = cs.notes.first_cut_bytes;
+	}
 	return MC_OK;
 }
 
 extern "C" mc_err
-dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
-    bool *charset_warning, char *err, size_t errlen)
+dcm_extract_tags_ex(const char *path, const dcm_taglist *extra,
+    mc_tagset *out, dcm_extract_notes *notes, char *err, size_t errlen)
 {
-	if (charset_warning != NULL)
-		*charset_warning = false;
+	if (notes != NULL)
+		*notes = dcm_extract_notes{false, 0, "", 0};
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (path == NULL || out == NULL) {
@@ -780,8 +889,7 @@ dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
 		return MC_EINVAL;
 	}
 	try {
-		mc_err rv = extract(path, extra, out, charset_warning, err,
-		    errlen);
+		mc_err rv = extract(path, extra, out, notes, err, errlen);
 		if (rv == MC_ENOMEM)
 			mc_errf(err, errlen, "out of memory");
 		return rv;
@@ -795,4 +903,17 @@ dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
 		mc_errf(err, errlen, "%s: unexpected exception", path);
 		return MC_EINTERNAL;
 	}
+}
+
+extern "C" mc_err
+dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
+    bool *charset_warning, char *err, size_t errlen)
+{
+	dcm_extract_notes n;
+	mc_err            rv = dcm_extract_tags_ex(path, extra, out, &n, err,
+		       errlen);
+
+	if (charset_warning != NULL)
+		*charset_warning = rv == MC_OK && n.charset_warning;
+	return rv;
 }

@@ -1,11 +1,17 @@
 /* getdcmtags_main.c - the one-shot, mercure-compatible tag extractor:
  *   getdcmtags FILE SENDER_ADDRESS SENDER_AET RECEIVER_AET [ignored...]
- * as storescp --exec-on-reception "getdcmtags #p/#f #r #a #c" calls it,
- * and getdcmtags --json FILE to print the tags. The work is shared with
+ *   getdcmtags --stdin      the same four values, one a line, on stdin
+ *   getdcmtags --json FILE  print the tags
+ * --stdin is for storescp --exec-on-reception: storescp (DCMTK 3.6.7)
+ * pastes the peer's AE titles into a /bin/sh command line unquoted, so
+ * they must reach us through a quoted here-document, never as words
+ * (scripts/getdcmtags-exec-line prints such a command). Every value is
+ * validated before anything is moved. The work is shared with
  * mercure-receiver (receiver_store.c), so both give the same layout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dcm_glue.h"
@@ -17,6 +23,9 @@
 #include "tags_json.h"
 
 #define GETDCMTAGS_EXTRA_MAX 256
+#define GETDCMTAGS_AET_MAX 16    /* PS3.5 AE: 16 characters */
+#define GETDCMTAGS_ADDR_MAX 255  /* a host name, or an IPv4/IPv6 address */
+#define GETDCMTAGS_LINE_MAX 4096 /* one --stdin value */
 #define GETDCMTAGS_EXTRA_FILE "dcm_extra_tags"
 
 typedef struct extra_specs {
@@ -30,6 +39,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: getdcmtags FILE SENDER_ADDRESS SENDER_AET RECEIVER_AET\n"
+	    "       getdcmtags --stdin   (the same four values, one a line)\n"
 	    "       getdcmtags --json FILE\n"
 	    "  [--extra-tag SPEC]...  extra tags (keyword or gggg,eeee); also\n"
 	    "                         read from ./dcm_extra_tags, one a line\n"
@@ -87,16 +97,132 @@ print_json(const char *file, const dcm_taglist *extra)
 	return 0;
 }
 
+/* aet_is_valid - PS3.5 AE: 1..16 characters of the default repertoire,
+ * no backslash, no control characters (leading/trailing spaces are
+ * padding and allowed). */
+static bool
+aet_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > GETDCMTAGS_AET_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+		if (*p < 0x20 || *p > 0x7E || *p == '\\')
+			return false;
+	return true;
+}
+
+/* addr_is_valid - what storescp gives as #r: a numeric address or a host
+ * name: letters, digits, '.', '-', ':' (IPv6), '_', '%' (zone). */
+static bool
+addr_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > GETDCMTAGS_ADDR_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-:_%") == n;
+}
+
+/* file_is_valid - an existing regular file (not a link) named by a path
+ * without control characters */
+static bool
+file_is_valid(const char *s)
+{
+	struct stat st;
+
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return false;
+	return s[0] != '\0' && lstat(s, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* check_args - FILE ADDRESS SENDER_AET RECEIVER_AET; 0 or exit code 2 */
 static int
-store(const char *file, char **who, const dcm_taglist *extra)
+check_args(const char *const v[4])
+{
+	const char *what = NULL;
+
+	if (!file_is_valid(v[0]))
+		what = "FILE is not an existing regular file";
+	else if (!addr_is_valid(v[1]))
+		what = "SENDER_ADDRESS is not an address or host name";
+	else if (!aet_is_valid(v[2]))
+		what = "SENDER_AET is not an AE title (1-16 printable "
+		       "characters, no backslash)";
+	else if (!aet_is_valid(v[3]))
+		what = "RECEIVER_AET is not an AE title (1-16 printable "
+		       "characters, no backslash)";
+	if (what == NULL)
+		return 0;
+	log_error("event=getdcmtags.bad_argument msg=\"%s\"", what);
+	return 2;
+}
+
+/* unquote - storescp encloses #r, #a and #c in double quotes: one
+ * enclosing pair is removed. */
+static const char *
+unquote(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s[n - 1] = '\0';
+		return s + 1;
+	}
+	return s;
+}
+
+/* read_stdin_values - four lines into buf (v[i] point into it); the last
+ * newline is optional, anything after the fourth line is an error. Lines
+ * 2-4 lose the double quotes storescp puts around them. */
+static int
+read_stdin_values(char *buf, size_t cap, const char *v[4])
+{
+	size_t n = fread(buf, 1, cap - 1, stdin);
+	char  *p = buf;
+
+	buf[n] = '\0';
+	if (n == cap - 1 || strlen(buf) != n) {
+		log_error("event=getdcmtags.bad_argument msg=\"stdin too long "
+			  "or holds a NUL\"");
+		return 2;
+	}
+	for (int i = 0; i < 4; i++) {
+		char *nl = strchr(p, '\n');
+		v[i] = p;
+		if (nl == NULL && i < 3) {
+			log_error("event=getdcmtags.bad_argument msg=\"stdin "
+				  "holds fewer than four lines\"");
+			return 2;
+		}
+		if (nl != NULL)
+			*nl = '\0';
+		p = nl != NULL ? nl + 1 : p + strlen(p);
+		if (i > 0)
+			v[i] = unquote((char *) v[i]);
+	}
+	if (*p != '\0') {
+		log_error("event=getdcmtags.bad_argument msg=\"stdin holds "
+			  "more than four lines\"");
+		return 2;
+	}
+	return 0;
+}
+
+static int
+store(const char *const v[4], const dcm_taglist *extra)
 {
 	char                incoming[STORE_PATH_MAX], reason[512];
 	mc_instance         in;
 	uint16_t            status;
-	store_origin        org = {who[0], who[1], who[2], NULL, 0, 0};
+	store_origin        org = {v[1], v[2], v[3], NULL, 0, 0};
 	receiver_store_opts o = {incoming, NULL, extra, STORE_RECORD_SIDECAR,
 	    true, NULL};
 	const char         *url = getenv("MERCURE_COORDINATOR");
+	const char         *file = v[0];
 	instance_push      *push = NULL;
 
 	sys_dirname_of(file, incoming, sizeof(incoming));
@@ -126,13 +252,15 @@ main(int argc, char **argv)
 	dcm_taglist *extra = NULL;
 	const char  *pos[5];
 	size_t       npos = 0;
-	int          json = 0, rc;
-	char         err[512] = "";
+	int          json = 0, from_stdin = 0, rc;
+	char         err[512] = "", line[GETDCMTAGS_LINE_MAX];
 
 	log_set_program("getdcmtags");
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--stdin") == 0)
+			from_stdin = 1;
 		else if (strcmp(argv[i], "--extra-tag") == 0 && i + 1 < argc) {
 			if (x.n < GETDCMTAGS_EXTRA_MAX)
 				x.spec[x.n++] = argv[++i];
@@ -143,10 +271,15 @@ main(int argc, char **argv)
 		} else if (npos < 5)
 			pos[npos++] = argv[i]; /* mercure's extra args ignored */
 	}
-	if ((json && npos != 1) || (!json && npos < 4)) {
+	if ((json && (npos != 1 || from_stdin)) ||
+	    (from_stdin && npos != 0) || (!json && !from_stdin && npos < 4)) {
 		usage();
 		return 2;
 	}
+	if (from_stdin && read_stdin_values(line, sizeof(line), pos) != 0)
+		return 2;
+	if (!json && check_args(pos) != 0)
+		return 2;
 	load_extra_file(&x);
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
 	    dcm_taglist_create(x.spec, x.n, &extra, err, sizeof(err)) != MC_OK) {
@@ -155,7 +288,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rc = json ? print_json(pos[0], extra)
-		  : store(pos[0], (char **) pos + 1, extra);
+		  : store(pos, extra);
 	dcm_taglist_destroy(extra);
 	free(x.text);
 	return rc;

@@ -1,8 +1,10 @@
 /* receiver_recover.h - at start, the temp files a killed receiver left
- * in <storage_root>/tmp: a complete DICOM file may have been acknowledged
- * (it was fsync'ed before the answer; only its rename was lost), so it is
- * stored like a received instance; an incomplete one was never
- * acknowledged and is removed. */
+ * in <storage_root>/tmp: a transfer the receiver finished (marked at the
+ * durable point, see receiver_store.h) may have been acknowledged (only
+ * its rename was lost), so it is stored like a received instance, or set
+ * aside in incoming/error/ if it cannot be; anything else was never
+ * acknowledged and is removed. A file is read at most once by recovery:
+ * one found half-recovered is set aside unread. */
 #ifndef MC_GETDCMTAGS_RECEIVER_RECOVER_H
 #define MC_GETDCMTAGS_RECEIVER_RECOVER_H
 

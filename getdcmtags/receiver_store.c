@@ -1,15 +1,17 @@
 /* receiver_store.c - from a complete received file to a stored instance.
  * Order matters for "what is acked is on disk", with one flush per
- * instance: the temp file is fsync'ed (its data, and on ext4 and xfs its
+ * instance: the temp file is renamed to its finished name, which holds
+ * its length and CRC, and fsync'ed (its data, and on ext4 and xfs that
  * name in tmp/), then renamed into place, then recorded in the journal
  * without a flush of its own. A crash after the acknowledgement can lose
  * the rename or the journal line, never the data: the receiver moves
- * complete temp files into place when it starts (receiver_recover.c),
+ * finished temp files into place when it starts (receiver_recover.c),
  * and the coordinator reads a file that no journal line names from its
  * DICOM header. A record never names a file that is not in place. */
 #include "receiver_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,26 +143,87 @@ place_and_record(const receiver_store_opts *o, const char *src,
 	return rv;
 }
 
+bool
+store_done_parse(const char *name, uint64_t *bytes, uint32_t *crc)
+{
+	const char        *p = name + strlen(STORE_DONE_PREFIX);
+	char              *end;
+	unsigned long long b;
+	unsigned long      c;
+
+	if (strncmp(name, STORE_DONE_PREFIX, strlen(STORE_DONE_PREFIX)) != 0 ||
+	    *p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	b = strtoull(p, &end, 10);
+	if (errno != 0 || *end != '-' || end[1] == '-' || end[1] == '+')
+		return false;
+	c = strtoul(end + 1, &end, 16);
+	if (errno != 0 || *end != '-' || c > 0xFFFFFFFFul)
+		return false;
+	*bytes = b;
+	*crc = (uint32_t) c;
+	return true;
+}
+
+/* mark_finished - rename src (the whole transfer is in its first bytes)
+ * to its STORE_DONE_PREFIX name, into done. Unflushed: the flush that
+ * follows (or the seal before) makes it durable with the data. */
+static mc_err
+mark_finished(const char *src, uint64_t bytes, char *done, size_t donelen)
+{
+	char     dir[STORE_PATH_MAX];
+	uint32_t crc;
+	int      fd = open(src, O_RDONLY | O_CLOEXEC);
+	int      r;
+
+	if (fd < 0)
+		return mc_from_errno(errno);
+	r = tmp_pool_data_crc(fd, bytes, &crc);
+	close(fd);
+	if (r != 0)
+		return MC_EIO;
+	sys_dirname_of(src, dir, sizeof(dir));
+	if (sys_path_fmt(done, donelen, "%s/" STORE_DONE_PREFIX "%llu-%08x-%s",
+		dir, (unsigned long long) bytes, (unsigned) crc,
+		sys_basename_of(src) + (sys_basename_of(src)[0] == '.')) !=
+	    MC_OK)
+		return MC_EINVAL;
+	return rename(src, done) == 0 ? MC_OK : mc_from_errno(errno);
+}
+
 /* make_durable - the data of src reaches the disk before the instance is
  * acknowledged: a data-only flush for a pool file it fits in (see
  * tmp_pool.h), a full fsync otherwise. A pool file is then cut to its
- * data, which the flush does not wait for. */
+ * data, which the flush does not wait for. With mark, src is renamed to
+ * its finished name (path written to done): after the seal, whose
+ * trailer already marks the file, and before the cut, which the journal
+ * then commits after the rename; before the flush otherwise, which then
+ * makes the name durable with the data. */
 static mc_err
 make_durable(const receiver_store_opts *o, const char *src,
-    const store_origin *org)
+    const store_origin *org, bool mark, char *done, size_t donelen)
 {
-	bool   seal;
-	mc_err rv;
+	uint64_t bytes = org->bytes;
+	bool     pool = org->prealloc > 0 && bytes <= org->prealloc;
+	bool     seal = pool && o->fsync && tmp_pool_fits(bytes, org->prealloc);
+	mc_err   rv = MC_OK;
 
-	if (org->prealloc == 0 || org->bytes > org->prealloc) /* outgrown */
-		return o->fsync ? sys_fsync_path(src) : MC_OK;
-	seal = o->fsync && tmp_pool_fits(org->bytes, org->prealloc);
-	if (seal && (rv = tmp_pool_seal(o->pool, src, org->bytes,
+	mc_copy_text(done, donelen, src);
+	if (mark && bytes == 0 && (rv = sys_file_size(src, &bytes)) != MC_OK)
+		return rv;
+	if (seal && (rv = tmp_pool_seal(o->pool, src, bytes,
 			 org->prealloc)) != MC_OK)
 		return rv;
-	if ((rv = tmp_pool_trim(src, org->bytes)) != MC_OK)
+	if (seal && mark && (rv = mark_finished(src, bytes, done, donelen)) !=
+	    MC_OK)
 		return rv;
-	return o->fsync && !seal ? sys_fsync_path(src) : MC_OK;
+	if (pool && (rv = tmp_pool_trim(done, bytes)) != MC_OK)
+		return rv;
+	if (!seal && mark && (rv = mark_finished(src, bytes, done, donelen)) !=
+	    MC_OK)
+		return rv;
+	return o->fsync && !seal ? sys_fsync_path(done) : MC_OK;
 }
 
 static uint16_t
@@ -197,24 +260,33 @@ set_aside(const receiver_store_opts *o, const char *src, mc_err why,
 	}
 }
 
-mc_err
-receiver_store_file(const receiver_store_opts *o, const char *src,
+/* note_cut - one line per instance with values cut to the caps */
+static void
+note_cut(const mc_instance *in, const dcm_extract_notes *n)
+{
+	if (n->values_cut > 0)
+		log_warn("event=instance.value_cut series=%s sop=%s values=%zu "
+			 "first=%s bytes=%zu max_bytes=%d max_values=%d",
+		    in->series_uid, in->sop_uid, n->values_cut, n->first_cut,
+		    n->first_cut_bytes, DCM_VALUE_MAX_BYTES, DCM_VALUE_MAX_VM);
+	if (n->charset_warning)
+		log_warn("event=instance.charset series=%s sop=%s charset=\"%s\""
+			 " msg=\"unconvertible bytes replaced by U+FFFD\"",
+		    in->series_uid, in->sop_uid,
+		    mc_tagset_get(in->tags, "SpecificCharacterSet"));
+}
+
+/* store_durable - src is durable (and marked where the mode wants it):
+ * read it, check it, put it in place. On failure it is set aside. */
+static mc_err
+store_durable(const receiver_store_opts *o, const char *src,
     const store_origin *org, mc_instance *out, uint16_t *status,
     char *reason, size_t rlen)
 {
-	bool   cs_warn = false;
-	mc_err rv;
+	dcm_extract_notes notes;
+	mc_err            rv;
 
-	*status = DCM_STATUS_SUCCESS;
-	reason[0] = '\0';
-	if ((rv = mc_tagset_create(&out->tags)) != MC_OK)
-		goto fail;
-	if ((rv = make_durable(o, src, org)) != MC_OK) {
-		snprintf(reason, rlen, "flushing the received data failed: %s",
-		    mc_strerror(rv));
-		goto fail;
-	}
-	rv = dcm_extract_tags(src, o->extra, out->tags, &cs_warn, reason,
+	rv = dcm_extract_tags_ex(src, o->extra, out->tags, &notes, reason,
 	    rlen);
 	if (rv != MC_OK)
 		goto fail;
@@ -234,11 +306,7 @@ receiver_store_file(const receiver_store_opts *o, const char *src,
 		*status = DCM_STATUS_DATASET_MISMATCH;
 		goto fail;
 	}
-	if (cs_warn)
-		log_warn("event=instance.charset series=%s sop=%s charset=\"%s\""
-			 " msg=\"unconvertible bytes replaced by U+FFFD\"",
-		    out->series_uid, out->sop_uid,
-		    mc_tagset_get(out->tags, "SpecificCharacterSet"));
+	note_cut(out, &notes);
 	if ((rv = place_and_record(o, src, out, reason, rlen)) != MC_OK)
 		goto fail;
 	return MC_OK;
@@ -248,4 +316,54 @@ fail:
 	set_aside(o, src, rv, out->sop_uid, reason);
 	mc_instance_fini(out);
 	return rv;
+}
+
+mc_err
+receiver_store_file(const receiver_store_opts *o, const char *src,
+    const store_origin *org, mc_instance *out, uint16_t *status,
+    char *reason, size_t rlen)
+{
+	char   done[STORE_PATH_MAX];
+	mc_err rv;
+
+	*status = DCM_STATUS_SUCCESS;
+	reason[0] = '\0';
+	if ((rv = mc_tagset_create(&out->tags)) != MC_OK) {
+		*status = status_for(rv);
+		set_aside(o, src, rv, "", "out of memory");
+		return rv;
+	}
+	rv = make_durable(o, src, org, o->mode == STORE_RECORD_JOURNAL, done,
+	    sizeof(done));
+	if (rv != MC_OK) {
+		snprintf(reason, rlen, "flushing the received data failed: %s",
+		    mc_strerror(rv));
+		*status = status_for(rv);
+		/* the mark may be done or not: whichever name is there */
+		set_aside(o, access(done, F_OK) == 0 ? done : src, rv, "",
+		    reason);
+		mc_instance_fini(out);
+		return rv;
+	}
+	return store_durable(o, done, org, out, status, reason, rlen);
+}
+
+mc_err
+receiver_store_recovered(const receiver_store_opts *o, const char *src,
+    mc_instance *out, char *reason, size_t rlen)
+{
+	store_origin org = {"", "", "", NULL, 0, 0};
+	uint16_t     status = DCM_STATUS_SUCCESS;
+	mc_err       rv;
+
+	reason[0] = '\0';
+	if ((rv = mc_tagset_create(&out->tags)) == MC_OK && o->fsync)
+		rv = sys_fsync_path(src);
+	if (rv != MC_OK) {
+		snprintf(reason, rlen, "cannot flush: %s", mc_strerror(rv));
+		set_aside(o, src, rv, "", reason);
+		mc_instance_fini(out);
+		return rv;
+	}
+	return store_durable(o, src, &org, out, &status, reason, rlen);
 }

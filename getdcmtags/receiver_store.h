@@ -36,10 +36,33 @@ typedef struct store_origin {
 	uint64_t    prealloc; /* > 0: src is a tmp_pool file this long */
 } store_origin;
 
+/* Names in the receiver's temp folder. A transfer the receiver finished
+ * is renamed to STORE_DONE_PREFIX "<bytes>-<crc32 hex>-<old name>" at the
+ * durable point (before the flush of a new file, after the seal of a
+ * pre-written one): the length and CRC let recovery tell a finished file
+ * from one whose data the crash did not keep. Recovery renames a file to
+ * STORE_RECOVERING_PREFIX... before it parses it, so a file whose parse
+ * kills the process is never parsed again. */
+#define STORE_DONE_PREFIX ".done-"
+#define STORE_RECOVERING_PREFIX ".rec-"
+
+/* store_done_parse - the length and CRC a STORE_DONE_PREFIX name holds;
+ * false if name is not one. */
+bool store_done_parse(const char *name, uint64_t *bytes, uint32_t *crc);
+
+/* receiver_store_recovered - receiver_store_file for a file recovery
+ * found finished and verified (no new marker, a full flush). */
+MC_NODISCARD mc_err receiver_store_recovered(const receiver_store_opts *o,
+    const char *src, mc_instance *out, char *reason, size_t reason_len);
+
 /* receiver_store_file - take the complete file src (owned from now on: it
  * ends in its place or in <incoming>/error/, or is removed when the disk
  * is full because it is then incomplete). On MC_OK out (init'ed by the
- * caller) holds the instance with its tags. On failure reason says why,
+ * caller) holds the instance with its tags. In STORE_RECORD_JOURNAL mode
+ * (src in the receiver's temp folder) src is renamed to its
+ * STORE_DONE_PREFIX name at the durable point. A value cut to the
+ * DCM_VALUE_MAX_* caps is logged (event=instance.value_cut). On failure
+ * reason says why,
  * and *status is the DICOM status to answer with (0xC000 for bad data,
  * 0xA700 out of resources, 0xA900 when the dataset's SOP Instance UID
  * differs from the request's). Any thread. */

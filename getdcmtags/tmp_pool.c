@@ -134,9 +134,8 @@ crc_of(const void *p, size_t n)
 	    (uInt) n);
 }
 
-/* data_crc - CRC of the first n bytes of fd; -1 on a read error. */
-static int
-data_crc(int fd, uint64_t n, uint32_t *out)
+int
+tmp_pool_data_crc(int fd, uint64_t n, uint32_t *out)
 {
 	unsigned char buf[64 * 1024];
 	uLong         crc = crc32(0L, Z_NULL, 0);
@@ -219,7 +218,7 @@ tmp_pool_seal(tmp_pool *p, const char *path, uint64_t bytes,
 		return MC_EINVAL;
 	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
 		return mc_from_errno(errno);
-	if (data_crc(fd, bytes, &dcrc) != 0)
+	if (tmp_pool_data_crc(fd, bytes, &dcrc) != 0)
 		rv = MC_EIO;
 	if (rv == MC_OK) {
 		trailer_encode(t, bytes, dcrc);
@@ -275,7 +274,7 @@ tmp_pool_recover(const char *path)
 			 (ssize_t) sizeof(t) &&
 		     trailer_decode(t, &bytes, &want) &&
 		     tmp_pool_fits(bytes, cls) &&
-		     data_crc(fd, bytes, &got) == 0 && got == want &&
+		     tmp_pool_data_crc(fd, bytes, &got) == 0 && got == want &&
 		     ftruncate(fd, (off_t) bytes) == 0 && fsync(fd) == 0;
 		close(fd);
 	}

@@ -102,6 +102,10 @@ bool tmp_pool_fits(uint64_t bytes, uint64_t prealloc);
 MC_NODISCARD mc_err tmp_pool_seal(tmp_pool *p, const char *path,
     uint64_t bytes, uint64_t prealloc);
 
+/* tmp_pool_data_crc - zlib CRC-32 of the first n bytes of fd (read with
+ * pread); 0, or -1 on a read error or a file shorter than n. */
+int tmp_pool_data_crc(int fd, uint64_t n, uint32_t *out);
+
 /* tmp_pool_trim - cut path to its data; not flushed. */
 MC_NODISCARD mc_err tmp_pool_trim(const char *path, uint64_t bytes);
 

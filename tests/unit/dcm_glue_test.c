@@ -444,6 +444,377 @@ START_TEST(dataset_without_meta_header_is_read)
 }
 END_TEST
 
+
+/* ---- hostile files: nesting and value caps ---------------------------- */
+
+#define TS_IMPLICIT_LE "1.2.840.10008.1.2"
+#define TS_EXPLICIT_LE "1.2.840.10008.1.2.1"
+#define TS_EXPLICIT_BE "1.2.840.10008.1.2.2"
+#define TS_DEFLATED "1.2.840.10008.1.2.1.99"
+
+/* a file being built: bytes, encoding of the dataset part */
+typedef struct dbuf {
+	unsigned char *p;
+	size_t         n, cap;
+	bool           explicit_vr, big_endian;
+} dbuf;
+
+static void
+db_put(dbuf *b, const void *p, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		b->p = realloc(b->p, b->cap);
+		ck_assert_ptr_nonnull(b->p);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void
+db_u16(dbuf *b, unsigned v)
+{
+	unsigned char c[2] = {(unsigned char) v, (unsigned char) (v >> 8)};
+	if (b->big_endian) {
+		unsigned char t = c[0];
+		c[0] = c[1];
+		c[1] = t;
+	}
+	db_put(b, c, 2);
+}
+
+static void
+db_u32(dbuf *b, uint32_t v)
+{
+	if (b->big_endian) {
+		db_u16(b, v >> 16);
+		db_u16(b, v & 0xFFFF);
+	} else {
+		db_u16(b, v & 0xFFFF);
+		db_u16(b, v >> 16);
+	}
+}
+
+/* an element header; vr NULL for items and delimiters */
+static void
+db_hdr(dbuf *b, unsigned g, unsigned e, const char *vr, uint32_t len)
+{
+	db_u16(b, g);
+	db_u16(b, e);
+	if (vr == NULL || !b->explicit_vr) {
+		db_u32(b, len);
+		return;
+	}
+	db_put(b, vr, 2);
+	if (strchr("SQ UN UT UC OB OW", vr[0]) &&
+	    (strcmp(vr, "SQ") == 0 || strcmp(vr, "UN") == 0 ||
+		strcmp(vr, "UT") == 0 || strcmp(vr, "UC") == 0 ||
+		strcmp(vr, "OB") == 0 || strcmp(vr, "OW") == 0)) {
+		db_u16(b, 0);
+		db_u32(b, len);
+	} else {
+		db_u16(b, len);
+	}
+}
+
+static void
+db_str(dbuf *b, unsigned g, unsigned e, const char *vr, const char *v)
+{
+	size_t n = strlen(v);
+	db_hdr(b, g, e, vr, (uint32_t) (n + (n & 1)));
+	db_put(b, v, n);
+	if (n & 1)
+		db_put(b, vr[0] == 'U' && vr[1] == 'I' ? "" : " ", 1);
+}
+
+/* preamble and a file meta header naming ts (explicit little endian) */
+static void
+db_meta(dbuf *b, const char *ts)
+{
+	unsigned char pre[128] = {0};
+	db_put(b, pre, sizeof(pre));
+	db_put(b, "DICM", 4);
+	b->explicit_vr = true;
+	b->big_endian = false;
+	db_str(b, 0x0002, 0x0010, "UI", ts);
+}
+
+static void
+db_uids(dbuf *b)
+{
+	db_str(b, 0x0008, 0x0018, "UI", "1.2.3.4.5");
+}
+
+static void
+db_study_series(dbuf *b)
+{
+	db_str(b, 0x0020, 0x000D, "UI", "1.2.3");
+	db_str(b, 0x0020, 0x000E, "UI", "1.2.3.4");
+}
+
+/* depth nested (0008,1115) sequences with one item each: undefined
+ * lengths with delimiters, or (defined) exact lengths */
+static void
+db_nest(dbuf *b, size_t depth, bool defined)
+{
+	for (size_t k = 0; k < depth; k++) {
+		uint32_t l = defined ? (uint32_t) (16 * (depth - k) - 8)
+				     : 0xFFFFFFFFu;
+		if (defined && b->explicit_vr)
+			l = (uint32_t) (20 * (depth - k) - 12);
+		db_hdr(b, 0x0008, 0x1115, "SQ", l);
+		db_hdr(b, 0xFFFE, 0xE000, NULL, defined ? l - 8 : l);
+	}
+	for (size_t k = 0; !defined && k < depth; k++) {
+		db_hdr(b, 0xFFFE, 0xE00D, NULL, 0);
+		db_hdr(b, 0xFFFE, 0xE0DD, NULL, 0);
+	}
+}
+
+static const char *
+db_write(dbuf *b, const char *name)
+{
+	const char *p = path_of(name);
+	FILE       *f = fopen(p, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(b->p, 1, b->n, f), b->n);
+	ck_assert_int_eq(fclose(f), 0);
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+	return p;
+}
+
+/* a file in ts with depth nested sequences; deflated: the dataset is
+ * raw-deflated with zlib through python */
+static const char *
+nested_file(const char *name, const char *ts, size_t depth, bool defined)
+{
+	dbuf b = {0};
+
+	if (ts != NULL) {
+		db_meta(&b, ts);
+		b.explicit_vr = strcmp(ts, TS_IMPLICIT_LE) != 0;
+		b.big_endian = strcmp(ts, TS_EXPLICIT_BE) == 0;
+	} else {
+		b.explicit_vr = false; /* no meta: DCMTK guesses */
+	}
+	size_t ds = b.n;
+	db_uids(&b);
+	db_nest(&b, depth, defined);
+	db_study_series(&b);
+	if (ts != NULL && strcmp(ts, TS_DEFLATED) == 0) {
+		/* deflate the dataset part in place */
+		char raw[600], *argv[] = {PYTHON, "-c",
+		    "import sys,zlib;d=open(sys.argv[1],'rb').read();"
+		    "n=int(sys.argv[2]);c=zlib.compressobj(9,zlib.DEFLATED,-15);"
+		    "open(sys.argv[1],'wb').write(d[:n]+c.compress(d[n:])+"
+		    "c.flush())",
+		    raw, NULL, NULL};
+		char off[32];
+		snprintf(off, sizeof(off), "%zu", ds);
+		const char *p = db_write(&b, name);
+		snprintf(raw, sizeof(raw), "%s", p);
+		argv[4] = off;
+		ck_assert_int_eq(run(argv), 0);
+		return path_of(name);
+	}
+	return db_write(&b, name);
+}
+
+static void
+assert_refused_for_depth(const char *path)
+{
+	mc_tagset *t;
+	bool       warn;
+	char       err[512] = "";
+
+	ck_assert_msg(extract(path, NULL, &t, &warn, err, sizeof(err)) ==
+		MC_EPARSE, "%s: %s", path, err);
+	ck_assert_msg(strstr(err, "nested deeper than 64") != NULL, "%s", err);
+	mc_tagset_destroy(t);
+}
+
+START_TEST(nesting_beyond_the_limit_is_refused_in_every_encoding)
+{
+	/* far beyond what DCMTK's recursion survives on any stack */
+	const size_t bomb = 200000;
+
+	assert_refused_for_depth(
+	    nested_file("n_ele.dcm", TS_EXPLICIT_LE, bomb, false));
+	assert_refused_for_depth(
+	    nested_file("n_ile.dcm", TS_IMPLICIT_LE, bomb, false));
+	assert_refused_for_depth(
+	    nested_file("n_ebe.dcm", TS_EXPLICIT_BE, bomb, false));
+	assert_refused_for_depth(
+	    nested_file("n_nometa.dcm", NULL, bomb, false));
+	assert_refused_for_depth(
+	    nested_file("n_def.dcm", TS_IMPLICIT_LE, bomb, true));
+	assert_refused_for_depth(
+	    nested_file("n_edef.dcm", TS_EXPLICIT_LE, bomb, true));
+	assert_refused_for_depth(
+	    nested_file("n_dfl.dcm", TS_DEFLATED, bomb, false));
+	assert_refused_for_depth(
+	    nested_file("n_65.dcm", TS_EXPLICIT_LE, DCM_SCAN_MAX_DEPTH + 1,
+		false));
+}
+END_TEST
+
+START_TEST(nesting_up_to_the_limit_is_read)
+{
+	const char *ts[] = {TS_EXPLICIT_LE, TS_IMPLICIT_LE, TS_EXPLICIT_BE,
+	    TS_DEFLATED};
+	char        name[32];
+	bool        warn;
+
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++)
+		for (int def = 0; def < 2; def++) {
+			snprintf(name, sizeof(name), "ok%zu_%d.dcm", i, def);
+			mc_tagset *t = extract_ok(nested_file(name, ts[i],
+			    DCM_SCAN_MAX_DEPTH, def), NULL, &warn);
+			ck_assert_str_eq(mc_tagset_get(t, "SOPInstanceUID"),
+			    "1.2.3.4.5");
+			/* read after the nesting: the walk kept in step */
+			ck_assert_str_eq(mc_tagset_get(t, "SeriesInstanceUID"),
+			    "1.2.3.4");
+			mc_tagset_destroy(t);
+		}
+}
+END_TEST
+
+START_TEST(lengths_past_their_container_are_refused)
+{
+	dbuf       b = {0};
+	mc_tagset *t;
+	bool       warn;
+	char       err[512] = "";
+
+	db_meta(&b, TS_EXPLICIT_LE);
+	db_uids(&b);
+	db_hdr(&b, 0x0008, 0x1115, "SQ", 0xFFFFFFFFu);
+	db_hdr(&b, 0xFFFE, 0xE000, NULL, 12);
+	db_str(&b, 0x0008, 0x1150, "UI", "1.2.840.10008.5.1"); /* 26 > 12 */
+	db_hdr(&b, 0xFFFE, 0xE0DD, NULL, 0);
+	ck_assert_int_eq(extract(db_write(&b, "overrun.dcm"), NULL, &t,
+			     &warn, err, sizeof(err)),
+	    MC_EPARSE);
+	ck_assert_msg(strstr(err, "runs past its item") != NULL, "%s", err);
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+/* a file whose ImageType is n backslashes as UC (4-byte length) */
+static const char *
+backslash_file(const char *name, size_t n)
+{
+	dbuf  b = {0};
+	char *v = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(v);
+	memset(v, '\\', n);
+	v[n] = '\0';
+	db_meta(&b, TS_EXPLICIT_LE);
+	db_hdr(&b, 0x0008, 0x0008, "UC", (uint32_t) n);
+	db_put(&b, v, n);
+	free(v);
+	db_uids(&b);
+	db_study_series(&b);
+	return db_write(&b, name);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+START_TEST(many_values_are_cut_in_linear_time_and_reported)
+{
+	dcm_extract_notes n;
+	mc_tagset        *t;
+	char              err[256] = "";
+	double            t0;
+
+	init_glue();
+	/* DCMTK alone needs minutes for this one (quadratic) */
+	const char *p = backslash_file("bs.dcm", 4u << 20);
+	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
+	t0 = now_s();
+	ck_assert_int_eq(dcm_extract_tags_ex(p, NULL, t, &n, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_msg(now_s() - t0 < 5.0, "took %.1f s", now_s() - t0);
+	const char *v = mc_tagset_get(t, "ImageType");
+	ck_assert_uint_eq(strlen(v), DCM_VALUE_MAX_VM - 1);
+	ck_assert_uint_eq(strspn(v, "\\"), DCM_VALUE_MAX_VM - 1);
+	ck_assert_uint_eq(n.values_cut, 1);
+	ck_assert_str_eq(n.first_cut, "ImageType");
+	ck_assert_uint_eq(n.first_cut_bytes, 4u << 20);
+	mc_tagset_destroy(t);
+
+	/* at the cap: DCMTK's own reading, nothing reported */
+	p = backslash_file("bs_cap.dcm", DCM_VALUE_MAX_VM - 1);
+	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
+	ck_assert_int_eq(dcm_extract_tags_ex(p, NULL, t, &n, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_uint_eq(strlen(mc_tagset_get(t, "ImageType")),
+	    DCM_VALUE_MAX_VM - 1);
+	ck_assert_uint_eq(n.values_cut, 0);
+	ck_assert_str_eq(n.first_cut, "");
+	mc_tagset_destroy(t);
+}
+END_TEST
+
+START_TEST(long_values_are_cut_to_the_byte_cap)
+{
+	dcm_extract_notes n;
+	dbuf              b = {0};
+	mc_tagset        *t;
+	dcm_taglist      *l;
+	const char       *spec[] = {"DerivationDescription", "(0028,1201)"};
+	char              err[256] = "";
+	size_t            len = 3 * DCM_VALUE_MAX_BYTES + 4;
+	char             *v = malloc(len);
+
+	init_glue();
+	ck_assert_ptr_nonnull(v);
+	for (size_t i = 0; i < len; i++)
+		v[i] = (char) ('a' + i % 26);
+	db_meta(&b, TS_EXPLICIT_LE);
+	db_uids(&b);
+	/* (0008,2111) ST, written as UT for a 4-byte length */
+	db_hdr(&b, 0x0008, 0x2111, "UT", (uint32_t) len);
+	db_put(&b, v, len);
+	db_study_series(&b);
+	/* (0028,1201) Red LUT data, OW: 40000 values */
+	db_hdr(&b, 0x0028, 0x1201, "OW", 80000);
+	for (unsigned i = 0; i < 40000; i++)
+		db_u16(&b, i);
+	const char *p = db_write(&b, "long.dcm");
+	ck_assert_int_eq(dcm_taglist_create(spec, 2, &l, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
+	ck_assert_int_eq(dcm_extract_tags_ex(p, l, t, &n, err, sizeof(err)),
+	    MC_OK);
+	const char *got = mc_tagset_get(t, "DerivationDescription");
+	ck_assert_uint_eq(strlen(got), DCM_VALUE_MAX_BYTES);
+	ck_assert(memcmp(got, v, DCM_VALUE_MAX_BYTES) == 0);
+	/* OW: DCMTK's one value of 40000 words, cut to 1024 of them */
+	got = mc_tagset_get(t, "RedPaletteColorLookupTableData");
+	ck_assert_ptr_nonnull(got);
+	size_t seps = 0;
+	for (const char *c = got; *c; c++)
+		seps += *c == '\\';
+	ck_assert_uint_eq(seps, DCM_VALUE_MAX_VM - 1);
+	ck_assert(strncmp(got, "0000\\0001\\0002\\", 15) == 0);
+	ck_assert_uint_eq(n.values_cut, 2);
+	ck_assert_str_eq(n.first_cut, "DerivationDescription");
+	free(v);
+	mc_tagset_destroy(t);
+	dcm_taglist_destroy(l);
+}
+END_TEST
+
 /* ---- SCP ------------------------------------------------------------- */
 
 typedef struct store_rec {
@@ -1141,6 +1512,12 @@ dcm_glue_suite(void)
 	tcase_add_test(tags, invalid_utf8_is_repaired_and_warns);
 	tcase_add_test(tags, non_dicom_and_truncated_files_are_eparse);
 	tcase_add_test(tags, dataset_without_meta_header_is_read);
+	tcase_add_test(tags,
+	    nesting_beyond_the_limit_is_refused_in_every_encoding);
+	tcase_add_test(tags, nesting_up_to_the_limit_is_read);
+	tcase_add_test(tags, lengths_past_their_container_are_refused);
+	tcase_add_test(tags, many_values_are_cut_in_linear_time_and_reported);
+	tcase_add_test(tags, long_values_are_cut_to_the_byte_cap);
 	suite_add_tcase(s, tags);
 
 	tcase_add_unchecked_fixture(scp, make_dir, remove_dir);
