@@ -269,11 +269,16 @@ note_cut(const mc_instance *in, const dcm_extract_notes *n)
 			 "first=%s bytes=%zu max_bytes=%d max_values=%d",
 		    in->series_uid, in->sop_uid, n->values_cut, n->first_cut,
 		    n->first_cut_bytes, DCM_VALUE_MAX_BYTES, DCM_VALUE_MAX_VM);
-	if (n->charset_warning)
+	if (n->charset_warning) {
+		/* the sender's text: escaped so it stays inside its quotes */
+		char cs[LOG_ESC_LEN(64)];
+
 		log_warn("event=instance.charset series=%s sop=%s charset=\"%s\""
 			 " msg=\"unconvertible bytes replaced by U+FFFD\"",
 		    in->series_uid, in->sop_uid,
-		    mc_tagset_get(in->tags, "SpecificCharacterSet"));
+		    log_esc(cs, sizeof(cs),
+			mc_tagset_get(in->tags, "SpecificCharacterSet")));
+	}
 }
 
 /* store_durable - src is durable (and marked where the mode wants it):
