@@ -1,6 +1,7 @@
 /* config_targets.c - `targets` and `modules`. A target's typed fields
  * are those of the types we dispatch to (dicom, folder); every field of
- * every target is also kept as written, for the later target types.
+ * every target is also kept as written, for the types whose fields the
+ * worker reads itself (sftp, s3, dicomweb).
  * Modules are kept generic. Names are checked for uniqueness by the
  * YAML layer (duplicate keys). */
 #include "config.h"

@@ -1,6 +1,7 @@
 /* rule_eval.c - walks a compiled rule's tree over one instance's tags:
  * tag lookup, and/or/not, comparisons, arithmetic, Python's truthiness.
- * Functions, string methods and subscripts are in rule_builtin.c.
+ * Functions are in rule_builtin.c, string methods and subscripts in
+ * rule_method.c.
  *
  * Design notes: evaluation writes nothing in the rule but the relaxed
  * atomic lookup hints of its tags, so any number of threads may evaluate

@@ -3,8 +3,8 @@
  * local disk, never on shared storage. Written only from the loop thread;
  * events are batched into one transaction per loop iteration
  * (bookkeeping_flush from the before-sleep hook), so recording an event
- * costs a prepared-statement step, not an fsync. Readers (the HTTP API,
- * later) open their own read-only connection. */
+ * costs a prepared-statement step, not an fsync. Other readers (the
+ * operator's --history) open their own read-only connection. */
 #ifndef MC_COORDINATOR_BOOKKEEPING_H
 #define MC_COORDINATOR_BOOKKEEPING_H
 

@@ -3,7 +3,7 @@
  * with blocking queries, its job and evaluations, stop, the leader probe),
  * each answered through a callback from nomad_client_poll(). The only
  * file that speaks HTTP (libcurl) or reads Nomad's JSON; the reference is
- * ../shared/reference/nomad-api.md. Errors are Nomad's plain text, kept
+ * Nomad's HTTP API documentation (docs/nomad.md lists the calls). Errors are Nomad's plain text, kept
  * beside the code; the token never appears in them or in any log. */
 #ifndef MC_COORDINATOR_NOMAD_CLIENT_H
 #define MC_COORDINATOR_NOMAD_CLIENT_H

@@ -2,8 +2,8 @@
  * registers: the worker's parameterized batch job and one per container
  * module. The same description prints the API JSON the coordinator sends
  * (PUT /v1/jobs) and the HCL2 job file kept in nomad/, so the two cannot
- * drift (unit.nomad_job compares them; the reference is
- * ../shared/reference/nomad-api.md sections 2 and 6.3). */
+ * drift (unit.nomad_job compares them; the reference is Nomad's job
+ * specification and its JSON form, PUT /v1/jobs). */
 #ifndef MC_COORDINATOR_NOMAD_JOB_H
 #define MC_COORDINATOR_NOMAD_JOB_H
 

@@ -1,8 +1,7 @@
 /* route_select.h - which rules a series triggers, with mercure's
- * semantics (reference/mercure.md section 4): rules in file order,
- * disabled rules skipped, a triggered discard rule wins and stops the
- * evaluation, fallback rules only when no other rule triggered (mercure
- * issue #101). Pure: no I/O, any thread. */
+ * semantics (docs/rules.md): rules in file order, disabled rules
+ * skipped, a triggered discard rule wins and stops the evaluation,
+ * fallback rules only when no other rule triggered. Pure: no I/O, any thread. */
 #ifndef MC_COORDINATOR_ROUTE_SELECT_H
 #define MC_COORDINATOR_ROUTE_SELECT_H
 

