@@ -112,22 +112,6 @@ listener(struct sockaddr_in *a, socklen_t *len)
 	return lfd;
 }
 
-/* next_source - the peer's source address, a different one of
- * 127.1.0.1-127.1.255.254 for each connection. The receiver closes first,
- * so each connection leaves a TIME_WAIT entry on its side for a minute;
- * at about 1,000 connections a second from one source address the
- * ephemeral ports wrap around within that minute, and a new connection
- * that lands on an old entry stalls for TCP's retransmission timeouts
- * (over 10 s, seen as libFuzzer timeouts). */
-static uint32_t
-next_source(void)
-{
-	static uint32_t n;
-
-	n = n % 65534 + 1;
-	return 0x7f010000u | n;
-}
-
 /* connected - a loopback TCP connection: sv[0] the receiver's end,
  * sv[1] the peer's. A failure of the host (ephemeral ports taken by
  * other programs' connection floods) is retried, not a finding. */
@@ -139,13 +123,8 @@ connected(int sv[2])
 	int                lfd = listener(&a, &len), one = 1;
 
 	for (int tries = 0;; tries++) {
-		struct sockaddr_in src = {.sin_family = AF_INET};
-
-		src.sin_addr.s_addr = htonl(next_source());
 		sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (sv[1] >= 0 &&
-		    bind(sv[1], (struct sockaddr *)&src, sizeof(src)) == 0 &&
-		    connect(sv[1], (struct sockaddr *)&a, len) == 0)
+		if (sv[1] >= 0 && connect(sv[1], (struct sockaddr *)&a, len) == 0)
 			break;
 		if (tries == FUZZ_PDU_CONNECT_TRIES) {
 			perror("fuzz_pdu: loopback connection");
