@@ -668,24 +668,35 @@ aliases_of(char *buf, size_t len, const char *name, int n)
 	return buf;
 }
 
+/* alias_levels - append "<indent>lN: &aN [*aN-1 x10]" for N = 1..levels
+ * to text (used bytes in it so far); returns the new length */
+static int
+alias_levels(char *text, size_t cap, int used, const char *indent,
+             int levels)
+{
+	char seq[256], prev[16];
+
+	for (int i = 1; i <= levels; i++) {
+		snprintf(prev, sizeof(prev), "a%d", i - 1);
+		used += snprintf(text + used, cap - (size_t)used,
+		                 "%sl%d: &a%d %s\n", indent, i, i,
+		                 aliases_of(seq, sizeof(seq), prev, 10));
+	}
+	return used;
+}
+
 /* An alias bomb in a module's settings (which become JSON text) stops at
  * the alias that crosses CONFIG_MAX_NODES: l0..l4 hold 123,455 nodes,
  * the first *a4 of l5 adds 111,111. */
 START_TEST(an_alias_bomb_in_module_settings_stops_at_the_node_limit)
 {
-	char text[2048], seq[256];
+	char text[2048];
 	int  used;
 
 	used = snprintf(text, sizeof(text),
 	                "modules:\n  m:\n    docker_tag: x\n    settings:\n"
 	                "      l0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-	for (int i = 1; i <= 4; i++) {
-		char prev[8];
-		snprintf(prev, sizeof(prev), "a%d", i - 1);
-		used += snprintf(text + used, sizeof(text) - (size_t)used,
-		                 "      l%d: &a%d %s\n", i, i,
-		                 aliases_of(seq, sizeof(seq), prev, 10));
-	}
+	used = alias_levels(text, sizeof(text), used, "      ", 4);
 	snprintf(text + used, sizeof(text) - (size_t)used,
 	         "      l5: [*a4, *a4]\n");
 	check_error_quickly(text,
@@ -697,18 +708,12 @@ END_TEST
 /* The classic: nine levels of ten, 10^9 nodes if expanded. */
 START_TEST(billion_laughs_stops_at_the_node_limit)
 {
-	char text[4096], seq[256];
+	char text[4096];
 	int  used = snprintf(text, sizeof(text), "l0: &a0 [lol, lol, lol, "
 	                                         "lol, lol, lol, lol, lol, "
 	                                         "lol, lol]\n");
 
-	for (int i = 1; i <= 9; i++) {
-		char prev[8];
-		snprintf(prev, sizeof(prev), "a%d", i - 1);
-		used += snprintf(text + used, sizeof(text) - (size_t)used,
-		                 "l%d: &a%d %s\n", i, i,
-		                 aliases_of(seq, sizeof(seq), prev, 10));
-	}
+	(void)alias_levels(text, sizeof(text), used, "", 9);
 	/* l0..l4 are 123,461 nodes; the first *a4 of l5 crosses */
 	check_error_quickly(text, "t.yaml:6:10: l5[0]: more than 200000 "
 	                          "nodes (aliases counted in full)");
