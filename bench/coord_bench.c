@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "msg_codec.h"
-#include "series_table.h"
+#include "msg/msg_codec.h"
+#include "core/series_table.h"
 
 #define BENCH_MESSAGES 200000
 #define BENCH_PER_SERIES 200

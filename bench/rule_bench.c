@@ -4,7 +4,7 @@
  * (every instance lists its tags in one order, as in a series, so the
  * remembered tag positions hit) and layout=mixed (two sets in different
  * orders, alternately, so every lookup scans). */
-#include "rule.h"
+#include "rule/rule.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,17 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bookkeeping.h"
-#include "config.h"
-#include "control.h"
-#include "coord.h"
-#include "dcm_glue.h"
-#include "log.h"
-#include "rule.h"
-#include "sys_fs.h"
-#include "tags_json.h"
-#include "task_json.h"
-#include "uid.h"
+#include "bookkeeping/bookkeeping.h"
+#include "config/config.h"
+#include "core/control.h"
+#include "core/coord.h"
+#include "dcm/dcm_glue.h"
+#include "base/log.h"
+#include "rule/rule.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
+#include "core/task_json.h"
+#include "tags/uid.h"
 
 #define MAIN_DIAGS_MAX 128
 #define MAIN_DEFAULT_CONFIG "configs/mercure.yaml"

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 typedef struct flush_group flush_group;
 

@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dcm_glue.h"
+#include "dcm/dcm_glue.h"
 #include "instance_push.h"
-#include "log.h"
+#include "base/log.h"
 #include "receiver_store.h"
 #include "store_path.h"
-#include "sys_fs.h"
-#include "tags_json.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
 
 #define GETDCMTAGS_EXTRA_MAX 256
 #define GETDCMTAGS_AET_MAX 16    /* PS3.5 AE: 16 characters */

@@ -9,8 +9,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "log.h"
-#include "msg_codec.h"
+#include "base/log.h"
+#include "msg/msg_codec.h"
 
 struct instance_push {
 	nng_socket       sock;

@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "instance.h"
-#include "mc_err.h"
+#include "msg/instance.h"
+#include "base/mc_err.h"
 
 #define INSTANCE_PUSH_SEND_TIMEOUT_MS 50
 #define INSTANCE_PUSH_BUFFER_MSGS 8192

@@ -8,15 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "dcm_glue.h"
+#include "config/config.h"
+#include "dcm/dcm_glue.h"
 #include "instance_push.h"
-#include "log.h"
+#include "base/log.h"
 #include "receiver_recover.h"
 #include "receiver_server.h"
 #include "receiver_store.h"
 #include "store_path.h"
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 #include "tmp_pool.h"
 
 #define RECEIVER_DEFAULT_PORT 11112

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "store_path.h"
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 #include "tmp_pool.h"
 
 typedef struct recover_counts {

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define RECEIVER_LISTEN_BACKLOG 128
 #define REFUSE_MAX 64            /* refusals waiting for the peer's close */

@@ -21,8 +21,8 @@
 
 #include <signal.h>
 
-#include "dcm_glue.h"
-#include "mc_err.h"
+#include "dcm/dcm_glue.h"
+#include "base/mc_err.h"
 
 #define RECEIVER_HANDSHAKE_TIMEOUT_DEFAULT_S 30
 #define RECEIVER_QUEUE_TIMEOUT_DEFAULT_S 20

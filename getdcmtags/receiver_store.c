@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "log.h"
+#include "msg/journal.h"
+#include "base/log.h"
 #include "store_path.h"
-#include "sys_fs.h"
-#include "tags_json.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
 #include "tmp_pool.h"
 
 #define STORE_RENAME_TRIES 3

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dcm_glue.h"
-#include "instance.h"
+#include "dcm/dcm_glue.h"
+#include "msg/instance.h"
 
 typedef enum {
 	STORE_RECORD_JOURNAL, /* mercure-receiver: append to the journal */

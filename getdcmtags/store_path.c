@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "sys_fs.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
 
 #define STORE_ERROR_VARIANTS_MAX 1000
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define STORE_ERROR_DIR "error"
 #define STORE_PATH_MAX 4096

@@ -20,9 +20,9 @@
 #include <zlib.h>
 
 #include "flush_group.h"
-#include "instance.h"
-#include "log.h"
-#include "sys_fs.h"
+#include "msg/instance.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
 
 #define POOL_CLASSES 4             /* distinct sizes kept at once */
 #define POOL_CLASS_BYTES (8u << 20) /* ready files per class, in bytes */

@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define TMP_POOL_PREFIX ".pool-"
 #define TMP_POOL_TRAILER_LEN 32

@@ -1,5 +1,5 @@
 /* result_push.h - tell the coordinator that a task is done: one "result"
- * message (common/msg_codec.h) over an nng PUSH socket. The message only
+ * message (common/msg/msg_codec.h) over an nng PUSH socket. The message only
  * wakes the coordinator up; result.json is the record, so a failed push
  * is reported to the caller and never fails the task. */
 #ifndef MC_WORKER_RESULT_PUSH_H
@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
-#include "msg_codec.h"
+#include "base/mc_err.h"
+#include "msg/msg_codec.h"
 
 /* How long a send may wait for the coordinator's socket. */
 #define RESULT_PUSH_SEND_TIMEOUT_MS 1000

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mc_err.h"
-#include "module.h"
-#include "target.h"
+#include "base/mc_err.h"
+#include "process/module.h"
+#include "targets/target.h"
 
 #define TASK_ID_MAX_LEN 63
 #define TASK_JSON_NAME "task.json"

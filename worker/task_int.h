@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "module.h"
+#include "process/module.h"
 #include "task.h"
 
 #define TASK_TARGETS_MAX 256

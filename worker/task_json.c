@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 #include "task_int.h"
 #include "worker_config.h"
 

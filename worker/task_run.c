@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "process_run.h"
+#include "base/log.h"
+#include "process/process_run.h"
 #include "result_push.h"
-#include "routing.h"
-#include "sys_files.h"
-#include "sys_fs.h"
+#include "process/routing.h"
+#include "os/sys_files.h"
+#include "os/sys_fs.h"
 #include "task.h"
 #include "worker_config.h"
 

@@ -8,9 +8,9 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "mc_err.h"
-#include "target.h"
+#include "config/config.h"
+#include "base/mc_err.h"
+#include "targets/target.h"
 
 /* worker_config_set_path - path (borrowed; must outlive the process's
  * use of it), or NULL/"" for $MERCURE_CONFIG. */

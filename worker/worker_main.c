@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "sys_fs.h"
-#include "sys_spawn.h"
-#include "notify.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
+#include "os/sys_spawn.h"
+#include "notify/notify.h"
 #include "task.h"
 #include "task_run.h"
 #include "worker_config.h"

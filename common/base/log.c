@@ -3,7 +3,7 @@
  * fputs so that lines from several threads never interleave. Control
  * bytes in the formatted text are escaped here, so no value (a peer's AE
  * title, a library's multi-line error text) can split or forge a line. */
-#include "log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* mc_err.c - texts for the project's error codes and errno mapping. */
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #include <errno.h>
 #include <stdarg.h>

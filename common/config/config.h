@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
-#include "mc_err.h"
-#include "rule.h"
+#include "base/log.h"
+#include "base/mc_err.h"
+#include "rule/rule.h"
 
 /* Each enum comes with a _str() from the same list, never NULL. The
  * texts are the values written in the file. */

@@ -3,14 +3,14 @@
  * scheduler, back-off, log_level) and their defaults. Targets, modules
  * and rules are built by config_targets.c and config_rules.c, in that
  * order, whatever their order in the file. */
-#include "config.h"
+#include "config/config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_int.h"
-#include "sys_fs.h"
+#include "config/config_int.h"
+#include "os/sys_fs.h"
 
 #define CONFIG_SECONDS_MAX ((uint32_t)INT32_MAX)
 #define CONFIG_COUNT_MAX 1000000u

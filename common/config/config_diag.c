@@ -1,13 +1,13 @@
 /* config_diag.c - diagnostics of a configuration load: collecting them
  * with file, position and field path, formatting them, and recognising
  * field names (known, known-but-ignored, unknown with a suggestion). */
-#include "config.h"
+#include "config/config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 /* A suggestion is offered for at most this many edits. */
 #define CONFIG_SUGGEST_MAX_EDITS 2

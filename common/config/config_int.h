@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Field paths ("rules.ct_rule.target") fit mc_diag.field. */
 #define CONFIG_PATH_MAX_LEN 128

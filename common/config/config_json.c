@@ -3,13 +3,13 @@
  * and key/value lists (target fields, modules, nomad settings). YAML 1.1
  * plain scalars become JSON null, booleans and numbers; anything quoted
  * stays a string. */
-#include "config.h"
+#include "config/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define CONFIG_JSON_MAX_BYTES (1024u * 1024u)
 

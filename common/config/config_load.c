@@ -14,7 +14,7 @@
  * "billion laughs" document costs no memory; the expanded count bounds
  * what any later walk of the tree (the JSON of a module's settings) can
  * cost. An alias to a node still being built is a cycle and rejected. */
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 #include <uthash.h>
 #include <yaml.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define CONFIG_FILE_MAX_BYTES (16u * 1024u * 1024u)
 

@@ -2,14 +2,14 @@
  * and document tree, and the small read-only queries on mc_config
  * (finders, enum texts). config_destroy() is here: the compiled rules
  * are the only things not in the arena. */
-#include "config.h"
+#include "config/config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define CONFIG_MEM_BLOCK_BYTES 16384u
 

@@ -2,11 +2,11 @@
  * `receiver` (the DICOM listener; its port stays mercure's top-level
  * `port`) and `scheduler` (local, or nomad whose settings are kept as
  * written until the Nomad backend reads them). */
-#include "config.h"
+#include "config/config.h"
 
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define CONFIG_ASSOCIATIONS_MAX 1024u
 #define CONFIG_CONCURRENCY_MAX 1024u

@@ -3,11 +3,11 @@
  * exact column in the file, and its targets and modules resolved to the
  * sections built before. notification_* and the documentation fields are
  * kept as written for the notification code. */
-#include "config.h"
+#include "config/config.h"
 
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define RULE_FIELDS(X)                                                        \
 	X(RULE, "rule")                                                       \

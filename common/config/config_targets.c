@@ -4,11 +4,11 @@
  * worker reads itself (sftp, s3, dicomweb).
  * Modules are kept generic. Names are checked for uniqueness by the
  * YAML layer (duplicate keys). */
-#include "config.h"
+#include "config/config.h"
 
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 static const char *const target_types[] = {
 #define TT_NAME(id, s) s,
@@ -17,7 +17,7 @@ static const char *const target_types[] = {
 };
 #define TARGET_TYPE_N (sizeof(target_types) / sizeof(target_types[0]))
 
-/* ours: an sftp target that trusts any host key (worker/target_sftp.c) */
+/* ours: an sftp target that trusts any host key (worker/targets/target_sftp.c) */
 #define SFTP_INSECURE "insecure_skip_host_key"
 
 static const char *const secret_fields[] = {

@@ -2,12 +2,12 @@
  * mercure's validators (ports, AE titles, hosts, HH:MM times, tag names)
  * and the resolution of names that refer to other sections (a rule's
  * targets and modules). Each reports at the offending node. */
-#include "config.h"
+#include "config/config.h"
 
 #include <ctype.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define CONFIG_PORT_MAX 65535u
 #define CONFIG_AET_MAX_LEN 16u

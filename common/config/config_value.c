@@ -2,14 +2,14 @@
  * booleans, integers, enums, string lists) and into the generic forms we
  * keep (key/value lists, compact JSON text). Each reports a wrong type or
  * value at the node itself; none knows what a field means. */
-#include "config.h"
+#include "config/config.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 #define CONFIG_ENUM_LIST_LEN 160
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mc_err.h"
-#include "tagset.h"
+#include "base/mc_err.h"
+#include "tags/tagset.h"
 
 #ifdef __cplusplus
 extern "C" {

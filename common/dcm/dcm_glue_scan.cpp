@@ -38,9 +38,9 @@
 #include <vector>
 
 extern "C" {
-#include "mc_err.h"
+#include "base/mc_err.h"
 }
-#include "dcm_glue.h"
+#include "dcm/dcm_glue.h"
 
 namespace {
 

@@ -69,12 +69,12 @@
 #include <string>
 #include <vector>
 
-#include "dcm_glue.h"
-#include "dcm_glue_tls.h"
-#include "instance.h"
-#include "mc_err.h"
-#include "sys_fs.h"
-#include "tagset.h"
+#include "dcm/dcm_glue.h"
+#include "dcm/dcm_glue_tls.h"
+#include "msg/instance.h"
+#include "base/mc_err.h"
+#include "os/sys_fs.h"
+#include "tags/tagset.h"
 
 namespace {
 

@@ -41,9 +41,9 @@
 #include <new>
 #include <string>
 
-#include "dcm_scu.h"
-#include "dcm_glue_tls.h"
-#include "instance.h"
+#include "dcm/dcm_scu.h"
+#include "dcm/dcm_glue_tls.h"
+#include "msg/instance.h"
 
 namespace
 {

@@ -34,11 +34,11 @@
 
 /* The common headers have no extern "C" guards of their own. */
 extern "C" {
-#include "instance.h"
-#include "mc_err.h"
-#include "tagset.h"
+#include "msg/instance.h"
+#include "base/mc_err.h"
+#include "tags/tagset.h"
 }
-#include "dcm_glue.h"
+#include "dcm/dcm_glue.h"
 
 namespace {
 

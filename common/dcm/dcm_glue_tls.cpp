@@ -1,7 +1,7 @@
 // dcm_glue_tls.cpp - the shared TLS setup of the DCMTK glue (see
 // dcm_glue_tls.h). No exception can leave: DCMTK's TLS calls report by
 // OFCondition.
-#include "dcm_glue_tls.h"
+#include "dcm/dcm_glue_tls.h"
 
 mc_err
 dcm_tls_configure(DcmTLSTransportLayer &t, const char *key, const char *cert,

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 /* dcm_tls_configure - set up t (created by the caller for its role).
  * Returns MC_OK, or MC_ECONFIG with err naming the file and the reason. */

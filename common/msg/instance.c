@@ -1,5 +1,5 @@
 /* instance.c - life cycle of the per-instance record. */
-#include "instance.h"
+#include "msg/instance.h"
 
 #include <string.h>
 

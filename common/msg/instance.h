@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "tagset.h"
-#include "uid.h"
+#include "tags/tagset.h"
+#include "tags/uid.h"
 
 #ifdef __cplusplus
 extern "C" {

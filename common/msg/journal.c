@@ -1,14 +1,14 @@
 /* journal.c - JSON-lines journal of a series (format: docs/protocol.md).
  * Records are self-contained so that any prefix of the file, and any
  * file with a damaged line, still yields every good record. */
-#include "journal.h"
+#include "msg/journal.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 typedef struct {
 	const char *key;

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "instance.h"
-#include "mc_err.h"
+#include "msg/instance.h"
+#include "base/mc_err.h"
 
 #define JOURNAL_FILE_NAME "journal"
 #define JOURNAL_RECORD_VERSION 1

@@ -1,6 +1,6 @@
 /* msg_codec.c - msgpack encoding and decoding of our messages. Decoding
  * checks every type: the sender may be a different build, or not ours. */
-#include "msg_codec.h"
+#include "msg/msg_codec.h"
 
 #include <msgpack.h>
 #include <stddef.h>

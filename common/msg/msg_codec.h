@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "instance.h"
-#include "mc_err.h"
+#include "msg/instance.h"
+#include "base/mc_err.h"
 
 #define MSG_PROTOCOL_VERSION 1
 #define MSG_TYPE_MAX_LEN 31

@@ -1,9 +1,9 @@
 /* sys_files.c - directory listing, durable copies and flat directory
- * removal for the worker (the rest is common/sys_fs.c). Every error text
+ * removal for the worker (the rest is common/os/sys_fs.c). Every error text
  * is "<syscall> <path>: <strerror>", what an operator needs to fix it. */
-#include "sys_files.h"
+#include "os/sys_files.h"
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #include <dirent.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* sys_files.h - the file-system calls the worker needs beyond
- * common/sys_fs.h: list a flat directory, copy a file durably, empty and
+ * common/os/sys_fs.h: list a flat directory, copy a file durably, empty and
  * remove a flat directory, create an empty marker. Raw syscalls for the
  * worker live here only. Errors carry the OS message in err
  * ("open /x/y: Permission denied"). Thread-safe. */
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 /* sys_files_list - names of the regular files in dir whose name does not
  * start with '.', sorted (strcmp). Folders are skipped. Anything else (a

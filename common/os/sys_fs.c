@@ -1,7 +1,7 @@
 /* sys_fs.c - durable and atomic file operations. Everything that must
  * survive a crash goes through here: write a temp file, fsync it, rename
  * it into place, fsync the directory. */
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
  * up to SPAWN_POLL_MAX_MS): no SIGCHLD handler, so nothing else in the
  * worker is disturbed by EINTR. The SIGTERM/SIGINT flag is the one
  * mutable global here; it only tells the waiting loop to give up. */
-#include "sys_spawn.h"
+#include "os/sys_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #define SPAWN_POLL_MIN_MS 1
 #define SPAWN_POLL_MAX_MS 50

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 /* How a child ended. */
 typedef struct sys_child_status {

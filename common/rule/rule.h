@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mc_err.h"
-#include "tagset.h"
+#include "base/mc_err.h"
+#include "tags/tagset.h"
 
 typedef struct rule rule;
 

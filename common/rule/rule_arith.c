@@ -2,7 +2,7 @@
  * numbers with Python's floor semantics and 64-bit overflow checks, +
  * on strings and lists, | & ^ on booleans and integers, unary - and +.
  * rule_eval.c calls in with evaluated operands. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <math.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * lists and tuples, calls, string methods, subscripts, and the quoted
  * names of study_trigger_series. The operator levels and the parser's
  * helpers are in rule_parse.c. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * semantics for strings and numbers. The parser resolves names through
  * the tables here; rule_eval.c calls in with evaluated arguments. Case
  * mapping and whitespace are ASCII only (docs/rules.md). */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <errno.h>
 #include <math.h>

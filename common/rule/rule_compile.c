@@ -1,7 +1,7 @@
 /* rule_compile.c - the public face of the rule module: compile a rule
  * (lex, parse, check), free it, and list the tags it reads. The grammar
  * is in rule_parse.c, the evaluation in rule_eval.c. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <stdlib.h>
 #include <string.h>

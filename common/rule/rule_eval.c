@@ -11,7 +11,7 @@
  * starts on the caller's stack. A runtime error is Python's exception:
  * the first one sets ctx->why and unwinds to rule_eval(), which returns
  * false. The parser capped the tree's depth, so the recursion is bounded. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <stdlib.h>
 #include <string.h>

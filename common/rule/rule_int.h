@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "rule.h"
+#include "rule/rule.h"
 
 /* Deeper trees are refused at compile time, so that neither the parser
  * nor the evaluator can exhaust the stack on hostile input. */

@@ -3,7 +3,7 @@
  * literals, mercure's legacy @Tag@. Also the arena every compiled rule
  * lives in and the column arithmetic for syntax errors. The parser
  * (rule_parse.c) decides what the tokens mean. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <errno.h>
 #include <stdarg.h>

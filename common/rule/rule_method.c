@@ -3,7 +3,7 @@
  * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
  * are views into the receiver where possible; lower(), upper() and
  * split() take scratch memory. Case mapping is ASCII only. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <string.h>
 

@@ -9,7 +9,7 @@
  * built, which bounds the recursion of both this parser and the
  * evaluator. Bare 'tags' is an N_TAGS node that only "x in tags" and
  * len(tags) consume; rule_compile.c reports any other use. */
-#include "rule_int.h"
+#include "rule/rule_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

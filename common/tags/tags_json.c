@@ -1,5 +1,5 @@
 /* tags_json.c - tag sets to and from JSON with jansson. */
-#include "tags_json.h"
+#include "tags/tags_json.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
-#include "tagset.h"
+#include "base/mc_err.h"
+#include "tags/tagset.h"
 
 /* tags_json_encode - t as an indented JSON object with a final newline.
  * On MC_OK *out is malloc'ed (caller frees). */

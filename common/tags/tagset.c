@@ -1,6 +1,6 @@
 /* tagset.c - ordered key/value pairs in one growable array. Sets hold
  * about fifty tags, so a linear scan beats a hash table here. */
-#include "tagset.h"
+#include "tags/tagset.h"
 
 #include <stdlib.h>
 #include <string.h>

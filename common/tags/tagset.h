@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,5 +1,5 @@
 /* uid.c - UID and task id checks for anything that becomes a file name. */
-#include "uid.h"
+#include "tags/uid.h"
 
 #include <string.h>
 

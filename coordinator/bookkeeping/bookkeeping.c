@@ -16,7 +16,7 @@
  * - Statements are prepared once, after the migration, with
  *   SQLITE_PREPARE_PERSISTENT, and reset right after each use so that no
  *   statement keeps a read open across loop iterations. */
-#include "bookkeeping.h"
+#include "bookkeeping/bookkeeping.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -27,8 +27,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "log.h"
-#include "sys_fs.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
 
 #define BK_BUSY_TIMEOUT_MS 5000
 #define BK_PATH_MAX_LEN 4096

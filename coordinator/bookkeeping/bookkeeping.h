@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 typedef struct bookkeeping bookkeeping;
 

@@ -1,7 +1,7 @@
 /* config_reload.c - the configuration loaded off the event loop (see
  * config_reload.h). The thread only reads the file and builds a new
  * mc_config; everything it produces is handed over after the join. */
-#include "config_reload.h"
+#include "core/config_reload.h"
 
 #include <stdio.h>
 #include <stdlib.h>

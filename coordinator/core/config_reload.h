@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "mc_err.h"
+#include "config/config.h"
+#include "base/mc_err.h"
 
 #define CONFIG_RELOAD_DIAGS 64
 

@@ -7,7 +7,7 @@
  * through nng): only our own user or root may steer the coordinator.
  * Every id in a request is checked for its syntax (a UID, a task UUID)
  * before it becomes part of a path, so "retry ../../x" names nothing. */
-#include "control.h"
+#include "core/control.h"
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -17,10 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coord_int.h"
-#include "log.h"
-#include "sys_fs.h"
-#include "uid.h"
+#include "core/coord_int.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
+#include "tags/uid.h"
 
 #define CONTROL_REPLY_MAX 512
 #define CONTROL_REQUEST_MAX 256

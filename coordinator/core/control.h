@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define CONTROL_SOCKET_NAME "control.ipc"
 #define CONTROL_TIMEOUT_MS 5000

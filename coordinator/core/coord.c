@@ -3,7 +3,7 @@
  * the series table's arrival order), the periodic checks (studies,
  * orphaned workers, reconcile, config changes) and the before-sleep hook
  * that starts tasks and commits the bookkeeping batch. */
-#include "coord.h"
+#include "core/coord.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,12 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "coord_int.h"
-#include "log.h"
-#include "msg_codec.h"
-#include "sched_local.h"
-#include "sched_nomad.h"
-#include "sys_fs.h"
+#include "core/coord_int.h"
+#include "base/log.h"
+#include "msg/msg_codec.h"
+#include "sched/sched_local.h"
+#include "sched/nomad/sched_nomad.h"
+#include "os/sys_fs.h"
 
 #define COORD_MSGS_PER_WAKEUP 4096
 

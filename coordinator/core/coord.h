@@ -7,8 +7,8 @@
 
 #include <signal.h>
 
-#include "config.h"
-#include "mc_err.h"
+#include "config/config.h"
+#include "base/mc_err.h"
 
 typedef struct coord coord;
 

@@ -8,14 +8,14 @@
 #include <stdint.h>
 #include <uthash.h>
 
-#include "bookkeeping.h"
-#include "config.h"
-#include "config_reload.h"
-#include "coord.h"
-#include "loop.h"
-#include "scheduler.h"
-#include "series_table.h"
-#include "task_json.h"
+#include "bookkeeping/bookkeeping.h"
+#include "config/config.h"
+#include "core/config_reload.h"
+#include "core/coord.h"
+#include "core/loop.h"
+#include "sched/scheduler.h"
+#include "core/series_table.h"
+#include "core/task_json.h"
 
 struct route_intent;
 

@@ -1,7 +1,7 @@
 /* loop.c - epoll plus a binary min-heap of timers. Timer ids are carried
  * instead of pointers, so cancelling a timer that already fired is a
  * harmless no-op (nng's id-map idea). */
-#include "loop.h"
+#include "core/loop.h"
 
 #include <errno.h>
 #include <stdlib.h>

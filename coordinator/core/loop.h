@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 typedef struct loop loop;
 

@@ -1,6 +1,6 @@
 /* notify_request.c - deciding on, writing and launching notification
  * requests. The worker renders the templates and retries. */
-#include "notify_request.h"
+#include "core/notify_request.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "log.h"
-#include "sys_fs.h"
-#include "tags_json.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
 
 extern char **environ;
 

@@ -6,7 +6,7 @@
 #ifndef MC_COORDINATOR_NOTIFY_REQUEST_H
 #define MC_COORDINATOR_NOTIFY_REQUEST_H
 
-#include "coord_int.h"
+#include "core/coord_int.h"
 
 #define NOTIFY_DIR "notify"
 

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coord_int.h"
-#include "dcm_glue.h"
-#include "journal.h"
-#include "log.h"
-#include "sys_fs.h"
-#include "tags_json.h"
-#include "uid.h"
+#include "core/coord_int.h"
+#include "dcm/dcm_glue.h"
+#include "msg/journal.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
+#include "tags/uid.h"
 
 /* path_is_expected - a message's path is the one its UIDs name, so a
  * message (from any peer that reaches the coordinator's socket) can

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "coord_int.h"
-#include "log.h"
-#include "sys_fs.h"
+#include "core/coord_int.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
 
 #define ROUTED_MEMORY_US (24LL * 3600 * 1000000)
 

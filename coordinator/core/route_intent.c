@@ -1,11 +1,11 @@
 /* route_intent.c - the routing write-ahead record as JSON (jansson). */
-#include "route_intent.h"
+#include "core/route_intent.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 void
 route_intent_init(route_intent *ri)

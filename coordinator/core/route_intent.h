@@ -9,10 +9,10 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
-#include "tagset.h"
-#include "task_json.h"
-#include "uid.h"
+#include "base/mc_err.h"
+#include "tags/tagset.h"
+#include "core/task_json.h"
+#include "tags/uid.h"
 
 #define ROUTE_INTENT_MAX_ENTRIES 64
 

@@ -1,5 +1,5 @@
 /* route_select.c - rule selection for one series or study. */
-#include "route_select.h"
+#include "core/route_select.h"
 
 #include <string.h>
 

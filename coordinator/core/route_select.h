@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define ROUTE_SELECT_MAX_RULES 256
 

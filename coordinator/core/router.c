@@ -14,14 +14,14 @@
 #include <uuid/uuid.h>
 #include <dirent.h>
 
-#include "coord_int.h"
-#include "journal.h"
-#include "log.h"
-#include "notify_request.h"
-#include "route_intent.h"
-#include "route_select.h"
-#include "sys_fs.h"
-#include "tags_json.h"
+#include "core/coord_int.h"
+#include "msg/journal.h"
+#include "base/log.h"
+#include "core/notify_request.h"
+#include "core/route_intent.h"
+#include "core/route_select.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
 
 void
 coord_new_task_id(char out[TASK_ID_LEN + 1])

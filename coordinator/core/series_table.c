@@ -1,7 +1,7 @@
 /* series_table.c - uthash by UID plus a doubly linked list kept in order
  * of last arrival: an arrival moves its series to the tail in O(1), so
  * the head is always the series closest to its quiet-period deadline. */
-#include "series_table.h"
+#include "core/series_table.h"
 
 #include <stdlib.h>
 #include <string.h>

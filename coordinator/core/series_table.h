@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <uthash.h>
 
-#include "instance.h"
-#include "mc_err.h"
+#include "msg/instance.h"
+#include "base/mc_err.h"
 
 typedef struct series_instance {
 	char           sop[MC_UID_MAX_LEN + 1];

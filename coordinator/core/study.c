@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "coord_int.h"
-#include "log.h"
-#include "route_intent.h"
-#include "sys_fs.h"
-#include "tags_json.h"
+#include "core/coord_int.h"
+#include "base/log.h"
+#include "core/route_intent.h"
+#include "os/sys_fs.h"
+#include "tags/tags_json.h"
 
 #define STUDY_JSON_FILE "study.json"
 #define STUDY_SERIES_MAX 512

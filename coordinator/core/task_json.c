@@ -1,6 +1,6 @@
 /* task_json.c - building, reading and updating task.json, and reading
  * result.json, with jansson. Every rewrite is atomic (sys_fs). */
-#include "task_json.h"
+#include "core/task_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #define MERCURE_C_VERSION "0.1.0-c"
 

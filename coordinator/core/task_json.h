@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "mc_err.h"
-#include "tagset.h"
+#include "config/config.h"
+#include "base/mc_err.h"
+#include "tags/tagset.h"
 
 #define TASK_ID_LEN 36
 #define TASK_MAX_TARGETS 64

@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "coord_int.h"
-#include "log.h"
-#include "notify_request.h"
-#include "sched_local.h"
-#include "sys_fs.h"
-#include "uid.h"
+#include "core/coord_int.h"
+#include "base/log.h"
+#include "core/notify_request.h"
+#include "sched/sched_local.h"
+#include "os/sys_fs.h"
+#include "tags/uid.h"
 
 #define TASK_STATE_TEXT(id, name) name,
 static const char *const task_state_names[] = {TASK_STATES(TASK_STATE_TEXT)};

@@ -8,7 +8,7 @@
  * the fd's readability always matches the list and a wakeup is never
  * lost (a reader that sees the fd readable finds an item, a reader that
  * empties the list also clears the fd). */
-#include "work_queue.h"
+#include "core/work_queue.h"
 
 #include <errno.h>
 #include <pthread.h>

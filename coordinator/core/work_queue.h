@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 /* work_node - embed one in each item (any position; container_of style
  * is the caller's business). Owned by the queue while queued. */

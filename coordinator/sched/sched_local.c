@@ -1,7 +1,7 @@
 /* sched_local.c - the local scheduler backend: posix_spawn, no shell,
  * stdout and stderr into the task's worker.log, exits reaped from a
  * signalfd. */
-#include "sched_local.h"
+#include "sched/sched_local.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <uthash.h>
 
-#include "log.h"
-#include "sys_fs.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
 
 extern char **environ;
 

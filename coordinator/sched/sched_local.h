@@ -8,8 +8,8 @@
 #ifndef MC_COORDINATOR_SCHED_LOCAL_H
 #define MC_COORDINATOR_SCHED_LOCAL_H
 
-#include "loop.h"
-#include "scheduler.h"
+#include "core/loop.h"
+#include "sched/scheduler.h"
 
 #define TASK_LOCK_FILE ".lock"
 #define TASK_LOG_FILE "worker.log"

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 typedef struct sched sched;
 

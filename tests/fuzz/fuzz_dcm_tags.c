@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "dcm_glue.h"
+#include "dcm/dcm_glue.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

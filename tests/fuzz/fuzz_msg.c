@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "msg_codec.h"
+#include "msg/msg_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

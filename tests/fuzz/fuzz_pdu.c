@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dcm_glue.h"
+#include "dcm/dcm_glue.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
-#include "msg_codec.h"
+#include "msg/journal.h"
+#include "msg/msg_codec.h"
 
 static int
 dump_one(const void *buf, size_t len)

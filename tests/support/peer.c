@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "instance.h"
-#include "msg_codec.h"
-#include "tagset.h"
+#include "msg/instance.h"
+#include "msg/msg_codec.h"
+#include "tags/tagset.h"
 
 #define PEER_TIMEOUT_MS 5000
 

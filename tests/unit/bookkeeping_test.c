@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bookkeeping.h"
-#include "log.h"
-#include "sys_fs.h"
+#include "bookkeeping/bookkeeping.h"
+#include "base/log.h"
+#include "os/sys_fs.h"
 
 #define BK_TEST_MANY_EVENTS 10000
 #define BK_TEST_BUSY_TIMEOUT_S 30

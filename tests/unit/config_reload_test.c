@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config_reload.h"
-#include "sys_fs.h"
+#include "core/config_reload.h"
+#include "os/sys_fs.h"
 
 #define SLOW_FILE_SCALARS 16000 /* 16 MB of settings: ~0.3 s to parse */
 #define DONE_WAIT_S 60

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "rule.h"
+#include "config/config.h"
+#include "rule/rule.h"
 
 /* The source tree, found from this file unless the build says. */
 #ifndef MC_SRC_DIR

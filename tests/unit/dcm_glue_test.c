@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dcm_glue.h"
-#include "tagset.h"
+#include "dcm/dcm_glue.h"
+#include "tags/tagset.h"
 
 extern char **environ;
 

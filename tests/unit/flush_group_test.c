@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "flush_group.h"
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #define THREADS 4
 #define SYNCS 50

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "sys_fs.h"
+#include "msg/journal.h"
+#include "os/sys_fs.h"
 
 static char dir[64];
 static char path[128];

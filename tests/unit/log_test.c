@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 /* Run log lines into a temp file standing in for stderr; return its
  * contents (static buffer). */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msg_codec.h"
+#include "msg/msg_codec.h"
 
 static void
 make_instance(mc_instance *in)

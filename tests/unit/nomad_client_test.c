@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nomad_client.h"
-#include "nomad_job.h"
-#include "sys_fs.h"
+#include "sched/nomad/nomad_client.h"
+#include "sched/nomad/nomad_job.h"
+#include "os/sys_fs.h"
 
 #define STANDIN MC_SOURCE_DIR "/tests/support/nomad_standin.py"
 #define TOKEN "s3cret-write"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "nomad_job.h"
-#include "sys_fs.h"
+#include "config/config.h"
+#include "sched/nomad/nomad_job.h"
+#include "os/sys_fs.h"
 
 #define NS_PER_S 1000000000LL
 #define JOB_FILE MC_SOURCE_DIR "/nomad/mercure-worker.nomad.hcl"

@@ -1,7 +1,7 @@
 /* rule_test.c - the rule language: mercure's documented examples, Python
  * semantics for strings and numbers, missing tags, syntax errors with
  * their columns, study_trigger_series, and a small fuzz. */
-#include "rule.h"
+#include "rule/rule.h"
 
 #include <check.h>
 #include <pthread.h>

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 #include "tmp_pool.h"
 
 #define DATA_LEN 9000

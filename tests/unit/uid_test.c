@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "uid.h"
+#include "tags/uid.h"
 
 START_TEST(ordinary_uids_are_valid)
 {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "work_queue.h"
+#include "core/work_queue.h"
 
 #define WQ_THREADS 4
 #define WQ_PER_THREAD 20000

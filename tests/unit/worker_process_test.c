@@ -15,15 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "module_result.h"
-#include "routing.h"
-#include "secret.h"
-#include "stow_json.h"
-#include "sys_fs.h"
-#include "target.h"
+#include "process/module_result.h"
+#include "process/routing.h"
+#include "targets/secret.h"
+#include "targets/stow_json.h"
+#include "os/sys_fs.h"
+#include "targets/target.h"
 #include "task.h"
 #include "task_run.h"
-#include "template.h"
+#include "notify/template.h"
 
 #define PATH_LEN 4096
 

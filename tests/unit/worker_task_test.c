@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "msg_codec.h"
+#include "config/config.h"
+#include "msg/msg_codec.h"
 #include "result_push.h"
-#include "sys_files.h"
-#include "sys_fs.h"
-#include "target.h"
+#include "os/sys_files.h"
+#include "os/sys_fs.h"
+#include "targets/target.h"
 #include "task.h"
 #include "task_run.h"
 

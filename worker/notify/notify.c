@@ -11,7 +11,7 @@
  * otherwise break the JSON. Logs name the request, rule, task, channel
  * and host, never the rendered text (it may hold patient data) nor the
  * webhook's path (it may hold a token). */
-#include "notify.h"
+#include "notify/notify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,12 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "notify_int.h"
-#include "secret.h"
-#include "sys_files.h"
-#include "sys_fs.h"
-#include "template.h"
+#include "base/log.h"
+#include "notify/notify_int.h"
+#include "targets/secret.h"
+#include "os/sys_files.h"
+#include "os/sys_fs.h"
+#include "notify/template.h"
 #include "worker_config.h"
 
 #define NOTIFY_PATH_MAX 4096

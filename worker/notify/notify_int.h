@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define NOTIFY_ERROR_MAX_LEN 511
 

@@ -1,6 +1,6 @@
 /* notify_json.c - a notification request file (docs/tasks.md) read with
  * jansson; the notifier's only use of it. */
-#include "notify_int.h"
+#include "notify/notify_int.h"
 
 #include <jansson.h>
 #include <stdio.h>

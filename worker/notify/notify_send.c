@@ -1,7 +1,7 @@
 /* notify_send.c - the notifier's two ways out over libcurl (its only use
  * of libcurl): an HTTP POST for webhooks and an SMTP submission for
  * e-mail. Retries and templates are notify.c's. */
-#include "notify_int.h"
+#include "notify/notify_int.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

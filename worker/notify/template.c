@@ -1,5 +1,5 @@
 /* template.c - "{{ name }}" substitution with escaping (template.h). */
-#include "template.h"
+#include "notify/template.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 typedef enum {
 	TEMPLATE_ESCAPE_NONE,

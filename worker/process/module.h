@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mc_err.h"
-#include "sys_spawn.h"
+#include "base/mc_err.h"
+#include "os/sys_spawn.h"
 
 #define MODULE_TIMEOUT_DEFAULT_S 3600
 #define MODULE_TIMEOUT_MAX_S (7 * 86400)

@@ -2,14 +2,14 @@
  * gives meaning to, merged over a chain, and our "module_result" object in
  * result.json (module_result.h). Everything else a module writes stays in
  * its out/result.json for whoever wants it. */
-#include "module_result.h"
+#include "process/module_result.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #define KEY_NOTIFICATION "__mercure_notification"
 #define KEY_ROUTING "__mercure_routing"

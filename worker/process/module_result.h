@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define MODULE_RESULT_NAME "result.json"
 

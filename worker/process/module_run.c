@@ -11,7 +11,7 @@
  * mercure-<task>-<step> so that a timeout can `kill` it: stopping the CLI
  * alone would leave the container running. Module output is never copied
  * into error texts (it may hold patient data); it stays in the log. */
-#include "module.h"
+#include "process/module.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "sys_files.h"
-#include "sys_fs.h"
+#include "base/log.h"
+#include "os/sys_files.h"
+#include "os/sys_fs.h"
 
 #define MODULE_GRACE_MS 5000
 #define MODULE_PROBE_TIMEOUT_MS 20000

@@ -10,18 +10,18 @@
  * or a complete one (the next attempt only dispatches). work/ is left
  * behind after a failure for the operator to look at and removed at the
  * start of the next attempt. */
-#include "process_run.h"
+#include "process/process_run.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "module.h"
-#include "sys_files.h"
-#include "sys_fs.h"
-#include "target.h"
+#include "base/log.h"
+#include "process/module.h"
+#include "os/sys_files.h"
+#include "os/sys_fs.h"
+#include "targets/target.h"
 
 #define PROCESS_PATH_MAX 4096
 #define PROCESS_IN_DIR "in"

@@ -15,7 +15,7 @@
 #ifndef MC_WORKER_PROCESS_RUN_H
 #define MC_WORKER_PROCESS_RUN_H
 
-#include "module_result.h"
+#include "process/module_result.h"
 #include "task.h"
 
 #define PROCESS_ERROR_MAX_LEN 511

@@ -2,7 +2,7 @@
  * cannot be followed whole is not followed at all: sending to half of
  * what a module asked for is harder to explain than the rule's targets
  * plus a reason in result.json. */
-#include "routing.h"
+#include "process/routing.h"
 
 #include <stdio.h>
 #include <string.h>

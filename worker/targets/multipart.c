@@ -1,7 +1,7 @@
 /* multipart.c - a multipart/related body streamed from files
  * (multipart.h): "--B\r\nContent-Type: application/dicom\r\n\r\n",
  * the file, "\r\n" for each file, then "--B--\r\n". */
-#include "multipart.h"
+#include "targets/multipart.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sys_files.h"
+#include "os/sys_files.h"
 
 #define MULTIPART_PREFIX "mercure-c-"
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define MULTIPART_BOUNDARY_MAX_LEN 40
 #define MULTIPART_PART_TYPE "application/dicom"

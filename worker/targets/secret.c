@@ -1,12 +1,12 @@
 /* secret.c - secret fields of a target from the config, the environment
  * or a file (secret.h). */
-#include "secret.h"
+#include "targets/secret.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sys_fs.h"
+#include "os/sys_fs.h"
 
 #define SECRET_KEY_MAX 128
 

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mc_err.h"
-#include "target.h"
+#include "base/mc_err.h"
+#include "targets/target.h"
 
 #define SECRET_MAX_LEN 4095
 

@@ -1,6 +1,6 @@
 /* stow_json.c - a STOW-RS response in DICOM JSON (stow_json.h); the
  * dicomweb target's only use of jansson. */
-#include "stow_json.h"
+#include "targets/stow_json.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define STOW_FAILURES_MAX 64 /* kept in detail; all are counted */
 #define STOW_UID_MAX_LEN 64

@@ -1,7 +1,7 @@
 /* target.c - the table of target types, a target's configuration as
  * flat key=value strings, and the result helper every type uses. The
  * types themselves live in target_<type>.c. */
-#include "target.h"
+#include "targets/target.h"
 
 #include <errno.h>
 #include <fnmatch.h>

@@ -1,6 +1,6 @@
 /* target_dicom.c - the "dicom" target: C-STORE every file to a DICOM
  * peer over one association (more only when over 128 presentation
- * contexts are needed), through the DCMTK glue in getdcmtags/dcm_scu.h.
+ * contexts are needed), through the DCMTK glue in common/dcm/dcm_scu.h.
  *
  * Design notes: each file's meta header gives its SOP class and transfer
  * syntax; each distinct pair becomes one presentation context proposing
@@ -17,7 +17,7 @@
  * info.receiver_aet instead). Ours: connect_timeout (10), acse_timeout
  * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout.
  * dicomtls (target_dicomtls.c) adds tls_key, tls_cert, ca_cert. */
-#include "target.h"
+#include "targets/target.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -26,10 +26,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dcm_scu.h"
-#include "log.h"
-#include "target_dicom_int.h"
-#include "uid.h"
+#include "dcm/dcm_scu.h"
+#include "base/log.h"
+#include "targets/target_dicom_int.h"
+#include "tags/uid.h"
 
 #define DICOM_PORT_DEFAULT 104
 #define DICOM_AET_SOURCE_DEFAULT "MERCURE"

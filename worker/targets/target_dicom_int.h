@@ -4,7 +4,7 @@
 #ifndef MC_WORKER_TARGET_DICOM_INT_H
 #define MC_WORKER_TARGET_DICOM_INT_H
 
-#include "target.h"
+#include "targets/target.h"
 
 typedef enum { DICOM_PLAIN, DICOM_TLS } dicom_transport;
 

@@ -2,9 +2,9 @@
  * TLS (mercure: storescu +tls <tls_key> <tls_cert> +cf <ca_cert>). The
  * peer must present a certificate signed by ca_cert; ours is tls_cert.
  * Everything else, fields included, is target_dicom.c's. */
-#include "target.h"
+#include "targets/target.h"
 
-#include "target_dicom_int.h"
+#include "targets/target_dicom_int.h"
 
 static mc_err
 dicomtls_send(const target_cfg *cfg, const task_ctx *ctx,

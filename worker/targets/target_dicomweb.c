@@ -21,7 +21,7 @@
  * stow_batch_size (instances per request, 100), stow_batch_mb (100),
  * timeout (s per request, 300), connect_timeout (10), ca_cert (PEM
  * bundle for https). */
-#include "target.h"
+#include "targets/target.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -29,11 +29,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dcm_scu.h"
-#include "log.h"
-#include "multipart.h"
-#include "secret.h"
-#include "stow_json.h"
+#include "dcm/dcm_scu.h"
+#include "base/log.h"
+#include "targets/multipart.h"
+#include "targets/secret.h"
+#include "targets/stow_json.h"
 
 #define DW_URL_MAX 2048
 #define DW_BATCH_DEFAULT 100

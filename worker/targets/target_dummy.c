@@ -1,9 +1,9 @@
 /* target_dummy.c - the "dummy" target: mercure's no-op. Every file counts
  * as sent, nothing leaves the machine; for rules that only process or
  * only notify, and for tests. */
-#include "target.h"
+#include "targets/target.h"
 
-#include "log.h"
+#include "base/log.h"
 
 static mc_err
 dummy_send(const target_cfg *cfg, const task_ctx *ctx,

@@ -10,16 +10,16 @@
  * final directory already exists, an earlier attempt got past the rename
  * and only the marker may be missing. file_filter is mercure's: a
  * comma-separated list of globs of file names NOT to copy. */
-#include "target.h"
+#include "targets/target.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "sys_files.h"
-#include "sys_fs.h"
+#include "base/log.h"
+#include "os/sys_files.h"
+#include "os/sys_fs.h"
 
 #define FOLDER_PATH_MAX 4096
 #define FOLDER_MARKER ".complete"

@@ -18,8 +18,8 @@
  * access_key_id, secret_access_key (each also as <field>_env /
  * <field>_file). Ours: endpoint_url, timeout (s per file, 300),
  * connect_timeout (10), ca_cert, file_filter. */
-#include "target.h"
-#include "url_path.h"
+#include "targets/target.h"
+#include "targets/url_path.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -27,10 +27,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "secret.h"
-#include "sys_fs.h"
-#include "sys_files.h"
+#include "base/log.h"
+#include "targets/secret.h"
+#include "os/sys_fs.h"
+#include "os/sys_files.h"
 
 #define S3_URL_MAX 4096
 #define S3_REGION_DEFAULT "us-east-1"

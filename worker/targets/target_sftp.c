@@ -23,8 +23,8 @@
  * ssh_key_passphrase, known_hosts, insecure_skip_host_key (false),
  * timeout (s per file, 300), connect_timeout (10). Secrets also as
  * <field>_env / <field>_file. */
-#include "target.h"
-#include "url_path.h"
+#include "targets/target.h"
+#include "targets/url_path.h"
 
 #include <curl/curl.h>
 #include <pwd.h>
@@ -34,10 +34,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "secret.h"
-#include "sys_fs.h"
-#include "sys_files.h"
+#include "base/log.h"
+#include "targets/secret.h"
+#include "os/sys_fs.h"
+#include "os/sys_files.h"
 
 #define SFTP_URL_MAX 4096
 #define SFTP_PORT_DEFAULT 22

@@ -1,5 +1,5 @@
 /* url_path.c - percent-encoding of path segments for libcurl URLs. */
-#include "url_path.h"
+#include "targets/url_path.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 /* url_append_path - append "/seg1/seg2..." of path (empty segments and
  * repeated slashes dropped) to the NUL-terminated buf of size len.

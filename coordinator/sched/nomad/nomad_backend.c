@@ -19,7 +19,7 @@
  *   exit code is the last Terminated event's; `lost` (node down) is a
  *   retryable failure, and the child is then stopped so that no
  *   replacement runs beside the coordinator's own retry. */
-#include "nomad_backend_int.h"
+#include "sched/nomad/nomad_backend_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,8 +28,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "nomad_job.h"
+#include "base/log.h"
+#include "sched/nomad/nomad_job.h"
 
 int64_t
 nomad_now_ms(void)

@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "sched_nomad_int.h"
+#include "sched/nomad/sched_nomad_int.h"
 
 #define NOMAD_BACKOFF_MIN_MS 250
 #define NOMAD_BACKOFF_MAX_MS 8000

@@ -10,8 +10,8 @@
  * validation failures are 500s). The token travels only in the
  * X-Nomad-Token header; error texts are Nomad's bodies or libcurl's
  * messages, which never contain it. */
-#include "nomad_client.h"
-#include "nomad_client_int.h"
+#include "sched/nomad/nomad_client.h"
+#include "sched/nomad/nomad_client_int.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

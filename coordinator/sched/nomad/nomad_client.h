@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mc_err.h"
+#include "base/mc_err.h"
 
 #define NOMAD_ADDR_DEFAULT "http://127.0.0.1:4646"
 #define NOMAD_ID_MAX 256

@@ -4,7 +4,7 @@
 #ifndef MC_COORDINATOR_NOMAD_CLIENT_INT_H
 #define MC_COORDINATOR_NOMAD_CLIENT_INT_H
 
-#include "nomad_client.h"
+#include "sched/nomad/nomad_client.h"
 
 typedef enum {
 	NOMAD_ANSWER_DISPATCH,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nomad_client_int.h"
+#include "sched/nomad/nomad_client_int.h"
 
 static void
 copy_field(char *dst, size_t len, const json_t *o, const char *k)

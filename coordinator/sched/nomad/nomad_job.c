@@ -4,7 +4,7 @@
  * nomad_job_check.c. Field names and units follow the reference's
  * section 2: durations are integer nanoseconds, Operand is spelled out,
  * raw_exec gets no VolumeMounts (it cannot mount). */
-#include "nomad_job.h"
+#include "sched/nomad/nomad_job.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "mc_err.h"
+#include "config/config.h"
+#include "base/mc_err.h"
 
 #define NOMAD_JOB_WORKER_ID "mercure-worker"
 #define NOMAD_JOB_MODULE_PREFIX "mercure-module-"

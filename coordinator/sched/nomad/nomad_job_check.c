@@ -2,7 +2,7 @@
  * nomad/structs Validate) applied to register JSON, so the coordinator
  * refuses a job it would only see rejected with a 500 at run time, and
  * the tests can hold the JSON to the table. First violation wins. */
-#include "nomad_job.h"
+#include "sched/nomad/nomad_job.h"
 
 #include <jansson.h>
 #include <regex.h>

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "nomad_backend_int.h"
-#include "nomad_job.h"
+#include "base/log.h"
+#include "sched/nomad/nomad_backend_int.h"
+#include "sched/nomad/nomad_job.h"
 
 /* ---- the end of a task ------------------------------------------------ */
 

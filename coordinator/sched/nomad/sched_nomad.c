@@ -12,7 +12,7 @@
  * re-attached, never run twice; a closed record, or one older than
  * task.json, means the next attempt (a retry, or --retry from error/)
  * gets a new seq, hence a new child. */
-#include "sched_nomad.h"
+#include "sched/nomad/sched_nomad.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,10 +20,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "nomad_job.h"
-#include "sched_nomad_int.h"
-#include "sys_fs.h"
+#include "base/log.h"
+#include "sched/nomad/nomad_job.h"
+#include "sched/nomad/sched_nomad_int.h"
+#include "os/sys_fs.h"
 
 #define NOMAD_RECORD_FILE ".nomad"
 #define NOMAD_MAX_DISPATCH_DEFAULT 8

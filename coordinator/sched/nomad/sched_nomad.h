@@ -10,9 +10,9 @@
 #ifndef MC_COORDINATOR_SCHED_NOMAD_H
 #define MC_COORDINATOR_SCHED_NOMAD_H
 
-#include "config.h"
-#include "loop.h"
-#include "scheduler.h"
+#include "config/config.h"
+#include "core/loop.h"
+#include "sched/scheduler.h"
 
 typedef struct sched_nomad_opts {
 	const mc_config *cfg;  /* borrowed for create only; copied */

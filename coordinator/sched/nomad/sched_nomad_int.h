@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "nomad_client.h"
-#include "work_queue.h"
+#include "sched/nomad/nomad_client.h"
+#include "core/work_queue.h"
 
 #define NOMAD_TASK_ID_MAX 64
 #define NOMAD_TOKEN_MAX 96
