@@ -130,7 +130,7 @@ test_rule(const char *expr, const char *file)
 static int
 offline_retry(const mc_config *cfg, const char *id)
 {
-	char src[4096], dst[4096], tj[4200];
+	char src[MC_PATH_MAX], dst[MC_PATH_MAX], tj[MC_PATH_MAX];
 
 	if (!task_id_is_valid(id)) {
 		fprintf(stderr, "not a valid task id: '%s'\n", id);
@@ -223,7 +223,7 @@ test_target(const mc_config *cfg, const char *name, const char *worker)
 static int
 history(const mc_config *cfg, const char *id)
 {
-	char         db[4096], err[256];
+	char         db[MC_PATH_MAX], err[256];
 	bookkeeping *b;
 	int          n;
 

@@ -215,7 +215,7 @@ read_stdin_values(char *buf, size_t cap, const char *v[4])
 static int
 store(const char *const v[4], const dcm_taglist *extra)
 {
-	char                incoming[STORE_PATH_MAX], reason[512];
+	char                incoming[MC_PATH_MAX], reason[512];
 	mc_instance         in;
 	uint16_t            status;
 	store_origin        org = {v[1], v[2], v[3], NULL, 0, 0};

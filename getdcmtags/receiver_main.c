@@ -59,8 +59,8 @@ typedef struct receiver_args {
 
 typedef struct receiver {
 	receiver_store_opts store;
-	char                incoming[STORE_PATH_MAX];
-	char                tmp[STORE_PATH_MAX];
+	char                incoming[MC_PATH_MAX];
+	char                tmp[MC_PATH_MAX];
 	instance_push      *push; /* NULL: no coordinator configured */
 	tmp_pool           *pool; /* NULL: ordinary temp files only */
 } receiver;

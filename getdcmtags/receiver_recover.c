@@ -68,7 +68,7 @@ set_aside_unparsed(const receiver_store_opts *o, const char *path,
 	static const char why[] =
 	    "recovery of this file began and did not end (the receiver "
 	    "stopped while reading it); not read again";
-	char name[STORE_PATH_MAX];
+	char name[MC_PATH_MAX];
 
 	snprintf(name, sizeof(name), "%lld-%s.dcm",
 	    (long long) (sys_now_us() / 1000), sys_basename_of(path) + 1);
@@ -84,7 +84,7 @@ recover_one(const receiver_store_opts *o, const char *path,
     recover_counts *c)
 {
 	const char *name = sys_basename_of(path);
-	char        dir[STORE_PATH_MAX], rec[STORE_PATH_MAX], reason[512];
+	char        dir[MC_PATH_MAX], rec[MC_PATH_MAX], reason[512];
 	mc_instance in;
 
 	if (strncmp(name, STORE_RECOVERING_PREFIX,
@@ -145,7 +145,7 @@ receiver_recover_tmp(const receiver_store_opts *o, const char *tmp_dir,
 {
 	DIR           *d = opendir(tmp_dir);
 	struct dirent *de;
-	char           path[STORE_PATH_MAX];
+	char           path[MC_PATH_MAX];
 	recover_counts c = {0, 0, 0};
 	struct stat    st;
 

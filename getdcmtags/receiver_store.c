@@ -68,7 +68,7 @@ fill_instance(const receiver_store_opts *o, const store_origin *org,
 static mc_err
 write_sidecar(const char *series_dir, const mc_instance *in, bool sync)
 {
-	char   path[STORE_PATH_MAX], tmp[STORE_PATH_MAX + 16];
+	char   path[MC_PATH_MAX], tmp[MC_PATH_MAX + 16];
 	char  *json;
 	mc_err rv = tags_json_encode(in->tags, &json);
 
@@ -98,7 +98,7 @@ static mc_err
 place_and_record(const receiver_store_opts *o, const char *src,
     mc_instance *in, char *reason, size_t rlen)
 {
-	char   dir[STORE_PATH_MAX], dst[STORE_PATH_MAX], jpath[STORE_PATH_MAX];
+	char   dir[MC_PATH_MAX], dst[MC_PATH_MAX], jpath[MC_PATH_MAX];
 	mc_err rv;
 
 	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", o->incoming,
@@ -172,7 +172,7 @@ store_done_parse(const char *name, uint64_t *bytes, uint32_t *crc)
 static mc_err
 mark_finished(const char *src, uint64_t bytes, char *done, size_t donelen)
 {
-	char     dir[STORE_PATH_MAX];
+	char     dir[MC_PATH_MAX];
 	uint32_t crc;
 	int      fd = open(src, O_RDONLY | O_CLOEXEC);
 	int      r;
@@ -245,7 +245,7 @@ static void
 set_aside(const receiver_store_opts *o, const char *src, mc_err why,
     const char *sop, const char *reason)
 {
-	char name[STORE_PATH_MAX];
+	char name[MC_PATH_MAX];
 
 	if (why == MC_ENOSPC) {
 		unlink(src);
@@ -328,7 +328,7 @@ receiver_store_file(const receiver_store_opts *o, const char *src,
     const store_origin *org, mc_instance *out, uint16_t *status,
     char *reason, size_t rlen)
 {
-	char   done[STORE_PATH_MAX];
+	char   done[MC_PATH_MAX];
 	mc_err rv;
 
 	*status = DCM_STATUS_SUCCESS;

@@ -17,8 +17,8 @@ mc_err
 store_move_to_error(const char *incoming, const char *src, const char *name,
     const char *reason)
 {
-	char        dir[STORE_PATH_MAX], dst[STORE_PATH_MAX];
-	char        note[STORE_PATH_MAX + 8], text[1024];
+	char        dir[MC_PATH_MAX], dst[MC_PATH_MAX];
+	char        note[MC_PATH_MAX + 8], text[1024];
 	struct stat st;
 	mc_err      rv;
 	int         i;

@@ -7,9 +7,9 @@
 #include <stddef.h>
 
 #include "base/mc_err.h"
+#include "os/sys_fs.h"
 
 #define STORE_ERROR_DIR "error"
-#define STORE_PATH_MAX 4096
 
 /* store_move_to_error - rename src to <incoming>/error/<name> (a unique
  * variant of name if it exists) and write <that>.error with reason.

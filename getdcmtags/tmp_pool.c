@@ -44,7 +44,7 @@ typedef struct pool_class {
 } pool_class;
 
 struct tmp_pool {
-	char            dir[4096];
+	char            dir[MC_PATH_MAX];
 	int             dirfd;
 	pthread_mutex_t mu;
 	pthread_cond_t  cv;
@@ -66,7 +66,7 @@ struct tmp_pool {
 static void
 unlink_name(const tmp_pool *p, const char *name)
 {
-	char path[4096 + POOL_NAME_MAX];
+	char path[MC_PATH_MAX + POOL_NAME_MAX];
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", p->dir, name) == MC_OK)
 		unlink(path);
@@ -472,7 +472,7 @@ static int
 make_file(tmp_pool *p, uint64_t size, char name[POOL_NAME_MAX])
 {
 	static const char zeros[POOL_BLOCK];
-	char              path[4096 + POOL_NAME_MAX];
+	char              path[MC_PATH_MAX + POOL_NAME_MAX];
 	int               fd, e = 0;
 
 	snprintf(name, POOL_NAME_MAX, "%s%llu-%ld-%llu", TMP_POOL_PREFIX,

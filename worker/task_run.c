@@ -22,7 +22,6 @@
 #include "task.h"
 #include "worker_config.h"
 
-#define TASK_RUN_PATH_MAX 4096
 #define TASK_RUN_ERROR_MAX 512
 #define TASK_IN_DIR "in"
 #define TASK_KIND_DISPATCH "dispatch"
@@ -80,7 +79,7 @@ finish(const run *r, const task_target_outcome *out, size_t n, bool ok,
 	task_result res = {r->id,  r->kind,      ok,    retryable,
 	                   r->started_us, sys_now_us(), out, n,
 	                   error,  r->process};
-	char        path[TASK_RUN_PATH_MAX];
+	char        path[MC_PATH_MAX];
 	char       *text = NULL;
 	size_t      len = 0;
 	mc_err      rv;
@@ -218,7 +217,7 @@ dispatch(run *r, const task *t, const send_list *sl)
 static task_exit
 run_dispatch(run *r, const task *t)
 {
-	char       err[TASK_RUN_ERROR_MAX], dir[TASK_RUN_PATH_MAX];
+	char       err[TASK_RUN_ERROR_MAX], dir[MC_PATH_MAX];
 	const char *names[ROUTING_TARGETS_MAX];
 	size_t      n = task_target_count(t);
 	send_list   sl = {names, 0};
@@ -287,7 +286,7 @@ run_process(run *r, const task *t)
 		code = route_output(r, t, ps);
 	} else {
 		char error[TASK_RUN_ERROR_MAX];
-		target_errf(error, sizeof(error), "processing failed: %s",
+		mc_errf(error, sizeof(error), "processing failed: %s",
 		            ps->error);
 		finish(r, NULL, 0, false, ps->report.retryable,
 		       TASK_EXIT_TARGET_FAILED, error);
@@ -353,7 +352,7 @@ task_run(const task_run_opts *o)
 	run       r;
 	task     *t = NULL;
 	mc_diag   d;
-	char      path[TASK_RUN_PATH_MAX], msg[TASK_RUN_ERROR_MAX];
+	char      path[MC_PATH_MAX], msg[TASK_RUN_ERROR_MAX];
 	task_exit code;
 	mc_err    rv;
 
@@ -371,7 +370,7 @@ task_run(const task_run_opts *o)
 	if (rv == MC_EPARSE || rv == MC_ECONFIG)
 		return unusable(&r, mc_diag_format(&d, msg, sizeof(msg)));
 	if (rv != MC_OK) {
-		target_errf(msg, sizeof(msg), "%s: %s", path, d.msg);
+		mc_errf(msg, sizeof(msg), "%s: %s", path, d.msg);
 		return unusable(&r, msg);
 	}
 	code = run_loaded(&r, t);

@@ -16,7 +16,6 @@
 #include "task_run.h"
 #include "worker_config.h"
 
-#define WORKER_PATH_MAX 4096
 #define WORKER_TASKS_DIR "tasks"
 
 typedef struct worker_args {
@@ -225,7 +224,7 @@ main(int argc, char **argv)
 {
 	worker_args   a;
 	task_run_opts o;
-	char          dir[WORKER_PATH_MAX];
+	char          dir[MC_PATH_MAX];
 	int           rc;
 
 	log_set_program("mercure-worker");

@@ -932,7 +932,7 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	int         fd = -1;
 
 	if (r.s->open_tmp != NULL) {
-		char pbuf[4096];
+		char pbuf[MC_PATH_MAX];
 		fd = r.s->open_tmp(r.s->ctx, r.last_bytes, pbuf, sizeof(pbuf),
 		    &prealloc);
 		if (fd >= 0)

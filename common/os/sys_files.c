@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYS_FILES_PATH_MAX 4096
 #define SYS_FILES_COPY_BUF 65536
 #define SYS_FILES_TAIL_MAX 4096
 

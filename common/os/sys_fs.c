@@ -14,7 +14,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define SYS_PATH_MAX 4096
 #define SYS_UMASK_DEFAULT 077
 
 /* written once at start, before any thread, by the program's main */
@@ -134,7 +133,7 @@ sys_open_regular(const char *path, int flags, int *fd, const char **kind)
 mc_err
 sys_mkdir_p(const char *dir)
 {
-	char   buf[SYS_PATH_MAX];
+	char   buf[MC_PATH_MAX];
 	size_t n = strlen(dir);
 
 	if (n == 0 || n >= sizeof(buf))
@@ -214,7 +213,7 @@ write_all(int fd, const void *data, size_t len)
 mc_err
 sys_write_file_atomic(const char *path, const void *data, size_t len)
 {
-	char   tmp[SYS_PATH_MAX], dir[SYS_PATH_MAX];
+	char   tmp[MC_PATH_MAX], dir[MC_PATH_MAX];
 	mc_err rv;
 
 	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,

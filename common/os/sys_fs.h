@@ -14,6 +14,11 @@
 extern "C" {
 #endif
 
+/* MC_PATH_MAX - the longest path, with its NUL, that any part builds or
+ * accepts: Linux's PATH_MAX. A longer one is refused with MC_ENAMETOOLONG
+ * by sys_path_fmt, never cut. */
+#define MC_PATH_MAX 4096
+
 /* Creation modes. Files are created asking for at most SYS_FILE_MODE_MAX
  * and folders for at most SYS_DIR_MODE_MAX, never for anything for
  * "other" users, whatever the umask; the umask set from the config's

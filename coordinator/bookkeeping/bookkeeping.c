@@ -31,7 +31,6 @@
 #include "os/sys_fs.h"
 
 #define BK_BUSY_TIMEOUT_MS 5000
-#define BK_PATH_MAX_LEN 4096
 #define BK_TIME_TEXT_LEN 40
 #define BK_US_PER_S 1000000
 #define BK_US_PER_MS 1000
@@ -161,7 +160,7 @@ bk_query_text(sqlite3 *db, const char *sql, char *buf, size_t len, char *err,
 static mc_err
 bk_connect(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
-	char     dir[BK_PATH_MAX_LEN];
+	char     dir[MC_PATH_MAX];
 	sqlite3 *db = NULL;
 	mc_err   rv;
 	int      rc;

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "base/mc_err.h"
+#include "os/sys_fs.h"
 
 #define CONFIG_RELOAD_DIAGS 64
 
@@ -22,7 +23,7 @@ typedef struct config_reload {
 	size_t      n_diags;
 	const char *why; /* as given */
 	/* private */
-	char       path[4096];
+	char       path[MC_PATH_MAX];
 	atomic_int done;
 	bool       joined;
 	pthread_t  thread;

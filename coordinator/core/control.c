@@ -142,7 +142,7 @@ on_ctl(loop *l, int fd, void *arg)
 mc_err
 control_open(coord *c)
 {
-	char         url[COORD_PATH_MAX + 8];
+	char         url[MC_PATH_MAX + 8];
 	nng_listener ln;
 	int          fd, rv;
 

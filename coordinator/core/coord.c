@@ -314,7 +314,7 @@ make_dirs(coord *c)
 {
 	static const char *const dirs[] = {DIR_INCOMING, DIR_TASKS,
 	    DIR_SUCCESS, DIR_ERROR, DIR_DISCARD, DIR_STUDIES};
-	char   p[COORD_PATH_MAX];
+	char   p[MC_PATH_MAX];
 	mc_err rv;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -327,7 +327,7 @@ make_dirs(coord *c)
 static mc_err
 open_parts(coord *c)
 {
-	char             db[COORD_PATH_MAX], err[256];
+	char             db[MC_PATH_MAX], err[256];
 	sched_local_opts so = {c->worker_path, c->cfg->scheduler.max_dispatch,
 	    c->cfg->scheduler.max_process, tasks_on_done, c};
 	mc_err           rv;

@@ -16,10 +16,10 @@
 #include "sched/scheduler.h"
 #include "core/series_table.h"
 #include "core/task_json.h"
+#include "os/sys_fs.h"
 
 struct route_intent;
 
-#define COORD_PATH_MAX 4096
 #define COORD_RECONCILE_INTERVAL_MS 30000
 #define COORD_RECONCILE_AFTER_START_MS 3000
 #define COORD_TASK_POLL_MS 1000
@@ -76,8 +76,8 @@ typedef struct routed_series {
 struct coord {
 	routed_series *routed; /* recently routed series, for late images */
 	coord_opts     o;
-	char           config_path[COORD_PATH_MAX];
-	char           worker_path[COORD_PATH_MAX];
+	char           config_path[MC_PATH_MAX];
+	char           worker_path[MC_PATH_MAX];
 	mc_config     *cfg;
 	int64_t        config_mtime;
 	config_reload *reload;       /* a load under way, or NULL */
@@ -91,7 +91,7 @@ struct coord {
 	nng_socket     pull;    /* instance and result messages */
 	nng_socket     ctl;     /* control requests (REP) */
 	bool           ctl_open;
-	char           root[COORD_PATH_MAX];
+	char           root[MC_PATH_MAX];
 	uint64_t       series_timer;
 	bool           series_timer_set;
 	uint64_t       n_messages, n_bad_messages;

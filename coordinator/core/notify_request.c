@@ -104,7 +104,7 @@ static void
 launch(coord *c, const char *file, const char *id)
 {
 	posix_spawn_file_actions_t fa;
-	char  logp[COORD_PATH_MAX];
+	char  logp[MC_PATH_MAX];
 	char *argv[] = {c->worker_path, (char *) "--notify", (char *) file,
 	    NULL};
 	pid_t pid;
@@ -129,7 +129,7 @@ task_tags(coord *c, const char *task_id)
 {
 	static const char *const dirs[] = {DIR_TASKS, DIR_SUCCESS, DIR_ERROR,
 	    DIR_DISCARD};
-	char       path[COORD_PATH_MAX], err[64], *text;
+	char       path[MC_PATH_MAX], err[64], *text;
 	size_t     len;
 	mc_tagset *t = NULL;
 
@@ -155,8 +155,8 @@ notify_fire(coord *c, notify_event ev, const char *rule_name,
 {
 	const config_rule *r = rule_name ? config_find_rule(c->cfg, rule_name)
 					 : NULL;
-	char               id[TASK_ID_LEN + 1], dir[COORD_PATH_MAX];
-	char               file[COORD_PATH_MAX], *text;
+	char               id[TASK_ID_LEN + 1], dir[MC_PATH_MAX];
+	char               file[MC_PATH_MAX], *text;
 	mc_tagset         *own = NULL;
 	json_t            *req;
 

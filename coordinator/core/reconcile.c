@@ -52,7 +52,7 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 	if (is_new && !from_scan) {
 		/* a message may arrive after its series was routed by the
 		 * scan: the file is gone then, and so is the instance */
-		char path[COORD_PATH_MAX];
+		char path[MC_PATH_MAX];
 		if (coord_path(c, path, sizeof(path), in->path, NULL, NULL) !=
 			MC_OK ||
 		    !sys_exists(path))
@@ -82,7 +82,7 @@ static void
 on_record(void *ctx, mc_instance *in)
 {
 	scan_ctx *sc = ctx;
-	char      path[COORD_PATH_MAX];
+	char      path[MC_PATH_MAX];
 
 	if (coord_path(sc->c, path, sizeof(path), in->path, NULL, NULL) !=
 		MC_OK ||
@@ -96,7 +96,7 @@ on_record(void *ctx, mc_instance *in)
 static void
 add_from_header(coord *c, const char *series_uid, const char *file)
 {
-	char        path[COORD_PATH_MAX], err[128];
+	char        path[MC_PATH_MAX], err[128];
 	mc_instance in;
 	bool        warn;
 
@@ -128,7 +128,7 @@ add_from_header(coord *c, const char *series_uid, const char *file)
 static void
 scan_series_dir(coord *c, const char *uid)
 {
-	char           dir[COORD_PATH_MAX], path[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX], path[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 	scan_ctx       sc = {c, 0};
@@ -192,7 +192,7 @@ scan_series_dir(coord *c, const char *uid)
 void
 reconcile_incoming(coord *c)
 {
-	char           dir[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 
@@ -212,8 +212,8 @@ reconcile_incoming(coord *c)
 static bool
 restore_study_build(coord *c, const char *build)
 {
-	char in[COORD_PATH_MAX], a[COORD_PATH_MAX], b[COORD_PATH_MAX];
-	char key[256], *text = NULL, tj[COORD_PATH_MAX];
+	char in[MC_PATH_MAX], a[MC_PATH_MAX], b[MC_PATH_MAX];
+	char key[256], *text = NULL, tj[MC_PATH_MAX];
 	size_t len;
 	const char *names[] = {"study.json", TASK_TAGS_FILE};
 
@@ -254,7 +254,7 @@ restore_study_build(coord *c, const char *build)
 void
 reconcile_tasks(coord *c)
 {
-	char           dir[COORD_PATH_MAX], sub[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX], sub[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 
@@ -285,7 +285,7 @@ reconcile_tasks(coord *c)
 mc_err
 router_reroute(coord *c, const char *id, char *msg, size_t len)
 {
-	char           dir[COORD_PATH_MAX], in[COORD_PATH_MAX], tp[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX], in[MC_PATH_MAX], tp[MC_PATH_MAX];
 	char          *text = NULL;
 	size_t         tlen, n = 0;
 	DIR           *d;
@@ -314,7 +314,7 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 	while ((de = readdir(d)) != NULL) {
 		/* <SeriesUID>#<SOPUID>.dcm, as the router named them */
 		char        series_uid[MC_UID_MAX_LEN + 1], sop[MC_UID_MAX_LEN + 1];
-		char        src[COORD_PATH_MAX], dst[COORD_PATH_MAX], jp[COORD_PATH_MAX];
+		char        src[MC_PATH_MAX], dst[MC_PATH_MAX], jp[MC_PATH_MAX];
 		char       *hash = strchr(de->d_name, '#'), *dot;
 		mc_instance inst;
 		if (hash == NULL || (dot = strstr(hash, ".dcm")) == NULL ||

@@ -18,7 +18,7 @@
 static void
 clean_dir(coord *c, const char *name, time_t cutoff)
 {
-	char           dir[COORD_PATH_MAX], p[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX], p[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 	struct stat    st;

@@ -36,7 +36,7 @@ coord_task_exists(const coord *c, const char *id)
 {
 	static const char *const dirs[] = {DIR_TASKS, DIR_SUCCESS, DIR_ERROR,
 	    DIR_DISCARD};
-	char path[COORD_PATH_MAX];
+	char path[MC_PATH_MAX];
 
 	for (size_t i = 0; i < 4; i++)
 		if (coord_path(c, path, sizeof(path), dirs[i], id, NULL) ==
@@ -49,7 +49,7 @@ coord_task_exists(const coord *c, const char *id)
 mc_err
 router_link_instances(coord *c, const route_intent *ri, const char *dir)
 {
-	char   src[COORD_PATH_MAX], dst[COORD_PATH_MAX], name[160];
+	char   src[MC_PATH_MAX], dst[MC_PATH_MAX], name[160];
 	size_t missing = 0;
 
 	for (size_t i = 0; i < ri->n_sops; i++) {
@@ -74,7 +74,7 @@ router_link_instances(coord *c, const route_intent *ri, const char *dir)
 static mc_err
 write_text(const char *dir, const char *name, const char *text)
 {
-	char path[COORD_PATH_MAX];
+	char path[MC_PATH_MAX];
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, name) != MC_OK)
 		return MC_EINVAL;
@@ -87,7 +87,7 @@ write_text(const char *dir, const char *name, const char *text)
 static mc_err
 build_task(coord *c, const route_intent *ri, const intent_entry *e)
 {
-	char   tmp[COORD_PATH_MAX], in[COORD_PATH_MAX], dst[COORD_PATH_MAX];
+	char   tmp[MC_PATH_MAX], in[MC_PATH_MAX], dst[MC_PATH_MAX];
 	char   bname[64], *tags = NULL;
 	mc_err rv;
 
@@ -163,7 +163,7 @@ static void
 on_late_record(void *ctx, mc_instance *in)
 {
 	late_ctx *lc = ctx;
-	char      path[COORD_PATH_MAX];
+	char      path[MC_PATH_MAX];
 
 	if (intent_has_sop(lc->ri, in->sop_uid) ||
 	    coord_path(lc->c, path, sizeof(path), in->path, NULL, NULL) !=
@@ -179,7 +179,7 @@ on_late_record(void *ctx, mc_instance *in)
 static void
 finish(coord *c, const route_intent *ri)
 {
-	char     dir[COORD_PATH_MAX], p[COORD_PATH_MAX], q[COORD_PATH_MAX];
+	char     dir[MC_PATH_MAX], p[MC_PATH_MAX], q[MC_PATH_MAX];
 	char     name[160];
 	late_ctx lc = {ri, c, 0};
 
@@ -212,7 +212,7 @@ router_remove_leftovers(const char *dir)
 {
 	DIR           *d = opendir(dir);
 	struct dirent *de;
-	char           p[COORD_PATH_MAX];
+	char           p[MC_PATH_MAX];
 
 	/* a coordinator killed while writing an intent leaves its temp file
 	 * (.route.json.tmp.<pid>), one killed while reading the routed
@@ -387,7 +387,7 @@ void
 router_route_series(coord *c, series *s)
 {
 	route_intent ri;
-	char         path[COORD_PATH_MAX];
+	char         path[MC_PATH_MAX];
 	mc_err       rv;
 
 	route_intent_init(&ri);
@@ -420,7 +420,7 @@ router_route_series(coord *c, series *s)
 void
 router_recover_intents(coord *c)
 {
-	char           dir[COORD_PATH_MAX], path[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX], path[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 

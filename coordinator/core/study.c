@@ -31,7 +31,7 @@ study_key(char *buf, size_t len, const char *study_uid, const char *rname)
 static json_t *
 study_load(const char *dir)
 {
-	char path[COORD_PATH_MAX];
+	char path[MC_PATH_MAX];
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, STUDY_JSON_FILE))
 		return NULL;
@@ -41,7 +41,7 @@ study_load(const char *dir)
 static mc_err
 study_save(const char *dir, json_t *o)
 {
-	char   path[COORD_PATH_MAX], *text;
+	char   path[MC_PATH_MAX], *text;
 	mc_err rv;
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, STUDY_JSON_FILE))
@@ -94,7 +94,7 @@ has_series(json_t *uids, const char *uid)
 mc_err
 study_add_series(coord *c, const char *rname, const route_intent *ri)
 {
-	char        dir[COORD_PATH_MAX], key[256], *tags = NULL, tp[COORD_PATH_MAX];
+	char        dir[MC_PATH_MAX], key[256], *tags = NULL, tp[MC_PATH_MAX];
 	json_t     *o;
 	const char *desc = mc_tagset_get(ri->tags, "SeriesDescription");
 	int64_t     now = sys_now_us();
@@ -198,7 +198,7 @@ mercure_study_object(const config_rule *r, json_t *o, bool forced)
 static void
 move_up(const char *in, const char *build, const char *name)
 {
-	char a[COORD_PATH_MAX], b[COORD_PATH_MAX];
+	char a[MC_PATH_MAX], b[MC_PATH_MAX];
 
 	if (sys_path_fmt(a, sizeof(a), "%s/%s", in, name) == MC_OK &&
 	    sys_path_fmt(b, sizeof(b), "%s/%s", build, name) == MC_OK)
@@ -209,9 +209,9 @@ move_up(const char *in, const char *build, const char *name)
 static void
 complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 {
-	char        id[TASK_ID_LEN + 1], build[COORD_PATH_MAX], bname[64];
-	char        src[COORD_PATH_MAX], in[COORD_PATH_MAX], dst[COORD_PATH_MAX];
-	char        tp[COORD_PATH_MAX], *tj = NULL, *sj;
+	char        id[TASK_ID_LEN + 1], build[MC_PATH_MAX], bname[64];
+	char        src[MC_PATH_MAX], in[MC_PATH_MAX], dst[MC_PATH_MAX];
+	char        tp[MC_PATH_MAX], *tj = NULL, *sj;
 	size_t      len;
 	mc_tagset  *tags = NULL;
 	char       *text = NULL;
@@ -284,7 +284,7 @@ check_one(coord *c, study *st, int64_t now)
 {
 	const config_rule *r = config_find_rule(c->cfg, st->rule);
 	const mc_config   *cfg = c->cfg;
-	char               dir[COORD_PATH_MAX];
+	char               dir[MC_PATH_MAX];
 	json_t            *o;
 	bool               done = st->forced;
 
@@ -343,7 +343,7 @@ study_force(coord *c, const char *study_uid)
 void
 study_recover(coord *c)
 {
-	char           dir[COORD_PATH_MAX], sd[COORD_PATH_MAX];
+	char           dir[MC_PATH_MAX], sd[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 

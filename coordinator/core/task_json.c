@@ -528,7 +528,7 @@ task_json_record_result(const char *path, const task_result *r)
 mc_err
 task_result_archive(const char *dir, unsigned attempt)
 {
-	char a[4096], b[4096];
+	char a[MC_PATH_MAX], b[MC_PATH_MAX];
 
 	if (sys_path_fmt(a, sizeof(a), "%s/result.json", dir) != MC_OK ||
 	    sys_path_fmt(b, sizeof(b), "%s/result.%u.json", dir, attempt) !=

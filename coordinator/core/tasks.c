@@ -40,7 +40,7 @@ task_dir(const coord *c, const char *id, char *buf, size_t len)
 mc_err
 tasks_enqueue(coord *c, const char *id)
 {
-	char        dir[COORD_PATH_MAX], path[COORD_PATH_MAX], err[256];
+	char        dir[MC_PATH_MAX], path[MC_PATH_MAX], err[256];
 	task_entry *t = NULL;
 	int64_t     now_s = (int64_t) time(NULL);
 	mc_err      rv;
@@ -131,7 +131,7 @@ tasks_dispatch(coord *c)
 	int64_t     now = loop_now_ms();
 	bool        offpeak = in_offpeak(c->cfg);
 	task_entry *t;
-	char        dir[COORD_PATH_MAX];
+	char        dir[MC_PATH_MAX];
 
 	while ((t = pick(c, now, offpeak)) != NULL) {
 		mc_err rv;
@@ -158,7 +158,7 @@ tasks_dispatch(coord *c)
 static void
 move_task(coord *c, task_entry *t, const char *dest)
 {
-	char src[COORD_PATH_MAX], dst[COORD_PATH_MAX], alt[128];
+	char src[MC_PATH_MAX], dst[MC_PATH_MAX], alt[128];
 
 	if (task_dir(c, t->id, src, sizeof(src)) == MC_OK &&
 	    coord_path(c, dst, sizeof(dst), dest, t->id, NULL) == MC_OK) {
@@ -218,7 +218,7 @@ static void
 fail_or_retry(coord *c, task_entry *t, const task_result *r,
     const char *dir)
 {
-	char     path[COORD_PATH_MAX];
+	char     path[MC_PATH_MAX];
 	unsigned retries = t->meta.retries + 1;
 	int64_t  delay, now_s = (int64_t) time(NULL);
 	char     info[640];
@@ -256,7 +256,7 @@ fail_or_retry(coord *c, task_entry *t, const task_result *r,
 static void
 finish_task(coord *c, task_entry *t, int exit_code)
 {
-	char        dir[COORD_PATH_MAX], path[COORD_PATH_MAX], err[256];
+	char        dir[MC_PATH_MAX], path[MC_PATH_MAX], err[256];
 	task_result r;
 
 	if (task_dir(c, t->id, dir, sizeof(dir)) != MC_OK ||
@@ -310,7 +310,7 @@ tasks_on_done(void *ctx, const char *task_id, int exit_code)
 static bool
 lock_is_free(const char *dir)
 {
-	char path[COORD_PATH_MAX];
+	char path[MC_PATH_MAX];
 	int  fd;
 	bool free_ = true;
 
@@ -328,7 +328,7 @@ void
 tasks_check_orphans(coord *c)
 {
 	task_entry *t, *tmp;
-	char        dir[COORD_PATH_MAX], res[COORD_PATH_MAX];
+	char        dir[MC_PATH_MAX], res[MC_PATH_MAX];
 
 	HASH_ITER(hh, c->tasks, t, tmp)
 	{
@@ -350,7 +350,7 @@ tasks_check_orphans(coord *c)
 mc_err
 tasks_retry_error(coord *c, const char *id, char *msg, size_t len)
 {
-	char   src[COORD_PATH_MAX], dst[COORD_PATH_MAX], path[COORD_PATH_MAX];
+	char   src[MC_PATH_MAX], dst[MC_PATH_MAX], path[MC_PATH_MAX];
 	mc_err rv;
 
 	if (!task_id_is_valid(id)) {

@@ -58,7 +58,7 @@ local_running(const sched *s)
 static int
 open_lock(const char *task_dir)
 {
-	char path[4096];
+	char path[MC_PATH_MAX];
 	int  fd;
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
@@ -81,7 +81,7 @@ spawn_worker(sched_local *sl, const char *task_dir, int lockfd, pid_t *pid)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t          at;
 	sigset_t                   none;
-	char                       logp[4096];
+	char                       logp[MC_PATH_MAX];
 	char *argv[] = {sl->worker, (char *) task_dir, NULL};
 	int   rv;
 

@@ -17,7 +17,7 @@ main(int argc, char **argv)
 {
 	DIR           *d;
 	struct dirent *de;
-	char           path[4096];
+	char           path[MC_PATH_MAX];
 	size_t         n = 0;
 
 	if (argc != 2 || (d = opendir(argv[1])) == NULL) {

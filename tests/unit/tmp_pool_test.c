@@ -134,7 +134,7 @@ assert_content(const char *path, const unsigned char *data, size_t n)
 START_TEST(no_file_for_first_image_or_large_ones)
 {
 	tmp_pool *p;
-	char      path[4096];
+	char      path[MC_PATH_MAX];
 	uint64_t  pre = 1;
 
 	p = new_pool();
@@ -155,7 +155,7 @@ END_TEST
 START_TEST(spares_are_zero_block_multiples_and_go_with_the_pool)
 {
 	tmp_pool *p;
-	char      path[4096];
+	char      path[MC_PATH_MAX];
 	uint64_t  pre;
 	int       fd;
 
@@ -178,7 +178,7 @@ END_TEST
 START_TEST(sealed_but_not_cut_is_restored)
 {
 	tmp_pool     *p;
-	char          path[4096];
+	char          path[MC_PATH_MAX];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
@@ -197,7 +197,7 @@ END_TEST
 START_TEST(sealed_and_cut_is_an_ordinary_file)
 {
 	tmp_pool     *p;
-	char          path[4096];
+	char          path[MC_PATH_MAX];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
@@ -215,7 +215,7 @@ END_TEST
 START_TEST(unsealed_or_torn_data_is_removed)
 {
 	tmp_pool     *p;
-	char          a[4096], b[4096];
+	char          a[MC_PATH_MAX], b[MC_PATH_MAX];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 	int           fd;
@@ -240,7 +240,7 @@ END_TEST
 START_TEST(data_without_room_for_the_trailer_is_refused)
 {
 	tmp_pool     *p;
-	char          path[4096];
+	char          path[MC_PATH_MAX];
 	unsigned char data[DATA_LEN];
 	uint64_t      pre;
 
@@ -256,7 +256,7 @@ END_TEST
 
 START_TEST(other_files_are_left_alone)
 {
-	char path[4096];
+	char path[MC_PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/.rcv-abcdef", dir);
@@ -280,7 +280,7 @@ END_TEST
 START_TEST(many_sizes_keep_a_bounded_pool)
 {
 	tmp_pool *p;
-	char      path[4096];
+	char      path[MC_PATH_MAX];
 	uint64_t  pre;
 
 	p = new_pool();
@@ -303,7 +303,7 @@ END_TEST
 START_TEST(no_spares_below_the_free_space_floor)
 {
 	tmp_pool *p = new_pool();
-	char      path[4096];
+	char      path[MC_PATH_MAX];
 	uint64_t  prealloc;
 
 	tmp_pool_set_floor(p, 0, 100);
@@ -332,7 +332,7 @@ END_TEST
 START_TEST(give_back_removes_every_spare_and_holds_refills)
 {
 	tmp_pool *p = new_pool();
-	char      path[4096];
+	char      path[MC_PATH_MAX];
 	uint64_t  prealloc;
 	unsigned  before;
 

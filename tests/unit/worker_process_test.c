@@ -25,7 +25,6 @@
 #include "task_run.h"
 #include "notify/template.h"
 
-#define PATH_LEN 4096
 
 static const char PROCESS_TASK[] =
     "{\"id\": \"p1\", \"info\": {\"applied_rule\": \"r\"},\n"
@@ -177,7 +176,7 @@ rm_tmp(void)
 static void
 put(const char *rel, const char *text)
 {
-	char  p[PATH_LEN];
+	char  p[MC_PATH_MAX];
 	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", tmp_root, rel);
@@ -189,7 +188,7 @@ put(const char *rel, const char *text)
 static const char *
 path_of(const char *rel)
 {
-	static char p[PATH_LEN];
+	static char p[MC_PATH_MAX];
 	snprintf(p, sizeof(p), "%s/%s", tmp_root, rel);
 	return p;
 }
@@ -492,7 +491,7 @@ run_module_script(const char *script, task_exit want)
 static size_t
 count_dir(const char *rel)
 {
-	char           dir[PATH_LEN];
+	char           dir[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *e;
 	size_t         n = 0;
@@ -618,7 +617,7 @@ END_TEST
 START_TEST(a_folder_target_never_empties_a_folder_planted_as_its_partial)
 {
 	json_t *j;
-	char    victim[PATH_LEN];
+	char    victim[MC_PATH_MAX];
 
 	make_tmp();
 	ck_assert_int_eq(sys_mkdir_p(path_of("dst")), MC_OK);

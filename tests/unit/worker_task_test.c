@@ -23,7 +23,6 @@
 #include "task.h"
 #include "task_run.h"
 
-#define PATH_LEN 4096
 
 static const char GOOD_TASK[] =
     "{\"id\": \"6f1c-01\",\n"
@@ -369,7 +368,7 @@ rm_tree(void)
 static void
 put(const char *rel, const char *text)
 {
-	char path[PATH_LEN];
+	char path[MC_PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
 	ck_assert_int_eq(sys_write_file_atomic(path, text, strlen(text)),
@@ -379,7 +378,7 @@ put(const char *rel, const char *text)
 static void
 mk(const char *rel)
 {
-	char path[PATH_LEN];
+	char path[MC_PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
 	ck_assert_int_eq(sys_mkdir_p(path), MC_OK);
@@ -388,7 +387,7 @@ mk(const char *rel)
 static bool
 exists(const char *rel)
 {
-	char        path[PATH_LEN];
+	char        path[MC_PATH_MAX];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
@@ -398,7 +397,7 @@ exists(const char *rel)
 static json_t *
 load_result(const char *task_rel)
 {
-	char         path[PATH_LEN];
+	char         path[MC_PATH_MAX];
 	json_error_t je;
 
 	snprintf(path, sizeof(path), "%s/%s/result.json", tmp_root, task_rel);
@@ -410,7 +409,7 @@ load_result(const char *task_rel)
 static task_exit
 run_task(const char *task_rel)
 {
-	char          dir[PATH_LEN];
+	char          dir[MC_PATH_MAX];
 	task_run_opts o = {dir, NULL};
 
 	snprintf(dir, sizeof(dir), "%s/%s", tmp_root, task_rel);
@@ -462,7 +461,7 @@ START_TEST(folder_target_copies_filtered_files_once_with_a_marker)
 	json_decref(j);
 
 	/* a retry after a crash between rename and marker: delivered once */
-	char marker[PATH_LEN];
+	char marker[MC_PATH_MAX];
 	snprintf(marker, sizeof(marker), "%s/archive/t1/.complete", tmp_root);
 	ck_assert_int_eq(unlink(marker), 0);
 	ck_assert_int_eq(run_task("t1"), TASK_EXIT_OK);
@@ -487,7 +486,7 @@ END_TEST
 
 START_TEST(a_missing_folder_is_a_retryable_failure_with_the_os_message)
 {
-	char path[PATH_LEN];
+	char path[MC_PATH_MAX];
 
 	make_tmp();
 	folder_task("\"pacs\":{\"state\":\"complete\"}", "");
@@ -567,7 +566,7 @@ END_TEST
 START_TEST(the_result_message_reaches_a_pull_socket)
 {
 	nng_socket    pull;
-	char          url[PATH_LEN + 8], err[256];
+	char          url[MC_PATH_MAX + 8], err[256];
 	mc_result_msg m, got;
 	void         *buf;
 	size_t        len;

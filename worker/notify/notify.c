@@ -28,7 +28,6 @@
 #include "notify/template.h"
 #include "worker_config.h"
 
-#define NOTIFY_PATH_MAX 4096
 #define NOTIFY_URL_MAX 4096
 #define NOTIFY_FAILED_DIR "failed"
 #define NOTIFY_NOTE_MAX 2048
@@ -261,8 +260,8 @@ note_channel(const channel *c, char *note, size_t len)
 static void
 move_to_failed(const char *path, const char *note)
 {
-	char   dir[NOTIFY_PATH_MAX], failed[NOTIFY_PATH_MAX];
-	char   dst[NOTIFY_PATH_MAX], errp[NOTIFY_PATH_MAX + 8];
+	char   dir[MC_PATH_MAX], failed[MC_PATH_MAX];
+	char   dst[MC_PATH_MAX], errp[MC_PATH_MAX + 8];
 	char   err[NOTIFY_ERROR_MAX_LEN + 1];
 	mc_err rv;
 

@@ -29,7 +29,6 @@
 #define MODULE_KILL_TIMEOUT_MS 20000
 #define MODULE_ARGV_MAX 64
 #define MODULE_LINE_MAX 512
-#define MODULE_PATH_MAX 4096
 #define MODULE_RUNTIME_ENV "MERCURE_CONTAINER_RUNTIME"
 
 extern char **environ; /* POSIX: the worker's environment */
@@ -351,7 +350,7 @@ container_argv(const module_run_opts *o, const char *rt, strv *a)
 static mc_err
 run_container(const module_run_opts *o, module_outcome *out)
 {
-	char   rt[MODULE_PATH_MAX], err[MODULE_ERROR_MAX_LEN + 1];
+	char   rt[MC_PATH_MAX], err[MODULE_ERROR_MAX_LEN + 1];
 	strv   argv = {0};
 	mc_err rv;
 

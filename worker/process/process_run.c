@@ -23,7 +23,6 @@
 #include "os/sys_fs.h"
 #include "targets/target.h"
 
-#define PROCESS_PATH_MAX 4096
 #define PROCESS_IN_DIR "in"
 #define PROCESS_WORK_DIR "work"
 #define PROCESS_LOG_NAME_MAX 64
@@ -32,10 +31,10 @@ typedef struct chain {
 	const task    *t;
 	const char    *task_dir;
 	process_state *ps;
-	char           in[PROCESS_PATH_MAX];   /* task/in */
-	char           work[PROCESS_PATH_MAX]; /* task/work */
-	char           win[PROCESS_PATH_MAX];  /* task/work/in */
-	char           wout[PROCESS_PATH_MAX]; /* task/work/out */
+	char           in[MC_PATH_MAX];   /* task/in */
+	char           work[MC_PATH_MAX]; /* task/work */
+	char           win[MC_PATH_MAX];  /* task/work/in */
+	char           wout[MC_PATH_MAX]; /* task/work/out */
 } chain;
 
 /* names in out/ that are not output */
@@ -84,7 +83,7 @@ copy_files(const char *from, const char *to, char *err, size_t errlen)
 {
 	char **names = NULL;
 	size_t n = 0;
-	char   src[PROCESS_PATH_MAX], dst[PROCESS_PATH_MAX];
+	char   src[MC_PATH_MAX], dst[MC_PATH_MAX];
 	mc_err rv;
 
 	if ((rv = sys_files_list(from, &names, &n, err, errlen)) != MC_OK)
@@ -94,7 +93,7 @@ copy_files(const char *from, const char *to, char *err, size_t errlen)
 		        MC_OK ||
 		    sys_path_fmt(dst, sizeof(dst), "%s/%s", to, names[i]) !=
 		        MC_OK) {
-			target_errf(err, errlen, "path too long: %s/%s", to,
+			mc_errf(err, errlen, "path too long: %s/%s", to,
 			            names[i]);
 			rv = MC_EINVAL;
 		} else if (!sys_exists(dst)) {
@@ -109,20 +108,20 @@ copy_files(const char *from, const char *to, char *err, size_t errlen)
 static mc_err
 write_step_json(chain *c, size_t i, const char *dir, char *err, size_t errlen)
 {
-	char   path[PROCESS_PATH_MAX], *text = NULL;
+	char   path[MC_PATH_MAX], *text = NULL;
 	size_t len = 0;
 	mc_err rv;
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_JSON_NAME) !=
 	    MC_OK) {
-		target_errf(err, errlen, "path too long: %s", dir);
+		mc_errf(err, errlen, "path too long: %s", dir);
 		return MC_EINVAL;
 	}
 	if ((rv = task_step_json(c->t, i, &text, &len)) == MC_OK)
 		rv = sys_write_file_atomic(path, text, len);
 	free(text);
 	if (rv != MC_OK)
-		target_errf(err, errlen, "cannot write %s: %s", path,
+		mc_errf(err, errlen, "cannot write %s: %s", path,
 		            mc_strerror(rv));
 	return rv;
 }
@@ -189,7 +188,7 @@ report_step(chain *c, size_t i, const module_outcome *mo, int64_t t0)
 static mc_err
 check_output(chain *c, size_t i, const module_spec *m)
 {
-	char   err[PROCESS_ERROR_MAX_LEN + 1], path[PROCESS_PATH_MAX];
+	char   err[PROCESS_ERROR_MAX_LEN + 1], path[MC_PATH_MAX];
 	char **names = NULL;
 	size_t n = 0;
 	mc_err rv;
@@ -242,7 +241,7 @@ run_step(chain *c, size_t i)
 {
 	const module_spec *m = task_step(c->t, i);
 	char               err[PROCESS_ERROR_MAX_LEN + 1];
-	char               logp[PROCESS_PATH_MAX];
+	char               logp[MC_PATH_MAX];
 	module_outcome     mo;
 	module_run_opts o = {m, c->win, c->wout, logp, task_id(c->t), i + 1};
 	int64_t         t0 = sys_now_us();
@@ -279,7 +278,7 @@ static mc_err
 finish_chain(chain *c)
 {
 	size_t last = task_step_count(c->t) - 1;
-	char   err[PROCESS_ERROR_MAX_LEN + 1], tj[PROCESS_PATH_MAX];
+	char   err[PROCESS_ERROR_MAX_LEN + 1], tj[MC_PATH_MAX];
 	bool   retain = false;
 	mc_err rv;
 
@@ -319,7 +318,7 @@ count_output(const char *out_dir)
 static bool
 reuse(chain *c)
 {
-	char   marker[PROCESS_PATH_MAX], *text = NULL;
+	char   marker[MC_PATH_MAX], *text = NULL;
 	size_t len = 0;
 
 	if (sys_path_fmt(marker, sizeof(marker), "%s/%s", c->task_dir,
@@ -381,7 +380,7 @@ process_run(const task *t, const char *task_dir, process_state *ps)
 mc_err
 process_mark_done(const char *task_dir, const char *module_result_json)
 {
-	char path[PROCESS_PATH_MAX];
+	char path[MC_PATH_MAX];
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
 	                 PROCESS_MARKER) != MC_OK)

@@ -17,6 +17,7 @@
 
 #include "process/module_result.h"
 #include "task.h"
+#include "os/sys_fs.h"
 
 #define PROCESS_ERROR_MAX_LEN 511
 #define PROCESS_OUT_DIR "out"
@@ -29,7 +30,7 @@ typedef struct process_state {
 	char          step_logs[TASK_STEPS_MAX][128];
 	char          error[PROCESS_ERROR_MAX_LEN + 1];
 	module_result mr; /* the chain's merged requests */
-	char          out_dir[4096];
+	char          out_dir[MC_PATH_MAX];
 } process_state;
 
 /* process_run - run t's chain in task_dir, or reuse out/ when an earlier

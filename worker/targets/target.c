@@ -107,18 +107,6 @@ target_result_fail(target_result *r, bool retryable, const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-target_errf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 mc_err
 target_cfg_create(const char *name, target_cfg **out)
 {

@@ -73,11 +73,6 @@ typedef struct target_result {
 void target_result_fail(target_result *r, bool retryable, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* target_errf - snprintf into an error buffer (always NUL-terminated;
- * long paths are cut, which is fine for a message). */
-void target_errf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* ---- target types ---------------------------------------------------- */
 
 typedef struct target_type {

@@ -97,7 +97,7 @@ pick_aet(char *dst, const char *value, const char *what, char *err,
          size_t errlen)
 {
 	if (value == NULL || !aet_is_valid(value)) {
-		target_errf(err, errlen, "%s '%s' is not a valid AE title",
+		mc_errf(err, errlen, "%s '%s' is not a valid AE title",
 		            what, value ? value : "");
 		return MC_ECONFIG;
 	}
@@ -165,12 +165,12 @@ resolve_tls(const target_cfg *cfg, dcm_scu_opts *o, char *err, size_t errlen)
 	for (size_t i = 0; i < 3; i++) {
 		v[i] = target_cfg_get(cfg, keys[i]);
 		if (v[i] == NULL || v[i][0] == '\0') {
-			target_errf(err, errlen, "dicomtls target without '%s'",
+			mc_errf(err, errlen, "dicomtls target without '%s'",
 			            keys[i]);
 			return MC_ECONFIG;
 		}
 		if (access(v[i], R_OK) != 0) {
-			target_errf(err, errlen, "%s %s: %s", keys[i], v[i],
+			mc_errf(err, errlen, "%s %s: %s", keys[i], v[i],
 			            strerror(errno));
 			return MC_ECONFIG;
 		}
@@ -195,14 +195,14 @@ resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_transport tr,
 	if (ip != NULL && strcmp(ip, "sender") == 0) {
 		ip = t->sender_address;
 		if (ip[0] == '\0') {
-			target_errf(err, errlen,
+			mc_errf(err, errlen,
 			            "ip is \"sender\" but the task "
 			            "has no info.sender_address");
 			return MC_ECONFIG;
 		}
 	}
 	if (ip == NULL || ip[0] == '\0' || strlen(ip) > DICOM_HOST_MAX_LEN) {
-		target_errf(err, errlen, "missing or invalid 'ip'");
+		mc_errf(err, errlen, "missing or invalid 'ip'");
 		return MC_ECONFIG;
 	}
 	snprintf(c->host, sizeof(c->host), "%s", ip);
@@ -224,7 +224,7 @@ record_failure(dicom_run *r, bool retryable, const char *msg)
 	if (retryable)
 		r->any_retryable = true;
 	if (r->first_err[0] == '\0')
-		target_errf(r->first_err, sizeof(r->first_err), "%s", msg);
+		mc_errf(r->first_err, sizeof(r->first_err), "%s", msg);
 }
 
 static void
@@ -294,7 +294,7 @@ store_one(dicom_run *r, dcm_scu *scu, size_t i, target_result *res)
 	}
 	res->failed++;
 	if (rv == MC_OK)
-		target_errf(err, sizeof(err), "instance %s: status 0x%04X",
+		mc_errf(err, sizeof(err), "instance %s: status 0x%04X",
 		            r->df[i].meta.sop_instance_uid, (unsigned)st);
 	log_warn("event=dicom.store_failed task=%s target=%s sop=%s "
 	         "msg=\"%s\"",
@@ -371,10 +371,10 @@ summarize(const dicom_run *r, target_result *res)
 		return;
 	res->retryable = r->any_retryable;
 	if (res->sent == 0 && r->fatal)
-		target_errf(res->error, sizeof(res->error), "%s",
+		mc_errf(res->error, sizeof(res->error), "%s",
 		            r->first_err);
 	else
-		target_errf(res->error, sizeof(res->error),
+		mc_errf(res->error, sizeof(res->error),
 		            "%zu of %zu instances not sent; first: %s",
 		            res->failed, r->files->n, r->first_err);
 }
@@ -444,7 +444,7 @@ target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
 	}
 	if ((rv = dcm_scu_release(scu, msg, len)) != MC_OK)
 		return rv;
-	target_errf(msg, len, "C-ECHO %s -> %s at %s:%u%s", c.calling,
+	mc_errf(msg, len, "C-ECHO %s -> %s at %s:%u%s", c.calling,
 	            c.called, c.host, c.o.port,
 	            tr == DICOM_TLS ? " over TLS" : "");
 	return MC_OK;

@@ -96,7 +96,7 @@ build_url(const char *base, const char *prefix, const char *suffix, char *buf,
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	trim_slashes(prefix ? prefix : "", p, sizeof(p));
-	target_errf(buf, len, "%.*s%s%s/studies%s", (int)n, base,
+	mc_errf(buf, len, "%.*s%s%s/studies%s", (int)n, base,
 	            p[0] ? "/" : "", p, suffix);
 }
 
@@ -125,12 +125,12 @@ resolve_conf(const target_cfg *cfg, dw_conf *c, char *err, size_t errlen)
 
 	memset(c, 0, sizeof(*c));
 	if (url == NULL || url[0] == '\0') {
-		target_errf(err, errlen, "dicomweb target without 'url'");
+		mc_errf(err, errlen, "dicomweb target without 'url'");
 		return MC_ECONFIG;
 	}
 	if (strncmp(url, "http://", 7) != 0 &&
 	    strncmp(url, "https://", 8) != 0) {
-		target_errf(err, errlen,
+		mc_errf(err, errlen,
 		            "dicomweb url must be http:// or https:// (for a "
 		            "folder use a folder target)");
 		return MC_ECONFIG;
@@ -257,7 +257,7 @@ note_failure(dw_run *r, bool retryable, const char *msg)
 {
 	r->any_retryable |= retryable;
 	if (r->first_err[0] == '\0')
-		target_errf(r->first_err, sizeof(r->first_err), "%s", msg);
+		mc_errf(r->first_err, sizeof(r->first_err), "%s", msg);
 }
 
 /* the response of a request that got an HTTP status */
@@ -283,7 +283,7 @@ judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
 			retry |= reason_is_retryable(sr.failed[i].reason);
 		res->failed += failed;
 		res->sent += n - failed;
-		target_errf(
+		mc_errf(
 		    msg, sizeof(msg),
 		    "STOW %s (HTTP %ld): %zu of %zu instances refused; "
 		    "first: %s FailureReason 0x%04X",
@@ -294,12 +294,12 @@ judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
 	}
 	res->failed += n;
 	if (code == 401 || code == 403)
-		target_errf(msg, sizeof(msg),
+		mc_errf(msg, sizeof(msg),
 		            "STOW %s: HTTP %ld: the server refused our "
 		            "credentials",
 		            r->c->shown, code);
 	else
-		target_errf(msg, sizeof(msg), "STOW %s: HTTP %ld%s%s",
+		mc_errf(msg, sizeof(msg), "STOW %s: HTTP %ld%s%s",
 		            r->c->shown, code, perr[0] ? ": " : "", perr);
 	note_failure(r, http_is_retryable(code) || (code >= 200 && code < 300),
 	             msg);
@@ -345,7 +345,7 @@ post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
 	curl_slist_free_all(hdr);
 	if (cc != CURLE_OK) {
 		res->failed += n;
-		target_errf(msg, sizeof(msg), "STOW %s: %s", r->c->shown,
+		mc_errf(msg, sizeof(msg), "STOW %s: %s", r->c->shown,
 		            b.read_error ? "cannot read an instance file"
 		            : errbuf[0]  ? errbuf
 		                         : curl_easy_strerror(cc));
@@ -428,10 +428,10 @@ summarize(const dw_run *r, target_result *res)
 		return;
 	res->retryable = r->any_retryable;
 	if (res->sent == 0)
-		target_errf(res->error, sizeof(res->error), "%s",
+		mc_errf(res->error, sizeof(res->error), "%s",
 		            r->first_err);
 	else
-		target_errf(res->error, sizeof(res->error),
+		mc_errf(res->error, sizeof(res->error),
 		            "%zu of %zu instances not stored; first: %s",
 		            res->failed, r->files->n, r->first_err);
 }
@@ -493,7 +493,7 @@ dicomweb_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 
 	(void)ctx;
 	if (c == NULL || (h = curl_easy_init()) == NULL) {
-		target_errf(msg, len, "out of memory");
+		mc_errf(msg, len, "out of memory");
 		rv = MC_ENOMEM;
 		goto done;
 	}
@@ -503,13 +503,13 @@ dicomweb_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	easy_setup(h, c, c->qido, &hdr, &resp, errbuf);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	if (curl_easy_perform(h) != CURLE_OK) {
-		target_errf(msg, len, "GET %s: %s", shown, errbuf);
+		mc_errf(msg, len, "GET %s: %s", shown, errbuf);
 		rv = MC_ENET;
 		goto done;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	rv = code >= 200 && code < 300 ? MC_OK : MC_EPROTO;
-	target_errf(msg, len, "GET %s: HTTP %ld%s", shown, code,
+	mc_errf(msg, len, "GET %s: HTTP %ld%s", shown, code,
 	            code == 401 || code == 403 ? " (credentials refused)"
 	                                       : "");
 done:

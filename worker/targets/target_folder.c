@@ -21,14 +21,13 @@
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
 
-#define FOLDER_PATH_MAX 4096
 #define FOLDER_MARKER ".complete"
 #define FOLDER_PARTIAL_SUFFIX ".partial"
 
 typedef struct folder_paths {
-	char final[FOLDER_PATH_MAX];
-	char partial[FOLDER_PATH_MAX];
-	char marker[FOLDER_PATH_MAX];
+	char final[MC_PATH_MAX];
+	char partial[MC_PATH_MAX];
+	char marker[MC_PATH_MAX];
 } folder_paths;
 
 static mc_err
@@ -60,14 +59,14 @@ static mc_err
 copy_all(const char *filter, const target_files *files, const folder_paths *fp,
          char *err, size_t errlen)
 {
-	char   dst[FOLDER_PATH_MAX];
+	char   dst[MC_PATH_MAX];
 	mc_err rv;
 
 	if ((rv = sys_files_remove_dir(fp->partial, err, errlen)) != MC_OK)
 		return rv;
 	if (mkdir(fp->partial, SYS_DIR_MODE_MAX) != 0) {
 		int e = errno;
-		target_errf(err, errlen, "cannot create %s: %s", fp->partial,
+		mc_errf(err, errlen, "cannot create %s: %s", fp->partial,
 		            strerror(e));
 		return mc_from_errno(e);
 	}
@@ -77,7 +76,7 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 			continue;
 		if (sys_path_fmt(dst, sizeof(dst), "%s/%s", fp->partial,
 		                 name) != MC_OK) {
-			target_errf(err, errlen, "path too long: %s/%s",
+			mc_errf(err, errlen, "path too long: %s/%s",
 			            fp->partial, name);
 			return MC_EINVAL;
 		}
@@ -87,7 +86,7 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 			return rv;
 	}
 	if ((rv = sys_fsync_path(fp->partial)) != MC_OK)
-		target_errf(err, errlen, "fsync %s: %s", fp->partial,
+		mc_errf(err, errlen, "fsync %s: %s", fp->partial,
 		            mc_strerror(rv));
 	return rv;
 }
@@ -99,19 +98,19 @@ publish(const char *folder, const folder_paths *fp, char *err, size_t errlen)
 
 	if (rename(fp->partial, fp->final) != 0) {
 		int e = errno;
-		target_errf(err, errlen, "rename %s to %s: %s", fp->partial,
+		mc_errf(err, errlen, "rename %s to %s: %s", fp->partial,
 		            fp->final, strerror(e));
 		return mc_from_errno(e);
 	}
 	if ((rv = sys_fsync_path(folder)) != MC_OK) {
-		target_errf(err, errlen, "fsync %s: %s", folder,
+		mc_errf(err, errlen, "fsync %s: %s", folder,
 		            mc_strerror(rv));
 		return rv;
 	}
 	if ((rv = sys_files_touch(fp->marker, err, errlen)) != MC_OK)
 		return rv;
 	if ((rv = sys_fsync_path(fp->final)) != MC_OK)
-		target_errf(err, errlen, "fsync %s: %s", fp->final,
+		mc_errf(err, errlen, "fsync %s: %s", fp->final,
 		            mc_strerror(rv));
 	return rv;
 }
@@ -191,11 +190,11 @@ folder_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 
 	(void)ctx;
 	if (folder == NULL || folder[0] == '\0') {
-		target_errf(msg, len, "folder target without 'folder'");
+		mc_errf(msg, len, "folder target without 'folder'");
 		return MC_ECONFIG;
 	}
 	if ((rv = sys_files_writable_dir(folder, msg, len)) == MC_OK)
-		target_errf(msg, len, "folder %s is writable", folder);
+		mc_errf(msg, len, "folder %s is writable", folder);
 	return rv;
 }
 

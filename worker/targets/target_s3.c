@@ -80,7 +80,7 @@ build_base(CURL *h, s3_conf *c, char *err, size_t errlen)
 		if (w < 0 || (size_t)w >= sizeof(c->base) ||
 		    url_append_path(h, c->base, sizeof(c->base), c->bucket) !=
 		        MC_OK) {
-			target_errf(err, errlen, "endpoint_url too long");
+			mc_errf(err, errlen, "endpoint_url too long");
 			return MC_ECONFIG;
 		}
 	} else {
@@ -113,7 +113,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
 		c->prefix = "";
 	if (c->bucket == NULL || c->bucket[0] == '\0' ||
 	    strchr(c->bucket, '/') != NULL) {
-		target_errf(err, errlen, "s3 target without a valid 'bucket'");
+		mc_errf(err, errlen, "s3 target without a valid 'bucket'");
 		return MC_ECONFIG;
 	}
 	if (target_cfg_get_uint(cfg, "timeout", 1, S3_TIMEOUT_MAX_S,
@@ -131,7 +131,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
 	        MC_OK)
 		return rv;
 	if (!has_id || !has_secret) {
-		target_errf(err, errlen,
+		mc_errf(err, errlen,
 		            "s3 target without access_key_id and "
 		            "secret_access_key");
 		return MC_ECONFIG;
@@ -196,7 +196,7 @@ judge(const s3_conf *c, const char *what, CURLcode cc, long code,
 
 	if (cc != CURLE_OK) {
 		*retryable = true;
-		target_errf(msg, len, "S3 %s %s: %s", what, c->shown,
+		mc_errf(msg, len, "S3 %s %s: %s", what, c->shown,
 		            errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		return MC_ENET;
 	}
@@ -204,7 +204,7 @@ judge(const s3_conf *c, const char *what, CURLcode cc, long code,
 		return MC_OK;
 	error_code(b, ec, sizeof(ec));
 	*retryable = code == 408 || code == 429 || code >= 500;
-	target_errf(msg, len, "S3 %s %s: HTTP %ld%s%s%s", what, c->shown, code,
+	mc_errf(msg, len, "S3 %s %s: HTTP %ld%s%s%s", what, c->shown, code,
 	            ec[0] ? " " : "", ec,
 	            code == 403 ? " (access key, secret or signature refused)"
 	            : code == 404 ? " (no such bucket)"
@@ -230,7 +230,7 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 		if (f != NULL)
 			fclose(f);
 		*retryable = true;
-		target_errf(msg, len, "cannot read %s%s%s", path,
+		mc_errf(msg, len, "cannot read %s%s%s", path,
 		            why[0] ? ": " : "", why);
 		return MC_EIO;
 	}
@@ -240,7 +240,7 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 	if (url_append_path(h, url, sizeof(url), key) != MC_OK) {
 		fclose(f);
 		*retryable = false;
-		target_errf(msg, len, "S3 key too long: %s", key);
+		mc_errf(msg, len, "S3 key too long: %s", key);
 		return MC_EINVAL;
 	}
 	easy_setup(h, c, url, hdr, &body, errbuf);
@@ -333,10 +333,10 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	hdr =
 	    curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 	if (c == NULL || h == NULL || hdr == NULL) {
-		target_errf(msg, len, "out of memory");
+		mc_errf(msg, len, "out of memory");
 		rv = MC_ENOMEM;
 	} else if ((rv = resolve_conf(cfg, h, c, msg, len)) == MC_OK) {
-		target_errf(url, sizeof(url), "%s/", c->base);
+		mc_errf(url, sizeof(url), "%s/", c->base);
 		easy_setup(h, c, url, hdr, &body, errbuf);
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 		cc = curl_easy_perform(h);
@@ -344,7 +344,7 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 		rv = judge(c, "HEAD", cc, code, &body, errbuf, &retryable, msg,
 		           len);
 		if (rv == MC_OK)
-			target_errf(msg, len, "S3 HEAD %s: HTTP %ld", c->shown,
+			mc_errf(msg, len, "S3 HEAD %s: HTTP %ld", c->shown,
 			            code);
 	}
 	curl_slist_free_all(hdr);

@@ -79,7 +79,7 @@ build_base(CURL *h, sftp_conf *c, char *err, size_t errlen)
 
 	if (w < 0 || (size_t)w >= sizeof(c->base) ||
 	    url_append_path(h, c->base, sizeof(c->base), c->folder) != MC_OK) {
-		target_errf(err, errlen, "sftp folder path too long");
+		mc_errf(err, errlen, "sftp folder path too long");
 		return MC_EINVAL;
 	}
 	snprintf(c->shown, sizeof(c->shown), "%s@%s:%u:%s", c->user, c->host,
@@ -105,14 +105,14 @@ known_hosts_file(const target_cfg *cfg, sftp_conf *c, char *err,
 		if (home == NULL ||
 		    sys_path_fmt(c->kh_default, sizeof(c->kh_default), "%s/%s",
 		                 home, SFTP_KNOWN_HOSTS_USER) != MC_OK) {
-			target_errf(err, errlen, "sftp: no known_hosts and no "
+			mc_errf(err, errlen, "sftp: no known_hosts and no "
 			                         "home folder");
 			return MC_ECONFIG;
 		}
 		c->known_hosts = c->kh_default;
 	}
 	if (!sys_exists(c->known_hosts)) {
-		target_errf(err, errlen,
+		mc_errf(err, errlen,
 		            "sftp: known_hosts %s does not exist (add the "
 		            "host's key, or set insecure_skip_host_key)",
 		            c->known_hosts);
@@ -134,7 +134,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 	for (size_t i = 0; i < 3; i++) {
 		v[i] = target_cfg_get(cfg, required[i]);
 		if (v[i] == NULL || v[i][0] == '\0') {
-			target_errf(err, errlen, "sftp target without '%s'",
+			mc_errf(err, errlen, "sftp target without '%s'",
 			            required[i]);
 			return MC_ECONFIG;
 		}
@@ -164,7 +164,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 	                     errlen)) != MC_OK)
 		return rv;
 	if (c->key != NULL && c->key[0] != '\0' && !sys_exists(c->key)) {
-		target_errf(err, errlen, "ssh_key %s does not exist", c->key);
+		mc_errf(err, errlen, "ssh_key %s does not exist", c->key);
 		return MC_ECONFIG;
 	}
 	return build_base(h, c, err, errlen);
@@ -245,22 +245,22 @@ describe(const sftp_conf *c, CURLcode cc, const char *errbuf, char *msg,
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 
 	if (cc == CURLE_LOGIN_DENIED)
-		target_errf(msg, len, "SFTP %s: login refused (%s)", c->shown,
+		mc_errf(msg, len, "SFTP %s: login refused (%s)", c->shown,
 		            c->key && c->key[0] ? "key" : "password");
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION &&
 	         c->kh_match == CURLKHMATCH_MISSING)
-		target_errf(msg, len,
+		mc_errf(msg, len,
 		            "SFTP %s: host key of %s:%u is not in %s; nothing "
 		            "was sent (add the host's key, e.g. with "
 		            "ssh-keyscan, or set insecure_skip_host_key)",
 		            c->shown, c->host, c->port, c->known_hosts);
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION)
-		target_errf(msg, len,
+		mc_errf(msg, len,
 		            "SFTP %s: host key does not match %s; nothing was "
 		            "sent: %s",
 		            c->shown, c->known_hosts, why);
 	else
-		target_errf(msg, len, "SFTP %s: %s", c->shown, why);
+		mc_errf(msg, len, "SFTP %s: %s", c->shown, why);
 }
 
 static size_t
@@ -374,15 +374,15 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	mc_err     rv;
 
 	if (c == NULL || h == NULL) {
-		target_errf(msg, len, "out of memory");
+		mc_errf(msg, len, "out of memory");
 		rv = MC_ENOMEM;
 	} else if ((rv = resolve_conf(cfg, h, c, msg, len)) == MC_OK) {
 		warn_insecure(cfg, c, ctx);
-		target_errf(url, sizeof(url), "%s/", c->base);
+		mc_errf(url, sizeof(url), "%s/", c->base);
 		easy_setup(h, c, url, errbuf);
 		curl_easy_setopt(h, CURLOPT_DIRLISTONLY, 1L);
 		if ((cc = curl_easy_perform(h)) == CURLE_OK) {
-			target_errf(msg, len,
+			mc_errf(msg, len,
 			            "SFTP login %s ok, folder listed",
 			            c->shown);
 		} else {

@@ -40,7 +40,7 @@ typedef struct sched_nomad {
 	nomad_backend   *backend;
 	unsigned         max_dispatch;
 	unsigned         in_flight;
-	char             root[4096];
+	char             root[MC_PATH_MAX];
 } sched_nomad;
 
 /* settings - the strings behind nomad_client_opts */
@@ -274,7 +274,7 @@ static bool
 record_is_current(const sched_nomad *sn, const char *task_id,
                   const char *rec_path)
 {
-	char        tj[4096];
+	char        tj[MC_PATH_MAX];
 	struct stat r, t;
 
 	if (sys_path_fmt(tj, sizeof(tj), "%s/tasks/%s/task.json", sn->root,
@@ -309,7 +309,7 @@ nomad_submit(sched *s, const char *task_id, sched_kind kind,
              const char *task_dir)
 {
 	sched_nomad *sn = (sched_nomad *)s;
-	char         path[4096];
+	char         path[MC_PATH_MAX];
 	record       r;
 	ntask       *t;
 	mc_err       rv;
@@ -352,7 +352,7 @@ on_backend(loop *l, int fd, void *arg)
 {
 	sched_nomad *sn = arg;
 	work_node   *n;
-	char         path[4096];
+	char         path[MC_PATH_MAX];
 	record       r;
 
 	(void)l;
