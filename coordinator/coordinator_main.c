@@ -241,7 +241,7 @@ history(const mc_config *cfg, const char *id)
 static void
 default_worker(char *buf, size_t len)
 {
-	char    self[PATH_MAX];
+	char    self[MC_PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (n <= 0) {
@@ -250,8 +250,9 @@ default_worker(char *buf, size_t len)
 	}
 	self[n] = '\0';
 	sys_dirname_of(self, buf, len);
-	if (strlen(buf) + 16 < len)
-		strcat(buf, "/mercure-worker"); /* fits: checked above */
+	size_t used = strlen(buf);
+	if (used + sizeof("/mercure-worker") <= len)
+		memcpy(buf + used, "/mercure-worker", sizeof("/mercure-worker"));
 }
 
 static int
@@ -306,7 +307,7 @@ main(int argc, char **argv)
 	    {0, 0, 0, 0}};
 	const char *config_path = MAIN_DEFAULT_CONFIG, *worker = NULL,
 		   *db = NULL, *arg = NULL;
-	char        worker_buf[PATH_MAX];
+	char        worker_buf[MC_PATH_MAX];
 	int         op = 0, c, rc;
 	mc_config  *cfg;
 

@@ -367,7 +367,7 @@ open_parts(coord *c)
 static void
 export_config_path(const char *path)
 {
-	char abs[PATH_MAX];
+	char abs[MC_PATH_MAX];
 
 	if (path[0] == '\0')
 		return;

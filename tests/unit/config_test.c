@@ -732,7 +732,7 @@ START_TEST(deep_flow_nesting_stops_at_the_depth_limit)
 	memcpy(text, "rules: ", pre);
 	memset(text + pre, '[', depth);
 	memset(text + pre + depth, ']', depth);
-	strcpy(text + pre + 2 * depth, "\n");
+	memcpy(text + pre + 2 * depth, "\n", 2);
 	/* the field path is cut at CONFIG_PATH_MAX_LEN */
 	check_error_quickly(
 	    text, "t.yaml:1:72: rules[0][0][0][0][0][0][0][0][0][0][0][0][0]"
@@ -755,10 +755,11 @@ START_TEST(deep_block_nesting_stops_at_the_depth_limit)
 		used += (size_t)snprintf(text + used, cap - used, "%*sk:\n",
 		                         (int)i, "");
 	/* the path of that key: 64 "k"s */
-	char want[256] = "t.yaml:65:65: k";
+	char   want[256] = "t.yaml:65:65: k";
+	size_t w = strlen(want);
 	for (int i = 1; i < 64; i++)
-		strcat(want, ".k");
-	strcat(want, ": nesting deeper than 64 levels");
+		w += (size_t) snprintf(want + w, sizeof(want) - w, ".k");
+	snprintf(want + w, sizeof(want) - w, ": nesting deeper than 64 levels");
 	check_error_quickly(text, want);
 	free(text);
 }
