@@ -33,7 +33,7 @@ config_target_field_is_secret(const char *key)
 	return false;
 }
 
-/* Fields by type, after mercure's Target models (reference section 3.2);
+/* Fields by type, after mercure's Target models (mercure's app/common/types.py);
  * the common ones first. */
 #define COMMON_FIELDS "target_type", "contact", "comment", "direction"
 static const char *const dicom_fields[] = {

@@ -18,7 +18,8 @@ extern "C" {
 #endif
 
 /* dcm_glue_init - once per process, before any thread: quiet DCMTK's
- * logger (pitfall 12), set TCP_NODELAY=1 for DCMTK (pitfall 1), load the
+ * logger (it would log what we report as mc_err), set TCP_NODELAY=1 for
+ * DCMTK (without it each DIMSE exchange waits ~44 ms for Nagle), load the
  * data dictionary. Returns MC_OK or MC_EINTERNAL with err filled. */
 MC_NODISCARD mc_err dcm_glue_init(char *err, size_t errlen);
 
@@ -36,7 +37,7 @@ void dcm_taglist_destroy(dcm_taglist *l); /* NULL: no-op */
 
 /* dcm_extract_tags - read path up to (not including) PixelData and put
  * mercure's tag set into out (an empty set the caller owns): the keys of
- * reference/mercure.md 2.2 in that order without duplicates, then
+ * mercure's getdcmtags/tags_list.h in that order without duplicates, then
  * MediaStorageSOPClassUID, then the extra tags (keyword as key, or
  * "(gggg,eeee)" for tags the dictionary does not name). Always present:
  * SpecificCharacterSet, SeriesInstanceUID, SOPInstanceUID,

@@ -42,7 +42,7 @@ extern "C" {
 
 namespace {
 
-/* mercure's tags_list.h (reference/mercure.md 2.2) without its
+/* mercure's tags_list.h without its
  * duplicates, led by the three keys mercure writes first into .tags. */
 struct named_tag {
 	const char *name;
@@ -770,7 +770,7 @@ dcm_glue_init(char *err, size_t errlen)
 			/* DCMTK logs a warning per file for the PixelData stop
 			 * and errors we already report through mc_err. */
 			OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-			/* Nagle: 44 ms per DIMSE round trip (notes 6.1) */
+			/* Nagle: 44 ms per DIMSE round trip */
 			setenv("TCP_NODELAY", "1", 1);
 			/* DCMTK writes to sockets with write(2): a peer that
 			 * resets would otherwise kill the process. */

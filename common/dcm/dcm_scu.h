@@ -28,7 +28,7 @@ extern "C" {
 #define DCM_SOP_VERIFICATION "1.2.840.10008.1.1"
 
 /* dcm_scu_init - once per process, before any thread: quiet DCMTK's
- * logger, set TCP_NODELAY=1 (notes pitfall 1), ignore SIGPIPE, check
+ * logger, set TCP_NODELAY=1 (Nagle: ~44 ms per DIMSE exchange), ignore SIGPIPE, check
  * the data dictionary. Returns MC_OK or MC_EINTERNAL with err filled. */
 MC_NODISCARD mc_err dcm_scu_init(char *err, size_t errlen);
 

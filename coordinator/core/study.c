@@ -2,7 +2,7 @@
  * rule) in studies/<StudyUID>#<rule>/ (hard links, mercure's names, and
  * study.json), and the study completes by timeout, by its required
  * series, or by force, with mercure's discard/proceed/ignore policy
- * (reference/mercure.md section 9). Completing moves the whole folder
+ * (docs/coordinator.md, as mercure does it). Completing moves the whole folder
  * into a task's in/ with one rename. */
 #include <dirent.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
 
 The stand-in (nomad_standin.py) serves it as PUT /v1/jobs/parse, and the tests use it to hold
 nomad/*.nomad.hcl to what the coordinator registers. It is not jobspec2: it knows the blocks and
-attributes of reference/nomad-api.md sections 2.1, 2.4, 5.1 and 5.2 and refuses anything else
+attributes of Nomad's job specification that docs/nomad.md uses and refuses anything else
 ("Unsupported argument" / "Unsupported block type", as HCL's strict decoding does), evaluates
 `var.*` (defaults, overridden by -var style values) and leaves ${NOMAD_*}, ${attr.*}, ${meta.*},
 ${node.*} and ${env.*} literal for the client, converts durations to nanoseconds, and maps HCL

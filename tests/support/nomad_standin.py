@@ -9,7 +9,7 @@ It follows Nomad's HTTP API documentation to the letter where the coordinator de
 - strict bodies: an unknown JSON field is refused with 400 (Nomad would drop it silently, hiding a
   typo), and so is a field only the server may set;
 - ACL tokens (403 "Permission denied" / "ACL token not found"), namespaces, ?region=;
-- dispatch with the reference's check order and idempotency tokens;
+- dispatch with Nomad's check order and idempotency tokens;
 - a scheduler (first feasible node: datacenter, constraints, drivers, host volumes, cpu/memory;
   blocked evals when nothing fits) and a fake client that really runs raw_exec/exec commands with
   the environment Nomad gives (NOMAD_META_*, NOMAD_ALLOC_ID, ...), and mock_driver knobs otherwise;
@@ -214,7 +214,7 @@ def read_body(handler, struct):
     return decode(data, obj(struct), struct)
 
 
-# ---- canonicalization and validation (api.Job.Canonicalize; reference 6.3) ----------------------
+# ---- canonicalization and validation (api.Job.Canonicalize; the job checks of docs/nomad.md) ----------------------
 
 RESTART_DEFAULTS = {"batch": {"Attempts": 3, "Interval": 86400 * NS, "Delay": 15 * NS, "Mode": "fail"},
                     "service": {"Attempts": 2, "Interval": 1800 * NS, "Delay": 15 * NS, "Mode": "fail"}}
@@ -357,7 +357,7 @@ def check_task(g, t, errs):
 
 
 def validate_job(job):
-    """reference 6.3; the list of violations (empty when valid)"""
+    """the job checks of docs/nomad.md; the list of violations (empty when valid)"""
     errs = []
     jid = job.get("ID") or ""
     if not jid:

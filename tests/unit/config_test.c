@@ -227,7 +227,8 @@ START_TEST(the_commented_examples_are_valid)
 }
 END_TEST
 
-/* reference/mercure.md 3.5, as mercure writes it. */
+/* a config as mercure writes it (its configuration/default_mercure.json
+ * and app/tests/data/test_config.json). */
 static const char mercure_json[] =
     "{\n"
     "  \"appliance_name\": \"master\", \"port\": 11112, "

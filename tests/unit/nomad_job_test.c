@@ -1,6 +1,6 @@
-/* nomad_job_tests.c - the jobs the coordinator registers: the settings
- * become the reference's JSON field by field, the JSON passes the
- * section 6.3 table and every rule of that table catches its violation,
+/* nomad_job_test.c - the jobs the coordinator registers: the settings
+ * become Nomad's JSON field by field, the JSON passes the job checks of
+ * docs/nomad.md and every rule of that table catches its violation,
  * and nomad/mercure-worker.nomad.hcl is exactly what the description
  * prints (MC_NOMAD_WRITE_HCL=1 rewrites the file instead of comparing). */
 #include <check.h>
@@ -60,7 +60,7 @@ worker_json(const char *yaml, nomad_job_desc *d)
 	              "%s", err);
 	ck_assert_int_eq(nomad_job_json(d, &text), MC_OK);
 	ck_assert_msg(nomad_job_validate(text, err, sizeof(err)) == MC_OK,
-	              "6.3: %s in %s", err, text);
+	              "job check: %s in %s", err, text);
 	j = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(j);
 	free(text);

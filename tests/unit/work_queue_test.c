@@ -1,4 +1,4 @@
-/* work_queue_tests.c - the hand-over between threads: FIFO order, the fd
+/* work_queue_test.c - the hand-over between threads: FIFO order, the fd
  * readable exactly while items wait, nothing lost or doubled when
  * several threads push at once, leftovers freed by destroy. */
 #include <check.h>

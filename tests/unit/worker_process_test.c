@@ -1,4 +1,4 @@
-/* worker_process_tests.c - the processing side of the worker without a
+/* worker_process_test.c - the processing side of the worker without a
  * network: the process section and modules of task.json become module
  * specs (both config forms), the step task.json a module reads, the
  * module's result.json keys merged over a chain and round-tripped,

@@ -1,4 +1,4 @@
-/* worker_task_tests.c - the worker without a network peer: task.json is
+/* worker_task_test.c - the worker without a network peer: task.json is
  * read and refused as docs/tasks.md says (with line and column for bad
  * JSON), result.json says what happened, complete targets are skipped,
  * the folder target delivers once and atomically, and the result message

@@ -1,8 +1,8 @@
 /* nomad_job.c - the job description from the configuration, and the API
  * JSON made from it (PUT /v1/jobs body). The HCL2 rendering of the same
- * description is in nomad_job_hcl.c, the section 6.3 check in
- * nomad_job_check.c. Field names and units follow the reference's
- * section 2: durations are integer nanoseconds, Operand is spelled out,
+ * description is in nomad_job_hcl.c, the job checks in
+ * nomad_job_check.c. Field names and units follow Nomad's
+ * JSON job specification: durations are integer nanoseconds, Operand is spelled out,
  * raw_exec gets no VolumeMounts (it cannot mount). */
 #include "sched/nomad/nomad_job.h"
 

@@ -106,7 +106,7 @@ MC_NODISCARD mc_err nomad_job_hcl(const nomad_job_desc *d, int flags,
                                   char **out);
 
 /* nomad_job_validate - check register JSON (as nomad_job_json() makes
- * it, or any {"Job":{...}}) against the reference's section 6.3 rules.
+ * it, or any {"Job":{...}}) against the job checks of docs/nomad.md.
  * MC_OK, or MC_ECONFIG with the first violation in err (Nomad's
  * wording where it has one), or MC_EPARSE. Any thread. */
 MC_NODISCARD mc_err nomad_job_validate(const char *json, char *err,

@@ -1,4 +1,4 @@
-/* nomad_job_check.c - the reference's section 6.3 rules (a subset of
+/* nomad_job_check.c - the job checks of docs/nomad.md (a subset of
  * nomad/structs Validate) applied to register JSON, so the coordinator
  * refuses a job it would only see rejected with a 500 at run time, and
  * the tests can hold the JSON to the table. First violation wins. */
