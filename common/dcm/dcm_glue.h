@@ -19,8 +19,9 @@ extern "C" {
 
 /* dcm_glue_init - once per process, before any thread: quiet DCMTK's
  * logger (it would log what we report as mc_err), set TCP_NODELAY=1 for
- * DCMTK (without it each DIMSE exchange waits ~44 ms for Nagle), load the
- * data dictionary. Returns MC_OK or MC_EINTERNAL with err filled. */
+ * DCMTK (without it each DIMSE exchange waits ~44 ms for Nagle), ignore
+ * SIGPIPE (DCMTK writes with write(2)), check that the data dictionary
+ * is loaded. Returns MC_OK or MC_EINTERNAL with err filled. */
 MC_NODISCARD mc_err dcm_glue_init(char *err, size_t errlen);
 
 /* ---- tag extraction ------------------------------------------------ */

@@ -355,39 +355,6 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 
 extern "C" {
 
-mc_err
-dcm_scu_init(char *err, size_t errlen)
-{
-	static std::once_flag once;
-	static mc_err         result = MC_OK;
-
-	try {
-		std::call_once(once, [] {
-			/* errors reach the caller as mc_err + text */
-			OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-			/* Nagle costs 44 ms per DIMSE round trip */
-			setenv("TCP_NODELAY", "1", 1);
-			struct sigaction sa;
-			if (sigaction(SIGPIPE, NULL, &sa) == 0 &&
-			    sa.sa_handler == SIG_DFL) {
-				sa.sa_handler = SIG_IGN;
-				sigaction(SIGPIPE, &sa, NULL);
-			}
-			if (!dcmDataDict.isDictionaryLoaded())
-				result = MC_EINTERNAL;
-		});
-	} catch (...) {
-		result = MC_EINTERNAL;
-	}
-	if (result != MC_OK)
-		mc_errf(err, errlen,
-		        "DICOM data dictionary not loaded "
-		        "(DCMDICTPATH=%s)",
-		        getenv("DCMDICTPATH") ? getenv("DCMDICTPATH")
-		                              : "unset");
-	return result;
-}
-
 bool
 dcm_ts_is_uncompressed(const char *ts)
 {

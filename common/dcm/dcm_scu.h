@@ -27,9 +27,8 @@ extern "C" {
 #define DCM_TS_EXPLICIT_BE "1.2.840.10008.1.2.2"
 #define DCM_SOP_VERIFICATION "1.2.840.10008.1.1"
 
-/* dcm_scu_init - once per process, before any thread: quiet DCMTK's
- * logger, set TCP_NODELAY=1 (Nagle: ~44 ms per DIMSE exchange), ignore SIGPIPE, check
- * the data dictionary. Returns MC_OK or MC_EINTERNAL with err filled. */
+/* dcm_scu_init - dcm_glue_init (dcm_glue.h) for programs that use only
+ * this header: once per process, before any thread. */
 MC_NODISCARD mc_err dcm_scu_init(char *err, size_t errlen);
 
 /* What a file's meta header says about it. */
