@@ -23,6 +23,19 @@ pack_kv(msgpack_packer *pk, const char *k, const char *v)
 	pack_str(pk, v);
 }
 
+/* pack_begin - a new message of n fields: the version, then its type. */
+static void
+pack_begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n,
+    const char *type)
+{
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(pk, n);
+	pack_str(pk, "v");
+	msgpack_pack_uint32(pk, MSG_PROTOCOL_VERSION);
+	pack_kv(pk, "type", type);
+}
+
 mc_err
 msg_encode_instance(const mc_instance *in, void **buf, size_t *len)
 {
@@ -32,12 +45,7 @@ msg_encode_instance(const mc_instance *in, void **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 13);
-	pack_str(&pk, "v");
-	msgpack_pack_uint32(&pk, MSG_PROTOCOL_VERSION);
-	pack_kv(&pk, "type", "instance");
+	pack_begin(&sb, &pk, 13, "instance");
 	pack_kv(&pk, "study", in->study_uid);
 	pack_kv(&pk, "series", in->series_uid);
 	pack_kv(&pk, "sop", in->sop_uid);
@@ -372,12 +380,7 @@ msg_encode_result(const mc_result_msg *r, void **buf, size_t *len)
 	msgpack_sbuffer sb;
 	msgpack_packer  pk;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 5);
-	pack_str(&pk, "v");
-	msgpack_pack_uint32(&pk, MSG_PROTOCOL_VERSION);
-	pack_kv(&pk, "type", "result");
+	pack_begin(&sb, &pk, 5, "result");
 	pack_kv(&pk, "task", r->task_id);
 	pack_str(&pk, "ok");
 	if (r->ok)
