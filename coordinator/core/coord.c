@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/coord_int.h"
@@ -22,6 +21,7 @@
 #include "sched/sched_local.h"
 #include "sched/nomad/sched_nomad.h"
 #include "os/sys_fs.h"
+#include "os/sys_spawn.h"
 
 #define COORD_MSGS_PER_WAKEUP 4096
 
@@ -149,6 +149,16 @@ before_sleep(loop *l, void *arg)
 	bookkeeping_flush(c->bk);
 }
 
+static void
+reap_children(void)
+{
+	sys_child_status st;
+	pid_t            pid;
+
+	while (sys_spawn_reap_any(&pid, &st))
+		;
+}
+
 static int64_t
 on_slow_tick(loop *l, void *arg)
 {
@@ -160,8 +170,7 @@ on_slow_tick(loop *l, void *arg)
 	/* notification workers: the local backend reaps every child; with
 	 * another backend nobody else would */
 	if (strcmp(c->sched->ops->name, "local") != 0)
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		reap_children();
 	return COORD_TASK_POLL_MS;
 }
 
