@@ -26,21 +26,20 @@ typedef struct child {
 } child;
 
 typedef struct sched_local {
-	sched            base;
-	sched_local_opts o;
-	loop            *l;
-	int              sfd;
-	child           *children; /* by pid */
-	unsigned         n_running[2];
-	char             worker[1024];
+	sched    base;
+	int      sfd;
+	child   *children; /* by pid */
+	unsigned n_running[2];
+	unsigned max[2]; /* by sched_kind */
+	char     worker[MC_PATH_MAX];
 } sched_local;
 
 static bool
 local_has_capacity(const sched *s, sched_kind kind)
 {
 	const sched_local *sl = (const sched_local *) s;
-	unsigned max = kind == SCHED_KIND_DISPATCH ? sl->o.max_dispatch
-						   : sl->o.max_process;
+	unsigned           max = sl->max[kind];
+
 	return sl->n_running[kind] < (max ? max : 1);
 }
 
@@ -143,7 +142,7 @@ reap(sched_local *sl)
 			continue;
 		HASH_DEL(sl->children, c);
 		sl->n_running[c->kind]--;
-		sl->o.done(sl->o.ctx, c->task_id, code);
+		sl->base.done(sl->base.ctx, c->task_id, code);
 		free(c);
 	}
 }
@@ -160,13 +159,11 @@ on_sigchld(loop *l, int fd, void *arg)
 }
 
 static void
-local_destroy(sched *s)
+local_stop(sched *s)
 {
 	sched_local *sl = (sched_local *) s;
 	child       *c, *tmp;
 
-	if (sl == NULL)
-		return;
 	/* workers keep running: their results are picked up at restart */
 	HASH_ITER(hh, sl->children, c, tmp)
 	{
@@ -174,41 +171,27 @@ local_destroy(sched *s)
 		free(c);
 	}
 	if (sl->sfd >= 0) {
-		loop_remove_fd(sl->l, sl->sfd);
+		loop_remove_fd(s->l, sl->sfd);
 		close(sl->sfd);
 	}
-	free(sl);
 }
 
-static const sched_ops local_ops = {
-    "local", local_has_capacity, local_submit, local_running, local_destroy};
-
-mc_err
-sched_local_create(loop *l, const sched_local_opts *o, sched **out)
+static mc_err
+local_start(sched *s, const sched_opts *o)
 {
-	sched_local *sl = calloc(1, sizeof(*sl));
+	sched_local *sl = (sched_local *) s;
 	sigset_t     set;
-	mc_err       rv;
 
-	*out = NULL;
-	if (sl == NULL)
-		return MC_ENOMEM;
-	sl->base.ops = &local_ops;
-	sl->o = *o;
-	sl->l = l;
+	sl->max[SCHED_KIND_DISPATCH] = o->cfg->scheduler.max_dispatch;
+	sl->max[SCHED_KIND_PROCESS] = o->cfg->scheduler.max_process;
 	snprintf(sl->worker, sizeof(sl->worker), "%s", o->worker_path);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sl->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sl->sfd < 0) {
-		free(sl);
+	if (sl->sfd < 0)
 		return mc_from_errno(errno);
-	}
-	if ((rv = loop_add_fd(l, sl->sfd, on_sigchld, sl)) != MC_OK) {
-		close(sl->sfd);
-		free(sl);
-		return rv;
-	}
-	*out = &sl->base;
-	return MC_OK;
+	return loop_add_fd(s->l, sl->sfd, on_sigchld, sl);
 }
+
+const sched_ops sched_local_ops = {sizeof(sched_local), local_start,
+    local_has_capacity, local_submit, local_running, local_stop};
