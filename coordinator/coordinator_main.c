@@ -4,11 +4,9 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bookkeeping/bookkeeping.h"
@@ -19,14 +17,13 @@
 #include "base/log.h"
 #include "rule/rule.h"
 #include "os/sys_fs.h"
+#include "os/sys_spawn.h"
 #include "tags/tags_json.h"
 #include "core/task_json.h"
 #include "tags/uid.h"
 
 #define MAIN_DIAGS_MAX 128
 #define MAIN_DEFAULT_CONFIG "configs/mercure.yaml"
-
-extern char **environ;
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -203,21 +200,23 @@ command(const mc_config *cfg, const char *verb, const char *arg)
 static int
 test_target(const mc_config *cfg, const char *name, const char *worker)
 {
-	char *argv[] = {(char *) worker, (char *) "--test-target", (char *) name,
-	    (char *) "--config", (char *) cfg->path, NULL};
-	int   status = 0;
-	pid_t pid;
+	char            *argv[] = {(char *) worker, (char *) "--test-target",
+	    (char *) name, (char *) "--config", (char *) cfg->path, NULL};
+	sys_spawn_opts   so = {argv, NULL, NULL, 0}; /* its output is ours */
+	sys_child_status st;
+	char             err[256];
+	pid_t            pid;
 
 	if (config_find_target(cfg, name) == NULL) {
 		fprintf(stderr, "no target '%s' in the configuration\n", name);
 		return 2;
 	}
-	if (posix_spawn(&pid, worker, NULL, NULL, argv, environ) != 0 ||
-	    waitpid(pid, &status, 0) != pid) {
+	if (sys_spawn_start(&so, &pid, err, sizeof(err)) != MC_OK ||
+	    sys_spawn_wait(pid, 0, &st) != MC_OK) {
 		fprintf(stderr, "cannot run %s\n", worker);
 		return 1;
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	return st.exited ? st.exit_code : 1;
 }
 
 static int

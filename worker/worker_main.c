@@ -4,6 +4,7 @@
  * local scheduler passes TASK_DIR; Nomad passes the task id and the
  * storage root through the environment. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,11 @@ main(int argc, char **argv)
 	int           rc;
 
 	log_set_program("mercure-worker");
+	/* a peer that closes a connection (a TLS write through curl, which
+	 * is told not to touch signals) is an error to report, not the end
+	 * of the worker; whoever started it, sys_spawn gives children the
+	 * default back */
+	signal(SIGPIPE, SIG_IGN);
 	rc = parse_args(argc, argv, &a);
 	if (rc != 0) {
 		usage(rc > 0 ? stdout : stderr);

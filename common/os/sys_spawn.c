@@ -1,6 +1,7 @@
-/* sys_spawn.c - posix_spawn, waitpid and kill for the worker's modules
- * (sys_spawn.h). The child gets its own process group so that a module
- * that forks (a shell script, a container CLI) is stopped whole.
+/* sys_spawn.c - posix_spawn, waitpid and kill (sys_spawn.h), for the
+ * worker's modules and the coordinator's workers. A module gets its own
+ * process group so that one that forks (a shell script, a container CLI)
+ * is stopped whole.
  *
  * Design notes: waiting polls waitpid(WNOHANG) with a growing sleep (1 ms
  * up to SPAWN_POLL_MAX_MS): no SIGCHLD handler, so nothing else in the
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #include "os/sys_fs.h"
+
+extern char **environ;
 
 #define SPAWN_POLL_MIN_MS 1
 #define SPAWN_POLL_MAX_MS 50
@@ -103,11 +106,15 @@ sys_spawn_which(const char *name, char *buf, size_t len)
 }
 
 static mc_err
-spawn_error(int e, const char *prog, char *err, size_t errlen)
+spawn_error(int e, const sys_spawn_opts *o, char *err, size_t errlen)
 {
+	const char *prog = o->argv[0];
+	bool        searched = (o->flags & SYS_SPAWN_SEARCH_PATH) &&
+	                strchr(prog, '/') == NULL;
+
 	if (e == ENOENT) {
 		snprintf(err, errlen, "program '%s' not found%s", prog,
-		         strchr(prog, '/') ? "" : " on PATH");
+		         searched ? " on PATH" : "");
 		return MC_ENOENT;
 	}
 	if (e == EACCES || e == ENOEXEC) {
@@ -121,10 +128,15 @@ spawn_error(int e, const char *prog, char *err, size_t errlen)
 	return e == ENOMEM ? MC_ENOMEM : MC_EIO;
 }
 
+/* setup_attrs - every child starts with an empty signal mask and with
+ * SIGPIPE, SIGTERM and SIGINT at their defaults: a mask and ignored
+ * signals survive exec, and the coordinator blocks SIGCHLD (for its
+ * signalfd) and ignores SIGPIPE, which a module must not inherit. */
 static int
-setup_attrs(posix_spawnattr_t *at)
+setup_attrs(posix_spawnattr_t *at, unsigned flags)
 {
 	sigset_t none, def;
+	short    how = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 	int      rc;
 
 	sigemptyset(&none);
@@ -132,59 +144,98 @@ setup_attrs(posix_spawnattr_t *at)
 	sigaddset(&def, SIGPIPE);
 	sigaddset(&def, SIGTERM);
 	sigaddset(&def, SIGINT);
+	if (flags & SYS_SPAWN_NEW_PGROUP)
+		how |= POSIX_SPAWN_SETPGROUP;
 	if ((rc = posix_spawnattr_init(at)) != 0)
 		return rc;
 	if ((rc = posix_spawnattr_setsigmask(at, &none)) != 0 ||
 	    (rc = posix_spawnattr_setsigdefault(at, &def)) != 0 ||
 	    (rc = posix_spawnattr_setpgroup(at, 0)) != 0 ||
-	    (rc = posix_spawnattr_setflags(
-	         at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-	                 POSIX_SPAWN_SETPGROUP)) != 0)
+	    (rc = posix_spawnattr_setflags(at, how)) != 0)
 		posix_spawnattr_destroy(at);
 	return rc;
 }
 
-mc_err
-sys_spawn_start(char *const argv[], char *const envp[], const char *log_path,
-                pid_t *pid, char *err, size_t errlen)
+/* setup_stdio - stdin from /dev/null, stdout and stderr to log_fd */
+static int
+setup_stdio(posix_spawn_file_actions_t *fa, int log_fd)
+{
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(fa)) != 0)
+		return rc;
+	if ((rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null",
+	                                           O_RDONLY, 0)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, log_fd, 1)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, log_fd, 2)) != 0)
+		posix_spawn_file_actions_destroy(fa);
+	return rc;
+}
+
+/* open_log - the log is opened here, not by the child, so that a bad path
+ * is an error that names the file; -1 when stdio is inherited */
+static mc_err
+open_log(const char *path, int *fd, char *err, size_t errlen)
+{
+	*fd = -1;
+	if (path == NULL)
+		return MC_OK;
+	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	           SYS_FILE_MODE_MAX);
+	if (*fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "open %s: %s", path, strerror(e));
+		return MC_EIO;
+	}
+	return MC_OK;
+}
+
+static int
+spawn(const sys_spawn_opts *o, pid_t *pid, int fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t          at;
-	int                        fd, rc;
+	char *const *envp = o->envp ? o->envp : environ;
+	int          rc;
+
+	if ((rc = setup_attrs(&at, o->flags)) != 0)
+		return rc;
+	if (fd >= 0 && (rc = setup_stdio(&fa, fd)) != 0) {
+		posix_spawnattr_destroy(&at);
+		return rc;
+	}
+	if (o->flags & SYS_SPAWN_SEARCH_PATH)
+		rc = posix_spawnp(pid, o->argv[0], fd >= 0 ? &fa : NULL, &at,
+		                  o->argv, envp);
+	else
+		rc = posix_spawn(pid, o->argv[0], fd >= 0 ? &fa : NULL, &at,
+		                 o->argv, envp);
+	posix_spawnattr_destroy(&at);
+	if (fd >= 0)
+		posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+mc_err
+sys_spawn_start(const sys_spawn_opts *o, pid_t *pid, char *err,
+                size_t errlen)
+{
+	int    fd, rc;
+	mc_err rv;
 
 	*pid = -1;
-	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0') {
+	if (o->argv == NULL || o->argv[0] == NULL || o->argv[0][0] == '\0') {
 		snprintf(err, errlen, "empty command");
 		return MC_EINVAL;
 	}
-	/* open the log here, so that a bad path is our error, not the
-	 * child's silent exit 127 */
-	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	          SYS_FILE_MODE_MAX);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "open %s: %s", log_path, strerror(e));
-		return MC_EIO;
-	}
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+	if ((rv = open_log(o->log_path, &fd, err, errlen)) != MC_OK)
+		return rv;
+	rc = spawn(o, pid, fd);
+	if (fd >= 0)
 		close(fd);
-		return spawn_error(rc, argv[0], err, errlen);
-	}
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	if ((rc = setup_attrs(&at)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		close(fd);
-		return spawn_error(rc, argv[0], err, errlen);
-	}
-	rc = posix_spawnp(pid, argv[0], &fa, &at, argv, envp);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd);
 	if (rc != 0) {
 		*pid = -1;
-		return spawn_error(rc, argv[0], err, errlen);
+		return spawn_error(rc, o, err, errlen);
 	}
 	return MC_OK;
 }
@@ -218,6 +269,18 @@ try_reap(pid_t pid, sys_child_status *st)
 		return -1;
 	}
 	return 0;
+}
+
+bool
+sys_spawn_reap_any(pid_t *pid, sys_child_status *st)
+{
+	int status = 0;
+
+	*pid = waitpid(-1, &status, WNOHANG);
+	if (*pid <= 0)
+		return false;
+	decode(status, st);
+	return true;
 }
 
 mc_err

@@ -1,10 +1,11 @@
-/* sys_spawn.h - child processes for the worker: start a program with an
- * argv and an environment (posix_spawn, never a shell) in its own process
- * group with stdout and stderr appended to a log file, wait for it with a
- * deadline, kill its whole group. Raw process syscalls of the worker live
- * in sys_spawn.c only. One thread; children are waited for by pid. */
-#ifndef MC_WORKER_SYS_SPAWN_H
-#define MC_WORKER_SYS_SPAWN_H
+/* sys_spawn.h - child processes: start a program with an argv and an
+ * environment (posix_spawn, never a shell), optionally in its own process
+ * group with stdout and stderr appended to a log file; wait for it with a
+ * deadline, kill its whole group, reap what has ended. The worker runs
+ * its modules with it, the coordinator its workers. Every posix_spawn
+ * set-up and raw process syscall lives in sys_spawn.c only. */
+#ifndef MC_COMMON_SYS_SPAWN_H
+#define MC_COMMON_SYS_SPAWN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,16 +20,34 @@ typedef struct sys_child_status {
 	int  signal;    /* the killing signal when !exited */
 } sys_child_status;
 
-/* sys_spawn_start - start argv[0] (searched on PATH when it has no '/')
- * with argv and envp (NULL-terminated, borrowed) in a new process group,
- * stdin from /dev/null, stdout and stderr appended to log_path (created
- * SYS_FILE_MODE_MAX under the umask). SIGPIPE and the signal mask are
- * reset to their defaults in the child. On MC_OK *pid is the child.
- * MC_ENOENT (no such program: err says so), MC_EIO (the log cannot be
- * opened), MC_EAGAIN/MC_ENOMEM (the system cannot start a process now),
- * MC_EINVAL; err filled. */
-MC_NODISCARD mc_err sys_spawn_start(char *const argv[], char *const envp[],
-                                    const char *log_path, pid_t *pid,
+/* Flags of sys_spawn_opts. */
+enum {
+	/* argv[0] without a '/' is looked up on PATH; without this flag it
+	 * names a file in the current folder, as for execv */
+	SYS_SPAWN_SEARCH_PATH = 1u << 0,
+	/* the child leads a new process group, so that sys_spawn_end_group
+	 * and sys_spawn_kill_group stop whatever it forks as well */
+	SYS_SPAWN_NEW_PGROUP = 1u << 1,
+};
+
+/* sys_spawn_opts - what to start and how. Everything is borrowed for the
+ * call only. */
+typedef struct sys_spawn_opts {
+	char *const *argv;  /* NULL-terminated; argv[0] is the program */
+	char *const *envp;  /* NULL-terminated; NULL: this process's */
+	const char *log_path; /* stdout and stderr appended here (created
+	                       * SYS_FILE_MODE_MAX under the umask), stdin
+	                       * from /dev/null; NULL: all three inherited */
+	unsigned flags;       /* SYS_SPAWN_* */
+} sys_spawn_opts;
+
+/* sys_spawn_start - start o->argv[0] with o->argv and o->envp. Every child
+ * gets an empty signal mask and SIGPIPE, SIGTERM and SIGINT at their
+ * defaults, whatever this process blocks or ignores. On MC_OK *pid is the
+ * child. MC_ENOENT (no such program: err says so), MC_EIO (the log cannot
+ * be opened), MC_EAGAIN/MC_ENOMEM (the system cannot start a process
+ * now), MC_EINVAL; err filled. Any thread. */
+MC_NODISCARD mc_err sys_spawn_start(const sys_spawn_opts *o, pid_t *pid,
                                     char *err, size_t errlen);
 
 /* sys_spawn_wait - wait for pid until it ends or timeout_ms passes
@@ -47,6 +66,11 @@ void sys_spawn_end_group(pid_t pid);
 /* sys_spawn_kill_group - SIGTERM to pid's process group, wait up to
  * grace_ms, then SIGKILL the group and reap pid. *st as it ended. */
 void sys_spawn_kill_group(pid_t pid, unsigned grace_ms, sys_child_status *st);
+
+/* sys_spawn_reap_any - reap one child of this process that has ended,
+ * whoever started it, without waiting: true with *pid and *st filled;
+ * false when none has ended (or there is none). */
+bool sys_spawn_reap_any(pid_t *pid, sys_child_status *st);
 
 /* sys_spawn_watch_signals - from now on SIGTERM and SIGINT set a flag
  * that sys_spawn_wait reports (so the worker can stop its child before

@@ -13,15 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/coord_int.h"
 #include "base/log.h"
 #include "msg/msg_codec.h"
-#include "sched/sched_local.h"
-#include "sched/nomad/sched_nomad.h"
+#include "sched/sched_registry.h"
 #include "os/sys_fs.h"
+#include "os/sys_spawn.h"
 
 #define COORD_MSGS_PER_WAKEUP 4096
 
@@ -149,6 +148,16 @@ before_sleep(loop *l, void *arg)
 	bookkeeping_flush(c->bk);
 }
 
+static void
+reap_children(void)
+{
+	sys_child_status st;
+	pid_t            pid;
+
+	while (sys_spawn_reap_any(&pid, &st))
+		;
+}
+
 static int64_t
 on_slow_tick(loop *l, void *arg)
 {
@@ -157,11 +166,10 @@ on_slow_tick(loop *l, void *arg)
 	(void) l;
 	study_check(c);
 	tasks_check_orphans(c);
-	/* notification workers: the local backend reaps every child; with
-	 * another backend nobody else would */
-	if (strcmp(c->sched->ops->name, "local") != 0)
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+	/* notification workers: reaped here unless the backend reaps every
+	 * child itself (then it must see their exits, not us) */
+	if (!(c->sched->caps & SCHED_CAP_REAPS_ALL_CHILDREN))
+		reap_children();
 	return COORD_TASK_POLL_MS;
 }
 
@@ -327,10 +335,12 @@ make_dirs(coord *c)
 static mc_err
 open_parts(coord *c)
 {
-	char             db[MC_PATH_MAX], err[256];
-	sched_local_opts so = {c->worker_path, c->cfg->scheduler.max_dispatch,
-	    c->cfg->scheduler.max_process, tasks_on_done, c};
-	mc_err           rv;
+	char                 db[MC_PATH_MAX], err[256];
+	sched_opts           so = {c->cfg, c->worker_path, tasks_on_done, c};
+	const char          *type =
+	    config_scheduler_type_str(c->cfg->scheduler.type);
+	const sched_backend *b;
+	mc_err               rv;
 
 	if ((rv = make_dirs(c)) != MC_OK) {
 		log_error("event=coordinator.storage_failed root=%s err=%s",
@@ -349,13 +359,13 @@ open_parts(coord *c)
 	}
 	if ((rv = loop_create(&c->l)) || (rv = series_table_create(&c->series)))
 		return rv;
-	if (c->cfg->scheduler.type == CONFIG_SCHEDULER_NOMAD) {
-		sched_nomad_opts no = {c->cfg, tasks_on_done, c};
-		rv = sched_nomad_create(c->l, &no, &c->sched);
-	} else {
-		rv = sched_local_create(c->l, &so, &c->sched);
+	if ((b = sched_registry_find(type, err, sizeof(err))) == NULL) {
+		log_error("event=scheduler.unknown type=%s msg=\"%s\"", type,
+		    err);
+		return MC_ECONFIG;
 	}
-	if (rv || (rv = open_pull(c)) || (rv = control_open(c)))
+	if ((rv = sched_create(b, c->l, &so, &c->sched)) ||
+	    (rv = open_pull(c)) || (rv = control_open(c)))
 		return rv;
 	return MC_OK;
 }
@@ -425,8 +435,7 @@ coord_destroy(coord *c)
 	control_close(c);
 	if (nng_socket_id(c->pull) > 0)
 		nng_close(c->pull);
-	if (c->sched)
-		c->sched->ops->destroy(c->sched);
+	sched_destroy(c->sched);
 	HASH_ITER(hh, c->tasks, t, tt)
 	{
 		HASH_DEL(c->tasks, t);
@@ -485,7 +494,7 @@ coord_run(coord *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 		return rv;
 	log_info("event=coordinator.running url=%s root=%s scheduler=%s "
 		 "open_series=%zu queued_tasks=%u",
-	    c->cfg->coordinator_url, c->root, c->sched->ops->name,
+	    c->cfg->coordinator_url, c->root, c->sched->name,
 	    series_table_count(c->series), HASH_COUNT(c->tasks));
 	rv = loop_run(c->l, stop);
 	bookkeeping_flush(c->bk);

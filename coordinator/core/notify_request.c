@@ -2,9 +2,7 @@
  * requests. The worker renders the templates and retries. */
 #include "core/notify_request.h"
 
-#include <fcntl.h>
 #include <jansson.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +10,8 @@
 
 #include "base/log.h"
 #include "os/sys_fs.h"
+#include "os/sys_spawn.h"
 #include "tags/tags_json.h"
-
-extern char **environ;
 
 static const char *const event_names[] = {"reception", "completion",
     "error"};
@@ -100,27 +97,23 @@ build_request(coord *c, notify_event ev, const config_rule *r,
 	return o;
 }
 
+/* launch - `mercure-worker --notify FILE`, its output in FILE.log; the
+ * child is reaped by the local backend or coord's slow tick */
 static void
 launch(coord *c, const char *file, const char *id)
 {
-	posix_spawn_file_actions_t fa;
-	char  logp[MC_PATH_MAX];
-	char *argv[] = {c->worker_path, (char *) "--notify", (char *) file,
-	    NULL};
-	pid_t pid;
-	int   rv;
+	char          *argv[] = {c->worker_path, (char *) "--notify",
+		     (char *) file, NULL};
+	char           logp[MC_PATH_MAX], err[256];
+	sys_spawn_opts so = {argv, NULL, logp, 0};
+	pid_t          pid;
 
 	if (sys_path_fmt(logp, sizeof(logp), "%s.log", file) != MC_OK)
 		return;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, logp,
-	    O_WRONLY | O_CREAT | O_APPEND, SYS_FILE_MODE_MAX);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	rv = posix_spawn(&pid, c->worker_path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rv != 0)
-		log_warn("event=notify.spawn_failed notification=%s", id);
+	if (sys_spawn_start(&so, &pid, err, sizeof(err)) != MC_OK)
+		log_warn("event=notify.spawn_failed notification=%s "
+			 "msg=\"%s\"",
+		    id, err);
 }
 
 /* task_tags - the task's tags.json, wherever the task is now */

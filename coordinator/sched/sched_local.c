@@ -1,25 +1,22 @@
-/* sched_local.c - the local scheduler backend: posix_spawn, no shell,
- * stdout and stderr into the task's worker.log, exits reaped from a
- * signalfd. */
+/* sched_local.c - the local scheduler backend: workers started by
+ * sys_spawn (no shell, stdout and stderr into the task's worker.log),
+ * exits reaped from a signalfd. */
 #include "sched/sched_local.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <uthash.h>
 
 #include "base/log.h"
 #include "os/sys_fs.h"
-
-extern char **environ;
+#include "os/sys_spawn.h"
 
 typedef struct child {
 	pid_t          pid;
@@ -29,21 +26,20 @@ typedef struct child {
 } child;
 
 typedef struct sched_local {
-	sched            base;
-	sched_local_opts o;
-	loop            *l;
-	int              sfd;
-	child           *children; /* by pid */
-	unsigned         n_running[2];
-	char             worker[1024];
+	sched    base;
+	int      sfd;
+	child   *children; /* by pid */
+	unsigned n_running[2];
+	unsigned max[2]; /* by sched_kind */
+	char     worker[MC_PATH_MAX];
 } sched_local;
 
 static bool
 local_has_capacity(const sched *s, sched_kind kind)
 {
 	const sched_local *sl = (const sched_local *) s;
-	unsigned max = kind == SCHED_KIND_DISPATCH ? sl->o.max_dispatch
-						   : sl->o.max_process;
+	unsigned           max = sl->max[kind];
+
 	return sl->n_running[kind] < (max ? max : 1);
 }
 
@@ -75,33 +71,22 @@ open_lock(const char *task_dir)
 	return fd;
 }
 
+/* spawn_worker - `mercure-worker TASK_DIR`; the lock's descriptor is
+ * inherited (it has no CLOEXEC), so the lock lives as long as the child */
 static mc_err
-spawn_worker(sched_local *sl, const char *task_dir, int lockfd, pid_t *pid)
+spawn_worker(sched_local *sl, const char *task_dir, pid_t *pid, char *err,
+    size_t errlen)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t          at;
-	sigset_t                   none;
-	char                       logp[MC_PATH_MAX];
-	char *argv[] = {sl->worker, (char *) task_dir, NULL};
-	int   rv;
+	char          *argv[] = {sl->worker, (char *) task_dir, NULL};
+	char           logp[MC_PATH_MAX];
+	sys_spawn_opts so = {argv, NULL, logp, 0};
 
-	(void) lockfd;
 	if (sys_path_fmt(logp, sizeof(logp), "%s/%s", task_dir,
-		TASK_LOG_FILE) != MC_OK)
+		TASK_LOG_FILE) != MC_OK) {
+		snprintf(err, errlen, "task folder path too long");
 		return MC_EINVAL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, logp,
-	    O_WRONLY | O_CREAT | O_APPEND, SYS_FILE_MODE_MAX);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&at, &none); /* SIGCHLD is blocked here */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	rv = posix_spawn(pid, sl->worker, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return rv == 0 ? MC_OK : mc_from_errno(rv);
+	}
+	return sys_spawn_start(&so, pid, err, errlen);
 }
 
 static mc_err
@@ -112,6 +97,7 @@ local_submit(sched *s, const char *task_id, sched_kind kind,
 	child       *c;
 	pid_t        pid;
 	int          lockfd = open_lock(task_dir);
+	char         err[256];
 	mc_err       rv;
 
 	if (lockfd < 0) {
@@ -123,11 +109,12 @@ local_submit(sched *s, const char *task_id, sched_kind kind,
 		close(lockfd);
 		return MC_ENOMEM;
 	}
-	rv = spawn_worker(sl, task_dir, lockfd, &pid);
+	rv = spawn_worker(sl, task_dir, &pid, err, sizeof(err));
 	close(lockfd); /* the child keeps the lock alive */
 	if (rv != MC_OK) {
-		log_error("event=worker.spawn_failed task=%s worker=%s err=%s",
-		    task_id, sl->worker, mc_strerror(rv));
+		log_error("event=worker.spawn_failed task=%s worker=%s err=%s "
+			  "msg=\"%s\"",
+		    task_id, sl->worker, mc_strerror(rv), err);
 		free(c);
 		return rv;
 	}
@@ -143,19 +130,19 @@ local_submit(sched *s, const char *task_id, sched_kind kind,
 static void
 reap(sched_local *sl)
 {
-	int   status;
-	pid_t pid;
+	sys_child_status st;
+	pid_t            pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	/* every ended child, a notification worker too, is reaped here */
+	while (sys_spawn_reap_any(&pid, &st)) {
 		child *c = NULL;
-		int    code = WIFEXITED(status) ? WEXITSTATUS(status)
-			: 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		int    code = st.exited ? st.exit_code : 128 + st.signal;
 		HASH_FIND_INT(sl->children, &pid, c);
 		if (c == NULL)
 			continue;
 		HASH_DEL(sl->children, c);
 		sl->n_running[c->kind]--;
-		sl->o.done(sl->o.ctx, c->task_id, code);
+		sl->base.done(sl->base.ctx, c->task_id, code);
 		free(c);
 	}
 }
@@ -172,13 +159,11 @@ on_sigchld(loop *l, int fd, void *arg)
 }
 
 static void
-local_destroy(sched *s)
+local_stop(sched *s)
 {
 	sched_local *sl = (sched_local *) s;
 	child       *c, *tmp;
 
-	if (sl == NULL)
-		return;
 	/* workers keep running: their results are picked up at restart */
 	HASH_ITER(hh, sl->children, c, tmp)
 	{
@@ -186,41 +171,27 @@ local_destroy(sched *s)
 		free(c);
 	}
 	if (sl->sfd >= 0) {
-		loop_remove_fd(sl->l, sl->sfd);
+		loop_remove_fd(s->l, sl->sfd);
 		close(sl->sfd);
 	}
-	free(sl);
 }
 
-static const sched_ops local_ops = {
-    "local", local_has_capacity, local_submit, local_running, local_destroy};
-
-mc_err
-sched_local_create(loop *l, const sched_local_opts *o, sched **out)
+static mc_err
+local_start(sched *s, const sched_opts *o)
 {
-	sched_local *sl = calloc(1, sizeof(*sl));
+	sched_local *sl = (sched_local *) s;
 	sigset_t     set;
-	mc_err       rv;
 
-	*out = NULL;
-	if (sl == NULL)
-		return MC_ENOMEM;
-	sl->base.ops = &local_ops;
-	sl->o = *o;
-	sl->l = l;
+	sl->max[SCHED_KIND_DISPATCH] = o->cfg->scheduler.max_dispatch;
+	sl->max[SCHED_KIND_PROCESS] = o->cfg->scheduler.max_process;
 	snprintf(sl->worker, sizeof(sl->worker), "%s", o->worker_path);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sl->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sl->sfd < 0) {
-		free(sl);
+	if (sl->sfd < 0)
 		return mc_from_errno(errno);
-	}
-	if ((rv = loop_add_fd(l, sl->sfd, on_sigchld, sl)) != MC_OK) {
-		close(sl->sfd);
-		free(sl);
-		return rv;
-	}
-	*out = &sl->base;
-	return MC_OK;
+	return loop_add_fd(s->l, sl->sfd, on_sigchld, sl);
 }
+
+const sched_ops sched_local_ops = {sizeof(sched_local), local_start,
+    local_has_capacity, local_submit, local_running, local_stop};

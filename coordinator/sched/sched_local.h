@@ -1,6 +1,5 @@
 /* sched_local.h - the embedded default: each task runs as a child
- * process `mercure-worker TASK_DIR`, at most max_dispatch dispatch and
- * max_process processing workers at once. The child inherits an
+ * process `mercure-worker TASK_DIR`. The child inherits an
  * flock()ed descriptor of TASK_DIR/.lock, so the lock lives exactly as
  * long as the worker: a restarted coordinator sees that a task from
  * before is still running and waits for it instead of starting it twice.
@@ -14,17 +13,11 @@
 #define TASK_LOCK_FILE ".lock"
 #define TASK_LOG_FILE "worker.log"
 
-typedef struct sched_local_opts {
-	const char   *worker_path; /* the mercure-worker executable */
-	unsigned      max_dispatch;
-	unsigned      max_process;
-	sched_done_fn done;
-	void         *ctx;
-} sched_local_opts;
-
-/* sched_local_create - SIGCHLD must be blocked in every thread before
- * this is called (the coordinator's main does it). */
-MC_NODISCARD mc_err sched_local_create(loop *l, const sched_local_opts *o,
-    sched **out);
+/* sched_local_ops - the backend behind the registry's "local" row: at
+ * most scheduler.max_dispatch dispatch and max_process processing
+ * workers at once, each `o->worker_path TASK_DIR`. SIGCHLD must be
+ * blocked in every thread before it starts (the coordinator's main does
+ * it); it reaps every child of the process. */
+extern const sched_ops sched_local_ops;
 
 #endif

@@ -164,11 +164,13 @@ run_argv(const module_run_opts *o, char *const argv[], char *const envp[],
          unsigned timeout_ms, timeout_hook hook, const char *rt,
          module_outcome *out)
 {
-	char   err[MODULE_ERROR_MAX_LEN + 1];
-	pid_t  pid;
-	mc_err rv;
+	sys_spawn_opts so = {argv, envp, o->log_path,
+	                     SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
+	char           err[MODULE_ERROR_MAX_LEN + 1];
+	pid_t          pid;
+	mc_err         rv;
 
-	rv = sys_spawn_start(argv, envp, o->log_path, &pid, err, sizeof(err));
+	rv = sys_spawn_start(&so, &pid, err, sizeof(err));
 	if (rv != MC_OK)
 		return fail(out, rv, rv == MC_EAGAIN || rv == MC_ENOMEM,
 		            "module '%s': %s", o->m->name, err);
@@ -259,12 +261,13 @@ stop_container(const module_run_opts *o, const char *rt)
 {
 	char             name[128], err[MODULE_ERROR_MAX_LEN + 1];
 	char            *argv[] = {(char *)rt, "kill", name, NULL};
+	sys_spawn_opts   so = {argv, NULL, o->log_path,
+	                       SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
 	sys_child_status st;
 	pid_t            pid;
 
 	container_name(o, name, sizeof(name));
-	if (sys_spawn_start(argv, environ, o->log_path, &pid, err,
-	                    sizeof(err)) != MC_OK) {
+	if (sys_spawn_start(&so, &pid, err, sizeof(err)) != MC_OK) {
 		log_warn("event=module.kill_failed task=%s module=%s "
 		         "msg=\"%s\"",
 		         o->task_id, o->m->name, err);

@@ -34,8 +34,6 @@
 
 typedef struct sched_nomad {
 	sched            base;
-	sched_nomad_opts o;
-	loop            *l;
 	work_queue      *done_q;
 	nomad_backend   *backend;
 	unsigned         max_dispatch;
@@ -369,26 +367,23 @@ on_backend(loop *l, int fd, void *arg)
 		}
 		if (t->kind == NT_DONE) {
 			sn->in_flight--;
-			sn->o.done(sn->o.ctx, t->id, t->exit_code);
+			sn->base.done(sn->base.ctx, t->id, t->exit_code);
 		}
 		free(t);
 	}
 }
 
 static void
-nomad_destroy(sched *s)
+nomad_stop(sched *s)
 {
 	sched_nomad *sn = (sched_nomad *)s;
 
-	if (sn == NULL)
-		return;
 	/* children keep running: a restarted coordinator re-attaches */
 	nomad_backend_stop(sn->backend);
 	if (sn->done_q) {
-		loop_remove_fd(sn->l, work_queue_fd(sn->done_q));
+		loop_remove_fd(s->l, work_queue_fd(sn->done_q));
 		work_queue_destroy(sn->done_q);
 	}
-	free(sn);
 }
 
 static void
@@ -397,11 +392,8 @@ free_task_node(work_node *n)
 	free(n);
 }
 
-static const sched_ops nomad_ops = {"nomad", nomad_has_capacity, nomad_submit,
-                                    nomad_running, nomad_destroy};
-
 static mc_err
-start(sched_nomad *sn, const mc_config *cfg, settings *s)
+start_backend(sched_nomad *sn, const mc_config *cfg, settings *s)
 {
 	nomad_reg_job    *jobs = calloc(NOMAD_MAX_JOBS, sizeof(*jobs));
 	nomad_backend_cfg bc;
@@ -437,41 +429,30 @@ out:
 	return rv;
 }
 
-mc_err
-sched_nomad_create(loop *l, const sched_nomad_opts *o, sched **out)
+static mc_err
+nomad_start(sched *base, const sched_opts *o)
 {
-	sched_nomad *sn = calloc(1, sizeof(*sn));
+	sched_nomad *sn = (sched_nomad *)base;
 	settings     s;
 	mc_err       rv;
 
-	*out = NULL;
-	if (sn == NULL)
-		return MC_ENOMEM;
-	sn->base.ops = &nomad_ops;
-	sn->o = *o;
-	sn->o.cfg = NULL; /* borrowed for create only */
-	sn->l = l;
 	snprintf(sn->root, sizeof(sn->root), "%s", o->cfg->storage_root);
 	if ((rv = read_settings(o->cfg, &s)) != MC_OK) {
 		settings_fini(&s);
-		free(sn);
 		return rv;
 	}
 	sn->max_dispatch = s.max_dispatch;
 	if ((rv = work_queue_create(free_task_node, &sn->done_q)) ||
-	    (rv = loop_add_fd(l, work_queue_fd(sn->done_q), on_backend, sn))) {
-		work_queue_destroy(sn->done_q);
-		sn->done_q = NULL;
+	    (rv = loop_add_fd(base->l, work_queue_fd(sn->done_q), on_backend,
+	                      sn))) {
 		settings_fini(&s);
-		free(sn);
 		return rv;
 	}
-	rv = start(sn, o->cfg, &s);
+	rv = start_backend(sn, o->cfg, &s);
 	settings_fini(&s);
-	if (rv != MC_OK) {
-		nomad_destroy(&sn->base);
-		return rv;
-	}
-	*out = &sn->base;
-	return MC_OK;
+	return rv;
 }
+
+const sched_ops sched_nomad_ops = {sizeof(sched_nomad), nomad_start,
+                                   nomad_has_capacity, nomad_submit,
+                                   nomad_running, nomad_stop};

@@ -14,19 +14,13 @@
 #include "core/loop.h"
 #include "sched/scheduler.h"
 
-typedef struct sched_nomad_opts {
-	const mc_config *cfg;  /* borrowed for create only; copied */
-	sched_done_fn    done; /* called on the loop thread */
-	void            *ctx;
-} sched_nomad_opts;
-
-/* sched_nomad_create - read the scheduler settings (config first, then
- * NOMAD_ADDR, NOMAD_TOKEN, NOMAD_NAMESPACE, NOMAD_REGION, NOMAD_CACERT,
- * NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY), start the backend thread and
- * register the jobs (retried in the background while Nomad is
+/* sched_nomad_ops - the backend behind the registry's "nomad" row. Its
+ * start reads the scheduler settings (config first, then NOMAD_ADDR,
+ * NOMAD_TOKEN, NOMAD_NAMESPACE, NOMAD_REGION, NOMAD_CACERT,
+ * NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY), starts the backend thread and
+ * registers the jobs (retried in the background while Nomad is
  * unreachable; tasks wait queued meanwhile). MC_ECONFIG for bad
- * settings. */
-MC_NODISCARD mc_err sched_nomad_create(loop *l, const sched_nomad_opts *o,
-    sched **out);
+ * settings. done is called on the loop thread. */
+extern const sched_ops sched_nomad_ops;
 
 #endif
