@@ -20,7 +20,7 @@
 #include "rule/rule.h"
 #include "os/sys_fs.h"
 #include "tags/tags_json.h"
-#include "core/task_json.h"
+#include "task/task_json.h"
 #include "tags/uid.h"
 
 #define MAIN_DIAGS_MAX 128

@@ -1,16 +1,16 @@
-/* task_int.h - the layout of struct task, shared by the two files that
- * read task.json with jansson: task_json.c (identity, dispatch, targets,
- * result.json) and task_process.c (the process section, modules, rule).
- * Nothing else includes it. */
-#ifndef MC_WORKER_TASK_INT_H
-#define MC_WORKER_TASK_INT_H
+/* task_int.h - what the files of common/task/ share with jansson: the
+ * layout of struct task, read by task_json_read.c (identity, dispatch,
+ * targets) and task_json_process.c (the process section, modules, rule);
+ * the loader of the coordinator's task.json (task_json_write.c's
+ * rewrites, task_json_read_meta); and the text helper every writer uses.
+ * Nothing outside common/task/ includes it. */
+#ifndef MC_COMMON_TASK_INT_H
+#define MC_COMMON_TASK_INT_H
 
 #include <jansson.h>
 
-#include "process/module.h"
-#include "task.h"
-
-#define TASK_TARGETS_MAX 256
+#include "task/task.h"
+#include "task/task_json.h"
 
 typedef struct task_named_cfg {
 	const char *name; /* a key of mercure_c.targets (owned by root) */
@@ -50,5 +50,18 @@ void *task_own(task *t, void *p);
  * every kind (an absent or null process gives no steps). MC_ECONFIG with
  * d filled, MC_ENOMEM. */
 mc_err task_process_parse(task *t, mc_diag *d);
+
+/* task_json_load - path's JSON object (new reference), as the
+ * coordinator reads its own task.json: duplicate keys are not refused
+ * here (the worker's task_parse refuses them, and a task it refuses
+ * must still reach error/ with the reason). NULL with err ("path: line
+ * L column C: ...") for a damaged file or another root. */
+json_t *task_json_load(const char *path, char *err, size_t errlen);
+
+/* task_json_text - s as a JSON string; json_string() refuses text that
+ * is not UTF-8 (an OS message, a Latin-1 name, an odd path), so such
+ * text is kept readable with '?' for its bytes above 0x7f. NULL only
+ * when memory runs out. */
+json_t *task_json_text(const char *s);
 
 #endif
