@@ -19,9 +19,7 @@
 static int
 set_str(json_t *o, const char *key, const char *v)
 {
-	json_t *s = task_json_text(v != NULL ? v : "");
-
-	return s == NULL ? -1 : json_object_set_new(o, key, s);
+	return task_json_set(o, key, task_json_text(v != NULL ? v : ""));
 }
 
 static json_t *
@@ -34,11 +32,7 @@ encode_webhook(const notify_webhook *w)
 		bad |= set_str(o, "url", w->url);
 	bad |= set_str(o, "payload", w->payload);
 	bad |= set_str(o, "payload_body", w->payload_body);
-	if (bad != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return task_json_done(o, bad);
 }
 
 static json_t *
@@ -53,11 +47,7 @@ encode_email(const notify_email *e)
 	bad |= set_str(o, "from", e->from);
 	if (e->subject != NULL)
 		bad |= set_str(o, "subject", e->subject);
-	if (bad != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return task_json_done(o, bad);
 }
 
 static json_t *
@@ -68,18 +58,7 @@ encode_vars(const notify_request_spec *s)
 
 	for (size_t i = 0; bad == 0 && i < s->n_vars; i++)
 		bad |= set_str(o, s->vars[i].name, s->vars[i].value);
-	if (bad != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* set_part - o.key = v, which set_part owns; -1 when v is NULL */
-static int
-set_part(json_t *o, const char *key, json_t *v)
-{
-	return v == NULL ? -1 : json_object_set_new(o, key, v);
+	return task_json_done(o, bad);
 }
 
 mc_err
@@ -93,16 +72,16 @@ notify_request_encode(const notify_request_spec *s, char **out)
 		return MC_EINVAL;
 	if ((o = json_object()) == NULL)
 		return MC_ENOMEM;
-	bad = set_part(o, "v", json_integer(NOTIFY_REQUEST_VERSION));
+	bad = task_json_set(o, "v", json_integer(NOTIFY_REQUEST_VERSION));
 	bad |= set_str(o, "id", s->id);
 	bad |= set_str(o, "event", s->event);
 	bad |= set_str(o, "rule", s->rule);
 	bad |= set_str(o, "task_id", s->task_id);
 	if (s->webhook != NULL)
-		bad |= set_part(o, "webhook", encode_webhook(s->webhook));
+		bad |= task_json_set(o, "webhook", encode_webhook(s->webhook));
 	if (s->email != NULL)
-		bad |= set_part(o, "email", encode_email(s->email));
-	bad |= set_part(o, "vars", encode_vars(s));
+		bad |= task_json_set(o, "email", encode_email(s->email));
+	bad |= task_json_set(o, "vars", encode_vars(s));
 	if (bad == 0)
 		*out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);

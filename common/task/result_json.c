@@ -19,12 +19,6 @@
 
 /* ---- writing ----------------------------------------------------------- */
 
-static int
-set_new(json_t *obj, const char *key, json_t *v)
-{
-	return v == NULL ? -1 : json_object_set_new(obj, key, v);
-}
-
 static json_t *
 encode_target(const task_target_report *t)
 {
@@ -33,17 +27,13 @@ encode_target(const task_target_report *t)
 
 	if (j == NULL)
 		return NULL;
-	bad_set |= set_new(j, "ok", json_boolean(t->ok));
-	bad_set |= set_new(j, "sent", json_integer((json_int_t)t->sent));
-	bad_set |= set_new(j, "failed", json_integer((json_int_t)t->failed));
+	bad_set |= task_json_set(j, "ok", json_boolean(t->ok));
+	bad_set |= task_json_set(j, "sent", json_integer((json_int_t)t->sent));
+	bad_set |= task_json_set(j, "failed", json_integer((json_int_t)t->failed));
 	bad_set |=
-	    set_new(j, "retryable", json_boolean(!t->ok && t->retryable));
-	bad_set |= set_new(j, "error", task_json_text(t->error));
-	if (bad_set != 0) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	    task_json_set(j, "retryable", json_boolean(!t->ok && t->retryable));
+	bad_set |= task_json_set(j, "error", task_json_text(t->error));
+	return task_json_done(j, bad_set);
 }
 
 static json_t *
@@ -54,19 +44,15 @@ encode_step(const task_step_report *st)
 
 	if (j == NULL)
 		return NULL;
-	bad_set |= set_new(j, "module", task_json_text(st->module));
-	bad_set |= set_new(j, "ok", json_boolean(st->ok));
-	bad_set |= set_new(j, "exit", json_integer(st->exit_code));
-	bad_set |= set_new(j, "signal", json_integer(st->signal));
-	bad_set |= set_new(j, "timed_out", json_boolean(st->timed_out));
-	bad_set |= set_new(j, "ms", json_real(st->ms));
-	bad_set |= set_new(j, "log", task_json_text(st->log));
-	bad_set |= set_new(j, "error", task_json_text(st->error));
-	if (bad_set != 0) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	bad_set |= task_json_set(j, "module", task_json_text(st->module));
+	bad_set |= task_json_set(j, "ok", json_boolean(st->ok));
+	bad_set |= task_json_set(j, "exit", json_integer(st->exit_code));
+	bad_set |= task_json_set(j, "signal", json_integer(st->signal));
+	bad_set |= task_json_set(j, "timed_out", json_boolean(st->timed_out));
+	bad_set |= task_json_set(j, "ms", json_real(st->ms));
+	bad_set |= task_json_set(j, "log", task_json_text(st->log));
+	bad_set |= task_json_set(j, "error", task_json_text(st->error));
+	return task_json_done(j, bad_set);
 }
 
 static json_t *
@@ -80,23 +66,19 @@ encode_process(const task_process_report *p)
 		json_decref(steps);
 		return NULL;
 	}
-	bad_set |= set_new(j, "ok", json_boolean(p->ok));
+	bad_set |= task_json_set(j, "ok", json_boolean(p->ok));
 	bad_set |=
-	    set_new(j, "retryable", json_boolean(!p->ok && p->retryable));
-	bad_set |= set_new(j, "reused", json_boolean(p->reused));
+	    task_json_set(j, "retryable", json_boolean(!p->ok && p->retryable));
+	bad_set |= task_json_set(j, "reused", json_boolean(p->reused));
 	for (size_t i = 0; i < p->n_steps; i++) {
 		json_t *st = encode_step(&p->steps[i]);
 		bad_set |= st == NULL ? -1 : json_array_append_new(steps, st);
 	}
-	bad_set |= set_new(j, "steps", steps);
-	bad_set |= set_new(j, "output_files",
+	bad_set |= task_json_set(j, "steps", steps);
+	bad_set |= task_json_set(j, "output_files",
 	                   json_integer((json_int_t)p->output_files));
-	bad_set |= set_new(j, "error", task_json_text(p->error));
-	if (bad_set != 0) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	bad_set |= task_json_set(j, "error", task_json_text(p->error));
+	return task_json_done(j, bad_set);
 }
 
 /* "process" and "module_result" of a processing task */
@@ -104,11 +86,11 @@ static int
 add_process(json_t *root, const task_process_report *p)
 {
 	json_t *mr = NULL;
-	int     bad_set = set_new(root, "process", encode_process(p));
+	int     bad_set = task_json_set(root, "process", encode_process(p));
 
 	if (p->module_result_json != NULL)
 		mr = json_loads(p->module_result_json, 0, NULL);
-	bad_set |= set_new(root, "module_result", mr ? mr : json_null());
+	bad_set |= task_json_set(root, "module_result", mr ? mr : json_null());
 	return bad_set;
 }
 
@@ -124,21 +106,21 @@ task_result_encode(const task_result *r, char **out, size_t *len)
 		json_decref(targets);
 		return MC_ENOMEM;
 	}
-	bad_set |= set_new(root, "v", json_integer(TASK_RESULT_VERSION));
-	bad_set |= set_new(root, "task", task_json_text(r->task_id));
-	bad_set |= set_new(root, "kind", task_json_text(r->kind));
-	bad_set |= set_new(root, "ok", json_boolean(r->ok));
-	bad_set |= set_new(root, "retryable",
+	bad_set |= task_json_set(root, "v", json_integer(TASK_RESULT_VERSION));
+	bad_set |= task_json_set(root, "task", task_json_text(r->task_id));
+	bad_set |= task_json_set(root, "kind", task_json_text(r->kind));
+	bad_set |= task_json_set(root, "ok", json_boolean(r->ok));
+	bad_set |= task_json_set(root, "retryable",
 	                   json_boolean(!r->ok && r->retryable));
-	bad_set |= set_new(root, "started_us", json_integer(r->started_us));
-	bad_set |= set_new(root, "finished_us", json_integer(r->finished_us));
+	bad_set |= task_json_set(root, "started_us", json_integer(r->started_us));
+	bad_set |= task_json_set(root, "finished_us", json_integer(r->finished_us));
 	if (r->process != NULL)
 		bad_set |= add_process(root, r->process);
 	for (size_t i = 0; i < r->n_targets; i++)
-		bad_set |= set_new(targets, r->targets[i].name,
+		bad_set |= task_json_set(targets, r->targets[i].name,
 		                   encode_target(&r->targets[i]));
-	bad_set |= set_new(root, "targets", targets);
-	bad_set |= set_new(root, "error", task_json_text(r->error));
+	bad_set |= task_json_set(root, "targets", targets);
+	bad_set |= task_json_set(root, "error", task_json_text(r->error));
 	if (bad_set == 0)
 		*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);

@@ -58,6 +58,14 @@ mc_err task_process_parse(task *t, mc_diag *d);
  * L column C: ...") for a damaged file or another root. */
 json_t *task_json_load(const char *path, char *err, size_t errlen);
 
+/* task_json_set - o.key = v, taking v; -1 when v is NULL (memory ran
+ * out while making it), else json_object_set_new's result. Writers OR
+ * the results and check once. */
+int task_json_set(json_t *o, const char *key, json_t *v);
+
+/* task_json_done - o when bad is 0; else NULL, o freed */
+json_t *task_json_done(json_t *o, int bad);
+
 /* task_json_text - s as a JSON string; json_string() refuses text that
  * is not UTF-8 (an OS message, a Latin-1 name, an odd path), so such
  * text is kept readable with '?' for its bytes above 0x7f. NULL only

@@ -490,3 +490,18 @@ task_json_text(const char *s)
 	free(copy);
 	return v;
 }
+
+int
+task_json_set(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, key, v);
+}
+
+json_t *
+task_json_done(json_t *o, int bad)
+{
+	if (bad == 0)
+		return o;
+	json_decref(o);
+	return NULL;
+}

@@ -3,7 +3,6 @@
  * and read back by its reader with every field intact, and each reader's
  * refusals (oversized, wrong types, bad ids) naming what is wrong. */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,20 +29,10 @@ make_tmp(void)
 	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
 static void
 rm_tmp(void)
 {
-	ck_assert_int_eq(nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS),
-	                 0);
+	ck_assert_int_eq(sys_remove_tree(tmp_root), MC_OK);
 }
 
 static void
@@ -141,7 +130,7 @@ load_ok(const char *path)
 	return t;
 }
 
-START_TEST(task_json_round_trips_from_the_configuration_to_the_worker)
+START_TEST(task_json_round_trips_from_configuration_to_worker)
 {
 	built              b;
 	task              *t;
@@ -195,7 +184,7 @@ START_TEST(task_json_round_trips_from_the_configuration_to_the_worker)
 }
 END_TEST
 
-START_TEST(the_coordinator_reads_back_what_it_keeps_and_rewrites_for_retry)
+START_TEST(the_coordinator_reads_back_and_rewrites_for_retry)
 {
 	built              b;
 	task_meta          m;
@@ -255,7 +244,7 @@ START_TEST(the_coordinator_reads_back_what_it_keeps_and_rewrites_for_retry)
 }
 END_TEST
 
-START_TEST(the_coordinators_summary_takes_defaults_and_refuses_non_objects)
+START_TEST(the_summary_takes_defaults_and_refuses_non_objects)
 {
 	static const char odd[] =
 	    "{\"mercure_c\": {\"kind\": 5, \"attempt\": \"x\"}}";
@@ -345,38 +334,37 @@ START_TEST(task_ids_are_bounded_by_the_uuid_length_and_safe_characters)
 }
 END_TEST
 
-/* a JSON list of n distinct names "t0".."t<n-1>" (malloc'ed) */
+/* repeated - open, then n items before<i>after joined by commas, then
+ * close: a JSON list or object of n distinct entries (malloc'ed) */
 static char *
-name_list(size_t n)
+repeated(size_t n, char open, const char *before, const char *after,
+         char close)
 {
-	size_t len = n * 12 + 3, used = 1;
+	size_t len = n * (strlen(before) + strlen(after) + 24) + 3;
+	size_t used = 1;
 	char  *s = malloc(len);
 
 	ck_assert_ptr_nonnull(s);
-	s[0] = '[';
+	s[0] = open;
 	for (size_t i = 0; i < n; i++)
-		used += (size_t)snprintf(s + used, len - used, "%s\"t%zu\"",
-		                         i ? "," : "", i);
-	snprintf(s + used, len - used, "]");
+		used += (size_t)snprintf(s + used, len - used, "%s%s%zu%s",
+		                         i ? "," : "", before, i, after);
+	snprintf(s + used, len - used, "%c", close);
 	return s;
 }
 
-/* mercure_c.targets with n folder targets (malloc'ed) */
+/* a list of n names "t0".."t<n-1>"; an object of n folder targets */
+static char *
+name_list(size_t n)
+{
+	return repeated(n, '[', "\"t", "\"", ']');
+}
+
 static char *
 target_objects(size_t n)
 {
-	size_t len = n * 48 + 3, used = 1;
-	char  *s = malloc(len);
-
-	ck_assert_ptr_nonnull(s);
-	s[0] = '{';
-	for (size_t i = 0; i < n; i++)
-		used += (size_t)snprintf(
-		    s + used, len - used,
-		    "%s\"t%zu\": {\"target_type\": \"folder\"}", i ? "," : "",
-		    i);
-	snprintf(s + used, len - used, "}");
-	return s;
+	return repeated(n, '{', "\"t", "\": {\"target_type\": \"folder\"}",
+	                '}');
 }
 
 START_TEST(task_json_refuses_more_targets_than_the_limit)
@@ -419,38 +407,28 @@ END_TEST
 static void
 assert_module_refused(const char *module_fields, const char *field)
 {
-	char text[8192];
+	static const char fmt[] =
+	    "{\"id\": \"a\", \"process\": {\"module_name\": \"anon\"}, "
+	    "\"mercure_c\": {\"kind\": \"process\", \"modules\": "
+	    "{\"anon\": {%s}}}}";
+	size_t len = sizeof(fmt) + strlen(module_fields);
+	char  *text = malloc(len);
 
-	snprintf(text, sizeof(text),
-	         "{\"id\": \"a\", \"process\": {\"module_name\": \"anon\"}, "
-	         "\"mercure_c\": {\"kind\": \"process\", \"modules\": "
-	         "{\"anon\": {%s}}}}",
-	         module_fields);
+	ck_assert_ptr_nonnull(text);
+	snprintf(text, len, fmt, module_fields);
 	assert_refused(text, MC_ECONFIG, field);
+	free(text);
 }
 
 START_TEST(task_json_refuses_oversized_and_mistyped_processing)
 {
-	char   chain[4096] = "[", words[4096] = "[", env[4096] = "{";
-	size_t used = 1;
+	char *chain =
+	    repeated(TASK_STEPS_MAX + 1, '[',
+	             "{\"module_name\": \"anon\", \"n\": ", "}", ']');
+	char *words = repeated(TASK_ARGV_MAX + 1, '[', "\"w", "\"", ']');
+	char *env = repeated(TASK_ENV_MAX + 1, '{', "\"E", "\": \"v\"", '}');
+	char  text[8192];
 
-	for (int i = 0; i <= TASK_STEPS_MAX; i++)
-		used += (size_t)snprintf(chain + used, sizeof(chain) - used,
-		                         "%s{\"module_name\": \"anon\"}",
-		                         i ? "," : "");
-	snprintf(chain + used, sizeof(chain) - used, "]");
-	used = 1;
-	for (int i = 0; i <= TASK_ARGV_MAX; i++)
-		used += (size_t)snprintf(words + used, sizeof(words) - used,
-		                         "%s\"w\"", i ? "," : "");
-	snprintf(words + used, sizeof(words) - used, "]");
-	used = 1;
-	for (int i = 0; i <= TASK_ENV_MAX; i++)
-		used += (size_t)snprintf(env + used, sizeof(env) - used,
-		                         "%s\"E%d\": \"v\"", i ? "," : "", i);
-	snprintf(env + used, sizeof(env) - used, "}");
-
-	char text[4608];
 	snprintf(text, sizeof(text),
 	         "{\"id\": \"a\", \"process\": %s, \"mercure_c\": {\"kind\": "
 	         "\"process\", \"modules\": {\"anon\": {\"command\": "
@@ -469,7 +447,11 @@ START_TEST(task_json_refuses_oversized_and_mistyped_processing)
 	                      "mercure_c.modules.anon.timeout");
 	assert_module_refused("\"command\": {\"a\": 1}",
 	                      "mercure_c.modules.anon.command");
-	assert_module_refused("\"docker_tag\": \"\"", "mercure_c.modules.anon");
+	assert_module_refused("\"docker_tag\": \"\"",
+	                      "mercure_c.modules.anon");
+	free(chain);
+	free(words);
+	free(env);
 }
 END_TEST
 
@@ -590,11 +572,13 @@ START_TEST(a_result_without_retryable_takes_it_from_its_targets)
 	ck_assert_str_eq(r.notify_text, "");
 	task_result_fini(&r);
 	ck_assert_int_eq(
-	    task_result_parse(some, strlen(some), &r, err, sizeof(err)), MC_OK);
+	    task_result_parse(some, strlen(some), &r, err, sizeof(err)),
+	    MC_OK);
 	ck_assert(r.retryable);
 	task_result_fini(&r);
 	ck_assert_int_eq(
-	    task_result_parse(none, strlen(none), &r, err, sizeof(err)), MC_OK);
+	    task_result_parse(none, strlen(none), &r, err, sizeof(err)),
+	    MC_OK);
 	ck_assert(!r.retryable);
 	task_result_fini(&r);
 }
@@ -617,19 +601,23 @@ assert_result_refused(const char *text, const char *why)
 START_TEST(result_json_refuses_wrong_types_bad_ids_and_oversized_lists)
 {
 	char  *objs = target_objects(TASK_TARGETS_MAX + 1), *big;
-	char   steps[4096] = "[";
-	size_t len = strlen(objs) + 32, used = 1;
+	char  *steps =
+	    repeated(TASK_STEPS_MAX + 1, '[', "{\"exit\": ", "}", ']');
+	size_t len = strlen(objs) + 32;
+	char   text[4096];
 
 	assert_result_refused("{\"ok\": true", "line 1");
 	assert_result_refused("[1]", "not an object");
-	assert_result_refused("{\"ok\": \"yes\"}", "ok: must be true or false");
+	assert_result_refused("{\"ok\": \"yes\"}",
+	                      "ok: must be true or false");
 	assert_result_refused("{\"v\": 2}", "v: ");
 	assert_result_refused("{\"error\": 5}", "error: must be a string");
 	assert_result_refused("{\"task\": \"../x\"}", "task: not a task id");
 	assert_result_refused(
 	    "{\"task\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 	    "task: not a task id");
-	assert_result_refused("{\"targets\": []}", "targets: must be an object");
+	assert_result_refused("{\"targets\": []}",
+	                      "targets: must be an object");
 	assert_result_refused("{\"targets\": {\"a\": 1}}",
 	                      "targets.a: must be an object");
 	assert_result_refused("{\"targets\": {\"a\": {\"sent\": -1}}}",
@@ -638,7 +626,8 @@ START_TEST(result_json_refuses_wrong_types_bad_ids_and_oversized_lists)
 	                      "targets.a.sent: ");
 	assert_result_refused("{\"targets\": {\"a\": {\"error\": []}}}",
 	                      "targets.a.error: must be a string");
-	assert_result_refused("{\"process\": []}", "process: must be an object");
+	assert_result_refused("{\"process\": []}",
+	                      "process: must be an object");
 	assert_result_refused("{\"process\": {\"steps\": [1]}}",
 	                      "process.steps: each step");
 	assert_result_refused("{\"process\": {\"steps\": [{\"exit\": 1.5}]}}",
@@ -656,17 +645,13 @@ START_TEST(result_json_refuses_wrong_types_bad_ids_and_oversized_lists)
 	assert_result_refused(big, "targets: too many targets");
 	free(big);
 	free(objs);
-	for (int i = 0; i <= TASK_STEPS_MAX; i++)
-		used += (size_t)snprintf(steps + used, sizeof(steps) - used,
-		                         "%s{}", i ? "," : "");
-	snprintf(steps + used, sizeof(steps) - used, "]");
-	char text[4200];
 	snprintf(text, sizeof(text), "{\"process\": {\"steps\": %s}}", steps);
 	assert_result_refused(text, "process.steps: too many steps");
+	free(steps);
 }
 END_TEST
 
-START_TEST(result_json_is_read_from_a_file_and_archived_per_attempt)
+START_TEST(result_json_is_read_from_a_file_and_archived)
 {
 	static const char text[] = "{\"v\": 1, \"ok\": true}";
 	char              path[MC_PATH_MAX], err[256];
@@ -808,23 +793,21 @@ main(void)
 	SRunner *sr;
 	int      failed;
 
-	tcase_add_test(tj,
-	               task_json_round_trips_from_the_configuration_to_the_worker);
-	tcase_add_test(
-	    tj, the_coordinator_reads_back_what_it_keeps_and_rewrites_for_retry);
-	tcase_add_test(
-	    tj, the_coordinators_summary_takes_defaults_and_refuses_non_objects);
+	tcase_add_test(tj, task_json_round_trips_from_configuration_to_worker);
+	tcase_add_test(tj, the_coordinator_reads_back_and_rewrites_for_retry);
+	tcase_add_test(tj, the_summary_takes_defaults_and_refuses_non_objects);
 	tcase_add_test(
 	    tj, task_ids_are_bounded_by_the_uuid_length_and_safe_characters);
 	tcase_add_test(tj, task_json_refuses_more_targets_than_the_limit);
-	tcase_add_test(tj, task_json_refuses_oversized_and_mistyped_processing);
+	tcase_add_test(tj,
+	               task_json_refuses_oversized_and_mistyped_processing);
 	tcase_add_test(tj, task_json_refuses_wrong_types_and_duplicate_keys);
 	tcase_add_test(rj, result_json_round_trips_every_field);
-	tcase_add_test(rj, a_result_without_retryable_takes_it_from_its_targets);
+	tcase_add_test(rj,
+	               a_result_without_retryable_takes_it_from_its_targets);
 	tcase_add_test(
 	    rj, result_json_refuses_wrong_types_bad_ids_and_oversized_lists);
-	tcase_add_test(rj,
-	               result_json_is_read_from_a_file_and_archived_per_attempt);
+	tcase_add_test(rj, result_json_is_read_from_a_file_and_archived);
 	tcase_add_test(nj, a_notification_request_round_trips);
 	tcase_add_test(nj,
 	               a_notification_request_refuses_wrong_types_and_bad_ids);
