@@ -4,7 +4,7 @@
  * then sends out/ to the targets routing.c picks (the rule's for "both",
  * only what dynamic routing asked for "process"). result.json is written
  * atomically, then the result message is pushed. The task folder's files
- * are common/task/ (task_json.h, result_json.h); result_push.c does the
+ * are common/task/ (task.h, result_json.h); result_push.c does the
  * nng.
  * Targets run one after another: they are few and usually different
  * peers, and a serial run keeps the log of one task readable. */

@@ -218,7 +218,7 @@ backoff_s(const mc_config *cfg, unsigned retries)
 }
 
 /* keep_result - the finished attempt's result.json becomes
- * result.<attempt>.json (task_json.h) */
+ * result.<attempt>.json (task/result_json.h) */
 static void
 keep_result(const char *dir, unsigned attempt)
 {
