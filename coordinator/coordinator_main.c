@@ -19,7 +19,7 @@
 #include "os/sys_fs.h"
 #include "os/sys_spawn.h"
 #include "tags/tags_json.h"
-#include "core/task_json.h"
+#include "task/task_json.h"
 #include "tags/uid.h"
 
 #define MAIN_DIAGS_MAX 128

@@ -3,8 +3,9 @@
  * ("process", "both") first runs its module chain (process_run.c) and
  * then sends out/ to the targets routing.c picks (the rule's for "both",
  * only what dynamic routing asked for "process"). result.json is written
- * atomically, then the result message is pushed. task_json.c does the
- * JSON; result_push.c the nng.
+ * atomically, then the result message is pushed. The task folder's files
+ * are common/task/ (task.h, result_json.h); result_push.c does the
+ * nng.
  * Targets run one after another: they are few and usually different
  * peers, and a serial run keeps the log of one task readable. */
 #include "task_run.h"
@@ -19,7 +20,8 @@
 #include "process/routing.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
-#include "task.h"
+#include "targets/target.h"
+#include "task/task.h"
 #include "worker_config.h"
 
 #define TASK_RUN_ERROR_MAX 512
@@ -40,6 +42,13 @@ typedef struct run {
 	size_t               n_paths;
 	const task_process_report *process; /* NULL for dispatch */
 } run;
+
+/* one target's send, as its type reports it (target.h) */
+typedef struct target_outcome {
+	const char   *name;
+	bool          ok;
+	target_result r;
+} target_outcome;
 
 /* the targets to send to */
 typedef struct send_list {
@@ -73,12 +82,19 @@ push_result(const run *r, bool ok, task_exit code)
 }
 
 static void
-finish(const run *r, const task_target_outcome *out, size_t n, bool ok,
+finish(const run *r, const task_target_report *out, size_t n, bool ok,
        bool retryable, task_exit code, const char *error)
 {
-	task_result res = {r->id,  r->kind,      ok,    retryable,
-	                   r->started_us, sys_now_us(), out, n,
-	                   error,  r->process};
+	task_result res = {.task_id = r->id,
+	                   .kind = r->kind,
+	                   .ok = ok,
+	                   .retryable = retryable,
+	                   .started_us = r->started_us,
+	                   .finished_us = sys_now_us(),
+	                   .targets = out,
+	                   .n_targets = n,
+	                   .error = error,
+	                   .process = r->process};
 	char        path[MC_PATH_MAX];
 	char       *text = NULL;
 	size_t      len = 0;
@@ -136,7 +152,7 @@ list_files(run *r, const char *dir, char *err, size_t errlen)
 
 static void
 dispatch_one(const run *r, const task *t, const char *name,
-             task_target_outcome *o)
+             target_outcome *o)
 {
 	const target_cfg  *cfg = task_find_target(t, name);
 	const char        *type = cfg ? target_cfg_get(cfg, "target_type") : 0;
@@ -179,16 +195,30 @@ dispatch_one(const run *r, const task *t, const char *name,
 		         o->r.error);
 }
 
+/* report_of - o as result.json reports it; borrows o's strings */
+static task_target_report
+report_of(const target_outcome *o)
+{
+	task_target_report rep = {o->name,    o->ok,     o->r.retryable,
+	                          o->r.sent, o->r.failed, o->r.error};
+	return rep;
+}
+
 static task_exit
 dispatch(run *r, const task *t, const send_list *sl)
 {
-	task_target_outcome *out = calloc(sl->n ? sl->n : 1, sizeof(*out));
-	size_t               n_out = 0, n_bad = 0;
-	bool                 retryable = false;
-	char                 error[TASK_RUN_ERROR_MAX] = "";
+	size_t              n = sl->n ? sl->n : 1;
+	target_outcome     *out = calloc(n, sizeof(*out));
+	task_target_report *rep = calloc(n, sizeof(*rep));
+	size_t              n_out = 0, n_bad = 0;
+	bool                retryable = false;
+	char                error[TASK_RUN_ERROR_MAX] = "";
 
-	if (out == NULL)
+	if (out == NULL || rep == NULL) {
+		free(out);
+		free(rep);
 		return unusable(r, "out of memory");
+	}
 	log_info("event=task.start task=%s kind=%s files=%zu targets=%zu",
 	         r->id, r->kind, r->n_paths, sl->n);
 	for (size_t i = 0; i < sl->n; i++) {
@@ -203,13 +233,15 @@ dispatch(run *r, const task *t, const send_list *sl)
 			n_bad++;
 			retryable |= out[n_out].r.retryable;
 		}
+		rep[n_out] = report_of(&out[n_out]);
 		n_out++;
 	}
 	if (n_bad > 0)
 		snprintf(error, sizeof(error), "%zu of %zu targets failed",
 		         n_bad, n_out);
-	finish(r, out, n_out, n_bad == 0, retryable,
+	finish(r, rep, n_out, n_bad == 0, retryable,
 	       n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK, error);
+	free(rep);
 	free(out);
 	return n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK;
 }

@@ -62,31 +62,6 @@ worker_config_get(const mc_config **out, char *err, size_t errlen)
 }
 
 mc_err
-worker_config_target_cfg(const config_target *t, target_cfg **out)
-{
-	target_cfg *c;
-	mc_err      rv = MC_OK;
-
-	if (target_cfg_create(t->name, &c) != MC_OK)
-		return MC_ENOMEM;
-	for (size_t i = 0; rv == MC_OK && i < t->fields.n; i++) {
-		const config_kv *kv = &t->fields.items[i];
-		if (kv->kind != CONFIG_KV_NULL && kv->value != NULL)
-			rv = target_cfg_set(c, kv->key, kv->value);
-	}
-	/* the default the coordinator fills in task.json too */
-	if (rv == MC_OK && t->aet_source != NULL &&
-	    target_cfg_get(c, "aet_source") == NULL)
-		rv = target_cfg_set(c, "aet_source", t->aet_source);
-	if (rv != MC_OK) {
-		target_cfg_destroy(c);
-		return rv;
-	}
-	*out = c;
-	return MC_OK;
-}
-
-mc_err
 worker_config_target(const char *name, target_cfg **out, char *err,
                      size_t errlen)
 {
@@ -102,7 +77,7 @@ worker_config_target(const char *name, target_cfg **out, char *err,
 		         worker_config_path());
 		return MC_ENOENT;
 	}
-	return worker_config_target_cfg(t, out);
+	return target_cfg_from_config(t, out);
 }
 
 mc_err

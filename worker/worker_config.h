@@ -10,7 +10,7 @@
 
 #include "config/config.h"
 #include "base/mc_err.h"
-#include "targets/target.h"
+#include "task/target_cfg.h"
 
 /* worker_config_set_path - path (borrowed; must outlive the process's
  * use of it), or NULL/"" for $MERCURE_CONFIG. */
@@ -26,11 +26,6 @@ const char *worker_config_path(void);
  * a file error with err naming the file and its first error. */
 MC_NODISCARD mc_err worker_config_get(const mc_config **out, char *err,
                                       size_t errlen);
-
-/* worker_config_target_cfg - t's fields as a target_cfg (every field as
- * written, and aet_source's default). On MC_OK *out is new. MC_ENOMEM. */
-MC_NODISCARD mc_err worker_config_target_cfg(const config_target *t,
-                                             target_cfg          **out);
 
 /* worker_config_target - target name of the configuration file. MC_OK
  * and *out new; MC_ENOENT (no such target, or no file given) or a load

@@ -13,7 +13,8 @@
 #include "os/sys_fs.h"
 #include "os/sys_spawn.h"
 #include "notify/notify.h"
-#include "task.h"
+#include "targets/target.h"
+#include "task/task.h"
 #include "task_run.h"
 #include "worker_config.h"
 

@@ -263,11 +263,6 @@ const config_rule   *config_find_rule(const mc_config *c, const char *name);
  * <key>_file forms name a place, not the value, and are not secret. */
 bool config_target_field_is_secret(const char *key);
 
-/* TASK_SECRET_FIELDS - in a target of task.json: the secret fields the
- * coordinator left out (a list of names); a worker that finds it takes
- * the whole target from the configuration file. */
-#define TASK_SECRET_FIELDS "secret_fields"
-
 /* CONFIG_PATH_ENV - the configuration file a worker reads secrets from
  * (mercure-worker --config); the coordinator sets it for the workers it
  * starts. */

@@ -15,7 +15,7 @@
 #include "core/loop.h"
 #include "sched/scheduler.h"
 #include "core/series_table.h"
-#include "core/task_json.h"
+#include "task/task_json.h"
 #include "os/sys_fs.h"
 
 struct route_intent;
@@ -37,8 +37,6 @@ struct route_intent;
 #define DIR_STUDIES "studies"
 #define ROUTE_INTENT_FILE ".route.json"
 #define TASK_TAGS_FILE "tags.json"
-#define TASK_RESULT_FILE "result.json"
-#define TASK_JSON_FILE "task.json"
 
 #define TASK_STATES(X)                                                     \
 	X(QUEUED, "queued") X(RUNNING, "running") X(WAITING, "waiting")    \
@@ -49,7 +47,7 @@ typedef enum { TASK_STATES(TASK_ENUM) } task_state;
 const char *task_state_str(task_state s);
 
 typedef struct task_entry {
-	char            id[TASK_ID_LEN + 1];
+	char            id[TASK_ID_MAX_LEN + 1];
 	task_meta       meta;
 	task_state      state;
 	int64_t         not_before_ms; /* monotonic; retries wait */
@@ -116,7 +114,7 @@ mc_err router_link_instances(coord *c, const struct route_intent *ri,
 /* coord_task_exists - id is in tasks/, success/, error/ or discard/ */
 bool   coord_task_exists(const coord *c, const char *id);
 /* coord_new_task_id - a new time-based UUID */
-void   coord_new_task_id(char out[TASK_ID_LEN + 1]);
+void   coord_new_task_id(char out[TASK_ID_MAX_LEN + 1]);
 /* reconcile.c */
 void   reconcile_incoming(coord *c);
 void   reconcile_tasks(coord *c);

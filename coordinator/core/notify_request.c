@@ -2,7 +2,6 @@
  * requests. The worker renders the templates and retries. */
 #include "core/notify_request.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "os/sys_fs.h"
 #include "os/sys_spawn.h"
 #include "tags/tags_json.h"
+#include "task/notify_json.h"
 
 static const char *const event_names[] = {"reception", "completion",
     "error"};
@@ -34,67 +34,51 @@ nonempty(const config_rule *r, const char *key)
 	return v && *v ? v : NULL;
 }
 
-static json_t *
-build_vars(coord *c, notify_event ev, const config_rule *r,
+/* the most variables a request carries: rule, event, task_id, details,
+ * appliance and the three PHI ones */
+#define NOTIFY_VARS_MAX 8
+
+/* request - the notification's text (malloc'ed), or NULL when memory
+ * runs out. tags (may be NULL) give the PHI variables when
+ * phi_notifications allows. */
+static char *
+request(coord *c, notify_event ev, const config_rule *r, const char *id,
     const char *task_id, const mc_tagset *tags, const char *details)
 {
-	json_t *v = json_object();
-
-	json_object_set_new(v, "rule", json_string(r->name));
-	json_object_set_new(v, "event", json_string(event_names[ev]));
-	json_object_set_new(v, "task_id", json_string(task_id ? task_id : ""));
-	json_object_set_new(v, "details", json_string(details ? details : ""));
-	json_object_set_new(v, "appliance",
-	    json_string(c->cfg->appliance_name));
-	if (c->cfg->phi_notifications && tags) {
-		const char *pn = mc_tagset_get(tags, "PatientName");
-		const char *id = mc_tagset_get(tags, "PatientID");
-		const char *acc = mc_tagset_get(tags, "AccessionNumber");
-		json_object_set_new(v, "patient_name", json_string(pn ? pn : ""));
-		json_object_set_new(v, "mrn", json_string(id ? id : ""));
-		json_object_set_new(v, "acc", json_string(acc ? acc : ""));
-	}
-	return v;
-}
-
-static json_t *
-build_request(coord *c, notify_event ev, const config_rule *r,
-    const char *id, const char *task_id, const mc_tagset *tags,
-    const char *details)
-{
-	json_t     *o = json_object();
+	notify_var  vars[NOTIFY_VARS_MAX];
+	size_t      n = 0;
 	const char *url = nonempty(r, "notification_webhook");
 	const char *to = nonempty(r, "notification_email");
-
-	json_object_set_new(o, "v", json_integer(1));
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "event", json_string(event_names[ev]));
-	json_object_set_new(o, "rule", json_string(r->name));
-	json_object_set_new(o, "task_id", json_string(task_id ? task_id : ""));
+	const char *p = nonempty(r, "notification_payload");
+	const char *pb = nonempty(r, "notification_payload_body");
+	const char *eb = nonempty(r, "notification_email_body");
+	const char *et = nonempty(r, "notification_email_type");
 	/* the URL stays in the configuration (it often holds a token); the
 	 * worker looks it up by the rule's name */
-	if (url) {
-		json_t     *w = json_object();
-		const char *p = nonempty(r, "notification_payload");
-		const char *b = nonempty(r, "notification_payload_body");
-		json_object_set_new(w, "payload", json_string(p ? p : ""));
-		json_object_set_new(w, "payload_body", json_string(b ? b : ""));
-		json_object_set_new(o, "webhook", w);
+	notify_webhook w = {NULL, p ? p : "", pb ? pb : ""};
+	notify_email   e = {to, eb ? eb : "", et ? et : "plain",
+	      NOTIFY_FROM_DEFAULT, NULL};
+	notify_request_spec s = {id, event_names[ev], r->name,
+	    task_id ? task_id : "", url ? &w : NULL, to ? &e : NULL, vars, 0};
+	char *text = NULL;
+
+	vars[n++] = (notify_var) {"rule", r->name};
+	vars[n++] = (notify_var) {"event", event_names[ev]};
+	vars[n++] = (notify_var) {"task_id", task_id ? task_id : ""};
+	vars[n++] = (notify_var) {"details", details ? details : ""};
+	vars[n++] = (notify_var) {"appliance", c->cfg->appliance_name};
+	if (c->cfg->phi_notifications && tags) {
+		const char *pn = mc_tagset_get(tags, "PatientName");
+		const char *mrn = mc_tagset_get(tags, "PatientID");
+		const char *acc = mc_tagset_get(tags, "AccessionNumber");
+		vars[n++] = (notify_var) {"patient_name", pn ? pn : ""};
+		vars[n++] = (notify_var) {"mrn", mrn ? mrn : ""};
+		vars[n++] = (notify_var) {"acc", acc ? acc : ""};
 	}
-	if (to) {
-		json_t     *e = json_object();
-		const char *b = nonempty(r, "notification_email_body");
-		const char *t = nonempty(r, "notification_email_type");
-		json_object_set_new(e, "to", json_string(to));
-		json_object_set_new(e, "body", json_string(b ? b : ""));
-		json_object_set_new(e, "type", json_string(t ? t : "plain"));
-		json_object_set_new(e, "from",
-		    json_string("mercure@mercure.mercure"));
-		json_object_set_new(o, "email", e);
-	}
-	json_object_set_new(o, "vars",
-	    build_vars(c, ev, r, task_id, tags, details));
-	return o;
+	s.n_vars = n;
+	if (notify_request_encode(&s, &text) != MC_OK)
+		return NULL;
+	return text;
 }
 
 /* launch - `mercure-worker --notify FILE`, its output in FILE.log; the
@@ -148,10 +132,9 @@ notify_fire(coord *c, notify_event ev, const char *rule_name,
 {
 	const config_rule *r = rule_name ? config_find_rule(c->cfg, rule_name)
 					 : NULL;
-	char               id[TASK_ID_LEN + 1], dir[MC_PATH_MAX];
+	char               id[TASK_ID_MAX_LEN + 1], dir[MC_PATH_MAX];
 	char               file[MC_PATH_MAX], *text;
 	mc_tagset         *own = NULL;
-	json_t            *req;
 
 	if (r == NULL || !trigger_on(r, ev) ||
 	    (!nonempty(r, "notification_webhook") &&
@@ -160,9 +143,7 @@ notify_fire(coord *c, notify_event ev, const char *rule_name,
 	if (tags == NULL)
 		tags = own = task_tags(c, task_id);
 	coord_new_task_id(id);
-	req = build_request(c, ev, r, id, task_id, tags, details);
-	text = json_dumps(req, JSON_INDENT(2));
-	json_decref(req);
+	text = request(c, ev, r, id, task_id, tags, details);
 	mc_tagset_destroy(own);
 	if (text == NULL ||
 	    coord_path(c, dir, sizeof(dir), NOTIFY_DIR, NULL, NULL) != MC_OK ||

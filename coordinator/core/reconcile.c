@@ -218,7 +218,7 @@ restore_study_build(coord *c, const char *build)
 	const char *names[] = {"study.json", TASK_TAGS_FILE};
 
 	if (sys_path_fmt(in, sizeof(in), "%s/in", build) != MC_OK ||
-	    sys_path_fmt(tj, sizeof(tj), "%s/%s", build, TASK_JSON_FILE) !=
+	    sys_path_fmt(tj, sizeof(tj), "%s/%s", build, TASK_JSON_NAME) !=
 		MC_OK ||
 	    sys_exists(tj))
 		return false;

@@ -11,13 +11,13 @@
 
 #include "base/mc_err.h"
 #include "tags/tagset.h"
-#include "core/task_json.h"
+#include "task/task_json.h"
 #include "tags/uid.h"
 
 #define ROUTE_INTENT_MAX_ENTRIES 64
 
 typedef struct intent_entry {
-	char  id[TASK_ID_LEN + 1]; /* "" for a study entry */
+	char  id[TASK_ID_MAX_LEN + 1]; /* "" for a study entry */
 	char  dest[16];            /* tasks, discard, success; "" for study */
 	char  study_rule[128];     /* study-level rule, or "" */
 	char  rule[128];           /* the task's rule, or "" (no rule) */

@@ -24,7 +24,7 @@
 #include "tags/tags_json.h"
 
 void
-coord_new_task_id(char out[TASK_ID_LEN + 1])
+coord_new_task_id(char out[TASK_ID_MAX_LEN + 1])
 {
 	uuid_t u;
 	uuid_generate_time(u);
@@ -99,7 +99,7 @@ build_task(coord *c, const route_intent *ri, const intent_entry *e)
 	    (rv = sys_path_fmt(in, sizeof(in), "%s/in", tmp)))
 		return rv;
 	if ((rv = sys_remove_tree(tmp)) || (rv = sys_mkdir_p(in)) ||
-	    (rv = write_text(tmp, TASK_JSON_FILE, e->task_json)) ||
+	    (rv = write_text(tmp, TASK_JSON_NAME, e->task_json)) ||
 	    (rv = tags_json_encode(ri->tags, &tags)) ||
 	    (rv = write_text(tmp, TASK_TAGS_FILE, tags)) ||
 	    (rv = router_link_instances(c, ri, in)) ||
@@ -280,9 +280,9 @@ add_task_entry(coord *c, route_intent *ri, const config_rule *r,
 		if (r->action == CONFIG_ACTION_ROUTE &&
 		    target_taken(taken, *n_taken, t->name))
 			continue;
-		if (sp.n_targets < TASK_MAX_TARGETS)
+		if (sp.n_targets < TASK_TARGETS_MAX)
 			sp.targets[sp.n_targets++] = t;
-		if (*n_taken < TASK_MAX_TARGETS)
+		if (*n_taken < TASK_TARGETS_MAX)
 			taken[(*n_taken)++] = t->name;
 	}
 	if (r && r->action == CONFIG_ACTION_ROUTE && sp.n_targets == 0)
@@ -301,7 +301,8 @@ static mc_err
 plan(coord *c, series *s, route_intent *ri)
 {
 	route_selection  sel;
-	const char      *trig[ROUTE_SELECT_MAX_RULES], *taken[TASK_MAX_TARGETS];
+	const char      *trig[ROUTE_SELECT_MAX_RULES];
+	const char      *taken[TASK_TARGETS_MAX];
 	size_t           n_taken = 0;
 	series_instance *i, *tmp;
 	mc_err           rv;

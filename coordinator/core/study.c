@@ -209,7 +209,7 @@ move_up(const char *in, const char *build, const char *name)
 static void
 complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 {
-	char        id[TASK_ID_LEN + 1], build[MC_PATH_MAX], bname[64];
+	char        id[TASK_ID_MAX_LEN + 1], build[MC_PATH_MAX], bname[64];
 	char        src[MC_PATH_MAX], in[MC_PATH_MAX], dst[MC_PATH_MAX];
 	char        tp[MC_PATH_MAX], *tj = NULL, *sj;
 	size_t      len;
@@ -254,11 +254,11 @@ complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 	sp.cfg = c->cfg;
 	sp.study_json = sj;
 	for (size_t i = 0; r && !discard && i < r->n_targets &&
-	     i < TASK_MAX_TARGETS; i++)
+	     i < TASK_TARGETS_MAX; i++)
 		sp.targets[sp.n_targets++] =
 		    &c->cfg->targets[r->target_index[i]];
 	if (task_json_build(&sp, &tj) == MC_OK &&
-	    sys_path_fmt(tp, sizeof(tp), "%s/%s", build, TASK_JSON_FILE) ==
+	    sys_path_fmt(tp, sizeof(tp), "%s/%s", build, TASK_JSON_NAME) ==
 		MC_OK &&
 	    sys_write_file_atomic(tp, tj, strlen(tj)) == MC_OK &&
 	    rename(build, dst) == 0) {

@@ -20,6 +20,19 @@
 #include "os/sys_fs.h"
 #include "tags/uid.h"
 
+#define OUTCOME_ERROR_MAX 512
+#define OUTCOME_DETAIL_MAX 1024
+
+/* outcome - what decides the fate of a finished attempt: its result.json,
+ * or only the worker's exit status when there is no usable one; error
+ * for logs and events, detail for the error notification */
+typedef struct outcome {
+	task_result r; /* zeroed without a usable result.json */
+	char        error[OUTCOME_ERROR_MAX];
+	char        detail[OUTCOME_DETAIL_MAX]; /* error and the first
+						 * failed target's own */
+} outcome;
+
 #define TASK_STATE_TEXT(id, name) name,
 static const char *const task_state_names[] = {TASK_STATES(TASK_STATE_TEXT)};
 
@@ -57,7 +70,7 @@ tasks_enqueue(coord *c, const char *id)
 	}
 	if ((rv = task_dir(c, id, dir, sizeof(dir))) != MC_OK ||
 	    (rv = sys_path_fmt(path, sizeof(path), "%s/%s", dir,
-		 TASK_JSON_FILE)) != MC_OK)
+		 TASK_JSON_NAME)) != MC_OK)
 		return rv;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MC_ENOMEM;
@@ -179,19 +192,18 @@ move_task(coord *c, task_entry *t, const char *dest)
 /* move_task_keep - move_task, then the rule's notification for the
  * outcome (the rule name and id are copied first: move_task frees t) */
 static void
-move_task_keep(coord *c, task_entry *t, const char *dest,
-    const task_result *r)
+move_task_keep(coord *c, task_entry *t, const char *dest, const outcome *o)
 {
-	char id[TASK_ID_LEN + 1], rule_name[128];
+	char id[TASK_ID_MAX_LEN + 1], rule_name[128];
 
 	snprintf(id, sizeof(id), "%s", t->id);
 	snprintf(rule_name, sizeof(rule_name), "%s", t->meta.rule);
 	move_task(c, t, dest);
-	if (r->ok)
-		notify_completion(c, rule_name, id, r->notify_text,
-		    r->notify_requested);
+	if (o->r.ok)
+		notify_completion(c, rule_name, id, o->r.notify_text,
+		    o->r.notify_requested);
 	else
-		notify_fire(c, NOTIFY_ERROR, rule_name, id, NULL, r->detail);
+		notify_fire(c, NOTIFY_ERROR, rule_name, id, NULL, o->detail);
 }
 
 static int64_t
@@ -206,7 +218,7 @@ backoff_s(const mc_config *cfg, unsigned retries)
 }
 
 /* keep_result - the finished attempt's result.json becomes
- * result.<attempt>.json (task_json.h) */
+ * result.<attempt>.json (task/result_json.h) */
 static void
 keep_result(const char *dir, unsigned attempt)
 {
@@ -215,15 +227,15 @@ keep_result(const char *dir, unsigned attempt)
 }
 
 static void
-fail_or_retry(coord *c, task_entry *t, const task_result *r,
-    const char *dir)
+fail_or_retry(coord *c, task_entry *t, const outcome *o, const char *dir)
 {
+	const task_result *r = &o->r;
 	char     path[MC_PATH_MAX];
 	unsigned retries = t->meta.retries + 1;
 	int64_t  delay, now_s = (int64_t) time(NULL);
 	char     info[640];
 
-	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_JSON_FILE);
+	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_JSON_NAME);
 	if (r->retryable && retries < c->cfg->retry_max) {
 		delay = backoff_s(c->cfg, retries);
 		keep_result(dir, t->meta.attempt);
@@ -237,54 +249,80 @@ fail_or_retry(coord *c, task_entry *t, const task_result *r,
 		t->not_before_ms = loop_now_ms() + delay * 1000;
 		snprintf(info, sizeof(info), "retry %u of %u in %llds: %s",
 		    retries, c->cfg->retry_max - 1, (long long) delay,
-		    r->error);
+		    o->error);
 		log_warn("event=task.retry task=%s try=%u delay_s=%lld "
 			 "msg=\"%s\"",
-		    t->id, retries, (long long) delay, r->error);
+		    t->id, retries, (long long) delay, o->error);
 		coord_event(c, "task.retry", NULL, NULL, t->id, t->meta.rule,
 		    NULL, info);
 		return;
 	}
 	(void) !task_json_set_fail_stage(path, "DISPATCHING");
 	log_error("event=task.failed task=%s tries=%u retryable=%s msg=\"%s\"",
-	    t->id, retries, r->retryable ? "yes" : "no", r->error);
+	    t->id, retries, r->retryable ? "yes" : "no", o->error);
 	coord_event(c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL,
-	    r->error);
-	move_task_keep(c, t, DIR_ERROR, r);
+	    o->error);
+	move_task_keep(c, t, DIR_ERROR, o);
+}
+
+/* summarize - o's error and detail: result.json's error, else the first
+ * failed target's; detail adds that target's own error */
+static void
+summarize(outcome *o)
+{
+	const task_result *r = &o->r;
+
+	snprintf(o->error, sizeof(o->error), "%s", r->error);
+	for (size_t i = 0; i < r->n_targets; i++) {
+		const task_target_report *tr = &r->targets[i];
+		if (tr->ok || tr->error[0] == '\0')
+			continue;
+		if (o->error[0] == '\0')
+			snprintf(o->error, sizeof(o->error), "%s: %s",
+			    tr->name, tr->error);
+		if (o->detail[0] == '\0')
+			snprintf(o->detail, sizeof(o->detail), "%s (%s: %s)",
+			    o->error, tr->name, tr->error);
+	}
+	if (o->detail[0] == '\0')
+		snprintf(o->detail, sizeof(o->detail), "%s", o->error);
 }
 
 static void
 finish_task(coord *c, task_entry *t, int exit_code)
 {
-	char        dir[MC_PATH_MAX], path[MC_PATH_MAX], err[256];
-	task_result r;
+	char    dir[MC_PATH_MAX], path[MC_PATH_MAX], err[256];
+	outcome o;
 
+	memset(&o, 0, sizeof(o));
 	if (task_dir(c, t->id, dir, sizeof(dir)) != MC_OK ||
-	    sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_RESULT_FILE) !=
+	    sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_RESULT_NAME) !=
 		MC_OK)
 		return;
-	if (task_result_read(path, &r, err, sizeof(err)) != MC_OK) {
-		memset(&r, 0, sizeof(r));
-		r.retryable = exit_code != 2;
-		snprintf(r.error, sizeof(r.error),
+	if (task_result_read(path, &o.r, err, sizeof(err)) == MC_OK) {
+		summarize(&o);
+	} else {
+		o.r.retryable = exit_code != 2;
+		snprintf(o.error, sizeof(o.error),
 		    "worker exited with status %d and no usable result.json",
 		    exit_code);
-		snprintf(r.detail, sizeof(r.detail), "%s", r.error);
+		snprintf(o.detail, sizeof(o.detail), "%s", o.error);
 	}
-	if (r.ok) {
+	if (o.r.ok) {
 		if (sys_path_fmt(path, sizeof(path), "%s/%s", dir,
-			TASK_JSON_FILE) != MC_OK ||
-		    task_json_record_result(path, &r) != MC_OK)
+			TASK_JSON_NAME) != MC_OK ||
+		    task_json_record_result(path, &o.r) != MC_OK)
 			log_warn("event=task.status_persist_failed task=%s",
 			    t->id);
 		log_info("event=task.success task=%s rule=%s tries=%u", t->id,
 		    t->meta.rule, t->meta.attempt);
 		coord_event(c, "task.success", NULL, NULL, t->id, t->meta.rule,
 		    NULL, NULL);
-		move_task_keep(c, t, DIR_SUCCESS, &r);
-		return;
+		move_task_keep(c, t, DIR_SUCCESS, &o);
+	} else {
+		fail_or_retry(c, t, &o, dir);
 	}
-	fail_or_retry(c, t, &r, dir);
+	task_result_fini(&o.r);
 }
 
 void
@@ -337,7 +375,7 @@ tasks_check_orphans(coord *c)
 		    !lock_is_free(dir))
 			continue;
 		(void) !sys_path_fmt(res, sizeof(res), "%s/%s", dir,
-		    TASK_RESULT_FILE);
+		    TASK_RESULT_NAME);
 		if (sys_exists(res)) {
 			log_info("event=task.orphan_finished task=%s", t->id);
 			finish_task(c, t, 0);
@@ -364,7 +402,7 @@ tasks_retry_error(coord *c, const char *id, char *msg, size_t len)
 		snprintf(msg, len, "no task %s in error/", id);
 		return MC_ENOENT;
 	}
-	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", src, TASK_JSON_FILE);
+	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", src, TASK_JSON_NAME);
 	if ((rv = task_json_reset_for_retry(path)) != MC_OK) {
 		snprintf(msg, len, "cannot reset task.json: %s",
 		    mc_strerror(rv));

@@ -21,7 +21,7 @@
 #include "targets/stow_json.h"
 #include "os/sys_fs.h"
 #include "targets/target.h"
-#include "task.h"
+#include "task/task.h"
 #include "task_run.h"
 #include "notify/template.h"
 

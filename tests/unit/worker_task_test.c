@@ -20,7 +20,7 @@
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
 #include "targets/target.h"
-#include "task.h"
+#include "task/task.h"
 #include "task_run.h"
 
 
@@ -235,21 +235,24 @@ END_TEST
 
 START_TEST(result_json_has_every_field_of_the_spec)
 {
-	task_target_outcome out[2];
-	task_result         r;
-	char               *text;
-	size_t              len;
-	json_error_t        je;
+	target_result      archive;
+	task_target_report out[2];
+	task_result        r;
+	char              *text;
+	size_t             len;
+	json_error_t       je;
 
-	memset(out, 0, sizeof(out));
-	out[0].name = "pacs";
-	out[0].ok = true;
-	out[0].r.sent = 20;
-	out[1].name = "archive";
-	out[1].r.failed = 20;
-	target_result_fail(&out[1].r, true, "cannot create %s: %s", "/d/x",
+	memset(&archive, 0, sizeof(archive));
+	archive.failed = 20;
+	target_result_fail(&archive, true, "cannot create %s: %s", "/d/x",
 	                   "Permission denied");
-	target_result_fail(&out[1].r, true, "a later error is not kept");
+	target_result_fail(&archive, true, "a later error is not kept");
+	out[0] = (task_target_report){.name = "pacs", .ok = true, .sent = 20,
+	                              .error = ""};
+	out[1] = (task_target_report){.name = "archive",
+	                              .retryable = archive.retryable,
+	                              .failed = archive.failed,
+	                              .error = archive.error};
 	r = (task_result){.task_id = "6f1c",
 	                  .kind = "dispatch",
 	                  .ok = false,

@@ -1,7 +1,7 @@
 /* notify.c - one notification request from file to webhook and e-mail
- * (notify.h): templates (template.c), the request (notify_json.c), the
- * wire (notify_send.c), and here the tries, the back-off and what happens
- * to the file.
+ * (notify.h): templates (template.c), the request (task/notify_json.c),
+ * the wire (notify_send.c), and here the tries, the back-off and what
+ * happens to the file.
  *
  * What mercure does and we follow: the webhook body is payload_body when
  * set, else "{" + payload + "}" (payload is a JSON fragment without its
@@ -32,7 +32,6 @@
 #define NOTIFY_FAILED_DIR "failed"
 #define NOTIFY_NOTE_MAX 2048
 #define NOTIFY_HEADER_MAX 1024
-#define NOTIFY_FROM_DEFAULT "mercure@mercure.mercure"
 #define NOTIFY_SUBJECT_DEFAULT                                                \
 	"mercure: {{ event }} - rule {{ rule }} - task {{ task_id }}"
 #define NOTIFY_BODY_DEFAULT                                                   \

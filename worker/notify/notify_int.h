@@ -1,6 +1,6 @@
 /* notify_int.h - the parts of notify.c: the request as read from its
- * JSON (notify_json.c) and the two ways out over libcurl (notify_send.c).
- * Nothing outside notify*.c includes it. */
+ * file (task/notify_json.h) and the two ways out over libcurl
+ * (notify_send.c). Nothing outside notify*.c includes it. */
 #ifndef MC_WORKER_NOTIFY_INT_H
 #define MC_WORKER_NOTIFY_INT_H
 
@@ -8,26 +8,9 @@
 #include <stddef.h>
 
 #include "base/mc_err.h"
+#include "task/notify_json.h"
 
 #define NOTIFY_ERROR_MAX_LEN 511
-
-typedef struct notify_request notify_request; /* notify_json.c */
-
-/* notify_request_load - read and check a request file. On MC_OK *out is
- * new (notify_request_destroy). MC_EPARSE / MC_ECONFIG / file errors with
- * err saying why. */
-MC_NODISCARD mc_err notify_request_load(const char *path, notify_request **out,
-                                        char *err, size_t errlen);
-void notify_request_destroy(notify_request *r); /* NULL: no-op */
-
-/* Fields of the request ("" when absent; strings borrowed from r). */
-const char *notify_request_field(const notify_request *r, const char *key);
-/* webhook.<key> / email.<key>; NULL when the section is absent */
-const char *notify_request_webhook(const notify_request *r, const char *key);
-const char *notify_request_email(const notify_request *r, const char *key);
-/* vars.<name>, else the top-level field of that name; NULL: unknown.
- * The signature of a template_lookup. */
-const char *notify_request_var(const char *name, void *r);
 
 /* notify_url_origin - scheme://host[:port] of url (no user, path or
  * query), for logs and messages. */

@@ -1,6 +1,7 @@
 /* module.h - one processing module as the worker runs it: what task.json
- * says about it (module_spec, built by task_process.c) and running it
- * once on an in/ and an out/ folder with mercure's contract (module_run.c).
+ * says about it (module_spec, built by the reader of task.json in
+ * task/task_json_process.c) run once on an in/ and an out/ folder with
+ * mercure's contract (module_run.c).
  * Chains, step task.json files and result.json are process_run.c's. */
 #ifndef MC_WORKER_MODULE_H
 #define MC_WORKER_MODULE_H
@@ -10,30 +11,12 @@
 
 #include "base/mc_err.h"
 #include "os/sys_spawn.h"
+#include "task/module_spec.h"
 
-#define MODULE_TIMEOUT_DEFAULT_S 3600
-#define MODULE_TIMEOUT_MAX_S (7 * 86400)
 #define MODULE_ERROR_MAX_LEN 511
 /* where mercure's containers see their folders */
 #define MODULE_CONTAINER_IN "/tmp/data"
 #define MODULE_CONTAINER_OUT "/tmp/output"
-
-typedef enum { MODULE_COMMAND, MODULE_CONTAINER } module_kind;
-
-/* A module of the chain. Every pointer is borrowed from the task that
- * built it and lives as long as that task. */
-typedef struct module_spec {
-	const char        *name; /* module_name, for logs and log files */
-	module_kind        kind;
-	const char *const *argv; /* command: NULL-terminated, argc >= 1 */
-	size_t             argc;
-	const char        *docker_tag; /* container */
-	const char *const *env;        /* "KEY=value" from environment */
-	size_t             n_env;
-	unsigned           timeout_s; /* 1..MODULE_TIMEOUT_MAX_S */
-	bool               network;   /* container: false -> none */
-	bool               retain_input_images;
-} module_spec;
 
 typedef struct module_run_opts {
 	const module_spec *m;

@@ -16,7 +16,7 @@
 #define MC_WORKER_PROCESS_RUN_H
 
 #include "process/module_result.h"
-#include "task.h"
+#include "task/task.h"
 #include "os/sys_fs.h"
 
 #define PROCESS_ERROR_MAX_LEN 511

@@ -6,7 +6,7 @@
 #define MC_WORKER_ROUTING_H
 
 #include "process/module_result.h"
-#include "task.h"
+#include "task/task.h"
 
 #define ROUTING_REASON_MAX_LEN 255
 #define ROUTING_TARGETS_MAX 256

@@ -1,8 +1,9 @@
 /* target.h - the dispatch targets: one struct of function pointers per
  * target type (as curl's struct Curl_ssl per TLS backend), a table to
- * find them by mercure's target_type string, and the configuration of
- * one named target as flat key=value strings. A new type is a new
- * target_<type>.c with one target_type and one line in target.c. */
+ * find them by mercure's target_type string. Each type reads its named
+ * target's configuration as flat key=value strings (task/target_cfg.h).
+ * A new type is a new target_<type>.c with one target_type and one line
+ * in target.c. */
 #ifndef MC_WORKER_TARGET_H
 #define MC_WORKER_TARGET_H
 
@@ -10,38 +11,9 @@
 #include <stddef.h>
 
 #include "base/mc_err.h"
+#include "task/target_cfg.h"
 
 #define TARGET_ERROR_MAX_LEN 511
-
-/* ---- configuration of one named target ------------------------------ */
-
-/* A target's fields as written in the config (mercure's names). Numbers
- * and booleans are kept as text ("104", "true"); nested values as
- * compact JSON text. */
-typedef struct target_cfg target_cfg;
-
-/* target_cfg_create - an empty configuration for name (copied). On MC_OK
- * *out is new, freed with target_cfg_destroy(). MC_ENOMEM. */
-MC_NODISCARD mc_err target_cfg_create(const char *name, target_cfg **out);
-void                target_cfg_destroy(target_cfg *c); /* NULL: no-op */
-/* target_cfg_set - add or replace key (both copied). MC_ENOMEM. */
-MC_NODISCARD mc_err target_cfg_set(target_cfg *c, const char *key,
-                                   const char *value);
-const char         *target_cfg_name(const target_cfg *c);
-/* target_cfg_get - value of key (borrowed, valid while c lives); NULL when
- * the key is absent. A JSON null is stored as absent. */
-const char *target_cfg_get(const target_cfg *c, const char *key);
-/* target_cfg_get_uint - key as an integer in [lo, hi]; *out = def when
- * absent or empty. MC_EINVAL (err names key and value) otherwise. */
-MC_NODISCARD mc_err target_cfg_get_uint(const target_cfg *c, const char *key,
-                                        unsigned lo, unsigned hi, unsigned def,
-                                        unsigned *out, char *err,
-                                        size_t errlen);
-/* target_cfg_get_bool - key as true/false (also "True", "1", "yes");
- * *out = def when absent. MC_EINVAL (err filled) otherwise. */
-MC_NODISCARD mc_err target_cfg_get_bool(const target_cfg *c, const char *key,
-                                        bool def, bool *out, char *err,
-                                        size_t errlen);
 
 /* ---- what a send gets and gives ------------------------------------- */
 

@@ -1,8 +1,9 @@
-/* task_json.c - building, reading and updating task.json, and reading
- * result.json, with jansson. Every rewrite is atomic (sys_fs). */
-#include "core/task_json.h"
+/* task_json_write.c - building task.json from the configuration and
+ * updating it between attempts, with jansson: the coordinator's side of
+ * the file. Every rewrite is atomic (sys_fs). The reading side is
+ * task_json_read.c. */
+#include "task/task_json.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "os/sys_fs.h"
+#include "task/task_int.h"
 
 #define MERCURE_C_VERSION "0.1.0-c"
 
@@ -337,21 +339,6 @@ task_json_build(const task_spec *s, char **out)
 	return *out ? MC_OK : MC_ENOMEM;
 }
 
-static json_t *
-load(const char *path, char *err, size_t errlen)
-{
-	json_error_t je;
-	json_t      *o = json_load_file(path, 0, &je);
-
-	if (o == NULL || !json_is_object(o)) {
-		snprintf(err, errlen, "%s: line %d column %d: %s", path,
-		    je.line, je.column, o ? "not an object" : je.text);
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 static mc_err
 save(const char *path, json_t *root)
 {
@@ -363,103 +350,6 @@ save(const char *path, json_t *root)
 	rv = sys_write_file_atomic(path, text, strlen(text));
 	free(text);
 	return rv;
-}
-
-static config_priority
-priority_of(const char *s)
-{
-	if (s && strcmp(s, "urgent") == 0)
-		return CONFIG_PRIORITY_URGENT;
-	if (s && strcmp(s, "offpeak") == 0)
-		return CONFIG_PRIORITY_OFFPEAK;
-	return CONFIG_PRIORITY_NORMAL;
-}
-
-mc_err
-task_json_read_meta(const char *path, task_meta *m, char *err, size_t errlen)
-{
-	json_t     *root = load(path, err, errlen), *ours, *disp, *info;
-	const char *s;
-
-	memset(m, 0, sizeof(*m));
-	if (root == NULL)
-		return MC_EPARSE;
-	ours = json_object_get(root, "mercure_c");
-	disp = json_object_get(root, "dispatch");
-	info = json_object_get(root, "info");
-	s = json_string_value(json_object_get(ours, "kind"));
-	snprintf(m->kind, sizeof(m->kind), "%s", s ? s : "dispatch");
-	m->priority =
-	    priority_of(json_string_value(json_object_get(ours, "priority")));
-	m->attempt = (unsigned) json_integer_value(
-	    json_object_get(ours, "attempt"));
-	if (m->attempt == 0)
-		m->attempt = 1;
-	m->retries = (unsigned) json_integer_value(
-	    json_object_get(disp, "retries"));
-	m->next_retry_unix_s = json_integer_value(
-	    json_object_get(ours, "next_retry_unix_s"));
-	s = json_string_value(json_object_get(info, "uid"));
-	snprintf(m->uid, sizeof(m->uid), "%s", s ? s : "");
-	s = json_string_value(json_object_get(info, "applied_rule"));
-	snprintf(m->rule, sizeof(m->rule), "%s", s ? s : "");
-	json_decref(root);
-	return MC_OK;
-}
-
-mc_err
-task_result_read(const char *path, task_result *r, char *err, size_t errlen)
-{
-	json_t     *root = load(path, err, errlen), *targets, *t;
-	const char *name, *e;
-
-	memset(r, 0, sizeof(*r));
-	if (root == NULL)
-		return MC_EPARSE;
-	r->ok = json_is_true(json_object_get(root, "ok"));
-	e = json_string_value(json_object_get(root, "error"));
-	snprintf(r->error, sizeof(r->error), "%s", e ? e : "");
-	targets = json_object_get(root, "targets");
-	json_object_foreach(targets, name, t)
-	{
-		if (json_is_true(json_object_get(t, "ok"))) {
-			if (r->n_done < TASK_MAX_TARGETS)
-				snprintf(r->done_targets[r->n_done++], 64,
-				    "%s", name);
-			continue;
-		}
-		if (r->n_failed < TASK_MAX_TARGETS)
-			snprintf(r->failed_targets[r->n_failed++], 64, "%s",
-			    name);
-		if (json_is_true(json_object_get(t, "retryable")))
-			r->retryable = true;
-		e = json_string_value(json_object_get(t, "error"));
-		if (r->error[0] == '\0' && e)
-			snprintf(r->error, sizeof(r->error), "%s: %s", name, e);
-		if (r->detail[0] == '\0' && e)
-			snprintf(r->detail, sizeof(r->detail), "%s (%s: %s)",
-			    r->error, name, e);
-	}
-	if (r->detail[0] == '\0')
-		snprintf(r->detail, sizeof(r->detail), "%s", r->error);
-	{
-		json_t *n = json_object_get(
-		    json_object_get(root, "module_result"), "notification");
-		e = json_string_value(json_object_get(n, "text"));
-		snprintf(r->notify_text, sizeof(r->notify_text), "%s",
-		    e ? e : "");
-		r->notify_requested = json_is_true(json_object_get(n,
-		    "requested"));
-	}
-	/* the worker's own verdict wins (a processing failure names no
-	 * target); without one, a failure that names no target (a crash)
-	 * may pass on retry */
-	if (json_is_boolean(json_object_get(root, "retryable")))
-		r->retryable = json_is_true(json_object_get(root, "retryable"));
-	else if (!r->ok && r->n_failed == 0)
-		r->retryable = true;
-	json_decref(root);
-	return MC_OK;
 }
 
 static void
@@ -474,12 +364,26 @@ set_state(json_t *status, const char *name, const char *state)
 	json_object_set_new(status, name, one);
 }
 
+/* set_outcomes - "complete" for r's targets that succeeded, then
+ * "error" for the failed ones */
+static void
+set_outcomes(json_t *status, const task_result *r)
+{
+	for (size_t i = 0; i < r->n_targets; i++)
+		if (r->targets[i].ok)
+			set_state(status, r->targets[i].name, "complete");
+	for (size_t i = 0; i < r->n_targets; i++)
+		if (!r->targets[i].ok)
+			set_state(status, r->targets[i].name, "error");
+}
+
 mc_err
 task_json_prepare_retry(const char *path, const task_result *r,
     unsigned retries, int64_t next_retry_unix_s)
 {
 	char    err[256], when[32];
-	json_t *root = load(path, err, sizeof(err)), *disp, *st, *ours;
+	json_t *root = task_json_load(path, err, sizeof(err));
+	json_t *disp, *st, *ours;
 	mc_err  rv;
 
 	if (root == NULL)
@@ -487,10 +391,8 @@ task_json_prepare_retry(const char *path, const task_result *r,
 	disp = json_object_get(root, "dispatch");
 	st = json_object_get(disp, "status");
 	ours = json_object_get(root, "mercure_c");
-	for (size_t i = 0; st && i < r->n_done; i++)
-		set_state(st, r->done_targets[i], "complete");
-	for (size_t i = 0; st && i < r->n_failed; i++)
-		set_state(st, r->failed_targets[i], "error");
+	if (st != NULL)
+		set_outcomes(st, r);
 	if (disp) {
 		json_object_set_new(disp, "retries", json_integer(retries));
 		now_str(when, sizeof(when), (time_t) next_retry_unix_s);
@@ -510,40 +412,25 @@ mc_err
 task_json_record_result(const char *path, const task_result *r)
 {
 	char    err[256];
-	json_t *root = load(path, err, sizeof(err)), *st;
+	json_t *root = task_json_load(path, err, sizeof(err)), *st;
 	mc_err  rv;
 
 	if (root == NULL)
 		return MC_EPARSE;
 	st = json_object_get(json_object_get(root, "dispatch"), "status");
-	for (size_t i = 0; st && i < r->n_done; i++)
-		set_state(st, r->done_targets[i], "complete");
-	for (size_t i = 0; st && i < r->n_failed; i++)
-		set_state(st, r->failed_targets[i], "error");
+	if (st != NULL)
+		set_outcomes(st, r);
 	rv = save(path, root);
 	json_decref(root);
 	return rv;
 }
 
 mc_err
-task_result_archive(const char *dir, unsigned attempt)
-{
-	char a[MC_PATH_MAX], b[MC_PATH_MAX];
-
-	if (sys_path_fmt(a, sizeof(a), "%s/result.json", dir) != MC_OK ||
-	    sys_path_fmt(b, sizeof(b), "%s/result.%u.json", dir, attempt) !=
-		MC_OK)
-		return MC_EINVAL;
-	if (!sys_exists(a))
-		return MC_OK;
-	return rename(a, b) == 0 ? MC_OK : MC_EIO;
-}
-
-mc_err
 task_json_reset_for_retry(const char *path)
 {
 	char        err[256];
-	json_t     *root = load(path, err, sizeof(err)), *disp, *st, *one;
+	json_t     *root = task_json_load(path, err, sizeof(err));
+	json_t     *disp, *st, *one;
 	const char *name;
 	mc_err      rv;
 
@@ -576,7 +463,7 @@ mc_err
 task_json_set_fail_stage(const char *path, const char *stage)
 {
 	char    err[256];
-	json_t *root = load(path, err, sizeof(err));
+	json_t *root = task_json_load(path, err, sizeof(err));
 	mc_err  rv;
 
 	if (root == NULL)
@@ -586,4 +473,35 @@ task_json_set_fail_stage(const char *path, const char *stage)
 	rv = save(path, root);
 	json_decref(root);
 	return rv;
+}
+
+json_t *
+task_json_text(const char *s)
+{
+	json_t *v = json_string(s);
+	char   *copy;
+
+	if (v != NULL || (copy = strdup(s)) == NULL)
+		return v;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
+int
+task_json_set(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, key, v);
+}
+
+json_t *
+task_json_done(json_t *o, int bad)
+{
+	if (bad == 0)
+		return o;
+	json_decref(o);
+	return NULL;
 }

@@ -1,19 +1,19 @@
-/* task_json.c - task.json in, result.json out: the worker's only use of
- * jansson. task.json is validated completely here, so the rest of the
+/* task_json_read.c - reading task.json with jansson: the worker's
+ * complete reading, which validates everything, so the rest of the
  * worker reads plain C fields and each target's configuration as
- * key=value text (target_cfg). jansson reports syntax errors with a
- * 1-based line and column; for a value of the wrong type it gives no
- * position, so those errors name the field instead. */
-#include "task.h"
+ * key=value text (target_cfg); and the coordinator's summary
+ * (task_json_read_meta). task_json_process.c reads the process section.
+ * jansson reports syntax errors with a 1-based line and column; for a
+ * value of the wrong type it gives no position, so those errors name the
+ * field instead. */
+#include "task/task.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "os/sys_fs.h"
-#include "task_int.h"
-#include "worker_config.h"
+#include "task/task_int.h"
 
 #define TASK_STATE_COMPLETE "complete"
 #define TASK_KIND_DISPATCH "dispatch"
@@ -46,10 +46,10 @@ task_own(task *t, void *p)
 	return p;
 }
 
-static bool
-id_is_safe(const char *s)
+bool
+task_id_is_safe(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s != NULL ? strlen(s) : 0;
 
 	if (n == 0 || n > TASK_ID_MAX_LEN || s[0] == '.')
 		return false;
@@ -208,16 +208,20 @@ parse_root(task *t, mc_diag *d)
 	json_t *id = json_object_get(t->root, "id");
 	json_t *mc = json_object_get(t->root, "mercure_c");
 	json_t *kind, *url, *targets;
+	char    msg[96];
 	mc_err  rv;
 
 	if (!json_is_object(t->root))
 		return task_bad(d, "", "the document must be an object");
 	if (!json_is_string(id))
 		return task_bad(d, "id", "missing or not a string");
-	if (!id_is_safe(json_string_value(id)))
-		return task_bad(d, "id",
-		           "must be 1..63 characters of A-Z a-z 0-9 . _ - "
-		           "and not start with '.'");
+	if (!task_id_is_safe(json_string_value(id))) {
+		snprintf(msg, sizeof(msg),
+		         "must be 1..%d characters of A-Z a-z 0-9 . _ - and "
+		         "not start with '.'",
+		         TASK_ID_MAX_LEN);
+		return task_bad(d, "id", msg);
+	}
 	t->id = json_string_value(id);
 	t->info = json_object_get(t->root, "info");
 	if (t->info != NULL && !json_is_object(t->info) &&
@@ -433,7 +437,7 @@ task_use_config(task *t, const mc_config *cfg)
 		target_cfg_destroy(t->all[i].cfg);
 		t->all[i].cfg = NULL;
 		if (ct != NULL &&
-		    worker_config_target_cfg(ct, &t->all[i].cfg) != MC_OK)
+		    target_cfg_from_config(ct, &t->all[i].cfg) != MC_OK)
 			return MC_ENOMEM;
 	}
 	return MC_OK;
@@ -445,148 +449,62 @@ task_target_cfg(const task *t, size_t i)
 	return task_find_target(t, t->names[i]);
 }
 
-static int
-set_new(json_t *obj, const char *key, json_t *v)
+/* ---- the coordinator's summary ------------------------------------------ */
+
+json_t *
+task_json_load(const char *path, char *err, size_t errlen)
 {
-	return v == NULL ? -1 : json_object_set_new(obj, key, v);
-}
+	json_error_t je;
+	json_t      *o = json_load_file(path, 0, &je);
 
-/* json_string() refuses invalid UTF-8 (an OS message, an odd path):
- * keep such text readable with '?' for the bytes that are not ASCII */
-static json_t *
-text_value(const char *s)
-{
-	json_t *v = json_string(s);
-	char   *copy;
-
-	if (v != NULL || (copy = strdup(s)) == NULL)
-		return v;
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	v = json_string(copy);
-	free(copy);
-	return v;
-}
-
-static json_t *
-encode_target(const task_target_outcome *o)
-{
-	json_t *j = json_object();
-	int     bad_set = 0;
-
-	if (j == NULL)
-		return NULL;
-	bad_set |= set_new(j, "ok", json_boolean(o->ok));
-	bad_set |= set_new(j, "sent", json_integer((json_int_t)o->r.sent));
-	bad_set |= set_new(j, "failed", json_integer((json_int_t)o->r.failed));
-	bad_set |=
-	    set_new(j, "retryable", json_boolean(!o->ok && o->r.retryable));
-	bad_set |= set_new(j, "error", text_value(o->r.error));
-	if (bad_set != 0) {
-		json_decref(j);
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(err, errlen, "%s: line %d column %d: %s", path,
+		         je.line, je.column, o ? "not an object" : je.text);
+		json_decref(o);
 		return NULL;
 	}
-	return j;
+	return o;
 }
 
-static json_t *
-encode_step(const task_step_report *st)
+static config_priority
+priority_of(const char *s)
 {
-	json_t *j = json_object();
-	int     bad_set = 0;
-
-	if (j == NULL)
-		return NULL;
-	bad_set |= set_new(j, "module", text_value(st->module));
-	bad_set |= set_new(j, "ok", json_boolean(st->ok));
-	bad_set |= set_new(j, "exit", json_integer(st->exit_code));
-	bad_set |= set_new(j, "signal", json_integer(st->signal));
-	bad_set |= set_new(j, "timed_out", json_boolean(st->timed_out));
-	bad_set |= set_new(j, "ms", json_real(st->ms));
-	bad_set |= set_new(j, "log", text_value(st->log));
-	bad_set |= set_new(j, "error", text_value(st->error));
-	if (bad_set != 0) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
-static json_t *
-encode_process(const task_process_report *p)
-{
-	json_t *j = json_object(), *steps = json_array();
-	int     bad_set = 0;
-
-	if (j == NULL || steps == NULL) {
-		json_decref(j);
-		json_decref(steps);
-		return NULL;
-	}
-	bad_set |= set_new(j, "ok", json_boolean(p->ok));
-	bad_set |= set_new(j, "retryable", json_boolean(!p->ok && p->retryable));
-	bad_set |= set_new(j, "reused", json_boolean(p->reused));
-	for (size_t i = 0; i < p->n_steps; i++) {
-		json_t *st = encode_step(&p->steps[i]);
-		bad_set |= st == NULL ? -1 : json_array_append_new(steps, st);
-	}
-	bad_set |= set_new(j, "steps", steps);
-	bad_set |= set_new(j, "output_files",
-	                   json_integer((json_int_t)p->output_files));
-	bad_set |= set_new(j, "error", text_value(p->error));
-	if (bad_set != 0) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
-/* "process" and "module_result" of a processing task */
-static int
-add_process(json_t *root, const task_process_report *p)
-{
-	json_t *mr = NULL;
-	int     bad_set = set_new(root, "process", encode_process(p));
-
-	if (p->module_result_json != NULL)
-		mr = json_loads(p->module_result_json, 0, NULL);
-	bad_set |= set_new(root, "module_result", mr ? mr : json_null());
-	return bad_set;
+	if (s && strcmp(s, "urgent") == 0)
+		return CONFIG_PRIORITY_URGENT;
+	if (s && strcmp(s, "offpeak") == 0)
+		return CONFIG_PRIORITY_OFFPEAK;
+	return CONFIG_PRIORITY_NORMAL;
 }
 
 mc_err
-task_result_encode(const task_result *r, char **out, size_t *len)
+task_json_read_meta(const char *path, task_meta *m, char *err, size_t errlen)
 {
-	json_t *root = json_object(), *targets = json_object();
-	int     bad_set = 0;
+	json_t     *root = task_json_load(path, err, errlen);
+	json_t     *ours, *disp, *info;
+	const char *s;
 
-	*out = NULL;
-	if (root == NULL || targets == NULL) {
-		json_decref(root);
-		json_decref(targets);
-		return MC_ENOMEM;
-	}
-	bad_set |= set_new(root, "v", json_integer(TASK_RESULT_VERSION));
-	bad_set |= set_new(root, "task", text_value(r->task_id));
-	bad_set |= set_new(root, "kind", text_value(r->kind));
-	bad_set |= set_new(root, "ok", json_boolean(r->ok));
-	bad_set |= set_new(root, "retryable",
-	                   json_boolean(!r->ok && r->retryable));
-	bad_set |= set_new(root, "started_us", json_integer(r->started_us));
-	bad_set |= set_new(root, "finished_us", json_integer(r->finished_us));
-	if (r->process != NULL)
-		bad_set |= add_process(root, r->process);
-	for (size_t i = 0; i < r->n_targets; i++)
-		bad_set |= set_new(targets, r->targets[i].name,
-		                   encode_target(&r->targets[i]));
-	bad_set |= set_new(root, "targets", targets);
-	bad_set |= set_new(root, "error", text_value(r->error));
-	if (bad_set == 0)
-		*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	memset(m, 0, sizeof(*m));
+	if (root == NULL)
+		return MC_EPARSE;
+	ours = json_object_get(root, "mercure_c");
+	disp = json_object_get(root, "dispatch");
+	info = json_object_get(root, "info");
+	s = json_string_value(json_object_get(ours, "kind"));
+	snprintf(m->kind, sizeof(m->kind), "%s", s ? s : "dispatch");
+	m->priority =
+	    priority_of(json_string_value(json_object_get(ours, "priority")));
+	m->attempt = (unsigned) json_integer_value(
+	    json_object_get(ours, "attempt"));
+	if (m->attempt == 0)
+		m->attempt = 1;
+	m->retries = (unsigned) json_integer_value(
+	    json_object_get(disp, "retries"));
+	m->next_retry_unix_s = json_integer_value(
+	    json_object_get(ours, "next_retry_unix_s"));
+	s = json_string_value(json_object_get(info, "uid"));
+	snprintf(m->uid, sizeof(m->uid), "%s", s ? s : "");
+	s = json_string_value(json_object_get(info, "applied_rule"));
+	snprintf(m->rule, sizeof(m->rule), "%s", s ? s : "");
 	json_decref(root);
-	if (*out == NULL)
-		return MC_ENOMEM;
-	*len = strlen(*out);
 	return MC_OK;
 }

@@ -1,36 +1,42 @@
-/* task.h - a task as the worker sees it: what task.json asks for
- * (docs/tasks.md) and what result.json reports. Reading and writing the
- * JSON is task_json.c, the only worker file that includes <jansson.h>. */
-#ifndef MC_WORKER_TASK_H
-#define MC_WORKER_TASK_H
+/* task.h - a task as the worker sees it: task.json (docs/tasks.md) read
+ * completely and checked field by field, so that the rest of the worker
+ * reads plain C fields, each target's configuration as key=value text
+ * (target_cfg) and each module as a module_spec. The reading is
+ * task_json_read.c and task_json_process.c; the coordinator's side of
+ * the file is task_json.h. Callers need no <jansson.h>. */
+#ifndef MC_COMMON_TASK_H
+#define MC_COMMON_TASK_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "base/mc_err.h"
-#include "process/module.h"
-#include "targets/target.h"
+#include "config/config.h"
+#include "task/module_spec.h"
+#include "task/result_json.h"
+#include "task/target_cfg.h"
+#include "task/task_limits.h"
 
-#define TASK_ID_MAX_LEN 63
-#define TASK_JSON_NAME "task.json"
-#define TASK_RESULT_NAME "result.json"
-#define TASK_RESULT_VERSION 1
-#define TASK_STEPS_MAX 32 /* modules in one chain */
+/* task_id_is_safe - s is an id a reader accepts: 1..TASK_ID_MAX_LEN
+ * characters of A-Z a-z 0-9 . _ -, not starting with '.', so that it
+ * names one folder and breaks no key=value log line. Every UUID
+ * (task_id_is_valid, tags/uid.h) is one. NULL: false. */
+bool task_id_is_safe(const char *s);
 
-/* ---- task.json --------------------------------------------------------- */
+/* ---- task.json -------------------------------------------------------- */
 
 typedef struct task task;
 
 /* task_parse - parse and validate the text of a task.json (borrowed).
- * Checked: valid JSON; "id" a non-empty string of [A-Za-z0-9._-] not
- * starting with '.', at most TASK_ID_MAX_LEN; "info" an object or absent;
- * "dispatch" an object with "target_name" a string or a list of strings
- * (for kinds other than "dispatch" target_name may be absent, and
- * dispatch empty or null) and "status" an object or absent; "mercure_c"
- * an object with "kind" a string and "targets" an object of objects;
- * the process section as task_step_count() says. On MC_OK *out is new (freed
- * with task_destroy). MC_EPARSE (JSON syntax: d has line and column) or
+ * Checked: valid JSON without duplicate keys; "id" a string that
+ * task_id_is_safe accepts; "info" an object or absent; "dispatch" an
+ * object with "target_name" a string or a list of at most
+ * TASK_TARGETS_MAX strings (for kinds other than "dispatch" target_name
+ * may be absent, and dispatch empty or null) and "status" an object or
+ * absent; "mercure_c" an object with "kind" a string and "targets" an
+ * object of at most TASK_TARGETS_MAX objects; the process section as
+ * task_step_count() says. On MC_OK *out is new (freed with
+ * task_destroy). MC_EPARSE (JSON syntax: d has line and column) or
  * MC_ECONFIG (d->field names the bad field, d->msg says why); MC_ENOMEM.
  * d->file is left as the caller set it. */
 MC_NODISCARD mc_err task_parse(const char *text, size_t len, task **out,
@@ -77,19 +83,20 @@ bool task_needs_config(const task *t);
  * sent to the host of an older definition); one the file no longer has
  * is dropped, so task_find_target() gives NULL for it. Targets without
  * secrets stay as task.json has them. MC_ENOMEM. */
-struct mc_config; /* config.h */
-MC_NODISCARD mc_err task_use_config(task *t, const struct mc_config *cfg);
+MC_NODISCARD mc_err task_use_config(task *t, const mc_config *cfg);
 
 /* ---- processing (mercure_c.kind "process" or "both") ------------------ */
 
 /* The chain from the process section (an object: one step; a list: the
- * chain in order). Each step's module is mercure_c.modules.<module_name>,
- * else the step's module_config. Fields read: "command" (a list of
- * strings, or a string split at spaces; run without a shell), else
- * "docker_tag"; "environment" (an object, or JSON text of one);
- * "timeout" (seconds, default MODULE_TIMEOUT_DEFAULT_S);
- * "network_enabled" (default true); the step's "retain_input_images".
- * task_parse refuses a step with neither command nor docker_tag. */
+ * chain in order, at most TASK_STEPS_MAX). Each step's module is
+ * mercure_c.modules.<module_name>, else the step's module_config. Fields
+ * read: "command" (a list of at most TASK_ARGV_MAX strings, or a string
+ * split at spaces; run without a shell), else "docker_tag";
+ * "environment" (an object of at most TASK_ENV_MAX entries, or JSON text
+ * of one); "timeout" (seconds, 1..MODULE_TIMEOUT_MAX_S, default
+ * MODULE_TIMEOUT_DEFAULT_S); "network_enabled" (default true); the
+ * step's "retain_input_images". task_parse refuses a step with neither
+ * command nor docker_tag. */
 size_t             task_step_count(const task *t);
 const module_spec *task_step(const task *t, size_t i);
 
@@ -101,7 +108,8 @@ MC_NODISCARD mc_err task_step_json(const task *t, size_t i, char **out,
                                    size_t *len);
 
 /* What the worker needs of the rule: mercure_c.rule (booleans also as
- * "true"/"false" text; target lists as a list or "a, b" text). */
+ * "true"/"false" text; target lists as a list or "a, b" text, at most
+ * TASK_LIST_MAX names). */
 typedef struct task_rule {
 	const char        *name;
 	bool               dynamic_routing;
@@ -112,52 +120,5 @@ typedef struct task_rule {
 } task_rule;
 
 const task_rule *task_get_rule(const task *t); /* never NULL */
-
-/* ---- result.json ------------------------------------------------------- */
-
-typedef struct task_target_outcome {
-	const char   *name;
-	bool          ok;
-	target_result r;
-} task_target_outcome;
-
-/* One module run of the chain. */
-typedef struct task_step_report {
-	const char *module;
-	bool        ok, timed_out;
-	int         exit_code; /* -1 when it did not exit (signal, not run) */
-	int         signal;    /* 0 unless killed by one */
-	double      ms;
-	const char *log;   /* log file name in the task folder */
-	const char *error; /* "" when ok */
-} task_step_report;
-
-typedef struct task_process_report {
-	bool                    ok, retryable;
-	bool                    reused; /* out/ of an earlier attempt */
-	const task_step_report *steps;
-	size_t                  n_steps;
-	size_t                  output_files;
-	const char             *error;       /* "" when ok */
-	const char *module_result_json; /* NULL: none; else a JSON object */
-} task_process_report;
-
-typedef struct task_result {
-	const char                *task_id;
-	const char                *kind;
-	bool                       ok;
-	bool                       retryable; /* a retry may succeed */
-	int64_t                    started_us, finished_us;
-	const task_target_outcome *targets;
-	size_t                     n_targets;
-	const char                *error;   /* "" when ok */
-	const task_process_report *process; /* NULL for dispatch */
-} task_result;
-
-/* task_result_encode - result.json text for r (docs/tasks.md; "process"
- * and "module_result" only when r->process is set). On MC_OK
- * *out is malloc'ed, NUL-terminated (caller frees), *len its length. */
-MC_NODISCARD mc_err task_result_encode(const task_result *r, char **out,
-                                       size_t *len);
 
 #endif

@@ -1,12 +1,13 @@
-/* task_process.c - the processing half of task.json (jansson): mercure's
- * process section (one step or a chain), the modules of mercure_c.modules
- * and what the worker needs of mercure_c.rule, turned into plain C
- * (module_spec, task_rule) at parse time; and the per-step task.json a
- * module reads. task_json.c reads the rest of the document.
+/* task_json_process.c - the processing half of reading task.json
+ * (jansson): mercure's process section (one step or a chain), the modules
+ * of mercure_c.modules and what the worker needs of mercure_c.rule,
+ * turned into plain C (module_spec, task_rule) at parse time; and the
+ * per-step task.json a module reads. task_json_read.c reads the rest of
+ * the document.
  *
  * The coordinator writes config scalars as text ("60", "false") and maps
  * and lists as JSON, so every reader here accepts both forms. */
-#include "task_int.h"
+#include "task/task_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define TASK_FIELD_MAX 128
-#define TASK_ARGV_MAX 256
-#define TASK_ENV_MAX 256
-#define TASK_LIST_MAX 64
+#define TASK_FIELD_MAX 128 /* a field's name in a diagnostic */
 
 /* a string kept with the task */
 static const char *
@@ -221,7 +219,7 @@ parse_timeout(task *t, module_spec *m, json_t *v, const char *field,
               mc_diag *d)
 {
 	const char *s = scalar(t, v);
-	char       *end;
+	char       *end, msg[64];
 	long        n;
 
 	m->timeout_s = MODULE_TIMEOUT_DEFAULT_S;
@@ -230,10 +228,12 @@ parse_timeout(task *t, module_spec *m, json_t *v, const char *field,
 	errno = 0;
 	n = s ? strtol(s, &end, 10) : 0;
 	if (s == NULL || errno != 0 || end == s || *end != '\0' || n < 1 ||
-	    n > MODULE_TIMEOUT_MAX_S)
-		return task_bad(d, field,
-		                "must be a number of seconds, 1 to "
-		                "604800");
+	    n > MODULE_TIMEOUT_MAX_S) {
+		snprintf(msg, sizeof(msg),
+		         "must be a number of seconds, 1 to %d",
+		         MODULE_TIMEOUT_MAX_S);
+		return task_bad(d, field, msg);
+	}
 	m->timeout_s = (unsigned)n;
 	return MC_OK;
 }
@@ -306,25 +306,26 @@ parse_step(task *t, size_t i, json_t *step, json_t *modules, mc_diag *d)
 	return parse_module(t, m, cfg, field, d);
 }
 
+/* parse_rule - o is mercure_c.rule */
 static mc_err
-parse_rule(task *t, json_t *rule, mc_diag *d)
+parse_rule(task *t, json_t *o, mc_diag *d)
 {
 	task_rule  *r = &t->rule;
-	const char *name = json_string_value(json_object_get(rule, "name"));
+	const char *name = json_string_value(json_object_get(o, "name"));
 	json_t     *info_rule = json_object_get(t->info, "applied_rule");
 
 	(void)d;
 	r->name = name                        ? name
 	          : json_is_string(info_rule) ? json_string_value(info_rule)
 	                                      : "";
-	if (!json_is_object(rule))
+	if (!json_is_object(o))
 		return MC_OK;
 	r->dynamic_routing =
-	    json_flag(json_object_get(rule, "dynamic_routing"), false);
+	    json_flag(json_object_get(o, "dynamic_routing"), false);
 	if (name_list(t,
-	              json_object_get(rule, "dynamic_routing_allowed_targets"),
+	              json_object_get(o, "dynamic_routing_allowed_targets"),
 	              &r->allowed, &r->n_allowed) != MC_OK ||
-	    name_list(t, json_object_get(rule, "conditional_alternate_target"),
+	    name_list(t, json_object_get(o, "conditional_alternate_target"),
 	              &r->alternate, &r->n_alternate) != MC_OK)
 		return MC_ENOMEM;
 	return MC_OK;

@@ -1,0 +1,99 @@
+/* result_json.h - result.json (docs/tasks.md): what one attempt at a task
+ * came to. The worker writes it (task_result_encode) before it reports
+ * over nng, the coordinator reads it (task_result_read) to decide the
+ * task's fate. One struct, task_result, serves both: every field the
+ * writer writes, the reader reads back. Callers need no <jansson.h>. */
+#ifndef MC_COMMON_RESULT_JSON_H
+#define MC_COMMON_RESULT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/mc_err.h"
+#include "task/task_limits.h"
+
+/* One target of the attempt. */
+typedef struct task_target_report {
+	const char *name;
+	bool        ok;
+	bool        retryable; /* written as false when ok */
+	size_t      sent;      /* instances / files delivered */
+	size_t      failed;    /* not delivered */
+	const char *error;     /* "" when ok */
+} task_target_report;
+
+/* One module run of the chain. */
+typedef struct task_step_report {
+	const char *module;
+	bool        ok, timed_out;
+	int         exit_code; /* -1 when it did not exit (signal, not run) */
+	int         signal;    /* 0 unless killed by one */
+	double      ms;
+	const char *log;   /* log file name in the task folder */
+	const char *error; /* "" when ok */
+} task_step_report;
+
+typedef struct task_process_report {
+	bool                    ok, retryable;
+	bool                    reused; /* out/ of an earlier attempt */
+	const task_step_report *steps;
+	size_t                  n_steps;
+	size_t                  output_files;
+	const char             *error;       /* "" when ok */
+	const char *module_result_json; /* NULL: none; else a JSON object */
+} task_process_report;
+
+typedef struct task_result {
+	const char                *task_id;
+	const char                *kind;
+	bool                       ok;
+	bool                       retryable; /* a retry may succeed */
+	int64_t                    started_us, finished_us;
+	const task_target_report  *targets;
+	size_t                     n_targets;
+	const char                *error;   /* "" when ok */
+	const task_process_report *process; /* NULL for dispatch */
+	/* module_result.notification, as read back (the writer takes it
+	 * inside process->module_result_json): a module's
+	 * __mercure_notification */
+	const char *notify_text; /* "" when none */
+	bool        notify_requested;
+	void       *owned; /* what task_result_read allocated; else NULL */
+} task_result;
+
+/* task_result_encode - result.json text for r ("process" and
+ * "module_result" only when r->process is set; notify_* and owned are
+ * not read). Text that is not UTF-8 is written with '?' for its bytes
+ * above 0x7f. On MC_OK *out is malloc'ed, NUL-terminated (caller frees),
+ * *len its length. MC_ENOMEM. Any thread. */
+MC_NODISCARD mc_err task_result_encode(const task_result *r, char **out,
+                                       size_t *len);
+
+/* task_result_parse - read the text of a result.json (borrowed) into r,
+ * whose strings and arrays then live until task_result_fini(r). A
+ * missing "retryable" is true when a failed target says so, or when the
+ * task failed and names no failed target (a crash may pass on retry).
+ * Refused: bad JSON (err has line and column), a root that is not an
+ * object, a field of the wrong type (err names it), a "task" that is not
+ * a task id (task_id_is_safe), more than TASK_TARGETS_MAX targets or
+ * TASK_STEPS_MAX steps: MC_EPARSE, r zeroed. MC_ENOMEM. */
+MC_NODISCARD mc_err task_result_parse(const char *text, size_t len,
+                                      task_result *r, char *err,
+                                      size_t errlen);
+
+/* task_result_read - read path and task_result_parse it; err starts with
+ * path. A file that cannot be read: its error, r zeroed. */
+MC_NODISCARD mc_err task_result_read(const char *path, task_result *r,
+                                     char *err, size_t errlen);
+
+/* task_result_fini - free what task_result_read/parse allocated and zero
+ * r. A zeroed r or one filled by hand (owned NULL): no-op. */
+void task_result_fini(task_result *r);
+
+/* task_result_archive - rename <dir>/result.json to
+ * <dir>/result.<attempt>.json, so the next attempt starts without a
+ * result and the history stays with the task. No result: MC_OK. */
+MC_NODISCARD mc_err task_result_archive(const char *dir, unsigned attempt);
+
+#endif
