@@ -128,7 +128,7 @@ paren_atom(rule_parser *p)
 static rule_node *
 call(rule_parser *p, const rule_token *name)
 {
-	const rule_callable *fn =
+	const rule_builtin *fn =
 	    rule_find_function(p->text + name->off, name->len);
 	size_t     n;
 	rule_node *c;
@@ -140,14 +140,14 @@ call(rule_parser *p, const rule_token *name)
 	if (c == NULL)
 		return NULL;
 	c->kind = N_CALL;
-	c->op = fn->id;
+	c->call = fn->fn;
 	if (n < fn->min_args || n > fn->max_args)
 		return rule_p_fail(p, name->off,
 		                   "wrong number of arguments to "
 		                   "'%.*s'",
 		                   (int)name->len, p->text + name->off);
-	if (fn->id == FN_LEN && c->kids[0]->kind == N_TAGS) {
-		c->op = FN_LEN_TAGS;
+	if (fn->tags_fn != NULL && n == 1 && c->kids[0]->kind == N_TAGS) {
+		c->call = fn->tags_fn;
 		c->nkids = 0;
 	}
 	return rule_p_seal(p, c, name->off);
@@ -218,11 +218,11 @@ parse_atom(rule_parser *p)
 static rule_node *
 attribute(rule_parser *p, rule_node *obj)
 {
-	const rule_token    *t = rule_p_cur(p);
-	const char          *s = p->text + t->off;
-	const rule_callable *m;
-	rule_node           *c;
-	size_t               n;
+	const rule_token   *t = rule_p_cur(p);
+	const char         *s = p->text + t->off;
+	const rule_builtin *m;
+	rule_node          *c;
+	size_t              n;
 
 	if (!rule_p_accept(p, TK_NAME))
 		return rule_p_unexpected(p);
@@ -243,7 +243,7 @@ attribute(rule_parser *p, rule_node *obj)
 	    NULL)
 		return NULL;
 	c->kind = N_METHOD;
-	c->op = m->id;
+	c->call = m->fn;
 	c->kids[0] = obj;
 	if (n < m->min_args || n > m->max_args)
 		return rule_p_fail(p, t->off,
