@@ -520,8 +520,7 @@ done:
 	return rv;
 }
 
-const target_type target_type_dicomweb = {
-    .name = "dicomweb",
+const target_ops target_ops_dicomweb = {
     .send = dicomweb_send,
     .test = dicomweb_test,
 };

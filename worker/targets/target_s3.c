@@ -353,8 +353,7 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return rv;
 }
 
-const target_type target_type_s3 = {
-    .name = "s3",
+const target_ops target_ops_s3 = {
     .send = s3_send,
     .test = s3_test,
 };

@@ -395,8 +395,7 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return rv;
 }
 
-const target_type target_type_sftp = {
-    .name = "sftp",
+const target_ops target_ops_sftp = {
     .send = sftp_send,
     .test = sftp_test,
 };
