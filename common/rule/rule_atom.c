@@ -129,7 +129,7 @@ static rule_node *
 call(rule_parser *p, const rule_token *name)
 {
 	const rule_builtin *fn =
-	    rule_find_function(p->text + name->off, name->len);
+	    rule_builtin_find(rule_functions, p->text + name->off, name->len);
 	size_t     n;
 	rule_node *c;
 
@@ -175,7 +175,7 @@ name_atom(rule_parser *p)
 	}
 	if (rule_p_accept(p, TK_LPAREN))
 		return call(p, t);
-	if (rule_find_function(s, n) != NULL)
+	if (rule_builtin_find(rule_functions, s, n) != NULL)
 		return rule_p_fail(p, t->off, "function '%.*s' must be called",
 		                   (int)n, s);
 	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int)n, s);
@@ -229,14 +229,15 @@ attribute(rule_parser *p, rule_node *obj)
 	if (obj->kind == N_TAGS && rule_p_cur(p)->kind != TK_LPAREN)
 		return tag_node(p, s, t->len, true, t->off);
 	if (!rule_p_accept(p, TK_LPAREN)) {
-		if (rule_find_method(s, t->len) != NULL)
+		if (rule_builtin_find(rule_methods, s, t->len) != NULL)
 			return rule_p_fail(p, t->off,
 			                   "method '%.*s' must be called",
 			                   (int)t->len, s);
 		return rule_p_fail(p, t->off, "unknown attribute '%.*s'",
 		                   (int)t->len, s);
 	}
-	if ((m = rule_find_method(s, t->len)) == NULL || obj->kind == N_TAGS)
+	if ((m = rule_builtin_find(rule_methods, s, t->len)) == NULL ||
+	    obj->kind == N_TAGS)
 		return rule_p_fail(p, t->off, "unknown function '%.*s'",
 		                   (int)t->len, s);
 	if ((c = sequence(p, TK_RPAREN, p->t[p->pos - 1].off, 1, NULL, &n)) ==

@@ -20,9 +20,12 @@
 #define RULE_REPR_MAX 40
 
 const rule_builtin *
-rule_builtin_lookup(const rule_builtin *t, size_t n, const char *name,
-                    size_t len)
+rule_builtin_find(const rule_builtin *(*table)(size_t *n), const char *name,
+                  size_t len)
 {
+	size_t              n;
+	const rule_builtin *t = table(&n);
+
 	for (size_t i = 0; i < n; i++)
 		if (strlen(t[i].name) == len &&
 		    memcmp(t[i].name, name, len) == 0)
@@ -213,10 +216,16 @@ float_repr(double x, char *out)
 	out[o] = '\0';
 }
 
+/* ---- the functions: rule_builtin_fn, arity checked by the parser ---- */
+
+static const rule_value int_zero = {.t = V_INT};
+
 static bool
-to_str(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_str(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
-	char *buf;
+	static const rule_value empty = {.t = V_STR, .u.s = {"", 0}};
+	const rule_value       *v = nargs > 0 ? &args[0] : &empty;
+	char                   *buf;
 
 	switch (v->t) {
 	case V_STR:
@@ -244,8 +253,10 @@ to_str(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-to_int(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_int(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = nargs > 0 ? &args[0] : &int_zero;
+
 	out->t = V_INT;
 	switch (v->t) {
 	case V_BOOL:
@@ -273,8 +284,10 @@ to_int(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-to_float(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_float(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = nargs > 0 ? &args[0] : &int_zero;
+
 	out->t = V_FLOAT;
 	switch (v->t) {
 	case V_BOOL:
@@ -293,8 +306,11 @@ to_float(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-length(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_len(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = &args[0];
+
+	(void)nargs;
 	out->t = V_INT;
 	if (v->t == V_STR)
 		out->u.i = (int64_t)rule_utf8_len(v->u.s.p, v->u.s.n);
@@ -306,8 +322,11 @@ length(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-absolute(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_abs(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = &args[0];
+
+	(void)nargs;
 	if (v->t == V_FLOAT) {
 		*out = (rule_value){.t = V_FLOAT, .u.f = fabs(v->u.f)};
 		return true;
@@ -349,10 +368,6 @@ extreme(rule_ctx *c, rule_op better_op, const rule_value *args, size_t n,
 	return true;
 }
 
-/* ---- the functions: rule_builtin_fn, arity checked by the parser ---- */
-
-static const rule_value int_zero = {.t = V_INT};
-
 static bool
 fn_bool(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
@@ -360,33 +375,6 @@ fn_bool(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	*out = (rule_value){.t = V_BOOL,
 	                    .u.b = nargs > 0 && rule_truthy(&args[0])};
 	return true;
-}
-
-static bool
-fn_int(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	return to_int(c, nargs > 0 ? &args[0] : &int_zero, out);
-}
-
-static bool
-fn_float(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	return to_float(c, nargs > 0 ? &args[0] : &int_zero, out);
-}
-
-static bool
-fn_str(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	static const rule_value empty = {.t = V_STR, .u.s = {"", 0}};
-
-	return to_str(c, nargs > 0 ? &args[0] : &empty, out);
-}
-
-static bool
-fn_len(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	(void)nargs;
-	return length(c, &args[0], out);
 }
 
 /* fn_len_tags - len(tags): the number of tags of the instance */
@@ -399,13 +387,6 @@ fn_len_tags(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	                    .u.i = c->tags ? (int64_t)mc_tagset_count(c->tags)
 	                                   : 0};
 	return true;
-}
-
-static bool
-fn_abs(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	(void)nargs;
-	return absolute(c, &args[0], out);
 }
 
 static bool
@@ -437,11 +418,4 @@ rule_functions(size_t *n)
 {
 	*n = sizeof(functions) / sizeof(functions[0]);
 	return functions;
-}
-
-const rule_builtin *
-rule_find_function(const char *name, size_t len)
-{
-	return rule_builtin_lookup(
-	    functions, sizeof(functions) / sizeof(functions[0]), name, len);
 }

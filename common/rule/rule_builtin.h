@@ -44,9 +44,10 @@ typedef struct rule_builtin {
 const rule_builtin *rule_functions(size_t *n);
 const rule_builtin *rule_methods(size_t *n);
 
-/* rule_find_function, rule_find_method - the row named name[0..len);
- * NULL when there is none. */
-const rule_builtin *rule_find_function(const char *name, size_t len);
-const rule_builtin *rule_find_method(const char *name, size_t len);
+/* rule_builtin_find - the row named name[0..len) of the table that
+ * table (rule_functions or rule_methods) gives; NULL when there is
+ * none. */
+const rule_builtin *rule_builtin_find(const rule_builtin *(*table)(size_t *n),
+                                      const char *name, size_t len);
 
 #endif

@@ -276,9 +276,4 @@ rule_as_double(const rule_value *v)
 	return v->t == V_FLOAT ? v->u.f : (double)rule_as_int(v);
 }
 
-/* rule_builtin_lookup - the row of t[0..n) named name[0..len), or NULL
- * (rule_builtin.c; the lookup behind both tables). */
-const rule_builtin *rule_builtin_lookup(const rule_builtin *t, size_t n,
-                                        const char *name, size_t len);
-
 #endif

@@ -307,13 +307,6 @@ rule_methods(size_t *n)
 	return methods;
 }
 
-const rule_builtin *
-rule_find_method(const char *name, size_t len)
-{
-	return rule_builtin_lookup(
-	    methods, sizeof(methods) / sizeof(methods[0]), name, len);
-}
-
 /* bound - a Python index or slice bound, resolved against len. */
 static bool
 bound(rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len,

@@ -102,16 +102,16 @@ typedef struct builtin_table {
 	const char         *what;
 	const rule_builtin *rows;
 	size_t              n;
-	const rule_builtin *(*find)(const char *name, size_t len);
+	const rule_builtin *(*list)(size_t *n);
 } builtin_table;
 
 static builtin_table
 table(int methods)
 {
 	builtin_table t = {methods ? "method" : "function", NULL, 0,
-	                   methods ? rule_find_method : rule_find_function};
+	                   methods ? rule_methods : rule_functions};
 
-	t.rows = methods ? rule_methods(&t.n) : rule_functions(&t.n);
+	t.rows = t.list(&t.n);
 	return t;
 }
 
@@ -140,9 +140,10 @@ START_TEST(builtin_names_are_unique_and_each_finds_its_row)
 		const char *name = t.rows[i].name;
 		for (size_t j = i + 1; j < t.n; j++)
 			ck_assert_str_ne(name, t.rows[j].name);
-		ck_assert_ptr_eq(t.find(name, strlen(name)), &t.rows[i]);
+		ck_assert_ptr_eq(rule_builtin_find(t.list, name, strlen(name)),
+		                 &t.rows[i]);
 	}
-	ck_assert_ptr_null(t.find("nosuch", 6));
+	ck_assert_ptr_null(rule_builtin_find(t.list, "nosuch", 6));
 }
 END_TEST
 
