@@ -180,7 +180,7 @@ dispatch_one(const run *r, const task *t, const char *name,
 		                   "unknown target_type '%s' (known: %s)",
 		                   type ? type : "", target_type_names());
 	} else {
-		o->ok = tt->send(cfg, &ctx, &files, &o->r) == MC_OK;
+		o->ok = tt->ops->send(cfg, &ctx, &files, &o->r) == MC_OK;
 	}
 	if (o->ok)
 		log_info(

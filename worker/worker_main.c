@@ -205,7 +205,7 @@ test_target(const char *name, const char *file)
 		return 1;
 	}
 	type = target_cfg_get(cfg, "target_type");
-	if ((tt = target_type_find(type)) == NULL || tt->test == NULL) {
+	if ((tt = target_type_find(type)) == NULL || tt->ops->test == NULL) {
 		printf("error %s: %s target_type '%s' (known: %s)\n", name,
 		       tt ? "no connectivity test for" : "unknown",
 		       type ? type : "", target_type_names());
@@ -213,7 +213,7 @@ test_target(const char *name, const char *file)
 		return 1;
 	}
 	msg[0] = '\0';
-	rv = tt->test(cfg, &ctx, msg, sizeof(msg));
+	rv = tt->ops->test(cfg, &ctx, msg, sizeof(msg));
 	printf("%s %s: %s\n", rv == MC_OK ? "ok" : "error", name, msg);
 	log_info("event=target.test target=%s type=%s ok=%d", name, tt->name,
 	         rv == MC_OK ? 1 : 0);

@@ -28,16 +28,6 @@
 	X(TIMEOUT, "timeout") X(RECEIVED_SERIES, "received_series")
 #define CONFIG_FORCE_ACTIONS(X)                                               \
 	X(DISCARD, "discard") X(PROCEED, "proceed") X(IGNORE, "ignore")
-#define CONFIG_TARGET_TYPES(X)                                                \
-	X(DICOM, "dicom")                                                     \
-	X(DICOMTLS, "dicomtls")                                               \
-	X(DICOMWEB, "dicomweb")                                               \
-	X(SFTP, "sftp")                                                       \
-	X(RSYNC, "rsync")                                                     \
-	X(FOLDER, "folder")                                                   \
-	X(S3, "s3")                                                           \
-	X(XNAT, "xnat")                                                       \
-	X(DUMMY, "dummy")
 #define CONFIG_SCHEDULERS(X) X(LOCAL, "local") X(NOMAD, "nomad")
 
 #define CONFIG_ENUM_ACTION(id, s) CONFIG_ACTION_##id,
@@ -45,7 +35,6 @@
 #define CONFIG_ENUM_PRIORITY(id, s) CONFIG_PRIORITY_##id,
 #define CONFIG_ENUM_STUDY(id, s) CONFIG_STUDY_##id,
 #define CONFIG_ENUM_FORCE(id, s) CONFIG_FORCE_##id,
-#define CONFIG_ENUM_TARGET(id, s) CONFIG_TARGET_##id,
 #define CONFIG_ENUM_SCHED(id, s) CONFIG_SCHEDULER_##id,
 typedef enum { CONFIG_ACTIONS(CONFIG_ENUM_ACTION) } config_action;
 typedef enum { CONFIG_TRIGGERS(CONFIG_ENUM_TRIGGER) } config_trigger;
@@ -54,7 +43,6 @@ typedef enum {
 	CONFIG_STUDY_CONDITIONS(CONFIG_ENUM_STUDY)
 } config_study_condition;
 typedef enum { CONFIG_FORCE_ACTIONS(CONFIG_ENUM_FORCE) } config_force_action;
-typedef enum { CONFIG_TARGET_TYPES(CONFIG_ENUM_TARGET) } config_target_type;
 typedef enum { CONFIG_SCHEDULERS(CONFIG_ENUM_SCHED) } config_scheduler_type;
 
 const char *config_action_str(config_action a);
@@ -62,7 +50,6 @@ const char *config_trigger_str(config_trigger t);
 const char *config_priority_str(config_priority p);
 const char *config_study_condition_str(config_study_condition c);
 const char *config_force_action_str(config_force_action f);
-const char *config_target_type_str(config_target_type t);
 const char *config_scheduler_type_str(config_scheduler_type t);
 
 /* config_kv - one field kept as written, for the parts we keep generic
@@ -93,8 +80,9 @@ const char *config_kv_get(const config_kvlist *l, const char *key);
 /* config_target - targets.<name>. The typed fields are those of the
  * types we dispatch to; every field, typed or not, is also in fields. */
 typedef struct config_target {
-	const char        *name;
-	config_target_type type;
+	const char *name;
+	/* target_type: a name of config/target_types.def (static text) */
+	const char *type;
 	/* dicom, dicomtls: ip ("sender" = return to sender), port. */
 	const char *ip;
 	uint16_t    port;
@@ -262,6 +250,10 @@ const config_rule   *config_find_rule(const mc_config *c, const char *name);
  * the worker takes it from the configuration. Its <key>_env and
  * <key>_file forms name a place, not the value, and are not secret. */
 bool config_target_field_is_secret(const char *key);
+
+/* config_target_type_is_known - name (NULL: false) is a target_type the
+ * configuration accepts: a row of config/target_types.def. */
+bool config_target_type_is_known(const char *name);
 
 /* CONFIG_PATH_ENV - the configuration file a worker reads secrets from
  * (mercure-worker --config); the coordinator sets it for the workers it

@@ -131,6 +131,42 @@ bool config_check_tag_key(cctx *x, const cnode *key, const char *path);
 bool config_resolve(cctx *x, const cnode *v, const char *path,
                     const char *what, const char *const *names, size_t *index);
 
+/* ---- target types (config_target_schema.c): the rows of
+ * config/target_types.def as the checks read them ---- */
+
+/* config_target_check - check one field's value v at path and fill t's
+ * typed member, if any; v is NULL when the field is absent (a null value
+ * is passed on: the cval_* leave their output alone for it). Reports at
+ * v. */
+typedef void (*config_target_check)(cctx *x, config_target *t, const cnode *v,
+                                    const char *path);
+
+enum {
+	CONFIG_FIELD_OPTIONAL = 0,
+	CONFIG_FIELD_REQUIRED = 1 << 0, /* missing or null: an error */
+	CONFIG_FIELD_SECRET = 1 << 1,   /* config_target_field_is_secret */
+};
+
+typedef struct config_target_field {
+	const char         *name;
+	unsigned            flags; /* CONFIG_FIELD_* */
+	config_target_check check; /* never NULL */
+} config_target_field;
+
+typedef struct config_target_schema {
+	const char *name;   /* target_type */
+	bool        strict; /* an unknown field is an error, not kept */
+	/* every field's name, the common ones first; NULL last */
+	const char *const         *known;
+	const config_target_field *fields; /* the type's own; name NULL last */
+} config_target_schema;
+
+/* config_target_schemas - the rows in table order (static); *n gets how
+ * many. config_target_type_names - their names, in the same order (for
+ * cval_enum). */
+const config_target_schema *config_target_schemas(size_t *n);
+const char *const          *config_target_type_names(void);
+
 /* The builders, in the order config_build() calls them. */
 void config_build(cctx *x, const cnode *root);
 void config_build_receiver(cctx *x, const cnode *v);

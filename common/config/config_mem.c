@@ -166,6 +166,5 @@ CONFIG_STR_FN(config_study_condition_str, config_study_condition,
               CONFIG_STUDY_CONDITIONS)
 CONFIG_STR_FN(config_force_action_str, config_force_action,
               CONFIG_FORCE_ACTIONS)
-CONFIG_STR_FN(config_target_type_str, config_target_type, CONFIG_TARGET_TYPES)
 CONFIG_STR_FN(config_scheduler_type_str, config_scheduler_type,
               CONFIG_SCHEDULERS)

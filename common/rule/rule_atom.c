@@ -128,8 +128,8 @@ paren_atom(rule_parser *p)
 static rule_node *
 call(rule_parser *p, const rule_token *name)
 {
-	const rule_callable *fn =
-	    rule_find_function(p->text + name->off, name->len);
+	const rule_builtin *fn =
+	    rule_builtin_find(rule_functions, p->text + name->off, name->len);
 	size_t     n;
 	rule_node *c;
 
@@ -140,14 +140,14 @@ call(rule_parser *p, const rule_token *name)
 	if (c == NULL)
 		return NULL;
 	c->kind = N_CALL;
-	c->op = fn->id;
+	c->call = fn->fn;
 	if (n < fn->min_args || n > fn->max_args)
 		return rule_p_fail(p, name->off,
 		                   "wrong number of arguments to "
 		                   "'%.*s'",
 		                   (int)name->len, p->text + name->off);
-	if (fn->id == FN_LEN && c->kids[0]->kind == N_TAGS) {
-		c->op = FN_LEN_TAGS;
+	if (fn->tags_fn != NULL && n == 1 && c->kids[0]->kind == N_TAGS) {
+		c->call = fn->tags_fn;
 		c->nkids = 0;
 	}
 	return rule_p_seal(p, c, name->off);
@@ -175,7 +175,7 @@ name_atom(rule_parser *p)
 	}
 	if (rule_p_accept(p, TK_LPAREN))
 		return call(p, t);
-	if (rule_find_function(s, n) != NULL)
+	if (rule_builtin_find(rule_functions, s, n) != NULL)
 		return rule_p_fail(p, t->off, "function '%.*s' must be called",
 		                   (int)n, s);
 	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int)n, s);
@@ -218,32 +218,33 @@ parse_atom(rule_parser *p)
 static rule_node *
 attribute(rule_parser *p, rule_node *obj)
 {
-	const rule_token    *t = rule_p_cur(p);
-	const char          *s = p->text + t->off;
-	const rule_callable *m;
-	rule_node           *c;
-	size_t               n;
+	const rule_token   *t = rule_p_cur(p);
+	const char         *s = p->text + t->off;
+	const rule_builtin *m;
+	rule_node          *c;
+	size_t              n;
 
 	if (!rule_p_accept(p, TK_NAME))
 		return rule_p_unexpected(p);
 	if (obj->kind == N_TAGS && rule_p_cur(p)->kind != TK_LPAREN)
 		return tag_node(p, s, t->len, true, t->off);
 	if (!rule_p_accept(p, TK_LPAREN)) {
-		if (rule_find_method(s, t->len) != NULL)
+		if (rule_builtin_find(rule_methods, s, t->len) != NULL)
 			return rule_p_fail(p, t->off,
 			                   "method '%.*s' must be called",
 			                   (int)t->len, s);
 		return rule_p_fail(p, t->off, "unknown attribute '%.*s'",
 		                   (int)t->len, s);
 	}
-	if ((m = rule_find_method(s, t->len)) == NULL || obj->kind == N_TAGS)
+	if ((m = rule_builtin_find(rule_methods, s, t->len)) == NULL ||
+	    obj->kind == N_TAGS)
 		return rule_p_fail(p, t->off, "unknown function '%.*s'",
 		                   (int)t->len, s);
 	if ((c = sequence(p, TK_RPAREN, p->t[p->pos - 1].off, 1, NULL, &n)) ==
 	    NULL)
 		return NULL;
 	c->kind = N_METHOD;
-	c->op = m->id;
+	c->call = m->fn;
 	c->kids[0] = obj;
 	if (n < m->min_args || n > m->max_args)
 		return rule_p_fail(p, t->off,

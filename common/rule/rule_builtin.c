@@ -1,10 +1,9 @@
-/* rule_builtin.c - the functions (bool int float str len abs min max),
- * the string methods (lower upper strip lstrip rstrip startswith
- * endswith split) and subscripts of the rule language, with Python 3's
- * semantics for strings and numbers. The parser resolves names through
- * the tables here; rule_eval.c calls in with evaluated arguments. Case
+/* rule_builtin.c - the functions of the rule language (bool int float
+ * str len abs min max), one row each in the table below, with Python 3's
+ * semantics for strings and numbers, and the lookup behind both tables
+ * (rule_builtin.h). The string methods are in rule_method.c. Case
  * mapping and whitespace are ASCII only (docs/rules.md). */
-#include "rule/rule_int.h"
+#include "rule/rule_builtin.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,50 +13,24 @@
 #include <string.h>
 #include <strings.h>
 
-#define RULE_ANY_ARGS ((size_t)-1)
+#include "rule/rule_int.h"
+
 #define RULE_NUM_TEXT_MAX 64 /* DICOM DS/IS values are at most 16 */
 #define RULE_FLOAT_DIGITS 17 /* enough to round-trip any double */
 #define RULE_REPR_MAX 40
 
-static const rule_callable functions[] = {
-    {"bool", FN_BOOL, 0, 1},
-    {"int", FN_INT, 0, 1},
-    {"float", FN_FLOAT, 0, 1},
-    {"str", FN_STR, 0, 1},
-    {"len", FN_LEN, 1, 1},
-    {"abs", FN_ABS, 1, 1},
-    {"min", FN_MIN, 1, RULE_ANY_ARGS},
-    {"max", FN_MAX, 1, RULE_ANY_ARGS},
-};
-
-static const rule_callable methods[] = {
-    {"lower", M_LOWER, 0, 0},       {"upper", M_UPPER, 0, 0},
-    {"strip", M_STRIP, 0, 1},       {"lstrip", M_LSTRIP, 0, 1},
-    {"rstrip", M_RSTRIP, 0, 1},     {"startswith", M_STARTSWITH, 1, 1},
-    {"endswith", M_ENDSWITH, 1, 1}, {"split", M_SPLIT, 0, 1},
-};
-
-static const rule_callable *
-find(const rule_callable *t, size_t n, const char *name, size_t len)
+const rule_builtin *
+rule_builtin_find(const rule_builtin *(*table)(size_t *n), const char *name,
+                  size_t len)
 {
+	size_t              n;
+	const rule_builtin *t = table(&n);
+
 	for (size_t i = 0; i < n; i++)
 		if (strlen(t[i].name) == len &&
 		    memcmp(t[i].name, name, len) == 0)
 			return &t[i];
 	return NULL;
-}
-
-const rule_callable *
-rule_find_function(const char *name, size_t len)
-{
-	return find(functions, sizeof(functions) / sizeof(*functions), name,
-	            len);
-}
-
-const rule_callable *
-rule_find_method(const char *name, size_t len)
-{
-	return find(methods, sizeof(methods) / sizeof(*methods), name, len);
 }
 
 size_t
@@ -243,10 +216,16 @@ float_repr(double x, char *out)
 	out[o] = '\0';
 }
 
+/* ---- the functions: rule_builtin_fn, arity checked by the parser ---- */
+
+static const rule_value int_zero = {.t = V_INT};
+
 static bool
-to_str(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_str(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
-	char *buf;
+	static const rule_value empty = {.t = V_STR, .u.s = {"", 0}};
+	const rule_value       *v = nargs > 0 ? &args[0] : &empty;
+	char                   *buf;
 
 	switch (v->t) {
 	case V_STR:
@@ -274,8 +253,10 @@ to_str(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-to_int(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_int(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = nargs > 0 ? &args[0] : &int_zero;
+
 	out->t = V_INT;
 	switch (v->t) {
 	case V_BOOL:
@@ -303,8 +284,10 @@ to_int(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-to_float(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_float(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = nargs > 0 ? &args[0] : &int_zero;
+
 	out->t = V_FLOAT;
 	switch (v->t) {
 	case V_BOOL:
@@ -323,8 +306,11 @@ to_float(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-length(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_len(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = &args[0];
+
+	(void)nargs;
 	out->t = V_INT;
 	if (v->t == V_STR)
 		out->u.i = (int64_t)rule_utf8_len(v->u.s.p, v->u.s.n);
@@ -336,8 +322,11 @@ length(rule_ctx *c, const rule_value *v, rule_value *out)
 }
 
 static bool
-absolute(rule_ctx *c, const rule_value *v, rule_value *out)
+fn_abs(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
+	const rule_value *v = &args[0];
+
+	(void)nargs;
 	if (v->t == V_FLOAT) {
 		*out = (rule_value){.t = V_FLOAT, .u.f = fabs(v->u.f)};
 		return true;
@@ -355,7 +344,7 @@ absolute(rule_ctx *c, const rule_value *v, rule_value *out)
 /* extreme - min() or max() of the arguments, or of one list argument;
  * the first of equal values wins, as in Python. */
 static bool
-extreme(rule_ctx *c, unsigned fn, const rule_value *args, size_t n,
+extreme(rule_ctx *c, rule_op better_op, const rule_value *args, size_t n,
         rule_value *out)
 {
 	if (n == 1) {
@@ -371,8 +360,7 @@ extreme(rule_ctx *c, unsigned fn, const rule_value *args, size_t n,
 	*out = args[0];
 	for (size_t i = 1; i < n; i++) {
 		bool better;
-		if (!rule_compare(c, fn == FN_MIN ? OP_LT : OP_GT, &args[i],
-		                  out, &better))
+		if (!rule_compare(c, better_op, &args[i], out, &better))
 			return false;
 		if (better)
 			*out = args[i];
@@ -380,40 +368,54 @@ extreme(rule_ctx *c, unsigned fn, const rule_value *args, size_t n,
 	return true;
 }
 
-bool
-rule_call(const rule_node *n, rule_ctx *c, const rule_value *args,
-          size_t nargs, rule_value *out)
+static bool
+fn_bool(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
-	static const rule_value none = {.t = V_NONE}, zero = {.t = V_INT},
-	                        empty = {.t = V_STR, .u.s = {"", 0}};
-	const rule_value *a = nargs > 0 ? &args[0] : &none;
+	(void)c;
+	*out = (rule_value){.t = V_BOOL,
+	                    .u.b = nargs > 0 && rule_truthy(&args[0])};
+	return true;
+}
 
-	switch (n->op) {
-	case FN_BOOL:
-		*out = (rule_value){.t = V_BOOL, .u.b = rule_truthy(a)};
-		return true;
-	case FN_INT:
-		if (nargs == 0)
-			a = &zero;
-		return to_int(c, a, out);
-	case FN_FLOAT:
-		if (nargs == 0)
-			a = &zero;
-		return to_float(c, a, out);
-	case FN_STR:
-		if (nargs == 0)
-			a = &empty;
-		return to_str(c, a, out);
-	case FN_LEN:
-		return length(c, a, out);
-	case FN_LEN_TAGS:
-		*out = (rule_value){
-		    .t = V_INT,
-		    .u.i = c->tags ? (int64_t)mc_tagset_count(c->tags) : 0};
-		return true;
-	case FN_ABS:
-		return absolute(c, a, out);
-	default:
-		return extreme(c, n->op, args, nargs, out);
-	}
+/* fn_len_tags - len(tags): the number of tags of the instance */
+static bool
+fn_len_tags(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	(void)args;
+	(void)nargs;
+	*out = (rule_value){.t = V_INT,
+	                    .u.i = c->tags ? (int64_t)mc_tagset_count(c->tags)
+	                                   : 0};
+	return true;
+}
+
+static bool
+fn_min(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return extreme(c, OP_LT, args, nargs, out);
+}
+
+static bool
+fn_max(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return extreme(c, OP_GT, args, nargs, out);
+}
+
+static const rule_builtin functions[] = {
+    /* name, min_args, max_args, fn, tags_fn */
+    {"bool", 0, 1, fn_bool, NULL},
+    {"int", 0, 1, fn_int, NULL},
+    {"float", 0, 1, fn_float, NULL},
+    {"str", 0, 1, fn_str, NULL},
+    {"len", 1, 1, fn_len, fn_len_tags},
+    {"abs", 1, 1, fn_abs, NULL},
+    {"min", 1, RULE_ANY_ARGS, fn_min, NULL},
+    {"max", 1, RULE_ANY_ARGS, fn_max, NULL},
+};
+
+const rule_builtin *
+rule_functions(size_t *n)
+{
+	*n = sizeof(functions) / sizeof(functions[0]);
+	return functions;
 }

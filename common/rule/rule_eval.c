@@ -1,7 +1,7 @@
 /* rule_eval.c - walks a compiled rule's tree over one instance's tags:
  * tag lookup, and/or/not, comparisons, arithmetic, Python's truthiness.
- * Functions are in rule_builtin.c, string methods and subscripts in
- * rule_method.c.
+ * Functions are called through their table row's function pointer
+ * (rule_builtin.c, rule_method.c); subscripts are in rule_method.c.
  *
  * Design notes: evaluation writes nothing in the rule but the relaxed
  * atomic lookup hints of its tags, so any number of threads may evaluate
@@ -384,14 +384,10 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 		*out = (rule_value){.t = V_LIST, .u.l = {args, n->nkids}};
 		return true;
 	case N_CALL:
+	case N_METHOD: /* a method's receiver is kids[0], so args[0] */
 		if ((args = eval_kids(n, 0, c)) == NULL)
 			return false;
-		return rule_call(n, c, args, n->nkids, out);
-	case N_METHOD:
-		if ((args = eval_kids(n, 0, c)) == NULL)
-			return false;
-		return rule_method_call(n, c, &args[0], args + 1, n->nkids - 1,
-		                        out);
+		return n->call(c, args, n->nkids, out);
 	case N_INDEX:
 	case N_SLICE:
 		return eval_subscript(n, c, out);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rule/rule.h"
+#include "rule/rule_builtin.h"
 
 /* Deeper trees are refused at compile time, so that neither the parser
  * nor the evaluator can exhaust the stack on hostile input. */
@@ -122,8 +123,8 @@ typedef enum {
 	N_POS,     /* kids[0] */
 	N_CMP,     /* kids[0..n), ops[0..n-1) */
 	N_BIN,     /* kids[0] op kids[1] */
-	N_CALL,    /* op = function, kids = args */
-	N_METHOD,  /* op = method, kids[0] = receiver, kids[1..] = args */
+	N_CALL,    /* call = function, kids = args */
+	N_METHOD,  /* call = method, kids[0] = receiver, kids[1..] = args */
 	N_INDEX,   /* kids[0][kids[1]] */
 	N_SLICE,   /* kids[0][kids[1]:kids[2]], bounds may be NULL */
 	N_SERIES,  /* study_trigger_series term: v = lower-cased text */
@@ -150,45 +151,21 @@ typedef enum {
 	OP_BITXOR,
 } rule_op;
 
-typedef enum {
-	FN_BOOL,
-	FN_INT,
-	FN_FLOAT,
-	FN_STR,
-	FN_LEN,
-	FN_LEN_TAGS, /* len(tags) */
-	FN_ABS,
-	FN_MIN,
-	FN_MAX,
-	FN_COUNT_
-} rule_fn;
-
-typedef enum {
-	M_LOWER,
-	M_UPPER,
-	M_STRIP,
-	M_LSTRIP,
-	M_RSTRIP,
-	M_STARTSWITH,
-	M_ENDSWITH,
-	M_SPLIT,
-	M_COUNT_
-} rule_method;
-
 typedef struct rule_node rule_node;
 struct rule_node {
-	rule_node_kind kind;
-	unsigned       op; /* rule_op, rule_fn or rule_method */
-	size_t         depth;
-	size_t         nkids;
-	rule_node    **kids;
-	uint8_t       *ops;  /* N_CMP: nkids - 1 rule_op */
-	rule_value     v;    /* N_CONST, N_SERIES */
-	const char    *key;  /* N_TAG */
-	const char    *why;  /* N_TAG: "missing tag X" */
-	atomic_size_t *hint; /* N_TAG: where the key was last found */
-	size_t         off;  /* N_TAGS, N_CONST: byte offset in the text */
-	bool           fold;
+	rule_node_kind  kind;
+	unsigned        op;   /* N_BIN: rule_op */
+	rule_builtin_fn call; /* N_CALL, N_METHOD: the row's function */
+	size_t          depth;
+	size_t          nkids;
+	rule_node     **kids;
+	uint8_t        *ops;  /* N_CMP: nkids - 1 rule_op */
+	rule_value      v;    /* N_CONST, N_SERIES */
+	const char     *key;  /* N_TAG */
+	const char     *why;  /* N_TAG: "missing tag X" */
+	atomic_size_t  *hint; /* N_TAG: where the key was last found */
+	size_t          off;  /* N_TAGS, N_CONST: byte offset in the text */
+	bool            fold;
 };
 
 struct rule {
@@ -269,10 +246,6 @@ bool rule_fail(rule_ctx *c, const char *why);
 
 /* Each returns false with c->why set on a runtime error. */
 bool rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out);
-bool rule_call(const rule_node *n, rule_ctx *c, const rule_value *args,
-               size_t nargs, rule_value *out);
-bool rule_method_call(const rule_node *n, rule_ctx *c, const rule_value *self,
-                      const rule_value *args, size_t nargs, rule_value *out);
 
 bool rule_truthy(const rule_value *v);
 bool rule_arith(rule_ctx *c, unsigned op, const rule_value *a,
@@ -302,15 +275,5 @@ rule_as_double(const rule_value *v)
 {
 	return v->t == V_FLOAT ? v->u.f : (double)rule_as_int(v);
 }
-
-/* Function and method tables (rule_builtin.c) used by the parser. */
-typedef struct rule_callable {
-	const char *name;
-	unsigned    id;
-	size_t      min_args, max_args;
-} rule_callable;
-
-const rule_callable *rule_find_function(const char *name, size_t len);
-const rule_callable *rule_find_method(const char *name, size_t len);
 
 #endif

@@ -1,11 +1,14 @@
 /* rule_method.c - the string methods of the rule language (lower upper
- * strip lstrip rstrip startswith endswith split) and subscripts (x[i],
- * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
- * are views into the receiver where possible; lower(), upper() and
- * split() take scratch memory. Case mapping is ASCII only. */
-#include "rule/rule_int.h"
+ * strip lstrip rstrip startswith endswith split), one row each in the
+ * table below, and subscripts (x[i], x[lo:hi]) on strings and lists, by
+ * code point as in Python 3. Results are views into the receiver where
+ * possible; lower(), upper() and split() take scratch memory. Case
+ * mapping is ASCII only. */
+#include "rule/rule_builtin.h"
 
 #include <string.h>
+
+#include "rule/rule_int.h"
 
 static bool
 is_space(char ch)
@@ -183,37 +186,125 @@ split(rule_ctx *c, const rule_value *s, const rule_value *sep, rule_value *out)
 	return true;
 }
 
-bool
-rule_method_call(const rule_node *n, rule_ctx *c, const rule_value *self,
-                 const rule_value *args, size_t nargs, rule_value *out)
-{
-	const rule_value *a = nargs > 0 ? &args[0] : NULL;
+/* ---- the methods: rule_builtin_fn with the receiver in args[0] ---- */
 
-	if (self->t != V_STR)
-		return rule_fail(c, "AttributeError: string methods need a "
-		                    "string");
-	switch (n->op) {
-	case M_LOWER:
-	case M_UPPER:
-		return change_case(c, self, n->op == M_UPPER, out);
-	case M_STRIP:
-	case M_LSTRIP:
-	case M_RSTRIP:
-		if (a != NULL && a->t == V_NONE)
-			a = NULL;
-		if (a != NULL && a->t != V_STR)
-			return rule_fail(c, "TypeError: strip arg must be a "
-			                    "string or None");
-		*out = strip(self, a, n->op != M_RSTRIP, n->op != M_LSTRIP);
-		return true;
-	case M_STARTSWITH:
-	case M_ENDSWITH:
-		return affix(c, self, a, n->op == M_ENDSWITH, out);
-	case M_SPLIT:
-		return split(c, self, a, out);
-	default:
-		return rule_fail(c, "internal error: unknown method");
+/* receiver - the string a method is called on; NULL after the error */
+static const rule_value *
+receiver(rule_ctx *c, const rule_value *args)
+{
+	if (args[0].t != V_STR) {
+		rule_fail(c, "AttributeError: string methods need a string");
+		return NULL;
 	}
+	return &args[0];
+}
+
+/* strip_chars - strip's optional argument: NULL for whitespace */
+static bool
+strip_chars(rule_ctx *c, const rule_value *args, size_t nargs,
+            const rule_value **chars)
+{
+	*chars = nargs > 1 && args[1].t != V_NONE ? &args[1] : NULL;
+	if (*chars != NULL && (*chars)->t != V_STR)
+		return rule_fail(c, "TypeError: strip arg must be a string or "
+		                    "None");
+	return true;
+}
+
+static bool
+stripped(rule_ctx *c, const rule_value *args, size_t nargs, bool left,
+         bool right, rule_value *out)
+{
+	const rule_value *self = receiver(c, args), *chars;
+
+	if (self == NULL || !strip_chars(c, args, nargs, &chars))
+		return false;
+	*out = strip(self, chars, left, right);
+	return true;
+}
+
+static bool
+m_lower(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+
+	(void)nargs;
+	return self != NULL && change_case(c, self, false, out);
+}
+
+static bool
+m_upper(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+
+	(void)nargs;
+	return self != NULL && change_case(c, self, true, out);
+}
+
+static bool
+m_strip(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return stripped(c, args, nargs, true, true, out);
+}
+
+static bool
+m_lstrip(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return stripped(c, args, nargs, true, false, out);
+}
+
+static bool
+m_rstrip(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return stripped(c, args, nargs, false, true, out);
+}
+
+static bool
+m_startswith(rule_ctx *c, const rule_value *args, size_t nargs,
+             rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+
+	(void)nargs;
+	return self != NULL && affix(c, self, &args[1], false, out);
+}
+
+static bool
+m_endswith(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+
+	(void)nargs;
+	return self != NULL && affix(c, self, &args[1], true, out);
+}
+
+static bool
+m_split(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+
+	return self != NULL &&
+	       split(c, self, nargs > 1 ? &args[1] : NULL, out);
+}
+
+static const rule_builtin methods[] = {
+    /* name, min_args, max_args, fn, tags_fn (arguments after the
+     * receiver) */
+    {"lower", 0, 0, m_lower, NULL},
+    {"upper", 0, 0, m_upper, NULL},
+    {"strip", 0, 1, m_strip, NULL},
+    {"lstrip", 0, 1, m_lstrip, NULL},
+    {"rstrip", 0, 1, m_rstrip, NULL},
+    {"startswith", 1, 1, m_startswith, NULL},
+    {"endswith", 1, 1, m_endswith, NULL},
+    {"split", 0, 1, m_split, NULL},
+};
+
+const rule_builtin *
+rule_methods(size_t *n)
+{
+	*n = sizeof(methods) / sizeof(methods[0]);
+	return methods;
 }
 
 /* bound - a Python index or slice bound, resolved against len. */

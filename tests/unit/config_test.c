@@ -85,7 +85,7 @@ START_TEST(the_shipped_example_loads_without_findings)
 	ck_assert_uint_eq(c->n_targets, 1);
 	t = config_find_target(c, "demo-folder");
 	ck_assert_ptr_nonnull(t);
-	ck_assert_int_eq(t->type, CONFIG_TARGET_FOLDER);
+	ck_assert_str_eq(t->type, "folder");
 	ck_assert_str_eq(t->folder, "./var/demo-out");
 	ck_assert_uint_eq(c->n_rules, 1);
 	ck_assert_str_eq(c->rules[0].text, "True");
@@ -330,7 +330,7 @@ START_TEST(a_mercure_json_loads_with_a_warning_per_unimplemented_field)
 	ck_assert_str_eq(t->ip, "sender");
 	ck_assert_str_eq(t->aet_source, "MERCURE");
 	t = config_find_target(c, "sftp1");
-	ck_assert_int_eq(t->type, CONFIG_TARGET_SFTP);
+	ck_assert_str_eq(t->type, "sftp");
 	ck_assert_str_eq(t->folder, "/upload");
 	ck_assert_ptr_null(t->file_filter);
 	ck_assert_str_eq(config_kv_get(&t->fields, "user"), "foo");

@@ -331,10 +331,10 @@ START_TEST(target_fields_convert_with_range_checks)
 	target_cfg_destroy(c);
 	target_cfg_destroy(NULL);
 
-	ck_assert_ptr_eq(target_type_find("dicom"), &target_type_dicom);
-	ck_assert_ptr_eq(target_type_find("folder"), &target_type_folder);
-	ck_assert_ptr_eq(target_type_find("s3"), &target_type_s3);
-	ck_assert_ptr_eq(target_type_find("dicomtls"), &target_type_dicomtls);
+	ck_assert_ptr_eq(target_type_find("dicom")->ops, &target_ops_dicom);
+	ck_assert_ptr_eq(target_type_find("folder")->ops, &target_ops_folder);
+	ck_assert_ptr_eq(target_type_find("s3")->ops, &target_ops_s3);
+	ck_assert_ptr_eq(target_type_find("dicomtls")->ops, &target_ops_dicomtls);
 	ck_assert_ptr_null(target_type_find("xnat"));
 	ck_assert_ptr_null(target_type_find(NULL));
 }

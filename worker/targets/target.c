@@ -1,5 +1,6 @@
-/* target.c - the table of target types and the helpers every type uses
- * (the result, URLs for logs, file filters). The types themselves live in
+/* target.c - the table of target types (the DISPATCH rows of
+ * config/target_types.def) and the helpers every type uses (the result,
+ * URLs for logs, file filters). The types themselves live in
  * target_<type>.c; a target's configuration is task/target_cfg.c. */
 #include "targets/target.h"
 
@@ -9,12 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const target_type *const TARGET_TYPES[] = {
-    &target_type_dicom, &target_type_dicomtls, &target_type_dicomweb,
-    &target_type_folder, &target_type_sftp,    &target_type_s3,
-    &target_type_dummy,
+#define TARGET_TYPE(name, unknown, dispatch, fields)                          \
+	TARGET_ROW_##dispatch(name)
+#define TARGET_ROW_DISPATCH(name) {#name, &target_ops_##name},
+#define TARGET_ROW_CONFIG_ONLY(name)
+static const target_type TARGET_TYPES[] = {
+#include "config/target_types.def"
 };
+#undef TARGET_ROW_CONFIG_ONLY
+#undef TARGET_ROW_DISPATCH
+#undef TARGET_TYPE
 #define TARGET_TYPE_COUNT (sizeof(TARGET_TYPES) / sizeof(TARGET_TYPES[0]))
+
+/* ", dicom, dicomtls, ..." in table order, made by the compiler */
+#define TARGET_TYPE(name, unknown, dispatch, fields)                          \
+	TARGET_NAME_##dispatch(name)
+#define TARGET_NAME_DISPATCH(name) ", " #name
+#define TARGET_NAME_CONFIG_ONLY(name)
+static const char TARGET_NAMES[] = ""
+#include "config/target_types.def"
+    ;
+#undef TARGET_NAME_CONFIG_ONLY
+#undef TARGET_NAME_DISPATCH
+#undef TARGET_TYPE
 
 const target_type *
 target_type_find(const char *name)
@@ -22,15 +40,27 @@ target_type_find(const char *name)
 	if (name == NULL)
 		return NULL;
 	for (size_t i = 0; i < TARGET_TYPE_COUNT; i++)
-		if (strcmp(TARGET_TYPES[i]->name, name) == 0)
-			return TARGET_TYPES[i];
+		if (strcmp(TARGET_TYPES[i].name, name) == 0)
+			return &TARGET_TYPES[i];
 	return NULL;
 }
 
 const char *
 target_type_names(void)
 {
-	return "dicom, dicomtls, dicomweb, folder, sftp, s3, dummy";
+	return TARGET_NAMES + 2; /* past the first ", " */
+}
+
+size_t
+target_type_count(void)
+{
+	return TARGET_TYPE_COUNT;
+}
+
+const target_type *
+target_type_at(size_t i)
+{
+	return i < TARGET_TYPE_COUNT ? &TARGET_TYPES[i] : NULL;
 }
 
 #define TARGET_FILTER_MAX 512

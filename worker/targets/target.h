@@ -1,9 +1,11 @@
 /* target.h - the dispatch targets: one struct of function pointers per
- * target type (as curl's struct Curl_ssl per TLS backend), a table to
- * find them by mercure's target_type string. Each type reads its named
- * target's configuration as flat key=value strings (task/target_cfg.h).
- * A new type is a new target_<type>.c with one target_type and one line
- * in target.c. */
+ * target type (as curl's struct Curl_ssl per TLS backend), found by
+ * mercure's target_type string. Each type reads its named target's
+ * configuration as flat key=value strings (task/target_cfg.h). The types
+ * are the rows of config/target_types.def (shared with the
+ * configuration's checks); a new type is a row there, a target_<name>.c
+ * that defines its target_ops, and a line in worker/CMakeLists.txt
+ * (docs/internals/adding-a-target.md). */
 #ifndef MC_WORKER_TARGET_H
 #define MC_WORKER_TARGET_H
 
@@ -47,13 +49,12 @@ void target_result_fail(target_result *r, bool retryable, const char *fmt, ...)
 
 /* ---- target types ---------------------------------------------------- */
 
-typedef struct target_type {
-	const char *name; /* mercure's target_type: "dicom", "folder" */
+typedef struct target_ops {
 	/* send - deliver every file. Returns MC_OK only when all were
 	 * delivered (res->sent == files->n counted as the type counts);
 	 * otherwise an error with res->error, res->retryable and the
 	 * counts set. res is zeroed by the caller. Runs in the worker's
-	 * thread; may block up to the target's timeouts. */
+	 * thread; may block up to the target's timeouts. Never NULL. */
 	mc_err (*send)(const target_cfg *cfg, const task_ctx *ctx,
 	               const target_files *files, target_result *res);
 	/* test - connectivity check (C-ECHO, an HTTP request, an SFTP login,
@@ -62,20 +63,34 @@ typedef struct target_type {
 	 * failed. Never puts a secret into msg. */
 	mc_err (*test)(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	               size_t len);
+} target_ops;
+
+/* One row of config/target_types.def that the worker sends to. */
+typedef struct target_type {
+	const char       *name; /* mercure's target_type: "dicom", "folder" */
+	const target_ops *ops;  /* target_ops_<name>, in target_<name>.c */
 } target_type;
 
-extern const target_type target_type_dicom;    /* target_dicom.c */
-extern const target_type target_type_dicomtls; /* target_dicomtls.c */
-extern const target_type target_type_dicomweb; /* target_dicomweb.c */
-extern const target_type target_type_folder;   /* target_folder.c */
-extern const target_type target_type_sftp;     /* target_sftp.c */
-extern const target_type target_type_s3;       /* target_s3.c */
-extern const target_type target_type_dummy;    /* target_dummy.c */
+/* target_ops_<name> of every DISPATCH row */
+#define TARGET_TYPE(name, unknown, dispatch, fields)                          \
+	TARGET_OPS_DECLARE_##dispatch(name)
+#define TARGET_OPS_DECLARE_DISPATCH(name)                                     \
+	extern const target_ops target_ops_##name;
+#define TARGET_OPS_DECLARE_CONFIG_ONLY(name)
+#include "config/target_types.def"
+#undef TARGET_OPS_DECLARE_CONFIG_ONLY
+#undef TARGET_OPS_DECLARE_DISPATCH
+#undef TARGET_TYPE
 
-/* target_type_find - the type named name; NULL when unknown. */
+/* target_type_find - the type named name; NULL when unknown or when the
+ * worker does not send to it (CONFIG_ONLY). */
 const target_type *target_type_find(const char *name);
 /* target_type_names - "dicom, dicomtls, ..." (static text) for messages. */
 const char *target_type_names(void);
+/* target_type_count, target_type_at - the types in table order (for
+ * listing and tests); target_type_at(i) is NULL for i >= the count. */
+size_t             target_type_count(void);
+const target_type *target_type_at(size_t i);
 
 /* target_url_for_log - url without user:password@ and without a query
  * string (which may hold tokens), for messages and logs. */

@@ -463,8 +463,7 @@ dicom_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return target_dicom_test_with(DICOM_PLAIN, cfg, ctx, msg, len);
 }
 
-const target_type target_type_dicom = {
-    .name = "dicom",
+const target_ops target_ops_dicom = {
     .send = dicom_send,
     .test = dicom_test,
 };

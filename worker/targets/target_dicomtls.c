@@ -20,8 +20,7 @@ dicomtls_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	return target_dicom_test_with(DICOM_TLS, cfg, ctx, msg, len);
 }
 
-const target_type target_type_dicomtls = {
-    .name = "dicomtls",
+const target_ops target_ops_dicomtls = {
     .send = dicomtls_send,
     .test = dicomtls_test,
 };

@@ -1,5 +1,5 @@
 /* target_dicomweb.c - the "dicomweb" target: DICOMweb STOW-RS over
- * libcurl (this file is the target's only use of libcurl): POST
+ * libcurl (this file and curl_common.c are its only use of libcurl): POST
  * <url>[/<stow_url_prefix>]/studies with a multipart/related;
  * type="application/dicom" body, a batch of instances per request, and
  * the response's FailedSOPSequence read (stow_json.c). The connectivity
@@ -31,6 +31,7 @@
 
 #include "dcm/dcm_scu.h"
 #include "base/log.h"
+#include "targets/curl_common.h"
 #include "targets/multipart.h"
 #include "targets/secret.h"
 #include "targets/stow_json.h"
@@ -40,9 +41,6 @@
 #define DW_BATCH_MAX 10000
 #define DW_BATCH_MB_DEFAULT 100
 #define DW_BATCH_MB_MAX 100000
-#define DW_TIMEOUT_DEFAULT_S 300
-#define DW_CONNECT_TIMEOUT_DEFAULT_S 10
-#define DW_TIMEOUT_MAX_S 86400
 #define DW_RESPONSE_MAX (4u << 20)
 #define DW_HEADER_MAX 4200
 
@@ -51,8 +49,8 @@ typedef struct dw_conf {
 	char        token[SECRET_MAX_LEN + 1], user[SECRET_MAX_LEN + 1];
 	char        password[SECRET_MAX_LEN + 1];
 	bool        has_token, has_user;
-	unsigned    batch, batch_mb, timeout_s, connect_timeout_s;
-	const char *ca_cert;
+	unsigned    batch, batch_mb;
+	curl_common net;
 } dw_conf;
 
 typedef struct dw_response {
@@ -140,20 +138,16 @@ resolve_conf(const target_cfg *cfg, dw_conf *c, char *err, size_t errlen)
 	build_url(url, target_cfg_get(cfg, "qido_url_prefix"), "?limit=1",
 	          c->qido, sizeof(c->qido));
 	target_url_for_log(c->stow, c->shown, sizeof(c->shown));
-	c->ca_cert = target_cfg_get(cfg, "ca_cert");
+	c->net.protocols = "http,https";
+	c->net.ca_cert = target_cfg_get(cfg, "ca_cert");
 	if ((rv = target_cfg_get_uint(cfg, "stow_batch_size", 1, DW_BATCH_MAX,
 	                              DW_BATCH_DEFAULT, &c->batch, err,
 	                              errlen)) != MC_OK ||
 	    (rv = target_cfg_get_uint(cfg, "stow_batch_mb", 1, DW_BATCH_MB_MAX,
 	                              DW_BATCH_MB_DEFAULT, &c->batch_mb, err,
 	                              errlen)) != MC_OK ||
-	    (rv = target_cfg_get_uint(cfg, "timeout", 1, DW_TIMEOUT_MAX_S,
-	                              DW_TIMEOUT_DEFAULT_S, &c->timeout_s, err,
-	                              errlen)) != MC_OK ||
-	    (rv = target_cfg_get_uint(
-	         cfg, "connect_timeout", 1, DW_TIMEOUT_MAX_S,
-	         DW_CONNECT_TIMEOUT_DEFAULT_S, &c->connect_timeout_s, err,
-	         errlen)) != MC_OK)
+	    (rv = curl_common_read_timeouts(cfg, &c->net, err, errlen)) !=
+	        MC_OK)
 		return MC_ECONFIG;
 	return resolve_secrets(cfg, c, err, errlen);
 }
@@ -198,19 +192,9 @@ easy_setup(CURL *h, const dw_conf *c, const char *url, struct curl_slist **hdr,
 {
 	char auth[DW_HEADER_MAX];
 
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-	                 (long)c->connect_timeout_s);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_common_setup(h, &c->net, url, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, response_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
-	if (c->ca_cert != NULL && c->ca_cert[0] != '\0')
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_cert);
 	if (c->has_token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 		         c->token);
@@ -222,12 +206,6 @@ easy_setup(CURL *h, const dw_conf *c, const char *url, struct curl_slist **hdr,
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	}
 	*hdr = curl_slist_append(*hdr, "Accept: application/dicom+json");
-}
-
-static bool
-http_is_retryable(long code)
-{
-	return code == 408 || code == 429 || code >= 500;
 }
 
 static bool
@@ -301,7 +279,9 @@ judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
 	else
 		mc_errf(msg, sizeof(msg), "STOW %s: HTTP %ld%s%s",
 		            r->c->shown, code, perr[0] ? ": " : "", perr);
-	note_failure(r, http_is_retryable(code) || (code >= 200 && code < 300),
+	note_failure(r,
+	             curl_common_http_is_retryable(code) ||
+	                 (code >= 200 && code < 300),
 	             msg);
 	if (code == 401 || code == 403 || code == 404)
 		r->fatal = true; /* every batch would get the same */
@@ -520,8 +500,7 @@ done:
 	return rv;
 }
 
-const target_type target_type_dicomweb = {
-    .name = "dicomweb",
+const target_ops target_ops_dicomweb = {
     .send = dicomweb_send,
     .test = dicomweb_test,
 };

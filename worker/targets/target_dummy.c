@@ -24,8 +24,7 @@ dummy_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return MC_OK;
 }
 
-const target_type target_type_dummy = {
-    .name = "dummy",
+const target_ops target_ops_dummy = {
     .send = dummy_send,
     .test = dummy_test,
 };

@@ -198,8 +198,7 @@ folder_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	return rv;
 }
 
-const target_type target_type_folder = {
-    .name = "folder",
+const target_ops target_ops_folder = {
     .send = folder_send,
     .test = folder_test,
 };

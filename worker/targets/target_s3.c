@@ -1,8 +1,9 @@
 /* target_s3.c - the "s3" target: each file PUT to
  * <prefix>/<task-id>/<file> in the bucket, as mercure's boto3
  * upload_file does, signed with AWS Signature V4 by libcurl
- * (CURLOPT_AWS_SIGV4 "aws:amz:<region>:s3"); this file is the target's
- * only use of libcurl. The connectivity test is a HEAD of the bucket.
+ * (CURLOPT_AWS_SIGV4 "aws:amz:<region>:s3"); this file and
+ * curl_common.c are its only use of libcurl. The connectivity test is a
+ * HEAD of the bucket.
  *
  * Design notes: the payload is not hashed ("x-amz-content-sha256:
  * UNSIGNED-PAYLOAD", which S3 accepts and the AWS SDKs send over TLS), so
@@ -28,20 +29,18 @@
 #include <sys/stat.h>
 
 #include "base/log.h"
+#include "targets/curl_common.h"
 #include "targets/secret.h"
 #include "os/sys_fs.h"
 #include "os/sys_files.h"
 
 #define S3_URL_MAX 4096
 #define S3_REGION_DEFAULT "us-east-1"
-#define S3_TIMEOUT_DEFAULT_S 300
-#define S3_CONNECT_TIMEOUT_DEFAULT_S 10
-#define S3_TIMEOUT_MAX_S 86400
 #define S3_BODY_MAX 4096
 
 typedef struct s3_conf {
-	const char *bucket, *region, *prefix, *endpoint, *ca_cert, *filter;
-	unsigned    timeout_s, connect_timeout_s;
+	const char *bucket, *region, *prefix, *endpoint, *filter;
+	curl_common net;
 	char        key_id[SECRET_MAX_LEN + 1];
 	char        secret[SECRET_MAX_LEN + 1];
 	char        sigv4[128];
@@ -105,7 +104,8 @@ resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
 	c->region = target_cfg_get(cfg, "region");
 	c->prefix = target_cfg_get(cfg, "prefix");
 	c->endpoint = target_cfg_get(cfg, "endpoint_url");
-	c->ca_cert = target_cfg_get(cfg, "ca_cert");
+	c->net.protocols = "http,https";
+	c->net.ca_cert = target_cfg_get(cfg, "ca_cert");
 	c->filter = target_cfg_get(cfg, "file_filter");
 	if (c->region == NULL || c->region[0] == '\0')
 		c->region = S3_REGION_DEFAULT;
@@ -116,12 +116,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
 		mc_errf(err, errlen, "s3 target without a valid 'bucket'");
 		return MC_ECONFIG;
 	}
-	if (target_cfg_get_uint(cfg, "timeout", 1, S3_TIMEOUT_MAX_S,
-	                        S3_TIMEOUT_DEFAULT_S, &c->timeout_s, err,
-	                        errlen) != MC_OK ||
-	    target_cfg_get_uint(cfg, "connect_timeout", 1, S3_TIMEOUT_MAX_S,
-	                        S3_CONNECT_TIMEOUT_DEFAULT_S,
-	                        &c->connect_timeout_s, err, errlen) != MC_OK)
+	if (curl_common_read_timeouts(cfg, &c->net, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if ((rv = secret_get(cfg, "access_key_id", c->key_id,
 	                     sizeof(c->key_id), &has_id, err, errlen)) !=
@@ -155,23 +150,13 @@ static void
 easy_setup(CURL *h, const s3_conf *c, const char *url, struct curl_slist *hdr,
            s3_body *body, char *errbuf)
 {
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-	                 (long)c->connect_timeout_s);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
+	curl_common_setup(h, &c->net, url, errbuf);
 	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->key_id);
 	curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-	if (c->ca_cert != NULL && c->ca_cert[0] != '\0')
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_cert);
 }
 
 /* S3's error <Code> from an XML body, or "" */
@@ -203,7 +188,7 @@ judge(const s3_conf *c, const char *what, CURLcode cc, long code,
 	if (code >= 200 && code < 300)
 		return MC_OK;
 	error_code(b, ec, sizeof(ec));
-	*retryable = code == 408 || code == 429 || code >= 500;
+	*retryable = curl_common_http_is_retryable(code);
 	mc_errf(msg, len, "S3 %s %s: HTTP %ld%s%s%s", what, c->shown, code,
 	            ec[0] ? " " : "", ec,
 	            code == 403 ? " (access key, secret or signature refused)"
@@ -353,8 +338,7 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return rv;
 }
 
-const target_type target_type_s3 = {
-    .name = "s3",
+const target_ops target_ops_s3 = {
     .send = s3_send,
     .test = s3_test,
 };

@@ -1,8 +1,8 @@
 /* target_sftp.c - the "sftp" target over libcurl's SFTP (libssh2); this
- * file is the target's only use of libcurl. As mercure's batch does, the
- * files go to <folder>/<task-id>/ and then an empty .complete marker, so
- * a reader that waits for the marker never sees half a delivery. The
- * connectivity test logs in and lists the folder.
+ * file and curl_common.c are its only use of libcurl. As mercure's batch
+ * does, the files go to <folder>/<task-id>/ and then an empty .complete
+ * marker, so a reader that waits for the marker never sees half a delivery.
+ * The connectivity test logs in and lists the folder.
  *
  * Design notes: one easy handle for the whole task, so libcurl keeps one
  * SSH session for every upload. Missing folders are created
@@ -35,21 +35,20 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "targets/curl_common.h"
 #include "targets/secret.h"
 #include "os/sys_fs.h"
 #include "os/sys_files.h"
 
 #define SFTP_URL_MAX 4096
 #define SFTP_PORT_DEFAULT 22
-#define SFTP_TIMEOUT_DEFAULT_S 300
-#define SFTP_CONNECT_TIMEOUT_DEFAULT_S 10
-#define SFTP_TIMEOUT_MAX_S 86400
 #define SFTP_MARKER ".complete"
 #define SFTP_KNOWN_HOSTS_USER ".ssh/known_hosts" /* under $HOME */
 
 typedef struct sftp_conf {
 	const char *host, *user, *folder, *key, *known_hosts, *filter;
-	unsigned    port, timeout_s, connect_timeout_s;
+	unsigned    port;
+	curl_common net;
 	bool        insecure; /* insecure_skip_host_key */
 	enum curl_khmatch kh_match; /* what the last host key check found */
 	char        kh_default[SFTP_URL_MAX]; /* ~/.ssh/known_hosts */
@@ -139,6 +138,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 			return MC_ECONFIG;
 		}
 	}
+	c->net.protocols = "sftp";
 	c->host = v[0];
 	c->user = v[1];
 	c->folder = v[2];
@@ -146,16 +146,11 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 	c->filter = target_cfg_get(cfg, "file_filter");
 	if (target_cfg_get_bool(cfg, "insecure_skip_host_key", false,
 	                        &c->insecure, err, errlen) != MC_OK ||
-	    (!c->insecure && (rv = known_hosts_file(cfg, c, err, errlen)) !=
-	                         MC_OK) ||
+	    (!c->insecure &&
+	     (rv = known_hosts_file(cfg, c, err, errlen)) != MC_OK) ||
 	    target_cfg_get_uint(cfg, "port", 1, 65535, SFTP_PORT_DEFAULT,
 	                        &c->port, err, errlen) != MC_OK ||
-	    target_cfg_get_uint(cfg, "timeout", 1, SFTP_TIMEOUT_MAX_S,
-	                        SFTP_TIMEOUT_DEFAULT_S, &c->timeout_s, err,
-	                        errlen) != MC_OK ||
-	    target_cfg_get_uint(cfg, "connect_timeout", 1, SFTP_TIMEOUT_MAX_S,
-	                        SFTP_CONNECT_TIMEOUT_DEFAULT_S,
-	                        &c->connect_timeout_s, err, errlen) != MC_OK)
+	    curl_common_read_timeouts(cfg, &c->net, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if ((rv = secret_get(cfg, "password", c->password, sizeof(c->password),
 	                     &c->has_password, err, errlen)) != MC_OK ||
@@ -196,14 +191,7 @@ discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 static void
 easy_setup(CURL *h, sftp_conf *c, const char *url, char *errbuf)
 {
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "sftp");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-	                 (long)c->connect_timeout_s);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
+	curl_common_setup(h, &c->net, url, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	if (c->key != NULL && c->key[0] != '\0') {
@@ -395,8 +383,7 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return rv;
 }
 
-const target_type target_type_sftp = {
-    .name = "sftp",
+const target_ops target_ops_sftp = {
     .send = sftp_send,
     .test = sftp_test,
 };

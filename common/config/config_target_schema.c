@@ -1,0 +1,174 @@
+/* config_target_schema.c - the target types as the configuration checks
+ * them: config/target_types.def turned into one schema row per type
+ * (name, how unknown fields count, the fields with their flags and
+ * checks), and the checks the rows name. config_targets.c walks a row for
+ * each target; the worker reads the same table for its dispatch. */
+#include "config/config.h"
+
+#include <string.h>
+
+#include "config/config_int.h"
+
+/* ---- the checks a FIELD() names ---- */
+
+static void
+check_kept(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	(void)x;
+	(void)t;
+	(void)v;
+	(void)path;
+}
+
+static void
+check_ip(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	if (v != NULL)
+		config_check_host(x, v, path, &t->ip);
+}
+
+static void
+check_port(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	if (v != NULL)
+		config_check_port(x, v, path, &t->port);
+}
+
+static void
+check_aet_target(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	if (v != NULL)
+		config_check_aet(x, v, path, &t->aet_target);
+}
+
+/* check_aet_source - absent or "": the receiver's AE title */
+static void
+check_aet_source(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	t->aet_source = x->cfg->receiver.aet;
+	if (v != NULL && !(v->kind == CNODE_SCALAR && v->len == 0))
+		config_check_aet(x, v, path, &t->aet_source);
+}
+
+static void
+check_pass_sender_aet(cctx *x, config_target *t, const cnode *v,
+                      const char *path)
+{
+	if (v != NULL)
+		cval_bool(x, v, path, &t->pass_sender_aet);
+}
+
+static void
+check_pass_receiver_aet(cctx *x, config_target *t, const cnode *v,
+                        const char *path)
+{
+	if (v != NULL)
+		cval_bool(x, v, path, &t->pass_receiver_aet);
+}
+
+/* check_bool - a boolean the worker reads itself: a typo must not
+ * silently keep (or drop) what it switches (insecure_skip_host_key) */
+static void
+check_bool(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	bool b = false;
+
+	(void)t;
+	if (v != NULL)
+		cval_bool(x, v, path, &b);
+}
+
+static void
+check_folder(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	if (v != NULL)
+		cval_str(x, v, path, &t->folder);
+}
+
+static void
+check_folder_not_empty(cctx *x, config_target *t, const cnode *v,
+                       const char *path)
+{
+	check_folder(x, t, v, path);
+	if (t->folder != NULL && t->folder[0] == '\0')
+		cctx_error(x, v, path, "must not be empty");
+}
+
+/* check_file_filter - "" filters nothing, as absent does */
+static void
+check_file_filter(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	if (v != NULL)
+		cval_str(x, v, path, &t->file_filter);
+	if (t->file_filter != NULL && t->file_filter[0] == '\0')
+		t->file_filter = NULL;
+}
+
+/* ---- the table ---- */
+
+#define COMMON_FIELDS "target_type", "contact", "comment", "direction"
+
+/* each type's field names, the common ones first (for the unknown-field
+ * check and its suggestions) */
+#define FIELD(name, flag, check) #name,
+#define TARGET_TYPE(type, unknown, dispatch, fields)                          \
+	static const char *const known_##type[] = {COMMON_FIELDS, fields NULL};
+#include "config/target_types.def"
+#undef TARGET_TYPE
+#undef FIELD
+
+#define UNKNOWN_STRICT true
+#define UNKNOWN_LENIENT false
+#define FIELD(name, flag, check) {#name, CONFIG_FIELD_##flag, check},
+#define TARGET_TYPE(type, unknown, dispatch, fields)                          \
+	{#type, UNKNOWN_##unknown, known_##type,                              \
+	 (const config_target_field[]){fields{NULL, 0, NULL}}},
+static const config_target_schema schemas[] = {
+#include "config/target_types.def"
+};
+#undef TARGET_TYPE
+#undef FIELD
+
+#define TARGET_TYPE(type, unknown, dispatch, fields) #type,
+static const char *const names[] = {
+#include "config/target_types.def"
+};
+#undef TARGET_TYPE
+
+#define SCHEMA_N (sizeof(schemas) / sizeof(schemas[0]))
+
+const config_target_schema *
+config_target_schemas(size_t *n)
+{
+	*n = SCHEMA_N;
+	return schemas;
+}
+
+const char *const *
+config_target_type_names(void)
+{
+	return names;
+}
+
+/* A name is secret wherever it appears: a type that keeps unknown fields
+ * may hold a field that is secret in another type. */
+bool
+config_target_field_is_secret(const char *key)
+{
+	for (size_t i = 0; i < SCHEMA_N; i++)
+		for (const config_target_field *f = schemas[i].fields;
+		     f->name != NULL; f++)
+			if ((f->flags & CONFIG_FIELD_SECRET) &&
+			    strcmp(f->name, key) == 0)
+				return true;
+	return false;
+}
+
+bool
+config_target_type_is_known(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < SCHEMA_N; i++)
+		if (strcmp(schemas[i].name, name) == 0)
+			return true;
+	return false;
+}
