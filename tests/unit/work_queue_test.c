@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "check_main.h"
+
 #include "core/work_queue.h"
 
 #define WQ_THREADS 4
@@ -136,19 +138,12 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("work_queue");
-	TCase   *c = tcase_create("hand-over");
-	SRunner *r;
-	int      failed;
+	Suite       *s = suite_create("work_queue");
+	const TTest *hand_over[] = {
+	    items_come_out_in_order_and_the_fd_follows_the_list,
+	    concurrent_pushes_lose_nothing_and_keep_each_order,
+	    destroy_frees_what_is_still_queued, NULL};
 
-	tcase_add_test(c, items_come_out_in_order_and_the_fd_follows_the_list);
-	tcase_add_test(c, concurrent_pushes_lose_nothing_and_keep_each_order);
-	tcase_add_test(c, destroy_frees_what_is_still_queued);
-	tcase_set_timeout(c, 30);
-	suite_add_tcase(s, c);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tcase_set_timeout(mc_check_tcase(s, "hand-over", hand_over), 30);
+	return mc_check_run(s);
 }
