@@ -349,12 +349,13 @@ bookkeeping_suite(void)
 	    NULL};
 	const TTest *locking[] = {
 	    a_locked_database_drops_and_counts_but_does_not_stop, NULL};
-	TCase *tc = mc_check_tcase(s, "events", events);
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, mc_check_tmpdir_teardown);
-	tc = mc_check_tcase(s, "locking", locking);
+	mc_check_fixture_tcase(s, "events", events, setup,
+	                       mc_check_tmpdir_teardown);
+	tc = mc_check_fixture_tcase(s, "locking", locking, setup,
+	                            mc_check_tmpdir_teardown);
 	/* waits out the 5 s busy_timeout once */
-	tcase_add_checked_fixture(tc, setup, mc_check_tmpdir_teardown);
 	tcase_set_timeout(tc, BK_TEST_BUSY_TIMEOUT_S);
 	return s;
 }

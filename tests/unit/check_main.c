@@ -14,6 +14,16 @@ mc_check_tcase(Suite *s, const char *name, const TTest *const *tests)
 	return tc;
 }
 
+TCase *
+mc_check_fixture_tcase(Suite *s, const char *name, const TTest *const *tests,
+                       SFun setup, SFun teardown)
+{
+	TCase *tc = mc_check_tcase(s, name, tests);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	return tc;
+}
+
 int
 mc_check_run(Suite *s)
 {

@@ -11,6 +11,13 @@
  * add fixtures and a timeout. */
 TCase *mc_check_tcase(Suite *s, const char *name, const TTest *const *tests);
 
+/* mc_check_fixture_tcase - mc_check_tcase() with setup and teardown
+ * (either may be NULL) as a checked fixture: they run around each test,
+ * inside its forked child. */
+TCase *mc_check_fixture_tcase(Suite *s, const char *name,
+                              const TTest *const *tests, SFun setup,
+                              SFun teardown);
+
 /* mc_check_run - run every test of s with CK_NORMAL output and free s.
  * Returns EXIT_SUCCESS when no test failed, EXIT_FAILURE otherwise. */
 int mc_check_run(Suite *s);

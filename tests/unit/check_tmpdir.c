@@ -37,9 +37,6 @@ mc_check_tmpdir_teardown(void)
 TCase *
 mc_check_tmpdir_tcase(Suite *s, const char *name, const TTest *const *tests)
 {
-	TCase *tc = mc_check_tcase(s, name, tests);
-
-	tcase_add_checked_fixture(tc, mc_check_tmpdir_setup,
-	                          mc_check_tmpdir_teardown);
-	return tc;
+	return mc_check_fixture_tcase(s, name, tests, mc_check_tmpdir_setup,
+	                              mc_check_tmpdir_teardown);
 }

@@ -141,7 +141,7 @@ main(void)
 	    record_with_hostile_uid_is_not_accepted, missing_journal_is_enoent,
 	    NULL};
 
-	tcase_add_checked_fixture(mc_check_tcase(s, "records", records), setup,
-	                          mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(s, "records", records, setup,
+	                       mc_check_tmpdir_teardown);
 	return mc_check_run(s);
 }

@@ -696,10 +696,8 @@ END_TEST
 static TCase *
 tags_tcase(Suite *s, const char *name, const TTest *const *tests)
 {
-	TCase *tc = mc_check_tcase(s, name, tests);
-
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	return tc;
+	return mc_check_fixture_tcase(s, name, tests, tags_setup,
+	                              tags_teardown);
 }
 
 static Suite *

@@ -637,12 +637,12 @@ main(void)
 
 	mc_check_tcase(s, "process section", parse);
 	/* the tests make their folder when they need one */
-	tc = mc_check_tcase(s, "module results and routing", mr);
-	tcase_add_checked_fixture(tc, NULL, mc_check_tmpdir_teardown);
-	tc = mc_check_tcase(s, "templates, secrets, STOW, URLs", misc);
-	tcase_add_checked_fixture(tc, NULL, mc_check_tmpdir_teardown);
-	tc = mc_check_tcase(s, "run", run);
-	tcase_add_checked_fixture(tc, NULL, mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(s, "module results and routing", mr, NULL,
+	                       mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(s, "templates, secrets, STOW, URLs", misc, NULL,
+	                       mc_check_tmpdir_teardown);
+	tc = mc_check_fixture_tcase(s, "run", run, NULL,
+	                            mc_check_tmpdir_teardown);
 	tcase_set_timeout(tc, 20);
 	return mc_check_run(s);
 }
