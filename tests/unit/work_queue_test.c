@@ -1,6 +1,7 @@
-/* work_queue_tests.c - the hand-over between threads: FIFO order, the fd
+/* work_queue_test.c - the hand-over between threads: FIFO order, the fd
  * readable exactly while items wait, nothing lost or doubled when
- * several threads push at once, leftovers freed by destroy. */
+ * several threads push at once, leftovers freed by destroy (or left to
+ * their owner without a free function). */
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
@@ -135,6 +136,28 @@ START_TEST(destroy_frees_what_is_still_queued)
 }
 END_TEST
 
+START_TEST(len_counts_what_waits_and_a_null_free_fn_leaves_items_alone)
+{
+	work_queue *q = NULL;
+	item        items[4]; /* on the stack: destroy must not free them */
+
+	ck_assert_int_eq(work_queue_create(NULL, &q), MC_OK);
+	ck_assert_uint_eq(work_queue_len(q), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		items[i].producer = 7;
+		items[i].seq = i;
+		work_queue_push(q, &items[i].node);
+		ck_assert_uint_eq(work_queue_len(q), i + 1);
+	}
+	ck_assert_ptr_eq(work_queue_pop(q), &items[0].node);
+	ck_assert_ptr_null(items[0].node.next);
+	ck_assert_uint_eq(work_queue_len(q), 3);
+	work_queue_destroy(q);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(items[i].seq, i);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -142,7 +165,8 @@ main(void)
 	const TTest *hand_over[] = {
 	    items_come_out_in_order_and_the_fd_follows_the_list,
 	    concurrent_pushes_lose_nothing_and_keep_each_order,
-	    destroy_frees_what_is_still_queued, NULL};
+	    destroy_frees_what_is_still_queued,
+	    len_counts_what_waits_and_a_null_free_fn_leaves_items_alone, NULL};
 
 	tcase_set_timeout(mc_check_tcase(s, "hand-over", hand_over), 30);
 	return mc_check_run(s);
