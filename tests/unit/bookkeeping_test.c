@@ -1,7 +1,6 @@
-/* bookkeeping_tests.c - the audit trail keeps what it was given across
+/* bookkeeping_test.c - the audit trail keeps what it was given across
  * restarts, commits a batch at once, refuses bad paths with a reason, and prints
- * the key=value lines an operator greps. (Named _tests.c, not _test.c,
- * because it lives beside its source in coordinator/.) */
+ * the key=value lines an operator greps. */
 #include <check.h>
 #include <regex.h>
 #include <sqlite3.h>

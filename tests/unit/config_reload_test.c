@@ -1,7 +1,6 @@
-/* config_reload_tests.c - a reload's parse runs beside the caller: a
+/* config_reload_test.c - a reload's parse runs beside the caller: a
  * file that takes a long time to parse does not hold it, and the result
- * (a configuration, or the findings) is handed over once done. (Named
- * _tests.c, not _test.c, because it lives beside its source.) */
+ * (a configuration, or the findings) is handed over once done. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* nomad_client_tests.c - the HTTP seam against the stand-in Nomad
+/* nomad_client_test.c - the HTTP seam against the stand-in Nomad
  * (tests/support/nomad_standin.py): what each call returns, Nomad's
  * plain-text errors with their codes, ACL refusals, idempotent dispatch,
  * blocking queries, and "no answer" (refused, dropped, too slow) kept

@@ -1,4 +1,4 @@
-/* nomad_job_tests.c - the jobs the coordinator registers: the settings
+/* nomad_job_test.c - the jobs the coordinator registers: the settings
  * become the reference's JSON field by field, the JSON passes the
  * section 6.3 table and every rule of that table catches its violation,
  * and nomad/mercure-worker.nomad.hcl is exactly what the description

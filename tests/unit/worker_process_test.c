@@ -1,11 +1,10 @@
-/* worker_process_tests.c - the processing side of the worker without a
+/* worker_process_test.c - the processing side of the worker without a
  * network: the process section and modules of task.json become module
  * specs (both config forms), the step task.json a module reads, the
  * module's result.json keys merged over a chain and round-tripped,
  * dynamic routing decisions, templates with escaping, secrets from the
  * config, the environment and a file, STOW responses, and a command
- * module run end to end with the dummy target. Registered from
- * worker/CMakeLists.txt. */
+ * module run end to end with the dummy target. */
 #include <check.h>
 #include <dirent.h>
 #include <jansson.h>

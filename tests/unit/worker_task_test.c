@@ -1,8 +1,8 @@
-/* worker_task_tests.c - the worker without a network peer: task.json is
+/* worker_task_test.c - the worker without a network peer: task.json is
  * read and refused as docs/tasks.md says (with line and column for bad
  * JSON), result.json says what happened, complete targets are skipped,
  * the folder target delivers once and atomically, and the result message
- * reaches a PULL socket. Registered from worker/CMakeLists.txt. */
+ * reaches a PULL socket. */
 #include <check.h>
 #include <jansson.h>
 #include <nng/nng.h>
