@@ -403,6 +403,14 @@ on_readable(loop *lp, int fd, void *arg)
 		loop_stop(lp);
 }
 
+/* watch - c's read end in the loop, and bytes waiting in the pipe */
+static void
+watch(fd_ctx *c, size_t bytes)
+{
+	ck_assert_int_eq(loop_add_fd(l, c->fds[0], on_readable, c), MC_OK);
+	put_bytes(c, bytes);
+}
+
 static void
 on_readable_other(loop *lp, int fd, void *arg)
 {
@@ -418,8 +426,7 @@ START_TEST(a_readable_fd_calls_its_handler_with_the_fd_and_arg)
 
 	pipe_open(&c);
 	c.stop_after = 1;
-	ck_assert_int_eq(loop_add_fd(l, c.fds[0], on_readable, &c), MC_OK);
-	put_bytes(&c, 3);
+	watch(&c, 3);
 	run_until(SAFETY_MS);
 	ck_assert_int_eq(c.calls, 1);
 	ck_assert_int_eq(c.seen_fd, c.fds[0]);
@@ -436,8 +443,7 @@ START_TEST(an_fd_stays_readable_until_drained)
 	pipe_open(&c);
 	c.read_per_call = 1;
 	c.stop_after = 3;
-	ck_assert_int_eq(loop_add_fd(l, c.fds[0], on_readable, &c), MC_OK);
-	put_bytes(&c, 3);
+	watch(&c, 3);
 	run_until(SAFETY_MS);
 	ck_assert_int_eq(c.calls, 3);
 	ck_assert_uint_eq(c.bytes, 3);
@@ -452,8 +458,7 @@ START_TEST(a_removed_fd_is_not_watched_even_with_data_left)
 	pipe_open(&c);
 	c.read_per_call = 1;
 	c.remove_after = 1;
-	ck_assert_int_eq(loop_add_fd(l, c.fds[0], on_readable, &c), MC_OK);
-	put_bytes(&c, 3);
+	watch(&c, 3);
 	run_until(10 * STEP_MS);
 	ck_assert_int_eq(c.calls, 1);
 	ck_assert_uint_eq(c.bytes, 1);

@@ -74,6 +74,15 @@ full_intent(route_intent *ri)
 	ri->n_entries = 3;
 }
 
+/* write_read - w written to path and read back into r (made here) */
+static void
+write_read(const route_intent *w, route_intent *r)
+{
+	ck_assert_int_eq(route_intent_write(w, path), MC_OK);
+	route_intent_init(r);
+	ck_assert_int_eq(route_intent_read(path, r), MC_OK);
+}
+
 static void
 assert_empty(const route_intent *ri)
 {
@@ -90,9 +99,7 @@ START_TEST(a_full_intent_reads_back_field_by_field)
 	route_intent w, r;
 
 	full_intent(&w);
-	ck_assert_int_eq(route_intent_write(&w, path), MC_OK);
-	route_intent_init(&r);
-	ck_assert_int_eq(route_intent_read(path, &r), MC_OK);
+	write_read(&w, &r);
 	ck_assert_str_eq(r.series, "1.2.840.1.2.3");
 	ck_assert_str_eq(r.study, "1.2.840.1.2");
 	ck_assert_uint_eq(r.n_sops, 3);
@@ -125,9 +132,7 @@ START_TEST(an_intent_with_nothing_in_it_reads_back_empty)
 
 	route_intent_init(&w);
 	snprintf(w.series, sizeof(w.series), "1.2.3");
-	ck_assert_int_eq(route_intent_write(&w, path), MC_OK);
-	route_intent_init(&r);
-	ck_assert_int_eq(route_intent_read(path, &r), MC_OK);
+	write_read(&w, &r);
 	ck_assert_str_eq(r.series, "1.2.3");
 	ck_assert_str_eq(r.study, "");
 	ck_assert_uint_eq(r.n_sops, 0);
@@ -294,9 +299,7 @@ START_TEST(a_full_plan_of_entries_round_trips)
 		set_entry(&w.entries[i], id, "tasks", "", name, id);
 	}
 	w.n_entries = ROUTE_INTENT_MAX_ENTRIES;
-	ck_assert_int_eq(route_intent_write(&w, path), MC_OK);
-	route_intent_init(&r);
-	ck_assert_int_eq(route_intent_read(path, &r), MC_OK);
+	write_read(&w, &r);
 	ck_assert_uint_eq(r.n_entries, ROUTE_INTENT_MAX_ENTRIES);
 	for (int i = 0; i < ROUTE_INTENT_MAX_ENTRIES; i++) {
 		ck_assert_str_eq(r.entries[i].id, w.entries[i].id);
@@ -308,21 +311,24 @@ START_TEST(a_full_plan_of_entries_round_trips)
 }
 END_TEST
 
+static int
+not_dot(const struct dirent *de)
+{
+	return strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+}
+
 /* count_entries - the names in the temp folder */
 static size_t
 count_entries(void)
 {
-	DIR           *d = opendir(mc_check_tmpdir);
-	struct dirent *de;
-	size_t         n = 0;
+	struct dirent **names = NULL;
+	int             n = scandir(mc_check_tmpdir, &names, not_dot, NULL);
 
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
+	ck_assert_int_ge(n, 0);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (size_t)n;
 }
 
 START_TEST(writing_again_replaces_the_whole_record_and_leaves_no_temp_file)
@@ -335,10 +341,8 @@ START_TEST(writing_again_replaces_the_whole_record_and_leaves_no_temp_file)
 	route_intent_fini(&w);
 	snprintf(w.series, sizeof(w.series), "1.2.4");
 	ck_assert_int_eq(route_intent_add_sop(&w, "9"), MC_OK);
-	ck_assert_int_eq(route_intent_write(&w, path), MC_OK);
+	write_read(&w, &r);
 	ck_assert_uint_eq(count_entries(), 1);
-	route_intent_init(&r);
-	ck_assert_int_eq(route_intent_read(path, &r), MC_OK);
 	ck_assert_str_eq(r.series, "1.2.4");
 	ck_assert_uint_eq(r.n_sops, 1);
 	ck_assert_str_eq(r.sops[0], "9");

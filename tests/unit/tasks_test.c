@@ -146,6 +146,18 @@ start(const char *id)
 	t->state = TASK_RUNNING;
 }
 
+/* assert_starts - tasks_pick() offers ids[] in this order when each is
+ * started before the next pick, and then nothing */
+static void
+assert_starts(bool offpeak, const char *const *ids)
+{
+	for (size_t i = 0; ids[i] != NULL; i++) {
+		ck_assert_str_eq(pick_id(NOW_MS, offpeak), ids[i]);
+		start(ids[i]);
+	}
+	ck_assert_str_eq(pick_id(NOW_MS, offpeak), "");
+}
+
 START_TEST(an_empty_queue_offers_nothing)
 {
 	ck_assert_ptr_null(tasks_pick(c, NOW_MS, true));
@@ -158,13 +170,7 @@ START_TEST(urgent_goes_before_normal_and_normal_before_offpeak)
 	add_task("off", "dispatch", CONFIG_PRIORITY_OFFPEAK, 1);
 	add_task("normal", "dispatch", CONFIG_PRIORITY_NORMAL, 2);
 	add_task("urgent", "dispatch", CONFIG_PRIORITY_URGENT, 3);
-	ck_assert_str_eq(pick_id(NOW_MS, true), "urgent");
-	start("urgent");
-	ck_assert_str_eq(pick_id(NOW_MS, true), "normal");
-	start("normal");
-	ck_assert_str_eq(pick_id(NOW_MS, true), "off");
-	start("off");
-	ck_assert_str_eq(pick_id(NOW_MS, true), "");
+	assert_starts(true, (const char *[]){"urgent", "normal", "off", NULL});
 }
 END_TEST
 
@@ -174,13 +180,7 @@ START_TEST(within_a_class_the_earliest_enqueued_goes_first)
 	add_task("a", "process", CONFIG_PRIORITY_NORMAL, 10);
 	add_task("d", "process", CONFIG_PRIORITY_URGENT, 40);
 	add_task("b", "process", CONFIG_PRIORITY_NORMAL, 20);
-	ck_assert_str_eq(pick_id(NOW_MS, false), "d");
-	start("d");
-	ck_assert_str_eq(pick_id(NOW_MS, false), "a");
-	start("a");
-	ck_assert_str_eq(pick_id(NOW_MS, false), "b");
-	start("b");
-	ck_assert_str_eq(pick_id(NOW_MS, false), "c");
+	assert_starts(false, (const char *[]){"d", "a", "b", "c", NULL});
 }
 END_TEST
 
