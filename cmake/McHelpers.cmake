@@ -1,9 +1,11 @@
 # mc_add_check_test(name src libs...): one Check suite = one executable,
-# registered in CTest as unit.<name>. MC_SOURCE_DIR lets a suite find test
-# data in the source tree.
+# registered in CTest as unit.<name>, linked with mc_check_main (the
+# shared main and temp folders, tests/unit). MC_SOURCE_DIR lets a suite
+# find test data in the source tree.
 function(mc_add_check_test name src)
   add_executable(${name}_test ${src})
-  target_link_libraries(${name}_test PRIVATE ${ARGN} PkgConfig::CHECK mc_warnings)
+  target_link_libraries(${name}_test PRIVATE ${ARGN} mc_check_main
+    PkgConfig::CHECK mc_warnings)
   target_compile_definitions(${name}_test PRIVATE
     MC_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   add_test(NAME unit.${name} COMMAND ${name}_test)

@@ -181,9 +181,6 @@ on_reconcile(loop *l, void *arg)
 	return COORD_RECONCILE_INTERVAL_MS;
 }
 
-/* file_mtime - a change stamp of path: modification time in
- * nanoseconds mixed with size and inode, so two edits within one second,
- * or an editor's rename-over, are both seen. */
 /* on_reconcile_once - one more scan soon after start: instance messages
  * sent while no coordinator listened are lost (the receiver's socket
  * reconnects, it does not replay), and their files should not wait for
@@ -196,6 +193,9 @@ on_reconcile_once(loop *l, void *arg)
 	return LOOP_TIMER_DONE;
 }
 
+/* file_mtime - a change stamp of path: modification time in
+ * nanoseconds mixed with size and inode, so two edits within one second,
+ * or an editor's rename-over, are both seen. */
 static int64_t
 file_mtime(const char *path)
 {

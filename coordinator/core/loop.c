@@ -137,24 +137,43 @@ heap_remove_at(loop *l, size_t i)
 	}
 }
 
+/* heap_reserve - room for one more timer */
+static mc_err
+heap_reserve(loop *l)
+{
+	size_t cap;
+	timer *h;
+
+	if (l->n < l->cap)
+		return MC_OK;
+	cap = l->cap ? l->cap * 2 : 16;
+	if ((h = realloc(l->heap, cap * sizeof(*h))) == NULL)
+		return MC_ENOMEM;
+	l->heap = h;
+	l->cap = cap;
+	return MC_OK;
+}
+
+/* heap_push - add t; heap_reserve() made room */
+static void
+heap_push(loop *l, const timer *t)
+{
+	l->heap[l->n++] = *t;
+	heap_up(l, l->n - 1);
+}
+
 mc_err
 loop_add_timer(loop *l, int64_t delay_ms, loop_timer_fn fn, void *arg,
     uint64_t *id)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		timer *h = realloc(l->heap, cap * sizeof(*h));
-		if (h == NULL)
-			return MC_ENOMEM;
-		l->heap = h;
-		l->cap = cap;
-	}
-	l->heap[l->n] = (timer){loop_now_ms() + (delay_ms > 0 ? delay_ms : 0),
-	    l->next_id++, fn, arg};
+	timer t = {loop_now_ms() + (delay_ms > 0 ? delay_ms : 0), 0, fn, arg};
+
+	if (heap_reserve(l) != MC_OK)
+		return MC_ENOMEM;
+	t.id = l->next_id++;
 	if (id)
-		*id = l->heap[l->n].id;
-	l->n++;
-	heap_up(l, l->n - 1);
+		*id = t.id;
+	heap_push(l, &t);
 	return MC_OK;
 }
 
@@ -192,17 +211,11 @@ run_due_timers(loop *l)
 
 		heap_remove_at(l, 0);
 		next = t.fn(l, t.arg);
-		if (next != LOOP_TIMER_DONE && l->n < l->cap) {
-			/* re-arm under the same id, so a holder can cancel */
-			l->heap[l->n] = t;
-			l->heap[l->n].due_ms = loop_now_ms() + next;
-			l->n++;
-			heap_up(l, l->n - 1);
-		} else if (next != LOOP_TIMER_DONE) {
-			uint64_t keep = l->next_id;
-			if (loop_add_timer(l, next, t.fn, t.arg, NULL) == MC_OK)
-				l->heap[l->n - 1].id = t.id;
-			l->next_id = keep;
+		/* re-arm under the same id, so a holder can cancel; the heap
+		 * may have filled up meanwhile (fn may add timers) */
+		if (next != LOOP_TIMER_DONE && heap_reserve(l) == MC_OK) {
+			t.due_ms = loop_now_ms() + next;
+			heap_push(l, &t);
 		}
 	}
 }

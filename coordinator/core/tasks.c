@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/tasks_int.h"
+
 #include "core/coord_int.h"
 #include "base/log.h"
 #include "core/notify_request.h"
@@ -90,16 +92,22 @@ tasks_enqueue(coord *c, const char *id)
 	return MC_OK;
 }
 
+bool
+tasks_offpeak_at(const mc_config *cfg, unsigned m)
+{
+	unsigned a = cfg->offpeak_start_min, b = cfg->offpeak_end_min;
+
+	return a <= b ? (m >= a && m < b) : (m >= a || m < b);
+}
+
 static bool
 in_offpeak(const mc_config *cfg)
 {
 	time_t    now = time(NULL);
 	struct tm tm;
-	unsigned  m, a = cfg->offpeak_start_min, b = cfg->offpeak_end_min;
 
 	localtime_r(&now, &tm);
-	m = (unsigned) (tm.tm_hour * 60 + tm.tm_min);
-	return a <= b ? (m >= a && m < b) : (m >= a || m < b);
+	return tasks_offpeak_at(cfg, (unsigned) (tm.tm_hour * 60 + tm.tm_min));
 }
 
 static sched_kind
@@ -109,10 +117,8 @@ kind_of(const task_entry *t)
 						    : SCHED_KIND_PROCESS;
 }
 
-/* pick - the next task to start: the lowest (class, enqueue time) among
- * the eligible ones, where urgent is class 0 and normal class 1. */
-static task_entry *
-pick(coord *c, int64_t now, bool offpeak)
+task_entry *
+tasks_pick(coord *c, int64_t now, bool offpeak)
 {
 	task_entry *t, *tmp, *best = NULL;
 	int         best_class = 3;
@@ -146,7 +152,7 @@ tasks_dispatch(coord *c)
 	task_entry *t;
 	char        dir[MC_PATH_MAX];
 
-	while ((t = pick(c, now, offpeak)) != NULL) {
+	while ((t = tasks_pick(c, now, offpeak)) != NULL) {
 		mc_err rv;
 		if (task_dir(c, t->id, dir, sizeof(dir)) != MC_OK)
 			return;

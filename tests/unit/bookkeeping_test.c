@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
+#include "check_tmpdir.h"
+
 #include "bookkeeping/bookkeeping.h"
 #include "base/log.h"
 #include "os/sys_fs.h"
@@ -18,34 +21,16 @@
 #define BK_TEST_BUSY_TIMEOUT_S 30
 #define BK_TEST_BUF_LEN 4096
 
-static char dir[64];
 static char path[128];
 static char err[256];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/mc-bk-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	mc_check_tmpdir_setup();
 	/* a sub folder proves that open creates parents */
-	snprintf(path, sizeof(path), "%s/db/bookkeeping.sqlite", dir);
-}
-
-static void
-teardown(void)
-{
-	static const char *const names[] = {
-	    "db/bookkeeping.sqlite", "db/bookkeeping.sqlite-wal",
-	    "db/bookkeeping.sqlite-shm", "file"};
-	char p[192];
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	snprintf(p, sizeof(p), "%s/db", dir);
-	rmdir(p);
-	rmdir(dir);
+	snprintf(path, sizeof(path), "%s/db/bookkeeping.sqlite",
+	         mc_check_tmpdir);
 }
 
 static bookkeeping *
@@ -238,7 +223,7 @@ START_TEST(an_unwritable_path_gives_an_error_with_text)
 	char         file[128], bad[192];
 
 	/* a regular file where a folder should be: fails even as root */
-	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(file, sizeof(file), "%s/file", mc_check_tmpdir);
 	ck_assert_int_eq(sys_write_file_atomic(file, "x", 1), MC_OK);
 	snprintf(bad, sizeof(bad), "%s/sub/bk.sqlite", file);
 	ck_assert_int_ne(bookkeeping_open(bad, &b, err, sizeof(err)), MC_OK);
@@ -247,9 +232,10 @@ START_TEST(an_unwritable_path_gives_an_error_with_text)
 
 	/* a folder where the database should be */
 	b = (bookkeeping *)&b;
-	ck_assert_int_ne(bookkeeping_open(dir, &b, err, sizeof(err)), MC_OK);
+	ck_assert_int_ne(
+	    bookkeeping_open(mc_check_tmpdir, &b, err, sizeof(err)), MC_OK);
 	ck_assert_ptr_null(b);
-	ck_assert_ptr_nonnull(strstr(err, dir));
+	ck_assert_ptr_nonnull(strstr(err, mc_check_tmpdir));
 	ck_assert_ptr_nonnull(strstr(err, "unable to open"));
 
 	ck_assert_int_eq(bookkeeping_open("", &b, err, sizeof(err)),
@@ -349,38 +335,33 @@ END_TEST
 static Suite *
 bookkeeping_suite(void)
 {
-	Suite *s = suite_create("bookkeeping");
-	TCase *tc = tcase_create("events");
-	TCase *lock = tcase_create("locking");
+	Suite       *s = suite_create("bookkeeping");
+	const TTest *events[] = {
+	    events_survive_close_and_reopen,
+	    a_new_database_is_at_schema_version_1,
+	    a_newer_schema_version_is_refused_with_text,
+	    many_events_are_committed_by_one_flush,
+	    an_unwritable_path_gives_an_error_with_text,
+	    dump_filters_by_id_and_prints_the_expected_lines,
+	    series_upsert_keeps_one_row,
+	    null_handles_and_nameless_events_are_harmless,
+	    NULL};
+	const TTest *locking[] = {
+	    a_locked_database_drops_and_counts_but_does_not_stop, NULL};
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, events_survive_close_and_reopen);
-	tcase_add_test(tc, a_new_database_is_at_schema_version_1);
-	tcase_add_test(tc, a_newer_schema_version_is_refused_with_text);
-	tcase_add_test(tc, many_events_are_committed_by_one_flush);
-	tcase_add_test(tc, an_unwritable_path_gives_an_error_with_text);
-	tcase_add_test(tc, dump_filters_by_id_and_prints_the_expected_lines);
-	tcase_add_test(tc, series_upsert_keeps_one_row);
-	tcase_add_test(tc, null_handles_and_nameless_events_are_harmless);
-	suite_add_tcase(s, tc);
+	mc_check_fixture_tcase(s, "events", events, setup,
+	                       mc_check_tmpdir_teardown);
+	tc = mc_check_fixture_tcase(s, "locking", locking, setup,
+	                            mc_check_tmpdir_teardown);
 	/* waits out the 5 s busy_timeout once */
-	tcase_add_checked_fixture(lock, setup, teardown);
-	tcase_set_timeout(lock, BK_TEST_BUSY_TIMEOUT_S);
-	tcase_add_test(lock,
-	               a_locked_database_drops_and_counts_but_does_not_stop);
-	suite_add_tcase(s, lock);
+	tcase_set_timeout(tc, BK_TEST_BUSY_TIMEOUT_S);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(bookkeeping_suite());
-	int      failed;
-
 	log_set_level(LOG_LEVEL_WARN); /* no migration lines */
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(bookkeeping_suite());
 }

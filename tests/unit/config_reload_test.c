@@ -8,14 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
+#include "check_tmpdir.h"
+
 #include "core/config_reload.h"
 #include "os/sys_fs.h"
 
 #define SLOW_FILE_SCALARS 16000 /* 16 MB of settings: ~0.3 s to parse */
 #define DONE_WAIT_S 60
 #define CALL_MAX_MS 250.0 /* start and done return at once (loaded host) */
-
-static char dir[64];
 
 static double
 now_ms(void)
@@ -24,19 +25,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
-}
-
-static void
-setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/mc-reload-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(sys_remove_tree(dir), MC_OK);
 }
 
 /* write_slow_file - a module whose settings are 16 MB of text: parsed
@@ -84,7 +72,7 @@ START_TEST(a_slow_file_is_parsed_beside_the_caller)
 	config_reload *r = NULL;
 	double         t0;
 
-	snprintf(path, sizeof(path), "%s/mercure.yaml", dir);
+	snprintf(path, sizeof(path), "%s/mercure.yaml", mc_check_tmpdir);
 	write_slow_file(path);
 	t0 = now_ms();
 	ck_assert_int_eq(config_reload_start(path, "test", &r), MC_OK);
@@ -107,7 +95,7 @@ START_TEST(a_valid_file_hands_over_its_configuration)
 	mc_config     *cfg;
 	FILE          *f;
 
-	snprintf(path, sizeof(path), "%s/mercure.yaml", dir);
+	snprintf(path, sizeof(path), "%s/mercure.yaml", mc_check_tmpdir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fprintf(f, "port: 11113\n");
 	ck_assert_int_eq(fclose(f), 0);
@@ -129,7 +117,7 @@ START_TEST(free_while_loading_waits)
 	char           path[128];
 	config_reload *r = NULL;
 
-	snprintf(path, sizeof(path), "%s/mercure.yaml", dir);
+	snprintf(path, sizeof(path), "%s/mercure.yaml", mc_check_tmpdir);
 	write_slow_file(path);
 	ck_assert_int_eq(config_reload_start(path, "test", &r), MC_OK);
 	config_reload_free(r);
@@ -140,20 +128,12 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("config_reload");
-	TCase   *tc = tcase_create("reload");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("config_reload");
+	const TTest *reload[] = {a_slow_file_is_parsed_beside_the_caller,
+	                         a_valid_file_hands_over_its_configuration,
+	                         free_while_loading_waits, NULL};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, DONE_WAIT_S + 30);
-	tcase_add_test(tc, a_slow_file_is_parsed_beside_the_caller);
-	tcase_add_test(tc, a_valid_file_hands_over_its_configuration);
-	tcase_add_test(tc, free_while_loading_waits);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tcase_set_timeout(mc_check_tmpdir_tcase(s, "reload", reload),
+	                  DONE_WAIT_S + 30);
+	return mc_check_run(s);
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_main.h"
+
 #include "config/config.h"
 #include "rule/rule.h"
 
@@ -783,49 +785,40 @@ END_TEST
 static Suite *
 config_suite(void)
 {
-	Suite *s = suite_create("config");
-	TCase *tc;
+	Suite       *s = suite_create("config");
+	const TTest *valid[] = {
+	    the_shipped_example_loads_without_findings,
+	    defaults_follow_mercure_and_ours,
+	    receiver_inherits_accept_compressed_and_reads_tls,
+	    the_commented_examples_are_valid,
+	    a_mercure_json_loads_with_a_warning_per_unimplemented_field,
+	    unimplemented_fields_warn_and_the_load_succeeds,
+	    a_route_rule_without_target_is_a_warning,
+	    NULL};
+	const TTest *invalid[] = {
+	    every_error_is_collected_not_only_the_first,
+	    a_rule_error_points_at_its_column_in_the_file,
+	    a_study_trigger_series_error_points_at_its_column,
+	    an_escaped_rule_error_names_the_expression_column,
+	    an_unreadable_file_is_reported,
+	    diagnostics_beyond_the_buffer_still_fail_the_load,
+	    recursive_aliases_are_rejected_not_followed,
+	    an_alias_bomb_in_module_settings_stops_at_the_node_limit,
+	    billion_laughs_stops_at_the_node_limit,
+	    deep_flow_nesting_stops_at_the_depth_limit,
+	    deep_block_nesting_stops_at_the_depth_limit,
+	    aliases_within_the_limits_load,
+	    NULL};
 
-	tc = tcase_create("valid");
-	tcase_add_test(tc, the_shipped_example_loads_without_findings);
-	tcase_add_test(tc, defaults_follow_mercure_and_ours);
-	tcase_add_test(tc, receiver_inherits_accept_compressed_and_reads_tls);
-	tcase_add_test(tc, the_commented_examples_are_valid);
-	tcase_add_test(
-	    tc, a_mercure_json_loads_with_a_warning_per_unimplemented_field);
-	tcase_add_test(tc, unimplemented_fields_warn_and_the_load_succeeds);
-	tcase_add_test(tc, a_route_rule_without_target_is_a_warning);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("invalid");
-	tcase_add_loop_test(tc, each_invalid_config_gives_the_expected_message,
-	                    0,
+	mc_check_tcase(s, "valid", valid);
+	tcase_add_loop_test(mc_check_tcase(s, "invalid", invalid),
+	                    each_invalid_config_gives_the_expected_message, 0,
 	                    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
-	tcase_add_test(tc, every_error_is_collected_not_only_the_first);
-	tcase_add_test(tc, a_rule_error_points_at_its_column_in_the_file);
-	tcase_add_test(tc, a_study_trigger_series_error_points_at_its_column);
-	tcase_add_test(tc, an_escaped_rule_error_names_the_expression_column);
-	tcase_add_test(tc, an_unreadable_file_is_reported);
-	tcase_add_test(tc, diagnostics_beyond_the_buffer_still_fail_the_load);
-	tcase_add_test(tc, recursive_aliases_are_rejected_not_followed);
-	tcase_add_test(
-	    tc, an_alias_bomb_in_module_settings_stops_at_the_node_limit);
-	tcase_add_test(tc, billion_laughs_stops_at_the_node_limit);
-	tcase_add_test(tc, deep_flow_nesting_stops_at_the_depth_limit);
-	tcase_add_test(tc, deep_block_nesting_stops_at_the_depth_limit);
-	tcase_add_test(tc, aliases_within_the_limits_load);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(config_suite());
 }

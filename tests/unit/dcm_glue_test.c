@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #include "dcm/dcm_glue.h"
 #include "tags/tagset.h"
 
@@ -443,7 +445,6 @@ START_TEST(dataset_without_meta_header_is_read)
 	mc_tagset_destroy(t);
 }
 END_TEST
-
 
 /* ---- hostile files: nesting and value caps ---------------------------- */
 
@@ -1493,66 +1494,64 @@ START_TEST(tls_key_not_matching_certificate_is_econfig)
 }
 END_TEST
 
+/* shared_dir_tcase - a TCase whose tests share the folder that setup
+ * makes once, in the parent, and remove_dir removes after the last */
+static void
+shared_dir_tcase(Suite *s, const char *name, const TTest *const *tests,
+                 SFun setup)
+{
+	TCase *tc = mc_check_tcase(s, name, tests);
+
+	tcase_add_unchecked_fixture(tc, setup, remove_dir);
+	tcase_set_timeout(tc, TEST_TIMEOUT_S);
+}
+
 static Suite *
 dcm_glue_suite(void)
 {
-	Suite *s = suite_create("dcm_glue");
-	TCase *tags = tcase_create("tags");
-	TCase *scp = tcase_create("scp");
-	TCase *tls = tcase_create("tls");
+	Suite       *s = suite_create("dcm_glue");
+	const TTest *tags[] = {
+	    mr_file_gives_mercure_tags_in_order,
+	    extra_tags_by_keyword_and_number,
+	    unknown_or_malformed_extra_tag_is_einval,
+	    latin1_names_become_utf8,
+	    japanese_iso2022_names_become_utf8,
+	    bogus_charset_keeps_value_and_warns,
+	    invalid_utf8_is_repaired_and_warns,
+	    non_dicom_and_truncated_files_are_eparse,
+	    dataset_without_meta_header_is_read,
+	    nesting_beyond_the_limit_is_refused_in_every_encoding,
+	    nesting_up_to_the_limit_is_read,
+	    lengths_past_their_container_are_refused,
+	    many_values_are_cut_in_linear_time_and_reported,
+	    long_values_are_cut_to_the_byte_cap,
+	    NULL};
+	const TTest *scp[] = {
+	    echo_and_store_reach_on_store,
+	    failure_status_reaches_the_sender,
+	    wrong_called_aet_is_rejected,
+	    refused_connection_gets_a_rejection,
+	    compressed_only_when_accepted,
+	    write_failure_still_answers_and_keeps_in_step,
+	    missing_tmp_dir_fails_each_store_but_not_the_association,
+	    silent_peer_times_out_without_blocking_others,
+	    parallel_associations_store_everything,
+	    unknown_sop_class_is_accepted_known_others_not,
+	    bad_tls_files_are_econfig,
+	    NULL};
+	const TTest *tls[] = {tls_peers_with_our_ca_are_served_plain_ones_not,
+	                      tls_key_not_matching_certificate_is_econfig,
+	                      NULL};
 
-	tcase_add_unchecked_fixture(tags, gen_files, remove_dir);
-	tcase_set_timeout(tags, TEST_TIMEOUT_S);
-	tcase_add_test(tags, mr_file_gives_mercure_tags_in_order);
-	tcase_add_test(tags, extra_tags_by_keyword_and_number);
-	tcase_add_test(tags, unknown_or_malformed_extra_tag_is_einval);
-	tcase_add_test(tags, latin1_names_become_utf8);
-	tcase_add_test(tags, japanese_iso2022_names_become_utf8);
-	tcase_add_test(tags, bogus_charset_keeps_value_and_warns);
-	tcase_add_test(tags, invalid_utf8_is_repaired_and_warns);
-	tcase_add_test(tags, non_dicom_and_truncated_files_are_eparse);
-	tcase_add_test(tags, dataset_without_meta_header_is_read);
-	tcase_add_test(tags,
-	    nesting_beyond_the_limit_is_refused_in_every_encoding);
-	tcase_add_test(tags, nesting_up_to_the_limit_is_read);
-	tcase_add_test(tags, lengths_past_their_container_are_refused);
-	tcase_add_test(tags, many_values_are_cut_in_linear_time_and_reported);
-	tcase_add_test(tags, long_values_are_cut_to_the_byte_cap);
-	suite_add_tcase(s, tags);
-
-	tcase_add_unchecked_fixture(scp, make_dir, remove_dir);
-	tcase_set_timeout(scp, TEST_TIMEOUT_S);
-	tcase_add_test(scp, echo_and_store_reach_on_store);
-	tcase_add_test(scp, failure_status_reaches_the_sender);
-	tcase_add_test(scp, wrong_called_aet_is_rejected);
-	tcase_add_test(scp, refused_connection_gets_a_rejection);
-	tcase_add_test(scp, compressed_only_when_accepted);
-	tcase_add_test(scp, write_failure_still_answers_and_keeps_in_step);
-	tcase_add_test(scp,
-	    missing_tmp_dir_fails_each_store_but_not_the_association);
-	tcase_add_test(scp, silent_peer_times_out_without_blocking_others);
-	tcase_add_test(scp, parallel_associations_store_everything);
-	tcase_add_test(scp, unknown_sop_class_is_accepted_known_others_not);
-	tcase_add_test(scp, bad_tls_files_are_econfig);
-	suite_add_tcase(s, scp);
-
-	tcase_add_unchecked_fixture(tls, gen_certs, remove_dir);
-	tcase_set_timeout(tls, TEST_TIMEOUT_S);
-	tcase_add_test(tls, tls_peers_with_our_ca_are_served_plain_ones_not);
-	tcase_add_test(tls, tls_key_not_matching_certificate_is_econfig);
-	suite_add_tcase(s, tls);
+	shared_dir_tcase(s, "tags", tags, gen_files);
+	shared_dir_tcase(s, "scp", scp, make_dir);
+	shared_dir_tcase(s, "tls", tls, gen_certs);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dcm_glue_suite());
-	int      failed;
-
 	setenv("TCP_NODELAY", "1", 1);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return mc_check_run(dcm_glue_suite());
 }

@@ -10,27 +10,15 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "check_main.h"
+#include "check_tmpdir.h"
+
 #include "flush_group.h"
 #include "os/sys_fs.h"
 
 #define THREADS 4
 #define SYNCS 50
 #define FILE_LEN 8192
-
-static char dir[64];
-
-static void
-setup(void)
-{
-	snprintf(dir, sizeof(dir), "%s", "/tmp/mc-flush-group.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(sys_remove_tree(dir), MC_OK);
-}
 
 typedef struct worker {
 	flush_group *g;
@@ -46,7 +34,7 @@ work(void *arg)
 	char    path[128];
 	int     fd;
 
-	snprintf(path, sizeof(path), "%s/f%d", dir, w->n);
+	snprintf(path, sizeof(path), "%s/f%d", mc_check_tmpdir, w->n);
 	fd = open(path, O_CREAT | O_RDWR, 0600);
 	if (fd < 0)
 		return NULL;
@@ -74,12 +62,12 @@ on_ext4_or_xfs(const char *d)
 
 START_TEST(concurrent_callers_share_rounds)
 {
-	flush_group *g = flush_group_create(dir);
+	flush_group *g = flush_group_create(mc_check_tmpdir);
 	pthread_t    t[THREADS];
 	worker       w[THREADS];
 	char         got[FILE_LEN];
 
-	if (!on_ext4_or_xfs(dir)) {
+	if (!on_ext4_or_xfs(mc_check_tmpdir)) {
 		ck_assert_ptr_null(g);
 		return;
 	}
@@ -95,7 +83,7 @@ START_TEST(concurrent_callers_share_rounds)
 		char  path[128];
 		FILE *f;
 		ck_assert_int_eq(w[i].ok, SYNCS);
-		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		snprintf(path, sizeof(path), "%s/f%d", mc_check_tmpdir, i);
 		f = fopen(path, "rb");
 		ck_assert_ptr_nonnull(f);
 		ck_assert_uint_eq(fread(got, 1, sizeof(got), f), FILE_LEN);
@@ -124,19 +112,10 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("flush_group");
-	TCase   *tc = tcase_create("group");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("flush_group");
+	const TTest *group[] = {concurrent_callers_share_rounds,
+	                        tmpfs_gets_no_group, NULL};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, concurrent_callers_share_rounds);
-	tcase_add_test(tc, tmpfs_gets_no_group);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	tcase_set_timeout(mc_check_tmpdir_tcase(s, "group", group), 60);
+	return mc_check_run(s);
 }

@@ -6,25 +6,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
+#include "check_tmpdir.h"
+
 #include "msg/journal.h"
 #include "os/sys_fs.h"
 
-static char dir[64];
 static char path[128];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/mc-journal-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_FILE_NAME);
-}
-
-static void
-teardown(void)
-{
-	unlink(path);
-	rmdir(dir);
+	mc_check_tmpdir_setup();
+	snprintf(path, sizeof(path), "%s/%s", mc_check_tmpdir,
+	         JOURNAL_FILE_NAME);
 }
 
 static void
@@ -139,20 +134,14 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("journal");
-	TCase   *tc = tcase_create("records");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("journal");
+	const TTest *records[] = {
+	    appended_records_read_back_in_order,
+	    damaged_and_torn_lines_are_skipped_and_counted,
+	    record_with_hostile_uid_is_not_accepted, missing_journal_is_enoent,
+	    NULL};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, appended_records_read_back_in_order);
-	tcase_add_test(tc, damaged_and_torn_lines_are_skipped_and_counted);
-	tcase_add_test(tc, record_with_hostile_uid_is_not_accepted);
-	tcase_add_test(tc, missing_journal_is_enoent);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	mc_check_fixture_tcase(s, "records", records, setup,
+	                       mc_check_tmpdir_teardown);
+	return mc_check_run(s);
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #include "base/log.h"
 
 /* Run log lines into a temp file standing in for stderr; return its
@@ -107,19 +109,13 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("log");
-	TCase   *tc = tcase_create("escaping");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("log");
+	const TTest *escaping[] = {
+	    control_bytes_in_a_value_are_escaped_by_the_sink,
+	    a_line_too_long_is_cut_and_still_one_line,
+	    log_esc_escapes_quotes_backslashes_and_controls,
+	    log_esc_cuts_between_escapes, NULL};
 
-	tcase_add_test(tc, control_bytes_in_a_value_are_escaped_by_the_sink);
-	tcase_add_test(tc, a_line_too_long_is_cut_and_still_one_line);
-	tcase_add_test(tc, log_esc_escapes_quotes_backslashes_and_controls);
-	tcase_add_test(tc, log_esc_cuts_between_escapes);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	mc_check_tcase(s, "escaping", escaping);
+	return mc_check_run(s);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #include "msg/msg_codec.h"
 
 static void
@@ -122,19 +124,13 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("msg_codec");
-	TCase   *tc = tcase_create("instance");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("msg_codec");
+	const TTest *instance[] = {
+	    instance_message_round_trips_every_field,
+	    truncated_messages_are_refused_at_every_length,
+	    garbage_and_other_versions_are_refused_with_a_reason,
+	    hostile_uid_in_a_message_is_refused, NULL};
 
-	tcase_add_test(tc, instance_message_round_trips_every_field);
-	tcase_add_test(tc, truncated_messages_are_refused_at_every_length);
-	tcase_add_test(tc, garbage_and_other_versions_are_refused_with_a_reason);
-	tcase_add_test(tc, hostile_uid_in_a_message_is_refused);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	mc_check_tcase(s, "instance", instance);
+	return mc_check_run(s);
 }

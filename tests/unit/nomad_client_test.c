@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #include "sched/nomad/nomad_client.h"
 #include "sched/nomad/nomad_job.h"
 #include "os/sys_fs.h"
@@ -529,30 +531,24 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("nomad_client");
-	TCase   *live = tcase_create("against the stand-in");
-	TCase   *parse = tcase_create("allocations");
-	SRunner *r;
-	int      failed;
+	Suite       *s = suite_create("nomad_client");
+	const TTest *live[] = {
+	    a_dispatched_child_ends_with_the_exit_code_of_its_task,
+	    the_same_idempotency_token_gives_the_same_child,
+	    children_carry_their_meta_and_their_token,
+	    errors_keep_nomads_code_and_plain_text,
+	    the_stand_in_refuses_what_nomad_would_drop,
+	    acl_refusals_are_403_and_never_echo_the_token,
+	    a_blocking_query_waits_for_a_newer_index,
+	    no_answer_is_enet_whatever_the_cause,
+	    bad_addresses_are_refused_at_create,
+	    NULL};
+	const TTest *parse[] = {the_last_terminated_event_gives_the_exit_code,
+	                        NULL};
+	TCase       *tc = mc_check_tcase(s, "against the stand-in", live);
 
-	tcase_add_unchecked_fixture(live, standin_start, standin_stop);
-	tcase_set_timeout(live, 60);
-	tcase_add_test(live,
-	               a_dispatched_child_ends_with_the_exit_code_of_its_task);
-	tcase_add_test(live, the_same_idempotency_token_gives_the_same_child);
-	tcase_add_test(live, children_carry_their_meta_and_their_token);
-	tcase_add_test(live, errors_keep_nomads_code_and_plain_text);
-	tcase_add_test(live, the_stand_in_refuses_what_nomad_would_drop);
-	tcase_add_test(live, acl_refusals_are_403_and_never_echo_the_token);
-	tcase_add_test(live, a_blocking_query_waits_for_a_newer_index);
-	tcase_add_test(live, no_answer_is_enet_whatever_the_cause);
-	tcase_add_test(live, bad_addresses_are_refused_at_create);
-	tcase_add_test(parse, the_last_terminated_event_gives_the_exit_code);
-	suite_add_tcase(s, live);
-	suite_add_tcase(s, parse);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tcase_add_unchecked_fixture(tc, standin_start, standin_stop);
+	tcase_set_timeout(tc, 60);
+	mc_check_tcase(s, "allocations", parse);
+	return mc_check_run(s);
 }

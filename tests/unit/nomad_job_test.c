@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #include "config/config.h"
 #include "sched/nomad/nomad_job.h"
 #include "os/sys_fs.h"
@@ -458,33 +460,25 @@ END_TEST
 static Suite *
 nomad_job_suite(void)
 {
-	Suite *s = suite_create("nomad_job");
-	TCase *c = tcase_create("json");
+	Suite       *s = suite_create("nomad_job");
+	const TTest *json[] = {worker_job_has_the_reference_shape,
+	                       raw_exec_keeps_the_volume_for_placement_only,
+	                       docker_worker_and_gpu_module,
+	                       bad_settings_are_refused_with_the_field, NULL};
+	const TTest *table[] = {every_rule_of_the_validation_table_bites,
+	                        NULL};
+	const TTest *hcl[] = {
+	    the_job_file_in_nomad_dir_is_what_the_description_prints,
+	    literal_hcl_carries_every_value, NULL};
 
-	tcase_add_test(c, worker_job_has_the_reference_shape);
-	tcase_add_test(c, raw_exec_keeps_the_volume_for_placement_only);
-	tcase_add_test(c, docker_worker_and_gpu_module);
-	tcase_add_test(c, bad_settings_are_refused_with_the_field);
-	suite_add_tcase(s, c);
-	c = tcase_create("validation table");
-	tcase_add_test(c, every_rule_of_the_validation_table_bites);
-	suite_add_tcase(s, c);
-	c = tcase_create("hcl");
-	tcase_add_test(
-	    c, the_job_file_in_nomad_dir_is_what_the_description_prints);
-	tcase_add_test(c, literal_hcl_carries_every_value);
-	suite_add_tcase(s, c);
+	mc_check_tcase(s, "json", json);
+	mc_check_tcase(s, "validation table", table);
+	mc_check_tcase(s, "hcl", hcl);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *r = srunner_create(nomad_job_suite());
-	int      failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(nomad_job_suite());
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #define FUZZ_ROUNDS 20000
 #define FUZZ_MAX_LEN 48
 #define DEEP_NESTING 5000
@@ -690,84 +692,70 @@ START_TEST(deep_nesting_is_refused_not_a_stack_overflow)
 }
 END_TEST
 
+/* tags_tcase - a TCase of tests that each get a fresh tag set */
+static TCase *
+tags_tcase(Suite *s, const char *name, const TTest *const *tests)
+{
+	return mc_check_fixture_tcase(s, name, tests, tags_setup,
+	                              tags_teardown);
+}
+
 static Suite *
 rule_suite(void)
 {
-	Suite *s = suite_create("rule");
-	TCase *tc;
+	Suite       *s = suite_create("rule");
+	const TTest *examples[] = {
+	    cine_rule_matches_an_mr_cine_series,
+	    legacy_at_syntax_reads_the_tag,
+	    float_of_a_tag_compares_as_a_number,
+	    lower_then_startswith_matches_case_insensitively,
+	    true_and_false_literals_are_whole_rules,
+	    NULL};
+	const TTest *logic[] = {and_or_not_nest_with_python_precedence,
+	                        or_short_circuits_past_a_missing_tag,
+	                        and_or_return_their_deciding_operand,
+	                        comparisons_chain_like_python, NULL};
+	const TTest *values[] = {tag_values_are_strings_not_numbers,
+	                         int_and_float_convert_like_python,
+	                         str_prints_numbers_as_python_does,
+	                         len_abs_min_max_and_bool_follow_python,
+	                         in_tests_substrings_and_list_members,
+	                         string_methods_split_strip_and_slice,
+	                         literals_accept_python_escapes_and_forms,
+	                         arithmetic_follows_python,
+	                         NULL};
+	const TTest *names[] = {
+	    a_missing_tag_makes_the_rule_false_and_says_which,
+	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
+	    in_tags_tests_presence_of_a_tag,
+	    the_rule_lists_the_tags_it_reads_in_first_use_order,
+	    tag_lookups_stay_right_when_the_tag_order_changes,
+	    threads_may_evaluate_one_rule_at_once,
+	    NULL};
+	const TTest *syntax[] = {
+	    syntax_errors_give_the_column_and_the_cause,
+	    an_error_leaves_file_line_and_field_to_the_caller,
+	    only_len_bytes_of_the_text_are_read, NULL};
+	const TTest *series[] = {
+	    series_trigger_needs_the_named_descriptions,
+	    series_trigger_rejects_anything_but_quoted_names, NULL};
+	const TTest *robust[] = {
+	    random_bytes_never_crash_the_compiler,
+	    random_token_soup_never_crashes_compiler_or_evaluator,
+	    deep_nesting_is_refused_not_a_stack_overflow, NULL};
 
-	tc = tcase_create("mercure examples");
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	tcase_add_test(tc, cine_rule_matches_an_mr_cine_series);
-	tcase_add_test(tc, legacy_at_syntax_reads_the_tag);
-	tcase_add_test(tc, float_of_a_tag_compares_as_a_number);
-	tcase_add_test(tc, lower_then_startswith_matches_case_insensitively);
-	tcase_add_test(tc, true_and_false_literals_are_whole_rules);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("logic");
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	tcase_add_test(tc, and_or_not_nest_with_python_precedence);
-	tcase_add_test(tc, or_short_circuits_past_a_missing_tag);
-	tcase_add_test(tc, and_or_return_their_deciding_operand);
-	tcase_add_test(tc, comparisons_chain_like_python);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("values");
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	tcase_add_test(tc, tag_values_are_strings_not_numbers);
-	tcase_add_test(tc, int_and_float_convert_like_python);
-	tcase_add_test(tc, str_prints_numbers_as_python_does);
-	tcase_add_test(tc, len_abs_min_max_and_bool_follow_python);
-	tcase_add_test(tc, in_tests_substrings_and_list_members);
-	tcase_add_test(tc, string_methods_split_strip_and_slice);
-	tcase_add_test(tc, literals_accept_python_escapes_and_forms);
-	tcase_add_test(tc, arithmetic_follows_python);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("tags");
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	tcase_add_test(tc, a_missing_tag_makes_the_rule_false_and_says_which);
-	tcase_add_test(
-	    tc, attribute_access_falls_back_to_any_case_but_brackets_do_not);
-	tcase_add_test(tc, in_tags_tests_presence_of_a_tag);
-	tcase_add_test(tc,
-	               the_rule_lists_the_tags_it_reads_in_first_use_order);
-	tcase_add_test(tc, tag_lookups_stay_right_when_the_tag_order_changes);
-	tcase_add_test(tc, threads_may_evaluate_one_rule_at_once);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("syntax errors");
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	tcase_add_test(tc, syntax_errors_give_the_column_and_the_cause);
-	tcase_add_test(tc, an_error_leaves_file_line_and_field_to_the_caller);
-	tcase_add_test(tc, only_len_bytes_of_the_text_are_read);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("study trigger series");
-	tcase_add_test(tc, series_trigger_needs_the_named_descriptions);
-	tcase_add_test(tc, series_trigger_rejects_anything_but_quoted_names);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("robustness");
-	tcase_add_checked_fixture(tc, tags_setup, tags_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, random_bytes_never_crash_the_compiler);
-	tcase_add_test(tc,
-	               random_token_soup_never_crashes_compiler_or_evaluator);
-	tcase_add_test(tc, deep_nesting_is_refused_not_a_stack_overflow);
-	suite_add_tcase(s, tc);
+	tags_tcase(s, "mercure examples", examples);
+	tags_tcase(s, "logic", logic);
+	tags_tcase(s, "values", values);
+	tags_tcase(s, "tags", names);
+	tags_tcase(s, "syntax errors", syntax);
+	mc_check_tcase(s, "study trigger series", series);
+	tcase_set_timeout(tags_tcase(s, "robustness", robust), 60);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rule_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(rule_suite());
 }

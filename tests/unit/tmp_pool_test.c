@@ -9,26 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
+#include "check_tmpdir.h"
+
 #include "os/sys_fs.h"
 #include "tmp_pool.h"
 
 #define DATA_LEN 9000
 #define WAIT_MS 10000
-
-static char dir[64];
-
-static void
-setup(void)
-{
-	snprintf(dir, sizeof(dir), "%s", "/tmp/mc-tmp-pool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(sys_remove_tree(dir), MC_OK);
-}
 
 static void
 fill(unsigned char *buf, size_t n, unsigned seed)
@@ -63,7 +51,7 @@ all_zero(const char *path)
 static unsigned
 count_files(void)
 {
-	DIR           *d = opendir(dir);
+	DIR           *d = opendir(mc_check_tmpdir);
 	struct dirent *de;
 	unsigned       n = 0;
 
@@ -83,9 +71,9 @@ new_pool(void)
 	tmp_pool *p = NULL;
 	char      err[256] = "";
 
-	ck_assert_msg(tmp_pool_create(dir, true, &p, err, sizeof(err)) ==
-			  MC_OK,
-	    "tmp_pool_create: %s", err);
+	ck_assert_msg(tmp_pool_create(mc_check_tmpdir, true, &p, err,
+	                              sizeof(err)) == MC_OK,
+	              "tmp_pool_create: %s", err);
 	tmp_pool_set_floor(p, 0, 0);
 	return p;
 }
@@ -259,7 +247,7 @@ START_TEST(other_files_are_left_alone)
 	char path[MC_PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/.rcv-abcdef", dir);
+	snprintf(path, sizeof(path), "%s/.rcv-abcdef", mc_check_tmpdir);
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	fputs("not a pool file", f);
@@ -267,7 +255,8 @@ START_TEST(other_files_are_left_alone)
 	ck_assert(tmp_pool_recover(path) == TMP_POOL_NOT_POOL);
 	ck_assert_uint_eq(size_of(path), 15);
 	/* a pool name whose file outgrew its size: parse decides */
-	snprintf(path, sizeof(path), "%s/%s4096-1-1", dir, TMP_POOL_PREFIX);
+	snprintf(path, sizeof(path), "%s/%s4096-1-1", mc_check_tmpdir,
+	         TMP_POOL_PREFIX);
 	f = fopen(path, "wb");
 	for (int i = 0; i < 5000; i++)
 		fputc('x', f);
@@ -386,28 +375,21 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("tmp_pool");
-	TCase   *tc = tcase_create("pool");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("tmp_pool");
+	const TTest *pool[] = {
+	    no_file_for_first_image_or_large_ones,
+	    spares_are_zero_block_multiples_and_go_with_the_pool,
+	    sealed_but_not_cut_is_restored,
+	    sealed_and_cut_is_an_ordinary_file,
+	    unsealed_or_torn_data_is_removed,
+	    data_without_room_for_the_trailer_is_refused,
+	    other_files_are_left_alone,
+	    many_sizes_keep_a_bounded_pool,
+	    no_spares_below_the_free_space_floor,
+	    give_back_removes_every_spare_and_holds_refills,
+	    floors_parse_as_percent_or_size,
+	    NULL};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, no_file_for_first_image_or_large_ones);
-	tcase_add_test(tc, spares_are_zero_block_multiples_and_go_with_the_pool);
-	tcase_add_test(tc, sealed_but_not_cut_is_restored);
-	tcase_add_test(tc, sealed_and_cut_is_an_ordinary_file);
-	tcase_add_test(tc, unsealed_or_torn_data_is_removed);
-	tcase_add_test(tc, data_without_room_for_the_trailer_is_refused);
-	tcase_add_test(tc, other_files_are_left_alone);
-	tcase_add_test(tc, many_sizes_keep_a_bounded_pool);
-	tcase_add_test(tc, no_spares_below_the_free_space_floor);
-	tcase_add_test(tc, give_back_removes_every_spare_and_holds_refills);
-	tcase_add_test(tc, floors_parse_as_percent_or_size);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	tcase_set_timeout(mc_check_tmpdir_tcase(s, "pool", pool), 60);
+	return mc_check_run(s);
 }

@@ -2,6 +2,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
+
 #include "tags/uid.h"
 
 START_TEST(ordinary_uids_are_valid)
@@ -59,19 +61,12 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("uid");
-	TCase   *tc = tcase_create("validation");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("uid");
+	const TTest *validation[] = {ordinary_uids_are_valid,
+	                             path_tricks_and_letters_are_invalid,
+	                             length_limit_is_sixty_four,
+	                             task_ids_are_lower_case_uuids_only, NULL};
 
-	tcase_add_test(tc, ordinary_uids_are_valid);
-	tcase_add_test(tc, path_tricks_and_letters_are_invalid);
-	tcase_add_test(tc, length_limit_is_sixty_four);
-	tcase_add_test(tc, task_ids_are_lower_case_uuids_only);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	mc_check_tcase(s, "validation", validation);
+	return mc_check_run(s);
 }

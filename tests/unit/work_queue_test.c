@@ -1,11 +1,14 @@
 /* work_queue_test.c - the hand-over between threads: FIFO order, the fd
  * readable exactly while items wait, nothing lost or doubled when
- * several threads push at once, leftovers freed by destroy. */
+ * several threads push at once, leftovers freed by destroy (or left to
+ * their owner without a free function). */
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+
+#include "check_main.h"
 
 #include "core/work_queue.h"
 
@@ -133,22 +136,38 @@ START_TEST(destroy_frees_what_is_still_queued)
 }
 END_TEST
 
+START_TEST(len_counts_what_waits_and_a_null_free_fn_leaves_items_alone)
+{
+	work_queue *q = NULL;
+	item        items[4]; /* on the stack: destroy must not free them */
+
+	ck_assert_int_eq(work_queue_create(NULL, &q), MC_OK);
+	ck_assert_uint_eq(work_queue_len(q), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		items[i].producer = 7;
+		items[i].seq = i;
+		work_queue_push(q, &items[i].node);
+		ck_assert_uint_eq(work_queue_len(q), i + 1);
+	}
+	ck_assert_ptr_eq(work_queue_pop(q), &items[0].node);
+	ck_assert_ptr_null(items[0].node.next);
+	ck_assert_uint_eq(work_queue_len(q), 3);
+	work_queue_destroy(q);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(items[i].seq, i);
+}
+END_TEST
+
 int
 main(void)
 {
-	Suite   *s = suite_create("work_queue");
-	TCase   *c = tcase_create("hand-over");
-	SRunner *r;
-	int      failed;
+	Suite       *s = suite_create("work_queue");
+	const TTest *hand_over[] = {
+	    items_come_out_in_order_and_the_fd_follows_the_list,
+	    concurrent_pushes_lose_nothing_and_keep_each_order,
+	    destroy_frees_what_is_still_queued,
+	    len_counts_what_waits_and_a_null_free_fn_leaves_items_alone, NULL};
 
-	tcase_add_test(c, items_come_out_in_order_and_the_fd_follows_the_list);
-	tcase_add_test(c, concurrent_pushes_lose_nothing_and_keep_each_order);
-	tcase_add_test(c, destroy_frees_what_is_still_queued);
-	tcase_set_timeout(c, 30);
-	suite_add_tcase(s, c);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tcase_set_timeout(mc_check_tcase(s, "hand-over", hand_over), 30);
+	return mc_check_run(s);
 }

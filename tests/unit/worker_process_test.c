@@ -4,8 +4,7 @@
  * module's result.json keys merged over a chain and round-tripped,
  * dynamic routing decisions, templates with escaping, secrets from the
  * config, the environment and a file, STOW responses, and a command
- * module run end to end with the dummy target. Registered from
- * worker/CMakeLists.txt. */
+ * module run end to end with the dummy target. */
 #include <check.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -14,6 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "check_main.h"
+#include "check_task.h"
+#include "check_tmpdir.h"
 
 #include "process/module_result.h"
 #include "process/routing.h"
@@ -24,7 +27,6 @@
 #include "task/task.h"
 #include "task_run.h"
 #include "notify/template.h"
-
 
 static const char PROCESS_TASK[] =
     "{\"id\": \"p1\", \"info\": {\"applied_rule\": \"r\"},\n"
@@ -47,21 +49,9 @@ static const char PROCESS_TASK[] =
     "      \"dynamic_routing_allowed_targets\": \"alt, alt2\",\n"
     "      \"conditional_alternate_target\": [\"alt2\"]}}}\n";
 
-static task *
-parse_ok(const char *text)
-{
-	task   *t = NULL;
-	mc_diag d;
-
-	memset(&d, 0, sizeof(d));
-	ck_assert_msg(task_parse(text, strlen(text), &t, &d) == MC_OK,
-	              "parse failed: %s: %s", d.field, d.msg);
-	return t;
-}
-
 START_TEST(a_chain_becomes_module_specs_from_either_config_form)
 {
-	task              *t = parse_ok(PROCESS_TASK);
+	task              *t = mc_check_task_parse(PROCESS_TASK);
 	const module_spec *a, *b;
 
 	ck_assert_uint_eq(task_step_count(t), 2);
@@ -94,7 +84,7 @@ END_TEST
 
 START_TEST(the_step_task_json_holds_that_step_and_no_mercure_c)
 {
-	task        *t = parse_ok(PROCESS_TASK);
+	task        *t = mc_check_task_parse(PROCESS_TASK);
 	char        *text = NULL;
 	size_t       len = 0;
 	json_t      *j;
@@ -154,32 +144,13 @@ START_TEST(bad_process_sections_name_the_field)
 }
 END_TEST
 
-#define TMP_ROOT_LEN 64
-static char tmp_root[TMP_ROOT_LEN];
-
-static void
-make_tmp(void)
-{
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/mc-worker-proc.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
-}
-
-/* checked fixture: remove what make_tmp made */
-static void
-rm_tmp(void)
-{
-	if (tmp_root[0] != '\0' && sys_remove_tree(tmp_root) != MC_OK)
-		fprintf(stderr, "cannot remove %s\n", tmp_root);
-	tmp_root[0] = '\0';
-}
-
 static void
 put(const char *rel, const char *text)
 {
 	char  p[MC_PATH_MAX];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", tmp_root, rel);
+	snprintf(p, sizeof(p), "%s/%s", mc_check_tmpdir, rel);
 	ck_assert_ptr_nonnull(f = fopen(p, "w"));
 	fputs(text, f);
 	fclose(f);
@@ -189,7 +160,7 @@ static const char *
 path_of(const char *rel)
 {
 	static char p[MC_PATH_MAX];
-	snprintf(p, sizeof(p), "%s/%s", tmp_root, rel);
+	snprintf(p, sizeof(p), "%s/%s", mc_check_tmpdir, rel);
 	return p;
 }
 
@@ -198,7 +169,7 @@ START_TEST(module_results_merge_over_a_chain_and_round_trip)
 	module_result acc, back;
 	char          err[256], *json = NULL;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	module_result_init(&acc);
 	put("r1.json", "{\"__mercure_notification\": {\"text\": \"one\"},"
 	               " \"__mercure_routing\": {\"target\": \"x\"}}");
@@ -251,11 +222,11 @@ decide(const task *t, const char *result, routing_plan *p, module_result *mr)
 
 START_TEST(dynamic_routing_is_followed_only_within_the_rule)
 {
-	task         *t = parse_ok(PROCESS_TASK);
+	task         *t = mc_check_task_parse(PROCESS_TASK);
 	routing_plan  p;
 	module_result mr;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	routing_decide(t, NULL, &p);
 	ck_assert(!p.o.applied);
 	ck_assert_uint_eq(p.o.n_targets, 1);
@@ -329,7 +300,7 @@ START_TEST(secrets_come_from_the_field_the_environment_or_a_file)
 	char        buf[64], err[256];
 	bool        found;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	put("pw", "from-file\n");
 	ck_assert_int_eq(target_cfg_create("t", &c), MC_OK);
 	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
@@ -415,7 +386,7 @@ START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
 	size_t        len = 0;
 	json_t       *j;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	ck_assert_int_eq(sys_mkdir_p(path_of("t/in")), MC_OK);
 	put("t/in/a.dcm", "A");
 	put("t/in/b.dcm", "B");
@@ -474,7 +445,7 @@ run_module_script(const char *script, task_exit want)
 	         "  \"modules\": {\"m\": {\"command\": %s,"
 	         "   \"environment\": {\"SECRET\": \"%s/secret.txt\","
 	         "    \"TOP\": \"%s\"}}}}}",
-	         tmp_root, cmd_text, tmp_root, tmp_root);
+	         mc_check_tmpdir, cmd_text, mc_check_tmpdir, mc_check_tmpdir);
 	free(cmd_text);
 	json_decref(cmd);
 	put("t/task.json", doc);
@@ -525,7 +496,7 @@ assert_refused(const char *script, const char *reason)
 
 START_TEST(a_module_link_to_a_host_file_is_refused_and_nothing_sent)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " ln -s \"$SECRET\" \"$MERCURE_OUT_DIR\"/x.dcm",
 	               "x.dcm is a symbolic link");
@@ -534,7 +505,7 @@ END_TEST
 
 START_TEST(a_module_link_to_a_folder_is_refused)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " ln -s \"$TOP\" \"$MERCURE_OUT_DIR\"/d",
 	               "/d is a symbolic link");
@@ -543,7 +514,7 @@ END_TEST
 
 START_TEST(a_module_output_folder_replaced_by_a_link_is_refused)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	assert_refused("mkdir \"$TOP\"/elsewhere && cp \"$SECRET\" "
 	               "\"$TOP\"/elsewhere/x.dcm && rmdir \"$MERCURE_OUT_DIR\""
 	               " && ln -s \"$TOP\"/elsewhere \"$MERCURE_OUT_DIR\"",
@@ -555,13 +526,13 @@ START_TEST(a_module_fifo_is_refused_without_waiting_on_it)
 {
 	int64_t t0;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	t0 = sys_now_us();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " mkfifo \"$MERCURE_OUT_DIR\"/x.dcm",
 	               "x.dcm is a FIFO");
-	rm_tmp();
-	make_tmp();
+	mc_check_tmpdir_teardown();
+	mc_check_tmpdir_setup();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " mkfifo \"$MERCURE_OUT_DIR\"/result.json",
 	               "result.json is a FIFO");
@@ -571,7 +542,7 @@ END_TEST
 
 START_TEST(a_module_link_as_result_json_is_refused)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	put("evil.json", "{\"__mercure_routing\": {\"discard\": true}}");
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " ln -s \"$TOP\"/evil.json "
@@ -588,7 +559,7 @@ START_TEST(a_module_hard_link_to_a_file_it_can_read_is_delivered)
 {
 	json_t *j;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	j = run_module_script("ln \"$MERCURE_IN_DIR\"/a.dcm "
 	                      "\"$MERCURE_OUT_DIR\"/a.dcm",
 	                      TASK_EXIT_OK);
@@ -602,7 +573,7 @@ START_TEST(a_module_background_child_is_stopped_when_the_module_exits)
 {
 	json_t *j;
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	j = run_module_script("cp \"$MERCURE_IN_DIR\"/a.dcm "
 	                      "\"$MERCURE_OUT_DIR\"/; "
 	                      "(sleep 0.3; touch \"$TOP\"/late) & exit 0",
@@ -619,7 +590,7 @@ START_TEST(a_folder_target_never_empties_a_folder_planted_as_its_partial)
 	json_t *j;
 	char    victim[MC_PATH_MAX];
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	ck_assert_int_eq(sys_mkdir_p(path_of("dst")), MC_OK);
 	ck_assert_int_eq(sys_mkdir_p(path_of("victim")), MC_OK);
 	put("victim/keep.txt", "keep");
@@ -637,54 +608,40 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("worker_process");
-	TCase   *parse = tcase_create("process section");
-	TCase   *mr = tcase_create("module results and routing");
-	TCase   *misc = tcase_create("templates, secrets, STOW, URLs");
-	TCase   *run = tcase_create("run");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("worker_process");
+	const TTest *parse[] = {
+	    a_chain_becomes_module_specs_from_either_config_form,
+	    the_step_task_json_holds_that_step_and_no_mercure_c,
+	    bad_process_sections_name_the_field, NULL};
+	const TTest *mr[] = {module_results_merge_over_a_chain_and_round_trip,
+	                     dynamic_routing_is_followed_only_within_the_rule,
+	                     NULL};
+	const TTest *misc[] = {
+	    templates_substitute_and_escape_for_their_place,
+	    secrets_come_from_the_field_the_environment_or_a_file,
+	    stow_responses_count_stored_and_failed_instances,
+	    urls_lose_credentials_and_queries_in_messages, NULL};
+	const TTest *run[] = {
+	    a_command_module_runs_and_its_output_goes_to_the_dummy_target,
+	    a_module_link_to_a_host_file_is_refused_and_nothing_sent,
+	    a_module_link_to_a_folder_is_refused,
+	    a_module_output_folder_replaced_by_a_link_is_refused,
+	    a_module_fifo_is_refused_without_waiting_on_it,
+	    a_module_link_as_result_json_is_refused,
+	    a_module_hard_link_to_a_file_it_can_read_is_delivered,
+	    a_module_background_child_is_stopped_when_the_module_exits,
+	    a_folder_target_never_empties_a_folder_planted_as_its_partial,
+	    NULL};
+	TCase *tc;
 
-	tcase_add_test(parse,
-	               a_chain_becomes_module_specs_from_either_config_form);
-	tcase_add_test(parse,
-	               the_step_task_json_holds_that_step_and_no_mercure_c);
-	tcase_add_test(parse, bad_process_sections_name_the_field);
-	tcase_add_test(mr, module_results_merge_over_a_chain_and_round_trip);
-	tcase_add_test(mr, dynamic_routing_is_followed_only_within_the_rule);
-	tcase_add_test(misc, templates_substitute_and_escape_for_their_place);
-	tcase_add_test(misc,
-	               secrets_come_from_the_field_the_environment_or_a_file);
-	tcase_add_test(misc, stow_responses_count_stored_and_failed_instances);
-	tcase_add_test(misc, urls_lose_credentials_and_queries_in_messages);
-	tcase_add_test(
-	    run,
-	    a_command_module_runs_and_its_output_goes_to_the_dummy_target);
-	tcase_add_test(
-	    run, a_module_link_to_a_host_file_is_refused_and_nothing_sent);
-	tcase_add_test(run, a_module_link_to_a_folder_is_refused);
-	tcase_add_test(run,
-	               a_module_output_folder_replaced_by_a_link_is_refused);
-	tcase_add_test(run, a_module_fifo_is_refused_without_waiting_on_it);
-	tcase_add_test(run, a_module_link_as_result_json_is_refused);
-	tcase_add_test(run,
-	               a_module_hard_link_to_a_file_it_can_read_is_delivered);
-	tcase_add_test(
-	    run, a_module_background_child_is_stopped_when_the_module_exits);
-	tcase_add_test(
-	    run,
-	    a_folder_target_never_empties_a_folder_planted_as_its_partial);
-	tcase_set_timeout(run, 20);
-	tcase_add_checked_fixture(mr, NULL, rm_tmp);
-	tcase_add_checked_fixture(misc, NULL, rm_tmp);
-	tcase_add_checked_fixture(run, NULL, rm_tmp);
-	suite_add_tcase(s, parse);
-	suite_add_tcase(s, mr);
-	suite_add_tcase(s, misc);
-	suite_add_tcase(s, run);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	mc_check_tcase(s, "process section", parse);
+	/* the tests make their folder when they need one */
+	mc_check_fixture_tcase(s, "module results and routing", mr, NULL,
+	                       mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(s, "templates, secrets, STOW, URLs", misc, NULL,
+	                       mc_check_tmpdir_teardown);
+	tc = mc_check_fixture_tcase(s, "run", run, NULL,
+	                            mc_check_tmpdir_teardown);
+	tcase_set_timeout(tc, 20);
+	return mc_check_run(s);
 }

@@ -2,9 +2,8 @@
  * read and refused as docs/tasks.md says (with line and column for bad
  * JSON), result.json says what happened, complete targets are skipped,
  * the folder target delivers once and atomically, and the result message
- * reaches a PULL socket. Registered from worker/CMakeLists.txt. */
+ * reaches a PULL socket. */
 #include <check.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
@@ -13,6 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "check_main.h"
+#include "check_task.h"
+#include "check_tmpdir.h"
 
 #include "config/config.h"
 #include "msg/msg_codec.h"
@@ -41,18 +44,6 @@ static const char GOOD_TASK[] =
     "              \"pass_sender_aet\": true, \"contact\": null},\n"
     "     \"archive\": {\"target_type\": \"folder\", \"folder\": \"/a\"}}}}\n";
 
-static task *
-parse_ok(const char *text)
-{
-	task   *t = NULL;
-	mc_diag d;
-
-	memset(&d, 0, sizeof(d));
-	ck_assert_msg(task_parse(text, strlen(text), &t, &d) == MC_OK,
-	              "parse failed: %s: %s", d.field, d.msg);
-	return t;
-}
-
 static mc_err
 parse_bad(const char *text, mc_diag *d)
 {
@@ -67,7 +58,7 @@ parse_bad(const char *text, mc_diag *d)
 
 START_TEST(a_complete_task_json_is_read_field_by_field)
 {
-	task *t = parse_ok(GOOD_TASK);
+	task *t = mc_check_task_parse(GOOD_TASK);
 
 	ck_assert_str_eq(task_id(t), "6f1c-01");
 	ck_assert_str_eq(task_kind(t), "dispatch");
@@ -100,14 +91,14 @@ END_TEST
 
 START_TEST(target_name_may_be_a_single_string_and_duplicates_count_once)
 {
-	task *t =
-	    parse_ok("{\"id\":\"a\",\"dispatch\":{\"target_name\":\"p\"},"
-	             "\"mercure_c\":{\"kind\":\"dispatch\"}}");
+	task *t = mc_check_task_parse(
+	    "{\"id\":\"a\",\"dispatch\":{\"target_name\":\"p\"},"
+	    "\"mercure_c\":{\"kind\":\"dispatch\"}}");
 	ck_assert_uint_eq(task_target_count(t), 1);
 	ck_assert_str_eq(task_target_name(t, 0), "p");
 	ck_assert_str_eq(task_coordinator_url(t), "");
 	task_destroy(t);
-	t = parse_ok(
+	t = mc_check_task_parse(
 	    "{\"id\":\"a\",\"dispatch\":{\"target_name\":[\"p\",\"p\"]"
 	    "},\"mercure_c\":{\"kind\":\"dispatch\"}}");
 	ck_assert_uint_eq(task_target_count(t), 1);
@@ -137,7 +128,7 @@ START_TEST(targets_without_their_secrets_come_from_the_configuration)
 	    "\"gone\": {\"target_type\": \"s3\", "
 	    "\"secret_fields\": [\"secret_access_key\"]}}}}";
 	mc_config *cfg = NULL;
-	task      *t = parse_ok(text);
+	task      *t = mc_check_task_parse(text);
 
 	ck_assert(task_needs_config(t));
 	ck_assert_int_eq(config_load_buffer("w.yaml", yaml, strlen(yaml), &cfg,
@@ -342,38 +333,12 @@ END_TEST
 
 /* ---- a task folder on disk ------------------------------------------- */
 
-#define TMP_ROOT_LEN 64
-static char tmp_root[TMP_ROOT_LEN];
-
-static void
-make_tmp(void)
-{
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/mc-worker-unit.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-rm_tree(void)
-{
-	ck_assert_int_eq(nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS),
-	                 0);
-}
-
 static void
 put(const char *rel, const char *text)
 {
 	char path[MC_PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
+	snprintf(path, sizeof(path), "%s/%s", mc_check_tmpdir, rel);
 	ck_assert_int_eq(sys_write_file_atomic(path, text, strlen(text)),
 	                 MC_OK);
 }
@@ -383,7 +348,7 @@ mk(const char *rel)
 {
 	char path[MC_PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
+	snprintf(path, sizeof(path), "%s/%s", mc_check_tmpdir, rel);
 	ck_assert_int_eq(sys_mkdir_p(path), MC_OK);
 }
 
@@ -393,7 +358,7 @@ exists(const char *rel)
 	char        path[MC_PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
+	snprintf(path, sizeof(path), "%s/%s", mc_check_tmpdir, rel);
 	return stat(path, &st) == 0;
 }
 
@@ -403,7 +368,8 @@ load_result(const char *task_rel)
 	char         path[MC_PATH_MAX];
 	json_error_t je;
 
-	snprintf(path, sizeof(path), "%s/%s/result.json", tmp_root, task_rel);
+	snprintf(path, sizeof(path), "%s/%s/result.json", mc_check_tmpdir,
+	         task_rel);
 	json_t *j = json_load_file(path, 0, &je);
 	ck_assert_msg(j != NULL, "result.json: %s", je.text);
 	return j;
@@ -415,7 +381,7 @@ run_task(const char *task_rel)
 	char          dir[MC_PATH_MAX];
 	task_run_opts o = {dir, NULL};
 
-	snprintf(dir, sizeof(dir), "%s/%s", tmp_root, task_rel);
+	snprintf(dir, sizeof(dir), "%s/%s", mc_check_tmpdir, task_rel);
 	return task_run(&o);
 }
 
@@ -437,13 +403,13 @@ folder_task(const char *targets_status, const char *filter)
 	    "\"targets\":{\"arch\":{\"target_type\":\"folder\",\"folder\":"
 	    "\"%s/archive\"%s},\"pacs\":{\"target_type\":\"dicom\","
 	    "\"ip\":\"127.0.0.1\",\"port\":1,\"aet_target\":\"X\"}}}}",
-	    targets_status, tmp_root, filter);
+	    targets_status, mc_check_tmpdir, filter);
 	put("t1/task.json", json);
 }
 
 START_TEST(folder_target_copies_filtered_files_once_with_a_marker)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	folder_task("\"pacs\":{\"state\":\"complete\"}",
 	            ",\"file_filter\":\"*.txt, *.tmp\"");
 	ck_assert_int_eq(run_task("t1"), TASK_EXIT_OK);
@@ -465,17 +431,18 @@ START_TEST(folder_target_copies_filtered_files_once_with_a_marker)
 
 	/* a retry after a crash between rename and marker: delivered once */
 	char marker[MC_PATH_MAX];
-	snprintf(marker, sizeof(marker), "%s/archive/t1/.complete", tmp_root);
+	snprintf(marker, sizeof(marker), "%s/archive/t1/.complete",
+	         mc_check_tmpdir);
 	ck_assert_int_eq(unlink(marker), 0);
 	ck_assert_int_eq(run_task("t1"), TASK_EXIT_OK);
 	ck_assert(exists("archive/t1/.complete"));
-	rm_tree();
+	mc_check_tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(a_stale_partial_folder_is_replaced)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	folder_task("\"pacs\":{\"state\":\"complete\"}", "");
 	mk("archive/t1.partial");
 	put("archive/t1.partial/old.dcm", "stale");
@@ -483,7 +450,7 @@ START_TEST(a_stale_partial_folder_is_replaced)
 	ck_assert(!exists("archive/t1.partial"));
 	ck_assert(!exists("archive/t1/old.dcm"));
 	ck_assert(exists("archive/t1/notes.txt"));
-	rm_tree();
+	mc_check_tmpdir_teardown();
 }
 END_TEST
 
@@ -491,9 +458,9 @@ START_TEST(a_missing_folder_is_a_retryable_failure_with_the_os_message)
 {
 	char path[MC_PATH_MAX];
 
-	make_tmp();
+	mc_check_tmpdir_setup();
 	folder_task("\"pacs\":{\"state\":\"complete\"}", "");
-	snprintf(path, sizeof(path), "%s/archive", tmp_root);
+	snprintf(path, sizeof(path), "%s/archive", mc_check_tmpdir);
 	ck_assert_int_eq(rmdir(path), 0);
 	ck_assert_int_eq(run_task("t1"), TASK_EXIT_TARGET_FAILED);
 	json_t *j = load_result("t1");
@@ -507,13 +474,13 @@ START_TEST(a_missing_folder_is_a_retryable_failure_with_the_os_message)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
 	                 "1 of 1 targets failed");
 	json_decref(j);
-	rm_tree();
+	mc_check_tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(unknown_target_type_and_missing_config_are_not_retryable)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	mk("t2/in");
 	put("t2/in/x.dcm", "x");
 	put("t2/task.json",
@@ -530,13 +497,13 @@ START_TEST(unknown_target_type_and_missing_config_are_not_retryable)
 	           "unknown target_type 'xnat'"));
 	ck_assert(json_is_false(json_object_get(n, "retryable")));
 	json_decref(j);
-	rm_tree();
+	mc_check_tmpdir_teardown();
 }
 END_TEST
 
 START_TEST(an_unusable_task_exits_2_and_says_why_in_result_json)
 {
-	make_tmp();
+	mc_check_tmpdir_setup();
 	mk("t3/in");
 	put("t3/task.json", "{\"id\": \"t3\",\n\"dispatch\": [}\n");
 	ck_assert_int_eq(run_task("t3"), TASK_EXIT_UNUSABLE);
@@ -562,7 +529,7 @@ START_TEST(an_unusable_task_exits_2_and_says_why_in_result_json)
 	ck_assert_int_eq(run_task("t5"), TASK_EXIT_UNUSABLE);
 	ck_assert(exists("t5/result.json"));
 	ck_assert_int_eq(run_task("no-such-dir"), TASK_EXIT_UNUSABLE);
-	rm_tree();
+	mc_check_tmpdir_teardown();
 }
 END_TEST
 
@@ -574,8 +541,8 @@ START_TEST(the_result_message_reaches_a_pull_socket)
 	void         *buf;
 	size_t        len;
 
-	make_tmp();
-	snprintf(url, sizeof(url), "ipc://%s/c.ipc", tmp_root);
+	mc_check_tmpdir_setup();
+	snprintf(url, sizeof(url), "ipc://%s/c.ipc", mc_check_tmpdir);
 	ck_assert_int_eq(nng_pull0_open(&pull), 0);
 	ck_assert_int_eq(nng_listen(pull, url, NULL, 0), 0);
 	nng_socket_set_ms(pull, NNG_OPT_RECVTIMEO, 2000);
@@ -596,47 +563,35 @@ START_TEST(the_result_message_reaches_a_pull_socket)
 	/* nobody listening: an error, quickly, never a hang */
 	ck_assert_int_ne(result_push_send(url, &m, err, sizeof(err)), MC_OK);
 	ck_assert(strlen(err) > 0);
-	rm_tree();
+	mc_check_tmpdir_teardown();
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite   *s = suite_create("worker_task");
-	TCase   *parse = tcase_create("task.json");
-	TCase   *result = tcase_create("result.json");
-	TCase   *run = tcase_create("task folder");
-	SRunner *sr;
-	int      failed;
+	Suite       *s = suite_create("worker_task");
+	const TTest *parse[] = {
+	    a_complete_task_json_is_read_field_by_field,
+	    target_name_may_be_a_single_string_and_duplicates_count_once,
+	    bad_json_is_refused_with_line_and_column,
+	    targets_without_their_secrets_come_from_the_configuration,
+	    missing_or_mistyped_fields_are_named,
+	    NULL};
+	const TTest *result[] = {result_json_has_every_field_of_the_spec,
+	                         target_fields_convert_with_range_checks,
+	                         NULL};
+	const TTest *run[] = {
+	    folder_target_copies_filtered_files_once_with_a_marker,
+	    a_stale_partial_folder_is_replaced,
+	    a_missing_folder_is_a_retryable_failure_with_the_os_message,
+	    unknown_target_type_and_missing_config_are_not_retryable,
+	    an_unusable_task_exits_2_and_says_why_in_result_json,
+	    the_result_message_reaches_a_pull_socket,
+	    NULL};
 
-	tcase_add_test(parse, a_complete_task_json_is_read_field_by_field);
-	tcase_add_test(
-	    parse,
-	    target_name_may_be_a_single_string_and_duplicates_count_once);
-	tcase_add_test(parse, bad_json_is_refused_with_line_and_column);
-	tcase_add_test(parse,
-	               targets_without_their_secrets_come_from_the_configuration);
-	tcase_add_test(parse, missing_or_mistyped_fields_are_named);
-	tcase_add_test(result, result_json_has_every_field_of_the_spec);
-	tcase_add_test(result, target_fields_convert_with_range_checks);
-	tcase_add_test(run,
-	               folder_target_copies_filtered_files_once_with_a_marker);
-	tcase_add_test(run, a_stale_partial_folder_is_replaced);
-	tcase_add_test(
-	    run, a_missing_folder_is_a_retryable_failure_with_the_os_message);
-	tcase_add_test(
-	    run, unknown_target_type_and_missing_config_are_not_retryable);
-	tcase_add_test(run,
-	               an_unusable_task_exits_2_and_says_why_in_result_json);
-	tcase_add_test(run, the_result_message_reaches_a_pull_socket);
-	tcase_set_timeout(run, 20);
-	suite_add_tcase(s, parse);
-	suite_add_tcase(s, result);
-	suite_add_tcase(s, run);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	mc_check_tcase(s, "task.json", parse);
+	mc_check_tcase(s, "result.json", result);
+	tcase_set_timeout(mc_check_tcase(s, "task folder", run), 20);
+	return mc_check_run(s);
 }
