@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #include "config/config.h"
 #include "rule/rule.h"
 #include "rule/rule_builtin.h"
@@ -235,11 +237,5 @@ registry_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(registry_suite());
-	int      failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(registry_suite());
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check_main.h"
+
 #include "config/config.h"
 #include "core/loop.h"
 #include "os/sys_fs.h"
@@ -179,8 +181,6 @@ main(void)
 	Suite   *s = suite_create("sched_registry");
 	TCase   *rows = tcase_create("rows");
 	TCase   *run = tcase_create("local backend");
-	SRunner *r;
-	int      failed;
 
 	tcase_add_test(rows, every_configured_scheduler_name_has_its_row);
 	tcase_add_test(rows, an_unknown_name_is_refused_with_the_known_ones);
@@ -190,9 +190,5 @@ main(void)
 	tcase_set_timeout(run, 30);
 	suite_add_tcase(s, rows);
 	suite_add_tcase(s, run);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #include "os/sys_fs.h"
 #include "os/sys_spawn.h"
 
@@ -374,8 +376,6 @@ main(void)
 	TCase   *out = tcase_create("output and status");
 	TCase   *sig = tcase_create("signals and process groups");
 	TCase   *err = tcase_create("errors");
-	SRunner *r;
-	int      failed;
 
 	tcase_add_checked_fixture(out, setup, teardown);
 	tcase_add_test(
@@ -403,9 +403,5 @@ main(void)
 	suite_add_tcase(s, out);
 	suite_add_tcase(s, sig);
 	suite_add_tcase(s, err);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #include "config/config.h"
 #include "os/sys_fs.h"
 #include "tags/tagset.h"
@@ -790,8 +792,6 @@ main(void)
 	TCase   *tj = tcase_create("task.json");
 	TCase   *rj = tcase_create("result.json");
 	TCase   *nj = tcase_create("notification request");
-	SRunner *sr;
-	int      failed;
 
 	tcase_add_test(tj, task_json_round_trips_from_configuration_to_worker);
 	tcase_add_test(tj, the_coordinator_reads_back_and_rewrites_for_retry);
@@ -814,9 +814,5 @@ main(void)
 	suite_add_tcase(s, tj);
 	suite_add_tcase(s, rj);
 	suite_add_tcase(s, nj);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }
