@@ -100,7 +100,7 @@ int
 main(void)
 {
 	corpus        c = {malloc(BENCH_MESSAGES * sizeof(void *)),
-		   malloc(BENCH_MESSAGES * sizeof(size_t)), BENCH_MESSAGES};
+	           malloc(BENCH_MESSAGES * sizeof(size_t)), BENCH_MESSAGES};
 	series_table *t;
 	double        t0, t1;
 	nng_socket    pull;

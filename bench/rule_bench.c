@@ -23,7 +23,7 @@ now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static mc_err
@@ -41,7 +41,7 @@ make_tags(mc_tagset **out, int reversed)
 	/* Filler first, so that lookups scan as they would in real sets. */
 	for (int i = 0; rv == MC_OK && i < BENCH_FILLER_TAGS; i++) {
 		snprintf(key, sizeof(key), "FillerTag%02d",
-		         reversed ? BENCH_FILLER_TAGS - i : i);
+		    reversed ? BENCH_FILLER_TAGS - i : i);
 		rv = mc_tagset_set(*out, key, "some value");
 	}
 	if (rv == MC_OK)
@@ -70,7 +70,7 @@ run(const rule *r, mc_tagset *const set[2], double secs, const char *layout,
 	} while (t < secs);
 	printf("event=rule_bench layout=%s evals=%zu seconds=%.3f "
 	       "evals_per_s=%.0f ns_per_eval=%.1f true=%zu rule=\"%s\"\n",
-	       layout, n, t, (double)n / t, t * 1e9 / (double)n, hits, text);
+	    layout, n, t, (double) n / t, t * 1e9 / (double) n, hits, text);
 }
 
 int
@@ -90,8 +90,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (rule_compile(text, strlen(text), &r, &d) != MC_OK) {
-		fprintf(stderr, "rule_bench: column %zu: %s\n", d.column,
-		        d.msg);
+		fprintf(
+		    stderr, "rule_bench: column %zu: %s\n", d.column, d.msg);
 		goto done;
 	}
 	run(r, (mc_tagset *const[2]){a, a}, secs, "same", text);

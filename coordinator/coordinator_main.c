@@ -81,14 +81,14 @@ load(const char *path, int quiet_ok)
 static int
 test_rule(const char *expr, const char *file)
 {
-	rule      *r = NULL;
-	mc_diag    d = {0};
-	mc_tagset *t = NULL;
-	char      *text = NULL, err[256] = "";
-	size_t     len;
-	bool       warn;
+	rule       *r = NULL;
+	mc_diag     d = {0};
+	mc_tagset  *t = NULL;
+	char       *text = NULL, err[256] = "";
+	size_t      len;
+	bool        warn;
 	const char *why = NULL;
-	int        rc = 0;
+	int         rc = 0;
 
 	if (rule_compile(expr, strlen(expr), &r, &d) != MC_OK) {
 		fprintf(stderr, "rule:1:%zu: %s\n", d.column, d.msg);
@@ -101,7 +101,8 @@ test_rule(const char *expr, const char *file)
 		if (tags_json_decode(text, len, t, err, sizeof(err)) != MC_OK)
 			rc = 1;
 	} else if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
-	    dcm_extract_tags(file, NULL, t, &warn, err, sizeof(err)) != MC_OK) {
+	           dcm_extract_tags(file, NULL, t, &warn, err, sizeof(err)) !=
+	               MC_OK) {
 		rc = 1;
 	}
 	if (rc != 0) {
@@ -134,9 +135,9 @@ offline_retry(const mc_config *cfg, const char *id)
 		return 2;
 	}
 	if (sys_path_fmt(src, sizeof(src), "%s/error/%s", cfg->storage_root,
-		id) != MC_OK ||
+	        id) != MC_OK ||
 	    sys_path_fmt(dst, sizeof(dst), "%s/tasks/%s", cfg->storage_root,
-		id) != MC_OK ||
+	        id) != MC_OK ||
 	    sys_path_fmt(tj, sizeof(tj), "%s/task.json", src) != MC_OK ||
 	    !sys_exists(src)) {
 		fprintf(stderr, "no task %s in error/\n", id);
@@ -164,15 +165,17 @@ arg_is_valid(const char *verb, const char *arg)
 	if (strcmp(verb, "force-complete") == 0) {
 		if (uid_is_valid(arg))
 			return true;
-		fprintf(stderr, "not a valid series or study UID: '%s' "
-				"(digits and dots, at most %d characters)\n",
+		fprintf(stderr,
+		    "not a valid series or study UID: '%s' "
+		    "(digits and dots, at most %d characters)\n",
 		    arg, MC_UID_MAX_LEN);
 		return false;
 	}
 	if (task_id_is_valid(arg))
 		return true;
-	fprintf(stderr, "not a valid task id: '%s' (a UUID such as "
-			"0c9e4f3a-6f1d-11ef-8a3b-0242ac120002)\n",
+	fprintf(stderr,
+	    "not a valid task id: '%s' (a UUID such as "
+	    "0c9e4f3a-6f1d-11ef-8a3b-0242ac120002)\n",
 	    arg);
 	return false;
 }
@@ -185,8 +188,8 @@ command(const mc_config *cfg, const char *verb, const char *arg)
 
 	if (!arg_is_valid(verb, arg))
 		return 2;
-	snprintf(req, sizeof(req), "%s%s%s", verb, arg ? " " : "",
-	    arg ? arg : "");
+	snprintf(
+	    req, sizeof(req), "%s%s%s", verb, arg ? " " : "", arg ? arg : "");
 	rv = control_request(cfg->storage_root, req, reply, sizeof(reply));
 	if (rv != MC_OK && strcmp(verb, "retry") == 0)
 		return offline_retry(cfg, arg);
@@ -201,7 +204,7 @@ static int
 test_target(const mc_config *cfg, const char *name, const char *worker)
 {
 	char            *argv[] = {(char *) worker, (char *) "--test-target",
-	    (char *) name, (char *) "--config", (char *) cfg->path, NULL};
+	               (char *) name, (char *) "--config", (char *) cfg->path, NULL};
 	sys_spawn_opts   so = {argv, NULL, NULL, 0}; /* its output is ours */
 	sys_child_status st;
 	char             err[256];
@@ -227,7 +230,7 @@ history(const mc_config *cfg, const char *id)
 	int          n;
 
 	if (sys_path_fmt(db, sizeof(db), "%s/mercure.sqlite",
-		cfg->storage_root) != MC_OK ||
+	        cfg->storage_root) != MC_OK ||
 	    bookkeeping_open(db, &b, err, sizeof(err)) != MC_OK) {
 		fprintf(stderr, "cannot open %s: %s\n", db, err);
 		return 1;
@@ -251,7 +254,8 @@ default_worker(char *buf, size_t len)
 	sys_dirname_of(self, buf, len);
 	size_t used = strlen(buf);
 	if (used + sizeof("/mercure-worker") <= len)
-		memcpy(buf + used, "/mercure-worker", sizeof("/mercure-worker"));
+		memcpy(
+		    buf + used, "/mercure-worker", sizeof("/mercure-worker"));
 }
 
 static int
@@ -276,8 +280,8 @@ serve(mc_config *cfg, const char *config_path, const char *worker,
 	signal(SIGPIPE, SIG_IGN);
 	log_set_level(cfg->log_level);
 	if ((rv = coord_create(&o, cfg, &c)) != MC_OK) {
-		log_error("event=coordinator.start_failed err=%s",
-		    mc_strerror(rv));
+		log_error(
+		    "event=coordinator.start_failed err=%s", mc_strerror(rv));
 		return 1;
 	}
 	rv = coord_run(c, &stop_requested, &reload_requested);
@@ -288,8 +292,20 @@ serve(mc_config *cfg, const char *config_path, const char *worker,
 int
 main(int argc, char **argv)
 {
-	enum { O_CONFIG = 256, O_CHECK, O_TEST, O_FORCE, O_RETRY, O_REROUTE,
-		O_STATUS, O_HISTORY, O_WORKER, O_DB, O_HELP, O_TEST_TARGET };
+	enum {
+		O_CONFIG = 256,
+		O_CHECK,
+		O_TEST,
+		O_FORCE,
+		O_RETRY,
+		O_REROUTE,
+		O_STATUS,
+		O_HISTORY,
+		O_WORKER,
+		O_DB,
+		O_HELP,
+		O_TEST_TARGET
+	};
 	static const struct option opts[] = {
 	    {"config", required_argument, 0, O_CONFIG},
 	    {"check-config", required_argument, 0, O_CHECK},
@@ -305,25 +321,40 @@ main(int argc, char **argv)
 	    {"test-target", required_argument, 0, O_TEST_TARGET},
 	    {0, 0, 0, 0}};
 	const char *config_path = MAIN_DEFAULT_CONFIG, *worker = NULL,
-		   *db = NULL, *arg = NULL;
-	char        worker_buf[MC_PATH_MAX];
-	int         op = 0, c, rc;
-	mc_config  *cfg;
+	           *db = NULL, *arg = NULL;
+	char       worker_buf[MC_PATH_MAX];
+	int        op = 0, c, rc;
+	mc_config *cfg;
 
 	log_set_program("mercure-coordinator");
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_CONFIG: config_path = optarg; break;
-		case O_WORKER: worker = optarg; break;
-		case O_DB: db = optarg; break;
-		case O_HELP: usage(stdout); return 0;
-		case O_CHECK: case O_TEST: case O_FORCE: case O_RETRY:
-		case O_REROUTE: case O_STATUS: case O_HISTORY:
+		case O_CONFIG:
+			config_path = optarg;
+			break;
+		case O_WORKER:
+			worker = optarg;
+			break;
+		case O_DB:
+			db = optarg;
+			break;
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		case O_CHECK:
+		case O_TEST:
+		case O_FORCE:
+		case O_RETRY:
+		case O_REROUTE:
+		case O_STATUS:
+		case O_HISTORY:
 		case O_TEST_TARGET:
 			op = c;
 			arg = optarg;
 			break;
-		default: usage(stderr); return 2;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (op == O_TEST) {
@@ -340,13 +371,23 @@ main(int argc, char **argv)
 	}
 	if ((cfg = load(config_path, 1)) == NULL)
 		return 2;
-	(void)!sys_fs_apply_file_mode(cfg->file_mode);
+	(void) !sys_fs_apply_file_mode(cfg->file_mode);
 	switch (op) {
-	case O_FORCE: rc = command(cfg, "force-complete", arg); break;
-	case O_RETRY: rc = command(cfg, "retry", arg); break;
-	case O_REROUTE: rc = command(cfg, "reroute", arg); break;
-	case O_STATUS: rc = command(cfg, "status", NULL); break;
-	case O_HISTORY: rc = history(cfg, arg); break;
+	case O_FORCE:
+		rc = command(cfg, "force-complete", arg);
+		break;
+	case O_RETRY:
+		rc = command(cfg, "retry", arg);
+		break;
+	case O_REROUTE:
+		rc = command(cfg, "reroute", arg);
+		break;
+	case O_STATUS:
+		rc = command(cfg, "status", NULL);
+		break;
+	case O_HISTORY:
+		rc = history(cfg, arg);
+		break;
 	default:
 		if (worker == NULL) {
 			default_worker(worker_buf, sizeof(worker_buf));

@@ -12,7 +12,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#define FS_EXT4 0xEF53u     /* ext2/3/4 share the magic */
+#define FS_EXT4 0xEF53u /* ext2/3/4 share the magic */
 #define FS_XFS 0x58465342u
 
 struct flush_group {
@@ -22,7 +22,7 @@ struct flush_group {
 	uint64_t        done;      /* every ticket <= done is flushed */
 	uint64_t        failed_to; /* a round up to here failed */
 	uint64_t        flushes;
-	bool            busy;      /* a round is under way */
+	bool            busy; /* a round is under way */
 };
 
 flush_group *
@@ -63,8 +63,8 @@ flush_group_sync(flush_group *g, int fd, uint64_t len)
 	int      e = 0;
 
 	if (sync_file_range(fd, 0, (off64_t) len,
-		SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-		    SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+	        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+	            SYNC_FILE_RANGE_WAIT_AFTER) != 0)
 		return mc_from_errno(errno);
 	pthread_mutex_lock(&g->mu);
 	ticket = ++g->taken;

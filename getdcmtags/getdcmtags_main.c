@@ -29,9 +29,9 @@
 #define GETDCMTAGS_EXTRA_FILE "dcm_extra_tags"
 
 typedef struct extra_specs {
-	char  *text; /* the file's contents; the specs point into it */
+	char       *text; /* the file's contents; the specs point into it */
 	const char *spec[GETDCMTAGS_EXTRA_MAX];
-	size_t n;
+	size_t      n;
 } extra_specs;
 
 static void
@@ -88,8 +88,9 @@ print_json(const char *file, const dcm_taglist *extra)
 		return 1;
 	}
 	if (warn)
-		fprintf(stderr, "getdcmtags: %s: warning: some values could not "
-				"be converted to UTF-8 (U+FFFD used)\n",
+		fprintf(stderr,
+		    "getdcmtags: %s: warning: some values could not "
+		    "be converted to UTF-8 (U+FFFD used)\n",
 		    file);
 	fputs(json, stdout);
 	free(json);
@@ -123,7 +124,7 @@ addr_is_valid(const char *s)
 	if (n == 0 || n > GETDCMTAGS_ADDR_MAX)
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789.-:_%") == n;
+	                 "0123456789.-:_%") == n;
 }
 
 /* file_is_valid - an existing regular file (not a link) named by a path
@@ -187,7 +188,7 @@ read_stdin_values(char *buf, size_t cap, const char *v[4])
 	buf[n] = '\0';
 	if (n == cap - 1 || strlen(buf) != n) {
 		log_error("event=getdcmtags.bad_argument msg=\"stdin too long "
-			  "or holds a NUL\"");
+		          "or holds a NUL\"");
 		return 2;
 	}
 	for (int i = 0; i < 4; i++) {
@@ -195,7 +196,7 @@ read_stdin_values(char *buf, size_t cap, const char *v[4])
 		v[i] = p;
 		if (nl == NULL && i < 3) {
 			log_error("event=getdcmtags.bad_argument msg=\"stdin "
-				  "holds fewer than four lines\"");
+			          "holds fewer than four lines\"");
 			return 2;
 		}
 		if (nl != NULL)
@@ -206,7 +207,7 @@ read_stdin_values(char *buf, size_t cap, const char *v[4])
 	}
 	if (*p != '\0') {
 		log_error("event=getdcmtags.bad_argument msg=\"stdin holds "
-			  "more than four lines\"");
+		          "more than four lines\"");
 		return 2;
 	}
 	return 0;
@@ -219,24 +220,26 @@ store(const char *const v[4], const dcm_taglist *extra)
 	mc_instance         in;
 	uint16_t            status;
 	store_origin        org = {v[1], v[2], v[3], NULL, 0, 0};
-	receiver_store_opts o = {incoming, NULL, extra, STORE_RECORD_SIDECAR,
-	    true, NULL};
-	const char         *url = getenv("MERCURE_COORDINATOR");
-	const char         *file = v[0];
-	instance_push      *push = NULL;
+	receiver_store_opts o = {
+	    incoming, NULL, extra, STORE_RECORD_SIDECAR, true, NULL};
+	const char    *url = getenv("MERCURE_COORDINATOR");
+	const char    *file = v[0];
+	instance_push *push = NULL;
 
 	sys_dirname_of(file, incoming, sizeof(incoming));
-	(void)!sys_fs_follow_dir_mode(incoming); /* no config: as the folder */
+	(void) !sys_fs_follow_dir_mode(
+	    incoming); /* no config: as the folder */
 	o.path_prefix = sys_basename_of(incoming);
 	mc_instance_init(&in);
 	if (receiver_store_file(&o, file, &org, &in, &status, reason,
-		sizeof(reason)) != MC_OK) {
-		log_error("event=instance.rejected file=%s reason=\"%s\"", file,
-		    reason);
+	        sizeof(reason)) != MC_OK) {
+		log_error("event=instance.rejected file=%s reason=\"%s\"",
+		    file, reason);
 		return 1;
 	}
 	if (url && *url &&
-	    instance_push_create(url, INSTANCE_PUSH_DIAL_NOW, &push) == MC_OK) {
+	    instance_push_create(url, INSTANCE_PUSH_DIAL_NOW, &push) ==
+	        MC_OK) {
 		instance_push_send(push, &in);
 		instance_push_linger(push);
 		instance_push_destroy(push);
@@ -265,14 +268,15 @@ main(int argc, char **argv)
 			if (x.n < GETDCMTAGS_EXTRA_MAX)
 				x.spec[x.n++] = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
+		           strcmp(argv[i], "--help") == 0) {
 			usage();
 			return 0;
 		} else if (npos < 5)
-			pos[npos++] = argv[i]; /* mercure's extra args ignored */
+			pos[npos++] =
+			    argv[i]; /* mercure's extra args ignored */
 	}
-	if ((json && (npos != 1 || from_stdin)) ||
-	    (from_stdin && npos != 0) || (!json && !from_stdin && npos < 4)) {
+	if ((json && (npos != 1 || from_stdin)) || (from_stdin && npos != 0) ||
+	    (!json && !from_stdin && npos < 4)) {
 		usage();
 		return 2;
 	}
@@ -282,13 +286,13 @@ main(int argc, char **argv)
 		return 2;
 	load_extra_file(&x);
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
-	    dcm_taglist_create(x.spec, x.n, &extra, err, sizeof(err)) != MC_OK) {
+	    dcm_taglist_create(x.spec, x.n, &extra, err, sizeof(err)) !=
+	        MC_OK) {
 		fprintf(stderr, "getdcmtags: %s\n", err);
 		free(x.text);
 		return 2;
 	}
-	rc = json ? print_json(pos[0], extra)
-		  : store(pos, extra);
+	rc = json ? print_json(pos[0], extra) : store(pos, extra);
 	dcm_taglist_destroy(extra);
 	free(x.text);
 	return rc;

@@ -13,7 +13,7 @@
 #include "msg/msg_codec.h"
 
 struct instance_push {
-	nng_socket       sock;
+	nng_socket           sock;
 	atomic_uint_fast64_t sent;
 	atomic_uint_fast64_t dropped;
 };
@@ -31,9 +31,10 @@ instance_push_create(const char *url, int flags, instance_push **out)
 		free(p);
 		return MC_ENET;
 	}
-	nng_socket_set_ms(p->sock, NNG_OPT_SENDTIMEO,
-	    INSTANCE_PUSH_SEND_TIMEOUT_MS);
-	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, INSTANCE_PUSH_BUFFER_MSGS);
+	nng_socket_set_ms(
+	    p->sock, NNG_OPT_SENDTIMEO, INSTANCE_PUSH_SEND_TIMEOUT_MS);
+	nng_socket_set_int(
+	    p->sock, NNG_OPT_SENDBUF, INSTANCE_PUSH_BUFFER_MSGS);
 	rv = nng_dial(p->sock, url, NULL,
 	    flags == INSTANCE_PUSH_DIAL_NOW ? 0 : NNG_FLAG_NONBLOCK);
 	if (rv != 0) {
@@ -42,7 +43,7 @@ instance_push_create(const char *url, int flags, instance_push **out)
 		nng_close(p->sock);
 		free(p);
 		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? MC_EINVAL
-								 : MC_ENET;
+		                                                 : MC_ENET;
 	}
 	*out = p;
 	return MC_OK;
@@ -75,7 +76,7 @@ instance_push_send(instance_push *p, const mc_instance *in)
 		/* log the first drop and then every 1000th, not each one */
 		if (n == 1 || n % 1000 == 0)
 			log_warn("event=push.dropped series=%s sop=%s "
-				 "dropped_total=%llu err=\"%s\"",
+			         "dropped_total=%llu err=\"%s\"",
 			    in->series_uid, in->sop_uid,
 			    (unsigned long long) n, nng_strerror(rv));
 		return;

@@ -18,13 +18,14 @@
 typedef struct instance_push instance_push;
 
 enum {
-	INSTANCE_PUSH_DIAL_BACKGROUND = 0, /* long-lived: coordinator may come later */
+	INSTANCE_PUSH_DIAL_BACKGROUND =
+	    0,                     /* long-lived: coordinator may come later */
 	INSTANCE_PUSH_DIAL_NOW = 1 /* one-shot: connect before returning */
 };
 /* instance_push_create - dial url as flags say. MC_EINVAL for a malformed
  * URL; MC_ENET when DIAL_NOW could not connect. */
-MC_NODISCARD mc_err instance_push_create(const char *url, int flags,
-    instance_push **out);
+MC_NODISCARD mc_err instance_push_create(
+    const char *url, int flags, instance_push **out);
 /* instance_push_linger - nng discards queued messages on close, so a
  * one-shot sender waits INSTANCE_PUSH_LINGER_MS for them to leave. */
 #define INSTANCE_PUSH_LINGER_MS 20

@@ -124,21 +124,50 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
-enum { O_PORT = 256, O_BIND, O_AET, O_REQ, O_STORAGE, O_COORD, O_MAX,
-	O_COMP, O_NOFSYNC, O_EXTRA, O_KEY, O_CERT, O_CA, O_LOG, O_HELP,
-	O_CONFIG, O_NOPOOL, O_NOGROUP, O_HANDSHAKE, O_IDLE, O_QUEUE, O_RATE,
-	O_WINDOW, O_SHUTDOWN, O_PENDING, O_POOLFLOOR };
+enum {
+	O_PORT = 256,
+	O_BIND,
+	O_AET,
+	O_REQ,
+	O_STORAGE,
+	O_COORD,
+	O_MAX,
+	O_COMP,
+	O_NOFSYNC,
+	O_EXTRA,
+	O_KEY,
+	O_CERT,
+	O_CA,
+	O_LOG,
+	O_HELP,
+	O_CONFIG,
+	O_NOPOOL,
+	O_NOGROUP,
+	O_HANDSHAKE,
+	O_IDLE,
+	O_QUEUE,
+	O_RATE,
+	O_WINDOW,
+	O_SHUTDOWN,
+	O_PENDING,
+	O_POOLFLOOR
+};
 
 /* timeout_arg - where the value of a timeout option goes */
 static unsigned *
 timeout_arg(receiver_args *a, int opt)
 {
 	switch (opt) {
-	case O_HANDSHAKE: return &a->handshake_s;
-	case O_IDLE: return &a->idle_s;
-	case O_QUEUE: return &a->queue_s;
-	case O_WINDOW: return &a->window_s;
-	default: return &a->shutdown_s;
+	case O_HANDSHAKE:
+		return &a->handshake_s;
+	case O_IDLE:
+		return &a->idle_s;
+	case O_QUEUE:
+		return &a->queue_s;
+	case O_WINDOW:
+		return &a->window_s;
+	default:
+		return &a->shutdown_s;
 	}
 }
 
@@ -171,10 +200,9 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"min-transfer-rate", required_argument, 0, O_RATE},
 	    {"rate-window", required_argument, 0, O_WINDOW},
 	    {"shutdown-timeout", required_argument, 0, O_SHUTDOWN},
-	    {"max-pending", required_argument, 0, O_PENDING},
-	    {0, 0, 0, 0}};
+	    {"max-pending", required_argument, 0, O_PENDING}, {0, 0, 0, 0}};
 	unsigned rate;
-	int c, lvl;
+	int      c, lvl;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -183,19 +211,37 @@ parse_args(int argc, char **argv, receiver_args *a)
 				goto bad;
 			a->port_set = 1;
 			break;
-		case O_BIND: a->bind = optarg; break;
-		case O_AET: a->aet = optarg; break;
-		case O_REQ: a->require_called_aet = 1; break;
-		case O_STORAGE: a->storage = optarg; break;
-		case O_COORD: a->coordinator = optarg; break;
+		case O_BIND:
+			a->bind = optarg;
+			break;
+		case O_AET:
+			a->aet = optarg;
+			break;
+		case O_REQ:
+			a->require_called_aet = 1;
+			break;
+		case O_STORAGE:
+			a->storage = optarg;
+			break;
+		case O_COORD:
+			a->coordinator = optarg;
+			break;
 		case O_MAX:
 			if (parse_uint(optarg, 1, 1024, &a->max_assoc) != 0)
 				goto bad;
 			break;
-		case O_COMP: a->accept_compressed = 1; break;
-		case O_NOFSYNC: a->no_fsync = 1; break;
-		case O_NOPOOL: a->no_pool = 1; break;
-		case O_NOGROUP: a->no_flush_group = 1; break;
+		case O_COMP:
+			a->accept_compressed = 1;
+			break;
+		case O_NOFSYNC:
+			a->no_fsync = 1;
+			break;
+		case O_NOPOOL:
+			a->no_pool = 1;
+			break;
+		case O_NOGROUP:
+			a->no_flush_group = 1;
+			break;
 		case O_POOLFLOOR: {
 			uint64_t b;
 			unsigned pct;
@@ -209,37 +255,49 @@ parse_args(int argc, char **argv, receiver_args *a)
 				goto bad;
 			a->extra[a->n_extra++] = optarg;
 			break;
-		case O_KEY: a->tls_key = optarg; break;
-		case O_CERT: a->tls_cert = optarg; break;
-		case O_CA: a->tls_ca = optarg; break;
+		case O_KEY:
+			a->tls_key = optarg;
+			break;
+		case O_CERT:
+			a->tls_cert = optarg;
+			break;
+		case O_CA:
+			a->tls_ca = optarg;
+			break;
 		case O_LOG:
 			if ((lvl = log_level_parse(optarg)) < 0)
 				goto bad;
 			log_set_level((log_level) lvl);
 			break;
-		case O_HELP: usage(stdout); exit(0);
-		case O_CONFIG: a->config = optarg; break;
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		case O_CONFIG:
+			a->config = optarg;
+			break;
 		case O_HANDSHAKE:
 		case O_IDLE:
 		case O_QUEUE:
 		case O_WINDOW:
 		case O_SHUTDOWN:
 			if (parse_uint(optarg, 1, RECEIVER_TIMEOUT_MAX_S,
-				timeout_arg(a, c)) != 0)
+			        timeout_arg(a, c)) != 0)
 				goto bad;
 			break;
 		case O_RATE:
-			if (parse_uint(optarg, 0, RECEIVER_RATE_MAX,
-				&rate) != 0)
+			if (parse_uint(optarg, 0, RECEIVER_RATE_MAX, &rate) !=
+			    0)
 				goto bad;
 			a->min_rate = rate;
 			break;
 		case O_PENDING:
 			if (parse_uint(optarg, 1, RECEIVER_PENDING_MAX,
-				&a->max_pending) != 0)
+			        &a->max_pending) != 0)
 				goto bad;
 			break;
-		default: usage(stderr); return -1;
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (optind != argc)
@@ -289,23 +347,28 @@ apply_config(receiver_args *a)
 	size_t      n = 0;
 	mc_config  *cfg = NULL;
 	char        line[768];
-	mc_err      rv = config_load_file(a->config, &cfg, d,
-		 RECEIVER_CONFIG_DIAGS_MAX, &n);
+	mc_err      rv = config_load_file(
+	         a->config, &cfg, d, RECEIVER_CONFIG_DIAGS_MAX, &n);
 
 	for (size_t i = 0; i < n && i < RECEIVER_CONFIG_DIAGS_MAX; i++)
 		log_warn("event=config.finding msg=\"%s\"",
 		    config_diag_format(&d[i], line, sizeof(line)));
 	if (rv != MC_OK)
 		return NULL;
-	if (a->bind == NULL) a->bind = cfg->receiver.bind;
-	if (a->aet == NULL) a->aet = cfg->receiver.aet;
-	if (a->storage == NULL) a->storage = cfg->storage_root;
-	if (a->coordinator == NULL) a->coordinator = cfg->coordinator_url;
+	if (a->bind == NULL)
+		a->bind = cfg->receiver.bind;
+	if (a->aet == NULL)
+		a->aet = cfg->receiver.aet;
+	if (a->storage == NULL)
+		a->storage = cfg->storage_root;
+	if (a->coordinator == NULL)
+		a->coordinator = cfg->coordinator_url;
 	if (!a->port_set) {
 		a->port = cfg->port;
 		a->port_set = 1;
 	}
-	if (a->max_assoc == 0) a->max_assoc = cfg->receiver.max_associations;
+	if (a->max_assoc == 0)
+		a->max_assoc = cfg->receiver.max_associations;
 	a->require_called_aet |= cfg->receiver.require_called_aet;
 	a->accept_compressed |= cfg->receiver.accept_compressed;
 	a->no_fsync |= !cfg->receiver.fsync;
@@ -316,7 +379,8 @@ apply_config(receiver_args *a)
 		a->tls_ca = cfg->receiver.tls_ca;
 	}
 	for (size_t i = 0; i < cfg->additional_tags.n &&
-	     a->n_extra < RECEIVER_EXTRA_TAGS_MAX; i++)
+	                   a->n_extra < RECEIVER_EXTRA_TAGS_MAX;
+	     i++)
 		a->extra[a->n_extra++] = cfg->additional_tags.items[i].key;
 	if (cfg->log_level != LOG_LEVEL_INFO)
 		log_set_level(cfg->log_level);
@@ -326,17 +390,25 @@ apply_config(receiver_args *a)
 static void
 apply_defaults(receiver_args *a)
 {
-	if (a->bind == NULL) a->bind = "0.0.0.0";
-	if (a->aet == NULL) a->aet = "MERCURE";
-	if (a->storage == NULL) a->storage = "./var";
-	if (!a->port_set) a->port = RECEIVER_DEFAULT_PORT;
-	if (a->max_assoc == 0) a->max_assoc = RECEIVER_DEFAULT_MAX_ASSOC;
+	if (a->bind == NULL)
+		a->bind = "0.0.0.0";
+	if (a->aet == NULL)
+		a->aet = "MERCURE";
+	if (a->storage == NULL)
+		a->storage = "./var";
+	if (!a->port_set)
+		a->port = RECEIVER_DEFAULT_PORT;
+	if (a->max_assoc == 0)
+		a->max_assoc = RECEIVER_DEFAULT_MAX_ASSOC;
 	/* the server's own defaults for 0; these the glue leaves to us */
-	if (a->idle_s == 0) a->idle_s = RECEIVER_IDLE_TIMEOUT_DEFAULT_S;
-	if (a->window_s == 0) a->window_s = RECEIVER_RATE_WINDOW_DEFAULT_S;
+	if (a->idle_s == 0)
+		a->idle_s = RECEIVER_IDLE_TIMEOUT_DEFAULT_S;
+	if (a->window_s == 0)
+		a->window_s = RECEIVER_RATE_WINDOW_DEFAULT_S;
 	if (a->handshake_s == 0)
 		a->handshake_s = RECEIVER_HANDSHAKE_TIMEOUT_DEFAULT_S;
-	if (a->min_rate < 0) a->min_rate = RECEIVER_MIN_RATE_DEFAULT;
+	if (a->min_rate < 0)
+		a->min_rate = RECEIVER_MIN_RATE_DEFAULT;
 }
 
 /* on_store - dcm_on_store_fn: the received temp file becomes an instance */
@@ -351,8 +423,8 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 	char         reason[512];
 	uint16_t     status;
 	/* the SOP instance UID and AE title are the peer's, unchecked */
-	char         sop[LOG_ESC_LEN(64)], calling[LOG_ESC_LEN(16)];
-	char         reason_esc[LOG_ESC_LEN(sizeof(reason))];
+	char sop[LOG_ESC_LEN(64)], calling[LOG_ESC_LEN(16)];
+	char reason_esc[LOG_ESC_LEN(sizeof(reason))];
 
 	*cookie = NULL;
 	log_esc(sop, sizeof(sop), req->sop_instance_uid);
@@ -360,16 +432,17 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 		unlink(req->tmp_path);
 		free(in);
 		log_error("event=instance.rejected sop=\"%s\" status=0x%04X "
-			  "reason=\"cannot write the received data: %s\"",
+		          "reason=\"cannot write the received data: %s\"",
 		    sop, DCM_STATUS_OUT_OF_RESOURCES,
-		    req->write_errno ? strerror(req->write_errno) : "no memory");
+		    req->write_errno ? strerror(req->write_errno)
+		                     : "no memory");
 		return DCM_STATUS_OUT_OF_RESOURCES;
 	}
 	mc_instance_init(in);
 	if (receiver_store_file(&r->store, req->tmp_path, &org, in, &status,
-		reason, sizeof(reason)) != MC_OK) {
+	        reason, sizeof(reason)) != MC_OK) {
 		log_error("event=instance.rejected sop=\"%s\" calling=\"%s\" "
-			  "status=0x%04X reason=\"%s\"",
+		          "status=0x%04X reason=\"%s\"",
 		    sop, log_esc(calling, sizeof(calling), a->calling_aet),
 		    status, log_esc(reason_esc, sizeof(reason_esc), reason));
 		free(in);
@@ -420,10 +493,11 @@ static int
 prepare_dirs(receiver *r, const char *storage)
 {
 	if (sys_path_fmt(r->incoming, sizeof(r->incoming), "%s/%s", storage,
-		RECEIVER_INCOMING_DIR) != MC_OK ||
+	        RECEIVER_INCOMING_DIR) != MC_OK ||
 	    sys_path_fmt(r->tmp, sizeof(r->tmp), "%s/%s", storage,
-		RECEIVER_TMP_DIR) != MC_OK ||
-	    sys_mkdir_p(r->incoming) != MC_OK || sys_mkdir_p(r->tmp) != MC_OK) {
+	        RECEIVER_TMP_DIR) != MC_OK ||
+	    sys_mkdir_p(r->incoming) != MC_OK ||
+	    sys_mkdir_p(r->tmp) != MC_OK) {
 		log_error("event=receiver.storage_failed storage=%s", storage);
 		return -1;
 	}
@@ -437,12 +511,12 @@ run(const receiver_args *a, receiver *r)
 	receiver_server     *srv = NULL;
 	char                 err[512] = "";
 	receiver_server_opts so = {a->bind, a->port, a->max_assoc, NULL,
-		    a->handshake_s, a->queue_s, a->shutdown_s, a->max_pending};
+	    a->handshake_s, a->queue_s, a->shutdown_s, a->max_pending};
 	dcm_scp_opts         co = {a->aet, a->require_called_aet != 0,
-		    a->accept_compressed != 0, r->tmp, a->handshake_s,
-		    a->idle_s, 0, a->tls_key, a->tls_cert, a->tls_ca, on_store,
-		    after_response, r, open_tmp, a->no_fsync == 0,
-		    (unsigned) a->min_rate, a->window_s, need_space};
+	            a->accept_compressed != 0, r->tmp, a->handshake_s, a->idle_s, 0,
+	            a->tls_key, a->tls_cert, a->tls_ca, on_store, after_response, r,
+	            open_tmp, a->no_fsync == 0, (unsigned) a->min_rate, a->window_s,
+	            need_space};
 	mc_err               rv;
 	int                  rc = 1;
 	uint64_t             taken, missed, flushes;
@@ -457,13 +531,13 @@ run(const receiver_args *a, receiver *r)
 		goto done;
 	}
 	log_info("event=receiver.listening bind=%s port=%u aet=%s storage=%s "
-		 "max_associations=%u fsync=%s tls=%s incoming=%s "
-		 "handshake_timeout=%u idle_timeout=%u min_transfer_rate=%ld "
-		 "rate_window=%u",
+	         "max_associations=%u fsync=%s tls=%s incoming=%s "
+	         "handshake_timeout=%u idle_timeout=%u min_transfer_rate=%ld "
+	         "rate_window=%u",
 	    a->bind, receiver_server_port(srv), a->aet, a->storage,
 	    a->max_assoc, a->no_fsync ? "off" : "on",
-	    a->tls_key ? "on" : "off", r->incoming, a->handshake_s,
-	    a->idle_s, a->min_rate, a->window_s);
+	    a->tls_key ? "on" : "off", r->incoming, a->handshake_s, a->idle_s,
+	    a->min_rate, a->window_s);
 	rv = receiver_server_run(srv, &stop_requested);
 	if (rv == MC_ETIMEDOUT) {
 		/* a thread is still busy with our own work: what it has not
@@ -476,11 +550,11 @@ run(const receiver_args *a, receiver *r)
 	rc = rv == MC_OK ? 0 : 1;
 	tmp_pool_stats(r->pool, &taken, &missed, &flushes);
 	log_info("event=receiver.stopped messages_sent=%llu "
-		 "messages_dropped=%llu pool_files_used=%llu pool_misses=%llu "
-		 "shared_flushes=%llu",
+	         "messages_dropped=%llu pool_files_used=%llu pool_misses=%llu "
+	         "shared_flushes=%llu",
 	    (unsigned long long) (r->push ? instance_push_sent(r->push) : 0),
 	    (unsigned long long) (r->push ? instance_push_dropped(r->push)
-					  : 0),
+	                                  : 0),
 	    (unsigned long long) taken, (unsigned long long) missed,
 	    (unsigned long long) flushes);
 done:
@@ -510,11 +584,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	apply_defaults(&a);
-	(void)!sys_fs_apply_file_mode(cfg ? cfg->file_mode :
-	    SYS_FILE_MODE_DEFAULT);
+	(void) !sys_fs_apply_file_mode(
+	    cfg ? cfg->file_mode : SYS_FILE_MODE_DEFAULT);
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
 	    dcm_taglist_create(a.extra, a.n_extra, &extra, err, sizeof(err)) !=
-		MC_OK) {
+	        MC_OK) {
 		log_error("event=receiver.init_failed msg=\"%s\"", err);
 		config_destroy(cfg);
 		return 2;
@@ -527,14 +601,14 @@ main(int argc, char **argv)
 	r.store = (receiver_store_opts){r.incoming, RECEIVER_INCOMING_DIR,
 	    extra, STORE_RECORD_JOURNAL, a.no_fsync == 0, NULL};
 	if (a.coordinator &&
-	    instance_push_create(a.coordinator,
-		INSTANCE_PUSH_DIAL_BACKGROUND, &r.push) != MC_OK) {
+	    instance_push_create(a.coordinator, INSTANCE_PUSH_DIAL_BACKGROUND,
+	        &r.push) != MC_OK) {
 		dcm_taglist_destroy(extra);
 		return 2;
 	}
 	receiver_recover_tmp(&r.store, r.tmp, NULL, NULL);
 	if (!a.no_pool && tmp_pool_create(r.tmp, !a.no_flush_group, &r.pool,
-			      err, sizeof(err)) != MC_OK)
+	                      err, sizeof(err)) != MC_OK)
 		log_warn("event=tmp_pool.off msg=\"%s\"", err);
 	if (r.pool != NULL && a.pool_min_free != NULL) {
 		uint64_t b = 0;

@@ -45,7 +45,7 @@ verify_done(const char *path)
 	ok = fstat(fd, &st) == 0 && (uint64_t) st.st_size >= bytes &&
 	     tmp_pool_data_crc(fd, bytes, &got) == 0 && got == want &&
 	     ((uint64_t) st.st_size == bytes ||
-		 ftruncate(fd, (off_t) bytes) == 0);
+	         ftruncate(fd, (off_t) bytes) == 0);
 	close(fd);
 	return ok;
 }
@@ -62,8 +62,8 @@ remove_unfinished(const char *path, recover_counts *c, const char *why)
 /* set_aside_unparsed - a file whose recovery began at an earlier start
  * and never ended: the parse may be what stopped the process. */
 static void
-set_aside_unparsed(const receiver_store_opts *o, const char *path,
-    recover_counts *c)
+set_aside_unparsed(
+    const receiver_store_opts *o, const char *path, recover_counts *c)
 {
 	static const char why[] =
 	    "recovery of this file began and did not end (the receiver "
@@ -80,15 +80,14 @@ set_aside_unparsed(const receiver_store_opts *o, const char *path,
 }
 
 static void
-recover_one(const receiver_store_opts *o, const char *path,
-    recover_counts *c)
+recover_one(const receiver_store_opts *o, const char *path, recover_counts *c)
 {
 	const char *name = sys_basename_of(path);
 	char        dir[MC_PATH_MAX], rec[MC_PATH_MAX], reason[512];
 	mc_instance in;
 
 	if (strncmp(name, STORE_RECOVERING_PREFIX,
-		strlen(STORE_RECOVERING_PREFIX)) == 0) {
+	        strlen(STORE_RECOVERING_PREFIX)) == 0) {
 		set_aside_unparsed(o, path, c);
 		return;
 	}
@@ -98,7 +97,7 @@ recover_one(const receiver_store_opts *o, const char *path,
 		return;
 	case TMP_POOL_RESTORED:
 		log_info("event=tmp.restored file=%s reason=\"acknowledged, "
-			 "cut to its data from the trailer\"",
+		         "cut to its data from the trailer\"",
 		    name);
 		break;
 	case TMP_POOL_NOT_POOL:
@@ -117,11 +116,11 @@ recover_one(const receiver_store_opts *o, const char *path,
 	}
 	sys_dirname_of(path, dir, sizeof(dir));
 	if (sys_path_fmt(rec, sizeof(rec), "%s/" STORE_RECOVERING_PREFIX "%s",
-		dir, name + (name[0] == '.')) != MC_OK ||
+	        dir, name + (name[0] == '.')) != MC_OK ||
 	    rename(path, rec) != 0) {
 		c->failed++;
 		log_warn("event=tmp.recover_failed file=%s reason=\"cannot "
-			 "rename before reading: %s\"",
+		         "rename before reading: %s\"",
 		    name, strerror(errno));
 		return;
 	}
@@ -129,13 +128,13 @@ recover_one(const receiver_store_opts *o, const char *path,
 	if (receiver_store_recovered(o, rec, &in, reason, sizeof(reason)) !=
 	    MC_OK) {
 		c->failed++;
-		log_warn("event=tmp.recover_failed file=%s reason=\"%s\"", name,
-		    reason);
+		log_warn("event=tmp.recover_failed file=%s reason=\"%s\"",
+		    name, reason);
 		return;
 	}
 	c->stored++;
-	log_info("event=tmp.recovered series=%s sop=%s", in.series_uid,
-	    in.sop_uid);
+	log_info(
+	    "event=tmp.recovered series=%s sop=%s", in.series_uid, in.sop_uid);
 	mc_instance_fini(&in);
 }
 
@@ -151,7 +150,7 @@ receiver_recover_tmp(const receiver_store_opts *o, const char *tmp_dir,
 
 	while (d && (de = readdir(d)) != NULL) {
 		if (sys_path_fmt(path, sizeof(path), "%s/%s", tmp_dir,
-			de->d_name) != MC_OK ||
+		        de->d_name) != MC_OK ||
 		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		recover_one(o, path, &c);
@@ -160,7 +159,7 @@ receiver_recover_tmp(const receiver_store_opts *o, const char *tmp_dir,
 		closedir(d);
 	if (c.stored || c.removed || c.failed)
 		log_info("event=tmp.recovery stored=%zu removed=%zu "
-			 "set_aside=%zu",
+		         "set_aside=%zu",
 		    c.stored, c.removed, c.failed);
 	if (stored)
 		*stored = c.stored;

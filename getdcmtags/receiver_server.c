@@ -30,12 +30,12 @@
 #include "base/log.h"
 
 #define RECEIVER_LISTEN_BACKLOG 128
-#define REFUSE_MAX 64            /* refusals waiting for the peer's close */
-#define REFUSE_LINGER_MS 2000    /* how long one may wait */
-#define ACCEPT_BATCH 64          /* accepts per wake-up */
-#define ACCEPT_BACKOFF_MS 100    /* after EMFILE and the like */
-#define FD_RELIEF_BATCH 32       /* pending connections dropped per EMFILE */
-#define LOG_INTERVAL_MS 10000    /* repeated events: one line per interval */
+#define REFUSE_MAX 64         /* refusals waiting for the peer's close */
+#define REFUSE_LINGER_MS 2000 /* how long one may wait */
+#define ACCEPT_BATCH 64       /* accepts per wake-up */
+#define ACCEPT_BACKOFF_MS 100 /* after EMFILE and the like */
+#define FD_RELIEF_BATCH 32    /* pending connections dropped per EMFILE */
+#define LOG_INTERVAL_MS 10000 /* repeated events: one line per interval */
 #define DRAIN_BUF_LEN 4096
 
 typedef enum { CONN_PENDING, CONN_REFUSING } conn_state;
@@ -76,11 +76,11 @@ struct receiver_server {
 	int                  closing;
 	bool                 abandoned; /* threads left running at exit */
 	/* accept thread only */
-	conn                *conns;
-	size_t               n_conns, conns_cap, n_refusing;
-	struct pollfd       *pfds;
-	int64_t              backoff_until_ms;
-	log_limit            lim_refused, lim_dropped, lim_accept;
+	conn          *conns;
+	size_t         n_conns, conns_cap, n_refusing;
+	struct pollfd *pfds;
+	int64_t        backoff_until_ms;
+	log_limit      lim_refused, lim_dropped, lim_accept;
 };
 
 static int64_t
@@ -108,8 +108,8 @@ log_limit_due(log_limit *l, int64_t now, uint64_t *unlogged)
 }
 
 static int
-open_listener(const char *bind_addr, unsigned port, unsigned *bound,
-    char *err, size_t errlen)
+open_listener(const char *bind_addr, unsigned port, unsigned *bound, char *err,
+    size_t errlen)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
 	char            portstr[16];
@@ -124,8 +124,8 @@ open_listener(const char *bind_addr, unsigned port, unsigned *bound,
 		    gai_strerror(rv));
 		return -1;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
+	fd = socket(
+	    ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
@@ -143,8 +143,8 @@ open_listener(const char *bind_addr, unsigned port, unsigned *bound,
 		socklen_t               sl = sizeof(ss);
 		getsockname(fd, (struct sockaddr *) &ss, &sl);
 		*bound = ntohs(ss.ss_family == AF_INET6
-			? ((struct sockaddr_in6 *) &ss)->sin6_port
-			: ((struct sockaddr_in *) &ss)->sin_port);
+		                   ? ((struct sockaddr_in6 *) &ss)->sin6_port
+		                   : ((struct sockaddr_in *) &ss)->sin_port);
 	}
 	return fd;
 }
@@ -182,11 +182,11 @@ serve_thread(void *arg)
 			char called[LOG_ESC_LEN(sizeof(info.called_aet))];
 			char msg[LOG_ESC_LEN(sizeof(err))];
 			log_warn("event=association.failed peer=\"%s\" "
-				 "calling=\"%s\" called=\"%s\" err=%s "
-				 "msg=\"%s\"",
+			         "calling=\"%s\" called=\"%s\" err=%s "
+			         "msg=\"%s\"",
 			    log_esc(peer, sizeof(peer), info.peer_address),
-			    log_esc(calling, sizeof(calling),
-				info.calling_aet),
+			    log_esc(
+			        calling, sizeof(calling), info.calling_aet),
 			    log_esc(called, sizeof(called), info.called_aet),
 			    mc_strerror(rv), log_esc(msg, sizeof(msg), err));
 		}
@@ -227,7 +227,7 @@ log_dropped(receiver_server *s, const char *reason)
 
 	if (log_limit_due(&s->lim_dropped, now_ms(), &n))
 		log_warn("event=connection.dropped reason=\"%s\" "
-			 "not_logged=%llu",
+		         "not_logged=%llu",
 		    reason, (unsigned long long) n);
 }
 
@@ -256,7 +256,7 @@ drain(int fd)
 		if (n > 0)
 			continue;
 		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR);
+		                    errno == EINTR);
 	}
 }
 
@@ -273,7 +273,7 @@ refuse(receiver_server *s, int fd, const char *reason)
 
 	if (log_limit_due(&s->lim_refused, now_ms(), &unlogged))
 		log_warn("event=association.refused reason=\"%s\" "
-			 "max_associations=%u not_logged=%llu",
+		         "max_associations=%u not_logged=%llu",
 		    reason, s->opts.max_associations,
 		    (unsigned long long) unlogged);
 	if (s->tls || s->n_refusing >= REFUSE_MAX ||
@@ -284,8 +284,8 @@ refuse(receiver_server *s, int fd, const char *reason)
 	}
 	shutdown(fd, SHUT_WR);
 	set_lowat(fd, 1);
-	s->conns[s->n_conns++] = (conn){fd, CONN_REFUSING,
-	    now_ms() + REFUSE_LINGER_MS};
+	s->conns[s->n_conns++] =
+	    (conn){fd, CONN_REFUSING, now_ms() + REFUSE_LINGER_MS};
 	s->n_refusing++;
 }
 
@@ -303,8 +303,9 @@ enqueue_or_refuse(receiver_server *s, int fd)
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (fd >= 0)
-		refuse(s, fd, "every association thread busy and the queue "
-			      "full");
+		refuse(s, fd,
+		    "every association thread busy and the queue "
+		    "full");
 }
 
 /* expire_queue - connections that waited longer than limit_ms for a
@@ -325,9 +326,10 @@ expire_queue(receiver_server *s, int64_t now, int64_t limit_ms)
 		pthread_mutex_unlock(&s->mu);
 		if (fd < 0)
 			return;
-		refuse(s, fd, limit_ms > 0
-			? "waited longer than queue_timeout for a thread"
-			: "the receiver is stopping");
+		refuse(s, fd,
+		    limit_ms > 0
+		        ? "waited longer than queue_timeout for a thread"
+		        : "the receiver is stopping");
 	}
 }
 
@@ -347,7 +349,9 @@ pending_ready(receiver_server *s, int fd)
 		return -1;
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ||
-			errno == EINTR ? 0 : -1;
+		               errno == EINTR
+		           ? 0
+		           : -1;
 	if ((size_t) n < hl) {
 		set_lowat(fd, hl);
 		return 0;
@@ -401,7 +405,7 @@ expire_conns(receiver_server *s, int64_t now)
 		}
 		if (s->conns[i].st == CONN_PENDING)
 			log_dropped(s, "no association request within "
-				       "handshake_timeout");
+			               "handshake_timeout");
 		conn_close(s, i);
 	}
 }
@@ -416,8 +420,8 @@ on_accept_error(receiver_server *s, int err)
 		return;
 	if (log_limit_due(&s->lim_accept, now_ms(), &unlogged))
 		log_error("event=accept.failed err=\"%s\" not_logged=%llu "
-			  "msg=\"dropping the oldest waiting connections, or "
-			  "retrying every %d ms\"",
+		          "msg=\"dropping the oldest waiting connections, or "
+		          "retrying every %d ms\"",
 		    strerror(err), (unsigned long long) unlogged,
 		    ACCEPT_BACKOFF_MS);
 	/* Out of descriptors: the connections that have waited longest for
@@ -429,7 +433,7 @@ on_accept_error(receiver_server *s, int err)
 	if (err == EMFILE || err == ENFILE) {
 		size_t dropped = 0;
 		while (dropped < FD_RELIEF_BATCH &&
-		    drop_oldest_pending(s, "out of descriptors"))
+		       drop_oldest_pending(s, "out of descriptors"))
 			dropped++;
 		if (dropped > 0)
 			return;
@@ -487,11 +491,11 @@ accept_round(receiver_server *s)
 
 	expire_queue(s, now, (int64_t) s->opts.queue_timeout_s * 1000);
 	expire_conns(s, now);
-	s->pfds[0] = (struct pollfd){s->backoff_until_ms > now ? -1 : s->lfd,
-	    POLLIN, 0};
+	s->pfds[0] = (struct pollfd){
+	    s->backoff_until_ms > now ? -1 : s->lfd, POLLIN, 0};
 	for (n = 0; n < s->n_conns; n++)
-		s->pfds[n + 1] = (struct pollfd){s->conns[n].fd,
-		    POLLIN | POLLRDHUP, 0};
+		s->pfds[n + 1] =
+		    (struct pollfd){s->conns[n].fd, POLLIN | POLLRDHUP, 0};
 	r = poll(s->pfds, n + 1, poll_timeout(s, now));
 	if (r <= 0)
 		return; /* timeout, or EINTR from a signal */
@@ -551,7 +555,7 @@ receiver_server_create(const receiver_server_opts *o, receiver_server **out,
 	}
 	for (; s->n_threads < n; s->n_threads++) {
 		if (pthread_create(&s->threads[s->n_threads], NULL,
-			serve_thread, s) != 0) {
+		        serve_thread, s) != 0) {
 			snprintf(err, errlen, "cannot start threads");
 			receiver_server_destroy(s);
 			return MC_ENOMEM;
@@ -573,13 +577,13 @@ receiver_server_port(const receiver_server *s)
 static bool
 wait_threads(receiver_server *s, int64_t deadline)
 {
-	struct timespec ts = {(time_t) (deadline / 1000),
-	    (long) (deadline % 1000) * 1000000};
-	bool            all;
+	struct timespec ts = {
+	    (time_t) (deadline / 1000), (long) (deadline % 1000) * 1000000};
+	bool all;
 
 	pthread_mutex_lock(&s->mu);
 	while (s->running > 0 &&
-	    pthread_cond_timedwait(&s->done_cv, &s->mu, &ts) == 0)
+	       pthread_cond_timedwait(&s->done_cv, &s->mu, &ts) == 0)
 		;
 	all = s->running == 0;
 	pthread_mutex_unlock(&s->mu);
@@ -601,17 +605,17 @@ stop_threads(receiver_server *s)
 	s->closing = 1;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
-	if (!wait_threads(s, now_ms() +
-		(int64_t) s->opts.shutdown_timeout_s * 1000)) {
+	if (!wait_threads(
+	        s, now_ms() + (int64_t) s->opts.shutdown_timeout_s * 1000)) {
 		log_warn("event=receiver.shutdown_deadline timeout_s=%u "
-			 "msg=\"cutting the associations still running\"",
+		         "msg=\"cutting the associations still running\"",
 		    s->opts.shutdown_timeout_s);
 		dcm_scp_abort_all(s->opts.scp);
 		if (!wait_threads(s, now_ms() + RECEIVER_SHUTDOWN_GRACE_MS)) {
 			s->abandoned = true;
 			log_error("event=receiver.shutdown_forced busy=%zu "
-				  "msg=\"threads still busy; exiting without "
-				  "them (nothing answered is lost)\"",
+			          "msg=\"threads still busy; exiting without "
+			          "them (nothing answered is lost)\"",
 			    s->running);
 			return MC_ETIMEDOUT;
 		}
@@ -628,7 +632,7 @@ receiver_server_run(receiver_server *s, volatile sig_atomic_t *stop)
 	while (!*stop)
 		accept_round(s);
 	log_info("event=receiver.stopping msg=\"finishing running "
-		 "associations\" timeout_s=%u",
+	         "associations\" timeout_s=%u",
 	    s->opts.shutdown_timeout_s);
 	/* what waits for a thread is not running yet: refused (the sender
 	 * retries), so that only running associations delay the stop */

@@ -30,10 +30,10 @@
 #define RECEIVER_MAX_PENDING_DEFAULT 256
 
 typedef struct receiver_server_opts {
-	const char *bind;             /* "0.0.0.0", "127.0.0.1", "::" */
-	unsigned    port;             /* 0: any free port */
-	unsigned    max_associations; /* serving threads, >= 1 */
-	dcm_scp    *scp;              /* borrowed; outlives the server */
+	const char *bind;                /* "0.0.0.0", "127.0.0.1", "::" */
+	unsigned    port;                /* 0: any free port */
+	unsigned    max_associations;    /* serving threads, >= 1 */
+	dcm_scp    *scp;                 /* borrowed; outlives the server */
 	unsigned    handshake_timeout_s; /* 0: the default above */
 	unsigned    queue_timeout_s;     /* 0: the default above */
 	unsigned    shutdown_timeout_s;  /* 0: the default above */
@@ -59,8 +59,8 @@ unsigned receiver_server_port(const receiver_server *s);
  * process without destroying s or the dcm_scp. Call from one thread. */
 #define RECEIVER_STOP_POLL_MS 200
 #define RECEIVER_SHUTDOWN_GRACE_MS 5000
-MC_NODISCARD mc_err receiver_server_run(receiver_server *s,
-    volatile sig_atomic_t *stop);
+MC_NODISCARD mc_err receiver_server_run(
+    receiver_server *s, volatile sig_atomic_t *stop);
 /* receiver_server_destroy - NULL: no-op. Only after run has returned
  * MC_OK or if it was never called. */
 void receiver_server_destroy(receiver_server *s);

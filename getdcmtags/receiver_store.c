@@ -51,9 +51,10 @@ fill_instance(const receiver_store_opts *o, const store_origin *org,
 	    mc_tagset_get(t, "SOPClassUID"));
 	mc_copy_text(out->sender_address, sizeof(out->sender_address),
 	    org->sender_address);
-	mc_copy_text(out->sender_aet, sizeof(out->sender_aet), org->sender_aet);
-	mc_copy_text(out->receiver_aet, sizeof(out->receiver_aet),
-	    org->receiver_aet);
+	mc_copy_text(
+	    out->sender_aet, sizeof(out->sender_aet), org->sender_aet);
+	mc_copy_text(
+	    out->receiver_aet, sizeof(out->receiver_aet), org->receiver_aet);
 	snprintf(out->path, sizeof(out->path), "%s%s%s/%s.dcm",
 	    o->path_prefix ? o->path_prefix : "",
 	    o->path_prefix && o->path_prefix[0] ? "/" : "", series, sop);
@@ -75,7 +76,7 @@ write_sidecar(const char *series_dir, const mc_instance *in, bool sync)
 	if (rv != MC_OK)
 		return rv;
 	if (sys_path_fmt(path, sizeof(path), "%s/%s.tags", series_dir,
-		in->sop_uid) != MC_OK) {
+	        in->sop_uid) != MC_OK) {
 		free(json);
 		return MC_EINVAL;
 	}
@@ -102,11 +103,11 @@ place_and_record(const receiver_store_opts *o, const char *src,
 	mc_err rv;
 
 	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", o->incoming,
-		in->series_uid) != MC_OK ||
+	        in->series_uid) != MC_OK ||
 	    sys_path_fmt(dst, sizeof(dst), "%s/%s.dcm", dir, in->sop_uid) !=
-		MC_OK ||
+	        MC_OK ||
 	    sys_path_fmt(jpath, sizeof(jpath), "%s/%s", dir,
-		JOURNAL_FILE_NAME) != MC_OK) {
+	        JOURNAL_FILE_NAME) != MC_OK) {
 		snprintf(reason, rlen, "storage path too long");
 		return MC_EINVAL;
 	}
@@ -123,7 +124,8 @@ place_and_record(const receiver_store_opts *o, const char *src,
 		}
 		if ((rv = sys_mkdir_p(dir)) != MC_OK) {
 			snprintf(reason, rlen,
-			    "cannot create series folder: %s", mc_strerror(rv));
+			    "cannot create series folder: %s",
+			    mc_strerror(rv));
 			return rv;
 		}
 	}
@@ -138,7 +140,8 @@ place_and_record(const receiver_store_opts *o, const char *src,
 		 * folder never holds an instance the sender thinks failed */
 		if (rename(dst, src) != 0)
 			log_warn("event=instance.unrecord_failed series=%s "
-				 "sop=%s", in->series_uid, in->sop_uid);
+			         "sop=%s",
+			    in->series_uid, in->sop_uid);
 	}
 	return rv;
 }
@@ -185,8 +188,8 @@ mark_finished(const char *src, uint64_t bytes, char *done, size_t donelen)
 		return MC_EIO;
 	sys_dirname_of(src, dir, sizeof(dir));
 	if (sys_path_fmt(done, donelen, "%s/" STORE_DONE_PREFIX "%llu-%08x-%s",
-		dir, (unsigned long long) bytes, (unsigned) crc,
-		sys_basename_of(src) + (sys_basename_of(src)[0] == '.')) !=
+	        dir, (unsigned long long) bytes, (unsigned) crc,
+	        sys_basename_of(src) + (sys_basename_of(src)[0] == '.')) !=
 	    MC_OK)
 		return MC_EINVAL;
 	return rename(src, done) == 0 ? MC_OK : mc_from_errno(errno);
@@ -206,22 +209,22 @@ make_durable(const receiver_store_opts *o, const char *src,
 {
 	uint64_t bytes = org->bytes;
 	bool     pool = org->prealloc > 0 && bytes <= org->prealloc;
-	bool     seal = pool && o->fsync && tmp_pool_fits(bytes, org->prealloc);
-	mc_err   rv = MC_OK;
+	bool   seal = pool && o->fsync && tmp_pool_fits(bytes, org->prealloc);
+	mc_err rv = MC_OK;
 
 	mc_copy_text(done, donelen, src);
 	if (mark && bytes == 0 && (rv = sys_file_size(src, &bytes)) != MC_OK)
 		return rv;
-	if (seal && (rv = tmp_pool_seal(o->pool, src, bytes,
-			 org->prealloc)) != MC_OK)
+	if (seal &&
+	    (rv = tmp_pool_seal(o->pool, src, bytes, org->prealloc)) != MC_OK)
 		return rv;
-	if (seal && mark && (rv = mark_finished(src, bytes, done, donelen)) !=
-	    MC_OK)
+	if (seal && mark &&
+	    (rv = mark_finished(src, bytes, done, donelen)) != MC_OK)
 		return rv;
 	if (pool && (rv = tmp_pool_trim(done, bytes)) != MC_OK)
 		return rv;
-	if (!seal && mark && (rv = mark_finished(src, bytes, done, donelen)) !=
-	    MC_OK)
+	if (!seal && mark &&
+	    (rv = mark_finished(src, bytes, done, donelen)) != MC_OK)
 		return rv;
 	return o->fsync && !seal ? sys_fsync_path(done) : MC_OK;
 }
@@ -265,19 +268,21 @@ static void
 note_cut(const mc_instance *in, const dcm_extract_notes *n)
 {
 	if (n->values_cut > 0)
-		log_warn("event=instance.value_cut series=%s sop=%s values=%zu "
-			 "first=%s bytes=%zu max_bytes=%d max_values=%d",
+		log_warn(
+		    "event=instance.value_cut series=%s sop=%s values=%zu "
+		    "first=%s bytes=%zu max_bytes=%d max_values=%d",
 		    in->series_uid, in->sop_uid, n->values_cut, n->first_cut,
 		    n->first_cut_bytes, DCM_VALUE_MAX_BYTES, DCM_VALUE_MAX_VM);
 	if (n->charset_warning) {
 		/* the sender's text: escaped so it stays inside its quotes */
 		char cs[LOG_ESC_LEN(64)];
 
-		log_warn("event=instance.charset series=%s sop=%s charset=\"%s\""
-			 " msg=\"unconvertible bytes replaced by U+FFFD\"",
+		log_warn(
+		    "event=instance.charset series=%s sop=%s charset=\"%s\""
+		    " msg=\"unconvertible bytes replaced by U+FFFD\"",
 		    in->series_uid, in->sop_uid,
 		    log_esc(cs, sizeof(cs),
-			mc_tagset_get(in->tags, "SpecificCharacterSet")));
+		        mc_tagset_get(in->tags, "SpecificCharacterSet")));
 	}
 }
 
@@ -285,21 +290,20 @@ note_cut(const mc_instance *in, const dcm_extract_notes *n)
  * read it, check it, put it in place. On failure it is set aside. */
 static mc_err
 store_durable(const receiver_store_opts *o, const char *src,
-    const store_origin *org, mc_instance *out, uint16_t *status,
-    char *reason, size_t rlen)
+    const store_origin *org, mc_instance *out, uint16_t *status, char *reason,
+    size_t rlen)
 {
 	dcm_extract_notes notes;
 	mc_err            rv;
 
-	rv = dcm_extract_tags_ex(src, o->extra, out->tags, &notes, reason,
-	    rlen);
+	rv = dcm_extract_tags_ex(
+	    src, o->extra, out->tags, &notes, reason, rlen);
 	if (rv != MC_OK)
 		goto fail;
 	if ((rv = fill_instance(o, org, out, reason, rlen)) != MC_OK)
 		goto fail;
 	out->size = org->bytes;
-	if (out->size == 0 &&
-	    (rv = sys_file_size(src, &out->size)) != MC_OK) {
+	if (out->size == 0 && (rv = sys_file_size(src, &out->size)) != MC_OK) {
 		snprintf(reason, rlen, "cannot stat the received file");
 		goto fail;
 	}
@@ -325,8 +329,8 @@ fail:
 
 mc_err
 receiver_store_file(const receiver_store_opts *o, const char *src,
-    const store_origin *org, mc_instance *out, uint16_t *status,
-    char *reason, size_t rlen)
+    const store_origin *org, mc_instance *out, uint16_t *status, char *reason,
+    size_t rlen)
 {
 	char   done[MC_PATH_MAX];
 	mc_err rv;
@@ -338,15 +342,15 @@ receiver_store_file(const receiver_store_opts *o, const char *src,
 		set_aside(o, src, rv, "", "out of memory");
 		return rv;
 	}
-	rv = make_durable(o, src, org, o->mode == STORE_RECORD_JOURNAL, done,
-	    sizeof(done));
+	rv = make_durable(
+	    o, src, org, o->mode == STORE_RECORD_JOURNAL, done, sizeof(done));
 	if (rv != MC_OK) {
 		snprintf(reason, rlen, "flushing the received data failed: %s",
 		    mc_strerror(rv));
 		*status = status_for(rv);
 		/* the mark may be done or not: whichever name is there */
-		set_aside(o, access(done, F_OK) == 0 ? done : src, rv, "",
-		    reason);
+		set_aside(
+		    o, access(done, F_OK) == 0 ? done : src, rv, "", reason);
 		mc_instance_fini(out);
 		return rv;
 	}

@@ -19,12 +19,12 @@ typedef enum {
 } store_record_mode;
 
 typedef struct receiver_store_opts {
-	const char        *incoming; /* <storage_root>/incoming, or dir of FILE */
-	const char        *path_prefix; /* message path = prefix/<series>/<sop>.dcm */
-	const dcm_taglist *extra;   /* borrowed; may be NULL */
+	const char *incoming;    /* <storage_root>/incoming, or dir of FILE */
+	const char *path_prefix; /* message path = prefix/<series>/<sop>.dcm */
+	const dcm_taglist *extra; /* borrowed; may be NULL */
 	store_record_mode  mode;
-	bool               fsync;    /* flush the file before success */
-	struct tmp_pool   *pool;     /* shares flushes of pool files; may be NULL */
+	bool               fsync; /* flush the file before success */
+	struct tmp_pool *pool; /* shares flushes of pool files; may be NULL */
 } receiver_store_opts;
 
 typedef struct store_origin {

@@ -24,13 +24,13 @@ store_move_to_error(const char *incoming, const char *src, const char *name,
 	int         i;
 
 	if ((rv = sys_path_fmt(dir, sizeof(dir), "%s/%s", incoming,
-		 STORE_ERROR_DIR)) != MC_OK ||
+	         STORE_ERROR_DIR)) != MC_OK ||
 	    (rv = sys_mkdir_p(dir)) != MC_OK ||
 	    (rv = sys_path_fmt(dst, sizeof(dst), "%s/%s", dir, name)) != MC_OK)
 		return rv;
 	for (i = 1; lstat(dst, &st) == 0 && i < STORE_ERROR_VARIANTS_MAX; i++)
-		if ((rv = sys_path_fmt(dst, sizeof(dst), "%s/%s.%d", dir, name,
-			 i)) != MC_OK)
+		if ((rv = sys_path_fmt(
+		         dst, sizeof(dst), "%s/%s.%d", dir, name, i)) != MC_OK)
 			return rv;
 	if (rename(src, dst) != 0)
 		return mc_from_errno(errno);

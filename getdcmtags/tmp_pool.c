@@ -24,7 +24,7 @@
 #include "base/log.h"
 #include "os/sys_fs.h"
 
-#define POOL_CLASSES 4             /* distinct sizes kept at once */
+#define POOL_CLASSES 4              /* distinct sizes kept at once */
 #define POOL_CLASS_BYTES (8u << 20) /* ready files per class, in bytes */
 #define POOL_FILES_MIN 8
 #define POOL_FILES_MAX 128
@@ -33,12 +33,12 @@
 #define POOL_BLOCK 4096u
 #define POOL_RETRY_US 1000000 /* after a failed refill (disk full) */
 
-static const unsigned char TRAILER_MAGIC[8] = {'M', 'C', 'P', 'O', 'O', 'L',
-    '1', '\0'};
+static const unsigned char TRAILER_MAGIC[8] = {
+    'M', 'C', 'P', 'O', 'O', 'L', '1', '\0'};
 
 typedef struct pool_class {
-	uint64_t size;   /* 0: slot free */
-	char   (*names)[POOL_NAME_MAX]; /* ready files, a stack */
+	uint64_t size;                /* 0: slot free */
+	char (*names)[POOL_NAME_MAX]; /* ready files, a stack */
 	unsigned n, cap;
 	int64_t  last_use_us;
 } pool_class;
@@ -51,11 +51,11 @@ struct tmp_pool {
 	pthread_t       thread;
 	bool            started, stop, wanted;
 	uint64_t        seq;
-	uint64_t        taken, missed; /* opens served, opens with none ready */
-	flush_group    *flush;         /* NULL: each seal flushes alone */
-	uint64_t        floor_bytes;   /* tmp_pool_set_floor */
-	unsigned        floor_pct;
-	bool            low;           /* below the floor (logged once) */
+	uint64_t     taken, missed; /* opens served, opens with none ready */
+	flush_group *flush;         /* NULL: each seal flushes alone */
+	uint64_t     floor_bytes;   /* tmp_pool_set_floor */
+	unsigned     floor_pct;
+	bool         low;              /* below the floor (logged once) */
 	_Atomic int64_t hold_until_us; /* no refill before (a give-back) */
 	bool            round_busy;    /* a refill round is making files */
 	pthread_cond_t  idle;          /* signalled when a round ends */
@@ -77,9 +77,9 @@ files_for(uint64_t size)
 {
 	uint64_t n = POOL_CLASS_BYTES / size;
 
-	return n < POOL_FILES_MIN ? POOL_FILES_MIN
+	return n < POOL_FILES_MIN   ? POOL_FILES_MIN
 	       : n > POOL_FILES_MAX ? POOL_FILES_MAX
-				     : (unsigned) n;
+	                            : (unsigned) n;
 }
 
 /* class_for - the file size for an image of about hint bytes: room for a
@@ -130,8 +130,8 @@ get_u32(const unsigned char *p)
 static uint32_t
 crc_of(const void *p, size_t n)
 {
-	return (uint32_t) crc32(crc32(0L, Z_NULL, 0), (const Bytef *) p,
-	    (uInt) n);
+	return (uint32_t) crc32(
+	    crc32(0L, Z_NULL, 0), (const Bytef *) p, (uInt) n);
 }
 
 int
@@ -142,8 +142,8 @@ tmp_pool_data_crc(int fd, uint64_t n, uint32_t *out)
 	uint64_t      off = 0;
 
 	while (off < n) {
-		size_t  want = n - off < sizeof(buf) ? (size_t) (n - off)
-						     : sizeof(buf);
+		size_t want =
+		    n - off < sizeof(buf) ? (size_t) (n - off) : sizeof(buf);
 		ssize_t r = pread(fd, buf, want, (off_t) off);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -158,8 +158,8 @@ tmp_pool_data_crc(int fd, uint64_t n, uint32_t *out)
 
 /* Trailer: magic[8] bytes[8] data_crc[4] zero[8] trailer_crc[4] (LE). */
 static void
-trailer_encode(unsigned char t[TMP_POOL_TRAILER_LEN], uint64_t bytes,
-    uint32_t dcrc)
+trailer_encode(
+    unsigned char t[TMP_POOL_TRAILER_LEN], uint64_t bytes, uint32_t dcrc)
 {
 	memset(t, 0, TMP_POOL_TRAILER_LEN);
 	memcpy(t, TRAILER_MAGIC, sizeof(TRAILER_MAGIC));
@@ -206,8 +206,7 @@ pwrite_all(int fd, const void *p, size_t n, off_t off)
 }
 
 mc_err
-tmp_pool_seal(tmp_pool *p, const char *path, uint64_t bytes,
-    uint64_t prealloc)
+tmp_pool_seal(tmp_pool *p, const char *path, uint64_t bytes, uint64_t prealloc)
 {
 	unsigned char t[TMP_POOL_TRAILER_LEN];
 	uint32_t      dcrc;
@@ -240,7 +239,7 @@ mc_err
 tmp_pool_trim(const char *path, uint64_t bytes)
 {
 	return truncate(path, (off_t) bytes) == 0 ? MC_OK
-						  : mc_from_errno(errno);
+	                                          : mc_from_errno(errno);
 }
 
 /* The size a pool file was made with, from its name; 0 if not one. */
@@ -271,7 +270,7 @@ tmp_pool_recover(const char *path)
 		return TMP_POOL_NOT_POOL; /* cut or outgrown: parse decides */
 	if ((fd = open(path, O_RDWR | O_CLOEXEC)) >= 0) {
 		ok = pread(fd, t, sizeof(t), (off_t) (cls - sizeof(t))) ==
-			 (ssize_t) sizeof(t) &&
+		         (ssize_t) sizeof(t) &&
 		     trailer_decode(t, &bytes, &want) &&
 		     tmp_pool_fits(bytes, cls) &&
 		     tmp_pool_data_crc(fd, bytes, &got) == 0 && got == want &&
@@ -313,10 +312,20 @@ tmp_pool_parse_floor(const char *s, uint64_t *bytes, unsigned *percent)
 		return MC_OK;
 	}
 	switch (*end) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	default: break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end != '\0' || v > (UINT64_MAX >> shift))
 		return MC_EINVAL;
@@ -349,8 +358,8 @@ room_for_spares(tmp_pool *p)
 	if (avail <= floor) {
 		if (!p->low)
 			log_warn("event=tmp_pool.paused dir=%s free=%llu "
-				 "floor=%llu msg=\"no spares below the free "
-				 "space floor\"",
+			         "floor=%llu msg=\"no spares below the free "
+			         "space floor\"",
 			    p->dir, (unsigned long long) avail,
 			    (unsigned long long) floor);
 		p->low = true;
@@ -397,7 +406,7 @@ tmp_pool_give_back(tmp_pool *p)
 	}
 	pthread_mutex_unlock(&p->mu);
 	log_warn("event=tmp_pool.given_back dir=%s files=%u "
-		 "msg=\"an image needed the space\"",
+	         "msg=\"an image needed the space\"",
 	    p->dir, n);
 	return true;
 }
@@ -481,7 +490,7 @@ make_file(tmp_pool *p, uint64_t size, char name[POOL_NAME_MAX])
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", p->dir, name) != MC_OK)
 		return ENAMETOOLONG;
 	if ((fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
-		 SYS_FILE_MODE_MAX)) < 0)
+	         SYS_FILE_MODE_MAX)) < 0)
 		return errno;
 	for (uint64_t off = 0; off < size && e == 0; off += POOL_BLOCK)
 		if (pwrite_all(fd, zeros, POOL_BLOCK, (off_t) off) != MC_OK)
@@ -500,7 +509,7 @@ refill(tmp_pool *p)
 {
 	uint64_t size[POOL_CLASSES];
 	unsigned need[POOL_CLASSES];
-	char   (*made)[POOL_NAME_MAX] = NULL;
+	char(*made)[POOL_NAME_MAX] = NULL;
 	unsigned nmade[POOL_CLASSES] = {0}, total = 0, at = 0;
 	int      e = 0, se;
 	uint64_t room;
@@ -511,8 +520,8 @@ refill(tmp_pool *p)
 	for (int i = 0; i < POOL_CLASSES; i++) {
 		size[i] = p->cls[i].size;
 		need[i] = size[i] && p->cls[i].n < files_for(size[i])
-			      ? files_for(size[i]) - p->cls[i].n
-			      : 0;
+		              ? files_for(size[i]) - p->cls[i].n
+		              : 0;
 		/* small rounds: the first files of a new size are ready
 		 * after one short batch, not after a whole pool */
 		if (need[i] > POOL_ROUND)
@@ -523,8 +532,8 @@ refill(tmp_pool *p)
 		room -= need[i] * size[i];
 		total += need[i];
 	}
-	p->round_busy = total > 0 &&
-			(made = calloc(total, sizeof(*made))) != NULL;
+	p->round_busy =
+	    total > 0 && (made = calloc(total, sizeof(*made))) != NULL;
 	pthread_mutex_unlock(&p->mu);
 	if (made == NULL)
 		return;
@@ -544,11 +553,11 @@ refill(tmp_pool *p)
 		pool_class *c = &p->cls[i];
 		for (unsigned k = 0; k < nmade[i]; k++, at++) {
 			/* a give-back during the round wants the space */
-			bool keep = se == 0 && c->size == size[i] &&
-				    !held(p);
+			bool keep = se == 0 && c->size == size[i] && !held(p);
 			if (keep && c->n == c->cap) {
 				unsigned ncap = c->cap ? c->cap * 2 : 16;
-				void *g = realloc(c->names, ncap * sizeof(*c->names));
+				void    *g = realloc(
+				       c->names, ncap * sizeof(*c->names));
 				keep = g != NULL;
 				if (keep) {
 					c->names = g;
@@ -556,13 +565,13 @@ refill(tmp_pool *p)
 				}
 			}
 			if (keep)
-				memcpy(c->names[c->n++], made[at], POOL_NAME_MAX);
+				memcpy(
+				    c->names[c->n++], made[at], POOL_NAME_MAX);
 			else
 				unlink_name(p, made[at]);
 		}
 	}
-	for (int i = 0; i < POOL_CLASSES && e == 0 && !p->low && !held(p);
-	     i++)
+	for (int i = 0; i < POOL_CLASSES && e == 0 && !p->low && !held(p); i++)
 		if (p->cls[i].size && p->cls[i].n < files_for(p->cls[i].size))
 			p->wanted = true; /* more rounds until full */
 	p->round_busy = false;
@@ -571,7 +580,7 @@ refill(tmp_pool *p)
 	free(made);
 	if (e != 0) {
 		log_warn("event=tmp_pool.refill_failed dir=%s msg=\"%s\" "
-			 "action=\"ordinary temp files until it works\"",
+		         "action=\"ordinary temp files until it works\"",
 		    p->dir, strerror(e));
 		usleep(POOL_RETRY_US);
 	}
@@ -597,8 +606,8 @@ refill_main(void *arg)
 }
 
 mc_err
-tmp_pool_create(const char *dir, bool share_flushes, tmp_pool **out,
-    char *err, size_t errlen)
+tmp_pool_create(const char *dir, bool share_flushes, tmp_pool **out, char *err,
+    size_t errlen)
 {
 	tmp_pool *p = calloc(1, sizeof(*p));
 
@@ -631,8 +640,8 @@ tmp_pool_create(const char *dir, bool share_flushes, tmp_pool **out,
 }
 
 void
-tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed,
-    uint64_t *flushes)
+tmp_pool_stats(
+    tmp_pool *p, uint64_t *taken, uint64_t *missed, uint64_t *flushes)
 {
 	*taken = *missed = *flushes = 0;
 	if (p == NULL)

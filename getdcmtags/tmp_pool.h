@@ -42,9 +42,9 @@
 
 #define TMP_POOL_PREFIX ".pool-"
 #define TMP_POOL_TRAILER_LEN 32
-#define TMP_POOL_MAX_BYTES (256u * 1024u) /* largest pre-written file */
-#define TMP_POOL_MIN_FREE_PCT 5u                 /* default floor ... */
-#define TMP_POOL_MIN_FREE_BYTES (64ull << 20)    /* ... and its minimum */
+#define TMP_POOL_MAX_BYTES (256u * 1024u)     /* largest pre-written file */
+#define TMP_POOL_MIN_FREE_PCT 5u              /* default floor ... */
+#define TMP_POOL_MIN_FREE_BYTES (64ull << 20) /* ... and its minimum */
 #define TMP_POOL_HOLD_MS 10000 /* no refill this long after a give-back */
 
 typedef struct tmp_pool tmp_pool;
@@ -67,8 +67,8 @@ void tmp_pool_set_floor(tmp_pool *p, uint64_t bytes, unsigned percent);
 
 /* tmp_pool_parse_floor - "5%" (of the file system) or a size in bytes
  * with an optional K, M or G suffix ("512M"). MC_EINVAL if neither. */
-MC_NODISCARD mc_err tmp_pool_parse_floor(const char *s, uint64_t *bytes,
-    unsigned *percent);
+MC_NODISCARD mc_err tmp_pool_parse_floor(
+    const char *s, uint64_t *bytes, unsigned *percent);
 
 /* tmp_pool_give_back - remove every ready spare and any a refill is
  * making (an image needs the space), and make no new one for
@@ -81,14 +81,14 @@ bool tmp_pool_give_back(tmp_pool *p);
  * *prealloc (the file's length). Returns -1 when none is ready (the first
  * request for a size, or the refill is behind): the caller then makes an
  * ordinary file. The file is the caller's from now on. Any thread. */
-int tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path,
-    size_t pathlen, uint64_t *prealloc);
+int tmp_pool_open(tmp_pool *p, uint64_t size_hint, char *path, size_t pathlen,
+    uint64_t *prealloc);
 
 /* tmp_pool_stats - opens served by a ready file, opens for a pool size
  * that found none (the caller then made an ordinary file), and device
  * flushes shared by seals (0 where seals flush alone). */
-void tmp_pool_stats(tmp_pool *p, uint64_t *taken, uint64_t *missed,
-    uint64_t *flushes);
+void tmp_pool_stats(
+    tmp_pool *p, uint64_t *taken, uint64_t *missed, uint64_t *flushes);
 
 /* tmp_pool_fits - whether bytes of data leave room for the trailer in a
  * file of prealloc bytes (else: tmp_pool_trim, then a full fsync). */
@@ -99,8 +99,8 @@ bool tmp_pool_fits(uint64_t bytes, uint64_t prealloc);
  * other associations' seals where the file system allows (flush_group.h;
  * p may be NULL: a flush of its own). From here the data survives a
  * crash. */
-MC_NODISCARD mc_err tmp_pool_seal(tmp_pool *p, const char *path,
-    uint64_t bytes, uint64_t prealloc);
+MC_NODISCARD mc_err tmp_pool_seal(
+    tmp_pool *p, const char *path, uint64_t bytes, uint64_t prealloc);
 
 /* tmp_pool_data_crc - zlib CRC-32 of the first n bytes of fd (read with
  * pread); 0, or -1 on a read error or a file shorter than n. */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 mc_err
-result_push_send(const char *url, const mc_result_msg *m, char *err,
-                 size_t errlen)
+result_push_send(
+    const char *url, const mc_result_msg *m, char *err, size_t errlen)
 {
 	nng_socket sock;
 	void      *buf;
@@ -21,7 +21,7 @@ result_push_send(const char *url, const mc_result_msg *m, char *err,
 
 	if ((e = msg_encode_result(m, &buf, &len)) != MC_OK) {
 		snprintf(err, errlen, "encoding result message: %s",
-		         mc_strerror(e));
+		    mc_strerror(e));
 		return e;
 	}
 	if ((rv = nng_push0_open(&sock)) != 0) {
@@ -29,8 +29,8 @@ result_push_send(const char *url, const mc_result_msg *m, char *err,
 		snprintf(err, errlen, "nng socket: %s", nng_strerror(rv));
 		return MC_ENET;
 	}
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO,
-	                  RESULT_PUSH_SEND_TIMEOUT_MS);
+	nng_socket_set_ms(
+	    sock, NNG_OPT_SENDTIMEO, RESULT_PUSH_SEND_TIMEOUT_MS);
 	if ((rv = nng_dial(sock, url, NULL, 0)) != 0) {
 		snprintf(err, errlen, "dial %s: %s", url, nng_strerror(rv));
 		free(buf);

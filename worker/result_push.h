@@ -19,7 +19,7 @@
 /* result_push_send - dial url, send m, close. Blocks at most about
  * RESULT_PUSH_SEND_TIMEOUT_MS + RESULT_PUSH_LINGER_MS. Returns MC_OK;
  * MC_EINVAL (bad URL), MC_ENET / MC_ETIMEDOUT with err filled. */
-MC_NODISCARD mc_err result_push_send(const char *url, const mc_result_msg *m,
-                                     char *err, size_t errlen);
+MC_NODISCARD mc_err result_push_send(
+    const char *url, const mc_result_msg *m, char *err, size_t errlen);
 
 #endif

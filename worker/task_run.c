@@ -31,15 +31,15 @@
 #define TASK_KIND_BOTH "both"
 
 typedef struct run {
-	const task_run_opts *o;
-	int64_t              started_us;
-	const char          *id;   /* task id, or the folder's name */
-	const char          *kind; /* "" when task.json is unusable */
-	const char          *url;  /* "" when none */
-	char               **names; /* of the listed folder */
-	size_t               n_names;
-	char               **paths; /* of the files to send */
-	size_t               n_paths;
+	const task_run_opts       *o;
+	int64_t                    started_us;
+	const char                *id;    /* task id, or the folder's name */
+	const char                *kind;  /* "" when task.json is unusable */
+	const char                *url;   /* "" when none */
+	char                     **names; /* of the listed folder */
+	size_t                     n_names;
+	char                     **paths; /* of the files to send */
+	size_t                     n_paths;
 	const task_process_report *process; /* NULL for dispatch */
 } run;
 
@@ -59,7 +59,7 @@ typedef struct send_list {
 static double
 ms_since(int64_t start_us)
 {
-	return (double)(sys_now_us() - start_us) / 1000.0;
+	return (double) (sys_now_us() - start_us) / 1000.0;
 }
 
 static void
@@ -74,34 +74,34 @@ push_result(const run *r, bool ok, task_exit code)
 	memset(&m, 0, sizeof(m));
 	snprintf(m.task_id, sizeof(m.task_id), "%s", r->id);
 	m.ok = ok ? 1 : 0;
-	m.exit_code = (int)code;
+	m.exit_code = (int) code;
 	if ((rv = result_push_send(r->url, &m, err, sizeof(err))) != MC_OK)
 		log_warn("event=result.push_failed task=%s url=%s err=%s "
 		         "msg=\"%s\"",
-		         r->id, r->url, mc_strerror(rv), err);
+		    r->id, r->url, mc_strerror(rv), err);
 }
 
 static void
 finish(const run *r, const task_target_report *out, size_t n, bool ok,
-       bool retryable, task_exit code, const char *error)
+    bool retryable, task_exit code, const char *error)
 {
 	task_result res = {.task_id = r->id,
-	                   .kind = r->kind,
-	                   .ok = ok,
-	                   .retryable = retryable,
-	                   .started_us = r->started_us,
-	                   .finished_us = sys_now_us(),
-	                   .targets = out,
-	                   .n_targets = n,
-	                   .error = error,
-	                   .process = r->process};
+	    .kind = r->kind,
+	    .ok = ok,
+	    .retryable = retryable,
+	    .started_us = r->started_us,
+	    .finished_us = sys_now_us(),
+	    .targets = out,
+	    .n_targets = n,
+	    .error = error,
+	    .process = r->process};
 	char        path[MC_PATH_MAX];
 	char       *text = NULL;
 	size_t      len = 0;
 	mc_err      rv;
 
-	rv = sys_path_fmt(path, sizeof(path), "%s/%s", r->o->task_dir,
-	                  TASK_RESULT_NAME);
+	rv = sys_path_fmt(
+	    path, sizeof(path), "%s/%s", r->o->task_dir, TASK_RESULT_NAME);
 	if (rv == MC_OK)
 		rv = task_result_encode(&res, &text, &len);
 	if (rv == MC_OK)
@@ -109,10 +109,9 @@ finish(const run *r, const task_target_report *out, size_t n, bool ok,
 	free(text);
 	if (rv != MC_OK)
 		log_error("event=result.write_failed task=%s path=%s err=%s",
-		          r->id, path, mc_strerror(rv));
+		    r->id, path, mc_strerror(rv));
 	log_info("event=task.done task=%s kind=%s ok=%d exit=%d ms=%.1f",
-	         r->id, r->kind, ok ? 1 : 0, (int)code,
-	         ms_since(r->started_us));
+	    r->id, r->kind, ok ? 1 : 0, (int) code, ms_since(r->started_us));
 	push_result(r, ok, code);
 }
 
@@ -120,7 +119,7 @@ static task_exit
 unusable(run *r, const char *msg)
 {
 	log_error("event=task.unusable task=%s dir=%s msg=\"%s\"", r->id,
-	          r->o->task_dir, msg);
+	    r->o->task_dir, msg);
 	finish(r, NULL, 0, false, false, TASK_EXIT_UNUSABLE, msg);
 	return TASK_EXIT_UNUSABLE;
 }
@@ -144,23 +143,21 @@ list_files(run *r, const char *dir, char *err, size_t errlen)
 			continue;
 		if ((r->paths[r->n_paths] = malloc(len)) == NULL)
 			return MC_ENOMEM;
-		snprintf(r->paths[r->n_paths++], len, "%s/%s", dir,
-		         r->names[i]);
+		snprintf(
+		    r->paths[r->n_paths++], len, "%s/%s", dir, r->names[i]);
 	}
 	return MC_OK;
 }
 
 static void
-dispatch_one(const run *r, const task *t, const char *name,
-             target_outcome *o)
+dispatch_one(const run *r, const task *t, const char *name, target_outcome *o)
 {
 	const target_cfg  *cfg = task_find_target(t, name);
 	const char        *type = cfg ? target_cfg_get(cfg, "target_type") : 0;
 	const target_type *tt = target_type_find(type);
 	task_ctx ctx = {r->id, r->o->task_dir, task_info(t, "sender_address"),
-	                task_info(t, "sender_aet"),
-	                task_info(t, "receiver_aet")};
-	target_files files = {(const char *const *)r->paths, r->n_paths};
+	    task_info(t, "sender_aet"), task_info(t, "receiver_aet")};
+	target_files files = {(const char *const *) r->paths, r->n_paths};
 	int64_t      t0 = sys_now_us();
 
 	o->name = name;
@@ -170,15 +167,15 @@ dispatch_one(const run *r, const task *t, const char *name,
 		 * error/ for --retry */
 		o->r.failed = files.n;
 		target_result_fail(&o->r, false,
-		                   "no configuration for target '%s' (not in "
-		                   "mercure_c.targets, or no longer in the "
-		                   "configuration file)",
-		                   o->name);
+		    "no configuration for target '%s' (not in "
+		    "mercure_c.targets, or no longer in the "
+		    "configuration file)",
+		    o->name);
 	} else if (tt == NULL) {
 		o->r.failed = files.n;
 		target_result_fail(&o->r, false,
-		                   "unknown target_type '%s' (known: %s)",
-		                   type ? type : "", target_type_names());
+		    "unknown target_type '%s' (known: %s)", type ? type : "",
+		    target_type_names());
 	} else {
 		o->ok = tt->ops->send(cfg, &ctx, &files, &o->r) == MC_OK;
 	}
@@ -190,17 +187,16 @@ dispatch_one(const run *r, const task *t, const char *name,
 	else
 		log_warn("event=target.failed task=%s target=%s type=%s "
 		         "sent=%zu failed=%zu retryable=%d ms=%.1f msg=\"%s\"",
-		         r->id, o->name, type ? type : "", o->r.sent,
-		         o->r.failed, o->r.retryable ? 1 : 0, ms_since(t0),
-		         o->r.error);
+		    r->id, o->name, type ? type : "", o->r.sent, o->r.failed,
+		    o->r.retryable ? 1 : 0, ms_since(t0), o->r.error);
 }
 
 /* report_of - o as result.json reports it; borrows o's strings */
 static task_target_report
 report_of(const target_outcome *o)
 {
-	task_target_report rep = {o->name,    o->ok,     o->r.retryable,
-	                          o->r.sent, o->r.failed, o->r.error};
+	task_target_report rep = {o->name, o->ok, o->r.retryable, o->r.sent,
+	    o->r.failed, o->r.error};
 	return rep;
 }
 
@@ -220,12 +216,12 @@ dispatch(run *r, const task *t, const send_list *sl)
 		return unusable(r, "out of memory");
 	}
 	log_info("event=task.start task=%s kind=%s files=%zu targets=%zu",
-	         r->id, r->kind, r->n_paths, sl->n);
+	    r->id, r->kind, r->n_paths, sl->n);
 	for (size_t i = 0; i < sl->n; i++) {
 		if (task_status_is_complete(t, sl->names[i])) {
 			log_info("event=target.skipped task=%s target=%s "
 			         "reason=complete",
-			         r->id, sl->names[i]);
+			    r->id, sl->names[i]);
 			continue;
 		}
 		dispatch_one(r, t, sl->names[i], &out[n_out]);
@@ -238,9 +234,9 @@ dispatch(run *r, const task *t, const send_list *sl)
 	}
 	if (n_bad > 0)
 		snprintf(error, sizeof(error), "%zu of %zu targets failed",
-		         n_bad, n_out);
+		    n_bad, n_out);
 	finish(r, rep, n_out, n_bad == 0, retryable,
-	       n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK, error);
+	    n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK, error);
 	free(rep);
 	free(out);
 	return n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK;
@@ -249,18 +245,17 @@ dispatch(run *r, const task *t, const send_list *sl)
 static task_exit
 run_dispatch(run *r, const task *t)
 {
-	char       err[TASK_RUN_ERROR_MAX], dir[MC_PATH_MAX];
+	char        err[TASK_RUN_ERROR_MAX], dir[MC_PATH_MAX];
 	const char *names[ROUTING_TARGETS_MAX];
 	size_t      n = task_target_count(t);
 	send_list   sl = {names, 0};
 
 	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", r->o->task_dir,
-	                 TASK_IN_DIR) != MC_OK)
+	        TASK_IN_DIR) != MC_OK)
 		return unusable(r, "task folder path too long");
 	if (list_files(r, dir, err, sizeof(err)) != MC_OK)
 		return unusable(r, err);
-	for (size_t i = 0; i < n && sl.n < sizeof(names) / sizeof(*names);
-	     i++)
+	for (size_t i = 0; i < n && sl.n < sizeof(names) / sizeof(*names); i++)
 		names[sl.n++] = task_target_name(t, i);
 	return dispatch(r, t, &sl);
 }
@@ -279,8 +274,8 @@ route_output(run *r, const task *t, process_state *ps)
 	if (ps->mr.routing != ROUTING_NONE)
 		log_info("event=process.routing task=%s applied=%d discard=%d "
 		         "targets=%zu reason=\"%s\"",
-		         r->id, plan.o.applied ? 1 : 0, plan.o.discard ? 1 : 0,
-		         plan.o.n_targets, plan.reason);
+		    r->id, plan.o.applied ? 1 : 0, plan.o.discard ? 1 : 0,
+		    plan.o.n_targets, plan.reason);
 	/* "process" sends nothing unless a module routed it somewhere */
 	if (!plan.o.discard &&
 	    (strcmp(r->kind, TASK_KIND_BOTH) == 0 || plan.o.applied)) {
@@ -312,16 +307,16 @@ run_process(run *r, const task *t)
 	if (ps == NULL)
 		return unusable(r, "out of memory");
 	log_info("event=process.start task=%s kind=%s steps=%zu", r->id,
-	         r->kind, task_step_count(t));
+	    r->kind, task_step_count(t));
 	r->process = &ps->report;
 	if (process_run(t, r->o->task_dir, ps) == MC_OK) {
 		code = route_output(r, t, ps);
 	} else {
 		char error[TASK_RUN_ERROR_MAX];
-		mc_errf(error, sizeof(error), "processing failed: %s",
-		            ps->error);
+		mc_errf(
+		    error, sizeof(error), "processing failed: %s", ps->error);
 		finish(r, NULL, 0, false, ps->report.retryable,
-		       TASK_EXIT_TARGET_FAILED, error);
+		    TASK_EXIT_TARGET_FAILED, error);
 		code = TASK_EXIT_TARGET_FAILED;
 	}
 	r->process = NULL;
@@ -350,8 +345,8 @@ use_config(run *r, task *t)
 	if (rv == MC_OK)
 		return true;
 	log_error("event=task.config_failed task=%s msg=\"%s\"", r->id, err);
-	finish(r, NULL, 0, false, rv != MC_ENOENT, TASK_EXIT_TARGET_FAILED,
-	       err);
+	finish(
+	    r, NULL, 0, false, rv != MC_ENOENT, TASK_EXIT_TARGET_FAILED, err);
 	return false;
 }
 
@@ -372,9 +367,9 @@ run_loaded(run *r, task *t)
 	    strcmp(r->kind, TASK_KIND_BOTH) == 0)
 		return run_process(r, t);
 	snprintf(err, sizeof(err),
-	         "kind '%s' is not supported by this worker (dispatch, "
-	         "process, both)",
-	         r->kind);
+	    "kind '%s' is not supported by this worker (dispatch, "
+	    "process, both)",
+	    r->kind);
 	return unusable(r, err);
 }
 
@@ -396,7 +391,7 @@ task_run(const task_run_opts *o)
 	r.kind = "";
 	r.url = o->coordinator_url ? o->coordinator_url : "";
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", o->task_dir,
-	                 TASK_JSON_NAME) != MC_OK)
+	        TASK_JSON_NAME) != MC_OK)
 		return unusable(&r, "task folder path too long");
 	rv = task_load(path, &t, &d);
 	if (rv == MC_EPARSE || rv == MC_ECONFIG)

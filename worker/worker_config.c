@@ -43,7 +43,7 @@ worker_config_get(const mc_config **out, char *err, size_t errlen)
 	}
 	if (path == NULL) {
 		snprintf(err, errlen, "no configuration file (--config, $%s)",
-		         CONFIG_PATH_ENV);
+		    CONFIG_PATH_ENV);
 		return MC_ENOENT;
 	}
 	rv = config_load_file(path, &g_cfg, d, WORKER_CONFIG_DIAGS, &n);
@@ -53,8 +53,8 @@ worker_config_get(const mc_config **out, char *err, size_t errlen)
 		while (i < n && d[i].severity != CONFIG_ERROR)
 			i++;
 		snprintf(err, errlen, "configuration %s: %s", path,
-		         i < n ? config_diag_format(&d[i], line, sizeof(line))
-		               : mc_strerror(rv));
+		    i < n ? config_diag_format(&d[i], line, sizeof(line))
+		          : mc_strerror(rv));
 		return rv == MC_ENOENT ? MC_EIO : rv;
 	}
 	*out = g_cfg;
@@ -62,8 +62,8 @@ worker_config_get(const mc_config **out, char *err, size_t errlen)
 }
 
 mc_err
-worker_config_target(const char *name, target_cfg **out, char *err,
-                     size_t errlen)
+worker_config_target(
+    const char *name, target_cfg **out, char *err, size_t errlen)
 {
 	const mc_config     *cfg;
 	const config_target *t;
@@ -74,15 +74,15 @@ worker_config_target(const char *name, target_cfg **out, char *err,
 		return rv;
 	if ((t = config_find_target(cfg, name)) == NULL) {
 		snprintf(err, errlen, "no target '%s' in %s", name,
-		         worker_config_path());
+		    worker_config_path());
 		return MC_ENOENT;
 	}
 	return target_cfg_from_config(t, out);
 }
 
 mc_err
-worker_config_webhook(const char *rule_name, char *buf, size_t len, char *err,
-                      size_t errlen)
+worker_config_webhook(
+    const char *rule_name, char *buf, size_t len, char *err, size_t errlen)
 {
 	const mc_config   *cfg;
 	const config_rule *r;
@@ -94,18 +94,18 @@ worker_config_webhook(const char *rule_name, char *buf, size_t len, char *err,
 		return rv;
 	if ((r = config_find_rule(cfg, rule_name)) == NULL) {
 		snprintf(err, errlen, "no rule '%s' in %s", rule_name,
-		         worker_config_path());
+		    worker_config_path());
 		return MC_ENOENT;
 	}
 	url = config_kv_get(&r->extra, CONFIG_RULE_SECRET_FIELD);
 	if (url == NULL || url[0] == '\0') {
 		snprintf(err, errlen, "rule '%s' has no %s in %s", rule_name,
-		         CONFIG_RULE_SECRET_FIELD, worker_config_path());
+		    CONFIG_RULE_SECRET_FIELD, worker_config_path());
 		return MC_ENOENT;
 	}
 	if (strlen(url) >= len) {
 		snprintf(err, errlen, "rule '%s': %s too long", rule_name,
-		         CONFIG_RULE_SECRET_FIELD);
+		    CONFIG_RULE_SECRET_FIELD);
 		return MC_ECONFIG;
 	}
 	memcpy(buf, url, strlen(url) + 1);

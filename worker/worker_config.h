@@ -24,21 +24,20 @@ const char *worker_config_path(void);
 /* worker_config_get - the loaded configuration (borrowed, lives until
  * worker_config_release). MC_ENOENT when no file is given; MC_ECONFIG or
  * a file error with err naming the file and its first error. */
-MC_NODISCARD mc_err worker_config_get(const mc_config **out, char *err,
-                                      size_t errlen);
+MC_NODISCARD mc_err worker_config_get(
+    const mc_config **out, char *err, size_t errlen);
 
 /* worker_config_target - target name of the configuration file. MC_OK
  * and *out new; MC_ENOENT (no such target, or no file given) or a load
  * error, with err saying which. */
-MC_NODISCARD mc_err worker_config_target(const char *name, target_cfg **out,
-                                         char *err, size_t errlen);
+MC_NODISCARD mc_err worker_config_target(
+    const char *name, target_cfg **out, char *err, size_t errlen);
 
 /* worker_config_webhook - rule rule_name's notification_webhook into buf.
  * MC_ENOENT (no file given, no such rule, or the rule has no webhook) or
  * a load error, with err saying which (never the URL). */
-MC_NODISCARD mc_err worker_config_webhook(const char *rule_name, char *buf,
-                                          size_t len, char *err,
-                                          size_t errlen);
+MC_NODISCARD mc_err worker_config_webhook(
+    const char *rule_name, char *buf, size_t len, char *err, size_t errlen);
 
 /* worker_config_release - free the loaded configuration. */
 void worker_config_release(void);

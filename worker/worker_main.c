@@ -28,8 +28,7 @@ typedef struct worker_args {
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
+	fprintf(f,
 	    "usage: mercure-worker [options] TASK_DIR\n"
 	    "       mercure-worker [options] --task-id ID --storage ROOT\n"
 	    "       mercure-worker --test-target NAME [--task-json FILE]\n"
@@ -100,12 +99,12 @@ parse_args(int argc, char **argv, worker_args *a)
 		case 'l':
 			if ((lvl = log_level_parse(optarg)) < 0) {
 				fprintf(stderr,
-				        "mercure-worker: bad log level "
-				        "'%s'\n",
-				        optarg);
+				    "mercure-worker: bad log level "
+				    "'%s'\n",
+				    optarg);
 				return -1;
 			}
-			log_set_level((log_level)lvl);
+			log_set_level((log_level) lvl);
 			break;
 		case 't':
 			a->test_target = optarg;
@@ -157,11 +156,11 @@ resolve_dir(const worker_args *a, char *buf, size_t len)
 	} else if (a->task_id != NULL && a->storage != NULL) {
 		if (!task_id_is_name(a->task_id)) {
 			fprintf(stderr, "mercure-worker: bad task id '%s'\n",
-			        a->task_id);
+			    a->task_id);
 			return -1;
 		}
 		if (sys_path_fmt(buf, len, "%s/%s/%s", a->storage,
-		                 WORKER_TASKS_DIR, a->task_id) != MC_OK)
+		        WORKER_TASKS_DIR, a->task_id) != MC_OK)
 			return -1;
 	} else {
 		fprintf(stderr, "mercure-worker: give TASK_DIR, or --task-id "
@@ -177,7 +176,7 @@ resolve_dir(const worker_args *a, char *buf, size_t len)
 /* the target from --task-json FILE, else from the configuration */
 static mc_err
 load_test_target(const char *name, const char *file, target_cfg **cfg,
-                 char *msg, size_t len)
+    char *msg, size_t len)
 {
 	mc_diag d;
 	mc_err  rv;
@@ -207,8 +206,8 @@ test_target(const char *name, const char *file)
 	type = target_cfg_get(cfg, "target_type");
 	if ((tt = target_type_find(type)) == NULL || tt->ops->test == NULL) {
 		printf("error %s: %s target_type '%s' (known: %s)\n", name,
-		       tt ? "no connectivity test for" : "unknown",
-		       type ? type : "", target_type_names());
+		    tt ? "no connectivity test for" : "unknown",
+		    type ? type : "", target_type_names());
 		target_cfg_destroy(cfg);
 		return 1;
 	}
@@ -216,7 +215,7 @@ test_target(const char *name, const char *file)
 	rv = tt->ops->test(cfg, &ctx, msg, sizeof(msg));
 	printf("%s %s: %s\n", rv == MC_OK ? "ok" : "error", name, msg);
 	log_info("event=target.test target=%s type=%s ok=%d", name, tt->name,
-	         rv == MC_OK ? 1 : 0);
+	    rv == MC_OK ? 1 : 0);
 	target_cfg_destroy(cfg);
 	return rv == MC_OK ? 0 : 1;
 }
@@ -253,7 +252,7 @@ main(int argc, char **argv)
 	}
 	if (a.notify != NULL) {
 		sys_dirname_of(a.notify, dir, sizeof(dir));
-		(void)!sys_fs_follow_dir_mode(dir);
+		(void) !sys_fs_follow_dir_mode(dir);
 		rc = notify_run_file(a.notify);
 		worker_config_release();
 		return rc;
@@ -266,10 +265,10 @@ main(int argc, char **argv)
 	 * only for secrets): what the worker creates (module folders and
 	 * logs, result.json, folder-target deliveries) gets the mode the
 	 * coordinator gave the task folder under file_mode */
-	(void)!sys_fs_follow_dir_mode(dir);
+	(void) !sys_fs_follow_dir_mode(dir);
 	o.task_dir = dir;
 	o.coordinator_url = a.coordinator;
 	/* SIGTERM while a module runs: stop the module, then report */
 	sys_spawn_watch_signals();
-	return (int)task_run(&o);
+	return (int) task_run(&o);
 }

@@ -54,9 +54,15 @@ put_escape(char *out, unsigned char c)
 
 	out[0] = '\\';
 	switch (c) {
-	case '\n': out[1] = 'n'; return 2;
-	case '\r': out[1] = 'r'; return 2;
-	case '\t': out[1] = 't'; return 2;
+	case '\n':
+		out[1] = 'n';
+		return 2;
+	case '\r':
+		out[1] = 'r';
+		return 2;
+	case '\t':
+		out[1] = 't';
+		return 2;
 	default:
 		out[1] = 'x';
 		out[2] = hex[c >> 4];
@@ -107,12 +113,12 @@ void
 log_write(log_level lvl, const char *fmt, ...)
 {
 	static const char *const lv[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	char            line[LOG_LINE_MAX];
-	char            raw[LOG_RAW_MAX];
-	struct timeval  tv;
-	struct tm       tm;
-	va_list         ap;
-	size_t          n;
+	char                     line[LOG_LINE_MAX];
+	char                     raw[LOG_RAW_MAX];
+	struct timeval           tv;
+	struct tm                tm;
+	va_list                  ap;
+	size_t                   n;
 
 	if (lvl < log_min)
 		return;

@@ -12,26 +12,26 @@ extern "C" {
 
 #define MC_NODISCARD __attribute__((warn_unused_result))
 
-#define MC_ERRORS(X)                                                       \
-	X(OK, "ok")                                                        \
-	X(ENOMEM, "out of memory")                                         \
-	X(EINVAL, "invalid argument")                                      \
-	X(EIO, "input/output error")                                       \
-	X(ENOSPC, "no space left on device")                               \
-	X(ENOENT, "not found")                                             \
-	X(EEXIST, "already exists")                                        \
-	X(EPARSE, "cannot parse")                                          \
-	X(ESYNTAX, "syntax error")                                         \
-	X(EUID, "invalid UID")                                             \
-	X(ECHARSET, "character set conversion failed")                     \
-	X(ENET, "network error")                                           \
-	X(ETIMEDOUT, "timed out")                                          \
-	X(EAGAIN, "try again")                                             \
-	X(ECLOSED, "closed")                                               \
-	X(EPROTO, "protocol error")                                        \
-	X(ECONFIG, "invalid configuration")                                \
-	X(EDICOM, "DICOM error")                                           \
-	X(EREFUSED, "refused")                                             \
+#define MC_ERRORS(X)                                                          \
+	X(OK, "ok")                                                           \
+	X(ENOMEM, "out of memory")                                            \
+	X(EINVAL, "invalid argument")                                         \
+	X(EIO, "input/output error")                                          \
+	X(ENOSPC, "no space left on device")                                  \
+	X(ENOENT, "not found")                                                \
+	X(EEXIST, "already exists")                                           \
+	X(EPARSE, "cannot parse")                                             \
+	X(ESYNTAX, "syntax error")                                            \
+	X(EUID, "invalid UID")                                                \
+	X(ECHARSET, "character set conversion failed")                        \
+	X(ENET, "network error")                                              \
+	X(ETIMEDOUT, "timed out")                                             \
+	X(EAGAIN, "try again")                                                \
+	X(ECLOSED, "closed")                                                  \
+	X(EPROTO, "protocol error")                                           \
+	X(ECONFIG, "invalid configuration")                                   \
+	X(EDICOM, "DICOM error")                                              \
+	X(EREFUSED, "refused")                                                \
 	X(EINTERNAL, "internal error")
 
 #define MC_ERR_ENUM(id, text) MC_##id,

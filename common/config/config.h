@@ -224,16 +224,14 @@ const char *config_diag_format(const config_diag *d, char *buf, size_t len);
  * there was at least one error, or MC_ENOMEM; *out is then NULL. Any
  * thread; the rule compiler is called from it. */
 MC_NODISCARD mc_err config_load_buffer(const char *name, const char *text,
-                                       size_t len, mc_config **out,
-                                       config_diag *diags, size_t max_diags,
-                                       size_t *n_diags);
+    size_t len, mc_config **out, config_diag *diags, size_t max_diags,
+    size_t *n_diags);
 
 /* config_load_file - config_load_buffer() on the contents of path. An
  * unreadable file gives MC_ENOENT or MC_EIO with one diagnostic (line 0)
  * saying why. */
 MC_NODISCARD mc_err config_load_file(const char *path, mc_config **out,
-                                     config_diag *diags, size_t max_diags,
-                                     size_t *n_diags);
+    config_diag *diags, size_t max_diags, size_t *n_diags);
 
 /* config_destroy - frees c, its strings and its compiled rules. NULL is
  * a no-op. */

@@ -12,7 +12,7 @@
 #include "config/config_int.h"
 #include "os/sys_fs.h"
 
-#define CONFIG_SECONDS_MAX ((uint32_t)INT32_MAX)
+#define CONFIG_SECONDS_MAX ((uint32_t) INT32_MAX)
 #define CONFIG_COUNT_MAX 1000000u
 #define CONFIG_DEFAULT_PORT 11112u
 
@@ -48,40 +48,17 @@ enum { TOP_FIELDS(TOP_ENUM) TOP_N };
 static const char *const top_known[] = {TOP_FIELDS(TOP_NAME) NULL};
 
 /* mercure fields we accept and ignore, with a warning each. */
-static const char *const top_ignored[] = {"appliance_color",
-                                          "incoming_folder",
-                                          "studies_folder",
-                                          "outgoing_folder",
-                                          "success_folder",
-                                          "error_folder",
-                                          "discard_folder",
-                                          "processing_folder",
-                                          "jobs_folder",
-                                          "persistence_folder",
-                                          "router_scan_interval",
-                                          "dispatcher_scan_interval",
-                                          "cleaner_scan_interval",
-                                          "emergency_clean_percentage",
-                                          "bookkeeper",
-                                          "bookkeeper_api_key",
-                                          "graphite_ip",
-                                          "graphite_port",
-                                          "influxdb_host",
-                                          "influxdb_org",
-                                          "influxdb_token",
-                                          "influxdb_bucket",
-                                          "process_runner",
-                                          "processing_runtime",
-                                          "support_root_modules",
-                                          "features",
-                                          "processing_logs",
-                                          "email_notification_from",
-                                          "webhook_certificate_location",
-                                          "server_time",
-                                          "local_time",
-                                          "dicom_retrieve",
-                                          "store_sample_dicom_tags",
-                                          NULL};
+static const char *const top_ignored[] = {"appliance_color", "incoming_folder",
+    "studies_folder", "outgoing_folder", "success_folder", "error_folder",
+    "discard_folder", "processing_folder", "jobs_folder", "persistence_folder",
+    "router_scan_interval", "dispatcher_scan_interval",
+    "cleaner_scan_interval", "emergency_clean_percentage", "bookkeeper",
+    "bookkeeper_api_key", "graphite_ip", "graphite_port", "influxdb_host",
+    "influxdb_org", "influxdb_token", "influxdb_bucket", "process_runner",
+    "processing_runtime", "support_root_modules", "features",
+    "processing_logs", "email_notification_from",
+    "webhook_certificate_location", "server_time", "local_time",
+    "dicom_retrieve", "store_sample_dicom_tags", NULL};
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error"};
 
@@ -121,8 +98,8 @@ set_defaults(mc_config *c)
 
 /* uint_at_least - an integer field with a lower bound. */
 static void
-uint_at_least(cctx *x, const cnode *v, const char *path, uint32_t min,
-              uint32_t *out)
+uint_at_least(
+    cctx *x, const cnode *v, const char *path, uint32_t min, uint32_t *out)
 {
 	uint32_t n = *out;
 
@@ -130,7 +107,7 @@ uint_at_least(cctx *x, const cnode *v, const char *path, uint32_t min,
 		return;
 	if (n < min) {
 		cctx_error(x, v, path, "must be at least %lu, got %s",
-		           (unsigned long)min, v->text);
+		    (unsigned long) min, v->text);
 		return;
 	}
 	*out = n;
@@ -148,7 +125,7 @@ build_times(cctx *x, const cnode *const *f)
 	    {TOP_SERIES_COMPLETE_TRIGGER, 1, &c->series_complete_trigger_s},
 	    {TOP_STUDY_COMPLETE_TRIGGER, 1, &c->study_complete_trigger_s},
 	    {TOP_STUDY_FORCECOMPLETE_TRIGGER, 1,
-	     &c->study_forcecomplete_trigger_s},
+	        &c->study_forcecomplete_trigger_s},
 	    {TOP_RETENTION, 0, &c->retention_s},
 	    {TOP_RETRY_DELAY, 0, &c->retry_delay_s},
 	    {TOP_RETRY_MAX, 0, &c->retry_max},
@@ -158,20 +135,20 @@ build_times(cctx *x, const cnode *const *f)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (f[t[i].id] != NULL)
 			uint_at_least(x, f[t[i].id], top_known[t[i].id],
-			              t[i].min, t[i].out);
+			    t[i].min, t[i].out);
 	if (f[TOP_RETRY_MULTIPLIER] != NULL &&
 	    cval_double(x, f[TOP_RETRY_MULTIPLIER], "retry_multiplier",
-	                &c->retry_multiplier) &&
+	        &c->retry_multiplier) &&
 	    c->retry_multiplier < 1.0)
 		cctx_error(x, f[TOP_RETRY_MULTIPLIER], "retry_multiplier",
-		           "must be at least 1.0, got %s",
-		           f[TOP_RETRY_MULTIPLIER]->text);
+		    "must be at least 1.0, got %s",
+		    f[TOP_RETRY_MULTIPLIER]->text);
 	if (f[TOP_OFFPEAK_START] != NULL)
 		config_check_time(x, f[TOP_OFFPEAK_START], "offpeak_start",
-		                  &c->offpeak_start_min);
+		    &c->offpeak_start_min);
 	if (f[TOP_OFFPEAK_END] != NULL)
-		config_check_time(x, f[TOP_OFFPEAK_END], "offpeak_end",
-		                  &c->offpeak_end_min);
+		config_check_time(
+		    x, f[TOP_OFFPEAK_END], "offpeak_end", &c->offpeak_end_min);
 }
 
 /* file_mode: octal text as chmod takes it ("0640"); YAML 1.1 would read
@@ -186,49 +163,47 @@ build_file_mode(cctx *x, const cnode *v)
 
 	if (n == 4 && s[0] == '0' && strspn(s, "01234567") == n)
 		m = strtoul(s, NULL, 8);
-	if (!sys_file_mode_is_valid((unsigned)m)) {
+	if (!sys_file_mode_is_valid((unsigned) m)) {
 		cctx_error(x, v, "file_mode",
-		           "must be \"0600\", \"0640\" or \"0660\", got %s",
-		           v->kind == CNODE_SCALAR ? s : "a non-scalar");
+		    "must be \"0600\", \"0640\" or \"0660\", got %s",
+		    v->kind == CNODE_SCALAR ? s : "a non-scalar");
 		return;
 	}
-	x->cfg->file_mode = (unsigned)m;
+	x->cfg->file_mode = (unsigned) m;
 }
 
 static void
 build_scalars(cctx *x, const cnode *const *f)
 {
 	mc_config *c = x->cfg;
-	int        lv = (int)c->log_level;
+	int        lv = (int) c->log_level;
 
 	if (f[TOP_APPLIANCE_NAME] != NULL)
 		cval_str(x, f[TOP_APPLIANCE_NAME], "appliance_name",
-		         &c->appliance_name);
+		    &c->appliance_name);
 	if (f[TOP_PORT] != NULL)
 		config_check_port(x, f[TOP_PORT], "port", &c->port);
 	if (f[TOP_ACCEPT_COMPRESSED_IMAGES] != NULL)
 		cval_bool(x, f[TOP_ACCEPT_COMPRESSED_IMAGES],
-		          "accept_compressed_images",
-		          &c->accept_compressed_images);
+		    "accept_compressed_images", &c->accept_compressed_images);
 	if (f[TOP_PHI_NOTIFICATIONS] != NULL)
 		cval_bool(x, f[TOP_PHI_NOTIFICATIONS], "phi_notifications",
-		          &c->phi_notifications);
+		    &c->phi_notifications);
 	if (f[TOP_STORAGE_ROOT] != NULL)
-		cval_str(x, f[TOP_STORAGE_ROOT], "storage_root",
-		         &c->storage_root);
+		cval_str(
+		    x, f[TOP_STORAGE_ROOT], "storage_root", &c->storage_root);
 	if (f[TOP_COORDINATOR_URL] != NULL)
 		cval_str(x, f[TOP_COORDINATOR_URL], "coordinator_url",
-		         &c->coordinator_url);
+		    &c->coordinator_url);
 	if (f[TOP_LOG_LEVEL] != NULL &&
 	    cval_enum(x, f[TOP_LOG_LEVEL], "log_level", "log_level",
-	              log_levels, sizeof(log_levels) / sizeof(log_levels[0]),
-	              &lv))
-		c->log_level = (log_level)lv;
+	        log_levels, sizeof(log_levels) / sizeof(log_levels[0]), &lv))
+		c->log_level = (log_level) lv;
 	if (f[TOP_FILE_MODE] != NULL)
 		build_file_mode(x, f[TOP_FILE_MODE]);
 	if (c->storage_root[0] == '\0')
 		cctx_error(x, f[TOP_STORAGE_ROOT], "storage_root",
-		           "must not be empty");
+		    "must not be empty");
 	if (c->coordinator_url == NULL &&
 	    (c->coordinator_url = config_mem_printf(
 	         x->mem, "ipc://%s/coordinator.ipc", c->storage_root)) == NULL)
@@ -247,18 +222,18 @@ build_dicom_receiver(cctx *x, const cnode *v)
 		return;
 	for (size_t i = 0; i < v->n; i++) {
 		config_path(path, "dicom_receiver", v->items[2 * i]->text);
-		if (config_fields_check(x, v->items[2 * i], path, known,
-		                        NULL) == 0)
+		if (config_fields_check(
+		        x, v->items[2 * i], path, known, NULL) == 0)
 			tags = v->items[2 * i + 1];
 	}
 	if (tags == NULL ||
 	    !cval_kvlist(x, tags, "dicom_receiver.additional_tags",
-	                 &x->cfg->additional_tags))
+	        &x->cfg->additional_tags))
 		return;
 	for (size_t i = 0; i < tags->n; i++) {
 		const cnode *k = tags->items[2 * i];
 		config_path(path, "dicom_receiver.additional_tags",
-		            k->kind == CNODE_SCALAR ? k->text : "?");
+		    k->kind == CNODE_SCALAR ? k->text : "?");
 		config_check_tag_key(x, k, path);
 	}
 }

@@ -14,12 +14,12 @@
 #define CONFIG_SUGGEST_MAX_LEN 64
 
 static void cctx_vdiag(cctx *x, config_severity sev, size_t line,
-                       size_t column, const char *field, const char *fmt,
-                       va_list ap) __attribute__((format(printf, 6, 0)));
+    size_t column, const char *field, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 
 static void
 cctx_vdiag(cctx *x, config_severity sev, size_t line, size_t column,
-           const char *field, const char *fmt, va_list ap)
+    const char *field, const char *fmt, va_list ap)
 {
 	config_diag *d;
 
@@ -39,7 +39,7 @@ cctx_vdiag(cctx *x, config_severity sev, size_t line, size_t column,
 
 void
 cctx_diag(cctx *x, config_severity sev, size_t line, size_t column,
-          const char *field, const char *fmt, ...)
+    const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,7 +55,7 @@ cctx_error(cctx *x, const cnode *at, const char *field, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	cctx_vdiag(x, CONFIG_ERROR, at ? at->line : 0, at ? at->column : 0,
-	           field, fmt, ap);
+	    field, fmt, ap);
 	va_end(ap);
 }
 
@@ -66,7 +66,7 @@ cctx_warn(cctx *x, const cnode *at, const char *field, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	cctx_vdiag(x, CONFIG_WARNING, at ? at->line : 0, at ? at->column : 0,
-	           field, fmt, ap);
+	    field, fmt, ap);
 	va_end(ap);
 }
 
@@ -80,9 +80,9 @@ const char *
 config_diag_format(const config_diag *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s:%zu:%zu: %s%s: %s",
-	         d->d.file[0] ? d->d.file : "-", d->d.line, d->d.column,
-	         d->severity == CONFIG_WARNING ? "warning: " : "",
-	         d->d.field[0] ? d->d.field : "-", d->d.msg);
+	    d->d.file[0] ? d->d.file : "-", d->d.line, d->d.column,
+	    d->severity == CONFIG_WARNING ? "warning: " : "",
+	    d->d.field[0] ? d->d.field : "-", d->d.msg);
 	return buf;
 }
 
@@ -106,11 +106,11 @@ edit_distance(const char *a, const char *b)
 	               [CONFIG_SUGGEST_MAX_LEN + 1];
 
 	if (la > CONFIG_SUGGEST_MAX_LEN || lb > CONFIG_SUGGEST_MAX_LEN)
-		return (size_t)-1;
+		return (size_t) -1;
 	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (unsigned char)i;
+		d[i][0] = (unsigned char) i;
 	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (unsigned char)j;
+		d[0][j] = (unsigned char) j;
 	for (size_t i = 1; i <= la; i++) {
 		for (size_t j = 1; j <= lb; j++) {
 			unsigned best =
@@ -123,7 +123,7 @@ edit_distance(const char *a, const char *b)
 			    a[i - 2] == b[j - 1] &&
 			    d[i - 2][j - 2] + 1u < best)
 				best = d[i - 2][j - 2] + 1u;
-			d[i][j] = (unsigned char)best;
+			d[i][j] = (unsigned char) best;
 		}
 	}
 	return d[la][lb];
@@ -157,7 +157,7 @@ find_name(const char *word, const char *const *names)
 
 int
 config_fields_check(cctx *x, const cnode *key, const char *path,
-                    const char *const *known, const char *const *ignored)
+    const char *const *known, const char *const *ignored)
 {
 	const char *s;
 	int         i;
@@ -176,16 +176,16 @@ config_fields_check(cctx *x, const cnode *key, const char *path,
 	if (s == NULL)
 		s = config_suggest(key->text, ignored);
 	if (s != NULL)
-		cctx_error(x, key, path, "unknown field (did you mean '%s'?)",
-		           s);
+		cctx_error(
+		    x, key, path, "unknown field (did you mean '%s'?)", s);
 	else
 		cctx_error(x, key, path, "unknown field");
 	return -1;
 }
 
 void
-config_fields_note(cctx *x, const cnode *key, const char *path,
-                   const char *const *known)
+config_fields_note(
+    cctx *x, const cnode *key, const char *path, const char *const *known)
 {
 	const char *s;
 
@@ -193,7 +193,7 @@ config_fields_note(cctx *x, const cnode *key, const char *path,
 		return;
 	if ((s = config_suggest(key->text, known)) != NULL)
 		cctx_warn(x, key, path,
-		          "unknown field, kept (did you mean '%s'?)", s);
+		    "unknown field, kept (did you mean '%s'?)", s);
 	else
 		cctx_warn(x, key, path, "unknown field, kept");
 }
@@ -205,9 +205,10 @@ cctx_sort(cctx *x)
 	for (size_t i = 1; i < x->n_diags; i++) {
 		config_diag t = x->diags[i];
 		size_t      j = i;
-		while (j > 0 && (x->diags[j - 1].d.line > t.d.line ||
+		while (
+		    j > 0 && (x->diags[j - 1].d.line > t.d.line ||
 		                 (x->diags[j - 1].d.line == t.d.line &&
-		                  x->diags[j - 1].d.column > t.d.column))) {
+		                     x->diags[j - 1].d.column > t.d.column))) {
 			x->diags[j] = x->diags[j - 1];
 			j--;
 		}

@@ -60,12 +60,12 @@ typedef struct cctx {
 } cctx;
 
 void cctx_diag(cctx *x, config_severity sev, size_t line, size_t column,
-               const char *field, const char *fmt, ...)
+    const char *field, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void cctx_error(cctx *x, const cnode *at, const char *field, const char *fmt,
-                ...) __attribute__((format(printf, 4, 5)));
+    ...) __attribute__((format(printf, 4, 5)));
 void cctx_warn(cctx *x, const cnode *at, const char *field, const char *fmt,
-               ...) __attribute__((format(printf, 4, 5)));
+    ...) __attribute__((format(printf, 4, 5)));
 /* cctx_sort - order the stored diagnostics by position (stable). */
 void cctx_sort(cctx *x);
 /* cctx_oom - note an allocation failure; the load returns MC_ENOMEM. */
@@ -83,53 +83,52 @@ const char *config_path(char *buf, const char *parent, const char *key);
  * ignored ("not implemented, ignored"), or -1 after an "unknown field"
  * error (with a suggestion) otherwise. */
 int config_fields_check(cctx *x, const cnode *key, const char *path,
-                        const char *const *known, const char *const *ignored);
+    const char *const *known, const char *const *ignored);
 
 /* config_fields_note - for sections kept generic: a key that is not in
  * known gets an "unknown field, kept" warning. */
-void config_fields_note(cctx *x, const cnode *key, const char *path,
-                        const char *const *known);
+void config_fields_note(
+    cctx *x, const cnode *key, const char *path, const char *const *known);
 
 /* Value converters: on a wrong type or value they report at v under
  * path and return false, leaving *out unchanged. A null leaves *out
  * unchanged and returns true (mercure's Optional fields). */
 bool cval_str(cctx *x, const cnode *v, const char *path, const char **out);
 bool cval_bool(cctx *x, const cnode *v, const char *path, bool *out);
-bool cval_uint(cctx *x, const cnode *v, const char *path, uint32_t max,
-               uint32_t *out);
+bool cval_uint(
+    cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out);
 bool cval_double(cctx *x, const cnode *v, const char *path, double *out);
 bool cval_enum(cctx *x, const cnode *v, const char *path, const char *what,
-               const char *const *names, size_t n, int *out);
+    const char *const *names, size_t n, int *out);
 /* cval_strlist - a string or a list of strings into an arena array. */
 bool cval_strlist(cctx *x, const cnode *v, const char *path,
-                  const char *const **out, const cnode *const **nodes,
-                  size_t *n);
+    const char *const **out, const cnode *const **nodes, size_t *n);
 bool cval_is_null(const cnode *v);
 /* cval_bool_word - 1 for a YAML 1.1 true, 0 for false, -1 otherwise. */
 int cval_bool_word(const cnode *v);
 /* cval_json - compact JSON text of v (arena), NULL after a diagnostic. */
 const char *cval_json(cctx *x, const cnode *v, const char *path);
 /* cval_kvlist - every field of map m into *out, in order. */
-bool cval_kvlist(cctx *x, const cnode *m, const char *path,
-                 config_kvlist *out);
+bool cval_kvlist(
+    cctx *x, const cnode *m, const char *path, config_kvlist *out);
 /* cval_map - require a mapping; reports and returns false otherwise. */
 bool cval_map(cctx *x, const cnode *v, const char *path);
 
 /* config_validate.c: checks of single values (report and return false). */
-bool config_check_port(cctx *x, const cnode *v, const char *path,
-                       uint16_t *out);
-bool config_check_aet(cctx *x, const cnode *v, const char *path,
-                      const char **out);
-bool config_check_host(cctx *x, const cnode *v, const char *path,
-                       const char **out);
-bool config_check_time(cctx *x, const cnode *v, const char *path,
-                       unsigned *minutes);
+bool config_check_port(
+    cctx *x, const cnode *v, const char *path, uint16_t *out);
+bool config_check_aet(
+    cctx *x, const cnode *v, const char *path, const char **out);
+bool config_check_host(
+    cctx *x, const cnode *v, const char *path, const char **out);
+bool config_check_time(
+    cctx *x, const cnode *v, const char *path, unsigned *minutes);
 bool config_check_tag_key(cctx *x, const cnode *key, const char *path);
 /* config_resolve - v (a string) must be one of names (NULL terminated):
  * *index is its position; otherwise "unknown <what> 'v'" (with a
  * suggestion) is reported. */
 bool config_resolve(cctx *x, const cnode *v, const char *path,
-                    const char *what, const char *const *names, size_t *index);
+    const char *what, const char *const *names, size_t *index);
 
 /* ---- target types (config_target_schema.c): the rows of
  * config/target_types.def as the checks read them ---- */
@@ -138,8 +137,8 @@ bool config_resolve(cctx *x, const cnode *v, const char *path,
  * typed member, if any; v is NULL when the field is absent (a null value
  * is passed on: the cval_* leave their output alone for it). Reports at
  * v. */
-typedef void (*config_target_check)(cctx *x, config_target *t, const cnode *v,
-                                    const char *path);
+typedef void (*config_target_check)(
+    cctx *x, config_target *t, const cnode *v, const char *path);
 
 enum {
 	CONFIG_FIELD_OPTIONAL = 0,

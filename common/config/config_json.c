@@ -50,17 +50,17 @@ jb_str(jbuf *b, const char *s, size_t n)
 {
 	jb_put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = (unsigned char) s[i];
 		char          esc[8];
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
-			esc[1] = (char)c;
+			esc[1] = (char) c;
 			jb_put(b, esc, 2);
 		} else if (c < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			jb_put(b, esc, 6);
 		} else
-			jb_put(b, (const char *)&s[i], 1);
+			jb_put(b, (const char *) &s[i], 1);
 	}
 	jb_put(b, "\"", 1);
 }
@@ -162,7 +162,7 @@ cval_json(cctx *x, const cnode *v, const char *path)
 		cctx_oom(x);
 	else if (b.full)
 		cctx_error(x, v, path, "value too large (over %u bytes)",
-		           CONFIG_JSON_MAX_BYTES);
+		    CONFIG_JSON_MAX_BYTES);
 	else if ((s = config_mem_strndup(x->mem, b.p, b.len)) == NULL)
 		cctx_oom(x);
 	free(b.p);

@@ -38,13 +38,14 @@ typedef struct anchor {
 
 /* One collection being built. */
 typedef struct frame {
-	cnode        *node;
-	const cnode **items; /* malloc'd while open, in the arena once closed */
-	size_t        n, cap;
-	const cnode  *key; /* mapping: the key whose value comes next */
-	anchor       *anc; /* NULL: no anchor */
-	size_t        first; /* b->nodes when the collection started */
-	char          path[CONFIG_PATH_MAX_LEN];
+	cnode *node;
+	const cnode         *
+            *items; /* malloc'd while open, in the arena once closed */
+	size_t       n, cap;
+	const cnode *key;   /* mapping: the key whose value comes next */
+	anchor      *anc;   /* NULL: no anchor */
+	size_t       first; /* b->nodes when the collection started */
+	char         path[CONFIG_PATH_MAX_LEN];
 } frame;
 
 typedef struct builder {
@@ -76,11 +77,11 @@ child_path(const builder *b, char buf[CONFIG_PATH_MAX_LEN])
 	if (f->node->kind == CNODE_SEQ) {
 		/* a path too long is cut, as config_path does */
 		if (snprintf(buf, CONFIG_PATH_MAX_LEN, "%s[%zu]", f->path,
-		             f->n) >= CONFIG_PATH_MAX_LEN)
+		        f->n) >= CONFIG_PATH_MAX_LEN)
 			buf[CONFIG_PATH_MAX_LEN - 1] = '\0';
 	} else if (f->key != NULL)
 		config_path(buf, f->path,
-		            f->key->kind == CNODE_SCALAR ? f->key->text : "?");
+		    f->key->kind == CNODE_SCALAR ? f->key->text : "?");
 	else
 		return f->path;
 	return buf;
@@ -95,16 +96,16 @@ count(builder *b, const yaml_mark_t *m, size_t weight)
 
 	if (b->depth >= CONFIG_MAX_DEPTH + 1) {
 		cctx_diag(b->x, CONFIG_ERROR, m->line + 1, m->column + 1,
-		          child_path(b, path), "nesting deeper than %d levels",
-		          CONFIG_MAX_DEPTH);
+		    child_path(b, path), "nesting deeper than %d levels",
+		    CONFIG_MAX_DEPTH);
 		b->failed = true;
 		return false;
 	}
 	if (weight > CONFIG_MAX_NODES - b->nodes) {
 		cctx_diag(b->x, CONFIG_ERROR, m->line + 1, m->column + 1,
-		          child_path(b, path),
-		          "more than %u nodes (aliases counted in full)",
-		          CONFIG_MAX_NODES);
+		    child_path(b, path),
+		    "more than %u nodes (aliases counted in full)",
+		    CONFIG_MAX_NODES);
 		b->failed = true;
 		return false;
 	}
@@ -142,12 +143,12 @@ attach(builder *b, const cnode *n)
 	}
 	f = &b->stack[b->depth - 1];
 	if (f->node->kind == CNODE_SEQ) {
-		(void)items_push(b, f, n);
+		(void) items_push(b, f, n);
 	} else if (f->key == NULL) {
 		f->key = n;
 	} else {
 		if (items_push(b, f, f->key))
-			(void)items_push(b, f, n);
+			(void) items_push(b, f, n);
 		f->key = NULL;
 	}
 }
@@ -159,10 +160,10 @@ anchor_define(builder *b, const yaml_char_t *name)
 
 	if (name == NULL)
 		return NULL;
-	HASH_FIND_STR(b->anchors, (const char *)name, a);
+	HASH_FIND_STR(b->anchors, (const char *) name, a);
 	if (a == NULL) {
 		if ((a = calloc(1, sizeof(*a))) == NULL ||
-		    (a->name = strdup((const char *)name)) == NULL) {
+		    (a->name = strdup((const char *) name)) == NULL) {
 			free(a);
 			fail_oom(b);
 			return NULL;
@@ -178,7 +179,8 @@ anchors_free(builder *b)
 {
 	anchor *a, *tmp;
 
-	HASH_ITER(hh, b->anchors, a, tmp) {
+	HASH_ITER(hh, b->anchors, a, tmp)
+	{
 		HASH_DEL(b->anchors, a);
 		free(a->name);
 		free(a);
@@ -226,8 +228,8 @@ on_scalar(builder *b, const yaml_event_t *e)
 	    (n = node_new(b, &e->start_mark, CNODE_SCALAR)) == NULL)
 		return;
 	n->len = e->data.scalar.length;
-	n->text = config_mem_strndup(b->x->mem,
-	                             (const char *)e->data.scalar.value, n->len);
+	n->text = config_mem_strndup(
+	    b->x->mem, (const char *) e->data.scalar.value, n->len);
 	if (n->text == NULL) {
 		fail_oom(b);
 		return;
@@ -246,17 +248,16 @@ on_scalar(builder *b, const yaml_event_t *e)
 static void
 on_alias(builder *b, const yaml_event_t *e)
 {
-	const char *name = (const char *)e->data.alias.anchor;
+	const char *name = (const char *) e->data.alias.anchor;
 	char        path[CONFIG_PATH_MAX_LEN];
 	anchor     *a;
 
 	HASH_FIND_STR(b->anchors, name, a);
 	if (a == NULL || a->node == NULL) {
 		cctx_diag(b->x, CONFIG_ERROR, e->start_mark.line + 1,
-		          e->start_mark.column + 1, child_path(b, path),
-		          a == NULL ? "undefined alias *%s"
-		                    : "recursive alias *%s",
-		          name);
+		    e->start_mark.column + 1, child_path(b, path),
+		    a == NULL ? "undefined alias *%s" : "recursive alias *%s",
+		    name);
 		b->failed = true;
 		return;
 	}
@@ -336,12 +337,13 @@ drop_duplicate_keys(builder *b, frame *f)
 	qsort(keys, nk, sizeof(*keys), keyat_cmp);
 	for (size_t i = 1, first = 0; i < nk; i++) {
 		const cnode *k = keys[i].k, *f0 = keys[first].k;
-		if (k->len != f0->len || memcmp(k->text, f0->text, k->len) != 0) {
+		if (k->len != f0->len ||
+		    memcmp(k->text, f0->text, k->len) != 0) {
 			first = i;
 			continue;
 		}
 		cctx_error(b->x, k, config_path(sub, f->path, k->text),
-		           "duplicate key (first at line %zu)", f0->line);
+		    "duplicate key (first at line %zu)", f0->line);
 		gone[keys[i].at] = true;
 	}
 	for (size_t i = 0; i < np; i++) {
@@ -393,11 +395,11 @@ report_syntax(cctx *x, const yaml_parser_t *p)
 	}
 	if (p->context != NULL)
 		cctx_diag(x, CONFIG_ERROR, p->problem_mark.line + 1,
-		          p->problem_mark.column + 1, "", "%s %s", problem,
-		          p->context);
+		    p->problem_mark.column + 1, "", "%s %s", problem,
+		    p->context);
 	else
 		cctx_diag(x, CONFIG_ERROR, p->problem_mark.line + 1,
-		          p->problem_mark.column + 1, "", "%s", problem);
+		    p->problem_mark.column + 1, "", "%s", problem);
 }
 
 /* on_event - one parser event into the tree; false: stop (document
@@ -443,8 +445,8 @@ parse(builder *b, const char *text, size_t len)
 		fail_oom(b);
 		return;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-	                             len);
+	yaml_parser_set_input_string(
+	    &parser, (const unsigned char *) text, len);
 	while (more) {
 		if (!yaml_parser_parse(&parser, &e)) {
 			report_syntax(b->x, &parser);
@@ -478,8 +480,7 @@ parse_and_build(cctx *x, const char *text, size_t len)
 
 mc_err
 config_load_buffer(const char *name, const char *text, size_t len,
-                   mc_config **out, config_diag *diags, size_t max_diags,
-                   size_t *n_diags)
+    mc_config **out, config_diag *diags, size_t max_diags, size_t *n_diags)
 {
 	cctx x = {.diags = diags, .max_diags = diags ? max_diags : 0};
 
@@ -493,7 +494,7 @@ config_load_buffer(const char *name, const char *text, size_t len,
 		config_mem_destroy(x.mem);
 		return MC_ENOMEM;
 	}
-	x.cfg->mem = (struct config_mem *)x.mem;
+	x.cfg->mem = (struct config_mem *) x.mem;
 	x.cfg->path = x.file;
 	parse_and_build(&x, text, len);
 	cctx_sort(&x);
@@ -538,7 +539,7 @@ read_file(const char *path, char **text, size_t *len)
 
 mc_err
 config_load_file(const char *path, mc_config **out, config_diag *diags,
-                 size_t max_diags, size_t *n_diags)
+    size_t max_diags, size_t *n_diags)
 {
 	char  *text = NULL;
 	size_t len = 0;
@@ -553,17 +554,17 @@ config_load_file(const char *path, mc_config **out, config_diag *diags,
 			memset(&diags[0], 0, sizeof(diags[0]));
 			diags[0].severity = CONFIG_ERROR;
 			snprintf(diags[0].d.file, sizeof(diags[0].d.file),
-			         "%s", path);
+			    "%s", path);
 			snprintf(diags[0].d.msg, sizeof(diags[0].d.msg),
-			         "cannot read: %s",
-			         e == EFBIG ? "file too large" : strerror(e));
+			    "cannot read: %s",
+			    e == EFBIG ? "file too large" : strerror(e));
 			if (n_diags != NULL)
 				*n_diags = 1;
 		}
 		return e == EFBIG ? MC_EIO : mc_from_errno(e);
 	}
-	rv = config_load_buffer(path, text, len, out, diags, max_diags,
-	                        n_diags);
+	rv = config_load_buffer(
+	    path, text, len, out, diags, max_diags, n_diags);
 	free(text);
 	return rv;
 }

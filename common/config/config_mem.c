@@ -65,7 +65,7 @@ config_mem_alloc(config_mem *m, size_t n)
 		b->next = m->head;
 		m->head = b;
 	}
-	p = (char *)b->data + b->used;
+	p = (char *) b->data + b->used;
 	b->used += n;
 	memset(p, 0, n);
 	return p;
@@ -93,10 +93,10 @@ config_mem_printf(config_mem *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (p = config_mem_alloc(m, (size_t)n + 1)) == NULL)
+	if (n < 0 || (p = config_mem_alloc(m, (size_t) n + 1)) == NULL)
 		return NULL;
 	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	vsnprintf(p, (size_t) n + 1, fmt, ap);
 	va_end(ap);
 	return p;
 }
@@ -111,7 +111,7 @@ config_destroy(mc_config *c)
 		rule_free(c->rules[i].series_compiled);
 	}
 	/* c itself lives in its arena. */
-	config_mem_destroy((config_mem *)c->mem);
+	config_mem_destroy((config_mem *) c->mem);
 }
 
 const char *
@@ -155,7 +155,7 @@ config_find_rule(const mc_config *c, const char *name)
 	const char *fn(type v)                                                \
 	{                                                                     \
 		static const char *const t[] = {list(CONFIG_TEXT)};           \
-		if ((size_t)v >= sizeof(t) / sizeof(t[0]))                    \
+		if ((size_t) v >= sizeof(t) / sizeof(t[0]))                   \
 			return "?";                                           \
 		return t[v];                                                  \
 	}
@@ -163,8 +163,8 @@ CONFIG_STR_FN(config_action_str, config_action, CONFIG_ACTIONS)
 CONFIG_STR_FN(config_trigger_str, config_trigger, CONFIG_TRIGGERS)
 CONFIG_STR_FN(config_priority_str, config_priority, CONFIG_PRIORITIES)
 CONFIG_STR_FN(config_study_condition_str, config_study_condition,
-              CONFIG_STUDY_CONDITIONS)
-CONFIG_STR_FN(config_force_action_str, config_force_action,
-              CONFIG_FORCE_ACTIONS)
-CONFIG_STR_FN(config_scheduler_type_str, config_scheduler_type,
-              CONFIG_SCHEDULERS)
+    CONFIG_STUDY_CONDITIONS)
+CONFIG_STR_FN(
+    config_force_action_str, config_force_action, CONFIG_FORCE_ACTIONS)
+CONFIG_STR_FN(
+    config_scheduler_type_str, config_scheduler_type, CONFIG_SCHEDULERS)

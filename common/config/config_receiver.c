@@ -42,8 +42,8 @@ static const char *const scheduler_types[] = {
 
 /* count_field - a positive integer up to max. */
 static void
-count_field(cctx *x, const cnode *v, const char *path, uint32_t max,
-            unsigned *out)
+count_field(
+    cctx *x, const cnode *v, const char *path, uint32_t max, unsigned *out)
 {
 	uint32_t n = *out;
 
@@ -70,14 +70,14 @@ build_tls(cctx *x, const cnode *v)
 		const cnode *k = v->items[2 * i];
 		int          id;
 		config_path(path, "receiver.tls",
-		            k->kind == CNODE_SCALAR ? k->text : "?");
+		    k->kind == CNODE_SCALAR ? k->text : "?");
 		id = config_fields_check(x, k, path, known, NULL);
 		if (id >= 0)
 			cval_str(x, v->items[2 * i + 1], path, out[id]);
 	}
 	if ((r->tls_key != NULL) != (r->tls_cert != NULL))
 		cctx_error(x, v, "receiver.tls",
-		           "key and cert must be given together");
+		    "key and cert must be given together");
 }
 
 void
@@ -90,8 +90,8 @@ config_build_receiver(cctx *x, const cnode *v)
 		return;
 	for (size_t i = 0; i < v->n; i++) {
 		const cnode *k = v->items[2 * i], *val = v->items[2 * i + 1];
-		config_path(path, "receiver",
-		            k->kind == CNODE_SCALAR ? k->text : "?");
+		config_path(
+		    path, "receiver", k->kind == CNODE_SCALAR ? k->text : "?");
 		switch (
 		    config_fields_check(x, k, path, receiver_known, NULL)) {
 		case RECV_BIND:
@@ -105,7 +105,7 @@ config_build_receiver(cctx *x, const cnode *v)
 			break;
 		case RECV_MAX_ASSOCIATIONS:
 			count_field(x, val, path, CONFIG_ASSOCIATIONS_MAX,
-			            &r->max_associations);
+			    &r->max_associations);
 			break;
 		case RECV_ACCEPT_COMPRESSED:
 			cval_bool(x, val, path, &r->accept_compressed);
@@ -118,31 +118,31 @@ config_build_receiver(cctx *x, const cnode *v)
 			break;
 		case RECV_HANDSHAKE_TIMEOUT:
 			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
-			            &r->handshake_timeout);
+			    &r->handshake_timeout);
 			break;
 		case RECV_IDLE_TIMEOUT:
 			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
-			            &r->idle_timeout);
+			    &r->idle_timeout);
 			break;
 		case RECV_QUEUE_TIMEOUT:
 			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
-			            &r->queue_timeout);
+			    &r->queue_timeout);
 			break;
 		case RECV_MIN_TRANSFER_RATE: /* 0: no minimum */
 			cval_uint(x, val, path, CONFIG_RATE_MAX,
-			          &r->min_transfer_rate);
+			    &r->min_transfer_rate);
 			break;
 		case RECV_RATE_WINDOW:
 			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
-			            &r->rate_window);
+			    &r->rate_window);
 			break;
 		case RECV_SHUTDOWN_TIMEOUT:
 			count_field(x, val, path, CONFIG_TIMEOUT_MAX_S,
-			            &r->shutdown_timeout);
+			    &r->shutdown_timeout);
 			break;
 		case RECV_MAX_PENDING:
-			count_field(x, val, path, CONFIG_PENDING_MAX,
-			            &r->max_pending);
+			count_field(
+			    x, val, path, CONFIG_PENDING_MAX, &r->max_pending);
 			break;
 		default:
 			break;
@@ -163,23 +163,23 @@ map_get(const cnode *m, const char *key)
 static void
 build_local(cctx *x, const cnode *v)
 {
-	static const char *const known[] = {"type", "max_dispatch",
-	                                    "max_process", NULL};
-	config_scheduler        *s = &x->cfg->scheduler;
-	char                     path[CONFIG_PATH_MAX_LEN];
+	static const char *const known[] = {
+	    "type", "max_dispatch", "max_process", NULL};
+	config_scheduler *s = &x->cfg->scheduler;
+	char              path[CONFIG_PATH_MAX_LEN];
 
 	for (size_t i = 0; i < v->n; i++) {
 		const cnode *k = v->items[2 * i], *val = v->items[2 * i + 1];
 		config_path(path, "scheduler",
-		            k->kind == CNODE_SCALAR ? k->text : "?");
+		    k->kind == CNODE_SCALAR ? k->text : "?");
 		switch (config_fields_check(x, k, path, known, NULL)) {
 		case 1:
 			count_field(x, val, path, CONFIG_CONCURRENCY_MAX,
-			            &s->max_dispatch);
+			    &s->max_dispatch);
 			break;
 		case 2:
 			count_field(x, val, path, CONFIG_CONCURRENCY_MAX,
-			            &s->max_process);
+			    &s->max_process);
 			break;
 		default:
 			break;
@@ -192,16 +192,16 @@ config_build_scheduler(cctx *x, const cnode *v)
 {
 	config_scheduler *s = &x->cfg->scheduler;
 	const cnode      *type = NULL;
-	int               t = (int)s->type;
+	int               t = (int) s->type;
 
 	if (!cval_map(x, v, "scheduler"))
 		return;
 	if ((type = map_get(v, "type")) != NULL &&
-	    !cval_enum(
-	        x, type, "scheduler.type", "scheduler type", scheduler_types,
+	    !cval_enum(x, type, "scheduler.type", "scheduler type",
+	        scheduler_types,
 	        sizeof(scheduler_types) / sizeof(scheduler_types[0]), &t))
 		return;
-	s->type = (config_scheduler_type)t;
+	s->type = (config_scheduler_type) t;
 	if (!cval_kvlist(x, v, "scheduler", &s->fields))
 		return;
 	if (s->type == CONFIG_SCHEDULER_LOCAL)

@@ -31,23 +31,13 @@ enum { RULE_FIELDS(RULE_ENUM) RF_N };
  * warned about when set to anything but their default. */
 #define RULE_EXTRA_NOT_IMPLEMENTED 3
 static const char *const rule_known[] = {
-    RULE_FIELDS(RULE_NAME) "notification_webhook",
-    "notification_payload",
-    "notification_payload_body",
-    "notification_email",
-    "notification_email_body",
-    "notification_email_type",
-    "notification_trigger_reception",
-    "notification_trigger_completion",
-    "notification_trigger_error",
-    "notification_trigger_completion_on_request",
-    "contact",
-    "comment",
-    "tags",
-    "dynamic_routing",
-    "dynamic_routing_allowed_targets",
-    "conditional_alternate_target",
-    NULL};
+    RULE_FIELDS(RULE_NAME) "notification_webhook", "notification_payload",
+    "notification_payload_body", "notification_email",
+    "notification_email_body", "notification_email_type",
+    "notification_trigger_reception", "notification_trigger_completion",
+    "notification_trigger_error", "notification_trigger_completion_on_request",
+    "contact", "comment", "tags", "dynamic_routing",
+    "dynamic_routing_allowed_targets", "conditional_alternate_target", NULL};
 #define RULE_KNOWN_N (sizeof(rule_known) / sizeof(rule_known[0]) - 1)
 
 #define ENUM_NAMES(list)                                                      \
@@ -68,8 +58,8 @@ typedef mc_err (*compile_fn)(const char *, size_t, rule **, mc_diag *);
  * text exactly (one line, no escapes: its width is the length, plus the
  * quotes) that maps to a column in the file, otherwise we say both. */
 static rule *
-compile(cctx *x, compile_fn fn, const cnode *v, const char *text,
-        const char *path)
+compile(
+    cctx *x, compile_fn fn, const cnode *v, const char *text, const char *path)
 {
 	mc_diag d = {0};
 	rule   *r = NULL;
@@ -91,11 +81,10 @@ compile(cctx *x, compile_fn fn, const cnode *v, const char *text,
 	if (v->one_line && v->style != CNODE_BLOCK &&
 	    v->width == v->len + 2 * quote && d.column >= 1)
 		cctx_diag(x, CONFIG_ERROR, v->line,
-		          v->column + quote + d.column - 1, path, "%s", d.msg);
+		    v->column + quote + d.column - 1, path, "%s", d.msg);
 	else
 		cctx_diag(x, CONFIG_ERROR, v->line, v->column, path,
-		          "%s (column %zu of the expression)", d.msg,
-		          d.column);
+		    "%s (column %zu of the expression)", d.msg, d.column);
 	return NULL;
 }
 
@@ -125,8 +114,8 @@ build_targets(cctx *x, config_rule *r, const cnode *v, const char *path)
 	if (names == NULL ||
 	    !cval_strlist(x, v, path, &r->targets, &at, &r->n_targets))
 		return;
-	if ((idx = config_mem_alloc(x->mem, (r->n_targets + 1) *
-	                                        sizeof(*idx))) == NULL) {
+	if ((idx = config_mem_alloc(
+	         x->mem, (r->n_targets + 1) * sizeof(*idx))) == NULL) {
 		cctx_oom(x);
 		return;
 	}
@@ -143,7 +132,7 @@ build_modules(cctx *x, config_rule *r, const cnode *v, const char *path)
 	size_t              ix;
 
 	if (!cval_strlist(x, v, path, &r->processing_modules, &at,
-	                  &r->n_processing_modules))
+	        &r->n_processing_modules))
 		return;
 	names =
 	    config_mem_alloc(x->mem, (x->cfg->n_modules + 1) * sizeof(*names));
@@ -167,8 +156,8 @@ build_settings(cctx *x, config_rule *r, const cnode *v, const char *path)
 	if (v->kind == CNODE_SEQ && v->n == 0)
 		ok = true;
 	if (!ok) {
-		cctx_error(x, v, path,
-		           "expected a mapping or a list of mappings");
+		cctx_error(
+		    x, v, path, "expected a mapping or a list of mappings");
 		return;
 	}
 	if (!cval_is_null(v))
@@ -179,11 +168,11 @@ build_settings(cctx *x, config_rule *r, const cnode *v, const char *path)
  * they are set (mercure writes every field, so defaults are common). */
 static void
 keep_extra(cctx *x, config_rule *r, int id, const cnode *k, const cnode *v,
-           const char *path)
+    const char *path)
 {
-	config_kv *e = (config_kv *)&r->extra.items[r->extra.n];
+	config_kv *e = (config_kv *) &r->extra.items[r->extra.n];
 
-	if (id >= (int)(RULE_KNOWN_N - RULE_EXTRA_NOT_IMPLEMENTED) &&
+	if (id >= (int) (RULE_KNOWN_N - RULE_EXTRA_NOT_IMPLEMENTED) &&
 	    !cval_is_null(v) && cval_bool_word(v) != 0 &&
 	    !(v->kind == CNODE_SCALAR && v->len == 0))
 		cctx_warn(x, k, path, "not implemented, ignored");
@@ -217,12 +206,12 @@ build_enums(cctx *x, config_rule *r, const cnode *const *f, const char *path)
 	} const t[] = {
 	    {RF_ACTION, "action", actions, N_OF(actions), &v},
 	    {RF_ACTION_TRIGGER, "action_trigger", triggers, N_OF(triggers),
-	     &v},
+	        &v},
 	    {RF_PRIORITY, "priority", priorities, N_OF(priorities), &v},
 	    {RF_STUDY_TRIGGER_CONDITION, "study_trigger_condition", conditions,
-	     N_OF(conditions), &v},
+	        N_OF(conditions), &v},
 	    {RF_STUDY_FORCE_COMPLETION_ACTION, "study_force_completion_action",
-	     forces, N_OF(forces), &v},
+	        forces, N_OF(forces), &v},
 	};
 
 	for (size_t i = 0; i < N_OF(t); i++) {
@@ -230,33 +219,34 @@ build_enums(cctx *x, config_rule *r, const cnode *const *f, const char *path)
 		v = 0;
 		if (n == NULL ||
 		    !cval_enum(x, n,
-		               config_path(sub, path, rule_known[t[i].id]),
-		               t[i].what, t[i].names, t[i].n, &v))
+		        config_path(sub, path, rule_known[t[i].id]), t[i].what,
+		        t[i].names, t[i].n, &v))
 			continue;
 		switch (t[i].id) {
 		case RF_ACTION:
-			r->action = (config_action)v;
+			r->action = (config_action) v;
 			break;
 		case RF_ACTION_TRIGGER:
-			r->action_trigger = (config_trigger)v;
+			r->action_trigger = (config_trigger) v;
 			break;
 		case RF_PRIORITY:
-			r->priority = (config_priority)v;
+			r->priority = (config_priority) v;
 			break;
 		case RF_STUDY_TRIGGER_CONDITION:
-			r->study_trigger_condition = (config_study_condition)v;
+			r->study_trigger_condition =
+			    (config_study_condition) v;
 			break;
 		default:
 			r->study_force_completion_action =
-			    (config_force_action)v;
+			    (config_force_action) v;
 			break;
 		}
 	}
 }
 
 static void
-build_expressions(cctx *x, config_rule *r, const cnode *const *f,
-                  const char *path)
+build_expressions(
+    cctx *x, config_rule *r, const cnode *const *f, const char *path)
 {
 	char         sub[CONFIG_PATH_MAX_LEN];
 	const cnode *v = f[RF_RULE];
@@ -274,55 +264,55 @@ build_expressions(cctx *x, config_rule *r, const cnode *const *f,
 	v = f[RF_STUDY_TRIGGER_SERIES];
 	if (v != NULL && cval_str(x, v, sub, &r->study_trigger_series) &&
 	    r->study_trigger_series[0] != '\0')
-		r->series_compiled = compile(x, rule_compile_series, v,
-		                             r->study_trigger_series, sub);
+		r->series_compiled = compile(
+		    x, rule_compile_series, v, r->study_trigger_series, sub);
 	if (r->action_trigger == CONFIG_TRIGGER_STUDY &&
 	    r->study_trigger_condition == CONFIG_STUDY_RECEIVED_SERIES &&
 	    r->series_compiled == NULL && r->study_trigger_series[0] == '\0')
 		cctx_warn(x, f[RF_STUDY_TRIGGER_CONDITION],
-		          config_path(sub, path, "study_trigger_condition"),
-		          "received_series without study_trigger_series: the "
-		          "study completes only by force");
+		    config_path(sub, path, "study_trigger_condition"),
+		    "received_series without study_trigger_series: the "
+		    "study completes only by force");
 }
 
 static void
 build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
-           const cnode *m, size_t errors_before)
+    const cnode *m, size_t errors_before)
 {
 	char sub[CONFIG_PATH_MAX_LEN];
 
 	if (f[RF_DISABLED] != NULL)
 		cval_bool(x, f[RF_DISABLED],
-		          config_path(sub, path, "disabled"), &r->disabled);
+		    config_path(sub, path, "disabled"), &r->disabled);
 	if (f[RF_FALLBACK] != NULL)
 		cval_bool(x, f[RF_FALLBACK],
-		          config_path(sub, path, "fallback"), &r->fallback);
+		    config_path(sub, path, "fallback"), &r->fallback);
 	if (f[RF_PROCESSING_RETAIN_IMAGES] != NULL)
 		cval_bool(x, f[RF_PROCESSING_RETAIN_IMAGES],
-		          config_path(sub, path, "processing_retain_images"),
-		          &r->processing_retain_images);
+		    config_path(sub, path, "processing_retain_images"),
+		    &r->processing_retain_images);
 	if (f[RF_TARGET] != NULL)
-		build_targets(x, r, f[RF_TARGET],
-		              config_path(sub, path, "target"));
+		build_targets(
+		    x, r, f[RF_TARGET], config_path(sub, path, "target"));
 	if (f[RF_PROCESSING_MODULE] != NULL)
 		build_modules(x, r, f[RF_PROCESSING_MODULE],
-		              config_path(sub, path, "processing_module"));
+		    config_path(sub, path, "processing_module"));
 	if (f[RF_PROCESSING_SETTINGS] != NULL)
 		build_settings(x, r, f[RF_PROCESSING_SETTINGS],
-		               config_path(sub, path, "processing_settings"));
+		    config_path(sub, path, "processing_settings"));
 	if (x->n_errors > errors_before)
 		return; /* the warnings below would only add noise */
 	if ((r->action == CONFIG_ACTION_ROUTE ||
-	     r->action == CONFIG_ACTION_BOTH) &&
+	        r->action == CONFIG_ACTION_BOTH) &&
 	    r->n_targets == 0)
 		cctx_warn(x, m, path, "action '%s' without a target",
-		          config_action_str(r->action));
+		    config_action_str(r->action));
 	if ((r->action == CONFIG_ACTION_PROCESS ||
-	     r->action == CONFIG_ACTION_BOTH) &&
+	        r->action == CONFIG_ACTION_BOTH) &&
 	    r->n_processing_modules == 0)
 		cctx_warn(x, m, path,
-		          "action '%s' without a processing_module",
-		          config_action_str(r->action));
+		    "action '%s' without a processing_module",
+		    config_action_str(r->action));
 }
 
 static void
@@ -351,8 +341,8 @@ build_rule(cctx *x, config_rule *r, const cnode *m, const char *path)
 	for (size_t i = 0; i < m->n; i++) {
 		const cnode *k = m->items[2 * i], *v = m->items[2 * i + 1];
 		int          id;
-		config_path(sub, path,
-		            k->kind == CNODE_SCALAR ? k->text : "?");
+		config_path(
+		    sub, path, k->kind == CNODE_SCALAR ? k->text : "?");
 		id = config_fields_check(x, k, sub, rule_known, NULL);
 		if (id >= RF_N)
 			keep_extra(x, r, id, k, v, sub);
@@ -388,6 +378,6 @@ config_build_rules(cctx *x, const cnode *m)
 		}
 		r[i].name = k->text;
 		build_rule(x, &r[i], m->items[2 * i + 1],
-		           config_path(path, "rules", k->text));
+		    config_path(path, "rules", k->text));
 	}
 }

@@ -14,10 +14,10 @@
 static void
 check_kept(cctx *x, config_target *t, const cnode *v, const char *path)
 {
-	(void)x;
-	(void)t;
-	(void)v;
-	(void)path;
+	(void) x;
+	(void) t;
+	(void) v;
+	(void) path;
 }
 
 static void
@@ -51,16 +51,16 @@ check_aet_source(cctx *x, config_target *t, const cnode *v, const char *path)
 }
 
 static void
-check_pass_sender_aet(cctx *x, config_target *t, const cnode *v,
-                      const char *path)
+check_pass_sender_aet(
+    cctx *x, config_target *t, const cnode *v, const char *path)
 {
 	if (v != NULL)
 		cval_bool(x, v, path, &t->pass_sender_aet);
 }
 
 static void
-check_pass_receiver_aet(cctx *x, config_target *t, const cnode *v,
-                        const char *path)
+check_pass_receiver_aet(
+    cctx *x, config_target *t, const cnode *v, const char *path)
 {
 	if (v != NULL)
 		cval_bool(x, v, path, &t->pass_receiver_aet);
@@ -73,7 +73,7 @@ check_bool(cctx *x, config_target *t, const cnode *v, const char *path)
 {
 	bool b = false;
 
-	(void)t;
+	(void) t;
 	if (v != NULL)
 		cval_bool(x, v, path, &b);
 }
@@ -86,8 +86,8 @@ check_folder(cctx *x, config_target *t, const cnode *v, const char *path)
 }
 
 static void
-check_folder_not_empty(cctx *x, config_target *t, const cnode *v,
-                       const char *path)
+check_folder_not_empty(
+    cctx *x, config_target *t, const cnode *v, const char *path)
 {
 	check_folder(x, t, v, path);
 	if (t->folder != NULL && t->folder[0] == '\0')
@@ -122,7 +122,7 @@ check_file_filter(cctx *x, config_target *t, const cnode *v, const char *path)
 #define FIELD(name, flag, check) {#name, CONFIG_FIELD_##flag, check},
 #define TARGET_TYPE(type, unknown, dispatch, fields)                          \
 	{#type, UNKNOWN_##unknown, known_##type,                              \
-	 (const config_target_field[]){fields{NULL, 0, NULL}}},
+	    (const config_target_field[]){fields{NULL, 0, NULL}}},
 static const config_target_schema schemas[] = {
 #include "config/target_types.def"
 };

@@ -36,15 +36,15 @@ required(cctx *x, const cnode *m, const char *path, const char *key)
  * kept with a warning for the others (their models may have fields our
  * table lacks). */
 static void
-check_fields(cctx *x, const config_target_schema *s, const cnode *m,
-             const char *path)
+check_fields(
+    cctx *x, const config_target_schema *s, const cnode *m, const char *path)
 {
 	char sub[CONFIG_PATH_MAX_LEN];
 
 	for (size_t i = 0; i < m->n; i++) {
 		const cnode *k = m->items[2 * i];
-		config_path(sub, path,
-		            k->kind == CNODE_SCALAR ? k->text : "?");
+		config_path(
+		    sub, path, k->kind == CNODE_SCALAR ? k->text : "?");
 		if (s->strict)
 			config_fields_check(x, k, sub, s->known, NULL);
 		else
@@ -57,7 +57,7 @@ check_fields(cctx *x, const config_target_schema *s, const cnode *m,
  * defaults). */
 static void
 check_typed(cctx *x, config_target *t, const config_target_schema *s,
-            const cnode *m, const char *path)
+    const cnode *m, const char *path)
 {
 	char sub[CONFIG_PATH_MAX_LEN];
 
@@ -89,7 +89,7 @@ build_target(cctx *x, config_target *t, const cnode *m, const char *path)
 	schemas = config_target_schemas(&n);
 	if ((type = required(x, m, path, "target_type")) == NULL ||
 	    !cval_enum(x, type, config_path(sub, path, "target_type"),
-	               "target_type", config_target_type_names(), n, &ti))
+	        "target_type", config_target_type_names(), n, &ti))
 		return;
 	s = &schemas[ti];
 	t->type = s->name;
@@ -120,26 +120,16 @@ config_build_targets(cctx *x, const cnode *m)
 		}
 		t[i].name = k->text;
 		build_target(x, &t[i], m->items[2 * i + 1],
-		             config_path(path, "targets", k->text));
+		    config_path(path, "targets", k->text));
 	}
 	x->cfg->targets = t;
 	x->cfg->n_targets = m->n;
 }
 
-static const char *const module_fields[] = {"docker_tag",
-                                            "additional_volumes",
-                                            "environment",
-                                            "docker_arguments",
-                                            "settings",
-                                            "contact",
-                                            "comment",
-                                            "constraints",
-                                            "resources",
-                                            "requires_root",
-                                            "requires_persistence",
-                                            "persistence_folder_name",
-                                            "network_enabled",
-                                            NULL};
+static const char *const module_fields[] = {"docker_tag", "additional_volumes",
+    "environment", "docker_arguments", "settings", "contact", "comment",
+    "constraints", "resources", "requires_root", "requires_persistence",
+    "persistence_folder_name", "network_enabled", NULL};
 
 void
 config_build_modules(cctx *x, const cnode *m)

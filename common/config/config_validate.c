@@ -23,24 +23,23 @@ config_check_port(cctx *x, const cnode *v, const char *path, uint16_t *out)
 		return true;
 	if (v->kind != CNODE_SCALAR) {
 		cctx_error(x, v, path, "expected a port number, got %s",
-		           v->kind == CNODE_SEQ ? "a list" : "a mapping");
+		    v->kind == CNODE_SEQ ? "a list" : "a mapping");
 		return false;
 	}
 	if (v->len == 0 || v->len > 5 ||
 	    strspn(v->text, "0123456789") != v->len) {
 		cctx_error(x, v, path,
-		           "expected a port number (1..65535), got '%s'",
-		           v->text);
+		    "expected a port number (1..65535), got '%s'", v->text);
 		return false;
 	}
 	for (size_t i = 0; i < v->len; i++)
-		n = n * 10 + (unsigned long)(v->text[i] - '0');
+		n = n * 10 + (unsigned long) (v->text[i] - '0');
 	if (n < 1 || n > CONFIG_PORT_MAX) {
-		cctx_error(x, v, path, "port must be 1..65535, got %s",
-		           v->text);
+		cctx_error(
+		    x, v, path, "port must be 1..65535, got %s", v->text);
 		return false;
 	}
-	*out = (uint16_t)n;
+	*out = (uint16_t) n;
 	return true;
 }
 
@@ -54,8 +53,7 @@ config_check_aet(cctx *x, const cnode *v, const char *path, const char **out)
 	if (v->len == 0 || v->len > CONFIG_AET_MAX_LEN ||
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	              "0123456789_- ") != v->len) {
-		cctx_error(
-		    x, v, path,
+		cctx_error(x, v, path,
 		    "invalid AE title '%s' (1 to 16 of A-Z a-z 0-9 _ - space)",
 		    s);
 		return false;
@@ -94,9 +92,9 @@ config_check_time(cctx *x, const cnode *v, const char *path, unsigned *minutes)
 	if (h >= 1 && h <= 2 && s[h] == ':' &&
 	    strspn(s + h + 1, "0123456789") == 2 && s[h + 3] == '\0') {
 		for (size_t i = 0; i < h; i++)
-			hh = hh * 10 + (unsigned)(s[i] - '0');
-		mm = (unsigned)(s[h + 1] - '0') * 10 +
-		     (unsigned)(s[h + 2] - '0');
+			hh = hh * 10 + (unsigned) (s[i] - '0');
+		mm = (unsigned) (s[h + 1] - '0') * 10 +
+		     (unsigned) (s[h + 2] - '0');
 		if (hh <= CONFIG_HOUR_MAX && mm <= CONFIG_MINUTE_MAX) {
 			*minutes = hh * 60 + mm;
 			return true;
@@ -110,7 +108,7 @@ static bool
 is_hex4(const char *s)
 {
 	for (int i = 0; i < 4; i++)
-		if (!isxdigit((unsigned char)s[i]))
+		if (!isxdigit((unsigned char) s[i]))
 			return false;
 	return true;
 }
@@ -127,19 +125,19 @@ config_check_tag_key(cctx *x, const cnode *key, const char *path)
 		if (n == 11 && s[0] == '(' && is_hex4(s + 1) && s[5] == ',' &&
 		    is_hex4(s + 6) && s[10] == ')')
 			return true;
-		if (n > 0 && isalpha((unsigned char)s[0]) &&
+		if (n > 0 && isalpha((unsigned char) s[0]) &&
 		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
 		              "vwxyz0123456789") == n)
 			return true;
 	}
 	cctx_error(x, key, path, "invalid tag '%s' (a keyword or gggg,eeee)",
-	           key->kind == CNODE_SCALAR ? s : "?");
+	    key->kind == CNODE_SCALAR ? s : "?");
 	return false;
 }
 
 bool
 config_resolve(cctx *x, const cnode *v, const char *path, const char *what,
-               const char *const *names, size_t *index)
+    const char *const *names, size_t *index)
 {
 	const char *s;
 
@@ -151,7 +149,7 @@ config_resolve(cctx *x, const cnode *v, const char *path, const char *what,
 	}
 	if ((s = config_suggest(v->text, names)) != NULL)
 		cctx_error(x, v, path, "unknown %s '%s' (did you mean '%s'?)",
-		           what, v->text, s);
+		    what, v->text, s);
 	else
 		cctx_error(x, v, path, "unknown %s '%s'", what, v->text);
 	return false;

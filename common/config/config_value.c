@@ -38,12 +38,12 @@ is_word(const cnode *v, const char *const *words)
 }
 
 /* YAML 1.1 spellings, as libyaml's users (PyYAML) resolve them. */
-static const char *const true_words[] = {"true", "True", "TRUE", "yes", "Yes",
-                                         "YES",  "on",   "On",   "ON",  NULL};
+static const char *const true_words[] = {
+    "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", NULL};
 static const char *const false_words[] = {
     "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", NULL};
-static const char *const null_words[] = {"null", "Null", "NULL",
-                                         "~",    "",     NULL};
+static const char *const null_words[] = {
+    "null", "Null", "NULL", "~", "", NULL};
 
 bool
 cval_is_null(const cnode *v)
@@ -94,16 +94,16 @@ cval_bool(cctx *x, const cnode *v, const char *path, bool *out)
 	else if (is_word(v, false_words))
 		*out = false;
 	else {
-		cctx_error(x, v, path, "expected true or false, got '%s'",
-		           v->text);
+		cctx_error(
+		    x, v, path, "expected true or false, got '%s'", v->text);
 		return false;
 	}
 	return true;
 }
 
 bool
-cval_uint(cctx *x, const cnode *v, const char *path, uint32_t max,
-          uint32_t *out)
+cval_uint(
+    cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out)
 {
 	unsigned long long n = 0;
 
@@ -113,18 +113,17 @@ cval_uint(cctx *x, const cnode *v, const char *path, uint32_t max,
 		return false;
 	if (v->len == 0 || strspn(v->text, "0123456789") != v->len) {
 		cctx_error(x, v, path,
-		           "expected a non-negative integer, got '%s'",
-		           v->text);
+		    "expected a non-negative integer, got '%s'", v->text);
 		return false;
 	}
 	for (size_t i = 0; i < v->len && n <= max; i++)
-		n = n * 10 + (unsigned)(v->text[i] - '0');
+		n = n * 10 + (unsigned) (v->text[i] - '0');
 	if (n > max) {
 		cctx_error(x, v, path, "must be at most %lu, got %s",
-		           (unsigned long)max, v->text);
+		    (unsigned long) max, v->text);
 		return false;
 	}
-	*out = (uint32_t)n;
+	*out = (uint32_t) n;
 	return true;
 }
 
@@ -149,7 +148,7 @@ cval_double(cctx *x, const cnode *v, const char *path, double *out)
 
 bool
 cval_enum(cctx *x, const cnode *v, const char *path, const char *what,
-          const char *const *names, size_t n, int *out)
+    const char *const *names, size_t n, int *out)
 {
 	char   list[CONFIG_ENUM_LIST_LEN] = "";
 	size_t used = 0;
@@ -160,26 +159,26 @@ cval_enum(cctx *x, const cnode *v, const char *path, const char *what,
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(v->text, names[i]) == 0) {
-			*out = (int)i;
+			*out = (int) i;
 			return true;
 		}
 	}
 	for (size_t i = 0; i < n && used < sizeof(list); i++) {
 		int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-		                 i == 0       ? ""
-		                 : i + 1 == n ? " or "
-		                              : ", ",
-		                 names[i]);
-		used += w > 0 ? (size_t)w : 0;
+		    i == 0       ? ""
+		    : i + 1 == n ? " or "
+		                 : ", ",
+		    names[i]);
+		used += w > 0 ? (size_t) w : 0;
 	}
-	cctx_error(x, v, path, "unknown %s '%s' (expected %s)", what, v->text,
-	           list);
+	cctx_error(
+	    x, v, path, "unknown %s '%s' (expected %s)", what, v->text, list);
 	return false;
 }
 
 bool
 cval_strlist(cctx *x, const cnode *v, const char *path,
-             const char *const **out, const cnode *const **nodes, size_t *n)
+    const char *const **out, const cnode *const **nodes, size_t *n)
 {
 	const char  **s;
 	const cnode **at;
@@ -189,7 +188,7 @@ cval_strlist(cctx *x, const cnode *v, const char *path,
 	*n = 0;
 	if (v->kind == CNODE_MAP) {
 		cctx_error(x, v, path, "expected a string or a list, got %s",
-		           kind_str(v));
+		    kind_str(v));
 		return false;
 	}
 	s = config_mem_alloc(x->mem, count * sizeof(*s));
@@ -221,7 +220,7 @@ cval_map(cctx *x, const cnode *v, const char *path)
 	if (v->kind == CNODE_MAP)
 		return true;
 	if (!cval_is_null(v))
-		cctx_error(x, v, path, "expected a mapping, got %s",
-		           kind_str(v));
+		cctx_error(
+		    x, v, path, "expected a mapping, got %s", kind_str(v));
 	return false;
 }

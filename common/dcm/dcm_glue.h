@@ -34,7 +34,7 @@ typedef struct dcm_taglist dcm_taglist;
  * names it. n may be 0. On failure *out is NULL. */
 MC_NODISCARD mc_err dcm_taglist_create(const char *const *specs, size_t n,
     dcm_taglist **out, char *err, size_t errlen);
-void dcm_taglist_destroy(dcm_taglist *l); /* NULL: no-op */
+void                dcm_taglist_destroy(dcm_taglist *l); /* NULL: no-op */
 
 /* dcm_extract_tags - read path up to (not including) PixelData and put
  * mercure's tag set into out (an empty set the caller owns): the keys of
@@ -51,8 +51,8 @@ void dcm_taglist_destroy(dcm_taglist *l); /* NULL: no-op */
  * Returns MC_OK, MC_EPARSE (not DICOM / unreadable / truncated header;
  * err says why), MC_ENOENT, MC_ENOMEM. extra may be NULL. Any thread. */
 MC_NODISCARD mc_err dcm_extract_tags(const char *path,
-    const dcm_taglist *extra, mc_tagset *out, bool *charset_warning,
-    char *err, size_t errlen);
+    const dcm_taglist *extra, mc_tagset *out, bool *charset_warning, char *err,
+    size_t errlen);
 
 /* ---- limits on what one file may make us spend --------------------- */
 
@@ -81,8 +81,7 @@ MC_NODISCARD mc_err dcm_extract_tags(const char *path,
  * first; exposed for tests and fuzzing.
  * Returns MC_OK, MC_EPARSE (err says what and where), MC_ENOENT, MC_EIO,
  * MC_ENOMEM. Any thread. */
-MC_NODISCARD mc_err dcm_scan_file(const char *path, char *err,
-    size_t errlen);
+MC_NODISCARD mc_err dcm_scan_file(const char *path, char *err, size_t errlen);
 
 /* What dcm_extract_tags_ex noticed besides the tags. */
 typedef struct dcm_extract_notes {
@@ -120,7 +119,7 @@ typedef struct dcm_store_req {
 	const char *sop_class_uid;    /* from the C-STORE request */
 	const char *sop_instance_uid; /* from the C-STORE request */
 	uint64_t    bytes;            /* size of tmp_path */
-	int         write_errno;      /* != 0: writing tmp_path failed (ENOSPC) */
+	int         write_errno; /* != 0: writing tmp_path failed (ENOSPC) */
 	uint64_t    prealloc; /* > 0: tmp_path came from open_tmp, this long */
 } dcm_store_req;
 
@@ -148,28 +147,29 @@ typedef int (*dcm_open_tmp_fn)(void *ctx, uint64_t size_hint, char *path,
 typedef bool (*dcm_need_space_fn)(void *ctx);
 
 typedef struct dcm_scp_opts {
-	const char *aet;               /* our AE title */
+	const char *aet;                /* our AE title */
 	bool        require_called_aet; /* reject other called AE titles */
 	bool        accept_compressed;  /* JPEG, JPEG-LS, J2K, RLE, deflate */
 	const char *tmp_dir;            /* temp files go here (same fs!) */
 	unsigned    acse_timeout_s;     /* 0: 30; whole deadline for the TLS
-					   handshake and the association
-					   request once serving starts */
-	unsigned    dimse_timeout_s;    /* 0: 60; whole deadline for each
-					   command, idle wait included */
-	unsigned    max_pdu;            /* 0: 16384 */
-	const char *tls_key;            /* all three set: TLS; else plain */
-	const char *tls_cert;
-	const char *tls_ca;             /* peers must present a cert from it */
+	                                   handshake and the association
+	                                   request once serving starts */
+	unsigned dimse_timeout_s;       /* 0: 60; whole deadline for each
+	                                   command, idle wait included */
+	unsigned              max_pdu;  /* 0: 16384 */
+	const char           *tls_key;  /* all three set: TLS; else plain */
+	const char           *tls_cert;
+	const char           *tls_ca; /* peers must present a cert from it */
 	dcm_on_store_fn       on_store;
 	dcm_after_response_fn after_response;
 	void                 *ctx;
 	dcm_open_tmp_fn       open_tmp; /* NULL: always ordinary temp files */
 	bool early_writeback; /* start writing large files to disk while they
-				 arrive (when each is flushed before its answer) */
-	unsigned min_rate;      /* bytes/s a dataset must arrive at, judged
-				   per rate window; 0: no minimum */
-	unsigned rate_window_s; /* 0: 30 */
+	                         arrive (when each is flushed before its
+	                         answer) */
+	unsigned min_rate;    /* bytes/s a dataset must arrive at, judged
+	                         per rate window; 0: no minimum */
+	unsigned          rate_window_s; /* 0: 30 */
 	dcm_need_space_fn need_space; /* NULL: no space refuses the instance */
 } dcm_scp_opts;
 
@@ -178,8 +178,8 @@ typedef struct dcm_scp dcm_scp;
 /* dcm_scp_create - prepare an acceptor network that never listens itself
  * (DCMTK would bind 0.0.0.0; the caller owns the listening socket). opts
  * is copied (strings too). TLS key/cert/CA problems give MC_ECONFIG. */
-MC_NODISCARD mc_err dcm_scp_create(const dcm_scp_opts *opts, dcm_scp **out,
-    char *err, size_t errlen);
+MC_NODISCARD mc_err dcm_scp_create(
+    const dcm_scp_opts *opts, dcm_scp **out, char *err, size_t errlen);
 void dcm_scp_destroy(dcm_scp *s); /* NULL: no-op; no serve may be running */
 
 /* dcm_scp_serve - run one association on the connected socket fd until it
@@ -195,8 +195,8 @@ void dcm_scp_destroy(dcm_scp *s); /* NULL: no-op; no serve may be running */
  * past one is cut and MC_ETIMEDOUT returned with err saying which.
  * Returns MC_OK for a released association, or an error for an aborted
  * or failed one (info and err filled as known). */
-mc_err dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
-    size_t errlen);
+mc_err dcm_scp_serve(
+    dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen);
 
 /* dcm_scp_abort_all - shut down the socket of every association being
  * served, and of every one that starts later: each dcm_scp_serve returns

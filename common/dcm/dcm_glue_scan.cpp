@@ -42,15 +42,17 @@ extern "C" {
 }
 #include "dcm/dcm_glue.h"
 
-namespace {
+namespace
+{
 
 const uint64_t UNDEF = 0xFFFFFFFFu;
 const size_t   SCAN_BUF = 64 * 1024;
 
 /* Bytes of the file from an offset on, plain or inflated; skip() does
  * not read what it can seek over. */
-class byte_source {
-public:
+class byte_source
+{
+      public:
 	explicit byte_source(int fd, uint64_t size)
 	    : fd_(fd), size_(size), buf_(SCAN_BUF)
 	{
@@ -63,13 +65,21 @@ public:
 	byte_source(const byte_source &) = delete;
 	byte_source &operator=(const byte_source &) = delete;
 
-	uint64_t pos() const { return pos_; }
-	bool     deflated() const { return inflating_; }
-	bool     over_cap() const { return over_cap_; }
+	uint64_t pos() const
+	{
+		return pos_;
+	}
+	bool deflated() const
+	{
+		return inflating_;
+	}
+	bool over_cap() const
+	{
+		return over_cap_;
+	}
 
 	/* from here on the bytes are raw deflate (PS3.5 A.5) */
-	bool
-	start_inflate()
+	bool start_inflate()
 	{
 		memset(&z_, 0, sizeof(z_));
 		if (inflateInit2(&z_, -MAX_WBITS) != Z_OK)
@@ -83,8 +93,7 @@ public:
 	}
 
 	/* exactly n bytes into p, or false at the end */
-	bool
-	read(void *p, size_t n)
+	bool read(void *p, size_t n)
 	{
 		unsigned char *o = static_cast<unsigned char *>(p);
 		while (n > 0) {
@@ -101,8 +110,7 @@ public:
 	}
 
 	/* the next n bytes, without returning them; false if fewer left */
-	bool
-	skip(uint64_t n)
+	bool skip(uint64_t n)
 	{
 		uint64_t have = len_ - off_;
 		if (n <= have) {
@@ -132,8 +140,7 @@ public:
 	}
 
 	/* the next n bytes are there (without consuming them) */
-	bool
-	peek(void *p, size_t n)
+	bool peek(void *p, size_t n)
 	{
 		if (len_ - off_ < n) {
 			/* move the rest to the front and top up */
@@ -149,17 +156,15 @@ public:
 		return true;
 	}
 
-private:
-	bool
-	fill()
+      private:
+	bool fill()
 	{
 		off_ = len_ = 0;
 		return fill_more();
 	}
 
 	/* append to buf_ after len_; false when nothing more comes */
-	bool
-	fill_more()
+	bool fill_more()
 	{
 		size_t room = buf_.size() - len_;
 		if (room == 0)
@@ -181,7 +186,7 @@ private:
 				return false;
 			z_.next_out = buf_.data() + len_;
 			z_.avail_out = static_cast<uInt>(room);
-			int zr = inflate(&z_, Z_NO_FLUSH);
+			int    zr = inflate(&z_, Z_NO_FLUSH);
 			size_t got = room - z_.avail_out;
 			len_ += got;
 			inflated_ += got;
@@ -198,8 +203,7 @@ private:
 		}
 	}
 
-	bool
-	refill_input()
+	bool refill_input()
 	{
 		if (!pending_.empty()) {
 			zin_.swap(pending_);
@@ -222,10 +226,10 @@ private:
 		return true;
 	}
 
-	int                        fd_;
-	uint64_t                   size_;
-	uint64_t                   raw_ = 0; /* file offset of next read */
-	uint64_t                   pos_ = 0; /* offset in the (inflated) data */
+	int      fd_;
+	uint64_t size_;
+	uint64_t raw_ = 0; /* file offset of next read */
+	uint64_t pos_ = 0; /* offset in the (inflated) data */
 	std::vector<unsigned char> buf_;
 	size_t                     off_ = 0, len_ = 0;
 	bool                       inflating_ = false;
@@ -252,24 +256,24 @@ uint16_t
 u16(const unsigned char *p, bool be)
 {
 	return be ? static_cast<uint16_t>(p[0] << 8 | p[1])
-		  : static_cast<uint16_t>(p[1] << 8 | p[0]);
+	          : static_cast<uint16_t>(p[1] << 8 | p[0]);
 }
 
 uint32_t
 u32(const unsigned char *p, bool be)
 {
 	return be ? static_cast<uint32_t>(p[0]) << 24 | p[1] << 16 |
-			p[2] << 8 | p[3]
-		  : static_cast<uint32_t>(p[3]) << 24 | p[2] << 16 |
-			p[1] << 8 | p[0];
+	                p[2] << 8 | p[3]
+	          : static_cast<uint32_t>(p[3]) << 24 | p[2] << 16 |
+	                p[1] << 8 | p[0];
 }
 
 /* DCMTK's own guess for a dataset without a usable transfer syntax
  * (DcmItem::checkTransferSyntax, protected: reached by deriving). */
-class xfer_probe : public DcmItem {
-public:
-	static E_TransferSyntax
-	guess(const char *path, uint64_t offset)
+class xfer_probe : public DcmItem
+{
+      public:
+	static E_TransferSyntax guess(const char *path, uint64_t offset)
 	{
 		DcmInputFileStream in(path, static_cast<offile_off_t>(offset));
 		xfer_probe         p;
@@ -289,8 +293,9 @@ encoding_of(E_TransferSyntax ts)
 	return e;
 }
 
-class scanner {
-public:
+class scanner
+{
+      public:
 	scanner(byte_source &src, uint64_t size, char *err, size_t errlen)
 	    : src_(src), size_(size), err_(err), errlen_(errlen)
 	{
@@ -299,7 +304,7 @@ public:
 	mc_err walk_meta(uint64_t start, std::string *ts);
 	mc_err walk_dataset(encoding enc);
 
-private:
+      private:
 	mc_err fail(const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 	mc_err element(container &top);
@@ -329,7 +334,8 @@ scanner::fail(const char *fmt, ...)
 	if (src_.over_cap())
 		snprintf(msg, sizeof(msg),
 		    "deflated dataset inflates to more than %llu bytes",
-		    static_cast<unsigned long long>(DCM_SCAN_MAX_INFLATED_BYTES));
+		    static_cast<unsigned long long>(
+		        DCM_SCAN_MAX_INFLATED_BYTES));
 	mc_errf(err_, errlen_, "%s at byte %llu%s", msg,
 	    static_cast<unsigned long long>(src_.pos()),
 	    src_.deflated() ? " of the inflated data" : "");
@@ -405,15 +411,15 @@ scanner::element(container &top)
 		evr = DcmTag(g, e).getEVR();
 	}
 	if (top.end != UNDEF && len != UNDEF && src_.pos() + len > top.end)
-		return fail("(%04X,%04X) length %u runs past its item", g, e,
-		    len);
+		return fail(
+		    "(%04X,%04X) length %u runs past its item", g, e, len);
 	if (want_ts_ != NULL && g == 0x0002 && e == 0x0010 && len < 256) {
 		char v[256];
 		if (!src_.read(v, len))
 			return fail("transfer syntax cut short");
 		want_ts_->assign(v, len);
 		while (!want_ts_->empty() &&
-		    (want_ts_->back() == '\0' || want_ts_->back() == ' '))
+		       (want_ts_->back() == '\0' || want_ts_->back() == ' '))
 			want_ts_->pop_back();
 		return MC_OK;
 	}
@@ -449,8 +455,8 @@ scanner::element(container &top)
 	if (sq)
 		return push(ctx_kind::sequence, len, enc);
 	if (!src_.skip(len))
-		return fail("(%04X,%04X) value of %u bytes cut short", g, e,
-		    len);
+		return fail(
+		    "(%04X,%04X) value of %u bytes cut short", g, e, len);
 	return MC_OK;
 }
 
@@ -470,7 +476,7 @@ scanner::in_sequence(container &top, bool fragments)
 	if (g == 0xFFFE && e == 0xE0DD) {
 		if (top.end != UNDEF)
 			return fail("sequence delimiter in a sequence of "
-				    "defined length");
+			            "defined length");
 		stack_.pop_back();
 		depth_--;
 		return MC_OK;
@@ -548,9 +554,9 @@ scanner::walk_meta(uint64_t start, std::string *ts)
 	    u16(t + 6, false) == 4)
 		end = src_.pos() + 12 + u32(t + 8, false);
 	for (;;) {
-		if (end != UINT64_MAX ? src_.pos() >= end
-				      : !src_.peek(t, 2) ||
-					    u16(t, false) != 0x0002)
+		if (end != UINT64_MAX
+		        ? src_.pos() >= end
+		        : !src_.peek(t, 2) || u16(t, false) != 0x0002)
 			break;
 		if (end != UINT64_MAX && !src_.peek(t, 1))
 			break; /* DCMTK stops at the end of the stream */
@@ -640,8 +646,8 @@ dcm_scan_file(const char *path, char *err, size_t errlen)
 		mc_errf(err, errlen, "%s: out of memory", path);
 		rv = MC_ENOMEM;
 	} catch (...) {
-		mc_errf(err, errlen, "%s: internal error in the pre-scan",
-		    path);
+		mc_errf(
+		    err, errlen, "%s: internal error in the pre-scan", path);
 		rv = MC_EINTERNAL;
 	}
 	close(fd);

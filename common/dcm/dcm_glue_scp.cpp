@@ -76,22 +76,23 @@
 #include "os/sys_fs.h"
 #include "tags/tagset.h"
 
-namespace {
+namespace
+{
 
-const unsigned ACSE_TIMEOUT_DEFAULT_S = 30;
-const unsigned DIMSE_TIMEOUT_DEFAULT_S = 60;
-const unsigned MAX_PDU_DEFAULT = 16384;
-const int      RELEASE_WAIT_S = 5;    /* peer's close after A-RELEASE-RP */
-const size_t   PDU_HEADER_LEN = 6;    /* type, reserved, 32-bit length */
-const uint32_t ASSOC_RQ_WAIT_MAX = 1u << 20; /* beyond: let DCMTK read */
-const size_t   FILE_BUF_LEN = 64 * 1024;
-const uint64_t WRITEBACK_STEP = 256 * 1024;
+const unsigned      ACSE_TIMEOUT_DEFAULT_S = 30;
+const unsigned      DIMSE_TIMEOUT_DEFAULT_S = 60;
+const unsigned      MAX_PDU_DEFAULT = 16384;
+const int           RELEASE_WAIT_S = 5; /* peer's close after A-RELEASE-RP */
+const size_t        PDU_HEADER_LEN = 6; /* type, reserved, 32-bit length */
+const uint32_t      ASSOC_RQ_WAIT_MAX = 1u << 20; /* beyond: let DCMTK read */
+const size_t        FILE_BUF_LEN = 64 * 1024;
+const uint64_t      WRITEBACK_STEP = 256 * 1024;
 const unsigned char PDU_TYPE_ASSOCIATE_RQ = 0x01;
-const size_t   TLS_HEADER_LEN = 5;    /* type, version, 16-bit length */
+const size_t        TLS_HEADER_LEN = 5; /* type, version, 16-bit length */
 const unsigned char TLS_RECORD_HANDSHAKE = 0x16;
 const unsigned char PDU_TYPE_ASSOCIATE_RJ = 0x03;
-const unsigned RATE_WINDOW_DEFAULT_S = 30;
-const int      WATCH_TICK_MS = 100; /* how late a deadline may fire */
+const unsigned      RATE_WINDOW_DEFAULT_S = 30;
+const int           WATCH_TICK_MS = 100; /* how late a deadline may fire */
 
 /* Serialises every use of dcmExternalSocketHandle (see top). */
 std::mutex g_ext_socket_mutex;
@@ -110,21 +111,25 @@ release_ext_socket()
 	}
 }
 
-class plain_layer : public DcmTransportLayer {
-public:
-	DcmTransportConnection *
-	createConnection(DcmNativeSocketType fd, OFBool secure) override
+class plain_layer : public DcmTransportLayer
+{
+      public:
+	DcmTransportConnection *createConnection(
+	    DcmNativeSocketType fd, OFBool secure) override
 	{
 		release_ext_socket();
 		return DcmTransportLayer::createConnection(fd, secure);
 	}
 };
 
-class tls_layer : public DcmTLSTransportLayer {
-public:
-	tls_layer() : DcmTLSTransportLayer(NET_ACCEPTOR, NULL, OFTrue) {}
-	DcmTransportConnection *
-	createConnection(DcmNativeSocketType fd, OFBool secure) override
+class tls_layer : public DcmTLSTransportLayer
+{
+      public:
+	tls_layer() : DcmTLSTransportLayer(NET_ACCEPTOR, NULL, OFTrue)
+	{
+	}
+	DcmTransportConnection *createConnection(
+	    DcmNativeSocketType fd, OFBool secure) override
 	{
 		release_ext_socket();
 		return DcmTLSTransportLayer::createConnection(fd, secure);
@@ -184,8 +189,9 @@ struct guard {
 	cause                 fired = cause::none;
 };
 
-class watchdog {
-public:
+class watchdog
+{
+      public:
 	watchdog(unsigned min_rate, unsigned window_s)
 	    : min_rate_(min_rate), window_s_(window_s)
 	{
@@ -203,8 +209,7 @@ public:
 	watchdog(const watchdog &) = delete;
 	watchdog &operator=(const watchdog &) = delete;
 
-	void
-	add(guard &g, int fd)
+	void add(guard &g, int fd)
 	{
 		std::lock_guard<std::mutex> l(mu_);
 		g.fd = fd;
@@ -214,8 +219,7 @@ public:
 		cv_.notify_all();
 	}
 	/* Unregister before fd is closed; returns why it fired, if it did */
-	cause
-	remove(guard &g)
+	cause remove(guard &g)
 	{
 		std::lock_guard<std::mutex> l(mu_);
 		active_.remove(&g);
@@ -223,19 +227,17 @@ public:
 	}
 	/* Enter a phase; timeout_s: its whole deadline (handshake,
 	 * command); the data phase is judged by the rate rule instead. */
-	void
-	enter(guard &g, phase ph, unsigned timeout_s)
+	void enter(guard &g, phase ph, unsigned timeout_s)
 	{
 		std::lock_guard<std::mutex> l(mu_);
-		const int64_t now = now_ms();
+		const int64_t               now = now_ms();
 		g.ph = ph;
 		g.deadline = now + static_cast<int64_t>(timeout_s) * 1000;
 		g.window_bytes = g.bytes.load(std::memory_order_relaxed);
 		g.window_end = now + static_cast<int64_t>(window_s_) * 1000;
 	}
 	/* Shut every association down, and every one registered later. */
-	void
-	abort_all()
+	void abort_all()
 	{
 		std::lock_guard<std::mutex> l(mu_);
 		stopping_ = true;
@@ -243,24 +245,22 @@ public:
 			fire(*g, cause::shutdown);
 	}
 
-private:
-	void
-	fire(guard &g, cause why)
+      private:
+	void fire(guard &g, cause why)
 	{
 		if (g.fired != cause::none)
 			return;
 		g.fired = why;
 		shutdown(g.fd, SHUT_RDWR); /* the blocked read fails now */
 	}
-	void
-	check(guard &g, int64_t now)
+	void check(guard &g, int64_t now)
 	{
 		if (g.ph == phase::handshake && now >= g.deadline)
 			fire(g, cause::handshake);
 		else if (g.ph == phase::command && now >= g.deadline)
 			fire(g, cause::command);
 		else if (g.ph == phase::data && min_rate_ > 0 &&
-		    now >= g.window_end) {
+		         now >= g.window_end) {
 			uint64_t b = g.bytes.load(std::memory_order_relaxed);
 			if (b - g.window_bytes <
 			    static_cast<uint64_t>(min_rate_) * window_s_) {
@@ -272,16 +272,15 @@ private:
 			    now + static_cast<int64_t>(window_s_) * 1000;
 		}
 	}
-	void
-	loop()
+	void loop()
 	{
 		std::unique_lock<std::mutex> l(mu_);
 		while (!stop_) {
 			if (active_.empty())
 				cv_.wait(l);
 			else
-				cv_.wait_for(l, std::chrono::milliseconds(
-						    WATCH_TICK_MS));
+				cv_.wait_for(l,
+				    std::chrono::milliseconds(WATCH_TICK_MS));
 			const int64_t now = now_ms();
 			for (guard *g : active_)
 				check(*g, now);
@@ -315,11 +314,11 @@ peer_address(int fd, char *out, size_t cap)
 	char                    host[NI_MAXHOST];
 
 	out[0] = '\0';
-	if (getpeername(fd, reinterpret_cast<struct sockaddr *>(&ss),
-	    &len) != 0)
+	if (getpeername(fd, reinterpret_cast<struct sockaddr *>(&ss), &len) !=
+	    0)
 		return;
 	if (getnameinfo(reinterpret_cast<struct sockaddr *>(&ss), len, host,
-		sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+	        sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 		return;
 	const char *h = host;
 	if (strncmp(h, "::ffff:", 7) == 0 && strchr(h + 7, '.') != NULL)
@@ -337,9 +336,10 @@ first_record_len(const unsigned char *h, bool tls)
 {
 	if (tls)
 		return h[0] == TLS_RECORD_HANDSHAKE
-		    ? TLS_HEADER_LEN + ((size_t) h[3] << 8 | h[4]) : 0;
+		           ? TLS_HEADER_LEN + ((size_t) h[3] << 8 | h[4])
+		           : 0;
 	uint32_t len = (uint32_t) h[2] << 24 | (uint32_t) h[3] << 16 |
-	    (uint32_t) h[4] << 8 | h[5];
+	               (uint32_t) h[4] << 8 | h[5];
 	if (h[0] != PDU_TYPE_ASSOCIATE_RQ || len > ASSOC_RQ_WAIT_MAX)
 		return 0;
 	return PDU_HEADER_LEN + len;
@@ -352,15 +352,15 @@ first_record_len(const unsigned char *h, bool tls)
  * lock (DCMTK runs it inside ASC_receiveAssociation); SO_RCVTIMEO bounds
  * each of its reads. */
 mc_err
-wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
-    size_t errlen)
+wait_for_request(
+    int fd, unsigned timeout_s, bool tls, char *err, size_t errlen)
 {
 	const int64_t deadline =
 	    now_ms() + static_cast<int64_t>(timeout_s) * 1000;
-	const size_t  header_len = tls ? TLS_HEADER_LEN : PDU_HEADER_LEN;
-	size_t        want = header_len;
-	bool          have_header = false;
-	mc_err        rv = MC_OK;
+	const size_t header_len = tls ? TLS_HEADER_LEN : PDU_HEADER_LEN;
+	size_t       want = header_len;
+	bool         have_header = false;
+	mc_err       rv = MC_OK;
 
 	for (;;) {
 		int lowat = static_cast<int>(want);
@@ -368,8 +368,7 @@ wait_for_request(int fd, unsigned timeout_s, bool tls, char *err,
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
 			mc_errf(err, errlen,
-			    "no association request within %u s",
-			    timeout_s);
+			    "no association request within %u s", timeout_s);
 			rv = MC_ETIMEDOUT;
 			break;
 		}
@@ -436,8 +435,9 @@ close_dup_if_ours(int fd, int dfd)
  * own DcmOutputFileStream ignores fclose() errors, and on a failed write
  * DIMSE_ignoreDataSet reads past the end if the failing PDV was the
  * last one.) */
-class fd_consumer : public DcmConsumer {
-public:
+class fd_consumer : public DcmConsumer
+{
+      public:
 	/* writeback: start writing to disk every WRITEBACK_STEP bytes, so
 	 * that the flush before the answer finds most of a large file
 	 * already written (the disk works while the network delivers) */
@@ -455,12 +455,23 @@ public:
 		if (fd_ >= 0)
 			::close(fd_);
 	}
-	OFBool good() const override { return OFTrue; }
-	OFCondition status() const override { return EC_Normal; }
-	OFBool isFlushed() const override { return used_ == 0; }
-	offile_off_t avail() const override { return 0x7fffffff; }
-	offile_off_t
-	write(const void *buf, offile_off_t buflen) override
+	OFBool good() const override
+	{
+		return OFTrue;
+	}
+	OFCondition status() const override
+	{
+		return EC_Normal;
+	}
+	OFBool isFlushed() const override
+	{
+		return used_ == 0;
+	}
+	offile_off_t avail() const override
+	{
+		return 0x7fffffff;
+	}
+	offile_off_t write(const void *buf, offile_off_t buflen) override
 	{
 		const char *p = static_cast<const char *>(buf);
 		size_t      n = static_cast<size_t>(buflen);
@@ -476,10 +487,12 @@ public:
 		}
 		return buflen;
 	}
-	void flush() override { drain(); }
+	void flush() override
+	{
+		drain();
+	}
 	/* Flush, close; returns the first errno seen (0: all written). */
-	int
-	finish()
+	int finish()
 	{
 		drain();
 		if (fd_ >= 0 && ::close(fd_) != 0 && errno_ == 0)
@@ -487,11 +500,13 @@ public:
 		fd_ = -1;
 		return errno_;
 	}
-	uint64_t bytes() const { return written_; }
+	uint64_t bytes() const
+	{
+		return written_;
+	}
 
-private:
-	void
-	drain()
+      private:
+	void drain()
 	{
 		size_t off = 0;
 		while (off < used_ && errno_ == 0 && fd_ >= 0) {
@@ -516,7 +531,8 @@ private:
 		if (writeback_ && errno_ == 0 &&
 		    written_ - started_ >= WRITEBACK_STEP) {
 			/* a hint: an error here shows again in the fsync */
-			(void) sync_file_range(fd_, static_cast<off64_t>(started_),
+			(void) sync_file_range(fd_,
+			    static_cast<off64_t>(started_),
 			    static_cast<off64_t>(written_ - started_),
 			    SYNC_FILE_RANGE_WRITE);
 			started_ = written_;
@@ -530,12 +546,13 @@ private:
 	bool              writeback_;
 	uint64_t          started_; /* writeback started below this offset */
 	std::atomic<uint64_t> *progress_;
-	dcm_need_space_fn need_space_; /* NULL once tried */
-	void             *ctx_;
+	dcm_need_space_fn      need_space_; /* NULL once tried */
+	void                  *ctx_;
 };
 
-class fd_output_stream : public DcmOutputStream {
-public:
+class fd_output_stream : public DcmOutputStream
+{
+      public:
 	/* DcmOutputStream only stores the pointer (as DcmOutputFileStream
 	 * does with its own member consumer). */
 	fd_output_stream(int fd, int first_errno, bool writeback,
@@ -545,10 +562,16 @@ public:
 	      consumer_(fd, first_errno, writeback, progress, need_space, ctx)
 	{
 	}
-	int finish() { return consumer_.finish(); }
-	uint64_t bytes() const { return consumer_.bytes(); }
+	int finish()
+	{
+		return consumer_.finish();
+	}
+	uint64_t bytes() const
+	{
+		return consumer_.bytes();
+	}
 
-private:
+      private:
 	fd_consumer consumer_;
 };
 
@@ -562,14 +585,14 @@ write_meta_header(DcmOutputStream &out, const T_DIMSE_C_StoreRQ &rq,
 	Uint8       version[2] = {0, 1};
 	OFCondition c;
 
-	c = meta.putAndInsertUint8Array(DCM_FileMetaInformationVersion,
-	    version, 2);
+	c = meta.putAndInsertUint8Array(
+	    DCM_FileMetaInformationVersion, version, 2);
 	if (c.good())
-		c = meta.putAndInsertString(DCM_MediaStorageSOPClassUID,
-		    rq.AffectedSOPClassUID);
+		c = meta.putAndInsertString(
+		    DCM_MediaStorageSOPClassUID, rq.AffectedSOPClassUID);
 	if (c.good())
-		c = meta.putAndInsertString(DCM_MediaStorageSOPInstanceUID,
-		    rq.AffectedSOPInstanceUID);
+		c = meta.putAndInsertString(
+		    DCM_MediaStorageSOPInstanceUID, rq.AffectedSOPInstanceUID);
 	if (c.good())
 		c = meta.putAndInsertString(DCM_TransferSyntaxUID, ts);
 	if (c.good())
@@ -579,16 +602,16 @@ write_meta_header(DcmOutputStream &out, const T_DIMSE_C_StoreRQ &rq,
 		c = meta.putAndInsertString(DCM_ImplementationVersionName,
 		    OFFIS_DTK_IMPLEMENTATION_VERSION_NAME2);
 	if (c.good() && calling_aet[0] != '\0')
-		c = meta.putAndInsertString(DCM_SourceApplicationEntityTitle,
-		    calling_aet);
+		c = meta.putAndInsertString(
+		    DCM_SourceApplicationEntityTitle, calling_aet);
 	if (c.good())
 		c = meta.computeGroupLengthAndPadding(EGL_withGL, EPD_noChange,
 		    META_HEADER_DEFAULT_TRANSFERSYNTAX, EET_UndefinedLength);
 	if (c.bad())
 		return c;
 	meta.transferInit();
-	c = meta.write(out, META_HEADER_DEFAULT_TRANSFERSYNTAX,
-	    EET_ExplicitLength, NULL);
+	c = meta.write(
+	    out, META_HEADER_DEFAULT_TRANSFERSYNTAX, EET_ExplicitLength, NULL);
 	meta.transferEnd();
 	return c;
 }
@@ -596,27 +619,28 @@ write_meta_header(DcmOutputStream &out, const T_DIMSE_C_StoreRQ &rq,
 } // namespace
 
 struct dcm_scp {
-	std::string                           aet, tmp_dir;
-	bool                                  require_called_aet = false;
-	unsigned                              acse_timeout_s = 0;
-	unsigned                              dimse_timeout_s = 0;
-	unsigned                              min_rate = 0;
-	unsigned                              rate_window_s = 0;
-	unsigned                              max_pdu = 0;
-	bool                                  use_tls = false;
-	bool                                  early_writeback = false;
-	dcm_on_store_fn                       on_store = NULL;
-	dcm_after_response_fn                 after_response = NULL;
-	dcm_open_tmp_fn                       open_tmp = NULL;
-	dcm_need_space_fn                     need_space = NULL;
-	void                                  *ctx = NULL;
-	std::vector<const char *>             ts; /* preferred first */
-	T_ASC_Network                        *net = NULL;
-	std::unique_ptr<DcmTransportLayer>    layer; /* plain or tls_layer */
-	std::unique_ptr<watchdog>             watch;
+	std::string                        aet, tmp_dir;
+	bool                               require_called_aet = false;
+	unsigned                           acse_timeout_s = 0;
+	unsigned                           dimse_timeout_s = 0;
+	unsigned                           min_rate = 0;
+	unsigned                           rate_window_s = 0;
+	unsigned                           max_pdu = 0;
+	bool                               use_tls = false;
+	bool                               early_writeback = false;
+	dcm_on_store_fn                    on_store = NULL;
+	dcm_after_response_fn              after_response = NULL;
+	dcm_open_tmp_fn                    open_tmp = NULL;
+	dcm_need_space_fn                  need_space = NULL;
+	void                              *ctx = NULL;
+	std::vector<const char *>          ts; /* preferred first */
+	T_ASC_Network                     *net = NULL;
+	std::unique_ptr<DcmTransportLayer> layer; /* plain or tls_layer */
+	std::unique_ptr<watchdog>          watch;
 };
 
-namespace {
+namespace
+{
 
 /* State of one association, on the serving thread's stack. */
 struct assoc_run {
@@ -646,15 +670,15 @@ make_tls(dcm_scp *s, const dcm_scp_opts *o, char *err, size_t errlen)
 		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
 		return MC_ECONFIG;
 	}
-	return dcm_tls_configure(t, o->tls_key, o->tls_cert, o->tls_ca, err,
-	    errlen);
+	return dcm_tls_configure(
+	    t, o->tls_key, o->tls_cert, o->tls_ca, err, errlen);
 }
 
 mc_err
 validate_opts(const dcm_scp_opts *o, char *err, size_t errlen)
 {
-	int tls_parts = is_set(o->tls_key) + is_set(o->tls_cert) +
-	    is_set(o->tls_ca);
+	int tls_parts =
+	    is_set(o->tls_key) + is_set(o->tls_cert) + is_set(o->tls_ca);
 
 	if (!is_set(o->aet) || strlen(o->aet) > 16) {
 		mc_errf(err, errlen, "AE title must have 1 to 16 characters");
@@ -664,9 +688,8 @@ validate_opts(const dcm_scp_opts *o, char *err, size_t errlen)
 		mc_errf(err, errlen, "tmp_dir and on_store are required");
 		return MC_EINVAL;
 	}
-	if (o->max_pdu != 0 &&
-	    (o->max_pdu < ASC_MINIMUMPDUSIZE ||
-	    o->max_pdu > ASC_MAXIMUMPDUSIZE)) {
+	if (o->max_pdu != 0 && (o->max_pdu < ASC_MINIMUMPDUSIZE ||
+	                           o->max_pdu > ASC_MAXIMUMPDUSIZE)) {
 		mc_errf(err, errlen, "max_pdu %u outside %u..%u", o->max_pdu,
 		    (unsigned) ASC_MINIMUMPDUSIZE,
 		    (unsigned) ASC_MAXIMUMPDUSIZE);
@@ -691,13 +714,13 @@ create(const dcm_scp_opts *o, dcm_scp **out, char *err, size_t errlen)
 	s->aet = o->aet;
 	s->tmp_dir = o->tmp_dir;
 	s->require_called_aet = o->require_called_aet;
-	s->acse_timeout_s = o->acse_timeout_s ? o->acse_timeout_s
-					      : ACSE_TIMEOUT_DEFAULT_S;
-	s->dimse_timeout_s = o->dimse_timeout_s ? o->dimse_timeout_s
-						: DIMSE_TIMEOUT_DEFAULT_S;
+	s->acse_timeout_s =
+	    o->acse_timeout_s ? o->acse_timeout_s : ACSE_TIMEOUT_DEFAULT_S;
+	s->dimse_timeout_s =
+	    o->dimse_timeout_s ? o->dimse_timeout_s : DIMSE_TIMEOUT_DEFAULT_S;
 	s->min_rate = o->min_rate;
-	s->rate_window_s = o->rate_window_s ? o->rate_window_s
-					    : RATE_WINDOW_DEFAULT_S;
+	s->rate_window_s =
+	    o->rate_window_s ? o->rate_window_s : RATE_WINDOW_DEFAULT_S;
 	s->max_pdu = o->max_pdu ? o->max_pdu : MAX_PDU_DEFAULT;
 	s->on_store = o->on_store;
 	s->after_response = o->after_response;
@@ -788,8 +811,8 @@ is_proposed(const T_ASC_PresentationContext &pc, const char *ts)
  * DCMTK does not know (private storage classes) are accepted with our
  * most preferred transfer syntax among those proposed. */
 OFCondition
-accept_unknown_contexts(T_ASC_Parameters *params,
-    const std::vector<const char *> &ts)
+accept_unknown_contexts(
+    T_ASC_Parameters *params, const std::vector<const char *> &ts)
 {
 	int n = ASC_countPresentationContexts(params);
 
@@ -804,8 +827,8 @@ accept_unknown_contexts(T_ASC_Parameters *params,
 		for (const char *t : ts) {
 			if (!is_proposed(pc, t))
 				continue;
-			c = ASC_acceptPresentationContext(params,
-			    pc.presentationContextID, t);
+			c = ASC_acceptPresentationContext(
+			    params, pc.presentationContextID, t);
 			if (c.bad())
 				return c;
 			break;
@@ -822,7 +845,7 @@ negotiate(assoc_run &r)
 	const char       *verification = UID_VerificationSOPClass;
 
 	if (ASC_getApplicationContextName(params, ctxname, sizeof(ctxname))
-		.bad() ||
+	        .bad() ||
 	    strcmp(ctxname, UID_StandardApplicationContext) != 0) {
 		reject(r.assoc, ASC_RESULT_REJECTEDPERMANENT,
 		    ASC_SOURCE_SERVICEUSER,
@@ -838,7 +861,7 @@ negotiate(assoc_run &r)
 		    r.info->called_aet);
 		return MC_EREFUSED;
 	}
-	const int   n_plain = static_cast<int>(
+	const int n_plain = static_cast<int>(
 	    sizeof(TS_UNCOMPRESSED) / sizeof(TS_UNCOMPRESSED[0]));
 	OFCondition c = ASC_acceptContextsWithPreferredTransferSyntaxes(params,
 	    &verification, 1, const_cast<const char **>(TS_UNCOMPRESSED),
@@ -858,8 +881,8 @@ negotiate(assoc_run &r)
 		return MC_EPROTO;
 	}
 	if ((c = ASC_acknowledgeAssociation(r.assoc)).bad()) {
-		mc_errf(r.err, r.errlen, "sending A-ASSOCIATE-AC: %s",
-		    c.text());
+		mc_errf(
+		    r.err, r.errlen, "sending A-ASSOCIATE-AC: %s", c.text());
 		return MC_ENET;
 	}
 	return MC_OK;
@@ -871,20 +894,26 @@ describe_cause(const dcm_scp *s, cause why, char *err, size_t errlen)
 {
 	switch (why) {
 	case cause::handshake:
-		mc_errf(err, errlen, "no association within the %u s "
-		    "handshake deadline", s->acse_timeout_s);
+		mc_errf(err, errlen,
+		    "no association within the %u s "
+		    "handshake deadline",
+		    s->acse_timeout_s);
 		break;
 	case cause::command:
-		mc_errf(err, errlen, "no complete command within the %u s "
-		    "idle deadline", s->dimse_timeout_s);
+		mc_errf(err, errlen,
+		    "no complete command within the %u s "
+		    "idle deadline",
+		    s->dimse_timeout_s);
 		break;
 	case cause::rate:
-		mc_errf(err, errlen, "dataset arrived slower than %u bytes/s "
-		    "over %u s", s->min_rate, s->rate_window_s);
+		mc_errf(err, errlen,
+		    "dataset arrived slower than %u bytes/s "
+		    "over %u s",
+		    s->min_rate, s->rate_window_s);
 		break;
 	case cause::shutdown:
-		mc_errf(err, errlen,
-		    "cut at the receiver's shutdown deadline");
+		mc_errf(
+		    err, errlen, "cut at the receiver's shutdown deadline");
 		break;
 	case cause::none:
 		break;
@@ -910,8 +939,8 @@ make_temp(const std::string &dir, std::string &path, int *errno_out)
 /* One C-STORE: stream the dataset to a temp file, hand it over, answer.
  * Returns MC_OK to continue with the next command. */
 mc_err
-handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
-    T_DIMSE_C_StoreRQ &rq)
+handle_store(
+    assoc_run &r, T_ASC_PresentationContextID pid, T_DIMSE_C_StoreRQ &rq)
 {
 	T_ASC_PresentationContext pc;
 	OFCondition               c;
@@ -933,8 +962,8 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 
 	if (r.s->open_tmp != NULL) {
 		char pbuf[MC_PATH_MAX];
-		fd = r.s->open_tmp(r.s->ctx, r.last_bytes, pbuf, sizeof(pbuf),
-		    &prealloc);
+		fd = r.s->open_tmp(
+		    r.s->ctx, r.last_bytes, pbuf, sizeof(pbuf), &prealloc);
 		if (fd >= 0)
 			path.assign(pbuf);
 	}
@@ -942,14 +971,14 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 		prealloc = 0;
 		fd = make_temp(r.s->tmp_dir, path, &open_errno);
 	}
-	fd_output_stream out(fd, open_errno,
-	    r.s->early_writeback && prealloc == 0, &r.g->bytes, r.s->need_space,
-	    r.s->ctx);
+	fd_output_stream            out(fd, open_errno,
+	               r.s->early_writeback && prealloc == 0, &r.g->bytes,
+	               r.s->need_space, r.s->ctx);
 	T_ASC_PresentationContextID data_pid = 0;
 
 	if (open_errno == 0)
-		write_meta_header(out, rq, pc.acceptedTransferSyntax,
-		    r.info->calling_aet);
+		write_meta_header(
+		    out, rq, pc.acceptedTransferSyntax, r.info->calling_aet);
 	r.s->watch->enter(*r.g, phase::data, 0);
 	c = DIMSE_receiveDataSetInFile(r.assoc, DIMSE_NONBLOCKING,
 	    static_cast<int>(r.s->dimse_timeout_s), &data_pid, &out, NULL,
@@ -959,8 +988,8 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	if (c.bad()) {
 		if (open_errno == 0)
 			unlink(path.c_str());
-		mc_errf(r.err, r.errlen, "receiving C-STORE data: %s",
-		    c.text());
+		mc_errf(
+		    r.err, r.errlen, "receiving C-STORE data: %s", c.text());
 		return c == DIMSE_NODATAAVAILABLE ? MC_ETIMEDOUT : MC_ENET;
 	}
 
@@ -983,8 +1012,7 @@ handle_store(assoc_run &r, T_ASC_PresentationContextID pid,
 	mc_copy_text(rsp.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID),
 	    rq.AffectedSOPClassUID);
 	mc_copy_text(rsp.AffectedSOPInstanceUID,
-	    sizeof(rsp.AffectedSOPInstanceUID),
-	    rq.AffectedSOPInstanceUID);
+	    sizeof(rsp.AffectedSOPInstanceUID), rq.AffectedSOPInstanceUID);
 	rsp.opts =
 	    O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
 	if (rq.opts & O_STORE_RQ_BLANK_PADDING)
@@ -1008,8 +1036,8 @@ dimse_loop(assoc_run &r)
 		T_DIMSE_Message             msg;
 		r.s->watch->enter(*r.g, phase::command, r.s->dimse_timeout_s);
 		OFCondition c = DIMSE_receiveCommand(r.assoc,
-		    DIMSE_NONBLOCKING,
-		    static_cast<int>(r.s->dimse_timeout_s), &pid, &msg, NULL);
+		    DIMSE_NONBLOCKING, static_cast<int>(r.s->dimse_timeout_s),
+		    &pid, &msg, NULL);
 		r.s->watch->enter(*r.g, phase::none, 0);
 
 		if (c == DUL_PEERREQUESTEDRELEASE) {
@@ -1017,8 +1045,8 @@ dimse_loop(assoc_run &r)
 			return MC_OK;
 		}
 		if (c == DUL_PEERABORTEDASSOCIATION) {
-			mc_errf(r.err, r.errlen,
-			    "peer aborted the association");
+			mc_errf(
+			    r.err, r.errlen, "peer aborted the association");
 			return MC_ECLOSED;
 		}
 		if (c == DIMSE_NODATAAVAILABLE) {
@@ -1075,8 +1103,8 @@ serve_watched(dcm_scp *s, int fd, guard &g, dcm_assoc_info *info, char *err,
 	peer_address(fd, info->peer_address, sizeof(info->peer_address));
 	set_socket_timeouts(fd, s->acse_timeout_s);
 
-	mc_err rv = wait_for_request(fd, s->acse_timeout_s, s->use_tls, err,
-	    errlen);
+	mc_err rv =
+	    wait_for_request(fd, s->acse_timeout_s, s->use_tls, err, errlen);
 	if (rv != MC_OK)
 		return rv;
 	/* >= 3: DCMTK takes 0 for "no external socket". */
@@ -1085,7 +1113,7 @@ serve_watched(dcm_scp *s, int fd, guard &g, dcm_assoc_info *info, char *err,
 		mc_errf(err, errlen, "dup: %s", strerror(errno));
 		return mc_from_errno(errno);
 	}
-	assoc_run r{s, NULL, info, err, errlen, &g};
+	assoc_run   r{s, NULL, info, err, errlen, &g};
 	OFCondition c = receive_association(s, dfd, &r.assoc);
 	if (c.good()) {
 		ASC_getAPTitles(r.assoc->params, info->calling_aet,
@@ -1100,8 +1128,7 @@ serve_watched(dcm_scp *s, int fd, guard &g, dcm_assoc_info *info, char *err,
 	if (r.assoc != NULL) {
 		if (rv == MC_OK)
 			ASC_dropSCPAssociation(r.assoc, RELEASE_WAIT_S);
-		else if (c.good() && rv != MC_EREFUSED &&
-		    rv != MC_ECLOSED) {
+		else if (c.good() && rv != MC_EREFUSED && rv != MC_ECLOSED) {
 			/* DCMTK waits for the peer to close after its
 			 * A-ABORT; a peer that never does would keep the
 			 * thread: our reads end now, the A-ABORT still goes */
@@ -1124,7 +1151,10 @@ struct watched {
 	{
 		w.add(g, fd);
 	}
-	~watched() { w.remove(g); }
+	~watched()
+	{
+		w.remove(g);
+	}
 	watched(const watched &) = delete;
 	watched &operator=(const watched &) = delete;
 };
@@ -1150,8 +1180,8 @@ serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 } // namespace
 
 extern "C" mc_err
-dcm_scp_create(const dcm_scp_opts *opts, dcm_scp **out, char *err,
-    size_t errlen)
+dcm_scp_create(
+    const dcm_scp_opts *opts, dcm_scp **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	try {
@@ -1179,8 +1209,8 @@ dcm_scp_destroy(dcm_scp *s)
 }
 
 extern "C" mc_err
-dcm_scp_serve(dcm_scp *s, int fd, dcm_assoc_info *info, char *err,
-    size_t errlen)
+dcm_scp_serve(
+    dcm_scp *s, int fd, dcm_assoc_info *info, char *err, size_t errlen)
 {
 	dcm_assoc_info local;
 	mc_err         rv;
@@ -1238,9 +1268,9 @@ dcm_reject_pdu(unsigned char *out, size_t cap)
 	const unsigned char rj[] = {PDU_TYPE_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0,
 	    static_cast<unsigned char>(ASC_RESULT_REJECTEDTRANSIENT),
 	    static_cast<unsigned char>(
-		ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED),
+	        ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED),
 	    static_cast<unsigned char>(
-		ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED & 0xff)};
+	        ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED & 0xff)};
 
 	if (cap < sizeof(rj))
 		return 0;

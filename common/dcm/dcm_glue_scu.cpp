@@ -143,7 +143,7 @@ make_tls(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 {
 	if (!is_set(o->tls_cert) || !is_set(o->ca_cert)) {
 		mc_errf(err, errlen,
-		        "TLS needs tls_key, tls_cert and ca_cert together");
+		    "TLS needs tls_key, tls_cert and ca_cert together");
 		return MC_ECONFIG;
 	}
 	s->tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, NULL, OFTrue));
@@ -153,8 +153,8 @@ make_tls(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 		mc_errf(err, errlen, "TLS: cannot create an OpenSSL context");
 		return MC_EINTERNAL;
 	}
-	return dcm_tls_configure(t, o->tls_key, o->tls_cert, o->ca_cert, err,
-	    errlen);
+	return dcm_tls_configure(
+	    t, o->tls_key, o->tls_cert, o->ca_cert, err, errlen);
 }
 
 /* network, association parameters, AE titles and addresses of s */
@@ -178,11 +178,11 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 	unsigned conn = o->connect_timeout_s ? o->connect_timeout_s
 	                                     : CONNECT_TIMEOUT_DEFAULT_S;
 	dcmConnectionTimeout.set(static_cast<Sint32>(conn));
-	OFCondition c = ASC_initializeNetwork(NET_REQUESTOR, 0,
-	                                      static_cast<int>(acse), &s->net);
+	OFCondition c = ASC_initializeNetwork(
+	    NET_REQUESTOR, 0, static_cast<int>(acse), &s->net);
 	if (c.good())
-		c = ASC_createAssociationParameters(&s->params,
-		                                    ASC_DEFAULTMAXPDU);
+		c = ASC_createAssociationParameters(
+		    &s->params, ASC_DEFAULTMAXPDU);
 	if (c.bad()) {
 		mc_errf(err, errlen, "network setup: %s", c.text());
 		return MC_EINTERNAL;
@@ -195,8 +195,8 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 		if (c.good())
 			c = ASC_setTransportLayerType(s->params, OFTrue);
 		if (c.bad()) {
-			mc_errf(err, errlen, "TLS transport layer: %s",
-			        c.text());
+			mc_errf(
+			    err, errlen, "TLS transport layer: %s", c.text());
 			return MC_EINTERNAL;
 		}
 	}
@@ -207,8 +207,8 @@ setup(dcm_scu *s, const dcm_scu_opts *o, char *err, size_t errlen)
 }
 
 mc_err
-add_contexts(dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err,
-             size_t errlen)
+add_contexts(
+    dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *ts[DCM_SCU_MAX_TS];
@@ -216,19 +216,18 @@ add_contexts(dcm_scu *s, const dcm_scu_context *ctx, size_t n, char *err,
 		if (nts == 0 || nts > DCM_SCU_MAX_TS ||
 		    ctx[i].sop_class_uid == NULL) {
 			mc_errf(err, errlen,
-			        "presentation context %zu invalid", i);
+			    "presentation context %zu invalid", i);
 			return MC_EINVAL;
 		}
 		for (size_t k = 0; k < nts; k++)
 			ts[k] = ctx[i].ts[k];
 		T_ASC_PresentationContextID id =
 		    static_cast<T_ASC_PresentationContextID>(2 * i + 1);
-		OFCondition c = ASC_addPresentationContext(
-		    s->params, id, ctx[i].sop_class_uid, ts,
-		    static_cast<int>(nts));
+		OFCondition c = ASC_addPresentationContext(s->params, id,
+		    ctx[i].sop_class_uid, ts, static_cast<int>(nts));
 		if (c.bad()) {
 			mc_errf(err, errlen, "adding presentation context: %s",
-			        c.text());
+			    c.text());
 			return MC_EINVAL;
 		}
 	}
@@ -242,8 +241,7 @@ request(dcm_scu *s, char *err, size_t errlen)
 	OFCondition c = ASC_requestAssociation(s->net, s->params, &s->assoc);
 	if (c.good()) {
 		if (ASC_countAcceptedPresentationContexts(s->params) == 0) {
-			mc_errf(
-			    err, errlen,
+			mc_errf(err, errlen,
 			    "%s accepted the association but none of its %zu "
 			    "presentation contexts",
 			    s->peer.c_str(), s->n_ctx);
@@ -255,16 +253,15 @@ request(dcm_scu *s, char *err, size_t errlen)
 		T_ASC_RejectParameters rej;
 		ASC_getRejectParameters(s->params, &rej);
 		mc_errf(err, errlen, "%s: association rejected (%s): %s",
-		        s->peer.c_str(),
-		        rej.result == ASC_RESULT_REJECTEDTRANSIENT
-		            ? "transient"
-		            : "permanent",
-		        reject_reason_text(rej));
+		    s->peer.c_str(),
+		    rej.result == ASC_RESULT_REJECTEDTRANSIENT ? "transient"
+		                                               : "permanent",
+		    reject_reason_text(rej));
 		return MC_EREFUSED;
 	}
 	std::string why = cond_text(c);
 	mc_errf(err, errlen, "cannot associate with %s: %s", s->peer.c_str(),
-	        why.c_str());
+	    why.c_str());
 	if (cond_is_timeout(c) || why.find("imeout") != std::string::npos ||
 	    why.find("timed out") != std::string::npos)
 		return MC_ETIMEDOUT;
@@ -300,25 +297,25 @@ find_context(dcm_scu *s, const char *sop_class, const char *ts)
 
 mc_err
 store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
-      char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	T_ASC_PresentationContextID id =
 	    find_context(s, m->sop_class_uid, m->transfer_syntax_uid);
 	if (id == 0) {
 		mc_errf(err, errlen,
-		        "instance %s: %s accepted no presentation context for "
-		        "SOP class %s in transfer syntax %s",
-		        m->sop_instance_uid, s->peer.c_str(), m->sop_class_uid,
-		        m->transfer_syntax_uid);
+		    "instance %s: %s accepted no presentation context for "
+		    "SOP class %s in transfer syntax %s",
+		    m->sop_instance_uid, s->peer.c_str(), m->sop_class_uid,
+		    m->transfer_syntax_uid);
 		return MC_EDICOM;
 	}
 	T_DIMSE_C_StoreRQ req;
 	memset(&req, 0, sizeof(req));
 	req.MessageID = s->next_msg_id++;
 	mc_copy_text(req.AffectedSOPClassUID, sizeof(req.AffectedSOPClassUID),
-	          m->sop_class_uid);
+	    m->sop_class_uid);
 	mc_copy_text(req.AffectedSOPInstanceUID,
-	          sizeof(req.AffectedSOPInstanceUID), m->sop_instance_uid);
+	    sizeof(req.AffectedSOPInstanceUID), m->sop_instance_uid);
 	req.DataSetType = DIMSE_DATASET_PRESENT;
 	req.Priority = DIMSE_PRIORITY_MEDIUM;
 
@@ -327,9 +324,9 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 	DcmDataset *detail = NULL;
 	/* with a file name DCMTK loads the dataset and encodes it in the
 	 * context's transfer syntax */
-	OFCondition c = DIMSE_storeUser(
-	    s->assoc, id, &req, path, NULL, NULL, NULL, DIMSE_NONBLOCKING,
-	    static_cast<int>(s->dimse_timeout_s), &rsp, &detail);
+	OFCondition c = DIMSE_storeUser(s->assoc, id, &req, path, NULL, NULL,
+	    NULL, DIMSE_NONBLOCKING, static_cast<int>(s->dimse_timeout_s),
+	    &rsp, &detail);
 	delete detail;
 	if (c.good()) {
 		*status = rsp.DimseStatus;
@@ -340,14 +337,14 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 		 * before sending anything (load, encode): the file's fault,
 		 * and the association is still good */
 		mc_errf(err, errlen,
-		        "instance %s: cannot load %s or encode it in the "
-		        "accepted transfer syntax",
-		        m->sop_instance_uid, path);
+		    "instance %s: cannot load %s or encode it in the "
+		    "accepted transfer syntax",
+		    m->sop_instance_uid, path);
 		return MC_EPARSE;
 	}
 	std::string why = cond_text(c);
 	mc_errf(err, errlen, "instance %s: C-STORE to %s failed: %s",
-	        m->sop_instance_uid, s->peer.c_str(), why.c_str());
+	    m->sop_instance_uid, s->peer.c_str(), why.c_str());
 	return cond_is_timeout(c) ? MC_ETIMEDOUT : MC_ENET;
 }
 
@@ -359,8 +356,8 @@ bool
 dcm_ts_is_uncompressed(const char *ts)
 {
 	return ts != NULL && (strcmp(ts, DCM_TS_IMPLICIT_LE) == 0 ||
-	                      strcmp(ts, DCM_TS_EXPLICIT_LE) == 0 ||
-	                      strcmp(ts, DCM_TS_EXPLICIT_BE) == 0);
+	                         strcmp(ts, DCM_TS_EXPLICIT_LE) == 0 ||
+	                         strcmp(ts, DCM_TS_EXPLICIT_BE) == 0);
 }
 
 mc_err
@@ -375,10 +372,10 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 		}
 		DcmFileFormat ff;
 		OFCondition   c = ff.loadFile(path, EXS_Unknown, EGL_noChange,
-		                              DCM_MaxReadLength, ERM_metaOnly);
+		      DCM_MaxReadLength, ERM_metaOnly);
 		if (c.bad()) {
 			mc_errf(err, errlen, "%s: not a DICOM file: %s", path,
-			        c.text());
+			    c.text());
 			return MC_EPARSE;
 		}
 		DcmMetaInfo *mi = ff.getMetaInfo();
@@ -386,13 +383,12 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 		if (mi == NULL ||
 		    mi->findAndGetOFString(DCM_MediaStorageSOPClassUID, cls)
 		        .bad() ||
-		    mi->findAndGetOFString(DCM_MediaStorageSOPInstanceUID,
-		                           inst)
+		    mi->findAndGetOFString(
+		          DCM_MediaStorageSOPInstanceUID, inst)
 		        .bad() ||
 		    mi->findAndGetOFString(DCM_TransferSyntaxUID, ts).bad() ||
 		    cls.empty() || inst.empty() || ts.empty()) {
-			mc_errf(
-			    err, errlen,
+			mc_errf(err, errlen,
 			    "%s: not a DICOM Part 10 file (no SOP class, "
 			    "instance or transfer syntax in the meta header)",
 			    path);
@@ -405,11 +401,11 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 			return MC_EPARSE;
 		}
 		mc_copy_text(out->sop_class_uid, sizeof(out->sop_class_uid),
-		          cls.c_str());
-		mc_copy_text(out->sop_instance_uid, sizeof(out->sop_instance_uid),
-		          inst.c_str());
+		    cls.c_str());
+		mc_copy_text(out->sop_instance_uid,
+		    sizeof(out->sop_instance_uid), inst.c_str());
 		mc_copy_text(out->transfer_syntax_uid,
-		          sizeof(out->transfer_syntax_uid), ts.c_str());
+		    sizeof(out->transfer_syntax_uid), ts.c_str());
 		return MC_OK;
 	} catch (const std::bad_alloc &) {
 		mc_errf(err, errlen, "out of memory");
@@ -422,7 +418,7 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 
 mc_err
 dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
-             dcm_scu **out, char *err, size_t errlen)
+    dcm_scu **out, char *err, size_t errlen)
 {
 	dcm_scu *s = NULL;
 
@@ -462,7 +458,7 @@ dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
 
 mc_err
 dcm_scu_store(dcm_scu *s, const char *path, const dcm_file_meta *meta,
-              uint16_t *status, char *err, size_t errlen)
+    uint16_t *status, char *err, size_t errlen)
 {
 	try {
 		return store(s, path, meta, status, err, errlen);
@@ -484,24 +480,24 @@ dcm_scu_echo(dcm_scu *s, char *err, size_t errlen)
 		        s->assoc, UID_VerificationSOPClass);
 		if (id == 0) {
 			mc_errf(err, errlen,
-			        "%s did not accept the Verification SOP class",
-			        s->peer.c_str());
+			    "%s did not accept the Verification SOP class",
+			    s->peer.c_str());
 			return MC_EDICOM;
 		}
 		DIC_US      st = 0;
 		DcmDataset *detail = NULL;
-		OFCondition c = DIMSE_echoUser(
-		    s->assoc, s->next_msg_id++, DIMSE_NONBLOCKING,
-		    static_cast<int>(s->dimse_timeout_s), &st, &detail);
+		OFCondition c = DIMSE_echoUser(s->assoc, s->next_msg_id++,
+		    DIMSE_NONBLOCKING, static_cast<int>(s->dimse_timeout_s),
+		    &st, &detail);
 		delete detail;
 		if (c.bad()) {
 			mc_errf(err, errlen, "C-ECHO to %s failed: %s",
-			        s->peer.c_str(), cond_text(c).c_str());
+			    s->peer.c_str(), cond_text(c).c_str());
 			return cond_is_timeout(c) ? MC_ETIMEDOUT : MC_ENET;
 		}
 		if (st != STATUS_Success) {
 			mc_errf(err, errlen, "C-ECHO to %s: status 0x%04x",
-			        s->peer.c_str(), static_cast<unsigned>(st));
+			    s->peer.c_str(), static_cast<unsigned>(st));
 			return MC_EDICOM;
 		}
 		return MC_OK;
@@ -520,7 +516,7 @@ dcm_scu_release(dcm_scu *s, char *err, size_t errlen)
 		OFCondition c = ASC_releaseAssociation(s->assoc);
 		if (c.bad()) {
 			mc_errf(err, errlen, "release of %s failed: %s",
-			        s->peer.c_str(), cond_text(c).c_str());
+			    s->peer.c_str(), cond_text(c).c_str());
 			ASC_abortAssociation(s->assoc);
 			rv = MC_ENET;
 		}

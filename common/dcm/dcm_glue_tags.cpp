@@ -40,7 +40,8 @@ extern "C" {
 }
 #include "dcm/dcm_glue.h"
 
-namespace {
+namespace
+{
 
 /* mercure's tags_list.h without its
  * duplicates, led by the three keys mercure writes first into .tags. */
@@ -142,7 +143,7 @@ utf8_repair(const std::string &v, std::string &out)
 {
 	const unsigned char *s =
 	    reinterpret_cast<const unsigned char *>(v.data());
-	bool                 replaced = false;
+	bool replaced = false;
 
 	out.clear();
 	out.reserve(v.size());
@@ -255,7 +256,7 @@ struct charset_ctx {
 	std::string charset; /* the dataset's SpecificCharacterSet */
 	bool        is_utf8 = false;
 	bool        warned = false;
-	value_notes notes;   /* values cut to the caps */
+	value_notes notes; /* values cut to the caps */
 };
 
 /* ---- ISO 2022 Japanese without DCMTK --------------------------------
@@ -296,7 +297,7 @@ jp_initial(const std::string &charset, jp_state *init)
 		if (t == "ISO 2022 IR 87" || t == "ISO 2022 IR 159")
 			multibyte = true;
 		else if (!t.empty() && t != "ISO 2022 IR 6" &&
-		    t != "ISO 2022 IR 13" && t != "ISO_IR 13")
+		         t != "ISO 2022 IR 13" && t != "ISO_IR 13")
 			return false;
 	}
 	*init = jp_state();
@@ -349,7 +350,7 @@ flush_eucjp(std::string &run, std::string &out)
 	size_t            inleft = run.size();
 	char             *o = buf.data();
 	size_t            oleft = buf.size();
-	size_t rc = iconv(t_eucjp.cd, &in, &inleft, &o, &oleft);
+	size_t            rc = iconv(t_eucjp.cd, &in, &inleft, &o, &oleft);
 	if (rc == static_cast<size_t>(-1))
 		return false;
 	out.append(buf.data(), buf.size() - oleft);
@@ -368,9 +369,12 @@ jp_escape(const std::string &raw, size_t i, jp_state &st)
 		jp_g0       set;
 	};
 	static const esc known[] = {
-	    {"\x1B(B", 0, jp_g0::ascii}, {"\x1B(J", 0, jp_g0::roman},
-	    {"\x1B$B", 0, jp_g0::jis0208}, {"\x1B$@", 0, jp_g0::jis0208},
-	    {"\x1B$(D", 0, jp_g0::jis0212}, {"\x1B)I", -1, jp_g0::ascii},
+	    {"\x1B(B", 0, jp_g0::ascii},
+	    {"\x1B(J", 0, jp_g0::roman},
+	    {"\x1B$B", 0, jp_g0::jis0208},
+	    {"\x1B$@", 0, jp_g0::jis0208},
+	    {"\x1B$(D", 0, jp_g0::jis0212},
+	    {"\x1B)I", -1, jp_g0::ascii},
 	};
 	for (const esc &e : known) {
 		size_t n = strlen(e.seq);
@@ -386,8 +390,8 @@ jp_escape(const std::string &raw, size_t i, jp_state &st)
 }
 
 bool
-jp_decode(const std::string &raw, const jp_state &init,
-    const OFString &delims, std::string &out)
+jp_decode(const std::string &raw, const jp_state &init, const OFString &delims,
+    std::string &out)
 {
 	jp_state    st = init;
 	std::string run; /* pending JIS X 0208/0212 text as EUC-JP */
@@ -404,8 +408,10 @@ jp_decode(const std::string &raw, const jp_state &init,
 			continue;
 		}
 		if (two && c >= 0x21 && c <= 0x7E) {
-			unsigned char d = i + 1 < raw.size()
-			    ? static_cast<unsigned char>(raw[i + 1]) : 0;
+			unsigned char d =
+			    i + 1 < raw.size()
+			        ? static_cast<unsigned char>(raw[i + 1])
+			        : 0;
 			if (d < 0x21 || d > 0x7E)
 				return false;
 			if (st.g0 == jp_g0::jis0212)
@@ -451,7 +457,7 @@ convert_charset(const std::string &raw, const DcmVR &vr,
 
 	if (conv != NULL &&
 	    conv->convertString(raw.data(), raw.size(), converted, delims)
-		.good()) {
+	        .good()) {
 		out.assign(converted.c_str(), converted.length());
 		return true;
 	}
@@ -482,32 +488,32 @@ to_utf8(const std::string &raw, DcmEVR evr, charset_ctx &cs)
  * then a binary search per tag, where findAndGetElement walks the list
  * again for each of the fifty-odd tags (a tenth of the receiver's CPU per
  * image, measured with callgrind). */
-class element_index {
-public:
+class element_index
+{
+      public:
 	explicit element_index(DcmItem *item)
 	{
 		DcmObject *o = NULL;
 
 		while (item != NULL && (o = item->nextInContainer(o)) != NULL)
 			elems_.push_back(static_cast<DcmElement *>(o));
-		/* DcmItem keeps its elements in tag order; do not rely on it */
+		/* DcmItem keeps its elements in tag order; do not rely on it
+		 */
 		std::stable_sort(elems_.begin(), elems_.end(), before);
 	}
-	DcmElement *
-	find(const DcmTagKey &key) const
+	DcmElement *find(const DcmTagKey &key) const
 	{
 		auto it = std::lower_bound(elems_.begin(), elems_.end(), key,
 		    [](const DcmElement *e, const DcmTagKey &k) {
 			    return e->getTag().getXTag() < k;
 		    });
 		return it != elems_.end() && (*it)->getTag().getXTag() == key
-			   ? *it
-			   : NULL;
+		           ? *it
+		           : NULL;
 	}
 
-private:
-	static bool
-	before(const DcmElement *a, const DcmElement *b)
+      private:
+	static bool before(const DcmElement *a, const DcmElement *b)
 	{
 		return a->getTag().getXTag() < b->getTag().getXTag();
 	}
@@ -548,17 +554,17 @@ cut_string_value(const std::vector<char> &raw)
 bool
 string_value(DcmElement *elem, std::string &out)
 {
-	Uint32 len = elem->getLength();
-	size_t want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
+	Uint32            len = elem->getLength();
+	size_t            want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
 	std::vector<char> raw(want);
-	OFString v;
+	OFString          v;
 
 	if (want > 0 &&
 	    elem->getPartialValue(raw.data(), 0, static_cast<Uint32>(want))
-		.bad())
+	        .bad())
 		return false;
-	size_t vm = 1 + static_cast<size_t>(
-	    std::count(raw.begin(), raw.end(), '\\'));
+	size_t vm =
+	    1 + static_cast<size_t>(std::count(raw.begin(), raw.end(), '\\'));
 	if (len <= DCM_VALUE_MAX_BYTES && vm <= DCM_VALUE_MAX_VM) {
 		if (elem->getOFStringArray(v).good())
 			out.assign(v.c_str(), v.length());
@@ -577,7 +583,8 @@ binary_value(DcmElement *elem, std::string &out)
 	unsigned long vm = elem->getVM();
 	OFString      v;
 
-	if (vm <= DCM_VALUE_MAX_VM && elem->getLength() <= DCM_VALUE_MAX_BYTES) {
+	if (vm <= DCM_VALUE_MAX_VM &&
+	    elem->getLength() <= DCM_VALUE_MAX_BYTES) {
 		if (elem->getOFStringArray(v).good())
 			out.assign(v.c_str(), v.length());
 		return false;
@@ -808,8 +815,8 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 	charset_ctx   cs;
 	DcmEVR        evr;
 
-	cs.charset = trim_spaces(raw_value(ds, DCM_SpecificCharacterSet,
-	    &evr, "SpecificCharacterSet", NULL));
+	cs.charset = trim_spaces(raw_value(
+	    ds, DCM_SpecificCharacterSet, &evr, "SpecificCharacterSet", NULL));
 	cs.is_utf8 = cs.charset == CHARSET_UTF8;
 
 	for (const named_tag &t : MAIN_TAGS)
@@ -837,8 +844,8 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 }
 
 extern "C" mc_err
-dcm_extract_tags_ex(const char *path, const dcm_taglist *extra,
-    mc_tagset *out, dcm_extract_notes *notes, char *err, size_t errlen)
+dcm_extract_tags_ex(const char *path, const dcm_taglist *extra, mc_tagset *out,
+    dcm_extract_notes *notes, char *err, size_t errlen)
 {
 	if (notes != NULL)
 		*notes = dcm_extract_notes{false, 0, "", 0};
@@ -870,8 +877,7 @@ dcm_extract_tags(const char *path, const dcm_taglist *extra, mc_tagset *out,
     bool *charset_warning, char *err, size_t errlen)
 {
 	dcm_extract_notes n;
-	mc_err            rv = dcm_extract_tags_ex(path, extra, out, &n, err,
-		       errlen);
+	mc_err rv = dcm_extract_tags_ex(path, extra, out, &n, err, errlen);
 
 	if (charset_warning != NULL)
 		*charset_warning = rv == MC_OK && n.charset_warning;

@@ -24,8 +24,8 @@ dcm_tls_configure(DcmTLSTransportLayer &t, const char *key, const char *cert,
 		return MC_ECONFIG;
 	}
 	if (!t.checkPrivateKeyMatchesCertificate()) {
-		mc_errf(err, errlen, "TLS key %s does not match certificate %s",
-		    key, cert);
+		mc_errf(err, errlen,
+		    "TLS key %s does not match certificate %s", key, cert);
 		return MC_ECONFIG;
 	}
 	if ((c = t.addTrustedCertificateFile(ca, DCF_Filetype_PEM)).bad()) {

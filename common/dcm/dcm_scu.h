@@ -42,8 +42,8 @@ typedef struct dcm_file_meta {
  * Returns MC_OK; MC_ENOENT (no such file); MC_EPARSE (not a DICOM Part 10
  * file, or the meta header lacks a SOP class, instance or transfer
  * syntax; err says which). Any thread. */
-MC_NODISCARD mc_err dcm_scu_probe(const char *path, dcm_file_meta *out,
-                                  char *err, size_t errlen);
+MC_NODISCARD mc_err dcm_scu_probe(
+    const char *path, dcm_file_meta *out, char *err, size_t errlen);
 
 /* dcm_ts_is_uncompressed - true for Implicit LE, Explicit LE and
  * Explicit BE, which DCMTK converts into each other while sending. */
@@ -88,9 +88,9 @@ typedef struct dcm_scu dcm_scu;
  *   MC_ECONFIG    TLS files missing, unreadable, or key and certificate
  *                 do not match
  *   MC_EINVAL     bad opts or n; MC_ENOMEM. */
-MC_NODISCARD mc_err dcm_scu_open(const dcm_scu_opts    *o,
-                                 const dcm_scu_context *ctx, size_t n,
-                                 dcm_scu **out, char *err, size_t errlen);
+MC_NODISCARD mc_err dcm_scu_open(const dcm_scu_opts *o,
+    const dcm_scu_context *ctx, size_t n, dcm_scu **out, char *err,
+    size_t errlen);
 
 /* dcm_scu_store - C-STORE path (meta as from dcm_scu_probe) on the open
  * association: the accepted context with the file's own transfer syntax,
@@ -103,8 +103,7 @@ MC_NODISCARD mc_err dcm_scu_open(const dcm_scu_opts    *o,
  *   MC_ENET, MC_ETIMEDOUT  the association is lost: dcm_scu_destroy().
  * err names the SOP instance and says why. */
 MC_NODISCARD mc_err dcm_scu_store(dcm_scu *s, const char *path,
-                                  const dcm_file_meta *meta, uint16_t *status,
-                                  char *err, size_t errlen);
+    const dcm_file_meta *meta, uint16_t *status, char *err, size_t errlen);
 
 /* dcm_scu_echo - C-ECHO; needs a proposed and accepted Verification
  * context. MC_OK only for status 0x0000. */

@@ -23,8 +23,8 @@ typedef struct mc_instance {
 	char       sop_uid[MC_UID_MAX_LEN + 1];
 	char       sop_class_uid[MC_UID_MAX_LEN + 1];
 	char       path[MC_INSTANCE_PATH_MAX]; /* relative to storage root */
-	uint64_t   size;                        /* bytes of the .dcm file */
-	int64_t    recv_time_us;                /* Unix epoch, microseconds */
+	uint64_t   size;                       /* bytes of the .dcm file */
+	int64_t    recv_time_us;               /* Unix epoch, microseconds */
 	char       sender_address[MC_ADDR_MAX_LEN + 1];
 	char       sender_aet[MC_AET_MAX_LEN + 1];
 	char       receiver_aet[MC_AET_MAX_LEN + 1];

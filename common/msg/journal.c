@@ -16,7 +16,10 @@ typedef struct {
 	size_t      cap;
 } jfield;
 
-#define JF(k, f) {k, offsetof(mc_instance, f), sizeof(((mc_instance *) 0)->f)}
+#define JF(k, f)                                                              \
+	{                                                                     \
+		k, offsetof(mc_instance, f), sizeof(((mc_instance *) 0)->f)   \
+	}
 static const jfield jfields[] = {
     JF("sop", sop_uid),
     JF("study", study_uid),
@@ -176,7 +179,7 @@ decode_object(json_t *o, mc_instance *in)
 		return MC_EPARSE;
 	for (size_t i = 0; i < N_JFIELDS; i++)
 		if (!copy_field(o, jfields[i].key,
-			(char *) in + jfields[i].off, jfields[i].cap))
+		        (char *) in + jfields[i].off, jfields[i].cap))
 			return MC_EPARSE;
 	if (!uid_is_valid(in->sop_uid) || !uid_is_valid(in->series_uid))
 		return MC_EPARSE;
@@ -191,7 +194,8 @@ decode_object(json_t *o, mc_instance *in)
 	{
 		if (!json_is_string(v))
 			return MC_EPARSE;
-		if (mc_tagset_set(in->tags, key, json_string_value(v)) != MC_OK)
+		if (mc_tagset_set(in->tags, key, json_string_value(v)) !=
+		    MC_OK)
 			return MC_ENOMEM;
 	}
 	return MC_OK;

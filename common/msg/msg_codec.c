@@ -25,8 +25,7 @@ pack_kv(msgpack_packer *pk, const char *k, const char *v)
 
 /* pack_begin - a new message of n fields: the version, then its type. */
 static void
-pack_begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n,
-    const char *type)
+pack_begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n, const char *type)
 {
 	msgpack_sbuffer_init(sb);
 	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
@@ -88,7 +87,7 @@ key_is(const msgpack_object *k, const char *name)
 {
 	size_t n = strlen(name);
 	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-	    memcmp(k->via.str.ptr, name, n) == 0;
+	       memcmp(k->via.str.ptr, name, n) == 0;
 }
 
 static mc_err
@@ -113,13 +112,14 @@ check_header(const msgpack_object *root, char type[MSG_TYPE_MAX_LEN + 1],
 			}
 			has_v = true;
 		} else if (key_is(&kv->key, "type") &&
-		    !get_str(&kv->val, type, MSG_TYPE_MAX_LEN + 1)) {
+		           !get_str(&kv->val, type, MSG_TYPE_MAX_LEN + 1)) {
 			snprintf(err, errlen, "field 'type' is not a string");
 			return MC_EPROTO;
 		}
 	}
 	if (!has_v || type[0] == '\0') {
-		snprintf(err, errlen, "missing field '%s'", has_v ? "type" : "v");
+		snprintf(
+		    err, errlen, "missing field '%s'", has_v ? "type" : "v");
 		return MC_EPROTO;
 	}
 	return MC_OK;
@@ -136,8 +136,8 @@ head_len(const unsigned char *p, size_t n, uint64_t *body, uint64_t *items)
 	    1, 0, 1, 1, 2, 3, 5, 3, 4, 6, 5, 9, 2, 3, 5, 9, 2, 3, 5, 9, 3, 4,
 	    6, 10, 18, 2, 3, 5, 3, 5, 3, 5};
 	unsigned char b = p[0];
-	size_t        h;
-	uint64_t      len = 0;
+	size_t                     h;
+	uint64_t                   len = 0;
 
 	*body = *items = 0;
 	if (b <= 0x7f || b >= 0xe0)
@@ -157,13 +157,23 @@ head_len(const unsigned char *p, size_t n, uint64_t *body, uint64_t *items)
 	if ((h = fixed[b - 0xc0]) == 0 || h > n)
 		return 0;
 	switch (b) {
-	case 0xc4: case 0xc7: case 0xd9:
+	case 0xc4:
+	case 0xc7:
+	case 0xd9:
 		len = p[1];
 		break;
-	case 0xc5: case 0xc8: case 0xda: case 0xdc: case 0xde:
+	case 0xc5:
+	case 0xc8:
+	case 0xda:
+	case 0xdc:
+	case 0xde:
 		len = (uint64_t) p[1] << 8 | p[2];
 		break;
-	case 0xc6: case 0xc9: case 0xdb: case 0xdd: case 0xdf:
+	case 0xc6:
+	case 0xc9:
+	case 0xdb:
+	case 0xdd:
+	case 0xdf:
 		len = (uint64_t) p[1] << 24 | (uint64_t) p[2] << 16 |
 		      (uint64_t) p[3] << 8 | p[4];
 		break;
@@ -216,9 +226,8 @@ unpack_one(msgpack_unpacked *up, const void *buf, size_t len)
 {
 	size_t off = 0;
 
-	return counts_fit(buf, len) &&
-	       msgpack_unpack_next(up, buf, len, &off) ==
-		   MSGPACK_UNPACK_SUCCESS;
+	return counts_fit(buf, len) && msgpack_unpack_next(up, buf, len,
+	                                   &off) == MSGPACK_UNPACK_SUCCESS;
 }
 
 mc_err
@@ -252,7 +261,8 @@ decode_tags(const msgpack_object *o, mc_tagset *ts, char *err, size_t errlen)
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
 		if (!get_str(&kv->key, k, sizeof(k)) ||
 		    !get_str(&kv->val, v, sizeof(v))) {
-			snprintf(err, errlen, "tag %u is not a short string", i);
+			snprintf(
+			    err, errlen, "tag %u is not a short string", i);
 			return MC_EPROTO;
 		}
 		if (mc_tagset_set(ts, k, v) != MC_OK)
@@ -269,8 +279,11 @@ typedef struct {
 	bool        is_uid;
 } text_field;
 
-#define TF(k, f, uid)                                                      \
-	{k, offsetof(mc_instance, f), sizeof(((mc_instance *) 0)->f), uid}
+#define TF(k, f, uid)                                                         \
+	{                                                                     \
+		k, offsetof(mc_instance, f), sizeof(((mc_instance *) 0)->f),  \
+		    uid                                                       \
+	}
 static const text_field text_fields[] = {
     TF("study", study_uid, true),
     TF("series", series_uid, true),
@@ -296,7 +309,8 @@ decode_field(const msgpack_object_kv *kv, mc_instance *out, unsigned *seen,
 			continue;
 		if (!get_str(&kv->val, dst, tf->cap) ||
 		    (tf->is_uid && !uid_is_valid(dst))) {
-			snprintf(err, errlen, "field '%s' is invalid", tf->key);
+			snprintf(
+			    err, errlen, "field '%s' is invalid", tf->key);
 			return MC_EPROTO;
 		}
 		*seen |= 1u << f;
@@ -347,8 +361,8 @@ decode_instance(const void *buf, size_t len, mc_instance *out, bool tags,
 	if (tags && (rv = mc_tagset_create(&out->tags)) != MC_OK)
 		goto done;
 	for (uint32_t i = 0; i < up.data.via.map.size && rv == MC_OK; i++)
-		rv = decode_field(&up.data.via.map.ptr[i], out, &seen, err,
-		    errlen);
+		rv = decode_field(
+		    &up.data.via.map.ptr[i], out, &seen, err, errlen);
 	if (rv == MC_OK && (seen & 0x7) != 0x7) {
 		snprintf(err, errlen, "missing study, series or sop UID");
 		rv = MC_EPROTO;
@@ -361,15 +375,15 @@ done:
 }
 
 mc_err
-msg_decode_instance(const void *buf, size_t len, mc_instance *out,
-    char *err, size_t errlen)
+msg_decode_instance(
+    const void *buf, size_t len, mc_instance *out, char *err, size_t errlen)
 {
 	return decode_instance(buf, len, out, true, err, errlen);
 }
 
 mc_err
-msg_decode_instance_head(const void *buf, size_t len, mc_instance *out,
-    char *err, size_t errlen)
+msg_decode_instance_head(
+    const void *buf, size_t len, mc_instance *out, char *err, size_t errlen)
 {
 	return decode_instance(buf, len, out, false, err, errlen);
 }
@@ -395,8 +409,8 @@ msg_encode_result(const mc_result_msg *r, void **buf, size_t *len)
 }
 
 mc_err
-msg_decode_result(const void *buf, size_t len, mc_result_msg *out, char *err,
-    size_t errlen)
+msg_decode_result(
+    const void *buf, size_t len, mc_result_msg *out, char *err, size_t errlen)
 {
 	msgpack_unpacked up;
 	char             type[MSG_TYPE_MAX_LEN + 1];
@@ -419,8 +433,8 @@ msg_decode_result(const void *buf, size_t len, mc_result_msg *out, char *err,
 	for (uint32_t i = 0; rv == MC_OK && i < up.data.via.map.size; i++) {
 		const msgpack_object_kv *kv = &up.data.via.map.ptr[i];
 		if (key_is(&kv->key, "task")) {
-			if (!get_str(&kv->val, out->task_id,
-				sizeof(out->task_id)))
+			if (!get_str(
+			        &kv->val, out->task_id, sizeof(out->task_id)))
 				rv = MC_EPROTO;
 		} else if (key_is(&kv->key, "ok")) {
 			if (kv->val.type != MSGPACK_OBJECT_BOOLEAN)
@@ -431,7 +445,7 @@ msg_decode_result(const void *buf, size_t len, mc_result_msg *out, char *err,
 			if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
 				out->exit_code = (int) kv->val.via.u64;
 			else if (kv->val.type ==
-			    MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			         MSGPACK_OBJECT_NEGATIVE_INTEGER)
 				out->exit_code = (int) kv->val.via.i64;
 		}
 	}

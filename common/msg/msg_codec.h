@@ -16,8 +16,8 @@
 
 /* msg_encode_instance - an "instance" message for in (borrowed). On MC_OK
  * *buf is malloc'ed (caller frees) and *len its size. */
-MC_NODISCARD mc_err msg_encode_instance(const mc_instance *in, void **buf,
-    size_t *len);
+MC_NODISCARD mc_err msg_encode_instance(
+    const mc_instance *in, void **buf, size_t *len);
 
 /* msg_peek_type - the "type" of a message, after checking that it is a
  * map of our protocol version. MC_EPROTO (err says why) otherwise. */
@@ -27,14 +27,14 @@ MC_NODISCARD mc_err msg_peek_type(const void *buf, size_t len,
 /* msg_decode_instance - fill out (init'ed by the caller; on MC_OK it owns
  * a new tagset) from an "instance" message. Missing required fields,
  * wrong types, another version or invalid UIDs give MC_EPROTO. */
-MC_NODISCARD mc_err msg_decode_instance(const void *buf, size_t len,
-    mc_instance *out, char *err, size_t errlen);
+MC_NODISCARD mc_err msg_decode_instance(
+    const void *buf, size_t len, mc_instance *out, char *err, size_t errlen);
 
 /* msg_decode_instance_head - as msg_decode_instance, but the tags are
  * skipped (out->tags stays NULL): what the coordinator needs for every
  * instance of a series but the first, at a fraction of the cost. */
-MC_NODISCARD mc_err msg_decode_instance_head(const void *buf, size_t len,
-    mc_instance *out, char *err, size_t errlen);
+MC_NODISCARD mc_err msg_decode_instance_head(
+    const void *buf, size_t len, mc_instance *out, char *err, size_t errlen);
 
 /* mc_result_msg - "result": a worker finished a task. The details are in
  * the task's result.json (durable); the message only wakes the
@@ -46,9 +46,9 @@ typedef struct mc_result_msg {
 	int  exit_code; /* the worker's exit status */
 } mc_result_msg;
 
-MC_NODISCARD mc_err msg_encode_result(const mc_result_msg *r, void **buf,
-    size_t *len);
-MC_NODISCARD mc_err msg_decode_result(const void *buf, size_t len,
-    mc_result_msg *out, char *err, size_t errlen);
+MC_NODISCARD mc_err msg_encode_result(
+    const mc_result_msg *r, void **buf, size_t *len);
+MC_NODISCARD mc_err msg_decode_result(
+    const void *buf, size_t len, mc_result_msg *out, char *err, size_t errlen);
 
 #endif

@@ -28,7 +28,7 @@ os_err(char *err, size_t errlen, const char *what, const char *path, int e)
 static int
 cmp_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 void
@@ -66,17 +66,17 @@ entry_mode(int dfd, const struct dirent *e, unsigned *mode)
 
 	if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return -1;
-	*mode = (unsigned)st.st_mode;
+	*mode = (unsigned) st.st_mode;
 	return 0;
 }
 
 static mc_err
 refuse(char *err, size_t errlen, const char *dir, const char *name,
-       const char *kind)
+    const char *kind)
 {
 	snprintf(err, errlen,
-	         "%s/%s is %s: only regular files are taken (refused)", dir,
-	         name, kind[0] ? kind : "not a regular file");
+	    "%s/%s is %s: only regular files are taken (refused)", dir, name,
+	    kind[0] ? kind : "not a regular file");
 	return MC_EREFUSED;
 }
 
@@ -91,8 +91,8 @@ open_dir(const char *dir, DIR **out, char *err, size_t errlen)
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
 		struct stat st;
 		snprintf(err, errlen, "%s is %s, not a folder: refused", dir,
-		         lstat(dir, &st) == 0 ? sys_file_kind(st.st_mode)
-		                              : "not a folder");
+		    lstat(dir, &st) == 0 ? sys_file_kind(st.st_mode)
+		                         : "not a folder");
 		return MC_EREFUSED;
 	}
 	if (fd < 0)
@@ -106,8 +106,8 @@ open_dir(const char *dir, DIR **out, char *err, size_t errlen)
 }
 
 mc_err
-sys_files_list(const char *dir, char ***names, size_t *n, char *err,
-               size_t errlen)
+sys_files_list(
+    const char *dir, char ***names, size_t *n, char *err, size_t errlen)
 {
 	DIR           *d;
 	struct dirent *e;
@@ -128,10 +128,10 @@ sys_files_list(const char *dir, char ***names, size_t *n, char *err,
 			if ((rv = push_name(names, n, &cap, e->d_name)) !=
 			    MC_OK)
 				snprintf(err, errlen, "listing %s: %s", dir,
-				         mc_strerror(rv));
+				    mc_strerror(rv));
 		} else if (!S_ISDIR(mode)) {
-			rv = refuse(err, errlen, dir, e->d_name,
-			            sys_file_kind(mode));
+			rv = refuse(
+			    err, errlen, dir, e->d_name, sys_file_kind(mode));
 		}
 	}
 	closedir(d);
@@ -148,7 +148,7 @@ sys_files_list(const char *dir, char ***names, size_t *n, char *err,
 
 static mc_err
 copy_fd(int in, int out, const char *src, const char *dst, char *err,
-        size_t errlen)
+    size_t errlen)
 {
 	char buf[SYS_FILES_COPY_BUF];
 
@@ -161,12 +161,12 @@ copy_fd(int in, int out, const char *src, const char *dst, char *err,
 		if (r == 0)
 			return MC_OK;
 		for (ssize_t off = 0; off < r;) {
-			ssize_t w = write(out, buf + off, (size_t)(r - off));
+			ssize_t w = write(out, buf + off, (size_t) (r - off));
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
-				return os_err(err, errlen, "write", dst,
-				              errno);
+				return os_err(
+				    err, errlen, "write", dst, errno);
 			off += w;
 		}
 	}
@@ -181,12 +181,12 @@ open_plain(const char *path, int flags, int *fd, char *err, size_t errlen)
 
 	if (rv == MC_EREFUSED)
 		snprintf(err, errlen,
-		         "%s is %s: only regular files are taken (refused)",
-		         path, kind[0] ? kind : "not a regular file");
+		    "%s is %s: only regular files are taken (refused)", path,
+		    kind[0] ? kind : "not a regular file");
 	else if (rv != MC_OK)
 		snprintf(err, errlen, "%s %s: %s",
-		         (flags & O_CREAT) ? "create" : "open", path,
-		         mc_strerror(rv));
+		    (flags & O_CREAT) ? "create" : "open", path,
+		    mc_strerror(rv));
 	return rv;
 }
 
@@ -206,8 +206,8 @@ sys_files_fopen(const char *path, char *err, size_t errlen)
 }
 
 mc_err
-sys_files_copy(const char *src, const char *dst, int flags, char *err,
-               size_t errlen)
+sys_files_copy(
+    const char *src, const char *dst, int flags, char *err, size_t errlen)
 {
 	int    in, out;
 	mc_err rv;
@@ -215,7 +215,7 @@ sys_files_copy(const char *src, const char *dst, int flags, char *err,
 	if ((rv = open_plain(src, O_RDONLY, &in, err, errlen)) != MC_OK)
 		return rv;
 	if ((rv = open_plain(dst, O_WRONLY | O_CREAT | O_TRUNC, &out, err,
-	                     errlen)) != MC_OK) {
+	         errlen)) != MC_OK) {
 		close(in);
 		return rv;
 	}
@@ -296,8 +296,7 @@ is_skipped(const char *name, const char *const *skip, size_t n_skip)
 
 mc_err
 sys_files_count_entries(const char *dir, const char *const *skip,
-                        size_t n_skip, size_t *count, char *err,
-                        size_t errlen)
+    size_t n_skip, size_t *count, char *err, size_t errlen)
 {
 	DIR           *d = opendir(dir);
 	struct dirent *e;
@@ -313,8 +312,8 @@ sys_files_count_entries(const char *dir, const char *const *skip,
 }
 
 void
-sys_files_last_line(const char *path, unsigned long long offset, char *buf,
-                    size_t len)
+sys_files_last_line(
+    const char *path, unsigned long long offset, char *buf, size_t len)
 {
 	char        tail[SYS_FILES_TAIL_MAX + 1];
 	struct stat st;
@@ -328,21 +327,21 @@ sys_files_last_line(const char *path, unsigned long long offset, char *buf,
 	    0)
 		return;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (unsigned long long)st.st_size <= offset) {
+	    (unsigned long long) st.st_size <= offset) {
 		close(fd);
 		return;
 	}
-	from = st.st_size - (off_t)offset > SYS_FILES_TAIL_MAX
+	from = st.st_size - (off_t) offset > SYS_FILES_TAIL_MAX
 	           ? st.st_size - SYS_FILES_TAIL_MAX
-	           : (off_t)offset;
+	           : (off_t) offset;
 	r = pread(fd, tail, SYS_FILES_TAIL_MAX, from);
 	close(fd);
 	if (r <= 0)
 		return;
 	tail[r] = '\0';
 	end = tail + r;
-	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' ||
-	                      end[-1] == ' '))
+	while (end > tail &&
+	       (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
 		*--end = '\0';
 	start = strrchr(tail, '\n');
 	start = start ? start + 1 : tail;

@@ -19,9 +19,9 @@
  * file it could not reach itself. Nothing is opened but dir. On MC_OK
  * *names is a new array of n new strings (n may be 0), freed with
  * sys_files_free(). */
-MC_NODISCARD mc_err sys_files_list(const char *dir, char ***names, size_t *n,
-                                   char *err, size_t errlen);
-void                sys_files_free(char **names, size_t n); /* NULL: no-op */
+MC_NODISCARD mc_err sys_files_list(
+    const char *dir, char ***names, size_t *n, char *err, size_t errlen);
+void sys_files_free(char **names, size_t n); /* NULL: no-op */
 
 /* sys_files_copy - copy src to dst (created or truncated, mode from
  * sys_fs.h); with SYS_FILES_SYNC in flags dst is fsynced. Neither is
@@ -29,8 +29,8 @@ void                sys_files_free(char **names, size_t n); /* NULL: no-op */
  * otherwise; a FIFO is never waited on). On error dst may be partial;
  * the caller removes it. */
 enum { SYS_FILES_NOSYNC = 0, SYS_FILES_SYNC = 1 };
-MC_NODISCARD mc_err sys_files_copy(const char *src, const char *dst, int flags,
-                                   char *err, size_t errlen);
+MC_NODISCARD mc_err sys_files_copy(
+    const char *src, const char *dst, int flags, char *err, size_t errlen);
 
 /* sys_files_fopen - path opened for reading as a stdio stream, never
  * through a link and only if it is a regular file (see
@@ -41,38 +41,37 @@ FILE *sys_files_fopen(const char *path, char *err, size_t errlen);
 /* sys_files_count_entries - entries of dir (files and folders) whose name
  * does not start with '.' and is none of skip[0..n_skip). */
 MC_NODISCARD mc_err sys_files_count_entries(const char *dir,
-                                            const char *const *skip,
-                                            size_t n_skip, size_t *count,
-                                            char *err, size_t errlen);
+    const char *const *skip, size_t n_skip, size_t *count, char *err,
+    size_t errlen);
 
 /* sys_files_last_line - the last non-empty line of path at or after byte
  * offset into buf (cut to len - 1; "" when none or unreadable). */
-void sys_files_last_line(const char *path, unsigned long long offset,
-                         char *buf, size_t len);
+void sys_files_last_line(
+    const char *path, unsigned long long offset, char *buf, size_t len);
 
 /* sys_files_rename - rename(2) with "rename a to b: why" in err. */
-MC_NODISCARD mc_err sys_files_rename(const char *from, const char *to,
-                                     char *err, size_t errlen);
+MC_NODISCARD mc_err sys_files_rename(
+    const char *from, const char *to, char *err, size_t errlen);
 
 /* sys_files_mkdir - mkdir(path) (mode from sys_fs.h); existing is an
  * error (MC_EEXIST). */
-MC_NODISCARD mc_err sys_files_mkdir(const char *path, char *err,
-                                    size_t errlen);
+MC_NODISCARD mc_err sys_files_mkdir(
+    const char *path, char *err, size_t errlen);
 
 /* sys_files_touch - create an empty file (existing: kept), fsync it; a
  * link or anything but a regular file there is MC_EREFUSED. */
-MC_NODISCARD mc_err sys_files_touch(const char *path, char *err,
-                                    size_t errlen);
+MC_NODISCARD mc_err sys_files_touch(
+    const char *path, char *err, size_t errlen);
 
 /* sys_files_remove_dir - remove every entry of a flat dir (files only)
  * and the dir itself. A missing dir is MC_OK; a dir that is a link is
  * MC_EREFUSED (the folder it points to is never touched). */
-MC_NODISCARD mc_err sys_files_remove_dir(const char *dir, char *err,
-                                         size_t errlen);
+MC_NODISCARD mc_err sys_files_remove_dir(
+    const char *dir, char *err, size_t errlen);
 
 /* sys_files_writable_dir - MC_OK when path is a directory we can write to;
  * MC_ENOENT / other errors with err filled. */
-MC_NODISCARD mc_err sys_files_writable_dir(const char *path, char *err,
-                                           size_t errlen);
+MC_NODISCARD mc_err sys_files_writable_dir(
+    const char *path, char *err, size_t errlen);
 
 #endif

@@ -64,14 +64,21 @@ const char *
 sys_file_kind(unsigned st_mode)
 {
 	switch (st_mode & S_IFMT) {
-	case S_IFREG: return "a regular file";
-	case S_IFLNK: return "a symbolic link";
-	case S_IFIFO: return "a FIFO";
-	case S_IFSOCK: return "a socket";
+	case S_IFREG:
+		return "a regular file";
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
 	case S_IFCHR:
-	case S_IFBLK: return "a device";
-	case S_IFDIR: return "a folder";
-	default: return "not a regular file";
+	case S_IFBLK:
+		return "a device";
+	case S_IFDIR:
+		return "a folder";
+	default:
+		return "not a regular file";
 	}
 }
 
@@ -79,8 +86,8 @@ sys_file_kind(unsigned st_mode)
  * at the last component (O_NOFOLLOW: ELOOP), and what was opened is
  * judged by fstat on the descriptor, so a swap after a check is moot */
 static mc_err
-open_regular(const char *path, int flags, int *fd, const char **kind,
-    struct stat *out)
+open_regular(
+    const char *path, int flags, int *fd, const char **kind, struct stat *out)
 {
 	struct stat st;
 	int         f, e;
@@ -96,8 +103,9 @@ open_regular(const char *path, int flags, int *fd, const char **kind,
 		}
 		/* a FIFO without a reader, a socket */
 		if (e == ENXIO || e == ENODEV) {
-			*kind = lstat(path, &st) == 0 ?
-			    sys_file_kind(st.st_mode) : "";
+			*kind = lstat(path, &st) == 0
+			            ? sys_file_kind(st.st_mode)
+			            : "";
 			return MC_EREFUSED;
 		}
 		return mc_from_errno(e);
@@ -217,7 +225,7 @@ sys_write_file_atomic(const char *path, const void *data, size_t len)
 	mc_err rv;
 
 	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-		(long) getpid()) >= sizeof(tmp))
+	        (long) getpid()) >= sizeof(tmp))
 		return MC_EINVAL;
 	rv = sys_write_file_sync(tmp, data, len);
 	if (rv == MC_OK && rename(tmp, path) != 0)
@@ -237,8 +245,8 @@ sys_write_file_sync(const char *path, const void *data, size_t len)
 	int         fd;
 	mc_err      rv;
 
-	if ((rv = sys_open_regular(path, O_WRONLY | O_CREAT | O_TRUNC, &fd,
-		 &kind)) != MC_OK)
+	if ((rv = sys_open_regular(
+	         path, O_WRONLY | O_CREAT | O_TRUNC, &fd, &kind)) != MC_OK)
 		return rv;
 	rv = write_all(fd, data, len);
 	if (rv == MC_OK && fsync(fd) != 0)
@@ -257,8 +265,8 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	mc_err      rv;
 
 	if ((rv = open_regular(path,
-		 O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, &fd, &kind,
-		 &st)) != MC_OK)
+	         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, &fd, &kind,
+	         &st)) != MC_OK)
 		return rv;
 	rv = write_all(fd, data, len);
 	/* A failed append (ENOSPC) must not leave half a record: cut back
@@ -304,8 +312,8 @@ read_fd(int fd, size_t max_len, char **out, size_t *len)
 }
 
 static mc_err
-read_regular(const char *path, int nofollow, size_t max_len, char **out,
-    size_t *len)
+read_regular(
+    const char *path, int nofollow, size_t max_len, char **out, size_t *len)
 {
 	const char *kind;
 	int         fd;
@@ -328,8 +336,7 @@ sys_read_file(const char *path, char **out, size_t *len)
 }
 
 mc_err
-sys_read_plain_file(const char *path, size_t max_len, char **out,
-    size_t *len)
+sys_read_plain_file(const char *path, size_t max_len, char **out, size_t *len)
 {
 	return read_regular(path, O_NOFOLLOW, max_len, out, len);
 }

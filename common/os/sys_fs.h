@@ -53,8 +53,8 @@ MC_NODISCARD mc_err sys_fs_follow_dir_mode(const char *dir);
  * FIFO (never waited on), a socket, a device or a folder is MC_EREFUSED
  * and the kind of the file is in *kind (a constant, "" when not known).
  * On MC_OK *fd is open, blocking, and the caller closes it. */
-MC_NODISCARD mc_err sys_open_regular(const char *path, int flags, int *fd,
-    const char **kind);
+MC_NODISCARD mc_err sys_open_regular(
+    const char *path, int flags, int *fd, const char **kind);
 /* sys_file_kind - "a symbolic link", "a FIFO", "a socket", "a device",
  * "a folder", "a regular file" for a st_mode (constant text). */
 const char *sys_file_kind(unsigned st_mode);
@@ -67,21 +67,21 @@ MC_NODISCARD mc_err sys_fsync_path(const char *path);
 /* sys_write_file_atomic - write data to "<path>.tmp.<pid>", fsync, rename
  * over path, fsync the directory. Readers see the old or the new file,
  * never a part. */
-MC_NODISCARD mc_err sys_write_file_atomic(const char *path, const void *data,
-    size_t len);
+MC_NODISCARD mc_err sys_write_file_atomic(
+    const char *path, const void *data, size_t len);
 /* sys_write_file_sync - create or truncate path (never through a link:
  * MC_EREFUSED, see sys_open_regular), write data, fsync.
  * Not atomic: for files inside a folder that is itself renamed into
  * place afterwards (then one rename replaces a rename per file). */
-MC_NODISCARD mc_err sys_write_file_sync(const char *path, const void *data,
-    size_t len);
+MC_NODISCARD mc_err sys_write_file_sync(
+    const char *path, const void *data, size_t len);
 /* sys_append - append len bytes with one write(2) to an O_APPEND file,
  * creating it (never through a link, see sys_open_regular). With sync
  * set to SYS_SYNC_DATA, fdatasync after. A short write is undone by
  * truncation so the file never ends in a torn record that we wrote. */
 enum { SYS_SYNC_NONE = 0, SYS_SYNC_DATA = 1 };
-MC_NODISCARD mc_err sys_append(const char *path, const void *data,
-    size_t len, int sync);
+MC_NODISCARD mc_err sys_append(
+    const char *path, const void *data, size_t len, int sync);
 /* sys_read_file - read a whole regular file (a symbolic link to one is
  * followed: secrets are often mounted as links; a FIFO or a device is
  * MC_EREFUSED, never waited on); *out is malloc'ed and NUL-terminated
@@ -90,8 +90,8 @@ MC_NODISCARD mc_err sys_read_file(const char *path, char **out, size_t *len);
 /* sys_read_plain_file - sys_read_file() for a file someone else may have
  * put there (a module's output): a link is refused too (MC_EREFUSED),
  * and a file over max_len bytes is MC_EINVAL. */
-MC_NODISCARD mc_err sys_read_plain_file(const char *path, size_t max_len,
-    char **out, size_t *len);
+MC_NODISCARD mc_err sys_read_plain_file(
+    const char *path, size_t max_len, char **out, size_t *len);
 /* sys_file_size - size of path in bytes. */
 MC_NODISCARD mc_err sys_file_size(const char *path, uint64_t *size);
 /* sys_dirname_of - the directory part of path into buf ("." if none). */

@@ -33,7 +33,7 @@ static volatile sig_atomic_t g_stopping;
 static void
 on_stop_signal(int sig)
 {
-	(void)sig;
+	(void) sig;
 	g_stopping = 1;
 }
 
@@ -61,14 +61,14 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
 sleep_ms(unsigned ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000),
-	                      (long)(ms % 1000) * 1000000};
+	struct timespec ts = {
+	    (time_t) (ms / 1000), (long) (ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -91,10 +91,10 @@ sys_spawn_which(const char *name, char *buf, size_t len)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	for (p = path; *p != '\0';) {
 		const char *colon = strchr(p, ':');
-		size_t      n = colon ? (size_t)(colon - p) : strlen(p);
+		size_t      n = colon ? (size_t) (colon - p) : strlen(p);
 		struct stat st;
-		int         w = snprintf(buf, len, "%.*s/%s", (int)n, p, name);
-		if (w > 0 && (size_t)w < len && stat(buf, &st) == 0 &&
+		int w = snprintf(buf, len, "%.*s/%s", (int) n, p, name);
+		if (w > 0 && (size_t) w < len && stat(buf, &st) == 0 &&
 		    S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
 			return MC_OK;
 		if (colon == NULL)
@@ -109,17 +109,17 @@ static mc_err
 spawn_error(int e, const sys_spawn_opts *o, char *err, size_t errlen)
 {
 	const char *prog = o->argv[0];
-	bool        searched = (o->flags & SYS_SPAWN_SEARCH_PATH) &&
-	                strchr(prog, '/') == NULL;
+	bool        searched =
+	    (o->flags & SYS_SPAWN_SEARCH_PATH) && strchr(prog, '/') == NULL;
 
 	if (e == ENOENT) {
 		snprintf(err, errlen, "program '%s' not found%s", prog,
-		         searched ? " on PATH" : "");
+		    searched ? " on PATH" : "");
 		return MC_ENOENT;
 	}
 	if (e == EACCES || e == ENOEXEC) {
 		snprintf(err, errlen, "program '%s' cannot be executed: %s",
-		         prog, strerror(e));
+		    prog, strerror(e));
 		return MC_ENOENT;
 	}
 	snprintf(err, errlen, "cannot start '%s': %s", prog, strerror(e));
@@ -164,8 +164,8 @@ setup_stdio(posix_spawn_file_actions_t *fa, int log_fd)
 
 	if ((rc = posix_spawn_file_actions_init(fa)) != 0)
 		return rc;
-	if ((rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null",
-	                                           O_RDONLY, 0)) != 0 ||
+	if ((rc = posix_spawn_file_actions_addopen(
+	         fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(fa, log_fd, 1)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(fa, log_fd, 2)) != 0)
 		posix_spawn_file_actions_destroy(fa);
@@ -181,7 +181,7 @@ open_log(const char *path, int *fd, char *err, size_t errlen)
 	if (path == NULL)
 		return MC_OK;
 	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	           SYS_FILE_MODE_MAX);
+	    SYS_FILE_MODE_MAX);
 	if (*fd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "open %s: %s", path, strerror(e));
@@ -195,8 +195,8 @@ spawn(const sys_spawn_opts *o, pid_t *pid, int fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t          at;
-	char *const *envp = o->envp ? o->envp : environ;
-	int          rc;
+	char *const               *envp = o->envp ? o->envp : environ;
+	int                        rc;
 
 	if ((rc = setup_attrs(&at, o->flags)) != 0)
 		return rc;
@@ -205,11 +205,11 @@ spawn(const sys_spawn_opts *o, pid_t *pid, int fd)
 		return rc;
 	}
 	if (o->flags & SYS_SPAWN_SEARCH_PATH)
-		rc = posix_spawnp(pid, o->argv[0], fd >= 0 ? &fa : NULL, &at,
-		                  o->argv, envp);
+		rc = posix_spawnp(
+		    pid, o->argv[0], fd >= 0 ? &fa : NULL, &at, o->argv, envp);
 	else
-		rc = posix_spawn(pid, o->argv[0], fd >= 0 ? &fa : NULL, &at,
-		                 o->argv, envp);
+		rc = posix_spawn(
+		    pid, o->argv[0], fd >= 0 ? &fa : NULL, &at, o->argv, envp);
 	posix_spawnattr_destroy(&at);
 	if (fd >= 0)
 		posix_spawn_file_actions_destroy(&fa);
@@ -217,8 +217,7 @@ spawn(const sys_spawn_opts *o, pid_t *pid, int fd)
 }
 
 mc_err
-sys_spawn_start(const sys_spawn_opts *o, pid_t *pid, char *err,
-                size_t errlen)
+sys_spawn_start(const sys_spawn_opts *o, pid_t *pid, char *err, size_t errlen)
 {
 	int    fd, rc;
 	mc_err rv;
@@ -286,7 +285,7 @@ sys_spawn_reap_any(pid_t *pid, sys_child_status *st)
 mc_err
 sys_spawn_wait(pid_t pid, unsigned timeout_ms, sys_child_status *st)
 {
-	int64_t  deadline = now_ms() + (int64_t)timeout_ms;
+	int64_t  deadline = now_ms() + (int64_t) timeout_ms;
 	unsigned nap = SPAWN_POLL_MIN_MS;
 
 	for (;;) {
@@ -348,5 +347,5 @@ sys_child_status_str(const sys_child_status *st, char *buf, size_t len)
 		snprintf(buf, len, "exit status %d", st->exit_code);
 	else
 		snprintf(buf, len, "killed by signal %d (%s)", st->signal,
-		         strsignal(st->signal));
+		    strsignal(st->signal));
 }

@@ -33,12 +33,12 @@ enum {
 /* sys_spawn_opts - what to start and how. Everything is borrowed for the
  * call only. */
 typedef struct sys_spawn_opts {
-	char *const *argv;  /* NULL-terminated; argv[0] is the program */
-	char *const *envp;  /* NULL-terminated; NULL: this process's */
-	const char *log_path; /* stdout and stderr appended here (created
-	                       * SYS_FILE_MODE_MAX under the umask), stdin
-	                       * from /dev/null; NULL: all three inherited */
-	unsigned flags;       /* SYS_SPAWN_* */
+	char *const *argv;     /* NULL-terminated; argv[0] is the program */
+	char *const *envp;     /* NULL-terminated; NULL: this process's */
+	const char  *log_path; /* stdout and stderr appended here (created
+	                        * SYS_FILE_MODE_MAX under the umask), stdin
+	                        * from /dev/null; NULL: all three inherited */
+	unsigned flags;        /* SYS_SPAWN_* */
 } sys_spawn_opts;
 
 /* sys_spawn_start - start o->argv[0] with o->argv and o->envp. Every child
@@ -47,16 +47,16 @@ typedef struct sys_spawn_opts {
  * child. MC_ENOENT (no such program: err says so), MC_EIO (the log cannot
  * be opened), MC_EAGAIN/MC_ENOMEM (the system cannot start a process
  * now), MC_EINVAL; err filled. Any thread. */
-MC_NODISCARD mc_err sys_spawn_start(const sys_spawn_opts *o, pid_t *pid,
-                                    char *err, size_t errlen);
+MC_NODISCARD mc_err sys_spawn_start(
+    const sys_spawn_opts *o, pid_t *pid, char *err, size_t errlen);
 
 /* sys_spawn_wait - wait for pid until it ends or timeout_ms passes
  * (polled; 0 waits without a limit). MC_OK with *st filled when it
  * ended; MC_ETIMEDOUT when it still runs at the deadline; MC_ECLOSED when
  * this process got SIGTERM or SIGINT while waiting (sys_spawn_watch_
  * signals); the child then still runs. */
-MC_NODISCARD mc_err sys_spawn_wait(pid_t pid, unsigned timeout_ms,
-                                   sys_child_status *st);
+MC_NODISCARD mc_err sys_spawn_wait(
+    pid_t pid, unsigned timeout_ms, sys_child_status *st);
 
 /* sys_spawn_end_group - SIGKILL what is left of the process group of
  * pid, whose leader sys_spawn_wait() reaped: a module's background child

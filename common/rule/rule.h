@@ -17,8 +17,8 @@ typedef struct rule rule;
  * the 1-based column within the expression and d->msg says what is
  * wrong; d->file, d->line and d->field are left for the caller (the
  * config loader adds the scalar's position). MC_ENOMEM. Any thread. */
-MC_NODISCARD mc_err rule_compile(const char *text, size_t len, rule **out,
-    mc_diag *d);
+MC_NODISCARD mc_err rule_compile(
+    const char *text, size_t len, rule **out, mc_diag *d);
 void rule_free(rule *r); /* NULL: no-op */
 
 /* rule_eval - evaluate r on tags. A missing tag makes the whole rule false
@@ -37,9 +37,9 @@ const char *rule_tag_at(const rule *r, size_t i);
  * quoted series descriptions with and/or/not and parentheses ("'Axial T2'
  * and ('Sag T1 GRE' or 'Sag T1 TSE')"), true when the received series
  * descriptions satisfy it. Compiled with rule_compile_series(). */
-MC_NODISCARD mc_err rule_compile_series(const char *text, size_t len,
-    rule **out, mc_diag *d);
-bool rule_series_match(const rule *r, const char *const *descriptions,
-    size_t n);
+MC_NODISCARD mc_err rule_compile_series(
+    const char *text, size_t len, rule **out, mc_diag *d);
+bool rule_series_match(
+    const rule *r, const char *const *descriptions, size_t n);
 
 #endif

@@ -71,7 +71,7 @@ int_arith(rule_ctx *c, unsigned op, int64_t x, int64_t y, rule_value *out)
 
 	out->t = V_INT;
 	if (op == OP_DIV)
-		return float_arith(c, op, (double)x, (double)y, out);
+		return float_arith(c, op, (double) x, (double) y, out);
 	if ((op == OP_FLOORDIV || op == OP_MOD) && y == 0)
 		return rule_fail(c, "ZeroDivisionError: division by zero");
 	switch (op) {
@@ -105,7 +105,7 @@ int_arith(rule_ctx *c, unsigned op, int64_t x, int64_t y, rule_value *out)
 
 static bool
 bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
-          rule_value *out)
+    rule_value *out)
 {
 	int64_t x, y;
 
@@ -126,19 +126,19 @@ bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 
 bool
 rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
-           rule_value *out)
+    rule_value *out)
 {
 	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
 		return bit_arith(c, op, a, b, out);
 	if (op == OP_ADD && !(rule_is_num(a) && rule_is_num(b)))
 		return concat(c, a, b, out);
 	if (!rule_is_num(a) || !rule_is_num(b))
-		return rule_fail(
-		    c, "TypeError: unsupported operand types "
-		       "for arithmetic (use float() or int() on tags)");
+		return rule_fail(c,
+		    "TypeError: unsupported operand types "
+		    "for arithmetic (use float() or int() on tags)");
 	if (a->t == V_FLOAT || b->t == V_FLOAT)
-		return float_arith(c, op, rule_as_double(a), rule_as_double(b),
-		                   out);
+		return float_arith(
+		    c, op, rule_as_double(a), rule_as_double(b), out);
 	return int_arith(c, op, rule_as_int(a), rule_as_int(b), out);
 }
 
@@ -156,7 +156,7 @@ rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out)
 	if (neg && rule_as_int(a) == INT64_MIN)
 		return rule_fail(c, "OverflowError: integer out of 64-bit "
 		                    "range");
-	*out = (rule_value){.t = V_INT,
-	                    .u.i = neg ? -rule_as_int(a) : rule_as_int(a)};
+	*out = (rule_value){
+	    .t = V_INT, .u.i = neg ? -rule_as_int(a) : rule_as_int(a)};
 	return true;
 }

@@ -58,8 +58,8 @@ string_atom(rule_parser *p)
 	while (rule_p_cur(p)->kind == TK_STR)
 		total += p->t[p->pos++].slen;
 	if (p->pos - first == 1)
-		return const_node(
-		    p, (rule_value){.t = V_STR, .u.s = {p->t[first].s, total}},
+		return const_node(p,
+		    (rule_value){.t = V_STR, .u.s = {p->t[first].s, total}},
 		    off);
 	if ((s = rule_arena_alloc(&p->r->arena, total + 1)) == NULL)
 		return rule_p_oom(p);
@@ -74,7 +74,7 @@ string_atom(rule_parser *p)
  * skip kids are left for the caller (a method's receiver). */
 static rule_node *
 sequence(rule_parser *p, rule_tok_kind close, size_t open_off, size_t skip,
-         rule_node *first, size_t *count)
+    rule_node *first, size_t *count)
 {
 	rule_node **items = NULL;
 	size_t      n = 0, cap = 0;
@@ -86,8 +86,8 @@ sequence(rule_parser *p, rule_tok_kind close, size_t open_off, size_t skip,
 		if (n > 0 && !rule_p_accept(p, TK_COMMA)) {
 			if (rule_p_cur(p)->kind == TK_EOF)
 				return rule_p_fail(p, open_off,
-				                   "'%c' was never closed",
-				                   p->text[open_off]);
+				    "'%c' was never closed",
+				    p->text[open_off]);
 			return rule_p_unexpected(p);
 		}
 		if (n > 0 && rule_p_accept(p, close))
@@ -118,8 +118,8 @@ paren_atom(rule_parser *p)
 	if (rule_p_accept(p, TK_RPAREN))
 		return e;
 	if (!p->series && rule_p_cur(p)->kind == TK_COMMA) /* a tuple */
-		return rule_p_seal(p, sequence(p, TK_RPAREN, open, 0, e, &n),
-		                   open);
+		return rule_p_seal(
+		    p, sequence(p, TK_RPAREN, open, 0, e, &n), open);
 	if (rule_p_cur(p)->kind == TK_EOF)
 		return rule_p_fail(p, open, "'(' was never closed");
 	return rule_p_unexpected(p);
@@ -135,7 +135,7 @@ call(rule_parser *p, const rule_token *name)
 
 	if (fn == NULL)
 		return rule_p_fail(p, name->off, "unknown function '%.*s'",
-		                   (int)name->len, p->text + name->off);
+		    (int) name->len, p->text + name->off);
 	c = sequence(p, TK_RPAREN, p->t[p->pos - 1].off, 0, NULL, &n);
 	if (c == NULL)
 		return NULL;
@@ -143,9 +143,9 @@ call(rule_parser *p, const rule_token *name)
 	c->call = fn->fn;
 	if (n < fn->min_args || n > fn->max_args)
 		return rule_p_fail(p, name->off,
-		                   "wrong number of arguments to "
-		                   "'%.*s'",
-		                   (int)name->len, p->text + name->off);
+		    "wrong number of arguments to "
+		    "'%.*s'",
+		    (int) name->len, p->text + name->off);
 	if (fn->tags_fn != NULL && n == 1 && c->kids[0]->kind == N_TAGS) {
 		c->call = fn->tags_fn;
 		c->nkids = 0;
@@ -161,8 +161,8 @@ name_atom(rule_parser *p)
 	size_t            n = t->len;
 
 	if (n == 4 && memcmp(s, "True", 4) == 0)
-		return const_node(p, (rule_value){.t = V_BOOL, .u.b = true},
-		                  t->off);
+		return const_node(
+		    p, (rule_value){.t = V_BOOL, .u.b = true}, t->off);
 	if (n == 5 && memcmp(s, "False", 5) == 0)
 		return const_node(p, (rule_value){.t = V_BOOL}, t->off);
 	if (n == 4 && memcmp(s, "None", 4) == 0)
@@ -176,9 +176,9 @@ name_atom(rule_parser *p)
 	if (rule_p_accept(p, TK_LPAREN))
 		return call(p, t);
 	if (rule_builtin_find(rule_functions, s, n) != NULL)
-		return rule_p_fail(p, t->off, "function '%.*s' must be called",
-		                   (int)n, s);
-	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int)n, s);
+		return rule_p_fail(
+		    p, t->off, "function '%.*s' must be called", (int) n, s);
+	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int) n, s);
 }
 
 static rule_node *
@@ -192,12 +192,12 @@ parse_atom(rule_parser *p)
 		return string_atom(p);
 	case TK_INT:
 		p->pos++;
-		return const_node(p, (rule_value){.t = V_INT, .u.i = t->i},
-		                  t->off);
+		return const_node(
+		    p, (rule_value){.t = V_INT, .u.i = t->i}, t->off);
 	case TK_FLOAT:
 		p->pos++;
-		return const_node(p, (rule_value){.t = V_FLOAT, .u.f = t->f},
-		                  t->off);
+		return const_node(
+		    p, (rule_value){.t = V_FLOAT, .u.f = t->f}, t->off);
 	case TK_TAGREF:
 		p->pos++;
 		return tag_node(p, t->s, t->slen, false, t->off);
@@ -231,15 +231,14 @@ attribute(rule_parser *p, rule_node *obj)
 	if (!rule_p_accept(p, TK_LPAREN)) {
 		if (rule_builtin_find(rule_methods, s, t->len) != NULL)
 			return rule_p_fail(p, t->off,
-			                   "method '%.*s' must be called",
-			                   (int)t->len, s);
-		return rule_p_fail(p, t->off, "unknown attribute '%.*s'",
-		                   (int)t->len, s);
+			    "method '%.*s' must be called", (int) t->len, s);
+		return rule_p_fail(
+		    p, t->off, "unknown attribute '%.*s'", (int) t->len, s);
 	}
 	if ((m = rule_builtin_find(rule_methods, s, t->len)) == NULL ||
 	    obj->kind == N_TAGS)
-		return rule_p_fail(p, t->off, "unknown function '%.*s'",
-		                   (int)t->len, s);
+		return rule_p_fail(
+		    p, t->off, "unknown function '%.*s'", (int) t->len, s);
 	if ((c = sequence(p, TK_RPAREN, p->t[p->pos - 1].off, 1, NULL, &n)) ==
 	    NULL)
 		return NULL;
@@ -248,8 +247,7 @@ attribute(rule_parser *p, rule_node *obj)
 	c->kids[0] = obj;
 	if (n < m->min_args || n > m->max_args)
 		return rule_p_fail(p, t->off,
-		                   "wrong number of arguments to '%.*s'",
-		                   (int)t->len, s);
+		    "wrong number of arguments to '%.*s'", (int) t->len, s);
 	return rule_p_seal(p, c, t->off);
 }
 
@@ -277,8 +275,8 @@ subscript(rule_parser *p, rule_node *obj, size_t open)
 	if (obj->kind == N_TAGS) {
 		if (slice || idx->kind != N_CONST || idx->v.t != V_STR)
 			return rule_p_fail(p, at,
-			                   "tags[...] needs a quoted "
-			                   "tag name");
+			    "tags[...] needs a quoted "
+			    "tag name");
 		return tag_node(p, idx->v.u.s.p, idx->v.u.s.n, false, open);
 	}
 	if (!slice)
@@ -304,8 +302,8 @@ rule_parse_postfix(rule_parser *p)
 			n = subscript(p, n, off);
 		else if (rule_p_cur(p)->kind == TK_LPAREN)
 			return rule_p_fail(p, off,
-			                   "only functions and string "
-			                   "methods can be called");
+			    "only functions and string "
+			    "methods can be called");
 		else
 			break;
 	}
@@ -327,9 +325,9 @@ rule_parse_series_atom(rule_parser *p)
 		if (t->kind == TK_EOF || t->kind == TK_RPAREN)
 			return rule_p_unexpected(p);
 		return rule_p_fail(p, t->off,
-		                   "expected a quoted series description, "
-		                   "got '%.*s'",
-		                   (int)t->len, p->text + t->off);
+		    "expected a quoted series description, "
+		    "got '%.*s'",
+		    (int) t->len, p->text + t->off);
 	}
 	p->pos++;
 	if ((n = rule_p_node(p, N_SERIES, 0)) == NULL ||
@@ -337,7 +335,7 @@ rule_parse_series_atom(rule_parser *p)
 		return rule_p_oom(p);
 	for (size_t i = 0; i < t->slen; i++)
 		low[i] = (t->s[i] >= 'A' && t->s[i] <= 'Z')
-		             ? (char)(t->s[i] + ('a' - 'A'))
+		             ? (char) (t->s[i] + ('a' - 'A'))
 		             : t->s[i];
 	n->v = (rule_value){.t = V_STR, .u.s = {low, t->slen}};
 	return n;

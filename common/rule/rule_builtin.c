@@ -20,8 +20,8 @@
 #define RULE_REPR_MAX 40
 
 const rule_builtin *
-rule_builtin_find(const rule_builtin *(*table)(size_t *n), const char *name,
-                  size_t len)
+rule_builtin_find(
+    const rule_builtin *(*table)(size_t *n), const char *name, size_t len)
 {
 	size_t              n;
 	const rule_builtin *t = table(&n);
@@ -39,7 +39,7 @@ rule_utf8_len(const char *p, size_t n)
 	size_t cps = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)p[i] & 0xC0) != 0x80)
+		if (((unsigned char) p[i] & 0xC0) != 0x80)
 			cps++;
 	return cps;
 }
@@ -95,7 +95,7 @@ parse_int(rule_ctx *c, const rule_value *s, int64_t *out)
 	    strspn(digits, "0123456789") != strlen(digits))
 		goto bad;
 	errno = 0;
-	*out = (int64_t)strtoll(buf, &end, 10);
+	*out = (int64_t) strtoll(buf, &end, 10);
 	if (errno == ERANGE)
 		return rule_fail(c, "OverflowError: integer out of 64-bit "
 		                    "range");
@@ -165,7 +165,7 @@ shortest(double x, char *digits, size_t *nd)
 			digits[(*nd)++] = *q;
 	while (*nd > 1 && digits[*nd - 1] == '0')
 		(*nd)--;
-	return (int)strtol(e + 1, NULL, 10);
+	return (int) strtol(e + 1, NULL, 10);
 }
 
 /* float_repr - Python's repr(float): shortest round-trip digits, in
@@ -179,9 +179,9 @@ float_repr(double x, char *out)
 
 	if (isnan(x) || isinf(x)) {
 		snprintf(out, RULE_REPR_MAX, "%s",
-		         isnan(x) ? "nan"
-		         : x < 0  ? "-inf"
-		                  : "inf");
+		    isnan(x) ? "nan"
+		    : x < 0  ? "-inf"
+		             : "inf");
 		return;
 	}
 	exp = shortest(x, d, &nd);
@@ -194,7 +194,7 @@ float_repr(double x, char *out)
 		memcpy(out + o, d + 1, nd - 1);
 		o += nd - 1;
 		snprintf(out + o, RULE_REPR_MAX - o, "e%c%02d",
-		         exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		    exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
 		return;
 	}
 	if (exp < 0) {
@@ -206,12 +206,12 @@ float_repr(double x, char *out)
 		out[o + nd] = '\0';
 		return;
 	}
-	for (size_t i = 0; i < (size_t)exp + 1; i++)
+	for (size_t i = 0; i < (size_t) exp + 1; i++)
 		out[o++] = i < nd ? d[i] : '0';
 	out[o++] = '.';
-	if (nd <= (size_t)exp + 1)
+	if (nd <= (size_t) exp + 1)
 		out[o++] = '0';
-	for (size_t i = (size_t)exp + 1; i < nd; i++)
+	for (size_t i = (size_t) exp + 1; i < nd; i++)
 		out[o++] = d[i];
 	out[o] = '\0';
 }
@@ -245,7 +245,7 @@ fn_str(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	if ((buf = rule_scratch_alloc(c, RULE_REPR_MAX)) == NULL)
 		return false;
 	if (v->t == V_INT)
-		snprintf(buf, RULE_REPR_MAX, "%lld", (long long)v->u.i);
+		snprintf(buf, RULE_REPR_MAX, "%lld", (long long) v->u.i);
 	else
 		float_repr(v->u.f, buf);
 	*out = str_value(buf, strlen(buf));
@@ -272,10 +272,10 @@ fn_int(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 			return rule_fail(c, "ValueError: cannot convert float "
 			                    "NaN to integer");
 		if (!(v->u.f > -9223372036854775808.0 &&
-		      v->u.f < 9223372036854775808.0))
+		        v->u.f < 9223372036854775808.0))
 			return rule_fail(c, "OverflowError: integer out of "
 			                    "64-bit range");
-		out->u.i = (int64_t)v->u.f; /* truncates, as int() does */
+		out->u.i = (int64_t) v->u.f; /* truncates, as int() does */
 		return true;
 	default:
 		return rule_fail(c, "TypeError: int() argument must be a "
@@ -292,7 +292,7 @@ fn_float(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	switch (v->t) {
 	case V_BOOL:
 	case V_INT:
-		out->u.f = (double)(v->t == V_BOOL ? v->u.b : v->u.i);
+		out->u.f = (double) (v->t == V_BOOL ? v->u.b : v->u.i);
 		return true;
 	case V_FLOAT:
 		out->u.f = v->u.f;
@@ -310,12 +310,12 @@ fn_len(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *v = &args[0];
 
-	(void)nargs;
+	(void) nargs;
 	out->t = V_INT;
 	if (v->t == V_STR)
-		out->u.i = (int64_t)rule_utf8_len(v->u.s.p, v->u.s.n);
+		out->u.i = (int64_t) rule_utf8_len(v->u.s.p, v->u.s.n);
 	else if (v->t == V_LIST)
-		out->u.i = (int64_t)v->u.l.n;
+		out->u.i = (int64_t) v->u.l.n;
 	else
 		return rule_fail(c, "TypeError: object has no len()");
 	return true;
@@ -326,7 +326,7 @@ fn_abs(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *v = &args[0];
 
-	(void)nargs;
+	(void) nargs;
 	if (v->t == V_FLOAT) {
 		*out = (rule_value){.t = V_FLOAT, .u.f = fabs(v->u.f)};
 		return true;
@@ -345,7 +345,7 @@ fn_abs(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
  * the first of equal values wins, as in Python. */
 static bool
 extreme(rule_ctx *c, rule_op better_op, const rule_value *args, size_t n,
-        rule_value *out)
+    rule_value *out)
 {
 	if (n == 1) {
 		if (args[0].t != V_LIST)
@@ -371,9 +371,9 @@ extreme(rule_ctx *c, rule_op better_op, const rule_value *args, size_t n,
 static bool
 fn_bool(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
-	(void)c;
-	*out = (rule_value){.t = V_BOOL,
-	                    .u.b = nargs > 0 && rule_truthy(&args[0])};
+	(void) c;
+	*out = (rule_value){
+	    .t = V_BOOL, .u.b = nargs > 0 && rule_truthy(&args[0])};
 	return true;
 }
 
@@ -381,11 +381,10 @@ fn_bool(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 static bool
 fn_len_tags(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
-	(void)args;
-	(void)nargs;
+	(void) args;
+	(void) nargs;
 	*out = (rule_value){.t = V_INT,
-	                    .u.i = c->tags ? (int64_t)mc_tagset_count(c->tags)
-	                                   : 0};
+	    .u.i = c->tags ? (int64_t) mc_tagset_count(c->tags) : 0};
 	return true;
 }
 

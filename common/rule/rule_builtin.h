@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* max_args of a builtin that takes any number (min, max) */
-#define RULE_ANY_ARGS ((size_t)-1)
+#define RULE_ANY_ARGS ((size_t) -1)
 
 typedef struct rule_ctx   rule_ctx;   /* one evaluation (rule_int.h) */
 typedef struct rule_value rule_value; /* a runtime value (rule_int.h) */
@@ -24,8 +24,8 @@ typedef struct rule_value rule_value; /* a runtime value (rule_int.h) */
  * Python's exception). Strings may be views into args; new text comes
  * from rule_scratch_alloc(). Runs in the evaluating thread; must not
  * write anything but c and *out. */
-typedef bool (*rule_builtin_fn)(rule_ctx *c, const rule_value *args,
-                                size_t nargs, rule_value *out);
+typedef bool (*rule_builtin_fn)(
+    rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out);
 
 typedef struct rule_builtin {
 	const char *name;
@@ -47,7 +47,7 @@ const rule_builtin *rule_methods(size_t *n);
 /* rule_builtin_find - the row named name[0..len) of the table that
  * table (rule_functions or rule_methods) gives; NULL when there is
  * none. */
-const rule_builtin *rule_builtin_find(const rule_builtin *(*table)(size_t *n),
-                                      const char *name, size_t len);
+const rule_builtin *rule_builtin_find(
+    const rule_builtin *(*table)(size_t *n), const char *name, size_t len);
 
 #endif

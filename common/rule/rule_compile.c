@@ -57,8 +57,8 @@ compile(const char *text, size_t len, bool series, rule **out, mc_diag *d)
 	if ((rv = rule_lex(text, len, &r->arena, &toks, &ntoks, d)) != MC_OK)
 		goto fail;
 	if (toks[0].kind == TK_EOF && !series) {
-		rv = rule_syntax_error(d, text, toks[0].off,
-		                       "empty expression");
+		rv = rule_syntax_error(
+		    d, text, toks[0].off, "empty expression");
 		goto fail;
 	}
 	/* An empty series list is met by any series (root NULL). */
@@ -66,8 +66,7 @@ compile(const char *text, size_t len, bool series, rule **out, mc_diag *d)
 	    (r->root = rule_parse(text, toks, r, series, d, &rv)) == NULL)
 		goto fail;
 	if ((b = bare_tags(r->root)) != NULL) {
-		rv = rule_syntax_error(
-		    d, text, b->off,
+		rv = rule_syntax_error(d, text, b->off,
 		    "'tags' must be used "
 		    "as tags.Name, tags['Name'] or 'Name' in tags");
 		goto fail;

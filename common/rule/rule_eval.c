@@ -61,7 +61,7 @@ rule_scratch_alloc(rule_ctx *c, size_t n)
 		k->next = s->more;
 		s->more = k;
 	}
-	p = (char *)k->data + k->used;
+	p = (char *) k->data + k->used;
 	k->used += n;
 	return p;
 }
@@ -129,8 +129,8 @@ str_contains(const char *hay, size_t hn, const char *needle, size_t nn)
 {
 	if (nn == 0)
 		return true;
-	for (const char *p = hay; nn <= (size_t)(hay + hn - p);) {
-		p = memchr(p, needle[0], (size_t)(hay + hn - p) - nn + 1);
+	for (const char *p = hay; nn <= (size_t) (hay + hn - p);) {
+		p = memchr(p, needle[0], (size_t) (hay + hn - p) - nn + 1);
 		if (p == NULL)
 			return false;
 		if (memcmp(p, needle, nn) == 0)
@@ -146,8 +146,8 @@ contains(rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
 	if (in->t == V_STR) {
 		if (x->t != V_STR)
 			return rule_fail(c,
-			                 "TypeError: 'in <string>' "
-			                 "requires a string as left operand");
+			    "TypeError: 'in <string>' "
+			    "requires a string as left operand");
 		*res = str_contains(in->u.s.p, in->u.s.n, x->u.s.p, x->u.s.n);
 		return true;
 	}
@@ -188,7 +188,7 @@ str_cmp(const rule_value *a, const rule_value *b)
 
 bool
 rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
-             const rule_value *b, bool *res)
+    const rule_value *b, bool *res)
 {
 	if (op == OP_IN || op == OP_NOTIN) {
 		if (!contains(c, a, b, res))
@@ -237,7 +237,7 @@ lookup(const mc_tagset *tags, const rule_node *n)
 {
 	size_t        count = tags ? mc_tagset_count(tags) : 0;
 	size_t        h = atomic_load_explicit(n->hint, memory_order_relaxed);
-	int           first = ascii_lower((unsigned char)n->key[0]);
+	int           first = ascii_lower((unsigned char) n->key[0]);
 	const char   *folded = NULL;
 	const mc_tag *t;
 
@@ -245,11 +245,11 @@ lookup(const mc_tagset *tags, const rule_node *n)
 		return t->value;
 	for (size_t i = 0; i < count; i++) {
 		t = mc_tagset_at(tags, i);
-		if (ascii_lower((unsigned char)t->key[0]) != first)
+		if (ascii_lower((unsigned char) t->key[0]) != first)
 			continue;
 		if (strcmp(t->key, n->key) == 0) {
-			atomic_store_explicit(n->hint, i,
-			                      memory_order_relaxed);
+			atomic_store_explicit(
+			    n->hint, i, memory_order_relaxed);
 			return t->value;
 		}
 		if (n->fold && folded == NULL &&
@@ -410,7 +410,7 @@ run(const rule *r, rule_ctx *c, const char **why)
 	rule_value  v;
 	bool        ok;
 
-	c->sc.buf = (char *)stack;
+	c->sc.buf = (char *) stack;
 	c->sc.cap = sizeof(stack);
 	ok = rule_eval_node(r->root, c, &v) && rule_truthy(&v);
 	scratch_fini(&c->sc);

@@ -77,15 +77,14 @@ typedef struct rule_token {
  * is freed by the caller with free(). Strings live in a. Returns MC_OK,
  * MC_ENOMEM, or MC_ESYNTAX with d->column and d->msg set. */
 mc_err rule_lex(const char *text, size_t len, rule_arena *a, rule_token **out,
-                size_t *n, mc_diag *d);
+    size_t *n, mc_diag *d);
 
 /* rule_column - the 1-based column (in code points) of byte off. */
 size_t rule_column(const char *text, size_t off);
 
 /* rule_syntax_error - fill d with the column of off and a message. */
 mc_err rule_syntax_error(mc_diag *d, const char *text, size_t off,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- runtime values: strings are views, never NUL-terminated ---- */
 
@@ -201,10 +200,10 @@ rule_node *rule_p_node(rule_parser *p, rule_node_kind kind, size_t nkids);
 /* rule_p_seal - set n's depth from its children; refuses deep trees. */
 rule_node *rule_p_seal(rule_parser *p, rule_node *n, size_t off);
 rule_node *rule_p_binary(rule_parser *p, rule_node_kind kind, unsigned op,
-                         rule_node *a, rule_node *b, size_t off);
+    rule_node *a, rule_node *b, size_t off);
 /* rule_p_push - append x to an arena array that grows by doubling. */
-bool       rule_p_push(rule_parser *p, rule_node ***v, size_t *n, size_t *cap,
-                       rule_node *x);
+bool rule_p_push(
+    rule_parser *p, rule_node ***v, size_t *n, size_t *cap, rule_node *x);
 rule_node *rule_parse_expr(rule_parser *p);
 rule_node *rule_parse_postfix(rule_parser *p);
 rule_node *rule_parse_series_atom(rule_parser *p);
@@ -213,7 +212,7 @@ rule_node *rule_parse_series_atom(rule_parser *p);
  * empty) in r's arena; NULL with *rv (MC_ENOMEM or MC_ESYNTAX, d filled)
  * on failure. series: study_trigger_series' grammar. */
 rule_node *rule_parse(const char *text, const rule_token *toks, rule *r,
-                      bool series, mc_diag *d, mc_err *rv);
+    bool series, mc_diag *d, mc_err *rv);
 
 /* rule_note_tag - add name (arena-owned) to r's list of tags read. */
 mc_err rule_note_tag(rule *r, const char *name);
@@ -249,12 +248,12 @@ bool rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out);
 
 bool rule_truthy(const rule_value *v);
 bool rule_arith(rule_ctx *c, unsigned op, const rule_value *a,
-                const rule_value *b, rule_value *out);
+    const rule_value *b, rule_value *out);
 bool rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out);
 bool rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
-                const rule_value *hi, bool slice, rule_value *out);
+    const rule_value *hi, bool slice, rule_value *out);
 bool rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
-                  const rule_value *b, bool *res);
+    const rule_value *b, bool *res);
 size_t rule_utf8_len(const char *p, size_t n);
 
 /* Numbers: bool, int and float mix as in Python. */
@@ -267,13 +266,13 @@ rule_is_num(const rule_value *v)
 static inline int64_t
 rule_as_int(const rule_value *v)
 {
-	return v->t == V_BOOL ? (int64_t)v->u.b : v->u.i;
+	return v->t == V_BOOL ? (int64_t) v->u.b : v->u.i;
 }
 
 static inline double
 rule_as_double(const rule_value *v)
 {
-	return v->t == V_FLOAT ? v->u.f : (double)rule_as_int(v);
+	return v->t == V_FLOAT ? v->u.f : (double) rule_as_int(v);
 }
 
 #endif

@@ -41,7 +41,7 @@ rule_arena_alloc(rule_arena *a, size_t n)
 		c->next = a->head;
 		a->head = c;
 	}
-	void *p = (char *)c->data + c->used;
+	void *p = (char *) c->data + c->used;
 	c->used += need;
 	memset(p, 0, n);
 	return p;
@@ -66,14 +66,14 @@ rule_column(const char *text, size_t off)
 	size_t col = 1;
 
 	for (size_t i = 0; i < off; i++)
-		if (((unsigned char)text[i] & 0xC0) != 0x80)
+		if (((unsigned char) text[i] & 0xC0) != 0x80)
 			col++;
 	return col;
 }
 
 mc_err
-rule_syntax_error(mc_diag *d, const char *text, size_t off, const char *fmt,
-                  ...)
+rule_syntax_error(
+    mc_diag *d, const char *text, size_t off, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -112,7 +112,7 @@ static int
 peek(const lexer *lx, size_t ahead)
 {
 	size_t i = lx->pos + ahead;
-	return i < lx->len ? (unsigned char)lx->text[i] : -1;
+	return i < lx->len ? (unsigned char) lx->text[i] : -1;
 }
 
 static mc_err
@@ -137,19 +137,19 @@ put_utf8(char *out, size_t *o, unsigned long cp)
 	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return false;
 	if (cp < 0x80) {
-		out[(*o)++] = (char)cp;
+		out[(*o)++] = (char) cp;
 	} else if (cp < 0x800) {
-		out[(*o)++] = (char)(0xC0 | (cp >> 6));
-		out[(*o)++] = (char)(0x80 | (cp & 0x3F));
+		out[(*o)++] = (char) (0xC0 | (cp >> 6));
+		out[(*o)++] = (char) (0x80 | (cp & 0x3F));
 	} else if (cp < 0x10000) {
-		out[(*o)++] = (char)(0xE0 | (cp >> 12));
-		out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[(*o)++] = (char)(0x80 | (cp & 0x3F));
+		out[(*o)++] = (char) (0xE0 | (cp >> 12));
+		out[(*o)++] = (char) (0x80 | ((cp >> 6) & 0x3F));
+		out[(*o)++] = (char) (0x80 | (cp & 0x3F));
 	} else {
-		out[(*o)++] = (char)(0xF0 | (cp >> 18));
-		out[(*o)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[(*o)++] = (char)(0x80 | (cp & 0x3F));
+		out[(*o)++] = (char) (0xF0 | (cp >> 18));
+		out[(*o)++] = (char) (0x80 | ((cp >> 12) & 0x3F));
+		out[(*o)++] = (char) (0x80 | ((cp >> 6) & 0x3F));
+		out[(*o)++] = (char) (0x80 | (cp & 0x3F));
 	}
 	return true;
 }
@@ -174,7 +174,7 @@ escape(lexer *lx, const char *s, size_t end, size_t *i, char *out, size_t *o)
 	static const char simple_in[] = "\\'\"abfnrtv";
 	static const char simple_out[] = "\\'\"\a\b\f\n\r\t\v";
 	size_t            at = *i - 1; /* the backslash */
-	int               ch = (unsigned char)s[*i];
+	int               ch = (unsigned char) s[*i];
 	const char       *hit = strchr(simple_in, ch);
 	int               digits = ch == 'x' ? 2 : ch == 'u' ? 4 : 8;
 	unsigned long     cp = 0;
@@ -191,28 +191,28 @@ escape(lexer *lx, const char *s, size_t end, size_t *i, char *out, size_t *o)
 	if (ch >= '0' && ch <= '7') {
 		for (int k = 0;
 		     k < 3 && *i < end && s[*i] >= '0' && s[*i] <= '7'; k++)
-			cp = cp * 8 + (unsigned long)(s[(*i)++] - '0');
+			cp = cp * 8 + (unsigned long) (s[(*i)++] - '0');
 		put_utf8(out, o, cp);
 		return MC_OK;
 	}
 	if (ch == 'N')
-		return rule_syntax_error(lx->d, lx->text, at,
-		                         "\\N{...} escapes are not supported");
+		return rule_syntax_error(
+		    lx->d, lx->text, at, "\\N{...} escapes are not supported");
 	if (ch != 'x' && ch != 'u' && ch != 'U') {
 		out[(*o)++] = '\\';
 		return MC_OK;
 	}
 	(*i)++;
 	for (int k = 0; k < digits; k++, (*i)++) {
-		int h = *i < end ? hexval((unsigned char)s[*i]) : -1;
+		int h = *i < end ? hexval((unsigned char) s[*i]) : -1;
 		if (h < 0)
-			return rule_syntax_error(lx->d, lx->text, at,
-			                         "truncated \\%c escape", ch);
-		cp = cp * 16 + (unsigned long)h;
+			return rule_syntax_error(
+			    lx->d, lx->text, at, "truncated \\%c escape", ch);
+		cp = cp * 16 + (unsigned long) h;
 	}
 	if (!put_utf8(out, o, cp))
-		return rule_syntax_error(lx->d, lx->text, at,
-		                         "invalid \\%c escape", ch);
+		return rule_syntax_error(
+		    lx->d, lx->text, at, "invalid \\%c escape", ch);
 	return MC_OK;
 }
 
@@ -231,18 +231,18 @@ lex_string(lexer *lx, size_t start, bool raw)
 
 	for (;; i++) {
 		if (i >= lx->len || (!triple && s[i] == '\n'))
-			return rule_syntax_error(lx->d, lx->text, start,
-			                         "unterminated string");
+			return rule_syntax_error(
+			    lx->d, lx->text, start, "unterminated string");
 		if (s[i] == '\\') {
 			i++;
 			if (i >= lx->len)
-				return rule_syntax_error(
-				    lx->d, lx->text, start,
-				    "unterminated string");
+				return rule_syntax_error(lx->d, lx->text,
+				    start, "unterminated string");
 			continue;
 		}
-		if (s[i] == q && (!triple || (i + 2 < lx->len &&
-		                              s[i + 1] == q && s[i + 2] == q)))
+		if (s[i] == q &&
+		    (!triple ||
+		        (i + 2 < lx->len && s[i + 1] == q && s[i + 2] == q)))
 			break;
 	}
 	end = i;
@@ -262,10 +262,10 @@ lex_string(lexer *lx, size_t start, bool raw)
 	out[o] = '\0';
 	lx->pos = end + (triple ? 3 : 1);
 	return push(lx, &(rule_token){.kind = TK_STR,
-	                              .off = start,
-	                              .len = lx->pos - start,
-	                              .s = out,
-	                              .slen = o});
+	                    .off = start,
+	                    .len = lx->pos - start,
+	                    .s = out,
+	                    .slen = o});
 }
 
 /* lex_number - decimal int or float literal, Python syntax (with '_'
@@ -290,7 +290,7 @@ lex_number(lexer *lx)
 	for (; i < lx->len && o + 2 < sizeof(buf); i++) {
 		char ch = s[i];
 		if (ch == '_' && i + 1 < lx->len && i > start &&
-		    hexval((unsigned char)s[i + 1]) >= 0 && s[i - 1] != '_')
+		    hexval((unsigned char) s[i + 1]) >= 0 && s[i - 1] != '_')
 			continue;
 		if (base == 10 && (ch == '.' || ch == 'e' || ch == 'E')) {
 			isfloat = true;
@@ -300,7 +300,7 @@ lex_number(lexer *lx)
 				buf[o++] = s[++i];
 			continue;
 		}
-		if (hexval((unsigned char)ch) < 0 ||
+		if (hexval((unsigned char) ch) < 0 ||
 		    (base == 10 && !is_digit(ch)))
 			break;
 		buf[o++] = ch;
@@ -316,7 +316,7 @@ lex_number(lexer *lx)
 		t.kind = TK_FLOAT;
 		t.f = strtod(buf, &endp);
 	} else {
-		t.i = (int64_t)strtoll(buf, &endp, base);
+		t.i = (int64_t) strtoll(buf, &endp, base);
 		if (base == 10 && buf[0] == '0' && strspn(buf, "0") != o)
 			goto bad; /* Python: no leading zeros */
 	}
@@ -337,21 +337,21 @@ lex_tagref(lexer *lx)
 	char  *name;
 
 	if (close == NULL)
-		return rule_syntax_error(lx->d, lx->text, start,
-		                         "unterminated '@' tag");
-	n = (size_t)(close - lx->text) - start - 1;
+		return rule_syntax_error(
+		    lx->d, lx->text, start, "unterminated '@' tag");
+	n = (size_t) (close - lx->text) - start - 1;
 	if (n == 0 || memchr(lx->text + start + 1, '\0', n) != NULL)
-		return rule_syntax_error(lx->d, lx->text, start,
-		                         "invalid '@' tag");
+		return rule_syntax_error(
+		    lx->d, lx->text, start, "invalid '@' tag");
 	if ((name = rule_arena_alloc(lx->arena, n + 1)) == NULL)
 		return MC_ENOMEM;
 	memcpy(name, lx->text + start + 1, n);
 	lx->pos = start + n + 2;
 	return push(lx, &(rule_token){.kind = TK_TAGREF,
-	                              .off = start,
-	                              .len = n + 2,
-	                              .s = name,
-	                              .slen = n});
+	                    .off = start,
+	                    .len = n + 2,
+	                    .s = name,
+	                    .slen = n});
 }
 
 /* keyword - the operator keywords; other names stay TK_NAME. */
@@ -382,22 +382,20 @@ lex_name(lexer *lx)
 	n = lx->pos - start;
 	q = peek(lx, 0);
 	if ((q == '\'' || q == '"') && n <= 2) {
-		char p0 = (char)(lx->text[start] | 0x20);
-		char p1 = n == 2 ? (char)(lx->text[start + 1] | 0x20) : 0;
+		char p0 = (char) (lx->text[start] | 0x20);
+		char p1 = n == 2 ? (char) (lx->text[start + 1] | 0x20) : 0;
 		if (n == 1 && (p0 == 'r' || p0 == 'u'))
 			return lex_string(lx, start, p0 == 'r');
 		if (p0 == 'b' || p1 == 'b')
-			return rule_syntax_error(
-			    lx->d, lx->text, start,
+			return rule_syntax_error(lx->d, lx->text, start,
 			    "bytes literals are not supported");
 		if (p0 == 'f' || p1 == 'f')
-			return rule_syntax_error(
-			    lx->d, lx->text, start,
+			return rule_syntax_error(lx->d, lx->text, start,
 			    "f-strings are not supported");
 	}
-	return push(lx, &(rule_token){.kind = keyword(lx->text + start, n),
-	                              .off = start,
-	                              .len = n});
+	return push(lx,
+	    &(rule_token){
+	        .kind = keyword(lx->text + start, n), .off = start, .len = n});
 }
 
 /* punct - one- and two-character operators; TK_EOF if none. */
@@ -407,14 +405,12 @@ punct(const lexer *lx, size_t *len)
 	static const struct {
 		const char   *s;
 		rule_tok_kind k;
-	} ops[] = {{"==", TK_EQ},     {"!=", TK_NE},     {"<=", TK_LE},
-	           {">=", TK_GE},     {"//", TK_DSLASH}, {"<", TK_LT},
-	           {">", TK_GT},      {"(", TK_LPAREN},  {")", TK_RPAREN},
-	           {"[", TK_LBRACK},  {"]", TK_RBRACK},  {",", TK_COMMA},
-	           {".", TK_DOT},     {":", TK_COLON},   {"+", TK_PLUS},
-	           {"-", TK_MINUS},   {"*", TK_STAR},    {"/", TK_SLASH},
-	           {"%", TK_PERCENT}, {"|", TK_PIPE},    {"&", TK_AMP},
-	           {"^", TK_CARET}};
+	} ops[] = {{"==", TK_EQ}, {"!=", TK_NE}, {"<=", TK_LE}, {">=", TK_GE},
+	    {"//", TK_DSLASH}, {"<", TK_LT}, {">", TK_GT}, {"(", TK_LPAREN},
+	    {")", TK_RPAREN}, {"[", TK_LBRACK}, {"]", TK_RBRACK},
+	    {",", TK_COMMA}, {".", TK_DOT}, {":", TK_COLON}, {"+", TK_PLUS},
+	    {"-", TK_MINUS}, {"*", TK_STAR}, {"/", TK_SLASH},
+	    {"%", TK_PERCENT}, {"|", TK_PIPE}, {"&", TK_AMP}, {"^", TK_CARET}};
 	const char *p = lx->text + lx->pos;
 	size_t      left = lx->len - lx->pos;
 
@@ -431,7 +427,7 @@ punct(const lexer *lx, size_t *len)
 static mc_err
 bad_char(lexer *lx)
 {
-	const unsigned char *p = (const unsigned char *)lx->text + lx->pos;
+	const unsigned char *p = (const unsigned char *) lx->text + lx->pos;
 	size_t               n = 1;
 
 	if (p[0] >= 0xC0)
@@ -439,10 +435,9 @@ bad_char(lexer *lx)
 			n++;
 	if (p[0] < 0x20 || p[0] == 0x7F || (p[0] >= 0x80 && p[0] < 0xC0))
 		return rule_syntax_error(lx->d, lx->text, lx->pos,
-		                         "unexpected character 0x%02x", p[0]);
+		    "unexpected character 0x%02x", p[0]);
 	return rule_syntax_error(lx->d, lx->text, lx->pos,
-	                         "unexpected character '%.*s'", (int)n,
-	                         (const char *)p);
+	    "unexpected character '%.*s'", (int) n, (const char *) p);
 }
 
 /* c_operator - a friendlier error for C's operators in place of
@@ -460,8 +455,7 @@ c_operator(lexer *lx)
 		if (n <= left && memcmp(p, ops[i][0], n) == 0 &&
 		    (n == 2 || left == 1 || p[1] != '='))
 			return rule_syntax_error(lx->d, lx->text, lx->pos,
-			                         "unexpected '%s'; use '%s'",
-			                         ops[i][0], ops[i][1]);
+			    "unexpected '%s'; use '%s'", ops[i][0], ops[i][1]);
 	}
 	return MC_OK;
 }
@@ -487,13 +481,13 @@ lex_one(lexer *lx)
 	if (k == TK_EOF)
 		return bad_char(lx);
 	lx->pos += n;
-	return push(lx,
-	            &(rule_token){.kind = k, .off = lx->pos - n, .len = n});
+	return push(
+	    lx, &(rule_token){.kind = k, .off = lx->pos - n, .len = n});
 }
 
 mc_err
 rule_lex(const char *text, size_t len, rule_arena *a, rule_token **out,
-         size_t *n, mc_diag *d)
+    size_t *n, mc_diag *d)
 {
 	lexer  lx = {.text = text, .len = len, .arena = a, .d = d};
 	mc_err rv = MC_OK;

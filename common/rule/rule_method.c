@@ -20,7 +20,7 @@ is_space(char ch)
 static bool
 is_cont(char ch)
 {
-	return ((unsigned char)ch & 0xC0) == 0x80;
+	return ((unsigned char) ch & 0xC0) == 0x80;
 }
 
 /* cp_len - bytes of the code point that starts at p[0] (of n). */
@@ -90,7 +90,7 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 		return false;
 	for (i = 0; i < s->u.s.n; i++) {
 		char ch = s->u.s.p[i];
-		d[i] = ch >= lo && ch <= hi ? (char)(ch ^ 0x20) : ch;
+		d[i] = ch >= lo && ch <= hi ? (char) (ch ^ 0x20) : ch;
 	}
 	*out = (rule_value){.t = V_STR, .u.s = {d, s->u.s.n}};
 	return true;
@@ -109,7 +109,7 @@ affix_one(const rule_value *s, const rule_value *a, bool end)
 /* affix - startswith/endswith: a string or a tuple of strings. */
 static bool
 affix(rule_ctx *c, const rule_value *s, const rule_value *a, bool end,
-      rule_value *out)
+    rule_value *out)
 {
 	static const char *const bad = "TypeError: startswith/endswith "
 	                               "needs a string or a tuple of strings";
@@ -132,8 +132,8 @@ affix(rule_ctx *c, const rule_value *s, const rule_value *a, bool end,
 /* next_field - the next piece of s from *pos; false when none is left.
  * sep NULL: split on runs of whitespace, dropping empty pieces. */
 static bool
-next_field(const rule_value *s, const rule_value *sep, size_t *pos,
-           rule_value *out)
+next_field(
+    const rule_value *s, const rule_value *sep, size_t *pos, rule_value *out)
 {
 	const char *p = s->u.s.p;
 	size_t      n = s->u.s.n, i = *pos, start;
@@ -202,7 +202,7 @@ receiver(rule_ctx *c, const rule_value *args)
 /* strip_chars - strip's optional argument: NULL for whitespace */
 static bool
 strip_chars(rule_ctx *c, const rule_value *args, size_t nargs,
-            const rule_value **chars)
+    const rule_value **chars)
 {
 	*chars = nargs > 1 && args[1].t != V_NONE ? &args[1] : NULL;
 	if (*chars != NULL && (*chars)->t != V_STR)
@@ -213,7 +213,7 @@ strip_chars(rule_ctx *c, const rule_value *args, size_t nargs,
 
 static bool
 stripped(rule_ctx *c, const rule_value *args, size_t nargs, bool left,
-         bool right, rule_value *out)
+    bool right, rule_value *out)
 {
 	const rule_value *self = receiver(c, args), *chars;
 
@@ -228,7 +228,7 @@ m_lower(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *self = receiver(c, args);
 
-	(void)nargs;
+	(void) nargs;
 	return self != NULL && change_case(c, self, false, out);
 }
 
@@ -237,7 +237,7 @@ m_upper(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *self = receiver(c, args);
 
-	(void)nargs;
+	(void) nargs;
 	return self != NULL && change_case(c, self, true, out);
 }
 
@@ -260,12 +260,12 @@ m_rstrip(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 }
 
 static bool
-m_startswith(rule_ctx *c, const rule_value *args, size_t nargs,
-             rule_value *out)
+m_startswith(
+    rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *self = receiver(c, args);
 
-	(void)nargs;
+	(void) nargs;
 	return self != NULL && affix(c, self, &args[1], false, out);
 }
 
@@ -274,7 +274,7 @@ m_endswith(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *self = receiver(c, args);
 
-	(void)nargs;
+	(void) nargs;
 	return self != NULL && affix(c, self, &args[1], true, out);
 }
 
@@ -309,8 +309,8 @@ rule_methods(size_t *n)
 
 /* bound - a Python index or slice bound, resolved against len. */
 static bool
-bound(rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len,
-      int64_t *out)
+bound(
+    rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len, int64_t *out)
 {
 	if (v->t == V_NONE) {
 		*out = dflt;
@@ -332,15 +332,15 @@ clamp(int64_t i, int64_t len)
 
 bool
 rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
-           const rule_value *hi, bool slice, rule_value *out)
+    const rule_value *hi, bool slice, rule_value *out)
 {
 	bool    str = obj->t == V_STR;
 	int64_t len, i = 0, j = 0;
 
 	if (!str && obj->t != V_LIST)
 		return rule_fail(c, "TypeError: object is not subscriptable");
-	len = (int64_t)(str ? rule_utf8_len(obj->u.s.p, obj->u.s.n)
-	                    : obj->u.l.n);
+	len = (int64_t) (str ? rule_utf8_len(obj->u.s.p, obj->u.s.n)
+	                     : obj->u.l.n);
 	if (!bound(c, lo, 0, len, &i) ||
 	    (slice && !bound(c, hi, len, len, &j)))
 		return false;
@@ -354,8 +354,8 @@ rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
 	if (j < i)
 		j = i;
 	if (!str) {
-		*out = (rule_value){
-		    .t = V_LIST, .u.l = {obj->u.l.items + i, (size_t)(j - i)}};
+		*out = (rule_value){.t = V_LIST,
+		    .u.l = {obj->u.l.items + i, (size_t) (j - i)}};
 		if (!slice)
 			*out = obj->u.l.items[i];
 		return true;

@@ -40,7 +40,7 @@ rule_node *rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
 rule_node *
 rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
 {
-	char    msg[sizeof(((mc_diag *)NULL)->msg)];
+	char    msg[sizeof(((mc_diag *) NULL)->msg)];
 	va_list ap;
 
 	if (p->rv != MC_OK)
@@ -59,8 +59,8 @@ rule_p_unexpected(rule_parser *p)
 
 	if (t->kind == TK_EOF)
 		return rule_p_fail(p, t->off, "unexpected end of expression");
-	return rule_p_fail(p, t->off, "unexpected '%.*s'", (int)t->len,
-	                   p->text + t->off);
+	return rule_p_fail(
+	    p, t->off, "unexpected '%.*s'", (int) t->len, p->text + t->off);
 }
 
 rule_node *
@@ -114,7 +114,7 @@ unary(rule_parser *p, rule_node_kind kind, rule_node *kid, size_t off)
 
 rule_node *
 rule_p_binary(rule_parser *p, rule_node_kind kind, unsigned op, rule_node *a,
-              rule_node *b, size_t off)
+    rule_node *b, size_t off)
 {
 	rule_node *n;
 
@@ -129,8 +129,8 @@ rule_p_binary(rule_parser *p, rule_node_kind kind, unsigned op, rule_node *a,
 /* push - append x to a growing array in the arena (the old copy is
  * left behind: rules are small and compiled once). */
 bool
-rule_p_push(rule_parser *p, rule_node ***v, size_t *n, size_t *cap,
-            rule_node *x)
+rule_p_push(
+    rule_parser *p, rule_node ***v, size_t *n, size_t *cap, rule_node *x)
 {
 	if (*n == *cap) {
 		size_t      ncap = *cap ? *cap * 2 : 8;
@@ -158,8 +158,8 @@ parse_unary(rule_parser *p)
 	if (rule_p_accept(p, TK_MINUS) || rule_p_accept(p, TK_PLUS)) {
 		bool neg = p->t[p->pos - 1].kind == TK_MINUS;
 		if (++p->nesting > RULE_NEST_MAX)
-			return rule_p_fail(p, off,
-			                   "expression is too deeply nested");
+			return rule_p_fail(
+			    p, off, "expression is too deeply nested");
 		n = unary(p, neg ? N_NEG : N_POS, parse_unary(p), off);
 		p->nesting--;
 		return n;
@@ -173,10 +173,14 @@ static const struct {
 	rule_op       op;
 	int           level;
 } bin_ops[] = {
-    {TK_PIPE, OP_BITOR, 0},  {TK_CARET, OP_BITXOR, 1},
-    {TK_AMP, OP_BITAND, 2},  {TK_PLUS, OP_ADD, 3},
-    {TK_MINUS, OP_SUB, 3},   {TK_STAR, OP_MUL, 4},
-    {TK_SLASH, OP_DIV, 4},   {TK_DSLASH, OP_FLOORDIV, 4},
+    {TK_PIPE, OP_BITOR, 0},
+    {TK_CARET, OP_BITXOR, 1},
+    {TK_AMP, OP_BITAND, 2},
+    {TK_PLUS, OP_ADD, 3},
+    {TK_MINUS, OP_SUB, 3},
+    {TK_STAR, OP_MUL, 4},
+    {TK_SLASH, OP_DIV, 4},
+    {TK_DSLASH, OP_FLOORDIV, 4},
     {TK_PERCENT, OP_MOD, 4},
 };
 #define BIN_LEVELS 5
@@ -196,8 +200,8 @@ parse_binary(rule_parser *p, int level)
 		    !rule_p_accept(p, bin_ops[i].tok))
 			continue;
 		n = rule_p_binary(p, N_BIN, bin_ops[i].op, n,
-		                  parse_binary(p, level + 1), off);
-		i = (size_t)-1; /* rescan this level's operators */
+		    parse_binary(p, level + 1), off);
+		i = (size_t) -1; /* rescan this level's operators */
 	}
 	return n;
 }
@@ -205,10 +209,10 @@ parse_binary(rule_parser *p, int level)
 static bool
 compare_op(rule_parser *p, uint8_t *op)
 {
-	static const rule_tok_kind toks[] = {TK_EQ, TK_NE, TK_LT, TK_LE,
-	                                     TK_GT, TK_GE, TK_IN};
-	static const rule_op       ops[] = {OP_EQ, OP_NE, OP_LT, OP_LE,
-	                                    OP_GT, OP_GE, OP_IN};
+	static const rule_tok_kind toks[] = {
+	    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE, TK_IN};
+	static const rule_op ops[] = {
+	    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN};
 
 	if (rule_p_cur(p)->kind == TK_NOT && p->t[p->pos + 1].kind == TK_IN) {
 		p->pos += 2;
@@ -217,7 +221,7 @@ compare_op(rule_parser *p, uint8_t *op)
 	}
 	for (size_t i = 0; i < sizeof(toks) / sizeof(*toks); i++)
 		if (rule_p_accept(p, toks[i])) {
-			*op = (uint8_t)ops[i];
+			*op = (uint8_t) ops[i];
 			return true;
 		}
 	return false;
@@ -249,15 +253,15 @@ parse_comparison(rule_parser *p)
 	while (compare_op(p, &ops[n - 1])) {
 		if (n == RULE_CHAIN_MAX)
 			return rule_p_fail(p, p->t[p->pos - 1].off,
-			                   "too many chained comparisons");
+			    "too many chained comparisons");
 		if ((items[n++] = parse_binary(p, 0)) == NULL)
 			return NULL;
 	}
 	if (rule_p_cur(p)->kind == TK_NAME && rule_p_cur(p)->len == 2 &&
 	    memcmp(p->text + rule_p_cur(p)->off, "is", 2) == 0)
 		return rule_p_fail(p, rule_p_cur(p)->off,
-		                   "'is' is not supported; use == "
-		                   "or !=");
+		    "'is' is not supported; use == "
+		    "or !=");
 	if (n == 1)
 		return items[0];
 	if (n == 2 && items[1]->kind == N_TAGS && ops[0] >= OP_IN)
@@ -313,8 +317,8 @@ rule_parse_expr(rule_parser *p)
 	rule_node *n;
 
 	if (++p->nesting > RULE_NEST_MAX)
-		return rule_p_fail(p, rule_p_cur(p)->off,
-		                   "expression is too deeply nested");
+		return rule_p_fail(
+		    p, rule_p_cur(p)->off, "expression is too deeply nested");
 	n = parse_logic(p, TK_OR);
 	p->nesting--;
 	return n;
@@ -322,7 +326,7 @@ rule_parse_expr(rule_parser *p)
 
 rule_node *
 rule_parse(const char *text, const rule_token *toks, rule *r, bool series,
-           mc_diag *d, mc_err *rv)
+    mc_diag *d, mc_err *rv)
 {
 	rule_parser p = {
 	    .text = text, .t = toks, .r = r, .d = d, .series = series};

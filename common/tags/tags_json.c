@@ -18,8 +18,8 @@ tags_json_encode(const mc_tagset *t, char **out)
 		return MC_ENOMEM;
 	for (size_t i = 0; i < mc_tagset_count(t); i++) {
 		const mc_tag *tag = mc_tagset_at(t, i);
-		if (json_object_set_new(o, tag->key,
-			json_string(tag->value)) != 0) {
+		if (json_object_set_new(
+		        o, tag->key, json_string(tag->value)) != 0) {
 			json_decref(o);
 			return MC_ENOMEM;
 		}
@@ -40,8 +40,8 @@ tags_json_encode(const mc_tagset *t, char **out)
 }
 
 mc_err
-tags_json_decode(const char *text, size_t len, mc_tagset *out, char *err,
-    size_t errlen)
+tags_json_decode(
+    const char *text, size_t len, mc_tagset *out, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t      *o = json_loadb(text, len, 0, &je);

@@ -15,7 +15,7 @@ MC_NODISCARD mc_err tags_json_encode(const mc_tagset *t, char **out);
 /* tags_json_decode - add the members of a flat JSON object of strings to
  * out (numbers and booleans are kept as their text). MC_EPARSE with
  * "line L column C: ..." in err for bad JSON. */
-MC_NODISCARD mc_err tags_json_decode(const char *text, size_t len,
-    mc_tagset *out, char *err, size_t errlen);
+MC_NODISCARD mc_err tags_json_decode(
+    const char *text, size_t len, mc_tagset *out, char *err, size_t errlen);
 
 #endif

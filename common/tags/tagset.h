@@ -25,8 +25,8 @@ MC_NODISCARD mc_err mc_tagset_create(mc_tagset **out);
 void mc_tagset_destroy(mc_tagset *t);
 /* mc_tagset_set - copies key and value; replaces the value of an existing
  * key in place (its position is kept). Returns MC_OK or MC_ENOMEM. */
-MC_NODISCARD mc_err mc_tagset_set(mc_tagset *t, const char *key,
-    const char *value);
+MC_NODISCARD mc_err mc_tagset_set(
+    mc_tagset *t, const char *key, const char *value);
 /* mc_tagset_get - the value of key, or NULL if absent. Borrowed; valid
  * until the key is set again or the set is destroyed. */
 const char *mc_tagset_get(const mc_tagset *t, const char *key);

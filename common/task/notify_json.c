@@ -150,7 +150,7 @@ check(const notify_request *r)
 /* parse_named - notify_request_parse with errors naming name */
 static mc_err
 parse_named(const char *name, const char *text, size_t len,
-            notify_request **out, char *err, size_t errlen)
+    notify_request **out, char *err, size_t errlen)
 {
 	json_error_t    je;
 	notify_request *r = calloc(1, sizeof(*r));
@@ -162,7 +162,7 @@ parse_named(const char *name, const char *text, size_t len,
 	r->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(r->root)) {
 		snprintf(err, errlen, "%s:%d:%d: %s", name, je.line, je.column,
-		         r->root ? "not a JSON object" : je.text);
+		    r->root ? "not a JSON object" : je.text);
 		notify_request_destroy(r);
 		return MC_EPARSE;
 	}
@@ -180,14 +180,14 @@ parse_named(const char *name, const char *text, size_t len,
 
 mc_err
 notify_request_parse(const char *text, size_t len, notify_request **out,
-                     char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	return parse_named("request", text, len, out, err, errlen);
 }
 
 mc_err
-notify_request_load(const char *path, notify_request **out, char *err,
-                    size_t errlen)
+notify_request_load(
+    const char *path, notify_request **out, char *err, size_t errlen)
 {
 	char  *text;
 	size_t len;

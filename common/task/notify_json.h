@@ -56,8 +56,8 @@ typedef struct notify_request_spec {
  * bytes above 0x7f. On MC_OK *out is malloc'ed and NUL-terminated
  * (caller frees). MC_EINVAL when s->id is not a task id; MC_ENOMEM. Any
  * thread. */
-MC_NODISCARD mc_err notify_request_encode(const notify_request_spec *s,
-                                          char **out);
+MC_NODISCARD mc_err notify_request_encode(
+    const notify_request_spec *s, char **out);
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -71,12 +71,11 @@ typedef struct notify_request notify_request; /* notify_json.c */
  * objects of strings (MC_ECONFIG). On MC_OK *out is new
  * (notify_request_destroy). MC_ENOMEM. */
 MC_NODISCARD mc_err notify_request_parse(const char *text, size_t len,
-                                         notify_request **out, char *err,
-                                         size_t errlen);
+    notify_request **out, char *err, size_t errlen);
 /* notify_request_load - read path and notify_request_parse it; err starts
  * with path. File errors with err set. */
-MC_NODISCARD mc_err notify_request_load(const char *path, notify_request **out,
-                                        char *err, size_t errlen);
+MC_NODISCARD mc_err notify_request_load(
+    const char *path, notify_request **out, char *err, size_t errlen);
 void notify_request_destroy(notify_request *r); /* NULL: no-op */
 
 /* Fields of the request ("" when absent; strings borrowed from r). */

@@ -28,10 +28,12 @@ encode_target(const task_target_report *t)
 	if (j == NULL)
 		return NULL;
 	bad_set |= task_json_set(j, "ok", json_boolean(t->ok));
-	bad_set |= task_json_set(j, "sent", json_integer((json_int_t)t->sent));
-	bad_set |= task_json_set(j, "failed", json_integer((json_int_t)t->failed));
 	bad_set |=
-	    task_json_set(j, "retryable", json_boolean(!t->ok && t->retryable));
+	    task_json_set(j, "sent", json_integer((json_int_t) t->sent));
+	bad_set |=
+	    task_json_set(j, "failed", json_integer((json_int_t) t->failed));
+	bad_set |= task_json_set(
+	    j, "retryable", json_boolean(!t->ok && t->retryable));
 	bad_set |= task_json_set(j, "error", task_json_text(t->error));
 	return task_json_done(j, bad_set);
 }
@@ -67,16 +69,16 @@ encode_process(const task_process_report *p)
 		return NULL;
 	}
 	bad_set |= task_json_set(j, "ok", json_boolean(p->ok));
-	bad_set |=
-	    task_json_set(j, "retryable", json_boolean(!p->ok && p->retryable));
+	bad_set |= task_json_set(
+	    j, "retryable", json_boolean(!p->ok && p->retryable));
 	bad_set |= task_json_set(j, "reused", json_boolean(p->reused));
 	for (size_t i = 0; i < p->n_steps; i++) {
 		json_t *st = encode_step(&p->steps[i]);
 		bad_set |= st == NULL ? -1 : json_array_append_new(steps, st);
 	}
 	bad_set |= task_json_set(j, "steps", steps);
-	bad_set |= task_json_set(j, "output_files",
-	                   json_integer((json_int_t)p->output_files));
+	bad_set |= task_json_set(
+	    j, "output_files", json_integer((json_int_t) p->output_files));
 	bad_set |= task_json_set(j, "error", task_json_text(p->error));
 	return task_json_done(j, bad_set);
 }
@@ -110,15 +112,17 @@ task_result_encode(const task_result *r, char **out, size_t *len)
 	bad_set |= task_json_set(root, "task", task_json_text(r->task_id));
 	bad_set |= task_json_set(root, "kind", task_json_text(r->kind));
 	bad_set |= task_json_set(root, "ok", json_boolean(r->ok));
-	bad_set |= task_json_set(root, "retryable",
-	                   json_boolean(!r->ok && r->retryable));
-	bad_set |= task_json_set(root, "started_us", json_integer(r->started_us));
-	bad_set |= task_json_set(root, "finished_us", json_integer(r->finished_us));
+	bad_set |= task_json_set(
+	    root, "retryable", json_boolean(!r->ok && r->retryable));
+	bad_set |=
+	    task_json_set(root, "started_us", json_integer(r->started_us));
+	bad_set |=
+	    task_json_set(root, "finished_us", json_integer(r->finished_us));
 	if (r->process != NULL)
 		bad_set |= add_process(root, r->process);
 	for (size_t i = 0; i < r->n_targets; i++)
 		bad_set |= task_json_set(targets, r->targets[i].name,
-		                   encode_target(&r->targets[i]));
+		    encode_target(&r->targets[i]));
 	bad_set |= task_json_set(root, "targets", targets);
 	bad_set |= task_json_set(root, "error", task_json_text(r->error));
 	if (bad_set == 0)
@@ -134,11 +138,11 @@ task_result_encode(const task_result *r, char **out, size_t *len)
 
 /* what task_result_parse allocates; the strings of r point into root */
 typedef struct result_doc {
-	json_t              *root;
-	task_target_report  *targets;
-	task_step_report    *steps;
-	task_process_report  process;
-	char                *module_result_json;
+	json_t             *root;
+	task_target_report *targets;
+	task_step_report   *steps;
+	task_process_report process;
+	char               *module_result_json;
 } result_doc;
 
 /* the reader's context: where a refusal is written, and the object read
@@ -153,7 +157,7 @@ static mc_err
 refuse(const reader *rd, const char *field, const char *what)
 {
 	snprintf(rd->err, rd->errlen, "%s%s%s: %s", rd->where,
-	         rd->where[0] ? "." : "", field, what);
+	    rd->where[0] ? "." : "", field, what);
 	return MC_EPARSE;
 }
 
@@ -164,7 +168,7 @@ reader_at(const reader *rd, const char *a, const char *b)
 	reader sub = *rd;
 
 	snprintf(sub.where, sizeof(sub.where), "%s%s%s", a, b ? "." : "",
-	         b ? b : "");
+	    b ? b : "");
 	return sub;
 }
 
@@ -195,7 +199,7 @@ get_flag(const reader *rd, json_t *o, const char *key, bool def, bool *out)
 /* o.key as a whole number in [lo, hi]: 0 when absent */
 static mc_err
 get_int(const reader *rd, json_t *o, const char *key, json_int_t lo,
-        json_int_t hi, json_int_t *out)
+    json_int_t hi, json_int_t *out)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -211,13 +215,13 @@ get_count(const reader *rd, json_t *o, const char *key, size_t *out)
 	json_int_t n;
 	mc_err     rv = get_int(rd, o, key, 0, INT64_MAX, &n);
 
-	*out = (size_t)n;
+	*out = (size_t) n;
 	return rv;
 }
 
 static mc_err
-read_target(const reader *parent, const char *name, json_t *o,
-            task_target_report *t)
+read_target(
+    const reader *parent, const char *name, json_t *o, task_target_report *t)
 {
 	reader rd = reader_at(parent, "targets", name);
 	mc_err rv;
@@ -285,8 +289,8 @@ read_step(const reader *parent, json_t *o, task_step_report *st)
 	    (rv = get_text(&rd, o, "log", &st->log)) != MC_OK ||
 	    (rv = get_text(&rd, o, "error", &st->error)) != MC_OK)
 		return rv;
-	st->exit_code = (int)code;
-	st->signal = (int)sig;
+	st->exit_code = (int) code;
+	st->signal = (int) sig;
 	return MC_OK;
 }
 
@@ -321,8 +325,8 @@ read_steps(const reader *rd, json_t *steps, result_doc *doc)
 
 /* "process" and the module_result that goes with it */
 static mc_err
-read_process(const reader *parent, json_t *root, result_doc *doc,
-             task_result *r)
+read_process(
+    const reader *parent, json_t *root, result_doc *doc, task_result *r)
 {
 	reader               rd = reader_at(parent, "process", NULL);
 	json_t              *o = json_object_get(root, "process");
@@ -372,8 +376,8 @@ read_notification(const reader *rd, json_t *root, task_result *r)
 	if (!json_is_object(n))
 		return refuse(rd, sub.where, "must be an object");
 	if ((rv = get_text(&sub, n, "text", &r->notify_text)) != MC_OK ||
-	    (rv = get_flag(&sub, n, "requested", false,
-	                   &r->notify_requested)) != MC_OK)
+	    (rv = get_flag(
+	         &sub, n, "requested", false, &r->notify_requested)) != MC_OK)
 		return rv;
 	return MC_OK;
 }
@@ -411,7 +415,7 @@ read_head(const reader *rd, json_t *root, task_result *r)
 	mc_err     rv;
 
 	if ((rv = get_int(rd, root, "v", TASK_RESULT_VERSION,
-	                  TASK_RESULT_VERSION, &v)) != MC_OK ||
+	         TASK_RESULT_VERSION, &v)) != MC_OK ||
 	    (rv = get_text(rd, root, "task", &r->task_id)) != MC_OK ||
 	    (rv = get_text(rd, root, "kind", &r->kind)) != MC_OK ||
 	    (rv = get_flag(rd, root, "ok", false, &r->ok)) != MC_OK ||
@@ -423,8 +427,8 @@ read_head(const reader *rd, json_t *root, task_result *r)
 		return rv;
 	if (r->task_id[0] != '\0' && !task_id_is_safe(r->task_id))
 		return refuse(rd, "task", "not a task id");
-	r->started_us = (int64_t)t0;
-	r->finished_us = (int64_t)t1;
+	r->started_us = (int64_t) t0;
+	r->finished_us = (int64_t) t1;
 	return MC_OK;
 }
 
@@ -441,8 +445,8 @@ doc_free(result_doc *doc)
 }
 
 mc_err
-task_result_parse(const char *text, size_t len, task_result *r, char *err,
-                  size_t errlen)
+task_result_parse(
+    const char *text, size_t len, task_result *r, char *err, size_t errlen)
 {
 	reader       rd = {err, errlen, ""};
 	result_doc  *doc = calloc(1, sizeof(*doc));
@@ -455,7 +459,7 @@ task_result_parse(const char *text, size_t len, task_result *r, char *err,
 	doc->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(doc->root)) {
 		snprintf(err, errlen, "line %d column %d: %s", je.line,
-		         je.column, doc->root ? "not an object" : je.text);
+		    je.column, doc->root ? "not an object" : je.text);
 		doc_free(doc);
 		return MC_EPARSE;
 	}

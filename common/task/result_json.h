@@ -40,7 +40,7 @@ typedef struct task_process_report {
 	const task_step_report *steps;
 	size_t                  n_steps;
 	size_t                  output_files;
-	const char             *error;       /* "" when ok */
+	const char             *error;  /* "" when ok */
 	const char *module_result_json; /* NULL: none; else a JSON object */
 } task_process_report;
 
@@ -67,8 +67,8 @@ typedef struct task_result {
  * not read). Text that is not UTF-8 is written with '?' for its bytes
  * above 0x7f. On MC_OK *out is malloc'ed, NUL-terminated (caller frees),
  * *len its length. MC_ENOMEM. Any thread. */
-MC_NODISCARD mc_err task_result_encode(const task_result *r, char **out,
-                                       size_t *len);
+MC_NODISCARD mc_err task_result_encode(
+    const task_result *r, char **out, size_t *len);
 
 /* task_result_parse - read the text of a result.json (borrowed) into r,
  * whose strings and arrays then live until task_result_fini(r). A
@@ -78,14 +78,13 @@ MC_NODISCARD mc_err task_result_encode(const task_result *r, char **out,
  * object, a field of the wrong type (err names it), a "task" that is not
  * a task id (task_id_is_safe), more than TASK_TARGETS_MAX targets or
  * TASK_STEPS_MAX steps: MC_EPARSE, r zeroed. MC_ENOMEM. */
-MC_NODISCARD mc_err task_result_parse(const char *text, size_t len,
-                                      task_result *r, char *err,
-                                      size_t errlen);
+MC_NODISCARD mc_err task_result_parse(
+    const char *text, size_t len, task_result *r, char *err, size_t errlen);
 
 /* task_result_read - read path and task_result_parse it; err starts with
  * path. A file that cannot be read: its error, r zeroed. */
-MC_NODISCARD mc_err task_result_read(const char *path, task_result *r,
-                                     char *err, size_t errlen);
+MC_NODISCARD mc_err task_result_read(
+    const char *path, task_result *r, char *err, size_t errlen);
 
 /* task_result_fini - free what task_result_read/parse allocated and zero
  * r. A zeroed r or one filled by hand (owned NULL): no-op. */

@@ -106,8 +106,7 @@ target_cfg_get(const target_cfg *c, const char *key)
 
 mc_err
 target_cfg_get_uint(const target_cfg *c, const char *key, unsigned lo,
-                    unsigned hi, unsigned def, unsigned *out, char *err,
-                    size_t errlen)
+    unsigned hi, unsigned def, unsigned *out, char *err, size_t errlen)
 {
 	const char *s = target_cfg_get(c, key);
 	char       *end;
@@ -118,19 +117,19 @@ target_cfg_get_uint(const target_cfg *c, const char *key, unsigned lo,
 		return MC_OK;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < (long)lo ||
-	    v > (long)hi) {
+	if (errno != 0 || end == s || *end != '\0' || v < (long) lo ||
+	    v > (long) hi) {
 		snprintf(err, errlen, "%s: '%s' is not a number in %u..%u",
-		         key, s, lo, hi);
+		    key, s, lo, hi);
 		return MC_EINVAL;
 	}
-	*out = (unsigned)v;
+	*out = (unsigned) v;
 	return MC_OK;
 }
 
 mc_err
 target_cfg_get_bool(const target_cfg *c, const char *key, bool def, bool *out,
-                    char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	static const char *const yes[] = {"true", "1", "yes", "on"};
 	static const char *const no[] = {"false", "0", "no", "off", ""};

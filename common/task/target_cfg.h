@@ -22,29 +22,27 @@ typedef struct target_cfg target_cfg;
 MC_NODISCARD mc_err target_cfg_create(const char *name, target_cfg **out);
 void                target_cfg_destroy(target_cfg *c); /* NULL: no-op */
 /* target_cfg_set - add or replace key (both copied). MC_ENOMEM. */
-MC_NODISCARD mc_err target_cfg_set(target_cfg *c, const char *key,
-                                   const char *value);
-const char         *target_cfg_name(const target_cfg *c);
+MC_NODISCARD mc_err target_cfg_set(
+    target_cfg *c, const char *key, const char *value);
+const char *target_cfg_name(const target_cfg *c);
 /* target_cfg_get - value of key (borrowed, valid while c lives); NULL when
  * the key is absent. A JSON null is stored as absent. */
 const char *target_cfg_get(const target_cfg *c, const char *key);
 /* target_cfg_get_uint - key as an integer in [lo, hi]; *out = def when
  * absent or empty. MC_EINVAL (err names key and value) otherwise. */
 MC_NODISCARD mc_err target_cfg_get_uint(const target_cfg *c, const char *key,
-                                        unsigned lo, unsigned hi, unsigned def,
-                                        unsigned *out, char *err,
-                                        size_t errlen);
+    unsigned lo, unsigned hi, unsigned def, unsigned *out, char *err,
+    size_t errlen);
 /* target_cfg_get_bool - key as true/false (also "True", "1", "yes");
  * *out = def when absent. MC_EINVAL (err filled) otherwise. */
 MC_NODISCARD mc_err target_cfg_get_bool(const target_cfg *c, const char *key,
-                                        bool def, bool *out, char *err,
-                                        size_t errlen);
+    bool def, bool *out, char *err, size_t errlen);
 
 /* target_cfg_from_config - t's fields as a target_cfg: every field as
  * written, secrets included, and aet_source's default (which the
  * coordinator writes into task.json too). On MC_OK *out is new.
  * MC_ENOMEM. */
-MC_NODISCARD mc_err target_cfg_from_config(const config_target *t,
-                                           target_cfg          **out);
+MC_NODISCARD mc_err target_cfg_from_config(
+    const config_target *t, target_cfg **out);
 
 #endif

@@ -39,8 +39,8 @@ typedef struct task task;
  * task_destroy). MC_EPARSE (JSON syntax: d has line and column) or
  * MC_ECONFIG (d->field names the bad field, d->msg says why); MC_ENOMEM.
  * d->file is left as the caller set it. */
-MC_NODISCARD mc_err task_parse(const char *text, size_t len, task **out,
-                               mc_diag *d);
+MC_NODISCARD mc_err task_parse(
+    const char *text, size_t len, task **out, mc_diag *d);
 /* task_load - read path and task_parse it; d->file = path. MC_ENOENT and
  * other file errors with d->msg set. */
 MC_NODISCARD mc_err task_load(const char *path, task **out, mc_diag *d);
@@ -52,8 +52,8 @@ void                task_destroy(task *t); /* NULL: no-op */
  * object with "target_type"). On MC_OK *out is new (target_cfg_destroy).
  * MC_ENOENT (no such target: d->msg says so), MC_EPARSE, MC_ECONFIG,
  * file errors; d filled. */
-MC_NODISCARD mc_err task_load_target(const char *path, const char *name,
-                                     target_cfg **out, mc_diag *d);
+MC_NODISCARD mc_err task_load_target(
+    const char *path, const char *name, target_cfg **out, mc_diag *d);
 
 const char *task_id(const task *t);
 const char *task_kind(const task *t);
@@ -104,8 +104,8 @@ const module_spec *task_step(const task *t, size_t i);
  * this document with "process" = that step alone and without mercure_c
  * (which holds target configurations). On MC_OK *out is malloc'ed and
  * NUL-terminated, *len its length. MC_ENOMEM. */
-MC_NODISCARD mc_err task_step_json(const task *t, size_t i, char **out,
-                                   size_t *len);
+MC_NODISCARD mc_err task_step_json(
+    const task *t, size_t i, char **out, size_t *len);
 
 /* What the worker needs of the rule: mercure_c.rule (booleans also as
  * "true"/"false" text; target lists as a list or "a, b" text, at most

@@ -20,15 +20,15 @@
 /* ---- writing ------------------------------------------------------------ */
 
 typedef struct task_spec {
-	const char        *id;
-	const char        *kind; /* dispatch, process, both, notification, discard */
-	const char        *uid;  /* series or study UID */
-	const char        *uid_type; /* "series" or "study" */
-	const char        *series_uid; /* series-level: same as uid */
-	const config_rule *rule; /* applied rule; NULL for "no rule" */
-	const char *const *triggered; /* names of every triggered rule */
-	size_t             n_triggered;
-	const mc_tagset   *tags; /* the first instance's tags */
+	const char *id;
+	const char *kind; /* dispatch, process, both, notification, discard */
+	const char *uid;  /* series or study UID */
+	const char *uid_type;           /* "series" or "study" */
+	const char *series_uid;         /* series-level: same as uid */
+	const config_rule   *rule;      /* applied rule; NULL for "no rule" */
+	const char *const   *triggered; /* names of every triggered rule */
+	size_t               n_triggered;
+	const mc_tagset     *tags; /* the first instance's tags */
 	const config_target *targets[TASK_TARGETS_MAX];
 	size_t               n_targets;
 	const mc_config     *cfg;
@@ -51,8 +51,8 @@ MC_NODISCARD mc_err task_json_prepare_retry(const char *path,
  * dispatch.status: "complete" for the targets of r that succeeded,
  * "error" for the failed ones (mercure keeps this in task.json;
  * success/ must say complete for every delivered target). */
-MC_NODISCARD mc_err task_json_record_result(const char *path,
-    const task_result *r);
+MC_NODISCARD mc_err task_json_record_result(
+    const char *path, const task_result *r);
 
 /* task_json_reset_for_retry - for --retry of an error/ task: retries 0,
  * next_retry_at null, attempt 1, fail_stage null, every not complete
@@ -60,8 +60,8 @@ MC_NODISCARD mc_err task_json_record_result(const char *path,
 MC_NODISCARD mc_err task_json_reset_for_retry(const char *path);
 
 /* task_json_set_fail_stage - info.fail_stage = stage (e.g. "DISPATCHING"). */
-MC_NODISCARD mc_err task_json_set_fail_stage(const char *path,
-    const char *stage);
+MC_NODISCARD mc_err task_json_set_fail_stage(
+    const char *path, const char *stage);
 
 /* ---- what the coordinator keeps ----------------------------------------- */
 
@@ -70,8 +70,8 @@ MC_NODISCARD mc_err task_json_set_fail_stage(const char *path,
 typedef struct task_meta {
 	char            kind[TASK_KIND_MAX_LEN + 1];
 	config_priority priority;
-	unsigned        attempt;  /* mercure_c.attempt, 1-based */
-	unsigned        retries;  /* dispatch.retries */
+	unsigned        attempt;           /* mercure_c.attempt, 1-based */
+	unsigned        retries;           /* dispatch.retries */
 	int64_t         next_retry_unix_s; /* 0: none */
 	char            uid[MC_UID_MAX_LEN + 1];
 	char            rule[TASK_RULE_NAME_MAX_LEN + 1];
@@ -83,7 +83,7 @@ typedef struct task_meta {
  * refuses a bad one, which then reaches error/ with the reason. MC_EPARSE
  * with err ("path: line L column C: ...") only for a file that is not a
  * JSON object. */
-MC_NODISCARD mc_err task_json_read_meta(const char *path, task_meta *m,
-    char *err, size_t errlen);
+MC_NODISCARD mc_err task_json_read_meta(
+    const char *path, task_meta *m, char *err, size_t errlen);
 
 #endif

@@ -29,7 +29,7 @@ text_is_true(const char *s)
 {
 	return s != NULL &&
 	       (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
-	        strcasecmp(s, "yes") == 0 || strcasecmp(s, "on") == 0);
+	           strcasecmp(s, "yes") == 0 || strcasecmp(s, "on") == 0);
 }
 
 /* true, false, or def for absent/null; "true"/"false" text too */
@@ -61,7 +61,7 @@ scalar(task *t, json_t *v)
 		return json_string_value(v);
 	if (json_is_integer(v)) {
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(v));
+		    json_integer_value(v));
 		return own_str(t, buf);
 	}
 	if (json_is_real(v)) {
@@ -83,7 +83,7 @@ own_vec(task *t, size_t n)
 /* split text at any of seps into words (copied) */
 static mc_err
 split_words(task *t, const char *text, const char *seps,
-            const char *const **out, size_t *n, size_t max)
+    const char *const **out, size_t *n, size_t max)
 {
 	char        *copy = task_own(t, strdup(text));
 	const char **v = own_vec(t, max);
@@ -119,8 +119,8 @@ name_list(task *t, json_t *v, const char *const **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	if (json_is_string(v))
-		return split_words(t, json_string_value(v), ", \t", out, n,
-		                   TASK_LIST_MAX);
+		return split_words(
+		    t, json_string_value(v), ", \t", out, n, TASK_LIST_MAX);
 	if (!json_is_array(v))
 		return MC_OK;
 	if ((vec = own_vec(t, json_array_size(v))) == NULL)
@@ -135,8 +135,8 @@ name_list(task *t, json_t *v, const char *const **out, size_t *n)
 }
 
 static mc_err
-parse_command(task *t, module_spec *m, json_t *cmd, const char *field,
-              mc_diag *d)
+parse_command(
+    task *t, module_spec *m, json_t *cmd, const char *field, mc_diag *d)
 {
 	const char **argv;
 	size_t       i;
@@ -144,7 +144,7 @@ parse_command(task *t, module_spec *m, json_t *cmd, const char *field,
 
 	if (json_is_string(cmd)) {
 		if (split_words(t, json_string_value(cmd), " \t", &m->argv,
-		                &m->argc, TASK_ARGV_MAX) != MC_OK)
+		        &m->argc, TASK_ARGV_MAX) != MC_OK)
 			return MC_ENOMEM;
 	} else if (json_is_array(cmd) &&
 	           json_array_size(cmd) <= TASK_ARGV_MAX) {
@@ -153,8 +153,8 @@ parse_command(task *t, module_spec *m, json_t *cmd, const char *field,
 		json_array_foreach(cmd, i, e)
 		{
 			if ((argv[i] = scalar(t, e)) == NULL)
-				return task_bad(d, field,
-				                "must be a list of strings");
+				return task_bad(
+				    d, field, "must be a list of strings");
 		}
 		m->argv = argv;
 		m->argc = json_array_size(cmd);
@@ -215,8 +215,8 @@ parse_env(task *t, module_spec *m, json_t *env, const char *field, mc_diag *d)
 }
 
 static mc_err
-parse_timeout(task *t, module_spec *m, json_t *v, const char *field,
-              mc_diag *d)
+parse_timeout(
+    task *t, module_spec *m, json_t *v, const char *field, mc_diag *d)
 {
 	const char *s = scalar(t, v);
 	char       *end, msg[64];
@@ -230,18 +230,18 @@ parse_timeout(task *t, module_spec *m, json_t *v, const char *field,
 	if (s == NULL || errno != 0 || end == s || *end != '\0' || n < 1 ||
 	    n > MODULE_TIMEOUT_MAX_S) {
 		snprintf(msg, sizeof(msg),
-		         "must be a number of seconds, 1 to %d",
-		         MODULE_TIMEOUT_MAX_S);
+		    "must be a number of seconds, 1 to %d",
+		    MODULE_TIMEOUT_MAX_S);
 		return task_bad(d, field, msg);
 	}
-	m->timeout_s = (unsigned)n;
+	m->timeout_s = (unsigned) n;
 	return MC_OK;
 }
 
 /* the module of step i: its config object -> t->steps[i] */
 static mc_err
-parse_module(task *t, module_spec *m, json_t *cfg, const char *path,
-             mc_diag *d)
+parse_module(
+    task *t, module_spec *m, json_t *cfg, const char *path, mc_diag *d)
 {
 	char        field[TASK_FIELD_MAX + 32];
 	json_t     *cmd = json_object_get(cfg, "command");
@@ -259,16 +259,16 @@ parse_module(task *t, module_spec *m, json_t *cfg, const char *path,
 		m->docker_tag = tag;
 	} else {
 		return task_bad(d, path,
-		                "module has neither 'command' nor "
-		                "'docker_tag'");
+		    "module has neither 'command' nor "
+		    "'docker_tag'");
 	}
 	snprintf(field, sizeof(field), "%s.environment", path);
 	if ((rv = parse_env(t, m, json_object_get(cfg, "environment"), field,
-	                    d)) != MC_OK)
+	         d)) != MC_OK)
 		return rv;
 	snprintf(field, sizeof(field), "%s.timeout", path);
-	if ((rv = parse_timeout(t, m, json_object_get(cfg, "timeout"), field,
-	                        d)) != MC_OK)
+	if ((rv = parse_timeout(
+	         t, m, json_object_get(cfg, "timeout"), field, d)) != MC_OK)
 		return rv;
 	m->network = json_flag(json_object_get(cfg, "network_enabled"), true);
 	return MC_OK;
@@ -297,8 +297,8 @@ parse_step(task *t, size_t i, json_t *step, json_t *modules, mc_diag *d)
 		snprintf(field, sizeof(field), "mercure_c.modules.%s", name);
 	} else {
 		cfg = json_object_get(step, "module_config");
-		snprintf(field, sizeof(field), "process[%zu].module_config",
-		         i);
+		snprintf(
+		    field, sizeof(field), "process[%zu].module_config", i);
 	}
 	if (!json_is_object(cfg))
 		return task_bad(d, field, "no configuration for this module");
@@ -314,7 +314,7 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 	const char *name = json_string_value(json_object_get(o, "name"));
 	json_t     *info_rule = json_object_get(t->info, "applied_rule");
 
-	(void)d;
+	(void) d;
 	r->name = name                        ? name
 	          : json_is_string(info_rule) ? json_string_value(info_rule)
 	                                      : "";
@@ -322,11 +322,10 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 		return MC_OK;
 	r->dynamic_routing =
 	    json_flag(json_object_get(o, "dynamic_routing"), false);
-	if (name_list(t,
-	              json_object_get(o, "dynamic_routing_allowed_targets"),
-	              &r->allowed, &r->n_allowed) != MC_OK ||
+	if (name_list(t, json_object_get(o, "dynamic_routing_allowed_targets"),
+	        &r->allowed, &r->n_allowed) != MC_OK ||
 	    name_list(t, json_object_get(o, "conditional_alternate_target"),
-	              &r->alternate, &r->n_alternate) != MC_OK)
+	        &r->alternate, &r->n_alternate) != MC_OK)
 		return MC_ENOMEM;
 	return MC_OK;
 }
@@ -344,11 +343,11 @@ task_process_parse(task *t, mc_diag *d)
 	if ((rv = parse_rule(t, json_object_get(mc, "rule"), d)) != MC_OK)
 		return rv;
 	if ((proc == NULL || json_is_null(proc) ||
-	     (json_is_array(proc) && json_array_size(proc) == 0)) &&
+	        (json_is_array(proc) && json_array_size(proc) == 0)) &&
 	    (strcmp(t->kind, "process") == 0 || strcmp(t->kind, "both") == 0))
 		return task_bad(d, "process",
-		                "missing: kind process and both need the "
-		                "process section");
+		    "missing: kind process and both need the "
+		    "process section");
 	if (proc == NULL || json_is_null(proc))
 		return MC_OK;
 	if (json_is_object(proc)) {

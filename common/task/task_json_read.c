@@ -56,8 +56,8 @@ task_id_is_safe(const char *s)
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		      ch == '.'))
+		        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		        ch == '.'))
 			return false;
 	}
 	return true;
@@ -74,7 +74,7 @@ scalar_text(json_t *v)
 		return strdup(json_string_value(v));
 	case JSON_INTEGER:
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(v));
+		    json_integer_value(v));
 		return strdup(buf);
 	case JSON_REAL:
 		snprintf(buf, sizeof(buf), "%g", json_real_value(v));
@@ -138,7 +138,7 @@ add_target(task *t, json_t *name, mc_diag *d)
 
 	if (s == NULL || s[0] == '\0')
 		return task_bad(d, "dispatch.target_name",
-		                "must be a non-empty string or a list of them");
+		    "must be a non-empty string or a list of them");
 	if (t->n == TASK_TARGETS_MAX)
 		return task_bad(d, "dispatch.target_name", "too many targets");
 	for (size_t i = 0; i < t->n; i++)
@@ -159,8 +159,8 @@ parse_targets(task *t, json_t *targets, mc_diag *d)
 	json_object_foreach(targets, name, v)
 	{
 		if (t->n_all == TASK_TARGETS_MAX)
-			return task_bad(d, "mercure_c.targets",
-			                "too many targets");
+			return task_bad(
+			    d, "mercure_c.targets", "too many targets");
 		rv = build_cfg(name, v, &t->all[t->n_all].cfg, d);
 		if (rv != MC_OK)
 			return rv;
@@ -193,7 +193,7 @@ parse_dispatch(task *t, mc_diag *d)
 		return add_target(t, names, d);
 	if (!json_is_array(names))
 		return task_bad(d, "dispatch.target_name",
-		                "missing; must be a string or a list of strings");
+		    "missing; must be a string or a list of strings");
 	json_array_foreach(names, i, v)
 	{
 		if ((rv = add_target(t, v, d)) != MC_OK)
@@ -217,9 +217,9 @@ parse_root(task *t, mc_diag *d)
 		return task_bad(d, "id", "missing or not a string");
 	if (!task_id_is_safe(json_string_value(id))) {
 		snprintf(msg, sizeof(msg),
-		         "must be 1..%d characters of A-Z a-z 0-9 . _ - and "
-		         "not start with '.'",
-		         TASK_ID_MAX_LEN);
+		    "must be 1..%d characters of A-Z a-z 0-9 . _ - and "
+		    "not start with '.'",
+		    TASK_ID_MAX_LEN);
 		return task_bad(d, "id", msg);
 	}
 	t->id = json_string_value(id);
@@ -231,11 +231,13 @@ parse_root(task *t, mc_diag *d)
 		return task_bad(d, "mercure_c", "missing or not an object");
 	kind = json_object_get(mc, "kind");
 	if (!json_is_string(kind))
-		return task_bad(d, "mercure_c.kind", "missing or not a string");
+		return task_bad(
+		    d, "mercure_c.kind", "missing or not a string");
 	t->kind = json_string_value(kind);
 	url = json_object_get(mc, "coordinator_url");
 	if (url != NULL && !json_is_string(url) && !json_is_null(url))
-		return task_bad(d, "mercure_c.coordinator_url", "must be a string");
+		return task_bad(
+		    d, "mercure_c.coordinator_url", "must be a string");
 	t->coordinator_url = json_is_string(url) ? json_string_value(url) : "";
 	targets = json_object_get(mc, "targets");
 	if (targets != NULL && !json_is_object(targets) &&
@@ -259,8 +261,8 @@ task_parse(const char *text, size_t len, task **out, mc_diag *d)
 		return MC_ENOMEM;
 	t->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (t->root == NULL) {
-		d->line = je.line > 0 ? (size_t)je.line : 0;
-		d->column = je.column > 0 ? (size_t)je.column : 0;
+		d->line = je.line > 0 ? (size_t) je.line : 0;
+		d->column = je.column > 0 ? (size_t) je.column : 0;
 		d->field[0] = '\0';
 		snprintf(d->msg, sizeof(d->msg), "%s", je.text);
 		free(t);
@@ -287,7 +289,7 @@ task_load(const char *path, task **out, mc_diag *d)
 		d->line = d->column = 0;
 		d->field[0] = '\0';
 		snprintf(d->msg, sizeof(d->msg), "cannot read: %s",
-		         mc_strerror(rv));
+		    mc_strerror(rv));
 		return rv;
 	}
 	rv = task_parse(text, len, out, d);
@@ -302,8 +304,8 @@ target_object(json_t *root, const char *name)
 
 	if (o == NULL)
 		o = json_object_get(
-		    json_object_get(json_object_get(root, "mercure_c"),
-		                    "targets"),
+		    json_object_get(
+		        json_object_get(root, "mercure_c"), "targets"),
 		    name);
 	if (o == NULL && json_is_string(json_object_get(root, "target_type")))
 		o = root;
@@ -311,8 +313,8 @@ target_object(json_t *root, const char *name)
 }
 
 mc_err
-task_load_target(const char *path, const char *name, target_cfg **out,
-                 mc_diag *d)
+task_load_target(
+    const char *path, const char *name, target_cfg **out, mc_diag *d)
 {
 	json_error_t je;
 	json_t      *root, *o;
@@ -323,8 +325,8 @@ task_load_target(const char *path, const char *name, target_cfg **out,
 	snprintf(d->file, sizeof(d->file), "%s", path);
 	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) ==
 	    NULL) {
-		d->line = je.line > 0 ? (size_t)je.line : 0;
-		d->column = je.column > 0 ? (size_t)je.column : 0;
+		d->line = je.line > 0 ? (size_t) je.line : 0;
+		d->column = je.column > 0 ? (size_t) je.column : 0;
 		snprintf(d->msg, sizeof(d->msg), "%s", je.text);
 		return MC_EPARSE;
 	}
@@ -459,7 +461,7 @@ task_json_load(const char *path, char *err, size_t errlen)
 
 	if (o == NULL || !json_is_object(o)) {
 		snprintf(err, errlen, "%s: line %d column %d: %s", path,
-		         je.line, je.column, o ? "not an object" : je.text);
+		    je.line, je.column, o ? "not an object" : je.text);
 		json_decref(o);
 		return NULL;
 	}
@@ -493,14 +495,14 @@ task_json_read_meta(const char *path, task_meta *m, char *err, size_t errlen)
 	snprintf(m->kind, sizeof(m->kind), "%s", s ? s : "dispatch");
 	m->priority =
 	    priority_of(json_string_value(json_object_get(ours, "priority")));
-	m->attempt = (unsigned) json_integer_value(
-	    json_object_get(ours, "attempt"));
+	m->attempt =
+	    (unsigned) json_integer_value(json_object_get(ours, "attempt"));
 	if (m->attempt == 0)
 		m->attempt = 1;
-	m->retries = (unsigned) json_integer_value(
-	    json_object_get(disp, "retries"));
-	m->next_retry_unix_s = json_integer_value(
-	    json_object_get(ours, "next_retry_unix_s"));
+	m->retries =
+	    (unsigned) json_integer_value(json_object_get(disp, "retries"));
+	m->next_retry_unix_s =
+	    json_integer_value(json_object_get(ours, "next_retry_unix_s"));
 	s = json_string_value(json_object_get(info, "uid"));
 	snprintf(m->uid, sizeof(m->uid), "%s", s ? s : "");
 	s = json_string_value(json_object_get(info, "applied_rule"));

@@ -41,30 +41,30 @@ build_info(const task_spec *s)
 	for (size_t i = 0; i < s->n_triggered; i++)
 		json_object_set_new(trig, s->triggered[i], json_true());
 	json_object_set_new(info, "action",
-	    json_string(s->rule ? config_action_str(s->rule->action)
-				: "discard"));
+	    json_string(
+	        s->rule ? config_action_str(s->rule->action) : "discard"));
 	json_object_set_new(info, "uid", json_string(s->uid));
 	json_object_set_new(info, "uid_type", json_string(s->uid_type));
 	json_object_set_new(info, "triggered_rules", trig);
-	json_object_set_new(info, "applied_rule",
-	    json_string(s->rule ? s->rule->name : ""));
-	json_object_set_new(info, "patient_name",
-	    str_or_missing(s->tags, "PatientName"));
+	json_object_set_new(
+	    info, "applied_rule", json_string(s->rule ? s->rule->name : ""));
+	json_object_set_new(
+	    info, "patient_name", str_or_missing(s->tags, "PatientName"));
 	json_object_set_new(info, "mrn", str_or_missing(s->tags, "PatientID"));
-	json_object_set_new(info, "acc",
-	    str_or_missing(s->tags, "AccessionNumber"));
-	json_object_set_new(info, "sender_address",
-	    str_or_missing(s->tags, "SenderAddress"));
-	json_object_set_new(info, "sender_aet",
-	    str_or_missing(s->tags, "SenderAET"));
-	json_object_set_new(info, "receiver_aet",
-	    str_or_missing(s->tags, "ReceiverAET"));
+	json_object_set_new(
+	    info, "acc", str_or_missing(s->tags, "AccessionNumber"));
+	json_object_set_new(
+	    info, "sender_address", str_or_missing(s->tags, "SenderAddress"));
+	json_object_set_new(
+	    info, "sender_aet", str_or_missing(s->tags, "SenderAET"));
+	json_object_set_new(
+	    info, "receiver_aet", str_or_missing(s->tags, "ReceiverAET"));
 	json_object_set_new(info, "device_serial_number",
 	    str_or_missing(s->tags, "DeviceSerialNumber"));
-	json_object_set_new(info, "mercure_version",
-	    json_string(MERCURE_C_VERSION));
-	json_object_set_new(info, "mercure_appliance",
-	    json_string(s->cfg->appliance_name));
+	json_object_set_new(
+	    info, "mercure_version", json_string(MERCURE_C_VERSION));
+	json_object_set_new(
+	    info, "mercure_appliance", json_string(s->cfg->appliance_name));
 	json_object_set_new(info, "mercure_server", json_string(host));
 	json_object_set_new(info, "fail_stage", json_null());
 	return info;
@@ -111,8 +111,8 @@ secret_names(const config_target *t)
 			continue;
 		if (names == NULL)
 			names = json_array();
-		json_array_append_new(names,
-		    json_string(t->fields.items[i].key));
+		json_array_append_new(
+		    names, json_string(t->fields.items[i].key));
 	}
 	return names;
 }
@@ -124,8 +124,8 @@ secret_names(const config_target *t)
 static json_t *
 target_fields(const config_target *t)
 {
-	json_t *o = kv_object_without(&t->fields,
-	    config_target_field_is_secret);
+	json_t *o =
+	    kv_object_without(&t->fields, config_target_field_is_secret);
 	json_t *secrets = secret_names(t);
 
 	if (secrets != NULL)
@@ -133,7 +133,8 @@ target_fields(const config_target *t)
 
 	/* defaults the worker should not have to know */
 	if (t->aet_source && !json_object_get(o, "aet_source"))
-		json_object_set_new(o, "aet_source", json_string(t->aet_source));
+		json_object_set_new(
+		    o, "aet_source", json_string(t->aet_source));
 	return o;
 }
 
@@ -164,7 +165,7 @@ build_dispatch(const task_spec *s, const char *now)
 static json_t *
 step_settings(const config_module *m, const config_rule *r, size_t step)
 {
-	json_t *set = NULL, *rs, *over;
+	json_t     *set = NULL, *rs, *over;
 	const char *ms = m ? config_kv_get(&m->fields, "settings") : NULL;
 
 	if (ms)
@@ -224,8 +225,8 @@ rule_object(const config_rule *r)
 	json_t *o = kv_object_without(&r->extra, rule_field_is_secret);
 
 	json_object_set_new(o, "name", json_string(r->name));
-	json_object_set_new(o, "action",
-	    json_string(config_action_str(r->action)));
+	json_object_set_new(
+	    o, "action", json_string(config_action_str(r->action)));
 	return o;
 }
 
@@ -241,7 +242,7 @@ add_one_target(const task_spec *s, json_t *tg, const char *name, size_t n)
 		n--;
 	}
 	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '"' ||
-			    name[n - 1] == '\''))
+	                    name[n - 1] == '\''))
 		n--;
 	if (n == 0 || n >= sizeof(buf))
 		return;
@@ -259,10 +260,11 @@ static void
 add_dynamic_targets(const task_spec *s, json_t *tg)
 {
 	const config_rule *r = s->rule;
-	const char *dyn = config_kv_get(&r->extra, "dynamic_routing");
-	const char *allowed =
+	const char        *dyn = config_kv_get(&r->extra, "dynamic_routing");
+	const char        *allowed =
 	    config_kv_get(&r->extra, "dynamic_routing_allowed_targets");
-	const char *alt = config_kv_get(&r->extra, "conditional_alternate_target");
+	const char *alt =
+	    config_kv_get(&r->extra, "conditional_alternate_target");
 
 	if (alt && *alt)
 		add_one_target(s, tg, alt, strlen(alt));
@@ -290,17 +292,17 @@ build_ours(const task_spec *s)
 	json_t *o = json_object(), *tg = json_object();
 
 	for (size_t i = 0; i < s->n_targets; i++)
-		json_object_set_new(tg, s->targets[i]->name,
-		    target_fields(s->targets[i]));
+		json_object_set_new(
+		    tg, s->targets[i]->name, target_fields(s->targets[i]));
 	if (s->rule)
 		add_dynamic_targets(s, tg);
 	json_object_set_new(o, "kind", json_string(s->kind));
 	json_object_set_new(o, "attempt", json_integer(1));
 	json_object_set_new(o, "priority",
 	    json_string(config_priority_str(
-		s->rule ? s->rule->priority : CONFIG_PRIORITY_NORMAL)));
-	json_object_set_new(o, "coordinator_url",
-	    json_string(s->cfg->coordinator_url));
+	        s->rule ? s->rule->priority : CONFIG_PRIORITY_NORMAL)));
+	json_object_set_new(
+	    o, "coordinator_url", json_string(s->cfg->coordinator_url));
 	json_object_set_new(o, "targets", tg);
 	if (s->rule)
 		json_object_set_new(o, "rule", rule_object(s->rule));
@@ -310,8 +312,9 @@ build_ours(const task_spec *s)
 mc_err
 task_json_build(const task_spec *s, char **out)
 {
-	json_t *root = json_object(), *study = NULL, *ours, *ours_modules = NULL;
-	char    now[32];
+	json_t *root = json_object(), *study = NULL, *ours,
+	       *ours_modules = NULL;
+	char now[32];
 
 	now_str(now, sizeof(now), time(NULL));
 	json_object_set_new(root, "id", json_string(s->id));
@@ -319,9 +322,11 @@ task_json_build(const task_spec *s, char **out)
 	json_object_set_new(root, "dispatch",
 	    s->n_targets ? build_dispatch(s, now) : json_object());
 	if (s->rule && s->rule->n_processing_modules > 0 &&
-	    (strcmp(s->kind, "process") == 0 || strcmp(s->kind, "both") == 0)) {
+	    (strcmp(s->kind, "process") == 0 ||
+	        strcmp(s->kind, "both") == 0)) {
 		json_t *modules = json_object();
-		json_object_set_new(root, "process", build_process(s, modules));
+		json_object_set_new(
+		    root, "process", build_process(s, modules));
 		ours_modules = modules;
 	} else {
 		json_object_set_new(root, "process", json_null());
@@ -331,8 +336,8 @@ task_json_build(const task_spec *s, char **out)
 	json_object_set_new(root, "study", study ? study : json_null());
 	json_object_set_new(root, "nomad_info", json_null());
 	ours = build_ours(s);
-	json_object_set_new(ours, "modules",
-	    ours_modules ? ours_modules : json_object());
+	json_object_set_new(
+	    ours, "modules", ours_modules ? ours_modules : json_object());
 	json_object_set_new(root, "mercure_c", ours);
 	*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
@@ -399,7 +404,8 @@ task_json_prepare_retry(const char *path, const task_result *r,
 		json_object_set_new(disp, "next_retry_at", json_string(when));
 	}
 	if (ours) {
-		json_object_set_new(ours, "attempt", json_integer(retries + 1));
+		json_object_set_new(
+		    ours, "attempt", json_integer(retries + 1));
 		json_object_set_new(ours, "next_retry_unix_s",
 		    json_integer(next_retry_unix_s));
 	}
@@ -444,16 +450,17 @@ task_json_reset_for_retry(const char *path)
 	}
 	json_object_foreach(st, name, one)
 	{
-		const char *s = json_string_value(json_object_get(one, "state"));
+		const char *s =
+		    json_string_value(json_object_get(one, "state"));
 		if (s == NULL || strcmp(s, "complete") != 0)
 			set_state(st, name, "waiting");
 	}
-	json_object_set_new(json_object_get(root, "mercure_c"), "attempt",
-	    json_integer(1));
-	json_object_del(json_object_get(root, "mercure_c"),
-	    "next_retry_unix_s");
-	json_object_set_new(json_object_get(root, "info"), "fail_stage",
-	    json_null());
+	json_object_set_new(
+	    json_object_get(root, "mercure_c"), "attempt", json_integer(1));
+	json_object_del(
+	    json_object_get(root, "mercure_c"), "next_retry_unix_s");
+	json_object_set_new(
+	    json_object_get(root, "info"), "fail_stage", json_null());
 	rv = save(path, root);
 	json_decref(root);
 	return rv;
@@ -468,8 +475,8 @@ task_json_set_fail_stage(const char *path, const char *stage)
 
 	if (root == NULL)
 		return MC_EPARSE;
-	json_object_set_new(json_object_get(root, "info"), "fail_stage",
-	    json_string(stage));
+	json_object_set_new(
+	    json_object_get(root, "info"), "fail_stage", json_string(stage));
 	rv = save(path, root);
 	json_decref(root);
 	return rv;
@@ -484,7 +491,7 @@ task_json_text(const char *s)
 	if (v != NULL || (copy = strdup(s)) == NULL)
 		return v;
 	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
+		if ((unsigned char) *p >= 0x80)
 			*p = '?';
 	v = json_string(copy);
 	free(copy);

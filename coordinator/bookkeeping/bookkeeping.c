@@ -50,7 +50,7 @@ static const char *const bk_migrations[] = {
     " first_seen_us INTEGER, tags TEXT);",
 };
 #define BK_SCHEMA_VERSION                                                     \
-	((int)(sizeof(bk_migrations) / sizeof(bk_migrations[0])))
+	((int) (sizeof(bk_migrations) / sizeof(bk_migrations[0])))
 
 #define BK_DUMP_COLUMNS                                                       \
 	"SELECT time_us, event, series, study, task, rule, target, info "
@@ -73,8 +73,8 @@ static const char *const bk_migrations[] = {
 	X(SERIES_COUNT, "SELECT count(*) FROM series")                        \
 	X(SERIES_TAGS, "SELECT tags FROM series WHERE series_uid = ?1")       \
 	X(DUMP_ALL,                                                           \
-	  BK_DUMP_COLUMNS "FROM (SELECT * FROM events"                        \
-	                  " ORDER BY id DESC LIMIT ?1) ORDER BY id")          \
+	    BK_DUMP_COLUMNS "FROM (SELECT * FROM events"                      \
+	                    " ORDER BY id DESC LIMIT ?1) ORDER BY id")        \
 	X(DUMP_ID, BK_DUMP_COLUMNS "FROM (SELECT * FROM events"               \
 	                           " WHERE task = ?1 OR series = ?1"          \
 	                           " OR study = ?1"                           \
@@ -123,8 +123,8 @@ bk_err(int rc)
 
 /* bk_exec - run one or more statements without results. */
 static mc_err
-bk_exec(sqlite3 *db, const char *sql, const char *what, char *err,
-        size_t errlen)
+bk_exec(
+    sqlite3 *db, const char *sql, const char *what, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	int   rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -132,7 +132,7 @@ bk_exec(sqlite3 *db, const char *sql, const char *what, char *err,
 	if (rc == SQLITE_OK)
 		return MC_OK;
 	mc_errf(err, errlen, "%s: %s", what,
-	        msg != NULL ? msg : sqlite3_errstr(rc));
+	    msg != NULL ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
 	return bk_err(rc);
 }
@@ -140,7 +140,7 @@ bk_exec(sqlite3 *db, const char *sql, const char *what, char *err,
 /* bk_query_text - the first column of the first row of sql into buf. */
 static mc_err
 bk_query_text(sqlite3 *db, const char *sql, char *buf, size_t len, char *err,
-              size_t errlen)
+    size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int           rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -152,7 +152,7 @@ bk_query_text(sqlite3 *db, const char *sql, char *buf, size_t len, char *err,
 		sqlite3_finalize(st);
 		return bk_err(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
 	}
-	snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(buf, len, "%s", (const char *) sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return MC_OK;
 }
@@ -169,17 +169,16 @@ bk_connect(const char *path, sqlite3 **out, char *err, size_t errlen)
 	sys_dirname_of(path, dir, sizeof(dir));
 	if ((rv = sys_mkdir_p(dir)) != MC_OK) {
 		mc_errf(err, errlen, "cannot create folder %s: %s", dir,
-		        mc_strerror(rv));
+		    mc_strerror(rv));
 		return rv;
 	}
 	/* NOMUTEX: only the loop thread uses this connection. */
 	rc = sqlite3_open_v2(path, &db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                         SQLITE_OPEN_NOMUTEX,
-	                     NULL);
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		mc_errf(err, errlen, "cannot open %s: %s", path,
-		        db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return bk_err(rc);
 	}
@@ -197,21 +196,21 @@ bk_configure(sqlite3 *db, const char *path, char *err, size_t errlen)
 	char   mode[16];
 	mc_err rv;
 
-	rv = bk_query_text(db, "PRAGMA journal_mode=WAL", mode, sizeof(mode),
-	                   err, errlen);
+	rv = bk_query_text(
+	    db, "PRAGMA journal_mode=WAL", mode, sizeof(mode), err, errlen);
 	if (rv != MC_OK)
 		return rv;
 	if (strcasecmp(mode, "wal") != 0) {
 		mc_errf(err, errlen, "%s: journal_mode is %s, not wal", path,
-		        mode);
+		    mode);
 		return MC_EIO;
 	}
 	if (sqlite3_db_readonly(db, "main") == 1) {
 		mc_errf(err, errlen, "%s: database is read-only", path);
 		return MC_EIO;
 	}
-	return bk_exec(db, "PRAGMA synchronous=NORMAL", "synchronous", err,
-	               errlen);
+	return bk_exec(
+	    db, "PRAGMA synchronous=NORMAL", "synchronous", err, errlen);
 }
 
 static mc_err
@@ -226,8 +225,8 @@ bk_migrate_steps(sqlite3 *db, int from, char *err, size_t errlen)
 		if (rv != MC_OK)
 			return rv;
 	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
-	         BK_SCHEMA_VERSION);
+	snprintf(
+	    sql, sizeof(sql), "PRAGMA user_version=%d", BK_SCHEMA_VERSION);
 	return bk_exec(db, sql, "user_version", err, errlen);
 }
 
@@ -245,14 +244,13 @@ bk_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	rv = bk_exec(db, "BEGIN IMMEDIATE", "begin migration", err, errlen);
 	if (rv != MC_OK)
 		return rv;
-	rv = bk_query_text(db, "PRAGMA user_version", text, sizeof(text), err,
-	                   errlen);
+	rv = bk_query_text(
+	    db, "PRAGMA user_version", text, sizeof(text), err, errlen);
 	if (rv != MC_OK)
 		goto fail;
 	v = strtol(text, &end, 10);
 	if (end == text || *end != '\0' || v > BK_SCHEMA_VERSION || v < 0) {
-		mc_errf(
-		    err, errlen,
+		mc_errf(err, errlen,
 		    "%s: schema version %s is not one this build knows (%d)",
 		    path, text, BK_SCHEMA_VERSION);
 		rv = MC_EPROTO;
@@ -260,12 +258,12 @@ bk_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	}
 	if (v == BK_SCHEMA_VERSION)
 		return bk_exec(db, "COMMIT", "commit", err, errlen);
-	if ((rv = bk_migrate_steps(db, (int)v, err, errlen)) != MC_OK)
+	if ((rv = bk_migrate_steps(db, (int) v, err, errlen)) != MC_OK)
 		goto fail;
 	if ((rv = bk_exec(db, "COMMIT", "commit", err, errlen)) != MC_OK)
 		goto fail;
 	log_info("event=bookkeeping.migrated from=%ld to=%d path=%s", v,
-	         BK_SCHEMA_VERSION, path);
+	    BK_SCHEMA_VERSION, path);
 	return MC_OK;
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -277,11 +275,10 @@ bk_prepare(bookkeeping *b, char *err, size_t errlen)
 {
 	for (int i = 0; i < BK_STMT_COUNT; i++) {
 		int rc = sqlite3_prepare_v3(b->db, bk_stmt_sql[i], -1,
-		                            SQLITE_PREPARE_PERSISTENT,
-		                            &b->st[i], NULL);
+		    SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL);
 		if (rc != SQLITE_OK) {
 			mc_errf(err, errlen, "prepare %s: %s", bk_stmt_sql[i],
-			        sqlite3_errmsg(b->db));
+			    sqlite3_errmsg(b->db));
 			return bk_err(rc);
 		}
 	}
@@ -295,7 +292,7 @@ bk_free(bookkeeping *b)
 		sqlite3_finalize(b->st[i]);
 	if (sqlite3_close(b->db) != SQLITE_OK)
 		log_warn("event=bookkeeping.close_failed msg=\"%s\"",
-		         sqlite3_errmsg(b->db));
+		    sqlite3_errmsg(b->db));
 	free(b);
 }
 
@@ -355,7 +352,7 @@ bk_fail(bookkeeping *b, const char *op, int rc, const char *msg, uint64_t lost)
 	b->failing = true;
 	log_warn("event=bookkeeping.failed op=%s rc=%d err=\"%s\" msg=\"%s\" "
 	         "dropped=%" PRIu64,
-	         op, rc, mc_strerror(bk_err(rc)), msg, b->dropped);
+	    op, rc, mc_strerror(bk_err(rc)), msg, b->dropped);
 }
 
 /* bk_write_failed - a row failed. Some errors (SQLITE_FULL, IOERR, NOMEM,
@@ -396,15 +393,15 @@ bk_bind_texts(sqlite3_stmt *st, int first, const char *const *v, int n)
 	int rc = SQLITE_OK;
 
 	for (int i = 0; i < n && rc == SQLITE_OK; i++)
-		rc = sqlite3_bind_text(st, first + i, v[i], -1,
-		                       SQLITE_TRANSIENT);
+		rc = sqlite3_bind_text(
+		    st, first + i, v[i], -1, SQLITE_TRANSIENT);
 	return rc;
 }
 
 /* bk_write - bind time_us as ?1 and v as ?2.., step, account. */
 static void
-bk_write(bookkeeping *b, bk_stmt which, const char *op, const char *const *v,
-         int n)
+bk_write(
+    bookkeeping *b, bk_stmt which, const char *op, const char *const *v, int n)
 {
 	sqlite3_stmt *st = b->st[which];
 	int           rc;
@@ -446,7 +443,7 @@ bookkeeping_event(bookkeeping *b, const bk_event *e)
 
 void
 bookkeeping_series(bookkeeping *b, const char *series, const char *study,
-                   const char *tags_json)
+    const char *tags_json)
 {
 	const char *v[3];
 
@@ -477,7 +474,7 @@ bookkeeping_flush(bookkeeping *b)
 	} else if (b->failing) {
 		b->failing = false;
 		log_info("event=bookkeeping.recovered dropped=%" PRIu64,
-		         b->dropped);
+		    b->dropped);
 	}
 	b->in_tx = false;
 	b->pending = 0;
@@ -490,8 +487,8 @@ bookkeeping_close(bookkeeping *b)
 		return;
 	bookkeeping_flush(b);
 	if (b->dropped > 0)
-		log_warn("event=bookkeeping.closed dropped=%" PRIu64,
-		         b->dropped);
+		log_warn(
+		    "event=bookkeeping.closed dropped=%" PRIu64, b->dropped);
 	bk_free(b);
 }
 
@@ -509,7 +506,7 @@ bk_count(bookkeeping *b, bk_stmt which, const char *arg)
 		n = sqlite3_column_int64(st, 0);
 	else
 		log_warn("event=bookkeeping.query_failed rc=%d msg=\"%s\"", rc,
-		         sqlite3_errmsg(b->db));
+		    sqlite3_errmsg(b->db));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return n;
@@ -534,8 +531,8 @@ bookkeeping_series_count(bookkeeping *b)
 }
 
 mc_err
-bookkeeping_series_tags(bookkeeping *b, const char *series, char *buf,
-                        size_t buflen)
+bookkeeping_series_tags(
+    bookkeeping *b, const char *series, char *buf, size_t buflen)
 {
 	sqlite3_stmt *st;
 	const char   *tags;
@@ -551,11 +548,12 @@ bookkeeping_series_tags(bookkeeping *b, const char *series, char *buf,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		tags = (const char *)sqlite3_column_text(st, 0);
+		tags = (const char *) sqlite3_column_text(st, 0);
 		if (tags != NULL)
-			rv = (size_t)snprintf(buf, buflen, "%s", tags) < buflen
-			         ? MC_OK
-			         : MC_EINVAL;
+			rv =
+			    (size_t) snprintf(buf, buflen, "%s", tags) < buflen
+			        ? MC_OK
+			        : MC_EINVAL;
 	} else if (rc != SQLITE_DONE) {
 		rv = bk_err(rc);
 	}
@@ -584,13 +582,13 @@ bk_time_text(int64_t us, char *buf, size_t len)
 		rem += BK_US_PER_S;
 		sec--;
 	}
-	t = (time_t)sec;
+	t = (time_t) sec;
 	if (gmtime_r(&t, &tm) == NULL ||
 	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
 		snprintf(buf, len, "%" PRId64 "us", us);
 		return;
 	}
-	snprintf(buf + n, len - n, ".%03dZ", (int)(rem / BK_US_PER_MS));
+	snprintf(buf + n, len - n, ".%03dZ", (int) (rem / BK_US_PER_MS));
 }
 
 static bool
@@ -611,7 +609,7 @@ static void
 bk_put_value(FILE *f, const unsigned char *v)
 {
 	if (!bk_needs_quotes(v)) {
-		fputs((const char *)v, f);
+		fputs((const char *) v, f);
 		return;
 	}
 	fputc('"', f);
@@ -634,14 +632,14 @@ bk_put_value(FILE *f, const unsigned char *v)
 static void
 bk_put_row(sqlite3_stmt *st, FILE *f)
 {
-	static const char *const keys[] = {"event", "series", "study", "task",
-	                                   "rule",  "target", "info"};
-	char                     time_text[BK_TIME_TEXT_LEN];
+	static const char *const keys[] = {
+	    "event", "series", "study", "task", "rule", "target", "info"};
+	char time_text[BK_TIME_TEXT_LEN];
 
-	bk_time_text(sqlite3_column_int64(st, 0), time_text,
-	             sizeof(time_text));
+	bk_time_text(
+	    sqlite3_column_int64(st, 0), time_text, sizeof(time_text));
 	fprintf(f, "time=%s", time_text);
-	for (int i = 0; i < (int)(sizeof(keys) / sizeof(keys[0])); i++) {
+	for (int i = 0; i < (int) (sizeof(keys) / sizeof(keys[0])); i++) {
 		const unsigned char *v = sqlite3_column_text(st, i + 1);
 		if (v == NULL)
 			continue;
@@ -677,7 +675,7 @@ bookkeeping_dump(bookkeeping *b, const char *id, int n, FILE *f)
 	if (rc != SQLITE_DONE) {
 		log_warn("event=bookkeeping.query_failed op=dump rc=%d "
 		         "msg=\"%s\"",
-		         rc, sqlite3_errmsg(b->db));
+		    rc, sqlite3_errmsg(b->db));
 		return -1;
 	}
 	return rows;

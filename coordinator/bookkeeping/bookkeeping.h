@@ -17,20 +17,20 @@ typedef struct bookkeeping bookkeeping;
 
 /* bk_event - one row of the events table. Any field may be NULL. */
 typedef struct bk_event {
-	const char *event;  /* stable name: "series.received", "task.created" */
+	const char *event; /* stable name: "series.received", "task.created" */
 	const char *series; /* SeriesInstanceUID */
 	const char *study;  /* StudyInstanceUID */
 	const char *task;   /* task id */
 	const char *rule;
 	const char *target;
-	const char *info;   /* free text or compact JSON */
+	const char *info; /* free text or compact JSON */
 } bk_event;
 
 /* bookkeeping_open - open or create the database at path (parent folders
  * are created), WAL mode, schema migrated to the current version. errmsg
  * gets SQLite's text on failure. */
-MC_NODISCARD mc_err bookkeeping_open(const char *path, bookkeeping **out,
-    char *err, size_t errlen);
+MC_NODISCARD mc_err bookkeeping_open(
+    const char *path, bookkeeping **out, char *err, size_t errlen);
 void bookkeeping_close(bookkeeping *b); /* flushes; NULL: no-op */
 
 /* bookkeeping_event - queue e (strings copied by SQLite at bind time)
@@ -65,8 +65,8 @@ int64_t bookkeeping_series_count(bookkeeping *b);
  * (always NUL-terminated when buflen > 0). Returns MC_OK, MC_ENOENT (no
  * row, or no tags), MC_EINVAL (buf too small: truncated) or MC_EIO.
  * Loop thread. */
-MC_NODISCARD mc_err bookkeeping_series_tags(bookkeeping *b,
-    const char *series, char *buf, size_t buflen);
+MC_NODISCARD mc_err bookkeeping_series_tags(
+    bookkeeping *b, const char *series, char *buf, size_t buflen);
 
 /* bookkeeping_dropped - records (events and series) that never reached
  * the database since open: failed steps plus rows of a failed commit.

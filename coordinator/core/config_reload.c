@@ -12,8 +12,8 @@ load_main(void *arg)
 {
 	config_reload *r = arg;
 
-	r->rv = config_load_file(r->path, &r->cfg, r->diags,
-	    CONFIG_RELOAD_DIAGS, &r->n_diags);
+	r->rv = config_load_file(
+	    r->path, &r->cfg, r->diags, CONFIG_RELOAD_DIAGS, &r->n_diags);
 	atomic_store(&r->done, 1);
 	return NULL;
 }

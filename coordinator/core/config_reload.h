@@ -31,8 +31,8 @@ typedef struct config_reload {
 
 /* config_reload_start - start loading path in a new thread. why (a
  * literal) is kept for the caller. */
-MC_NODISCARD mc_err config_reload_start(const char *path, const char *why,
-    config_reload **out);
+MC_NODISCARD mc_err config_reload_start(
+    const char *path, const char *why, config_reload **out);
 
 /* config_reload_done - whether the load has finished; once true, the
  * result fields are valid (the thread is joined). Never blocks. */

@@ -43,12 +43,11 @@ force_complete(coord *c, const char *arg, char *reply, size_t len)
 	if (s)
 		series_table_force(c->series, s);
 	if (!s && !st && n == 0) {
-		snprintf(reply, len, "error no open series or study %s",
-		    arg);
+		snprintf(reply, len, "error no open series or study %s", arg);
 		return;
 	}
-	coord_event(c, "force_complete", s ? arg : NULL,
-	    s ? NULL : arg, NULL, NULL, NULL, "control");
+	coord_event(c, "force_complete", s ? arg : NULL, s ? NULL : arg, NULL,
+	    NULL, NULL, "control");
 	snprintf(reply, len, "ok forced %s%s%s", s ? "series " : "",
 	    st ? "study " : "", n ? "and the study's open series" : "");
 }
@@ -56,7 +55,7 @@ force_complete(coord *c, const char *arg, char *reply, size_t len)
 static void
 handle(coord *c, const char *req, char *reply, size_t len)
 {
-	char msg[CONTROL_REPLY_MAX - 8] = "";
+	char        msg[CONTROL_REPLY_MAX - 8] = "";
 	const char *arg = strchr(req, ' ');
 
 	arg = arg ? arg + 1 : "";
@@ -69,19 +68,21 @@ handle(coord *c, const char *req, char *reply, size_t len)
 		return;
 	}
 	if ((strncmp(req, "retry ", 6) == 0 ||
-		strncmp(req, "reroute ", 8) == 0) &&
+	        strncmp(req, "reroute ", 8) == 0) &&
 	    !task_id_is_valid(arg)) {
 		snprintf(reply, len, "error not a valid task id (a UUID)");
 		return;
 	}
 	if (strncmp(req, "retry ", 6) == 0) {
 		mc_err rv = tasks_retry_error(c, arg, msg, sizeof(msg));
-		snprintf(reply, len, "%s %s", rv == MC_OK ? "ok" : "error", msg);
+		snprintf(
+		    reply, len, "%s %s", rv == MC_OK ? "ok" : "error", msg);
 		return;
 	}
 	if (strncmp(req, "reroute ", 8) == 0) {
 		mc_err rv = router_reroute(c, arg, msg, sizeof(msg));
-		snprintf(reply, len, "%s %s", rv == MC_OK ? "ok" : "error", msg);
+		snprintf(
+		    reply, len, "%s %s", rv == MC_OK ? "ok" : "error", msg);
 		return;
 	}
 	if (strcmp(req, "status") == 0) {
@@ -131,7 +132,7 @@ on_ctl(loop *l, int fd, void *arg)
 		} else {
 			handle(c, req, reply, sizeof(reply));
 			log_info("event=control.request req=\"%s\" "
-				 "reply=\"%s\"",
+			         "reply=\"%s\"",
 			    req, reply);
 		}
 		nng_msg_free(msg);
@@ -147,13 +148,13 @@ control_open(coord *c)
 	int          fd, rv;
 
 	if (sys_path_fmt(url, sizeof(url), "ipc://%s/%s", c->root,
-		CONTROL_SOCKET_NAME) != MC_OK)
+	        CONTROL_SOCKET_NAME) != MC_OK)
 		return MC_EINVAL;
 	/* the mode is set before the listener starts taking connections */
 	if ((rv = nng_rep0_open(&c->ctl)) != 0 ||
 	    (rv = nng_listener_create(&ln, c->ctl, url)) != 0 ||
-	    (rv = nng_listener_set_int(ln, NNG_OPT_IPC_PERMISSIONS,
-		 CONTROL_SOCKET_MODE)) != 0 ||
+	    (rv = nng_listener_set_int(
+	         ln, NNG_OPT_IPC_PERMISSIONS, CONTROL_SOCKET_MODE)) != 0 ||
 	    (rv = nng_listener_start(ln, 0)) != 0 ||
 	    (rv = nng_socket_get_int(c->ctl, NNG_OPT_RECVFD, &fd)) != 0) {
 		log_error("event=control.listen_failed url=%s err=\"%s\"", url,
@@ -182,7 +183,7 @@ control_request(const char *root, const char *req, char *reply, size_t len)
 	int        rv;
 
 	if (sys_path_fmt(url, sizeof(url), "ipc://%s/%s", root,
-		CONTROL_SOCKET_NAME) != MC_OK)
+	        CONTROL_SOCKET_NAME) != MC_OK)
 		return MC_EINVAL;
 	if ((rv = nng_req0_open(&s)) != 0)
 		return MC_ENET;

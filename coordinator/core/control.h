@@ -16,7 +16,7 @@
 
 /* control_request - send req to the coordinator whose storage root is
  * root; the answer goes into reply. MC_ENET when no coordinator answers. */
-MC_NODISCARD mc_err control_request(const char *root, const char *req,
-    char *reply, size_t len);
+MC_NODISCARD mc_err control_request(
+    const char *root, const char *req, char *reply, size_t len);
 
 #endif

@@ -25,8 +25,8 @@
 #define COORD_MSGS_PER_WAKEUP 4096
 
 mc_err
-coord_path(const coord *c, char *buf, size_t len, const char *a,
-    const char *b, const char *c3)
+coord_path(const coord *c, char *buf, size_t len, const char *a, const char *b,
+    const char *c3)
 {
 	if (a == NULL)
 		return sys_path_fmt(buf, len, "%s", c->root);
@@ -42,8 +42,8 @@ coord_event(coord *c, const char *event, const char *series_uid,
     const char *study_uid, const char *task, const char *rule_name,
     const char *target, const char *info)
 {
-	bk_event e = {event, series_uid, study_uid, task, rule_name, target,
-	    info};
+	bk_event e = {
+	    event, series_uid, study_uid, task, rule_name, target, info};
 	bookkeeping_event(c->bk, &e);
 }
 
@@ -61,12 +61,12 @@ on_message(coord *c, const void *buf, size_t len)
 		/* tags matter only for a series' first instance: decode them
 		 * only then (the hot path is every other instance) */
 		mc_instance_init(&in);
-		if (msg_decode_instance_head(buf, len, &in, err, sizeof(err)) !=
-		    MC_OK)
+		if (msg_decode_instance_head(
+		        buf, len, &in, err, sizeof(err)) != MC_OK)
 			goto bad;
 		if (series_table_find(c->series, in.series_uid) == NULL &&
 		    msg_decode_instance(buf, len, &in, err, sizeof(err)) !=
-			MC_OK)
+		        MC_OK)
 			goto bad;
 		coord_add_instance(c, &in, false);
 		mc_instance_fini(&in);
@@ -76,8 +76,8 @@ on_message(coord *c, const void *buf, size_t len)
 		if (msg_decode_result(buf, len, &r, err, sizeof(err)) != MC_OK)
 			goto bad;
 		/* the local scheduler concludes on the child's exit */
-		log_debug("event=result.received task=%s ok=%d", r.task_id,
-		    r.ok);
+		log_debug(
+		    "event=result.received task=%s ok=%d", r.task_id, r.ok);
 		return;
 	}
 	snprintf(err, sizeof(err), "unknown type '%s'", type);
@@ -114,15 +114,14 @@ complete_due_series(coord *c)
 	series *s;
 
 	while ((s = series_table_oldest(c->series)) != NULL &&
-	    (s->forced || s->last_ms + quiet <= now))
+	       (s->forced || s->last_ms + quiet <= now))
 		router_route_series(c, s);
 	if (c->series_timer_set) {
 		loop_cancel_timer(c->l, c->series_timer);
 		c->series_timer_set = false;
 	}
-	if (s != NULL &&
-	    loop_add_timer(c->l, s->last_ms + quiet - now, on_series_timer, c,
-		&c->series_timer) == MC_OK)
+	if (s != NULL && loop_add_timer(c->l, s->last_ms + quiet - now,
+	                     on_series_timer, c, &c->series_timer) == MC_OK)
 		c->series_timer_set = true;
 }
 
@@ -204,8 +203,8 @@ file_mtime(const char *path)
 	if (stat(path, &st) != 0)
 		return 0;
 	return ((int64_t) st.st_mtim.tv_sec * 1000000000 +
-		   st.st_mtim.tv_nsec) ^
-	    ((int64_t) st.st_size << 20) ^ (int64_t) st.st_ino;
+	           st.st_mtim.tv_nsec) ^
+	       ((int64_t) st.st_size << 20) ^ (int64_t) st.st_ino;
 }
 
 /* apply_reload - the result of a reload: the new configuration in place,
@@ -220,27 +219,27 @@ apply_reload(coord *c, config_reload *r)
 		    config_diag_format(&r->diags[i], line, sizeof(line)));
 	if (r->rv != MC_OK) {
 		log_error("event=config.reload_rejected file=%s reason=%s "
-			  "msg=\"the running configuration stays in place\"",
+		          "msg=\"the running configuration stays in place\"",
 		    c->config_path, r->why);
 		coord_event(c, "config.rejected", NULL, NULL, NULL, NULL, NULL,
-		    r->n_diags ? config_diag_format(&r->diags[0], line,
-				     sizeof(line))
-				: mc_strerror(r->rv));
+		    r->n_diags
+		        ? config_diag_format(&r->diags[0], line, sizeof(line))
+		        : mc_strerror(r->rv));
 		return;
 	}
 	if (strcmp(r->cfg->storage_root, c->cfg->storage_root) != 0 ||
 	    strcmp(r->cfg->coordinator_url, c->cfg->coordinator_url) != 0)
 		log_warn("event=config.restart_needed msg=\"storage_root and "
-			 "coordinator_url change only at restart\"");
+		         "coordinator_url change only at restart\"");
 	config_destroy(c->cfg);
 	c->cfg = r->cfg;
 	r->cfg = NULL;
 	log_set_level(c->cfg->log_level);
 	log_info("event=config.reloaded file=%s reason=%s rules=%zu "
-		 "targets=%zu",
+	         "targets=%zu",
 	    c->config_path, r->why, c->cfg->n_rules, c->cfg->n_targets);
-	coord_event(c, "config.reloaded", NULL, NULL, NULL, NULL, NULL,
-	    r->why);
+	coord_event(
+	    c, "config.reloaded", NULL, NULL, NULL, NULL, NULL, r->why);
 }
 
 static void reload_config(coord *c, const char *why);
@@ -279,10 +278,10 @@ reload_config(coord *c, const char *why)
 	c->config_mtime = file_mtime(c->config_path);
 	if (config_reload_start(c->config_path, why, &r) != MC_OK ||
 	    loop_add_timer(c->l, COORD_RELOAD_POLL_MS, on_reload_ready, c,
-		NULL) != MC_OK) {
+	        NULL) != MC_OK) {
 		config_reload_free(r);
 		log_error("event=config.reload_failed file=%s reason=%s "
-			  "msg=\"cannot start the loader\"",
+		          "msg=\"cannot start the loader\"",
 		    c->config_path, why);
 		return;
 	}
@@ -303,11 +302,12 @@ on_config_check(loop *l, void *arg)
 static mc_err
 open_pull(coord *c)
 {
-	int    fd, rv;
+	int fd, rv;
 
 	if ((rv = nng_pull0_open(&c->pull)) != 0 ||
 	    (rv = nng_socket_set_int(c->pull, NNG_OPT_RECVBUF, 8192)) != 0 ||
-	    (rv = nng_listen(c->pull, c->cfg->coordinator_url, NULL, 0)) != 0) {
+	    (rv = nng_listen(c->pull, c->cfg->coordinator_url, NULL, 0)) !=
+	        0) {
 		log_error("event=coordinator.listen_failed url=%s err=\"%s\"",
 		    c->cfg->coordinator_url, nng_strerror(rv));
 		return MC_ENET;
@@ -322,8 +322,8 @@ make_dirs(coord *c)
 {
 	static const char *const dirs[] = {DIR_INCOMING, DIR_TASKS,
 	    DIR_SUCCESS, DIR_ERROR, DIR_DISCARD, DIR_STUDIES};
-	char   p[MC_PATH_MAX];
-	mc_err rv;
+	char                     p[MC_PATH_MAX];
+	mc_err                   rv;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if ((rv = coord_path(c, p, sizeof(p), dirs[i], NULL, NULL)) ||
@@ -335,10 +335,9 @@ make_dirs(coord *c)
 static mc_err
 open_parts(coord *c)
 {
-	char                 db[MC_PATH_MAX], err[256];
-	sched_opts           so = {c->cfg, c->worker_path, tasks_on_done, c};
-	const char          *type =
-	    config_scheduler_type_str(c->cfg->scheduler.type);
+	char        db[MC_PATH_MAX], err[256];
+	sched_opts  so = {c->cfg, c->worker_path, tasks_on_done, c};
+	const char *type = config_scheduler_type_str(c->cfg->scheduler.type);
 	const sched_backend *b;
 	mc_err               rv;
 
@@ -350,18 +349,19 @@ open_parts(coord *c)
 	if (c->o.db_path)
 		snprintf(db, sizeof(db), "%s", c->o.db_path);
 	else if ((rv = coord_path(c, db, sizeof(db), "mercure.sqlite", NULL,
-		      NULL)) != MC_OK)
+	              NULL)) != MC_OK)
 		return rv;
 	if ((rv = bookkeeping_open(db, &c->bk, err, sizeof(err))) != MC_OK) {
-		log_error("event=bookkeeping.open_failed db=%s msg=\"%s\"", db,
-		    err);
+		log_error(
+		    "event=bookkeeping.open_failed db=%s msg=\"%s\"", db, err);
 		return rv;
 	}
-	if ((rv = loop_create(&c->l)) || (rv = series_table_create(&c->series)))
+	if ((rv = loop_create(&c->l)) ||
+	    (rv = series_table_create(&c->series)))
 		return rv;
 	if ((b = sched_registry_find(type, err, sizeof(err))) == NULL) {
-		log_error("event=scheduler.unknown type=%s msg=\"%s\"", type,
-		    err);
+		log_error(
+		    "event=scheduler.unknown type=%s msg=\"%s\"", type, err);
 		return MC_ECONFIG;
 	}
 	if ((rv = sched_create(b, c->l, &so, &c->sched)) ||
@@ -415,8 +415,8 @@ coord_create(const coord_opts *o, mc_config *cfg, coord **out)
 	study_recover(c);
 	reconcile_tasks(c);
 	reconcile_incoming(c);
-	coord_event(c, "coordinator.started", NULL, NULL, NULL, NULL, NULL,
-	    NULL);
+	coord_event(
+	    c, "coordinator.started", NULL, NULL, NULL, NULL, NULL, NULL);
 	bookkeeping_flush(c->bk);
 	*out = c;
 	return MC_OK;
@@ -479,27 +479,27 @@ coord_run(coord *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 	mc_err rv;
 
 	loop_set_before_sleep(c->l, before_sleep, c);
-	if ((rv = loop_add_timer(c->l, COORD_TASK_POLL_MS, on_slow_tick, c,
-		 NULL)) ||
-	    (rv = loop_add_timer(c->l, COORD_RECONCILE_INTERVAL_MS,
-		 on_reconcile, c, NULL)) ||
+	if ((rv = loop_add_timer(
+	         c->l, COORD_TASK_POLL_MS, on_slow_tick, c, NULL)) ||
+	    (rv = loop_add_timer(
+	         c->l, COORD_RECONCILE_INTERVAL_MS, on_reconcile, c, NULL)) ||
 	    (rv = loop_add_timer(c->l, COORD_RECONCILE_AFTER_START_MS,
-		 on_reconcile_once, c, NULL)) ||
-	    (rv = loop_add_timer(c->l, COORD_CONFIG_CHECK_MS, on_config_check,
-		 c, NULL)) ||
-	    (rv = loop_add_timer(c->l, 200, on_reload_poll, reload_arg,
-		 NULL)) ||
-	    (rv = loop_add_timer(c->l, COORD_RETENTION_INTERVAL_MS,
-		 retention_timer, c, NULL)))
+	         on_reconcile_once, c, NULL)) ||
+	    (rv = loop_add_timer(
+	         c->l, COORD_CONFIG_CHECK_MS, on_config_check, c, NULL)) ||
+	    (rv = loop_add_timer(
+	         c->l, 200, on_reload_poll, reload_arg, NULL)) ||
+	    (rv = loop_add_timer(
+	         c->l, COORD_RETENTION_INTERVAL_MS, retention_timer, c, NULL)))
 		return rv;
 	log_info("event=coordinator.running url=%s root=%s scheduler=%s "
-		 "open_series=%zu queued_tasks=%u",
+	         "open_series=%zu queued_tasks=%u",
 	    c->cfg->coordinator_url, c->root, c->sched->name,
 	    series_table_count(c->series), HASH_COUNT(c->tasks));
 	rv = loop_run(c->l, stop);
 	bookkeeping_flush(c->bk);
 	log_info("event=coordinator.stopped messages=%llu bad_messages=%llu "
-		 "open_series=%zu",
+	         "open_series=%zu",
 	    (unsigned long long) c->n_messages,
 	    (unsigned long long) c->n_bad_messages,
 	    series_table_count(c->series));

@@ -22,12 +22,12 @@ typedef struct coord_opts {
  * reload). Creates the storage folders, opens the sockets and the
  * bookkeeping, and recovers everything on disk from before (unfinished
  * routing, open series, queued and running tasks). */
-MC_NODISCARD mc_err coord_create(const coord_opts *o, mc_config *cfg,
-    coord **out);
+MC_NODISCARD mc_err coord_create(
+    const coord_opts *o, mc_config *cfg, coord **out);
 void coord_destroy(coord *c); /* NULL: no-op */
 
 /* coord_run - until *stop is set. *reload set: reload the config. */
-MC_NODISCARD mc_err coord_run(coord *c, volatile sig_atomic_t *stop,
-    volatile sig_atomic_t *reload);
+MC_NODISCARD mc_err coord_run(
+    coord *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
 #endif

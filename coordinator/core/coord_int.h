@@ -38,21 +38,21 @@ struct route_intent;
 #define ROUTE_INTENT_FILE ".route.json"
 #define TASK_TAGS_FILE "tags.json"
 
-#define TASK_STATES(X)                                                     \
-	X(QUEUED, "queued") X(RUNNING, "running") X(WAITING, "waiting")    \
-	    X(ORPHANED, "orphaned")
+#define TASK_STATES(X)                                                        \
+	X(QUEUED, "queued")                                                   \
+	X(RUNNING, "running") X(WAITING, "waiting") X(ORPHANED, "orphaned")
 #define TASK_ENUM(id, name) TASK_##id,
 typedef enum { TASK_STATES(TASK_ENUM) } task_state;
 #undef TASK_ENUM
 const char *task_state_str(task_state s);
 
 typedef struct task_entry {
-	char            id[TASK_ID_MAX_LEN + 1];
-	task_meta       meta;
-	task_state      state;
-	int64_t         not_before_ms; /* monotonic; retries wait */
-	int64_t         enqueued_ms;
-	UT_hash_handle  hh;
+	char           id[TASK_ID_MAX_LEN + 1];
+	task_meta      meta;
+	task_state     state;
+	int64_t        not_before_ms; /* monotonic; retries wait */
+	int64_t        enqueued_ms;
+	UT_hash_handle hh;
 } task_entry;
 
 /* a study collection: the series of one study for one study-level rule */
@@ -86,8 +86,8 @@ struct coord {
 	study         *studies; /* uthash by key */
 	sched         *sched;
 	bookkeeping   *bk;
-	nng_socket     pull;    /* instance and result messages */
-	nng_socket     ctl;     /* control requests (REP) */
+	nng_socket     pull; /* instance and result messages */
+	nng_socket     ctl;  /* control requests (REP) */
 	bool           ctl_open;
 	char           root[MC_PATH_MAX];
 	uint64_t       series_timer;
@@ -105,20 +105,20 @@ void   router_recover_intents(coord *c);
 mc_err router_reroute(coord *c, const char *task_id, char *msg, size_t len);
 /* router_remove_leftovers - remove the coordinator's own dead temp files
  * from a series folder (an intent's temp file, a routed journal) */
-void   router_remove_leftovers(const char *dir);
+void router_remove_leftovers(const char *dir);
 /* router_link_instances - hard-link the instances of ri from
  * incoming/<series>/ into dir as <series>#<sop>.dcm (mercure's names);
  * a missing source is skipped. */
-mc_err router_link_instances(coord *c, const struct route_intent *ri,
-    const char *dir);
+mc_err router_link_instances(
+    coord *c, const struct route_intent *ri, const char *dir);
 /* coord_task_exists - id is in tasks/, success/, error/ or discard/ */
-bool   coord_task_exists(const coord *c, const char *id);
+bool coord_task_exists(const coord *c, const char *id);
 /* coord_new_task_id - a new time-based UUID */
-void   coord_new_task_id(char out[TASK_ID_MAX_LEN + 1]);
+void coord_new_task_id(char out[TASK_ID_MAX_LEN + 1]);
 /* reconcile.c */
-void   reconcile_incoming(coord *c);
-void   reconcile_tasks(coord *c);
-void   coord_add_instance(coord *c, mc_instance *in, bool from_scan);
+void reconcile_incoming(coord *c);
+void reconcile_tasks(coord *c);
+void coord_add_instance(coord *c, mc_instance *in, bool from_scan);
 /* tasks.c */
 mc_err tasks_enqueue(coord *c, const char *id);
 void   tasks_dispatch(coord *c);
@@ -126,11 +126,11 @@ void   tasks_on_done(void *ctx, const char *task_id, int exit_code);
 void   tasks_check_orphans(coord *c);
 mc_err tasks_retry_error(coord *c, const char *id, char *msg, size_t len);
 /* study.c */
-mc_err study_add_series(coord *c, const char *rname,
-    const struct route_intent *ri);
-void   study_check(coord *c);
-void   study_recover(coord *c);
-bool   study_force(coord *c, const char *study_uid);
+mc_err study_add_series(
+    coord *c, const char *rname, const struct route_intent *ri);
+void study_check(coord *c);
+void study_recover(coord *c);
+bool study_force(coord *c, const char *study_uid);
 /* control.c */
 mc_err control_open(coord *c);
 void   control_close(coord *c);

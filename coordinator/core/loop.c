@@ -163,8 +163,8 @@ heap_push(loop *l, const timer *t)
 }
 
 mc_err
-loop_add_timer(loop *l, int64_t delay_ms, loop_timer_fn fn, void *arg,
-    uint64_t *id)
+loop_add_timer(
+    loop *l, int64_t delay_ms, loop_timer_fn fn, void *arg, uint64_t *id)
 {
 	timer t = {loop_now_ms() + (delay_ms > 0 ? delay_ms : 0), 0, fn, arg};
 

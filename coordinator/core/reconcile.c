@@ -29,22 +29,22 @@ path_is_expected(const mc_instance *in)
 	char want[sizeof(in->path)];
 
 	return uid_is_valid(in->series_uid) && uid_is_valid(in->sop_uid) &&
-	    sys_path_fmt(want, sizeof(want), "%s/%s/%s.dcm", DIR_INCOMING,
-		in->series_uid, in->sop_uid) == MC_OK &&
-	    strcmp(want, in->path) == 0;
+	       sys_path_fmt(want, sizeof(want), "%s/%s/%s.dcm", DIR_INCOMING,
+	           in->series_uid, in->sop_uid) == MC_OK &&
+	       strcmp(want, in->path) == 0;
 }
 
 void
 coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 {
 	series *s;
-	bool    added, is_new = series_table_find(c->series, in->series_uid) ==
-				NULL;
+	bool    added,
+	    is_new = series_table_find(c->series, in->series_uid) == NULL;
 
 	if (!from_scan && !path_is_expected(in)) {
 		c->n_bad_messages++;
 		log_warn("event=message.dropped series=%s sop=%s msg=\"path "
-			 "is not incoming/<series>/<sop>.dcm\"",
+		         "is not incoming/<series>/<sop>.dcm\"",
 		    uid_is_valid(in->series_uid) ? in->series_uid : "-",
 		    uid_is_valid(in->sop_uid) ? in->sop_uid : "-");
 		return;
@@ -54,7 +54,7 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 		 * scan: the file is gone then, and so is the instance */
 		char path[MC_PATH_MAX];
 		if (coord_path(c, path, sizeof(path), in->path, NULL, NULL) !=
-			MC_OK ||
+		        MC_OK ||
 		    !sys_exists(path))
 			return;
 	}
@@ -74,8 +74,8 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 }
 
 typedef struct scan_ctx {
-	coord  *c;
-	size_t  n;
+	coord *c;
+	size_t n;
 } scan_ctx;
 
 static void
@@ -85,7 +85,7 @@ on_record(void *ctx, mc_instance *in)
 	char      path[MC_PATH_MAX];
 
 	if (coord_path(sc->c, path, sizeof(path), in->path, NULL, NULL) !=
-		MC_OK ||
+	        MC_OK ||
 	    !sys_exists(path))
 		return; /* routed already, or replaced */
 	coord_add_instance(sc->c, in, true);
@@ -101,11 +101,13 @@ add_from_header(coord *c, const char *series_uid, const char *file)
 	bool        warn;
 
 	mc_instance_init(&in);
-	if (coord_path(c, path, sizeof(path), DIR_INCOMING, series_uid, file) ||
+	if (coord_path(
+	        c, path, sizeof(path), DIR_INCOMING, series_uid, file) ||
 	    mc_tagset_create(&in.tags) != MC_OK ||
 	    dcm_extract_tags(path, NULL, in.tags, &warn, err, sizeof(err)) !=
-		MC_OK) {
-		log_warn("event=reconcile.unreadable series=%s file=%s msg=\"%.200s\"",
+	        MC_OK) {
+		log_warn(
+		    "event=reconcile.unreadable series=%s file=%s msg=\"%.200s\"",
 		    series_uid, file, err);
 		mc_instance_fini(&in);
 		return;
@@ -118,7 +120,7 @@ add_from_header(coord *c, const char *series_uid, const char *file)
 	    mc_tagset_get(in.tags, "SOPInstanceUID"));
 	in.recv_time_us = sys_now_us();
 	if (sys_path_fmt(in.path, sizeof(in.path), "%s/%s/%s", DIR_INCOMING,
-		series_uid, file) == MC_OK &&
+	        series_uid, file) == MC_OK &&
 	    strcmp(in.series_uid, series_uid) == 0 &&
 	    uid_is_valid(in.sop_uid) && uid_is_valid(in.study_uid))
 		coord_add_instance(c, &in, true);
@@ -147,12 +149,12 @@ scan_series_dir(coord *c, const char *uid)
 		 * arriving meanwhile is found from its header next time */
 		closedir(d);
 		if (coord_path(c, path, sizeof(path), DIR_INCOMING, uid,
-			ROUTE_INTENT_FILE) == MC_OK &&
+		        ROUTE_INTENT_FILE) == MC_OK &&
 		    sys_exists(path))
 			return;
 		router_remove_leftovers(dir);
 		if (coord_path(c, path, sizeof(path), DIR_INCOMING, uid,
-			JOURNAL_FILE_NAME) == MC_OK)
+		        JOURNAL_FILE_NAME) == MC_OK)
 			unlink(path);
 		if (rmdir(dir) == 0)
 			log_info("event=reconcile.emptied series=%s", uid);
@@ -163,13 +165,13 @@ scan_series_dir(coord *c, const char *uid)
 		return; /* nothing the table does not know */
 	}
 	if (coord_path(c, path, sizeof(path), DIR_INCOMING, uid,
-		JOURNAL_FILE_NAME) == MC_OK)
+	        JOURNAL_FILE_NAME) == MC_OK)
 		(void) !journal_read(path, on_record, &sc, &bad);
 	s = series_table_find(c->series, uid);
 	if (s == NULL || s->n_instances < n_dcm) {
 		rewinddir(d);
 		while ((de = readdir(d)) != NULL) {
-			char sop[MC_UID_MAX_LEN + 8];
+			char  sop[MC_UID_MAX_LEN + 8];
 			char *dot;
 			if (de->d_name[0] == '.' ||
 			    (dot = strstr(de->d_name, ".dcm")) == NULL ||
@@ -185,7 +187,7 @@ scan_series_dir(coord *c, const char *uid)
 	closedir(d);
 	if (sc.n || bad)
 		log_info("event=reconcile.series series=%s from_journal=%zu "
-			 "bad_lines=%zu",
+		         "bad_lines=%zu",
 		    uid, sc.n, bad);
 }
 
@@ -212,19 +214,19 @@ reconcile_incoming(coord *c)
 static bool
 restore_study_build(coord *c, const char *build)
 {
-	char in[MC_PATH_MAX], a[MC_PATH_MAX], b[MC_PATH_MAX];
-	char key[256], *text = NULL, tj[MC_PATH_MAX];
-	size_t len;
+	char        in[MC_PATH_MAX], a[MC_PATH_MAX], b[MC_PATH_MAX];
+	char        key[256], *text = NULL, tj[MC_PATH_MAX];
+	size_t      len;
 	const char *names[] = {"study.json", TASK_TAGS_FILE};
 
 	if (sys_path_fmt(in, sizeof(in), "%s/in", build) != MC_OK ||
 	    sys_path_fmt(tj, sizeof(tj), "%s/%s", build, TASK_JSON_NAME) !=
-		MC_OK ||
+	        MC_OK ||
 	    sys_exists(tj))
 		return false;
 	for (size_t i = 0; i < 2; i++)
 		if (sys_path_fmt(a, sizeof(a), "%s/%s", build, names[i]) ==
-			MC_OK &&
+		        MC_OK &&
 		    sys_path_fmt(b, sizeof(b), "%s/%s", in, names[i]) == MC_OK)
 			rename(a, b);
 	if (sys_path_fmt(a, sizeof(a), "%s/study.json", in) != MC_OK ||
@@ -233,9 +235,11 @@ restore_study_build(coord *c, const char *build)
 	{
 		mc_tagset *t = NULL;
 		char       err[64];
-		bool ok = mc_tagset_create(&t) == MC_OK &&
-		    tags_json_decode(text, len, t, err, sizeof(err)) == MC_OK &&
-		    mc_tagset_get(t, "study_uid") && mc_tagset_get(t, "rule");
+		bool       ok = mc_tagset_create(&t) == MC_OK &&
+		          tags_json_decode(text, len, t, err, sizeof(err)) ==
+		              MC_OK &&
+		          mc_tagset_get(t, "study_uid") &&
+		          mc_tagset_get(t, "rule");
 		if (ok)
 			snprintf(key, sizeof(key), "%s#%s",
 			    mc_tagset_get(t, "study_uid"),
@@ -263,14 +267,16 @@ reconcile_tasks(coord *c)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		task_entry *t = NULL;
-		if (de->d_name[0] == '.' && strncmp(de->d_name, ".build-", 7) == 0) {
+		if (de->d_name[0] == '.' &&
+		    strncmp(de->d_name, ".build-", 7) == 0) {
 			if (sys_path_fmt(sub, sizeof(sub), "%s/%s", dir,
-				de->d_name) == MC_OK &&
+			        de->d_name) == MC_OK &&
 			    !restore_study_build(c, sub))
 				(void) !sys_remove_tree(sub);
 			continue;
 		}
-		if (de->d_name[0] == '.' || tasks_enqueue(c, de->d_name) != MC_OK)
+		if (de->d_name[0] == '.' ||
+		    tasks_enqueue(c, de->d_name) != MC_OK)
 			continue;
 		/* a worker from before may still run, or may have finished:
 		 * the orphan check decides once its lock is free */
@@ -313,9 +319,9 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 	free(text);
 	while ((de = readdir(d)) != NULL) {
 		/* <SeriesUID>#<SOPUID>.dcm, as the router named them */
-		char        series_uid[MC_UID_MAX_LEN + 1], sop[MC_UID_MAX_LEN + 1];
-		char        src[MC_PATH_MAX], dst[MC_PATH_MAX], jp[MC_PATH_MAX];
-		char       *hash = strchr(de->d_name, '#'), *dot;
+		char  series_uid[MC_UID_MAX_LEN + 1], sop[MC_UID_MAX_LEN + 1];
+		char  src[MC_PATH_MAX], dst[MC_PATH_MAX], jp[MC_PATH_MAX];
+		char *hash = strchr(de->d_name, '#'), *dot;
 		mc_instance inst;
 		if (hash == NULL || (dot = strstr(hash, ".dcm")) == NULL ||
 		    hash - de->d_name > MC_UID_MAX_LEN ||
@@ -328,19 +334,20 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 		if (!uid_is_valid(series_uid) || !uid_is_valid(sop))
 			continue;
 		mc_instance_init(&inst);
-		mc_copy_text(inst.series_uid, sizeof(inst.series_uid), series_uid);
+		mc_copy_text(
+		    inst.series_uid, sizeof(inst.series_uid), series_uid);
 		mc_copy_text(inst.sop_uid, sizeof(inst.sop_uid), sop);
 		mc_copy_text(inst.study_uid, sizeof(inst.study_uid),
 		    mc_tagset_get(tags, "StudyInstanceUID"));
 		snprintf(inst.path, sizeof(inst.path), "%s/%s/%s.dcm",
 		    DIR_INCOMING, series_uid, sop);
 		if (sys_path_fmt(src, sizeof(src), "%s/%s", in, de->d_name) ||
-		    coord_path(c, dst, sizeof(dst), DIR_INCOMING, series_uid,
-			NULL) ||
+		    coord_path(
+		        c, dst, sizeof(dst), DIR_INCOMING, series_uid, NULL) ||
 		    sys_mkdir_p(dst) != MC_OK ||
 		    coord_path(c, dst, sizeof(dst), inst.path, NULL, NULL) ||
 		    coord_path(c, jp, sizeof(jp), DIR_INCOMING, series_uid,
-			JOURNAL_FILE_NAME) ||
+		        JOURNAL_FILE_NAME) ||
 		    rename(src, dst) != 0)
 			continue;
 		inst.recv_time_us = sys_now_us();
@@ -365,7 +372,9 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 	mc_tagset_destroy(tags);
 	(void) !sys_remove_tree(dir);
 	coord_event(c, "task.rerouted", NULL, NULL, id, NULL, NULL, NULL);
-	snprintf(msg, len, "task %s: %zu instances sent through the rules "
-			   "again", id, n);
+	snprintf(msg, len,
+	    "task %s: %zu instances sent through the rules "
+	    "again",
+	    id, n);
 	return MC_OK;
 }

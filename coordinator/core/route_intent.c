@@ -58,7 +58,8 @@ route_intent_write(const route_intent *ri, const char *path)
 		json_t             *je = json_object();
 		json_object_set_new(je, "id", json_string(e->id));
 		json_object_set_new(je, "dest", json_string(e->dest));
-		json_object_set_new(je, "study_rule", json_string(e->study_rule));
+		json_object_set_new(
+		    je, "study_rule", json_string(e->study_rule));
 		json_object_set_new(je, "rule", json_string(e->rule));
 		json_object_set_new(je, "task",
 		    e->task_json ? json_string(e->task_json) : json_null());
@@ -101,17 +102,16 @@ route_intent_read(const char *path, route_intent *ri)
 	copy_str(o, "study", ri->study, sizeof(ri->study));
 	json_array_foreach(json_object_get(o, "sops"), i, v)
 	{
-		if (json_is_string(v) &&
-		    (rv = route_intent_add_sop(ri, json_string_value(v))) != MC_OK)
+		if (json_is_string(v) && (rv = route_intent_add_sop(ri,
+		                              json_string_value(v))) != MC_OK)
 			goto done;
 	}
 	if ((rv = mc_tagset_create(&ri->tags)) != MC_OK)
 		goto done;
 	json_object_foreach(json_object_get(o, "tags"), key, v)
 	{
-		if (json_is_string(v) &&
-		    (rv = mc_tagset_set(ri->tags, key, json_string_value(v))) !=
-			MC_OK)
+		if (json_is_string(v) && (rv = mc_tagset_set(ri->tags, key,
+		                              json_string_value(v))) != MC_OK)
 			goto done;
 	}
 	json_array_foreach(json_object_get(o, "plan"), i, v)
@@ -123,7 +123,8 @@ route_intent_read(const char *path, route_intent *ri)
 		e = &ri->entries[ri->n_entries++];
 		copy_str(v, "id", e->id, sizeof(e->id));
 		copy_str(v, "dest", e->dest, sizeof(e->dest));
-		copy_str(v, "study_rule", e->study_rule, sizeof(e->study_rule));
+		copy_str(
+		    v, "study_rule", e->study_rule, sizeof(e->study_rule));
 		copy_str(v, "rule", e->rule, sizeof(e->rule));
 		t = json_string_value(json_object_get(v, "task"));
 		if (t && (e->task_json = strdup(t)) == NULL) {

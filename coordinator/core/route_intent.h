@@ -18,10 +18,10 @@
 
 typedef struct intent_entry {
 	char  id[TASK_ID_MAX_LEN + 1]; /* "" for a study entry */
-	char  dest[16];            /* tasks, discard, success; "" for study */
-	char  study_rule[128];     /* study-level rule, or "" */
-	char  rule[128];           /* the task's rule, or "" (no rule) */
-	char *task_json;           /* owned; NULL for study entries */
+	char  dest[16];        /* tasks, discard, success; "" for study */
+	char  study_rule[128]; /* study-level rule, or "" */
+	char  rule[128];       /* the task's rule, or "" (no rule) */
+	char *task_json;       /* owned; NULL for study entries */
 } intent_entry;
 
 typedef struct route_intent {
@@ -38,8 +38,8 @@ void route_intent_init(route_intent *ri);
 void route_intent_fini(route_intent *ri);
 /* route_intent_add_sop - copies sop. */
 MC_NODISCARD mc_err route_intent_add_sop(route_intent *ri, const char *sop);
-MC_NODISCARD mc_err route_intent_write(const route_intent *ri,
-    const char *path);
+MC_NODISCARD mc_err route_intent_write(
+    const route_intent *ri, const char *path);
 /* route_intent_read - fill an init'ed ri from path. MC_EPARSE for a
  * damaged file (it was then never complete: the rename did not happen). */
 MC_NODISCARD mc_err route_intent_read(const char *path, route_intent *ri);

@@ -34,13 +34,13 @@ coord_new_task_id(char out[TASK_ID_MAX_LEN + 1])
 bool
 coord_task_exists(const coord *c, const char *id)
 {
-	static const char *const dirs[] = {DIR_TASKS, DIR_SUCCESS, DIR_ERROR,
-	    DIR_DISCARD};
+	static const char *const dirs[] = {
+	    DIR_TASKS, DIR_SUCCESS, DIR_ERROR, DIR_DISCARD};
 	char path[MC_PATH_MAX];
 
 	for (size_t i = 0; i < 4; i++)
 		if (coord_path(c, path, sizeof(path), dirs[i], id, NULL) ==
-			MC_OK &&
+		        MC_OK &&
 		    sys_exists(path))
 			return true;
 	return false;
@@ -55,9 +55,9 @@ router_link_instances(coord *c, const route_intent *ri, const char *dir)
 	for (size_t i = 0; i < ri->n_sops; i++) {
 		snprintf(name, sizeof(name), "%s.dcm", ri->sops[i]);
 		if (coord_path(c, src, sizeof(src), DIR_INCOMING, ri->series,
-			name) != MC_OK ||
+		        name) != MC_OK ||
 		    sys_path_fmt(dst, sizeof(dst), "%s/%s#%s.dcm", dir,
-			ri->series, ri->sops[i]) != MC_OK)
+		        ri->series, ri->sops[i]) != MC_OK)
 			return MC_EINVAL;
 		if (link(src, dst) == 0 || errno == EEXIST)
 			continue;
@@ -127,14 +127,15 @@ execute(coord *c, const route_intent *ri)
 			rv = study_add_series(c, e->study_rule, ri);
 			if (rv != MC_OK)
 				log_error("event=study.add_failed series=%s "
-					  "rule=%s err=%s",
-				    ri->series, e->study_rule, mc_strerror(rv));
+				          "rule=%s err=%s",
+				    ri->series, e->study_rule,
+				    mc_strerror(rv));
 			continue;
 		}
 		rv = build_task(c, ri, e);
 		if (rv != MC_OK) {
 			log_error("event=task.build_failed series=%s task=%s "
-				  "err=%s",
+			          "err=%s",
 			    ri->series, e->id, mc_strerror(rv));
 			continue;
 		}
@@ -167,7 +168,7 @@ on_late_record(void *ctx, mc_instance *in)
 
 	if (intent_has_sop(lc->ri, in->sop_uid) ||
 	    coord_path(lc->c, path, sizeof(path), in->path, NULL, NULL) !=
-		MC_OK ||
+	        MC_OK ||
 	    !sys_exists(path))
 		return;
 	lc->n++;
@@ -191,7 +192,7 @@ finish(coord *c, const route_intent *ri)
 			unlink(p);
 	}
 	if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, JOURNAL_FILE_NAME) ==
-		MC_OK &&
+	        MC_OK &&
 	    sys_path_fmt(q, sizeof(q), "%s/.journal.routed", dir) == MC_OK &&
 	    rename(p, q) == 0) {
 		(void) !journal_read(q, on_late_record, &lc, NULL);
@@ -219,7 +220,7 @@ router_remove_leftovers(const char *dir)
 	 * journal leaves .journal.routed: both are ours and dead */
 	while (d && (de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, ROUTE_INTENT_FILE ".tmp.",
-			sizeof(ROUTE_INTENT_FILE ".tmp.") - 1) != 0 &&
+		        sizeof(ROUTE_INTENT_FILE ".tmp.") - 1) != 0 &&
 		    strcmp(de->d_name, ".journal.routed") != 0)
 			continue;
 		if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, de->d_name) ==
@@ -234,11 +235,16 @@ static const char *
 kind_of(config_action a)
 {
 	switch (a) {
-	case CONFIG_ACTION_ROUTE: return "dispatch";
-	case CONFIG_ACTION_BOTH: return "both";
-	case CONFIG_ACTION_PROCESS: return "process";
-	case CONFIG_ACTION_NOTIFICATION: return "notification";
-	default: return "discard";
+	case CONFIG_ACTION_ROUTE:
+		return "dispatch";
+	case CONFIG_ACTION_BOTH:
+		return "both";
+	case CONFIG_ACTION_PROCESS:
+		return "process";
+	case CONFIG_ACTION_NOTIFICATION:
+		return "notification";
+	default:
+		return "discard";
 	}
 }
 
@@ -276,7 +282,8 @@ add_task_entry(coord *c, route_intent *ri, const config_rule *r,
 	sp.cfg = c->cfg;
 	for (size_t i = 0; r && i < r->n_targets; i++) {
 		const config_target *t = &c->cfg->targets[r->target_index[i]];
-		/* mercure de-duplicates targets across the rules of a series */
+		/* mercure de-duplicates targets across the rules of a series
+		 */
 		if (r->action == CONFIG_ACTION_ROUTE &&
 		    target_taken(taken, *n_taken, t->name))
 			continue;
@@ -286,11 +293,12 @@ add_task_entry(coord *c, route_intent *ri, const config_rule *r,
 			taken[(*n_taken)++] = t->name;
 	}
 	if (r && r->action == CONFIG_ACTION_ROUTE && sp.n_targets == 0)
-		return MC_OK; /* every target already covered by another rule */
+		return MC_OK; /* every target already covered by another rule
+		               */
 	snprintf(e->dest, sizeof(e->dest), "%s",
 	    r == NULL || r->action == CONFIG_ACTION_DISCARD ? DIR_DISCARD
 	    : r->action == CONFIG_ACTION_NOTIFICATION       ? DIR_SUCCESS
-							    : DIR_TASKS);
+	                                                    : DIR_TASKS);
 	if (task_json_build(&sp, &e->task_json) != MC_OK)
 		return MC_ENOMEM;
 	ri->n_entries++;
@@ -323,7 +331,8 @@ plan(coord *c, series *s, route_intent *ri)
 	}
 	route_select(c->cfg, s->tags, &sel);
 	if (sel.discard_rule || sel.n == 0) {
-		const char *name = sel.discard_rule ? sel.discard_rule->name : "";
+		const char *name =
+		    sel.discard_rule ? sel.discard_rule->name : "";
 		return add_task_entry(c, ri, sel.discard_rule, &name,
 		    sel.discard_rule ? 1 : 0, taken, &n_taken);
 	}
@@ -340,8 +349,8 @@ plan(coord *c, series *s, route_intent *ri)
 			ri->n_entries++;
 			continue;
 		}
-		if ((rv = add_task_entry(c, ri, r, trig, sel.n, taken,
-			 &n_taken)) != MC_OK)
+		if ((rv = add_task_entry(
+		         c, ri, r, trig, sel.n, taken, &n_taken)) != MC_OK)
 			return rv;
 	}
 	return MC_OK;
@@ -353,17 +362,18 @@ log_plan(coord *c, const route_intent *ri)
 	for (size_t i = 0; i < ri->n_entries; i++) {
 		const intent_entry *e = &ri->entries[i];
 		if (e->study_rule[0]) {
-			coord_event(c, "series.to_study", ri->series, ri->study,
-			    NULL, e->study_rule, NULL, NULL);
+			coord_event(c, "series.to_study", ri->series,
+			    ri->study, NULL, e->study_rule, NULL, NULL);
 			continue;
 		}
-		coord_event(c, strcmp(e->dest, DIR_DISCARD) == 0
-			? "task.discarded"
-			: "task.created",
+		coord_event(c,
+		    strcmp(e->dest, DIR_DISCARD) == 0 ? "task.discarded"
+		                                      : "task.created",
 		    ri->series, ri->study, e->id, e->rule, NULL, e->dest);
 		if (e->rule[0] == '\0' || strcmp(e->dest, DIR_DISCARD) == 0)
 			continue;
-		notify_fire(c, NOTIFY_RECEPTION, e->rule, e->id, ri->tags, NULL);
+		notify_fire(
+		    c, NOTIFY_RECEPTION, e->rule, e->id, ri->tags, NULL);
 		if (strcmp(e->dest, DIR_SUCCESS) == 0) /* notification only */
 			notify_fire(c, NOTIFY_COMPLETION, e->rule, e->id,
 			    ri->tags, NULL);
@@ -394,7 +404,7 @@ router_route_series(coord *c, series *s)
 	route_intent_init(&ri);
 	if ((rv = plan(c, s, &ri)) != MC_OK ||
 	    (rv = coord_path(c, path, sizeof(path), DIR_INCOMING, s->uid,
-		 ROUTE_INTENT_FILE)) != MC_OK ||
+	         ROUTE_INTENT_FILE)) != MC_OK ||
 	    (rv = route_intent_write(&ri, path)) != MC_OK) {
 		/* nothing happened yet: keep the series and try again later */
 		log_error("event=route.failed series=%s err=%s", s->uid,
@@ -404,7 +414,7 @@ router_route_series(coord *c, series *s)
 		return;
 	}
 	log_info("event=series.complete series=%s study=%s instances=%zu "
-		 "bytes=%llu tasks=%zu",
+	         "bytes=%llu tasks=%zu",
 	    s->uid, s->study_uid, s->n_instances,
 	    (unsigned long long) s->bytes, ri.n_entries);
 	log_plan(c, &ri);
@@ -425,14 +435,15 @@ router_recover_intents(coord *c)
 	DIR           *d;
 	struct dirent *de;
 
-	if (coord_path(c, dir, sizeof(dir), DIR_INCOMING, NULL, NULL) != MC_OK ||
+	if (coord_path(c, dir, sizeof(dir), DIR_INCOMING, NULL, NULL) !=
+	        MC_OK ||
 	    (d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		route_intent ri;
 		if (de->d_name[0] == '.' ||
 		    coord_path(c, path, sizeof(path), DIR_INCOMING, de->d_name,
-			ROUTE_INTENT_FILE) != MC_OK ||
+		        ROUTE_INTENT_FILE) != MC_OK ||
 		    !sys_exists(path))
 			continue;
 		route_intent_init(&ri);

@@ -24,7 +24,7 @@ typedef struct series_instance {
 typedef struct series {
 	char             uid[MC_UID_MAX_LEN + 1];
 	char             study_uid[MC_UID_MAX_LEN + 1];
-	mc_tagset       *tags; /* the first instance's; owned */
+	mc_tagset       *tags;      /* the first instance's; owned */
 	series_instance *instances; /* uthash head, owned */
 	size_t           n_instances;
 	uint64_t         bytes;
@@ -38,7 +38,7 @@ typedef struct series {
 typedef struct series_table series_table;
 
 MC_NODISCARD mc_err series_table_create(series_table **out);
-void series_table_destroy(series_table *t); /* NULL: no-op */
+void                series_table_destroy(series_table *t); /* NULL: no-op */
 
 /* series_table_add - record in (its tags are taken: in->tags becomes
  * NULL when they became the series' tags). *s_out is the series;

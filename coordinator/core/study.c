@@ -71,8 +71,8 @@ study_track(coord *c, const char *key, json_t *o)
 	snprintf(st->rule, sizeof(st->rule), "%s", rname ? rname : "");
 	st->created_us = json_integer_value(json_object_get(o, "created_us"));
 	st->last_us = json_integer_value(json_object_get(o, "last_us"));
-	st->forced = st->forced ||
-	    json_is_true(json_object_get(o, "complete_force"));
+	st->forced =
+	    st->forced || json_is_true(json_object_get(o, "complete_force"));
 	return st;
 }
 
@@ -85,7 +85,7 @@ has_series(json_t *uids, const char *uid)
 	json_array_foreach(uids, i, v)
 	{
 		if (strcmp(json_string_value(v) ? json_string_value(v) : "",
-			uid) == 0)
+		        uid) == 0)
 			return true;
 	}
 	return false;
@@ -114,16 +114,17 @@ study_add_series(coord *c, const char *rname, const route_intent *ri)
 		json_object_set_new(o, "received_series_uid", json_array());
 		json_object_set_new(o, "complete_force", json_false());
 		if (tags_json_encode(ri->tags, &tags) == MC_OK &&
-		    sys_path_fmt(tp, sizeof(tp), "%s/%s", dir,
-			TASK_TAGS_FILE) == MC_OK)
+		    sys_path_fmt(
+		        tp, sizeof(tp), "%s/%s", dir, TASK_TAGS_FILE) == MC_OK)
 			(void) !sys_write_file_atomic(tp, tags, strlen(tags));
 		free(tags);
 	}
-	if (!has_series(json_object_get(o, "received_series_uid"),
-		ri->series)) {
+	if (!has_series(
+	        json_object_get(o, "received_series_uid"), ri->series)) {
 		json_array_append_new(json_object_get(o, "received_series"),
 		    json_string(desc && *desc ? desc : "#@INVALID@#"));
-		json_array_append_new(json_object_get(o, "received_series_uid"),
+		json_array_append_new(
+		    json_object_get(o, "received_series_uid"),
 		    json_string(ri->series));
 	}
 	json_object_set_new(o, "last_us", json_integer(now));
@@ -167,20 +168,20 @@ mercure_study_object(const config_rule *r, json_t *o, bool forced)
 	char    buf[32];
 	time_t  t;
 
-	json_object_set_new(s, "study_uid",
-	    json_copy(json_object_get(o, "study_uid")));
+	json_object_set_new(
+	    s, "study_uid", json_copy(json_object_get(o, "study_uid")));
 	json_object_set_new(s, "complete_trigger",
-	    json_string(r ? config_study_condition_str(
-				r->study_trigger_condition)
-			  : "timeout"));
+	    json_string(
+	        r ? config_study_condition_str(r->study_trigger_condition)
+	          : "timeout"));
 	json_object_set_new(s, "complete_required_series",
 	    json_string(r ? r->study_trigger_series : ""));
 	t = (time_t) (json_integer_value(json_object_get(o, "created_us")) /
-	    1000000);
+	              1000000);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", localtime(&t));
 	json_object_set_new(s, "creation_time", json_string(buf));
 	t = (time_t) (json_integer_value(json_object_get(o, "last_us")) /
-	    1000000);
+	              1000000);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", localtime(&t));
 	json_object_set_new(s, "last_receive_time", json_string(buf));
 	json_object_set_new(s, "received_series",
@@ -189,9 +190,9 @@ mercure_study_object(const config_rule *r, json_t *o, bool forced)
 	    json_copy(json_object_get(o, "received_series_uid")));
 	json_object_set_new(s, "complete_force", json_boolean(forced));
 	json_object_set_new(s, "complete_force_action",
-	    json_string(r ? config_force_action_str(
-				r->study_force_completion_action)
-			  : "discard"));
+	    json_string(
+	        r ? config_force_action_str(r->study_force_completion_action)
+	          : "discard"));
 	return s;
 }
 
@@ -224,7 +225,7 @@ complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 	if (coord_path(c, build, sizeof(build), DIR_TASKS, bname, NULL) ||
 	    coord_path(c, src, sizeof(src), DIR_STUDIES, st->key, NULL) ||
 	    coord_path(c, dst, sizeof(dst), discard ? DIR_DISCARD : DIR_TASKS,
-		id, NULL) ||
+	        id, NULL) ||
 	    sys_path_fmt(in, sizeof(in), "%s/in", build) ||
 	    sys_mkdir_p(build) != MC_OK || rename(src, in) != 0) {
 		log_error("event=study.complete_failed study=%s rule=%s",
@@ -241,10 +242,10 @@ complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 		(void) !tags_json_decode(text, len, tags, tp, sizeof(tp));
 	sj = json_dumps(so, JSON_COMPACT);
 	sp.id = id;
-	sp.kind = discard ? "discard"
-	    : r && r->action == CONFIG_ACTION_ROUTE ? "dispatch"
-	    : r && r->action == CONFIG_ACTION_BOTH  ? "both"
-						    : "process";
+	sp.kind = discard                                 ? "discard"
+	          : r && r->action == CONFIG_ACTION_ROUTE ? "dispatch"
+	          : r && r->action == CONFIG_ACTION_BOTH  ? "both"
+	                                                  : "process";
 	sp.uid = st->study_uid;
 	sp.uid_type = "study";
 	sp.rule = r;
@@ -253,13 +254,13 @@ complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 	sp.tags = tags;
 	sp.cfg = c->cfg;
 	sp.study_json = sj;
-	for (size_t i = 0; r && !discard && i < r->n_targets &&
-	     i < TASK_TARGETS_MAX; i++)
+	for (size_t i = 0;
+	     r && !discard && i < r->n_targets && i < TASK_TARGETS_MAX; i++)
 		sp.targets[sp.n_targets++] =
 		    &c->cfg->targets[r->target_index[i]];
 	if (task_json_build(&sp, &tj) == MC_OK &&
 	    sys_path_fmt(tp, sizeof(tp), "%s/%s", build, TASK_JSON_NAME) ==
-		MC_OK &&
+	        MC_OK &&
 	    sys_write_file_atomic(tp, tj, strlen(tj)) == MC_OK &&
 	    rename(build, dst) == 0) {
 		coord_event(c, discard ? "study.discarded" : "study.complete",
@@ -291,19 +292,22 @@ check_one(coord *c, study *st, int64_t now)
 	if (coord_path(c, dir, sizeof(dir), DIR_STUDIES, st->key, NULL) ||
 	    (o = study_load(dir)) == NULL)
 		return;
-	if (!done && r && r->study_trigger_condition ==
-		    CONFIG_STUDY_RECEIVED_SERIES && r->series_compiled)
+	if (!done && r &&
+	    r->study_trigger_condition == CONFIG_STUDY_RECEIVED_SERIES &&
+	    r->series_compiled)
 		done = series_match(r, json_object_get(o, "received_series"));
 	else if (!done)
 		done = now > st->last_us +
-			(int64_t) cfg->study_complete_trigger_s * 1000000 &&
-		    !study_has_open_series(c, st->study_uid);
+		                 (int64_t) cfg->study_complete_trigger_s *
+		                     1000000 &&
+		       !study_has_open_series(c, st->study_uid);
 	if (done) {
 		complete(c, st, r, o, false);
 	} else if (now > st->created_us +
-		       (int64_t) cfg->study_forcecomplete_trigger_s * 1000000) {
+	                     (int64_t) cfg->study_forcecomplete_trigger_s *
+	                         1000000) {
 		config_force_action a = r ? r->study_force_completion_action
-					  : CONFIG_FORCE_DISCARD;
+		                          : CONFIG_FORCE_DISCARD;
 		if (a == CONFIG_FORCE_DISCARD)
 			complete(c, st, r, o, true);
 		else if (a == CONFIG_FORCE_PROCEED) {

@@ -32,7 +32,7 @@ typedef struct outcome {
 	task_result r; /* zeroed without a usable result.json */
 	char        error[OUTCOME_ERROR_MAX];
 	char        detail[OUTCOME_DETAIL_MAX]; /* error and the first
-						 * failed target's own */
+	                                         * failed target's own */
 } outcome;
 
 #define TASK_STATE_TEXT(id, name) name,
@@ -42,8 +42,8 @@ const char *
 task_state_str(task_state s)
 {
 	return (unsigned) s < sizeof(task_state_names) / sizeof(char *)
-	    ? task_state_names[s]
-	    : "unknown";
+	           ? task_state_names[s]
+	           : "unknown";
 }
 
 static mc_err
@@ -67,12 +67,12 @@ tasks_enqueue(coord *c, const char *id)
 	 * in tasks/ is left for the operator, never run */
 	if (!task_id_is_valid(id)) {
 		log_warn("event=task.bad_id dir=tasks msg=\"folder name is "
-			 "not a task id\"");
+		         "not a task id\"");
 		return MC_EINVAL;
 	}
 	if ((rv = task_dir(c, id, dir, sizeof(dir))) != MC_OK ||
-	    (rv = sys_path_fmt(path, sizeof(path), "%s/%s", dir,
-		 TASK_JSON_NAME)) != MC_OK)
+	    (rv = sys_path_fmt(
+	         path, sizeof(path), "%s/%s", dir, TASK_JSON_NAME)) != MC_OK)
 		return rv;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MC_ENOMEM;
@@ -114,7 +114,7 @@ static sched_kind
 kind_of(const task_entry *t)
 {
 	return strcmp(t->meta.kind, "dispatch") == 0 ? SCHED_KIND_DISPATCH
-						    : SCHED_KIND_PROCESS;
+	                                             : SCHED_KIND_PROCESS;
 }
 
 task_entry *
@@ -132,11 +132,12 @@ tasks_pick(coord *c, int64_t now, bool offpeak)
 			continue;
 		if (!c->sched->ops->has_capacity(c->sched, kind_of(t)))
 			continue;
-		cls = t->meta.priority == CONFIG_PRIORITY_URGENT ? 0
-		    : t->meta.priority == CONFIG_PRIORITY_NORMAL ? 1
-								 : 2;
+		cls = t->meta.priority == CONFIG_PRIORITY_URGENT   ? 0
+		      : t->meta.priority == CONFIG_PRIORITY_NORMAL ? 1
+		                                                   : 2;
 		if (best == NULL || cls < best_class ||
-		    (cls == best_class && t->enqueued_ms < best->enqueued_ms)) {
+		    (cls == best_class &&
+		        t->enqueued_ms < best->enqueued_ms)) {
 			best = t;
 			best_class = cls;
 		}
@@ -184,11 +185,12 @@ move_task(coord *c, task_entry *t, const char *dest)
 		if (sys_exists(dst)) {
 			snprintf(alt, sizeof(alt), "%s_%lld", t->id,
 			    (long long) time(NULL));
-			(void) !coord_path(c, dst, sizeof(dst), dest, alt, NULL);
+			(void) !coord_path(
+			    c, dst, sizeof(dst), dest, alt, NULL);
 		}
 		if (rename(src, dst) != 0)
 			log_error("event=task.move_failed task=%s dest=%s "
-				  "err=\"%s\"",
+			          "err=\"%s\"",
 			    t->id, dest, strerror(errno));
 	}
 	HASH_DEL(c->tasks, t);
@@ -206,8 +208,8 @@ move_task_keep(coord *c, task_entry *t, const char *dest, const outcome *o)
 	snprintf(rule_name, sizeof(rule_name), "%s", t->meta.rule);
 	move_task(c, t, dest);
 	if (o->r.ok)
-		notify_completion(c, rule_name, id, o->r.notify_text,
-		    o->r.notify_requested);
+		notify_completion(
+		    c, rule_name, id, o->r.notify_text, o->r.notify_requested);
 	else
 		notify_fire(c, NOTIFY_ERROR, rule_name, id, NULL, o->detail);
 }
@@ -216,8 +218,8 @@ static int64_t
 backoff_s(const mc_config *cfg, unsigned retries)
 {
 	double d = (double) cfg->retry_delay_s *
-	    pow(cfg->retry_multiplier > 0 ? cfg->retry_multiplier : 1.0,
-		(double) (retries > 0 ? retries - 1 : 0));
+	           pow(cfg->retry_multiplier > 0 ? cfg->retry_multiplier : 1.0,
+	               (double) (retries > 0 ? retries - 1 : 0));
 	if (cfg->retry_max_delay_s > 0 && d > (double) cfg->retry_max_delay_s)
 		d = (double) cfg->retry_max_delay_s;
 	return (int64_t) d;
@@ -236,10 +238,10 @@ static void
 fail_or_retry(coord *c, task_entry *t, const outcome *o, const char *dir)
 {
 	const task_result *r = &o->r;
-	char     path[MC_PATH_MAX];
-	unsigned retries = t->meta.retries + 1;
-	int64_t  delay, now_s = (int64_t) time(NULL);
-	char     info[640];
+	char               path[MC_PATH_MAX];
+	unsigned           retries = t->meta.retries + 1;
+	int64_t            delay, now_s = (int64_t) time(NULL);
+	char               info[640];
 
 	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_JSON_NAME);
 	if (r->retryable && retries < c->cfg->retry_max) {
@@ -247,8 +249,8 @@ fail_or_retry(coord *c, task_entry *t, const outcome *o, const char *dir)
 		keep_result(dir, t->meta.attempt);
 		if (task_json_prepare_retry(path, r, retries, now_s + delay) !=
 		    MC_OK)
-			log_warn("event=task.retry_persist_failed task=%s",
-			    t->id);
+			log_warn(
+			    "event=task.retry_persist_failed task=%s", t->id);
 		t->meta.retries = retries;
 		t->meta.attempt = retries + 1;
 		t->state = TASK_QUEUED;
@@ -257,7 +259,7 @@ fail_or_retry(coord *c, task_entry *t, const outcome *o, const char *dir)
 		    retries, c->cfg->retry_max - 1, (long long) delay,
 		    o->error);
 		log_warn("event=task.retry task=%s try=%u delay_s=%lld "
-			 "msg=\"%s\"",
+		         "msg=\"%s\"",
 		    t->id, retries, (long long) delay, o->error);
 		coord_event(c, "task.retry", NULL, NULL, t->id, t->meta.rule,
 		    NULL, info);
@@ -266,8 +268,8 @@ fail_or_retry(coord *c, task_entry *t, const outcome *o, const char *dir)
 	(void) !task_json_set_fail_stage(path, "DISPATCHING");
 	log_error("event=task.failed task=%s tries=%u retryable=%s msg=\"%s\"",
 	    t->id, retries, r->retryable ? "yes" : "no", o->error);
-	coord_event(c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL,
-	    o->error);
+	coord_event(
+	    c, "task.error", NULL, NULL, t->id, t->meta.rule, NULL, o->error);
 	move_task_keep(c, t, DIR_ERROR, o);
 }
 
@@ -303,7 +305,7 @@ finish_task(coord *c, task_entry *t, int exit_code)
 	memset(&o, 0, sizeof(o));
 	if (task_dir(c, t->id, dir, sizeof(dir)) != MC_OK ||
 	    sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_RESULT_NAME) !=
-		MC_OK)
+	        MC_OK)
 		return;
 	if (task_result_read(path, &o.r, err, sizeof(err)) == MC_OK) {
 		summarize(&o);
@@ -316,10 +318,10 @@ finish_task(coord *c, task_entry *t, int exit_code)
 	}
 	if (o.r.ok) {
 		if (sys_path_fmt(path, sizeof(path), "%s/%s", dir,
-			TASK_JSON_NAME) != MC_OK ||
+		        TASK_JSON_NAME) != MC_OK ||
 		    task_json_record_result(path, &o.r) != MC_OK)
-			log_warn("event=task.status_persist_failed task=%s",
-			    t->id);
+			log_warn(
+			    "event=task.status_persist_failed task=%s", t->id);
 		log_info("event=task.success task=%s rule=%s tries=%u", t->id,
 		    t->meta.rule, t->meta.attempt);
 		coord_event(c, "task.success", NULL, NULL, t->id, t->meta.rule,
@@ -359,7 +361,7 @@ lock_is_free(const char *dir)
 	bool free_ = true;
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_LOCK_FILE) !=
-		MC_OK ||
+	        MC_OK ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return true;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
@@ -380,8 +382,8 @@ tasks_check_orphans(coord *c)
 		    task_dir(c, t->id, dir, sizeof(dir)) != MC_OK ||
 		    !lock_is_free(dir))
 			continue;
-		(void) !sys_path_fmt(res, sizeof(res), "%s/%s", dir,
-		    TASK_RESULT_NAME);
+		(void) !sys_path_fmt(
+		    res, sizeof(res), "%s/%s", dir, TASK_RESULT_NAME);
 		if (sys_exists(res)) {
 			log_info("event=task.orphan_finished task=%s", t->id);
 			finish_task(c, t, 0);
@@ -410,8 +412,8 @@ tasks_retry_error(coord *c, const char *id, char *msg, size_t len)
 	}
 	(void) !sys_path_fmt(path, sizeof(path), "%s/%s", src, TASK_JSON_NAME);
 	if ((rv = task_json_reset_for_retry(path)) != MC_OK) {
-		snprintf(msg, len, "cannot reset task.json: %s",
-		    mc_strerror(rv));
+		snprintf(
+		    msg, len, "cannot reset task.json: %s", mc_strerror(rv));
 		return rv;
 	}
 	keep_result(src, 0);
@@ -424,8 +426,7 @@ tasks_retry_error(coord *c, const char *id, char *msg, size_t len)
 		    mc_strerror(rv));
 		return rv;
 	}
-	coord_event(c, "task.requeued", NULL, NULL, id, NULL, NULL,
-	    "--retry");
+	coord_event(c, "task.requeued", NULL, NULL, id, NULL, NULL, "--retry");
 	snprintf(msg, len, "task %s queued again", id);
 	return MC_OK;
 }

@@ -86,7 +86,7 @@ work_queue_push(work_queue *q, work_node *n)
 	q->tail = n;
 	if (q->len++ == 0) {
 		/* the counter cannot overflow: it is drained at every empty */
-		(void)!write(q->efd, &one, sizeof(one));
+		(void) !write(q->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&q->mu);
 }
@@ -107,7 +107,7 @@ work_queue_pop(work_queue *q)
 		q->len--;
 	}
 	if (q->len == 0)
-		(void)!read(q->efd, &v, sizeof(v));
+		(void) !read(q->efd, &v, sizeof(v));
 	pthread_mutex_unlock(&q->mu);
 	return n;
 }

@@ -58,7 +58,7 @@ open_lock(const char *task_dir)
 	int  fd;
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
-		TASK_LOCK_FILE) != MC_OK)
+	        TASK_LOCK_FILE) != MC_OK)
 		return -1;
 	/* inherited: no CLOEXEC */
 	fd = open(path, O_RDWR | O_CREAT, SYS_FILE_MODE_MAX);
@@ -82,7 +82,7 @@ spawn_worker(sched_local *sl, const char *task_dir, pid_t *pid, char *err,
 	sys_spawn_opts so = {argv, NULL, logp, 0};
 
 	if (sys_path_fmt(logp, sizeof(logp), "%s/%s", task_dir,
-		TASK_LOG_FILE) != MC_OK) {
+	        TASK_LOG_FILE) != MC_OK) {
 		snprintf(err, errlen, "task folder path too long");
 		return MC_EINVAL;
 	}
@@ -90,8 +90,8 @@ spawn_worker(sched_local *sl, const char *task_dir, pid_t *pid, char *err,
 }
 
 static mc_err
-local_submit(sched *s, const char *task_id, sched_kind kind,
-    const char *task_dir)
+local_submit(
+    sched *s, const char *task_id, sched_kind kind, const char *task_dir)
 {
 	sched_local *sl = (sched_local *) s;
 	child       *c;
@@ -101,8 +101,10 @@ local_submit(sched *s, const char *task_id, sched_kind kind,
 	mc_err       rv;
 
 	if (lockfd < 0) {
-		log_warn("event=task.locked task=%s msg=\"a worker from before "
-			 "still holds the task\"", task_id);
+		log_warn(
+		    "event=task.locked task=%s msg=\"a worker from before "
+		    "still holds the task\"",
+		    task_id);
 		return MC_EAGAIN;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -113,7 +115,7 @@ local_submit(sched *s, const char *task_id, sched_kind kind,
 	close(lockfd); /* the child keeps the lock alive */
 	if (rv != MC_OK) {
 		log_error("event=worker.spawn_failed task=%s worker=%s err=%s "
-			  "msg=\"%s\"",
+		          "msg=\"%s\"",
 		    task_id, sl->worker, mc_strerror(rv), err);
 		free(c);
 		return rv;

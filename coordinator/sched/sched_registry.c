@@ -18,7 +18,7 @@ static const sched_backend backends[] = {
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 #define SCHED_COUNT_ONE(id, s) +1
 _Static_assert(N_BACKENDS == 0 CONFIG_SCHEDULERS(SCHED_COUNT_ONE),
-               "one row per scheduler name the configuration accepts");
+    "one row per scheduler name the configuration accepts");
 
 const char *
 sched_backend_name(const sched_backend *b)
@@ -35,10 +35,10 @@ known(char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < N_BACKENDS && used < len; i++) {
 		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-		                 sched_backend_name(&backends[i]));
+		    sched_backend_name(&backends[i]));
 		if (n < 0)
 			return;
-		used += (size_t)n;
+		used += (size_t) n;
 	}
 }
 
@@ -53,6 +53,6 @@ sched_registry_find(const char *name, char *err, size_t errlen)
 			return &backends[i];
 	known(names, sizeof(names));
 	snprintf(err, errlen, "unknown scheduler '%s' (known: %s)",
-	         name ? name : "", names);
+	    name ? name : "", names);
 	return NULL;
 }

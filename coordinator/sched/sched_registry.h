@@ -20,8 +20,8 @@ struct sched_backend {
 
 /* sched_registry_find - the row named name (borrowed), or NULL with err
  * filled: "unknown scheduler 'x' (known: local, nomad)". */
-const sched_backend *sched_registry_find(const char *name, char *err,
-                                         size_t errlen);
+const sched_backend *sched_registry_find(
+    const char *name, char *err, size_t errlen);
 
 /* sched_backend_name - the row's name, as in the configuration. */
 const char *sched_backend_name(const sched_backend *b);

@@ -74,8 +74,8 @@ struct sched {
  * static). o is borrowed for the call. On MC_OK *out is new, freed with
  * sched_destroy(); else *out is NULL and the result is MC_ENOMEM or what
  * the backend's start returned (it logs why). */
-MC_NODISCARD mc_err sched_create(const sched_backend *b, loop *l,
-    const sched_opts *o, sched **out);
+MC_NODISCARD mc_err sched_create(
+    const sched_backend *b, loop *l, const sched_opts *o, sched **out);
 
 /* sched_destroy - stop s and free it; its workers keep running (their
  * results are picked up at restart). NULL: no-op. */

@@ -16,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mc_config  *c = NULL;
 
 	if (config_load_buffer("fuzz.yaml", (const char *) data, size, &c, d,
-		FUZZ_CONFIG_DIAGS, &n) == MC_OK)
+	        FUZZ_CONFIG_DIAGS, &n) == MC_OK)
 		config_destroy(c);
 	return 0;
 }

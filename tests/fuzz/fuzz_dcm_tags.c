@@ -23,11 +23,11 @@ setup(void)
 	static const char *const specs[] = {"DerivationDescription",
 	    "(0028,1201)", "ReferencedImageSequence", "(0009,1001)",
 	    "PixelSpacing"};
-	char err[256];
+	char                     err[256];
 
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
 	    dcm_taglist_create(specs, sizeof(specs) / sizeof(specs[0]),
-		&g_extra, err, sizeof(err)) != MC_OK ||
+	        &g_extra, err, sizeof(err)) != MC_OK ||
 	    (g_fd = memfd_create("fuzz_dcm_tags", MFD_CLOEXEC)) < 0) {
 		fprintf(stderr, "fuzz_dcm_tags: setup failed: %s\n", err);
 		abort();
@@ -52,10 +52,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the contract: on success the UID keys are always there, and a
 	 * cut value stays within the caps */
 	if (dcm_extract_tags_ex(g_path, g_extra, t, &n, err, sizeof(err)) ==
-		MC_OK &&
+	        MC_OK &&
 	    (mc_tagset_get(t, "SOPInstanceUID") == NULL ||
-		mc_tagset_get(t, "SOPClassUID") == NULL ||
-		(n.values_cut > 0 && n.first_cut[0] == '\0')))
+	        mc_tagset_get(t, "SOPClassUID") == NULL ||
+	        (n.values_cut > 0 && n.first_cut[0] == '\0')))
 		abort();
 	mc_tagset_destroy(t);
 	return 0;

@@ -2,10 +2,10 @@
  * over a socket, into dcm_scp_serve (association negotiation, PDU and
  * PDV framing, DIMSE commands, C-STORE data streamed to a temp file)
  * over a loopback TCP connection (DCMTK's transport refuses a socketpair:
- * it sets TCP options). A thread plays the peer: it writes the input, shuts its side for
- * writing and reads whatever the receiver answers until the receiver
- * closes. The end of the input is the end of the connection, so nothing
- * waits for a timeout. Seeds are captured real associations (echoscu,
+ * it sets TCP options). A thread plays the peer: it writes the input, shuts
+ * its side for writing and reads whatever the receiver answers until the
+ * receiver closes. The end of the input is the end of the connection, so
+ * nothing waits for a timeout. Seeds are captured real associations (echoscu,
  * storescu), so that mutations start past the A-ASSOCIATE-RQ. */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
@@ -24,7 +24,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_PDU_AET "MERCURE"
-#define FUZZ_PDU_TIMEOUT_S 1 /* bounds a receiver waiting on a stalled peer */
+/* bounds a receiver waiting on a stalled peer */
+#define FUZZ_PDU_TIMEOUT_S 1
 #define FUZZ_PDU_CONNECT_TRIES 500 /* 10 ms apart */
 
 typedef struct peer {
@@ -45,7 +46,7 @@ peer_main(void *arg)
 		n = write(p->fd, p->data + off, p->size - off);
 		if (n <= 0)
 			break; /* the receiver closed early: fine */
-		off += (size_t)n;
+		off += (size_t) n;
 	}
 	shutdown(p->fd, SHUT_WR);
 	while ((n = read(p->fd, sink, sizeof(sink))) > 0)
@@ -56,10 +57,10 @@ peer_main(void *arg)
 /* on_store - keep nothing: the file is removed, the answer is Success. */
 static uint16_t
 on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
-         void **cookie)
+    void **cookie)
 {
-	(void)ctx;
-	(void)a;
+	(void) ctx;
+	(void) a;
 	*cookie = NULL;
 	if (req->tmp_path[0] != '\0')
 		unlink(req->tmp_path);
@@ -102,12 +103,12 @@ listener(struct sockaddr_in *a, socklen_t *len)
 	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (lfd < 0 &&
 	    ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	     bind(lfd, (struct sockaddr *)a, sizeof(*a)) != 0 ||
-	     listen(lfd, 4) != 0)) {
+	        bind(lfd, (struct sockaddr *) a, sizeof(*a)) != 0 ||
+	        listen(lfd, 4) != 0)) {
 		perror("fuzz_pdu: listen");
 		abort();
 	}
-	if (getsockname(lfd, (struct sockaddr *)a, len) != 0)
+	if (getsockname(lfd, (struct sockaddr *) a, len) != 0)
 		abort();
 	return lfd;
 }
@@ -124,7 +125,8 @@ connected(int sv[2])
 
 	for (int tries = 0;; tries++) {
 		sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (sv[1] >= 0 && connect(sv[1], (struct sockaddr *)&a, len) == 0)
+		if (sv[1] >= 0 &&
+		    connect(sv[1], (struct sockaddr *) &a, len) == 0)
 			break;
 		if (tries == FUZZ_PDU_CONNECT_TRIES) {
 			perror("fuzz_pdu: loopback connection");
@@ -139,8 +141,8 @@ connected(int sv[2])
 		abort();
 	}
 	/* small answers must not wait for delayed acknowledgements */
-	(void)setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void)setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void) setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void) setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 int

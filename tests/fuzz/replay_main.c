@@ -29,7 +29,7 @@ main(int argc, char **argv)
 		size_t len;
 		if (de->d_name[0] == '.' ||
 		    sys_path_fmt(path, sizeof(path), "%s/%s", argv[1],
-			de->d_name) != MC_OK ||
+		        de->d_name) != MC_OK ||
 		    sys_read_file(path, &buf, &len) != MC_OK)
 			continue;
 		LLVMFuzzerTestOneInput((const uint8_t *) buf, len);

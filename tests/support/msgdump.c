@@ -56,12 +56,12 @@ main(int argc, char **argv)
 	}
 	if (url == NULL) {
 		fprintf(stderr, "usage: mc-msgdump --listen URL [--count N] "
-				"[--timeout-ms T]\n");
+		                "[--timeout-ms T]\n");
 		return 2;
 	}
 	if ((rv = nng_pull0_open(&s)) != 0 ||
-	    (rv = nng_socket_set_ms(s, NNG_OPT_RECVTIMEO,
-		 (nng_duration) timeout_ms)) != 0 ||
+	    (rv = nng_socket_set_ms(
+	         s, NNG_OPT_RECVTIMEO, (nng_duration) timeout_ms)) != 0 ||
 	    (rv = nng_listen(s, url, NULL, 0)) != 0) {
 		fprintf(stderr, "mc-msgdump: %s\n", nng_strerror(rv));
 		return 2;

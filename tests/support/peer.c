@@ -32,13 +32,13 @@ req(const char *url, const char *text)
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, PEER_TIMEOUT_MS);
 	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, PEER_TIMEOUT_MS);
 	if ((rv = nng_dial(s, url, NULL, 0)) != 0 ||
-	    (rv = nng_send(s, (void *)text, strlen(text), 0)) != 0 ||
+	    (rv = nng_send(s, (void *) text, strlen(text), 0)) != 0 ||
 	    (rv = nng_recv(s, &buf, &n, NNG_FLAG_ALLOC)) != 0) {
 		printf("no reply: %s\n", nng_strerror(rv));
 		nng_close(s);
 		return 1;
 	}
-	printf("%.*s\n", (int)n, (char *)buf);
+	printf("%.*s\n", (int) n, (char *) buf);
 	nng_free(buf, n);
 	nng_close(s);
 	return 0;

@@ -1,6 +1,6 @@
 /* bookkeeping_test.c - the audit trail keeps what it was given across
- * restarts, commits a batch at once, refuses bad paths with a reason, and prints
- * the key=value lines an operator greps. */
+ * restarts, commits a batch at once, refuses bad paths with a reason, and
+ * prints the key=value lines an operator greps. */
 #include <check.h>
 #include <regex.h>
 #include <sqlite3.h>
@@ -29,8 +29,8 @@ setup(void)
 {
 	mc_check_tmpdir_setup();
 	/* a sub folder proves that open creates parents */
-	snprintf(path, sizeof(path), "%s/db/bookkeeping.sqlite",
-	         mc_check_tmpdir);
+	snprintf(
+	    path, sizeof(path), "%s/db/bookkeeping.sqlite", mc_check_tmpdir);
 }
 
 static bookkeeping *
@@ -39,7 +39,7 @@ open_ok(void)
 	bookkeeping *b = NULL;
 
 	ck_assert_msg(bookkeeping_open(path, &b, err, sizeof(err)) == MC_OK,
-	              "open: %s", err);
+	    "open: %s", err);
 	ck_assert_ptr_nonnull(b);
 	return b;
 }
@@ -61,9 +61,9 @@ dump_text(bookkeeping *b, const char *id, int n, char *out, size_t len)
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(
 	    regcomp(&re,
-	            "^time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
-	            ":[0-9]{2}\\.[0-9]{3}Z ",
-	            REG_EXTENDED | REG_NOSUB),
+	        "^time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+	        ":[0-9]{2}\\.[0-9]{3}Z ",
+	        REG_EXTENDED | REG_NOSUB),
 	    0);
 	out[0] = '\0';
 	used = 0;
@@ -71,10 +71,10 @@ dump_text(bookkeeping *b, const char *id, int n, char *out, size_t len)
 		next = strchr(line, '\n');
 		ck_assert_ptr_nonnull(next);
 		*next++ = '\0';
-		ck_assert_msg(regexec(&re, line, 0, NULL, 0) == 0,
-		              "bad line: %s", line);
-		used += (size_t)snprintf(out + used, len - used, "%s\n",
-		                         strchr(line, ' ') + 1);
+		ck_assert_msg(
+		    regexec(&re, line, 0, NULL, 0) == 0, "bad line: %s", line);
+		used += (size_t) snprintf(
+		    out + used, len - used, "%s\n", strchr(line, ' ') + 1);
 		ck_assert_uint_lt(used, len);
 	}
 	regfree(&re);
@@ -86,20 +86,20 @@ static void
 add_three(bookkeeping *b)
 {
 	bookkeeping_event(b, &(bk_event){.event = "series.received",
-	                                 .series = "1.2.3.4",
-	                                 .study = "1.2.3"});
+	                         .series = "1.2.3.4",
+	                         .study = "1.2.3"});
 	bookkeeping_event(b, &(bk_event){.event = "task.created",
-	                                 .series = "1.2.3.4",
-	                                 .study = "1.2.3",
-	                                 .task = "t-1",
-	                                 .rule = "ct",
-	                                 .target = "pacs",
-	                                 .info = "2 files, \"fast\""});
+	                         .series = "1.2.3.4",
+	                         .study = "1.2.3",
+	                         .task = "t-1",
+	                         .rule = "ct",
+	                         .target = "pacs",
+	                         .info = "2 files, \"fast\""});
 	bookkeeping_event(b, &(bk_event){.event = "task.created",
-	                                 .series = "1.2.3.9",
-	                                 .task = "t-2",
-	                                 .rule = "mr",
-	                                 .info = "line1\nline2"});
+	                         .series = "1.2.3.9",
+	                         .task = "t-2",
+	                         .rule = "mr",
+	                         .info = "line1\nline2"});
 }
 
 static const char expect_all[] =
@@ -139,10 +139,10 @@ START_TEST(a_new_database_is_at_schema_version_1)
 	ck_assert_uint_ge(len, 100);
 	ck_assert_int_eq(memcmp(file, "SQLite format 3", 16), 0);
 	/* the header holds PRAGMA user_version big-endian at offset 60 */
-	v = (uint32_t)(unsigned char)file[60] << 24 |
-	    (uint32_t)(unsigned char)file[61] << 16 |
-	    (uint32_t)(unsigned char)file[62] << 8 |
-	    (uint32_t)(unsigned char)file[63];
+	v = (uint32_t) (unsigned char) file[60] << 24 |
+	    (uint32_t) (unsigned char) file[61] << 16 |
+	    (uint32_t) (unsigned char) file[62] << 8 |
+	    (uint32_t) (unsigned char) file[63];
 	ck_assert_uint_eq(v, 1);
 	/* WAL mode is persistent: bytes 18 and 19 are 2 */
 	ck_assert_int_eq(file[18], 2);
@@ -162,8 +162,8 @@ START_TEST(a_newer_schema_version_is_refused_with_text)
 	file[63] = 9;
 	ck_assert_int_eq(sys_write_file_atomic(path, file, len), MC_OK);
 	free(file);
-	ck_assert_int_eq(bookkeeping_open(path, &b, err, sizeof(err)),
-	                 MC_EPROTO);
+	ck_assert_int_eq(
+	    bookkeeping_open(path, &b, err, sizeof(err)), MC_EPROTO);
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(err, "schema version 9"));
 }
@@ -177,12 +177,11 @@ committed_events(void)
 	sqlite3_stmt *st = NULL;
 	int           n = -1;
 
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
-	                                 NULL),
-	                 SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM events",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(
+	                     db, "SELECT count(*) FROM events", -1, &st, NULL),
+	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -202,16 +201,16 @@ START_TEST(many_events_are_committed_by_one_flush)
 	for (int i = 0; i < BK_TEST_MANY_EVENTS; i++) {
 		snprintf(task, sizeof(task), "t-%d", i);
 		bookkeeping_event(b, &(bk_event){.event = "task.created",
-		                                 .series = "1.2.3.4",
-		                                 .task = task,
-		                                 .info = "{\"files\":3}"});
+		                         .series = "1.2.3.4",
+		                         .task = task,
+		                         .info = "{\"files\":3}"});
 	}
 	ck_assert_int_eq(committed_events(), 0);
 	bookkeeping_flush(b);
 	ck_assert_int_eq(committed_events(), BK_TEST_MANY_EVENTS);
 	ck_assert_int_eq(bookkeeping_count(b, NULL), BK_TEST_MANY_EVENTS);
-	ck_assert_int_eq(bookkeeping_count(b, "task.created"),
-	                 BK_TEST_MANY_EVENTS);
+	ck_assert_int_eq(
+	    bookkeeping_count(b, "task.created"), BK_TEST_MANY_EVENTS);
 	ck_assert_uint_eq(bookkeeping_dropped(b), 0);
 	bookkeeping_close(b);
 }
@@ -219,7 +218,7 @@ END_TEST
 
 START_TEST(an_unwritable_path_gives_an_error_with_text)
 {
-	bookkeeping *b = (bookkeeping *)&b; /* must come back NULL */
+	bookkeeping *b = (bookkeeping *) &b; /* must come back NULL */
 	char         file[128], bad[192];
 
 	/* a regular file where a folder should be: fails even as root */
@@ -231,15 +230,15 @@ START_TEST(an_unwritable_path_gives_an_error_with_text)
 	ck_assert_ptr_nonnull(strstr(err, file));
 
 	/* a folder where the database should be */
-	b = (bookkeeping *)&b;
+	b = (bookkeeping *) &b;
 	ck_assert_int_ne(
 	    bookkeeping_open(mc_check_tmpdir, &b, err, sizeof(err)), MC_OK);
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(err, mc_check_tmpdir));
 	ck_assert_ptr_nonnull(strstr(err, "unable to open"));
 
-	ck_assert_int_eq(bookkeeping_open("", &b, err, sizeof(err)),
-	                 MC_EINVAL);
+	ck_assert_int_eq(
+	    bookkeeping_open("", &b, err, sizeof(err)), MC_EINVAL);
 	ck_assert_str_ne(err, "");
 }
 END_TEST
@@ -251,8 +250,7 @@ START_TEST(dump_filters_by_id_and_prints_the_expected_lines)
 
 	add_three(b); /* not flushed: the writer sees its own batch */
 	ck_assert_int_eq(dump_text(b, "t-1", 10, text, sizeof(text)), 1);
-	ck_assert_str_eq(
-	    text,
+	ck_assert_str_eq(text,
 	    "event=task.created series=1.2.3.4 study=1.2.3 task=t-1 rule=ct "
 	    "target=pacs info=\"2 files, \\\"fast\\\"\"\n");
 	ck_assert_int_eq(dump_text(b, "1.2.3.4", 10, text, sizeof(text)), 2);
@@ -289,8 +287,8 @@ START_TEST(series_upsert_keeps_one_row)
 	ck_assert_int_eq(
 	    bookkeeping_series_tags(b, "1.2.3.5", tags, sizeof(tags)),
 	    MC_ENOENT);
-	ck_assert_int_eq(bookkeeping_series_tags(b, "9.9", tags, sizeof(tags)),
-	                 MC_ENOENT);
+	ck_assert_int_eq(
+	    bookkeeping_series_tags(b, "9.9", tags, sizeof(tags)), MC_ENOENT);
 	ck_assert_int_eq(bookkeeping_count(b, NULL), 0);
 	bookkeeping_close(b);
 }
@@ -336,24 +334,22 @@ static Suite *
 bookkeeping_suite(void)
 {
 	Suite       *s = suite_create("bookkeeping");
-	const TTest *events[] = {
-	    events_survive_close_and_reopen,
+	const TTest *events[] = {events_survive_close_and_reopen,
 	    a_new_database_is_at_schema_version_1,
 	    a_newer_schema_version_is_refused_with_text,
 	    many_events_are_committed_by_one_flush,
 	    an_unwritable_path_gives_an_error_with_text,
 	    dump_filters_by_id_and_prints_the_expected_lines,
 	    series_upsert_keeps_one_row,
-	    null_handles_and_nameless_events_are_harmless,
-	    NULL};
+	    null_handles_and_nameless_events_are_harmless, NULL};
 	const TTest *locking[] = {
 	    a_locked_database_drops_and_counts_but_does_not_stop, NULL};
 	TCase *tc;
 
-	mc_check_fixture_tcase(s, "events", events, setup,
-	                       mc_check_tmpdir_teardown);
-	tc = mc_check_fixture_tcase(s, "locking", locking, setup,
-	                            mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(
+	    s, "events", events, setup, mc_check_tmpdir_teardown);
+	tc = mc_check_fixture_tcase(
+	    s, "locking", locking, setup, mc_check_tmpdir_teardown);
 	/* waits out the 5 s busy_timeout once */
 	tcase_set_timeout(tc, BK_TEST_BUSY_TIMEOUT_S);
 	return s;

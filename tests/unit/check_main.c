@@ -16,7 +16,7 @@ mc_check_tcase(Suite *s, const char *name, const TTest *const *tests)
 
 TCase *
 mc_check_fixture_tcase(Suite *s, const char *name, const TTest *const *tests,
-                       SFun setup, SFun teardown)
+    SFun setup, SFun teardown)
 {
 	TCase *tc = mc_check_tcase(s, name, tests);
 

@@ -15,8 +15,7 @@ TCase *mc_check_tcase(Suite *s, const char *name, const TTest *const *tests);
  * (either may be NULL) as a checked fixture: they run around each test,
  * inside its forked child. */
 TCase *mc_check_fixture_tcase(Suite *s, const char *name,
-                              const TTest *const *tests, SFun setup,
-                              SFun teardown);
+    const TTest *const *tests, SFun setup, SFun teardown);
 
 /* mc_check_run - run every test of s with CK_NORMAL output and free s.
  * Returns EXIT_SUCCESS when no test failed, EXIT_FAILURE otherwise. */

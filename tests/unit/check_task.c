@@ -12,6 +12,6 @@ mc_check_task_parse(const char *text)
 
 	memset(&d, 0, sizeof(d));
 	ck_assert_msg(task_parse(text, strlen(text), &t, &d) == MC_OK,
-	              "parse failed: %s: %s", d.field, d.msg);
+	    "parse failed: %s: %s", d.field, d.msg);
 	return t;
 }

@@ -17,11 +17,10 @@ char mc_check_tmpdir[MC_CHECK_TMPDIR_LEN];
 void
 mc_check_tmpdir_setup(void)
 {
-	int n =
-	    snprintf(mc_check_tmpdir, sizeof(mc_check_tmpdir),
-	             "/tmp/mc-%.32s.XXXXXX", program_invocation_short_name);
+	int n = snprintf(mc_check_tmpdir, sizeof(mc_check_tmpdir),
+	    "/tmp/mc-%.32s.XXXXXX", program_invocation_short_name);
 
-	ck_assert(n > 0 && (size_t)n < sizeof(mc_check_tmpdir));
+	ck_assert(n > 0 && (size_t) n < sizeof(mc_check_tmpdir));
 	ck_assert_ptr_nonnull(mkdtemp(mc_check_tmpdir));
 }
 
@@ -37,6 +36,6 @@ mc_check_tmpdir_teardown(void)
 TCase *
 mc_check_tmpdir_tcase(Suite *s, const char *name, const TTest *const *tests)
 {
-	return mc_check_fixture_tcase(s, name, tests, mc_check_tmpdir_setup,
-	                              mc_check_tmpdir_teardown);
+	return mc_check_fixture_tcase(
+	    s, name, tests, mc_check_tmpdir_setup, mc_check_tmpdir_teardown);
 }

@@ -24,7 +24,7 @@ void mc_check_tmpdir_teardown(void);
 
 /* mc_check_tmpdir_tcase - mc_check_tcase() (check_main.h) with the two
  * above as its checked fixture: each test starts in a new empty folder. */
-TCase *mc_check_tmpdir_tcase(Suite *s, const char *name,
-                             const TTest *const *tests);
+TCase *mc_check_tmpdir_tcase(
+    Suite *s, const char *name, const TTest *const *tests);
 
 #endif

@@ -54,8 +54,8 @@ wait_done(config_reload *r)
 		double c0 = now_ms();
 		bool   done = config_reload_done(r);
 		dt = now_ms() - c0;
-		ck_assert_msg(dt < CALL_MAX_MS, "config_reload_done took %.1f ms",
-		    dt);
+		ck_assert_msg(
+		    dt < CALL_MAX_MS, "config_reload_done took %.1f ms", dt);
 		if (done)
 			break;
 		polls++;
@@ -82,7 +82,7 @@ START_TEST(a_slow_file_is_parsed_beside_the_caller)
 	ck_assert_ptr_null(r->cfg);
 	ck_assert_uint_ge(r->n_diags, 1);
 	ck_assert_str_eq(r->diags[0].d.msg, "value too large (over 1048576 "
-					   "bytes)");
+	                                    "bytes)");
 	ck_assert_str_eq(r->why, "test");
 	config_reload_free(r);
 }
@@ -130,10 +130,10 @@ main(void)
 {
 	Suite       *s = suite_create("config_reload");
 	const TTest *reload[] = {a_slow_file_is_parsed_beside_the_caller,
-	                         a_valid_file_hands_over_its_configuration,
-	                         free_while_loading_waits, NULL};
+	    a_valid_file_hands_over_its_configuration,
+	    free_while_loading_waits, NULL};
 
-	tcase_set_timeout(mc_check_tmpdir_tcase(s, "reload", reload),
-	                  DONE_WAIT_S + 30);
+	tcase_set_timeout(
+	    mc_check_tmpdir_tcase(s, "reload", reload), DONE_WAIT_S + 30);
 	return mc_check_run(s);
 }

@@ -28,17 +28,17 @@ static char        out[OUT_LEN];
 static mc_err
 load(const char *text, mc_config **c)
 {
-	mc_err rv = config_load_buffer("t.yaml", text, strlen(text), c, diags,
-	                               MAX_DIAGS, &n_diags);
+	mc_err rv = config_load_buffer(
+	    "t.yaml", text, strlen(text), c, diags, MAX_DIAGS, &n_diags);
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n_diags && used < sizeof(out); i++) {
 		char line[512];
-		int  w = snprintf(
-		     out + used, sizeof(out) - used, "%s%s", i ? "\n" : "",
+		int  w = snprintf(out + used, sizeof(out) - used, "%s%s",
+                    i ? "\n" : "",
 		     config_diag_format(&diags[i], line, sizeof(line)));
-		used += w > 0 ? (size_t)w : 0;
+		used += w > 0 ? (size_t) w : 0;
 	}
 	return rv;
 }
@@ -47,7 +47,7 @@ load(const char *text, mc_config **c)
 static void
 check_error(const char *text, const char *want)
 {
-	mc_config *c = (mc_config *)1;
+	mc_config *c = (mc_config *) 1;
 
 	ck_assert_int_eq(load(text, &c), MC_ECONFIG);
 	ck_assert_ptr_null(c);
@@ -59,9 +59,9 @@ example_path(char *buf, size_t len)
 {
 #ifdef MC_SRC_DIR_FROM_FILE
 	const char *slash = strrchr(__FILE__, '/');
-	int         dir = slash ? (int)(slash - __FILE__) : 1;
+	int         dir = slash ? (int) (slash - __FILE__) : 1;
 	snprintf(buf, len, "%.*s/../../configs/mercure.yaml", dir,
-	         slash ? __FILE__ : ".");
+	    slash ? __FILE__ : ".");
 #else
 	snprintf(buf, len, "%s/configs/mercure.yaml", MC_SRC_DIR);
 #endif
@@ -153,25 +153,26 @@ START_TEST(receiver_inherits_accept_compressed_and_reads_tls)
 	                      "receiver: {tls: {key: k.pem, cert: c.pem}}\n"
 	                      "scheduler: {type: nomad, address: "
 	                      "'http://n:4646', datacenters: [dc1]}\n",
-	                      &c),
-	                 MC_OK);
+	                     &c),
+	    MC_OK);
 	ck_assert(c->receiver.accept_compressed);
 	ck_assert_str_eq(c->coordinator_url, "ipc:///srv/mc/coordinator.ipc");
 	ck_assert_str_eq(c->receiver.tls_key, "k.pem");
 	ck_assert_str_eq(c->receiver.tls_cert, "c.pem");
 	ck_assert_int_eq(c->scheduler.type, CONFIG_SCHEDULER_NOMAD);
-	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "address"),
-	                 "http://n:4646");
-	ck_assert_str_eq(config_kv_get(&c->scheduler.fields, "datacenters"),
-	                 "[\"dc1\"]");
+	ck_assert_str_eq(
+	    config_kv_get(&c->scheduler.fields, "address"), "http://n:4646");
+	ck_assert_str_eq(
+	    config_kv_get(&c->scheduler.fields, "datacenters"), "[\"dc1\"]");
 	config_destroy(c);
 
-	ck_assert_int_eq(load("receiver: {handshake_timeout: 5, idle_timeout: 7,"
-	                      " queue_timeout: 3, min_transfer_rate: 0,"
-	                      " rate_window: 9, shutdown_timeout: 2,"
-	                      " max_pending: 40}\n",
-	                      &c),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    load("receiver: {handshake_timeout: 5, idle_timeout: 7,"
+	         " queue_timeout: 3, min_transfer_rate: 0,"
+	         " rate_window: 9, shutdown_timeout: 2,"
+	         " max_pending: 40}\n",
+	        &c),
+	    MC_OK);
 	ck_assert_uint_eq(c->receiver.handshake_timeout, 5);
 	ck_assert_uint_eq(c->receiver.idle_timeout, 7);
 	ck_assert_uint_eq(c->receiver.queue_timeout, 3);
@@ -209,17 +210,17 @@ START_TEST(the_commented_examples_are_valid)
 	         "    target: pacs\n"
 	         "  leftovers: {rule: 'True', action: discard, fallback: "
 	         "true}\n",
-	         &c),
+	        &c),
 	    MC_OK);
 	ck_assert_str_eq(out, "");
 	ck_assert_str_eq(c->targets[0].aet_source, "MERCURE");
 	r = config_find_rule(c, "brain-study");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->action_trigger, CONFIG_TRIGGER_STUDY);
-	ck_assert_int_eq(r->study_trigger_condition,
-	                 CONFIG_STUDY_RECEIVED_SERIES);
-	ck_assert_int_eq(r->study_force_completion_action,
-	                 CONFIG_FORCE_PROCEED);
+	ck_assert_int_eq(
+	    r->study_trigger_condition, CONFIG_STUDY_RECEIVED_SERIES);
+	ck_assert_int_eq(
+	    r->study_force_completion_action, CONFIG_FORCE_PROCEED);
 	ck_assert_ptr_nonnull(r->series_compiled);
 	r = config_find_rule(c, "leftovers");
 	ck_assert(r->fallback);
@@ -352,7 +353,7 @@ START_TEST(a_mercure_json_loads_with_a_warning_per_unimplemented_field)
 	ck_assert_ptr_nonnull(r->series_compiled);
 	ck_assert_str_eq(r->processing_modules[0], "anon");
 	ck_assert_str_eq(config_kv_get(&r->extra, "notification_payload"),
-	                 "\"text\": \"{{ rule }} {{ event }} {{ task_id }}\"");
+	    "\"text\": \"{{ rule }} {{ event }} {{ task_id }}\"");
 	r = config_find_rule(c, "default");
 	ck_assert(r->fallback);
 	ck_assert_int_eq(c->rules[2].action, CONFIG_ACTION_DISCARD);
@@ -366,116 +367,116 @@ static const struct bad_case {
 	const char *want;
 } bad_cases[] = {
     {"rules:\n  r:\n    rule: 'True'\n    action: rout\n",
-     "t.yaml:4:13: rules.r.action: unknown action 'rout' (expected route, "
-     "both, process, notification or discard)"},
+        "t.yaml:4:13: rules.r.action: unknown action 'rout' (expected route, "
+        "both, process, notification or discard)"},
     {"rules:\n  r: {target: nowhere}\n",
-     "t.yaml:2:15: rules.r.target: unknown target 'nowhere'"},
+        "t.yaml:2:15: rules.r.target: unknown target 'nowhere'"},
     {"targets:\n"
      "  pacs: {target_type: dicom, ip: h, port: 104, aet_target: P}\n"
      "rules:\n  r: {target: [pacs, pcas]}\n",
-     "t.yaml:4:22: rules.r.target: unknown target 'pcas' (did you mean "
-     "'pacs'?)"},
+        "t.yaml:4:22: rules.r.target: unknown target 'pcas' (did you mean "
+        "'pacs'?)"},
     {"port: 70000\n", "t.yaml:1:7: port: port must be 1..65535, got 70000"},
     {"file_mode: 0644\n",
-     "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
-     "got 0644"},
+        "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
+        "got 0644"},
     {"file_mode: 640\n",
-     "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
-     "got 640"},
+        "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
+        "got 640"},
     {"port: '0'\n", "t.yaml:1:7: port: port must be 1..65535, got 0"},
     {"targets:\n"
      "  pacs: {target_type: dicom, ip: h, port: abc, aet_target: P}\n",
-     "t.yaml:2:43: targets.pacs.port: expected a port number (1..65535), "
-     "got 'abc'"},
+        "t.yaml:2:43: targets.pacs.port: expected a port number (1..65535), "
+        "got 'abc'"},
     {"targets:\n"
      "  pacs: {target_type: dicom, ip: h, port: 1, aet_target: "
      "THIS_IS_17_CHARSX}\n",
-     "t.yaml:2:58: targets.pacs.aet_target: invalid AE title "
-     "'THIS_IS_17_CHARSX' (1 to 16 of A-Z a-z 0-9 _ - space)"},
+        "t.yaml:2:58: targets.pacs.aet_target: invalid AE title "
+        "'THIS_IS_17_CHARSX' (1 to 16 of A-Z a-z 0-9 _ - space)"},
     {"receiver: {aet: 'A*B'}\n",
-     "t.yaml:1:17: receiver.aet: invalid AE title 'A*B' (1 to 16 of A-Z "
-     "a-z 0-9 _ - space)"},
+        "t.yaml:1:17: receiver.aet: invalid AE title 'A*B' (1 to 16 of A-Z "
+        "a-z 0-9 _ - space)"},
     {"targets:\n  pacs: {target_type: dicom, ip: h}\n",
-     "t.yaml:2:9: targets.pacs: missing field 'port'\n"
-     "t.yaml:2:9: targets.pacs: missing field 'aet_target'"},
+        "t.yaml:2:9: targets.pacs: missing field 'port'\n"
+        "t.yaml:2:9: targets.pacs: missing field 'aet_target'"},
     {"targets:\n  out: {target_type: folder, folder: /x, fodler: /y}\n",
-     "t.yaml:2:42: targets.out.fodler: unknown field (did you mean "
-     "'folder'?)"},
+        "t.yaml:2:42: targets.out.fodler: unknown field (did you mean "
+        "'folder'?)"},
     {"targets:\n  out: {target_type: ftp}\n",
-     "t.yaml:2:22: targets.out.target_type: unknown target_type 'ftp' "
-     "(expected dicom, dicomtls, dicomweb, sftp, rsync, folder, s3, xnat "
-     "or dummy)"},
+        "t.yaml:2:22: targets.out.target_type: unknown target_type 'ftp' "
+        "(expected dicom, dicomtls, dicomweb, sftp, rsync, folder, s3, xnat "
+        "or dummy)"},
     {"targets:\n"
      "  s: {target_type: sftp, folder: /u, insecure_skip_host_key: sure}\n",
-     "t.yaml:2:62: targets.s.insecure_skip_host_key: expected true or "
-     "false, got 'sure'"},
+        "t.yaml:2:62: targets.s.insecure_skip_host_key: expected true or "
+        "false, got 'sure'"},
     {"offpeak_start: '25:00'\noffpeak_end: 6am\n",
-     "t.yaml:1:16: offpeak_start: expected a time HH:MM, got '25:00'\n"
-     "t.yaml:2:14: offpeak_end: expected a time HH:MM, got '6am'"},
+        "t.yaml:1:16: offpeak_start: expected a time HH:MM, got '25:00'\n"
+        "t.yaml:2:14: offpeak_end: expected a time HH:MM, got '6am'"},
     {"appliance_name: [a, b]\n",
-     "t.yaml:1:17: appliance_name: expected a string, got a list"},
+        "t.yaml:1:17: appliance_name: expected a string, got a list"},
     {"rules:\n  r: {rule: {a: 1}}\n",
-     "t.yaml:2:13: rules.r.rule: expected a string, got a mapping"},
+        "t.yaml:2:13: rules.r.rule: expected a string, got a mapping"},
     {"rules:\n  r: {fallback: maybe}\n",
-     "t.yaml:2:17: rules.r.fallback: expected true or false, got 'maybe'"},
+        "t.yaml:2:17: rules.r.fallback: expected true or false, got 'maybe'"},
     {"series_complete_trigger: -5\nretry_max: ten\n",
-     "t.yaml:1:26: series_complete_trigger: expected a non-negative "
-     "integer, got '-5'\n"
-     "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'"},
+        "t.yaml:1:26: series_complete_trigger: expected a non-negative "
+        "integer, got '-5'\n"
+        "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'"},
     {"series_complete_trigger: 0\n",
-     "t.yaml:1:26: series_complete_trigger: must be at least 1, got 0"},
+        "t.yaml:1:26: series_complete_trigger: must be at least 1, got 0"},
     {"retry_multiplier: 0.5\n",
-     "t.yaml:1:19: retry_multiplier: must be at least 1.0, got 0.5"},
+        "t.yaml:1:19: retry_multiplier: must be at least 1.0, got 0.5"},
     {"port: 1\nretry_max: 2\nport: 3\n",
-     "t.yaml:3:1: port: duplicate key (first at line 1)"},
+        "t.yaml:3:1: port: duplicate key (first at line 1)"},
     {"rules:\n  a: {action: discard}\n  a: {action: discard}\n",
-     "t.yaml:3:3: rules.a: duplicate key (first at line 2)"},
+        "t.yaml:3:3: rules.a: duplicate key (first at line 2)"},
     {"retry_maxx: 3\n",
-     "t.yaml:1:1: retry_maxx: unknown field (did you mean 'retry_max'?)"},
+        "t.yaml:1:1: retry_maxx: unknown field (did you mean 'retry_max'?)"},
     {"frobnicate: 1\n", "t.yaml:1:1: frobnicate: unknown field"},
     {"receiver: {idle_timeout: 0, handshake_timeout: 86401}\n",
-     "t.yaml:1:26: receiver.idle_timeout: must be at least 1, got 0\n"
-     "t.yaml:1:48: receiver.handshake_timeout: must be at most 86400, got "
-     "86401"},
+        "t.yaml:1:26: receiver.idle_timeout: must be at least 1, got 0\n"
+        "t.yaml:1:48: receiver.handshake_timeout: must be at most 86400, got "
+        "86401"},
     {"receiver: {max_associations: 0, bnd: x}\n",
-     "t.yaml:1:30: receiver.max_associations: must be at least 1, got 0\n"
-     "t.yaml:1:33: receiver.bnd: unknown field (did you mean 'bind'?)"},
+        "t.yaml:1:30: receiver.max_associations: must be at least 1, got 0\n"
+        "t.yaml:1:33: receiver.bnd: unknown field (did you mean 'bind'?)"},
     {"scheduler: {type: local, max_dispatch: 4, address: x}\n",
-     "t.yaml:1:43: scheduler.address: unknown field"},
+        "t.yaml:1:43: scheduler.address: unknown field"},
     {"scheduler: {type: kubernetes}\n",
-     "t.yaml:1:19: scheduler.type: unknown scheduler type 'kubernetes' "
-     "(expected local or nomad)"},
+        "t.yaml:1:19: scheduler.type: unknown scheduler type 'kubernetes' "
+        "(expected local or nomad)"},
     {"log_level: verbose\n",
-     "t.yaml:1:12: log_level: unknown log_level 'verbose' (expected debug, "
-     "info, warn or error)"},
+        "t.yaml:1:12: log_level: unknown log_level 'verbose' (expected debug, "
+        "info, warn or error)"},
     {"dicom_receiver:\n  additional_tags: {'0019,10zz': x, Good: y}\n",
-     "t.yaml:2:21: dicom_receiver.additional_tags.0019,10zz: invalid tag "
-     "'0019,10zz' (a keyword or gggg,eeee)"},
+        "t.yaml:2:21: dicom_receiver.additional_tags.0019,10zz: invalid tag "
+        "'0019,10zz' (a keyword or gggg,eeee)"},
     {"rules:\n  r: {processing_module: anon, action: process}\n",
-     "t.yaml:2:26: rules.r.processing_module: unknown module 'anon'"},
+        "t.yaml:2:26: rules.r.processing_module: unknown module 'anon'"},
     {"rules:\n  r: {processing_settings: [1, 2]}\n",
-     "t.yaml:2:28: rules.r.processing_settings: expected a mapping or a "
-     "list of mappings"},
+        "t.yaml:2:28: rules.r.processing_settings: expected a mapping or a "
+        "list of mappings"},
     {"rules:\n  r: {priority: high, action_trigger: image}\n",
-     "t.yaml:2:17: rules.r.priority: unknown priority 'high' (expected "
-     "normal, urgent or offpeak)\n"
-     "t.yaml:2:39: rules.r.action_trigger: unknown action_trigger 'image' "
-     "(expected series or study)"},
+        "t.yaml:2:17: rules.r.priority: unknown priority 'high' (expected "
+        "normal, urgent or offpeak)\n"
+        "t.yaml:2:39: rules.r.action_trigger: unknown action_trigger 'image' "
+        "(expected series or study)"},
     {"rules:\n  r: {study_force_completion_action: wait}\n",
-     "t.yaml:2:38: rules.r.study_force_completion_action: unknown "
-     "study_force_completion_action 'wait' (expected discard, proceed or "
-     "ignore)"},
+        "t.yaml:2:38: rules.r.study_force_completion_action: unknown "
+        "study_force_completion_action 'wait' (expected discard, proceed or "
+        "ignore)"},
     {"receiver: {tls: {cert: c.pem}}\n",
-     "t.yaml:1:17: receiver.tls: key and cert must be given together"},
+        "t.yaml:1:17: receiver.tls: key and cert must be given together"},
     {"- a\n- b\n", "t.yaml:1:1: -: expected a mapping at the top level"},
     {"", "t.yaml:1:1: -: empty configuration"},
     {"rules: [\n",
-     "t.yaml:2:1: -: did not find expected node content while parsing a "
-     "flow node"},
+        "t.yaml:2:1: -: did not find expected node content while parsing a "
+        "flow node"},
     {"a: b: c\n",
-     "t.yaml:1:5: -: mapping values are not allowed in this context"},
+        "t.yaml:1:5: -: mapping values are not allowed in this context"},
     {"{\"port\": 104,\n \"targets\": {\"x\": [1]}}\n",
-     "t.yaml:2:19: targets.x: expected a mapping, got a list"},
+        "t.yaml:2:19: targets.x: expected a mapping, got a list"},
 };
 
 START_TEST(each_invalid_config_gives_the_expected_message)
@@ -486,11 +487,10 @@ END_TEST
 
 START_TEST(every_error_is_collected_not_only_the_first)
 {
-	check_error(
-	    "port: 0\n"
-	    "rules:\n"
-	    "  r: {action: rout, target: nowhere}\n"
-	    "retry_maxx: 1\n",
+	check_error("port: 0\n"
+	            "rules:\n"
+	            "  r: {action: rout, target: nowhere}\n"
+	            "retry_maxx: 1\n",
 	    "t.yaml:1:7: port: port must be 1..65535, got 0\n"
 	    "t.yaml:3:15: rules.r.action: unknown action 'rout' (expected "
 	    "route, both, process, notification or discard)\n"
@@ -509,10 +509,9 @@ START_TEST(unimplemented_fields_warn_and_the_load_succeeds)
 	                      "  r: {rule: 'False', action: discard, "
 	                      "dynamic_routing: false,\n"
 	                      "      conditional_alternate_target: pacs}\n",
-	                      &c),
-	                 MC_OK);
-	ck_assert_str_eq(
-	    out,
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
 	    "t.yaml:1:1: warning: graphite_ip: not implemented, ignored\n"
 	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: not "
 	    "implemented, ignored");
@@ -526,8 +525,7 @@ START_TEST(a_route_rule_without_target_is_a_warning)
 	mc_config *c = NULL;
 
 	ck_assert_int_eq(load("rules:\n  r: {rule: 'True'}\n", &c), MC_OK);
-	ck_assert_str_eq(
-	    out,
+	ck_assert_str_eq(out,
 	    "t.yaml:2:6: warning: rules.r: action 'route' without a target");
 	config_destroy(c);
 }
@@ -537,8 +535,8 @@ END_TEST
  * at line/column (of its first character) in the file. */
 static void
 expect_rule_error(const char *text, const char *expr, const char *field,
-                  size_t line, size_t column,
-                  mc_err (*fn)(const char *, size_t, rule **, mc_diag *))
+    size_t line, size_t column,
+    mc_err (*fn)(const char *, size_t, rule **, mc_diag *))
 {
 	mc_diag d = {0};
 	rule   *r = NULL;
@@ -547,7 +545,7 @@ expect_rule_error(const char *text, const char *expr, const char *field,
 	ck_assert_int_eq(fn(expr, strlen(expr), &r, &d), MC_ESYNTAX);
 	ck_assert_uint_gt(d.column, 1);
 	snprintf(want, sizeof(want), "t.yaml:%zu:%zu: %s: %s", line,
-	         column + d.column - 1, field, d.msg);
+	    column + d.column - 1, field, d.msg);
 	check_error(text, want);
 }
 
@@ -555,16 +553,13 @@ START_TEST(a_rule_error_points_at_its_column_in_the_file)
 {
 	expect_rule_error("rules:\n  r:\n    rule: tags.Modality == == 'MR'\n"
 	                  "    action: discard\n",
-	                  "tags.Modality == == 'MR'", "rules.r.rule", 3, 11,
-	                  rule_compile);
+	    "tags.Modality == == 'MR'", "rules.r.rule", 3, 11, rule_compile);
 	expect_rule_error("rules:\n  r: {action: discard, rule: "
 	                  "'tags.Modality == == x'}\n",
-	                  "tags.Modality == == x", "rules.r.rule", 2, 31,
-	                  rule_compile);
+	    "tags.Modality == == x", "rules.r.rule", 2, 31, rule_compile);
 	expect_rule_error("{\"rules\": {\"r\": {\"action\": \"discard\", "
 	                  "\"rule\": \"tags.A == == 'x'\"}}}\n",
-	                  "tags.A == == 'x'", "rules.r.rule", 1, 48,
-	                  rule_compile);
+	    "tags.A == == 'x'", "rules.r.rule", 1, 48, rule_compile);
 }
 END_TEST
 
@@ -572,8 +567,8 @@ START_TEST(a_study_trigger_series_error_points_at_its_column)
 {
 	expect_rule_error("rules:\n  r:\n    action: discard\n"
 	                  "    study_trigger_series: \"'Axial T2' and and\"\n",
-	                  "'Axial T2' and and", "rules.r.study_trigger_series",
-	                  4, 28, rule_compile_series);
+	    "'Axial T2' and and", "rules.r.study_trigger_series", 4, 28,
+	    rule_compile_series);
 }
 END_TEST
 
@@ -585,33 +580,32 @@ START_TEST(an_escaped_rule_error_names_the_expression_column)
 	const char *expr = "tags.A == \"x\" ==";
 
 	ck_assert_int_eq(rule_compile(expr, strlen(expr), &r, &d), MC_ESYNTAX);
-	snprintf(
-	    want, sizeof(want),
+	snprintf(want, sizeof(want),
 	    "t.yaml:1:36: rules.r.rule: %s (column %zu of the expression)",
 	    d.msg, d.column);
 	check_error("rules: {r: {action: discard, rule: \"tags.A == \\\"x\\\" "
 	            "==\"}}\n",
-	            want);
+	    want);
 }
 END_TEST
 
 START_TEST(an_unreadable_file_is_reported)
 {
-	mc_config *c = (mc_config *)1;
+	mc_config *c = (mc_config *) 1;
 
 	ck_assert_int_eq(config_load_file("/nonexistent/mercure.yaml", &c,
-	                                  diags, MAX_DIAGS, &n_diags),
-	                 MC_ENOENT);
+	                     diags, MAX_DIAGS, &n_diags),
+	    MC_ENOENT);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(n_diags, 1);
-	ck_assert_str_eq(diags[0].d.msg,
-	                 "cannot read: No such file or directory");
+	ck_assert_str_eq(
+	    diags[0].d.msg, "cannot read: No such file or directory");
 }
 END_TEST
 
 START_TEST(diagnostics_beyond_the_buffer_still_fail_the_load)
 {
-	mc_config  *c = (mc_config *)1;
+	mc_config  *c = (mc_config *) 1;
 	config_diag one[1];
 	size_t      n = 9;
 
@@ -628,8 +622,8 @@ END_TEST
 
 START_TEST(recursive_aliases_are_rejected_not_followed)
 {
-	check_error("rules: &a {r: *a}\n",
-	            "t.yaml:1:15: rules.r: recursive alias *a");
+	check_error(
+	    "rules: &a {r: *a}\n", "t.yaml:1:15: rules.r: recursive alias *a");
 }
 END_TEST
 
@@ -643,7 +637,7 @@ now_s(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
 }
 
 /* check_error_quickly - check_error within LIMIT_MAX_SECONDS. */
@@ -665,8 +659,8 @@ aliases_of(char *buf, size_t len, const char *name, int n)
 
 	buf[used++] = '[';
 	for (int i = 0; i < n && used + 16 < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s*%s",
-		                         i ? ", " : "", name);
+		used += (size_t) snprintf(
+		    buf + used, len - used, "%s*%s", i ? ", " : "", name);
 	snprintf(buf + used, len - used, "]");
 	return buf;
 }
@@ -674,16 +668,15 @@ aliases_of(char *buf, size_t len, const char *name, int n)
 /* alias_levels - append "<indent>lN: &aN [*aN-1 x10]" for N = 1..levels
  * to text (used bytes in it so far); returns the new length */
 static int
-alias_levels(char *text, size_t cap, int used, const char *indent,
-             int levels)
+alias_levels(char *text, size_t cap, int used, const char *indent, int levels)
 {
 	char seq[256], prev[16];
 
 	for (int i = 1; i <= levels; i++) {
 		snprintf(prev, sizeof(prev), "a%d", i - 1);
-		used += snprintf(text + used, cap - (size_t)used,
-		                 "%sl%d: &a%d %s\n", indent, i, i,
-		                 aliases_of(seq, sizeof(seq), prev, 10));
+		used += snprintf(text + used, cap - (size_t) used,
+		    "%sl%d: &a%d %s\n", indent, i, i,
+		    aliases_of(seq, sizeof(seq), prev, 10));
 	}
 	return used;
 }
@@ -697,14 +690,14 @@ START_TEST(an_alias_bomb_in_module_settings_stops_at_the_node_limit)
 	int  used;
 
 	used = snprintf(text, sizeof(text),
-	                "modules:\n  m:\n    docker_tag: x\n    settings:\n"
-	                "      l0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	    "modules:\n  m:\n    docker_tag: x\n    settings:\n"
+	    "      l0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
 	used = alias_levels(text, sizeof(text), used, "      ", 4);
-	snprintf(text + used, sizeof(text) - (size_t)used,
-	         "      l5: [*a4, *a4]\n");
+	snprintf(text + used, sizeof(text) - (size_t) used,
+	    "      l5: [*a4, *a4]\n");
 	check_error_quickly(text,
-	                    "t.yaml:10:12: modules.m.settings.l5[0]: more than "
-	                    "200000 nodes (aliases counted in full)");
+	    "t.yaml:10:12: modules.m.settings.l5[0]: more than "
+	    "200000 nodes (aliases counted in full)");
 }
 END_TEST
 
@@ -712,11 +705,12 @@ END_TEST
 START_TEST(billion_laughs_stops_at_the_node_limit)
 {
 	char text[4096];
-	int  used = snprintf(text, sizeof(text), "l0: &a0 [lol, lol, lol, "
-	                                         "lol, lol, lol, lol, lol, "
-	                                         "lol, lol]\n");
+	int  used = snprintf(text, sizeof(text),
+	     "l0: &a0 [lol, lol, lol, "
+	      "lol, lol, lol, lol, lol, "
+	      "lol, lol]\n");
 
-	(void)alias_levels(text, sizeof(text), used, "", 9);
+	(void) alias_levels(text, sizeof(text), used, "", 9);
 	/* l0..l4 are 123,461 nodes; the first *a4 of l5 crosses */
 	check_error_quickly(text, "t.yaml:6:10: l5[0]: more than 200000 "
 	                          "nodes (aliases counted in full)");
@@ -737,11 +731,11 @@ START_TEST(deep_flow_nesting_stops_at_the_depth_limit)
 	memset(text + pre + depth, ']', depth);
 	memcpy(text + pre + 2 * depth, "\n", 2);
 	/* the field path is cut at CONFIG_PATH_MAX_LEN */
-	check_error_quickly(
-	    text, "t.yaml:1:72: rules[0][0][0][0][0][0][0][0][0][0][0][0][0]"
-	          "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-	          "[0][0][0][0][0][0][0][0][0: nesting deeper than 64 "
-	          "levels");
+	check_error_quickly(text,
+	    "t.yaml:1:72: rules[0][0][0][0][0][0][0][0][0][0][0][0][0]"
+	    "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+	    "[0][0][0][0][0][0][0][0][0: nesting deeper than 64 "
+	    "levels");
 	free(text);
 }
 END_TEST
@@ -755,14 +749,15 @@ START_TEST(deep_block_nesting_stops_at_the_depth_limit)
 
 	ck_assert_ptr_nonnull(text);
 	for (size_t i = 0; i < levels; i++)
-		used += (size_t)snprintf(text + used, cap - used, "%*sk:\n",
-		                         (int)i, "");
+		used += (size_t) snprintf(
+		    text + used, cap - used, "%*sk:\n", (int) i, "");
 	/* the path of that key: 64 "k"s */
 	char   want[256] = "t.yaml:65:65: k";
 	size_t w = strlen(want);
 	for (int i = 1; i < 64; i++)
 		w += (size_t) snprintf(want + w, sizeof(want) - w, ".k");
-	snprintf(want + w, sizeof(want) - w, ": nesting deeper than 64 levels");
+	snprintf(
+	    want + w, sizeof(want) - w, ": nesting deeper than 64 levels");
 	check_error_quickly(text, want);
 	free(text);
 }
@@ -776,8 +771,8 @@ START_TEST(aliases_within_the_limits_load)
 	ck_assert_int_eq(load("modules:\n  m:\n    docker_tag: x\n"
 	                      "    settings:\n      a: &a [1, 2]\n"
 	                      "      b: [*a, *a]\n",
-	                      &c),
-	                 MC_OK);
+	                     &c),
+	    MC_OK);
 	config_destroy(c);
 }
 END_TEST
@@ -786,17 +781,14 @@ static Suite *
 config_suite(void)
 {
 	Suite       *s = suite_create("config");
-	const TTest *valid[] = {
-	    the_shipped_example_loads_without_findings,
+	const TTest *valid[] = {the_shipped_example_loads_without_findings,
 	    defaults_follow_mercure_and_ours,
 	    receiver_inherits_accept_compressed_and_reads_tls,
 	    the_commented_examples_are_valid,
 	    a_mercure_json_loads_with_a_warning_per_unimplemented_field,
 	    unimplemented_fields_warn_and_the_load_succeeds,
-	    a_route_rule_without_target_is_a_warning,
-	    NULL};
-	const TTest *invalid[] = {
-	    every_error_is_collected_not_only_the_first,
+	    a_route_rule_without_target_is_a_warning, NULL};
+	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
 	    a_study_trigger_series_error_points_at_its_column,
 	    an_escaped_rule_error_names_the_expression_column,
@@ -807,13 +799,12 @@ config_suite(void)
 	    billion_laughs_stops_at_the_node_limit,
 	    deep_flow_nesting_stops_at_the_depth_limit,
 	    deep_block_nesting_stops_at_the_depth_limit,
-	    aliases_within_the_limits_load,
-	    NULL};
+	    aliases_within_the_limits_load, NULL};
 
 	mc_check_tcase(s, "valid", valid);
 	tcase_add_loop_test(mc_check_tcase(s, "invalid", invalid),
-	                    each_invalid_config_gives_the_expected_message, 0,
-	                    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	    each_invalid_config_gives_the_expected_message, 0,
+	    (int) (sizeof(bad_cases) / sizeof(bad_cases[0])));
 	return s;
 }
 

@@ -59,8 +59,8 @@ run(char *const argv[])
 	snprintf(log, sizeof(log), "%s/%s.log", g_dir[0] ? g_dir : "/tmp",
 	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, log,
-	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_addopen(
+	    &fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
@@ -83,8 +83,8 @@ spawn_bg(char *const argv[], const char *log)
 
 	snprintf(path, sizeof(path), "%s/%s", g_dir, log);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, path,
-	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(
+	    &fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
 		pid = -1;
@@ -261,17 +261,17 @@ START_TEST(mr_file_gives_mercure_tags_in_order)
 	    "1.2.826.0.1.3680043.8.498.11");
 	ck_assert_str_eq(mc_tagset_get(t, "StudyInstanceUID"),
 	    "1.2.826.0.1.3680043.8.498.10");
-	ck_assert_str_eq(mc_tagset_get(t, "SOPClassUID"),
-	    "1.2.840.10008.5.1.4.1.1.4");
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "SOPClassUID"), "1.2.840.10008.5.1.4.1.1.4");
 	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"),
 	    "1.2.840.10008.5.1.4.1.1.4");
-	ck_assert_str_eq(mc_tagset_get(t, "ImageType"),
-	    "ORIGINAL\\PRIMARY\\M");
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "ImageType"), "ORIGINAL\\PRIMARY\\M");
 	ck_assert_str_eq(mc_tagset_get(t, "SliceThickness"), "1.5");
 	ck_assert_str_eq(mc_tagset_get(t, "InstanceNumber"), "7");
 	/* CR -> ';', LF -> ' ', '"' -> '\'' */
-	ck_assert_str_eq(mc_tagset_get(t, "SeriesDescription"),
-	    "T1 'axial'; second");
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "SeriesDescription"), "T1 'axial'; second");
 	ck_assert_str_eq(mc_tagset_get(t, "StudyDescription"), "");
 	ck_assert_str_eq(mc_tagset_get(t, "AcquisitionType"), "");
 	mc_tagset_destroy(t);
@@ -280,16 +280,16 @@ END_TEST
 
 START_TEST(extra_tags_by_keyword_and_number)
 {
-	const char *specs[] = {"PatientWeight", "0019,10aa", "(0010,0020)",
-	    "PatientAge", "0009,0001"};
+	const char  *specs[] = {"PatientWeight", "0019,10aa", "(0010,0020)",
+	     "PatientAge", "0009,0001"};
 	dcm_taglist *l;
 	mc_tagset   *t;
 	bool         warn;
 	char         err[256] = "";
 
 	init_glue();
-	ck_assert_int_eq(dcm_taglist_create(specs, 5, &l, err, sizeof(err)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    dcm_taglist_create(specs, 5, &l, err, sizeof(err)), MC_OK);
 	t = extract_ok(path_of("mr.dcm"), l, &warn);
 	/* PatientID is already in the set: 45 + 4 new keys */
 	ck_assert_uint_eq(mc_tagset_count(t), 49);
@@ -316,14 +316,14 @@ START_TEST(unknown_or_malformed_extra_tag_is_einval)
 	init_glue();
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ck_assert_int_eq(dcm_taglist_create(&bad[i], 1, &l, err,
-				     sizeof(err)),
+		ck_assert_int_eq(
+		    dcm_taglist_create(&bad[i], 1, &l, err, sizeof(err)),
 		    MC_EINVAL);
 		ck_assert_ptr_null(l);
 		ck_assert_ptr_nonnull(strstr(err, bad[i]));
 	}
-	ck_assert_int_eq(dcm_taglist_create(NULL, 0, &l, err, sizeof(err)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    dcm_taglist_create(NULL, 0, &l, err, sizeof(err)), MC_OK);
 	dcm_taglist_destroy(l);
 }
 END_TEST
@@ -335,12 +335,12 @@ START_TEST(latin1_names_become_utf8)
 
 	t = extract_ok(path_of("latin1.dcm"), NULL, &warn);
 	ck_assert(!warn);
-	ck_assert_str_eq(mc_tagset_get(t, "SpecificCharacterSet"),
-	    "ISO_IR 100");
-	ck_assert_str_eq(mc_tagset_get(t, "PatientName"),
-	    "M\xC3\xBCller^J\xC3\xB6rg");
-	ck_assert_str_eq(mc_tagset_get(t, "InstitutionName"),
-	    "Klinik K\xC3\xB6ln");
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "SpecificCharacterSet"), "ISO_IR 100");
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "PatientName"), "M\xC3\xBCller^J\xC3\xB6rg");
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "InstitutionName"), "Klinik K\xC3\xB6ln");
 	mc_tagset_destroy(t);
 }
 END_TEST
@@ -410,8 +410,8 @@ END_TEST
 
 START_TEST(non_dicom_and_truncated_files_are_eparse)
 {
-	const char *bad[] = {"garbage.bin", "trunc_meta.dcm", "trunc_data.dcm",
-	    "gen.py"};
+	const char *bad[] = {
+	    "garbage.bin", "trunc_meta.dcm", "trunc_data.dcm", "gen.py"};
 	mc_tagset *t;
 	bool       warn;
 	char       err[256];
@@ -419,17 +419,17 @@ START_TEST(non_dicom_and_truncated_files_are_eparse)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		ck_assert_msg(extract(path_of(bad[i]), NULL, &t, &warn, err,
-				  sizeof(err)) == MC_EPARSE,
+		                  sizeof(err)) == MC_EPARSE,
 		    "%s", bad[i]);
 		ck_assert_msg(err[0] != '\0', "%s", bad[i]);
 		mc_tagset_destroy(t);
 	}
-	ck_assert_int_eq(extract(path_of("missing.dcm"), NULL, &t, &warn, err,
-			     sizeof(err)),
+	ck_assert_int_eq(
+	    extract(path_of("missing.dcm"), NULL, &t, &warn, err, sizeof(err)),
 	    MC_ENOENT);
 	mc_tagset_destroy(t);
-	ck_assert_int_eq(extract(g_dir, NULL, &t, &warn, err, sizeof(err)),
-	    MC_EPARSE);
+	ck_assert_int_eq(
+	    extract(g_dir, NULL, &t, &warn, err, sizeof(err)), MC_EPARSE);
 	mc_tagset_destroy(t);
 }
 END_TEST
@@ -509,8 +509,8 @@ db_hdr(dbuf *b, unsigned g, unsigned e, const char *vr, uint32_t len)
 	db_put(b, vr, 2);
 	if (strchr("SQ UN UT UC OB OW", vr[0]) &&
 	    (strcmp(vr, "SQ") == 0 || strcmp(vr, "UN") == 0 ||
-		strcmp(vr, "UT") == 0 || strcmp(vr, "UC") == 0 ||
-		strcmp(vr, "OB") == 0 || strcmp(vr, "OW") == 0)) {
+	        strcmp(vr, "UT") == 0 || strcmp(vr, "UC") == 0 ||
+	        strcmp(vr, "OB") == 0 || strcmp(vr, "OW") == 0)) {
 		db_u16(b, 0);
 		db_u32(b, len);
 	} else {
@@ -559,8 +559,8 @@ static void
 db_nest(dbuf *b, size_t depth, bool defined)
 {
 	for (size_t k = 0; k < depth; k++) {
-		uint32_t l = defined ? (uint32_t) (16 * (depth - k) - 8)
-				     : 0xFFFFFFFFu;
+		uint32_t l =
+		    defined ? (uint32_t) (16 * (depth - k) - 8) : 0xFFFFFFFFu;
 		if (defined && b->explicit_vr)
 			l = (uint32_t) (20 * (depth - k) - 12);
 		db_hdr(b, 0x0008, 0x1115, "SQ", l);
@@ -605,12 +605,13 @@ nested_file(const char *name, const char *ts, size_t depth, bool defined)
 	db_study_series(&b);
 	if (ts != NULL && strcmp(ts, TS_DEFLATED) == 0) {
 		/* deflate the dataset part in place */
-		char raw[600], *argv[] = {PYTHON, "-c",
-		    "import sys,zlib;d=open(sys.argv[1],'rb').read();"
-		    "n=int(sys.argv[2]);c=zlib.compressobj(9,zlib.DEFLATED,-15);"
-		    "open(sys.argv[1],'wb').write(d[:n]+c.compress(d[n:])+"
-		    "c.flush())",
-		    raw, NULL, NULL};
+		char raw[600],
+		    *argv[] = {PYTHON, "-c",
+		        "import sys,zlib;d=open(sys.argv[1],'rb').read();"
+		        "n=int(sys.argv[2]);c=zlib.compressobj(9,zlib.DEFLATED,-15);"
+		        "open(sys.argv[1],'wb').write(d[:n]+c.compress(d[n:])+"
+		        "c.flush())",
+		        raw, NULL, NULL};
 		char off[32];
 		snprintf(off, sizeof(off), "%zu", ds);
 		const char *p = db_write(&b, name);
@@ -629,8 +630,9 @@ assert_refused_for_depth(const char *path)
 	bool       warn;
 	char       err[512] = "";
 
-	ck_assert_msg(extract(path, NULL, &t, &warn, err, sizeof(err)) ==
-		MC_EPARSE, "%s: %s", path, err);
+	ck_assert_msg(
+	    extract(path, NULL, &t, &warn, err, sizeof(err)) == MC_EPARSE,
+	    "%s: %s", path, err);
 	ck_assert_msg(strstr(err, "nested deeper than 64") != NULL, "%s", err);
 	mc_tagset_destroy(t);
 }
@@ -654,29 +656,29 @@ START_TEST(nesting_beyond_the_limit_is_refused_in_every_encoding)
 	    nested_file("n_edef.dcm", TS_EXPLICIT_LE, bomb, true));
 	assert_refused_for_depth(
 	    nested_file("n_dfl.dcm", TS_DEFLATED, bomb, false));
-	assert_refused_for_depth(
-	    nested_file("n_65.dcm", TS_EXPLICIT_LE, DCM_SCAN_MAX_DEPTH + 1,
-		false));
+	assert_refused_for_depth(nested_file(
+	    "n_65.dcm", TS_EXPLICIT_LE, DCM_SCAN_MAX_DEPTH + 1, false));
 }
 END_TEST
 
 START_TEST(nesting_up_to_the_limit_is_read)
 {
-	const char *ts[] = {TS_EXPLICIT_LE, TS_IMPLICIT_LE, TS_EXPLICIT_BE,
-	    TS_DEFLATED};
-	char        name[32];
-	bool        warn;
+	const char *ts[] = {
+	    TS_EXPLICIT_LE, TS_IMPLICIT_LE, TS_EXPLICIT_BE, TS_DEFLATED};
+	char name[32];
+	bool warn;
 
 	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++)
 		for (int def = 0; def < 2; def++) {
 			snprintf(name, sizeof(name), "ok%zu_%d.dcm", i, def);
-			mc_tagset *t = extract_ok(nested_file(name, ts[i],
-			    DCM_SCAN_MAX_DEPTH, def), NULL, &warn);
-			ck_assert_str_eq(mc_tagset_get(t, "SOPInstanceUID"),
-			    "1.2.3.4.5");
+			mc_tagset *t = extract_ok(
+			    nested_file(name, ts[i], DCM_SCAN_MAX_DEPTH, def),
+			    NULL, &warn);
+			ck_assert_str_eq(
+			    mc_tagset_get(t, "SOPInstanceUID"), "1.2.3.4.5");
 			/* read after the nesting: the walk kept in step */
-			ck_assert_str_eq(mc_tagset_get(t, "SeriesInstanceUID"),
-			    "1.2.3.4");
+			ck_assert_str_eq(
+			    mc_tagset_get(t, "SeriesInstanceUID"), "1.2.3.4");
 			mc_tagset_destroy(t);
 		}
 }
@@ -695,8 +697,8 @@ START_TEST(lengths_past_their_container_are_refused)
 	db_hdr(&b, 0xFFFE, 0xE000, NULL, 12);
 	db_str(&b, 0x0008, 0x1150, "UI", "1.2.840.10008.5.1"); /* 26 > 12 */
 	db_hdr(&b, 0xFFFE, 0xE0DD, NULL, 0);
-	ck_assert_int_eq(extract(db_write(&b, "overrun.dcm"), NULL, &t,
-			     &warn, err, sizeof(err)),
+	ck_assert_int_eq(extract(db_write(&b, "overrun.dcm"), NULL, &t, &warn,
+	                     err, sizeof(err)),
 	    MC_EPARSE);
 	ck_assert_msg(strstr(err, "runs past its item") != NULL, "%s", err);
 	mc_tagset_destroy(t);
@@ -742,8 +744,8 @@ START_TEST(many_values_are_cut_in_linear_time_and_reported)
 	const char *p = backslash_file("bs.dcm", 4u << 20);
 	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
 	t0 = now_s();
-	ck_assert_int_eq(dcm_extract_tags_ex(p, NULL, t, &n, err, sizeof(err)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    dcm_extract_tags_ex(p, NULL, t, &n, err, sizeof(err)), MC_OK);
 	ck_assert_msg(now_s() - t0 < 5.0, "took %.1f s", now_s() - t0);
 	const char *v = mc_tagset_get(t, "ImageType");
 	ck_assert_uint_eq(strlen(v), DCM_VALUE_MAX_VM - 1);
@@ -756,10 +758,10 @@ START_TEST(many_values_are_cut_in_linear_time_and_reported)
 	/* at the cap: DCMTK's own reading, nothing reported */
 	p = backslash_file("bs_cap.dcm", DCM_VALUE_MAX_VM - 1);
 	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
-	ck_assert_int_eq(dcm_extract_tags_ex(p, NULL, t, &n, err, sizeof(err)),
-	    MC_OK);
-	ck_assert_uint_eq(strlen(mc_tagset_get(t, "ImageType")),
-	    DCM_VALUE_MAX_VM - 1);
+	ck_assert_int_eq(
+	    dcm_extract_tags_ex(p, NULL, t, &n, err, sizeof(err)), MC_OK);
+	ck_assert_uint_eq(
+	    strlen(mc_tagset_get(t, "ImageType")), DCM_VALUE_MAX_VM - 1);
 	ck_assert_uint_eq(n.values_cut, 0);
 	ck_assert_str_eq(n.first_cut, "");
 	mc_tagset_destroy(t);
@@ -792,11 +794,11 @@ START_TEST(long_values_are_cut_to_the_byte_cap)
 	for (unsigned i = 0; i < 40000; i++)
 		db_u16(&b, i);
 	const char *p = db_write(&b, "long.dcm");
-	ck_assert_int_eq(dcm_taglist_create(spec, 2, &l, err, sizeof(err)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    dcm_taglist_create(spec, 2, &l, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
-	ck_assert_int_eq(dcm_extract_tags_ex(p, l, t, &n, err, sizeof(err)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    dcm_extract_tags_ex(p, l, t, &n, err, sizeof(err)), MC_OK);
 	const char *got = mc_tagset_get(t, "DerivationDescription");
 	ck_assert_uint_eq(strlen(got), DCM_VALUE_MAX_BYTES);
 	ck_assert(memcmp(got, v, DCM_VALUE_MAX_BYTES) == 0);
@@ -832,15 +834,15 @@ typedef struct scp_env {
 	dcm_scp        *scp;
 	int             listen_fd;
 	int             port;
-	int             n_assoc;              /* associations to serve */
-	int             n_threads;            /* serving threads */
-	int             next;                 /* next association index */
+	int             n_assoc;   /* associations to serve */
+	int             n_threads; /* serving threads */
+	int             next;      /* next association index */
 	mc_err          results[MAX_ASSOC];
 	dcm_assoc_info  infos[MAX_ASSOC];
 	char            errs[MAX_ASSOC][256];
-	int64_t         done_ms[MAX_ASSOC];   /* when serve returned */
-	uint16_t        status;               /* what on_store answers */
-	int             refuse;               /* answer dcm_reject_pdu */
+	int64_t         done_ms[MAX_ASSOC]; /* when serve returned */
+	uint16_t        status;             /* what on_store answers */
+	int             refuse;             /* answer dcm_reject_pdu */
 	store_rec       stores[MAX_STORES];
 	int             n_stores;
 	int             n_after;
@@ -886,8 +888,8 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 		    req->sop_class_uid);
 		r->bytes = req->bytes;
 		r->write_errno = req->write_errno;
-		r->file_size = stat(req->tmp_path, &st) == 0 ? (int) st.st_size
-							     : -1;
+		r->file_size =
+		    stat(req->tmp_path, &st) == 0 ? (int) st.st_size : -1;
 		*cookie = r;
 	}
 	e->n_stores++;
@@ -975,20 +977,19 @@ scp_start(scp_env *e, const dcm_scp_opts *extra, int n_assoc)
 	o.on_store = on_store;
 	o.after_response = after_response;
 	o.ctx = e;
-	ck_assert_msg(dcm_scp_create(&o, &e->scp, err, sizeof(err)) == MC_OK,
-	    "%s", err);
+	ck_assert_msg(
+	    dcm_scp_create(&o, &e->scp, err, sizeof(err)) == MC_OK, "%s", err);
 
 	e->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(e->listen_fd, 0);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(e->listen_fd, (struct sockaddr *) &a, sizeof(a)),
-	    0);
+	ck_assert_int_eq(
+	    bind(e->listen_fd, (struct sockaddr *) &a, sizeof(a)), 0);
 	ck_assert_int_eq(listen(e->listen_fd, 8), 0);
-	ck_assert_int_eq(getsockname(e->listen_fd, (struct sockaddr *) &a,
-	    &len),
-	    0);
+	ck_assert_int_eq(
+	    getsockname(e->listen_fd, (struct sockaddr *) &a, &len), 0);
 	e->port = ntohs(a.sin_port);
 }
 
@@ -996,9 +997,8 @@ static void
 scp_run(scp_env *e)
 {
 	for (int i = 0; i < e->n_threads; i++)
-		ck_assert_int_eq(pthread_create(&e->threads[i], NULL,
-				     serve_thread, e),
-		    0);
+		ck_assert_int_eq(
+		    pthread_create(&e->threads[i], NULL, serve_thread, e), 0);
 }
 
 static void
@@ -1075,12 +1075,12 @@ assert_stored_file(const store_rec *r, const char *expect_sop)
 	ck_assert_int_eq(r->file_size, (int) r->bytes);
 	ck_assert_int_eq(file_size(r->path), (long) r->bytes);
 	ck_assert_ptr_nonnull(strstr(r->path, "/.rcv-"));
-	ck_assert_msg(extract(r->path, NULL, &t, &warn, err, sizeof(err)) ==
-		MC_OK,
-	    "%s", err);
+	ck_assert_msg(
+	    extract(r->path, NULL, &t, &warn, err, sizeof(err)) == MC_OK, "%s",
+	    err);
 	ck_assert_str_eq(mc_tagset_get(t, "SOPInstanceUID"), expect_sop);
-	ck_assert_str_eq(mc_tagset_get(t, "MediaStorageSOPClassUID"),
-	    r->sop_class);
+	ck_assert_str_eq(
+	    mc_tagset_get(t, "MediaStorageSOPClassUID"), r->sop_class);
 	mc_tagset_destroy(t);
 }
 
@@ -1130,11 +1130,11 @@ START_TEST(failure_status_reaches_the_sender)
 		buf[n] = '\0';
 		fclose(f);
 		/* both answers arrived, and the association stayed in step */
-		const char *first = strstr(buf,
-		    "Response (Error: CannotUnderstand)");
+		const char *first =
+		    strstr(buf, "Response (Error: CannotUnderstand)");
 		ck_assert_ptr_nonnull(first);
-		ck_assert_ptr_nonnull(strstr(first + 1,
-		    "Response (Error: CannotUnderstand)"));
+		ck_assert_ptr_nonnull(
+		    strstr(first + 1, "Response (Error: CannotUnderstand)"));
 		ck_assert_ptr_nonnull(strstr(buf, "Releasing Association"));
 	}
 	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
@@ -1258,12 +1258,12 @@ END_TEST
 
 START_TEST(parallel_associations_store_everything)
 {
-	scp_env e;
-	char    p[16];
-	pid_t   pids[3];
-	const char *files[3][2] = {{CT_SMALL, MR_SMALL}, {MR_SMALL, CT_SMALL},
-	    {CT_SMALL, CT_SMALL}};
-	int     n_ct = 0;
+	scp_env     e;
+	char        p[16];
+	pid_t       pids[3];
+	const char *files[3][2] = {
+	    {CT_SMALL, MR_SMALL}, {MR_SMALL, CT_SMALL}, {CT_SMALL, CT_SMALL}};
+	int n_ct = 0;
 
 	int fds = count_fds();
 	scp_start(&e, NULL, 3);
@@ -1271,7 +1271,7 @@ START_TEST(parallel_associations_store_everything)
 	scp_run(&e);
 	snprintf(p, sizeof(p), "%d", e.port);
 	for (int i = 0; i < 3; i++) {
-		char log[32];
+		char  log[32];
 		char *argv[] = {"storescu", "-aec", SCP_AET, "127.0.0.1", p,
 		    (char *) files[i][0], (char *) files[i][1], NULL};
 		snprintf(log, sizeof(log), "storescu.%d.log", i);
@@ -1299,10 +1299,10 @@ END_TEST
  * (dcmsend -nuc proposes it); a known non-storage one (C-FIND) is not. */
 START_TEST(unknown_sop_class_is_accepted_known_others_not)
 {
-	scp_env     e;
-	char        script[300], priv[300], p[16];
-	FILE       *f;
-	const char  py[] =
+	scp_env    e;
+	char       script[300], priv[300], p[16];
+	FILE      *f;
+	const char py[] =
 	    "import sys, pydicom\n"
 	    "ds = pydicom.dcmread(sys.argv[1])\n"
 	    "ds.SOPClassUID = '1.2.826.0.1.3680043.8.498.999.1'\n"
@@ -1323,9 +1323,8 @@ START_TEST(unknown_sop_class_is_accepted_known_others_not)
 	scp_start(&e, NULL, 2);
 	scp_run(&e);
 	snprintf(p, sizeof(p), "%d", e.port);
-	char *send[] = {"dcmsend", "-nuc", "-aec", SCP_AET, "127.0.0.1", p,
-	    priv,
-	    NULL};
+	char *send[] = {
+	    "dcmsend", "-nuc", "-aec", SCP_AET, "127.0.0.1", p, priv, NULL};
 	char *find[] = {"findscu", "-S", "-aec", SCP_AET, "-k",
 	    "QueryRetrieveLevel=STUDY", "127.0.0.1", p, NULL};
 	ck_assert_int_eq(run(send), 0);
@@ -1333,8 +1332,8 @@ START_TEST(unknown_sop_class_is_accepted_known_others_not)
 	scp_stop(&e);
 	ck_assert_msg(e.results[0] == MC_OK, "%s", e.errs[0]);
 	ck_assert_int_eq(e.n_stores, 1);
-	ck_assert_str_eq(e.stores[0].sop_class,
-	    "1.2.826.0.1.3680043.8.498.999.1");
+	ck_assert_str_eq(
+	    e.stores[0].sop_class, "1.2.826.0.1.3680043.8.498.999.1");
 	assert_stored_file(&e.stores[0], "1.2.826.0.1.3680043.8.498.999.2");
 }
 END_TEST
@@ -1356,8 +1355,8 @@ START_TEST(missing_tmp_dir_fails_each_store_but_not_the_association)
 		o.on_store = on_store;
 		o.after_response = after_response;
 		o.ctx = &e;
-		ck_assert_int_eq(dcm_scp_create(&o, &e.scp, err, sizeof(err)),
-		    MC_OK);
+		ck_assert_int_eq(
+		    dcm_scp_create(&o, &e.scp, err, sizeof(err)), MC_OK);
 	}
 	scp_run(&e);
 	storescu(e.port, "-nh", CT_SMALL, MR_SMALL);
@@ -1405,9 +1404,8 @@ gen_certs(void)
 	snprintf(cakey, sizeof(cakey), "%s/ca.key", g_dir);
 	snprintf(cacrt, sizeof(cacrt), "%s/ca.crt", g_dir);
 	char *ca[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048",
-	    "-nodes",
-	    "-keyout", cakey, "-out", cacrt, "-days", "2", "-sha256", "-subj",
-	    "/CN=dcm_glue test ca", NULL};
+	    "-nodes", "-keyout", cakey, "-out", cacrt, "-days", "2", "-sha256",
+	    "-subj", "/CN=dcm_glue test ca", NULL};
 	run(ca);
 	const char *names[] = {"server", "client"};
 	for (int i = 0; i < 2; i++) {
@@ -1417,13 +1415,11 @@ gen_certs(void)
 		snprintf(crt, sizeof(crt), "%s/%s.crt", g_dir, names[i]);
 		snprintf(subj, sizeof(subj), "/CN=%s", names[i]);
 		char *req[] = {"openssl", "req", "-newkey", "rsa:2048",
-		    "-nodes",
-		    "-keyout", key, "-out", csr, "-subj", subj, NULL};
+		    "-nodes", "-keyout", key, "-out", csr, "-subj", subj,
+		    NULL};
 		char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA",
-		    cacrt,
-		    "-CAkey", cakey, "-CAcreateserial", "-days", "2",
-		    "-sha256",
-		    "-out", crt, NULL};
+		    cacrt, "-CAkey", cakey, "-CAcreateserial", "-days", "2",
+		    "-sha256", "-out", crt, NULL};
 		run(req);
 		run(sign);
 	}
@@ -1455,8 +1451,7 @@ START_TEST(tls_peers_with_our_ca_are_served_plain_ones_not)
 	scp_run(&e);
 	snprintf(p, sizeof(p), "%d", e.port);
 	char *echo_tls[] = {"echoscu", "+tls", ckey, ccrt, "+cf", paths[2],
-	    "-aec",
-	    SCP_AET, "127.0.0.1", p, NULL};
+	    "-aec", SCP_AET, "127.0.0.1", p, NULL};
 	char *store_tls[] = {"storescu", "+tls", ckey, ccrt, "+cf", paths[2],
 	    "-aec", SCP_AET, "127.0.0.1", p, CT_SMALL, NULL};
 	ck_assert_int_eq(run(echo_tls), 0);
@@ -1497,8 +1492,8 @@ END_TEST
 /* shared_dir_tcase - a TCase whose tests share the folder that setup
  * makes once, in the parent, and remove_dir removes after the last */
 static void
-shared_dir_tcase(Suite *s, const char *name, const TTest *const *tests,
-                 SFun setup)
+shared_dir_tcase(
+    Suite *s, const char *name, const TTest *const *tests, SFun setup)
 {
 	TCase *tc = mc_check_tcase(s, name, tests);
 
@@ -1510,11 +1505,9 @@ static Suite *
 dcm_glue_suite(void)
 {
 	Suite       *s = suite_create("dcm_glue");
-	const TTest *tags[] = {
-	    mr_file_gives_mercure_tags_in_order,
+	const TTest *tags[] = {mr_file_gives_mercure_tags_in_order,
 	    extra_tags_by_keyword_and_number,
-	    unknown_or_malformed_extra_tag_is_einval,
-	    latin1_names_become_utf8,
+	    unknown_or_malformed_extra_tag_is_einval, latin1_names_become_utf8,
 	    japanese_iso2022_names_become_utf8,
 	    bogus_charset_keeps_value_and_warns,
 	    invalid_utf8_is_repaired_and_warns,
@@ -1524,24 +1517,18 @@ dcm_glue_suite(void)
 	    nesting_up_to_the_limit_is_read,
 	    lengths_past_their_container_are_refused,
 	    many_values_are_cut_in_linear_time_and_reported,
-	    long_values_are_cut_to_the_byte_cap,
-	    NULL};
-	const TTest *scp[] = {
-	    echo_and_store_reach_on_store,
-	    failure_status_reaches_the_sender,
-	    wrong_called_aet_is_rejected,
-	    refused_connection_gets_a_rejection,
-	    compressed_only_when_accepted,
+	    long_values_are_cut_to_the_byte_cap, NULL};
+	const TTest *scp[] = {echo_and_store_reach_on_store,
+	    failure_status_reaches_the_sender, wrong_called_aet_is_rejected,
+	    refused_connection_gets_a_rejection, compressed_only_when_accepted,
 	    write_failure_still_answers_and_keeps_in_step,
 	    missing_tmp_dir_fails_each_store_but_not_the_association,
 	    silent_peer_times_out_without_blocking_others,
 	    parallel_associations_store_everything,
 	    unknown_sop_class_is_accepted_known_others_not,
-	    bad_tls_files_are_econfig,
-	    NULL};
+	    bad_tls_files_are_econfig, NULL};
 	const TTest *tls[] = {tls_peers_with_our_ca_are_served_plain_ones_not,
-	                      tls_key_not_matching_certificate_is_econfig,
-	                      NULL};
+	    tls_key_not_matching_certificate_is_econfig, NULL};
 
 	shared_dir_tcase(s, "tags", tags, gen_files);
 	shared_dir_tcase(s, "scp", scp, make_dir);

@@ -41,7 +41,7 @@ work(void *arg)
 	for (int i = 0; i < SYNCS; i++) {
 		memset(w->data, 'a' + (w->n + i) % 26, sizeof(w->data));
 		if (pwrite(fd, w->data, sizeof(w->data), 0) !=
-			(ssize_t) sizeof(w->data) ||
+		        (ssize_t) sizeof(w->data) ||
 		    flush_group_sync(w->g, fd, sizeof(w->data)) != MC_OK)
 			break;
 		w->ok++;
@@ -55,9 +55,9 @@ on_ext4_or_xfs(const char *d)
 {
 	struct statfs sf;
 
-	return statfs(d, &sf) == 0 && ((unsigned long) sf.f_type == 0xEF53u ||
-					  (unsigned long) sf.f_type ==
-					      0x58465342u);
+	return statfs(d, &sf) == 0 &&
+	       ((unsigned long) sf.f_type == 0xEF53u ||
+	           (unsigned long) sf.f_type == 0x58465342u);
 }
 
 START_TEST(concurrent_callers_share_rounds)
@@ -113,8 +113,8 @@ int
 main(void)
 {
 	Suite       *s = suite_create("flush_group");
-	const TTest *group[] = {concurrent_callers_share_rounds,
-	                        tmpfs_gets_no_group, NULL};
+	const TTest *group[] = {
+	    concurrent_callers_share_rounds, tmpfs_gets_no_group, NULL};
 
 	tcase_set_timeout(mc_check_tmpdir_tcase(s, "group", group), 60);
 	return mc_check_run(s);

@@ -18,8 +18,8 @@ static void
 setup(void)
 {
 	mc_check_tmpdir_setup();
-	snprintf(path, sizeof(path), "%s/%s", mc_check_tmpdir,
-	         JOURNAL_FILE_NAME);
+	snprintf(
+	    path, sizeof(path), "%s/%s", mc_check_tmpdir, JOURNAL_FILE_NAME);
 }
 
 static void
@@ -34,18 +34,21 @@ make(mc_instance *in, int n)
 	snprintf(in->path, sizeof(in->path), "incoming/1.2.3.4/%s.dcm", sop);
 	in->size = (uint64_t) n * 100;
 	ck_assert_int_eq(mc_tagset_create(&in->tags), MC_OK);
-	ck_assert_int_eq(mc_tagset_set(in->tags, "PatientName",
-			     "\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e"),
+	ck_assert_int_eq(
+	    mc_tagset_set(in->tags, "PatientName",
+	        "\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e"),
 	    MC_OK);
 	ck_assert_int_eq(mc_tagset_set(in->tags, "SeriesDescription",
-			     "a \"quoted\" \\ value"), MC_OK);
-	ck_assert_int_eq(mc_tagset_set(in->tags, "ImageComments",
-			     "tab\there\x01\x1f end"), MC_OK);
+	                     "a \"quoted\" \\ value"),
+	    MC_OK);
+	ck_assert_int_eq(
+	    mc_tagset_set(in->tags, "ImageComments", "tab\there\x01\x1f end"),
+	    MC_OK);
 }
 
 typedef struct {
-	int  n;
-	char sops[16][MC_UID_MAX_LEN + 1];
+	int      n;
+	char     sops[16][MC_UID_MAX_LEN + 1];
 	uint64_t sizes[16];
 } seen;
 
@@ -57,8 +60,8 @@ collect(void *ctx, mc_instance *in)
 	    "\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e");
 	ck_assert_str_eq(mc_tagset_get(in->tags, "SeriesDescription"),
 	    "a \"quoted\" \\ value");
-	ck_assert_str_eq(mc_tagset_get(in->tags, "ImageComments"),
-	    "tab\there\x01\x1f end");
+	ck_assert_str_eq(
+	    mc_tagset_get(in->tags, "ImageComments"), "tab\there\x01\x1f end");
 	snprintf(s->sops[s->n], sizeof(s->sops[0]), "%s", in->sop_uid);
 	s->sizes[s->n++] = in->size;
 }
@@ -71,7 +74,8 @@ START_TEST(appended_records_read_back_in_order)
 	for (int i = 1; i <= 3; i++) {
 		mc_instance in;
 		make(&in, i);
-		ck_assert_int_eq(journal_append(path, &in, SYS_SYNC_DATA), MC_OK);
+		ck_assert_int_eq(
+		    journal_append(path, &in, SYS_SYNC_DATA), MC_OK);
 		mc_instance_fini(&in);
 	}
 	ck_assert_int_eq(journal_read(path, collect, &s, &bad), MC_OK);
@@ -93,7 +97,8 @@ START_TEST(damaged_and_torn_lines_are_skipped_and_counted)
 
 	make(&in, 1);
 	ck_assert_int_eq(journal_append(path, &in, SYS_SYNC_NONE), MC_OK);
-	ck_assert_int_eq(sys_append(path, "{garbage\n", 9, SYS_SYNC_NONE), MC_OK);
+	ck_assert_int_eq(
+	    sys_append(path, "{garbage\n", 9, SYS_SYNC_NONE), MC_OK);
 	mc_instance_fini(&in);
 	make(&in, 2);
 	ck_assert_int_eq(journal_append(path, &in, SYS_SYNC_NONE), MC_OK);
@@ -101,7 +106,8 @@ START_TEST(damaged_and_torn_lines_are_skipped_and_counted)
 	/* a record cut in the middle, as a crash during write leaves it */
 	make(&in, 3);
 	ck_assert_int_eq(journal_encode_line(&in, &line, &len), MC_OK);
-	ck_assert_int_eq(sys_append(path, line, len / 2, SYS_SYNC_NONE), MC_OK);
+	ck_assert_int_eq(
+	    sys_append(path, line, len / 2, SYS_SYNC_NONE), MC_OK);
 	free(line);
 	mc_instance_fini(&in);
 	ck_assert_int_eq(journal_read(path, collect, &s, &bad), MC_OK);
@@ -114,9 +120,10 @@ END_TEST
 START_TEST(record_with_hostile_uid_is_not_accepted)
 {
 	mc_instance in;
-	const char *l = "{\"v\":1,\"sop\":\"../x\",\"study\":\"1\",\"series\":"
-			"\"1\",\"sop_class\":\"\",\"path\":\"\",\"sender_address\":"
-			"\"\",\"sender_aet\":\"\",\"receiver_aet\":\"\",\"tags\":{}}";
+	const char *l =
+	    "{\"v\":1,\"sop\":\"../x\",\"study\":\"1\",\"series\":"
+	    "\"1\",\"sop_class\":\"\",\"path\":\"\",\"sender_address\":"
+	    "\"\",\"sender_aet\":\"\",\"receiver_aet\":\"\",\"tags\":{}}";
 	mc_instance_init(&in);
 	ck_assert_int_eq(journal_decode_line(l, strlen(l), &in), MC_EPARSE);
 	ck_assert_ptr_null(in.tags);
@@ -126,7 +133,8 @@ END_TEST
 START_TEST(missing_journal_is_enoent)
 {
 	seen s = {0};
-	ck_assert_int_eq(journal_read("/nonexistent/journal", collect, &s, NULL),
+	ck_assert_int_eq(
+	    journal_read("/nonexistent/journal", collect, &s, NULL),
 	    MC_ENOENT);
 }
 END_TEST
@@ -135,13 +143,12 @@ int
 main(void)
 {
 	Suite       *s = suite_create("journal");
-	const TTest *records[] = {
-	    appended_records_read_back_in_order,
+	const TTest *records[] = {appended_records_read_back_in_order,
 	    damaged_and_torn_lines_are_skipped_and_counted,
 	    record_with_hostile_uid_is_not_accepted, missing_journal_is_enoent,
 	    NULL};
 
-	mc_check_fixture_tcase(s, "records", records, setup,
-	                       mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(
+	    s, "records", records, setup, mc_check_tmpdir_teardown);
 	return mc_check_run(s);
 }

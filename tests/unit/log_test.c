@@ -85,11 +85,11 @@ START_TEST(log_esc_escapes_quotes_backslashes_and_controls)
 {
 	char buf[LOG_ESC_LEN(16)];
 
-	ck_assert_str_eq(log_esc(buf, sizeof(buf), "Q\" called=\"X"),
-	    "Q\\\" called=\\\"X");
+	ck_assert_str_eq(
+	    log_esc(buf, sizeof(buf), "Q\" called=\"X"), "Q\\\" called=\\\"X");
 	ck_assert_str_eq(log_esc(buf, sizeof(buf), "B\\S\a"), "B\\\\S\\x07");
-	ck_assert_str_eq(log_esc(buf, sizeof(buf), "A\r\nB\x1b"),
-	    "A\\r\\nB\\x1b");
+	ck_assert_str_eq(
+	    log_esc(buf, sizeof(buf), "A\r\nB\x1b"), "A\\r\\nB\\x1b");
 	ck_assert_str_eq(log_esc(buf, sizeof(buf), "Müller"), "Müller");
 	ck_assert_str_eq(log_esc(buf, sizeof(buf), NULL), "");
 }

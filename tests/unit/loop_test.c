@@ -63,15 +63,15 @@ note(int what)
 static int64_t
 on_tag(loop *lp, void *arg)
 {
-	(void)lp;
-	note((int)(intptr_t)arg);
+	(void) lp;
+	note((int) (intptr_t) arg);
 	return LOOP_TIMER_DONE;
 }
 
 static int64_t
 on_stop(loop *lp, void *arg)
 {
-	(void)arg;
+	(void) arg;
 	loop_stop(lp);
 	return LOOP_TIMER_DONE;
 }
@@ -82,7 +82,7 @@ add_tag(int64_t delay_ms, int tag)
 	uint64_t id = 0;
 
 	ck_assert_int_eq(
-	    loop_add_timer(l, delay_ms, on_tag, (void *)(intptr_t)tag, &id),
+	    loop_add_timer(l, delay_ms, on_tag, (void *) (intptr_t) tag, &id),
 	    MC_OK);
 	ck_assert_uint_gt(id, 0);
 	return id;
@@ -93,8 +93,8 @@ add_tag(int64_t delay_ms, int tag)
 static void
 run_until(int64_t stop_ms)
 {
-	ck_assert_int_eq(loop_add_timer(l, stop_ms, on_stop, NULL, NULL),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    loop_add_timer(l, stop_ms, on_stop, NULL, NULL), MC_OK);
 	ck_assert_int_eq(loop_run(l, NULL), MC_OK);
 }
 
@@ -215,7 +215,7 @@ static int64_t
 on_cancel_other(loop *lp, void *arg)
 {
 	loop_cancel_timer(lp, cancel_target);
-	note((int)(intptr_t)arg);
+	note((int) (intptr_t) arg);
 	return LOOP_TIMER_DONE;
 }
 
@@ -224,8 +224,8 @@ START_TEST(a_cancelled_timer_never_fires_and_stale_ids_are_harmless)
 	uint64_t a, b, d;
 
 	ck_assert_int_eq(loop_add_timer(l, STEP_MS, on_cancel_other,
-	                                (void *)(intptr_t)1, &a),
-	                 MC_OK);
+	                     (void *) (intptr_t) 1, &a),
+	    MC_OK);
 	b = add_tag(2 * STEP_MS, 2);
 	cancel_target = add_tag(3 * STEP_MS, 3); /* cancelled by a */
 	d = add_tag(4 * STEP_MS, 4);
@@ -255,7 +255,7 @@ static int64_t periodic_at[8]; /* when the first calls came */
 static int64_t
 on_periodic(loop *lp, void *arg)
 {
-	(void)arg;
+	(void) arg;
 	if (periodic_calls < 8)
 		periodic_at[periodic_calls] = loop_now_ms();
 	if (++periodic_calls < periodic_limit)
@@ -270,7 +270,7 @@ static int      calls_at_cancel;
 static int64_t
 on_cancel_periodic(loop *lp, void *arg)
 {
-	(void)arg;
+	(void) arg;
 	loop_cancel_timer(lp, periodic_id);
 	calls_at_cancel = periodic_calls;
 	return LOOP_TIMER_DONE;
@@ -294,8 +294,8 @@ START_TEST(a_rearmed_timer_keeps_its_id_so_it_can_still_be_cancelled)
 {
 	periodic_calls = 0;
 	periodic_limit = 1000000;
-	ck_assert_int_eq(loop_add_timer(l, 0, on_periodic, NULL, &periodic_id),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    loop_add_timer(l, 0, on_periodic, NULL, &periodic_id), MC_OK);
 	ck_assert_int_eq(
 	    loop_add_timer(l, 4 * STEP_MS, on_cancel_periodic, NULL, NULL),
 	    MC_OK);
@@ -313,11 +313,11 @@ static int      grow_calls;
 static int64_t
 on_grow(loop *lp, void *arg)
 {
-	(void)arg;
+	(void) arg;
 	if (grow_calls++ == 0) {
 		ck_assert_int_eq(loop_add_timer(lp, SAFETY_MS * 10, on_tag,
-		                                NULL, &grow_added_id),
-		                 MC_OK);
+		                     NULL, &grow_added_id),
+		    MC_OK);
 		loop_stop(lp);
 	}
 	return 2 * STEP_MS;
@@ -378,7 +378,7 @@ put_bytes(fd_ctx *c, size_t n)
 	char buf[16] = {0};
 
 	ck_assert_uint_le(n, sizeof(buf));
-	ck_assert_int_eq(write(c->fds[1], buf, n), (ssize_t)n);
+	ck_assert_int_eq(write(c->fds[1], buf, n), (ssize_t) n);
 }
 
 static void
@@ -388,14 +388,14 @@ on_readable(loop *lp, int fd, void *arg)
 	char    buf[64];
 	ssize_t got;
 	size_t  want =
-            c->read_per_call ? (size_t)c->read_per_call : sizeof(buf);
+            c->read_per_call ? (size_t) c->read_per_call : sizeof(buf);
 
 	c->calls++;
 	c->seen_fd = fd;
 	c->seen_arg = arg;
 	got = read(fd, buf, want);
 	if (got > 0)
-		c->bytes += (size_t)got;
+		c->bytes += (size_t) got;
 	note('F');
 	if (c->calls == c->remove_after)
 		loop_remove_fd(lp, fd);
@@ -414,9 +414,9 @@ watch(fd_ctx *c, size_t bytes)
 static void
 on_readable_other(loop *lp, int fd, void *arg)
 {
-	(void)lp;
-	(void)fd;
-	(void)arg;
+	(void) lp;
+	(void) fd;
+	(void) arg;
 	ck_abort_msg("a refused registration replaced the handler");
 }
 
@@ -519,8 +519,8 @@ START_TEST(bad_or_doubled_fds_are_refused_and_change_nothing)
 	ck_assert_int_eq(loop_add_fd(l, 1 << 20, on_readable, &c), MC_EINVAL);
 	c.stop_after = 1;
 	ck_assert_int_eq(loop_add_fd(l, c.fds[0], on_readable, &c), MC_OK);
-	ck_assert_int_ne(loop_add_fd(l, c.fds[0], on_readable_other, NULL),
-	                 MC_OK);
+	ck_assert_int_ne(
+	    loop_add_fd(l, c.fds[0], on_readable_other, NULL), MC_OK);
 	put_bytes(&c, 1);
 	run_until(SAFETY_MS);
 	ck_assert_int_eq(c.calls, 1);
@@ -554,8 +554,8 @@ START_TEST(the_before_sleep_hook_runs_once_before_each_wait)
 	hook_calls = 0;
 	ck_assert_int_eq(loop_add_fd(l, c.fds[0], on_readable, &c), MC_OK);
 	loop_set_before_sleep(l, on_before_sleep, &c);
-	ck_assert_int_eq(loop_add_timer(l, SAFETY_MS, on_stop, NULL, NULL),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    loop_add_timer(l, SAFETY_MS, on_stop, NULL, NULL), MC_OK);
 	ck_assert_int_eq(loop_run(l, NULL), MC_OK);
 	ck_assert_int_eq(hook_calls, 3);
 	ck_assert_uint_eq(n_fired, 6);
@@ -576,8 +576,8 @@ static volatile sig_atomic_t stop_flag;
 static int64_t
 on_set_flag(loop *lp, void *arg)
 {
-	(void)lp;
-	(void)arg;
+	(void) lp;
+	(void) arg;
 	stop_flag = 1;
 	return LOOP_TIMER_DONE;
 }
@@ -585,8 +585,8 @@ on_set_flag(loop *lp, void *arg)
 static void
 on_count_hook(loop *lp, void *arg)
 {
-	(void)lp;
-	(void)arg;
+	(void) lp;
+	(void) arg;
 	hook_calls++;
 }
 
@@ -595,8 +595,8 @@ START_TEST(the_stop_flag_or_loop_stop_end_a_run_and_the_next_runs_anew)
 	hook_calls = 0;
 	stop_flag = 0;
 	loop_set_before_sleep(l, on_count_hook, NULL);
-	ck_assert_int_eq(loop_add_timer(l, STEP_MS, on_set_flag, NULL, NULL),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    loop_add_timer(l, STEP_MS, on_set_flag, NULL, NULL), MC_OK);
 	ck_assert_int_eq(loop_run(l, &stop_flag), MC_OK);
 	ck_assert_int_ge(hook_calls, 1);
 	/* a flag already set: not even the hook runs */
@@ -616,7 +616,7 @@ END_TEST
 static void
 on_alarm(int sig)
 {
-	(void)sig;
+	(void) sig;
 	stop_flag = 1;
 }
 
@@ -664,15 +664,13 @@ main(void)
 	    a_timer_returning_a_delay_runs_again_until_it_returns_done,
 	    a_rearmed_timer_keeps_its_id_so_it_can_still_be_cancelled,
 	    rearming_into_a_full_heap_keeps_the_id_and_reuses_none,
-	    now_ms_never_goes_back_and_follows_the_clock,
-	    NULL};
+	    now_ms_never_goes_back_and_follows_the_clock, NULL};
 	const TTest *fds[] = {
 	    a_readable_fd_calls_its_handler_with_the_fd_and_arg,
 	    an_fd_stays_readable_until_drained,
 	    a_removed_fd_is_not_watched_even_with_data_left,
 	    an_fd_removed_by_another_handler_is_not_called_that_round,
-	    bad_or_doubled_fds_are_refused_and_change_nothing,
-	    NULL};
+	    bad_or_doubled_fds_are_refused_and_change_nothing, NULL};
 	const TTest *runs[] = {
 	    the_before_sleep_hook_runs_once_before_each_wait,
 	    the_stop_flag_or_loop_stop_end_a_run_and_the_next_runs_anew,

@@ -36,19 +36,9 @@ standin_start(void)
 {
 	char   ready[128], data[128], *text = NULL;
 	size_t len;
-	char  *argv[] = {"/usr/bin/python3",
-	                 STANDIN,
-	                 "--data-dir",
-	                 data,
-	                 "--ready-file",
-	                 ready,
-	                 "--acl-token",
-	                 TOKEN,
-	                 "--acl-token",
-	                 READ_TOKEN ":read",
-	                 "--nodes",
-	                 "1",
-	                 NULL};
+	char  *argv[] = {"/usr/bin/python3", STANDIN, "--data-dir", data,
+	     "--ready-file", ready, "--acl-token", TOKEN, "--acl-token",
+	     READ_TOKEN ":read", "--nodes", "1", NULL};
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mc-nomadc-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
@@ -59,7 +49,7 @@ standin_start(void)
 	for (int i = 0; i < 400 && !sys_exists(ready); i++)
 		usleep(50 * 1000);
 	ck_assert_msg(sys_read_file(ready, &text, &len) == MC_OK,
-	              "the stand-in did not start");
+	    "the stand-in did not start");
 	ck_assert_int_eq(sscanf(text, "%d %d", &api_port, &control_port), 2);
 	free(text);
 }
@@ -72,7 +62,7 @@ standin_stop(void)
 		waitpid(standin_pid, NULL, 0);
 		standin_pid = -1;
 	}
-	(void)!sys_remove_tree(tmpdir);
+	(void) !sys_remove_tree(tmpdir);
 }
 
 /* ---- a call, driven to its answer ------------------------------------- */
@@ -103,16 +93,16 @@ on_reply(void *arg, const nomad_reply *r)
 	a->status = r->status;
 	a->index = r->index;
 	snprintf(a->error, sizeof(a->error), "%s", r->error);
-	snprintf(a->child, sizeof(a->child), "%s",
-	         r->child_id ? r->child_id : "");
+	snprintf(
+	    a->child, sizeof(a->child), "%s", r->child_id ? r->child_id : "");
 	a->reattached = r->reattached;
 	snprintf(a->job_token, sizeof(a->job_token), "%s",
-	         r->job_token ? r->job_token : "");
+	    r->job_token ? r->job_token : "");
 	a->n_kids = r->n_children;
 	for (size_t i = 0; i < r->n_children && i < 8; i++)
 		a->kids[i] = r->children[i];
 	snprintf(a->job_status, sizeof(a->job_status), "%s",
-	         r->job_status ? r->job_status : "");
+	    r->job_status ? r->job_status : "");
 	a->n_allocs = r->n_allocs;
 	for (size_t i = 0; i < r->n_allocs; i++)
 		if (i == 0 ||
@@ -134,8 +124,8 @@ client(const char *token, unsigned timeout_ms)
 {
 	char              addr[64];
 	nomad_client     *c = NULL;
-	nomad_client_opts o = {addr, token, NULL, NULL,
-	                       NULL, NULL,  NULL, timeout_ms};
+	nomad_client_opts o = {
+	    addr, token, NULL, NULL, NULL, NULL, NULL, timeout_ms};
 
 	snprintf(addr, sizeof(addr), "http://127.0.0.1:%d", api_port);
 	ck_assert_int_eq(nomad_client_create(&o, &c), MC_OK);
@@ -147,16 +137,15 @@ static void
 control(const char *path, const char *body)
 {
 	char  url[128];
-	char *argv[] = {
-	    "/usr/bin/curl", "-sf", "-o",         "/dev/null", "-X",
-	    "POST",          "-d",  (char *)body, url,         NULL};
+	char *argv[] = {"/usr/bin/curl", "-sf", "-o", "/dev/null", "-X",
+	    "POST", "-d", (char *) body, url, NULL};
 	pid_t pid;
 	int   st = -1;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", control_port,
-	         path);
-	ck_assert_int_eq(posix_spawn(&pid, argv[0], NULL, NULL, argv, environ),
-	                 0);
+	snprintf(
+	    url, sizeof(url), "http://127.0.0.1:%d%s", control_port, path);
+	ck_assert_int_eq(
+	    posix_spawn(&pid, argv[0], NULL, NULL, argv, environ), 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
@@ -201,28 +190,28 @@ register_ok(nomad_client *c, const char *id)
 
 /* run_child - dispatch task_id, follow with blocking queries to the end */
 static answer
-run_child(nomad_client *c, const char *job, const char *task_id,
-          const char *token)
+run_child(
+    nomad_client *c, const char *job, const char *task_id, const char *token)
 {
 	answer   a = {0}, d = {0};
 	uint64_t index = 0;
 
-	ck_assert_int_eq(nomad_client_dispatch(c, job, "task_id", task_id,
-	                                       token, on_reply, &d),
-	                 MC_OK);
+	ck_assert_int_eq(nomad_client_dispatch(
+	                     c, job, "task_id", task_id, token, on_reply, &d),
+	    MC_OK);
 	drive(c, &d);
 	ck_assert_msg(d.rv == MC_OK, "dispatch: %ld %s", d.status, d.error);
 	for (int i = 0; i < 100; i++) {
 		memset(&a, 0, sizeof(a));
-		ck_assert_int_eq(nomad_client_allocations(c, d.child, index, 5,
-		                                          on_reply, &a),
-		                 MC_OK);
+		ck_assert_int_eq(nomad_client_allocations(
+		                     c, d.child, index, 5, on_reply, &a),
+		    MC_OK);
 		drive(c, &a);
 		ck_assert_int_eq(a.rv, MC_OK);
 		index = a.index;
 		if (a.n_allocs &&
 		    (strcmp(a.alloc.client_status, "complete") == 0 ||
-		     strcmp(a.alloc.client_status, "failed") == 0))
+		        strcmp(a.alloc.client_status, "failed") == 0))
 			break;
 	}
 	snprintf(a.child, sizeof(a.child), "%s", d.child);
@@ -278,7 +267,7 @@ START_TEST(children_carry_their_meta_and_their_token)
 
 	register_ok(c, "kids-job");
 	a = run_child(c, "kids-job", "0", "kid-7");
-	(void)run_child(c, "kids-job", "0", "kid-8");
+	(void) run_child(c, "kids-job", "0", "kid-8");
 	ck_assert_int_eq(
 	    nomad_client_children(c, "kids-job", "task_id", on_reply, &k),
 	    MC_OK);
@@ -304,38 +293,36 @@ START_TEST(errors_keep_nomads_code_and_plain_text)
 	answer        a = {0}, b = {0}, j = {0}, reg = {0};
 
 	register_ok(c, "err-job");
-	ck_assert_int_eq(nomad_client_dispatch(c, "err-job", "nope", "1", "x",
-	                                       on_reply, &a),
-	                 MC_OK);
+	ck_assert_int_eq(nomad_client_dispatch(
+	                     c, "err-job", "nope", "1", "x", on_reply, &a),
+	    MC_OK);
 	drive(c, &a);
 	ck_assert_int_eq(a.rv, MC_EREFUSED);
 	ck_assert_int_eq(a.status, 500);
-	ck_assert_str_eq(
-	    a.error,
+	ck_assert_str_eq(a.error,
 	    "Dispatch request included unpermitted metadata keys: [nope]");
 	ck_assert_int_eq(nomad_client_dispatch(c, "no-such-job", "task_id",
-	                                       "1", "y", on_reply, &b),
-	                 MC_OK);
+	                     "1", "y", on_reply, &b),
+	    MC_OK);
 	drive(c, &b);
 	ck_assert_int_eq(b.status, 500);
 	ck_assert_str_eq(b.error, "parameterized job not found");
-	ck_assert_int_eq(nomad_client_job(c, "no-such-job", on_reply, &j),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    nomad_client_job(c, "no-such-job", on_reply, &j), MC_OK);
 	drive(c, &j);
 	ck_assert_int_eq(j.rv, MC_EREFUSED);
 	ck_assert_int_eq(j.status, 404);
 	ck_assert_str_eq(j.error, "job not found");
 	/* a validation failure is a 500 with multierror text, on one line */
-	ck_assert_int_eq(
-	    nomad_client_register(c,
-	                          "{\"Job\":{\"ID\":\"v\",\"Type\":\"batch\","
-	                          "\"TaskGroups\":[]}}",
-	                          on_reply, &reg),
+	ck_assert_int_eq(nomad_client_register(c,
+	                     "{\"Job\":{\"ID\":\"v\",\"Type\":\"batch\","
+	                     "\"TaskGroups\":[]}}",
+	                     on_reply, &reg),
 	    MC_OK);
 	drive(c, &reg);
 	ck_assert_int_eq(reg.status, 500);
-	ck_assert_str_eq(reg.error,
-	                 "1 error occurred: * Missing job task groups");
+	ck_assert_str_eq(
+	    reg.error, "1 error occurred: * Missing job task groups");
 	nomad_client_destroy(c);
 }
 END_TEST
@@ -348,12 +335,12 @@ START_TEST(the_stand_in_refuses_what_nomad_would_drop)
 		const char *body, *msg;
 	} cases[] = {
 	    {"{\"Job\":{\"ID\":\"x\",\"Typo\":1}}",
-	     "unknown field 'RegisterRequest.Job.Typo'"},
+	        "unknown field 'RegisterRequest.Job.Typo'"},
 	    {"{\"Job\":{\"ID\":\"x\",\"TaskGroups\":[{\"Name\":\"g\","
 	     "\"RestartPolicy\":{\"Delay\":\"15s\"}}]}}",
-	     "of type time.Duration"},
+	        "of type time.Duration"},
 	    {"{\"Job\":{\"ID\":\"x\",\"Status\":\"running\"}}",
-	     "set by the server"},
+	        "set by the server"},
 	    {"{}", "Job must be specified"},
 	    {"", "Request body is empty"},
 	};
@@ -367,7 +354,7 @@ START_TEST(the_stand_in_refuses_what_nomad_would_drop)
 		drive(c, &a);
 		ck_assert_int_eq(a.status, 400);
 		ck_assert_msg(strstr(a.error, cases[i].msg) != NULL,
-		              "case %zu: '%s'", i, a.error);
+		    "case %zu: '%s'", i, a.error);
 	}
 	nomad_client_destroy(c);
 }
@@ -423,8 +410,8 @@ START_TEST(a_blocking_query_waits_for_a_newer_index)
 	    MC_OK);
 	drive(c, &b);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	s = (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	s = (double) (t1.tv_sec - t0.tv_sec) +
+	    (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ck_assert_int_eq(b.rv, MC_OK);
 	ck_assert_uint_eq(b.index, a.index); /* nothing changed */
 	ck_assert_msg(s >= 0.9 && s < 3.0, "blocked %.2f s, wanted ~1 s", s);
@@ -441,14 +428,14 @@ START_TEST(no_answer_is_enet_whatever_the_cause)
 	answer a = {0}, b = {0}, s = {0}, f = {0};
 
 	control("/fault",
-	        "{\"kind\":\"drop\",\"path\":\"^/v1/job/\",\"count\":1}");
+	    "{\"kind\":\"drop\",\"path\":\"^/v1/job/\",\"count\":1}");
 	ck_assert_int_eq(nomad_client_job(c, "x", on_reply, &a), MC_OK);
 	drive(c, &a);
 	ck_assert_int_eq(a.rv, MC_ENET);
 	ck_assert_int_eq(a.status, 0);
 	control("/fault",
-	        "{\"kind\":\"slow\",\"delay_s\":3,\"path\":\"^/v1/job/\""
-	        ",\"count\":1}");
+	    "{\"kind\":\"slow\",\"delay_s\":3,\"path\":\"^/v1/job/\""
+	    ",\"count\":1}");
 	ck_assert_int_eq(nomad_client_job(c, "x", on_reply, &s), MC_OK);
 	drive(c, &s);
 	ck_assert_int_eq(s.rv, MC_ENET); /* timed out after 1 s */
@@ -470,7 +457,7 @@ END_TEST
 
 START_TEST(bad_addresses_are_refused_at_create)
 {
-	nomad_client     *c = (nomad_client *)1;
+	nomad_client     *c = (nomad_client *) 1;
 	nomad_client_opts o = {
 	    "127.0.0.1:4646", NULL, NULL, NULL, NULL, NULL, NULL, 0};
 
@@ -506,8 +493,8 @@ START_TEST(the_last_terminated_event_gives_the_exit_code)
 	nomad_alloc *v = NULL;
 	size_t       n = 0;
 
-	ck_assert_int_eq(nomad_parse_allocations(json, strlen(json), &v, &n),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    nomad_parse_allocations(json, strlen(json), &v, &n), MC_OK);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(v[0].id, "a1");
 	ck_assert(v[0].failed && v[0].has_exit);
@@ -541,11 +528,10 @@ main(void)
 	    acl_refusals_are_403_and_never_echo_the_token,
 	    a_blocking_query_waits_for_a_newer_index,
 	    no_answer_is_enet_whatever_the_cause,
-	    bad_addresses_are_refused_at_create,
-	    NULL};
-	const TTest *parse[] = {the_last_terminated_event_gives_the_exit_code,
-	                        NULL};
-	TCase       *tc = mc_check_tcase(s, "against the stand-in", live);
+	    bad_addresses_are_refused_at_create, NULL};
+	const TTest *parse[] = {
+	    the_last_terminated_event_gives_the_exit_code, NULL};
+	TCase *tc = mc_check_tcase(s, "against the stand-in", live);
 
 	tcase_add_unchecked_fixture(tc, standin_start, standin_stop);
 	tcase_set_timeout(tc, 60);

@@ -42,11 +42,10 @@ load(const char *yaml)
 	size_t      n = 0;
 	char        line[512];
 
-	if (config_load_buffer("test.yaml", yaml, strlen(yaml), &cfg, d, 4,
-	                       &n) != MC_OK)
+	if (config_load_buffer(
+	        "test.yaml", yaml, strlen(yaml), &cfg, d, 4, &n) != MC_OK)
 		ck_abort_msg("config: %s",
-		             n ? config_diag_format(&d[0], line, sizeof(line))
-		               : "?");
+		    n ? config_diag_format(&d[0], line, sizeof(line)) : "?");
 	return cfg;
 }
 
@@ -57,12 +56,12 @@ worker_json(const char *yaml, nomad_job_desc *d)
 	char      *text = NULL;
 	json_t    *j;
 
-	ck_assert_msg(nomad_job_worker_from_config(cfg, d, err, sizeof(err)) ==
-	                  MC_OK,
-	              "%s", err);
+	ck_assert_msg(
+	    nomad_job_worker_from_config(cfg, d, err, sizeof(err)) == MC_OK,
+	    "%s", err);
 	ck_assert_int_eq(nomad_job_json(d, &text), MC_OK);
 	ck_assert_msg(nomad_job_validate(text, err, sizeof(err)) == MC_OK,
-	              "job check: %s in %s", err, text);
+	    "job check: %s in %s", err, text);
 	j = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(j);
 	free(text);
@@ -79,7 +78,7 @@ at(json_t *j, const char *path)
 
 	while (j != NULL && *path) {
 		n = strcspn(path, ".");
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		snprintf(key, sizeof(key), "%.*s", (int) n, path);
 		if (json_is_array(j))
 			j = json_array_get(j, strtoul(key, NULL, 10));
 		else
@@ -123,32 +122,32 @@ START_TEST(worker_job_has_the_reference_shape)
 	ck_assert_uint_eq(json_array_size(at(j, "Job.Datacenters")), 1);
 	ck_assert_int_eq(i_at(j, "Job.Priority"), 50);
 	ck_assert_str_eq(s_at(j, "Job.ParameterizedJob.Payload"), "forbidden");
-	ck_assert_str_eq(s_at(j, "Job.ParameterizedJob.MetaRequired.0"),
-	                 "task_id");
-	ck_assert_str_eq(s_at(j, "Job.Constraints.0.LTarget"),
-	                 "${attr.kernel.name}");
+	ck_assert_str_eq(
+	    s_at(j, "Job.ParameterizedJob.MetaRequired.0"), "task_id");
+	ck_assert_str_eq(
+	    s_at(j, "Job.Constraints.0.LTarget"), "${attr.kernel.name}");
 	ck_assert_str_eq(s_at(j, "Job.Constraints.0.Operand"), "=");
 	ck_assert_str_eq(s_at(j, "Job.Constraints.0.RTarget"), "linux");
 	/* the coordinator owns retries: no restart, no reschedule, and a
 	 * lost alloc is not replaced behind its back */
 	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.Count"), 1);
-	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.RestartPolicy.Attempts"),
-	                 0);
-	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.RestartPolicy.Mode"),
-	                 "fail");
+	ck_assert_int_eq(
+	    i_at(j, "Job.TaskGroups.0.RestartPolicy.Attempts"), 0);
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.RestartPolicy.Mode"), "fail");
 	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.RestartPolicy.Interval"),
-	                 86400 * NS_PER_S);
-	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.ReschedulePolicy.Attempts"),
-	                 0);
+	    86400 * NS_PER_S);
+	ck_assert_int_eq(
+	    i_at(j, "Job.TaskGroups.0.ReschedulePolicy.Attempts"), 0);
 	ck_assert(json_is_false(at(j, "Job.TaskGroups.0.ReschedulePolicy."
 	                              "Unlimited")));
 	ck_assert(json_is_false(at(j, "Job.TaskGroups.0.Disconnect.Replace")));
-	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.Disconnect.LostAfter"),
-	                 60 * NS_PER_S);
-	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Volumes.storage.Type"),
-	                 "host");
+	ck_assert_int_eq(
+	    i_at(j, "Job.TaskGroups.0.Disconnect.LostAfter"), 60 * NS_PER_S);
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Volumes.storage.Type"), "host");
 	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Volumes.storage.Source"),
-	                 "mercure-storage");
+	    "mercure-storage");
 	snprintf(p, sizeof(p), "%s.Driver", T);
 	ck_assert_str_eq(s_at(j, p), "exec");
 	snprintf(p, sizeof(p), "%s.Config.command", T);
@@ -178,20 +177,20 @@ START_TEST(raw_exec_keeps_the_volume_for_placement_only)
 	                                      "scheduler: {type: nomad, driver: raw_exec,"
 	                                      " namespace: radiology, region: eu,"
 	                                      " datacenters: dc2, lost_after: 90}\n",
-	                               &d);
+	           &d);
 
-	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.Driver"),
-	                 "raw_exec");
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Driver"), "raw_exec");
 	ck_assert_ptr_null(at(j, "Job.TaskGroups.0.Tasks.0.VolumeMounts"));
 	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Volumes.storage.Source"),
-	                 "mercure-storage");
+	    "mercure-storage");
 	ck_assert_str_eq(s_at(j, "Job.Namespace"), "radiology");
 	ck_assert_str_eq(s_at(j, "Job.Region"), "eu");
 	ck_assert_str_eq(s_at(j, "Job.Datacenters.0"), "dc2");
-	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.Disconnect.LostAfter"),
-	                 90 * NS_PER_S);
-	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.Config.args.3"),
-	                 "/data/m");
+	ck_assert_int_eq(
+	    i_at(j, "Job.TaskGroups.0.Disconnect.LostAfter"), 90 * NS_PER_S);
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Config.args.3"), "/data/m");
 	json_decref(j);
 }
 END_TEST
@@ -220,43 +219,43 @@ START_TEST(docker_worker_and_gpu_module)
 	ck_assert_str_eq(d.image, "reg/w:1");
 	ck_assert_str_eq(d.storage_mount, "/mnt/m");
 	/* mercure.json writes unused fields as "" */
-	ck_assert_int_eq(nomad_job_module_from_config(cfg, &cfg->modules[2],
-	                                              &d, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(nomad_job_module_from_config(
+	                     cfg, &cfg->modules[2], &d, err, sizeof(err)),
+	    MC_OK);
 	ck_assert_int_eq(d.cpu_mhz, NOMAD_JOB_CPU_DEFAULT_MHZ);
 	ck_assert_uint_eq(d.n_constraints, 0);
 	ck_assert_str_eq(d.id, "mercure-module-plain");
-	ck_assert_int_eq(nomad_job_module_from_config(cfg, &cfg->modules[1],
-	                                              &d, err, sizeof(err)),
-	                 MC_ENOENT);
-	ck_assert_int_eq(nomad_job_module_from_config(cfg, &cfg->modules[0],
-	                                              &d, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(nomad_job_module_from_config(
+	                     cfg, &cfg->modules[1], &d, err, sizeof(err)),
+	    MC_ENOENT);
+	ck_assert_int_eq(nomad_job_module_from_config(
+	                     cfg, &cfg->modules[0], &d, err, sizeof(err)),
+	    MC_OK);
 	ck_assert_int_eq(nomad_job_json(&d, &text), MC_OK);
-	ck_assert_msg(nomad_job_validate(text, err, sizeof(err)) == MC_OK,
-	              "%s", err);
+	ck_assert_msg(
+	    nomad_job_validate(text, err, sizeof(err)) == MC_OK, "%s", err);
 	j = json_loads(text, 0, NULL);
 	ck_assert_str_eq(s_at(j, "Job.ID"), "mercure-module-seg");
 	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.Driver"), "docker");
-	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.Config.image"),
-	                 "reg/seg:2");
-	ck_assert_int_eq(i_at(j, "Job.TaskGroups.0.Tasks.0.Resources.CPU"),
-	                 2000);
-	ck_assert_str_eq(s_at(j,
-	                      "Job.TaskGroups.0.Tasks.0.Resources.Devices.0."
-	                      "Name"),
-	                 "nvidia/gpu");
-	ck_assert_int_eq(i_at(j,
-	                      "Job.TaskGroups.0.Tasks.0.Resources.Devices.0."
-	                      "Count"),
-	                 1);
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Config.image"), "reg/seg:2");
+	ck_assert_int_eq(
+	    i_at(j, "Job.TaskGroups.0.Tasks.0.Resources.CPU"), 2000);
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Resources.Devices.0."
+	            "Name"),
+	    "nvidia/gpu");
+	ck_assert_int_eq(
+	    i_at(j, "Job.TaskGroups.0.Tasks.0.Resources.Devices.0."
+	            "Count"),
+	    1);
 	ck_assert_str_eq(s_at(j, "Job.Constraints.0.LTarget"), "${meta.gpu}");
 	ck_assert_str_eq(
 	    s_at(j, "Job.TaskGroups.0.Tasks.0.Env.MERCURE_IN_DIR"),
 	    "/mnt/m/tasks/${NOMAD_META_task_id}/in");
 	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.VolumeMounts.0."
 	                         "Destination"),
-	                 "/mnt/m");
+	    "/mnt/m");
 	json_decref(j);
 	free(text);
 	config_destroy(cfg);
@@ -271,14 +270,14 @@ START_TEST(bad_settings_are_refused_with_the_field)
 	    {"{type: nomad, driver: podman}", "scheduler.driver"},
 	    {"{type: nomad, driver: docker}", "scheduler.image"},
 	    {"{type: nomad, resources: {cpu: 100, memory: 5}}",
-	     "scheduler.resources.memory"},
+	        "scheduler.resources.memory"},
 	    {"{type: nomad, resources: 12}", "scheduler.resources"},
 	    {"{type: nomad, storage_mount: rel/path}",
-	     "scheduler.storage_mount"},
+	        "scheduler.storage_mount"},
 	    {"{type: nomad, worker_path: bin/w}", "scheduler.worker_path"},
 	    {"{type: nomad, datacenters: ['']}", "scheduler.datacenters"},
 	    {"{type: nomad, constraints: [{operator: '='}]}",
-	     "scheduler.constraints"},
+	        "scheduler.constraints"},
 	    {"{type: nomad, lost_after: soon}", "scheduler.lost_after"},
 	};
 	char yaml[512];
@@ -287,8 +286,7 @@ START_TEST(bad_settings_are_refused_with_the_field)
 		mc_config     *cfg;
 		nomad_job_desc d;
 		snprintf(yaml, sizeof(yaml),
-		         "storage_root: /srv/m\nscheduler: %s\n",
-		         cases[i].sched);
+		    "storage_root: /srv/m\nscheduler: %s\n", cases[i].sched);
 		cfg = load(yaml);
 		err[0] = '\0';
 		ck_assert_int_eq(
@@ -311,7 +309,7 @@ mutate(const char *path, json_t *v)
 	char           buf[256], *dot;
 	char          *text;
 
-	ck_assert(snprintf(buf, sizeof(buf), "%s", path) < (int)sizeof(buf));
+	ck_assert(snprintf(buf, sizeof(buf), "%s", path) < (int) sizeof(buf));
 	dot = strrchr(buf, '.');
 	*dot = '\0';
 	parent = at(j, buf);
@@ -381,13 +379,12 @@ START_TEST(every_rule_of_the_validation_table_bites)
 		const char *p = rules[i].path;
 		char        path[128];
 		json_t     *v = rules[i].value ? json_loads(rules[i].value,
-		                                            JSON_DECODE_ANY, NULL)
+		                                     JSON_DECODE_ANY, NULL)
 		                               : NULL;
 		char       *text;
 		mc_err      rv;
 
-		snprintf(
-		    path, sizeof(path), "%s%s",
+		snprintf(path, sizeof(path), "%s%s",
 		    p[0] == 'G'
 		        ? "Job.TaskGroups.0."
 		        : (p[0] == 'T' ? "Job.TaskGroups.0.Tasks.0." : ""),
@@ -395,19 +392,19 @@ START_TEST(every_rule_of_the_validation_table_bites)
 		text = mutate(path, v);
 		rv = nomad_job_validate(text, err, sizeof(err));
 		if (rules[i].msg == NULL)
-			ck_assert_msg(rv == MC_OK, "%s: unexpected '%s'", path,
-			              err);
+			ck_assert_msg(
+			    rv == MC_OK, "%s: unexpected '%s'", path, err);
 		else
 			ck_assert_msg(rv == MC_ECONFIG &&
 			                  strstr(err, rules[i].msg) != NULL,
-			              "%s: expected '%s', got rv=%d '%s'",
-			              path, rules[i].msg, rv, rv ? err : "");
+			    "%s: expected '%s', got rv=%d '%s'", path,
+			    rules[i].msg, rv, rv ? err : "");
 		free(text);
 	}
-	ck_assert_int_eq(nomad_job_validate("{\"Job\":", err, sizeof(err)),
-	                 MC_EPARSE);
-	ck_assert_int_eq(nomad_job_validate("{}", err, sizeof(err)),
-	                 MC_ECONFIG);
+	ck_assert_int_eq(
+	    nomad_job_validate("{\"Job\":", err, sizeof(err)), MC_EPARSE);
+	ck_assert_int_eq(
+	    nomad_job_validate("{}", err, sizeof(err)), MC_ECONFIG);
 }
 END_TEST
 
@@ -425,9 +422,8 @@ START_TEST(the_job_file_in_nomad_dir_is_what_the_description_prints)
 		ck_assert_int_eq(
 		    sys_write_file_atomic(JOB_FILE, hcl, strlen(hcl)), MC_OK);
 	ck_assert_msg(sys_read_file(JOB_FILE, &file, &len) == MC_OK,
-	              "cannot read %s", JOB_FILE);
-	ck_assert_msg(
-	    strcmp(file, hcl) == 0,
+	    "cannot read %s", JOB_FILE);
+	ck_assert_msg(strcmp(file, hcl) == 0,
 	    "%s differs from nomad_job_hcl(); regenerate it with "
 	    "MC_NOMAD_WRITE_HCL=1 build/bin/nomad_job_test. Expected:\n%s",
 	    JOB_FILE, hcl);
@@ -462,11 +458,11 @@ nomad_job_suite(void)
 {
 	Suite       *s = suite_create("nomad_job");
 	const TTest *json[] = {worker_job_has_the_reference_shape,
-	                       raw_exec_keeps_the_volume_for_placement_only,
-	                       docker_worker_and_gpu_module,
-	                       bad_settings_are_refused_with_the_field, NULL};
-	const TTest *table[] = {every_rule_of_the_validation_table_bites,
-	                        NULL};
+	    raw_exec_keeps_the_volume_for_placement_only,
+	    docker_worker_and_gpu_module,
+	    bad_settings_are_refused_with_the_field, NULL};
+	const TTest *table[] = {
+	    every_rule_of_the_validation_table_bites, NULL};
 	const TTest *hcl[] = {
 	    the_job_file_in_nomad_dir_is_what_the_description_prints,
 	    literal_hcl_carries_every_value, NULL};

@@ -54,9 +54,9 @@ START_TEST(the_list_of_known_types_names_every_row_in_order)
 
 	for (size_t i = 0; i < target_type_count(); i++) {
 		int w = snprintf(want + used, sizeof(want) - used, "%s%s",
-		                 i > 0 ? ", " : "", target_type_at(i)->name);
+		    i > 0 ? ", " : "", target_type_at(i)->name);
 		ck_assert_int_gt(w, 0);
-		used += (size_t)w;
+		used += (size_t) w;
 		ck_assert_uint_lt(used, sizeof(want));
 	}
 	ck_assert_str_eq(target_type_names(), want);
@@ -74,10 +74,10 @@ config_accepts_type(const char *name)
 	mc_config  *cfg = NULL;
 	mc_err      rv;
 
-	snprintf(text, sizeof(text), "targets:\n  t: {target_type: %s}\n",
-	         name);
-	rv = config_load_buffer("t.yaml", text, strlen(text), &cfg, d,
-	                        REGISTRY_DIAGS, &n);
+	snprintf(
+	    text, sizeof(text), "targets:\n  t: {target_type: %s}\n", name);
+	rv = config_load_buffer(
+	    "t.yaml", text, strlen(text), &cfg, d, REGISTRY_DIAGS, &n);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_msg(
 		    strstr(d[i].d.msg, "unknown target_type") == NULL, "%s",
@@ -111,7 +111,7 @@ static builtin_table
 table(int methods)
 {
 	builtin_table t = {methods ? "method" : "function", NULL, 0,
-	                   methods ? rule_methods : rule_functions};
+	    methods ? rule_methods : rule_functions};
 
 	t.rows = t.list(&t.n);
 	return t;
@@ -126,10 +126,10 @@ START_TEST(every_builtin_has_a_name_a_function_and_min_le_max)
 		const rule_builtin *b = &t.rows[i];
 		ck_assert_ptr_nonnull(b->name);
 		ck_assert_uint_gt(strlen(b->name), 0);
-		ck_assert_msg(b->fn != NULL, "%s %s has no fn", t.what,
-		              b->name);
+		ck_assert_msg(
+		    b->fn != NULL, "%s %s has no fn", t.what, b->name);
 		ck_assert_msg(b->min_args <= b->max_args, "%s %s: min > max",
-		              t.what, b->name);
+		    t.what, b->name);
 	}
 }
 END_TEST
@@ -142,8 +142,8 @@ START_TEST(builtin_names_are_unique_and_each_finds_its_row)
 		const char *name = t.rows[i].name;
 		for (size_t j = i + 1; j < t.n; j++)
 			ck_assert_str_ne(name, t.rows[j].name);
-		ck_assert_ptr_eq(rule_builtin_find(t.list, name, strlen(name)),
-		                 &t.rows[i]);
+		ck_assert_ptr_eq(
+		    rule_builtin_find(t.list, name, strlen(name)), &t.rows[i]);
 	}
 	ck_assert_ptr_null(rule_builtin_find(t.list, "nosuch", 6));
 }
@@ -152,23 +152,22 @@ END_TEST
 /* call_text - "name('a', ...)" or "'s'.name('a', ...)" with nargs
  * arguments */
 static void
-call_text(const char *what, const char *name, size_t nargs, char *buf,
-          size_t len)
+call_text(
+    const char *what, const char *name, size_t nargs, char *buf, size_t len)
 {
-	size_t used =
-	    (size_t)snprintf(buf, len, "%s%s(",
-	                     strcmp(what, "method") == 0 ? "'s'." : "", name);
+	size_t used = (size_t) snprintf(buf, len, "%s%s(",
+	    strcmp(what, "method") == 0 ? "'s'." : "", name);
 
 	for (size_t i = 0; i < nargs && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s'a'",
-		                         i > 0 ? ", " : "");
+		used += (size_t) snprintf(
+		    buf + used, len - used, "%s'a'", i > 0 ? ", " : "");
 	ck_assert_uint_lt(used + 1, len);
 	snprintf(buf + used, len - used, ")");
 }
 
 static mc_err
-compile_call(const builtin_table *t, const rule_builtin *b, size_t nargs,
-             mc_diag *d)
+compile_call(
+    const builtin_table *t, const rule_builtin *b, size_t nargs, mc_diag *d)
 {
 	char   text[REGISTRY_TEXT_MAX];
 	rule  *r = NULL;
@@ -200,8 +199,8 @@ START_TEST(the_compiler_checks_arity_from_the_row)
 			    strstr(d.msg, "wrong number of arguments"));
 		}
 		if (b->max_args != RULE_ANY_ARGS) {
-			ck_assert_int_eq(compile_call(&t, b, most + 1, &d),
-			                 MC_ESYNTAX);
+			ck_assert_int_eq(
+			    compile_call(&t, b, most + 1, &d), MC_ESYNTAX);
 			ck_assert_ptr_nonnull(
 			    strstr(d.msg, "wrong number of arguments"));
 		}
@@ -216,11 +215,11 @@ registry_suite(void)
 	TCase *tc = tcase_create("target types");
 
 	tcase_add_test(tc, every_target_type_has_a_name_and_a_send);
-	tcase_add_test(tc,
-	               target_type_names_are_unique_and_each_finds_its_row);
+	tcase_add_test(
+	    tc, target_type_names_are_unique_and_each_finds_its_row);
 	tcase_add_test(tc, the_list_of_known_types_names_every_row_in_order);
-	tcase_add_test(tc,
-	               the_configuration_knows_every_type_the_worker_sends_to);
+	tcase_add_test(
+	    tc, the_configuration_knows_every_type_the_worker_sends_to);
 	suite_add_tcase(s, tc);
 
 	/* loop 0: the functions, 1: the methods */

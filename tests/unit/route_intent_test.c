@@ -40,7 +40,7 @@ put_text(const char *p, const char *text, size_t len)
 
 static void
 set_entry(intent_entry *e, const char *id, const char *dest,
-          const char *study_rule, const char *rule_name, const char *task)
+    const char *study_rule, const char *rule_name, const char *task)
 {
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	snprintf(e->dest, sizeof(e->dest), "%s", dest);
@@ -107,8 +107,8 @@ START_TEST(a_full_intent_reads_back_field_by_field)
 		ck_assert_str_eq(r.sops[i], w.sops[i]);
 	ck_assert_uint_eq(mc_tagset_count(r.tags), 3);
 	ck_assert_str_eq(mc_tagset_get(r.tags, "Modality"), "MR");
-	ck_assert_str_eq(mc_tagset_get(r.tags, "PatientName"),
-	                 "M\xc3\xbcller^\"J\"\\x");
+	ck_assert_str_eq(
+	    mc_tagset_get(r.tags, "PatientName"), "M\xc3\xbcller^\"J\"\\x");
 	ck_assert_str_eq(mc_tagset_get(r.tags, "(0019,10aa)"), "");
 	ck_assert_uint_eq(r.n_entries, 3);
 	for (size_t i = 0; i < 3; i++) {
@@ -159,8 +159,7 @@ START_TEST(a_record_cut_short_anywhere_is_refused_and_fills_nothing)
 		put_text(cut, text, n);
 		route_intent_init(&r);
 		ck_assert_msg(route_intent_read(cut, &r) == MC_EPARSE,
-		              "a record cut to %zu of %zu bytes was read", n,
-		              len);
+		    "a record cut to %zu of %zu bytes was read", n, len);
 		assert_empty(&r);
 		route_intent_fini(&r);
 	}
@@ -193,7 +192,7 @@ START_TEST(damaged_bytes_and_missing_files_are_refused)
 		put_text(path, bad[i], strlen(bad[i]));
 		route_intent_init(&r);
 		ck_assert_msg(route_intent_read(path, &r) == MC_EPARSE,
-		              "case %zu was read", i);
+		    "case %zu was read", i);
 		assert_empty(&r);
 	}
 	put_text(path, nul, sizeof(nul) - 1);
@@ -211,9 +210,9 @@ END_TEST
  * the folder the record lies in before it acts on it. */
 START_TEST(a_record_of_the_wrong_shape_names_no_series)
 {
-	static const char *const odd[] = {"{}", "[]", "{\"series\": 5}",
-	                                  "{\"sops\": {}, \"plan\": 1}"};
-	route_intent             r;
+	static const char *const odd[] = {
+	    "{}", "[]", "{\"series\": 5}", "{\"sops\": {}, \"plan\": 1}"};
+	route_intent r;
 
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
 		put_text(path, odd[i], strlen(odd[i]));
@@ -262,24 +261,23 @@ START_TEST(the_reader_keeps_to_its_entry_and_field_limits)
 	ck_assert_ptr_nonnull(text = malloc(cap));
 	p = text + snprintf(text, cap, "{\"series\": \"1.2.3\", \"plan\": [");
 	for (int i = 0; i < OVERSIZED_ENTRIES; i++)
-		p += snprintf(
-		    p, cap - (size_t)(p - text),
+		p += snprintf(p, cap - (size_t) (p - text),
 		    "%s{\"id\": \"id-%d\", \"dest\": "
 		    "\"a-destination-far-too-long\", \"rule\": \"%s\"}",
 		    i ? ", " : "", i, rule_name);
-	snprintf(p, cap - (size_t)(p - text), "]}");
+	snprintf(p, cap - (size_t) (p - text), "]}");
 	put_text(path, text, strlen(text));
 	route_intent_init(&r);
 	ck_assert_int_eq(route_intent_read(path, &r), MC_OK);
 	ck_assert_uint_eq(r.n_entries, ROUTE_INTENT_MAX_ENTRIES);
 	ck_assert_str_eq(r.entries[0].id, "id-0");
 	ck_assert_str_eq(r.entries[ROUTE_INTENT_MAX_ENTRIES - 1].id, "id-63");
-	ck_assert_uint_eq(strlen(r.entries[5].dest),
-	                  sizeof(r.entries[5].dest) - 1);
-	ck_assert_uint_eq(strlen(r.entries[5].rule),
-	                  sizeof(r.entries[5].rule) - 1);
+	ck_assert_uint_eq(
+	    strlen(r.entries[5].dest), sizeof(r.entries[5].dest) - 1);
+	ck_assert_uint_eq(
+	    strlen(r.entries[5].rule), sizeof(r.entries[5].rule) - 1);
 	ck_assert(strncmp(r.entries[5].dest, "a-destination-far-too-long",
-	                  sizeof(r.entries[5].dest) - 1) == 0);
+	              sizeof(r.entries[5].dest) - 1) == 0);
 	route_intent_fini(&r);
 	free(text);
 }
@@ -294,7 +292,7 @@ START_TEST(a_full_plan_of_entries_round_trips)
 	snprintf(w.series, sizeof(w.series), "1.2.3");
 	for (int i = 0; i < ROUTE_INTENT_MAX_ENTRIES; i++) {
 		snprintf(id, sizeof(id),
-		         "0b8f5c2e-6f41-11ef-8000-0242ac12%04x", (unsigned)i);
+		    "0b8f5c2e-6f41-11ef-8000-0242ac12%04x", (unsigned) i);
 		snprintf(name, sizeof(name), "rule-%d", i);
 		set_entry(&w.entries[i], id, "tasks", "", name, id);
 	}
@@ -328,7 +326,7 @@ count_entries(void)
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	return (size_t)n;
+	return (size_t) n;
 }
 
 START_TEST(writing_again_replaces_the_whole_record_and_leaves_no_temp_file)
@@ -350,8 +348,8 @@ START_TEST(writing_again_replaces_the_whole_record_and_leaves_no_temp_file)
 	ck_assert_uint_eq(r.n_entries, 0);
 	route_intent_fini(&r);
 	/* a folder that is not there: an error, and nothing written */
-	snprintf(nowhere, sizeof(nowhere), "%s/gone/.route.json",
-	         mc_check_tmpdir);
+	snprintf(
+	    nowhere, sizeof(nowhere), "%s/gone/.route.json", mc_check_tmpdir);
 	ck_assert_int_ne(route_intent_write(&w, nowhere), MC_OK);
 	ck_assert_uint_eq(count_entries(), 1);
 	route_intent_fini(&w);
@@ -379,26 +377,22 @@ int
 main(void)
 {
 	Suite       *s = suite_create("route_intent");
-	const TTest *round_trip[] = {
-	    a_full_intent_reads_back_field_by_field,
+	const TTest *round_trip[] = {a_full_intent_reads_back_field_by_field,
 	    an_intent_with_nothing_in_it_reads_back_empty,
 	    a_full_plan_of_entries_round_trips,
 	    writing_again_replaces_the_whole_record_and_leaves_no_temp_file,
-	    sops_are_copied_and_fini_leaves_an_empty_intent,
-	    NULL};
+	    sops_are_copied_and_fini_leaves_an_empty_intent, NULL};
 	const TTest *refused[] = {
 	    a_record_cut_short_anywhere_is_refused_and_fills_nothing,
 	    damaged_bytes_and_missing_files_are_refused,
 	    a_record_of_the_wrong_shape_names_no_series,
 	    values_of_the_wrong_type_are_skipped,
-	    the_reader_keeps_to_its_entry_and_field_limits,
-	    NULL};
+	    the_reader_keeps_to_its_entry_and_field_limits, NULL};
 
-	mc_check_fixture_tcase(s, "round trip", round_trip, setup,
-	                       mc_check_tmpdir_teardown);
+	mc_check_fixture_tcase(
+	    s, "round trip", round_trip, setup, mc_check_tmpdir_teardown);
 	tcase_set_timeout(mc_check_fixture_tcase(s, "damaged records", refused,
-	                                         setup,
-	                                         mc_check_tmpdir_teardown),
-	                  30);
+	                      setup, mc_check_tmpdir_teardown),
+	    30);
 	return mc_check_run(s);
 }

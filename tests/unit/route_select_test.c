@@ -31,8 +31,8 @@ setup(void)
 	cfg.rules = rules;
 	ck_assert_int_eq(mc_tagset_create(&mr), MC_OK);
 	ck_assert_int_eq(mc_tagset_set(mr, "Modality", "MR"), MC_OK);
-	ck_assert_int_eq(mc_tagset_set(mr, "SeriesDescription", "T1 CINE"),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    mc_tagset_set(mr, "SeriesDescription", "T1 CINE"), MC_OK);
 }
 
 static void
@@ -91,8 +91,8 @@ START_TEST(triggered_rules_come_in_file_order_and_the_rest_are_left_out)
 	route_selection    sel;
 
 	add_rule("tags.Modality == 'CT'", CONFIG_ACTION_ROUTE, 0);
-	c = add_rule("'CINE' in tags.SeriesDescription", CONFIG_ACTION_PROCESS,
-	             0);
+	c = add_rule(
+	    "'CINE' in tags.SeriesDescription", CONFIG_ACTION_PROCESS, 0);
 	add_rule("tags.Missing == 'x'", CONFIG_ACTION_ROUTE, 0);
 	d = add_rule("tags.Modality == 'MR'", CONFIG_ACTION_NOTIFICATION, 0);
 	sel = select_for(mr);
@@ -216,7 +216,7 @@ START_TEST(every_triggered_fallback_rule_is_taken_when_nothing_else_is)
 	add_rule("tags.Modality == 'CT'", CONFIG_ACTION_ROUTE, 0);
 	add_rule("tags.Modality == 'CT'", CONFIG_ACTION_ROUTE, RULE_FALLBACK);
 	add_rule("'T1' in tags.SeriesDescription", CONFIG_ACTION_PROCESS,
-	         RULE_FALLBACK);
+	    RULE_FALLBACK);
 	sel = select_for(mr);
 	ck_assert(sel.fallback);
 	ck_assert_uint_eq(sel.n, 2);
@@ -284,8 +284,8 @@ START_TEST(at_most_the_limit_is_kept_and_later_rules_are_still_evaluated)
 	/* a discard rule past the limit still wins */
 	add_rule("True", CONFIG_ACTION_DISCARD, 0);
 	sel = select_for(mr);
-	ck_assert_ptr_eq(sel.discard_rule,
-	                 &rules[ROUTE_SELECT_MAX_RULES + 10]);
+	ck_assert_ptr_eq(
+	    sel.discard_rule, &rules[ROUTE_SELECT_MAX_RULES + 10]);
 	ck_assert_uint_eq(sel.n, 0);
 }
 END_TEST
@@ -314,8 +314,7 @@ int
 main(void)
 {
 	Suite       *s = suite_create("route_select");
-	const TTest *order[] = {
-	    no_rules_trigger_nothing_and_discard_nothing,
+	const TTest *order[] = {no_rules_trigger_nothing_and_discard_nothing,
 	    triggered_rules_come_in_file_order_and_the_rest_are_left_out,
 	    the_same_rules_select_by_the_tags_they_are_given,
 	    priority_does_not_change_the_order_of_selection,
@@ -323,8 +322,7 @@ main(void)
 	    rules_without_a_compiled_expression_are_skipped,
 	    a_rule_that_fails_at_run_time_does_not_trigger,
 	    at_most_the_limit_is_kept_and_later_rules_are_still_evaluated,
-	    each_call_starts_from_an_empty_selection,
-	    NULL};
+	    each_call_starts_from_an_empty_selection, NULL};
 	const TTest *discard[] = {
 	    a_triggered_discard_rule_wins_over_rules_before_and_after_it,
 	    a_discard_rule_that_does_not_trigger_changes_nothing, NULL};

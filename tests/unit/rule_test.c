@@ -38,8 +38,8 @@ tags_setup(void)
 
 	ck_assert_int_eq(mc_tagset_create(&tags), MC_OK);
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		ck_assert_int_eq(mc_tagset_set(tags, kv[i][0], kv[i][1]),
-		                 MC_OK);
+		ck_assert_int_eq(
+		    mc_tagset_set(tags, kv[i][0], kv[i][1]), MC_OK);
 }
 
 static void
@@ -60,7 +60,7 @@ eval_rule(const char *text, const char **why)
 	bool        res;
 
 	ck_assert_msg(rule_compile(text, strlen(text), &r, &d) == MC_OK,
-	              "%s: column %zu: %s", text, d.column, d.msg);
+	    "%s: column %zu: %s", text, d.column, d.msg);
 	res = rule_eval(r, tags, &w);
 	if (w != NULL)
 		snprintf(why_copy, sizeof(why_copy), "%s", w);
@@ -74,7 +74,7 @@ assert_true(const char *text)
 {
 	const char *why = NULL;
 	ck_assert_msg(eval_rule(text, &why), "expected true: %s (%s)", text,
-	              why ? why : "no error");
+	    why ? why : "no error");
 	ck_assert_ptr_null(why);
 }
 
@@ -94,22 +94,21 @@ assert_error(const char *text, const char *part)
 	const char *why = NULL;
 	ck_assert_msg(!eval_rule(text, &why), "expected false: %s", text);
 	ck_assert_msg(why != NULL && strstr(why, part) != NULL,
-	              "%s: why = '%s', expected '%s'", text,
-	              why ? why : "(null)", part);
+	    "%s: why = '%s', expected '%s'", text, why ? why : "(null)", part);
 }
 
 static void
 assert_syntax(const char *text, size_t column, const char *msg)
 {
-	rule   *r = (rule *)1;
+	rule   *r = (rule *) 1;
 	mc_diag d = {0};
 
 	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_ESYNTAX);
 	ck_assert_ptr_null(r);
 	ck_assert_msg(strcmp(d.msg, msg) == 0, "%s: msg '%s', expected '%s'",
-	              text, d.msg, msg);
+	    text, d.msg, msg);
 	ck_assert_msg(d.column == column, "%s: column %zu, expected %zu", text,
-	              d.column, column);
+	    d.column, column);
 }
 
 /* ---- mercure's documented examples ---- */
@@ -181,7 +180,7 @@ START_TEST(or_short_circuits_past_a_missing_tag)
 	assert_true("tags.Modality == 'MR' or tags.Nonexistent == 'x'");
 	assert_false("tags.Modality == 'CT' and tags.Nonexistent == 'x'");
 	assert_error("tags.Modality == 'CT' or tags.Nonexistent == 'x'",
-	             "missing tag Nonexistent");
+	    "missing tag Nonexistent");
 }
 END_TEST
 
@@ -380,8 +379,8 @@ two_layouts(mc_tagset *set[3])
 			ck_assert_int_eq(
 			    mc_tagset_set(set[k], "Modality", "MR"), MC_OK);
 		ck_assert_int_eq(mc_tagset_set(set[k], "SeriesDescription",
-		                               k == 0 ? "CINE" : "LGE"),
-		                 MC_OK);
+		                     k == 0 ? "CINE" : "LGE"),
+		    MC_OK);
 		ck_assert_int_eq(mc_tagset_set(set[k], "A", "1"), MC_OK);
 		if (k == 0)
 			ck_assert_int_eq(
@@ -461,7 +460,7 @@ START_TEST(syntax_errors_give_the_column_and_the_cause)
 {
 	assert_syntax("tags.Modality == 'MR')", 22, "unexpected ')'");
 	assert_syntax("tags.SeriesDescription.lowerr() == 'x'", 24,
-	              "unknown function 'lowerr'");
+	    "unknown function 'lowerr'");
 	assert_syntax("lowerr(tags.X)", 1, "unknown function 'lowerr'");
 	assert_syntax("tags.Modality == 'MR", 18, "unterminated string");
 	assert_syntax("tags.Modality == \"MR", 18, "unterminated string");
@@ -471,30 +470,29 @@ START_TEST(syntax_errors_give_the_column_and_the_cause)
 	assert_syntax("   ", 4, "empty expression");
 	assert_syntax("modality == 'MR'", 1, "unknown name 'modality'");
 	assert_syntax("tags.Modality = 'MR'", 15, "unexpected '='; use '=='");
-	assert_syntax("tags.Modality == 'MR' && True", 23,
-	              "unexpected '&&'; use 'and'");
+	assert_syntax(
+	    "tags.Modality == 'MR' && True", 23, "unexpected '&&'; use 'and'");
 	assert_syntax("!True", 1, "unexpected '!'; use 'not'");
-	assert_syntax("tags.A == 'x' || True", 15,
-	              "unexpected '||'; use 'or'");
+	assert_syntax(
+	    "tags.A == 'x' || True", 15, "unexpected '||'; use 'or'");
 	assert_syntax("@Modality == 'MR'", 1, "unterminated '@' tag");
 	assert_syntax("float == 1", 1, "function 'float' must be called");
 	assert_syntax("tags.Modality.lower == 'mr'", 15,
-	              "method 'lower' must be called");
+	    "method 'lower' must be called");
 	assert_syntax("tags.X.startswith()", 8,
-	              "wrong number of arguments to 'startswith'");
-	assert_syntax(
-	    "tags == 1", 1,
+	    "wrong number of arguments to 'startswith'");
+	assert_syntax("tags == 1", 1,
 	    "'tags' must be used as tags.Name, tags['Name'] or 'Name' in "
 	    "tags");
 	assert_syntax("tags[ 1] == 1", 7, "tags[...] needs a quoted tag name");
 	assert_syntax("tags.Modality is None", 15,
-	              "'is' is not supported; use == or !=");
-	assert_syntax("'\xc3\xa4\xc3\xa4' == $", 9,
-	              "unexpected character '$'");
+	    "'is' is not supported; use == or !=");
+	assert_syntax(
+	    "'\xc3\xa4\xc3\xa4' == $", 9, "unexpected character '$'");
 	assert_syntax("01 == 1", 1, "invalid number");
 	assert_syntax("+1E+1Ee+1E+1Ee+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+"
 	              "E+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+E+E+0",
-	              2, "invalid number"); /* a fuzzer's find */
+	    2, "invalid number"); /* a fuzzer's find */
 	assert_syntax("f'x' == 1", 1, "f-strings are not supported");
 	assert_syntax("tags.X()", 6, "unknown function 'X'");
 }
@@ -509,7 +507,7 @@ START_TEST(an_error_leaves_file_line_and_field_to_the_caller)
 	ck_assert_int_eq(rule_compile("True and", 8, &r, &d), MC_ESYNTAX);
 	ck_assert_uint_eq(d.line, 42);
 	ck_assert_str_eq(mc_diag_format(&d, buf, sizeof(buf)),
-	                 "mercure.yaml:42:9: f: unexpected end of expression");
+	    "mercure.yaml:42:9: f: unexpected end of expression");
 	ck_assert_int_eq(rule_compile("True and", 8, &r, NULL), MC_ESYNTAX);
 }
 END_TEST
@@ -518,8 +516,8 @@ START_TEST(only_len_bytes_of_the_text_are_read)
 {
 	rule *r;
 
-	ck_assert_int_eq(rule_compile("True and garbage(", 4, &r, NULL),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    rule_compile("True and garbage(", 4, &r, NULL), MC_OK);
 	ck_assert(rule_eval(r, tags, NULL));
 	rule_free(r);
 }
@@ -535,7 +533,7 @@ series_match(const char *text, const char *const *descs, size_t n)
 	bool    res;
 
 	ck_assert_msg(rule_compile_series(text, strlen(text), &r, &d) == MC_OK,
-	              "%s: %zu: %s", text, d.column, d.msg);
+	    "%s: %zu: %s", text, d.column, d.msg);
 	res = rule_series_match(r, descs, n);
 	rule_free(r);
 	return res;
@@ -563,16 +561,16 @@ START_TEST(series_trigger_rejects_anything_but_quoted_names)
 	rule   *r;
 	mc_diag d = {0};
 
-	ck_assert_int_eq(rule_compile_series("'A' and B", 9, &r, &d),
-	                 MC_ESYNTAX);
+	ck_assert_int_eq(
+	    rule_compile_series("'A' and B", 9, &r, &d), MC_ESYNTAX);
 	ck_assert_uint_eq(d.column, 9);
 	ck_assert_str_eq(d.msg, "expected a quoted series description, got "
 	                        "'B'");
-	ck_assert_int_eq(rule_compile_series("('A' or 'B'", 11, &r, &d),
-	                 MC_ESYNTAX);
+	ck_assert_int_eq(
+	    rule_compile_series("('A' or 'B'", 11, &r, &d), MC_ESYNTAX);
 	ck_assert_str_eq(d.msg, "'(' was never closed");
-	ck_assert_int_eq(rule_compile_series("'A' 'B'", 7, &r, &d),
-	                 MC_ESYNTAX);
+	ck_assert_int_eq(
+	    rule_compile_series("'A' 'B'", 7, &r, &d), MC_ESYNTAX);
 	ck_assert_uint_eq(d.column, 5);
 	ck_assert_int_eq(rule_compile("True", 4, &r, &d), MC_OK);
 	ck_assert(!rule_series_match(r, (const char *[]){"x"}, 1));
@@ -592,7 +590,7 @@ try_text(const char *text, size_t len)
 	ck_assert(rv == MC_OK || rv == MC_ESYNTAX);
 	if (rv == MC_OK) {
 		const char *why;
-		(void)rule_eval(r, tags, &why);
+		(void) rule_eval(r, tags, &why);
 		rule_free(r);
 	} else {
 		ck_assert_ptr_null(r);
@@ -603,7 +601,7 @@ try_text(const char *text, size_t len)
 	rv = rule_compile_series(text, len, &r, &d);
 	ck_assert(rv == MC_OK || rv == MC_ESYNTAX);
 	if (rv == MC_OK) {
-		(void)rule_series_match(r, (const char *[]){"a", "b"}, 2);
+		(void) rule_series_match(r, (const char *[]){"a", "b"}, 2);
 		rule_free(r);
 	}
 }
@@ -614,9 +612,9 @@ START_TEST(random_bytes_never_crash_the_compiler)
 	unsigned seed = 12345;
 
 	for (int i = 0; i < FUZZ_ROUNDS; i++) {
-		size_t len = (size_t)rand_r(&seed) % sizeof(buf);
+		size_t len = (size_t) rand_r(&seed) % sizeof(buf);
 		for (size_t j = 0; j < len; j++)
-			buf[j] = (char)(rand_r(&seed) % 256);
+			buf[j] = (char) (rand_r(&seed) % 256);
 		try_text(buf, len);
 	}
 }
@@ -624,37 +622,20 @@ END_TEST
 
 START_TEST(random_token_soup_never_crashes_compiler_or_evaluator)
 {
-	static const char *const pieces[] = {"tags",       ".",
-	                                     "Modality",   "[",
-	                                     "]",          "(",
-	                                     ")",          "'MR'",
-	                                     "\"x\"",      "@ReceiverAET@",
-	                                     "1",          "2.5",
-	                                     "-",          "+",
-	                                     "*",          "/",
-	                                     "//",         "%",
-	                                     "==",         "!=",
-	                                     "<",          ">=",
-	                                     " and ",      " or ",
-	                                     " not ",      " in ",
-	                                     ",",          ":",
-	                                     "lower()",    "split",
-	                                     "float",      "int",
-	                                     "str",        "len",
-	                                     "min",        "max",
-	                                     "abs",        "True",
-	                                     "None",       "|",
-	                                     "'",          "SeriesDescription",
-	                                     "strip('x')", "0",
-	                                     "1e400",      "['a', 'b']"};
+	static const char *const pieces[] = {"tags", ".", "Modality", "[", "]",
+	    "(", ")", "'MR'", "\"x\"", "@ReceiverAET@", "1", "2.5", "-", "+",
+	    "*", "/", "//", "%", "==", "!=", "<", ">=", " and ", " or ",
+	    " not ", " in ", ",", ":", "lower()", "split", "float", "int",
+	    "str", "len", "min", "max", "abs", "True", "None", "|", "'",
+	    "SeriesDescription", "strip('x')", "0", "1e400", "['a', 'b']"};
 	char                     buf[256];
 	unsigned                 seed = 777;
 
 	for (int i = 0; i < FUZZ_ROUNDS; i++) {
-		size_t len = 0, n = (size_t)rand_r(&seed) % 12 + 1;
+		size_t len = 0, n = (size_t) rand_r(&seed) % 12 + 1;
 		for (size_t j = 0; j < n; j++) {
 			const char *p =
-			    pieces[(size_t)rand_r(&seed) %
+			    pieces[(size_t) rand_r(&seed) %
 			           (sizeof(pieces) / sizeof(*pieces))];
 			size_t k = strlen(p);
 			if (len + k >= sizeof(buf))
@@ -679,13 +660,13 @@ START_TEST(deep_nesting_is_refused_not_a_stack_overflow)
 	for (size_t k = 0; k < sizeof(open) / sizeof(*open); k++) {
 		size_t len = 0;
 		for (int i = 0; i < DEEP_NESTING; i++)
-			len += (size_t)snprintf(buf + len, cap - len, "%s",
-			                        k == 4 ? "" : open[k]);
-		len += (size_t)snprintf(buf + len, cap - len, "%s",
-		                        k == 4 ? "tags.X" : "1");
+			len += (size_t) snprintf(
+			    buf + len, cap - len, "%s", k == 4 ? "" : open[k]);
+		len += (size_t) snprintf(
+		    buf + len, cap - len, "%s", k == 4 ? "tags.X" : "1");
 		for (int i = 0; i < DEEP_NESTING; i++)
-			len += (size_t)snprintf(buf + len, cap - len, "%s%s",
-			                        k == 4 ? "." : "", close[k]);
+			len += (size_t) snprintf(buf + len, cap - len, "%s%s",
+			    k == 4 ? "." : "", close[k]);
 		try_text(buf, len);
 	}
 	free(buf);
@@ -696,51 +677,44 @@ END_TEST
 static TCase *
 tags_tcase(Suite *s, const char *name, const TTest *const *tests)
 {
-	return mc_check_fixture_tcase(s, name, tests, tags_setup,
-	                              tags_teardown);
+	return mc_check_fixture_tcase(
+	    s, name, tests, tags_setup, tags_teardown);
 }
 
 static Suite *
 rule_suite(void)
 {
 	Suite       *s = suite_create("rule");
-	const TTest *examples[] = {
-	    cine_rule_matches_an_mr_cine_series,
+	const TTest *examples[] = {cine_rule_matches_an_mr_cine_series,
 	    legacy_at_syntax_reads_the_tag,
 	    float_of_a_tag_compares_as_a_number,
 	    lower_then_startswith_matches_case_insensitively,
-	    true_and_false_literals_are_whole_rules,
-	    NULL};
+	    true_and_false_literals_are_whole_rules, NULL};
 	const TTest *logic[] = {and_or_not_nest_with_python_precedence,
-	                        or_short_circuits_past_a_missing_tag,
-	                        and_or_return_their_deciding_operand,
-	                        comparisons_chain_like_python, NULL};
+	    or_short_circuits_past_a_missing_tag,
+	    and_or_return_their_deciding_operand,
+	    comparisons_chain_like_python, NULL};
 	const TTest *values[] = {tag_values_are_strings_not_numbers,
-	                         int_and_float_convert_like_python,
-	                         str_prints_numbers_as_python_does,
-	                         len_abs_min_max_and_bool_follow_python,
-	                         in_tests_substrings_and_list_members,
-	                         string_methods_split_strip_and_slice,
-	                         literals_accept_python_escapes_and_forms,
-	                         arithmetic_follows_python,
-	                         NULL};
+	    int_and_float_convert_like_python,
+	    str_prints_numbers_as_python_does,
+	    len_abs_min_max_and_bool_follow_python,
+	    in_tests_substrings_and_list_members,
+	    string_methods_split_strip_and_slice,
+	    literals_accept_python_escapes_and_forms,
+	    arithmetic_follows_python, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
 	    in_tags_tests_presence_of_a_tag,
 	    the_rule_lists_the_tags_it_reads_in_first_use_order,
 	    tag_lookups_stay_right_when_the_tag_order_changes,
-	    threads_may_evaluate_one_rule_at_once,
-	    NULL};
-	const TTest *syntax[] = {
-	    syntax_errors_give_the_column_and_the_cause,
+	    threads_may_evaluate_one_rule_at_once, NULL};
+	const TTest *syntax[] = {syntax_errors_give_the_column_and_the_cause,
 	    an_error_leaves_file_line_and_field_to_the_caller,
 	    only_len_bytes_of_the_text_are_read, NULL};
-	const TTest *series[] = {
-	    series_trigger_needs_the_named_descriptions,
+	const TTest *series[] = {series_trigger_needs_the_named_descriptions,
 	    series_trigger_rejects_anything_but_quoted_names, NULL};
-	const TTest *robust[] = {
-	    random_bytes_never_crash_the_compiler,
+	const TTest *robust[] = {random_bytes_never_crash_the_compiler,
 	    random_token_soup_never_crashes_compiler_or_evaluator,
 	    deep_nesting_is_refused_not_a_stack_overflow, NULL};
 

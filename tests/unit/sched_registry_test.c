@@ -49,8 +49,8 @@ START_TEST(an_unknown_name_is_refused_with_the_known_ones)
 	ck_assert_str_eq(
 	    err, "unknown scheduler 'kubernetes' (known: local, nomad)");
 	ck_assert_ptr_null(sched_registry_find("Local", err, sizeof(err)));
-	ck_assert_str_eq(err,
-	                 "unknown scheduler 'Local' (known: local, nomad)");
+	ck_assert_str_eq(
+	    err, "unknown scheduler 'Local' (known: local, nomad)");
 	ck_assert_ptr_null(sched_registry_find(NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "unknown scheduler '' (known: local, nomad)");
 }
@@ -61,9 +61,9 @@ START_TEST(only_the_local_backend_reaps_every_child)
 	char err[256];
 
 	ck_assert_uint_eq(sched_registry_find("local", err, sizeof(err))->caps,
-	                  SCHED_CAP_REAPS_ALL_CHILDREN);
-	ck_assert_uint_eq(sched_registry_find("nomad", err, sizeof(err))->caps,
-	                  0);
+	    SCHED_CAP_REAPS_ALL_CHILDREN);
+	ck_assert_uint_eq(
+	    sched_registry_find("nomad", err, sizeof(err))->caps, 0);
 }
 END_TEST
 
@@ -97,7 +97,7 @@ teardown(void)
 static void
 on_done(void *ctx, const char *task_id, int exit_code)
 {
-	(void)ctx;
+	(void) ctx;
 	snprintf(done_task, sizeof(done_task), "%s", task_id);
 	done_code = exit_code;
 	stop = 1;
@@ -106,7 +106,7 @@ on_done(void *ctx, const char *task_id, int exit_code)
 static int64_t
 on_limit(loop *l, void *arg)
 {
-	(void)arg;
+	(void) arg;
 	loop_stop(l);
 	return LOOP_TIMER_DONE;
 }
@@ -121,8 +121,8 @@ local_config(void)
 	mc_config        *cfg = NULL;
 
 	ck_assert_int_eq(config_load_buffer("t.yaml", yaml, strlen(yaml), &cfg,
-	                                    NULL, 0, NULL),
-	                 MC_OK);
+	                     NULL, 0, NULL),
+	    MC_OK);
 	return cfg;
 }
 
@@ -142,13 +142,13 @@ START_TEST(the_local_row_runs_a_worker_to_its_exit)
 	snprintf(task, sizeof(task), "%s/task-1", dir);
 	snprintf(logp, sizeof(logp), "%s/worker.log", task);
 	ck_assert_int_eq(sys_mkdir_p(task), MC_OK);
-	ck_assert_int_eq(sys_write_file_sync(worker, script, strlen(script)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_write_file_sync(worker, script, strlen(script)), MC_OK);
 	ck_assert_int_eq(chmod(worker, 0700), 0);
 	ck_assert_int_eq(loop_create(&l), MC_OK);
 	ck_assert_int_eq(
-	    sched_create(sched_registry_find("local", err, sizeof(err)), l, &o,
-	                 &s),
+	    sched_create(
+	        sched_registry_find("local", err, sizeof(err)), l, &o, &s),
 	    MC_OK);
 	ck_assert_str_eq(s->name, "local");
 	ck_assert_uint_eq(s->caps, SCHED_CAP_REAPS_ALL_CHILDREN);
@@ -157,8 +157,8 @@ START_TEST(the_local_row_runs_a_worker_to_its_exit)
 	    s->ops->submit(s, "task-1", SCHED_KIND_DISPATCH, task), MC_OK);
 	ck_assert_uint_eq(s->ops->running(s), 1);
 	ck_assert(!s->ops->has_capacity(s, SCHED_KIND_DISPATCH));
-	ck_assert_int_eq(loop_add_timer(l, RUN_LIMIT_MS, on_limit, NULL, NULL),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    loop_add_timer(l, RUN_LIMIT_MS, on_limit, NULL, NULL), MC_OK);
 	ck_assert_int_eq(loop_run(l, &stop), MC_OK);
 	ck_assert_str_eq(done_task, "task-1");
 	ck_assert_int_eq(done_code, 5);
@@ -178,9 +178,9 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("sched_registry");
-	TCase   *rows = tcase_create("rows");
-	TCase   *run = tcase_create("local backend");
+	Suite *s = suite_create("sched_registry");
+	TCase *rows = tcase_create("rows");
+	TCase *run = tcase_create("local backend");
 
 	tcase_add_test(rows, every_configured_scheduler_name_has_its_row);
 	tcase_add_test(rows, an_unknown_name_is_refused_with_the_known_ones);

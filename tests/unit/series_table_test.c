@@ -33,7 +33,7 @@ teardown(void)
  * freed here when the table did not take them. */
 static series *
 arrive(const char *uid, const char *sop, uint64_t size, const char *modality,
-       int64_t now_ms, bool *added)
+    int64_t now_ms, bool *added)
 {
 	mc_instance in;
 	series     *s = NULL;
@@ -47,8 +47,8 @@ arrive(const char *uid, const char *sop, uint64_t size, const char *modality,
 	in.recv_time_us = now_ms * 1000;
 	if (modality != NULL) {
 		ck_assert_int_eq(mc_tagset_create(&in.tags), MC_OK);
-		ck_assert_int_eq(mc_tagset_set(in.tags, "Modality", modality),
-		                 MC_OK);
+		ck_assert_int_eq(
+		    mc_tagset_set(in.tags, "Modality", modality), MC_OK);
 	}
 	ck_assert_int_eq(series_table_add(t, &in, now_ms, &s, added), MC_OK);
 	ck_assert_ptr_nonnull(s);
@@ -185,8 +185,8 @@ START_TEST(a_known_instance_is_not_counted_again_but_is_an_arrival)
 	add_new("1.2.4", "1", T0 + 1);
 	assert_order(before, 2);
 	/* the same SOP again, in the same series and as large as anything */
-	ck_assert_ptr_eq(arrive("1.2.3", "1", 999999, "CT", T0 + 7, &added),
-	                 s);
+	ck_assert_ptr_eq(
+	    arrive("1.2.3", "1", 999999, "CT", T0 + 7, &added), s);
 	ck_assert(!added);
 	ck_assert_uint_eq(s->n_instances, 1);
 	ck_assert_uint_eq(s->bytes, 100);
@@ -349,24 +349,20 @@ int
 main(void)
 {
 	Suite       *s = suite_create("series_table");
-	const TTest *keys[] = {
-	    an_empty_table_has_nothing_to_find_or_walk,
+	const TTest *keys[] = {an_empty_table_has_nothing_to_find_or_walk,
 	    the_first_instance_makes_the_series_and_gives_it_its_tags,
 	    later_instances_keep_the_first_tags_and_add_up,
 	    a_series_without_tags_gets_an_empty_set,
 	    a_known_instance_is_not_counted_again_but_is_an_arrival,
-	    destroy_frees_series_still_open,
-	    NULL};
-	const TTest *order[] = {
-	    series_are_kept_oldest_last_arrival_first,
+	    destroy_frees_series_still_open, NULL};
+	const TTest *order[] = {series_are_kept_oldest_last_arrival_first,
 	    a_forced_series_goes_first_and_stays_first_through_arrivals,
 	    forcing_the_last_or_only_series_keeps_the_links_whole,
 	    removing_the_head_a_middle_and_the_tail_relinks_the_rest,
-	    removal_while_walking_visits_every_series_once,
-	    NULL};
+	    removal_while_walking_visits_every_series_once, NULL};
 
-	mc_check_fixture_tcase(s, "series and instances", keys, setup,
-	                       teardown);
+	mc_check_fixture_tcase(
+	    s, "series and instances", keys, setup, teardown);
 	mc_check_fixture_tcase(s, "arrival order", order, setup, teardown);
 	return mc_check_run(s);
 }

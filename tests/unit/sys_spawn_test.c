@@ -42,13 +42,13 @@ teardown(void)
 static pid_t
 sh(const char *script, const char *log, unsigned flags)
 {
-	char          *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
+	char          *argv[] = {"/bin/sh", "-c", (char *) script, NULL};
 	sys_spawn_opts o = {argv, NULL, log, flags};
 	char           err[256] = "";
 	pid_t          pid;
 
-	ck_assert_msg(sys_spawn_start(&o, &pid, err, sizeof(err)) == MC_OK,
-	              "%s", err);
+	ck_assert_msg(
+	    sys_spawn_start(&o, &pid, err, sizeof(err)) == MC_OK, "%s", err);
 	ck_assert_int_gt(pid, 0);
 	return pid;
 }
@@ -104,7 +104,7 @@ gone(pid_t pid)
 	char   path[64], *text = NULL, *rp;
 	size_t len;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long) pid);
 	for (int i = 0; i < 2000 / GONE_POLL_MS; i++) {
 		if (sys_read_file(path, &text, &len) != MC_OK)
 			return 1;
@@ -124,8 +124,8 @@ START_TEST(stdout_and_stderr_go_to_the_log_and_the_exit_code_comes_back)
 	char *text;
 
 	ck_assert_int_eq(sys_write_file_sync(logp, "before\n", 7), MC_OK);
-	text = log_of("echo out; echo err >&2; read x; echo \"in=$x\"; exit 3",
-	              3);
+	text = log_of(
+	    "echo out; echo err >&2; read x; echo \"in=$x\"; exit 3", 3);
 	/* stdin is /dev/null: read gets nothing */
 	ck_assert_str_eq(text, "before\nout\nerr\nin=\n");
 	free(text);
@@ -157,7 +157,7 @@ START_TEST(signals_blocked_or_ignored_here_are_reset_in_the_child)
 	/* the shell reads its own status: the mask it was started with */
 	text = log_of("while read k v; do case $k in SigBlk:|SigIgn:) "
 	              "echo \"$k $v\";; esac; done < /proc/$$/status",
-	              0);
+	    0);
 	ck_assert_msg(status_field(text, "SigBlk:") == 0, "%s", text);
 	ign = status_field(text, "SigIgn:");
 	ck_assert_msg((ign & (1ull << (SIGPIPE - 1))) == 0, "%s", text);
@@ -208,13 +208,13 @@ START_TEST(killing_the_group_stops_what_the_child_forked)
 
 	snprintf(pidfile, sizeof(pidfile), "%s/bg.pid", dir);
 	snprintf(script, sizeof(script),
-	         "sleep 30 & echo $! > %s.tmp; mv %s.tmp %s; wait", pidfile,
-	         pidfile, pidfile);
+	    "sleep 30 & echo $! > %s.tmp; mv %s.tmp %s; wait", pidfile,
+	    pidfile, pidfile);
 	pid = sh(script, logp, SYS_SPAWN_NEW_PGROUP);
 	for (int i = 0; i < WAIT_MS / GONE_POLL_MS && grandchild == 0; i++) {
 		if (sys_exists(pidfile)) {
 			text = slurp(pidfile);
-			grandchild = (pid_t)strtol(text, NULL, 10);
+			grandchild = (pid_t) strtol(text, NULL, 10);
 			free(text);
 		} else {
 			usleep(GONE_POLL_MS * 1000);
@@ -249,8 +249,8 @@ END_TEST
 
 START_TEST(the_environment_is_the_one_given_or_ours)
 {
-	char          *argv[] = {"/bin/sh", "-c",
-	                         "echo \"foo=$FOO ours=$MC_SPAWN_TEST\"", NULL};
+	char *argv[] = {
+	    "/bin/sh", "-c", "echo \"foo=$FOO ours=$MC_SPAWN_TEST\"", NULL};
 	char          *envp[] = {"FOO=bar", NULL};
 	sys_spawn_opts given = {argv, envp, logp, 0};
 	sys_spawn_opts ours = {argv, NULL, logp, 0};
@@ -258,11 +258,11 @@ START_TEST(the_environment_is_the_one_given_or_ours)
 	pid_t          pid;
 
 	ck_assert_int_eq(setenv("MC_SPAWN_TEST", "yes", 1), 0);
-	ck_assert_int_eq(sys_spawn_start(&given, &pid, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_spawn_start(&given, &pid, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(wait_for(pid).exit_code, 0);
-	ck_assert_int_eq(sys_spawn_start(&ours, &pid, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_spawn_start(&ours, &pid, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(wait_for(pid).exit_code, 0);
 	text = slurp(logp);
 	ck_assert_str_eq(text, "foo=bar ours=\nfoo= ours=yes\n");
@@ -303,8 +303,8 @@ START_TEST(a_missing_program_is_enoent_and_path_is_searched_only_when_asked)
 	ck_assert_int_eq(sys_spawn_start(&o, &pid, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(wait_for(pid).exit_code, 4);
 	o.argv = nope;
-	refused(&o, MC_ENOENT,
-	        "program 'mc-no-such-program' not found on PATH");
+	refused(
+	    &o, MC_ENOENT, "program 'mc-no-such-program' not found on PATH");
 }
 END_TEST
 
@@ -372,10 +372,10 @@ END_TEST
 int
 main(void)
 {
-	Suite   *s = suite_create("sys_spawn");
-	TCase   *out = tcase_create("output and status");
-	TCase   *sig = tcase_create("signals and process groups");
-	TCase   *err = tcase_create("errors");
+	Suite *s = suite_create("sys_spawn");
+	TCase *out = tcase_create("output and status");
+	TCase *sig = tcase_create("signals and process groups");
+	TCase *err = tcase_create("errors");
 
 	tcase_add_checked_fixture(out, setup, teardown);
 	tcase_add_test(
@@ -385,20 +385,19 @@ main(void)
 	tcase_add_test(out, the_environment_is_the_one_given_or_ours);
 	tcase_add_test(out, reap_any_collects_each_ended_child_once);
 	tcase_add_checked_fixture(sig, setup, teardown);
-	tcase_add_test(sig,
-	               signals_blocked_or_ignored_here_are_reset_in_the_child);
+	tcase_add_test(
+	    sig, signals_blocked_or_ignored_here_are_reset_in_the_child);
 	tcase_add_test(sig, a_blocked_sigterm_here_still_stops_the_child);
 	tcase_add_test(sig, a_new_process_group_is_made_only_when_asked);
 	tcase_add_test(sig, killing_the_group_stops_what_the_child_forked);
-	tcase_add_test(sig,
-	               wait_gives_up_at_the_deadline_and_the_child_still_runs);
+	tcase_add_test(
+	    sig, wait_gives_up_at_the_deadline_and_the_child_still_runs);
 	tcase_set_timeout(sig, 30);
 	tcase_add_checked_fixture(err, setup, teardown);
-	tcase_add_test(
-	    err,
-	    a_missing_program_is_enoent_and_path_is_searched_only_when_asked);
 	tcase_add_test(err,
-	               a_log_that_cannot_be_opened_is_eio_and_nothing_starts);
+	    a_missing_program_is_enoent_and_path_is_searched_only_when_asked);
+	tcase_add_test(
+	    err, a_log_that_cannot_be_opened_is_eio_and_nothing_starts);
 	tcase_add_test(err, an_empty_command_is_einval);
 	suite_add_tcase(s, out);
 	suite_add_tcase(s, sig);

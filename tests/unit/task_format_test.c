@@ -40,8 +40,8 @@ rm_tmp(void)
 static void
 tmp_path(char *buf, size_t len, const char *name)
 {
-	ck_assert_int_eq(sys_path_fmt(buf, len, "%s/%s", tmp_root, name),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_path_fmt(buf, len, "%s/%s", tmp_root, name), MC_OK);
 }
 
 /* ---- task.json -------------------------------------------------------- */
@@ -87,7 +87,7 @@ build_task(built *b)
 
 	memset(b, 0, sizeof(*b));
 	if (config_load_buffer("t.yaml", CONFIG_YAML, strlen(CONFIG_YAML),
-	                       &b->cfg, &diag, 1, &n_diag) != MC_OK &&
+	        &b->cfg, &diag, 1, &n_diag) != MC_OK &&
 	    n_diag > 0)
 		config_diag_format(&diag, why, sizeof(why));
 	ck_assert_msg(b->cfg != NULL, "config: %s", why);
@@ -127,8 +127,8 @@ load_ok(const char *path)
 	mc_diag d;
 
 	memset(&d, 0, sizeof(d));
-	ck_assert_msg(task_load(path, &t, &d) == MC_OK, "%s: %s", d.field,
-	              d.msg);
+	ck_assert_msg(
+	    task_load(path, &t, &d) == MC_OK, "%s: %s", d.field, d.msg);
 	return t;
 }
 
@@ -154,10 +154,9 @@ START_TEST(task_json_round_trips_from_configuration_to_worker)
 	ck_assert_str_eq(task_target_name(t, 0), "pacs");
 	ck_assert_str_eq(task_target_name(t, 1), "web");
 	ck_assert(!task_target_is_complete(t, 0));
-	ck_assert_str_eq(target_cfg_get(task_target_cfg(t, 0), "port"),
-	                 "104");
-	ck_assert_str_eq(target_cfg_get(task_target_cfg(t, 1), "url"),
-	                 "http://web");
+	ck_assert_str_eq(target_cfg_get(task_target_cfg(t, 0), "port"), "104");
+	ck_assert_str_eq(
+	    target_cfg_get(task_target_cfg(t, 1), "url"), "http://web");
 	ck_assert_ptr_null(
 	    target_cfg_get(task_target_cfg(t, 1), "access_token"));
 	ck_assert_uint_eq(task_step_count(t), 1);
@@ -178,8 +177,8 @@ START_TEST(task_json_round_trips_from_configuration_to_worker)
 	ck_assert_str_eq(
 	    target_cfg_get(task_find_target(t, "web"), "access_token"),
 	    "s3cret");
-	ck_assert_str_eq(target_cfg_get(task_find_target(t, "pacs"), "ip"),
-	                 "10.0.0.5");
+	ck_assert_str_eq(
+	    target_cfg_get(task_find_target(t, "pacs"), "ip"), "10.0.0.5");
 	task_destroy(t);
 	built_free(&b);
 	rm_tmp();
@@ -193,13 +192,13 @@ START_TEST(the_coordinator_reads_back_and_rewrites_for_retry)
 	task              *t;
 	char               err[256];
 	task_target_report out[2] = {{.name = "pacs", .ok = true, .error = ""},
-	                             {.name = "web", .error = "down"}};
+	    {.name = "web", .error = "down"}};
 	task_result        r = {.targets = out, .n_targets = 2};
 
 	make_tmp();
 	build_task(&b);
-	ck_assert_int_eq(task_json_read_meta(b.path, &m, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    task_json_read_meta(b.path, &m, err, sizeof(err)), MC_OK);
 	ck_assert_str_eq(m.kind, "both");
 	ck_assert_int_eq(m.priority, CONFIG_PRIORITY_URGENT);
 	ck_assert_uint_eq(m.attempt, 1);
@@ -207,10 +206,10 @@ START_TEST(the_coordinator_reads_back_and_rewrites_for_retry)
 	ck_assert_str_eq(m.uid, "1.2.3");
 	ck_assert_str_eq(m.rule, "ct");
 
-	ck_assert_int_eq(task_json_prepare_retry(b.path, &r, 1, 1700000000),
-	                 MC_OK);
-	ck_assert_int_eq(task_json_read_meta(b.path, &m, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    task_json_prepare_retry(b.path, &r, 1, 1700000000), MC_OK);
+	ck_assert_int_eq(
+	    task_json_read_meta(b.path, &m, err, sizeof(err)), MC_OK);
 	ck_assert_uint_eq(m.attempt, 2);
 	ck_assert_uint_eq(m.retries, 1);
 	ck_assert_int_eq(m.next_retry_unix_s, 1700000000);
@@ -219,15 +218,15 @@ START_TEST(the_coordinator_reads_back_and_rewrites_for_retry)
 	ck_assert(!task_status_is_complete(t, "web"));
 	task_destroy(t);
 
-	ck_assert_int_eq(task_json_set_fail_stage(b.path, "DISPATCHING"),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    task_json_set_fail_stage(b.path, "DISPATCHING"), MC_OK);
 	t = load_ok(b.path);
 	ck_assert_str_eq(task_info(t, "fail_stage"), "DISPATCHING");
 	task_destroy(t);
 
 	ck_assert_int_eq(task_json_reset_for_retry(b.path), MC_OK);
-	ck_assert_int_eq(task_json_read_meta(b.path, &m, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    task_json_read_meta(b.path, &m, err, sizeof(err)), MC_OK);
 	ck_assert_uint_eq(m.attempt, 1);
 	ck_assert_uint_eq(m.retries, 0);
 	ck_assert_int_eq(m.next_retry_unix_s, 0);
@@ -256,14 +255,14 @@ START_TEST(the_summary_takes_defaults_and_refuses_non_objects)
 	make_tmp();
 	tmp_path(path, sizeof(path), TASK_JSON_NAME);
 	ck_assert_int_eq(sys_write_file_atomic(path, odd, strlen(odd)), MC_OK);
-	ck_assert_int_eq(task_json_read_meta(path, &m, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    task_json_read_meta(path, &m, err, sizeof(err)), MC_OK);
 	ck_assert_str_eq(m.kind, "dispatch");
 	ck_assert_uint_eq(m.attempt, 1);
 	ck_assert_int_eq(m.priority, CONFIG_PRIORITY_NORMAL);
 	ck_assert_int_eq(sys_write_file_atomic(path, "[1]", 3), MC_OK);
-	ck_assert_int_eq(task_json_read_meta(path, &m, err, sizeof(err)),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    task_json_read_meta(path, &m, err, sizeof(err)), MC_EPARSE);
 	ck_assert_ptr_nonnull(strstr(err, "not an object"));
 	rm_tmp();
 }
@@ -273,14 +272,14 @@ END_TEST
 static void
 assert_refused(const char *text, mc_err want, const char *field)
 {
-	task   *t = (task *)1;
+	task   *t = (task *) 1;
 	mc_diag d;
 
 	memset(&d, 0, sizeof(d));
 	ck_assert_int_eq(task_parse(text, strlen(text), &t, &d), want);
 	ck_assert_ptr_null(t);
 	ck_assert_msg(strcmp(d.field, field) == 0, "field '%s' (%s), not '%s'",
-	              d.field, d.msg, field);
+	    d.field, d.msg, field);
 	ck_assert(strlen(d.msg) > 0);
 }
 
@@ -308,8 +307,8 @@ assert_id(const char *id_json, bool ok)
 
 	memset(&d, 0, sizeof(d));
 	if (ok) {
-		ck_assert_int_eq(task_parse(text, strlen(text), &t, &d),
-		                 MC_OK);
+		ck_assert_int_eq(
+		    task_parse(text, strlen(text), &t, &d), MC_OK);
 		task_destroy(t);
 	} else {
 		assert_refused(text, MC_ECONFIG, "id");
@@ -339,8 +338,8 @@ END_TEST
 /* repeated - open, then n items before<i>after joined by commas, then
  * close: a JSON list or object of n distinct entries (malloc'ed) */
 static char *
-repeated(size_t n, char open, const char *before, const char *after,
-         char close)
+repeated(
+    size_t n, char open, const char *before, const char *after, char close)
 {
 	size_t len = n * (strlen(before) + strlen(after) + 24) + 3;
 	size_t used = 1;
@@ -349,8 +348,8 @@ repeated(size_t n, char open, const char *before, const char *after,
 	ck_assert_ptr_nonnull(s);
 	s[0] = open;
 	for (size_t i = 0; i < n; i++)
-		used += (size_t)snprintf(s + used, len - used, "%s%s%zu%s",
-		                         i ? "," : "", before, i, after);
+		used += (size_t) snprintf(s + used, len - used, "%s%s%zu%s",
+		    i ? "," : "", before, i, after);
 	snprintf(s + used, len - used, "%c", close);
 	return s;
 }
@@ -365,8 +364,8 @@ name_list(size_t n)
 static char *
 target_objects(size_t n)
 {
-	return repeated(n, '{', "\"t", "\": {\"target_type\": \"folder\"}",
-	                '}');
+	return repeated(
+	    n, '{', "\"t", "\": {\"target_type\": \"folder\"}", '}');
 }
 
 START_TEST(task_json_refuses_more_targets_than_the_limit)
@@ -396,9 +395,9 @@ START_TEST(task_json_refuses_more_targets_than_the_limit)
 	big = malloc(len);
 	ck_assert_ptr_nonnull(big);
 	snprintf(big, len,
-	         "{\"id\": \"a\", \"dispatch\": {\"target_name\": \"t0\"}, "
-	         "\"mercure_c\": {\"kind\": \"dispatch\", \"targets\": %s}}",
-	         objs);
+	    "{\"id\": \"a\", \"dispatch\": {\"target_name\": \"t0\"}, "
+	    "\"mercure_c\": {\"kind\": \"dispatch\", \"targets\": %s}}",
+	    objs);
 	assert_refused(big, MC_ECONFIG, "mercure_c.targets");
 	free(big);
 	free(objs);
@@ -424,33 +423,32 @@ assert_module_refused(const char *module_fields, const char *field)
 
 START_TEST(task_json_refuses_oversized_and_mistyped_processing)
 {
-	char *chain =
-	    repeated(TASK_STEPS_MAX + 1, '[',
-	             "{\"module_name\": \"anon\", \"n\": ", "}", ']');
+	char *chain = repeated(TASK_STEPS_MAX + 1, '[',
+	    "{\"module_name\": \"anon\", \"n\": ", "}", ']');
 	char *words = repeated(TASK_ARGV_MAX + 1, '[', "\"w", "\"", ']');
 	char *env = repeated(TASK_ENV_MAX + 1, '{', "\"E", "\": \"v\"", '}');
 	char  text[8192];
 
 	snprintf(text, sizeof(text),
-	         "{\"id\": \"a\", \"process\": %s, \"mercure_c\": {\"kind\": "
-	         "\"process\", \"modules\": {\"anon\": {\"command\": "
-	         "\"x\"}}}}",
-	         chain);
+	    "{\"id\": \"a\", \"process\": %s, \"mercure_c\": {\"kind\": "
+	    "\"process\", \"modules\": {\"anon\": {\"command\": "
+	    "\"x\"}}}}",
+	    chain);
 	assert_refused(text, MC_ECONFIG, "process");
 
 	snprintf(text, sizeof(text), "\"command\": %s", words);
 	assert_module_refused(text, "mercure_c.modules.anon.command");
 	snprintf(text, sizeof(text), "\"command\": \"x\", \"environment\": %s",
-	         env);
+	    env);
 	assert_module_refused(text, "mercure_c.modules.anon.environment");
 	assert_module_refused("\"command\": \"x\", \"timeout\": 604801",
-	                      "mercure_c.modules.anon.timeout");
+	    "mercure_c.modules.anon.timeout");
 	assert_module_refused("\"command\": \"x\", \"timeout\": 0",
-	                      "mercure_c.modules.anon.timeout");
-	assert_module_refused("\"command\": {\"a\": 1}",
-	                      "mercure_c.modules.anon.command");
-	assert_module_refused("\"docker_tag\": \"\"",
-	                      "mercure_c.modules.anon");
+	    "mercure_c.modules.anon.timeout");
+	assert_module_refused(
+	    "\"command\": {\"a\": 1}", "mercure_c.modules.anon.command");
+	assert_module_refused(
+	    "\"docker_tag\": \"\"", "mercure_c.modules.anon");
 	free(chain);
 	free(words);
 	free(env);
@@ -463,18 +461,18 @@ START_TEST(task_json_refuses_wrong_types_and_duplicate_keys)
 	assert_refused("{\"id\": \"a\", \"info\": [], \"dispatch\": "
 	               "{\"target_name\": \"p\"}, \"mercure_c\": {\"kind\": "
 	               "\"dispatch\"}}",
-	               MC_ECONFIG, "info");
+	    MC_ECONFIG, "info");
 	assert_refused("{\"id\": \"a\", \"dispatch\": {\"target_name\": "
 	               "\"p\"}, \"mercure_c\": {\"kind\": 5}}",
-	               MC_ECONFIG, "mercure_c.kind");
+	    MC_ECONFIG, "mercure_c.kind");
 	assert_refused("{\"id\": \"a\", \"dispatch\": {\"target_name\": "
 	               "\"p\"}, \"mercure_c\": {\"kind\": \"dispatch\", "
 	               "\"targets\": \"p\"}}",
-	               MC_ECONFIG, "mercure_c.targets");
+	    MC_ECONFIG, "mercure_c.targets");
 	assert_refused("{\"id\": \"a\", \"dispatch\": {\"target_name\": "
 	               "\"p\", \"status\": []}, \"mercure_c\": {\"kind\": "
 	               "\"dispatch\"}}",
-	               MC_ECONFIG, "dispatch.status");
+	    MC_ECONFIG, "dispatch.status");
 	assert_refused("{\"id\": \"a\", \"id\": \"b\"}", MC_EPARSE, "");
 }
 END_TEST
@@ -488,30 +486,30 @@ static const task_step_report STEPS[] = {
 
 START_TEST(result_json_round_trips_every_field)
 {
-	task_target_report  out[2] = {
-            {"pacs", true, false, 20, 0, ""},
-            {"arch", false, true, 0, 20, "cannot write: M\xfcller"},
-        };
-	task_process_report proc = {
-	    false, true, true, STEPS, 2, 7, "processing failed",
+	task_target_report out[2] = {
+	    {"pacs", true, false, 20, 0, ""},
+	    {"arch", false, true, 0, 20, "cannot write: M\xfcller"},
+	};
+	task_process_report proc = {false, true, true, STEPS, 2, 7,
+	    "processing failed",
 	    "{\"notification\": {\"text\": \"look\", \"requested\": true}}"};
-	task_result w = {.task_id = TASK_ID,
-	                 .kind = "both",
-	                 .ok = false,
-	                 .retryable = true,
-	                 .started_us = 1700000000000000,
-	                 .finished_us = 1700000000250000,
-	                 .targets = out,
-	                 .n_targets = 2,
-	                 .error = "1 of 2 targets failed",
-	                 .process = &proc};
-	task_result r;
-	char       *text, err[256];
-	size_t      len;
+	task_result         w = {.task_id = TASK_ID,
+	            .kind = "both",
+	            .ok = false,
+	            .retryable = true,
+	            .started_us = 1700000000000000,
+	            .finished_us = 1700000000250000,
+	            .targets = out,
+	            .n_targets = 2,
+	            .error = "1 of 2 targets failed",
+	            .process = &proc};
+	task_result         r;
+	char               *text, err[256];
+	size_t              len;
 
 	ck_assert_int_eq(task_result_encode(&w, &text, &len), MC_OK);
-	ck_assert_int_eq(task_result_parse(text, len, &r, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    task_result_parse(text, len, &r, err, sizeof(err)), MC_OK);
 	free(text);
 	ck_assert_str_eq(r.task_id, TASK_ID);
 	ck_assert_str_eq(r.kind, "both");
@@ -546,8 +544,8 @@ START_TEST(result_json_round_trips_every_field)
 	ck_assert_int_eq(r.process->steps[1].signal, 9);
 	ck_assert_str_eq(r.process->steps[1].error, "timed out");
 	ck_assert_str_eq(r.process->module_result_json,
-	                 "{\"notification\":{\"text\":\"look\","
-	                 "\"requested\":true}}");
+	    "{\"notification\":{\"text\":\"look\","
+	    "\"requested\":true}}");
 	ck_assert_str_eq(r.notify_text, "look");
 	ck_assert(r.notify_requested);
 	task_result_fini(&r);
@@ -592,9 +590,9 @@ assert_result_refused(const char *text, const char *why)
 	task_result r;
 	char        err[256] = "";
 
-	ck_assert_int_eq(task_result_parse(text, strlen(text), &r, err,
-	                                   sizeof(err)),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    task_result_parse(text, strlen(text), &r, err, sizeof(err)),
+	    MC_EPARSE);
 	ck_assert_ptr_null(r.owned);
 	ck_assert_uint_eq(r.n_targets, 0);
 	ck_assert_msg(strstr(err, why) != NULL, "'%s' lacks '%s'", err, why);
@@ -602,40 +600,40 @@ assert_result_refused(const char *text, const char *why)
 
 START_TEST(result_json_refuses_wrong_types_bad_ids_and_oversized_lists)
 {
-	char  *objs = target_objects(TASK_TARGETS_MAX + 1), *big;
-	char  *steps =
+	char *objs = target_objects(TASK_TARGETS_MAX + 1), *big;
+	char *steps =
 	    repeated(TASK_STEPS_MAX + 1, '[', "{\"exit\": ", "}", ']');
 	size_t len = strlen(objs) + 32;
 	char   text[4096];
 
 	assert_result_refused("{\"ok\": true", "line 1");
 	assert_result_refused("[1]", "not an object");
-	assert_result_refused("{\"ok\": \"yes\"}",
-	                      "ok: must be true or false");
+	assert_result_refused(
+	    "{\"ok\": \"yes\"}", "ok: must be true or false");
 	assert_result_refused("{\"v\": 2}", "v: ");
 	assert_result_refused("{\"error\": 5}", "error: must be a string");
 	assert_result_refused("{\"task\": \"../x\"}", "task: not a task id");
 	assert_result_refused(
 	    "{\"task\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 	    "task: not a task id");
-	assert_result_refused("{\"targets\": []}",
-	                      "targets: must be an object");
-	assert_result_refused("{\"targets\": {\"a\": 1}}",
-	                      "targets.a: must be an object");
-	assert_result_refused("{\"targets\": {\"a\": {\"sent\": -1}}}",
-	                      "targets.a.sent: ");
-	assert_result_refused("{\"targets\": {\"a\": {\"sent\": \"3\"}}}",
-	                      "targets.a.sent: ");
+	assert_result_refused(
+	    "{\"targets\": []}", "targets: must be an object");
+	assert_result_refused(
+	    "{\"targets\": {\"a\": 1}}", "targets.a: must be an object");
+	assert_result_refused(
+	    "{\"targets\": {\"a\": {\"sent\": -1}}}", "targets.a.sent: ");
+	assert_result_refused(
+	    "{\"targets\": {\"a\": {\"sent\": \"3\"}}}", "targets.a.sent: ");
 	assert_result_refused("{\"targets\": {\"a\": {\"error\": []}}}",
-	                      "targets.a.error: must be a string");
-	assert_result_refused("{\"process\": []}",
-	                      "process: must be an object");
-	assert_result_refused("{\"process\": {\"steps\": [1]}}",
-	                      "process.steps: each step");
+	    "targets.a.error: must be a string");
+	assert_result_refused(
+	    "{\"process\": []}", "process: must be an object");
+	assert_result_refused(
+	    "{\"process\": {\"steps\": [1]}}", "process.steps: each step");
 	assert_result_refused("{\"process\": {\"steps\": [{\"exit\": 1.5}]}}",
-	                      "process.steps.exit: ");
-	assert_result_refused("{\"module_result\": 5}",
-	                      "module_result: must be an object");
+	    "process.steps.exit: ");
+	assert_result_refused(
+	    "{\"module_result\": 5}", "module_result: must be an object");
 	assert_result_refused(
 	    "{\"module_result\": {\"notification\": {\"text\": 1}}}",
 	    "module_result.notification.text: must be a string");
@@ -661,19 +659,19 @@ START_TEST(result_json_is_read_from_a_file_and_archived)
 
 	make_tmp();
 	tmp_path(path, sizeof(path), TASK_RESULT_NAME);
-	ck_assert_int_eq(task_result_read(path, &r, err, sizeof(err)),
-	                 MC_ENOENT);
+	ck_assert_int_eq(
+	    task_result_read(path, &r, err, sizeof(err)), MC_ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, path));
-	ck_assert_int_eq(sys_write_file_atomic(path, text, strlen(text)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_write_file_atomic(path, text, strlen(text)), MC_OK);
 	ck_assert_int_eq(task_result_read(path, &r, err, sizeof(err)), MC_OK);
 	ck_assert(r.ok);
 	ck_assert(!r.retryable);
 	ck_assert_ptr_null(r.process);
 	task_result_fini(&r);
 	ck_assert_int_eq(sys_write_file_atomic(path, "{", 1), MC_OK);
-	ck_assert_int_eq(task_result_read(path, &r, err, sizeof(err)),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    task_result_read(path, &r, err, sizeof(err)), MC_EPARSE);
 	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "%s", err);
 
 	ck_assert_int_eq(task_result_archive(tmp_root, 2), MC_OK);
@@ -689,16 +687,15 @@ END_TEST
 
 START_TEST(a_notification_request_round_trips)
 {
-	notify_var          vars[] = {{"rule", "ct"},
-	                              {"details", "4 files"},
-	                              {"patient_name", "M\xfcller^Ann"}};
-	notify_webhook      w = {NULL, "\"text\": \"{{ rule }}\"", ""};
-	notify_email        e = {"a@b.org", "Done", "plain",
-	                         NOTIFY_FROM_DEFAULT, NULL};
-	notify_request_spec s = {TASK_ID, "completion", "ct", TASK_ID,
-	                         &w,      &e,           vars, 3};
-	notify_request     *r;
-	char               *text, err[256];
+	notify_var     vars[] = {{"rule", "ct"}, {"details", "4 files"},
+	        {"patient_name", "M\xfcller^Ann"}};
+	notify_webhook w = {NULL, "\"text\": \"{{ rule }}\"", ""};
+	notify_email   e = {
+	      "a@b.org", "Done", "plain", NOTIFY_FROM_DEFAULT, NULL};
+	notify_request_spec s = {
+	    TASK_ID, "completion", "ct", TASK_ID, &w, &e, vars, 3};
+	notify_request *r;
+	char           *text, err[256];
 
 	ck_assert_int_eq(notify_request_encode(&s, &text), MC_OK);
 	ck_assert_int_eq(
@@ -709,8 +706,8 @@ START_TEST(a_notification_request_round_trips)
 	ck_assert_str_eq(notify_request_field(r, "rule"), "ct");
 	ck_assert_str_eq(notify_request_field(r, "task_id"), TASK_ID);
 	ck_assert_str_eq(notify_request_field(r, "v"), "");
-	ck_assert_str_eq(notify_request_webhook(r, "payload"),
-	                 "\"text\": \"{{ rule }}\"");
+	ck_assert_str_eq(
+	    notify_request_webhook(r, "payload"), "\"text\": \"{{ rule }}\"");
 	ck_assert_str_eq(notify_request_webhook(r, "payload_body"), "");
 	ck_assert_str_eq(notify_request_webhook(r, "url"), "");
 	ck_assert_str_eq(notify_request_email(r, "to"), "a@b.org");
@@ -750,7 +747,7 @@ END_TEST
 static void
 assert_request_refused(const char *text, mc_err want, const char *why)
 {
-	notify_request *r = (notify_request *)1;
+	notify_request *r = (notify_request *) 1;
 	char            err[256] = "";
 
 	ck_assert_int_eq(
@@ -764,34 +761,34 @@ START_TEST(a_notification_request_refuses_wrong_types_and_bad_ids)
 {
 	assert_request_refused("{\"v\": 1, \"id\": ", MC_EPARSE, "request:1:");
 	assert_request_refused("[]", MC_EPARSE, "not a JSON object");
-	assert_request_refused("{\"id\": \"a\", \"id\": \"b\"}", MC_EPARSE,
-	                       "duplicate");
-	assert_request_refused("{\"event\": \"error\"}", MC_ECONFIG,
-	                       "id is not a task id");
-	assert_request_refused("{\"id\": \"../x\"}", MC_ECONFIG,
-	                       "id is not a task id");
+	assert_request_refused(
+	    "{\"id\": \"a\", \"id\": \"b\"}", MC_EPARSE, "duplicate");
+	assert_request_refused(
+	    "{\"event\": \"error\"}", MC_ECONFIG, "id is not a task id");
+	assert_request_refused(
+	    "{\"id\": \"../x\"}", MC_ECONFIG, "id is not a task id");
 	assert_request_refused("{\"id\": \"a\", \"task_id\": \"a b\"}",
-	                       MC_ECONFIG, "task_id is not a task id");
-	assert_request_refused("{\"id\": \"a\", \"rule\": 5}", MC_ECONFIG,
-	                       "must be strings");
+	    MC_ECONFIG, "task_id is not a task id");
+	assert_request_refused(
+	    "{\"id\": \"a\", \"rule\": 5}", MC_ECONFIG, "must be strings");
 	assert_request_refused("{\"id\": \"a\", \"webhook\": null}",
-	                       MC_ECONFIG, "objects of strings");
+	    MC_ECONFIG, "objects of strings");
 	assert_request_refused("{\"id\": \"a\", \"email\": []}", MC_ECONFIG,
-	                       "objects of strings");
+	    "objects of strings");
 	assert_request_refused("{\"id\": \"a\", \"webhook\": {\"url\": 5}}",
-	                       MC_ECONFIG, "objects of strings");
+	    MC_ECONFIG, "objects of strings");
 	assert_request_refused("{\"id\": \"a\", \"vars\": {\"rule\": [1]}}",
-	                       MC_ECONFIG, "objects of strings");
+	    MC_ECONFIG, "objects of strings");
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite   *s = suite_create("task_format");
-	TCase   *tj = tcase_create("task.json");
-	TCase   *rj = tcase_create("result.json");
-	TCase   *nj = tcase_create("notification request");
+	Suite *s = suite_create("task_format");
+	TCase *tj = tcase_create("task.json");
+	TCase *rj = tcase_create("result.json");
+	TCase *nj = tcase_create("notification request");
 
 	tcase_add_test(tj, task_json_round_trips_from_configuration_to_worker);
 	tcase_add_test(tj, the_coordinator_reads_back_and_rewrites_for_retry);
@@ -799,18 +796,18 @@ main(void)
 	tcase_add_test(
 	    tj, task_ids_are_bounded_by_the_uuid_length_and_safe_characters);
 	tcase_add_test(tj, task_json_refuses_more_targets_than_the_limit);
-	tcase_add_test(tj,
-	               task_json_refuses_oversized_and_mistyped_processing);
+	tcase_add_test(
+	    tj, task_json_refuses_oversized_and_mistyped_processing);
 	tcase_add_test(tj, task_json_refuses_wrong_types_and_duplicate_keys);
 	tcase_add_test(rj, result_json_round_trips_every_field);
-	tcase_add_test(rj,
-	               a_result_without_retryable_takes_it_from_its_targets);
+	tcase_add_test(
+	    rj, a_result_without_retryable_takes_it_from_its_targets);
 	tcase_add_test(
 	    rj, result_json_refuses_wrong_types_bad_ids_and_oversized_lists);
 	tcase_add_test(rj, result_json_is_read_from_a_file_and_archived);
 	tcase_add_test(nj, a_notification_request_round_trips);
-	tcase_add_test(nj,
-	               a_notification_request_refuses_wrong_types_and_bad_ids);
+	tcase_add_test(
+	    nj, a_notification_request_refuses_wrong_types_and_bad_ids);
 	suite_add_tcase(s, tj);
 	suite_add_tcase(s, rj);
 	suite_add_tcase(s, nj);

@@ -35,7 +35,7 @@ typedef struct fake_sched {
 static bool
 fake_has_capacity(const sched *s, sched_kind kind)
 {
-	const fake_sched *f = (const fake_sched *)s;
+	const fake_sched *f = (const fake_sched *) s;
 
 	return f->running[kind] < f->limit[kind];
 }
@@ -43,7 +43,7 @@ fake_has_capacity(const sched *s, sched_kind kind)
 static mc_err
 fake_submit(sched *s, const char *task_id, sched_kind kind, const char *dir)
 {
-	fake_sched *f = (fake_sched *)s;
+	fake_sched *f = (fake_sched *) s;
 	mc_err      rv =
             f->n_submits < f->n_answers ? f->answers[f->n_submits] : MC_OK;
 
@@ -59,7 +59,7 @@ fake_submit(sched *s, const char *task_id, sched_kind kind, const char *dir)
 static unsigned
 fake_running(const sched *s)
 {
-	const fake_sched *f = (const fake_sched *)s;
+	const fake_sched *f = (const fake_sched *) s;
 
 	return f->running[0] + f->running[1];
 }
@@ -67,7 +67,7 @@ fake_running(const sched *s)
 static void
 fake_stop(sched *s)
 {
-	(void)s;
+	(void) s;
 }
 
 static const sched_ops fake_ops = {
@@ -117,7 +117,7 @@ teardown(void)
 /* add_task - a queued task as tasks_enqueue() leaves it */
 static task_entry *
 add_task(const char *id, const char *kind, config_priority prio,
-         int64_t enqueued_ms)
+    int64_t enqueued_ms)
 {
 	task_entry *t = calloc(1, sizeof(*t));
 
@@ -324,8 +324,8 @@ START_TEST(dispatch_starts_in_order_until_the_scheduler_is_full)
 	ck_assert_str_eq(fake.ids[0], "u");
 	ck_assert_str_eq(fake.ids[1], "n1");
 	ck_assert_str_eq(fake.ids[2], "p");
-	ck_assert_int_eq(sys_path_fmt(dir, sizeof(dir), "%s/tasks/u", c->root),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_path_fmt(dir, sizeof(dir), "%s/tasks/u", c->root), MC_OK);
 	ck_assert_str_eq(fake.dirs[0], dir);
 	ck_assert_uint_eq(fake_running(&fake.base), 3);
 	ck_assert_str_eq(pick_id(loop_now_ms(), false), "");
@@ -395,8 +395,7 @@ int
 main(void)
 {
 	Suite       *s = suite_create("tasks");
-	const TTest *pick[] = {
-	    an_empty_queue_offers_nothing,
+	const TTest *pick[] = {an_empty_queue_offers_nothing,
 	    urgent_goes_before_normal_and_normal_before_offpeak,
 	    within_a_class_the_earliest_enqueued_goes_first,
 	    equal_enqueue_times_go_to_the_task_queued_first,
@@ -404,8 +403,7 @@ main(void)
 	    a_task_waiting_for_its_retry_is_passed_over_until_due,
 	    only_queued_tasks_are_offered,
 	    a_kind_at_its_limit_is_passed_over_for_one_with_room,
-	    picking_changes_nothing,
-	    the_offpeak_window_may_run_over_midnight,
+	    picking_changes_nothing, the_offpeak_window_may_run_over_midnight,
 	    NULL};
 	const TTest *dispatch[] = {
 	    dispatch_starts_in_order_until_the_scheduler_is_full,

@@ -57,8 +57,9 @@ count_files(void)
 
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.' || strncmp(de->d_name, TMP_POOL_PREFIX,
-						 strlen(TMP_POOL_PREFIX)) == 0;
+		n += de->d_name[0] != '.' ||
+		     strncmp(de->d_name, TMP_POOL_PREFIX,
+		         strlen(TMP_POOL_PREFIX)) == 0;
 	closedir(d);
 	return n;
 }
@@ -72,8 +73,8 @@ new_pool(void)
 	char      err[256] = "";
 
 	ck_assert_msg(tmp_pool_create(mc_check_tmpdir, true, &p, err,
-	                              sizeof(err)) == MC_OK,
-	              "tmp_pool_create: %s", err);
+	                  sizeof(err)) == MC_OK,
+	    "tmp_pool_create: %s", err);
 	tmp_pool_set_floor(p, 0, 0);
 	return p;
 }
@@ -97,8 +98,8 @@ open_ready(tmp_pool *p, uint64_t hint, char *path, uint64_t *prealloc)
 /* write_instance - a pool file holding DATA_LEN bytes, as the receive
  * path leaves it before sealing */
 static void
-write_instance(tmp_pool *p, char *path, uint64_t *prealloc,
-    unsigned char *data)
+write_instance(
+    tmp_pool *p, char *path, uint64_t *prealloc, unsigned char *data)
 {
 	int fd = open_ready(p, DATA_LEN, path, prealloc);
 
@@ -128,13 +129,15 @@ START_TEST(no_file_for_first_image_or_large_ones)
 	p = new_pool();
 	ck_assert_int_eq(tmp_pool_open(p, 0, path, sizeof(path), &pre), -1);
 	ck_assert_uint_eq(pre, 0);
-	ck_assert_int_eq(tmp_pool_open(p, TMP_POOL_MAX_BYTES, path,
-			     sizeof(path), &pre), -1);
-	usleep(200000);
-	ck_assert_int_eq(tmp_pool_open(p, TMP_POOL_MAX_BYTES, path,
-			     sizeof(path), &pre), -1);
-	ck_assert_int_eq(tmp_pool_open(NULL, 100, path, sizeof(path), &pre),
+	ck_assert_int_eq(
+	    tmp_pool_open(p, TMP_POOL_MAX_BYTES, path, sizeof(path), &pre),
 	    -1);
+	usleep(200000);
+	ck_assert_int_eq(
+	    tmp_pool_open(p, TMP_POOL_MAX_BYTES, path, sizeof(path), &pre),
+	    -1);
+	ck_assert_int_eq(
+	    tmp_pool_open(NULL, 100, path, sizeof(path), &pre), -1);
 	tmp_pool_destroy(p);
 	ck_assert_uint_eq(count_files(), 0);
 }
@@ -244,7 +247,7 @@ END_TEST
 
 START_TEST(other_files_are_left_alone)
 {
-	char path[MC_PATH_MAX];
+	char  path[MC_PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/.rcv-abcdef", mc_check_tmpdir);
@@ -256,7 +259,7 @@ START_TEST(other_files_are_left_alone)
 	ck_assert_uint_eq(size_of(path), 15);
 	/* a pool name whose file outgrew its size: parse decides */
 	snprintf(path, sizeof(path), "%s/%s4096-1-1", mc_check_tmpdir,
-	         TMP_POOL_PREFIX);
+	    TMP_POOL_PREFIX);
 	f = fopen(path, "wb");
 	for (int i = 0; i < 5000; i++)
 		fputc('x', f);
@@ -297,15 +300,17 @@ START_TEST(no_spares_below_the_free_space_floor)
 
 	tmp_pool_set_floor(p, 0, 100);
 	for (int i = 0; i < 20; i++) {
-		ck_assert_int_lt(tmp_pool_open(p, DATA_LEN, path, sizeof(path),
-				     &prealloc), 0);
+		ck_assert_int_lt(
+		    tmp_pool_open(p, DATA_LEN, path, sizeof(path), &prealloc),
+		    0);
 		usleep(10000);
 	}
 	ck_assert_uint_eq(count_files(), 0);
 	tmp_pool_set_floor(p, UINT64_MAX, 0);
 	for (int i = 0; i < 20; i++) {
-		ck_assert_int_lt(tmp_pool_open(p, DATA_LEN, path, sizeof(path),
-				     &prealloc), 0);
+		ck_assert_int_lt(
+		    tmp_pool_open(p, DATA_LEN, path, sizeof(path), &prealloc),
+		    0);
 		usleep(10000);
 	}
 	ck_assert_uint_eq(count_files(), 0);
@@ -336,8 +341,9 @@ START_TEST(give_back_removes_every_spare_and_holds_refills)
 	ck_assert(tmp_pool_give_back(p));
 	ck_assert_uint_eq(count_files(), 0);
 	for (int i = 0; i < 20; i++) {
-		ck_assert_int_lt(tmp_pool_open(p, DATA_LEN, path, sizeof(path),
-				     &prealloc), 0);
+		ck_assert_int_lt(
+		    tmp_pool_open(p, DATA_LEN, path, sizeof(path), &prealloc),
+		    0);
 		usleep(10000);
 	}
 	ck_assert_uint_eq(count_files(), 0);
@@ -367,8 +373,8 @@ START_TEST(floors_parse_as_percent_or_size)
 	ck_assert_int_eq(tmp_pool_parse_floor("-1", &b, &pct), MC_EINVAL);
 	ck_assert_int_eq(tmp_pool_parse_floor("5x", &b, &pct), MC_EINVAL);
 	ck_assert_int_eq(tmp_pool_parse_floor("", &b, &pct), MC_EINVAL);
-	ck_assert_int_eq(tmp_pool_parse_floor("99999999999G", &b, &pct),
-	    MC_EINVAL);
+	ck_assert_int_eq(
+	    tmp_pool_parse_floor("99999999999G", &b, &pct), MC_EINVAL);
 }
 END_TEST
 
@@ -376,19 +382,15 @@ int
 main(void)
 {
 	Suite       *s = suite_create("tmp_pool");
-	const TTest *pool[] = {
-	    no_file_for_first_image_or_large_ones,
+	const TTest *pool[] = {no_file_for_first_image_or_large_ones,
 	    spares_are_zero_block_multiples_and_go_with_the_pool,
-	    sealed_but_not_cut_is_restored,
-	    sealed_and_cut_is_an_ordinary_file,
+	    sealed_but_not_cut_is_restored, sealed_and_cut_is_an_ordinary_file,
 	    unsealed_or_torn_data_is_removed,
 	    data_without_room_for_the_trailer_is_refused,
-	    other_files_are_left_alone,
-	    many_sizes_keep_a_bounded_pool,
+	    other_files_are_left_alone, many_sizes_keep_a_bounded_pool,
 	    no_spares_below_the_free_space_floor,
 	    give_back_removes_every_spare_and_holds_refills,
-	    floors_parse_as_percent_or_size,
-	    NULL};
+	    floors_parse_as_percent_or_size, NULL};
 
 	tcase_set_timeout(mc_check_tmpdir_tcase(s, "pool", pool), 60);
 	return mc_check_run(s);

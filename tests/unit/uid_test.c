@@ -63,9 +63,8 @@ main(void)
 {
 	Suite       *s = suite_create("uid");
 	const TTest *validation[] = {ordinary_uids_are_valid,
-	                             path_tricks_and_letters_are_invalid,
-	                             length_limit_is_sixty_four,
-	                             task_ids_are_lower_case_uuids_only, NULL};
+	    path_tricks_and_letters_are_invalid, length_limit_is_sixty_four,
+	    task_ids_are_lower_case_uuids_only, NULL};
 
 	mc_check_tcase(s, "validation", validation);
 	return mc_check_run(s);

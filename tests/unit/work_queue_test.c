@@ -52,7 +52,7 @@ START_TEST(items_come_out_in_order_and_the_fd_follows_the_list)
 	ck_assert(readable(q));
 	ck_assert_uint_eq(work_queue_len(q), 3);
 	for (unsigned i = 0; i < 3; i++) {
-		it = (item *)work_queue_pop(q);
+		it = (item *) work_queue_pop(q);
 		ck_assert_ptr_nonnull(it);
 		ck_assert_uint_eq(it->seq, i);
 		free(it);
@@ -71,8 +71,8 @@ END_TEST
 static void *
 producer(void *arg)
 {
-	work_queue *q = ((void **)arg)[0];
-	unsigned    id = (unsigned)(size_t)((void **)arg)[1];
+	work_queue *q = ((void **) arg)[0];
+	unsigned    id = (unsigned) (size_t) ((void **) arg)[1];
 
 	for (unsigned i = 0; i < WQ_PER_THREAD; i++)
 		work_queue_push(q, &item_new(id, i)->node);
@@ -90,16 +90,16 @@ START_TEST(concurrent_pushes_lose_nothing_and_keep_each_order)
 	ck_assert_int_eq(work_queue_create(NULL, &q), MC_OK);
 	for (size_t i = 0; i < WQ_THREADS; i++) {
 		args[i][0] = q;
-		args[i][1] = (void *)i;
+		args[i][1] = (void *) i;
 		ck_assert_int_eq(
 		    pthread_create(&th[i], NULL, producer, args[i]), 0);
 	}
-	while (got < (size_t)WQ_THREADS * WQ_PER_THREAD) {
+	while (got < (size_t) WQ_THREADS * WQ_PER_THREAD) {
 		struct pollfd p = {work_queue_fd(q), POLLIN, 0};
 		item         *it;
-		ck_assert_int_eq(poll(&p, 1, 5000),
-		                 1); /* a wakeup never lost */
-		while ((it = (item *)work_queue_pop(q)) != NULL) {
+		ck_assert_int_eq(
+		    poll(&p, 1, 5000), 1); /* a wakeup never lost */
+		while ((it = (item *) work_queue_pop(q)) != NULL) {
 			ck_assert_uint_eq(it->seq, next[it->producer]);
 			next[it->producer]++;
 			got++;

@@ -97,7 +97,7 @@ START_TEST(the_step_task_json_holds_that_step_and_no_mercure_c)
 	ck_assert_ptr_null(json_object_get(j, "mercure_c"));
 	ck_assert_str_eq(json_string_value(json_object_get(
 	                     json_object_get(j, "process"), "module_name")),
-	                 "b");
+	    "b");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "id")), "p1");
 	json_decref(j);
 	free(text);
@@ -106,22 +106,22 @@ START_TEST(the_step_task_json_holds_that_step_and_no_mercure_c)
 END_TEST
 
 static void
-assert_process_error(const char *process, const char *modules,
-                     const char *field)
+assert_process_error(
+    const char *process, const char *modules, const char *field)
 {
 	char    text[2048];
 	task   *t = NULL;
 	mc_diag d;
 
 	snprintf(text, sizeof(text),
-	         "{\"id\":\"x\",\"process\":%s,\"mercure_c\":{\"kind\":"
-	         "\"process\",\"modules\":%s}}",
-	         process, modules);
+	    "{\"id\":\"x\",\"process\":%s,\"mercure_c\":{\"kind\":"
+	    "\"process\",\"modules\":%s}}",
+	    process, modules);
 	memset(&d, 0, sizeof(d));
 	ck_assert_int_eq(task_parse(text, strlen(text), &t, &d), MC_ECONFIG);
 	ck_assert_ptr_null(t);
-	ck_assert_msg(strstr(d.field, field) != NULL, "field '%s' (%s)",
-	              d.field, d.msg);
+	ck_assert_msg(
+	    strstr(d.field, field) != NULL, "field '%s' (%s)", d.field, d.msg);
 }
 
 START_TEST(bad_process_sections_name_the_field)
@@ -130,17 +130,16 @@ START_TEST(bad_process_sections_name_the_field)
 	assert_process_error("[]", "{}", "process");
 	assert_process_error("{\"settings\":{}}", "{}", "process[0]");
 	assert_process_error("{\"module_name\":\"m\"}", "{}", "process[0]");
-	assert_process_error("{\"module_name\":\"m\"}", "{\"m\":{}}",
-	                     "mercure_c.modules.m");
+	assert_process_error(
+	    "{\"module_name\":\"m\"}", "{\"m\":{}}", "mercure_c.modules.m");
 	assert_process_error("{\"module_name\":\"m\"}",
-	                     "{\"m\":{\"command\":{\"a\":1}}}",
-	                     "mercure_c.modules.m.command");
+	    "{\"m\":{\"command\":{\"a\":1}}}", "mercure_c.modules.m.command");
 	assert_process_error("{\"module_name\":\"m\"}",
-	                     "{\"m\":{\"command\":\"x\",\"timeout\":0}}",
-	                     "mercure_c.modules.m.timeout");
+	    "{\"m\":{\"command\":\"x\",\"timeout\":0}}",
+	    "mercure_c.modules.m.timeout");
 	assert_process_error("{\"module_name\":\"m\"}",
-	                     "{\"m\":{\"command\":\"x\",\"environment\":[1]}}",
-	                     "mercure_c.modules.m.environment");
+	    "{\"m\":{\"command\":\"x\",\"environment\":[1]}}",
+	    "mercure_c.modules.m.environment");
 }
 END_TEST
 
@@ -232,7 +231,7 @@ START_TEST(dynamic_routing_is_followed_only_within_the_rule)
 	ck_assert_uint_eq(p.o.n_targets, 1);
 	ck_assert_str_eq(p.o.targets[0], "pacs");
 	decide(t, "{\"__mercure_routing\": {\"target\": [\"alt\", \"alt2\"]}}",
-	       &p, &mr);
+	    &p, &mr);
 	ck_assert(p.o.applied);
 	ck_assert_uint_eq(p.o.n_targets, 2);
 	module_result_fini(&mr);
@@ -242,7 +241,7 @@ START_TEST(dynamic_routing_is_followed_only_within_the_rule)
 	ck_assert_ptr_nonnull(strstr(p.reason, "not in dynamic_routing"));
 	module_result_fini(&mr);
 	decide(t, "{\"__mercure_routing\": {\"use_alternate_target\": true}}",
-	       &p, &mr);
+	    &p, &mr);
 	ck_assert(p.o.applied);
 	ck_assert_str_eq(p.o.targets[0], "alt2");
 	module_result_fini(&mr);
@@ -257,7 +256,7 @@ END_TEST
 static const char *
 lookup(const char *name, void *ctx)
 {
-	(void)ctx;
+	(void) ctx;
 	if (strcmp(name, "rule") == 0)
 		return "ct";
 	if (strcmp(name, "patient_name") == 0)
@@ -271,24 +270,23 @@ START_TEST(templates_substitute_and_escape_for_their_place)
 
 	ck_assert_int_eq(template_render("{{rule}}-{{ rule }}-{{ rule|upper }}"
 	                                 "-{{ none }}-{% if x %}-{{ a b }}",
-	                                 lookup, NULL, TEMPLATE_ESCAPE_NONE,
-	                                 &out),
-	                 MC_OK);
+	                     lookup, NULL, TEMPLATE_ESCAPE_NONE, &out),
+	    MC_OK);
 	ck_assert_str_eq(out, "ct-ct-ct--{% if x %}-{{ a b }}");
 	free(out);
 	ck_assert_int_eq(template_render("\"{{ patient_name }}\"", lookup,
-	                                 NULL, TEMPLATE_ESCAPE_JSON, &out),
-	                 MC_OK);
+	                     NULL, TEMPLATE_ESCAPE_JSON, &out),
+	    MC_OK);
 	ck_assert_str_eq(out, "\"O\\\"Hara <&>\\n\"");
 	free(out);
 	ck_assert_int_eq(template_render("<p>{{ patient_name }}", lookup, NULL,
-	                                 TEMPLATE_ESCAPE_HTML, &out),
-	                 MC_OK);
+	                     TEMPLATE_ESCAPE_HTML, &out),
+	    MC_OK);
 	ck_assert_str_eq(out, "<p>O&quot;Hara &lt;&amp;&gt;\n");
 	free(out);
 	ck_assert_int_eq(template_render("{{ unclosed", lookup, NULL,
-	                                 TEMPLATE_ESCAPE_NONE, &out),
-	                 MC_OK);
+	                     TEMPLATE_ESCAPE_NONE, &out),
+	    MC_OK);
 	ck_assert_str_eq(out, "{{ unclosed");
 	free(out);
 }
@@ -304,31 +302,31 @@ START_TEST(secrets_come_from_the_field_the_environment_or_a_file)
 	put("pw", "from-file\n");
 	ck_assert_int_eq(target_cfg_create("t", &c), MC_OK);
 	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
-	                            err, sizeof(err)),
-	                 MC_OK);
+	                     err, sizeof(err)),
+	    MC_OK);
 	ck_assert(!found);
 	ck_assert_str_eq(buf, "");
-	ck_assert_int_eq(target_cfg_set(c, "password_file", path_of("pw")),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    target_cfg_set(c, "password_file", path_of("pw")), MC_OK);
 	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
-	                            err, sizeof(err)),
-	                 MC_OK);
+	                     err, sizeof(err)),
+	    MC_OK);
 	ck_assert(found);
 	ck_assert_str_eq(buf, "from-file");
 	setenv("MC_UNIT_SECRET", "from-env", 1);
-	ck_assert_int_eq(target_cfg_set(c, "password_env", "MC_UNIT_SECRET"),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    target_cfg_set(c, "password_env", "MC_UNIT_SECRET"), MC_OK);
 	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
-	                            err, sizeof(err)),
-	                 MC_OK);
+	                     err, sizeof(err)),
+	    MC_OK);
 	ck_assert_str_eq(buf, "from-env");
 	ck_assert_int_eq(target_cfg_set(c, "password", "inline"), MC_OK);
 	ck_assert_int_eq(secret_get(c, "password", buf, sizeof(buf), &found,
-	                            err, sizeof(err)),
-	                 MC_OK);
+	                     err, sizeof(err)),
+	    MC_OK);
 	ck_assert_str_eq(buf, "inline");
-	ck_assert_int_eq(target_cfg_set(c, "token_env", "MC_UNIT_UNSET"),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    target_cfg_set(c, "token_env", "MC_UNIT_UNSET"), MC_OK);
 	unsetenv("MC_UNIT_UNSET");
 	ck_assert_int_eq(
 	    secret_get(c, "token", buf, sizeof(buf), &found, err, sizeof(err)),
@@ -357,11 +355,11 @@ START_TEST(stow_responses_count_stored_and_failed_instances)
 	ck_assert_uint_eq(r.n_failed, 1);
 	ck_assert_str_eq(r.failed[0].sop_instance_uid, "1.2.3");
 	ck_assert_uint_eq(r.failed[0].reason, 0xA900);
-	ck_assert_int_eq(stow_response_parse("[{}]", 4, &r, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    stow_response_parse("[{}]", 4, &r, err, sizeof(err)), MC_OK);
 	ck_assert_uint_eq(r.n_failed, 0);
-	ck_assert_int_eq(stow_response_parse(" \n", 2, &r, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    stow_response_parse(" \n", 2, &r, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(
 	    stow_response_parse("<html>", 6, &r, err, sizeof(err)), MC_EPARSE);
 }
@@ -371,8 +369,8 @@ START_TEST(urls_lose_credentials_and_queries_in_messages)
 {
 	char buf[256];
 
-	target_url_for_log("https://u:p@h.org:8042/dicom-web/studies?t=1", buf,
-	                   sizeof(buf));
+	target_url_for_log(
+	    "https://u:p@h.org:8042/dicom-web/studies?t=1", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "https://h.org:8042/dicom-web/studies");
 	target_url_for_log("http://h/x#frag", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "http://h/x");
@@ -401,8 +399,8 @@ START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
 	o.task_dir = path_of("t");
 	o.coordinator_url = NULL;
 	ck_assert_int_eq(task_run(&o), TASK_EXIT_OK);
-	ck_assert_int_eq(sys_read_file(path_of("t/result.json"), &text, &len),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_read_file(path_of("t/result.json"), &text, &len), MC_OK);
 	j = json_loads(text, 0, NULL);
 	ck_assert_ptr_nonnull(j);
 	ck_assert(json_is_true(json_object_get(j, "ok")));
@@ -412,7 +410,7 @@ START_TEST(a_command_module_runs_and_its_output_goes_to_the_dummy_target)
 	    2);
 	ck_assert_int_eq(json_integer_value(json_object_get(
 	                     json_object_get(j, "process"), "output_files")),
-	                 2);
+	    2);
 	ck_assert(sys_exists(path_of("t/out/a.dcm")));
 	ck_assert(sys_exists(path_of("t/out/task.json")));
 	ck_assert(sys_exists(path_of("t/module-1-cp.log")));
@@ -437,23 +435,23 @@ run_module_script(const char *script, task_exit want)
 	put("t/in/a.dcm", "A");
 	put("secret.txt", "host secret");
 	snprintf(doc, sizeof(doc),
-	         "{\"id\": \"t\", \"dispatch\": {\"target_name\": [\"f\"]},"
-	         " \"process\": {\"module_name\": \"m\"},"
-	         " \"mercure_c\": {\"kind\": \"both\","
-	         "  \"targets\": {\"f\": {\"target_type\": \"folder\","
-	         "   \"folder\": \"%s/dst\"}},"
-	         "  \"modules\": {\"m\": {\"command\": %s,"
-	         "   \"environment\": {\"SECRET\": \"%s/secret.txt\","
-	         "    \"TOP\": \"%s\"}}}}}",
-	         mc_check_tmpdir, cmd_text, mc_check_tmpdir, mc_check_tmpdir);
+	    "{\"id\": \"t\", \"dispatch\": {\"target_name\": [\"f\"]},"
+	    " \"process\": {\"module_name\": \"m\"},"
+	    " \"mercure_c\": {\"kind\": \"both\","
+	    "  \"targets\": {\"f\": {\"target_type\": \"folder\","
+	    "   \"folder\": \"%s/dst\"}},"
+	    "  \"modules\": {\"m\": {\"command\": %s,"
+	    "   \"environment\": {\"SECRET\": \"%s/secret.txt\","
+	    "    \"TOP\": \"%s\"}}}}}",
+	    mc_check_tmpdir, cmd_text, mc_check_tmpdir, mc_check_tmpdir);
 	free(cmd_text);
 	json_decref(cmd);
 	put("t/task.json", doc);
 	o.task_dir = path_of("t");
 	o.coordinator_url = NULL;
 	ck_assert_int_eq(task_run(&o), want);
-	ck_assert_int_eq(sys_read_file(path_of("t/result.json"), &text, &len),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_read_file(path_of("t/result.json"), &text, &len), MC_OK);
 	ck_assert_ptr_nonnull(j = json_loads(text, 0, NULL));
 	free(text);
 	return j;
@@ -486,8 +484,8 @@ assert_refused(const char *script, const char *reason)
 	ck_assert(json_is_false(json_object_get(j, "ok")));
 	ck_assert(json_is_false(json_object_get(j, "retryable")));
 	ck_assert_ptr_nonnull(err);
-	ck_assert_msg(strstr(err, reason) != NULL, "error '%s' lacks '%s'",
-	              err, reason);
+	ck_assert_msg(
+	    strstr(err, reason) != NULL, "error '%s' lacks '%s'", err, reason);
 	ck_assert_msg(strstr(err, "refused") != NULL, "error '%s'", err);
 	ck_assert_uint_eq(count_dir("dst"), 0);
 	ck_assert(!sys_exists(path_of("t/out")));
@@ -499,7 +497,7 @@ START_TEST(a_module_link_to_a_host_file_is_refused_and_nothing_sent)
 	mc_check_tmpdir_setup();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " ln -s \"$SECRET\" \"$MERCURE_OUT_DIR\"/x.dcm",
-	               "x.dcm is a symbolic link");
+	    "x.dcm is a symbolic link");
 }
 END_TEST
 
@@ -508,7 +506,7 @@ START_TEST(a_module_link_to_a_folder_is_refused)
 	mc_check_tmpdir_setup();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " ln -s \"$TOP\" \"$MERCURE_OUT_DIR\"/d",
-	               "/d is a symbolic link");
+	    "/d is a symbolic link");
 }
 END_TEST
 
@@ -518,7 +516,7 @@ START_TEST(a_module_output_folder_replaced_by_a_link_is_refused)
 	assert_refused("mkdir \"$TOP\"/elsewhere && cp \"$SECRET\" "
 	               "\"$TOP\"/elsewhere/x.dcm && rmdir \"$MERCURE_OUT_DIR\""
 	               " && ln -s \"$TOP\"/elsewhere \"$MERCURE_OUT_DIR\"",
-	               "is a symbolic link, not a folder");
+	    "is a symbolic link, not a folder");
 }
 END_TEST
 
@@ -530,12 +528,12 @@ START_TEST(a_module_fifo_is_refused_without_waiting_on_it)
 	t0 = sys_now_us();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " mkfifo \"$MERCURE_OUT_DIR\"/x.dcm",
-	               "x.dcm is a FIFO");
+	    "x.dcm is a FIFO");
 	mc_check_tmpdir_teardown();
 	mc_check_tmpdir_setup();
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " mkfifo \"$MERCURE_OUT_DIR\"/result.json",
-	               "result.json is a FIFO");
+	    "result.json is a FIFO");
 	ck_assert_int_lt(sys_now_us() - t0, 5 * 1000000);
 }
 END_TEST
@@ -547,7 +545,7 @@ START_TEST(a_module_link_as_result_json_is_refused)
 	assert_refused("cp \"$MERCURE_IN_DIR\"/a.dcm \"$MERCURE_OUT_DIR\"/ &&"
 	               " ln -s \"$TOP\"/evil.json "
 	               "\"$MERCURE_OUT_DIR\"/result.json",
-	               "result.json is a symbolic link");
+	    "result.json is a symbolic link");
 }
 END_TEST
 
@@ -562,7 +560,7 @@ START_TEST(a_module_hard_link_to_a_file_it_can_read_is_delivered)
 	mc_check_tmpdir_setup();
 	j = run_module_script("ln \"$MERCURE_IN_DIR\"/a.dcm "
 	                      "\"$MERCURE_OUT_DIR\"/a.dcm",
-	                      TASK_EXIT_OK);
+	    TASK_EXIT_OK);
 	ck_assert(json_is_true(json_object_get(j, "ok")));
 	ck_assert_uint_eq(count_dir("dst/t"), 1);
 	json_decref(j);
@@ -577,7 +575,7 @@ START_TEST(a_module_background_child_is_stopped_when_the_module_exits)
 	j = run_module_script("cp \"$MERCURE_IN_DIR\"/a.dcm "
 	                      "\"$MERCURE_OUT_DIR\"/; "
 	                      "(sleep 0.3; touch \"$TOP\"/late) & exit 0",
-	                      TASK_EXIT_OK);
+	    TASK_EXIT_OK);
 	json_decref(j);
 	/* an absence: give the child three times its delay */
 	usleep(900 * 1000);
@@ -598,7 +596,7 @@ START_TEST(a_folder_target_never_empties_a_folder_planted_as_its_partial)
 	ck_assert_int_eq(symlink(victim, path_of("dst/t.partial")), 0);
 	j = run_module_script("cp \"$MERCURE_IN_DIR\"/a.dcm "
 	                      "\"$MERCURE_OUT_DIR\"/",
-	                      TASK_EXIT_TARGET_FAILED);
+	    TASK_EXIT_TARGET_FAILED);
 	ck_assert(sys_exists(path_of("victim/keep.txt")));
 	ck_assert(!sys_exists(path_of("dst/t")));
 	json_decref(j);
@@ -614,10 +612,8 @@ main(void)
 	    the_step_task_json_holds_that_step_and_no_mercure_c,
 	    bad_process_sections_name_the_field, NULL};
 	const TTest *mr[] = {module_results_merge_over_a_chain_and_round_trip,
-	                     dynamic_routing_is_followed_only_within_the_rule,
-	                     NULL};
-	const TTest *misc[] = {
-	    templates_substitute_and_escape_for_their_place,
+	    dynamic_routing_is_followed_only_within_the_rule, NULL};
+	const TTest *misc[] = {templates_substitute_and_escape_for_their_place,
 	    secrets_come_from_the_field_the_environment_or_a_file,
 	    stow_responses_count_stored_and_failed_instances,
 	    urls_lose_credentials_and_queries_in_messages, NULL};
@@ -637,11 +633,11 @@ main(void)
 	mc_check_tcase(s, "process section", parse);
 	/* the tests make their folder when they need one */
 	mc_check_fixture_tcase(s, "module results and routing", mr, NULL,
-	                       mc_check_tmpdir_teardown);
+	    mc_check_tmpdir_teardown);
 	mc_check_fixture_tcase(s, "templates, secrets, STOW, URLs", misc, NULL,
-	                       mc_check_tmpdir_teardown);
-	tc = mc_check_fixture_tcase(s, "run", run, NULL,
-	                            mc_check_tmpdir_teardown);
+	    mc_check_tmpdir_teardown);
+	tc = mc_check_fixture_tcase(
+	    s, "run", run, NULL, mc_check_tmpdir_teardown);
 	tcase_set_timeout(tc, 20);
 	return mc_check_run(s);
 }

@@ -26,7 +26,6 @@
 #include "task/task.h"
 #include "task_run.h"
 
-
 static const char GOOD_TASK[] =
     "{\"id\": \"6f1c-01\",\n"
     " \"info\": {\"sender_address\": \"10.0.0.7\", \"sender_aet\": \"CT1\",\n"
@@ -47,7 +46,7 @@ static const char GOOD_TASK[] =
 static mc_err
 parse_bad(const char *text, mc_diag *d)
 {
-	task  *t = (task *)1;
+	task  *t = (task *) 1;
 	mc_err rv;
 
 	memset(d, 0, sizeof(*d));
@@ -82,8 +81,8 @@ START_TEST(a_complete_task_json_is_read_field_by_field)
 	ck_assert_str_eq(target_cfg_get(pacs, "port"), "104");
 	ck_assert_str_eq(target_cfg_get(pacs, "pass_sender_aet"), "true");
 	ck_assert_ptr_null(target_cfg_get(pacs, "contact"));
-	ck_assert_str_eq(target_cfg_get(task_target_cfg(t, 1), "folder"),
-	                 "/a");
+	ck_assert_str_eq(
+	    target_cfg_get(task_target_cfg(t, 1), "folder"), "/a");
 	ck_assert_ptr_null(task_target_cfg(t, 2));
 	task_destroy(t);
 }
@@ -132,16 +131,16 @@ START_TEST(targets_without_their_secrets_come_from_the_configuration)
 
 	ck_assert(task_needs_config(t));
 	ck_assert_int_eq(config_load_buffer("w.yaml", yaml, strlen(yaml), &cfg,
-	                                    NULL, 0, NULL),
-	                 MC_OK);
+	                     NULL, 0, NULL),
+	    MC_OK);
 	ck_assert_int_eq(task_use_config(t, cfg), MC_OK);
-	ck_assert_str_eq(target_cfg_get(task_find_target(t, "web"), "url"),
-	                 "http://new");
+	ck_assert_str_eq(
+	    target_cfg_get(task_find_target(t, "web"), "url"), "http://new");
 	ck_assert_str_eq(
 	    target_cfg_get(task_find_target(t, "web"), "access_token"),
 	    "tok-1");
-	ck_assert_str_eq(target_cfg_get(task_find_target(t, "pacs"), "ip"),
-	                 "h");
+	ck_assert_str_eq(
+	    target_cfg_get(task_find_target(t, "pacs"), "ip"), "h");
 	ck_assert_ptr_null(task_find_target(t, "gone"));
 	ck_assert(!task_needs_config(t));
 	task_destroy(t);
@@ -154,8 +153,8 @@ START_TEST(bad_json_is_refused_with_line_and_column)
 	mc_diag d;
 	char    buf[512];
 
-	ck_assert_int_eq(parse_bad("{\n  \"id\": \"x\",\n  oops\n}", &d),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    parse_bad("{\n  \"id\": \"x\",\n  oops\n}", &d), MC_EPARSE);
 	ck_assert_uint_eq(d.line, 3);
 	/* jansson's column is that of the last character it read: the
 	 * end of the bad token "oops" */
@@ -168,8 +167,8 @@ START_TEST(bad_json_is_refused_with_line_and_column)
 	ck_assert_int_eq(parse_bad("", &d), MC_EPARSE);
 	ck_assert_int_eq(parse_bad("{\"id\": \"x\"", &d), MC_EPARSE);
 	ck_assert_uint_eq(d.line, 1);
-	ck_assert_int_eq(parse_bad("{\"id\":\"a\",\"id\":\"b\"}", &d),
-	                 MC_EPARSE);
+	ck_assert_int_eq(
+	    parse_bad("{\"id\":\"a\",\"id\":\"b\"}", &d), MC_EPARSE);
 }
 END_TEST
 
@@ -188,11 +187,11 @@ START_TEST(missing_or_mistyped_fields_are_named)
 	assert_field_error("[1, 2]", "");
 	assert_field_error("{\"dispatch\":{\"target_name\":[\"p\"]},"
 	                   "\"mercure_c\":{\"kind\":\"dispatch\"}}",
-	                   "id");
+	    "id");
 	assert_field_error("{\"id\":7}", "id");
 	assert_field_error("{\"id\":\"../etc\",\"dispatch\":{\"target_name\":"
 	                   "\"p\"},\"mercure_c\":{\"kind\":\"dispatch\"}}",
-	                   "id");
+	    "id");
 	assert_field_error("{\"id\":\".hidden\"}", "id");
 	assert_field_error(
 	    "{\"id\":\"a\",\"dispatch\":{\"target_name\":[\"p\"]"
@@ -204,10 +203,10 @@ START_TEST(missing_or_mistyped_fields_are_named)
 	    "dispatch");
 	assert_field_error("{\"id\":\"a\",\"dispatch\":{},\"mercure_c\":{"
 	                   "\"kind\":\"dispatch\"}}",
-	                   "dispatch.target_name");
+	    "dispatch.target_name");
 	assert_field_error("{\"id\":\"a\",\"dispatch\":{\"target_name\":[1]},"
 	                   "\"mercure_c\":{\"kind\":\"dispatch\"}}",
-	                   "dispatch.target_name");
+	    "dispatch.target_name");
 	assert_field_error(
 	    "{\"id\":\"a\",\"dispatch\":{\"target_name\":\"p\"},"
 	    "\"mercure_c\":{}}",
@@ -220,7 +219,7 @@ START_TEST(missing_or_mistyped_fields_are_named)
 	assert_field_error("{\"id\":\"a\",\"info\":[],\"dispatch\":{"
 	                   "\"target_name\":\"p\"},\"mercure_c\":{\"kind\":"
 	                   "\"dispatch\"}}",
-	                   "info");
+	    "info");
 }
 END_TEST
 
@@ -236,40 +235,40 @@ START_TEST(result_json_has_every_field_of_the_spec)
 	memset(&archive, 0, sizeof(archive));
 	archive.failed = 20;
 	target_result_fail(&archive, true, "cannot create %s: %s", "/d/x",
-	                   "Permission denied");
+	    "Permission denied");
 	target_result_fail(&archive, true, "a later error is not kept");
-	out[0] = (task_target_report){.name = "pacs", .ok = true, .sent = 20,
-	                              .error = ""};
+	out[0] = (task_target_report){
+	    .name = "pacs", .ok = true, .sent = 20, .error = ""};
 	out[1] = (task_target_report){.name = "archive",
-	                              .retryable = archive.retryable,
-	                              .failed = archive.failed,
-	                              .error = archive.error};
+	    .retryable = archive.retryable,
+	    .failed = archive.failed,
+	    .error = archive.error};
 	r = (task_result){.task_id = "6f1c",
-	                  .kind = "dispatch",
-	                  .ok = false,
-	                  .retryable = true,
-	                  .started_us = 1700000000000000,
-	                  .finished_us = 1700000000250000,
-	                  .targets = out,
-	                  .n_targets = 2,
-	                  .error = "1 of 2 targets failed"};
+	    .kind = "dispatch",
+	    .ok = false,
+	    .retryable = true,
+	    .started_us = 1700000000000000,
+	    .finished_us = 1700000000250000,
+	    .targets = out,
+	    .n_targets = 2,
+	    .error = "1 of 2 targets failed"};
 	ck_assert_int_eq(task_result_encode(&r, &text, &len), MC_OK);
 	ck_assert_uint_eq(strlen(text), len);
 
 	json_t *j = json_loads(text, 0, &je);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "v")), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "task")),
-	                 "6f1c");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "kind")),
-	                 "dispatch");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(j, "task")), "6f1c");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(j, "kind")), "dispatch");
 	ck_assert(json_is_false(json_object_get(j, "ok")));
 	ck_assert(json_is_true(json_object_get(j, "retryable")));
 	ck_assert_ptr_null(json_object_get(j, "process"));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "finished_us")),
-	                 1700000000250000);
+	    1700000000250000);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	                 "1 of 2 targets failed");
+	    "1 of 2 targets failed");
 	json_t *p = json_object_get(json_object_get(j, "targets"), "pacs");
 	json_t *a = json_object_get(json_object_get(j, "targets"), "archive");
 	ck_assert(json_is_true(json_object_get(p, "ok")));
@@ -280,7 +279,7 @@ START_TEST(result_json_has_every_field_of_the_spec)
 	ck_assert_int_eq(json_integer_value(json_object_get(a, "failed")), 20);
 	ck_assert(json_is_true(json_object_get(a, "retryable")));
 	ck_assert_str_eq(json_string_value(json_object_get(a, "error")),
-	                 "cannot create /d/x: Permission denied");
+	    "cannot create /d/x: Permission denied");
 	json_decref(j);
 	free(text);
 }
@@ -298,13 +297,13 @@ START_TEST(target_fields_convert_with_range_checks)
 	ck_assert_int_eq(target_cfg_set(c, "bad", "10x"), MC_OK);
 	ck_assert_int_eq(target_cfg_set(c, "yes", "True"), MC_OK);
 	ck_assert_int_eq(target_cfg_set(c, "port", "11112"), MC_OK);
-	ck_assert_int_eq(target_cfg_get_uint(c, "port", 1, 65535, 104, &u, err,
-	                                     sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(target_cfg_get_uint(
+	                     c, "port", 1, 65535, 104, &u, err, sizeof(err)),
+	    MC_OK);
 	ck_assert_uint_eq(u, 11112);
-	ck_assert_int_eq(target_cfg_get_uint(c, "none", 1, 65535, 104, &u, err,
-	                                     sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(target_cfg_get_uint(
+	                     c, "none", 1, 65535, 104, &u, err, sizeof(err)),
+	    MC_OK);
 	ck_assert_uint_eq(u, 104);
 	ck_assert_int_eq(
 	    target_cfg_get_uint(c, "bad", 1, 65535, 104, &u, err, sizeof(err)),
@@ -325,7 +324,8 @@ START_TEST(target_fields_convert_with_range_checks)
 	ck_assert_ptr_eq(target_type_find("dicom")->ops, &target_ops_dicom);
 	ck_assert_ptr_eq(target_type_find("folder")->ops, &target_ops_folder);
 	ck_assert_ptr_eq(target_type_find("s3")->ops, &target_ops_s3);
-	ck_assert_ptr_eq(target_type_find("dicomtls")->ops, &target_ops_dicomtls);
+	ck_assert_ptr_eq(
+	    target_type_find("dicomtls")->ops, &target_ops_dicomtls);
 	ck_assert_ptr_null(target_type_find("xnat"));
 	ck_assert_ptr_null(target_type_find(NULL));
 }
@@ -339,8 +339,8 @@ put(const char *rel, const char *text)
 	char path[MC_PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", mc_check_tmpdir, rel);
-	ck_assert_int_eq(sys_write_file_atomic(path, text, strlen(text)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    sys_write_file_atomic(path, text, strlen(text)), MC_OK);
 }
 
 static void
@@ -369,7 +369,7 @@ load_result(const char *task_rel)
 	json_error_t je;
 
 	snprintf(path, sizeof(path), "%s/%s/result.json", mc_check_tmpdir,
-	         task_rel);
+	    task_rel);
 	json_t *j = json_load_file(path, 0, &je);
 	ck_assert_msg(j != NULL, "result.json: %s", je.text);
 	return j;
@@ -396,8 +396,7 @@ folder_task(const char *targets_status, const char *filter)
 	put("t1/in/b.dcm", "BBBBBBBB");
 	put("t1/in/notes.txt", "skip me");
 	put("t1/in/.hidden", "never");
-	snprintf(
-	    json, sizeof(json),
+	snprintf(json, sizeof(json),
 	    "{\"id\":\"t1\",\"dispatch\":{\"target_name\":[\"arch\",\"pacs\"],"
 	    "\"status\":{%s}},\"mercure_c\":{\"kind\":\"dispatch\","
 	    "\"targets\":{\"arch\":{\"target_type\":\"folder\",\"folder\":"
@@ -411,7 +410,7 @@ START_TEST(folder_target_copies_filtered_files_once_with_a_marker)
 {
 	mc_check_tmpdir_setup();
 	folder_task("\"pacs\":{\"state\":\"complete\"}",
-	            ",\"file_filter\":\"*.txt, *.tmp\"");
+	    ",\"file_filter\":\"*.txt, *.tmp\"");
 	ck_assert_int_eq(run_task("t1"), TASK_EXIT_OK);
 	ck_assert(exists("archive/t1/a.dcm"));
 	ck_assert(exists("archive/t1/b.dcm"));
@@ -426,13 +425,13 @@ START_TEST(folder_target_copies_filtered_files_once_with_a_marker)
 	ck_assert_uint_eq(json_object_size(tg), 1); /* pacs was complete */
 	ck_assert_int_eq(json_integer_value(json_object_get(
 	                     json_object_get(tg, "arch"), "sent")),
-	                 2);
+	    2);
 	json_decref(j);
 
 	/* a retry after a crash between rename and marker: delivered once */
 	char marker[MC_PATH_MAX];
 	snprintf(marker, sizeof(marker), "%s/archive/t1/.complete",
-	         mc_check_tmpdir);
+	    mc_check_tmpdir);
 	ck_assert_int_eq(unlink(marker), 0);
 	ck_assert_int_eq(run_task("t1"), TASK_EXIT_OK);
 	ck_assert(exists("archive/t1/.complete"));
@@ -470,9 +469,9 @@ START_TEST(a_missing_folder_is_a_retryable_failure_with_the_os_message)
 	ck_assert_int_eq(json_integer_value(json_object_get(a, "failed")), 3);
 	ck_assert_ptr_nonnull(
 	    strstr(json_string_value(json_object_get(a, "error")),
-	           "No such file or directory"));
+	        "No such file or directory"));
 	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	                 "1 of 1 targets failed");
+	    "1 of 1 targets failed");
 	json_decref(j);
 	mc_check_tmpdir_teardown();
 }
@@ -494,7 +493,7 @@ START_TEST(unknown_target_type_and_missing_config_are_not_retryable)
 	ck_assert(json_is_false(json_object_get(s, "retryable")));
 	ck_assert_ptr_nonnull(
 	    strstr(json_string_value(json_object_get(s, "error")),
-	           "unknown target_type 'xnat'"));
+	        "unknown target_type 'xnat'"));
 	ck_assert(json_is_false(json_object_get(n, "retryable")));
 	json_decref(j);
 	mc_check_tmpdir_teardown();
@@ -552,8 +551,8 @@ START_TEST(the_result_message_reaches_a_pull_socket)
 	m.exit_code = 1;
 	ck_assert_int_eq(result_push_send(url, &m, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(nng_recv(pull, &buf, &len, NNG_FLAG_ALLOC), 0);
-	ck_assert_int_eq(msg_decode_result(buf, len, &got, err, sizeof(err)),
-	                 MC_OK);
+	ck_assert_int_eq(
+	    msg_decode_result(buf, len, &got, err, sizeof(err)), MC_OK);
 	ck_assert_str_eq(got.task_id, "6f1c-01");
 	ck_assert_int_eq(got.ok, 0);
 	ck_assert_int_eq(got.exit_code, 1);
@@ -571,24 +570,20 @@ int
 main(void)
 {
 	Suite       *s = suite_create("worker_task");
-	const TTest *parse[] = {
-	    a_complete_task_json_is_read_field_by_field,
+	const TTest *parse[] = {a_complete_task_json_is_read_field_by_field,
 	    target_name_may_be_a_single_string_and_duplicates_count_once,
 	    bad_json_is_refused_with_line_and_column,
 	    targets_without_their_secrets_come_from_the_configuration,
-	    missing_or_mistyped_fields_are_named,
-	    NULL};
+	    missing_or_mistyped_fields_are_named, NULL};
 	const TTest *result[] = {result_json_has_every_field_of_the_spec,
-	                         target_fields_convert_with_range_checks,
-	                         NULL};
+	    target_fields_convert_with_range_checks, NULL};
 	const TTest *run[] = {
 	    folder_target_copies_filtered_files_once_with_a_marker,
 	    a_stale_partial_folder_is_replaced,
 	    a_missing_folder_is_a_retryable_failure_with_the_os_message,
 	    unknown_target_type_and_missing_config_are_not_retryable,
 	    an_unusable_task_exits_2_and_says_why_in_result_json,
-	    the_result_message_reaches_a_pull_socket,
-	    NULL};
+	    the_result_message_reaches_a_pull_socket, NULL};
 
 	mc_check_tcase(s, "task.json", parse);
 	mc_check_tcase(s, "result.json", result);

@@ -65,14 +65,14 @@ backoff_ms(void)
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 0 || v > 600000)
 		return NOTIFY_BACKOFF_MS;
-	return (unsigned)v;
+	return (unsigned) v;
 }
 
 static void
 pause_ms(unsigned ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000),
-	                      (long)(ms % 1000) * 1000000};
+	struct timespec ts = {
+	    (time_t) (ms / 1000), (long) (ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -100,8 +100,8 @@ webhook_body(notify_run *n)
 
 	if (body != NULL && body[0] != '\0')
 		return render(n, body, TEMPLATE_ESCAPE_JSON);
-	if ((inner = render(n, payload ? payload : "",
-	                    TEMPLATE_ESCAPE_JSON)) == NULL)
+	if ((inner = render(
+	         n, payload ? payload : "", TEMPLATE_ESCAPE_JSON)) == NULL)
 		return NULL;
 	len = strlen(inner) + 3;
 	if ((out = malloc(len)) != NULL)
@@ -125,7 +125,7 @@ join_message(const char *headers, const char *body)
 
 	if (m == NULL)
 		return NULL;
-	k = (size_t)snprintf(m, n, "%s\r\n", headers);
+	k = (size_t) snprintf(m, n, "%s\r\n", headers);
 	for (const char *p = body; *p; p++) {
 		if (*p == '\n' && (p == body || p[-1] != '\r'))
 			m[k++] = '\r';
@@ -147,18 +147,18 @@ email_message(notify_run *n, const char *from, const char *to)
 	struct tm   tm;
 
 	text = render(n, body && body[0] ? body : NOTIFY_BODY_DEFAULT,
-	              html ? TEMPLATE_ESCAPE_HTML : TEMPLATE_ESCAPE_NONE);
+	    html ? TEMPLATE_ESCAPE_HTML : TEMPLATE_ESCAPE_NONE);
 	s = render(n, subj && subj[0] ? subj : NOTIFY_SUBJECT_DEFAULT,
-	           TEMPLATE_ESCAPE_NONE);
+	    TEMPLATE_ESCAPE_NONE);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	if (text != NULL && s != NULL && !has_newline(s)) {
 		snprintf(hdr, sizeof(hdr),
-		         "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
-		         "Message-ID: <%s@mercure-c>\r\nMIME-Version: 1.0\r\n"
-		         "Content-Type: text/%s; charset=utf-8\r\n"
-		         "Content-Transfer-Encoding: 8bit\r\n",
-		         date, from, to, s, n->id, html ? "html" : "plain");
+		    "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
+		    "Message-ID: <%s@mercure-c>\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: text/%s; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\n",
+		    date, from, to, s, n->id, html ? "html" : "plain");
 		m = join_message(hdr, text);
 	}
 	free(text);
@@ -167,12 +167,12 @@ email_message(notify_run *n, const char *from, const char *to)
 }
 
 /* try send() up to NOTIFY_TRIES times with a doubling pause */
-typedef mc_err (*send_fn)(notify_run *n, const char *arg, char *err,
-                          size_t errlen);
+typedef mc_err (*send_fn)(
+    notify_run *n, const char *arg, char *err, size_t errlen);
 
 static void
 try_channel(notify_run *n, channel *c, send_fn send, const char *arg,
-            const char *where)
+    const char *where)
 {
 	unsigned pause = backoff_ms();
 
@@ -182,13 +182,13 @@ try_channel(notify_run *n, channel *c, send_fn send, const char *arg,
 			c->ok = true;
 			log_info("event=notify.sent id=%s task=%s rule=%s "
 			         "event_type=%s channel=%s to=%s tries=%u",
-			         n->id, n->task, n->rule, n->event, c->name,
-			         where, c->tries);
+			    n->id, n->task, n->rule, n->event, c->name, where,
+			    c->tries);
 			return;
 		}
 		log_warn("event=notify.try_failed id=%s task=%s channel=%s "
 		         "try=%u msg=\"%s\"",
-		         n->id, n->task, c->name, c->tries, c->error);
+		    n->id, n->task, c->name, c->tries, c->error);
 		if (c->tries < NOTIFY_TRIES) {
 			pause_ms(pause);
 			pause *= 2;
@@ -230,8 +230,8 @@ send_email(notify_run *n, const char *to, char *err, size_t errlen)
 	}
 	if ((msg = email_message(n, from, to)) == NULL) {
 		snprintf(err, errlen,
-		         "cannot build the message (subject with "
-		         "a line break, or out of memory)");
+		    "cannot build the message (subject with "
+		    "a line break, or out of memory)");
 		return MC_ECONFIG;
 	}
 	rv = notify_smtp_send(url, from, to, msg, err, errlen);
@@ -248,11 +248,11 @@ note_channel(const channel *c, char *note, size_t len)
 		return;
 	if (c->ok)
 		snprintf(note + used, len - used, "%s: sent (try %u)\n",
-		         c->name, c->tries);
+		    c->name, c->tries);
 	else
 		snprintf(note + used, len - used,
-		         "%s: failed after %u tries: %s\n", c->name, c->tries,
-		         c->error);
+		    "%s: failed after %u tries: %s\n", c->name, c->tries,
+		    c->error);
 }
 
 /* move the request to failed/ with a .error note; logged, never fatal */
@@ -266,20 +266,20 @@ move_to_failed(const char *path, const char *note)
 
 	sys_dirname_of(path, dir, sizeof(dir));
 	if (sys_path_fmt(failed, sizeof(failed), "%s/%s", dir,
-	                 NOTIFY_FAILED_DIR) != MC_OK ||
+	        NOTIFY_FAILED_DIR) != MC_OK ||
 	    sys_path_fmt(dst, sizeof(dst), "%s/%s", failed,
-	                 sys_basename_of(path)) != MC_OK ||
+	        sys_basename_of(path)) != MC_OK ||
 	    sys_path_fmt(errp, sizeof(errp), "%s.error", dst) != MC_OK) {
 		log_error("event=notify.move_failed path=%s msg=\"path too "
 		          "long\"",
-		          path);
+		    path);
 		return;
 	}
 	if ((rv = sys_mkdir_p(failed)) != MC_OK ||
 	    (rv = sys_write_file_atomic(errp, note, strlen(note))) != MC_OK ||
 	    (rv = sys_files_rename(path, dst, err, sizeof(err))) != MC_OK) {
 		log_error("event=notify.move_failed path=%s err=%s", path,
-		          mc_strerror(rv));
+		    mc_strerror(rv));
 		return;
 	}
 	log_warn("event=notify.moved path=%s to=%s", path, dst);
@@ -297,13 +297,13 @@ webhook_url(notify_run *n, char *buf, size_t len)
 
 	if (url == NULL || url[0] != '\0')
 		return url; /* no webhook section, or a URL written in it */
-	if (worker_config_webhook(n->rule, buf, len, c->error,
-	                          sizeof(c->error)) == MC_OK)
+	if (worker_config_webhook(
+	        n->rule, buf, len, c->error, sizeof(c->error)) == MC_OK)
 		return buf;
 	c->used = true;
 	log_warn("event=notify.try_failed id=%s task=%s channel=%s try=0 "
 	         "msg=\"%s\"",
-	         n->id, n->task, c->name, c->error);
+	    n->id, n->task, c->name, c->error);
 	return NULL;
 }
 
@@ -319,8 +319,8 @@ notify_run_file(const char *path)
 	n.webhook.name = "webhook";
 	n.email.name = "email";
 	if (notify_request_load(path, &n.req, err, sizeof(err)) != MC_OK) {
-		log_error("event=notify.unusable path=%s msg=\"%s\"", path,
-		          err);
+		log_error(
+		    "event=notify.unusable path=%s msg=\"%s\"", path, err);
 		snprintf(note, sizeof(note), "unusable request: %s\n", err);
 		move_to_failed(path, note);
 		return 2;
@@ -345,7 +345,7 @@ notify_run_file(const char *path)
 	if (code == 0) {
 		if (unlink(path) != 0)
 			log_warn("event=notify.remove_failed path=%s err=%s",
-			         path, strerror(errno));
+			    path, strerror(errno));
 	} else {
 		note_channel(&n.webhook, note, sizeof(note));
 		note_channel(&n.email, note, sizeof(note));

@@ -19,15 +19,14 @@ void notify_url_origin(const char *url, char *buf, size_t len);
 /* notify_http_post - POST body as application/json to url; MC_OK for a
  * 2xx answer. err never holds the URL's path or query (they may carry
  * tokens). */
-MC_NODISCARD mc_err notify_http_post(const char *url, const char *body,
-                                     char *err, size_t errlen);
+MC_NODISCARD mc_err notify_http_post(
+    const char *url, const char *body, char *err, size_t errlen);
 
 /* notify_smtp_send - send message (headers + body, CRLF lines) from
  * from to the comma-separated rcpts over smtp_url (user and password
  * from $MERCURE_SMTP_USER and $MERCURE_SMTP_PASSWORD when set; STARTTLS
  * when the server offers it). */
 MC_NODISCARD mc_err notify_smtp_send(const char *smtp_url, const char *from,
-                                     const char *rcpts, const char *message,
-                                     char *err, size_t errlen);
+    const char *rcpts, const char *message, char *err, size_t errlen);
 
 #endif

@@ -32,8 +32,8 @@ read_text(char *buf, size_t size, size_t nitems, void *userdata)
 static size_t
 discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	(void)ptr;
-	(void)userdata;
+	(void) ptr;
+	(void) userdata;
 	return size * nmemb;
 }
 
@@ -46,8 +46,8 @@ notify_url_origin(const char *url, char *buf, size_t len)
 
 	if (at != NULL && (slash == NULL || at < slash))
 		h = at + 1;
-	snprintf(buf, len, "%.*s%.*s", s ? (int)(s + 3 - url) : 0, url,
-	         (int)strcspn(h, "/?#"), h);
+	snprintf(buf, len, "%.*s%.*s", s ? (int) (s + 3 - url) : 0, url,
+	    (int) strcspn(h, "/?#"), h);
 }
 
 static void
@@ -56,9 +56,9 @@ common(CURL *h, const char *url, char *errbuf)
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)NOTIFY_TIMEOUT_S);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-	                 (long)NOTIFY_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long) NOTIFY_TIMEOUT_S);
+	curl_easy_setopt(
+	    h, CURLOPT_CONNECTTIMEOUT, (long) NOTIFY_CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 }
 
@@ -83,11 +83,11 @@ notify_http_post(const char *url, const char *body, char *err, size_t errlen)
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-	                 (curl_off_t)strlen(body));
+	curl_easy_setopt(
+	    h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body));
 	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
 		snprintf(err, errlen, "POST %s: %s", origin,
-		         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		rv = MC_ENET;
 		goto done;
 	}
@@ -116,7 +116,7 @@ rcpt_list(const char *rcpts)
 		k = strcspn(p, ",; \t");
 		if (k == 0)
 			break;
-		snprintf(one, sizeof(one), "<%.*s>", (int)k, p);
+		snprintf(one, sizeof(one), "<%.*s>", (int) k, p);
 		if ((n = curl_slist_append(l, one)) == NULL) {
 			curl_slist_free_all(l);
 			return NULL;
@@ -129,7 +129,7 @@ rcpt_list(const char *rcpts)
 
 mc_err
 notify_smtp_send(const char *smtp_url, const char *from, const char *rcpts,
-                 const char *message, char *err, size_t errlen)
+    const char *message, char *err, size_t errlen)
 {
 	CURL              *h = curl_easy_init();
 	struct curl_slist *to = rcpt_list(rcpts);
@@ -150,7 +150,7 @@ notify_smtp_send(const char *smtp_url, const char *from, const char *rcpts,
 	snprintf(mail_from, sizeof(mail_from), "<%s>", from);
 	common(h, smtp_url, errbuf);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, (long) CURLUSESSL_TRY);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -162,7 +162,7 @@ notify_smtp_send(const char *smtp_url, const char *from, const char *rcpts,
 	}
 	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
 		snprintf(err, errlen, "SMTP %s: %s", origin,
-		         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		rv = cc == CURLE_LOGIN_DENIED ? MC_EREFUSED : MC_ENET;
 	}
 done:

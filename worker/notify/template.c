@@ -42,10 +42,10 @@ put_json(buf *b, const char *v)
 	char esc[8];
 
 	for (; *v; v++) {
-		unsigned char ch = (unsigned char)*v;
+		unsigned char ch = (unsigned char) *v;
 		if (ch == '"' || ch == '\\') {
 			esc[0] = '\\';
-			esc[1] = (char)ch;
+			esc[1] = (char) ch;
 			put(b, esc, 2);
 		} else if (ch == '\n') {
 			put(b, "\\n", 2);
@@ -57,7 +57,7 @@ put_json(buf *b, const char *v)
 			snprintf(esc, sizeof(esc), "\\u%04x", ch);
 			put(b, esc, 6);
 		} else {
-			put(b, (const char *)v, 1);
+			put(b, (const char *) v, 1);
 		}
 	}
 }
@@ -104,7 +104,7 @@ put_value(buf *b, const char *v, template_escape esc)
 static bool
 var_name(const char *p, const char *end, char *name, size_t len)
 {
-	const char *bar = memchr(p, '|', (size_t)(end - p));
+	const char *bar = memchr(p, '|', (size_t) (end - p));
 	size_t      n;
 
 	if (bar != NULL)
@@ -113,13 +113,13 @@ var_name(const char *p, const char *end, char *name, size_t len)
 		p++;
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	n = (size_t)(end - p);
+	n = (size_t) (end - p);
 	if (n == 0 || n >= len)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char ch = p[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_'))
+		        (ch >= '0' && ch <= '9') || ch == '_'))
 			return false;
 	}
 	memcpy(name, p, n);
@@ -129,7 +129,7 @@ var_name(const char *p, const char *end, char *name, size_t len)
 
 mc_err
 template_render(const char *text, template_lookup lookup, void *ctx,
-                template_escape esc, char **out)
+    template_escape esc, char **out)
 {
 	buf         b = {0};
 	const char *p = text;
@@ -143,12 +143,12 @@ template_render(const char *text, template_lookup lookup, void *ctx,
 			put(&b, p, strlen(p));
 			break;
 		}
-		put(&b, p, (size_t)(open - p));
+		put(&b, p, (size_t) (open - p));
 		if (var_name(open + 2, close, name, sizeof(name))) {
 			const char *v = lookup(name, ctx);
 			put_value(&b, v ? v : "", esc);
 		} else {
-			put(&b, open, (size_t)(close + 2 - open));
+			put(&b, open, (size_t) (close + 2 - open));
 		}
 		p = close + 2;
 	}

@@ -23,7 +23,6 @@ typedef const char *(*template_lookup)(const char *name, void *ctx);
 /* template_render - text with every {{ name }} replaced. On MC_OK *out is
  * malloc'ed and NUL-terminated. MC_ENOMEM. Any thread. */
 MC_NODISCARD mc_err template_render(const char *text, template_lookup lookup,
-                                    void *ctx, template_escape esc,
-                                    char **out);
+    void *ctx, template_escape esc, char **out);
 
 #endif

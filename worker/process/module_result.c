@@ -101,11 +101,10 @@ parse_routing(json_t *v, module_result *r, char *err, size_t errlen)
 	}
 	if (rv == MC_EPARSE)
 		snprintf(err, errlen,
-		         KEY_ROUTING ".target must be a name or a list of "
-		                     "names");
-	if (rv == MC_OK &&
-	    (r->routing_json =
-	         json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		    KEY_ROUTING ".target must be a name or a list of "
+		                "names");
+	if (rv == MC_OK && (r->routing_json = json_dumps(v,
+	                        JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		rv = MC_ENOMEM;
 	return rv;
 }
@@ -119,7 +118,7 @@ parse_notification(json_t *v, module_result *r, char *err, size_t errlen)
 	if (!json_is_object(v) ||
 	    (text != NULL && !json_is_null(text) && s == NULL)) {
 		snprintf(err, errlen,
-		         KEY_NOTIFICATION " must be an object with a text");
+		    KEY_NOTIFICATION " must be an object with a text");
 		return MC_EPARSE;
 	}
 	r->notification = true;
@@ -145,8 +144,8 @@ parse_keys(json_t *root, module_result *r, char *err, size_t errlen)
 }
 
 mc_err
-module_result_read(const char *path, module_result *r, char *err,
-                   size_t errlen)
+module_result_read(
+    const char *path, module_result *r, char *err, size_t errlen)
 {
 	module_result tmp;
 	json_error_t  je;
@@ -158,18 +157,17 @@ module_result_read(const char *path, module_result *r, char *err,
 	if (!sys_exists(path))
 		return MC_OK;
 	/* written by the module: never through a link, never a FIFO */
-	if ((rv = sys_read_plain_file(path, MODULE_RESULT_MAX_BYTES, &text,
-	                              &len)) != MC_OK) {
+	if ((rv = sys_read_plain_file(
+	         path, MODULE_RESULT_MAX_BYTES, &text, &len)) != MC_OK) {
 		snprintf(err, errlen, "%s: %s", path,
-		         rv == MC_EINVAL ? "larger than 1 MiB"
-		                         : mc_strerror(rv));
+		    rv == MC_EINVAL ? "larger than 1 MiB" : mc_strerror(rv));
 		return rv == MC_EREFUSED ? rv : MC_EPARSE;
 	}
 	root = json_loadb(text, len, 0, &je);
 	free(text);
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "%s: %s", path,
-		         root ? "not a JSON object" : je.text);
+		    root ? "not a JSON object" : je.text);
 		json_decref(root);
 		return MC_EPARSE;
 	}
@@ -237,8 +235,8 @@ encode_notification(const module_result *r)
 	if (!r->notification)
 		return json_null();
 	n = json_object();
-	json_object_set_new(n, "text",
-	                    json_string(r->notify_text ? r->notify_text : ""));
+	json_object_set_new(
+	    n, "text", json_string(r->notify_text ? r->notify_text : ""));
 	json_object_set_new(n, "requested", json_boolean(r->notify_requested));
 	return n;
 }
@@ -261,8 +259,8 @@ encode_routing(const module_result *r, const routing_outcome *ro)
 }
 
 mc_err
-module_result_encode(const module_result *r, const routing_outcome *ro,
-                     char **out)
+module_result_encode(
+    const module_result *r, const routing_outcome *ro, char **out)
 {
 	json_t *root = json_object();
 
@@ -289,10 +287,9 @@ module_result_decode(const char *json, module_result *r)
 	}
 	/* back into the shape a module writes */
 	wrap = json_object();
-	json_object_set(wrap, KEY_NOTIFICATION,
-	                json_object_get(root, "notification"));
 	json_object_set(
-	    wrap, KEY_ROUTING,
+	    wrap, KEY_NOTIFICATION, json_object_get(root, "notification"));
+	json_object_set(wrap, KEY_ROUTING,
 	    json_object_get(json_object_get(root, "routing"), "requested"));
 	rv = parse_keys(wrap, r, err, sizeof(err));
 	json_decref(wrap);

@@ -47,8 +47,8 @@ void module_result_fini(module_result *r); /* frees the contents */
  * missing file is MC_OK with nothing set. MC_EPARSE when it is not a JSON
  * object or the special keys have the wrong shape (err says which); r is
  * then unchanged. MC_ENOMEM. */
-MC_NODISCARD mc_err module_result_read(const char *path, module_result *r,
-                                       char *err, size_t errlen);
+MC_NODISCARD mc_err module_result_read(
+    const char *path, module_result *r, char *err, size_t errlen);
 
 /* module_result_merge - fold a later step's result into acc: its routing
  * request replaces acc's, its notification text is appended on a new
@@ -60,9 +60,8 @@ void module_result_merge(module_result *acc, module_result *from);
  *  "routing": {"requested": <__mercure_routing> | null, "applied",
  *              "discard", "targets": [...], "reason"}}.
  * ro may be NULL (no dispatch decided yet). *out malloc'ed. MC_ENOMEM. */
-MC_NODISCARD mc_err module_result_encode(const module_result   *r,
-                                         const routing_outcome *ro,
-                                         char                 **out);
+MC_NODISCARD mc_err module_result_encode(
+    const module_result *r, const routing_outcome *ro, char **out);
 
 /* module_result_decode - the module_result_encode text of an earlier
  * attempt back into r (the request, not the decision). MC_EPARSE. */

@@ -34,9 +34,8 @@
 extern char **environ; /* POSIX: the worker's environment */
 
 /* variables a command module inherits from the worker */
-static const char *const PASS_ENV[] = {"PATH",        "HOME", "LANG",
-                                       "LC_ALL",      "TZ",   "TMPDIR",
-                                       "DCMDICTPATH", "USER", "LOGNAME"};
+static const char *const PASS_ENV[] = {"PATH", "HOME", "LANG", "LC_ALL", "TZ",
+    "TMPDIR", "DCMDICTPATH", "USER", "LOGNAME"};
 #define PASS_ENV_N (sizeof(PASS_ENV) / sizeof(PASS_ENV[0]))
 
 /* a NULL-terminated list of malloc'ed strings */
@@ -75,10 +74,10 @@ strv_push(strv *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (str = malloc((size_t)n + 1)) == NULL)
+	if (n < 0 || (str = malloc((size_t) n + 1)) == NULL)
 		return MC_ENOMEM;
 	va_start(ap, fmt);
-	vsnprintf(str, (size_t)n + 1, fmt, ap);
+	vsnprintf(str, (size_t) n + 1, fmt, ap);
 	va_end(ap);
 	s->v[s->n++] = str;
 	s->v[s->n] = NULL;
@@ -129,18 +128,18 @@ log_header(const module_run_opts *o, const char *what)
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	n = snprintf(line, sizeof(line),
-	             "==== mercure-worker %s task=%s step=%zu module=%s: %s\n",
-	             when, o->task_id, o->step, o->m->name, what);
+	    "==== mercure-worker %s task=%s step=%zu module=%s: %s\n", when,
+	    o->task_id, o->step, o->m->name, what);
 	if (n > 0 &&
 	    sys_append(o->log_path, line,
-	               (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
-	               SYS_SYNC_NONE) != MC_OK)
+	        (size_t) n < sizeof(line) ? (size_t) n : sizeof(line) - 1,
+	        SYS_SYNC_NONE) != MC_OK)
 		log_warn("event=module.log_failed task=%s path=%s", o->task_id,
-		         o->log_path);
+		    o->log_path);
 }
 
 static mc_err fail(module_outcome *out, mc_err rv, bool retryable,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static mc_err
 fail(module_outcome *out, mc_err rv, bool retryable, const char *fmt, ...)
@@ -161,11 +160,11 @@ typedef void (*timeout_hook)(const module_run_opts *o, const char *rt);
 
 static mc_err
 run_argv(const module_run_opts *o, char *const argv[], char *const envp[],
-         unsigned timeout_ms, timeout_hook hook, const char *rt,
-         module_outcome *out)
+    unsigned timeout_ms, timeout_hook hook, const char *rt,
+    module_outcome *out)
 {
 	sys_spawn_opts so = {argv, envp, o->log_path,
-	                     SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
+	    SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
 	char           err[MODULE_ERROR_MAX_LEN + 1];
 	pid_t          pid;
 	mc_err         rv;
@@ -173,7 +172,7 @@ run_argv(const module_run_opts *o, char *const argv[], char *const envp[],
 	rv = sys_spawn_start(&so, &pid, err, sizeof(err));
 	if (rv != MC_OK)
 		return fail(out, rv, rv == MC_EAGAIN || rv == MC_ENOMEM,
-		            "module '%s': %s", o->m->name, err);
+		    "module '%s': %s", o->m->name, err);
 	rv = sys_spawn_wait(pid, timeout_ms, &out->st);
 	if (rv == MC_OK) {
 		sys_spawn_end_group(pid);
@@ -184,15 +183,15 @@ run_argv(const module_run_opts *o, char *const argv[], char *const envp[],
 	sys_spawn_kill_group(pid, MODULE_GRACE_MS, &out->st);
 	if (rv == MC_ECLOSED)
 		return fail(out, rv, true,
-		            "module '%s' stopped: the worker was told to "
-		            "stop",
-		            o->m->name);
+		    "module '%s' stopped: the worker was told to "
+		    "stop",
+		    o->m->name);
 	out->timed_out = true;
 	log_header(o, "timed out; stopped");
 	return fail(out, MC_ETIMEDOUT, false,
-	            "module '%s' timed out after %u s and was stopped "
-	            "(timeout)",
-	            o->m->name, o->m->timeout_s);
+	    "module '%s' timed out after %u s and was stopped "
+	    "(timeout)",
+	    o->m->name, o->m->timeout_s);
 }
 
 static mc_err
@@ -208,7 +207,7 @@ judge(const module_run_opts *o, module_outcome *out)
 	}
 	sys_child_status_str(&out->st, how, sizeof(how));
 	return fail(out, MC_EIO, false, "module '%s' failed: %s (see %s)",
-	            o->m->name, how, sys_basename_of(o->log_path));
+	    o->m->name, how, sys_basename_of(o->log_path));
 }
 
 static mc_err
@@ -221,8 +220,8 @@ run_command(const module_run_opts *o, module_outcome *out)
 		strv_free(&env);
 		return fail(out, MC_ENOMEM, true, "out of memory");
 	}
-	rv = run_argv(o, (char *const *)o->m->argv, env.v,
-	              o->m->timeout_s * 1000u, NULL, NULL, out);
+	rv = run_argv(o, (char *const *) o->m->argv, env.v,
+	    o->m->timeout_s * 1000u, NULL, NULL, out);
 	strv_free(&env);
 	return rv == MC_OK ? judge(o, out) : rv;
 }
@@ -238,15 +237,15 @@ find_runtime(char *buf, size_t len, char *err, size_t errlen)
 		if (sys_spawn_which(forced, buf, len) == MC_OK)
 			return MC_OK;
 		snprintf(err, errlen,
-		         "container runtime '%s' (from %s) not found", forced,
-		         MODULE_RUNTIME_ENV);
+		    "container runtime '%s' (from %s) not found", forced,
+		    MODULE_RUNTIME_ENV);
 		return MC_ENOENT;
 	}
 	if (sys_spawn_which("docker", buf, len) == MC_OK ||
 	    sys_spawn_which("podman", buf, len) == MC_OK)
 		return MC_OK;
 	snprintf(err, errlen,
-	         "no container runtime: neither docker nor podman is on PATH");
+	    "no container runtime: neither docker nor podman is on PATH");
 	return MC_ENOENT;
 }
 
@@ -260,9 +259,9 @@ static void
 stop_container(const module_run_opts *o, const char *rt)
 {
 	char             name[128], err[MODULE_ERROR_MAX_LEN + 1];
-	char            *argv[] = {(char *)rt, "kill", name, NULL};
+	char            *argv[] = {(char *) rt, "kill", name, NULL};
 	sys_spawn_opts   so = {argv, NULL, o->log_path,
-	                       SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
+	      SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
 	sys_child_status st;
 	pid_t            pid;
 
@@ -270,7 +269,7 @@ stop_container(const module_run_opts *o, const char *rt)
 	if (sys_spawn_start(&so, &pid, err, sizeof(err)) != MC_OK) {
 		log_warn("event=module.kill_failed task=%s module=%s "
 		         "msg=\"%s\"",
-		         o->task_id, o->m->name, err);
+		    o->task_id, o->m->name, err);
 		return;
 	}
 	if (sys_spawn_wait(pid, MODULE_KILL_TIMEOUT_MS, &st) != MC_OK)
@@ -282,7 +281,7 @@ stop_container(const module_run_opts *o, const char *rt)
 static mc_err
 probe_runtime(const module_run_opts *o, const char *rt, module_outcome *out)
 {
-	char          *argv[] = {(char *)rt, "info", NULL};
+	char          *argv[] = {(char *) rt, "info", NULL};
 	char           line[MODULE_LINE_MAX] = "", how[128];
 	module_outcome probe;
 	uint64_t       start = 0;
@@ -292,8 +291,8 @@ probe_runtime(const module_run_opts *o, const char *rt, module_outcome *out)
 	if (sys_file_size(o->log_path, &start) != MC_OK)
 		start = 0;
 	log_header(o, "checking the container runtime");
-	rv = run_argv(o, argv, environ, MODULE_PROBE_TIMEOUT_MS, NULL, NULL,
-	              &probe);
+	rv = run_argv(
+	    o, argv, environ, MODULE_PROBE_TIMEOUT_MS, NULL, NULL, &probe);
 	if (rv == MC_OK && probe.st.exited && probe.st.exit_code == 0)
 		return MC_OK;
 	if (rv != MC_OK && rv != MC_ETIMEDOUT)
@@ -301,11 +300,11 @@ probe_runtime(const module_run_opts *o, const char *rt, module_outcome *out)
 	sys_files_last_line(o->log_path, start, line, sizeof(line));
 	sys_child_status_str(&probe.st, how, sizeof(how));
 	return fail(out, MC_ENET, true,
-	            "container runtime %s cannot run module '%s' (image %s): "
-	            "'%s info' %s: %s",
-	            rt, o->m->name, o->m->docker_tag, sys_basename_of(rt),
-	            rv == MC_ETIMEDOUT ? "timed out" : how,
-	            line[0] ? line : "no message");
+	    "container runtime %s cannot run module '%s' (image %s): "
+	    "'%s info' %s: %s",
+	    rt, o->m->name, o->m->docker_tag, sys_basename_of(rt),
+	    rv == MC_ETIMEDOUT ? "timed out" : how,
+	    line[0] ? line : "no message");
 }
 
 static mc_err
@@ -321,8 +320,8 @@ container_argv(const module_run_opts *o, const char *rt, strv *a)
 	bad |= strv_push(a, "--name") != MC_OK;
 	bad |= strv_push(a, "%s", name) != MC_OK;
 	bad |= strv_push(a, "--user") != MC_OK;
-	bad |= strv_push(a, "%u:%u", (unsigned)getuid(), (unsigned)getgid()) !=
-	       MC_OK;
+	bad |= strv_push(a, "%u:%u", (unsigned) getuid(),
+	           (unsigned) getgid()) != MC_OK;
 	bad |= strv_push(a, "-v") != MC_OK;
 	bad |= strv_push(a, "%s:%s", o->in_dir, MODULE_CONTAINER_IN) != MC_OK;
 	bad |= strv_push(a, "-v") != MC_OK;
@@ -339,7 +338,7 @@ container_argv(const module_run_opts *o, const char *rt, strv *a)
 	if (!bad) {
 		strv dirs = {0};
 		bad |= push_dirs(&dirs, MODULE_CONTAINER_IN,
-		                 MODULE_CONTAINER_OUT, "") != MC_OK;
+		           MODULE_CONTAINER_OUT, "") != MC_OK;
 		for (size_t i = 0; !bad && i < dirs.n; i++) {
 			bad |= strv_push(a, "-e") != MC_OK;
 			bad |= strv_push(a, "%s", dirs.v[i]) != MC_OK;
@@ -359,8 +358,8 @@ run_container(const module_run_opts *o, module_outcome *out)
 
 	if ((rv = find_runtime(rt, sizeof(rt), err, sizeof(err))) != MC_OK)
 		return fail(out, rv, false,
-		            "container module '%s' (image %s): %s", o->m->name,
-		            o->m->docker_tag, err);
+		    "container module '%s' (image %s): %s", o->m->name,
+		    o->m->docker_tag, err);
 	if ((rv = probe_runtime(o, rt, out)) != MC_OK)
 		return rv;
 	if (container_argv(o, rt, &argv) != MC_OK) {
@@ -369,7 +368,7 @@ run_container(const module_run_opts *o, module_outcome *out)
 	}
 	log_header(o, "starting the container");
 	rv = run_argv(o, argv.v, environ, o->m->timeout_s * 1000u,
-	              stop_container, rt, out);
+	    stop_container, rt, out);
 	strv_free(&argv);
 	return rv == MC_OK ? judge(o, out) : rv;
 }

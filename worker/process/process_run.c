@@ -42,7 +42,7 @@ static const char *const NOT_OUTPUT[] = {TASK_JSON_NAME, MODULE_RESULT_NAME};
 #define NOT_OUTPUT_N (sizeof(NOT_OUTPUT) / sizeof(NOT_OUTPUT[0]))
 
 static mc_err chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt,
-                         ...) __attribute__((format(printf, 4, 5)));
+    ...) __attribute__((format(printf, 4, 5)));
 
 static mc_err
 chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt, ...)
@@ -55,7 +55,7 @@ chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt, ...)
 	vsnprintf(c->ps->error, sizeof(c->ps->error), fmt, ap);
 	va_end(ap);
 	log_warn("event=process.failed task=%s retryable=%d msg=\"%s\"",
-	         task_id(c->t), retryable ? 1 : 0, c->ps->error);
+	    task_id(c->t), retryable ? 1 : 0, c->ps->error);
 	return rv;
 }
 
@@ -93,12 +93,12 @@ copy_files(const char *from, const char *to, char *err, size_t errlen)
 		        MC_OK ||
 		    sys_path_fmt(dst, sizeof(dst), "%s/%s", to, names[i]) !=
 		        MC_OK) {
-			mc_errf(err, errlen, "path too long: %s/%s", to,
-			            names[i]);
+			mc_errf(
+			    err, errlen, "path too long: %s/%s", to, names[i]);
 			rv = MC_EINVAL;
 		} else if (!sys_exists(dst)) {
-			rv = sys_files_copy(src, dst, SYS_FILES_NOSYNC, err,
-			                    errlen);
+			rv = sys_files_copy(
+			    src, dst, SYS_FILES_NOSYNC, err, errlen);
 		}
 	}
 	sys_files_free(names, n);
@@ -121,8 +121,8 @@ write_step_json(chain *c, size_t i, const char *dir, char *err, size_t errlen)
 		rv = sys_write_file_atomic(path, text, len);
 	free(text);
 	if (rv != MC_OK)
-		mc_errf(err, errlen, "cannot write %s: %s", path,
-		            mc_strerror(rv));
+		mc_errf(
+		    err, errlen, "cannot write %s: %s", path, mc_strerror(rv));
 	return rv;
 }
 
@@ -135,33 +135,33 @@ prepare(chain *c)
 	mc_err rv;
 
 	if (sys_path_fmt(c->in, sizeof(c->in), "%s/%s", c->task_dir,
-	                 PROCESS_IN_DIR) != MC_OK ||
+	        PROCESS_IN_DIR) != MC_OK ||
 	    sys_path_fmt(c->work, sizeof(c->work), "%s/%s", c->task_dir,
-	                 PROCESS_WORK_DIR) != MC_OK ||
+	        PROCESS_WORK_DIR) != MC_OK ||
 	    sys_path_fmt(c->win, sizeof(c->win), "%s/in", c->work) != MC_OK ||
 	    sys_path_fmt(c->wout, sizeof(c->wout), "%s/out", c->work) !=
 	        MC_OK ||
 	    sys_path_fmt(c->ps->out_dir, sizeof(c->ps->out_dir), "%s/%s",
-	                 c->task_dir, PROCESS_OUT_DIR) != MC_OK)
-		return chain_fail(c, MC_EINVAL, false,
-		                  "task folder path too long");
-	if ((rv = sys_files_count_entries(c->in, NULL, 0, &n_in, err,
-	                                  sizeof(err))) != MC_OK)
+	        c->task_dir, PROCESS_OUT_DIR) != MC_OK)
+		return chain_fail(
+		    c, MC_EINVAL, false, "task folder path too long");
+	if ((rv = sys_files_count_entries(
+	         c->in, NULL, 0, &n_in, err, sizeof(err))) != MC_OK)
 		return chain_fail(c, rv, false, "%s", err);
 	if (n_in == 0)
-		return chain_fail(c, MC_ENOENT, false,
-		                  "in/ holds no instances to process");
+		return chain_fail(
+		    c, MC_ENOENT, false, "in/ holds no instances to process");
 	if ((rv = sys_remove_tree(c->work)) != MC_OK ||
 	    (rv = sys_remove_tree(c->ps->out_dir)) != MC_OK)
 		return chain_fail(c, rv, true, "cannot clear %s: %s", c->work,
-		                  mc_strerror(rv));
+		    mc_strerror(rv));
 	if ((rv = sys_mkdir_p(c->win)) != MC_OK ||
 	    (rv = sys_mkdir_p(c->wout)) != MC_OK)
 		return chain_fail(c, rv, true, "cannot create %s: %s", c->work,
-		                  mc_strerror(rv));
+		    mc_strerror(rv));
 	if ((rv = copy_files(c->in, c->win, err, sizeof(err))) != MC_OK)
-		return chain_fail(c, rv, rv == MC_ENOSPC || rv == MC_EIO, "%s",
-		                  err);
+		return chain_fail(
+		    c, rv, rv == MC_ENOSPC || rv == MC_EIO, "%s", err);
 	return MC_OK;
 }
 
@@ -175,10 +175,10 @@ report_step(chain *c, size_t i, const module_outcome *mo, int64_t t0)
 	st->timed_out = mo->timed_out;
 	st->exit_code = mo->ran && mo->st.exited ? mo->st.exit_code : -1;
 	st->signal = mo->ran && !mo->st.exited ? mo->st.signal : 0;
-	st->ms = (double)(sys_now_us() - t0) / 1000.0;
+	st->ms = (double) (sys_now_us() - t0) / 1000.0;
 	st->log = c->ps->step_logs[i];
 	snprintf(c->ps->step_errors[i], sizeof(c->ps->step_errors[i]), "%s",
-	         mo->error);
+	    mo->error);
 	st->error = c->ps->step_errors[i];
 	c->ps->report.n_steps = i + 1;
 }
@@ -199,23 +199,23 @@ check_output(chain *c, size_t i, const module_spec *m)
 	if ((rv = sys_files_list(c->wout, &names, &n, err, sizeof(err))) !=
 	    MC_OK)
 		return chain_fail(c, rv, false, "module '%s' (step %zu): %s",
-		                  m->name, i + 1, err);
+		    m->name, i + 1, err);
 	sys_files_free(names, n);
-	rv = sys_files_count_entries(c->wout, NOT_OUTPUT, NOT_OUTPUT_N, &n,
-	                             err, sizeof(err));
+	rv = sys_files_count_entries(
+	    c->wout, NOT_OUTPUT, NOT_OUTPUT_N, &n, err, sizeof(err));
 	if (rv != MC_OK)
 		return chain_fail(c, rv, false, "%s", err);
 	if (n == 0)
 		return chain_fail(c, MC_ENOENT, false,
-		                  "module '%s' (step %zu) exited 0 but wrote "
-		                  "no file into its output folder",
-		                  m->name, i + 1);
+		    "module '%s' (step %zu) exited 0 but wrote "
+		    "no file into its output folder",
+		    m->name, i + 1);
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", c->wout,
-	                 MODULE_RESULT_NAME) == MC_OK &&
+	        MODULE_RESULT_NAME) == MC_OK &&
 	    module_result_read(path, &c->ps->mr, err, sizeof(err)) != MC_OK)
 		log_warn("event=process.bad_module_result task=%s module=%s "
 		         "msg=\"%s\"",
-		         task_id(c->t), m->name, err);
+		    task_id(c->t), m->name, err);
 	return MC_OK;
 }
 
@@ -228,7 +228,7 @@ rotate(chain *c)
 
 	if ((rv = sys_remove_tree(c->win)) != MC_OK)
 		return chain_fail(c, rv, true, "cannot remove %s: %s", c->win,
-		                  mc_strerror(rv));
+		    mc_strerror(rv));
 	if ((rv = sys_files_rename(c->wout, c->win, err, sizeof(err))) !=
 	        MC_OK ||
 	    (rv = sys_files_mkdir(c->wout, err, sizeof(err))) != MC_OK)
@@ -249,25 +249,25 @@ run_step(chain *c, size_t i)
 
 	log_name(m, i, c->ps->step_logs[i], sizeof(c->ps->step_logs[i]));
 	if (sys_path_fmt(logp, sizeof(logp), "%s/%s", c->task_dir,
-	                 c->ps->step_logs[i]) != MC_OK)
+	        c->ps->step_logs[i]) != MC_OK)
 		return chain_fail(c, MC_EINVAL, false, "path too long");
 	if ((rv = write_step_json(c, i, c->win, err, sizeof(err))) != MC_OK)
 		return chain_fail(c, rv, true, "%s", err);
 	log_info("event=module.start task=%s step=%zu module=%s kind=%s "
 	         "timeout_s=%u",
-	         task_id(c->t), i + 1, m->name,
-	         m->kind == MODULE_CONTAINER ? "container" : "command",
-	         m->timeout_s);
+	    task_id(c->t), i + 1, m->name,
+	    m->kind == MODULE_CONTAINER ? "container" : "command",
+	    m->timeout_s);
 	rv = module_run(&o, &mo);
 	report_step(c, i, &mo, t0);
 	if (rv != MC_OK)
 		return chain_fail(c, rv, mo.retryable, "%s", mo.error);
 	log_info("event=module.done task=%s step=%zu module=%s ms=%.1f",
-	         task_id(c->t), i + 1, m->name, c->ps->steps[i].ms);
+	    task_id(c->t), i + 1, m->name, c->ps->steps[i].ms);
 	if ((rv = check_output(c, i, m)) != MC_OK) {
 		c->ps->steps[i].ok = false;
 		snprintf(c->ps->step_errors[i], sizeof(c->ps->step_errors[i]),
-		         "%s", c->ps->error);
+		    "%s", c->ps->error);
 	}
 	return rv;
 }
@@ -293,12 +293,12 @@ finish_chain(chain *c)
 	    (rv = write_step_json(c, last, c->wout, err, sizeof(err))) !=
 	        MC_OK)
 		return chain_fail(c, rv, true, "%s", err);
-	if ((rv = sys_files_rename(c->wout, c->ps->out_dir, err,
-	                           sizeof(err))) != MC_OK)
+	if ((rv = sys_files_rename(
+	         c->wout, c->ps->out_dir, err, sizeof(err))) != MC_OK)
 		return chain_fail(c, rv, true, "%s", err);
 	if ((rv = sys_remove_tree(c->work)) != MC_OK)
 		log_warn("event=process.cleanup_failed task=%s path=%s err=%s",
-		         task_id(c->t), c->work, mc_strerror(rv));
+		    task_id(c->t), c->work, mc_strerror(rv));
 	return MC_OK;
 }
 
@@ -309,7 +309,7 @@ count_output(const char *out_dir)
 	size_t n = 0;
 
 	if (sys_files_count_entries(out_dir, NOT_OUTPUT, NOT_OUTPUT_N, &n, err,
-	                            sizeof(err)) != MC_OK)
+	        sizeof(err)) != MC_OK)
 		return 0;
 	return n;
 }
@@ -322,9 +322,9 @@ reuse(chain *c)
 	size_t len = 0;
 
 	if (sys_path_fmt(marker, sizeof(marker), "%s/%s", c->task_dir,
-	                 PROCESS_MARKER) != MC_OK ||
+	        PROCESS_MARKER) != MC_OK ||
 	    sys_path_fmt(c->ps->out_dir, sizeof(c->ps->out_dir), "%s/%s",
-	                 c->task_dir, PROCESS_OUT_DIR) != MC_OK ||
+	        c->task_dir, PROCESS_OUT_DIR) != MC_OK ||
 	    !sys_exists(marker) || !sys_exists(c->ps->out_dir))
 		return false;
 	if (sys_read_file(marker, &text, &len) != MC_OK)
@@ -340,7 +340,7 @@ reuse(chain *c)
 	c->ps->report.reused = true;
 	c->ps->report.output_files = count_output(c->ps->out_dir);
 	log_info("event=process.reused task=%s files=%zu", task_id(c->t),
-	         c->ps->report.output_files);
+	    c->ps->report.output_files);
 	return true;
 }
 
@@ -359,9 +359,9 @@ process_run(const task *t, const char *task_dir, process_state *ps)
 		return MC_OK;
 	if (n == 0)
 		return chain_fail(&c, MC_ECONFIG, false,
-		                  "kind '%s' but task.json has no process "
-		                  "section",
-		                  task_kind(t));
+		    "kind '%s' but task.json has no process "
+		    "section",
+		    task_kind(t));
 	if ((rv = prepare(&c)) != MC_OK)
 		return rv;
 	for (size_t i = 0; i < n; i++) {
@@ -383,10 +383,10 @@ process_mark_done(const char *task_dir, const char *module_result_json)
 	char path[MC_PATH_MAX];
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
-	                 PROCESS_MARKER) != MC_OK)
+	        PROCESS_MARKER) != MC_OK)
 		return MC_EINVAL;
-	return sys_write_file_atomic(path, module_result_json,
-	                             strlen(module_result_json));
+	return sys_write_file_atomic(
+	    path, module_result_json, strlen(module_result_json));
 }
 
 void

@@ -41,8 +41,8 @@ mc_err process_run(const task *t, const char *task_dir, process_state *ps);
 
 /* process_mark_done - write processed.json with module_result_json
  * (atomically), so that a retry of the dispatch reuses out/. */
-MC_NODISCARD mc_err process_mark_done(const char *task_dir,
-                                      const char *module_result_json);
+MC_NODISCARD mc_err process_mark_done(
+    const char *task_dir, const char *module_result_json);
 
 void process_state_fini(process_state *ps);
 

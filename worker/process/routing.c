@@ -29,29 +29,29 @@ use_rule_targets(const task *t, routing_plan *p)
 /* MC_OK when every name may be used; else the reason is set */
 static bool
 check_names(const task *t, const char *const *names, size_t n,
-            bool check_allowed, routing_plan *p)
+    bool check_allowed, routing_plan *p)
 {
 	const task_rule *r = task_get_rule(t);
 
 	if (n == 0) {
-		snprintf(p->reason, sizeof(p->reason),
-		         "refused: no target named");
+		snprintf(
+		    p->reason, sizeof(p->reason), "refused: no target named");
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (check_allowed && r->n_allowed > 0 &&
 		    !in_list(r->allowed, r->n_allowed, names[i])) {
 			snprintf(p->reason, sizeof(p->reason),
-			         "refused: target '%s' is not in "
-			         "dynamic_routing_allowed_targets",
-			         names[i]);
+			    "refused: target '%s' is not in "
+			    "dynamic_routing_allowed_targets",
+			    names[i]);
 			return false;
 		}
 		if (task_find_target(t, names[i]) == NULL) {
 			snprintf(p->reason, sizeof(p->reason),
-			         "refused: target '%s' has no configuration "
-			         "in mercure_c.targets",
-			         names[i]);
+			    "refused: target '%s' has no configuration "
+			    "in mercure_c.targets",
+			    names[i]);
 			return false;
 		}
 	}
@@ -81,17 +81,17 @@ decide_request(const task *t, const module_result *mr, routing_plan *p)
 		if (check_names(t, r->alternate, r->n_alternate, false, p)) {
 			use_names(r->alternate, r->n_alternate, p);
 			snprintf(p->reason, sizeof(p->reason),
-			         "module: conditional_alternate_target");
+			    "module: conditional_alternate_target");
 			return;
 		}
 		break;
 	case ROUTING_TARGETS:
-		if (check_names(t, (const char *const *)mr->targets,
-		                mr->n_targets, true, p)) {
-			use_names((const char *const *)mr->targets,
-			          mr->n_targets, p);
-			snprintf(p->reason, sizeof(p->reason),
-			         "module: target");
+		if (check_names(t, (const char *const *) mr->targets,
+		        mr->n_targets, true, p)) {
+			use_names((const char *const *) mr->targets,
+			    mr->n_targets, p);
+			snprintf(
+			    p->reason, sizeof(p->reason), "module: target");
 			return;
 		}
 		break;
@@ -114,7 +114,7 @@ routing_decide(const task *t, const module_result *mr, routing_plan *p)
 	}
 	if (!task_get_rule(t)->dynamic_routing) {
 		snprintf(p->reason, sizeof(p->reason),
-		         "ignored: the rule does not allow dynamic_routing");
+		    "ignored: the rule does not allow dynamic_routing");
 		use_rule_targets(t, p);
 		return;
 	}

@@ -25,16 +25,15 @@ typedef struct curl_common {
 /* curl_common_read_timeouts - the fields timeout and connect_timeout of
  * cfg (each 1..CURL_COMMON_TIMEOUT_MAX_S, defaults above) into o.
  * MC_EINVAL with err naming the field and its value. */
-MC_NODISCARD mc_err curl_common_read_timeouts(const target_cfg *cfg,
-                                              curl_common *o, char *err,
-                                              size_t errlen);
+MC_NODISCARD mc_err curl_common_read_timeouts(
+    const target_cfg *cfg, curl_common *o, char *err, size_t errlen);
 
 /* curl_common_setup - reset h and set url, o's protocols, timeouts and
  * CA bundle, no signals, TCP_NODELAY, and errbuf (CURL_ERROR_SIZE, which
  * must outlive the transfer) as the error buffer. The caller adds what
  * its request needs after this. */
-void curl_common_setup(CURL *h, const curl_common *o, const char *url,
-                       char *errbuf);
+void curl_common_setup(
+    CURL *h, const curl_common *o, const char *url, char *errbuf);
 
 /* curl_common_http_is_retryable - a timeout, throttling or server error
  * (408, 429, 5xx): the same request may succeed later. */

@@ -17,9 +17,9 @@ void
 multipart_boundary(char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned          seed = (unsigned)time(NULL) ^
-	                (unsigned)getpid() * 2654435761u ^ (unsigned)clock();
-	size_t n = (size_t)snprintf(buf, len, "%s", MULTIPART_PREFIX);
+	unsigned          seed = (unsigned) time(NULL) ^
+	                (unsigned) getpid() * 2654435761u ^ (unsigned) clock();
+	size_t n = (size_t) snprintf(buf, len, "%s", MULTIPART_PREFIX);
 
 	for (; n + 1 < len && n < MULTIPART_BOUNDARY_MAX_LEN; n++) {
 		seed = seed * 1103515245u + 12345u;
@@ -40,14 +40,13 @@ add(multipart *m, const char *text, const char *path, int64_t len)
 
 mc_err
 multipart_init(multipart *m, const char *const *paths, size_t n,
-               const char *boundary, char *err, size_t errlen)
+    const char *boundary, char *err, size_t errlen)
 {
 	struct stat st;
 
 	memset(m, 0, sizeof(*m));
 	snprintf(m->open_part, sizeof(m->open_part),
-	         "--%s\r\nContent-Type: " MULTIPART_PART_TYPE "\r\n\r\n",
-	         boundary);
+	    "--%s\r\nContent-Type: " MULTIPART_PART_TYPE "\r\n\r\n", boundary);
 	snprintf(m->close_all, sizeof(m->close_all), "--%s--\r\n", boundary);
 	if ((m->seg = calloc(3 * n + 1, sizeof(*m->seg))) == NULL)
 		return MC_ENOMEM;
@@ -56,11 +55,11 @@ multipart_init(multipart *m, const char *const *paths, size_t n,
 			snprintf(err, errlen, "cannot stat %s", paths[i]);
 			return MC_EIO;
 		}
-		add(m, m->open_part, NULL, (int64_t)strlen(m->open_part));
-		add(m, NULL, paths[i], (int64_t)st.st_size);
+		add(m, m->open_part, NULL, (int64_t) strlen(m->open_part));
+		add(m, NULL, paths[i], (int64_t) st.st_size);
 		add(m, "\r\n", NULL, 2);
 	}
-	add(m, m->close_all, NULL, (int64_t)strlen(m->close_all));
+	add(m, m->close_all, NULL, (int64_t) strlen(m->close_all));
 	return MC_OK;
 }
 
@@ -87,7 +86,7 @@ multipart_read(multipart *m, char *buf, size_t len)
 
 	while (got < len && m->cur < m->n && !m->read_error) {
 		const multipart_seg *s = &m->seg[m->cur];
-		size_t               left = (size_t)(s->len - m->off), n;
+		size_t               left = (size_t) (s->len - m->off), n;
 		if (left == 0) {
 			if (m->f != NULL)
 				fclose(m->f);
@@ -101,7 +100,7 @@ multipart_read(multipart *m, char *buf, size_t len)
 			memcpy(buf + got, s->text + m->off, n);
 		else if ((n = read_file(m, s, buf + got, n)) == 0)
 			return 0;
-		m->off += (int64_t)n;
+		m->off += (int64_t) n;
 		got += n;
 	}
 	return got;

@@ -38,8 +38,7 @@ void multipart_boundary(char *buf, size_t len);
  * size taken now) with boundary (copied). MC_EIO (a file cannot be
  * stat'ed: err names it), MC_ENOMEM. Call multipart_fini() either way. */
 MC_NODISCARD mc_err multipart_init(multipart *m, const char *const *paths,
-                                   size_t n, const char *boundary, char *err,
-                                   size_t errlen);
+    size_t n, const char *boundary, char *err, size_t errlen);
 
 /* multipart_read - up to len next bytes of the body into buf; 0 at the
  * end. On a read error (a file shrank or vanished) m->read_error is set

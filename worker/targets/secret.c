@@ -12,13 +12,13 @@
 
 static mc_err
 copy_value(const char *field, const char *from, const char *v, size_t n,
-           char *buf, size_t len, char *err, size_t errlen)
+    char *buf, size_t len, char *err, size_t errlen)
 {
 	while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == '\r'))
 		n--;
 	if (n >= len) {
 		snprintf(err, errlen, "%s (%s) is longer than %zu bytes",
-		         field, from, len - 1);
+		    field, from, len - 1);
 		return MC_ECONFIG;
 	}
 	memcpy(buf, v, n);
@@ -28,7 +28,7 @@ copy_value(const char *field, const char *from, const char *v, size_t n,
 
 static mc_err
 from_file(const char *field, const char *path, char *buf, size_t len,
-          char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	char  *text = NULL;
 	size_t n = 0;
@@ -36,7 +36,7 @@ from_file(const char *field, const char *path, char *buf, size_t len,
 
 	if (rv != MC_OK) {
 		snprintf(err, errlen, "%s_file %s: %s", field, path,
-		         mc_strerror(rv));
+		    mc_strerror(rv));
 		return MC_EIO;
 	}
 	rv = copy_value(field, path, text, n, buf, len, err, errlen);
@@ -47,7 +47,7 @@ from_file(const char *field, const char *path, char *buf, size_t len,
 
 mc_err
 secret_get(const target_cfg *cfg, const char *field, char *buf, size_t len,
-           bool *found, char *err, size_t errlen)
+    bool *found, char *err, size_t errlen)
 {
 	char        key[SECRET_KEY_MAX];
 	const char *v = target_cfg_get(cfg, field), *name;
@@ -56,21 +56,21 @@ secret_get(const target_cfg *cfg, const char *field, char *buf, size_t len,
 	*found = false;
 	if (v != NULL && v[0] != '\0') {
 		*found = true;
-		return copy_value(field, "config", v, strlen(v), buf, len, err,
-		                  errlen);
+		return copy_value(
+		    field, "config", v, strlen(v), buf, len, err, errlen);
 	}
 	snprintf(key, sizeof(key), "%s_env", field);
 	if ((name = target_cfg_get(cfg, key)) != NULL && name[0] != '\0') {
 		if ((v = getenv(name)) == NULL) {
 			snprintf(err, errlen,
-			         "%s names the environment variable %s, which "
-			         "is not set",
-			         key, name);
+			    "%s names the environment variable %s, which "
+			    "is not set",
+			    key, name);
 			return MC_ECONFIG;
 		}
 		*found = true;
-		return copy_value(field, name, v, strlen(v), buf, len, err,
-		                  errlen);
+		return copy_value(
+		    field, name, v, strlen(v), buf, len, err, errlen);
 	}
 	snprintf(key, sizeof(key), "%s_file", field);
 	if ((name = target_cfg_get(cfg, key)) != NULL && name[0] != '\0') {

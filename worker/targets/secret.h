@@ -22,8 +22,7 @@
  * value: MC_ECONFIG (the named variable is unset, the value is too
  * long), MC_EIO (the file cannot be read). */
 MC_NODISCARD mc_err secret_get(const target_cfg *cfg, const char *field,
-                               char *buf, size_t len, bool *found, char *err,
-                               size_t errlen);
+    char *buf, size_t len, bool *found, char *err, size_t errlen);
 
 /* secret_wipe - overwrite buf with zeros (not optimized away). */
 void secret_wipe(char *buf, size_t len);

@@ -36,17 +36,17 @@ add_failure(stow_response *out, json_t *item)
 	if (out->n_failed < STOW_FAILURES_MAX) {
 		stow_failure *f = &out->failed[out->n_failed];
 		snprintf(f->sop_instance_uid, sizeof(f->sop_instance_uid),
-		         "%s", s ? s : "");
+		    "%s", s ? s : "");
 		f->reason = json_is_integer(why)
-		                ? (unsigned)json_integer_value(why)
+		                ? (unsigned) json_integer_value(why)
 		                : 0;
 	}
 	out->n_failed++;
 }
 
 mc_err
-stow_response_parse(const char *body, size_t len, stow_response *out,
-                    char *err, size_t errlen)
+stow_response_parse(
+    const char *body, size_t len, stow_response *out, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t      *root, *obj, *seq, *item;
@@ -54,7 +54,7 @@ stow_response_parse(const char *body, size_t len, stow_response *out,
 
 	memset(out, 0, sizeof(*out));
 	while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' ||
-	                   body[len - 1] == ' '))
+	                      body[len - 1] == ' '))
 		len--;
 	if (len == 0)
 		return MC_OK;
@@ -62,7 +62,7 @@ stow_response_parse(const char *body, size_t len, stow_response *out,
 	obj = json_is_array(root) ? json_array_get(root, 0) : root;
 	if (!json_is_object(obj)) {
 		snprintf(err, errlen, "response is not DICOM JSON: %s",
-		         root ? "not an object" : je.text);
+		    root ? "not an object" : je.text);
 		json_decref(root);
 		return MC_EPARSE;
 	}

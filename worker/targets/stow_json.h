@@ -28,7 +28,6 @@ typedef struct stow_response {
 /* stow_response_parse - body (len bytes, borrowed) into out. An empty
  * body gives zero counts. MC_EPARSE with err when it is not DICOM JSON. */
 MC_NODISCARD mc_err stow_response_parse(const char *body, size_t len,
-                                        stow_response *out, char *err,
-                                        size_t errlen);
+    stow_response *out, char *err, size_t errlen);
 
 #endif

@@ -77,8 +77,8 @@ target_url_for_log(const char *url, char *buf, size_t len)
 	if (at != NULL && (slash == NULL || at < slash))
 		host = at + 1;
 	n = strcspn(host, "?#");
-	snprintf(buf, len, "%.*s%.*s", scheme ? (int)(scheme + 3 - url) : 0,
-	         url, (int)n, host);
+	snprintf(buf, len, "%.*s%.*s", scheme ? (int) (scheme + 3 - url) : 0,
+	    url, (int) n, host);
 }
 
 bool
@@ -91,7 +91,7 @@ target_file_is_filtered(const char *filter, const char *name)
 		return false;
 	while (*p != '\0') {
 		const char *comma = strchr(p, ',');
-		size_t      n = comma ? (size_t)(comma - p) : strlen(p);
+		size_t      n = comma ? (size_t) (comma - p) : strlen(p);
 		while (n > 0 && (*p == ' ' || *p == '\t')) {
 			p++;
 			n--;

@@ -56,13 +56,13 @@ typedef struct target_ops {
 	 * counts set. res is zeroed by the caller. Runs in the worker's
 	 * thread; may block up to the target's timeouts. Never NULL. */
 	mc_err (*send)(const target_cfg *cfg, const task_ctx *ctx,
-	               const target_files *files, target_result *res);
+	    const target_files *files, target_result *res);
 	/* test - connectivity check (C-ECHO, an HTTP request, an SFTP login,
 	 * a HEAD, folder writable); NULL when the type has none. MC_OK with
 	 * msg saying what was checked, or an error with msg saying why it
 	 * failed. Never puts a secret into msg. */
-	mc_err (*test)(const target_cfg *cfg, const task_ctx *ctx, char *msg,
-	               size_t len);
+	mc_err (*test)(
+	    const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len);
 } target_ops;
 
 /* One row of config/target_types.def that the worker sends to. */

@@ -46,10 +46,10 @@
 
 typedef struct dicom_conf {
 	dicom_transport transport;
-	char         host[DICOM_HOST_MAX_LEN + 1];
-	char         calling[MC_AET_MAX_LEN + 1];
-	char         called[MC_AET_MAX_LEN + 1];
-	dcm_scu_opts o;
+	char            host[DICOM_HOST_MAX_LEN + 1];
+	char            calling[MC_AET_MAX_LEN + 1];
+	char            called[MC_AET_MAX_LEN + 1];
+	dcm_scu_opts    o;
 } dicom_conf;
 
 typedef struct dicom_file {
@@ -86,19 +86,19 @@ aet_is_valid(const char *s)
 	if (n == 0 || n > MC_AET_MAX_LEN)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == '\\' ||
-		    (unsigned char)s[i] >= 0x7f)
+		if ((unsigned char) s[i] < 0x20 || s[i] == '\\' ||
+		    (unsigned char) s[i] >= 0x7f)
 			return false;
 	return true;
 }
 
 static mc_err
-pick_aet(char *dst, const char *value, const char *what, char *err,
-         size_t errlen)
+pick_aet(
+    char *dst, const char *value, const char *what, char *err, size_t errlen)
 {
 	if (value == NULL || !aet_is_valid(value)) {
-		mc_errf(err, errlen, "%s '%s' is not a valid AE title",
-		            what, value ? value : "");
+		mc_errf(err, errlen, "%s '%s' is not a valid AE title", what,
+		    value ? value : "");
 		return MC_ECONFIG;
 	}
 	snprintf(dst, MC_AET_MAX_LEN + 1, "%s", value);
@@ -107,16 +107,16 @@ pick_aet(char *dst, const char *value, const char *what, char *err,
 
 static mc_err
 resolve_aets(const target_cfg *cfg, const task_ctx *t, dicom_conf *c,
-             char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	const char *src = target_cfg_get(cfg, "aet_source");
 	const char *what = "aet_source";
 	bool        pass_sender, pass_receiver;
 
 	if (target_cfg_get_bool(cfg, "pass_sender_aet", false, &pass_sender,
-	                        err, errlen) != MC_OK ||
+	        err, errlen) != MC_OK ||
 	    target_cfg_get_bool(cfg, "pass_receiver_aet", false,
-	                        &pass_receiver, err, errlen) != MC_OK)
+	        &pass_receiver, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if (src == NULL || src[0] == '\0')
 		src = DICOM_AET_SOURCE_DEFAULT;
@@ -130,27 +130,25 @@ resolve_aets(const target_cfg *cfg, const task_ctx *t, dicom_conf *c,
 	if (pick_aet(c->calling, src, what, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	return pick_aet(c->called, target_cfg_get(cfg, "aet_target"),
-	                "aet_target", err, errlen);
+	    "aet_target", err, errlen);
 }
 
 static mc_err
-resolve_timeouts(const target_cfg *cfg, dcm_scu_opts *o, char *err,
-                 size_t errlen)
+resolve_timeouts(
+    const target_cfg *cfg, dcm_scu_opts *o, char *err, size_t errlen)
 {
 	unsigned dimse;
 
 	if (target_cfg_get_uint(cfg, "timeout", 1, DICOM_TIMEOUT_MAX_S,
-	                        DICOM_DIMSE_TIMEOUT_S, &dimse, err,
-	                        errlen) != MC_OK ||
+	        DICOM_DIMSE_TIMEOUT_S, &dimse, err, errlen) != MC_OK ||
 	    target_cfg_get_uint(cfg, "dimse_timeout", 1, DICOM_TIMEOUT_MAX_S,
-	                        dimse, &o->dimse_timeout_s, err,
-	                        errlen) != MC_OK ||
+	        dimse, &o->dimse_timeout_s, err, errlen) != MC_OK ||
 	    target_cfg_get_uint(cfg, "acse_timeout", 1, DICOM_TIMEOUT_MAX_S,
-	                        DICOM_ACSE_TIMEOUT_S, &o->acse_timeout_s, err,
-	                        errlen) != MC_OK ||
+	        DICOM_ACSE_TIMEOUT_S, &o->acse_timeout_s, err,
+	        errlen) != MC_OK ||
 	    target_cfg_get_uint(cfg, "connect_timeout", 1, DICOM_TIMEOUT_MAX_S,
-	                        DICOM_CONNECT_TIMEOUT_S, &o->connect_timeout_s,
-	                        err, errlen) != MC_OK)
+	        DICOM_CONNECT_TIMEOUT_S, &o->connect_timeout_s, err,
+	        errlen) != MC_OK)
 		return MC_ECONFIG;
 	return MC_OK;
 }
@@ -166,12 +164,12 @@ resolve_tls(const target_cfg *cfg, dcm_scu_opts *o, char *err, size_t errlen)
 		v[i] = target_cfg_get(cfg, keys[i]);
 		if (v[i] == NULL || v[i][0] == '\0') {
 			mc_errf(err, errlen, "dicomtls target without '%s'",
-			            keys[i]);
+			    keys[i]);
 			return MC_ECONFIG;
 		}
 		if (access(v[i], R_OK) != 0) {
 			mc_errf(err, errlen, "%s %s: %s", keys[i], v[i],
-			            strerror(errno));
+			    strerror(errno));
 			return MC_ECONFIG;
 		}
 	}
@@ -184,7 +182,7 @@ resolve_tls(const target_cfg *cfg, dcm_scu_opts *o, char *err, size_t errlen)
 /* the target's fields -> c; MC_ECONFIG with err for a bad one */
 static mc_err
 resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_transport tr,
-             dicom_conf *c, char *err, size_t errlen)
+    dicom_conf *c, char *err, size_t errlen)
 {
 	const char *ip = target_cfg_get(cfg, "ip");
 
@@ -196,8 +194,8 @@ resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_transport tr,
 		ip = t->sender_address;
 		if (ip[0] == '\0') {
 			mc_errf(err, errlen,
-			            "ip is \"sender\" but the task "
-			            "has no info.sender_address");
+			    "ip is \"sender\" but the task "
+			    "has no info.sender_address");
 			return MC_ECONFIG;
 		}
 	}
@@ -207,7 +205,7 @@ resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_transport tr,
 	}
 	snprintf(c->host, sizeof(c->host), "%s", ip);
 	if (target_cfg_get_uint(cfg, "port", 1, UINT16_MAX, DICOM_PORT_DEFAULT,
-	                        &c->o.port, err, errlen) != MC_OK)
+	        &c->o.port, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if (resolve_aets(cfg, t, c, err, errlen) != MC_OK ||
 	    resolve_timeouts(cfg, &c->o, err, errlen) != MC_OK)
@@ -264,13 +262,13 @@ plan(dicom_run *r, target_result *res)
 
 	for (size_t i = 0; i < r->files->n; i++) {
 		dicom_file *f = &r->df[i];
-		mc_err rv = dcm_scu_probe(r->files->paths[i], &f->meta, err,
-		                          sizeof(err));
+		mc_err      rv = dcm_scu_probe(
+		         r->files->paths[i], &f->meta, err, sizeof(err));
 		if (rv != MC_OK) {
 			log_warn("event=dicom.not_dicom task=%s target=%s "
 			         "file=%s msg=\"%s\"",
-			         r->task->task_id, target_cfg_name(r->cfg),
-			         r->files->paths[i], err);
+			    r->task->task_id, target_cfg_name(r->cfg),
+			    r->files->paths[i], err);
 			record_failure(r, rv != MC_EPARSE, err);
 			res->failed++;
 			continue;
@@ -285,8 +283,8 @@ store_one(dicom_run *r, dcm_scu *scu, size_t i, target_result *res)
 {
 	char     err[TARGET_ERROR_MAX_LEN + 1];
 	uint16_t st = 0;
-	mc_err rv = dcm_scu_store(scu, r->files->paths[i], &r->df[i].meta, &st,
-	                          err, sizeof(err));
+	mc_err   rv = dcm_scu_store(
+	      scu, r->files->paths[i], &r->df[i].meta, &st, err, sizeof(err));
 
 	if (rv == MC_OK && status_is_sent(st)) {
 		res->sent++;
@@ -295,11 +293,11 @@ store_one(dicom_run *r, dcm_scu *scu, size_t i, target_result *res)
 	res->failed++;
 	if (rv == MC_OK)
 		mc_errf(err, sizeof(err), "instance %s: status 0x%04X",
-		            r->df[i].meta.sop_instance_uid, (unsigned)st);
+		    r->df[i].meta.sop_instance_uid, (unsigned) st);
 	log_warn("event=dicom.store_failed task=%s target=%s sop=%s "
 	         "msg=\"%s\"",
-	         r->task->task_id, target_cfg_name(r->cfg),
-	         r->df[i].meta.sop_instance_uid, err);
+	    r->task->task_id, target_cfg_name(r->cfg),
+	    r->df[i].meta.sop_instance_uid, err);
 	record_failure(r, rv != MC_EPARSE, err);
 	if (rv == MC_ENET || rv == MC_ETIMEDOUT)
 		r->fatal = true; /* the association is gone */
@@ -311,14 +309,14 @@ send_batch(dicom_run *r, size_t lo, size_t hi, target_result *res)
 {
 	char     err[TARGET_ERROR_MAX_LEN + 1];
 	dcm_scu *scu;
-	mc_err   rv = dcm_scu_open(&r->conf.o, r->ctx + lo, hi - lo, &scu, err,
-	                           sizeof(err));
+	mc_err   rv = dcm_scu_open(
+	      &r->conf.o, r->ctx + lo, hi - lo, &scu, err, sizeof(err));
 
 	if (rv != MC_OK) {
 		log_warn("event=dicom.associate_failed task=%s target=%s "
 		         "err=%s msg=\"%s\"",
-		         r->task->task_id, target_cfg_name(r->cfg),
-		         mc_strerror(rv), err);
+		    r->task->task_id, target_cfg_name(r->cfg), mc_strerror(rv),
+		    err);
 		record_failure(r, true, err);
 		r->fatal = rv != MC_EDICOM;
 		for (size_t i = 0; i < r->files->n; i++)
@@ -342,7 +340,7 @@ send_batch(dicom_run *r, size_t lo, size_t hi, target_result *res)
 	} else if (dcm_scu_release(scu, err, sizeof(err)) != MC_OK) {
 		log_warn("event=dicom.release_failed task=%s target=%s "
 		         "msg=\"%s\"",
-		         r->task->task_id, target_cfg_name(r->cfg), err);
+		    r->task->task_id, target_cfg_name(r->cfg), err);
 	}
 }
 
@@ -371,18 +369,16 @@ summarize(const dicom_run *r, target_result *res)
 		return;
 	res->retryable = r->any_retryable;
 	if (res->sent == 0 && r->fatal)
-		mc_errf(res->error, sizeof(res->error), "%s",
-		            r->first_err);
+		mc_errf(res->error, sizeof(res->error), "%s", r->first_err);
 	else
 		mc_errf(res->error, sizeof(res->error),
-		            "%zu of %zu instances not sent; first: %s",
-		            res->failed, r->files->n, r->first_err);
+		    "%zu of %zu instances not sent; first: %s", res->failed,
+		    r->files->n, r->first_err);
 }
 
 mc_err
 target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
-                       const task_ctx *ctx, const target_files *files,
-                       target_result *res)
+    const task_ctx *ctx, const target_files *files, target_result *res)
 {
 	dicom_run r;
 	char      err[TARGET_ERROR_MAX_LEN + 1];
@@ -415,8 +411,8 @@ target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
 	plan(&r, res);
 	log_debug("event=dicom.plan task=%s target=%s files=%zu contexts=%zu "
 	          "associations=%zu",
-	          ctx->task_id, target_cfg_name(cfg), files->n, r.n_ctx,
-	          (r.n_ctx + DCM_SCU_MAX_CONTEXTS - 1) / DCM_SCU_MAX_CONTEXTS);
+	    ctx->task_id, target_cfg_name(cfg), files->n, r.n_ctx,
+	    (r.n_ctx + DCM_SCU_MAX_CONTEXTS - 1) / DCM_SCU_MAX_CONTEXTS);
 	send_all(&r, res);
 	summarize(&r, res);
 	free(r.df);
@@ -426,7 +422,7 @@ target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
 
 mc_err
 target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
-                       const task_ctx *ctx, char *msg, size_t len)
+    const task_ctx *ctx, char *msg, size_t len)
 {
 	dicom_conf      c;
 	dcm_scu_context v = {
@@ -444,15 +440,14 @@ target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
 	}
 	if ((rv = dcm_scu_release(scu, msg, len)) != MC_OK)
 		return rv;
-	mc_errf(msg, len, "C-ECHO %s -> %s at %s:%u%s", c.calling,
-	            c.called, c.host, c.o.port,
-	            tr == DICOM_TLS ? " over TLS" : "");
+	mc_errf(msg, len, "C-ECHO %s -> %s at %s:%u%s", c.calling, c.called,
+	    c.host, c.o.port, tr == DICOM_TLS ? " over TLS" : "");
 	return MC_OK;
 }
 
 static mc_err
 dicom_send(const target_cfg *cfg, const task_ctx *ctx,
-           const target_files *files, target_result *res)
+    const target_files *files, target_result *res)
 {
 	return target_dicom_send_with(DICOM_PLAIN, cfg, ctx, files, res);
 }

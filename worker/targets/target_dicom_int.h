@@ -10,10 +10,9 @@ typedef enum { DICOM_PLAIN, DICOM_TLS } dicom_transport;
 
 /* target_dicom_send_with - target_type.send for dicom or dicomtls. */
 mc_err target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
-                              const task_ctx *ctx, const target_files *files,
-                              target_result *res);
+    const task_ctx *ctx, const target_files *files, target_result *res);
 /* target_dicom_test_with - target_type.test (C-ECHO) for either. */
 mc_err target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
-                              const task_ctx *ctx, char *msg, size_t len);
+    const task_ctx *ctx, char *msg, size_t len);
 
 #endif

@@ -8,14 +8,14 @@
 
 static mc_err
 dicomtls_send(const target_cfg *cfg, const task_ctx *ctx,
-              const target_files *files, target_result *res)
+    const target_files *files, target_result *res)
 {
 	return target_dicom_send_with(DICOM_TLS, cfg, ctx, files, res);
 }
 
 static mc_err
-dicomtls_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
-              size_t len)
+dicomtls_test(
+    const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 {
 	return target_dicom_test_with(DICOM_TLS, cfg, ctx, msg, len);
 }

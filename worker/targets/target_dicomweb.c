@@ -80,13 +80,13 @@ trim_slashes(const char *s, char *buf, size_t len)
 	n = strlen(s);
 	while (n > 0 && s[n - 1] == '/')
 		n--;
-	snprintf(buf, len, "%.*s", (int)n, s);
+	snprintf(buf, len, "%.*s", (int) n, s);
 }
 
 /* base[/prefix]/studies[suffix] */
 static void
 build_url(const char *base, const char *prefix, const char *suffix, char *buf,
-          size_t len)
+    size_t len)
 {
 	char   p[DW_URL_MAX];
 	size_t n = strlen(base);
@@ -94,8 +94,8 @@ build_url(const char *base, const char *prefix, const char *suffix, char *buf,
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	trim_slashes(prefix ? prefix : "", p, sizeof(p));
-	mc_errf(buf, len, "%.*s%s%s/studies%s", (int)n, base,
-	            p[0] ? "/" : "", p, suffix);
+	mc_errf(buf, len, "%.*s%s%s/studies%s", (int) n, base, p[0] ? "/" : "",
+	    p, suffix);
 }
 
 static mc_err
@@ -105,12 +105,11 @@ resolve_secrets(const target_cfg *cfg, dw_conf *c, char *err, size_t errlen)
 	mc_err rv;
 
 	if ((rv = secret_get(cfg, "access_token", c->token, sizeof(c->token),
-	                     &c->has_token, err, errlen)) != MC_OK ||
+	         &c->has_token, err, errlen)) != MC_OK ||
 	    (rv = secret_get(cfg, "http_user", c->user, sizeof(c->user),
-	                     &c->has_user, err, errlen)) != MC_OK ||
+	         &c->has_user, err, errlen)) != MC_OK ||
 	    (rv = secret_get(cfg, "http_password", c->password,
-	                     sizeof(c->password), &has_pw, err, errlen)) !=
-	        MC_OK)
+	         sizeof(c->password), &has_pw, err, errlen)) != MC_OK)
 		return rv;
 	return MC_OK;
 }
@@ -129,23 +128,21 @@ resolve_conf(const target_cfg *cfg, dw_conf *c, char *err, size_t errlen)
 	if (strncmp(url, "http://", 7) != 0 &&
 	    strncmp(url, "https://", 8) != 0) {
 		mc_errf(err, errlen,
-		            "dicomweb url must be http:// or https:// (for a "
-		            "folder use a folder target)");
+		    "dicomweb url must be http:// or https:// (for a "
+		    "folder use a folder target)");
 		return MC_ECONFIG;
 	}
 	build_url(url, target_cfg_get(cfg, "stow_url_prefix"), "", c->stow,
-	          sizeof(c->stow));
+	    sizeof(c->stow));
 	build_url(url, target_cfg_get(cfg, "qido_url_prefix"), "?limit=1",
-	          c->qido, sizeof(c->qido));
+	    c->qido, sizeof(c->qido));
 	target_url_for_log(c->stow, c->shown, sizeof(c->shown));
 	c->net.protocols = "http,https";
 	c->net.ca_cert = target_cfg_get(cfg, "ca_cert");
 	if ((rv = target_cfg_get_uint(cfg, "stow_batch_size", 1, DW_BATCH_MAX,
-	                              DW_BATCH_DEFAULT, &c->batch, err,
-	                              errlen)) != MC_OK ||
+	         DW_BATCH_DEFAULT, &c->batch, err, errlen)) != MC_OK ||
 	    (rv = target_cfg_get_uint(cfg, "stow_batch_mb", 1, DW_BATCH_MB_MAX,
-	                              DW_BATCH_MB_DEFAULT, &c->batch_mb, err,
-	                              errlen)) != MC_OK ||
+	         DW_BATCH_MB_DEFAULT, &c->batch_mb, err, errlen)) != MC_OK ||
 	    (rv = curl_common_read_timeouts(cfg, &c->net, err, errlen)) !=
 	        MC_OK)
 		return MC_ECONFIG;
@@ -188,7 +185,7 @@ response_write(char *ptr, size_t size, size_t nmemb, void *userdata)
  * caller frees it) */
 static void
 easy_setup(CURL *h, const dw_conf *c, const char *url, struct curl_slist **hdr,
-           dw_response *resp, char *errbuf)
+    dw_response *resp, char *errbuf)
 {
 	char auth[DW_HEADER_MAX];
 
@@ -196,8 +193,8 @@ easy_setup(CURL *h, const dw_conf *c, const char *url, struct curl_slist **hdr,
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, response_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	if (c->has_token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-		         c->token);
+		snprintf(
+		    auth, sizeof(auth), "Authorization: Bearer %s", c->token);
 		*hdr = curl_slist_append(*hdr, auth);
 		secret_wipe(auth, sizeof(auth));
 	} else if (c->has_user) {
@@ -241,13 +238,13 @@ note_failure(dw_run *r, bool retryable, const char *msg)
 /* the response of a request that got an HTTP status */
 static void
 judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
-               target_result *res)
+    target_result *res)
 {
 	stow_response sr;
 	char          msg[TARGET_ERROR_MAX_LEN + 1], perr[128] = "";
 	bool          parsed = resp->data != NULL && !resp->too_big &&
 	              stow_response_parse(resp->data, resp->len, &sr, perr,
-	                                  sizeof(perr)) == MC_OK;
+	                  sizeof(perr)) == MC_OK;
 
 	if (code >= 200 && code < 300 && parsed && sr.n_failed == 0) {
 		res->sent += n;
@@ -261,8 +258,7 @@ judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
 			retry |= reason_is_retryable(sr.failed[i].reason);
 		res->failed += failed;
 		res->sent += n - failed;
-		mc_errf(
-		    msg, sizeof(msg),
+		mc_errf(msg, sizeof(msg),
 		    "STOW %s (HTTP %ld): %zu of %zu instances refused; "
 		    "first: %s FailureReason 0x%04X",
 		    r->c->shown, code, sr.n_failed, n,
@@ -273,24 +269,23 @@ judge_response(dw_run *r, size_t n, long code, const dw_response *resp,
 	res->failed += n;
 	if (code == 401 || code == 403)
 		mc_errf(msg, sizeof(msg),
-		            "STOW %s: HTTP %ld: the server refused our "
-		            "credentials",
-		            r->c->shown, code);
+		    "STOW %s: HTTP %ld: the server refused our "
+		    "credentials",
+		    r->c->shown, code);
 	else
-		mc_errf(msg, sizeof(msg), "STOW %s: HTTP %ld%s%s",
-		            r->c->shown, code, perr[0] ? ": " : "", perr);
+		mc_errf(msg, sizeof(msg), "STOW %s: HTTP %ld%s%s", r->c->shown,
+		    code, perr[0] ? ": " : "", perr);
 	note_failure(r,
-	             curl_common_http_is_retryable(code) ||
-	                 (code >= 200 && code < 300),
-	             msg);
+	    curl_common_http_is_retryable(code) || (code >= 200 && code < 300),
+	    msg);
 	if (code == 401 || code == 403 || code == 404)
 		r->fatal = true; /* every batch would get the same */
 }
 
 /* POST files [lo, hi) (the usable ones) as one request */
 static void
-post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
-           target_result *res)
+post_batch(
+    dw_run *r, CURL *h, const char *const *paths, size_t n, target_result *res)
 {
 	multipart          b;
 	dw_response        resp = {0};
@@ -308,8 +303,7 @@ post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
 		return;
 	}
 	easy_setup(h, r->c, r->c->stow, &hdr, &resp, errbuf);
-	snprintf(
-	    ct, sizeof(ct),
+	snprintf(ct, sizeof(ct),
 	    "Content-Type: multipart/related; type=\"application/dicom\"; "
 	    "boundary=%s",
 	    r->boundary);
@@ -319,16 +313,16 @@ post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, body_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, &b);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.total);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) b.total);
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_slist_free_all(hdr);
 	if (cc != CURLE_OK) {
 		res->failed += n;
 		mc_errf(msg, sizeof(msg), "STOW %s: %s", r->c->shown,
-		            b.read_error ? "cannot read an instance file"
-		            : errbuf[0]  ? errbuf
-		                         : curl_easy_strerror(cc));
+		    b.read_error ? "cannot read an instance file"
+		    : errbuf[0]  ? errbuf
+		                 : curl_easy_strerror(cc));
 		note_failure(r, true, msg);
 		r->fatal = cc == CURLE_COULDNT_CONNECT ||
 		           cc == CURLE_COULDNT_RESOLVE_HOST;
@@ -337,8 +331,8 @@ post_batch(dw_run *r, CURL *h, const char *const *paths, size_t n,
 	}
 	log_debug("event=dicomweb.batch task=%s target=%s instances=%zu "
 	          "bytes=%lld http=%ld",
-	          r->ctx->task_id, target_cfg_name(r->cfg), n,
-	          (long long)b.total, code);
+	    r->ctx->task_id, target_cfg_name(r->cfg), n, (long long) b.total,
+	    code);
 	free(resp.data);
 	multipart_fini(&b);
 }
@@ -350,8 +344,8 @@ plan(dw_run *r, target_result *res)
 	char err[TARGET_ERROR_MAX_LEN + 1];
 
 	for (size_t i = 0; i < r->files->n; i++) {
-		mc_err rv = dcm_scu_probe(r->files->paths[i], &r->meta[i], err,
-		                          sizeof(err));
+		mc_err rv = dcm_scu_probe(
+		    r->files->paths[i], &r->meta[i], err, sizeof(err));
 		r->usable[i] = rv == MC_OK;
 		if (rv == MC_OK)
 			continue;
@@ -372,7 +366,7 @@ static void
 send_batches(dw_run *r, CURL *h, target_result *res)
 {
 	const char **batch = calloc(r->c->batch, sizeof(*batch));
-	off_t        max = (off_t)r->c->batch_mb << 20, bytes = 0;
+	off_t        max = (off_t) r->c->batch_mb << 20, bytes = 0;
 	size_t       n = 0;
 
 	if (batch == NULL) {
@@ -408,17 +402,16 @@ summarize(const dw_run *r, target_result *res)
 		return;
 	res->retryable = r->any_retryable;
 	if (res->sent == 0)
-		mc_errf(res->error, sizeof(res->error), "%s",
-		            r->first_err);
+		mc_errf(res->error, sizeof(res->error), "%s", r->first_err);
 	else
 		mc_errf(res->error, sizeof(res->error),
-		            "%zu of %zu instances not stored; first: %s",
-		            res->failed, r->files->n, r->first_err);
+		    "%zu of %zu instances not stored; first: %s", res->failed,
+		    r->files->n, r->first_err);
 }
 
 static mc_err
 dicomweb_send(const target_cfg *cfg, const task_ctx *ctx,
-              const target_files *files, target_result *res)
+    const target_files *files, target_result *res)
 {
 	dw_conf *c = calloc(1, sizeof(*c));
 	dw_run   r = {.c = c, .ctx = ctx, .cfg = cfg, .files = files};
@@ -460,8 +453,8 @@ done:
 }
 
 static mc_err
-dicomweb_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
-              size_t len)
+dicomweb_test(
+    const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 {
 	dw_conf           *c = calloc(1, sizeof(*c));
 	dw_response        resp = {0};
@@ -471,7 +464,7 @@ dicomweb_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	long               code = 0;
 	mc_err             rv;
 
-	(void)ctx;
+	(void) ctx;
 	if (c == NULL || (h = curl_easy_init()) == NULL) {
 		mc_errf(msg, len, "out of memory");
 		rv = MC_ENOMEM;
@@ -490,8 +483,7 @@ dicomweb_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	rv = code >= 200 && code < 300 ? MC_OK : MC_EPROTO;
 	mc_errf(msg, len, "GET %s: HTTP %ld%s", shown, code,
-	            code == 401 || code == 403 ? " (credentials refused)"
-	                                       : "");
+	    code == 401 || code == 403 ? " (credentials refused)" : "");
 done:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);

@@ -7,10 +7,10 @@
 
 static mc_err
 dummy_send(const target_cfg *cfg, const task_ctx *ctx,
-           const target_files *files, target_result *res)
+    const target_files *files, target_result *res)
 {
 	log_debug("event=dummy.send task=%s target=%s files=%zu", ctx->task_id,
-	          target_cfg_name(cfg), files->n);
+	    target_cfg_name(cfg), files->n);
 	res->sent = files->n;
 	return MC_OK;
 }
@@ -18,8 +18,8 @@ dummy_send(const target_cfg *cfg, const task_ctx *ctx,
 static mc_err
 dummy_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 {
-	(void)cfg;
-	(void)ctx;
+	(void) cfg;
+	(void) ctx;
 	mc_errf(msg, len, "dummy target: nothing to check");
 	return MC_OK;
 }

@@ -34,11 +34,11 @@ static mc_err
 make_paths(const char *folder, const char *task_id, folder_paths *fp)
 {
 	if (sys_path_fmt(fp->final, sizeof(fp->final), "%s/%s", folder,
-	                 task_id) != MC_OK ||
+	        task_id) != MC_OK ||
 	    sys_path_fmt(fp->partial, sizeof(fp->partial), "%s/%s%s", folder,
-	                 task_id, FOLDER_PARTIAL_SUFFIX) != MC_OK ||
+	        task_id, FOLDER_PARTIAL_SUFFIX) != MC_OK ||
 	    sys_path_fmt(fp->marker, sizeof(fp->marker), "%s/%s", fp->final,
-	                 FOLDER_MARKER) != MC_OK)
+	        FOLDER_MARKER) != MC_OK)
 		return MC_EINVAL;
 	return MC_OK;
 }
@@ -49,7 +49,8 @@ count_selected(const char *filter, const target_files *files)
 	size_t n = 0;
 
 	for (size_t i = 0; i < files->n; i++)
-		if (!target_file_is_filtered(filter, sys_basename_of(files->paths[i])))
+		if (!target_file_is_filtered(
+		        filter, sys_basename_of(files->paths[i])))
 			n++;
 	return n;
 }
@@ -57,7 +58,7 @@ count_selected(const char *filter, const target_files *files)
 /* copy the selected files into fp->partial (created fresh) */
 static mc_err
 copy_all(const char *filter, const target_files *files, const folder_paths *fp,
-         char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	char   dst[MC_PATH_MAX];
 	mc_err rv;
@@ -67,7 +68,7 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 	if (mkdir(fp->partial, SYS_DIR_MODE_MAX) != 0) {
 		int e = errno;
 		mc_errf(err, errlen, "cannot create %s: %s", fp->partial,
-		            strerror(e));
+		    strerror(e));
 		return mc_from_errno(e);
 	}
 	for (size_t i = 0; i < files->n; i++) {
@@ -75,19 +76,19 @@ copy_all(const char *filter, const target_files *files, const folder_paths *fp,
 		if (target_file_is_filtered(filter, name))
 			continue;
 		if (sys_path_fmt(dst, sizeof(dst), "%s/%s", fp->partial,
-		                 name) != MC_OK) {
+		        name) != MC_OK) {
 			mc_errf(err, errlen, "path too long: %s/%s",
-			            fp->partial, name);
+			    fp->partial, name);
 			return MC_EINVAL;
 		}
-		rv = sys_files_copy(files->paths[i], dst, SYS_FILES_SYNC, err,
-		                    errlen);
+		rv = sys_files_copy(
+		    files->paths[i], dst, SYS_FILES_SYNC, err, errlen);
 		if (rv != MC_OK)
 			return rv;
 	}
 	if ((rv = sys_fsync_path(fp->partial)) != MC_OK)
-		mc_errf(err, errlen, "fsync %s: %s", fp->partial,
-		            mc_strerror(rv));
+		mc_errf(
+		    err, errlen, "fsync %s: %s", fp->partial, mc_strerror(rv));
 	return rv;
 }
 
@@ -99,32 +100,31 @@ publish(const char *folder, const folder_paths *fp, char *err, size_t errlen)
 	if (rename(fp->partial, fp->final) != 0) {
 		int e = errno;
 		mc_errf(err, errlen, "rename %s to %s: %s", fp->partial,
-		            fp->final, strerror(e));
+		    fp->final, strerror(e));
 		return mc_from_errno(e);
 	}
 	if ((rv = sys_fsync_path(folder)) != MC_OK) {
-		mc_errf(err, errlen, "fsync %s: %s", folder,
-		            mc_strerror(rv));
+		mc_errf(err, errlen, "fsync %s: %s", folder, mc_strerror(rv));
 		return rv;
 	}
 	if ((rv = sys_files_touch(fp->marker, err, errlen)) != MC_OK)
 		return rv;
 	if ((rv = sys_fsync_path(fp->final)) != MC_OK)
-		mc_errf(err, errlen, "fsync %s: %s", fp->final,
-		            mc_strerror(rv));
+		mc_errf(
+		    err, errlen, "fsync %s: %s", fp->final, mc_strerror(rv));
 	return rv;
 }
 
 static void
-remove_partial(const task_ctx *ctx, const target_cfg *cfg,
-               const folder_paths *fp)
+remove_partial(
+    const task_ctx *ctx, const target_cfg *cfg, const folder_paths *fp)
 {
 	char err[TARGET_ERROR_MAX_LEN + 1];
 
 	if (sys_files_remove_dir(fp->partial, err, sizeof(err)) != MC_OK)
 		log_warn("event=folder.cleanup_failed task=%s target=%s "
 		         "msg=\"%s\"",
-		         ctx->task_id, target_cfg_name(cfg), err);
+		    ctx->task_id, target_cfg_name(cfg), err);
 }
 
 static bool
@@ -136,7 +136,7 @@ is_dir(const char *path)
 
 static mc_err
 folder_send(const target_cfg *cfg, const task_ctx *ctx,
-            const target_files *files, target_result *res)
+    const target_files *files, target_result *res)
 {
 	const char  *folder = target_cfg_get(cfg, "folder");
 	const char  *filter = target_cfg_get(cfg, "file_filter");
@@ -147,13 +147,13 @@ folder_send(const target_cfg *cfg, const task_ctx *ctx,
 
 	res->failed = n;
 	if (folder == NULL || folder[0] == '\0') {
-		target_result_fail(res, false,
-		                   "folder target without 'folder'");
+		target_result_fail(
+		    res, false, "folder target without 'folder'");
 		return MC_ECONFIG;
 	}
 	if (make_paths(folder, ctx->task_id, &fp) != MC_OK) {
-		target_result_fail(res, false, "path too long: %s/%s", folder,
-		                   ctx->task_id);
+		target_result_fail(
+		    res, false, "path too long: %s/%s", folder, ctx->task_id);
 		return MC_EINVAL;
 	}
 	if ((rv = sys_files_writable_dir(folder, err, sizeof(err))) != MC_OK) {
@@ -164,7 +164,7 @@ folder_send(const target_cfg *cfg, const task_ctx *ctx,
 		/* an earlier attempt got past the rename */
 		log_info("event=folder.already_delivered task=%s target=%s "
 		         "path=%s",
-		         ctx->task_id, target_cfg_name(cfg), fp.final);
+		    ctx->task_id, target_cfg_name(cfg), fp.final);
 		rv = sys_files_touch(fp.marker, err, sizeof(err));
 	} else if ((rv = copy_all(filter, files, &fp, err, sizeof(err))) ==
 	           MC_OK) {
@@ -182,13 +182,12 @@ folder_send(const target_cfg *cfg, const task_ctx *ctx,
 }
 
 static mc_err
-folder_test(const target_cfg *cfg, const task_ctx *ctx, char *msg,
-            size_t len)
+folder_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 {
 	const char *folder = target_cfg_get(cfg, "folder");
 	mc_err      rv;
 
-	(void)ctx;
+	(void) ctx;
 	if (folder == NULL || folder[0] == '\0') {
 		mc_errf(msg, len, "folder target without 'folder'");
 		return MC_ECONFIG;

@@ -74,9 +74,9 @@ build_base(CURL *h, s3_conf *c, char *err, size_t errlen)
 		n = strlen(c->endpoint);
 		while (n > 0 && c->endpoint[n - 1] == '/')
 			n--;
-		w = snprintf(c->base, sizeof(c->base), "%.*s", (int)n,
-		             c->endpoint);
-		if (w < 0 || (size_t)w >= sizeof(c->base) ||
+		w = snprintf(
+		    c->base, sizeof(c->base), "%.*s", (int) n, c->endpoint);
+		if (w < 0 || (size_t) w >= sizeof(c->base) ||
 		    url_append_path(h, c->base, sizeof(c->base), c->bucket) !=
 		        MC_OK) {
 			mc_errf(err, errlen, "endpoint_url too long");
@@ -84,8 +84,7 @@ build_base(CURL *h, s3_conf *c, char *err, size_t errlen)
 		}
 	} else {
 		snprintf(c->base, sizeof(c->base),
-		         "https://%s.s3.%s.amazonaws.com", c->bucket,
-		         c->region);
+		    "https://%s.s3.%s.amazonaws.com", c->bucket, c->region);
 	}
 	target_url_for_log(c->base, c->shown, sizeof(c->shown));
 	snprintf(c->sigv4, sizeof(c->sigv4), "aws:amz:%s:s3", c->region);
@@ -93,8 +92,8 @@ build_base(CURL *h, s3_conf *c, char *err, size_t errlen)
 }
 
 static mc_err
-resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
-             size_t errlen)
+resolve_conf(
+    const target_cfg *cfg, CURL *h, s3_conf *c, char *err, size_t errlen)
 {
 	bool   has_id, has_secret;
 	mc_err rv;
@@ -119,16 +118,14 @@ resolve_conf(const target_cfg *cfg, CURL *h, s3_conf *c, char *err,
 	if (curl_common_read_timeouts(cfg, &c->net, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if ((rv = secret_get(cfg, "access_key_id", c->key_id,
-	                     sizeof(c->key_id), &has_id, err, errlen)) !=
-	        MC_OK ||
+	         sizeof(c->key_id), &has_id, err, errlen)) != MC_OK ||
 	    (rv = secret_get(cfg, "secret_access_key", c->secret,
-	                     sizeof(c->secret), &has_secret, err, errlen)) !=
-	        MC_OK)
+	         sizeof(c->secret), &has_secret, err, errlen)) != MC_OK)
 		return rv;
 	if (!has_id || !has_secret) {
 		mc_errf(err, errlen,
-		            "s3 target without access_key_id and "
-		            "secret_access_key");
+		    "s3 target without access_key_id and "
+		    "secret_access_key");
 		return MC_ECONFIG;
 	}
 	return build_base(h, c, err, errlen);
@@ -148,7 +145,7 @@ keep_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 static void
 easy_setup(CURL *h, const s3_conf *c, const char *url, struct curl_slist *hdr,
-           s3_body *body, char *errbuf)
+    s3_body *body, char *errbuf)
 {
 	curl_common_setup(h, &c->net, url, errbuf);
 	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
@@ -168,21 +165,21 @@ error_code(const s3_body *b, char *buf, size_t len)
 	buf[0] = '\0';
 	if (p == NULL || (e = strstr(p + 6, "</Code>")) == NULL)
 		return;
-	snprintf(buf, len, "%.*s", (int)(e - p - 6), p + 6);
+	snprintf(buf, len, "%.*s", (int) (e - p - 6), p + 6);
 }
 
 /* MC_OK for 2xx; else msg and *retryable set */
 static mc_err
 judge(const s3_conf *c, const char *what, CURLcode cc, long code,
-      const s3_body *b, const char *errbuf, bool *retryable, char *msg,
-      size_t len)
+    const s3_body *b, const char *errbuf, bool *retryable, char *msg,
+    size_t len)
 {
 	char ec[64];
 
 	if (cc != CURLE_OK) {
 		*retryable = true;
 		mc_errf(msg, len, "S3 %s %s: %s", what, c->shown,
-		            errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		return MC_ENET;
 	}
 	if (code >= 200 && code < 300)
@@ -190,17 +187,17 @@ judge(const s3_conf *c, const char *what, CURLcode cc, long code,
 	error_code(b, ec, sizeof(ec));
 	*retryable = curl_common_http_is_retryable(code);
 	mc_errf(msg, len, "S3 %s %s: HTTP %ld%s%s%s", what, c->shown, code,
-	            ec[0] ? " " : "", ec,
-	            code == 403 ? " (access key, secret or signature refused)"
-	            : code == 404 ? " (no such bucket)"
-	                          : "");
+	    ec[0] ? " " : "", ec,
+	    code == 403   ? " (access key, secret or signature refused)"
+	    : code == 404 ? " (no such bucket)"
+	                  : "");
 	return MC_EPROTO;
 }
 
 static mc_err
 put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
-         const char *task_id, const char *path, bool *retryable, char *msg,
-         size_t len)
+    const char *task_id, const char *path, bool *retryable, char *msg,
+    size_t len)
 {
 	char        url[S3_URL_MAX], key[S3_URL_MAX];
 	char        errbuf[CURL_ERROR_SIZE] = "";
@@ -216,12 +213,12 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 			fclose(f);
 		*retryable = true;
 		mc_errf(msg, len, "cannot read %s%s%s", path,
-		            why[0] ? ": " : "", why);
+		    why[0] ? ": " : "", why);
 		return MC_EIO;
 	}
 	snprintf(url, sizeof(url), "%s", c->base);
 	snprintf(key, sizeof(key), "%s/%s/%s", c->prefix, task_id,
-	         sys_basename_of(path));
+	    sys_basename_of(path));
 	if (url_append_path(h, url, sizeof(url), key) != MC_OK) {
 		fclose(f);
 		*retryable = false;
@@ -231,7 +228,7 @@ put_file(CURL *h, const s3_conf *c, struct curl_slist *hdr,
 	easy_setup(h, c, url, hdr, &body, errbuf);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READDATA, f);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) st.st_size);
 	cc = curl_easy_perform(h);
 	fclose(f);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -259,7 +256,7 @@ put_headers(void)
 
 static mc_err
 s3_send(const target_cfg *cfg, const task_ctx *ctx, const target_files *files,
-        target_result *res)
+    target_result *res)
 {
 	s3_conf           *c = calloc(1, sizeof(*c));
 	CURL              *h = curl_easy_init();
@@ -280,11 +277,11 @@ s3_send(const target_cfg *cfg, const task_ctx *ctx, const target_files *files,
 	}
 	res->failed = 0;
 	for (size_t i = 0; i < files->n && rv == MC_OK; i++) {
-		if (target_file_is_filtered(c->filter,
-		                            sys_basename_of(files->paths[i])))
+		if (target_file_is_filtered(
+		        c->filter, sys_basename_of(files->paths[i])))
 			continue;
 		rv = put_file(h, c, hdr, ctx->task_id, files->paths[i],
-		              &retryable, err, sizeof(err));
+		    &retryable, err, sizeof(err));
 		if (rv == MC_OK)
 			res->sent++;
 	}
@@ -293,7 +290,7 @@ s3_send(const target_cfg *cfg, const task_ctx *ctx, const target_files *files,
 		target_result_fail(res, retryable, "%s", err);
 	}
 	log_debug("event=s3.done task=%s target=%s sent=%zu", ctx->task_id,
-	          target_cfg_name(cfg), res->sent);
+	    target_cfg_name(cfg), res->sent);
 done:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
@@ -314,7 +311,7 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	CURLcode           cc;
 	mc_err             rv;
 
-	(void)ctx;
+	(void) ctx;
 	hdr =
 	    curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 	if (c == NULL || h == NULL || hdr == NULL) {
@@ -326,11 +323,11 @@ s3_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 		cc = curl_easy_perform(h);
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-		rv = judge(c, "HEAD", cc, code, &body, errbuf, &retryable, msg,
-		           len);
+		rv = judge(
+		    c, "HEAD", cc, code, &body, errbuf, &retryable, msg, len);
 		if (rv == MC_OK)
-			mc_errf(msg, len, "S3 HEAD %s: HTTP %ld", c->shown,
-			            code);
+			mc_errf(
+			    msg, len, "S3 HEAD %s: HTTP %ld", c->shown, code);
 	}
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);

@@ -46,17 +46,17 @@
 #define SFTP_KNOWN_HOSTS_USER ".ssh/known_hosts" /* under $HOME */
 
 typedef struct sftp_conf {
-	const char *host, *user, *folder, *key, *known_hosts, *filter;
-	unsigned    port;
-	curl_common net;
-	bool        insecure; /* insecure_skip_host_key */
+	const char       *host, *user, *folder, *key, *known_hosts, *filter;
+	unsigned          port;
+	curl_common       net;
+	bool              insecure; /* insecure_skip_host_key */
 	enum curl_khmatch kh_match; /* what the last host key check found */
-	char        kh_default[SFTP_URL_MAX]; /* ~/.ssh/known_hosts */
-	char        password[SECRET_MAX_LEN + 1];
-	char        passphrase[SECRET_MAX_LEN + 1];
-	bool        has_password;
-	char        base[SFTP_URL_MAX]; /* sftp://host:port/<folder> */
-	char        shown[SFTP_URL_MAX];
+	char              kh_default[SFTP_URL_MAX]; /* ~/.ssh/known_hosts */
+	char              password[SECRET_MAX_LEN + 1];
+	char              passphrase[SECRET_MAX_LEN + 1];
+	bool              has_password;
+	char              base[SFTP_URL_MAX]; /* sftp://host:port/<folder> */
+	char              shown[SFTP_URL_MAX];
 } sftp_conf;
 
 /* conf_free - wipe the secrets, then free; NULL: no-op */
@@ -74,15 +74,15 @@ static mc_err
 build_base(CURL *h, sftp_conf *c, char *err, size_t errlen)
 {
 	int w = snprintf(c->base, sizeof(c->base), "sftp://%s:%u%s", c->host,
-	                 c->port, c->folder[0] == '/' ? "" : "/~");
+	    c->port, c->folder[0] == '/' ? "" : "/~");
 
-	if (w < 0 || (size_t)w >= sizeof(c->base) ||
+	if (w < 0 || (size_t) w >= sizeof(c->base) ||
 	    url_append_path(h, c->base, sizeof(c->base), c->folder) != MC_OK) {
 		mc_errf(err, errlen, "sftp folder path too long");
 		return MC_EINVAL;
 	}
 	snprintf(c->shown, sizeof(c->shown), "%s@%s:%u:%s", c->user, c->host,
-	         c->port, c->folder);
+	    c->port, c->folder);
 	return MC_OK;
 }
 
@@ -90,8 +90,7 @@ build_base(CURL *h, sftp_conf *c, char *err, size_t errlen)
  * ~/.ssh/known_hosts; it must exist (a missing file would refuse every
  * host with a less helpful message) */
 static mc_err
-known_hosts_file(const target_cfg *cfg, sftp_conf *c, char *err,
-                 size_t errlen)
+known_hosts_file(const target_cfg *cfg, sftp_conf *c, char *err, size_t errlen)
 {
 	const char    *home = getenv("HOME");
 	struct passwd *pw;
@@ -103,26 +102,27 @@ known_hosts_file(const target_cfg *cfg, sftp_conf *c, char *err,
 			home = pw->pw_dir;
 		if (home == NULL ||
 		    sys_path_fmt(c->kh_default, sizeof(c->kh_default), "%s/%s",
-		                 home, SFTP_KNOWN_HOSTS_USER) != MC_OK) {
-			mc_errf(err, errlen, "sftp: no known_hosts and no "
-			                         "home folder");
+		        home, SFTP_KNOWN_HOSTS_USER) != MC_OK) {
+			mc_errf(err, errlen,
+			    "sftp: no known_hosts and no "
+			    "home folder");
 			return MC_ECONFIG;
 		}
 		c->known_hosts = c->kh_default;
 	}
 	if (!sys_exists(c->known_hosts)) {
 		mc_errf(err, errlen,
-		            "sftp: known_hosts %s does not exist (add the "
-		            "host's key, or set insecure_skip_host_key)",
-		            c->known_hosts);
+		    "sftp: known_hosts %s does not exist (add the "
+		    "host's key, or set insecure_skip_host_key)",
+		    c->known_hosts);
 		return MC_ECONFIG;
 	}
 	return MC_OK;
 }
 
 static mc_err
-resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
-             size_t errlen)
+resolve_conf(
+    const target_cfg *cfg, CURL *h, sftp_conf *c, char *err, size_t errlen)
 {
 	static const char *const required[] = {"host", "user", "folder"};
 	const char              *v[3];
@@ -134,7 +134,7 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 		v[i] = target_cfg_get(cfg, required[i]);
 		if (v[i] == NULL || v[i][0] == '\0') {
 			mc_errf(err, errlen, "sftp target without '%s'",
-			            required[i]);
+			    required[i]);
 			return MC_ECONFIG;
 		}
 	}
@@ -145,18 +145,17 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 	c->key = target_cfg_get(cfg, "ssh_key");
 	c->filter = target_cfg_get(cfg, "file_filter");
 	if (target_cfg_get_bool(cfg, "insecure_skip_host_key", false,
-	                        &c->insecure, err, errlen) != MC_OK ||
+	        &c->insecure, err, errlen) != MC_OK ||
 	    (!c->insecure &&
-	     (rv = known_hosts_file(cfg, c, err, errlen)) != MC_OK) ||
+	        (rv = known_hosts_file(cfg, c, err, errlen)) != MC_OK) ||
 	    target_cfg_get_uint(cfg, "port", 1, 65535, SFTP_PORT_DEFAULT,
-	                        &c->port, err, errlen) != MC_OK ||
+	        &c->port, err, errlen) != MC_OK ||
 	    curl_common_read_timeouts(cfg, &c->net, err, errlen) != MC_OK)
 		return MC_ECONFIG;
 	if ((rv = secret_get(cfg, "password", c->password, sizeof(c->password),
-	                     &c->has_password, err, errlen)) != MC_OK ||
+	         &c->has_password, err, errlen)) != MC_OK ||
 	    (rv = secret_get(cfg, "ssh_key_passphrase", c->passphrase,
-	                     sizeof(c->passphrase), &has_phrase, err,
-	                     errlen)) != MC_OK)
+	         sizeof(c->passphrase), &has_phrase, err, errlen)) != MC_OK)
 		return rv;
 	if (c->key != NULL && c->key[0] != '\0' && !sys_exists(c->key)) {
 		mc_errf(err, errlen, "ssh_key %s does not exist", c->key);
@@ -168,14 +167,13 @@ resolve_conf(const target_cfg *cfg, CURL *h, sftp_conf *c, char *err,
 /* OpenSSH's StrictHostKeyChecking=yes: only a key the file lists */
 static int
 host_key_check(CURL *h, const struct curl_khkey *known,
-               const struct curl_khkey *found, enum curl_khmatch match,
-               void *clientp)
+    const struct curl_khkey *found, enum curl_khmatch match, void *clientp)
 {
 	sftp_conf *c = clientp;
 
-	(void)h;
-	(void)known;
-	(void)found;
+	(void) h;
+	(void) known;
+	(void) found;
 	c->kh_match = match;
 	return match == CURLKHMATCH_OK ? CURLKHSTAT_FINE : CURLKHSTAT_REJECT;
 }
@@ -183,8 +181,8 @@ host_key_check(CURL *h, const struct curl_khkey *known,
 static size_t
 discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	(void)ptr;
-	(void)userdata;
+	(void) ptr;
+	(void) userdata;
 	return size * nmemb;
 }
 
@@ -195,8 +193,8 @@ easy_setup(CURL *h, sftp_conf *c, const char *url, char *errbuf)
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	if (c->key != NULL && c->key[0] != '\0') {
-		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES,
-		                 (long)CURLSSH_AUTH_PUBLICKEY);
+		curl_easy_setopt(
+		    h, CURLOPT_SSH_AUTH_TYPES, (long) CURLSSH_AUTH_PUBLICKEY);
 		curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, c->key);
 		/* "": libssh2 derives the public key from the private one
 		 * (NULL would mean ~/.ssh/id_dsa.pub) */
@@ -204,9 +202,8 @@ easy_setup(CURL *h, sftp_conf *c, const char *url, char *errbuf)
 		if (c->passphrase[0] != '\0')
 			curl_easy_setopt(h, CURLOPT_KEYPASSWD, c->passphrase);
 	} else {
-		curl_easy_setopt(
-		    h, CURLOPT_SSH_AUTH_TYPES,
-		    (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
+		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES,
+		    (long) (CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	}
 	if (!c->insecure) {
@@ -227,26 +224,26 @@ curl_is_retryable(CURLcode cc)
 }
 
 static void
-describe(const sftp_conf *c, CURLcode cc, const char *errbuf, char *msg,
-         size_t len)
+describe(
+    const sftp_conf *c, CURLcode cc, const char *errbuf, char *msg, size_t len)
 {
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 
 	if (cc == CURLE_LOGIN_DENIED)
 		mc_errf(msg, len, "SFTP %s: login refused (%s)", c->shown,
-		            c->key && c->key[0] ? "key" : "password");
+		    c->key && c->key[0] ? "key" : "password");
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION &&
 	         c->kh_match == CURLKHMATCH_MISSING)
 		mc_errf(msg, len,
-		            "SFTP %s: host key of %s:%u is not in %s; nothing "
-		            "was sent (add the host's key, e.g. with "
-		            "ssh-keyscan, or set insecure_skip_host_key)",
-		            c->shown, c->host, c->port, c->known_hosts);
+		    "SFTP %s: host key of %s:%u is not in %s; nothing "
+		    "was sent (add the host's key, e.g. with "
+		    "ssh-keyscan, or set insecure_skip_host_key)",
+		    c->shown, c->host, c->port, c->known_hosts);
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION)
 		mc_errf(msg, len,
-		            "SFTP %s: host key does not match %s; nothing was "
-		            "sent: %s",
-		            c->shown, c->known_hosts, why);
+		    "SFTP %s: host key does not match %s; nothing was "
+		    "sent: %s",
+		    c->shown, c->known_hosts, why);
 	else
 		mc_errf(msg, len, "SFTP %s: %s", c->shown, why);
 }
@@ -254,17 +251,17 @@ describe(const sftp_conf *c, CURLcode cc, const char *errbuf, char *msg,
 static size_t
 read_nothing(char *buf, size_t size, size_t nitems, void *userdata)
 {
-	(void)buf;
-	(void)size;
-	(void)nitems;
-	(void)userdata;
+	(void) buf;
+	(void) size;
+	(void) nitems;
+	(void) userdata;
 	return 0;
 }
 
 /* upload one local file (or an empty marker when path is NULL) as name */
 static CURLcode
 upload(CURL *h, sftp_conf *c, const char *task_id, const char *path,
-       const char *name, char *errbuf)
+    const char *name, char *errbuf)
 {
 	char        url[SFTP_URL_MAX], rel[SFTP_URL_MAX];
 	FILE       *f = NULL;
@@ -277,7 +274,7 @@ upload(CURL *h, sftp_conf *c, const char *task_id, const char *path,
 		return CURLE_URL_MALFORMAT;
 	if (path != NULL &&
 	    ((f = sys_files_fopen(path, errbuf, CURL_ERROR_SIZE)) == NULL ||
-	     fstat(fileno(f), &st) != 0)) {
+	        fstat(fileno(f), &st) != 0)) {
 		if (f != NULL)
 			fclose(f);
 		return CURLE_READ_ERROR;
@@ -285,9 +282,9 @@ upload(CURL *h, sftp_conf *c, const char *task_id, const char *path,
 	easy_setup(h, c, url, errbuf);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_FTP_CREATE_MISSING_DIRS,
-	                 (long)CURLFTP_CREATE_DIR_RETRY);
+	    (long) CURLFTP_CREATE_DIR_RETRY);
 	curl_easy_setopt(h, CURLOPT_READDATA, f);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) st.st_size);
 	if (f == NULL)
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_nothing);
 	cc = curl_easy_perform(h);
@@ -303,12 +300,12 @@ warn_insecure(const target_cfg *cfg, const sftp_conf *c, const task_ctx *ctx)
 		log_warn("event=sftp.host_key_unchecked task=%s target=%s "
 		         "host=%s port=%u msg=\"insecure_skip_host_key: any "
 		         "host that answers gets the credentials\"",
-		         ctx->task_id, target_cfg_name(cfg), c->host, c->port);
+		    ctx->task_id, target_cfg_name(cfg), c->host, c->port);
 }
 
 static mc_err
 sftp_send(const target_cfg *cfg, const task_ctx *ctx,
-          const target_files *files, target_result *res)
+    const target_files *files, target_result *res)
 {
 	sftp_conf *c = calloc(1, sizeof(*c));
 	CURL      *h = curl_easy_init();
@@ -333,7 +330,7 @@ sftp_send(const target_cfg *cfg, const task_ctx *ctx,
 		if (target_file_is_filtered(c->filter, name))
 			continue;
 		if ((cc = upload(h, c, ctx->task_id, files->paths[i], name,
-		                 errbuf)) == CURLE_OK)
+		         errbuf)) == CURLE_OK)
 			res->sent++;
 	}
 	if (cc == CURLE_OK)
@@ -345,7 +342,7 @@ sftp_send(const target_cfg *cfg, const task_ctx *ctx,
 		rv = MC_ENET;
 	}
 	log_debug("event=sftp.done task=%s target=%s sent=%zu curl=%d",
-	          ctx->task_id, target_cfg_name(cfg), res->sent, (int)cc);
+	    ctx->task_id, target_cfg_name(cfg), res->sent, (int) cc);
 done:
 	curl_easy_cleanup(h);
 	conf_free(c);
@@ -370,9 +367,8 @@ sftp_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 		easy_setup(h, c, url, errbuf);
 		curl_easy_setopt(h, CURLOPT_DIRLISTONLY, 1L);
 		if ((cc = curl_easy_perform(h)) == CURLE_OK) {
-			mc_errf(msg, len,
-			            "SFTP login %s ok, folder listed",
-			            c->shown);
+			mc_errf(msg, len, "SFTP login %s ok, folder listed",
+			    c->shown);
 		} else {
 			describe(c, cc, errbuf, msg, len);
 			rv = MC_ENET;

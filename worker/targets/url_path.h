@@ -12,7 +12,7 @@
  * repeated slashes dropped) to the NUL-terminated buf of size len.
  * MC_EINVAL when it does not fit, MC_ENOMEM. h is only used for
  * curl_easy_escape. */
-MC_NODISCARD mc_err url_append_path(CURL *h, char *buf, size_t len,
-    const char *path);
+MC_NODISCARD mc_err url_append_path(
+    CURL *h, char *buf, size_t len, const char *path);
 
 #endif

@@ -37,7 +37,7 @@ nomad_now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t
@@ -70,7 +70,7 @@ nomad_mark_down(nomad_backend *b, const char *what, const char *err)
 	if (atomic_exchange(&b->up, false))
 		log_warn("event=nomad.unreachable addr=%s call=%s msg=\"%s\" "
 		         "effect=\"tasks wait queued\"",
-		         nomad_client_address(b->client), what, err);
+		    nomad_client_address(b->client), what, err);
 }
 
 static void
@@ -84,7 +84,7 @@ on_probe(void *arg, const nomad_reply *r)
 		return;
 	if (!atomic_exchange(&b->up, true))
 		log_info("event=nomad.reachable addr=%s",
-		         nomad_client_address(b->client));
+		    nomad_client_address(b->client));
 	/* whatever waited for Nomad goes now */
 	for (ntask *t = b->active; t != NULL; t = t->next)
 		t->not_before_ms = 0;
@@ -102,7 +102,7 @@ on_register(void *arg, const nomad_reply *r)
 	b->reg_in_call = false;
 	if (r->rv == MC_OK) {
 		log_info("event=nomad.registered job=%s index=%llu", j->id,
-		         (unsigned long long)r->index);
+		    (unsigned long long) r->index);
 		b->reg_errors = 0;
 		if (++b->reg_next == b->n_jobs)
 			atomic_store(&b->registered, true);
@@ -116,7 +116,7 @@ on_register(void *arg, const nomad_reply *r)
 	}
 	log_error("event=nomad.register_failed job=%s status=%ld try=%u "
 	          "msg=\"%s\"",
-	          j->id, r->status, b->reg_errors, r->error);
+	    j->id, r->status, b->reg_errors, r->error);
 }
 
 static void
@@ -125,8 +125,8 @@ kick_register(nomad_backend *b, int64_t now)
 	if (atomic_load(&b->registered) || b->reg_in_call ||
 	    now < b->reg_not_before)
 		return;
-	if (nomad_client_register(b->client, b->jobs[b->reg_next].body,
-	                          on_register, b) == MC_OK)
+	if (nomad_client_register(
+	        b->client, b->jobs[b->reg_next].body, on_register, b) == MC_OK)
 		b->reg_in_call = true;
 }
 
@@ -138,7 +138,7 @@ take_submissions(nomad_backend *b)
 	work_node *n;
 
 	while ((n = work_queue_pop(b->req_q)) != NULL) {
-		ntask *t = (ntask *)n;
+		ntask *t = (ntask *) n;
 		if (n == &b->stop_node)
 			continue;
 		t->b = b;
@@ -146,7 +146,7 @@ take_submissions(nomad_backend *b)
 		if (t->resume && t->child[0]) {
 			log_info("event=nomad.reattached task=%s child=%s "
 			         "via=record",
-			         t->id, t->child);
+			    t->id, t->child);
 			t->state = ST_FOLLOW;
 		} else if (t->resume) {
 			t->state = ST_FIND;
@@ -181,7 +181,7 @@ step(nomad_backend *b)
 	if (!atomic_load(&b->registered) && b->reg_not_before > now &&
 	    b->reg_not_before < next)
 		next = b->reg_not_before;
-	return (int)(next > now ? next - now : 0);
+	return (int) (next > now ? next - now : 0);
 }
 
 static void *
@@ -192,7 +192,7 @@ backend_main(void *arg)
 	while (!atomic_load(&b->stop)) {
 		int timeout = step(b);
 		if (nomad_client_poll(b->client, work_queue_fd(b->req_q),
-		                      timeout) != MC_OK) {
+		        timeout) != MC_OK) {
 			log_error("event=nomad.poll_failed msg=\"libcurl\"");
 			break;
 		}
@@ -201,8 +201,8 @@ backend_main(void *arg)
 }
 
 mc_err
-nomad_backend_start(const nomad_backend_cfg *cfg, work_queue *done_q,
-                    nomad_backend **out)
+nomad_backend_start(
+    const nomad_backend_cfg *cfg, work_queue *done_q, nomad_backend **out)
 {
 	nomad_backend *b = calloc(1, sizeof(*b));
 	mc_err         rv;
@@ -217,7 +217,7 @@ nomad_backend_start(const nomad_backend_cfg *cfg, work_queue *done_q,
 	atomic_init(&b->up, true); /* until a call says otherwise */
 	for (size_t i = 0; i < cfg->n_jobs && i < NOMAD_MAX_JOBS; i++) {
 		snprintf(b->jobs[i].id, sizeof(b->jobs[i].id), "%s",
-		         cfg->jobs[i].id);
+		    cfg->jobs[i].id);
 		if ((b->jobs[i].body = strdup(cfg->jobs[i].body)) == NULL) {
 			nomad_backend_stop(b);
 			return MC_ENOMEM;

@@ -224,7 +224,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		while (i < n && p[i] == ' ')
 			i++;
 		while (i < n && j + 1 < sizeof(num) &&
-		       isdigit((unsigned char)p[i]))
+		       isdigit((unsigned char) p[i]))
 			num[j++] = p[i++];
 		num[j] = '\0';
 		if (j > 0)
@@ -245,18 +245,17 @@ url(const nomad_client *c, CURL *h, char *buf, size_t len, const char *path,
 
 	if ((c->ns[0] && (ns = curl_easy_escape(h, c->ns, 0)) == NULL) ||
 	    (c->region[0] &&
-	     (rg = curl_easy_escape(h, c->region, 0)) == NULL)) {
+	        (rg = curl_easy_escape(h, c->region, 0)) == NULL)) {
 		curl_free(ns);
 		return MC_ENOMEM;
 	}
-	n = snprintf(
-	    buf, len, "%s%s%s%s%s%s%s%s", c->address, path,
+	n = snprintf(buf, len, "%s%s%s%s%s%s%s%s", c->address, path,
 	    query && query[0] ? "?" : "", query ? query : "",
 	    ns ? (query && query[0] ? "&namespace=" : "?namespace=") : "",
 	    ns ? ns : "",
 	    rg ? ((query && query[0]) || ns ? "&region=" : "?region=") : "",
 	    rg ? rg : "");
-	if (n < 0 || (size_t)n >= len)
+	if (n < 0 || (size_t) n >= len)
 		rv = MC_EINVAL;
 	curl_free(ns);
 	curl_free(rg);
@@ -267,7 +266,7 @@ url(const nomad_client *c, CURL *h, char *buf, size_t len, const char *path,
  * handle. body (may be NULL) is taken on MC_OK. */
 static mc_err
 start(nomad_client *c, call *k, const char *method, const char *path,
-      const char *query, char *body, long timeout_ms)
+    const char *query, char *body, long timeout_ms)
 {
 	char   u[NOMAD_URL_MAX];
 	mc_err rv;
@@ -276,16 +275,15 @@ start(nomad_client *c, call *k, const char *method, const char *path,
 		return rv;
 	if ((c->token_header && (k->headers = curl_slist_append(
 	                             k->headers, c->token_header)) == NULL) ||
-	    (body &&
-	     (k->headers = curl_slist_append(
-	          k->headers, "Content-Type: application/json")) == NULL))
+	    (body && (k->headers = curl_slist_append(k->headers,
+	                  "Content-Type: application/json")) == NULL))
 		return MC_ENOMEM;
 	curl_easy_setopt(k->h, CURLOPT_URL, u);
 	curl_easy_setopt(k->h, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL) {
 		curl_easy_setopt(k->h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(k->h, CURLOPT_POSTFIELDSIZE,
-		                 (long)strlen(body));
+		curl_easy_setopt(
+		    k->h, CURLOPT_POSTFIELDSIZE, (long) strlen(body));
 	}
 	curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, k->headers);
 	curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -296,8 +294,8 @@ start(nomad_client *c, call *k, const char *method, const char *path,
 	curl_easy_setopt(k->h, CURLOPT_ERRORBUFFER, k->errbuf);
 	curl_easy_setopt(k->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k->h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(k->h, CURLOPT_CONNECTTIMEOUT_MS,
-	                 (long)NOMAD_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(
+	    k->h, CURLOPT_CONNECTTIMEOUT_MS, (long) NOMAD_CONNECT_TIMEOUT_MS);
 	if (c->ca_file[0])
 		curl_easy_setopt(k->h, CURLOPT_CAINFO, c->ca_file);
 	if (c->cert_file[0])
@@ -345,13 +343,13 @@ job_path(CURL *h, char *buf, size_t len, const char *job, const char *suffix)
 		return MC_ENOMEM;
 	n = snprintf(buf, len, "/v1/job/%s%s", e, suffix);
 	curl_free(e);
-	return n < 0 || (size_t)n >= len ? MC_EINVAL : MC_OK;
+	return n < 0 || (size_t) n >= len ? MC_EINVAL : MC_OK;
 }
 
 static mc_err
 simple_call(nomad_client *c, call_kind kind, const char *method,
-            const char *job, const char *suffix, const char *query, char *body,
-            long timeout_ms, nomad_reply_fn fn, void *arg)
+    const char *job, const char *suffix, const char *query, char *body,
+    long timeout_ms, nomad_reply_fn fn, void *arg)
 {
 	call  *k = call_new(c, kind, fn, arg);
 	char   path[NOMAD_URL_MAX];
@@ -363,7 +361,7 @@ simple_call(nomad_client *c, call_kind kind, const char *method,
 		rv = job_path(k->h, path, sizeof(path), job, suffix);
 	else
 		rv = snprintf(path, sizeof(path), "%s", suffix) <
-		             (int)sizeof(path)
+		             (int) sizeof(path)
 		         ? MC_OK
 		         : MC_EINVAL;
 	if (rv == MC_OK)
@@ -374,8 +372,8 @@ simple_call(nomad_client *c, call_kind kind, const char *method,
 }
 
 mc_err
-nomad_client_register(nomad_client *c, const char *body, nomad_reply_fn fn,
-                      void *arg)
+nomad_client_register(
+    nomad_client *c, const char *body, nomad_reply_fn fn, void *arg)
 {
 	char  *copy = strdup(body);
 	mc_err rv;
@@ -383,7 +381,7 @@ nomad_client_register(nomad_client *c, const char *body, nomad_reply_fn fn,
 	if (copy == NULL)
 		return MC_ENOMEM;
 	rv = simple_call(c, CALL_REGISTER, "PUT", NULL, "/v1/jobs", NULL, copy,
-	                 (long)c->timeout_ms, fn, arg);
+	    (long) c->timeout_ms, fn, arg);
 	if (rv != MC_OK)
 		free(copy);
 	return rv;
@@ -391,8 +389,7 @@ nomad_client_register(nomad_client *c, const char *body, nomad_reply_fn fn,
 
 mc_err
 nomad_client_dispatch(nomad_client *c, const char *job, const char *meta_key,
-                      const char *meta_value, const char *token,
-                      nomad_reply_fn fn, void *arg)
+    const char *meta_value, const char *token, nomad_reply_fn fn, void *arg)
 {
 	char  *body = nomad_json_dispatch_body(meta_key, meta_value);
 	char  *etok = NULL, query[NOMAD_ID_MAX * 3 + 32];
@@ -404,10 +401,10 @@ nomad_client_dispatch(nomad_client *c, const char *job, const char *meta_key,
 		goto out;
 	rv = MC_EINVAL;
 	if (snprintf(query, sizeof(query), "idempotency_token=%s", etok) >=
-	    (int)sizeof(query))
+	    (int) sizeof(query))
 		goto out;
 	rv = simple_call(c, CALL_DISPATCH, "POST", job, "/dispatch", query,
-	                 body, (long)c->timeout_ms, fn, arg);
+	    body, (long) c->timeout_ms, fn, arg);
 	if (rv == MC_OK)
 		body = NULL;
 out:
@@ -420,42 +417,42 @@ out:
 
 mc_err
 nomad_client_allocations(nomad_client *c, const char *job, uint64_t index,
-                         unsigned wait_s, nomad_reply_fn fn, void *arg)
+    unsigned wait_s, nomad_reply_fn fn, void *arg)
 {
 	char query[96];
-	long tmo = (long)c->timeout_ms;
+	long tmo = (long) c->timeout_ms;
 
 	if (index > 0) {
 		snprintf(query, sizeof(query), "index=%" PRIu64 "&wait=%us",
-		         index, wait_s);
+		    index, wait_s);
 		/* the server adds up to wait/16 of jitter (reference 1.8) */
-		tmo += (long)wait_s * 1000 * 17 / 16;
+		tmo += (long) wait_s * 1000 * 17 / 16;
 	} else {
 		query[0] = '\0';
 	}
 	return simple_call(c, CALL_ALLOCS, "GET", job, "/allocations", query,
-	                   NULL, tmo, fn, arg);
+	    NULL, tmo, fn, arg);
 }
 
 mc_err
-nomad_client_job(nomad_client *c, const char *job, nomad_reply_fn fn,
-                 void *arg)
+nomad_client_job(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg)
 {
 	return simple_call(c, CALL_JOB, "GET", job, "", NULL, NULL,
-	                   (long)c->timeout_ms, fn, arg);
+	    (long) c->timeout_ms, fn, arg);
 }
 
 mc_err
-nomad_client_evaluations(nomad_client *c, const char *job, nomad_reply_fn fn,
-                         void *arg)
+nomad_client_evaluations(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg)
 {
 	return simple_call(c, CALL_EVALS, "GET", job, "/evaluations", NULL,
-	                   NULL, (long)c->timeout_ms, fn, arg);
+	    NULL, (long) c->timeout_ms, fn, arg);
 }
 
 mc_err
 nomad_client_children(nomad_client *c, const char *job, const char *meta_key,
-                      nomad_reply_fn fn, void *arg)
+    nomad_reply_fn fn, void *arg)
 {
 	call  *k = call_new(c, CALL_CHILDREN, fn, arg);
 	char   prefix[NOMAD_ID_MAX + 16], query[NOMAD_ID_MAX * 3 + 64];
@@ -467,16 +464,16 @@ nomad_client_children(nomad_client *c, const char *job, const char *meta_key,
 	snprintf(k->meta_key, sizeof(k->meta_key), "%s", meta_key);
 	rv = MC_EINVAL;
 	if (snprintf(prefix, sizeof(prefix), "%s/dispatch-", job) >=
-	    (int)sizeof(prefix))
+	    (int) sizeof(prefix))
 		goto out;
 	rv = MC_ENOMEM;
 	if ((e = curl_easy_escape(k->h, prefix, 0)) == NULL)
 		goto out;
 	rv = MC_EINVAL;
 	if (snprintf(query, sizeof(query), "prefix=%s&meta=true", e) >=
-	    (int)sizeof(query))
+	    (int) sizeof(query))
 		goto out;
-	rv = start(c, k, "GET", "/v1/jobs", query, NULL, (long)c->timeout_ms);
+	rv = start(c, k, "GET", "/v1/jobs", query, NULL, (long) c->timeout_ms);
 out:
 	curl_free(e);
 	if (rv != MC_OK)
@@ -485,18 +482,18 @@ out:
 }
 
 mc_err
-nomad_client_stop(nomad_client *c, const char *job, nomad_reply_fn fn,
-                  void *arg)
+nomad_client_stop(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg)
 {
 	return simple_call(c, CALL_STOP, "DELETE", job, "", "purge=false",
-	                   NULL, (long)c->timeout_ms, fn, arg);
+	    NULL, (long) c->timeout_ms, fn, arg);
 }
 
 mc_err
 nomad_client_leader(nomad_client *c, nomad_reply_fn fn, void *arg)
 {
 	return simple_call(c, CALL_LEADER, "GET", NULL, "/v1/status/leader",
-	                   NULL, NULL, (long)c->timeout_ms, fn, arg);
+	    NULL, NULL, (long) c->timeout_ms, fn, arg);
 }
 
 /* ---- answers ---------------------------------------------------------- */
@@ -510,7 +507,7 @@ one_line(char *dst, size_t len, const char *s, size_t n)
 	bool   space = false;
 
 	for (size_t i = 0; i < n && s[i] && o + 1 < len; i++) {
-		if (isspace((unsigned char)s[i])) {
+		if (isspace((unsigned char) s[i])) {
 			space = o > 0;
 			continue;
 		}
@@ -546,8 +543,8 @@ parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 
 	switch (k->kind) {
 	case CALL_ALLOCS:
-		rv = nomad_parse_allocations(body, k->resp_len, &x->allocs,
-		                             &x->n_allocs);
+		rv = nomad_parse_allocations(
+		    body, k->resp_len, &x->allocs, &x->n_allocs);
 		r->allocs = x->allocs;
 		r->n_allocs = x->n_allocs;
 		return rv;
@@ -555,8 +552,8 @@ parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 	case CALL_JOB:
 	case CALL_EVALS:
 	case CALL_CHILDREN:
-		rv = nomad_json_answer(answer_kind(k->kind), k->meta_key, body,
-		                       k->resp_len, x);
+		rv = nomad_json_answer(
+		    answer_kind(k->kind), k->meta_key, body, k->resp_len, x);
 		r->child_id = x->child;
 		r->reattached = x->reattached;
 		r->job_status = x->job_status;
@@ -590,17 +587,17 @@ finish(nomad_client *c, call *k, CURLcode cc)
 	} else if (cc != CURLE_OK) {
 		r.rv = k->resp_full ? MC_EPROTO : MC_ENET;
 		snprintf(err, sizeof(err), "%s",
-		         k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+		    k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
 		r.status = 0;
 	} else if (r.status < 200 || r.status > 299) {
 		r.rv = MC_EREFUSED;
-		one_line(err, sizeof(err), k->resp ? k->resp : "",
-		         k->resp_len);
+		one_line(
+		    err, sizeof(err), k->resp ? k->resp : "", k->resp_len);
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "HTTP %ld", r.status);
 	} else if ((r.rv = parse_ok(k, &r, x)) != MC_OK) {
 		snprintf(err, sizeof(err), "unreadable answer (%s)",
-		         mc_strerror(r.rv));
+		    mc_strerror(r.rv));
 	}
 	call_unlink(c, k);
 	k->fn(k->arg, &r);
@@ -620,8 +617,7 @@ nomad_client_poll(nomad_client *c, int wake_fd, int timeout_ms)
 	int                running, left;
 
 	if (curl_multi_poll(c->multi, wake_fd >= 0 ? &wfd : NULL,
-	                    wake_fd >= 0 ? 1u : 0u, timeout_ms,
-	                    NULL) != CURLM_OK)
+	        wake_fd >= 0 ? 1u : 0u, timeout_ms, NULL) != CURLM_OK)
 		return MC_EINTERNAL;
 	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
 		return MC_EINTERNAL;
@@ -629,8 +625,8 @@ nomad_client_poll(nomad_client *c, int wake_fd, int timeout_ms)
 		call *k = NULL;
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-		                  (char **)&k);
+		curl_easy_getinfo(
+		    m->easy_handle, CURLINFO_PRIVATE, (char **) &k);
 		if (k != NULL)
 			finish(c, k, m->data.result);
 	}

@@ -3,8 +3,9 @@
  * with blocking queries, its job and evaluations, stop, the leader probe),
  * each answered through a callback from nomad_client_poll(). The only
  * file that speaks HTTP (libcurl) or reads Nomad's JSON; the reference is
- * Nomad's HTTP API documentation (docs/nomad.md lists the calls). Errors are Nomad's plain text, kept
- * beside the code; the token never appears in them or in any log. */
+ * Nomad's HTTP API documentation (docs/nomad.md lists the calls). Errors are
+ * Nomad's plain text, kept beside the code; the token never appears in them or
+ * in any log. */
 #ifndef MC_COORDINATOR_NOMAD_CLIENT_H
 #define MC_COORDINATOR_NOMAD_CLIENT_H
 
@@ -87,8 +88,8 @@ typedef void (*nomad_reply_fn)(void *arg, const nomad_reply *r);
 /* nomad_client_create - no connection is made yet. MC_EINVAL for an
  * address that is not http:// or https://. On MC_OK *out is new, freed
  * with nomad_client_destroy(); on error NULL. */
-MC_NODISCARD mc_err nomad_client_create(const nomad_client_opts *o,
-                                        nomad_client           **out);
+MC_NODISCARD mc_err nomad_client_create(
+    const nomad_client_opts *o, nomad_client **out);
 
 /* nomad_client_destroy - aborts the calls in flight; their callbacks are
  * not called. NULL: no-op. The polling thread only. */
@@ -99,43 +100,39 @@ void nomad_client_destroy(nomad_client *c);
  * (MC_ENOMEM) never. The polling thread only. */
 
 /* register - PUT /v1/jobs with body {"Job":...} (nomad_job_json()) */
-MC_NODISCARD mc_err nomad_client_register(nomad_client *c, const char *body,
-                                          nomad_reply_fn fn, void *arg);
+MC_NODISCARD mc_err nomad_client_register(
+    nomad_client *c, const char *body, nomad_reply_fn fn, void *arg);
 /* dispatch - POST /v1/job/<job>/dispatch?idempotency_token=<token> with
  * Meta {meta_key: meta_value} */
 MC_NODISCARD mc_err nomad_client_dispatch(nomad_client *c, const char *job,
-                                          const char *meta_key,
-                                          const char *meta_value,
-                                          const char *token, nomad_reply_fn fn,
-                                          void *arg);
+    const char *meta_key, const char *meta_value, const char *token,
+    nomad_reply_fn fn, void *arg);
 /* allocations - GET /v1/job/<job>/allocations; a blocking query when
  * index > 0 (waits up to wait_s for an index above it) */
 MC_NODISCARD mc_err nomad_client_allocations(nomad_client *c, const char *job,
-                                             uint64_t index, unsigned wait_s,
-                                             nomad_reply_fn fn, void *arg);
+    uint64_t index, unsigned wait_s, nomad_reply_fn fn, void *arg);
 /* job - GET /v1/job/<job> (its Status; 404 when gone) */
-MC_NODISCARD mc_err nomad_client_job(nomad_client *c, const char *job,
-                                     nomad_reply_fn fn, void *arg);
+MC_NODISCARD mc_err nomad_client_job(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
 /* evaluations - GET /v1/job/<job>/evaluations */
-MC_NODISCARD mc_err nomad_client_evaluations(nomad_client *c, const char *job,
-                                             nomad_reply_fn fn, void *arg);
+MC_NODISCARD mc_err nomad_client_evaluations(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
 /* children - GET /v1/jobs?prefix=<job>/dispatch-&meta=true: the
  * dispatched children of job, each with its Meta[meta_key] */
 MC_NODISCARD mc_err nomad_client_children(nomad_client *c, const char *job,
-                                          const char    *meta_key,
-                                          nomad_reply_fn fn, void *arg);
+    const char *meta_key, nomad_reply_fn fn, void *arg);
 /* stop - DELETE /v1/job/<job> (not purged) */
-MC_NODISCARD mc_err nomad_client_stop(nomad_client *c, const char *job,
-                                      nomad_reply_fn fn, void *arg);
+MC_NODISCARD mc_err nomad_client_stop(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
 /* leader - GET /v1/status/leader, the health probe */
-MC_NODISCARD mc_err nomad_client_leader(nomad_client *c, nomad_reply_fn fn,
-                                        void *arg);
+MC_NODISCARD mc_err nomad_client_leader(
+    nomad_client *c, nomad_reply_fn fn, void *arg);
 
 /* nomad_client_poll - wait up to timeout_ms for network progress or for
  * wake_fd (-1: none) to become readable, then run the callbacks of the
  * calls that ended. MC_OK, or MC_EINTERNAL if libcurl failed. */
-MC_NODISCARD mc_err nomad_client_poll(nomad_client *c, int wake_fd,
-                                      int timeout_ms);
+MC_NODISCARD mc_err nomad_client_poll(
+    nomad_client *c, int wake_fd, int timeout_ms);
 
 /* nomad_client_in_flight - calls not yet answered. */
 size_t nomad_client_in_flight(const nomad_client *c);
@@ -146,7 +143,7 @@ const char *nomad_client_address(const nomad_client *c);
 /* nomad_parse_allocations - AllocListStub JSON text into *out (malloc'ed,
  * caller frees) and *n. MC_EPROTO for a body that is not a list. Exposed
  * for the unit tests; any thread. */
-MC_NODISCARD mc_err nomad_parse_allocations(const char *text, size_t len,
-                                            nomad_alloc **out, size_t *n);
+MC_NODISCARD mc_err nomad_parse_allocations(
+    const char *text, size_t len, nomad_alloc **out, size_t *n);
 
 #endif

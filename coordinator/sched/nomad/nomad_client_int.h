@@ -31,8 +31,7 @@ typedef struct nomad_answer {
  * into x; meta_key names the Meta value copied for each child. MC_EPROTO
  * for a body that is not what the call returns. */
 MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind,
-                                      const char *meta_key, const char *text,
-                                      size_t len, nomad_answer *x);
+    const char *meta_key, const char *text, size_t len, nomad_answer *x);
 
 /* nomad_json_dispatch_body - {"Meta":{key:value}}, malloc'ed; NULL when
  * out of memory. */

@@ -26,8 +26,8 @@ event_exit_code(const json_t *ev)
 	      json_object_get(json_object_get(ev, "Details"), "exit_code"));
 
 	if (json_is_integer(v))
-		return (int)json_integer_value(v);
-	return d ? (int)strtol(d, NULL, 10) : 0;
+		return (int) json_integer_value(v);
+	return d ? (int) strtol(d, NULL, 10) : 0;
 }
 
 static void
@@ -61,7 +61,7 @@ read_task_state(nomad_alloc *a, const json_t *ts)
 		if (a->last_event[0] && strcmp(type, "Not Restarting") == 0)
 			continue;
 		snprintf(a->last_event, sizeof(a->last_event), "%s%s%s", type,
-		         msg && msg[0] ? ": " : "", msg ? msg : "");
+		    msg && msg[0] ? ": " : "", msg ? msg : "");
 	}
 	/* several tasks: a failing one decides */
 	if (has_exit && (!a->has_exit || a->exit_code == 0))
@@ -79,26 +79,26 @@ read_alloc(nomad_alloc *a, const json_t *o)
 	memset(a, 0, sizeof(*a));
 	copy_field(a->id, sizeof(a->id), o, "ID");
 	copy_field(a->node_name, sizeof(a->node_name), o, "NodeName");
-	copy_field(a->client_status, sizeof(a->client_status), o,
-	           "ClientStatus");
-	copy_field(a->desired_status, sizeof(a->desired_status), o,
-	           "DesiredStatus");
+	copy_field(
+	    a->client_status, sizeof(a->client_status), o, "ClientStatus");
+	copy_field(
+	    a->desired_status, sizeof(a->desired_status), o, "DesiredStatus");
 	copy_field(a->client_description, sizeof(a->client_description), o,
-	           "ClientDescription");
+	    "ClientDescription");
 	copy_field(a->next_allocation, sizeof(a->next_allocation), o,
-	           "NextAllocation");
+	    "NextAllocation");
 	a->create_index =
-	    (uint64_t)json_integer_value(json_object_get(o, "CreateIndex"));
+	    (uint64_t) json_integer_value(json_object_get(o, "CreateIndex"));
 	ts = json_object_get(o, "TaskStates");
-	json_object_foreach((json_t *)ts, k, v)
+	json_object_foreach((json_t *) ts, k, v)
 	{
 		read_task_state(a, v);
 	}
 }
 
 mc_err
-nomad_parse_allocations(const char *text, size_t len, nomad_alloc **out,
-                        size_t *n)
+nomad_parse_allocations(
+    const char *text, size_t len, nomad_alloc **out, size_t *n)
 {
 	json_t      *a = json_loadb(text, len, 0, NULL), *o;
 	nomad_alloc *v = NULL;
@@ -157,7 +157,7 @@ eval_problem(char *dst, size_t len, const json_t *evals)
 	if (json_object_size(json_object_get(best, "FailedTGAllocs")) > 0 ||
 	    strcmp(st, "blocked") == 0 || strcmp(st, "failed") == 0)
 		snprintf(dst, len, "evaluation %s%s%s", st[0] ? st : "?",
-		         why[0] ? ": " : "", why);
+		    why[0] ? ": " : "", why);
 }
 
 char *
@@ -180,18 +180,18 @@ read_children(const json_t *list, const char *meta_key, nomad_answer *x)
 	if (!json_is_array(list))
 		return MC_EPROTO;
 	if (json_array_size(list) > 0 &&
-	    (x->children =
-	         calloc(json_array_size(list), sizeof(*x->children))) == NULL)
+	    (x->children = calloc(
+	         json_array_size(list), sizeof(*x->children))) == NULL)
 		return MC_ENOMEM;
 	json_array_foreach(list, i, o)
 	{
 		nomad_child *k = &x->children[i];
 		snprintf(k->id, sizeof(k->id), "%s", jstr(o, "ID"));
-		snprintf(k->status, sizeof(k->status), "%s",
-		         jstr(o, "Status"));
+		snprintf(
+		    k->status, sizeof(k->status), "%s", jstr(o, "Status"));
 		snprintf(k->meta_value, sizeof(k->meta_value), "%s",
-		         jstr(json_object_get(o, "Meta"), meta_key));
-		k->create_index = (uint64_t)json_integer_value(
+		    jstr(json_object_get(o, "Meta"), meta_key));
+		k->create_index = (uint64_t) json_integer_value(
 		    json_object_get(o, "CreateIndex"));
 	}
 	x->n_children = json_array_size(list);
@@ -200,7 +200,7 @@ read_children(const json_t *list, const char *meta_key, nomad_answer *x)
 
 mc_err
 nomad_json_answer(nomad_answer_kind kind, const char *meta_key,
-                  const char *text, size_t len, nomad_answer *x)
+    const char *text, size_t len, nomad_answer *x)
 {
 	json_t *j = json_loadb(text, len, 0, NULL);
 	mc_err  rv = MC_OK;
@@ -215,15 +215,15 @@ nomad_json_answer(nomad_answer_kind kind, const char *meta_key,
 	if (kind == NOMAD_ANSWER_DISPATCH) {
 		const char *ev = jstr(j, "EvalID");
 		snprintf(x->child, sizeof(x->child), "%s",
-		         jstr(j, "DispatchedJobID"));
+		    jstr(j, "DispatchedJobID"));
 		x->reattached = ev[0] == '\0';
 		if (x->child[0] == '\0')
 			rv = MC_EPROTO;
 	} else if (kind == NOMAD_ANSWER_JOB) {
 		snprintf(x->job_status, sizeof(x->job_status), "%s",
-		         jstr(j, "Status"));
+		    jstr(j, "Status"));
 		snprintf(x->job_token, sizeof(x->job_token), "%s",
-		         jstr(j, "DispatchIdempotencyToken"));
+		    jstr(j, "DispatchIdempotencyToken"));
 	} else if (json_is_array(j)) {
 		eval_problem(x->eval_problem, sizeof(x->eval_problem), j);
 	} else {

@@ -2,8 +2,8 @@
  * JSON made from it (PUT /v1/jobs body). The HCL2 rendering of the same
  * description is in nomad_job_hcl.c, the job checks in
  * nomad_job_check.c. Field names and units follow Nomad's
- * JSON job specification: durations are integer nanoseconds, Operand is spelled out,
- * raw_exec gets no VolumeMounts (it cannot mount). */
+ * JSON job specification: durations are integer nanoseconds, Operand is
+ * spelled out, raw_exec gets no VolumeMounts (it cannot mount). */
 #include "sched/nomad/nomad_job.h"
 
 #include <errno.h>
@@ -44,7 +44,7 @@ bad(char *err, size_t errlen, const char *field, const char *msg)
 
 static mc_err
 copy_str(char *dst, size_t len, const char *v, const char *field, char *err,
-         size_t errlen)
+    size_t errlen)
 {
 	if (strlen(v) >= len)
 		return bad(err, errlen, field, "too long");
@@ -55,7 +55,7 @@ copy_str(char *dst, size_t len, const char *v, const char *field, char *err,
 /* scalar - a scalar field's text, or NULL when absent or null */
 static mc_err
 scalar(const config_kvlist *l, const char *key, const char *field,
-       const char **out, char *err, size_t errlen)
+    const char **out, char *err, size_t errlen)
 {
 	const config_kv *kv = kv_find(l, key);
 
@@ -70,7 +70,7 @@ scalar(const config_kvlist *l, const char *key, const char *field,
 
 static mc_err
 parse_long(const char *text, long min, long max, const char *field, long *out,
-           char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	char *end;
 	long  v;
@@ -80,7 +80,7 @@ parse_long(const char *text, long min, long max, const char *field, long *out,
 	if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
 		char msg[96];
 		snprintf(msg, sizeof(msg),
-		         "must be a whole number in %ld..%ld", min, max);
+		    "must be a whole number in %ld..%ld", min, max);
 		return bad(err, errlen, field, msg);
 	}
 	*out = v;
@@ -90,24 +90,24 @@ parse_long(const char *text, long min, long max, const char *field, long *out,
 /* json_long - a JSON number, or a string holding one */
 static mc_err
 json_long(const json_t *v, long min, long max, const char *field, long *out,
-          char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	char buf[32];
 
 	if (json_is_integer(v)) {
 		snprintf(buf, sizeof(buf), "%lld",
-		         (long long)json_integer_value(v));
+		    (long long) json_integer_value(v));
 		return parse_long(buf, min, max, field, out, err, errlen);
 	}
 	if (json_is_string(v))
-		return parse_long(json_string_value(v), min, max, field, out,
-		                  err, errlen);
+		return parse_long(
+		    json_string_value(v), min, max, field, out, err, errlen);
 	return bad(err, errlen, field, "must be a whole number");
 }
 
 static mc_err
-set_datacenters(nomad_job_desc *d, const config_kvlist *l, char *err,
-                size_t errlen)
+set_datacenters(
+    nomad_job_desc *d, const config_kvlist *l, char *err, size_t errlen)
 {
 	const config_kv *kv = kv_find(l, "datacenters");
 	json_t          *a;
@@ -121,25 +121,23 @@ set_datacenters(nomad_job_desc *d, const config_kvlist *l, char *err,
 		return MC_OK;
 	if (kv->kind == CONFIG_KV_SCALAR)
 		return copy_str(d->datacenters[0], sizeof(d->datacenters[0]),
-		                kv->value, "scheduler.datacenters", err,
-		                errlen);
+		    kv->value, "scheduler.datacenters", err, errlen);
 	if ((a = json_loads(kv->value, 0, NULL)) == NULL ||
 	    !json_is_array(a) || json_array_size(a) == 0 ||
 	    json_array_size(a) > NOMAD_JOB_MAX_DCS) {
 		json_decref(a);
 		return bad(err, errlen, "scheduler.datacenters",
-		           "must be a name or a list of 1 to 16 names");
+		    "must be a name or a list of 1 to 16 names");
 	}
 	d->n_datacenters = 0;
 	json_array_foreach(a, i, v)
 	{
 		if (!json_is_string(v) || json_string_length(v) == 0) {
 			rv = bad(err, errlen, "scheduler.datacenters",
-			         "every entry must be a non-empty name");
+			    "every entry must be a non-empty name");
 			break;
 		}
-		if ((rv = copy_str(
-		         d->datacenters[d->n_datacenters++],
+		if ((rv = copy_str(d->datacenters[d->n_datacenters++],
 		         sizeof(d->datacenters[0]), json_string_value(v),
 		         "scheduler.datacenters", err, errlen)) != MC_OK)
 			break;
@@ -151,7 +149,7 @@ set_datacenters(nomad_job_desc *d, const config_kvlist *l, char *err,
 /* set_resources - {cpu, memory[, gpu]} from a mapping field */
 static mc_err
 set_resources(nomad_job_desc *d, const config_kv *kv, const char *field,
-              char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	char    sub[160];
 	json_t *o, *v;
@@ -163,24 +161,24 @@ set_resources(nomad_job_desc *d, const config_kv *kv, const char *field,
 	if (kv->kind != CONFIG_KV_JSON ||
 	    (o = json_loads(kv->value, 0, NULL)) == NULL || !json_is_object(o))
 		return bad(err, errlen, field,
-		           "must be a mapping {cpu: MHz, memory: MB, gpu: N}");
+		    "must be a mapping {cpu: MHz, memory: MB, gpu: N}");
 	if ((v = json_object_get(o, "cpu")) != NULL) {
 		snprintf(sub, sizeof(sub), "%s.cpu", field);
 		if ((rv = json_long(v, 1, 1000000, sub, &d->cpu_mhz, err,
-		                    errlen)) != MC_OK)
+		         errlen)) != MC_OK)
 			goto out;
 	}
 	if ((v = json_object_get(o, "memory")) != NULL) {
 		snprintf(sub, sizeof(sub), "%s.memory", field);
 		if ((rv = json_long(v, 10, 100000000, sub, &d->memory_mb, err,
-		                    errlen)) != MC_OK)
+		         errlen)) != MC_OK)
 			goto out;
 	}
 	if ((v = json_object_get(o, "gpu")) != NULL) {
 		snprintf(sub, sizeof(sub), "%s.gpu", field);
 		if ((rv = json_long(v, 0, 64, sub, &n, err, errlen)) != MC_OK)
 			goto out;
-		d->gpus = (unsigned)n;
+		d->gpus = (unsigned) n;
 	}
 out:
 	json_decref(o);
@@ -189,7 +187,7 @@ out:
 
 static mc_err
 add_constraint(nomad_job_desc *d, const json_t *c, const char *field,
-               char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	nomad_constraint *k;
 	const char *a = json_string_value(json_object_get(c, "attribute"));
@@ -202,23 +200,23 @@ add_constraint(nomad_job_desc *d, const json_t *c, const char *field,
 		op = "=";
 	if ((a == NULL && strcmp(op, "distinct_hosts") != 0) ||
 	    json_object_size(c) >
-	        (size_t)(1 + (json_object_get(c, "operator") != NULL) +
-	                 (v != NULL)))
+	        (size_t) (1 + (json_object_get(c, "operator") != NULL) +
+	                  (v != NULL)))
 		return bad(err, errlen, field,
-		           "each constraint is {attribute, operator, value}");
+		    "each constraint is {attribute, operator, value}");
 	k = &d->constraints[d->n_constraints++];
 	if (copy_str(k->attribute, sizeof(k->attribute), a ? a : "", field,
-	             err, errlen) != MC_OK ||
+	        err, errlen) != MC_OK ||
 	    copy_str(k->op, sizeof(k->op), op, field, err, errlen) != MC_OK ||
 	    copy_str(k->value, sizeof(k->value), v ? v : "", field, err,
-	             errlen) != MC_OK)
+	        errlen) != MC_OK)
 		return MC_ECONFIG;
 	return MC_OK;
 }
 
 static mc_err
 set_constraints(nomad_job_desc *d, const config_kv *kv, const char *field,
-                char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	json_t *a, *c;
 	size_t  i;
@@ -229,12 +227,11 @@ set_constraints(nomad_job_desc *d, const config_kv *kv, const char *field,
 	if (kv->kind != CONFIG_KV_JSON ||
 	    (a = json_loads(kv->value, 0, NULL)) == NULL || !json_is_array(a))
 		return bad(err, errlen, field,
-		           "must be a list of {attribute, operator, value}");
+		    "must be a list of {attribute, operator, value}");
 	json_array_foreach(a, i, c)
 	{
 		if (!json_is_object(c)) {
-			rv = bad(
-			    err, errlen, field,
+			rv = bad(err, errlen, field,
 			    "each constraint is {attribute, operator, value}");
 			break;
 		}
@@ -248,7 +245,7 @@ set_constraints(nomad_job_desc *d, const config_kv *kv, const char *field,
 /* add_env - key = head + tail; MC_ECONFIG when it does not fit */
 static mc_err
 add_env(nomad_job_desc *d, const char *key, const char *head, const char *tail,
-        char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	nomad_env *e;
 
@@ -257,7 +254,7 @@ add_env(nomad_job_desc *d, const char *key, const char *head, const char *tail,
 	e = &d->env[d->n_env++];
 	snprintf(e->key, sizeof(e->key), "%s", key);
 	if (snprintf(e->value, sizeof(e->value), "%s%s", head, tail) >=
-	    (int)sizeof(e->value))
+	    (int) sizeof(e->value))
 		return bad(err, errlen, "scheduler.storage_mount", "too long");
 	return MC_OK;
 }
@@ -277,56 +274,54 @@ placement(const mc_config *cfg, nomad_job_desc *d, char *err, size_t errlen)
 	d->memory_mb = NOMAD_JOB_MEMORY_DEFAULT_MB;
 	d->lost_after_s = NOMAD_JOB_LOST_AFTER_DEFAULT_S;
 	snprintf(d->storage_volume, sizeof(d->storage_volume), "%s",
-	         STORAGE_VOLUME_DEFAULT);
-	if ((rv = scalar(l, "namespace", "scheduler.namespace", &v, err,
-	                 errlen)) ||
+	    STORAGE_VOLUME_DEFAULT);
+	if ((rv = scalar(
+	         l, "namespace", "scheduler.namespace", &v, err, errlen)) ||
 	    (v && (rv = copy_str(d->ns, sizeof(d->ns), v,
-	                         "scheduler.namespace", err, errlen))) ||
+	               "scheduler.namespace", err, errlen))) ||
 	    (rv = scalar(l, "region", "scheduler.region", &v, err, errlen)) ||
 	    (v && (rv = copy_str(d->region, sizeof(d->region), v,
-	                         "scheduler.region", err, errlen))) ||
+	               "scheduler.region", err, errlen))) ||
 	    (rv = set_datacenters(d, l, err, errlen)) ||
 	    (rv = set_constraints(d, kv_find(l, "constraints"),
-	                          "scheduler.constraints", err, errlen)) ||
+	         "scheduler.constraints", err, errlen)) ||
 	    (rv = scalar(l, "storage_volume", "scheduler.storage_volume", &v,
-	                 err, errlen)) ||
-	    (v &&
-	     (rv = copy_str(d->storage_volume, sizeof(d->storage_volume), v,
-	                    "scheduler.storage_volume", err, errlen))) ||
-	    (rv = scalar(l, "lost_after", "scheduler.lost_after", &v, err,
-	                 errlen)))
+	         err, errlen)) ||
+	    (v && (rv = copy_str(d->storage_volume, sizeof(d->storage_volume),
+	               v, "scheduler.storage_volume", err, errlen))) ||
+	    (rv = scalar(
+	         l, "lost_after", "scheduler.lost_after", &v, err, errlen)))
 		return rv;
 	if (v != NULL) {
 		if ((rv = parse_long(v, 0, 86400, "scheduler.lost_after", &n,
-		                     err, errlen)) != MC_OK)
+		         err, errlen)) != MC_OK)
 			return rv;
-		d->lost_after_s = (uint32_t)n;
+		d->lost_after_s = (uint32_t) n;
 	}
 	if ((rv = scalar(l, "storage_mount", "scheduler.storage_mount", &v,
-	                 err, errlen)) != MC_OK)
+	         err, errlen)) != MC_OK)
 		return rv;
 	if (v == NULL)
 		v = cfg->storage_root;
 	if (v[0] != '/')
-		return bad(
-		    err, errlen, "scheduler.storage_mount",
+		return bad(err, errlen, "scheduler.storage_mount",
 		    "must be an absolute path (where the task sees the "
 		    "storage root; default: storage_root when absolute)");
 	return copy_str(d->storage_mount, sizeof(d->storage_mount), v,
-	                "scheduler.storage_mount", err, errlen);
+	    "scheduler.storage_mount", err, errlen);
 }
 
 static mc_err
-worker_program(const config_kvlist *l, nomad_job_desc *d, char *err,
-               size_t errlen)
+worker_program(
+    const config_kvlist *l, nomad_job_desc *d, char *err, size_t errlen)
 {
 	const char *drv, *path, *image;
 	mc_err      rv;
 
-	if ((rv =
-	         scalar(l, "driver", "scheduler.driver", &drv, err, errlen)) ||
+	if ((rv = scalar(
+	         l, "driver", "scheduler.driver", &drv, err, errlen)) ||
 	    (rv = scalar(l, "worker_path", "scheduler.worker_path", &path, err,
-	                 errlen)) ||
+	         errlen)) ||
 	    (rv = scalar(l, "image", "scheduler.image", &image, err, errlen)))
 		return rv;
 	if (drv == NULL)
@@ -334,49 +329,49 @@ worker_program(const config_kvlist *l, nomad_job_desc *d, char *err,
 	if (strcmp(drv, "exec") != 0 && strcmp(drv, "raw_exec") != 0 &&
 	    strcmp(drv, "docker") != 0)
 		return bad(err, errlen, "scheduler.driver",
-		           "must be exec, raw_exec or docker");
+		    "must be exec, raw_exec or docker");
 	snprintf(d->driver, sizeof(d->driver), "%s", drv);
 	if (strcmp(drv, "docker") == 0) {
 		if (image == NULL || image[0] == '\0')
 			return bad(err, errlen, "scheduler.image",
-			           "required with driver docker");
+			    "required with driver docker");
 		return copy_str(d->image, sizeof(d->image), image,
-		                "scheduler.image", err, errlen);
+		    "scheduler.image", err, errlen);
 	}
 	if (path == NULL)
 		path = WORKER_PATH_DEFAULT;
 	if (path[0] != '/')
 		return bad(err, errlen, "scheduler.worker_path",
-		           "must be an absolute path");
+		    "must be an absolute path");
 	return copy_str(d->command, sizeof(d->command), path,
-	                "scheduler.worker_path", err, errlen);
+	    "scheduler.worker_path", err, errlen);
 }
 
 /* worker_config - where workers read targets' secrets: the setting,
  * else the coordinator's own file when its path is absolute (a relative
  * one means nothing on another node) */
 static mc_err
-worker_config(const mc_config *cfg, nomad_job_desc *d, char *err,
-              size_t errlen)
+worker_config(
+    const mc_config *cfg, nomad_job_desc *d, char *err, size_t errlen)
 {
 	const char *v;
 	mc_err      rv;
 
 	if ((rv = scalar(&cfg->scheduler.fields, "worker_config",
-	                 "scheduler.worker_config", &v, err, errlen)) != MC_OK)
+	         "scheduler.worker_config", &v, err, errlen)) != MC_OK)
 		return rv;
 	if (v == NULL)
 		v = cfg->path != NULL && cfg->path[0] == '/' ? cfg->path : "";
 	else if (v[0] != '/')
 		return bad(err, errlen, "scheduler.worker_config",
-		           "must be an absolute path");
+		    "must be an absolute path");
 	return copy_str(d->config_file, sizeof(d->config_file), v,
-	                "scheduler.worker_config", err, errlen);
+	    "scheduler.worker_config", err, errlen);
 }
 
 mc_err
-nomad_job_worker_from_config(const mc_config *cfg, nomad_job_desc *d,
-                             char *err, size_t errlen)
+nomad_job_worker_from_config(
+    const mc_config *cfg, nomad_job_desc *d, char *err, size_t errlen)
 {
 	const config_kvlist *l = &cfg->scheduler.fields;
 	mc_err               rv;
@@ -384,7 +379,7 @@ nomad_job_worker_from_config(const mc_config *cfg, nomad_job_desc *d,
 	if ((rv = placement(cfg, d, err, errlen)) ||
 	    (rv = worker_program(l, d, err, errlen)) ||
 	    (rv = set_resources(d, kv_find(l, "resources"),
-	                        "scheduler.resources", err, errlen)))
+	         "scheduler.resources", err, errlen)))
 		return rv;
 	snprintf(d->id, sizeof(d->id), "%s", NOMAD_JOB_WORKER_ID);
 	snprintf(d->group, sizeof(d->group), "worker");
@@ -392,11 +387,11 @@ nomad_job_worker_from_config(const mc_config *cfg, nomad_job_desc *d,
 	d->n_args = 4;
 	snprintf(d->args[0], sizeof(d->args[0]), "--task-id");
 	snprintf(d->args[1], sizeof(d->args[1]), "${NOMAD_META_%s}",
-	         NOMAD_JOB_META_TASK);
+	    NOMAD_JOB_META_TASK);
 	snprintf(d->args[2], sizeof(d->args[2]), "--storage");
 	snprintf(d->args[3], sizeof(d->args[3]), "%s", d->storage_mount);
 	if ((rv = add_env(d, "MERCURE_STORAGE", d->storage_mount, "", err,
-	                  errlen)) != MC_OK ||
+	         errlen)) != MC_OK ||
 	    (rv = worker_config(cfg, d, err, errlen)) != MC_OK ||
 	    d->config_file[0] == '\0')
 		return rv;
@@ -405,7 +400,7 @@ nomad_job_worker_from_config(const mc_config *cfg, nomad_job_desc *d,
 
 mc_err
 nomad_job_module_from_config(const mc_config *cfg, const config_module *m,
-                             nomad_job_desc *d, char *err, size_t errlen)
+    nomad_job_desc *d, char *err, size_t errlen)
 {
 	const config_kv *tag = kv_find(&m->fields, "docker_tag");
 	char             field[160];
@@ -418,37 +413,36 @@ nomad_job_module_from_config(const mc_config *cfg, const config_module *m,
 		return rv;
 	snprintf(field, sizeof(field), "modules.%s", m->name);
 	if (snprintf(d->id, sizeof(d->id), "%s%s", NOMAD_JOB_MODULE_PREFIX,
-	             m->name) >= (int)sizeof(d->id))
+	        m->name) >= (int) sizeof(d->id))
 		return bad(err, errlen, field, "name too long for a job ID");
 	for (i = strlen(NOMAD_JOB_MODULE_PREFIX); d->id[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyz"
 		            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-		            d->id[i]))
+		        d->id[i]))
 			d->id[i] = '-';
 	snprintf(d->group, sizeof(d->group), "module");
 	snprintf(d->task, sizeof(d->task), "module");
 	snprintf(d->driver, sizeof(d->driver), "docker");
 	if ((rv = copy_str(d->image, sizeof(d->image), tag->value, field, err,
-	                   errlen)) != MC_OK)
+	         errlen)) != MC_OK)
 		return rv;
 	snprintf(field, sizeof(field), "modules.%s.resources", m->name);
 	if ((rv = set_resources(d, kv_find(&m->fields, "resources"), field,
-	                        err, errlen)) != MC_OK)
+	         err, errlen)) != MC_OK)
 		return rv;
 	snprintf(field, sizeof(field), "modules.%s.constraints", m->name);
 	if ((rv = set_constraints(d, kv_find(&m->fields, "constraints"), field,
-	                          err, errlen)) != MC_OK)
+	         err, errlen)) != MC_OK)
 		return rv;
 	/* mercure's module contract: in/ and out/ of the task folder */
-	if ((rv = add_env(d, "MERCURE_STORAGE", d->storage_mount, "", err,
-	                  errlen)) ||
+	if ((rv = add_env(
+	         d, "MERCURE_STORAGE", d->storage_mount, "", err, errlen)) ||
 	    (rv = add_env(d, "MERCURE_IN_DIR", d->storage_mount,
-	                  "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/in",
-	                  err, errlen)))
+	         "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/in", err,
+	         errlen)))
 		return rv;
 	return add_env(d, "MERCURE_OUT_DIR", d->storage_mount,
-	               "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/out", err,
-	               errlen);
+	    "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/out", err, errlen);
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -506,13 +500,13 @@ task_config(const nomad_job_desc *d)
 static json_t *
 task_resources(const nomad_job_desc *d)
 {
-	json_t *r = json_pack("{s:I, s:I}", "CPU", (json_int_t)d->cpu_mhz,
-	                      "MemoryMB", (json_int_t)d->memory_mb);
+	json_t *r = json_pack("{s:I, s:I}", "CPU", (json_int_t) d->cpu_mhz,
+	    "MemoryMB", (json_int_t) d->memory_mb);
 
 	if (r != NULL && d->gpus > 0 &&
 	    jset(r, "Devices",
-	         json_pack("[{s:s, s:I}]", "Name", "nvidia/gpu", "Count",
-	                   (json_int_t)d->gpus)))
+	        json_pack("[{s:s, s:I}]", "Name", "nvidia/gpu", "Count",
+	            (json_int_t) d->gpus)))
 		return fail(r);
 	return r;
 }
@@ -527,19 +521,19 @@ task_json(const nomad_job_desc *d)
 		if (jset(env, d->env[i].key, json_string(d->env[i].value)))
 			env = fail(env);
 	t = json_pack("{s:s, s:s, s:o, s:o, s:o}", "Name", d->task, "Driver",
-	              d->driver, "Config", task_config(d), "Env", env,
-	              "Resources", task_resources(d));
+	    d->driver, "Config", task_config(d), "Env", env, "Resources",
+	    task_resources(d));
 	if (t == NULL)
 		return NULL;
 	/* raw_exec cannot mount: the group volume then only places the
 	 * alloc on a node that has the storage (reference 2.1) */
 	if (d->storage_volume[0] && strcmp(d->driver, "raw_exec") != 0 &&
 	    jset(t, "VolumeMounts",
-	         json_pack("[{s:s, s:s, s:b}]", "Volume", NOMAD_JOB_VOLUME,
-	                   "Destination", d->storage_mount, "ReadOnly", 0)))
+	        json_pack("[{s:s, s:s, s:b}]", "Volume", NOMAD_JOB_VOLUME,
+	            "Destination", d->storage_mount, "ReadOnly", 0)))
 		return fail(t);
 	if (jset(t, "KillTimeout",
-	         json_integer(NOMAD_JOB_KILL_TIMEOUT_S * NS_PER_S)))
+	        json_integer(NOMAD_JOB_KILL_TIMEOUT_S * NS_PER_S)))
 		return fail(t);
 	return t;
 }
@@ -550,19 +544,19 @@ group_json(const nomad_job_desc *d)
 	json_t *g = json_pack(
 	    "{s:s, s:i, s:{s:i, s:I, s:I, s:s}, s:{s:i, s:b}, s:{s:I, s:b}}",
 	    "Name", d->group, "Count", 1, "RestartPolicy", "Attempts", 0,
-	    "Interval", (json_int_t)NOMAD_JOB_RESTART_INTERVAL_S * NS_PER_S,
-	    "Delay", (json_int_t)NOMAD_JOB_RESTART_DELAY_S * NS_PER_S, "Mode",
+	    "Interval", (json_int_t) NOMAD_JOB_RESTART_INTERVAL_S * NS_PER_S,
+	    "Delay", (json_int_t) NOMAD_JOB_RESTART_DELAY_S * NS_PER_S, "Mode",
 	    "fail", "ReschedulePolicy", "Attempts", 0, "Unlimited", 0,
-	    "Disconnect", "LostAfter", (json_int_t)d->lost_after_s * NS_PER_S,
+	    "Disconnect", "LostAfter", (json_int_t) d->lost_after_s * NS_PER_S,
 	    "Replace", 0);
 
 	if (g == NULL)
 		return NULL;
 	if (d->storage_volume[0] &&
 	    jset(g, "Volumes",
-	         json_pack("{s:{s:s, s:s, s:s, s:b}}", NOMAD_JOB_VOLUME,
-	                   "Name", NOMAD_JOB_VOLUME, "Type", "host", "Source",
-	                   d->storage_volume, "ReadOnly", 0)))
+	        json_pack("{s:{s:s, s:s, s:s, s:b}}", NOMAD_JOB_VOLUME, "Name",
+	            NOMAD_JOB_VOLUME, "Type", "host", "Source",
+	            d->storage_volume, "ReadOnly", 0)))
 		return fail(g);
 	if (jset(g, "Tasks", json_pack("[o]", task_json(d))))
 		return fail(g);
@@ -576,8 +570,8 @@ constraints_json(const nomad_job_desc *d)
 
 	for (size_t i = 0; a && i < d->n_constraints; i++) {
 		const nomad_constraint *k = &d->constraints[i];
-		json_t *c = json_pack("{s:s, s:s}", "Operand", k->op,
-		                      "LTarget", k->attribute);
+		json_t                 *c = json_pack(
+		                    "{s:s, s:s}", "Operand", k->op, "LTarget", k->attribute);
 		if (c != NULL && k->value[0] &&
 		    jset(c, "RTarget", json_string(k->value)))
 			c = fail(c);
@@ -594,19 +588,17 @@ nomad_job_json(const nomad_job_desc *d, char **out)
 
 	*out = NULL;
 	job = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i}", "ID", d->id, "Name",
-	                d->id, "Type", "batch", "Namespace",
-	                d->ns[0] ? d->ns : "default", "Datacenters",
-	                str_array(d->datacenters, d->n_datacenters),
-	                "Priority", NOMAD_JOB_PRIORITY);
+	    d->id, "Type", "batch", "Namespace", d->ns[0] ? d->ns : "default",
+	    "Datacenters", str_array(d->datacenters, d->n_datacenters),
+	    "Priority", NOMAD_JOB_PRIORITY);
 	if (job == NULL)
 		return MC_ENOMEM;
 	if ((d->region[0] && jset(job, "Region", json_string(d->region))) ||
 	    jset(job, "ParameterizedJob",
-	         json_pack("{s:s, s:[s], s:[]}", "Payload", "forbidden",
-	                   "MetaRequired", NOMAD_JOB_META_TASK,
-	                   "MetaOptional")) ||
+	        json_pack("{s:s, s:[s], s:[]}", "Payload", "forbidden",
+	            "MetaRequired", NOMAD_JOB_META_TASK, "MetaOptional")) ||
 	    (d->n_constraints &&
-	     jset(job, "Constraints", constraints_json(d))) ||
+	        jset(job, "Constraints", constraints_json(d))) ||
 	    jset(job, "TaskGroups", json_pack("[o]", group_json(d)))) {
 		json_decref(job);
 		return MC_ENOMEM;

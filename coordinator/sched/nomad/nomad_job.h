@@ -66,8 +66,8 @@ typedef struct nomad_job_desc {
 	unsigned  gpus; /* Devices [{"Name":"nvidia/gpu","Count":gpus}] */
 	nomad_constraint constraints[NOMAD_JOB_MAX_CONSTRAINTS];
 	size_t           n_constraints;
-	char     storage_volume[128]; /* host volume source; "" = none */
-	char     storage_mount[NOMAD_JOB_PATH_MAX]; /* path in the task */
+	char storage_volume[128]; /* host volume source; "" = none */
+	char storage_mount[NOMAD_JOB_PATH_MAX]; /* path in the task */
 	/* the worker's configuration file (MERCURE_CONFIG); "" = none */
 	char     config_file[NOMAD_JOB_PATH_MAX];
 	uint32_t lost_after_s; /* Disconnect.LostAfter, Replace=false */
@@ -79,19 +79,16 @@ typedef struct nomad_job_desc {
  * worker_config: the configuration file as workers see it, default
  * cfg->path when absolute; it becomes MERCURE_CONFIG). cfg is
  * borrowed. MC_ECONFIG with err filled for a bad setting. Any thread. */
-MC_NODISCARD mc_err nomad_job_worker_from_config(const mc_config *cfg,
-                                                 nomad_job_desc *d, char *err,
-                                                 size_t errlen);
+MC_NODISCARD mc_err nomad_job_worker_from_config(
+    const mc_config *cfg, nomad_job_desc *d, char *err, size_t errlen);
 
 /* nomad_job_module_from_config - the job of a container module (a
  * module with docker_tag): the worker's placement settings, docker
  * driver with the module's image, its resources {cpu, memory, gpu} and
  * constraints. MC_ENOENT when m has no docker_tag (nothing to
  * register); MC_ECONFIG with err for a bad field. Any thread. */
-MC_NODISCARD mc_err nomad_job_module_from_config(const mc_config     *cfg,
-                                                 const config_module *m,
-                                                 nomad_job_desc *d, char *err,
-                                                 size_t errlen);
+MC_NODISCARD mc_err nomad_job_module_from_config(const mc_config *cfg,
+    const config_module *m, nomad_job_desc *d, char *err, size_t errlen);
 
 /* nomad_job_json - the register body {"Job":{...}} for d, compact.
  * On MC_OK *out is malloc'ed (caller frees); MC_ENOMEM otherwise. */
@@ -102,14 +99,14 @@ MC_NODISCARD mc_err nomad_job_json(const nomad_job_desc *d, char **out);
  * volume and mount) become variables whose defaults are d's values.
  * On MC_OK *out is malloc'ed (caller frees). */
 enum { NOMAD_HCL_LITERAL = 0, NOMAD_HCL_VARIABLES = 1 };
-MC_NODISCARD mc_err nomad_job_hcl(const nomad_job_desc *d, int flags,
-                                  char **out);
+MC_NODISCARD mc_err nomad_job_hcl(
+    const nomad_job_desc *d, int flags, char **out);
 
 /* nomad_job_validate - check register JSON (as nomad_job_json() makes
  * it, or any {"Job":{...}}) against the job checks of docs/nomad.md.
  * MC_OK, or MC_ECONFIG with the first violation in err (Nomad's
  * wording where it has one), or MC_EPARSE. Any thread. */
-MC_NODISCARD mc_err nomad_job_validate(const char *json, char *err,
-                                       size_t errlen);
+MC_NODISCARD mc_err nomad_job_validate(
+    const char *json, char *err, size_t errlen);
 
 #endif

@@ -58,8 +58,8 @@ is_one_of(const char *s, const char *const *set)
 
 /* durations and counts must be JSON integers (reference 1.1) */
 static bool
-int_field(chk *c, const json_t *o, const char *k, const char *what,
-          json_int_t *out)
+int_field(
+    chk *c, const json_t *o, const char *k, const char *what, json_int_t *out)
 {
 	const json_t *v = json_object_get(o, k);
 
@@ -75,23 +75,10 @@ int_field(chk *c, const json_t *o, const char *k, const char *what,
 static bool
 check_constraint(chk *c, const json_t *k)
 {
-	static const char *const ops[] = {"=",
-	                                  "!=",
-	                                  ">",
-	                                  ">=",
-	                                  "<",
-	                                  "<=",
-	                                  "regexp",
-	                                  "version",
-	                                  "semver",
-	                                  "set_contains",
-	                                  "set_contains_all",
-	                                  "set_contains_any",
-	                                  "distinct_hosts",
-	                                  "distinct_property",
-	                                  "is_set",
-	                                  "is_not_set",
-	                                  NULL};
+	static const char *const ops[] = {"=", "!=", ">", ">=", "<",
+	    "<=", "regexp", "version", "semver", "set_contains",
+	    "set_contains_all", "set_contains_any", "distinct_hosts",
+	    "distinct_property", "is_set", "is_not_set", NULL};
 	const char *op = str(k, "Operand"), *l = str(k, "LTarget");
 	const char *r = str(k, "RTarget");
 	regex_t     re;
@@ -106,9 +93,9 @@ check_constraint(chk *c, const json_t *k)
 	if (strcmp(op, "regexp") == 0) {
 		if (regcomp(&re, r ? r : "", REG_EXTENDED | REG_NOSUB) != 0)
 			return no(c,
-			          "Regular expression failed to compile: "
-			          "%s",
-			          r ? r : "");
+			    "Regular expression failed to compile: "
+			    "%s",
+			    r ? r : "");
 		regfree(&re);
 	}
 	if (strncmp(op, "set_", 4) == 0 && (r == NULL || !r[0]))
@@ -149,20 +136,20 @@ check_restart(chk *c, const json_t *g)
 	    !int_field(c, r, "Delay", "RestartPolicy", &delay))
 		return false;
 	if (!is_one_of(mode, (const char *const[]){"fail", "delay", NULL}))
-		return no(c, "Unsupported restart mode: \"%s\"",
-		          mode ? mode : "");
+		return no(
+		    c, "Unsupported restart mode: \"%s\"", mode ? mode : "");
 	if (att == 0 && strcmp(mode, "fail") != 0)
 		return no(c,
-		          "Restart policy \"%s\" with 0 attempts is "
-		          "ambiguous",
-		          mode);
+		    "Restart policy \"%s\" with 0 attempts is "
+		    "ambiguous",
+		    mode);
 	if (iv < RESTART_MIN_INTERVAL_NS)
 		return no(c, "Interval can not be less than 5s");
 	if (att * delay > iv)
 		return no(c,
-		          "Nomad can't restart the TaskGroup %lld times in "
-		          "an interval of %lld ns with a delay of %lld ns",
-		          (long long)att, (long long)iv, (long long)delay);
+		    "Nomad can't restart the TaskGroup %lld times in "
+		    "an interval of %lld ns with a delay of %lld ns",
+		    (long long) att, (long long) iv, (long long) delay);
 	return true;
 }
 
@@ -177,8 +164,8 @@ check_reschedule(chk *c, const json_t *g, const char *type)
 	if (r == NULL || json_is_null(r))
 		return true;
 	if (strcmp(type, "system") == 0 || strcmp(type, "sysbatch") == 0)
-		return no(c,
-		          "System jobs should not have a reschedule policy");
+		return no(
+		    c, "System jobs should not have a reschedule policy");
 	if (!int_field(c, r, "Attempts", "ReschedulePolicy", &att) ||
 	    !int_field(c, r, "Interval", "ReschedulePolicy", &iv) ||
 	    !int_field(c, r, "Delay", "ReschedulePolicy", &delay) ||
@@ -193,8 +180,8 @@ check_reschedule(chk *c, const json_t *g, const char *type)
 	if (att > 0 && (iv <= 0 || unlimited))
 		return no(c, "Interval must be a non zero value if Attempts > "
 		             "0, and Unlimited must be false");
-	if (!is_one_of(fn, (const char *const[]){"constant", "exponential",
-	                                         "fibonacci", NULL}))
+	if (!is_one_of(fn, (const char *const[]){
+	                       "constant", "exponential", "fibonacci", NULL}))
 		return no(c, "Invalid delay function \"%s\"", fn ? fn : "");
 	if (strcmp(fn, "constant") != 0 && maxd < delay)
 		return no(c, "Max Delay cannot be less than Delay");
@@ -209,30 +196,30 @@ check_config(chk *c, const json_t *t, const char *drv, const char *tn)
 
 	if (strcmp(drv, "docker") == 0) {
 		if (str(cfg, "image") == NULL)
-			return no(c, "Task %s: docker config needs an image",
-			          tn);
+			return no(
+			    c, "Task %s: docker config needs an image", tn);
 		return true;
 	}
 	if (strcmp(drv, "raw_exec") != 0 && strcmp(drv, "exec") != 0)
 		return true;
 	if (str(cfg, "command") == NULL)
-		return no(c, "Task %s: %s config needs a command string", tn,
-		          drv);
+		return no(
+		    c, "Task %s: %s config needs a command string", tn, drv);
 	args = json_object_get(cfg, "args");
 	if (args != NULL && !json_is_array(args))
 		return no(c, "Task %s: args must be a list of strings", tn);
 	json_array_foreach(args, i, v)
 	{
 		if (!json_is_string(v))
-			return no(c, "Task %s: args must be a list of strings",
-			          tn);
+			return no(
+			    c, "Task %s: args must be a list of strings", tn);
 	}
 	if (strcmp(drv, "raw_exec") == 0 &&
 	    json_array_size(json_object_get(t, "VolumeMounts")) > 0)
 		return no(c,
-		          "task driver \"raw_exec\" for \"%s\" does not "
-		          "support host volumes",
-		          tn);
+		    "task driver \"raw_exec\" for \"%s\" does not "
+		    "support host volumes",
+		    tn);
 	return true;
 }
 
@@ -251,14 +238,14 @@ check_resources(chk *c, const json_t *t, const char *tn)
 	if (json_object_get(r, "DiskMB") != NULL)
 		return no(c, "Task %s: Task can't ask for disk resources", tn);
 	if (cores > 0 && cpu > 0)
-		return no(c, "Task %s: Only one of cores or cpu may be set",
-		          tn);
+		return no(
+		    c, "Task %s: Only one of cores or cpu may be set", tn);
 	if (cores == 0 && json_object_get(r, "CPU") != NULL && cpu < 1)
 		return no(c, "Task %s: minimum CPU value is 1; got %lld", tn,
-		          (long long)cpu);
+		    (long long) cpu);
 	if (json_object_get(r, "MemoryMB") != NULL && mem < MEMORY_MIN_MB)
 		return no(c, "Task %s: minimum MemoryMB value is 10; got %lld",
-		          tn, (long long)mem);
+		    tn, (long long) mem);
 	return true;
 }
 
@@ -274,9 +261,9 @@ check_mounts(chk *c, const json_t *g, const json_t *t, const char *tn)
 		const char *v = str(m, "Volume");
 		if (v == NULL || json_object_get(vols, v) == NULL)
 			return no(c,
-			          "Task %s: Volume Mount (%zu) references "
-			          "undefined volume %s",
-			          tn, i, v ? v : "");
+			    "Task %s: Volume Mount (%zu) references "
+			    "undefined volume %s",
+			    tn, i, v ? v : "");
 	}
 	return true;
 }
@@ -298,13 +285,13 @@ check_task(chk *c, const json_t *g, const json_t *t)
 	if (!int_field(c, t, "KillTimeout", "Task", &kt))
 		return false;
 	if (kt < 0)
-		return no(c, "Task %s: KillTimeout must be a positive value",
-		          tn);
+		return no(
+		    c, "Task %s: KillTimeout must be a positive value", tn);
 	if (file != NULL && (file[0] == '/' || strstr(file, "..") != NULL))
 		return no(c,
-		          "Task %s: dispatch payload file escapes the "
-		          "local directory",
-		          tn);
+		    "Task %s: dispatch payload file escapes the "
+		    "local directory",
+		    tn);
 	return check_resources(c, t, tn) && check_config(c, t, drv, tn) &&
 	       check_mounts(c, g, t, tn) && check_constraints(c, t);
 }
@@ -315,19 +302,19 @@ check_volumes(chk *c, const json_t *g, const char *gn)
 	const char *k;
 	json_t     *v;
 
-	json_object_foreach((json_t *)json_object_get(g, "Volumes"), k, v)
+	json_object_foreach((json_t *) json_object_get(g, "Volumes"), k, v)
 	{
 		const char *type = str(v, "Type"), *src = str(v, "Source");
 		if (type == NULL || strcmp(type, "host") != 0)
 			return no(c,
-			          "Task group %s validation failed: volume "
-			          "%s: Volume type must be host",
-			          gn, k);
+			    "Task group %s validation failed: volume "
+			    "%s: Volume type must be host",
+			    gn, k);
 		if (src == NULL || src[0] == '\0')
 			return no(c,
-			          "Task group %s validation failed: volume "
-			          "%s: Volume has an empty source",
-			          gn, k);
+			    "Task group %s validation failed: volume "
+			    "%s: Volume has an empty source",
+			    gn, k);
 	}
 	return true;
 }
@@ -345,22 +332,22 @@ check_group(chk *c, const json_t *g, const char *type)
 		return false;
 	if (count < 0)
 		return no(c,
-		          "Task group %s validation failed: Task group "
-		          "count can't be negative",
-		          gn);
+		    "Task group %s validation failed: Task group "
+		    "count can't be negative",
+		    gn);
 	if (json_array_size(tasks) == 0)
 		return no(c,
-		          "Task group %s validation failed: Missing tasks "
-		          "for task group",
-		          gn);
+		    "Task group %s validation failed: Missing tasks "
+		    "for task group",
+		    gn);
 	if (json_object_get(g, "MaxRunDuration") != NULL &&
 	    (mrd <= 0 ||
-	     (strcmp(type, "batch") != 0 && strcmp(type, "sysbatch") != 0)))
+	        (strcmp(type, "batch") != 0 && strcmp(type, "sysbatch") != 0)))
 		return no(c,
-		          "Task group %s validation failed: "
-		          "max_run_duration must be positive, batch or "
-		          "sysbatch only",
-		          gn);
+		    "Task group %s validation failed: "
+		    "max_run_duration must be positive, batch or "
+		    "sysbatch only",
+		    gn);
 	if (!check_restart(c, g) || !check_reschedule(c, g, type) ||
 	    !check_volumes(c, g, gn) || !check_constraints(c, g))
 		return false;
@@ -383,14 +370,13 @@ check_parameterized(chk *c, const json_t *job, const char *type)
 		return true;
 	if (strcmp(type, "batch") != 0 && strcmp(type, "sysbatch") != 0)
 		return no(c,
-		          "Parameterized job can only be used with \"batch\" "
-		          "or \"sysbatch\" scheduler");
+		    "Parameterized job can only be used with \"batch\" "
+		    "or \"sysbatch\" scheduler");
 	if (str(p, "Payload") != NULL &&
-	    !is_one_of(str(p, "Payload"),
-	               (const char *const[]){"optional", "required",
-	                                     "forbidden", NULL}))
+	    !is_one_of(str(p, "Payload"), (const char *const[]){"optional",
+	                                      "required", "forbidden", NULL}))
 		return no(c, "Unknown payload requirement: \"%s\"",
-		          str(p, "Payload"));
+		    str(p, "Payload"));
 	req = json_object_get(p, "MetaRequired");
 	opt = json_object_get(p, "MetaOptional");
 	json_array_foreach(req, i, a)
@@ -399,10 +385,10 @@ check_parameterized(chk *c, const json_t *job, const char *type)
 		{
 			if (json_equal(a, b))
 				return no(c,
-				          "Required and optional meta keys "
-				          "should be disjoint. Following "
-				          "keys exist in both: [%s]",
-				          json_string_value(a));
+				    "Required and optional meta keys "
+				    "should be disjoint. Following "
+				    "keys exist in both: [%s]",
+				    json_string_value(a));
 		}
 	}
 	return true;
@@ -411,12 +397,12 @@ check_parameterized(chk *c, const json_t *job, const char *type)
 static bool
 check_job_head(chk *c, const json_t *job, const char **type)
 {
-	static const char *const types[] = {"service", "batch", "system",
-	                                    "sysbatch", NULL};
-	const char              *id = str(job, "ID"), *name = str(job, "Name");
-	const json_t            *dcs = json_object_get(job, "Datacenters"), *v;
-	json_int_t               prio;
-	size_t                   i;
+	static const char *const types[] = {
+	    "service", "batch", "system", "sysbatch", NULL};
+	const char   *id = str(job, "ID"), *name = str(job, "Name");
+	const json_t *dcs = json_object_get(job, "Datacenters"), *v;
+	json_int_t    prio;
+	size_t        i;
 
 	*type = str(job, "Type") ? str(job, "Type") : "service";
 	if (id == NULL || id[0] == '\0')
@@ -430,8 +416,8 @@ check_job_head(chk *c, const json_t *job, const char **type)
 	json_array_foreach(dcs, i, v)
 	{
 		if (!json_is_string(v) || json_string_length(v) == 0)
-			return no(c,
-			          "Job datacenter must be non-empty string");
+			return no(
+			    c, "Job datacenter must be non-empty string");
 	}
 	if (!int_field(c, job, "Priority", "Job", &prio))
 		return false;
@@ -463,15 +449,15 @@ check_job(chk *c, const json_t *job)
 			return no(c, "Job task group %zu missing name", i + 1);
 		for (j = 0; j < i; j++)
 			if (strcmp(gn,
-			           str(json_array_get(groups, j), "Name")
-			               ? str(json_array_get(groups, j), "Name")
-			               : "") == 0)
+			        str(json_array_get(groups, j), "Name")
+			            ? str(json_array_get(groups, j), "Name")
+			            : "") == 0)
 				return no(c,
-				          "Job task group %zu redefines "
-				          "'%s' from group %zu",
-				          i + 1, gn, j + 1);
+				    "Job task group %zu redefines "
+				    "'%s' from group %zu",
+				    i + 1, gn, j + 1);
 	}
-	json_object_foreach((json_t *)json_object_get(job, "Meta"), k, v)
+	json_object_foreach((json_t *) json_object_get(job, "Meta"), k, v)
 	{
 		if (!json_is_string(v))
 			return no(c, "Meta %s: values must be strings", k);
@@ -495,14 +481,14 @@ nomad_job_validate(const char *text, char *err, size_t errlen)
 
 	if (root == NULL) {
 		snprintf(err, errlen, "line %d column %d: %s", je.line,
-		         je.column, je.text);
+		    je.column, je.text);
 		return MC_EPARSE;
 	}
 	job = json_object_get(root, "Job");
 	if (!json_is_object(job))
-		(void)no(&c, "Job must be specified");
+		(void) no(&c, "Job must be specified");
 	else
-		(void)check_job(&c, job);
+		(void) check_job(&c, job);
 	json_decref(root);
 	return c.failed ? MC_ECONFIG : MC_OK;
 }

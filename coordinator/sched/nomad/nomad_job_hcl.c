@@ -48,17 +48,17 @@ put(hbuf *b, const char *fmt, ...)
 	if (b->oom)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
-	              fmt, ap);
+	n = vsnprintf(
+	    b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		b->oom = true;
 		return;
 	}
-	if (b->p == NULL || b->len + (size_t)n + 1 > b->cap) {
+	if (b->p == NULL || b->len + (size_t) n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		char  *p;
-		while (cap < b->len + (size_t)n + 1)
+		while (cap < b->len + (size_t) n + 1)
 			cap *= 2;
 		if ((p = realloc(b->p, cap)) == NULL) {
 			b->oom = true;
@@ -70,7 +70,7 @@ put(hbuf *b, const char *fmt, ...)
 		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 		va_end(ap);
 	}
-	b->len += (size_t)n;
+	b->len += (size_t) n;
 }
 
 /* quote - s as an HCL string literal; ${...} and %{...} stay as they are
@@ -120,7 +120,7 @@ value(hctx *h, char *out, size_t len, const char *s)
 			/* "${var.x}/rest": splice the reference into the
 			 * quotes */
 			if (snprintf(out, len, "\"${var.%s}%s", v->name,
-			             rest + 1) >= (int)len)
+			        rest + 1) >= (int) len)
 				h->b.oom = true; /* never print a cut value */
 			return;
 		}
@@ -175,7 +175,7 @@ flush(hctx *h)
 			w = strlen(h->keys[i]);
 	for (size_t i = 0; i < h->n_attrs; i++) {
 		indent(h);
-		put(&h->b, "%-*s = %s\n", (int)w, h->keys[i], h->vals[i]);
+		put(&h->b, "%-*s = %s\n", (int) w, h->keys[i], h->vals[i]);
 	}
 	h->n_attrs = 0;
 }
@@ -216,17 +216,17 @@ blank(hctx *h)
 
 /* list - ["a", "b"] of n strings of stride size */
 static void
-list(hctx *h, char *out, size_t len, const char *first, size_t stride,
-     size_t n)
+list(
+    hctx *h, char *out, size_t len, const char *first, size_t stride, size_t n)
 {
 	size_t o = 0;
 	char   v[HCL_VALUE_MAX];
 
-	o += (size_t)snprintf(out, len, "[");
+	o += (size_t) snprintf(out, len, "[");
 	for (size_t i = 0; i < n && o < len; i++) {
 		value(h, v, sizeof(v), first + i * stride);
-		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? ", " : "",
-		                      v);
+		o += (size_t) snprintf(
+		    out + o, len - o, "%s%s", i ? ", " : "", v);
 	}
 	if (o + 1 < len)
 		snprintf(out + o, len - o, "]");
@@ -253,7 +253,7 @@ variables(hctx *h, const nomad_job_desc *d)
 	bool docker = strcmp(d->driver, "docker") == 0;
 
 	list(h, v, sizeof(v), d->datacenters[0], sizeof(d->datacenters[0]),
-	     d->n_datacenters);
+	    d->n_datacenters);
 	open_block(h, "variable \"datacenters\"");
 	attr(h, "type", "list(string)");
 	attr(h, "default", "%s", v);
@@ -301,7 +301,7 @@ job_head(hctx *h, const nomad_job_desc *d, bool vars)
 		snprintf(v, sizeof(v), "var.datacenters");
 	else
 		list(h, v, sizeof(v), d->datacenters[0],
-		     sizeof(d->datacenters[0]), d->n_datacenters);
+		    sizeof(d->datacenters[0]), d->n_datacenters);
 	attr(h, "datacenters", "%s", v);
 	attr(h, "priority", "%d", NOMAD_JOB_PRIORITY);
 	blank(h);
@@ -368,11 +368,11 @@ task_body(hctx *h, const nomad_job_desc *d)
 	attr_str(h, "driver", d->driver);
 	blank(h);
 	open_block(h, "config");
-	attr_str(h, docker ? "image" : "command",
-	         docker ? d->image : d->command);
+	attr_str(
+	    h, docker ? "image" : "command", docker ? d->image : d->command);
 	if (!docker || d->n_args > 0) {
 		list(h, v, sizeof(v), d->args[0], sizeof(d->args[0]),
-		     d->n_args);
+		    d->n_args);
 		attr(h, "args", "%s", v);
 	}
 	close_block(h);

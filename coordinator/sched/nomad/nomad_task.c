@@ -27,12 +27,11 @@ conclude(nomad_backend *b, ntask *t, int exit_code, const char *reason)
 	snprintf(t->reason, sizeof(t->reason), "%s", reason);
 	if (exit_code == 0)
 		log_info("event=nomad.task_done task=%s child=%s exit=0",
-		         t->id, t->child);
+		    t->id, t->child);
 	else
 		log_warn("event=nomad.task_failed task=%s child=%s exit=%d "
 		         "msg=\"%s\"",
-		         t->id, t->child[0] ? t->child : "-", exit_code,
-		         reason);
+		    t->id, t->child[0] ? t->child : "-", exit_code, reason);
 	work_queue_push(b->done_q, &t->node);
 }
 
@@ -46,7 +45,7 @@ on_stopped(void *arg, const nomad_reply *r)
 	if (r->rv != MC_OK)
 		log_warn("event=nomad.stop_failed task=%s child=%s status=%ld "
 		         "msg=\"%s\"",
-		         t->id, t->child, r->status, r->error);
+		    t->id, t->child, r->status, r->error);
 	snprintf(why, sizeof(why), "%s", t->reason);
 	conclude(t->b, t, t->exit_code, why);
 }
@@ -78,17 +77,17 @@ failed_call(nomad_backend *b, ntask *t, const char *call, const nomad_reply *r)
 		/* no answer: waiting, however long, is not a failure */
 		nomad_mark_down(b, call, r->error);
 		log_debug("event=nomad.retry task=%s call=%s msg=\"%s\"",
-		          t->id, call, r->error);
+		    t->id, call, r->error);
 		return false;
 	}
 	log_warn("event=nomad.error task=%s child=%s call=%s status=%ld "
 	         "try=%u msg=\"%s\"",
-	         t->id, t->child[0] ? t->child : "-", call, r->status,
-	         t->errors, r->error);
+	    t->id, t->child[0] ? t->child : "-", call, r->status, t->errors,
+	    r->error);
 	if (t->errors < NOMAD_ERRORS_MAX)
 		return false;
 	snprintf(why, sizeof(why), "nomad %s failed %u times: %s", call,
-	         t->errors, r->error);
+	    t->errors, r->error);
 	if (t->child[0])
 		stop_child(b, t, NOMAD_EXIT_RETRY, why);
 	else
@@ -122,8 +121,7 @@ on_dispatch(void *arg, const nomad_reply *r)
 		t->not_before_ms = 0;
 		log_info("event=nomad.dispatched task=%s child=%s idem=%s "
 		         "reattached=%s",
-		         t->id, t->child, t->token,
-		         r->reattached ? "yes" : "no");
+		    t->id, t->child, t->token, r->reattached ? "yes" : "no");
 		if (a !=
 		    NULL) { /* informative only: a lost one harms nothing */
 			a->kind = NT_ATTACHED;
@@ -136,29 +134,29 @@ on_dispatch(void *arg, const nomad_reply *r)
 	}
 	if (r->rv == MC_EREFUSED && r->status == 500 &&
 	    (contains(r->error, "parameterized job not found") ||
-	     contains(r->error, "is stopped") ||
-	     contains(r->error, "is not a parameterized job"))) {
+	        contains(r->error, "is stopped") ||
+	        contains(r->error, "is not a parameterized job"))) {
 		/* the job is gone or changed under us: register again */
 		log_warn("event=nomad.job_missing task=%s msg=\"%s\"", t->id,
-		         r->error);
+		    r->error);
 		atomic_store(&b->registered, false);
 		b->reg_next = 0;
 	} else if (r->rv == MC_EREFUSED &&
 	           ((r->status == 500 &&
-	             (contains(r->error, "Dispatch ") ||
-	              contains(r->error, "Payload") ||
-	              contains(r->error, "priority must be"))) ||
-	            (r->status >= 400 && r->status < 500 && r->status != 403 &&
-	             r->status != 429))) {
+	                (contains(r->error, "Dispatch ") ||
+	                    contains(r->error, "Payload") ||
+	                    contains(r->error, "priority must be"))) ||
+	               (r->status >= 400 && r->status < 500 &&
+	                   r->status != 403 && r->status != 429))) {
 		/* validation: the same request can never succeed */
 		snprintf(why, sizeof(why),
-		         "nomad refused the dispatch (%ld): "
-		         "%s",
-		         r->status, r->error);
+		    "nomad refused the dispatch (%ld): "
+		    "%s",
+		    r->status, r->error);
 		conclude(b, t, NOMAD_EXIT_UNUSABLE, why);
 		return;
 	}
-	(void)failed_call(b, t, "dispatch", r);
+	(void) failed_call(b, t, "dispatch", r);
 }
 
 /* ---- re-attaching after a restart ------------------------------------ */
@@ -174,13 +172,13 @@ on_children(void *arg, const nomad_reply *r)
 
 	t->in_call = false;
 	if (r->rv == MC_ENET) {
-		(void)failed_call(t->b, t, "children", r);
+		(void) failed_call(t->b, t, "children", r);
 		return;
 	}
 	for (size_t i = 0; r->rv == MC_OK && i < r->n_children; i++)
 		if (strcmp(r->children[i].meta_value, t->id) == 0 &&
 		    (best == NULL ||
-		     r->children[i].create_index > best->create_index))
+		        r->children[i].create_index > best->create_index))
 			best = &r->children[i];
 	t->errors = 0;
 	t->state = ST_DISPATCH;
@@ -197,14 +195,14 @@ on_check(void *arg, const nomad_reply *r)
 
 	t->in_call = false;
 	if (r->rv == MC_ENET) {
-		(void)failed_call(t->b, t, "job", r);
+		(void) failed_call(t->b, t, "job", r);
 		return;
 	}
 	t->errors = 0;
 	if (r->rv == MC_OK && strcmp(r->job_token, t->token) == 0) {
 		log_info("event=nomad.reattached task=%s child=%s "
 		         "via=children",
-		         t->id, t->child);
+		    t->id, t->child);
 		t->state = ST_FOLLOW;
 		return;
 	}
@@ -240,11 +238,11 @@ note_status(ntask *t, const nomad_alloc *a)
 	if (strcmp(t->last_alloc_status, a->client_status) == 0)
 		return;
 	snprintf(t->last_alloc_status, sizeof(t->last_alloc_status), "%s",
-	         a->client_status);
+	    a->client_status);
 	log_info("event=nomad.alloc task=%s child=%s alloc=%.8s node=%s "
 	         "status=%s",
-	         t->id, t->child, a->id, a->node_name[0] ? a->node_name : "-",
-	         a->client_status);
+	    t->id, t->child, a->id, a->node_name[0] ? a->node_name : "-",
+	    a->client_status);
 }
 
 /* verdict - true (and *code, why) when the newest alloc has ended */
@@ -255,7 +253,7 @@ verdict(const nomad_alloc *a, int *code, char *why, size_t len)
 		if (strcmp(a->desired_status, "run") != 0 || a->killed) {
 			*code = NOMAD_EXIT_RETRY;
 			snprintf(why, len, "allocation %.8s was stopped (%s)",
-			         a->id, a->last_event);
+			    a->id, a->last_event);
 		} else if (strstr(a->client_description, "max_run_duration")) {
 			*code = NOMAD_EXIT_RETRY;
 			snprintf(why, len, "allocation %.8s timed out", a->id);
@@ -269,9 +267,8 @@ verdict(const nomad_alloc *a, int *code, char *why, size_t len)
 		*code = a->has_exit && a->exit_code != 0 ? a->exit_code
 		                                         : NOMAD_EXIT_RETRY;
 		snprintf(why, len, "allocation %.8s failed on %s: %s", a->id,
-		         a->node_name[0] ? a->node_name : "?",
-		         a->last_event[0] ? a->last_event
-		                          : a->client_description);
+		    a->node_name[0] ? a->node_name : "?",
+		    a->last_event[0] ? a->last_event : a->client_description);
 		return true;
 	}
 	return false; /* pending, running, unknown (disconnected) */
@@ -291,7 +288,7 @@ on_allocs(void *arg, const nomad_reply *r)
 	if (r->rv != MC_OK) {
 		if (r->status == 400) /* "Invalid index": start over */
 			t->index = 0;
-		(void)failed_call(b, t, "allocations", r);
+		(void) failed_call(b, t, "allocations", r);
 		return;
 	}
 	t->errors = 0;
@@ -300,17 +297,17 @@ on_allocs(void *arg, const nomad_reply *r)
 	if ((a = lost_one(r)) != NULL) {
 		note_status(t, a);
 		snprintf(why, sizeof(why),
-		         "allocation %.8s lost with node %s: "
-		         "%s",
-		         a->id, a->node_name[0] ? a->node_name : "?",
-		         a->client_description);
+		    "allocation %.8s lost with node %s: "
+		    "%s",
+		    a->id, a->node_name[0] ? a->node_name : "?",
+		    a->client_description);
 		stop_child(b, t, NOMAD_EXIT_RETRY, why);
 		return;
 	}
 	if ((a = newest(r)) == NULL) {
 		if (t->job_dead_seen) {
 			conclude(b, t, NOMAD_EXIT_RETRY,
-			         "the child job ended without an allocation");
+			    "the child job ended without an allocation");
 			return;
 		}
 		/* not placed yet, or gone: look at the job when nothing moved
@@ -332,13 +329,12 @@ on_job(void *arg, const nomad_reply *r)
 
 	t->in_call = false;
 	if (r->rv == MC_EREFUSED && r->status == 404) {
-		conclude(
-		    b, t, NOMAD_EXIT_RETRY,
+		conclude(b, t, NOMAD_EXIT_RETRY,
 		    "the child job is gone (garbage-collected or purged)");
 		return;
 	}
 	if (r->rv != MC_OK) {
-		(void)failed_call(b, t, "job", r);
+		(void) failed_call(b, t, "job", r);
 		return;
 	}
 	if (r->job_status && strcmp(r->job_status, "dead") == 0) {
@@ -364,7 +360,7 @@ on_evals(void *arg, const nomad_reply *r)
 	if (r->rv == MC_OK && r->eval_problem[0]) {
 		t->problem_logged = true;
 		log_warn("event=nomad.not_placed task=%s child=%s msg=\"%s\"",
-		         t->id, t->child, r->eval_problem);
+		    t->id, t->child, r->eval_problem);
 	}
 }
 
@@ -375,25 +371,23 @@ nomad_task_kick(nomad_backend *b, ntask *t)
 {
 	mc_err rv = MC_OK;
 
-	switch ((nt_state)t->state) {
+	switch ((nt_state) t->state) {
 	case ST_DISPATCH:
 		if (!nomad_backend_ready(b))
 			return;
 		rv = nomad_client_dispatch(b->client, b->jobs[0].id,
-		                           NOMAD_JOB_META_TASK, t->id,
-		                           t->token, on_dispatch, t);
+		    NOMAD_JOB_META_TASK, t->id, t->token, on_dispatch, t);
 		break;
 	case ST_FIND:
-		rv =
-		    nomad_client_children(b->client, b->jobs[0].id,
-		                          NOMAD_JOB_META_TASK, on_children, t);
+		rv = nomad_client_children(b->client, b->jobs[0].id,
+		    NOMAD_JOB_META_TASK, on_children, t);
 		break;
 	case ST_CHECK:
 		rv = nomad_client_job(b->client, t->child, on_check, t);
 		break;
 	case ST_FOLLOW:
-		rv = nomad_client_allocations(b->client, t->child, t->index,
-		                              b->wait_s, on_allocs, t);
+		rv = nomad_client_allocations(
+		    b->client, t->child, t->index, b->wait_s, on_allocs, t);
 		break;
 	case ST_INSPECT_JOB:
 		rv = nomad_client_job(b->client, t->child, on_job, t);

@@ -33,12 +33,12 @@
 #define NOMAD_TOKEN_FILE_MAX (64 * 1024)
 
 typedef struct sched_nomad {
-	sched            base;
-	work_queue      *done_q;
-	nomad_backend   *backend;
-	unsigned         max_dispatch;
-	unsigned         in_flight;
-	char             root[MC_PATH_MAX];
+	sched          base;
+	work_queue    *done_q;
+	nomad_backend *backend;
+	unsigned       max_dispatch;
+	unsigned       in_flight;
+	char           root[MC_PATH_MAX];
 } sched_nomad;
 
 /* settings - the strings behind nomad_client_opts */
@@ -60,7 +60,7 @@ field(const mc_config *cfg, const char *key)
 /* pick - config value, else the environment variable, else "" */
 static void
 pick(char *dst, size_t len, const mc_config *cfg, const char *key,
-     const char *env)
+    const char *env)
 {
 	const char *v = field(cfg, key);
 
@@ -71,7 +71,7 @@ pick(char *dst, size_t len, const mc_config *cfg, const char *key,
 
 static mc_err
 number(const mc_config *cfg, const char *key, unsigned def, unsigned max,
-       unsigned *out)
+    unsigned *out)
 {
 	const char *v = field(cfg, key);
 	char       *end;
@@ -82,13 +82,13 @@ number(const mc_config *cfg, const char *key, unsigned def, unsigned max,
 		return MC_OK;
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < 1 || n > (long)max) {
+	if (errno || end == v || *end || n < 1 || n > (long) max) {
 		log_error("event=nomad.bad_setting field=scheduler.%s "
 		          "msg=\"must be a whole number in 1..%u\"",
-		          key, max);
+		    key, max);
 		return MC_ECONFIG;
 	}
-	*out = (unsigned)n;
+	*out = (unsigned) n;
 	return MC_OK;
 }
 
@@ -112,7 +112,7 @@ read_token(const mc_config *cfg, char **out)
 	    len > NOMAD_TOKEN_FILE_MAX) {
 		log_error("event=nomad.bad_setting field=scheduler.token_file "
 		          "path=%s msg=\"cannot read the token file\"",
-		          path);
+		    path);
 		free(text);
 		return MC_ECONFIG;
 	}
@@ -136,11 +136,11 @@ read_settings(const mc_config *cfg, settings *s)
 	pick(s->cert, sizeof(s->cert), cfg, "cert_file", "NOMAD_CLIENT_CERT");
 	pick(s->key, sizeof(s->key), cfg, "key_file", "NOMAD_CLIENT_KEY");
 	if ((rv = number(cfg, "max_dispatch", NOMAD_MAX_DISPATCH_DEFAULT,
-	                 NOMAD_MAX_DISPATCH_LIMIT, &s->max_dispatch)) ||
+	         NOMAD_MAX_DISPATCH_LIMIT, &s->max_dispatch)) ||
 	    (rv = number(cfg, "blocking_wait", NOMAD_WAIT_DEFAULT_S, 300,
-	                 &s->wait_s)) ||
+	         &s->wait_s)) ||
 	    (rv = number(cfg, "http_timeout", NOMAD_HTTP_TIMEOUT_DEFAULT_S,
-	                 600, &s->timeout_s)))
+	         600, &s->timeout_s)))
 		return rv;
 	return read_token(cfg, &s->token);
 }
@@ -179,8 +179,8 @@ add_job(nomad_job_desc *d, const settings *s, nomad_reg_job *j)
 
 /* build_jobs - the worker's job, then one per container module */
 static mc_err
-build_jobs(const mc_config *cfg, const settings *s, nomad_reg_job *jobs,
-           size_t *n)
+build_jobs(
+    const mc_config *cfg, const settings *s, nomad_reg_job *jobs, size_t *n)
 {
 	nomad_job_desc *d = calloc(1, sizeof(*d));
 	char            err[512];
@@ -197,13 +197,13 @@ build_jobs(const mc_config *cfg, const settings *s, nomad_reg_job *jobs,
 	if ((rv = add_job(d, s, &jobs[(*n)++])) != MC_OK)
 		goto out;
 	for (size_t i = 0; i < cfg->n_modules; i++) {
-		rv = nomad_job_module_from_config(cfg, &cfg->modules[i], d,
-		                                  err, sizeof(err));
+		rv = nomad_job_module_from_config(
+		    cfg, &cfg->modules[i], d, err, sizeof(err));
 		if (rv == MC_ENOENT)
 			continue;
 		if (rv == MC_OK && *n == NOMAD_MAX_JOBS) {
 			snprintf(err, sizeof(err), "more than %d modules",
-			         NOMAD_MAX_JOBS - 1);
+			    NOMAD_MAX_JOBS - 1);
 			rv = MC_ECONFIG;
 		}
 		if (rv != MC_OK) {
@@ -229,8 +229,8 @@ typedef struct record {
 static mc_err
 record_path(const sched_nomad *sn, const char *task_id, char *buf, size_t len)
 {
-	return sys_path_fmt(buf, len, "%s/tasks/%s/%s", sn->root, task_id,
-	                    NOMAD_RECORD_FILE);
+	return sys_path_fmt(
+	    buf, len, "%s/tasks/%s/%s", sn->root, task_id, NOMAD_RECORD_FILE);
 }
 
 /* record_read - a missing or unreadable record is seq 0, closed */
@@ -244,12 +244,12 @@ record_read(const char *path, record *r)
 	if (sys_read_file(path, &text, &len) != MC_OK)
 		return;
 	if ((p = strstr(text, "seq=")) != NULL)
-		r->seq = (unsigned)strtoul(p + 4, NULL, 10);
+		r->seq = (unsigned) strtoul(p + 4, NULL, 10);
 	r->open = strstr(text, "state=open") != NULL;
 	if ((p = strstr(text, "child=")) != NULL) {
 		p += 6;
 		snprintf(r->child, sizeof(r->child), "%.*s",
-		         (int)strcspn(p, " \n"), p);
+		    (int) strcspn(p, " \n"), p);
 	}
 	free(text);
 }
@@ -259,9 +259,9 @@ record_write(const char *path, const record *r)
 {
 	char text[NOMAD_ID_MAX + 64];
 	int  n = snprintf(text, sizeof(text), "seq=%u state=%s child=%s\n",
-	                  r->seq, r->open ? "open" : "closed", r->child);
+	     r->seq, r->open ? "open" : "closed", r->child);
 
-	return sys_write_file_atomic(path, text, (size_t)n);
+	return sys_write_file_atomic(path, text, (size_t) n);
 }
 
 /* record_is_current - an open record names the running attempt only if
@@ -269,19 +269,19 @@ record_write(const char *path, const record *r)
  * --retry (reset) rewrites task.json, and a task concluded without us
  * (its result.json found at a restart) leaves its record open. */
 static bool
-record_is_current(const sched_nomad *sn, const char *task_id,
-                  const char *rec_path)
+record_is_current(
+    const sched_nomad *sn, const char *task_id, const char *rec_path)
 {
 	char        tj[MC_PATH_MAX];
 	struct stat r, t;
 
 	if (sys_path_fmt(tj, sizeof(tj), "%s/tasks/%s/task.json", sn->root,
-	                 task_id) != MC_OK ||
+	        task_id) != MC_OK ||
 	    stat(rec_path, &r) != 0 || stat(tj, &t) != 0)
 		return true;
 	return r.st_mtim.tv_sec > t.st_mtim.tv_sec ||
 	       (r.st_mtim.tv_sec == t.st_mtim.tv_sec &&
-	        r.st_mtim.tv_nsec >= t.st_mtim.tv_nsec);
+	           r.st_mtim.tv_nsec >= t.st_mtim.tv_nsec);
 }
 
 /* ---- the scheduler interface ------------------------------------------ */
@@ -289,9 +289,9 @@ record_is_current(const sched_nomad *sn, const char *task_id,
 static bool
 nomad_has_capacity(const sched *s, sched_kind kind)
 {
-	const sched_nomad *sn = (const sched_nomad *)s;
+	const sched_nomad *sn = (const sched_nomad *) s;
 
-	(void)kind; /* one cap: children in flight */
+	(void) kind; /* one cap: children in flight */
 	return sn->in_flight < sn->max_dispatch &&
 	       nomad_backend_ready(sn->backend);
 }
@@ -299,21 +299,21 @@ nomad_has_capacity(const sched *s, sched_kind kind)
 static unsigned
 nomad_running(const sched *s)
 {
-	return ((const sched_nomad *)s)->in_flight;
+	return ((const sched_nomad *) s)->in_flight;
 }
 
 static mc_err
-nomad_submit(sched *s, const char *task_id, sched_kind kind,
-             const char *task_dir)
+nomad_submit(
+    sched *s, const char *task_id, sched_kind kind, const char *task_dir)
 {
-	sched_nomad *sn = (sched_nomad *)s;
+	sched_nomad *sn = (sched_nomad *) s;
 	char         path[MC_PATH_MAX];
 	record       r;
 	ntask       *t;
 	mc_err       rv;
 
-	(void)kind;
-	(void)task_dir; /* the record's path comes from the storage root */
+	(void) kind;
+	(void) task_dir; /* the record's path comes from the storage root */
 	if (strlen(task_id) >= NOMAD_TASK_ID_MAX)
 		return MC_EINVAL;
 	if ((rv = record_path(sn, task_id, path, sizeof(path))) != MC_OK)
@@ -330,7 +330,7 @@ nomad_submit(sched *s, const char *task_id, sched_kind kind,
 	}
 	if ((rv = record_write(path, &r)) != MC_OK) {
 		log_error("event=nomad.record_failed task=%s err=%s", task_id,
-		          mc_strerror(rv));
+		    mc_strerror(rv));
 		free(t);
 		return rv;
 	}
@@ -353,17 +353,17 @@ on_backend(loop *l, int fd, void *arg)
 	char         path[MC_PATH_MAX];
 	record       r;
 
-	(void)l;
-	(void)fd;
+	(void) l;
+	(void) fd;
 	while ((n = work_queue_pop(sn->done_q)) != NULL) {
-		ntask *t = (ntask *)n;
+		ntask *t = (ntask *) n;
 		if (record_path(sn, t->id, path, sizeof(path)) == MC_OK) {
 			record_read(path, &r);
 			snprintf(r.child, sizeof(r.child), "%s", t->child);
 			r.open = t->kind != NT_DONE;
 			if (record_write(path, &r) != MC_OK)
 				log_warn("event=nomad.record_failed task=%s",
-				         t->id);
+				    t->id);
 		}
 		if (t->kind == NT_DONE) {
 			sn->in_flight--;
@@ -376,7 +376,7 @@ on_backend(loop *l, int fd, void *arg)
 static void
 nomad_stop(sched *s)
 {
-	sched_nomad *sn = (sched_nomad *)s;
+	sched_nomad *sn = (sched_nomad *) s;
 
 	/* children keep running: a restarted coordinator re-attaches */
 	nomad_backend_stop(sn->backend);
@@ -405,23 +405,22 @@ start_backend(sched_nomad *sn, const mc_config *cfg, settings *s)
 	if ((rv = build_jobs(cfg, s, jobs, &n)) != MC_OK)
 		goto out;
 	memset(&bc, 0, sizeof(bc));
-	bc.client = (nomad_client_opts){
-	    s->address, s->token, s->ns,  s->region,
-	    s->ca,      s->cert,  s->key, s->timeout_s * 1000};
+	bc.client = (nomad_client_opts){s->address, s->token, s->ns, s->region,
+	    s->ca, s->cert, s->key, s->timeout_s * 1000};
 	bc.jobs = jobs;
 	bc.n_jobs = n;
 	bc.wait_s = s->wait_s;
 	if ((rv = nomad_backend_start(&bc, sn->done_q, &sn->backend)) != MC_OK)
 		log_error("event=nomad.start_failed addr=%s err=%s",
-		          s->address[0] ? s->address : NOMAD_ADDR_DEFAULT,
-		          mc_strerror(rv));
+		    s->address[0] ? s->address : NOMAD_ADDR_DEFAULT,
+		    mc_strerror(rv));
 	else
 		log_info("event=nomad.started addr=%s namespace=%s region=%s "
 		         "jobs=%zu max_dispatch=%u acl_token=%s",
-		         s->address[0] ? s->address : NOMAD_ADDR_DEFAULT,
-		         s->ns[0] ? s->ns : "default",
-		         s->region[0] ? s->region : "-", n, s->max_dispatch,
-		         s->token ? "set" : "none");
+		    s->address[0] ? s->address : NOMAD_ADDR_DEFAULT,
+		    s->ns[0] ? s->ns : "default",
+		    s->region[0] ? s->region : "-", n, s->max_dispatch,
+		    s->token ? "set" : "none");
 out:
 	for (size_t i = 0; i < NOMAD_MAX_JOBS; i++)
 		free(jobs[i].body);
@@ -432,7 +431,7 @@ out:
 static mc_err
 nomad_start(sched *base, const sched_opts *o)
 {
-	sched_nomad *sn = (sched_nomad *)base;
+	sched_nomad *sn = (sched_nomad *) base;
 	settings     s;
 	mc_err       rv;
 
@@ -443,8 +442,8 @@ nomad_start(sched *base, const sched_opts *o)
 	}
 	sn->max_dispatch = s.max_dispatch;
 	if ((rv = work_queue_create(free_task_node, &sn->done_q)) ||
-	    (rv = loop_add_fd(base->l, work_queue_fd(sn->done_q), on_backend,
-	                      sn))) {
+	    (rv = loop_add_fd(
+	         base->l, work_queue_fd(sn->done_q), on_backend, sn))) {
 		settings_fini(&s);
 		return rv;
 	}
@@ -454,5 +453,4 @@ nomad_start(sched *base, const sched_opts *o)
 }
 
 const sched_ops sched_nomad_ops = {sizeof(sched_nomad), nomad_start,
-                                   nomad_has_capacity, nomad_submit,
-                                   nomad_running, nomad_stop};
+    nomad_has_capacity, nomad_submit, nomad_running, nomad_stop};

@@ -63,9 +63,8 @@ typedef struct nomad_backend nomad_backend;
  * registers the jobs (again and again while Nomad is unreachable). Every
  * finished task comes back on done_q (borrowed; it must outlive the
  * backend). MC_EINVAL for a bad address. Loop thread. */
-MC_NODISCARD mc_err nomad_backend_start(const nomad_backend_cfg *cfg,
-                                        work_queue              *done_q,
-                                        nomad_backend          **out);
+MC_NODISCARD mc_err nomad_backend_start(
+    const nomad_backend_cfg *cfg, work_queue *done_q, nomad_backend **out);
 
 /* nomad_backend_ready - jobs registered and Nomad answering. Any thread. */
 bool nomad_backend_ready(const nomad_backend *b);
