@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all bootstrap configure build asan run test test-fast test-asan bench fuzz clean
+.PHONY: all bootstrap configure build asan run lint test test-fast test-asan bench fuzz clean
 
 all: build
 
@@ -31,9 +31,15 @@ asan: bootstrap $(ASAN_BUILD)/CMakeCache.txt
 run: build
 	@scripts/run-embedded
 
-# make test: the whole suite on the normal build, then again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
-test: test-fast test-asan
+# make lint: the source rules a program can check (format, banned calls,
+# includes and layers; scripts/check-source). `scripts/check-source --fix`
+# formats.
+lint: bootstrap
+	scripts/check-source
+
+# make test: the source checks, the whole suite on the normal build, then
+# again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: lint test-fast test-asan
 
 # Unit tests run in parallel; the integration tests one at a time, since
 # several of them time real DICOM and HTTP peers on this small machine.
