@@ -230,6 +230,30 @@ unpack_one(msgpack_unpacked *up, const void *buf, size_t len)
 	                                   &off) == MSGPACK_UNPACK_SUCCESS;
 }
 
+/* unpack_head - unpack the one object of buf into up (which the caller
+ * destroys, whatever the result) and check its header: a map with our
+ * version and a type, which must be want unless want is NULL. */
+static mc_err
+unpack_head(msgpack_unpacked *up, const void *buf, size_t len,
+    const char *want, char type[MSG_TYPE_MAX_LEN + 1], char *err,
+    size_t errlen)
+{
+	mc_err rv;
+
+	msgpack_unpacked_init(up);
+	if (!unpack_one(up, buf, len)) {
+		snprintf(err, errlen, "not a msgpack object");
+		return MC_EPROTO;
+	}
+	if ((rv = check_header(&up->data, type, err, errlen)) != MC_OK)
+		return rv;
+	if (want != NULL && strcmp(type, want) != 0) {
+		snprintf(err, errlen, "type '%s' is not '%s'", type, want);
+		return MC_EPROTO;
+	}
+	return MC_OK;
+}
+
 mc_err
 msg_peek_type(const void *buf, size_t len, char type[MSG_TYPE_MAX_LEN + 1],
     char *err, size_t errlen)
@@ -237,13 +261,7 @@ msg_peek_type(const void *buf, size_t len, char type[MSG_TYPE_MAX_LEN + 1],
 	msgpack_unpacked up;
 	mc_err           rv;
 
-	msgpack_unpacked_init(&up);
-	if (!unpack_one(&up, buf, len)) {
-		snprintf(err, errlen, "not a msgpack object");
-		msgpack_unpacked_destroy(&up);
-		return MC_EPROTO;
-	}
-	rv = check_header(&up.data, type, err, errlen);
+	rv = unpack_head(&up, buf, len, NULL, type, err, errlen);
 	msgpack_unpacked_destroy(&up);
 	return rv;
 }
@@ -345,19 +363,9 @@ decode_instance(const void *buf, size_t len, mc_instance *out, bool tags,
 	unsigned         seen = 0;
 	mc_err           rv;
 
-	msgpack_unpacked_init(&up);
-	if (!unpack_one(&up, buf, len)) {
-		snprintf(err, errlen, "not a msgpack object");
-		rv = MC_EPROTO;
+	if ((rv = unpack_head(&up, buf, len, "instance", type, err, errlen)) !=
+	    MC_OK)
 		goto done;
-	}
-	if ((rv = check_header(&up.data, type, err, errlen)) != MC_OK)
-		goto done;
-	if (strcmp(type, "instance") != 0) {
-		snprintf(err, errlen, "type '%s' is not 'instance'", type);
-		rv = MC_EPROTO;
-		goto done;
-	}
 	if (tags && (rv = mc_tagset_create(&out->tags)) != MC_OK)
 		goto done;
 	for (uint32_t i = 0; i < up.data.via.map.size && rv == MC_OK; i++)
@@ -419,17 +427,7 @@ msg_decode_result(
 	memset(out, 0, sizeof(*out));
 	if (errlen > 0)
 		err[0] = '\0';
-	msgpack_unpacked_init(&up);
-	if (!unpack_one(&up, buf, len)) {
-		snprintf(err, errlen, "not a msgpack object");
-		msgpack_unpacked_destroy(&up);
-		return MC_EPROTO;
-	}
-	rv = check_header(&up.data, type, err, errlen);
-	if (rv == MC_OK && strcmp(type, "result") != 0) {
-		snprintf(err, errlen, "type '%s' is not 'result'", type);
-		rv = MC_EPROTO;
-	}
+	rv = unpack_head(&up, buf, len, "result", type, err, errlen);
 	for (uint32_t i = 0; rv == MC_OK && i < up.data.via.map.size; i++) {
 		const msgpack_object_kv *kv = &up.data.via.map.ptr[i];
 		if (key_is(&kv->key, "task")) {
