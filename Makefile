@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all bootstrap configure build asan run lint test test-fast test-asan bench fuzz clean
+.PHONY: all bootstrap configure build asan run deb lint test test-fast test-asan bench fuzz clean
 
 all: build
 
@@ -53,6 +53,10 @@ test-asan: asan
 	  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 && \
 	  $(CTEST) -L unit -j$(JOBS) && $(CTEST) -L integration
+
+# make deb: the Debian package, in $(BUILD)/ (docs/install.md).
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 bench: build
 	bench/receive
