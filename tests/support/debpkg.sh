@@ -19,9 +19,10 @@
 #                      environment systemd gives a system service (no
 #                      systemd runs in a chroot); WRAPPER (e.g. strace ...)
 #                      runs on the host around chroot. Log in
-#                      $MC_TMP/NAME.log (appended: restarts keep one log). Sets SVC_PID (what was started)
-#                      and SVC_MAIN[NAME] (the program's pid, which is
-#                      SVC_PID without a wrapper).
+#                      $MC_TMP/NAME.log (appended: restarts keep one
+#                      log). Sets SVC_PID (what was started) and
+#                      SVC_MAIN[NAME] (the program's pid: SVC_PID without
+#                      a wrapper).
 #   debpkg_stop NAME   SIGTERM to the program, as systemd stops it; fails
 #                      unless it exits with status 0 within 20 s
 #   debpkg_route_config DIR RECV_PORT TARGET_PORT  edit the installed
