@@ -226,7 +226,7 @@ build_dicom_receiver(cctx *x, const cnode *v)
 		        x, v->items[2 * i], path, known, NULL) == 0)
 			tags = v->items[2 * i + 1];
 	}
-	if (tags == NULL ||
+	if (tags == NULL || cval_is_empty_mapping(tags) ||
 	    !cval_kvlist(x, tags, "dicom_receiver.additional_tags",
 	        &x->cfg->additional_tags))
 		return;

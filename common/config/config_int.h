@@ -111,6 +111,10 @@ const char *cval_json(cctx *x, const cnode *v, const char *path);
 /* cval_kvlist - every field of map m into *out, in order. */
 bool cval_kvlist(
     cctx *x, const cnode *m, const char *path, config_kvlist *out);
+/* cval_is_empty_mapping - an empty list or an empty string: what
+ * mercure's model (pydantic's dict()) reads as the empty mapping, and
+ * what mercure's own defaults write for dicom_receiver.additional_tags. */
+bool cval_is_empty_mapping(const cnode *v);
 /* cval_map - require a mapping; reports and returns false otherwise. */
 bool cval_map(cctx *x, const cnode *v, const char *path);
 

@@ -149,7 +149,9 @@ build_modules(cctx *x, config_rule *r, const cnode *v, const char *path)
 static void
 build_settings(cctx *x, config_rule *r, const cnode *v, const char *path)
 {
-	bool ok = v->kind == CNODE_MAP || cval_is_null(v);
+	/* "": mercure's model (pydantic's dict()) reads it as {} */
+	bool empty = v->kind == CNODE_SCALAR && v->len == 0;
+	bool ok = v->kind == CNODE_MAP || cval_is_null(v) || empty;
 
 	for (size_t i = 0; v->kind == CNODE_SEQ && i < v->n; i++)
 		ok = v->items[i]->kind == CNODE_MAP;
@@ -160,7 +162,7 @@ build_settings(cctx *x, config_rule *r, const cnode *v, const char *path)
 		    x, v, path, "expected a mapping or a list of mappings");
 		return;
 	}
-	if (!cval_is_null(v))
+	if (!cval_is_null(v) && !empty)
 		r->processing_settings = cval_json(x, v, path);
 }
 

@@ -452,6 +452,12 @@ static const struct bad_case {
     {"dicom_receiver:\n  additional_tags: {'0019,10zz': x, Good: y}\n",
         "t.yaml:2:21: dicom_receiver.additional_tags.0019,10zz: invalid tag "
         "'0019,10zz' (a keyword or gggg,eeee)"},
+    {"dicom_receiver:\n  additional_tags: [Modality]\n",
+        "t.yaml:2:20: dicom_receiver.additional_tags: expected a mapping, got "
+        "a list"},
+    {"rules:\n  r: {processing_settings: x}\n",
+        "t.yaml:2:28: rules.r.processing_settings: expected a mapping or a "
+        "list of mappings"},
     {"rules:\n  r: {processing_module: anon, action: process}\n",
         "t.yaml:2:26: rules.r.processing_module: unknown module 'anon'"},
     {"rules:\n  r: {processing_settings: [1, 2]}\n",
@@ -516,6 +522,31 @@ START_TEST(unimplemented_fields_warn_and_the_load_succeeds)
 	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: not "
 	    "implemented, ignored");
 	ck_assert_int_eq(diags[0].severity, CONFIG_WARNING);
+	config_destroy(c);
+}
+END_TEST
+
+/* mercure's defaults write additional_tags: [] and its model reads ""
+ * and [] as {} (pydantic's dict()); both load as the empty mapping. */
+START_TEST(empty_lists_and_strings_are_empty_mappings_as_in_mercure)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("dicom_receiver: {additional_tags: []}\n"
+	                      "rules:\n"
+	                      "  r: {action: discard, processing_settings: ''}\n"
+	                      "  l: {action: discard, processing_settings: []}\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->additional_tags.n, 0);
+	ck_assert_str_eq(config_find_rule(c, "r")->processing_settings, "{}");
+	ck_assert_str_eq(config_find_rule(c, "l")->processing_settings, "[]");
+	config_destroy(c);
+	ck_assert_int_eq(
+	    load("dicom_receiver: {additional_tags: \"\"}\n", &c), MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->additional_tags.n, 0);
 	config_destroy(c);
 }
 END_TEST
@@ -787,6 +818,7 @@ config_suite(void)
 	    the_commented_examples_are_valid,
 	    a_mercure_json_loads_with_a_warning_per_unimplemented_field,
 	    unimplemented_fields_warn_and_the_load_succeeds,
+	    empty_lists_and_strings_are_empty_mappings_as_in_mercure,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
