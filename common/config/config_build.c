@@ -96,21 +96,49 @@ set_defaults(mc_config *c)
 	c->scheduler.max_process = 1;
 }
 
-/* uint_at_least - an integer field with a lower bound. */
+/* uint_at_least - an integer field with a lower bound. A bound of 1 or
+ * more is checked on the signed value, so -5 and 0 get one message. */
 static void
 uint_at_least(
     cctx *x, const cnode *v, const char *path, uint32_t min, uint32_t *out)
 {
 	uint32_t n = *out;
+	int32_t  sn = 0;
 
-	if (!cval_uint(x, v, path, CONFIG_SECONDS_MAX, &n))
-		return;
-	if (n < min) {
-		cctx_error(x, v, path, "must be at least %lu, got %s",
-		    (unsigned long) min, v->text);
+	if (min >= 1) {
+		if (!cval_int(x, v, path, &sn) || cval_is_null(v))
+			return;
+		if (sn < (int32_t) min) {
+			cctx_error(x, v, path, "must be at least %lu, got %s",
+			    (unsigned long) min, v->text);
+			return;
+		}
+		*out = (uint32_t) sn;
 		return;
 	}
+	if (!cval_uint(x, v, path, CONFIG_SECONDS_MAX, &n))
+		return;
 	*out = n;
+}
+
+/* complete_trigger - seconds of quiet before a series or study is
+ * complete. mercure compares the quiet time with the value, so 0 or less
+ * completes at its next scan (its tests use -60); the coordinator does
+ * the same at its next check, with one warning for every such value. */
+static void
+complete_trigger(cctx *x, const cnode *v, const char *path,
+    const char *what, uint32_t *out)
+{
+	int32_t n = 0;
+
+	if (!cval_int(x, v, path, &n) || cval_is_null(v))
+		return;
+	if (n <= 0)
+		cctx_warn(x, v, path,
+		    "%s (0 or less): a %s is complete at the coordinator's "
+		    "next check, as in mercure",
+		    v->text, what);
+	*out = n > 0 ? (uint32_t) n : 0;
 }
 
 static void
@@ -122,8 +150,6 @@ build_times(cctx *x, const cnode *const *f)
 		uint32_t  min;
 		uint32_t *out;
 	} const t[] = {
-	    {TOP_SERIES_COMPLETE_TRIGGER, 1, &c->series_complete_trigger_s},
-	    {TOP_STUDY_COMPLETE_TRIGGER, 1, &c->study_complete_trigger_s},
 	    {TOP_STUDY_FORCECOMPLETE_TRIGGER, 1,
 	        &c->study_forcecomplete_trigger_s},
 	    {TOP_RETENTION, 0, &c->retention_s},
@@ -132,6 +158,14 @@ build_times(cctx *x, const cnode *const *f)
 	    {TOP_RETRY_MAX_DELAY, 0, &c->retry_max_delay_s},
 	};
 
+	if (f[TOP_SERIES_COMPLETE_TRIGGER] != NULL)
+		complete_trigger(x, f[TOP_SERIES_COMPLETE_TRIGGER],
+		    "series_complete_trigger", "series",
+		    &c->series_complete_trigger_s);
+	if (f[TOP_STUDY_COMPLETE_TRIGGER] != NULL)
+		complete_trigger(x, f[TOP_STUDY_COMPLETE_TRIGGER],
+		    "study_complete_trigger", "study",
+		    &c->study_complete_trigger_s);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (f[t[i].id] != NULL)
 			uint_at_least(x, f[t[i].id], top_known[t[i].id],

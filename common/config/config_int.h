@@ -97,6 +97,8 @@ bool cval_str(cctx *x, const cnode *v, const char *path, const char **out);
 bool cval_bool(cctx *x, const cnode *v, const char *path, bool *out);
 bool cval_uint(
     cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out);
+/* cval_int - a signed integer within int32_t ("-60"). */
+bool cval_int(cctx *x, const cnode *v, const char *path, int32_t *out);
 bool cval_double(cctx *x, const cnode *v, const char *path, double *out);
 bool cval_enum(cctx *x, const cnode *v, const char *path, const char *what,
     const char *const *names, size_t n, int *out);

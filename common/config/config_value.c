@@ -128,6 +128,35 @@ cval_uint(
 }
 
 bool
+cval_int(cctx *x, const cnode *v, const char *path, int32_t *out)
+{
+	long long   n = 0;
+	const char *d;
+
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "an integer"))
+		return false;
+	d = v->text + (v->text[0] == '-' || v->text[0] == '+');
+	if (*d == '\0' || strspn(d, "0123456789") != strlen(d)) {
+		cctx_error(
+		    x, v, path, "expected an integer, got '%s'", v->text);
+		return false;
+	}
+	for (; *d != '\0' && n <= INT32_MAX; d++)
+		n = n * 10 + (*d - '0');
+	if (n > INT32_MAX) {
+		cctx_error(x, v, path, "must be %s %ld, got %s",
+		    v->text[0] == '-' ? "at least" : "at most",
+		    v->text[0] == '-' ? -(long) INT32_MAX : (long) INT32_MAX,
+		    v->text);
+		return false;
+	}
+	*out = (int32_t) (v->text[0] == '-' ? -n : n);
+	return true;
+}
+
+bool
 cval_double(cctx *x, const cnode *v, const char *path, double *out)
 {
 	char  *end;

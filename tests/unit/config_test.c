@@ -419,12 +419,19 @@ static const struct bad_case {
         "t.yaml:2:13: rules.r.rule: expected a string, got a mapping"},
     {"rules:\n  r: {fallback: maybe}\n",
         "t.yaml:2:17: rules.r.fallback: expected true or false, got 'maybe'"},
-    {"series_complete_trigger: -5\nretry_max: ten\n",
-        "t.yaml:1:26: series_complete_trigger: expected a non-negative "
-        "integer, got '-5'\n"
-        "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'"},
-    {"series_complete_trigger: 0\n",
-        "t.yaml:1:26: series_complete_trigger: must be at least 1, got 0"},
+    {"series_complete_trigger: soon\nretry_max: ten\nretention: -5\n",
+        "t.yaml:1:26: series_complete_trigger: expected an integer, got "
+        "'soon'\n"
+        "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'\n"
+        "t.yaml:3:12: retention: expected a non-negative integer, got '-5'"},
+    {"study_forcecomplete_trigger: 0\n",
+        "t.yaml:1:30: study_forcecomplete_trigger: must be at least 1, got 0"},
+    {"study_forcecomplete_trigger: -60\n",
+        "t.yaml:1:30: study_forcecomplete_trigger: must be at least 1, got "
+        "-60"},
+    {"study_complete_trigger: -99999999999\n",
+        "t.yaml:1:25: study_complete_trigger: must be at least -2147483647, "
+        "got -99999999999"},
     {"retry_multiplier: 0.5\n",
         "t.yaml:1:19: retry_multiplier: must be at least 1.0, got 0.5"},
     {"port: 1\nretry_max: 2\nport: 3\n",
@@ -547,6 +554,48 @@ START_TEST(empty_lists_and_strings_are_empty_mappings_as_in_mercure)
 	    load("dicom_receiver: {additional_tags: \"\"}\n", &c), MC_OK);
 	ck_assert_str_eq(out, "");
 	ck_assert_uint_eq(c->additional_tags.n, 0);
+	config_destroy(c);
+}
+END_TEST
+
+/* mercure completes a series or study once its quiet time exceeds the
+ * trigger, so 0 or less (its test configuration uses -60 and -10)
+ * completes at once; every such value gets the same warning. */
+START_TEST(a_trigger_of_zero_or_less_completes_at_once_with_a_warning)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("series_complete_trigger: -60\n"
+	                      "study_complete_trigger: 0\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:1:26: warning: series_complete_trigger: -60 (0 or less): a "
+	    "series is complete at the coordinator's next check, as in "
+	    "mercure\n"
+	    "t.yaml:2:25: warning: study_complete_trigger: 0 (0 or less): a "
+	    "study is complete at the coordinator's next check, as in mercure");
+	ck_assert_uint_eq(c->series_complete_trigger_s, 0);
+	ck_assert_uint_eq(c->study_complete_trigger_s, 0);
+	config_destroy(c);
+	ck_assert_int_eq(load("series_complete_trigger: 0\n"
+	                      "study_complete_trigger: -10\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:1:26: warning: series_complete_trigger: 0 (0 or less): a "
+	    "series is complete at the coordinator's next check, as in "
+	    "mercure\n"
+	    "t.yaml:2:25: warning: study_complete_trigger: -10 (0 or less): a "
+	    "study is complete at the coordinator's next check, as in mercure");
+	config_destroy(c);
+	ck_assert_int_eq(load("series_complete_trigger: '+7'\n"
+	                      "study_complete_trigger: \"30\"\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->series_complete_trigger_s, 7);
+	ck_assert_uint_eq(c->study_complete_trigger_s, 30);
 	config_destroy(c);
 }
 END_TEST
@@ -819,6 +868,7 @@ config_suite(void)
 	    a_mercure_json_loads_with_a_warning_per_unimplemented_field,
 	    unimplemented_fields_warn_and_the_load_succeeds,
 	    empty_lists_and_strings_are_empty_mappings_as_in_mercure,
+	    a_trigger_of_zero_or_less_completes_at_once_with_a_warning,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
