@@ -172,6 +172,11 @@ typedef struct config_target_schema {
 const config_target_schema *config_target_schemas(size_t *n);
 const char *const          *config_target_type_names(void);
 
+/* config_target_infer - the target_type mercure gives the target mapping
+ * m that has none: the first of its models whose required fields m has;
+ * "dummy" when none (config_target_infer.c). */
+const char *config_target_infer(const cnode *m);
+
 /* The builders, in the order config_build() calls them. */
 void config_build(cctx *x, const cnode *root);
 void config_build_receiver(cctx *x, const cnode *v);

@@ -600,6 +600,78 @@ START_TEST(a_trigger_of_zero_or_less_completes_at_once_with_a_warning)
 }
 END_TEST
 
+/* mercure tries its target models in turn (dicom, dicomtls, dicomweb,
+ * sftp, rsync, xnat, s3, folder, dummy) and keeps the first whose
+ * required fields are there; its test configuration relies on it. */
+START_TEST(a_target_without_target_type_gets_mercures_inferred_type)
+{
+	static const struct {
+		const char *fields, *type;
+	} cases[] = {
+	    {"ip: 0.0.0.1, port: '11113', aet_target: bar", "dicom"},
+	    {"ip: h, port: 104, aet_target: A, aet_source: B", "dicom"},
+	    {"folder: /, user: foo, host: bar", "sftp"},
+	    {"folder: /out", "folder"},
+	    {"url: 'http://pacs/dicom-web'", "dicomweb"},
+	    {"project_id: p, host: h, user: u, password: s", "xnat"},
+	    {"project_id: p, host: h, user: u, password_env: XNAT_PW", "xnat"},
+	    {"region: r, bucket: b, prefix: p, access_key_id: k, "
+	     "secret_access_key_file: /run/s",
+	        "s3"},
+	    {"", "dummy"},
+	};
+	char text[256], want[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mc_config *c = NULL;
+		snprintf(text, sizeof(text), "targets:\n  t: {%s}\n",
+		    cases[i].fields);
+		snprintf(want, sizeof(want),
+		    "t.yaml:2:6: warning: targets.t: no target_type: '%s' "
+		    "inferred from its fields, as mercure does (write "
+		    "target_type: %s)",
+		    cases[i].type, cases[i].type);
+		ck_assert_msg(load(text, &c) == MC_OK, "%s: %s", text, out);
+		/* the inference's warning first; a lenient type may add
+		 * "unknown field, kept" for a secret named by _env/_file */
+		ck_assert_msg(strncmp(out, want, strlen(want)) == 0,
+		    "%s: got %s", text, out);
+		ck_assert_str_eq(config_find_target(c, "t")->type, cases[i].type);
+		/* the task and the worker read the type from the fields */
+		ck_assert_str_eq(
+		    config_kv_get(&config_find_target(c, "t")->fields,
+		        "target_type"),
+		    cases[i].type);
+		config_destroy(c);
+	}
+	/* the inferred type's own checks apply, as to a written one */
+	check_error("targets:\n  t: {ip: h, port: 0, aet_target: A}\n",
+	    "t.yaml:2:6: warning: targets.t: no target_type: 'dicom' inferred "
+	    "from its fields, as mercure does (write target_type: dicom)\n"
+	    "t.yaml:2:20: targets.t.port: port must be 1..65535, got 0");
+	/* mercure's dicom model drops TLS fields it does not have; a plain
+	 * DICOM send where TLS was meant is refused instead */
+	check_error("targets:\n"
+	            "  t: {ip: h, port: 1, aet_target: A, tls_key: k, tls_cert: "
+	            "c, ca_cert: a}\n",
+	    "t.yaml:2:6: warning: targets.t: no target_type: 'dicom' inferred "
+	    "from its fields, as mercure does (write target_type: dicom)\n"
+	    "t.yaml:2:38: targets.t.tls_key: unknown field\n"
+	    "t.yaml:2:50: targets.t.tls_cert: unknown field\n"
+	    "t.yaml:2:63: targets.t.ca_cert: unknown field");
+	/* an sftp target without its host is a folder for mercure, which
+	 * writes locally what was meant for a server; refused here */
+	check_error("targets:\n  t: {folder: /up, user: u, host: null}\n",
+	    "t.yaml:2:6: warning: targets.t: no target_type: 'folder' inferred "
+	    "from its fields, as mercure does (write target_type: folder)\n"
+	    "t.yaml:2:20: targets.t.user: unknown field\n"
+	    "t.yaml:2:29: targets.t.host: unknown field");
+	/* a null target_type is no type at all: mercure refuses it too */
+	check_error("targets:\n  t: {target_type: null, folder: /x}\n",
+	    "t.yaml:2:6: targets.t: missing field 'target_type'");
+}
+END_TEST
+
 START_TEST(a_route_rule_without_target_is_a_warning)
 {
 	mc_config *c = NULL;
@@ -869,6 +941,7 @@ config_suite(void)
 	    unimplemented_fields_warn_and_the_load_succeeds,
 	    empty_lists_and_strings_are_empty_mappings_as_in_mercure,
 	    a_trigger_of_zero_or_less_completes_at_once_with_a_warning,
+	    a_target_without_target_type_gets_mercures_inferred_type,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
