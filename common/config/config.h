@@ -174,6 +174,11 @@ typedef struct mc_config {
 	uint32_t      retry_max_delay_s;                  /* 3600 */
 	unsigned      offpeak_start_min, offpeak_end_min; /* 22:00, 06:00 */
 	bool          phi_notifications;                  /* false */
+	/* From: of notification e-mail; "mercure@mercure.mercure" */
+	const char *email_notification_from;
+	/* CA certificates (PEM) webhooks are verified with; NULL: the
+	 * system's */
+	const char *webhook_certificate_location;
 	config_kvlist additional_tags; /* dicom_receiver.additional_tags */
 	const char   *storage_root;    /* "./var" */
 	unsigned      file_mode; /* 0600; 0640 or 0660 to share with a group */

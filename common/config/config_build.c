@@ -40,7 +40,13 @@
 	X(RETRY_MULTIPLIER, "retry_multiplier")                               \
 	X(RETRY_MAX_DELAY, "retry_max_delay")                                 \
 	X(LOG_LEVEL, "log_level")                                             \
-	X(FILE_MODE, "file_mode")
+	X(FILE_MODE, "file_mode")                                             \
+	X(EMAIL_NOTIFICATION_FROM, "email_notification_from")                 \
+	X(WEBHOOK_CERTIFICATE_LOCATION, "webhook_certificate_location")       \
+	X(FEATURES, "features")                                               \
+	X(PROCESSING_LOGS, "processing_logs")                                 \
+	X(STORE_SAMPLE_DICOM_TAGS, "store_sample_dicom_tags")                 \
+	X(DICOM_RETRIEVE, "dicom_retrieve")
 
 #define TOP_ENUM(id, s) TOP_##id,
 #define TOP_NAME(id, s) s,
@@ -55,10 +61,8 @@ static const char *const top_ignored[] = {"appliance_color", "incoming_folder",
     "cleaner_scan_interval", "emergency_clean_percentage", "bookkeeper",
     "bookkeeper_api_key", "graphite_ip", "graphite_port", "influxdb_host",
     "influxdb_org", "influxdb_token", "influxdb_bucket", "process_runner",
-    "processing_runtime", "support_root_modules", "features",
-    "processing_logs", "email_notification_from",
-    "webhook_certificate_location", "server_time", "local_time",
-    "dicom_retrieve", "store_sample_dicom_tags", NULL};
+    "processing_runtime", "support_root_modules", "server_time",
+    "local_time", NULL};
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error"};
 
@@ -78,6 +82,7 @@ set_defaults(mc_config *c)
 	c->offpeak_start_min = 22 * 60;
 	c->offpeak_end_min = 6 * 60;
 	c->storage_root = "./var";
+	c->email_notification_from = "mercure@mercure.mercure"; /* mercure's */
 	c->file_mode = SYS_FILE_MODE_DEFAULT;
 	c->log_level = LOG_LEVEL_INFO;
 	c->receiver.bind = "0.0.0.0";
@@ -299,6 +304,18 @@ config_build(cctx *x, const cnode *root)
 		config_build_scheduler(x, f[TOP_SCHEDULER]);
 	if (f[TOP_DICOM_RECEIVER] != NULL)
 		build_dicom_receiver(x, f[TOP_DICOM_RECEIVER]);
+	if (f[TOP_EMAIL_NOTIFICATION_FROM] != NULL)
+		config_build_email_from(x, f[TOP_EMAIL_NOTIFICATION_FROM]);
+	if (f[TOP_WEBHOOK_CERTIFICATE_LOCATION] != NULL)
+		config_build_webhook_ca(x, f[TOP_WEBHOOK_CERTIFICATE_LOCATION]);
+	if (f[TOP_FEATURES] != NULL)
+		config_build_features(x, f[TOP_FEATURES]);
+	if (f[TOP_PROCESSING_LOGS] != NULL)
+		config_build_processing_logs(x, f[TOP_PROCESSING_LOGS]);
+	if (f[TOP_STORE_SAMPLE_DICOM_TAGS] != NULL)
+		config_build_sample_tags(x, f[TOP_STORE_SAMPLE_DICOM_TAGS]);
+	if (f[TOP_DICOM_RETRIEVE] != NULL)
+		config_build_dicom_retrieve(x, f[TOP_DICOM_RETRIEVE]);
 	if (f[TOP_TARGETS] != NULL)
 		config_build_targets(x, f[TOP_TARGETS]);
 	if (f[TOP_MODULES] != NULL)

@@ -184,5 +184,12 @@ void config_build_scheduler(cctx *x, const cnode *v);
 void config_build_targets(cctx *x, const cnode *m);
 void config_build_modules(cctx *x, const cnode *m);
 void config_build_rules(cctx *x, const cnode *m);
+/* mercure's fields beyond routing (config_mercure_extra.c) */
+void config_build_email_from(cctx *x, const cnode *v);
+void config_build_webhook_ca(cctx *x, const cnode *v);
+void config_build_features(cctx *x, const cnode *v);
+void config_build_processing_logs(cctx *x, const cnode *v);
+void config_build_sample_tags(cctx *x, const cnode *v);
+void config_build_dicom_retrieve(cctx *x, const cnode *v);
 
 #endif

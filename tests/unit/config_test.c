@@ -526,8 +526,9 @@ START_TEST(unimplemented_fields_warn_and_the_load_succeeds)
 	    MC_OK);
 	ck_assert_str_eq(out,
 	    "t.yaml:1:1: warning: graphite_ip: not implemented, ignored\n"
-	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: not "
-	    "implemented, ignored");
+	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: no "
+	    "effect without dynamic_routing (not supported), as in mercure when "
+	    "it is false; ignored");
 	ck_assert_int_eq(diags[0].severity, CONFIG_WARNING);
 	config_destroy(c);
 }
@@ -669,6 +670,76 @@ START_TEST(a_target_without_target_type_gets_mercures_inferred_type)
 	/* a null target_type is no type at all: mercure refuses it too */
 	check_error("targets:\n  t: {target_type: null, folder: /x}\n",
 	    "t.yaml:2:6: targets.t: missing field 'target_type'");
+}
+END_TEST
+
+/* mercure's fields beyond routing: what its defaults and saved files
+ * hold (off) loads without a word; the notifications' two are used. */
+START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("features: {dummy_target: false}\n"
+	                      "processing_logs: {discard_logs: false, "
+	                      "logs_file_store: null}\n"
+	                      "email_notification_from: mercure@mercure.mercure\n"
+	                      "webhook_certificate_location: null\n"
+	                      "store_sample_dicom_tags: false\n"
+	                      "dicom_retrieve: {dicom_nodes: [], "
+	                      "destination_folders: []}\n"
+	                      "rules:\n"
+	                      "  r: {action: discard, dynamic_routing: false, "
+	                      "dynamic_routing_allowed_targets: '',\n"
+	                      "      conditional_alternate_target: ''}\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(c->email_notification_from, "mercure@mercure.mercure");
+	ck_assert_ptr_null(c->webhook_certificate_location);
+	config_destroy(c);
+	ck_assert_int_eq(load("appliance_name: x\n", &c), MC_OK);
+	ck_assert_str_eq(c->email_notification_from, "mercure@mercure.mercure");
+	config_destroy(c);
+	ck_assert_int_eq(load("email_notification_from: router@example.org\n"
+	                      "webhook_certificate_location: /etc/ca.pem\n"
+	                      "features: {dummy_target: true}\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:3:11: warning: features: switches of mercure's web "
+	    "interface, which this project does not have; ignored");
+	ck_assert_str_eq(c->email_notification_from, "router@example.org");
+	ck_assert_str_eq(c->webhook_certificate_location, "/etc/ca.pem");
+	config_destroy(c);
+	ck_assert_int_eq(load("webhook_certificate_location: ''\n", &c), MC_OK);
+	ck_assert_ptr_null(c->webhook_certificate_location);
+	config_destroy(c);
+	check_error("email_notification_from: ''\n"
+	            "processing_logs: {discard_logs: true, logs_file_store: /l}\n"
+	            "store_sample_dicom_tags: true\n"
+	            "dicom_retrieve: {dicom_nodes: [{name: pacs}]}\n"
+	            "features: {dummy_target: maybe}\n"
+	            "rules:\n"
+	            "  r: {action: discard, dynamic_routing: true}\n",
+	    "t.yaml:1:26: email_notification_from: must be an e-mail address on "
+	    "one line\n"
+	    "t.yaml:2:33: processing_logs.discard_logs: not supported: each "
+	    "module's output is kept as module-<n>-<name>.log in the task folder "
+	    "and removed with it (retention)\n"
+	    "t.yaml:2:56: processing_logs.logs_file_store: not supported: each "
+	    "module's output is kept as module-<n>-<name>.log in the task folder "
+	    "(success/ or error/)\n"
+	    "t.yaml:3:26: store_sample_dicom_tags: not supported: mercure sends "
+	    "one image's tags to its bookkeeper for its web interface; here the "
+	    "images stay in the task folder (read their tags with dcmdump)\n"
+	    "t.yaml:4:31: dicom_retrieve.dicom_nodes: not supported: mercure's "
+	    "query/retrieve tool is part of its web interface; fetch studies "
+	    "with DCMTK's movescu or getscu into the receiver\n"
+	    "t.yaml:5:26: features.dummy_target: expected true or false, got "
+	    "'maybe'\n"
+	    "t.yaml:7:41: rules.r.dynamic_routing: not supported: a module "
+	    "cannot choose the targets; select them with rules on the series' "
+	    "tags (one rule per target)");
 }
 END_TEST
 
@@ -942,6 +1013,7 @@ config_suite(void)
 	    empty_lists_and_strings_are_empty_mappings_as_in_mercure,
 	    a_trigger_of_zero_or_less_completes_at_once_with_a_warning,
 	    a_target_without_target_type_gets_mercures_inferred_type,
+	    mercures_other_fields_load_when_off_and_notify_fields_are_used,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,

@@ -689,7 +689,7 @@ START_TEST(a_notification_request_round_trips)
 {
 	notify_var     vars[] = {{"rule", "ct"}, {"details", "4 files"},
 	        {"patient_name", "M\xfcller^Ann"}};
-	notify_webhook w = {NULL, "\"text\": \"{{ rule }}\"", ""};
+	notify_webhook w = {NULL, "\"text\": \"{{ rule }}\"", "", NULL};
 	notify_email   e = {
 	      "a@b.org", "Done", "plain", NOTIFY_FROM_DEFAULT, NULL};
 	notify_request_spec s = {
