@@ -61,8 +61,8 @@ static const char *const top_ignored[] = {"appliance_color", "incoming_folder",
     "cleaner_scan_interval", "emergency_clean_percentage", "bookkeeper",
     "bookkeeper_api_key", "graphite_ip", "graphite_port", "influxdb_host",
     "influxdb_org", "influxdb_token", "influxdb_bucket", "process_runner",
-    "processing_runtime", "support_root_modules", "server_time",
-    "local_time", NULL};
+    "processing_runtime", "support_root_modules", "server_time", "local_time",
+    NULL};
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error"};
 
@@ -131,8 +131,8 @@ uint_at_least(
  * completes at its next scan (its tests use -60); the coordinator does
  * the same at its next check, with one warning for every such value. */
 static void
-complete_trigger(cctx *x, const cnode *v, const char *path,
-    const char *what, uint32_t *out)
+complete_trigger(
+    cctx *x, const cnode *v, const char *path, const char *what, uint32_t *out)
 {
 	int32_t n = 0;
 
@@ -307,7 +307,8 @@ config_build(cctx *x, const cnode *root)
 	if (f[TOP_EMAIL_NOTIFICATION_FROM] != NULL)
 		config_build_email_from(x, f[TOP_EMAIL_NOTIFICATION_FROM]);
 	if (f[TOP_WEBHOOK_CERTIFICATE_LOCATION] != NULL)
-		config_build_webhook_ca(x, f[TOP_WEBHOOK_CERTIFICATE_LOCATION]);
+		config_build_webhook_ca(
+		    x, f[TOP_WEBHOOK_CERTIFICATE_LOCATION]);
 	if (f[TOP_FEATURES] != NULL)
 		config_build_features(x, f[TOP_FEATURES]);
 	if (f[TOP_PROCESSING_LOGS] != NULL)

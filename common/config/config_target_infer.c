@@ -4,8 +4,8 @@
  * accepts them when each of its required fields (no default, not
  * Optional) is there. Its last model, the dummy target, requires nothing,
  * so every target gets a type. The table below is mercure's list, in its
- * order (the models' declaration order in its common/types.py), not ours:
- * a type mercure does not have is never inferred. */
+ * order (the order its models are declared in), not ours: a type mercure
+ * does not have is never inferred. */
 #include "config/config.h"
 
 #include <stdio.h>
@@ -21,15 +21,13 @@ static const struct {
 } models[] = {
     {"dicom", {"ip", "port", "aet_target", NULL}},
     {"dicomtls",
-        {"ip", "port", "aet_target", "tls_key", "tls_cert", "ca_cert",
-            NULL}},
+        {"ip", "port", "aet_target", "tls_key", "tls_cert", "ca_cert", NULL}},
     {"dicomweb", {"url", NULL}},
     {"sftp", {"folder", "user", "host", NULL}},
     {"rsync", {"folder", "user", "host", NULL}},
     {"xnat", {"project_id", "host", "user", "password", NULL}},
-    {"s3",
-        {"region", "bucket", "prefix", "access_key_id", "secret_access_key",
-            NULL}},
+    {"s3", {"region", "bucket", "prefix", "access_key_id", "secret_access_key",
+               NULL}},
     {"folder", {"folder", NULL}},
     {"dummy", {NULL}},
 };

@@ -246,8 +246,8 @@ cval_strlist(cctx *x, const cnode *v, const char *path,
 bool
 cval_is_empty_mapping(const cnode *v)
 {
-	return (v->kind == CNODE_SEQ || v->kind == CNODE_SCALAR) && v->n == 0 &&
-	       v->len == 0;
+	return (v->kind == CNODE_SEQ || v->kind == CNODE_SCALAR) &&
+	       v->n == 0 && v->len == 0;
 }
 
 bool

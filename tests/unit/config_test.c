@@ -67,6 +67,20 @@ example_path(char *buf, size_t len)
 #endif
 }
 
+/* mercure_path - tests/data/mercure/<name> in the source tree. */
+static void
+mercure_path(char *buf, size_t len, const char *name)
+{
+#ifdef MC_SRC_DIR_FROM_FILE
+	const char *slash = strrchr(__FILE__, '/');
+	int         dir = slash ? (int) (slash - __FILE__) : 1;
+	snprintf(buf, len, "%.*s/../data/mercure/%s", dir,
+	    slash ? __FILE__ : ".", name);
+#else
+	snprintf(buf, len, "%s/tests/data/mercure/%s", MC_SRC_DIR, name);
+#endif
+}
+
 START_TEST(the_shipped_example_loads_without_findings)
 {
 	char                 path[1024];
@@ -540,11 +554,12 @@ START_TEST(empty_lists_and_strings_are_empty_mappings_as_in_mercure)
 {
 	mc_config *c = NULL;
 
-	ck_assert_int_eq(load("dicom_receiver: {additional_tags: []}\n"
-	                      "rules:\n"
-	                      "  r: {action: discard, processing_settings: ''}\n"
-	                      "  l: {action: discard, processing_settings: []}\n",
-	                     &c),
+	ck_assert_int_eq(
+	    load("dicom_receiver: {additional_tags: []}\n"
+	         "rules:\n"
+	         "  r: {action: discard, processing_settings: ''}\n"
+	         "  l: {action: discard, processing_settings: []}\n",
+	        &c),
 	    MC_OK);
 	ck_assert_str_eq(out, "");
 	ck_assert_uint_eq(c->additional_tags.n, 0);
@@ -637,11 +652,12 @@ START_TEST(a_target_without_target_type_gets_mercures_inferred_type)
 		 * "unknown field, kept" for a secret named by _env/_file */
 		ck_assert_msg(strncmp(out, want, strlen(want)) == 0,
 		    "%s: got %s", text, out);
-		ck_assert_str_eq(config_find_target(c, "t")->type, cases[i].type);
+		ck_assert_str_eq(
+		    config_find_target(c, "t")->type, cases[i].type);
 		/* the task and the worker read the type from the fields */
 		ck_assert_str_eq(
-		    config_kv_get(&config_find_target(c, "t")->fields,
-		        "target_type"),
+		    config_kv_get(
+		        &config_find_target(c, "t")->fields, "target_type"),
 		    cases[i].type);
 		config_destroy(c);
 	}
@@ -652,9 +668,10 @@ START_TEST(a_target_without_target_type_gets_mercures_inferred_type)
 	    "t.yaml:2:20: targets.t.port: port must be 1..65535, got 0");
 	/* mercure's dicom model drops TLS fields it does not have; a plain
 	 * DICOM send where TLS was meant is refused instead */
-	check_error("targets:\n"
-	            "  t: {ip: h, port: 1, aet_target: A, tls_key: k, tls_cert: "
-	            "c, ca_cert: a}\n",
+	check_error(
+	    "targets:\n"
+	    "  t: {ip: h, port: 1, aet_target: A, tls_key: k, tls_cert: "
+	    "c, ca_cert: a}\n",
 	    "t.yaml:2:6: warning: targets.t: no target_type: 'dicom' inferred "
 	    "from its fields, as mercure does (write target_type: dicom)\n"
 	    "t.yaml:2:38: targets.t.tls_key: unknown field\n"
@@ -679,26 +696,29 @@ START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
 {
 	mc_config *c = NULL;
 
-	ck_assert_int_eq(load("features: {dummy_target: false}\n"
-	                      "processing_logs: {discard_logs: false, "
-	                      "logs_file_store: null}\n"
-	                      "email_notification_from: mercure@mercure.mercure\n"
-	                      "webhook_certificate_location: null\n"
-	                      "store_sample_dicom_tags: false\n"
-	                      "dicom_retrieve: {dicom_nodes: [], "
-	                      "destination_folders: []}\n"
-	                      "rules:\n"
-	                      "  r: {action: discard, dynamic_routing: false, "
-	                      "dynamic_routing_allowed_targets: '',\n"
-	                      "      conditional_alternate_target: ''}\n",
-	                     &c),
+	ck_assert_int_eq(
+	    load("features: {dummy_target: false}\n"
+	         "processing_logs: {discard_logs: false, "
+	         "logs_file_store: null}\n"
+	         "email_notification_from: mercure@mercure.mercure\n"
+	         "webhook_certificate_location: null\n"
+	         "store_sample_dicom_tags: false\n"
+	         "dicom_retrieve: {dicom_nodes: [], "
+	         "destination_folders: []}\n"
+	         "rules:\n"
+	         "  r: {action: discard, dynamic_routing: false, "
+	         "dynamic_routing_allowed_targets: '',\n"
+	         "      conditional_alternate_target: ''}\n",
+	        &c),
 	    MC_OK);
 	ck_assert_str_eq(out, "");
-	ck_assert_str_eq(c->email_notification_from, "mercure@mercure.mercure");
+	ck_assert_str_eq(
+	    c->email_notification_from, "mercure@mercure.mercure");
 	ck_assert_ptr_null(c->webhook_certificate_location);
 	config_destroy(c);
 	ck_assert_int_eq(load("appliance_name: x\n", &c), MC_OK);
-	ck_assert_str_eq(c->email_notification_from, "mercure@mercure.mercure");
+	ck_assert_str_eq(
+	    c->email_notification_from, "mercure@mercure.mercure");
 	config_destroy(c);
 	ck_assert_int_eq(load("email_notification_from: router@example.org\n"
 	                      "webhook_certificate_location: /etc/ca.pem\n"
@@ -711,16 +731,18 @@ START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
 	ck_assert_str_eq(c->email_notification_from, "router@example.org");
 	ck_assert_str_eq(c->webhook_certificate_location, "/etc/ca.pem");
 	config_destroy(c);
-	ck_assert_int_eq(load("webhook_certificate_location: ''\n", &c), MC_OK);
+	ck_assert_int_eq(
+	    load("webhook_certificate_location: ''\n", &c), MC_OK);
 	ck_assert_ptr_null(c->webhook_certificate_location);
 	config_destroy(c);
-	check_error("email_notification_from: ''\n"
-	            "processing_logs: {discard_logs: true, logs_file_store: /l}\n"
-	            "store_sample_dicom_tags: true\n"
-	            "dicom_retrieve: {dicom_nodes: [{name: pacs}]}\n"
-	            "features: {dummy_target: maybe}\n"
-	            "rules:\n"
-	            "  r: {action: discard, dynamic_routing: true}\n",
+	check_error(
+	    "email_notification_from: ''\n"
+	    "processing_logs: {discard_logs: true, logs_file_store: /l}\n"
+	    "store_sample_dicom_tags: true\n"
+	    "dicom_retrieve: {dicom_nodes: [{name: pacs}]}\n"
+	    "features: {dummy_target: maybe}\n"
+	    "rules:\n"
+	    "  r: {action: discard, dynamic_routing: true}\n",
 	    "t.yaml:1:26: email_notification_from: must be an e-mail address on "
 	    "one line\n"
 	    "t.yaml:2:33: processing_logs.discard_logs: not supported: each "
@@ -740,6 +762,79 @@ START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
 	    "t.yaml:7:41: rules.r.dynamic_routing: not supported: a module "
 	    "cannot choose the targets; select them with rules on the series' "
 	    "tags (one rule per target)");
+}
+END_TEST
+
+/* Every configuration mercure's own Config model loads, from mercure
+ * (MIT License, Copyright (c) 2019-2024 Kai Tobias Block, Roy Wiggins,
+ * Joshy Cyriac, Amanpreet Singh Saimbhi; tests/data/mercure/README.md):
+ * its shipped default, the defaults it merges in, its tests' fixture
+ * and what its tests save from it (the README names each source). Each loads;
+ * its warnings are the fields that have no meaning here ("not implemented,
+ * ignored", by count) and exactly the others listed. */
+static const char trigger_warnings[] =
+    "series_complete_trigger: -60 (0 or less): a series is complete at "
+    "the coordinator's next check, as in mercure\n"
+    "study_complete_trigger: -10 (0 or less): a study is complete at the "
+    "coordinator's next check, as in mercure\n";
+
+static const struct mercure_config {
+	const char *file;
+	size_t      not_implemented;
+	const char *others; /* "field: message\n" each, in file order */
+	size_t      targets, rules;
+} mercure_configs[] = {
+    /* mercure's shipped default, verbatim */
+    {"default_mercure.json", 25, "", 0, 0},
+    /* the defaults mercure merges under every file it reads */
+    {"mercure_defaults.json", 25, "", 0, 0},
+    /* its integration tests' file: the defaults, triggers 1 and 2 */
+    {"integration_mercure.json", 26, "", 0, 0},
+    /* its unit tests' fixture, verbatim */
+    {"test_config.json", 17,
+        "series_complete_trigger: -60 (0 or less): a series is complete at "
+        "the coordinator's next check, as in mercure\n"
+        "study_complete_trigger: -10 (0 or less): a study is complete at "
+        "the coordinator's next check, as in mercure\n"
+        "targets.test_target_2: no target_type: 'dicom' inferred from its "
+        "fields, as mercure does (write target_type: dicom)\n"
+        "targets.sftp_target: no target_type: 'sftp' inferred from its "
+        "fields, as mercure does (write target_type: sftp)\n"
+        "modules.test_module.url: unknown field, kept\n",
+        5, 0},
+    /* that fixture as its tests save it, with its router tests' rules */
+    {"test_config_saved.json", 27, trigger_warnings, 5, 5},
+    /* a rule its tests write by hand ("False", processing_settings "") */
+    {"test_pydantic.json", 27, trigger_warnings, 5, 1},
+    /* its notification tests' rule: a module chain, e-mail */
+    {"test_notifications.json", 27, trigger_warnings, 5, 1},
+};
+
+START_TEST(every_mercure_json_mercure_loads_loads)
+{
+	const struct mercure_config *m = &mercure_configs[_i];
+	config_diag                  d[64];
+	size_t                       n = 0, not_impl = 0, used = 0;
+	char                         path[1024], others[2048] = "";
+	mc_config                   *c = NULL;
+
+	mercure_path(path, sizeof(path), m->file);
+	ck_assert_int_eq(config_load_file(path, &c, d, 64, &n), MC_OK);
+	ck_assert_uint_lt(n, 64);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(d[i].severity, CONFIG_WARNING);
+		if (strcmp(d[i].d.msg, "not implemented, ignored") == 0)
+			not_impl++;
+		else
+			used += (size_t) snprintf(others + used,
+			    sizeof(others) - used, "%s: %s\n", d[i].d.field,
+			    d[i].d.msg);
+	}
+	ck_assert_str_eq(others, m->others);
+	ck_assert_uint_eq(not_impl, m->not_implemented);
+	ck_assert_uint_eq(c->n_targets, m->targets);
+	ck_assert_uint_eq(c->n_rules, m->rules);
+	config_destroy(c);
 }
 END_TEST
 
@@ -1028,7 +1123,9 @@ config_suite(void)
 	    deep_block_nesting_stops_at_the_depth_limit,
 	    aliases_within_the_limits_load, NULL};
 
-	mc_check_tcase(s, "valid", valid);
+	tcase_add_loop_test(mc_check_tcase(s, "valid", valid),
+	    every_mercure_json_mercure_loads_loads, 0,
+	    (int) (sizeof(mercure_configs) / sizeof(mercure_configs[0])));
 	tcase_add_loop_test(mc_check_tcase(s, "invalid", invalid),
 	    each_invalid_config_gives_the_expected_message, 0,
 	    (int) (sizeof(bad_cases) / sizeof(bad_cases[0])));
