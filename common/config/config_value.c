@@ -101,6 +101,22 @@ cval_bool(cctx *x, const cnode *v, const char *path, bool *out)
 	return true;
 }
 
+/* integer_digits - how many digits s starts with when s is an integer:
+ * digits, optionally followed by "." and zeros ("259200.0", which mercure
+ * writes for a time it computed as a float and its model reads as an
+ * int); 0 when it is not one. */
+static size_t
+integer_digits(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || (s[n] != '\0' &&
+	                  (s[n] != '.' ||
+	                      strspn(s + n + 1, "0") != strlen(s + n + 1))))
+		return 0;
+	return n;
+}
+
 bool
 cval_uint(
     cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out)
@@ -111,12 +127,12 @@ cval_uint(
 		return true;
 	if (!want_scalar(x, v, path, "an integer"))
 		return false;
-	if (v->len == 0 || strspn(v->text, "0123456789") != v->len) {
+	if (integer_digits(v->text) == 0) {
 		cctx_error(x, v, path,
 		    "expected a non-negative integer, got '%s'", v->text);
 		return false;
 	}
-	for (size_t i = 0; i < v->len && n <= max; i++)
+	for (size_t i = 0; i < integer_digits(v->text) && n <= max; i++)
 		n = n * 10 + (unsigned) (v->text[i] - '0');
 	if (n > max) {
 		cctx_error(x, v, path, "must be at most %lu, got %s",
@@ -138,13 +154,13 @@ cval_int(cctx *x, const cnode *v, const char *path, int32_t *out)
 	if (!want_scalar(x, v, path, "an integer"))
 		return false;
 	d = v->text + (v->text[0] == '-' || v->text[0] == '+');
-	if (*d == '\0' || strspn(d, "0123456789") != strlen(d)) {
+	if (integer_digits(d) == 0) {
 		cctx_error(
 		    x, v, path, "expected an integer, got '%s'", v->text);
 		return false;
 	}
-	for (; *d != '\0' && n <= INT32_MAX; d++)
-		n = n * 10 + (*d - '0');
+	for (size_t i = 0; i < integer_digits(d) && n <= INT32_MAX; i++)
+		n = n * 10 + (d[i] - '0');
 	if (n > INT32_MAX) {
 		cctx_error(x, v, path, "must be %s %ld, got %s",
 		    v->text[0] == '-' ? "at least" : "at most",

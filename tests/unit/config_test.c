@@ -838,6 +838,29 @@ START_TEST(every_mercure_json_mercure_loads_loads)
 }
 END_TEST
 
+/* mercure's model reads an int field from a float with nothing after
+ * the point (its cleaner tests pass retention as 259200.0). */
+START_TEST(an_integer_written_as_a_whole_float_is_that_integer)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("retention: 259200.0\n"
+	                      "study_forcecomplete_trigger: 5400.00\n"
+	                      "series_complete_trigger: -60.0\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_uint_eq(c->retention_s, 259200);
+	ck_assert_uint_eq(c->study_forcecomplete_trigger_s, 5400);
+	ck_assert_uint_eq(c->series_complete_trigger_s, 0);
+	config_destroy(c);
+	check_error("retention: 1.5\nstudy_complete_trigger: 2.05\n",
+	    "t.yaml:1:12: retention: expected a non-negative integer, got "
+	    "'1.5'\n"
+	    "t.yaml:2:25: study_complete_trigger: expected an integer, got "
+	    "'2.05'");
+}
+END_TEST
+
 START_TEST(a_route_rule_without_target_is_a_warning)
 {
 	mc_config *c = NULL;
@@ -1109,6 +1132,7 @@ config_suite(void)
 	    a_trigger_of_zero_or_less_completes_at_once_with_a_warning,
 	    a_target_without_target_type_gets_mercures_inferred_type,
 	    mercures_other_fields_load_when_off_and_notify_fields_are_used,
+	    an_integer_written_as_a_whole_float_is_that_integer,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
