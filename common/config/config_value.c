@@ -110,9 +110,9 @@ integer_digits(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
 
-	if (n == 0 || (s[n] != '\0' &&
-	                  (s[n] != '.' ||
-	                      strspn(s + n + 1, "0") != strlen(s + n + 1))))
+	if (n == 0 ||
+	    (s[n] != '\0' &&
+	        (s[n] != '.' || strspn(s + n + 1, "0") != strlen(s + n + 1))))
 		return 0;
 	return n;
 }
