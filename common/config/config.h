@@ -160,20 +160,25 @@ typedef struct config_scheduler {
  * so any thread may read it. Created only by config_load_*(), freed by
  * config_destroy(). Strings are never NULL unless stated. */
 typedef struct mc_config {
-	const char   *path;           /* the name it was loaded from */
-	const char   *appliance_name; /* "master" */
-	uint16_t      port;           /* 11112 */
-	bool          accept_compressed_images;           /* false */
-	uint32_t      series_complete_trigger_s;          /* 60 */
-	uint32_t      study_complete_trigger_s;           /* 900 */
-	uint32_t      study_forcecomplete_trigger_s;      /* 5400 */
-	uint32_t      retention_s;                        /* 259200 */
-	uint32_t      retry_delay_s;                      /* 900 */
-	uint32_t      retry_max;                          /* 5 */
-	double        retry_multiplier;                   /* 2.0 */
-	uint32_t      retry_max_delay_s;                  /* 3600 */
-	unsigned      offpeak_start_min, offpeak_end_min; /* 22:00, 06:00 */
-	bool          phi_notifications;                  /* false */
+	const char *path;                     /* the name it was loaded from */
+	const char *appliance_name;           /* "master" */
+	uint16_t    port;                     /* 11112 */
+	bool        accept_compressed_images; /* false */
+	uint32_t    series_complete_trigger_s;          /* 60 */
+	uint32_t    study_complete_trigger_s;           /* 900 */
+	uint32_t    study_forcecomplete_trigger_s;      /* 5400 */
+	uint32_t    retention_s;                        /* 259200 */
+	uint32_t    retry_delay_s;                      /* 900 */
+	uint32_t    retry_max;                          /* 5 */
+	double      retry_multiplier;                   /* 2.0 */
+	uint32_t    retry_max_delay_s;                  /* 3600 */
+	unsigned    offpeak_start_min, offpeak_end_min; /* 22:00, 06:00 */
+	bool        phi_notifications;                  /* false */
+	/* From: of notification e-mail; "mercure@mercure.mercure" */
+	const char *email_notification_from;
+	/* CA certificates (PEM) webhooks are verified with; NULL: the
+	 * system's */
+	const char   *webhook_certificate_location;
 	config_kvlist additional_tags; /* dicom_receiver.additional_tags */
 	const char   *storage_root;    /* "./var" */
 	unsigned      file_mode; /* 0600; 0640 or 0660 to share with a group */

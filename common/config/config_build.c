@@ -40,7 +40,13 @@
 	X(RETRY_MULTIPLIER, "retry_multiplier")                               \
 	X(RETRY_MAX_DELAY, "retry_max_delay")                                 \
 	X(LOG_LEVEL, "log_level")                                             \
-	X(FILE_MODE, "file_mode")
+	X(FILE_MODE, "file_mode")                                             \
+	X(EMAIL_NOTIFICATION_FROM, "email_notification_from")                 \
+	X(WEBHOOK_CERTIFICATE_LOCATION, "webhook_certificate_location")       \
+	X(FEATURES, "features")                                               \
+	X(PROCESSING_LOGS, "processing_logs")                                 \
+	X(STORE_SAMPLE_DICOM_TAGS, "store_sample_dicom_tags")                 \
+	X(DICOM_RETRIEVE, "dicom_retrieve")
 
 #define TOP_ENUM(id, s) TOP_##id,
 #define TOP_NAME(id, s) s,
@@ -55,10 +61,8 @@ static const char *const top_ignored[] = {"appliance_color", "incoming_folder",
     "cleaner_scan_interval", "emergency_clean_percentage", "bookkeeper",
     "bookkeeper_api_key", "graphite_ip", "graphite_port", "influxdb_host",
     "influxdb_org", "influxdb_token", "influxdb_bucket", "process_runner",
-    "processing_runtime", "support_root_modules", "features",
-    "processing_logs", "email_notification_from",
-    "webhook_certificate_location", "server_time", "local_time",
-    "dicom_retrieve", "store_sample_dicom_tags", NULL};
+    "processing_runtime", "support_root_modules", "server_time", "local_time",
+    NULL};
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error"};
 
@@ -78,6 +82,7 @@ set_defaults(mc_config *c)
 	c->offpeak_start_min = 22 * 60;
 	c->offpeak_end_min = 6 * 60;
 	c->storage_root = "./var";
+	c->email_notification_from = "mercure@mercure.mercure"; /* mercure's */
 	c->file_mode = SYS_FILE_MODE_DEFAULT;
 	c->log_level = LOG_LEVEL_INFO;
 	c->receiver.bind = "0.0.0.0";
@@ -96,21 +101,49 @@ set_defaults(mc_config *c)
 	c->scheduler.max_process = 1;
 }
 
-/* uint_at_least - an integer field with a lower bound. */
+/* uint_at_least - an integer field with a lower bound. A bound of 1 or
+ * more is checked on the signed value, so -5 and 0 get one message. */
 static void
 uint_at_least(
     cctx *x, const cnode *v, const char *path, uint32_t min, uint32_t *out)
 {
 	uint32_t n = *out;
+	int32_t  sn = 0;
 
-	if (!cval_uint(x, v, path, CONFIG_SECONDS_MAX, &n))
-		return;
-	if (n < min) {
-		cctx_error(x, v, path, "must be at least %lu, got %s",
-		    (unsigned long) min, v->text);
+	if (min >= 1) {
+		if (!cval_int(x, v, path, &sn) || cval_is_null(v))
+			return;
+		if (sn < (int32_t) min) {
+			cctx_error(x, v, path, "must be at least %lu, got %s",
+			    (unsigned long) min, v->text);
+			return;
+		}
+		*out = (uint32_t) sn;
 		return;
 	}
+	if (!cval_uint(x, v, path, CONFIG_SECONDS_MAX, &n))
+		return;
 	*out = n;
+}
+
+/* complete_trigger - seconds of quiet before a series or study is
+ * complete. mercure compares the quiet time with the value, so 0 or less
+ * completes at its next scan (its tests use -60); the coordinator does
+ * the same at its next check, with one warning for every such value. */
+static void
+complete_trigger(
+    cctx *x, const cnode *v, const char *path, const char *what, uint32_t *out)
+{
+	int32_t n = 0;
+
+	if (!cval_int(x, v, path, &n) || cval_is_null(v))
+		return;
+	if (n <= 0)
+		cctx_warn(x, v, path,
+		    "%s (0 or less): a %s is complete at the coordinator's "
+		    "next check, as in mercure",
+		    v->text, what);
+	*out = n > 0 ? (uint32_t) n : 0;
 }
 
 static void
@@ -122,8 +155,6 @@ build_times(cctx *x, const cnode *const *f)
 		uint32_t  min;
 		uint32_t *out;
 	} const t[] = {
-	    {TOP_SERIES_COMPLETE_TRIGGER, 1, &c->series_complete_trigger_s},
-	    {TOP_STUDY_COMPLETE_TRIGGER, 1, &c->study_complete_trigger_s},
 	    {TOP_STUDY_FORCECOMPLETE_TRIGGER, 1,
 	        &c->study_forcecomplete_trigger_s},
 	    {TOP_RETENTION, 0, &c->retention_s},
@@ -132,6 +163,14 @@ build_times(cctx *x, const cnode *const *f)
 	    {TOP_RETRY_MAX_DELAY, 0, &c->retry_max_delay_s},
 	};
 
+	if (f[TOP_SERIES_COMPLETE_TRIGGER] != NULL)
+		complete_trigger(x, f[TOP_SERIES_COMPLETE_TRIGGER],
+		    "series_complete_trigger", "series",
+		    &c->series_complete_trigger_s);
+	if (f[TOP_STUDY_COMPLETE_TRIGGER] != NULL)
+		complete_trigger(x, f[TOP_STUDY_COMPLETE_TRIGGER],
+		    "study_complete_trigger", "study",
+		    &c->study_complete_trigger_s);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (f[t[i].id] != NULL)
 			uint_at_least(x, f[t[i].id], top_known[t[i].id],
@@ -226,7 +265,7 @@ build_dicom_receiver(cctx *x, const cnode *v)
 		        x, v->items[2 * i], path, known, NULL) == 0)
 			tags = v->items[2 * i + 1];
 	}
-	if (tags == NULL ||
+	if (tags == NULL || cval_is_empty_mapping(tags) ||
 	    !cval_kvlist(x, tags, "dicom_receiver.additional_tags",
 	        &x->cfg->additional_tags))
 		return;
@@ -265,6 +304,19 @@ config_build(cctx *x, const cnode *root)
 		config_build_scheduler(x, f[TOP_SCHEDULER]);
 	if (f[TOP_DICOM_RECEIVER] != NULL)
 		build_dicom_receiver(x, f[TOP_DICOM_RECEIVER]);
+	if (f[TOP_EMAIL_NOTIFICATION_FROM] != NULL)
+		config_build_email_from(x, f[TOP_EMAIL_NOTIFICATION_FROM]);
+	if (f[TOP_WEBHOOK_CERTIFICATE_LOCATION] != NULL)
+		config_build_webhook_ca(
+		    x, f[TOP_WEBHOOK_CERTIFICATE_LOCATION]);
+	if (f[TOP_FEATURES] != NULL)
+		config_build_features(x, f[TOP_FEATURES]);
+	if (f[TOP_PROCESSING_LOGS] != NULL)
+		config_build_processing_logs(x, f[TOP_PROCESSING_LOGS]);
+	if (f[TOP_STORE_SAMPLE_DICOM_TAGS] != NULL)
+		config_build_sample_tags(x, f[TOP_STORE_SAMPLE_DICOM_TAGS]);
+	if (f[TOP_DICOM_RETRIEVE] != NULL)
+		config_build_dicom_retrieve(x, f[TOP_DICOM_RETRIEVE]);
 	if (f[TOP_TARGETS] != NULL)
 		config_build_targets(x, f[TOP_TARGETS]);
 	if (f[TOP_MODULES] != NULL)

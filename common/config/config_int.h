@@ -97,6 +97,8 @@ bool cval_str(cctx *x, const cnode *v, const char *path, const char **out);
 bool cval_bool(cctx *x, const cnode *v, const char *path, bool *out);
 bool cval_uint(
     cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out);
+/* cval_int - a signed integer within int32_t ("-60"). */
+bool cval_int(cctx *x, const cnode *v, const char *path, int32_t *out);
 bool cval_double(cctx *x, const cnode *v, const char *path, double *out);
 bool cval_enum(cctx *x, const cnode *v, const char *path, const char *what,
     const char *const *names, size_t n, int *out);
@@ -111,6 +113,10 @@ const char *cval_json(cctx *x, const cnode *v, const char *path);
 /* cval_kvlist - every field of map m into *out, in order. */
 bool cval_kvlist(
     cctx *x, const cnode *m, const char *path, config_kvlist *out);
+/* cval_is_empty_mapping - an empty list or an empty string: what
+ * mercure's model (pydantic's dict()) reads as the empty mapping, and
+ * what mercure's own defaults write for dicom_receiver.additional_tags. */
+bool cval_is_empty_mapping(const cnode *v);
 /* cval_map - require a mapping; reports and returns false otherwise. */
 bool cval_map(cctx *x, const cnode *v, const char *path);
 
@@ -166,6 +172,11 @@ typedef struct config_target_schema {
 const config_target_schema *config_target_schemas(size_t *n);
 const char *const          *config_target_type_names(void);
 
+/* config_target_infer - the target_type mercure gives the target mapping
+ * m that has none: the first of its models whose required fields m has;
+ * "dummy" when none (config_target_infer.c). */
+const char *config_target_infer(const cnode *m);
+
 /* The builders, in the order config_build() calls them. */
 void config_build(cctx *x, const cnode *root);
 void config_build_receiver(cctx *x, const cnode *v);
@@ -173,5 +184,12 @@ void config_build_scheduler(cctx *x, const cnode *v);
 void config_build_targets(cctx *x, const cnode *m);
 void config_build_modules(cctx *x, const cnode *m);
 void config_build_rules(cctx *x, const cnode *m);
+/* mercure's fields beyond routing (config_mercure_extra.c) */
+void config_build_email_from(cctx *x, const cnode *v);
+void config_build_webhook_ca(cctx *x, const cnode *v);
+void config_build_features(cctx *x, const cnode *v);
+void config_build_processing_logs(cctx *x, const cnode *v);
+void config_build_sample_tags(cctx *x, const cnode *v);
+void config_build_dicom_retrieve(cctx *x, const cnode *v);
 
 #endif

@@ -27,8 +27,8 @@
 #define RULE_NAME(id, s) s,
 enum { RULE_FIELDS(RULE_ENUM) RF_N };
 
-/* Kept in config_rule.extra; the last three are not implemented and
- * warned about when set to anything but their default. */
+/* Kept in config_rule.extra; the last three are mercure's dynamic
+ * routing (check_dynamic_routing). */
 #define RULE_EXTRA_NOT_IMPLEMENTED 3
 static const char *const rule_known[] = {
     RULE_FIELDS(RULE_NAME) "notification_webhook", "notification_payload",
@@ -149,7 +149,9 @@ build_modules(cctx *x, config_rule *r, const cnode *v, const char *path)
 static void
 build_settings(cctx *x, config_rule *r, const cnode *v, const char *path)
 {
-	bool ok = v->kind == CNODE_MAP || cval_is_null(v);
+	/* "": mercure's model (pydantic's dict()) reads it as {} */
+	bool empty = v->kind == CNODE_SCALAR && v->len == 0;
+	bool ok = v->kind == CNODE_MAP || cval_is_null(v) || empty;
 
 	for (size_t i = 0; v->kind == CNODE_SEQ && i < v->n; i++)
 		ok = v->items[i]->kind == CNODE_MAP;
@@ -160,8 +162,35 @@ build_settings(cctx *x, config_rule *r, const cnode *v, const char *path)
 		    x, v, path, "expected a mapping or a list of mappings");
 		return;
 	}
-	if (!cval_is_null(v))
+	if (!cval_is_null(v) && !empty)
 		r->processing_settings = cval_json(x, v, path);
+}
+
+/* check_dynamic_routing - mercure lets the last module of a rule name
+ * the targets in its result.json (__mercure_routing) when
+ * dynamic_routing is true; the other two fields only act then. Off (what
+ * mercure writes for every rule) is accepted as is; on is refused, since
+ * routing to other targets than the rule's would be silently lost. */
+static void
+check_dynamic_routing(
+    cctx *x, int id, const cnode *k, const cnode *v, const char *path)
+{
+	bool on = false;
+
+	if (cval_is_null(v) || (v->kind == CNODE_SCALAR && v->len == 0) ||
+	    (v->kind == CNODE_SEQ && v->n == 0))
+		return;
+	if (id == (int) (RULE_KNOWN_N - RULE_EXTRA_NOT_IMPLEMENTED)) {
+		if (cval_bool(x, v, path, &on) && on)
+			cctx_error(x, v, path,
+			    "not supported: a module cannot choose the "
+			    "targets; select them with rules on the series' "
+			    "tags (one rule per target)");
+		return;
+	}
+	cctx_warn(x, k, path,
+	    "no effect without dynamic_routing (not supported), as in "
+	    "mercure when it is false; ignored");
 }
 
 /* keep_extra - a kept field; warns about the unimplemented ones when
@@ -172,10 +201,8 @@ keep_extra(cctx *x, config_rule *r, int id, const cnode *k, const cnode *v,
 {
 	config_kv *e = (config_kv *) &r->extra.items[r->extra.n];
 
-	if (id >= (int) (RULE_KNOWN_N - RULE_EXTRA_NOT_IMPLEMENTED) &&
-	    !cval_is_null(v) && cval_bool_word(v) != 0 &&
-	    !(v->kind == CNODE_SCALAR && v->len == 0))
-		cctx_warn(x, k, path, "not implemented, ignored");
+	if (id >= (int) (RULE_KNOWN_N - RULE_EXTRA_NOT_IMPLEMENTED))
+		check_dynamic_routing(x, id, k, v, path);
 	e->key = k->text;
 	e->line = v->line;
 	e->column = v->column;

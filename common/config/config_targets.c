@@ -75,7 +75,7 @@ build_target(cctx *x, config_target *t, const cnode *m, const char *path)
 {
 	const config_target_schema *schemas, *s;
 	size_t                      n;
-	const cnode                *type;
+	const cnode                *type = NULL;
 	int                         ti = 0;
 	char                        sub[CONFIG_PATH_MAX_LEN];
 
@@ -87,15 +87,33 @@ build_target(cctx *x, config_target *t, const cnode *m, const char *path)
 		return;
 	}
 	schemas = config_target_schemas(&n);
-	if ((type = required(x, m, path, "target_type")) == NULL ||
-	    !cval_enum(x, type, config_path(sub, path, "target_type"),
-	        "target_type", config_target_type_names(), n, &ti))
+	if (field(m, "target_type") == NULL) {
+		const char *name = config_target_infer(m);
+		while (ti < (int) n && strcmp(schemas[ti].name, name) != 0)
+			ti++;
+		cctx_warn(x, m, path,
+		    "no target_type: '%s' inferred from its fields, as mercure "
+		    "does (write target_type: %s)",
+		    name, name);
+	} else if ((type = required(x, m, path, "target_type")) == NULL ||
+	           !cval_enum(x, type, config_path(sub, path, "target_type"),
+	               "target_type", config_target_type_names(), n, &ti))
 		return;
 	s = &schemas[ti];
 	t->type = s->name;
 	check_fields(x, s, m, path);
 	if (!cval_kvlist(x, m, path, &t->fields))
 		return;
+	if (type == NULL) {
+		/* the fields are what the task and the worker read the type
+		 * from; cval_kvlist leaves room for one more */
+		config_kv *e = (config_kv *) &t->fields.items[t->fields.n++];
+		e->key = "target_type";
+		e->value = s->name;
+		e->kind = CONFIG_KV_SCALAR;
+		e->line = m->line;
+		e->column = m->column;
+	}
 	check_typed(x, t, s, m, path);
 }
 

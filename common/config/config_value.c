@@ -101,6 +101,22 @@ cval_bool(cctx *x, const cnode *v, const char *path, bool *out)
 	return true;
 }
 
+/* integer_digits - how many digits s starts with when s is an integer:
+ * digits, optionally followed by "." and zeros ("259200.0", which mercure
+ * writes for a time it computed as a float and its model reads as an
+ * int); 0 when it is not one. */
+static size_t
+integer_digits(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 ||
+	    (s[n] != '\0' &&
+	        (s[n] != '.' || strspn(s + n + 1, "0") != strlen(s + n + 1))))
+		return 0;
+	return n;
+}
+
 bool
 cval_uint(
     cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out)
@@ -111,12 +127,12 @@ cval_uint(
 		return true;
 	if (!want_scalar(x, v, path, "an integer"))
 		return false;
-	if (v->len == 0 || strspn(v->text, "0123456789") != v->len) {
+	if (integer_digits(v->text) == 0) {
 		cctx_error(x, v, path,
 		    "expected a non-negative integer, got '%s'", v->text);
 		return false;
 	}
-	for (size_t i = 0; i < v->len && n <= max; i++)
+	for (size_t i = 0; i < integer_digits(v->text) && n <= max; i++)
 		n = n * 10 + (unsigned) (v->text[i] - '0');
 	if (n > max) {
 		cctx_error(x, v, path, "must be at most %lu, got %s",
@@ -124,6 +140,35 @@ cval_uint(
 		return false;
 	}
 	*out = (uint32_t) n;
+	return true;
+}
+
+bool
+cval_int(cctx *x, const cnode *v, const char *path, int32_t *out)
+{
+	long long   n = 0;
+	const char *d;
+
+	if (cval_is_null(v))
+		return true;
+	if (!want_scalar(x, v, path, "an integer"))
+		return false;
+	d = v->text + (v->text[0] == '-' || v->text[0] == '+');
+	if (integer_digits(d) == 0) {
+		cctx_error(
+		    x, v, path, "expected an integer, got '%s'", v->text);
+		return false;
+	}
+	for (size_t i = 0; i < integer_digits(d) && n <= INT32_MAX; i++)
+		n = n * 10 + (d[i] - '0');
+	if (n > INT32_MAX) {
+		cctx_error(x, v, path, "must be %s %ld, got %s",
+		    v->text[0] == '-' ? "at least" : "at most",
+		    v->text[0] == '-' ? -(long) INT32_MAX : (long) INT32_MAX,
+		    v->text);
+		return false;
+	}
+	*out = (int32_t) (v->text[0] == '-' ? -n : n);
 	return true;
 }
 
@@ -212,6 +257,13 @@ cval_strlist(cctx *x, const cnode *v, const char *path,
 	*out = s;
 	*nodes = at;
 	return ok;
+}
+
+bool
+cval_is_empty_mapping(const cnode *v)
+{
+	return (v->kind == CNODE_SEQ || v->kind == CNODE_SCALAR) &&
+	       v->n == 0 && v->len == 0;
 }
 
 bool

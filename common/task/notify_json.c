@@ -32,6 +32,8 @@ encode_webhook(const notify_webhook *w)
 		bad |= set_str(o, "url", w->url);
 	bad |= set_str(o, "payload", w->payload);
 	bad |= set_str(o, "payload_body", w->payload_body);
+	if (w->ca != NULL)
+		bad |= set_str(o, "ca", w->ca);
 	return task_json_done(o, bad);
 }
 

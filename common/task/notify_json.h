@@ -28,6 +28,9 @@ typedef struct notify_webhook {
 	const char *url;          /* NULL: not written */
 	const char *payload;      /* "" when the rule sets none */
 	const char *payload_body; /* "" when the rule sets none */
+	/* CA certificates (PEM file) to verify the server with, from
+	 * webhook_certificate_location; NULL: not written (the system's) */
+	const char *ca;
 } notify_webhook;
 
 /* The "email" section. */

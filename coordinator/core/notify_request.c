@@ -54,9 +54,10 @@ request(coord *c, notify_event ev, const config_rule *r, const char *id,
 	const char *et = nonempty(r, "notification_email_type");
 	/* the URL stays in the configuration (it often holds a token); the
 	 * worker looks it up by the rule's name */
-	notify_webhook w = {NULL, p ? p : "", pb ? pb : ""};
-	notify_email   e = {
-	      to, eb ? eb : "", et ? et : "plain", NOTIFY_FROM_DEFAULT, NULL};
+	notify_webhook      w = {NULL, p ? p : "", pb ? pb : "",
+	         c->cfg->webhook_certificate_location};
+	notify_email        e = {to, eb ? eb : "", et ? et : "plain",
+	           c->cfg->email_notification_from, NULL};
 	notify_request_spec s = {id, event_names[ev], r->name,
 	    task_id ? task_id : "", url ? &w : NULL, to ? &e : NULL, vars, 0};
 	char               *text = NULL;

@@ -67,6 +67,20 @@ example_path(char *buf, size_t len)
 #endif
 }
 
+/* mercure_path - tests/data/mercure/<name> in the source tree. */
+static void
+mercure_path(char *buf, size_t len, const char *name)
+{
+#ifdef MC_SRC_DIR_FROM_FILE
+	const char *slash = strrchr(__FILE__, '/');
+	int         dir = slash ? (int) (slash - __FILE__) : 1;
+	snprintf(buf, len, "%.*s/../data/mercure/%s", dir,
+	    slash ? __FILE__ : ".", name);
+#else
+	snprintf(buf, len, "%s/tests/data/mercure/%s", MC_SRC_DIR, name);
+#endif
+}
+
 START_TEST(the_shipped_example_loads_without_findings)
 {
 	char                 path[1024];
@@ -419,12 +433,19 @@ static const struct bad_case {
         "t.yaml:2:13: rules.r.rule: expected a string, got a mapping"},
     {"rules:\n  r: {fallback: maybe}\n",
         "t.yaml:2:17: rules.r.fallback: expected true or false, got 'maybe'"},
-    {"series_complete_trigger: -5\nretry_max: ten\n",
-        "t.yaml:1:26: series_complete_trigger: expected a non-negative "
-        "integer, got '-5'\n"
-        "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'"},
-    {"series_complete_trigger: 0\n",
-        "t.yaml:1:26: series_complete_trigger: must be at least 1, got 0"},
+    {"series_complete_trigger: soon\nretry_max: ten\nretention: -5\n",
+        "t.yaml:1:26: series_complete_trigger: expected an integer, got "
+        "'soon'\n"
+        "t.yaml:2:12: retry_max: expected a non-negative integer, got 'ten'\n"
+        "t.yaml:3:12: retention: expected a non-negative integer, got '-5'"},
+    {"study_forcecomplete_trigger: 0\n",
+        "t.yaml:1:30: study_forcecomplete_trigger: must be at least 1, got 0"},
+    {"study_forcecomplete_trigger: -60\n",
+        "t.yaml:1:30: study_forcecomplete_trigger: must be at least 1, got "
+        "-60"},
+    {"study_complete_trigger: -99999999999\n",
+        "t.yaml:1:25: study_complete_trigger: must be at least -2147483647, "
+        "got -99999999999"},
     {"retry_multiplier: 0.5\n",
         "t.yaml:1:19: retry_multiplier: must be at least 1.0, got 0.5"},
     {"port: 1\nretry_max: 2\nport: 3\n",
@@ -452,6 +473,12 @@ static const struct bad_case {
     {"dicom_receiver:\n  additional_tags: {'0019,10zz': x, Good: y}\n",
         "t.yaml:2:21: dicom_receiver.additional_tags.0019,10zz: invalid tag "
         "'0019,10zz' (a keyword or gggg,eeee)"},
+    {"dicom_receiver:\n  additional_tags: [Modality]\n",
+        "t.yaml:2:20: dicom_receiver.additional_tags: expected a mapping, got "
+        "a list"},
+    {"rules:\n  r: {processing_settings: x}\n",
+        "t.yaml:2:28: rules.r.processing_settings: expected a mapping or a "
+        "list of mappings"},
     {"rules:\n  r: {processing_module: anon, action: process}\n",
         "t.yaml:2:26: rules.r.processing_module: unknown module 'anon'"},
     {"rules:\n  r: {processing_settings: [1, 2]}\n",
@@ -513,10 +540,324 @@ START_TEST(unimplemented_fields_warn_and_the_load_succeeds)
 	    MC_OK);
 	ck_assert_str_eq(out,
 	    "t.yaml:1:1: warning: graphite_ip: not implemented, ignored\n"
-	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: not "
-	    "implemented, ignored");
+	    "t.yaml:4:7: warning: rules.r.conditional_alternate_target: no "
+	    "effect without dynamic_routing (not supported), as in mercure when "
+	    "it is false; ignored");
 	ck_assert_int_eq(diags[0].severity, CONFIG_WARNING);
 	config_destroy(c);
+}
+END_TEST
+
+/* mercure's defaults write additional_tags: [] and its model reads ""
+ * and [] as {} (pydantic's dict()); both load as the empty mapping. */
+START_TEST(empty_lists_and_strings_are_empty_mappings_as_in_mercure)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(
+	    load("dicom_receiver: {additional_tags: []}\n"
+	         "rules:\n"
+	         "  r: {action: discard, processing_settings: ''}\n"
+	         "  l: {action: discard, processing_settings: []}\n",
+	        &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->additional_tags.n, 0);
+	ck_assert_str_eq(config_find_rule(c, "r")->processing_settings, "{}");
+	ck_assert_str_eq(config_find_rule(c, "l")->processing_settings, "[]");
+	config_destroy(c);
+	ck_assert_int_eq(
+	    load("dicom_receiver: {additional_tags: \"\"}\n", &c), MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->additional_tags.n, 0);
+	config_destroy(c);
+}
+END_TEST
+
+/* mercure completes a series or study once its quiet time exceeds the
+ * trigger, so 0 or less (its test configuration uses -60 and -10)
+ * completes at once; every such value gets the same warning. */
+START_TEST(a_trigger_of_zero_or_less_completes_at_once_with_a_warning)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("series_complete_trigger: -60\n"
+	                      "study_complete_trigger: 0\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:1:26: warning: series_complete_trigger: -60 (0 or less): a "
+	    "series is complete at the coordinator's next check, as in "
+	    "mercure\n"
+	    "t.yaml:2:25: warning: study_complete_trigger: 0 (0 or less): a "
+	    "study is complete at the coordinator's next check, as in mercure");
+	ck_assert_uint_eq(c->series_complete_trigger_s, 0);
+	ck_assert_uint_eq(c->study_complete_trigger_s, 0);
+	config_destroy(c);
+	ck_assert_int_eq(load("series_complete_trigger: 0\n"
+	                      "study_complete_trigger: -10\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:1:26: warning: series_complete_trigger: 0 (0 or less): a "
+	    "series is complete at the coordinator's next check, as in "
+	    "mercure\n"
+	    "t.yaml:2:25: warning: study_complete_trigger: -10 (0 or less): a "
+	    "study is complete at the coordinator's next check, as in mercure");
+	config_destroy(c);
+	ck_assert_int_eq(load("series_complete_trigger: '+7'\n"
+	                      "study_complete_trigger: \"30\"\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->series_complete_trigger_s, 7);
+	ck_assert_uint_eq(c->study_complete_trigger_s, 30);
+	config_destroy(c);
+}
+END_TEST
+
+/* mercure tries its target models in turn (dicom, dicomtls, dicomweb,
+ * sftp, rsync, xnat, s3, folder, dummy) and keeps the first whose
+ * required fields are there; its test configuration relies on it. */
+START_TEST(a_target_without_target_type_gets_mercures_inferred_type)
+{
+	static const struct {
+		const char *fields, *type;
+	} cases[] = {
+	    {"ip: 0.0.0.1, port: '11113', aet_target: bar", "dicom"},
+	    {"ip: h, port: 104, aet_target: A, aet_source: B", "dicom"},
+	    {"folder: /, user: foo, host: bar", "sftp"},
+	    {"folder: /out", "folder"},
+	    {"url: 'http://pacs/dicom-web'", "dicomweb"},
+	    {"project_id: p, host: h, user: u, password: s", "xnat"},
+	    {"project_id: p, host: h, user: u, password_env: XNAT_PW", "xnat"},
+	    {"region: r, bucket: b, prefix: p, access_key_id: k, "
+	     "secret_access_key_file: /run/s",
+	        "s3"},
+	    {"", "dummy"},
+	};
+	char text[256], want[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mc_config *c = NULL;
+		snprintf(text, sizeof(text), "targets:\n  t: {%s}\n",
+		    cases[i].fields);
+		snprintf(want, sizeof(want),
+		    "t.yaml:2:6: warning: targets.t: no target_type: '%s' "
+		    "inferred from its fields, as mercure does (write "
+		    "target_type: %s)",
+		    cases[i].type, cases[i].type);
+		ck_assert_msg(load(text, &c) == MC_OK, "%s: %s", text, out);
+		/* the inference's warning first; a lenient type may add
+		 * "unknown field, kept" for a secret named by _env/_file */
+		ck_assert_msg(strncmp(out, want, strlen(want)) == 0,
+		    "%s: got %s", text, out);
+		ck_assert_str_eq(
+		    config_find_target(c, "t")->type, cases[i].type);
+		/* the task and the worker read the type from the fields */
+		ck_assert_str_eq(
+		    config_kv_get(
+		        &config_find_target(c, "t")->fields, "target_type"),
+		    cases[i].type);
+		config_destroy(c);
+	}
+	/* the inferred type's own checks apply, as to a written one */
+	check_error("targets:\n  t: {ip: h, port: 0, aet_target: A}\n",
+	    "t.yaml:2:6: warning: targets.t: no target_type: 'dicom' inferred "
+	    "from its fields, as mercure does (write target_type: dicom)\n"
+	    "t.yaml:2:20: targets.t.port: port must be 1..65535, got 0");
+	/* mercure's dicom model drops TLS fields it does not have; a plain
+	 * DICOM send where TLS was meant is refused instead */
+	check_error(
+	    "targets:\n"
+	    "  t: {ip: h, port: 1, aet_target: A, tls_key: k, tls_cert: "
+	    "c, ca_cert: a}\n",
+	    "t.yaml:2:6: warning: targets.t: no target_type: 'dicom' inferred "
+	    "from its fields, as mercure does (write target_type: dicom)\n"
+	    "t.yaml:2:38: targets.t.tls_key: unknown field\n"
+	    "t.yaml:2:50: targets.t.tls_cert: unknown field\n"
+	    "t.yaml:2:63: targets.t.ca_cert: unknown field");
+	/* an sftp target without its host is a folder for mercure, which
+	 * writes locally what was meant for a server; refused here */
+	check_error("targets:\n  t: {folder: /up, user: u, host: null}\n",
+	    "t.yaml:2:6: warning: targets.t: no target_type: 'folder' inferred "
+	    "from its fields, as mercure does (write target_type: folder)\n"
+	    "t.yaml:2:20: targets.t.user: unknown field\n"
+	    "t.yaml:2:29: targets.t.host: unknown field");
+	/* a null target_type is no type at all: mercure refuses it too */
+	check_error("targets:\n  t: {target_type: null, folder: /x}\n",
+	    "t.yaml:2:6: targets.t: missing field 'target_type'");
+}
+END_TEST
+
+/* mercure's fields beyond routing: what its defaults and saved files
+ * hold (off) loads without a word; the notifications' two are used. */
+START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(
+	    load("features: {dummy_target: false}\n"
+	         "processing_logs: {discard_logs: false, "
+	         "logs_file_store: null}\n"
+	         "email_notification_from: mercure@mercure.mercure\n"
+	         "webhook_certificate_location: null\n"
+	         "store_sample_dicom_tags: false\n"
+	         "dicom_retrieve: {dicom_nodes: [], "
+	         "destination_folders: []}\n"
+	         "rules:\n"
+	         "  r: {action: discard, dynamic_routing: false, "
+	         "dynamic_routing_allowed_targets: '',\n"
+	         "      conditional_alternate_target: ''}\n",
+	        &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(
+	    c->email_notification_from, "mercure@mercure.mercure");
+	ck_assert_ptr_null(c->webhook_certificate_location);
+	config_destroy(c);
+	ck_assert_int_eq(load("appliance_name: x\n", &c), MC_OK);
+	ck_assert_str_eq(
+	    c->email_notification_from, "mercure@mercure.mercure");
+	config_destroy(c);
+	ck_assert_int_eq(load("email_notification_from: router@example.org\n"
+	                      "webhook_certificate_location: /etc/ca.pem\n"
+	                      "features: {dummy_target: true}\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:3:11: warning: features: switches of mercure's web "
+	    "interface, which this project does not have; ignored");
+	ck_assert_str_eq(c->email_notification_from, "router@example.org");
+	ck_assert_str_eq(c->webhook_certificate_location, "/etc/ca.pem");
+	config_destroy(c);
+	ck_assert_int_eq(
+	    load("webhook_certificate_location: ''\n", &c), MC_OK);
+	ck_assert_ptr_null(c->webhook_certificate_location);
+	config_destroy(c);
+	check_error(
+	    "email_notification_from: ''\n"
+	    "processing_logs: {discard_logs: true, logs_file_store: /l}\n"
+	    "store_sample_dicom_tags: true\n"
+	    "dicom_retrieve: {dicom_nodes: [{name: pacs}]}\n"
+	    "features: {dummy_target: maybe}\n"
+	    "rules:\n"
+	    "  r: {action: discard, dynamic_routing: true}\n",
+	    "t.yaml:1:26: email_notification_from: must be an e-mail address on "
+	    "one line\n"
+	    "t.yaml:2:33: processing_logs.discard_logs: not supported: each "
+	    "module's output is kept as module-<n>-<name>.log in the task folder "
+	    "and removed with it (retention)\n"
+	    "t.yaml:2:56: processing_logs.logs_file_store: not supported: each "
+	    "module's output is kept as module-<n>-<name>.log in the task folder "
+	    "(success/ or error/)\n"
+	    "t.yaml:3:26: store_sample_dicom_tags: not supported: mercure sends "
+	    "one image's tags to its bookkeeper for its web interface; here the "
+	    "images stay in the task folder (read their tags with dcmdump)\n"
+	    "t.yaml:4:31: dicom_retrieve.dicom_nodes: not supported: mercure's "
+	    "query/retrieve tool is part of its web interface; fetch studies "
+	    "with DCMTK's movescu or getscu into the receiver\n"
+	    "t.yaml:5:26: features.dummy_target: expected true or false, got "
+	    "'maybe'\n"
+	    "t.yaml:7:41: rules.r.dynamic_routing: not supported: a module "
+	    "cannot choose the targets; select them with rules on the series' "
+	    "tags (one rule per target)");
+}
+END_TEST
+
+/* Every configuration mercure's own Config model loads, from mercure
+ * (MIT License, Copyright (c) 2019-2024 Kai Tobias Block, Roy Wiggins,
+ * Joshy Cyriac, Amanpreet Singh Saimbhi; tests/data/mercure/README.md):
+ * its shipped default, the defaults it merges in, its tests' fixture
+ * and what its tests save from it (the README names each source). Each loads;
+ * its warnings are the fields that have no meaning here ("not implemented,
+ * ignored", by count) and exactly the others listed. */
+static const char trigger_warnings[] =
+    "series_complete_trigger: -60 (0 or less): a series is complete at "
+    "the coordinator's next check, as in mercure\n"
+    "study_complete_trigger: -10 (0 or less): a study is complete at the "
+    "coordinator's next check, as in mercure\n";
+
+static const struct mercure_config {
+	const char *file;
+	size_t      not_implemented;
+	const char *others; /* "field: message\n" each, in file order */
+	size_t      targets, rules;
+} mercure_configs[] = {
+    /* mercure's shipped default, verbatim */
+    {"default_mercure.json", 25, "", 0, 0},
+    /* the defaults mercure merges under every file it reads */
+    {"mercure_defaults.json", 25, "", 0, 0},
+    /* its integration tests' file: the defaults, triggers 1 and 2 */
+    {"integration_mercure.json", 26, "", 0, 0},
+    /* its unit tests' fixture, verbatim */
+    {"test_config.json", 17,
+        "series_complete_trigger: -60 (0 or less): a series is complete at "
+        "the coordinator's next check, as in mercure\n"
+        "study_complete_trigger: -10 (0 or less): a study is complete at "
+        "the coordinator's next check, as in mercure\n"
+        "targets.test_target_2: no target_type: 'dicom' inferred from its "
+        "fields, as mercure does (write target_type: dicom)\n"
+        "targets.sftp_target: no target_type: 'sftp' inferred from its "
+        "fields, as mercure does (write target_type: sftp)\n"
+        "modules.test_module.url: unknown field, kept\n",
+        5, 0},
+    /* that fixture as its tests save it, with its router tests' rules */
+    {"test_config_saved.json", 27, trigger_warnings, 5, 5},
+    /* a rule its tests write by hand ("False", processing_settings "") */
+    {"test_pydantic.json", 27, trigger_warnings, 5, 1},
+    /* its notification tests' rule: a module chain, e-mail */
+    {"test_notifications.json", 27, trigger_warnings, 5, 1},
+};
+
+START_TEST(every_mercure_json_mercure_loads_loads)
+{
+	const struct mercure_config *m = &mercure_configs[_i];
+	config_diag                  d[64];
+	size_t                       n = 0, not_impl = 0, used = 0;
+	char                         path[1024], others[2048] = "";
+	mc_config                   *c = NULL;
+
+	mercure_path(path, sizeof(path), m->file);
+	ck_assert_int_eq(config_load_file(path, &c, d, 64, &n), MC_OK);
+	ck_assert_uint_lt(n, 64);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(d[i].severity, CONFIG_WARNING);
+		if (strcmp(d[i].d.msg, "not implemented, ignored") == 0)
+			not_impl++;
+		else
+			used += (size_t) snprintf(others + used,
+			    sizeof(others) - used, "%s: %s\n", d[i].d.field,
+			    d[i].d.msg);
+	}
+	ck_assert_str_eq(others, m->others);
+	ck_assert_uint_eq(not_impl, m->not_implemented);
+	ck_assert_uint_eq(c->n_targets, m->targets);
+	ck_assert_uint_eq(c->n_rules, m->rules);
+	config_destroy(c);
+}
+END_TEST
+
+/* mercure's model reads an int field from a float with nothing after
+ * the point (its cleaner tests pass retention as 259200.0). */
+START_TEST(an_integer_written_as_a_whole_float_is_that_integer)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("retention: 259200.0\n"
+	                      "study_forcecomplete_trigger: 5400.00\n"
+	                      "series_complete_trigger: -60.0\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_uint_eq(c->retention_s, 259200);
+	ck_assert_uint_eq(c->study_forcecomplete_trigger_s, 5400);
+	ck_assert_uint_eq(c->series_complete_trigger_s, 0);
+	config_destroy(c);
+	check_error("retention: 1.5\nstudy_complete_trigger: 2.05\n",
+	    "t.yaml:1:12: retention: expected a non-negative integer, got "
+	    "'1.5'\n"
+	    "t.yaml:2:25: study_complete_trigger: expected an integer, got "
+	    "'2.05'");
 }
 END_TEST
 
@@ -787,6 +1128,11 @@ config_suite(void)
 	    the_commented_examples_are_valid,
 	    a_mercure_json_loads_with_a_warning_per_unimplemented_field,
 	    unimplemented_fields_warn_and_the_load_succeeds,
+	    empty_lists_and_strings_are_empty_mappings_as_in_mercure,
+	    a_trigger_of_zero_or_less_completes_at_once_with_a_warning,
+	    a_target_without_target_type_gets_mercures_inferred_type,
+	    mercures_other_fields_load_when_off_and_notify_fields_are_used,
+	    an_integer_written_as_a_whole_float_is_that_integer,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
@@ -801,7 +1147,9 @@ config_suite(void)
 	    deep_block_nesting_stops_at_the_depth_limit,
 	    aliases_within_the_limits_load, NULL};
 
-	mc_check_tcase(s, "valid", valid);
+	tcase_add_loop_test(mc_check_tcase(s, "valid", valid),
+	    every_mercure_json_mercure_loads_loads, 0,
+	    (int) (sizeof(mercure_configs) / sizeof(mercure_configs[0])));
 	tcase_add_loop_test(mc_check_tcase(s, "invalid", invalid),
 	    each_invalid_config_gives_the_expected_message, 0,
 	    (int) (sizeof(bad_cases) / sizeof(bad_cases[0])));

@@ -689,7 +689,7 @@ START_TEST(a_notification_request_round_trips)
 {
 	notify_var     vars[] = {{"rule", "ct"}, {"details", "4 files"},
 	        {"patient_name", "M\xfcller^Ann"}};
-	notify_webhook w = {NULL, "\"text\": \"{{ rule }}\"", ""};
+	notify_webhook w = {NULL, "\"text\": \"{{ rule }}\"", "", NULL};
 	notify_email   e = {
 	      "a@b.org", "Done", "plain", NOTIFY_FROM_DEFAULT, NULL};
 	notify_request_spec s = {
@@ -720,6 +720,18 @@ START_TEST(a_notification_request_round_trips)
 	ck_assert_str_eq(notify_request_var("event", r), "completion");
 	ck_assert_ptr_null(notify_request_var("nothing", r));
 	ck_assert_ptr_null(strstr(text, "\"url\""));
+	ck_assert_ptr_null(strstr(text, "\"ca\""));
+	notify_request_destroy(r);
+	free(text);
+
+	/* webhook_certificate_location travels as webhook.ca */
+	w.ca = "/etc/mercure/webhook-ca.pem";
+	ck_assert_int_eq(notify_request_encode(&s, &text), MC_OK);
+	ck_assert_int_eq(
+	    notify_request_parse(text, strlen(text), &r, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_str_eq(
+	    notify_request_webhook(r, "ca"), "/etc/mercure/webhook-ca.pem");
 	notify_request_destroy(r);
 	free(text);
 

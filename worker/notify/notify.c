@@ -207,7 +207,8 @@ send_webhook(notify_run *n, const char *url, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	}
-	rv = notify_http_post(url, body, err, errlen);
+	rv = notify_http_post(
+	    url, body, notify_request_webhook(n->req, "ca"), err, errlen);
 	free(body);
 	return rv;
 }

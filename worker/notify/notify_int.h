@@ -17,10 +17,11 @@
 void notify_url_origin(const char *url, char *buf, size_t len);
 
 /* notify_http_post - POST body as application/json to url; MC_OK for a
- * 2xx answer. err never holds the URL's path or query (they may carry
- * tokens). */
-MC_NODISCARD mc_err notify_http_post(
-    const char *url, const char *body, char *err, size_t errlen);
+ * 2xx answer. ca (NULL: the system's CAs) is a PEM file of the CA
+ * certificates an https server is verified with. err never holds the
+ * URL's path or query (they may carry tokens). */
+MC_NODISCARD mc_err notify_http_post(const char *url, const char *body,
+    const char *ca, char *err, size_t errlen);
 
 /* notify_smtp_send - send message (headers + body, CRLF lines) from
  * from to the comma-separated rcpts over smtp_url (user and password

@@ -63,7 +63,8 @@ common(CURL *h, const char *url, char *errbuf)
 }
 
 mc_err
-notify_http_post(const char *url, const char *body, char *err, size_t errlen)
+notify_http_post(const char *url, const char *body, const char *ca, char *err,
+    size_t errlen)
 {
 	CURL              *h = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -81,6 +82,8 @@ notify_http_post(const char *url, const char *body, char *err, size_t errlen)
 	}
 	common(h, url, errbuf);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (ca != NULL && ca[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(
