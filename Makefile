@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all bootstrap configure build asan run deb lint test test-fast test-asan bench fuzz clean
+.PHONY: all bootstrap configure build asan run deb image lint test test-fast test-asan bench fuzz clean
 
 all: build
 
@@ -59,6 +59,14 @@ test-asan: asan
 # make deb: the Debian package, in $(BUILD)/ (docs/install.md).
 deb: build
 	cd $(BUILD) && cpack -G DEB
+
+# make image: the container image from that package (configs/container/,
+# docs/install.md), built by $(CONTAINER) (podman or docker) on
+# IMAGE_BASE, a Debian 12 image.
+CONTAINER  ?= podman
+IMAGE_BASE ?= docker.io/library/debian:bookworm-slim
+image: deb
+	CONTAINER="$(CONTAINER)" scripts/build-image --base $(IMAGE_BASE) $(BUILD)
 
 bench: build
 	bench/receive

@@ -2,19 +2,38 @@
 # that keeps its SQLite bookkeeping on local disk (node meta mercure_coordinator = "true" and the
 # host volume "mercure-coordinator-db"; never NFS). It reads mercure.yaml from /etc/mercure, outside
 # the shared storage (the file holds targets' passwords and tokens; the same file, mode 0600 for the
-# service user, on every node that runs a worker: workers read those secrets from it), listens for the receivers' and workers' messages on the static port "nng" (coordinator_url in
-# mercure.yaml: tcp://<this node's name>:7400), and registers and dispatches the worker job itself
+# service user, on every node that runs a worker: workers read those secrets from it), listens for
+# the receivers' and workers' messages on the static port "nng" (coordinator_url in mercure.yaml:
+# tcp://<this node's name>:7400), and registers and dispatches the worker job itself
 # (nomad/mercure-worker.nomad.hcl) with the token kept in the Nomad variable
 # nomad/jobs/mercure-coordinator (key "token"; see docs/nomad.md for its ACL policy).
+# Variable "driver": exec (default) runs the Debian package's coordinator (/usr/bin) as its user
+# mercure; docker runs the image (variable "image", configs/container/) on the node's network with
+# mercure.yaml bound read-only (the client's docker plugin needs volumes enabled: nomad/client.hcl).
+# Both mount the storage and the database volume. The workers' driver is the coordinator's
+# scheduler.driver setting (docs/nomad.md).
 #   nomad job run -var 'datacenters=["dc1"]' nomad/mercure-coordinator.nomad.hcl
+#   nomad job run -var driver=docker -var image=registry.example/mercure-c:0.1.0 nomad/mercure-coordinator.nomad.hcl
 
 variable "datacenters" {
   type    = list(string)
   default = ["dc1"]
 }
+variable "driver" {
+  type    = string
+  default = "exec"
+}
 variable "coordinator_path" {
   type    = string
-  default = "/usr/local/bin/mercure-coordinator"
+  default = "/usr/bin/mercure-coordinator"
+}
+variable "image" {
+  type    = string
+  default = ""
+}
+variable "user" {
+  type    = string
+  default = "mercure"
 }
 variable "storage_mount" {
   type    = string
@@ -75,11 +94,30 @@ job "mercure-coordinator" {
     }
 
     task "coordinator" {
-      driver = "exec"
+      driver = var.driver
+      user   = var.user
 
-      config {
-        command = var.coordinator_path
-        args    = ["--config", var.config_file, "--db", "/var/lib/mercure/mercure.sqlite"]
+      # exec: the package's coordinator on the node
+      dynamic "config" {
+        for_each = var.driver == "docker" ? [] : [1]
+
+        content {
+          command = var.coordinator_path
+          args    = ["--config", var.config_file, "--db", "/var/lib/mercure/mercure.sqlite"]
+        }
+      }
+
+      # docker: the image's coordinator on the node's network
+      dynamic "config" {
+        for_each = var.driver == "docker" ? [1] : []
+
+        content {
+          image        = var.image
+          command      = var.coordinator_path
+          args         = ["--config", var.config_file, "--db", "/var/lib/mercure/mercure.sqlite"]
+          network_mode = "host"
+          volumes      = ["${var.config_file}:${var.config_file}:ro"]
+        }
       }
 
       volume_mount {

@@ -3,17 +3,38 @@
 # on the virtual IP that keepalived (nomad/mercure-vip.nomad.hcl) moves between the ingress nodes.
 # Nomad service "mercure-receiver" with a TCP check, for operators and monitoring; senders use the
 # VIP. mercure.yaml (/etc/mercure on every node, outside the shared storage: it holds targets'
-# secrets) must say port: 11112 and receiver.bind: 0.0.0.0. raw_exec: the receiver writes
-# to the shared storage by its host path (the group volume only places it on nodes that have it).
+# secrets) must say port: 11112 and receiver.bind: 0.0.0.0.
+# Variable "driver": raw_exec (default) runs the Debian package's receiver (/usr/bin) on the node
+# as its user mercure, writing to the shared storage by its host path (the group volume only places
+# it on nodes that have it); docker runs the image (variable "image", configs/container/) on the
+# node's network, with the storage mounted at storage_mount (= storage_root) and mercure.yaml bound
+# read-only (the client's docker plugin needs volumes enabled: nomad/client.hcl).
 #   nomad job run nomad/mercure-receiver.nomad.hcl
+#   nomad job run -var driver=docker -var image=registry.example/mercure-c:0.1.0 nomad/mercure-receiver.nomad.hcl
 
 variable "datacenters" {
   type    = list(string)
   default = ["dc1"]
 }
+variable "driver" {
+  type    = string
+  default = "raw_exec"
+}
 variable "receiver_path" {
   type    = string
-  default = "/usr/local/bin/mercure-receiver"
+  default = "/usr/bin/mercure-receiver"
+}
+variable "image" {
+  type    = string
+  default = ""
+}
+variable "user" {
+  type    = string
+  default = "mercure"
+}
+variable "storage_mount" {
+  type    = string
+  default = "/srv/mercure"
 }
 variable "config_file" {
   type    = string
@@ -55,11 +76,41 @@ job "mercure-receiver" {
     }
 
     task "receiver" {
-      driver = "raw_exec"
+      driver = var.driver
+      user   = var.user
 
-      config {
-        command = var.receiver_path
-        args    = ["--config", var.config_file]
+      # raw_exec, exec: the package's receiver on the node
+      dynamic "config" {
+        for_each = var.driver == "docker" ? [] : [1]
+
+        content {
+          command = var.receiver_path
+          args    = ["--config", var.config_file]
+        }
+      }
+
+      # docker: the image's receiver on the node's network (0.0.0.0, so the VIP is served too)
+      dynamic "config" {
+        for_each = var.driver == "docker" ? [1] : []
+
+        content {
+          image        = var.image
+          command      = var.receiver_path
+          args         = ["--config", var.config_file]
+          network_mode = "host"
+          volumes      = ["${var.config_file}:${var.config_file}:ro"]
+        }
+      }
+
+      # raw_exec cannot mount: it writes to the storage by its host path
+      dynamic "volume_mount" {
+        for_each = var.driver == "raw_exec" ? [] : [1]
+
+        content {
+          volume      = "storage"
+          destination = var.storage_mount
+          read_only   = false
+        }
       }
 
       resources {

@@ -6,9 +6,21 @@ variable "datacenters" {
   type    = list(string)
   default = ["dc1"]
 }
+variable "driver" {
+  type    = string
+  default = "exec"
+}
 variable "worker_path" {
   type    = string
-  default = "/usr/local/bin/mercure-worker"
+  default = "/usr/bin/mercure-worker"
+}
+variable "image" {
+  type    = string
+  default = ""
+}
+variable "user" {
+  type    = string
+  default = "mercure"
 }
 variable "storage_volume" {
   type    = string
@@ -68,11 +80,29 @@ job "mercure-worker" {
     }
 
     task "worker" {
-      driver = "exec"
+      driver = var.driver
+      user   = var.user
 
-      config {
-        command = var.worker_path
-        args    = ["--task-id", "${NOMAD_META_task_id}", "--storage", var.storage_mount]
+      # exec, raw_exec: the worker on the node
+      dynamic "config" {
+        for_each = var.driver == "docker" ? [] : [1]
+
+        content {
+          command = var.worker_path
+          args    = ["--task-id", "${NOMAD_META_task_id}", "--storage", var.storage_mount]
+        }
+      }
+
+      # docker: the worker in the image, the configuration file bound read-only
+      dynamic "config" {
+        for_each = var.driver == "docker" ? [1] : []
+
+        content {
+          image   = var.image
+          command = var.worker_path
+          args    = ["--task-id", "${NOMAD_META_task_id}", "--storage", var.storage_mount]
+          volumes = ["${var.config_file}:${var.config_file}:ro"]
+        }
       }
 
       env {
@@ -85,10 +115,15 @@ job "mercure-worker" {
         memory = 256
       }
 
-      volume_mount {
-        volume      = "storage"
-        destination = var.storage_mount
-        read_only   = false
+      # raw_exec cannot mount: there the group volume only places the task
+      dynamic "volume_mount" {
+        for_each = var.driver == "raw_exec" ? [] : [1]
+
+        content {
+          volume      = "storage"
+          destination = var.storage_mount
+          read_only   = false
+        }
       }
 
       kill_timeout = "30s"

@@ -4,7 +4,8 @@ The stand-in (nomad_standin.py) serves it as PUT /v1/jobs/parse, and the tests u
 nomad/*.nomad.hcl to what the coordinator registers. It is not jobspec2: it knows the blocks and
 attributes of Nomad's job specification that docs/nomad.md uses and refuses anything else
 ("Unsupported argument" / "Unsupported block type", as HCL's strict decoding does), evaluates
-`var.*` (defaults, overridden by -var style values) and leaves ${NOMAD_*}, ${attr.*}, ${meta.*},
+`var.*` (defaults, overridden by -var style values), `==`, `!=` and `c ? a : b`, expands `dynamic`
+blocks (for_each and content; no iterator symbol), and leaves ${NOMAD_*}, ${attr.*}, ${meta.*},
 ${node.*} and ${env.*} literal for the client, converts durations to nanoseconds, and maps HCL
 names to the API's field names.
 """
@@ -28,7 +29,7 @@ _TOKEN = re.compile(r"""
   | (?P<string>"(?:[^"\\\n]|\\.|\$\{[^}]*\})*")
   | (?P<number>-?[0-9]+(?:\.[0-9]+)?)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_\-]*)
-  | (?P<punct>[{}\[\]()=,.:])
+  | (?P<punct>==|!=|[{}\[\]()=,.:?])
 """, re.S | re.X)
 
 
@@ -134,6 +135,21 @@ class _Parser:
         return "".join(out), tok[2]
 
     def expr(self):
+        """primary [(== | !=) primary] [? expr : expr]"""
+        left = self.primary()
+        nxt = self.peek(skip_nl=False)
+        if nxt[0] == "punct" and nxt[1] in ("==", "!="):
+            self.next()
+            left = ("binop", nxt[1], left, self.primary(), nxt[2])
+            nxt = self.peek(skip_nl=False)
+        if nxt[0] == "punct" and nxt[1] == "?":
+            self.next()
+            yes = self.expr()
+            self.expect("punct", ":")
+            return ("cond", left, yes, self.expr(), nxt[2])
+        return left
+
+    def primary(self):
         tok = self.next()
         k, v = tok[0], tok[1]
         if k == "string":
@@ -211,6 +227,14 @@ def _eval(e, variables, name):
         raise HclError(f"{name}:{line}: Unsupported reference {'.'.join(path)}")
     if kind == "call":
         raise HclError(f"{name}:{e[3]}: function {e[1]}() is not supported here")
+    if kind == "binop":
+        left, right = _eval(e[2], variables, name), _eval(e[3], variables, name)
+        return left == right if e[1] == "==" else left != right
+    if kind == "cond":
+        c = _eval(e[1], variables, name)
+        if not isinstance(c, bool):
+            raise HclError(f"{name}:{e[4]}: Incorrect condition type: a bool is required")
+        return _eval(e[2] if c else e[3], variables, name)
     if kind == "template":
         text, line = e[1], e[2]
 
@@ -359,9 +383,34 @@ _JOB = {"attrs": {"type": ("Type", _str), "namespace": ("Namespace", _str), "reg
 _SHORTHAND_OPS = ("distinct_hosts", "regexp", "set_contains", "version", "semver")
 
 
+def _expand_dynamic(body, variables, name):
+    """dynamic "TYPE" { for_each = LIST  content { ... } } -> one TYPE block per element (the
+    content may not refer to the iterator: this subset has no iterator symbol)"""
+    out = []
+    for item in body:
+        if item[0] != "block" or item[1] != "dynamic":
+            out.append(item)
+            continue
+        _, _, labels, sub, line = item
+        if len(labels) != 1:
+            raise HclError(f"{name}:{line}: a dynamic block has one label, the block type")
+        each = content = None
+        for s in sub:
+            if s[0] == "attr" and s[1] == "for_each":
+                each = _eval(s[2], variables, name)
+            elif s[0] == "block" and s[1] == "content" and not s[2] and content is None:
+                content = s[3]
+            else:
+                raise HclError(f"{name}:{s[-1]}: unsupported in a dynamic block: {s[1]}")
+        if not isinstance(each, (list, dict)) or content is None:
+            raise HclError(f"{name}:{line}: a dynamic block needs for_each (a list or map) and one content block")
+        out += [("block", labels[0], [], content, line)] * len(each)
+    return out
+
+
 def _convert(body, spec, variables, name):
     out = {}
-    for item in body:
+    for item in _expand_dynamic(body, variables, name):
         if item[0] == "attr":
             _, key, expr, line = item
             if key in spec.get("map_attrs", {}):

@@ -25,7 +25,7 @@ static const char reference_yaml[] =
     "  type: nomad\n"
     "  datacenters: [dc1]\n"
     "  driver: exec\n"
-    "  worker_path: /usr/local/bin/mercure-worker\n"
+    "  worker_path: /usr/bin/mercure-worker\n"
     "  worker_config: /etc/mercure/mercure.yaml\n"
     "  storage_volume: mercure-storage\n"
     "  resources: {cpu: 500, memory: 256}\n"
@@ -150,8 +150,11 @@ START_TEST(worker_job_has_the_reference_shape)
 	    "mercure-storage");
 	snprintf(p, sizeof(p), "%s.Driver", T);
 	ck_assert_str_eq(s_at(j, p), "exec");
+	/* the Debian package's system user */
+	snprintf(p, sizeof(p), "%s.User", T);
+	ck_assert_str_eq(s_at(j, p), "mercure");
 	snprintf(p, sizeof(p), "%s.Config.command", T);
-	ck_assert_str_eq(s_at(j, p), "/usr/local/bin/mercure-worker");
+	ck_assert_str_eq(s_at(j, p), "/usr/bin/mercure-worker");
 	snprintf(p, sizeof(p), "%s.Config.args.1", T);
 	ck_assert_str_eq(s_at(j, p), "${NOMAD_META_task_id}");
 	snprintf(p, sizeof(p), "%s.Config.args.3", T);
@@ -218,6 +221,7 @@ START_TEST(docker_worker_and_gpu_module)
 	    nomad_job_worker_from_config(cfg, &d, err, sizeof(err)), MC_OK);
 	ck_assert_str_eq(d.image, "reg/w:1");
 	ck_assert_str_eq(d.storage_mount, "/mnt/m");
+	ck_assert_str_eq(d.command, "/usr/bin/mercure-worker");
 	/* mercure.json writes unused fields as "" */
 	ck_assert_int_eq(nomad_job_module_from_config(
 	                     cfg, &cfg->modules[2], &d, err, sizeof(err)),
@@ -239,6 +243,10 @@ START_TEST(docker_worker_and_gpu_module)
 	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.Driver"), "docker");
 	ck_assert_str_eq(
 	    s_at(j, "Job.TaskGroups.0.Tasks.0.Config.image"), "reg/seg:2");
+	/* a module's image runs as its own user, its own program */
+	ck_assert_ptr_null(at(j, "Job.TaskGroups.0.Tasks.0.User"));
+	ck_assert_ptr_null(at(j, "Job.TaskGroups.0.Tasks.0.Config.command"));
+	ck_assert_ptr_null(at(j, "Job.TaskGroups.0.Tasks.0.Config.volumes"));
 	ck_assert_int_eq(
 	    i_at(j, "Job.TaskGroups.0.Tasks.0.Resources.CPU"), 2000);
 	ck_assert_str_eq(
@@ -259,6 +267,47 @@ START_TEST(docker_worker_and_gpu_module)
 	json_decref(j);
 	free(text);
 	config_destroy(cfg);
+}
+END_TEST
+
+/* the image holds every program: the worker job names the worker in it
+ * and binds the configuration file in at the same path, read-only; the
+ * task's user is a setting */
+START_TEST(docker_worker_runs_the_image_program)
+{
+	nomad_job_desc d;
+	json_t        *j = worker_json("storage_root: /srv/m\n"
+	                                      "scheduler: {type: nomad, driver: docker,"
+	                                      " image: 'reg/mercure-c:2', user: svc,"
+	                                      " worker_config: /etc/m/m.yaml}\n",
+	           &d);
+	const char    *C = "Job.TaskGroups.0.Tasks.0.Config";
+	char           p[128], *hcl = NULL;
+
+	snprintf(p, sizeof(p), "%s.image", C);
+	ck_assert_str_eq(s_at(j, p), "reg/mercure-c:2");
+	snprintf(p, sizeof(p), "%s.command", C);
+	ck_assert_str_eq(s_at(j, p), "/usr/bin/mercure-worker");
+	snprintf(p, sizeof(p), "%s.args.3", C);
+	ck_assert_str_eq(s_at(j, p), "/srv/m");
+	snprintf(p, sizeof(p), "%s.volumes.0", C);
+	ck_assert_str_eq(s_at(j, p), "/etc/m/m.yaml:/etc/m/m.yaml:ro");
+	ck_assert_uint_eq(json_array_size(at(j, "Job.TaskGroups.0.Tasks.0."
+	                                        "Config.volumes")),
+	    1);
+	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.User"), "svc");
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Env.MERCURE_CONFIG"),
+	    "/etc/m/m.yaml");
+	json_decref(j);
+	ck_assert_int_eq(nomad_job_hcl(&d, NOMAD_HCL_LITERAL, &hcl), MC_OK);
+	ck_assert_ptr_nonnull(strstr(hcl, "driver = \"docker\""));
+	ck_assert_ptr_nonnull(strstr(hcl, "user   = \"svc\""));
+	ck_assert_ptr_nonnull(strstr(hcl, "image   = \"reg/mercure-c:2\""));
+	ck_assert_ptr_nonnull(
+	    strstr(hcl, "volumes = [\"/etc/m/m.yaml:/etc/m/m.yaml:ro\"]"));
+	ck_assert_ptr_null(strstr(hcl, "dynamic"));
+	free(hcl);
 }
 END_TEST
 
@@ -459,7 +508,7 @@ nomad_job_suite(void)
 	Suite       *s = suite_create("nomad_job");
 	const TTest *json[] = {worker_job_has_the_reference_shape,
 	    raw_exec_keeps_the_volume_for_placement_only,
-	    docker_worker_and_gpu_module,
+	    docker_worker_and_gpu_module, docker_worker_runs_the_image_program,
 	    bad_settings_are_refused_with_the_field, NULL};
 	const TTest *table[] = {
 	    every_rule_of_the_validation_table_bites, NULL};

@@ -14,7 +14,10 @@
 
 #define NS_PER_S 1000000000LL
 #define NOMAD_JOB_VOLUME "storage"
-#define WORKER_PATH_DEFAULT "/usr/local/bin/mercure-worker"
+/* where the Debian package installs the worker, on a node and in the
+ * image, and the system user it creates */
+#define WORKER_PATH_DEFAULT "/usr/bin/mercure-worker"
+#define WORKER_USER_DEFAULT "mercure"
 #define STORAGE_VOLUME_DEFAULT "mercure-storage"
 
 static const config_kv *
@@ -311,18 +314,26 @@ placement(const mc_config *cfg, nomad_job_desc *d, char *err, size_t errlen)
 	    "scheduler.storage_mount", err, errlen);
 }
 
+/* worker_program - the driver and the program: the worker on the node
+ * (exec drivers), or the worker in the image (docker: the image mercure
+ * publishes holds every program, the command chooses one) */
 static mc_err
 worker_program(
     const config_kvlist *l, nomad_job_desc *d, char *err, size_t errlen)
 {
-	const char *drv, *path, *image;
+	const char *drv, *path, *image, *user;
 	mc_err      rv;
 
 	if ((rv = scalar(
 	         l, "driver", "scheduler.driver", &drv, err, errlen)) ||
 	    (rv = scalar(l, "worker_path", "scheduler.worker_path", &path, err,
 	         errlen)) ||
-	    (rv = scalar(l, "image", "scheduler.image", &image, err, errlen)))
+	    (rv = scalar(
+	         l, "image", "scheduler.image", &image, err, errlen)) ||
+	    (rv = scalar(l, "user", "scheduler.user", &user, err, errlen)) ||
+	    (rv = copy_str(d->user, sizeof(d->user),
+	         user ? user : WORKER_USER_DEFAULT, "scheduler.user", err,
+	         errlen)))
 		return rv;
 	if (drv == NULL)
 		drv = "exec";
@@ -335,8 +346,9 @@ worker_program(
 		if (image == NULL || image[0] == '\0')
 			return bad(err, errlen, "scheduler.image",
 			    "required with driver docker");
-		return copy_str(d->image, sizeof(d->image), image,
-		    "scheduler.image", err, errlen);
+		if ((rv = copy_str(d->image, sizeof(d->image), image,
+		         "scheduler.image", err, errlen)) != MC_OK)
+			return rv;
 	}
 	if (path == NULL)
 		path = WORKER_PATH_DEFAULT;
@@ -472,6 +484,17 @@ str_array(const char (*v)[64], size_t n)
 	return a;
 }
 
+/* config_bind - docker's read-only bind of the configuration file, at
+ * the same path in the container: "FILE:FILE:ro" */
+static json_t *
+config_bind(const nomad_job_desc *d)
+{
+	char v[2 * NOMAD_JOB_PATH_MAX + 8];
+
+	snprintf(v, sizeof(v), "%s:%s:ro", d->config_file, d->config_file);
+	return json_pack("[s]", v);
+}
+
 static json_t *
 task_config(const nomad_job_desc *d)
 {
@@ -488,9 +511,14 @@ task_config(const nomad_job_desc *d)
 			json_decref(args);
 			return fail(c);
 		}
-	if (docker ? jset(c, "image", json_string(d->image))
-	           : jset(c, "command", json_string(d->command)))
+	if ((docker && jset(c, "image", json_string(d->image))) ||
+	    ((!docker || d->command[0]) &&
+	        jset(c, "command", json_string(d->command))) ||
+	    (docker && d->config_file[0] &&
+	        jset(c, "volumes", config_bind(d)))) {
+		json_decref(args);
 		return fail(c);
+	}
 	if (!docker || d->n_args > 0)
 		return jset(c, "args", args) ? fail(c) : c;
 	json_decref(args);
@@ -525,6 +553,8 @@ task_json(const nomad_job_desc *d)
 	    task_resources(d));
 	if (t == NULL)
 		return NULL;
+	if (d->user[0] && jset(t, "User", json_string(d->user)))
+		return fail(t);
 	/* raw_exec cannot mount: the group volume then only places the
 	 * alloc on a node that has the storage (reference 2.1) */
 	if (d->storage_volume[0] && strcmp(d->driver, "raw_exec") != 0 &&

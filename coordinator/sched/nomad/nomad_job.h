@@ -56,8 +56,9 @@ typedef struct nomad_job_desc {
 	char      datacenters[NOMAD_JOB_MAX_DCS][64];
 	size_t    n_datacenters;
 	char      driver[16];                  /* raw_exec, exec, docker */
-	char      command[NOMAD_JOB_PATH_MAX]; /* exec drivers; docker: "" */
+	char      command[NOMAD_JOB_PATH_MAX]; /* docker: in image, or "" */
 	char      image[NOMAD_JOB_PATH_MAX];   /* docker only */
+	char      user[64]; /* Task.User; "" = the driver's default */
 	char      args[NOMAD_JOB_MAX_ARGS][NOMAD_JOB_PATH_MAX];
 	size_t    n_args;
 	nomad_env env[NOMAD_JOB_MAX_ENV];
@@ -74,11 +75,13 @@ typedef struct nomad_job_desc {
 } nomad_job_desc;
 
 /* nomad_job_worker_from_config - the worker job from cfg->scheduler
- * (driver, worker_path, image, resources, constraints, datacenters,
- * namespace, region, storage_volume, storage_mount, lost_after,
- * worker_config: the configuration file as workers see it, default
- * cfg->path when absolute; it becomes MERCURE_CONFIG). cfg is
- * borrowed. MC_ECONFIG with err filled for a bad setting. Any thread. */
+ * (driver, worker_path, image, user, resources, constraints,
+ * datacenters, namespace, region, storage_volume, storage_mount,
+ * lost_after, worker_config: the configuration file as workers see it,
+ * default cfg->path when absolute; it becomes MERCURE_CONFIG, and with
+ * docker it is bound into the container read-only at the same path).
+ * cfg is borrowed. MC_ECONFIG with err filled for a bad setting. Any
+ * thread. */
 MC_NODISCARD mc_err nomad_job_worker_from_config(
     const mc_config *cfg, nomad_job_desc *d, char *err, size_t errlen);
 
@@ -95,9 +98,12 @@ MC_NODISCARD mc_err nomad_job_module_from_config(const mc_config *cfg,
 MC_NODISCARD mc_err nomad_job_json(const nomad_job_desc *d, char **out);
 
 /* nomad_job_hcl - the HCL2 job file for d. With NOMAD_HCL_VARIABLES the
- * operator-facing values (datacenters, worker path or image, storage
- * volume and mount) become variables whose defaults are d's values.
- * On MC_OK *out is malloc'ed (caller frees). */
+ * operator-facing values (datacenters, driver, worker path, image, user,
+ * storage volume and mount, configuration file) become variables whose
+ * defaults are d's values, and the file serves every driver: the task's
+ * config and volume_mount blocks are dynamic blocks chosen by
+ * var.driver. Without it, d's driver alone is printed. On MC_OK *out is
+ * malloc'ed (caller frees). */
 enum { NOMAD_HCL_LITERAL = 0, NOMAD_HCL_VARIABLES = 1 };
 MC_NODISCARD mc_err nomad_job_hcl(
     const nomad_job_desc *d, int flags, char **out);

@@ -28,7 +28,7 @@ typedef struct hvar {
 
 typedef struct hctx {
 	hbuf        b;
-	hvar        vars[5];
+	hvar        vars[8];
 	size_t      n_vars;
 	const char *keys[HCL_ATTRS_MAX];
 	char        vals[HCL_ATTRS_MAX][HCL_VALUE_MAX];
@@ -214,6 +214,14 @@ blank(hctx *h)
 	put(&h->b, "\n");
 }
 
+static void
+comment(hctx *h, const char *text)
+{
+	flush(h);
+	indent(h);
+	put(&h->b, "# %s\n", text);
+}
+
 /* list - ["a", "b"] of n strings of stride size */
 static void
 list(
@@ -247,10 +255,18 @@ duration(char *out, size_t len, uint32_t s)
 }
 
 static void
+string_variable(hctx *h, const char *name, const char *dflt)
+{
+	open_block(h, "variable \"%s\"", name);
+	attr(h, "type", "string");
+	attr_str(h, "default", dflt);
+	close_block(h);
+}
+
+static void
 variables(hctx *h, const nomad_job_desc *d)
 {
 	char v[HCL_VALUE_MAX];
-	bool docker = strcmp(d->driver, "docker") == 0;
 
 	list(h, v, sizeof(v), d->datacenters[0], sizeof(d->datacenters[0]),
 	    d->n_datacenters);
@@ -258,23 +274,15 @@ variables(hctx *h, const nomad_job_desc *d)
 	attr(h, "type", "list(string)");
 	attr(h, "default", "%s", v);
 	close_block(h);
-	open_block(h, "variable \"%s\"", docker ? "image" : "worker_path");
-	attr(h, "type", "string");
-	attr_str(h, "default", docker ? d->image : d->command);
-	close_block(h);
-	open_block(h, "variable \"storage_volume\"");
-	attr(h, "type", "string");
-	attr_str(h, "default", d->storage_volume);
-	close_block(h);
-	open_block(h, "variable \"storage_mount\"");
-	attr(h, "type", "string");
-	attr_str(h, "default", d->storage_mount);
-	close_block(h);
+	string_variable(h, "driver", d->driver);
+	string_variable(h, "worker_path", d->command);
+	string_variable(h, "image", d->image);
+	if (d->user[0])
+		string_variable(h, "user", d->user);
+	string_variable(h, "storage_volume", d->storage_volume);
+	string_variable(h, "storage_mount", d->storage_mount);
 	if (d->config_file[0]) {
-		open_block(h, "variable \"config_file\"");
-		attr(h, "type", "string");
-		attr_str(h, "default", d->config_file);
-		close_block(h);
+		string_variable(h, "config_file", d->config_file);
 		/* before storage_mount: the file may lie under it */
 		h->vars[h->n_vars++] =
 		    (hvar){d->config_file, "config_file", false};
@@ -283,9 +291,14 @@ variables(hctx *h, const nomad_job_desc *d)
 	h->vars[h->n_vars++] = (hvar){d->storage_mount, "storage_mount", true};
 	h->vars[h->n_vars++] =
 	    (hvar){d->storage_volume, "storage_volume", false};
-	h->vars[h->n_vars++] = docker
-	                           ? (hvar){d->image, "image", false}
-	                           : (hvar){d->command, "worker_path", false};
+	/* an empty value would stand for every empty string */
+	if (d->command[0])
+		h->vars[h->n_vars++] =
+		    (hvar){d->command, "worker_path", false};
+	if (d->image[0])
+		h->vars[h->n_vars++] = (hvar){d->image, "image", false};
+	if (d->user[0])
+		h->vars[h->n_vars++] = (hvar){d->user, "user", false};
 }
 
 static void
@@ -359,23 +372,100 @@ group_policies(hctx *h, const nomad_job_desc *d)
 	}
 }
 
+/* config_attrs - the driver's config block body, as task_config() in
+ * nomad_job.c sends it; with vars the image is var.image even where d
+ * has none (d's driver is not docker) */
 static void
-task_body(hctx *h, const nomad_job_desc *d)
+config_attrs(hctx *h, const nomad_job_desc *d, bool docker, bool vars)
 {
-	char v[HCL_VALUE_MAX];
-	bool docker = strcmp(d->driver, "docker") == 0;
+	char v[HCL_VALUE_MAX], f[HCL_VALUE_MAX];
 
-	attr_str(h, "driver", d->driver);
-	blank(h);
-	open_block(h, "config");
-	attr_str(
-	    h, docker ? "image" : "command", docker ? d->image : d->command);
+	if (docker && vars)
+		attr(h, "image", "var.image");
+	else if (docker)
+		attr_str(h, "image", d->image);
+	if (!docker || d->command[0])
+		attr_str(h, "command", d->command);
 	if (!docker || d->n_args > 0) {
 		list(h, v, sizeof(v), d->args[0], sizeof(d->args[0]),
 		    d->n_args);
 		attr(h, "args", "%s", v);
 	}
+	if (docker && d->config_file[0]) {
+		value(h, f, sizeof(f), d->config_file);
+		if (strncmp(f, "var.", 4) == 0) {
+			snprintf(
+			    v, sizeof(v), "\"${%.64s}:${%.64s}:ro\"", f, f);
+		} else {
+			snprintf(f, sizeof(f), "%s:%s:ro", d->config_file,
+			    d->config_file);
+			quote(v, sizeof(v), f);
+		}
+		attr(h, "volumes", "[%s]", v);
+	}
+}
+
+static void
+mount_attrs(hctx *h, const nomad_job_desc *d)
+{
+	attr(h, "volume", "\"storage\"");
+	attr_str(h, "destination", d->storage_mount);
+	attr(h, "read_only", "false");
+}
+
+/* dynamic - a block of `type` present when var.driver is (or, with
+ * negate, is not) drv: a dynamic block over a list of zero or one
+ * element, the HCL2 way to make a block conditional */
+static void
+dynamic(hctx *h, const char *type, const char *drv, bool negate)
+{
+	open_block(h, "dynamic \"%s\"", type);
+	attr(h, "for_each", "var.driver == \"%s\" ? %s : %s", drv,
+	    negate ? "[]" : "[1]", negate ? "[1]" : "[]");
+	blank(h);
+	open_block(h, "content");
+}
+
+/* driver_blocks - the task's config and storage mount: for d's driver
+ * alone, or (vars) for whichever driver var.driver names */
+static void
+driver_blocks(hctx *h, const nomad_job_desc *d, bool vars)
+{
+	bool docker = strcmp(d->driver, "docker") == 0;
+
+	if (!vars) {
+		open_block(h, "config");
+		config_attrs(h, d, docker, false);
+		close_block(h);
+		return;
+	}
+	comment(h, "exec, raw_exec: the worker on the node");
+	dynamic(h, "config", "docker", true);
+	config_attrs(h, d, false, true);
 	close_block(h);
+	close_block(h);
+	blank(h);
+	comment(h, "docker: the worker in the image, the configuration file "
+	           "bound read-only");
+	dynamic(h, "config", "docker", false);
+	config_attrs(h, d, true, true);
+	close_block(h);
+	close_block(h);
+}
+
+static void
+task_body(hctx *h, const nomad_job_desc *d, bool vars)
+{
+	char v[HCL_VALUE_MAX];
+
+	if (vars)
+		attr(h, "driver", "var.driver");
+	else
+		attr_str(h, "driver", d->driver);
+	if (d->user[0])
+		attr_str(h, "user", d->user);
+	blank(h);
+	driver_blocks(h, d, vars);
 	blank(h);
 	open_block(h, "env");
 	for (size_t i = 0; i < d->n_env; i++)
@@ -392,12 +482,20 @@ task_body(hctx *h, const nomad_job_desc *d)
 		close_block(h);
 	}
 	close_block(h);
-	if (d->storage_volume[0] && strcmp(d->driver, "raw_exec") != 0) {
+	if (d->storage_volume[0] && vars) {
+		blank(h);
+		comment(h,
+		    "raw_exec cannot mount: there the group volume only "
+		    "places the task");
+		dynamic(h, "volume_mount", "raw_exec", true);
+		mount_attrs(h, d);
+		close_block(h);
+		close_block(h);
+	} else if (d->storage_volume[0] &&
+	           strcmp(d->driver, "raw_exec") != 0) {
 		blank(h);
 		open_block(h, "volume_mount");
-		attr(h, "volume", "\"storage\"");
-		attr_str(h, "destination", d->storage_mount);
-		attr(h, "read_only", "false");
+		mount_attrs(h, d);
 		close_block(h);
 	}
 	blank(h);
@@ -431,7 +529,7 @@ nomad_job_hcl(const nomad_job_desc *d, int flags, char **out)
 	group_policies(h, d);
 	blank(h);
 	open_block(h, "task \"%s\"", d->task);
-	task_body(h, d);
+	task_body(h, d, vars);
 	close_block(h);
 	close_block(h);
 	close_block(h);
