@@ -198,9 +198,17 @@ parse_atom(rule_parser *p)
 		p->pos++;
 		return const_node(
 		    p, (rule_value){.t = V_FLOAT, .u.f = t->f}, t->off);
-	case TK_TAGREF:
+	case TK_TAGREF: {
+		rule_node *ref;
 		p->pos++;
-		return tag_node(p, t->s, t->slen, false, t->off);
+		ref = tag_node(p, t->s, t->slen, false, t->off);
+		if (ref != NULL && !rule_p_push(p, &p->r->refs, &p->r->nrefs,
+		                       &p->r->refcap, ref))
+			return NULL;
+		if (ref != NULL)
+			ref->ref = p->r->nrefs;
+		return ref;
+	}
 	case TK_NAME:
 		return name_atom(p);
 	case TK_LPAREN:

@@ -356,7 +356,9 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 		*out = n->v;
 		return true;
 	case N_TAG:
-		if ((s = lookup(c->tags, n)) == NULL)
+		if (n->ref != 0 && c->refvals != NULL)
+			s = c->refvals[n->ref - 1];
+		else if ((s = lookup(c->tags, n)) == NULL)
 			return rule_fail(c, n->why);
 		*out = (rule_value){.t = V_STR, .u.s = {s, strlen(s)}};
 		return true;
@@ -402,6 +404,26 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	}
 }
 
+/* check_refs - look up every @X@ before the tree is evaluated: mercure
+ * leaves the @X@ of a missing tag in the text, a SyntaxError, so the rule
+ * is false whatever else it says. The values found are kept for the
+ * tree's N_TAG nodes, so each is looked up once. */
+static bool
+check_refs(const rule *r, rule_ctx *c)
+{
+	const char **vals;
+
+	if (r->nrefs == 0)
+		return true;
+	if ((vals = rule_scratch_alloc(c, r->nrefs * sizeof(*vals))) == NULL)
+		return false;
+	for (size_t i = 0; i < r->nrefs; i++)
+		if ((vals[i] = lookup(c->tags, r->refs[i])) == NULL)
+			return rule_fail(c, r->refs[i]->why);
+	c->refvals = vals;
+	return true;
+}
+
 /* run - evaluate the root with scratch memory on this stack frame. */
 static bool
 run(const rule *r, rule_ctx *c, const char **why)
@@ -412,7 +434,8 @@ run(const rule *r, rule_ctx *c, const char **why)
 
 	c->sc.buf = (char *) stack;
 	c->sc.cap = sizeof(stack);
-	ok = rule_eval_node(r->root, c, &v) && rule_truthy(&v);
+	ok = check_refs(r, c) && rule_eval_node(r->root, c, &v) &&
+	     rule_truthy(&v);
 	scratch_fini(&c->sc);
 	if (why != NULL)
 		*why = c->why;

@@ -164,6 +164,7 @@ struct rule_node {
 	const char     *why;  /* N_TAG: "missing tag X" */
 	atomic_size_t  *hint; /* N_TAG: where the key was last found */
 	size_t          off;  /* N_TAGS, N_CONST: byte offset in the text */
+	size_t          ref;  /* N_TAG of @X@: 1 + its index in rule.refs */
 	bool            fold;
 };
 
@@ -172,7 +173,12 @@ struct rule {
 	rule_node   *root;
 	const char **tags; /* malloc'd array of arena strings */
 	size_t       ntags, tagcap;
-	bool         series; /* compiled by rule_compile_series */
+	/* The @X@ references: mercure rewrites the ones whose tag exists and
+	 * leaves the others in the text, a SyntaxError that makes the whole
+	 * rule false, so each is checked before the tree is evaluated. */
+	rule_node **refs; /* arena */
+	size_t      nrefs, refcap;
+	bool        series; /* compiled by rule_compile_series */
 };
 
 /* ---- the parser's shared state and helpers (rule_parse.c), used by
@@ -236,6 +242,8 @@ typedef struct rule_ctx {
 	size_t             ndescs;
 	rule_scratch       sc;
 	const char        *why; /* set with the first runtime error */
+	const char *const
+	    *refvals; /* the values of rule.refs, looked up first */
 } rule_ctx;
 
 void *rule_scratch_alloc(rule_ctx *c, size_t n); /* NULL: why set */

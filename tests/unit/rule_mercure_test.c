@@ -1,0 +1,172 @@
+/* rule_mercure_test.c - cases taken from mercure itself: the rules and
+ * tag sets of its router tests (app/tests/test_router.py, test_query.py),
+ * the examples of its documentation (docs/usage/rules.rst) and the
+ * behaviour of its evaluator (app/common/rule_evaluation.py with asteval's
+ * safe mode, mercure's default), each with mercure's own result. */
+#include "rule/rule.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+
+/* What mercure's parse_rule() gives. M_FALSE_MISSING is its
+ * TagNotFoundException (false, nothing logged); M_FALSE_ERROR an
+ * exception at run time (false, logged); M_REFUSED a SyntaxError or a
+ * node asteval does not run, which is a compile error here. */
+typedef enum {
+	M_TRUE,
+	M_FALSE,
+	M_FALSE_MISSING,
+	M_FALSE_ERROR,
+	M_REFUSED,
+} mercure_result;
+
+typedef struct mercure_case {
+	const char    *source; /* the mercure file the case comes from */
+	const char    *rule;
+	const char    *tags; /* "Key=Value" lines separated by '\n' */
+	mercure_result want;
+} mercure_case;
+
+static const mercure_case cases[] = {
+    /* test_router.py: the rules dict and the tag sets of its tests */
+    {"test_router.py", "@StudyDescription@ == \"foo\" ",
+        "SeriesDescription=foo", M_FALSE_MISSING},
+    {"test_router.py", "tags.SeriesDescription == \"foo\" ",
+        "SeriesDescription=foo", M_TRUE},
+    {"test_router.py", "tags.SeriesDescription == \"new_rule\" ",
+        "SeriesDescription=foo", M_FALSE},
+    {"test_router.py", "tags.SeriesDescription == \"new_rule\" ",
+        "SeriesDescription=new_rule", M_TRUE},
+    {"test_router.py", "tags.SeriesDescription == \"foo\" ",
+        "SeriesDescription=new_rule", M_FALSE},
+    {"test_router.py", "\"Garbage\" in tags.BADTAG ",
+        "SeriesDescription=foo", M_FALSE_MISSING},
+    {"test_router.py", "@StudyDescription@ == \"foo\" ", "asdfasdfas=foo",
+        M_FALSE_MISSING},
+    {"test_router.py", "tags.SeriesDescription == \"foo\" ",
+        "asdfasdfas=foo", M_FALSE_MISSING},
+    {"test_router.py", "\"Garbage\" in tags.BADTAG ", "asdfasdfas=foo",
+        M_FALSE_MISSING},
+    {"test_router.py", "@SeriesDescription@ == 'Test'",
+        "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT",
+        M_TRUE},
+    {"test_router.py", "@Modality@ == 'CT'",
+        "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT",
+        M_TRUE},
+    /* test_query.py, test_dicomweb.py, test_studies.py, ... */
+    {"test_query.py", "False", "Modality=CT", M_FALSE},
+    {"test_query.py", "True", "Modality=CT", M_TRUE},
+    /* docs/usage/rules.rst */
+    {"rules.rst", "'CINE' in tags.SeriesDescription",
+        "SeriesDescription=CINE 2ch", M_TRUE},
+    {"rules.rst", "tags.SeriesDescription == 'CINE'",
+        "SeriesDescription=CINE 2ch", M_FALSE},
+    {"rules.rst", "tags.SeriesDescription == 'CINE'",
+        "SeriesDescription=CINE", M_TRUE},
+    {"rules.rst", "tags.SeriesDescription.lower() = 'cine'",
+        "SeriesDescription=CINE", M_REFUSED},
+    {"rules.rst", "tags.SeriesDescription.lower() == 'cine'",
+        "SeriesDescription=CINE", M_TRUE},
+    {"rules.rst", "float(tags.SliceThickness) < 2.0",
+        "SliceThickness=1.5", M_TRUE},
+    {"rules.rst", "float(tags.SliceThickness) < 2.0",
+        "SliceThickness=3", M_FALSE},
+    /* rule_evaluation.py: replace_tags() rewrites only the @X@ whose tag
+     * exists; one left in the text is a SyntaxError, reported as a
+     * missing tag, whatever the rest of the expression says. */
+    {"rule_evaluation.py", "@Modality@ == 'MR' or @StationName@ == 'X'",
+        "Modality=MR", M_FALSE_MISSING},
+    {"rule_evaluation.py", "True or @StationName@ == 'X'", "Modality=MR",
+        M_FALSE_MISSING},
+    {"rule_evaluation.py", "not @StationName@", "Modality=MR",
+        M_FALSE_MISSING},
+    {"rule_evaluation.py", "@Modality@ == 'MR' or @StationName@ == 'X'",
+        "Modality=MR\nStationName=Y", M_TRUE},
+    {"rule_evaluation.py", "tags.Modality == 'MR' or tags.Station == 'X'",
+        "Modality=MR", M_TRUE},
+    /* rule_evaluation.py: the example in its closing comment */
+    {"rule_evaluation.py",
+        "('Tr' in @ManufacturerModelName@) | (@ManufacturerModelName@ == "
+        "'Trio')",
+        "ManufacturerModelName=Trio", M_TRUE},
+    {"rule_evaluation.py",
+        "('Tr' in @ManufacturerModelName@) | (@ManufacturerModelName@ == "
+        "'Trio')",
+        "ManufacturerModelName=Prisma", M_FALSE},
+};
+
+static mc_tagset *
+make_tags(const char *spec)
+{
+	mc_tagset *t;
+	char      *copy = strdup(spec), *save = NULL;
+
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
+	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		ck_assert_ptr_nonnull(eq);
+		*eq = '\0';
+		ck_assert_int_eq(mc_tagset_set(t, line, eq + 1), MC_OK);
+	}
+	free(copy);
+	return t;
+}
+
+START_TEST(each_case_gives_mercures_result)
+{
+	const mercure_case *c = &cases[_i];
+	rule               *r = NULL;
+	mc_diag             d = {0};
+	mc_err              rv = rule_compile(c->rule, strlen(c->rule), &r, &d);
+	mc_tagset          *t;
+	const char         *why = NULL;
+	bool                res;
+
+	if (c->want == M_REFUSED) {
+		ck_assert_msg(rv == MC_ESYNTAX, "%s: %s compiles", c->source,
+		    c->rule);
+		return;
+	}
+	ck_assert_msg(rv == MC_OK, "%s: %s: column %zu: %s", c->source,
+	    c->rule, d.column, d.msg);
+	t = make_tags(c->tags);
+	res = rule_eval(r, t, &why);
+	ck_assert_msg(res == (c->want == M_TRUE), "%s: %s gives %d (%s)",
+	    c->source, c->rule, res, why ? why : "no error");
+	if (c->want == M_TRUE || c->want == M_FALSE)
+		ck_assert_msg(why == NULL, "%s: %s: unexpected error %s",
+		    c->source, c->rule, why);
+	else if (c->want == M_FALSE_MISSING)
+		ck_assert_msg(why != NULL && strncmp(why, "missing tag ", 12) == 0,
+		    "%s: %s: why = %s", c->source, c->rule, why ? why : "(null)");
+	else
+		ck_assert_msg(why != NULL && strncmp(why, "missing tag ", 12) != 0,
+		    "%s: %s: why = %s", c->source, c->rule, why ? why : "(null)");
+	mc_tagset_destroy(t);
+	rule_free(r);
+}
+END_TEST
+
+static Suite *
+rule_mercure_suite(void)
+{
+	Suite *s = suite_create("rule_mercure");
+	TCase *tc = tcase_create("mercure's cases");
+
+	tcase_add_loop_test(tc, each_case_gives_mercures_result, 0,
+	    (int) (sizeof(cases) / sizeof(cases[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return mc_check_run(rule_mercure_suite());
+}
