@@ -31,7 +31,7 @@ tag_node(rule_parser *p, const char *name, size_t n, bool fold, size_t off)
 	t->key = key;
 	t->why = why;
 	t->fold = fold;
-	if (rule_note_tag(p->r, key) != MC_OK)
+	if (rule_note_tag(p->r, key, fold) != MC_OK)
 		return rule_p_oom(p);
 	return t;
 }

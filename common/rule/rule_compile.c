@@ -7,19 +7,26 @@
 #include <string.h>
 
 mc_err
-rule_note_tag(rule *r, const char *name)
+rule_note_tag(rule *r, const char *name, bool fold)
 {
 	for (size_t i = 0; i < r->ntags; i++)
-		if (strcmp(r->tags[i], name) == 0)
+		if (strcmp(r->tags[i], name) == 0) {
+			r->tagfold[i] = r->tagfold[i] || fold;
 			return MC_OK;
+		}
 	if (r->ntags == r->tagcap) {
 		size_t       cap = r->tagcap ? r->tagcap * 2 : 8;
 		const char **nt = realloc(r->tags, cap * sizeof(*nt));
+		bool        *nf;
 		if (nt == NULL)
 			return MC_ENOMEM;
 		r->tags = nt;
+		if ((nf = realloc(r->tagfold, cap * sizeof(*nf))) == NULL)
+			return MC_ENOMEM;
+		r->tagfold = nf;
 		r->tagcap = cap;
 	}
+	r->tagfold[r->ntags] = fold;
 	r->tags[r->ntags++] = name;
 	return MC_OK;
 }
@@ -99,6 +106,7 @@ rule_free(rule *r)
 		return;
 	rule_arena_fini(&r->arena);
 	free(r->tags);
+	free(r->tagfold);
 	free(r);
 }
 

@@ -259,6 +259,30 @@ lookup(const mc_tagset *tags, const rule_node *n)
 	return folded;
 }
 
+const char *
+rule_tag_read(const rule *r, size_t i, const mc_tagset *tags, const char **key)
+{
+	const mc_tag *t, *folded = NULL;
+
+	if (key != NULL)
+		*key = NULL;
+	if (r == NULL || i >= r->ntags || tags == NULL)
+		return NULL;
+	for (size_t k = 0; k < mc_tagset_count(tags); k++) {
+		t = mc_tagset_at(tags, k);
+		if (strcmp(t->key, r->tags[i]) == 0) {
+			folded = t;
+			break;
+		}
+		if (r->tagfold[i] && folded == NULL &&
+		    strcasecmp(t->key, r->tags[i]) == 0)
+			folded = t;
+	}
+	if (folded != NULL && key != NULL)
+		*key = folded->key;
+	return folded ? folded->value : NULL;
+}
+
 static bool
 has_tag(rule_ctx *c, const rule_value *k, rule_value *out)
 {

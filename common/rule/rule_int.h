@@ -171,7 +171,8 @@ struct rule_node {
 struct rule {
 	rule_arena   arena;
 	rule_node   *root;
-	const char **tags; /* malloc'd array of arena strings */
+	const char **tags;    /* malloc'd array of arena strings */
+	bool        *tagfold; /* malloc'd, parallel to tags */
 	size_t       ntags, tagcap;
 	/* The @X@ references: mercure rewrites the ones whose tag exists and
 	 * leaves the others in the text, a SyntaxError that makes the whole
@@ -220,8 +221,9 @@ rule_node *rule_parse_series_atom(rule_parser *p);
 rule_node *rule_parse(const char *text, const rule_token *toks, rule *r,
     bool series, mc_diag *d, mc_err *rv);
 
-/* rule_note_tag - add name (arena-owned) to r's list of tags read. */
-mc_err rule_note_tag(rule *r, const char *name);
+/* rule_note_tag - add name (arena-owned) to r's list of tags read; fold:
+ * read as tags.X, so a key equal ignoring ASCII case also counts. */
+mc_err rule_note_tag(rule *r, const char *name, bool fold);
 
 /* ---- evaluation (rule_eval.c, rule_arith.c, rule_builtin.c, rule_method.c)
  * ---- */

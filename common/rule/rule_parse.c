@@ -235,7 +235,7 @@ in_tags(rule_parser *p, rule_node *x, uint8_t op, size_t off)
 
 	if (n != NULL && x->kind == N_CONST && x->v.t == V_STR &&
 	    memchr(x->v.u.s.p, '\0', x->v.u.s.n) == NULL &&
-	    rule_note_tag(p->r, x->v.u.s.p) != MC_OK)
+	    rule_note_tag(p->r, x->v.u.s.p, false) != MC_OK)
 		return rule_p_oom(p);
 	return op == OP_NOTIN ? unary(p, N_NOT, n, off) : n;
 }

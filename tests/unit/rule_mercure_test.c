@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "tags/tags_json.h"
 
 /* What mercure's parse_rule() gives. M_FALSE_MISSING is its
  * TagNotFoundException (false, nothing logged); M_FALSE_ERROR an
@@ -43,20 +44,18 @@ static const mercure_case cases[] = {
         "SeriesDescription=new_rule", M_TRUE},
     {"test_router.py", "tags.SeriesDescription == \"foo\" ",
         "SeriesDescription=new_rule", M_FALSE},
-    {"test_router.py", "\"Garbage\" in tags.BADTAG ",
-        "SeriesDescription=foo", M_FALSE_MISSING},
+    {"test_router.py", "\"Garbage\" in tags.BADTAG ", "SeriesDescription=foo",
+        M_FALSE_MISSING},
     {"test_router.py", "@StudyDescription@ == \"foo\" ", "asdfasdfas=foo",
         M_FALSE_MISSING},
-    {"test_router.py", "tags.SeriesDescription == \"foo\" ",
-        "asdfasdfas=foo", M_FALSE_MISSING},
+    {"test_router.py", "tags.SeriesDescription == \"foo\" ", "asdfasdfas=foo",
+        M_FALSE_MISSING},
     {"test_router.py", "\"Garbage\" in tags.BADTAG ", "asdfasdfas=foo",
         M_FALSE_MISSING},
     {"test_router.py", "@SeriesDescription@ == 'Test'",
-        "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT",
-        M_TRUE},
+        "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT", M_TRUE},
     {"test_router.py", "@Modality@ == 'CT'",
-        "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT",
-        M_TRUE},
+        "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT", M_TRUE},
     /* test_query.py, test_dicomweb.py, test_studies.py, ... */
     {"test_query.py", "False", "Modality=CT", M_FALSE},
     {"test_query.py", "True", "Modality=CT", M_TRUE},
@@ -65,16 +64,16 @@ static const mercure_case cases[] = {
         "SeriesDescription=CINE 2ch", M_TRUE},
     {"rules.rst", "tags.SeriesDescription == 'CINE'",
         "SeriesDescription=CINE 2ch", M_FALSE},
-    {"rules.rst", "tags.SeriesDescription == 'CINE'",
-        "SeriesDescription=CINE", M_TRUE},
+    {"rules.rst", "tags.SeriesDescription == 'CINE'", "SeriesDescription=CINE",
+        M_TRUE},
     {"rules.rst", "tags.SeriesDescription.lower() = 'cine'",
         "SeriesDescription=CINE", M_REFUSED},
     {"rules.rst", "tags.SeriesDescription.lower() == 'cine'",
         "SeriesDescription=CINE", M_TRUE},
-    {"rules.rst", "float(tags.SliceThickness) < 2.0",
-        "SliceThickness=1.5", M_TRUE},
-    {"rules.rst", "float(tags.SliceThickness) < 2.0",
-        "SliceThickness=3", M_FALSE},
+    {"rules.rst", "float(tags.SliceThickness) < 2.0", "SliceThickness=1.5",
+        M_TRUE},
+    {"rules.rst", "float(tags.SliceThickness) < 2.0", "SliceThickness=3",
+        M_FALSE},
     /* rule_evaluation.py: replace_tags() rewrites only the @X@ whose tag
      * exists; one left in the text is a SyntaxError, reported as a
      * missing tag, whatever the rest of the expression says. */
@@ -108,7 +107,7 @@ make_tags(const char *spec)
 	ck_assert_ptr_nonnull(copy);
 	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
 	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
 		ck_assert_ptr_nonnull(eq);
 		*eq = '\0';
@@ -123,14 +122,14 @@ START_TEST(each_case_gives_mercures_result)
 	const mercure_case *c = &cases[_i];
 	rule               *r = NULL;
 	mc_diag             d = {0};
-	mc_err              rv = rule_compile(c->rule, strlen(c->rule), &r, &d);
-	mc_tagset          *t;
-	const char         *why = NULL;
-	bool                res;
+	mc_err      rv = rule_compile(c->rule, strlen(c->rule), &r, &d);
+	mc_tagset  *t;
+	const char *why = NULL;
+	bool        res;
 
 	if (c->want == M_REFUSED) {
-		ck_assert_msg(rv == MC_ESYNTAX, "%s: %s compiles", c->source,
-		    c->rule);
+		ck_assert_msg(
+		    rv == MC_ESYNTAX, "%s: %s compiles", c->source, c->rule);
 		return;
 	}
 	ck_assert_msg(rv == MC_OK, "%s: %s: column %zu: %s", c->source,
@@ -143,13 +142,43 @@ START_TEST(each_case_gives_mercures_result)
 		ck_assert_msg(why == NULL, "%s: %s: unexpected error %s",
 		    c->source, c->rule, why);
 	else if (c->want == M_FALSE_MISSING)
-		ck_assert_msg(why != NULL && strncmp(why, "missing tag ", 12) == 0,
-		    "%s: %s: why = %s", c->source, c->rule, why ? why : "(null)");
+		ck_assert_msg(
+		    why != NULL && strncmp(why, "missing tag ", 12) == 0,
+		    "%s: %s: why = %s", c->source, c->rule,
+		    why ? why : "(null)");
 	else
-		ck_assert_msg(why != NULL && strncmp(why, "missing tag ", 12) != 0,
-		    "%s: %s: why = %s", c->source, c->rule, why ? why : "(null)");
+		ck_assert_msg(
+		    why != NULL && strncmp(why, "missing tag ", 12) != 0,
+		    "%s: %s: why = %s", c->source, c->rule,
+		    why ? why : "(null)");
 	mc_tagset_destroy(t);
 	rule_free(r);
+}
+END_TEST
+
+/* test_router.py's test_route_series_with_bad_tags: a tags file that is
+ * not UTF-8 is still evaluated, and route_series_bad_tag triggers. */
+START_TEST(a_tags_file_that_is_not_utf8_still_triggers_its_rule)
+{
+	static const char text[] = "{\"BadTag\": \"\xb1"
+	                           "d\\u0000 Garbage\"}";
+	static const char rule_text[] = "\"Garbage\" in tags.BADTAG ";
+	mc_tagset        *t;
+	rule             *r;
+	mc_diag           d = {0};
+	char              err[128];
+	size_t            replaced = 0;
+
+	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
+	ck_assert_int_eq(tags_json_decode(text, sizeof(text) - 1, t, &replaced,
+	                     err, sizeof(err)),
+	    MC_OK);
+	ck_assert_uint_gt(replaced, 0);
+	ck_assert_int_eq(
+	    rule_compile(rule_text, strlen(rule_text), &r, &d), MC_OK);
+	ck_assert(rule_eval(r, t, NULL));
+	rule_free(r);
+	mc_tagset_destroy(t);
 }
 END_TEST
 
@@ -161,6 +190,8 @@ rule_mercure_suite(void)
 
 	tcase_add_loop_test(tc, each_case_gives_mercures_result, 0,
 	    (int) (sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(
+	    tc, a_tags_file_that_is_not_utf8_still_triggers_its_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

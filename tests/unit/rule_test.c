@@ -368,6 +368,39 @@ START_TEST(the_rule_lists_the_tags_it_reads_in_first_use_order)
 }
 END_TEST
 
+START_TEST(the_value_read_is_reported_as_the_evaluation_found_it)
+{
+	const char *text = "tags.modality == 'MR' and tags['receiveraet'] and "
+	                   "@studydate@ and 'seriesnumber' in tags and "
+	                   "tags.Nope";
+	rule       *r;
+	mc_diag     d = {0};
+	const char *key = "unset";
+
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_OK);
+	ck_assert_uint_eq(rule_tag_count(r), 5);
+	/* tags.X falls back to any case, as the evaluation does */
+	ck_assert_str_eq(rule_tag_read(r, 0, tags, &key), "MR");
+	ck_assert_str_eq(key, "Modality");
+	/* tags["X"], @X@ and 'X' in tags are exact */
+	ck_assert_ptr_null(rule_tag_read(r, 1, tags, &key));
+	ck_assert_ptr_null(key);
+	ck_assert_ptr_null(rule_tag_read(r, 2, tags, NULL));
+	ck_assert_ptr_null(rule_tag_read(r, 3, tags, NULL));
+	ck_assert_ptr_null(rule_tag_read(r, 4, tags, &key));
+	ck_assert_ptr_null(rule_tag_read(r, 5, tags, &key));
+	rule_free(r);
+
+	text = "tags['Modality'] == 'MR' and tags.SERIESnumber";
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_OK);
+	ck_assert_str_eq(rule_tag_read(r, 0, tags, &key), "MR");
+	ck_assert_str_eq(key, "Modality");
+	ck_assert_str_eq(rule_tag_read(r, 1, tags, &key), "12");
+	ck_assert_str_eq(key, "SeriesNumber");
+	rule_free(r);
+}
+END_TEST
+
 /* two_layouts - the same tags in two orders, and a third set where
  * Modality is missing, so that remembered positions go stale. */
 static void
@@ -707,6 +740,7 @@ rule_suite(void)
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
 	    in_tags_tests_presence_of_a_tag,
 	    the_rule_lists_the_tags_it_reads_in_first_use_order,
+	    the_value_read_is_reported_as_the_evaluation_found_it,
 	    tag_lookups_stay_right_when_the_tag_order_changes,
 	    threads_may_evaluate_one_rule_at_once, NULL};
 	const TTest *syntax[] = {syntax_errors_give_the_column_and_the_cause,
