@@ -20,8 +20,8 @@ decode(const char *text, size_t len, size_t *replaced)
 	char       err[128] = "";
 
 	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
-	ck_assert_msg(tags_json_decode(text, len, t, replaced, err,
-	                  sizeof(err)) == MC_OK,
+	ck_assert_msg(tags_json_decode(
+	                  text, len, t, replaced, err, sizeof(err)) == MC_OK,
 	    "%s", err);
 	return t;
 }
@@ -46,7 +46,8 @@ END_TEST
 
 START_TEST(mercures_garbage_tag_is_read_with_replacement_characters)
 {
-	static const char text[] = "{\"BadTag\": \"\xb1" "d\\u0000 Garbage\"}";
+	static const char text[] = "{\"BadTag\": \"\xb1"
+	                           "d\\u0000 Garbage\"}";
 	size_t            replaced = 0;
 	mc_tagset        *t = decode(text, sizeof(text) - 1, &replaced);
 
@@ -68,8 +69,8 @@ START_TEST(each_byte_outside_a_utf8_sequence_is_one_replacement)
 
 	ck_assert_uint_eq(replaced, 12);
 	ck_assert_str_eq(mc_tagset_get(t, "K"),
-	    "a" FFFD FFFD "z" FFFD "b" FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD
-	        FFFD);
+	    "a" FFFD                                    FFFD "z" FFFD
+	    "b" FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD);
 	mc_tagset_destroy(t);
 }
 END_TEST
@@ -106,8 +107,8 @@ tags_json_suite(void)
 	const TTest *const tests[] = {clean_text_is_read_as_it_is,
 	    mercures_garbage_tag_is_read_with_replacement_characters,
 	    each_byte_outside_a_utf8_sequence_is_one_replacement,
-	    a_key_that_is_not_utf8_is_repaired_too,
-	    bad_json_is_still_an_error, NULL};
+	    a_key_that_is_not_utf8_is_repaired_too, bad_json_is_still_an_error,
+	    NULL};
 
 	mc_check_tcase(s, "decode", tests);
 	return s;
