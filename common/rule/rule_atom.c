@@ -130,9 +130,13 @@ call(rule_parser *p, const rule_token *name)
 {
 	const rule_builtin *fn =
 	    rule_builtin_find(rule_functions, p->text + name->off, name->len);
-	size_t     n;
-	rule_node *c;
+	size_t      n;
+	rule_node  *c;
+	const char *why;
 
+	if (fn == NULL &&
+	    (why = rule_p_refused(p->text + name->off, name->len)) != NULL)
+		return rule_p_fail(p, name->off, "%s", why);
 	if (fn == NULL)
 		return rule_p_fail(p, name->off, "unknown function '%.*s'",
 		    (int) name->len, p->text + name->off);
@@ -159,6 +163,7 @@ name_atom(rule_parser *p)
 	const rule_token *t = &p->t[p->pos++];
 	const char       *s = p->text + t->off;
 	size_t            n = t->len;
+	const char       *why;
 
 	if (n == 4 && memcmp(s, "True", 4) == 0)
 		return const_node(
@@ -178,6 +183,8 @@ name_atom(rule_parser *p)
 	if (rule_builtin_find(rule_functions, s, n) != NULL)
 		return rule_p_fail(
 		    p, t->off, "function '%.*s' must be called", (int) n, s);
+	if ((why = rule_p_refused(s, n)) != NULL)
+		return rule_p_fail(p, t->off, "%s", why);
 	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int) n, s);
 }
 
@@ -231,9 +238,12 @@ attribute(rule_parser *p, rule_node *obj)
 	const rule_builtin *m;
 	rule_node          *c;
 	size_t              n;
+	const char         *why;
 
 	if (!rule_p_accept(p, TK_NAME))
 		return rule_p_unexpected(p);
+	if (obj->kind != N_TAGS && (why = rule_p_refused(s, t->len)) != NULL)
+		return rule_p_fail(p, t->off, "%s", why);
 	if (obj->kind == N_TAGS && rule_p_cur(p)->kind != TK_LPAREN)
 		return tag_node(p, s, t->len, true, t->off);
 	if (!rule_p_accept(p, TK_LPAREN)) {

@@ -201,7 +201,10 @@ bool              rule_p_accept(rule_parser *p, rule_tok_kind k);
 rule_node        *rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 rule_node *rule_p_unexpected(rule_parser *p);
-rule_node *rule_p_oom(rule_parser *p);
+/* rule_p_refused - why Python's name[0..n) is refused here as mercure's
+ * safe mode refuses it (if, for, lambda, format, __x), or NULL. */
+const char *rule_p_refused(const char *name, size_t n);
+rule_node  *rule_p_oom(rule_parser *p);
 /* rule_p_node - a new node with room for nkids children. */
 rule_node *rule_p_node(rule_parser *p, rule_node_kind kind, size_t nkids);
 /* rule_p_seal - set n's depth from its children; refuses deep trees. */

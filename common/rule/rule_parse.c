@@ -52,13 +52,49 @@ rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
 	return NULL;
 }
 
+/* refused - the message for a Python construct that mercure's asteval
+ * (safe mode, minimal=True) does not run either, or NULL. */
+const char *
+rule_p_refused(const char *name, size_t n)
+{
+	static const char *const refused[][2] = {
+	    {"if", "conditional expressions (a if c else b) are not "
+	           "supported, as in mercure's safe mode; use "
+	           "(c and a) or b"},
+	    {"else", "conditional expressions (a if c else b) are not "
+	             "supported, as in mercure's safe mode; use "
+	             "(c and a) or b"},
+	    {"for", "comprehensions are not supported, as in mercure's "
+	            "safe mode"},
+	    {"lambda", "lambda is not supported, as in mercure's safe "
+	               "mode"},
+	    {"format", "str.format is refused, as by mercure's asteval; "
+	               "use +"},
+	    {"format_map", "str.format_map is refused, as by mercure's "
+	                   "asteval; use +"},
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		if (strlen(refused[i][0]) == n &&
+		    memcmp(refused[i][0], name, n) == 0)
+			return refused[i][1];
+	if (n >= 2 && name[0] == '_' && name[1] == '_')
+		return "names beginning with '__' are refused, as by "
+		       "mercure's asteval";
+	return NULL;
+}
+
 rule_node *
 rule_p_unexpected(rule_parser *p)
 {
 	const rule_token *t = rule_p_cur(p);
+	const char       *why;
 
 	if (t->kind == TK_EOF)
 		return rule_p_fail(p, t->off, "unexpected end of expression");
+	if (t->kind == TK_NAME &&
+	    (why = rule_p_refused(p->text + t->off, t->len)) != NULL)
+		return rule_p_fail(p, t->off, "%s", why);
 	return rule_p_fail(
 	    p, t->off, "unexpected '%.*s'", (int) t->len, p->text + t->off);
 }

@@ -56,6 +56,10 @@ static const mercure_case cases[] = {
         "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT", M_TRUE},
     {"test_router.py", "@Modality@ == 'CT'",
         "SeriesInstanceUID=123\nSeriesDescription=Test\nModality=CT", M_TRUE},
+    /* its "broken" rule: an IndentationError in safe mode (mercure logs
+     * "Invalid rule encountered:  1/0 "), ZeroDivisionError unsafe */
+    {"test_router.py", " 1/0 ", "SeriesDescription=foo", M_REFUSED},
+    {"test_router.py", "1/0", "SeriesDescription=foo", M_FALSE_ERROR},
     /* test_query.py, test_dicomweb.py, test_studies.py, ... */
     {"test_query.py", "False", "Modality=CT", M_FALSE},
     {"test_query.py", "True", "Modality=CT", M_TRUE},

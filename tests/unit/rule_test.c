@@ -155,8 +155,48 @@ START_TEST(true_and_false_literals_are_whole_rules)
 	assert_true("True");
 	assert_false("False");
 	assert_false("None");
-	assert_true("  True  ");
+	assert_true("True  \n");
+	assert_true("\n\nTrue");
 	assert_true("not False");
+}
+END_TEST
+
+/* What mercure's safe mode (asteval, minimal=True) refuses is refused at
+ * compile time, with the reason. */
+START_TEST(what_mercures_safe_mode_refuses_is_a_compile_error)
+{
+	static const char indent[] = "unexpected indent: a rule must not "
+	                             "start with a space or tab (mercure's "
+	                             "IndentationError)";
+	static const char cond[] = "conditional expressions (a if c else b) "
+	                           "are not supported, as in mercure's safe "
+	                           "mode; use (c and a) or b";
+	static const char comp[] = "comprehensions are not supported, as in "
+	                           "mercure's safe mode";
+	static const char lines[] = "a new line outside brackets ends the "
+	                            "rule in mercure (a SyntaxError); use "
+	                            "parentheses or one line";
+
+	assert_syntax("  True  ", 1, indent);
+	assert_syntax("\ttags.Modality == 'MR'", 1, indent);
+	assert_syntax("\n  True", 2, indent);
+	assert_syntax("'a' if True else 'b'", 5, cond);
+	assert_syntax("[tags.X for x in 'ab']", 9, comp);
+	assert_syntax("lambda: 1", 1,
+	    "lambda is not supported, as in mercure's safe mode");
+	assert_syntax("'{}'.format(tags.Modality) == 'MR'", 6,
+	    "str.format is refused, as by mercure's asteval; use +");
+	assert_syntax("tags.Modality.__class__", 15,
+	    "names beginning with '__' are refused, as by mercure's asteval");
+	assert_syntax("__import__('os')", 1,
+	    "names beginning with '__' are refused, as by mercure's asteval");
+	assert_syntax("tags.Modality == 'MR'\nor True", 23, lines);
+	assert_syntax("True\nFalse", 6, lines);
+	/* inside brackets, or joined by a backslash, lines are one */
+	assert_true("(tags.Modality == 'MR'\n and True)");
+	assert_true("tags.Modality in ['CT',\n 'MR']");
+	assert_true("tags.Modality == 'MR' \\\n and True");
+	assert_true("'''a\nb''' == 'a\\nb'");
 }
 END_TEST
 
@@ -722,7 +762,8 @@ rule_suite(void)
 	    legacy_at_syntax_reads_the_tag,
 	    float_of_a_tag_compares_as_a_number,
 	    lower_then_startswith_matches_case_insensitively,
-	    true_and_false_literals_are_whole_rules, NULL};
+	    true_and_false_literals_are_whole_rules,
+	    what_mercures_safe_mode_refuses_is_a_compile_error, NULL};
 	const TTest *logic[] = {and_or_not_nest_with_python_precedence,
 	    or_short_circuits_past_a_missing_tag,
 	    and_or_return_their_deciding_operand,
