@@ -124,12 +124,59 @@ bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 	return true;
 }
 
+/* asteval's safe_pow refuses larger exponents */
+#define RULE_POW_EXPONENT_MAX 10000
+
+/* power - x ** y with Python's types: int ** non-negative int is an int,
+ * anything else a float; a negative base to a fractional power would be
+ * a complex number, which the rule language does not have. */
+static bool
+power(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
+{
+	double x = rule_as_double(a), y = rule_as_double(b), r;
+
+	if (y > RULE_POW_EXPONENT_MAX)
+		return rule_fail(c, "RuntimeError: Invalid exponent, max "
+		                    "exponent is 10000");
+	if (a->t != V_FLOAT && b->t != V_FLOAT && rule_as_int(b) >= 0) {
+		int64_t base = rule_as_int(a), e = rule_as_int(b), acc = 1;
+		for (; e > 0; e >>= 1) {
+			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc))
+				return rule_fail(c, "OverflowError: integer "
+				                    "out of 64-bit range");
+			if (e > 1 && __builtin_mul_overflow(base, base, &base))
+				return rule_fail(c, "OverflowError: integer "
+				                    "out of 64-bit range");
+		}
+		*out = (rule_value){.t = V_INT, .u.i = acc};
+		return true;
+	}
+	if (x == 0.0 && y < 0.0)
+		return rule_fail(c, "ZeroDivisionError: 0.0 cannot be raised "
+		                    "to a negative power");
+	if (x < 0.0 && isfinite(y) && y != floor(y))
+		return rule_fail(c, "TypeError: a negative number to a "
+		                    "fractional power is complex, which "
+		                    "rules do not support");
+	r = pow(x, y);
+	if (isinf(r) && isfinite(x) && isfinite(y))
+		return rule_fail(c, "OverflowError: (34, 'Numerical result "
+		                    "out of range')");
+	*out = (rule_value){.t = V_FLOAT, .u.f = r};
+	return true;
+}
+
 bool
 rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
     rule_value *out)
 {
 	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
 		return bit_arith(c, op, a, b, out);
+	if (op == OP_POW)
+		return rule_is_num(a) && rule_is_num(b)
+		           ? power(c, a, b, out)
+		           : rule_fail(c, "TypeError: unsupported operand "
+		                          "types for ** or pow()");
 	if (op == OP_ADD && !(rule_is_num(a) && rule_is_num(b)))
 		return concat(c, a, b, out);
 	if (!rule_is_num(a) || !rule_is_num(b))

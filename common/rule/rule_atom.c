@@ -172,6 +172,15 @@ name_atom(rule_parser *p)
 		return const_node(p, (rule_value){.t = V_BOOL}, t->off);
 	if (n == 4 && memcmp(s, "None", 4) == 0)
 		return const_node(p, (rule_value){.t = V_NONE}, t->off);
+	/* math.pi and math.e, which mercure's safe_eval_cmds names */
+	if (n == 2 && memcmp(s, "pi", 2) == 0)
+		return const_node(p,
+		    (rule_value){.t = V_FLOAT, .u.f = 3.141592653589793},
+		    t->off);
+	if (n == 1 && s[0] == 'e')
+		return const_node(p,
+		    (rule_value){.t = V_FLOAT, .u.f = 2.718281828459045},
+		    t->off);
 	if (n == 4 && memcmp(s, "tags", 4) == 0) {
 		rule_node *tags = rule_p_node(p, N_TAGS, 0);
 		if (tags != NULL)

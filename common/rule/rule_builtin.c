@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "rule/rule_int.h"
+#include "rule/rule_math.h"
 
 #define RULE_NUM_TEXT_MAX 64 /* DICOM DS/IS values are at most 16 */
 #define RULE_FLOAT_DIGITS 17 /* enough to round-trip any double */
@@ -410,6 +411,31 @@ static const rule_builtin functions[] = {
     {"abs", 1, 1, fn_abs, NULL},
     {"min", 1, RULE_ANY_ARGS, fn_min, NULL},
     {"max", 1, RULE_ANY_ARGS, fn_max, NULL},
+    {"round", 1, 2, rule_fn_round, NULL},
+    {"sum", 1, 2, rule_fn_sum, NULL},
+    {"any", 1, 1, rule_fn_any, NULL},
+    {"all", 1, 1, rule_fn_all, NULL},
+    {"pow", 2, 2, rule_fn_pow, NULL},
+    /* the math module's functions in mercure's safe_eval_cmds */
+    {"sqrt", 1, 1, rule_fn_sqrt, NULL},
+    {"ceil", 1, 1, rule_fn_ceil, NULL},
+    {"floor", 1, 1, rule_fn_floor, NULL},
+    {"trunc", 1, 1, rule_fn_trunc, NULL},
+    {"log", 1, 2, rule_fn_log, NULL},
+    {"log10", 1, 1, rule_fn_log10, NULL},
+    {"log2", 1, 1, rule_fn_log2, NULL},
+    {"exp", 1, 1, rule_fn_exp, NULL},
+    {"sin", 1, 1, rule_fn_sin, NULL},
+    {"cos", 1, 1, rule_fn_cos, NULL},
+    {"tan", 1, 1, rule_fn_tan, NULL},
+    {"asin", 1, 1, rule_fn_asin, NULL},
+    {"acos", 1, 1, rule_fn_acos, NULL},
+    {"atan", 1, 1, rule_fn_atan, NULL},
+    {"atan2", 2, 2, rule_fn_atan2, NULL},
+    {"fabs", 1, 1, rule_fn_fabs, NULL},
+    {"isinf", 1, 1, rule_fn_isinf, NULL},
+    {"isnan", 1, 1, rule_fn_isnan, NULL},
+    {"factorial", 1, 1, rule_fn_factorial, NULL},
 };
 
 const rule_builtin *

@@ -52,6 +52,7 @@ typedef enum {
 	TK_PLUS,
 	TK_MINUS,
 	TK_STAR,
+	TK_DSTAR,
 	TK_SLASH,
 	TK_DSLASH,
 	TK_PERCENT,
@@ -148,6 +149,7 @@ typedef enum {
 	OP_BITOR,
 	OP_BITAND,
 	OP_BITXOR,
+	OP_POW,
 } rule_op;
 
 typedef struct rule_node rule_node;

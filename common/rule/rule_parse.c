@@ -185,6 +185,26 @@ rule_p_push(
 	return true;
 }
 
+static rule_node *parse_unary(rule_parser *p);
+
+/* parse_power - x ** y binds tighter than a unary minus on its left and
+ * looser on its right, and groups to the right: -2**2 is -4, 2**-1 is
+ * 0.5, 2**3**2 is 512, as in Python. */
+static rule_node *
+parse_power(rule_parser *p)
+{
+	rule_node *n = rule_parse_postfix(p);
+	size_t     off = rule_p_cur(p)->off;
+
+	if (n == NULL || !rule_p_accept(p, TK_DSTAR))
+		return n;
+	if (++p->nesting > RULE_NEST_MAX)
+		return rule_p_fail(p, off, "expression is too deeply nested");
+	n = rule_p_binary(p, N_BIN, OP_POW, n, parse_unary(p), off);
+	p->nesting--;
+	return n;
+}
+
 static rule_node *
 parse_unary(rule_parser *p)
 {
@@ -200,7 +220,7 @@ parse_unary(rule_parser *p)
 		p->nesting--;
 		return n;
 	}
-	return rule_parse_postfix(p);
+	return parse_power(p);
 }
 
 /* Binary operator levels, loosest first; each is left-associative. */

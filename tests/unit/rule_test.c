@@ -359,6 +359,73 @@ START_TEST(arithmetic_follows_python)
 }
 END_TEST
 
+/* round sum any all pow ** and the math functions of mercure's
+ * safe_eval_cmds, each value checked against CPython 3 */
+START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
+{
+	/* round: ties to even, an int without ndigits, a float with */
+	assert_true(
+	    "round(2.5) == 2 and round(3.5) == 4 and round(-2.5) == -2");
+	assert_true("round(0.5) == 0 and str(round(1.5)) == '2'");
+	assert_true("str(round(2.675, 2)) == '2.67'");
+	assert_true("str(round(1234.5678, 1)) == '1234.6'");
+	assert_true("round(1234, -2) == 1200 and round(1250, -2) == 1200 and "
+	            "round(1350, -2) == 1400 and round(5) == 5");
+	assert_true("str(round(1234.5, -2)) == '1200.0'");
+	assert_true("round(float(tags.SliceThickness)) == 2");
+	assert_error("round(tags.Modality)", "TypeError");
+	assert_error("round(float('nan'))", "ValueError");
+	/* sum, any, all */
+	assert_true("sum([1, 2, 3]) == 6 and sum([1, 2.5]) == 3.5");
+	assert_true("sum([], 10) == 10 and sum((1, 2), 1) == 4");
+	assert_error("sum(['a', 'b'])", "TypeError");
+	assert_error("sum([1], '')", "TypeError: sum() can't sum strings");
+	assert_error("sum(tags.Modality)", "TypeError");
+	assert_true("any([0, '', 'x']) and not any([]) and all([])");
+	assert_true("all([1, 'a']) and not all([1, ''])");
+	assert_true("not any('') and all('') and any('ab')");
+	assert_true("any([tags.Modality == 'CT', tags.Modality == 'MR'])");
+	assert_error("any(1)", "TypeError");
+	/* ** and pow */
+	assert_true("pow(2, 10) == 1024 and 2 ** 10 == 1024");
+	assert_true("2 ** -1 == 0.5 and -2 ** 2 == -4 and 2 ** 3 ** 2 == 512");
+	assert_true("(-2) ** 2 == 4 and 2.0 ** 0.5 == sqrt(2)");
+	assert_true("str(2 ** 0.5) == '1.4142135623730951'");
+	assert_true("int(tags.SeriesNumber) ** 2 == 144");
+	assert_error("(-8) ** 0.5", "complex");
+	assert_error("0 ** -1", "ZeroDivisionError");
+	assert_error("2 ** 10001", "RuntimeError: Invalid exponent");
+	assert_error("'a' ** 2", "TypeError");
+	/* math */
+	assert_true("sqrt(16) == 4.0 and str(sqrt(16)) == '4.0'");
+	assert_error("sqrt(-1)", "ValueError: math domain error");
+	assert_error("sqrt('4')", "TypeError: must be real number");
+	assert_true(
+	    "ceil(1.2) == 2 and floor(-1.5) == -2 and trunc(-1.5) == -1");
+	assert_true("str(ceil(1.2)) == '2' and ceil(3) == 3");
+	assert_true(
+	    "log(e) == 1.0 and log(8, 2) == 3.0 and log10(1000) == 3.0");
+	assert_true("str(log(1000, 10)) == '2.9999999999999996'");
+	assert_true("log2(8) == 3.0 and exp(0) == 1.0");
+	assert_error("log(0)", "ValueError: math domain error");
+	assert_error("exp(1000)", "OverflowError: math range error");
+	assert_true("fabs(-2) == 2.0 and str(fabs(-2)) == '2.0'");
+	assert_true("isinf(float('inf')) and isnan(float('nan')) and "
+	            "not isinf(1)");
+	assert_true("factorial(5) == 120 and factorial(0) == 1");
+	assert_error("factorial(-1)", "ValueError");
+	assert_error("factorial(2.0)", "TypeError");
+	assert_error("factorial(21)", "OverflowError");
+	assert_true(
+	    "sin(0) == 0.0 and cos(0) == 1.0 and atan2(1, 1) == pi / 4");
+	assert_true("str(pi) == '3.141592653589793' and str(e) == "
+	            "'2.718281828459045'");
+	assert_true("asin(1) == pi / 2 and acos(1) == 0.0 and atan(0) == 0.0");
+	assert_true("tan(0) == 0.0");
+	assert_error("acos(2)", "ValueError: math domain error");
+}
+END_TEST
+
 /* ---- tags ---- */
 
 START_TEST(a_missing_tag_makes_the_rule_false_and_says_which)
@@ -775,7 +842,8 @@ rule_suite(void)
 	    in_tests_substrings_and_list_members,
 	    string_methods_split_strip_and_slice,
 	    literals_accept_python_escapes_and_forms,
-	    arithmetic_follows_python, NULL};
+	    arithmetic_follows_python,
+	    numeric_builtins_of_mercures_safe_mode_follow_python, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
