@@ -53,8 +53,8 @@ to_int(rule_ctx *c, double x, rule_value *out)
  * from a number is a domain error, an infinity from a finite number a
  * range error, as CPython's math module checks. */
 static bool
-unary_math(rule_ctx *c, const rule_value *args, double (*f)(double),
-    rule_value *out)
+unary_math(
+    rule_ctx *c, const rule_value *args, double (*f)(double), rule_value *out)
 {
 	double x = 0, y;
 
@@ -68,11 +68,11 @@ unary_math(rule_ctx *c, const rule_value *args, double (*f)(double),
 	return float_out(out, y);
 }
 
-#define UNARY(name, f)                                                     \
-	RULE_MATH_FN(name)                                                 \
-	{                                                                  \
-		(void) nargs;                                              \
-		return unary_math(c, args, f, out);                        \
+#define UNARY(name, f)                                                        \
+	RULE_MATH_FN(name)                                                    \
+	{                                                                     \
+		(void) nargs;                                                 \
+		return unary_math(c, args, f, out);                           \
 	}
 
 UNARY(rule_fn_sqrt, sqrt)
@@ -119,8 +119,8 @@ RULE_MATH_FN(rule_fn_atan2)
 /* rounding - ceil, floor and trunc: an int stays itself, a float becomes
  * the int Python gives. */
 static bool
-rounding(rule_ctx *c, const rule_value *v, double (*f)(double),
-    rule_value *out)
+rounding(
+    rule_ctx *c, const rule_value *v, double (*f)(double), rule_value *out)
 {
 	if (v->t == V_INT || v->t == V_BOOL) {
 		*out = (rule_value){.t = V_INT, .u.i = rule_as_int(v)};
@@ -232,7 +232,8 @@ RULE_MATH_FN(rule_fn_round)
 	double            m, y;
 
 	if (!rule_is_num(v))
-		return rule_fail(c, "TypeError: type doesn't define __round__");
+		return rule_fail(
+		    c, "TypeError: type doesn't define __round__");
 	if (nargs < 2 || args[1].t == V_NONE) {
 		if (v->t != V_FLOAT) {
 			*out = (rule_value){.t = V_INT, .u.i = rule_as_int(v)};

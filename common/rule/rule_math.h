@@ -7,8 +7,8 @@
 
 #include "rule/rule_builtin.h"
 
-#define RULE_MATH_FN(name)                                                \
-	bool name(rule_ctx *c, const rule_value *args, size_t nargs,      \
+#define RULE_MATH_FN(name)                                                    \
+	bool name(rule_ctx *c, const rule_value *args, size_t nargs,          \
 	    rule_value *out)
 
 RULE_MATH_FN(rule_fn_round);

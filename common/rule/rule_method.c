@@ -1,14 +1,15 @@
-/* rule_method.c - the string methods of the rule language (lower upper
- * strip lstrip rstrip startswith endswith split), one row each in the
- * table below, and subscripts (x[i], x[lo:hi]) on strings and lists, by
- * code point as in Python 3. Results are views into the receiver where
- * possible; lower(), upper() and split() take scratch memory. Case
- * mapping is ASCII only. */
+/* rule_method.c - the string methods of the rule language: strip
+ * lstrip rstrip startswith endswith split here, the others in
+ * rule_text.c, one row each in the table below; and subscripts (x[i],
+ * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
+ * are views into the receiver where possible; split() takes scratch
+ * memory. */
 #include "rule/rule_builtin.h"
 
 #include <string.h>
 
 #include "rule/rule_int.h"
+#include "rule/rule_text.h"
 
 static bool
 is_space(char ch)
@@ -71,29 +72,6 @@ strip(const rule_value *s, const rule_value *chars, bool left, bool right)
 		hi = start;
 	}
 	return (rule_value){.t = V_STR, .u.s = {p + lo, hi - lo}};
-}
-
-static bool
-change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
-{
-	char   lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
-	size_t i = 0;
-	char  *d;
-
-	while (i < s->u.s.n && (s->u.s.p[i] < lo || s->u.s.p[i] > hi))
-		i++;
-	if (i == s->u.s.n) { /* nothing to change: keep the view */
-		*out = *s;
-		return true;
-	}
-	if ((d = rule_scratch_alloc(c, s->u.s.n + 1)) == NULL)
-		return false;
-	for (i = 0; i < s->u.s.n; i++) {
-		char ch = s->u.s.p[i];
-		d[i] = ch >= lo && ch <= hi ? (char) (ch ^ 0x20) : ch;
-	}
-	*out = (rule_value){.t = V_STR, .u.s = {d, s->u.s.n}};
-	return true;
 }
 
 static bool
@@ -224,24 +202,6 @@ stripped(rule_ctx *c, const rule_value *args, size_t nargs, bool left,
 }
 
 static bool
-m_lower(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	const rule_value *self = receiver(c, args);
-
-	(void) nargs;
-	return self != NULL && change_case(c, self, false, out);
-}
-
-static bool
-m_upper(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	const rule_value *self = receiver(c, args);
-
-	(void) nargs;
-	return self != NULL && change_case(c, self, true, out);
-}
-
-static bool
 m_strip(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	return stripped(c, args, nargs, true, true, out);
@@ -290,14 +250,30 @@ m_split(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 static const rule_builtin methods[] = {
     /* name, min_args, max_args, fn, tags_fn (arguments after the
      * receiver) */
-    {"lower", 0, 0, m_lower, NULL},
-    {"upper", 0, 0, m_upper, NULL},
+    {"lower", 0, 0, rule_m_lower, NULL},
+    {"upper", 0, 0, rule_m_upper, NULL},
     {"strip", 0, 1, m_strip, NULL},
     {"lstrip", 0, 1, m_lstrip, NULL},
     {"rstrip", 0, 1, m_rstrip, NULL},
     {"startswith", 1, 1, m_startswith, NULL},
     {"endswith", 1, 1, m_endswith, NULL},
     {"split", 0, 1, m_split, NULL},
+    /* rule_text.c */
+    {"find", 1, 1, rule_m_find, NULL},
+    {"rfind", 1, 1, rule_m_rfind, NULL},
+    {"index", 1, 1, rule_m_index, NULL},
+    {"rindex", 1, 1, rule_m_rindex, NULL},
+    {"count", 1, 1, rule_m_count, NULL},
+    {"replace", 2, 3, rule_m_replace, NULL},
+    {"isdigit", 0, 0, rule_m_isdigit, NULL},
+    {"isdecimal", 0, 0, rule_m_isdecimal, NULL},
+    {"isnumeric", 0, 0, rule_m_isnumeric, NULL},
+    {"isalpha", 0, 0, rule_m_isalpha, NULL},
+    {"isalnum", 0, 0, rule_m_isalnum, NULL},
+    {"isspace", 0, 0, rule_m_isspace, NULL},
+    {"islower", 0, 0, rule_m_islower, NULL},
+    {"isupper", 0, 0, rule_m_isupper, NULL},
+    {"isascii", 0, 0, rule_m_isascii, NULL},
 };
 
 const rule_builtin *

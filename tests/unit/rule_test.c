@@ -330,7 +330,9 @@ START_TEST(string_methods_split_strip_and_slice)
 	assert_true("tags.Modality.startswith(('CT', 'MR'))");
 	assert_true(
 	    "tags.InstitutionName.lower() == 'universit\\xe4tsklinik'");
-	assert_true("'\\xc4'.lower() == '\\xc4'"); /* ASCII case only */
+	/* Unicode case mapping, as Python's str */
+	assert_true(
+	    "'\\xc4'.lower() == '\\xe4' and '\\xe4'.upper() == '\\xc4'");
 }
 END_TEST
 
@@ -423,6 +425,62 @@ START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
 	assert_true("asin(1) == pi / 2 and acos(1) == 0.0 and atan(0) == 0.0");
 	assert_true("tan(0) == 0.0");
 	assert_error("acos(2)", "ValueError: math domain error");
+}
+END_TEST
+
+/* the string methods of mercure's safe mode beyond the basic eight, and
+ * Unicode case mapping, each value checked against CPython 3 */
+START_TEST(more_string_methods_follow_python)
+{
+	assert_true("tags.SeriesDescription.find('CINE') == 8");
+	assert_true("tags.SeriesDescription.find('x') == -1");
+	assert_true(
+	    "tags.InstitutionName.find('tsk') == 10"); /* code points */
+	assert_true("tags.InstitutionName.find('k') == 12");
+	assert_true("'abcabc'.rfind('b') == 4 and 'abc'.rfind('') == 3 and "
+	            "'abc'.find('') == 0");
+	assert_true("'abcabc'.index('c') == 2 and 'abcabc'.rindex('c') == 5");
+	assert_error("'abc'.index('x')", "ValueError: substring not found");
+	assert_true("'aaaa'.count('aa') == 2 and 'abc'.count('') == 4 and "
+	            "'\\xe4b'.count('') == 3");
+	assert_true("tags.ImageType.count('\\\\') == 3");
+	assert_true("tags.SeriesDescription.replace(' ', '_') == "
+	            "'Cine_SA_CINE_retro'");
+	assert_true("'aaa'.replace('a', 'b', 2) == 'bba' and "
+	            "'ab'.replace('', '-') == '-a-b-'");
+	assert_true("'\\xe4b'.replace('', '-') == '-\\xe4-b-' and "
+	            "'ab'.replace('', '-', 2) == '-a-b'");
+	assert_true("'aaa'.replace('a', '', -1) == '' and "
+	            "'abc'.replace('x', 'y') == 'abc'");
+	assert_error("'a'.replace(1, 'b')", "TypeError");
+	assert_true("tags.SeriesNumber.isdigit() and not ''.isdigit() and "
+	            "not '1.5'.isdigit() and not '-1'.isdigit()");
+	assert_true("'12'.isdecimal() and '12'.isnumeric()");
+	assert_true("tags.Modality.isalpha() and not 'a1'.isalpha() and "
+	            "tags.InstitutionName.isalpha()");
+	assert_true("'a1'.isalnum() and not 'a 1'.isalnum() and not "
+	            "''.isalnum()");
+	assert_true("' \\t\\n'.isspace() and not ''.isspace() and "
+	            "'\\xa0'.isspace()");
+	assert_true("'abc1'.islower() and not 'Abc'.islower() and not "
+	            "'1'.islower() and '\\xe4'.islower()");
+	assert_true("tags.Modality.isupper() and not 'MRi'.isupper() and "
+	            "'\\xc4'.isupper()");
+	assert_true("'ab'.isascii() and ''.isascii() and not "
+	            "tags.InstitutionName.isascii()");
+	assert_error("(1).isdigit()", "AttributeError");
+	/* Unicode lower() and upper(), with Python's special cases */
+	assert_true(
+	    "tags.InstitutionName.upper() == 'UNIVERSIT\\xc4TSKLINIK'");
+	assert_true("'STRA\\xdfE'.upper() == 'STRASSE'");
+	assert_true("'\\xdf'.lower() == '\\xdf'");
+	assert_true("'\\u0130'.lower() == 'i\\u0307' and "
+	            "len('\\u0130'.lower()) == 2");
+	assert_true("'\\u039f\\u0394\\u039f\\u03a3'.lower() == "
+	            "'\\u03bf\\u03b4\\u03bf\\u03c2'");
+	assert_true("'\\u03a3'.lower() == '\\u03c3'");
+	assert_true("'\\u0416'.lower() == '\\u0436' and "
+	            "'\\u0436'.upper() == '\\u0416'");
 }
 END_TEST
 
@@ -843,7 +901,8 @@ rule_suite(void)
 	    string_methods_split_strip_and_slice,
 	    literals_accept_python_escapes_and_forms,
 	    arithmetic_follows_python,
-	    numeric_builtins_of_mercures_safe_mode_follow_python, NULL};
+	    numeric_builtins_of_mercures_safe_mode_follow_python,
+	    more_string_methods_follow_python, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
