@@ -20,14 +20,14 @@ concat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
 		    (rule_value){.t = V_STR, .u.s = {s, a->u.s.n + b->u.s.n}};
 		return true;
 	}
-	if (a->t == V_LIST && b->t == V_LIST) {
+	if (a->t == V_LIST && b->t == V_LIST && a->u.l.tuple == b->u.l.tuple) {
 		size_t      n = a->u.l.n + b->u.l.n;
 		rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
 		if (v == NULL)
 			return false;
 		memcpy(v, a->u.l.items, a->u.l.n * sizeof(*v));
 		memcpy(v + a->u.l.n, b->u.l.items, b->u.l.n * sizeof(*v));
-		*out = (rule_value){.t = V_LIST, .u.l = {v, n}};
+		*out = (rule_value){.t = V_LIST, .u.l = {v, n, a->u.l.tuple}};
 		return true;
 	}
 	return rule_fail(c, "TypeError: unsupported operand types for +");

@@ -111,15 +111,22 @@ paren_atom(rule_parser *p)
 	rule_node *e;
 
 	p->pos++;
-	if (!p->series && rule_p_accept(p, TK_RPAREN))
-		return rule_p_node(p, N_LIST, 0); /* () */
+	if (!p->series && rule_p_accept(p, TK_RPAREN)) {
+		rule_node *empty = rule_p_node(p, N_LIST, 0); /* () */
+		if (empty != NULL)
+			empty->op = 1;
+		return empty;
+	}
 	if ((e = rule_parse_expr(p)) == NULL)
 		return NULL;
 	if (rule_p_accept(p, TK_RPAREN))
 		return e;
-	if (!p->series && rule_p_cur(p)->kind == TK_COMMA) /* a tuple */
-		return rule_p_seal(
-		    p, sequence(p, TK_RPAREN, open, 0, e, &n), open);
+	if (!p->series && rule_p_cur(p)->kind == TK_COMMA) { /* a tuple */
+		rule_node *t = sequence(p, TK_RPAREN, open, 0, e, &n);
+		if (t != NULL)
+			t->op = 1;
+		return rule_p_seal(p, t, open);
+	}
 	if (rule_p_cur(p)->kind == TK_EOF)
 		return rule_p_fail(p, open, "'(' was never closed");
 	return rule_p_unexpected(p);

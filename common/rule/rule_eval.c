@@ -112,7 +112,7 @@ values_equal(const rule_value *a, const rule_value *b)
 		return a->u.s.n == b->u.s.n &&
 		       memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
 	case V_LIST:
-		if (a->u.l.n != b->u.l.n)
+		if (a->u.l.n != b->u.l.n || a->u.l.tuple != b->u.l.tuple)
 			return false;
 		for (size_t i = 0; i < a->u.l.n; i++)
 			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
@@ -186,10 +186,44 @@ str_cmp(const rule_value *a, const rule_value *b)
 	return a->u.s.n < b->u.s.n ? -1 : a->u.s.n > b->u.s.n;
 }
 
+/* identical - Python's "a is b" as CPython answers it for these values:
+ * None, True and False are singletons, ints from -5 to 256 are cached,
+ * the same tag read twice is the same string object, and so are the
+ * empty string and one-character Latin-1 strings; anything else built
+ * separately is another object. */
+static bool
+identical(const rule_value *a, const rule_value *b)
+{
+	if (a->t != b->t)
+		return false;
+	switch (a->t) {
+	case V_NONE:
+		return true;
+	case V_BOOL:
+		return a->u.b == b->u.b;
+	case V_INT:
+		return a->u.i == b->u.i && a->u.i >= -5 && a->u.i <= 256;
+	case V_STR:
+		if (a->u.s.p == b->u.s.p && a->u.s.n == b->u.s.n)
+			return true;
+		return values_equal(a, b) &&
+		       (a->u.s.n == 0 || (unsigned char) a->u.s.p[0] < 0x80
+		               ? a->u.s.n <= 1
+		               : a->u.s.n == 2 &&
+		                     (unsigned char) a->u.s.p[0] < 0xc4);
+	default:
+		return false;
+	}
+}
+
 bool
 rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, bool *res)
 {
+	if (op == OP_IS || op == OP_ISNOT) {
+		*res = identical(a, b) ^ (op == OP_ISNOT);
+		return true;
+	}
 	if (op == OP_IN || op == OP_NOTIN) {
 		if (!contains(c, a, b, res))
 			return false;
@@ -407,7 +441,8 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	case N_LIST:
 		if ((args = eval_kids(n, 0, c)) == NULL)
 			return false;
-		*out = (rule_value){.t = V_LIST, .u.l = {args, n->nkids}};
+		*out = (rule_value){
+		    .t = V_LIST, .u.l = {args, n->nkids, n->op == 1}};
 		return true;
 	case N_CALL:
 	case N_METHOD: /* a method's receiver is kids[0], so args[0] */

@@ -105,6 +105,7 @@ struct rule_value {
 		struct {
 			const rule_value *items;
 			size_t            n;
+			bool              tuple; /* (..) rather than [..] */
 		} l;
 	} u;
 };
@@ -115,7 +116,7 @@ typedef enum {
 	N_CONST,
 	N_TAG,     /* key; fold = tags.X's case-insensitive fallback */
 	N_TAGS,    /* bare 'tags', only valid where the parser rewrites it */
-	N_LIST,    /* kids = items (list or tuple) */
+	N_LIST,    /* kids = items; op = 1 for a tuple */
 	N_AND,     /* kids, n-ary */
 	N_OR,      /* kids, n-ary */
 	N_NOT,     /* kids[0] */
@@ -150,6 +151,8 @@ typedef enum {
 	OP_BITAND,
 	OP_BITXOR,
 	OP_POW,
+	OP_IS,
+	OP_ISNOT,
 } rule_op;
 
 typedef struct rule_node rule_node;

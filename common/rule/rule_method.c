@@ -97,7 +97,7 @@ affix(rule_ctx *c, const rule_value *s, const rule_value *a, bool end,
 		out->u.b = affix_one(s, a, end);
 		return true;
 	}
-	if (a->t != V_LIST)
+	if (a->t != V_LIST || !a->u.l.tuple) /* a list is a TypeError */
 		return rule_fail(c, bad);
 	for (size_t i = 0; i < a->u.l.n; i++) {
 		if (a->u.l.items[i].t != V_STR)
@@ -331,7 +331,8 @@ rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
 		j = i;
 	if (!str) {
 		*out = (rule_value){.t = V_LIST,
-		    .u.l = {obj->u.l.items + i, (size_t) (j - i)}};
+		    .u.l = {
+		        obj->u.l.items + i, (size_t) (j - i), obj->u.l.tuple}};
 		if (!slice)
 			*out = obj->u.l.items[i];
 		return true;

@@ -270,9 +270,17 @@ compare_op(rule_parser *p, uint8_t *op)
 	static const rule_op ops[] = {
 	    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN};
 
-	if (rule_p_cur(p)->kind == TK_NOT && p->t[p->pos + 1].kind == TK_IN) {
+	const rule_token *t = rule_p_cur(p);
+
+	if (t->kind == TK_NOT && p->t[p->pos + 1].kind == TK_IN) {
 		p->pos += 2;
 		*op = OP_NOTIN;
+		return true;
+	}
+	if (t->kind == TK_NAME && t->len == 2 &&
+	    memcmp(p->text + t->off, "is", 2) == 0) {
+		p->pos++;
+		*op = rule_p_accept(p, TK_NOT) ? OP_ISNOT : OP_IS;
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(toks) / sizeof(*toks); i++)
@@ -313,14 +321,10 @@ parse_comparison(rule_parser *p)
 		if ((items[n++] = parse_binary(p, 0)) == NULL)
 			return NULL;
 	}
-	if (rule_p_cur(p)->kind == TK_NAME && rule_p_cur(p)->len == 2 &&
-	    memcmp(p->text + rule_p_cur(p)->off, "is", 2) == 0)
-		return rule_p_fail(p, rule_p_cur(p)->off,
-		    "'is' is not supported; use == "
-		    "or !=");
 	if (n == 1)
 		return items[0];
-	if (n == 2 && items[1]->kind == N_TAGS && ops[0] >= OP_IN)
+	if (n == 2 && items[1]->kind == N_TAGS &&
+	    (ops[0] == OP_IN || ops[0] == OP_NOTIN))
 		return in_tags(p, items[0], ops[0], off);
 	if ((c = rule_p_node(p, N_CMP, n)) == NULL ||
 	    (c->ops = rule_arena_alloc(&p->r->arena, n - 1)) == NULL)

@@ -38,8 +38,11 @@ static uint32_t
 decode(const char *s, size_t n, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *) s;
-	size_t               k = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-	uint32_t             cp = k == 1 ? p[0] : k == 2 ? p[0] & 0x1f : k == 3 ? p[0] & 0x0f : p[0] & 0x07;
+	size_t   k = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	uint32_t cp = k == 1   ? p[0]
+	              : k == 2 ? p[0] & 0x1f
+	              : k == 3 ? p[0] & 0x0f
+	                       : p[0] & 0x07;
 
 	if (k > n || p[0] < 0xc0) {
 		*len = 1;
@@ -159,10 +162,12 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 		if (!upper && cp == 0x3a3) { /* Σ: ς at the end of a word */
 			size_t   k2;
 			bool     before = i > 0, after = false;
-			uint32_t next = i + k < n ? decode(p + i + k, n - i - k, &k2) : 0;
+			uint32_t next =
+			    i + k < n ? decode(p + i + k, n - i - k, &k2) : 0;
 			if (before) {
 				size_t j = i - 1;
-				while (j > 0 && ((unsigned char) p[j] & 0xc0) == 0x80)
+				while (j > 0 &&
+				       ((unsigned char) p[j] & 0xc0) == 0x80)
 					j--;
 				before = is_cased(decode(p + j, n - j, &k2));
 			}
@@ -226,7 +231,8 @@ search(rule_ctx *c, const rule_value *args, bool last, bool raise,
 	if (at < 0 && raise)
 		return rule_fail(c, "ValueError: substring not found");
 	*out = (rule_value){.t = V_INT,
-	    .u.i = at < 0 ? -1 : (int64_t) rule_utf8_len(self->u.s.p, (size_t) at)};
+	    .u.i = at < 0 ? -1
+	                  : (int64_t) rule_utf8_len(self->u.s.p, (size_t) at)};
 	return true;
 }
 
@@ -281,9 +287,9 @@ RULE_TEXT_FN(rule_m_replace)
 {
 	const rule_value *self = self_str(c, args), *old = &args[1],
 	                 *new = &args[2];
-	int64_t           limit = -1, done = 0;
-	size_t            n, m, cap, o = 0, k;
-	char             *d;
+	int64_t limit = -1, done = 0;
+	size_t  n, m, cap, o = 0, k;
+	char   *d;
 
 	if (self == NULL || !str_arg(c, old) || !str_arg(c, new))
 		return false;
@@ -309,7 +315,8 @@ RULE_TEXT_FN(rule_m_replace)
 				break;
 			k = 1;
 			while (i + k < n &&
-			       ((unsigned char) self->u.s.p[i + k] & 0xc0) == 0x80)
+			       ((unsigned char) self->u.s.p[i + k] & 0xc0) ==
+			           0x80)
 				k++;
 			memcpy(d + o, self->u.s.p + i, k);
 			o += k;
@@ -366,8 +373,8 @@ t_space(uint32_t cp)
 	return cp == ' ' || (cp >= '\t' && cp <= '\r') ||
 	       (cp >= 0x1c && cp <= 0x1f) || cp == 0x85 || cp == 0xa0 ||
 	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
-	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
-	       cp == 0x205f || cp == 0x3000;
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+	       cp == 0x3000;
 }
 
 static bool

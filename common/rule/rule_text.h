@@ -8,8 +8,8 @@
 
 #include "rule/rule_builtin.h"
 
-#define RULE_TEXT_FN(name)                                                \
-	bool name(rule_ctx *c, const rule_value *args, size_t nargs,      \
+#define RULE_TEXT_FN(name)                                                    \
+	bool name(rule_ctx *c, const rule_value *args, size_t nargs,          \
 	    rule_value *out)
 
 RULE_TEXT_FN(rule_m_lower);

@@ -484,6 +484,34 @@ START_TEST(more_string_methods_follow_python)
 }
 END_TEST
 
+/* is / is not answer as CPython does for these values; tuples are not
+ * lists */
+START_TEST(identity_and_tuples_follow_python)
+{
+	assert_true(
+	    "tags.Modality is not None and not (tags.Modality is None)");
+	assert_true("None is None and True is True and (1 == 1) is True");
+	assert_true("1 is 1 and 256 is 256 and -5 is -5");
+	assert_false("1000 is 1000");
+	assert_false("1 is True");
+	assert_false("1.0 is 1.0");
+	assert_false("[] is []");
+	assert_true("tags.Modality is tags.Modality");
+	assert_false("tags.Modality is 'MR'");
+	assert_true("'' is '' and 'a' is 'a'");
+	assert_error("tags.Missing is None or True", "missing tag Missing");
+	assert_true("tags.Modality is not 'MR' and tags.Modality == 'MR'");
+	assert_true("(1, 2) != [1, 2] and (1, 2) == (1, 2) and () != []");
+	assert_true("[1] + [2] == [1, 2] and (1,) + (2,) == (1, 2)");
+	assert_true("(1, 2, 3)[0:1] == (1,) and [1, 2][0:1] == [1]");
+	assert_true("'MR' in ('CT', 'MR') and 'MR' in ['MR']");
+	assert_error("[1] + (2,)", "TypeError");
+	assert_error("tags.Modality.startswith(['M'])", "TypeError");
+	assert_true("tags.Padded.split() == ['t1', 'mprage']");
+	assert_false("tags.Padded.split() == ('t1', 'mprage')");
+}
+END_TEST
+
 /* ---- tags ---- */
 
 START_TEST(a_missing_tag_makes_the_rule_false_and_says_which)
@@ -683,8 +711,6 @@ START_TEST(syntax_errors_give_the_column_and_the_cause)
 	    "'tags' must be used as tags.Name, tags['Name'] or 'Name' in "
 	    "tags");
 	assert_syntax("tags[ 1] == 1", 7, "tags[...] needs a quoted tag name");
-	assert_syntax("tags.Modality is None", 15,
-	    "'is' is not supported; use == or !=");
 	assert_syntax(
 	    "'\xc3\xa4\xc3\xa4' == $", 9, "unexpected character '$'");
 	assert_syntax("01 == 1", 1, "invalid number");
@@ -902,7 +928,8 @@ rule_suite(void)
 	    literals_accept_python_escapes_and_forms,
 	    arithmetic_follows_python,
 	    numeric_builtins_of_mercures_safe_mode_follow_python,
-	    more_string_methods_follow_python, NULL};
+	    more_string_methods_follow_python,
+	    identity_and_tuples_follow_python, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
