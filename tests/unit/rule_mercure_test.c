@@ -1,8 +1,11 @@
 /* rule_mercure_test.c - cases taken from mercure itself: the rules and
  * tag sets of its router tests (app/tests/test_router.py, test_query.py),
- * the examples of its documentation (docs/usage/rules.rst) and the
- * behaviour of its evaluator (app/common/rule_evaluation.py with asteval's
- * safe mode, mercure's default), each with mercure's own result. */
+ * the examples of its documentation (docs/usage/rules.rst,
+ * docs/anonymizer.rst) and rule editor
+ * (app/webinterface/templates/rules_edit.html), and the behaviour of its
+ * evaluator (app/common/rule_evaluation.py: replace_tags, safe_eval_cmds,
+ * asteval's safe mode, mercure's default), each with mercure's own
+ * result. */
 #include "rule/rule.h"
 
 #include <check.h>
@@ -91,6 +94,102 @@ static const mercure_case cases[] = {
         "Modality=MR\nStationName=Y", M_TRUE},
     {"rule_evaluation.py", "tags.Modality == 'MR' or tags.Station == 'X'",
         "Modality=MR", M_TRUE},
+    /* rules_edit.html: the examples of the rule editor's help */
+    {"rules_edit.html",
+        "(tags.Modality == 'MR') and ('GRASP' in tags.StudyDescription)",
+        "Modality=MR\nStudyDescription=Liver GRASP", M_TRUE},
+    {"rules_edit.html",
+        "(tags.Modality == 'MR') and ('GRASP' in tags.StudyDescription)",
+        "Modality=CT\nStudyDescription=Liver GRASP", M_FALSE},
+    {"rules_edit.html",
+        "(tags.Modality == 'MR') and ('GRASP' in tags.StudyDescription)",
+        "Modality=MR", M_FALSE_MISSING},
+    {"rules_edit.html",
+        "(float(tags.SeriesNumber) > 100) or "
+        "(tags.ScanningSequence.lower()=='gr')",
+        "SeriesNumber=101", M_TRUE},
+    {"rules_edit.html",
+        "(float(tags.SeriesNumber) > 100) or "
+        "(tags.ScanningSequence.lower()=='gr')",
+        "SeriesNumber=3\nScanningSequence=GR", M_TRUE},
+    {"rules_edit.html",
+        "(float(tags.SeriesNumber) > 100) or "
+        "(tags.ScanningSequence.lower()=='gr')",
+        "SeriesNumber=3\nScanningSequence=SE", M_FALSE},
+    {"rules_edit.html",
+        "(float(tags.SeriesNumber) > 100) or "
+        "(tags.ScanningSequence.lower()=='gr')",
+        "SeriesNumber=3", M_FALSE_MISSING},
+    {"rules_edit.html",
+        "(float(tags.SeriesNumber) > 100) or "
+        "(tags.ScanningSequence.lower()=='gr')",
+        "SeriesNumber=abc\nScanningSequence=GR", M_FALSE_ERROR},
+    /* anonymizer.rst */
+    {"anonymizer.rst", "'az_' in @ReceiverAET@", "ReceiverAET=az_myproject",
+        M_TRUE},
+    {"anonymizer.rst", "'az_' in @ReceiverAET@", "ReceiverAET=myproject",
+        M_FALSE},
+    {"anonymizer.rst", "'az_' in @ReceiverAET@", "Modality=MR",
+        M_FALSE_MISSING},
+    /* rule_evaluation.py: safe_eval_cmds, what the safe mode runs */
+    {"rule_evaluation.py", "round(float(tags.SliceThickness)) == 2",
+        "SliceThickness=2.5", M_TRUE},
+    {"rule_evaluation.py", "round(float(tags.SliceThickness), 1) == 1.2",
+        "SliceThickness=1.25", M_TRUE},
+    {"rule_evaluation.py",
+        "sum([int(x) for x in tags.ImageType.split('\\\\')]) > 0",
+        "ImageType=1\\2", M_REFUSED},
+    {"rule_evaluation.py", "sum([float(tags.SliceThickness), 1]) == 2.5",
+        "SliceThickness=1.5", M_TRUE},
+    {"rule_evaluation.py",
+        "any([tags.SeriesDescription.lower().startswith(p) for p in "
+        "('t1', 't2')])",
+        "SeriesDescription=T1 MPRAGE", M_REFUSED},
+    {"rule_evaluation.py",
+        "any([tags.Modality == 'CT', tags.Modality == 'MR'])", "Modality=MR",
+        M_TRUE},
+    {"rule_evaluation.py",
+        "all([tags.Modality == 'MR', "
+        "'CINE' in tags.SeriesDescription])",
+        "Modality=MR\nSeriesDescription=SA", M_FALSE},
+    {"rule_evaluation.py", "sqrt(float(tags.PixelArea)) < 1.0",
+        "PixelArea=0.25", M_TRUE},
+    {"rule_evaluation.py", "sqrt(float(tags.PixelArea)) < 1.0", "PixelArea=-1",
+        M_FALSE_ERROR},
+    {"rule_evaluation.py", "floor(float(tags.SliceThickness)) == 1",
+        "SliceThickness=1.9", M_TRUE},
+    {"rule_evaluation.py", "int(tags.Rows) ** 2 > 250000", "Rows=512", M_TRUE},
+    {"rule_evaluation.py", "tags.SeriesDescription.find('SA') >= 0",
+        "SeriesDescription=CINE SA", M_TRUE},
+    {"rule_evaluation.py",
+        "tags.SeriesDescription.replace(' ', '') == 'CINESA'",
+        "SeriesDescription=CINE SA", M_TRUE},
+    {"rule_evaluation.py", "tags.SeriesNumber.isdigit()", "SeriesNumber=12",
+        M_TRUE},
+    {"rule_evaluation.py", "tags.SeriesNumber.isdigit()", "SeriesNumber=12a",
+        M_FALSE},
+    {"rule_evaluation.py", "tags.StationName is not None", "StationName=MR1",
+        M_TRUE},
+    {"rule_evaluation.py",
+        "tags.InstitutionName.lower() == "
+        "'universit\xc3\xa4tsklinik'",
+        "InstitutionName=UNIVERSIT\xc3\x84TSKLINIK", M_TRUE},
+    {"rule_evaluation.py", "tags.StationName in ('MR1', 'MR2')",
+        "StationName=MR2", M_TRUE},
+    {"rule_evaluation.py", "('MR1', 'MR2') == ['MR1', 'MR2']",
+        "StationName=MR2", M_FALSE},
+    /* asteval, minimal=True: what the safe mode refuses */
+    {"rule_evaluation.py", "'MR' if tags.Modality else 'CT'", "Modality=MR",
+        M_REFUSED},
+    {"rule_evaluation.py", "(lambda: True)()", "Modality=MR", M_REFUSED},
+    {"rule_evaluation.py", "'{}'.format(tags.Modality) == 'MR'", "Modality=MR",
+        M_REFUSED},
+    {"rule_evaluation.py", "tags.Modality.__class__ == str", "Modality=MR",
+        M_REFUSED},
+    {"rule_evaluation.py", "\ttags.Modality == 'MR'", "Modality=MR",
+        M_REFUSED},
+    {"rule_evaluation.py", "tags.Modality == 'MR'\nand True", "Modality=MR",
+        M_REFUSED},
     /* rule_evaluation.py: the example in its closing comment */
     {"rule_evaluation.py",
         "('Tr' in @ManufacturerModelName@) | (@ManufacturerModelName@ == "
