@@ -103,7 +103,7 @@ str_arg(rule_ctx *c, const rule_value *v)
 
 /* ---- case mapping ---- */
 
-static uint32_t
+static inline uint32_t
 map_case(uint32_t cp, bool upper)
 {
 	locale_t l;
@@ -129,26 +129,30 @@ static bool
 change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 {
 	const char *p = s->u.s.p;
-	size_t      n = s->u.s.n, o = 0, k;
+	char        lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+	size_t      n = s->u.s.n, o, k, i = 0;
 	char       *d;
-	bool        ascii_same = true;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char) p[i];
-		if (ch >= 0x80 || (upper ? (ch >= 'a' && ch <= 'z')
-		                         : (ch >= 'A' && ch <= 'Z'))) {
-			ascii_same = false;
-			break;
-		}
-	}
-	if (ascii_same) { /* nothing to change: keep the view */
+	while (
+	    i < n && (p[i] < lo || p[i] > hi) && (unsigned char) p[i] < 0x80)
+		i++;
+	if (i == n) { /* nothing to change: keep the view */
 		*out = *s;
 		return true;
 	}
 	if ((d = rule_scratch_alloc(c, n * 3 + 1)) == NULL)
 		return false;
-	for (size_t i = 0; i < n; i += k) {
-		uint32_t cp = decode(p + i, n - i, &k);
+	memcpy(d, p, i);
+	for (o = i; i < n; i += k) {
+		uint32_t cp;
+		if ((unsigned char) p[i] < 0x80) { /* without decoding */
+			d[o++] = p[i] >= lo && p[i] <= hi
+			             ? (char) (p[i] ^ 0x20)
+			             : p[i];
+			k = 1;
+			continue;
+		}
+		cp = decode(p + i, n - i, &k);
 		if (upper && cp == 0xdf) { /* ß */
 			d[o++] = 'S';
 			d[o++] = 'S';
