@@ -124,6 +124,54 @@ bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 	return true;
 }
 
+/* asteval's safe_mult refuses longer strings */
+#define RULE_REPEAT_MAX (2 << 17)
+
+/* repeat - 'ab' * 3 and [1] * 3 (either order), as Python repeats; a
+ * count below 1 gives an empty one. */
+static bool
+repeat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
+{
+	const rule_value *seq = a->t == V_STR || a->t == V_LIST ? a : b;
+	const rule_value *num = seq == a ? b : a;
+	int64_t           k = rule_as_int(num);
+	size_t            unit, n;
+
+	if (num->t != V_INT && num->t != V_BOOL)
+		return rule_fail(c, "TypeError: can't multiply sequence by "
+		                    "non-int");
+	unit = seq->t == V_STR ? seq->u.s.n : seq->u.l.n;
+	if (k <= 0 || unit == 0) {
+		*out = *seq;
+		if (seq->t == V_STR)
+			out->u.s.n = 0;
+		else
+			out->u.l.n = 0;
+		return true;
+	}
+	if ((uint64_t) k > RULE_REPEAT_MAX / unit)
+		return rule_fail(c,
+		    "RuntimeError: String length exceeded, max "
+		    "string length is 262144");
+	n = unit * (size_t) k;
+	if (seq->t == V_STR) {
+		char *s = rule_scratch_alloc(c, n + 1);
+		if (s == NULL)
+			return false;
+		for (size_t i = 0; i < n; i += unit)
+			memcpy(s + i, seq->u.s.p, unit);
+		*out = (rule_value){.t = V_STR, .u.s = {s, n}};
+		return true;
+	}
+	rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < n; i += unit)
+		memcpy(v + i, seq->u.l.items, unit * sizeof(*v));
+	*out = (rule_value){.t = V_LIST, .u.l = {v, n, seq->u.l.tuple}};
+	return true;
+}
+
 /* asteval's safe_pow refuses larger exponents */
 #define RULE_POW_EXPONENT_MAX 10000
 
@@ -179,6 +227,11 @@ rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 		                          "types for ** or pow()");
 	if (op == OP_ADD && !(rule_is_num(a) && rule_is_num(b)))
 		return concat(c, a, b, out);
+	if (op == OP_MUL &&
+	    (a->t == V_STR || a->t == V_LIST) !=
+	        (b->t == V_STR || b->t == V_LIST) &&
+	    (rule_is_num(a) || rule_is_num(b)))
+		return repeat(c, a, b, out);
 	if (!rule_is_num(a) || !rule_is_num(b))
 		return rule_fail(c,
 		    "TypeError: unsupported operand types "

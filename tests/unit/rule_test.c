@@ -398,6 +398,15 @@ START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
 	assert_error("0 ** -1", "ZeroDivisionError");
 	assert_error("2 ** 10001", "RuntimeError: Invalid exponent");
 	assert_error("'a' ** 2", "TypeError");
+	/* repetition, as asteval's safe_mult allows it */
+	assert_true("'ab' * 2 == 'abab' and 2 * 'ab' == 'abab' and "
+	            "'ab' * 0 == '' and 'ab' * -1 == ''");
+	assert_true("[1] * 3 == [1, 1, 1] and (1,) * 2 == (1, 1) and "
+	            "True * 'a' == 'a'");
+	assert_true("tags.Modality * 2 == 'MRMR'");
+	assert_error("'ab' * 1.5", "TypeError");
+	assert_error("'ab' * 'c'", "TypeError");
+	assert_error("'ab' * 200000", "RuntimeError: String length exceeded");
 	/* math */
 	assert_true("sqrt(16) == 4.0 and str(sqrt(16)) == '4.0'");
 	assert_error("sqrt(-1)", "ValueError: math domain error");
