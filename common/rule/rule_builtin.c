@@ -436,6 +436,12 @@ static const rule_builtin functions[] = {
     {"isinf", 1, 1, rule_fn_isinf, NULL},
     {"isnan", 1, 1, rule_fn_isnan, NULL},
     {"factorial", 1, 1, rule_fn_factorial, NULL},
+    {"divmod", 2, 2, rule_fn_divmod, NULL},
+    {"hex", 1, 1, rule_fn_hex, NULL},
+    {"oct", 1, 1, rule_fn_oct, NULL},
+    {"bin", 1, 1, rule_fn_bin, NULL},
+    {"chr", 1, 1, rule_fn_chr, NULL},
+    {"ord", 1, 1, rule_fn_ord, NULL},
 };
 
 const rule_builtin *

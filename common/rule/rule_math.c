@@ -1,7 +1,7 @@
-/* rule_math.c - round sum any all pow and the math module's functions
- * that mercure's safe_eval_cmds exposes, with Python 3's results and
- * exceptions (math domain error, OverflowError, ...). Integers are 64-bit
- * as everywhere in the rule language (docs/rules.md). */
+/* rule_math.c - round sum any all pow divmod hex oct bin chr ord and
+ * the math module's functions that mercure's safe_eval_cmds exposes, with
+ * Python 3's results and exceptions (math domain error, OverflowError, ...).
+ * Integers are 64-bit as everywhere in the rule language (docs/rules.md). */
 #include "rule/rule_math.h"
 
 #include <math.h>
@@ -340,4 +340,125 @@ RULE_MATH_FN(rule_fn_pow)
 {
 	(void) nargs;
 	return rule_arith(c, OP_POW, &args[0], &args[1], out);
+}
+
+RULE_MATH_FN(rule_fn_divmod)
+{
+	rule_value *pair = rule_scratch_alloc(c, 2 * sizeof(*pair));
+
+	(void) nargs;
+	if (pair == NULL ||
+	    !rule_arith(c, OP_FLOORDIV, &args[0], &args[1], &pair[0]) ||
+	    !rule_arith(c, OP_MOD, &args[0], &args[1], &pair[1]))
+		return false;
+	*out = (rule_value){.t = V_LIST, .u.l = {pair, 2, true}};
+	return true;
+}
+
+/* radix - hex(), oct(), bin(): Python's text of an int in base 1 << bits,
+ * with its prefix and a leading '-' for negatives. */
+static bool
+radix(rule_ctx *c, const rule_value *v, unsigned bits, char letter,
+    rule_value *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	char              tmp[72], *d;
+	size_t            n = 0, o = 0;
+	uint64_t          u;
+	bool              neg;
+
+	if (v->t != V_INT && v->t != V_BOOL)
+		return rule_fail(c, "TypeError: object cannot be interpreted "
+		                    "as an integer");
+	neg = rule_as_int(v) < 0;
+	u = neg ? (uint64_t) 0 - (uint64_t) rule_as_int(v)
+	        : (uint64_t) rule_as_int(v);
+	do {
+		tmp[n++] = digits[u & ((1u << bits) - 1)];
+		u >>= bits;
+	} while (u != 0);
+	if ((d = rule_scratch_alloc(c, n + 4)) == NULL)
+		return false;
+	if (neg)
+		d[o++] = '-';
+	d[o++] = '0';
+	d[o++] = letter;
+	while (n > 0)
+		d[o++] = tmp[--n];
+	*out = (rule_value){.t = V_STR, .u.s = {d, o}};
+	return true;
+}
+
+RULE_MATH_FN(rule_fn_hex)
+{
+	(void) nargs;
+	return radix(c, &args[0], 4, 'x', out);
+}
+
+RULE_MATH_FN(rule_fn_oct)
+{
+	(void) nargs;
+	return radix(c, &args[0], 3, 'o', out);
+}
+
+RULE_MATH_FN(rule_fn_bin)
+{
+	(void) nargs;
+	return radix(c, &args[0], 1, 'b', out);
+}
+
+RULE_MATH_FN(rule_fn_chr)
+{
+	int64_t cp;
+	char   *d;
+
+	(void) nargs;
+	if (args[0].t != V_INT && args[0].t != V_BOOL)
+		return rule_fail(c, "TypeError: an integer is required");
+	cp = rule_as_int(&args[0]);
+	/* a lone surrogate has no UTF-8 form: refused here, where Python
+	 * makes a string that cannot be encoded */
+	if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return rule_fail(c, "ValueError: chr() arg not in range");
+	if ((d = rule_scratch_alloc(c, 5)) == NULL)
+		return false;
+	if (cp < 0x80) {
+		d[0] = (char) cp;
+		*out = (rule_value){.t = V_STR, .u.s = {d, 1}};
+	} else if (cp < 0x800) {
+		d[0] = (char) (0xc0 | (cp >> 6));
+		d[1] = (char) (0x80 | (cp & 0x3f));
+		*out = (rule_value){.t = V_STR, .u.s = {d, 2}};
+	} else if (cp < 0x10000) {
+		d[0] = (char) (0xe0 | (cp >> 12));
+		d[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+		d[2] = (char) (0x80 | (cp & 0x3f));
+		*out = (rule_value){.t = V_STR, .u.s = {d, 3}};
+	} else {
+		d[0] = (char) (0xf0 | (cp >> 18));
+		d[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
+		d[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
+		d[3] = (char) (0x80 | (cp & 0x3f));
+		*out = (rule_value){.t = V_STR, .u.s = {d, 4}};
+	}
+	return true;
+}
+
+RULE_MATH_FN(rule_fn_ord)
+{
+	const unsigned char *p = (const unsigned char *) args[0].u.s.p;
+	size_t               n = args[0].u.s.n;
+	int64_t              cp;
+
+	(void) nargs;
+	if (args[0].t != V_STR || rule_utf8_len(args[0].u.s.p, n) != 1)
+		return rule_fail(c, "TypeError: ord() expected a character");
+	cp = n == 1   ? p[0]
+	     : n == 2 ? ((p[0] & 0x1f) << 6) | (p[1] & 0x3f)
+	     : n == 3
+	         ? ((p[0] & 0x0f) << 12) | ((p[1] & 0x3f) << 6) | (p[2] & 0x3f)
+	         : ((int64_t) (p[0] & 0x07) << 18) | ((p[1] & 0x3f) << 12) |
+	               ((p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+	*out = (rule_value){.t = V_INT, .u.i = cp};
+	return true;
 }

@@ -1,6 +1,7 @@
 /* rule_math.h - the numeric functions of the rule language that mercure's
  * safe mode offers (round sum any all pow, and the math functions of its
- * safe_eval_cmds: sqrt ceil floor ...), each a rule_builtin_fn whose row
+ * safe_eval_cmds: sqrt ceil floor ..., and divmod hex oct bin chr ord),
+ * each a rule_builtin_fn whose row
  * is in rule_builtin.c. Internal to the rule module. */
 #ifndef MC_COMMON_RULE_MATH_H
 #define MC_COMMON_RULE_MATH_H
@@ -35,5 +36,11 @@ RULE_MATH_FN(rule_fn_trunc);
 RULE_MATH_FN(rule_fn_isinf);
 RULE_MATH_FN(rule_fn_isnan);
 RULE_MATH_FN(rule_fn_factorial);
+RULE_MATH_FN(rule_fn_divmod);
+RULE_MATH_FN(rule_fn_hex);
+RULE_MATH_FN(rule_fn_oct);
+RULE_MATH_FN(rule_fn_bin);
+RULE_MATH_FN(rule_fn_chr);
+RULE_MATH_FN(rule_fn_ord);
 
 #endif

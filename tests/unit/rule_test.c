@@ -434,6 +434,25 @@ START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
 	assert_true("asin(1) == pi / 2 and acos(1) == 0.0 and atan(0) == 0.0");
 	assert_true("tan(0) == 0.0");
 	assert_error("acos(2)", "ValueError: math domain error");
+	/* divmod hex oct bin chr ord */
+	assert_true("divmod(7, 2) == (3, 1) and divmod(-7, 2) == (-4, 1)");
+	assert_true("divmod(7.5, 2) == (3.0, 1.5)");
+	assert_error("divmod(1, 0)", "ZeroDivisionError");
+	assert_true("hex(255) == '0xff' and hex(-255) == '-0xff' and "
+	            "hex(0) == '0x0'");
+	assert_true("oct(8) == '0o10' and bin(5) == '0b101' and "
+	            "bin(-1) == '-0b1' and hex(True) == '0x1'");
+	assert_true("hex(int(tags.SeriesNumber)) == '0xc'");
+	assert_error("hex(1.5)", "TypeError");
+	assert_true("chr(65) == 'A' and chr(228) == '\\xe4' and "
+	            "chr(0x20ac) == '\\u20ac' and chr(0x1f600) == "
+	            "'\\U0001f600'");
+	assert_true("ord('A') == 65 and ord('\\xe4') == 228 and "
+	            "ord('\\u20ac') == 8364 and ord('\\U0001f600') == 128512");
+	assert_true("ord(tags.Modality[0]) == 77");
+	assert_error("chr(-1)", "ValueError");
+	assert_error("ord('ab')", "TypeError");
+	assert_error("ord('')", "TypeError");
 }
 END_TEST
 
