@@ -124,6 +124,41 @@ bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 	return true;
 }
 
+/* asteval's safe_lshift refuses larger shifts */
+#define RULE_SHIFT_MAX 1000
+
+/* shift - x << y and x >> y on integers: >> rounds to -infinity as
+ * Python does; a result past 64 bits is an OverflowError. */
+static bool
+shift(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+    rule_value *out)
+{
+	int64_t x, y;
+
+	if ((a->t != V_BOOL && a->t != V_INT) ||
+	    (b->t != V_BOOL && b->t != V_INT))
+		return rule_fail(c, "TypeError: unsupported operand types "
+		                    "for << or >>");
+	x = rule_as_int(a);
+	y = rule_as_int(b);
+	if (y < 0)
+		return rule_fail(c, "ValueError: negative shift count");
+	if (op == OP_RSHIFT) {
+		*out = (rule_value){
+		    .t = V_INT, .u.i = y >= 63 ? (x < 0 ? -1 : 0) : x >> y};
+		return true;
+	}
+	if (y > RULE_SHIFT_MAX)
+		return rule_fail(c, "RuntimeError: Invalid left shift, max "
+		                    "left shift is 1000");
+	if (x != 0 &&
+	    (y >= 63 || x > (INT64_MAX >> y) || x < (INT64_MIN >> y)))
+		return rule_fail(c, "OverflowError: integer out of 64-bit "
+		                    "range");
+	*out = (rule_value){.t = V_INT, .u.i = (int64_t) ((uint64_t) x << y)};
+	return true;
+}
+
 /* asteval's safe_mult refuses longer strings */
 #define RULE_REPEAT_MAX (2 << 17)
 
@@ -220,6 +255,8 @@ rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 {
 	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
 		return bit_arith(c, op, a, b, out);
+	if (op == OP_LSHIFT || op == OP_RSHIFT)
+		return shift(c, op, a, b, out);
 	if (op == OP_POW)
 		return rule_is_num(a) && rule_is_num(b)
 		           ? power(c, a, b, out)
@@ -240,6 +277,15 @@ rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 		return float_arith(
 		    c, op, rule_as_double(a), rule_as_double(b), out);
 	return int_arith(c, op, rule_as_int(a), rule_as_int(b), out);
+}
+
+bool
+rule_invert(rule_ctx *c, const rule_value *a, rule_value *out)
+{
+	if (a->t != V_INT && a->t != V_BOOL)
+		return rule_fail(c, "TypeError: bad operand type for unary ~");
+	*out = (rule_value){.t = V_INT, .u.i = ~rule_as_int(a)};
+	return true;
 }
 
 bool

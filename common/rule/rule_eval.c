@@ -434,6 +434,9 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	case N_POS:
 		return rule_eval_node(n->kids[0], c, &a) &&
 		       rule_negate(c, &a, n->kind == N_NEG, out);
+	case N_INVERT:
+		return rule_eval_node(n->kids[0], c, &a) &&
+		       rule_invert(c, &a, out);
 	case N_BIN:
 		return rule_eval_node(n->kids[0], c, &a) &&
 		       rule_eval_node(n->kids[1], c, &b) &&

@@ -59,6 +59,9 @@ typedef enum {
 	TK_PIPE,
 	TK_AMP,
 	TK_CARET,
+	TK_TILDE,
+	TK_LSHIFT,
+	TK_RSHIFT,
 	TK_AND,
 	TK_OR,
 	TK_NOT,
@@ -122,6 +125,7 @@ typedef enum {
 	N_NOT,     /* kids[0] */
 	N_NEG,     /* kids[0] */
 	N_POS,     /* kids[0] */
+	N_INVERT,  /* ~kids[0] */
 	N_CMP,     /* kids[0..n), ops[0..n-1) */
 	N_BIN,     /* kids[0] op kids[1] */
 	N_CALL,    /* call = function, kids = args */
@@ -153,6 +157,8 @@ typedef enum {
 	OP_POW,
 	OP_IS,
 	OP_ISNOT,
+	OP_LSHIFT,
+	OP_RSHIFT,
 } rule_op;
 
 typedef struct rule_node rule_node;
@@ -268,6 +274,7 @@ bool rule_truthy(const rule_value *v);
 bool rule_arith(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, rule_value *out);
 bool rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out);
+bool rule_invert(rule_ctx *c, const rule_value *a, rule_value *out);
 bool rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
     const rule_value *hi, bool slice, rule_value *out);
 bool rule_compare(rule_ctx *c, unsigned op, const rule_value *a,

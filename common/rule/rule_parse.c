@@ -211,12 +211,17 @@ parse_unary(rule_parser *p)
 	size_t     off = rule_p_cur(p)->off;
 	rule_node *n;
 
-	if (rule_p_accept(p, TK_MINUS) || rule_p_accept(p, TK_PLUS)) {
-		bool neg = p->t[p->pos - 1].kind == TK_MINUS;
+	if (rule_p_accept(p, TK_MINUS) || rule_p_accept(p, TK_PLUS) ||
+	    rule_p_accept(p, TK_TILDE)) {
+		rule_tok_kind k = p->t[p->pos - 1].kind;
 		if (++p->nesting > RULE_NEST_MAX)
 			return rule_p_fail(
 			    p, off, "expression is too deeply nested");
-		n = unary(p, neg ? N_NEG : N_POS, parse_unary(p), off);
+		n = unary(p,
+		    k == TK_MINUS  ? N_NEG
+		    : k == TK_PLUS ? N_POS
+		                   : N_INVERT,
+		    parse_unary(p), off);
 		p->nesting--;
 		return n;
 	}
@@ -232,14 +237,16 @@ static const struct {
     {TK_PIPE, OP_BITOR, 0},
     {TK_CARET, OP_BITXOR, 1},
     {TK_AMP, OP_BITAND, 2},
-    {TK_PLUS, OP_ADD, 3},
-    {TK_MINUS, OP_SUB, 3},
-    {TK_STAR, OP_MUL, 4},
-    {TK_SLASH, OP_DIV, 4},
-    {TK_DSLASH, OP_FLOORDIV, 4},
-    {TK_PERCENT, OP_MOD, 4},
+    {TK_LSHIFT, OP_LSHIFT, 3},
+    {TK_RSHIFT, OP_RSHIFT, 3},
+    {TK_PLUS, OP_ADD, 4},
+    {TK_MINUS, OP_SUB, 4},
+    {TK_STAR, OP_MUL, 5},
+    {TK_SLASH, OP_DIV, 5},
+    {TK_DSLASH, OP_FLOORDIV, 5},
+    {TK_PERCENT, OP_MOD, 5},
 };
-#define BIN_LEVELS 5
+#define BIN_LEVELS 6
 
 static rule_node *
 parse_binary(rule_parser *p, int level)

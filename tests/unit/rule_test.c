@@ -407,6 +407,18 @@ START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
 	assert_error("'ab' * 1.5", "TypeError");
 	assert_error("'ab' * 'c'", "TypeError");
 	assert_error("'ab' * 200000", "RuntimeError: String length exceeded");
+	/* ~ << >> on integers */
+	assert_true("~5 == -6 and ~True == -2 and ~-1 == 0 and -~1 == 2");
+	assert_true("1 << 4 == 16 and -1 << 3 == -8 and 16 >> 2 == 4");
+	assert_true("-5 >> 1 == -3 and 5 >> 100 == 0 and -5 >> 100 == -1");
+	assert_true(
+	    "1 + 1 << 2 == 8 and 1 << 2 & 12 == 4 and 2 | 1 << 2 == 6");
+	assert_true("(int(tags.SeriesNumber) >> 2) & 1 == 1");
+	assert_error("~1.5", "TypeError");
+	assert_error("1 << -1", "ValueError: negative shift count");
+	assert_error("1 << 1001", "RuntimeError: Invalid left shift");
+	assert_error("1 << 63", "OverflowError");
+	assert_error("'a' << 1", "TypeError");
 	/* math */
 	assert_true("sqrt(16) == 4.0 and str(sqrt(16)) == '4.0'");
 	assert_error("sqrt(-1)", "ValueError: math domain error");
