@@ -419,6 +419,16 @@ START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
 	assert_error("1 << 1001", "RuntimeError: Invalid left shift");
 	assert_error("1 << 63", "OverflowError");
 	assert_error("'a' << 1", "TypeError");
+	/* list tuple sorted */
+	assert_true("list('ab') == ['a', 'b'] and tuple('ab') == ('a', 'b')");
+	assert_true(
+	    "list() == [] and tuple() == () and list((1, 2)) == [1, 2]");
+	assert_true("list(tags.InstitutionName)[9] == '\\xe4'");
+	assert_true("sorted([3, 1, 2]) == [1, 2, 3] and sorted('cba') == "
+	            "['a', 'b', 'c'] and sorted((2, 1.5)) == [1.5, 2]");
+	assert_true("sorted(tags.ImageType.split('\\\\'))[0] == 'M'");
+	assert_error("sorted([1, 'a'])", "TypeError");
+	assert_error("list(1)", "TypeError");
 	/* math */
 	assert_true("sqrt(16) == 4.0 and str(sqrt(16)) == '4.0'");
 	assert_error("sqrt(-1)", "ValueError: math domain error");
