@@ -222,63 +222,102 @@ find_at(const rule_value *s, const rule_value *sub, bool last)
 	return hit;
 }
 
+/* window - the part of self that the optional start and end arguments
+ * (args[2], args[3]) select, as the slice self[start:end]; *base gets
+ * its first code point's index. *past: start is beyond the end, where
+ * Python finds nothing, not even ''. */
 static bool
-search(rule_ctx *c, const rule_value *args, bool last, bool raise,
-    rule_value *out)
+window(rule_ctx *c, const rule_value *self, const rule_value *args,
+    size_t nargs, rule_value *w, int64_t *base, bool *past)
+{
+	static const rule_value none = {.t = V_NONE};
+	int64_t len = (int64_t) rule_utf8_len(self->u.s.p, self->u.s.n), s;
+
+	*past = false;
+	*w = *self;
+	*base = 0;
+	if (nargs < 3)
+		return true;
+	if (args[2].t == V_INT || args[2].t == V_BOOL) {
+		s = rule_as_int(&args[2]);
+		s = s < 0 ? (s + len < 0 ? 0 : s + len) : s;
+		if (s > len) {
+			*past = true;
+			return true;
+		}
+	}
+	if (!rule_index(
+	        c, self, &args[2], nargs > 3 ? &args[3] : &none, true, w))
+		return false;
+	*base = (int64_t) rule_utf8_len(
+	    self->u.s.p, (size_t) (w->u.s.p - self->u.s.p));
+	return true;
+}
+
+static bool
+search(rule_ctx *c, const rule_value *args, size_t nargs, bool last,
+    bool raise, rule_value *out)
 {
 	const rule_value *self = self_str(c, args);
-	long              at;
+	rule_value        w;
+	int64_t           base;
+	bool              past;
+	long              at = -1;
 
-	if (self == NULL || !str_arg(c, &args[1]))
+	if (self == NULL || !str_arg(c, &args[1]) ||
+	    !window(c, self, args, nargs, &w, &base, &past))
 		return false;
-	at = find_at(self, &args[1], last);
+	if (!past)
+		at = find_at(&w, &args[1], last);
 	if (at < 0 && raise)
 		return rule_fail(c, "ValueError: substring not found");
 	*out = (rule_value){.t = V_INT,
-	    .u.i = at < 0 ? -1
-	                  : (int64_t) rule_utf8_len(self->u.s.p, (size_t) at)};
+	    .u.i = at < 0
+	               ? -1
+	               : base + (int64_t) rule_utf8_len(w.u.s.p, (size_t) at)};
 	return true;
 }
 
 RULE_TEXT_FN(rule_m_find)
 {
-	(void) nargs;
-	return search(c, args, false, false, out);
+	return search(c, args, nargs, false, false, out);
 }
 
 RULE_TEXT_FN(rule_m_rfind)
 {
-	(void) nargs;
-	return search(c, args, true, false, out);
+	return search(c, args, nargs, true, false, out);
 }
 
 RULE_TEXT_FN(rule_m_index)
 {
-	(void) nargs;
-	return search(c, args, false, true, out);
+	return search(c, args, nargs, false, true, out);
 }
 
 RULE_TEXT_FN(rule_m_rindex)
 {
-	(void) nargs;
-	return search(c, args, true, true, out);
+	return search(c, args, nargs, true, true, out);
 }
 
 RULE_TEXT_FN(rule_m_count)
 {
 	const rule_value *self = self_str(c, args);
+	rule_value        w;
+	int64_t           base;
+	bool              past;
 	size_t            n, m, hits = 0;
 
-	(void) nargs;
-	if (self == NULL || !str_arg(c, &args[1]))
+	if (self == NULL || !str_arg(c, &args[1]) ||
+	    !window(c, self, args, nargs, &w, &base, &past))
 		return false;
-	n = self->u.s.n;
+	n = w.u.s.n;
 	m = args[1].u.s.n;
-	if (m == 0) /* Python: one more than the code points */
-		hits = rule_utf8_len(self->u.s.p, n) + 1;
+	if (past)
+		hits = 0;
+	else if (m == 0) /* Python: one more than the code points */
+		hits = rule_utf8_len(w.u.s.p, n) + 1;
 	else
 		for (size_t i = 0; i + m <= n;)
-			if (memcmp(self->u.s.p + i, args[1].u.s.p, m) == 0) {
+			if (memcmp(w.u.s.p + i, args[1].u.s.p, m) == 0) {
 				hits++;
 				i += m;
 			} else

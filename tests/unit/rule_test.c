@@ -491,6 +491,18 @@ START_TEST(more_string_methods_follow_python)
 	            "'abc'.find('') == 0");
 	assert_true("'abcabc'.index('c') == 2 and 'abcabc'.rindex('c') == 5");
 	assert_error("'abc'.index('x')", "ValueError: substring not found");
+	/* start and end, as the slice s[start:end] */
+	assert_true("'abcabc'.find('b', 2) == 4 and 'abcabc'.find('b', 2, 4) "
+	            "== -1 and 'abcabc'.find('b', -2) == 4");
+	assert_true("'abc'.find('', 5) == -1 and 'abc'.find('', 3) == 3 and "
+	            "'abc'.count('', 5) == 0 and 'abc'.count('', 1) == 3");
+	assert_true("'abcabc'.rfind('b', 0, 4) == 1 and "
+	            "'abcabc'.count('abc', 1) == 1");
+	assert_true("tags.InstitutionName.find('t', 9) == 10");
+	assert_true("'abcabc'.index('c', 3) == 5 and 'abc'.find('c', None, "
+	            "None) == 2");
+	assert_error("'abcabc'.index('a', 1, 3)", "ValueError");
+	assert_error("'abc'.find('a', 'x')", "TypeError");
 	assert_true("'aaaa'.count('aa') == 2 and 'abc'.count('') == 4 and "
 	            "'\\xe4b'.count('') == 3");
 	assert_true("tags.ImageType.count('\\\\') == 3");
