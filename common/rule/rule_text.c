@@ -5,7 +5,6 @@
  * setlocale and any thread may call); the multi-character mappings
  * Python applies (ß -> SS, İ -> i̇, final sigma) are done here. Without
  * that locale, non-ASCII text is left as it is. */
-#define _GNU_SOURCE /* newlocale, towlower_l, ... */
 #include "rule/rule_text.h"
 
 #include <locale.h>
