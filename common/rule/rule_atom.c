@@ -289,7 +289,7 @@ attribute(rule_parser *p, rule_node *obj)
 static rule_node *
 subscript(rule_parser *p, rule_node *obj, size_t open)
 {
-	rule_node *idx = NULL, *hi = NULL, *n;
+	rule_node *idx = NULL, *hi = NULL, *step = NULL, *n;
 	bool       slice = false;
 	size_t     at = rule_p_cur(p)->off;
 
@@ -299,7 +299,12 @@ subscript(rule_parser *p, rule_node *obj, size_t open)
 	if (rule_p_accept(p, TK_COLON)) {
 		slice = true;
 		if (rule_p_cur(p)->kind != TK_RBRACK &&
+		    rule_p_cur(p)->kind != TK_COLON &&
 		    (hi = rule_parse_expr(p)) == NULL)
+			return NULL;
+		if (rule_p_accept(p, TK_COLON) &&
+		    rule_p_cur(p)->kind != TK_RBRACK &&
+		    (step = rule_parse_expr(p)) == NULL)
 			return NULL;
 	}
 	if (!rule_p_accept(p, TK_RBRACK))
@@ -315,11 +320,12 @@ subscript(rule_parser *p, rule_node *obj, size_t open)
 	}
 	if (!slice)
 		return rule_p_binary(p, N_INDEX, 0, obj, idx, open);
-	if ((n = rule_p_node(p, N_SLICE, 3)) == NULL)
+	if ((n = rule_p_node(p, N_SLICE, 4)) == NULL)
 		return NULL;
 	n->kids[0] = obj;
 	n->kids[1] = idx;
 	n->kids[2] = hi;
+	n->kids[3] = step;
 	return rule_p_seal(p, n, open);
 }
 

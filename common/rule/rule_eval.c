@@ -394,12 +394,16 @@ eval_kids(const rule_node *n, size_t from, rule_ctx *c)
 static bool
 eval_subscript(const rule_node *n, rule_ctx *c, rule_value *out)
 {
-	rule_value v[3] = {{.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}};
+	rule_value v[4] = {
+	    {.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}};
 
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i] != NULL &&
 		    !rule_eval_node(n->kids[i], c, &v[i]))
 			return false;
+	if (v[3].t != V_NONE && !((v[3].t == V_INT && v[3].u.i == 1) ||
+	                            (v[3].t == V_BOOL && v[3].u.b)))
+		return rule_slice_step(c, &v[0], &v[1], &v[2], &v[3], out);
 	return rule_index(c, &v[0], &v[1], &v[2], n->kind == N_SLICE, out);
 }
 

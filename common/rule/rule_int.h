@@ -131,7 +131,7 @@ typedef enum {
 	N_CALL,    /* call = function, kids = args */
 	N_METHOD,  /* call = method, kids[0] = receiver, kids[1..] = args */
 	N_INDEX,   /* kids[0][kids[1]] */
-	N_SLICE,   /* kids[0][kids[1]:kids[2]], bounds may be NULL */
+	N_SLICE,   /* kids[0][kids[1]:kids[2]:kids[3]], each may be NULL */
 	N_SERIES,  /* study_trigger_series term: v = lower-cased text */
 	N_IN_TAGS, /* kids[0] in tags */
 } rule_node_kind;
@@ -277,6 +277,9 @@ bool rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out);
 bool rule_invert(rule_ctx *c, const rule_value *a, rule_value *out);
 bool rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
     const rule_value *hi, bool slice, rule_value *out);
+/* rule_slice_step - obj[lo:hi:step] for a step other than None and 1. */
+bool rule_slice_step(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+    const rule_value *hi, const rule_value *step, rule_value *out);
 bool rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, bool *res);
 size_t rule_utf8_len(const char *p, size_t n);

@@ -346,3 +346,76 @@ rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
 	*out = (rule_value){.t = V_STR, .u.s = {obj->u.s.p + bi, bj - bi}};
 	return true;
 }
+
+/* step_bound - a bound of a slice with a step, as Python's
+ * PySlice_AdjustIndices: negatives count from the end, then clamp to
+ * [0, len] going forward or [-1, len - 1] going backward. */
+static bool
+step_bound(rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len,
+    bool back, int64_t *out)
+{
+	if (v->t == V_NONE) {
+		*out = dflt;
+		return true;
+	}
+	if (!bound(c, v, dflt, len, out))
+		return false;
+	if (*out < 0)
+		*out = back ? -1 : 0;
+	else if (*out >= len)
+		*out = back ? len - 1 : len;
+	return true;
+}
+
+bool
+rule_slice_step(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+    const rule_value *hi, const rule_value *step, rule_value *out)
+{
+	bool    str = obj->t == V_STR;
+	int64_t len, s, i, j, count = 0;
+	size_t *at = NULL; /* byte offset of each code point, and the end */
+
+	if (!str && obj->t != V_LIST)
+		return rule_fail(c, "TypeError: object is not subscriptable");
+	if (step->t != V_INT && step->t != V_BOOL)
+		return rule_fail(
+		    c, "TypeError: slice indices must be integers");
+	if ((s = rule_as_int(step)) == 0)
+		return rule_fail(c, "ValueError: slice step cannot be zero");
+	len = (int64_t) (str ? rule_utf8_len(obj->u.s.p, obj->u.s.n)
+	                     : obj->u.l.n);
+	if (!step_bound(c, lo, s > 0 ? 0 : len - 1, len, s < 0, &i) ||
+	    !step_bound(c, hi, s > 0 ? len : -1, len, s < 0, &j))
+		return false;
+	for (int64_t k = i; s > 0 ? k < j : k > j; k += s)
+		count++;
+	if (!str) {
+		rule_value *v =
+		    rule_scratch_alloc(c, ((size_t) count + 1) * sizeof(*v));
+		if (v == NULL)
+			return false;
+		for (int64_t k = 0; k < count; k++)
+			v[k] = obj->u.l.items[i + k * s];
+		*out = (rule_value){
+		    .t = V_LIST, .u.l = {v, (size_t) count, obj->u.l.tuple}};
+		return true;
+	}
+	if ((at = rule_scratch_alloc(c, ((size_t) len + 1) * sizeof(*at))) ==
+	    NULL)
+		return false;
+	for (size_t b = 0, k = 0; b <= obj->u.s.n; b++)
+		if (b == obj->u.s.n || !is_cont(obj->u.s.p[b]))
+			at[k++] = b;
+	char  *d = rule_scratch_alloc(c, obj->u.s.n + 1);
+	size_t o = 0;
+	if (d == NULL)
+		return false;
+	for (int64_t k = 0; k < count; k++) {
+		int64_t cp = i + k * s;
+		size_t  n = at[cp + 1] - at[cp];
+		memcpy(d + o, obj->u.s.p + at[cp], n);
+		o += n;
+	}
+	*out = (rule_value){.t = V_STR, .u.s = {d, o}};
+	return true;
+}

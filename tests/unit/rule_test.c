@@ -429,6 +429,17 @@ START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
 	assert_true("sorted(tags.ImageType.split('\\\\'))[0] == 'M'");
 	assert_error("sorted([1, 'a'])", "TypeError");
 	assert_error("list(1)", "TypeError");
+	/* slices with a step */
+	assert_true("'abcdef'[::2] == 'ace' and 'abcdef'[::-1] == 'fedcba'");
+	assert_true("'abcdef'[1:5:2] == 'bd' and 'abcdef'[-1:-4:-1] == 'fed'");
+	assert_true("'abc'[5:0:-1] == 'cb' and 'abc'[::-5] == 'c' and "
+	            "'abc'[0:3:1] == 'abc' and 'abc'[1::] == 'bc'");
+	assert_true("tags.InstitutionName[::-1][:4] == 'kini' and "
+	            "tags.InstitutionName[9::10] == '\\xe4'");
+	assert_true("[1, 2, 3, 4][::2] == [1, 3] and (1, 2, 3)[::-1] == "
+	            "(3, 2, 1)");
+	assert_error("'abc'[::0]", "ValueError: slice step cannot be zero");
+	assert_error("'abc'[::'x']", "TypeError");
 	/* math */
 	assert_true("sqrt(16) == 4.0 and str(sqrt(16)) == '4.0'");
 	assert_error("sqrt(-1)", "ValueError: math domain error");
