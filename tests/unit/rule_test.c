@@ -924,7 +924,10 @@ START_TEST(random_token_soup_never_crashes_compiler_or_evaluator)
 	    "*", "/", "//", "%", "==", "!=", "<", ">=", " and ", " or ",
 	    " not ", " in ", ",", ":", "lower()", "split", "float", "int",
 	    "str", "len", "min", "max", "abs", "True", "None", "|", "'",
-	    "SeriesDescription", "strip('x')", "0", "1e400", "['a', 'b']"};
+	    "SeriesDescription", "strip('x')", "0", "1e400", "['a', 'b']",
+	    "**", "~", "<<", ">>", " is ", " is not ", "round", "sum", "sqrt",
+	    "sorted", "chr", "find('a', ", "replace('a', 'bb')", "upper()",
+	    "isdigit()", "::", "-1", "(1,)", "'\xc3\x84\xce\xa3'", "e", "pi"};
 	char                     buf[256];
 	unsigned                 seed = 777;
 
