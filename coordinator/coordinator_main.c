@@ -98,8 +98,15 @@ test_rule(const char *expr, const char *file)
 		return 1;
 	if (sys_read_file(file, &text, &len) == MC_OK && len > 0 &&
 	    text[0] == '{') {
-		if (tags_json_decode(text, len, t, err, sizeof(err)) != MC_OK)
+		size_t replaced = 0;
+		if (tags_json_decode(
+		        text, len, t, &replaced, err, sizeof(err)) != MC_OK)
 			rc = 1;
+		else if (replaced > 0)
+			fprintf(stderr,
+			    "%s: warning: %zu bytes that are not UTF-8 (or "
+			    "\\u0000) read as U+FFFD\n",
+			    file, replaced);
 	} else if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
 	           dcm_extract_tags(file, NULL, t, &warn, err, sizeof(err)) !=
 	               MC_OK) {
@@ -112,9 +119,14 @@ test_rule(const char *expr, const char *file)
 		if (why)
 			printf("reason: %s\n", why);
 		for (size_t i = 0; i < rule_tag_count(r); i++) {
-			const char *v = mc_tagset_get(t, rule_tag_at(r, i));
-			printf("tag %s = %s%s%s\n", rule_tag_at(r, i),
-			    v ? "'" : "", v ? v : "(missing)", v ? "'" : "");
+			const char *name = rule_tag_at(r, i), *key;
+			const char *v = rule_tag_read(r, i, t, &key);
+			/* tags.modality reads Modality: say so */
+			bool other = v != NULL && strcmp(key, name) != 0;
+			printf("tag %s = %s%s%s%s%s%s\n", other ? key : name,
+			    v ? "'" : "", v ? v : "(missing)", v ? "'" : "",
+			    other ? " (read as tags." : "", other ? name : "",
+			    other ? ")" : "");
 		}
 	}
 	free(text);

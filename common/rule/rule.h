@@ -33,6 +33,12 @@ bool rule_eval(const rule *r, const mc_tagset *tags, const char **why);
 size_t      rule_tag_count(const rule *r);
 const char *rule_tag_at(const rule *r, size_t i);
 
+/* rule_tag_read - the value that r's i-th tag name reads in tags, found
+ * as the evaluation finds it (tags.modality falls back to Modality), or
+ * NULL when missing; *key (may be NULL) gets the key found. */
+const char *rule_tag_read(
+    const rule *r, size_t i, const mc_tagset *tags, const char **key);
+
 /* rule_series_match - mercure's study_trigger_series: an expression of
  * quoted series descriptions with and/or/not and parentheses ("'Axial T2'
  * and ('Sag T1 GRE' or 'Sag T1 TSE')"), true when the received series

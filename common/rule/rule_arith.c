@@ -20,14 +20,14 @@ concat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
 		    (rule_value){.t = V_STR, .u.s = {s, a->u.s.n + b->u.s.n}};
 		return true;
 	}
-	if (a->t == V_LIST && b->t == V_LIST) {
+	if (a->t == V_LIST && b->t == V_LIST && a->u.l.tuple == b->u.l.tuple) {
 		size_t      n = a->u.l.n + b->u.l.n;
 		rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
 		if (v == NULL)
 			return false;
 		memcpy(v, a->u.l.items, a->u.l.n * sizeof(*v));
 		memcpy(v + a->u.l.n, b->u.l.items, b->u.l.n * sizeof(*v));
-		*out = (rule_value){.t = V_LIST, .u.l = {v, n}};
+		*out = (rule_value){.t = V_LIST, .u.l = {v, n, a->u.l.tuple}};
 		return true;
 	}
 	return rule_fail(c, "TypeError: unsupported operand types for +");
@@ -124,14 +124,151 @@ bit_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 	return true;
 }
 
+/* asteval's safe_lshift refuses larger shifts */
+#define RULE_SHIFT_MAX 1000
+
+/* shift - x << y and x >> y on integers: >> rounds to -infinity as
+ * Python does; a result past 64 bits is an OverflowError. */
+static bool
+shift(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+    rule_value *out)
+{
+	int64_t x, y;
+
+	if ((a->t != V_BOOL && a->t != V_INT) ||
+	    (b->t != V_BOOL && b->t != V_INT))
+		return rule_fail(c, "TypeError: unsupported operand types "
+		                    "for << or >>");
+	x = rule_as_int(a);
+	y = rule_as_int(b);
+	if (y < 0)
+		return rule_fail(c, "ValueError: negative shift count");
+	if (op == OP_RSHIFT) {
+		*out = (rule_value){
+		    .t = V_INT, .u.i = y >= 63 ? (x < 0 ? -1 : 0) : x >> y};
+		return true;
+	}
+	if (y > RULE_SHIFT_MAX)
+		return rule_fail(c, "RuntimeError: Invalid left shift, max "
+		                    "left shift is 1000");
+	if (x != 0 &&
+	    (y >= 63 || x > (INT64_MAX >> y) || x < (INT64_MIN >> y)))
+		return rule_fail(c, "OverflowError: integer out of 64-bit "
+		                    "range");
+	*out = (rule_value){.t = V_INT, .u.i = (int64_t) ((uint64_t) x << y)};
+	return true;
+}
+
+/* asteval's safe_mult refuses longer strings */
+#define RULE_REPEAT_MAX (2 << 17)
+
+/* repeat - 'ab' * 3 and [1] * 3 (either order), as Python repeats; a
+ * count below 1 gives an empty one. */
+static bool
+repeat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
+{
+	const rule_value *seq = a->t == V_STR || a->t == V_LIST ? a : b;
+	const rule_value *num = seq == a ? b : a;
+	int64_t           k = rule_as_int(num);
+	size_t            unit, n;
+
+	if (num->t != V_INT && num->t != V_BOOL)
+		return rule_fail(c, "TypeError: can't multiply sequence by "
+		                    "non-int");
+	unit = seq->t == V_STR ? seq->u.s.n : seq->u.l.n;
+	if (k <= 0 || unit == 0) {
+		*out = *seq;
+		if (seq->t == V_STR)
+			out->u.s.n = 0;
+		else
+			out->u.l.n = 0;
+		return true;
+	}
+	if ((uint64_t) k > RULE_REPEAT_MAX / unit)
+		return rule_fail(c,
+		    "RuntimeError: String length exceeded, max "
+		    "string length is 262144");
+	n = unit * (size_t) k;
+	if (seq->t == V_STR) {
+		char *s = rule_scratch_alloc(c, n + 1);
+		if (s == NULL)
+			return false;
+		for (size_t i = 0; i < n; i += unit)
+			memcpy(s + i, seq->u.s.p, unit);
+		*out = (rule_value){.t = V_STR, .u.s = {s, n}};
+		return true;
+	}
+	rule_value *v = rule_scratch_alloc(c, (n + 1) * sizeof(*v));
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < n; i += unit)
+		memcpy(v + i, seq->u.l.items, unit * sizeof(*v));
+	*out = (rule_value){.t = V_LIST, .u.l = {v, n, seq->u.l.tuple}};
+	return true;
+}
+
+/* asteval's safe_pow refuses larger exponents */
+#define RULE_POW_EXPONENT_MAX 10000
+
+/* power - x ** y with Python's types: int ** non-negative int is an int,
+ * anything else a float; a negative base to a fractional power would be
+ * a complex number, which the rule language does not have. */
+static bool
+power(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
+{
+	double x = rule_as_double(a), y = rule_as_double(b), r;
+
+	if (y > RULE_POW_EXPONENT_MAX)
+		return rule_fail(c, "RuntimeError: Invalid exponent, max "
+		                    "exponent is 10000");
+	if (a->t != V_FLOAT && b->t != V_FLOAT && rule_as_int(b) >= 0) {
+		int64_t base = rule_as_int(a), e = rule_as_int(b), acc = 1;
+		for (; e > 0; e >>= 1) {
+			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc))
+				return rule_fail(c, "OverflowError: integer "
+				                    "out of 64-bit range");
+			if (e > 1 && __builtin_mul_overflow(base, base, &base))
+				return rule_fail(c, "OverflowError: integer "
+				                    "out of 64-bit range");
+		}
+		*out = (rule_value){.t = V_INT, .u.i = acc};
+		return true;
+	}
+	if (x == 0.0 && y < 0.0)
+		return rule_fail(c, "ZeroDivisionError: 0.0 cannot be raised "
+		                    "to a negative power");
+	if (x < 0.0 && isfinite(y) && y != floor(y))
+		return rule_fail(c, "TypeError: a negative number to a "
+		                    "fractional power is complex, which "
+		                    "rules do not support");
+	r = pow(x, y);
+	if (isinf(r) && isfinite(x) && isfinite(y))
+		return rule_fail(c, "OverflowError: (34, 'Numerical result "
+		                    "out of range')");
+	*out = (rule_value){.t = V_FLOAT, .u.f = r};
+	return true;
+}
+
 bool
 rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
     rule_value *out)
 {
 	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
 		return bit_arith(c, op, a, b, out);
+	if (op == OP_LSHIFT || op == OP_RSHIFT)
+		return shift(c, op, a, b, out);
+	if (op == OP_POW)
+		return rule_is_num(a) && rule_is_num(b)
+		           ? power(c, a, b, out)
+		           : rule_fail(c, "TypeError: unsupported operand "
+		                          "types for ** or pow()");
 	if (op == OP_ADD && !(rule_is_num(a) && rule_is_num(b)))
 		return concat(c, a, b, out);
+	if (op == OP_MUL &&
+	    (a->t == V_STR || a->t == V_LIST) !=
+	        (b->t == V_STR || b->t == V_LIST) &&
+	    (rule_is_num(a) || rule_is_num(b)))
+		return repeat(c, a, b, out);
 	if (!rule_is_num(a) || !rule_is_num(b))
 		return rule_fail(c,
 		    "TypeError: unsupported operand types "
@@ -140,6 +277,15 @@ rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 		return float_arith(
 		    c, op, rule_as_double(a), rule_as_double(b), out);
 	return int_arith(c, op, rule_as_int(a), rule_as_int(b), out);
+}
+
+bool
+rule_invert(rule_ctx *c, const rule_value *a, rule_value *out)
+{
+	if (a->t != V_INT && a->t != V_BOOL)
+		return rule_fail(c, "TypeError: bad operand type for unary ~");
+	*out = (rule_value){.t = V_INT, .u.i = ~rule_as_int(a)};
+	return true;
 }
 
 bool

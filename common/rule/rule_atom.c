@@ -31,7 +31,7 @@ tag_node(rule_parser *p, const char *name, size_t n, bool fold, size_t off)
 	t->key = key;
 	t->why = why;
 	t->fold = fold;
-	if (rule_note_tag(p->r, key) != MC_OK)
+	if (rule_note_tag(p->r, key, fold) != MC_OK)
 		return rule_p_oom(p);
 	return t;
 }
@@ -111,15 +111,22 @@ paren_atom(rule_parser *p)
 	rule_node *e;
 
 	p->pos++;
-	if (!p->series && rule_p_accept(p, TK_RPAREN))
-		return rule_p_node(p, N_LIST, 0); /* () */
+	if (!p->series && rule_p_accept(p, TK_RPAREN)) {
+		rule_node *empty = rule_p_node(p, N_LIST, 0); /* () */
+		if (empty != NULL)
+			empty->op = 1;
+		return empty;
+	}
 	if ((e = rule_parse_expr(p)) == NULL)
 		return NULL;
 	if (rule_p_accept(p, TK_RPAREN))
 		return e;
-	if (!p->series && rule_p_cur(p)->kind == TK_COMMA) /* a tuple */
-		return rule_p_seal(
-		    p, sequence(p, TK_RPAREN, open, 0, e, &n), open);
+	if (!p->series && rule_p_cur(p)->kind == TK_COMMA) { /* a tuple */
+		rule_node *t = sequence(p, TK_RPAREN, open, 0, e, &n);
+		if (t != NULL)
+			t->op = 1;
+		return rule_p_seal(p, t, open);
+	}
 	if (rule_p_cur(p)->kind == TK_EOF)
 		return rule_p_fail(p, open, "'(' was never closed");
 	return rule_p_unexpected(p);
@@ -130,9 +137,13 @@ call(rule_parser *p, const rule_token *name)
 {
 	const rule_builtin *fn =
 	    rule_builtin_find(rule_functions, p->text + name->off, name->len);
-	size_t     n;
-	rule_node *c;
+	size_t      n;
+	rule_node  *c;
+	const char *why;
 
+	if (fn == NULL &&
+	    (why = rule_p_refused(p->text + name->off, name->len)) != NULL)
+		return rule_p_fail(p, name->off, "%s", why);
 	if (fn == NULL)
 		return rule_p_fail(p, name->off, "unknown function '%.*s'",
 		    (int) name->len, p->text + name->off);
@@ -159,6 +170,7 @@ name_atom(rule_parser *p)
 	const rule_token *t = &p->t[p->pos++];
 	const char       *s = p->text + t->off;
 	size_t            n = t->len;
+	const char       *why;
 
 	if (n == 4 && memcmp(s, "True", 4) == 0)
 		return const_node(
@@ -167,6 +179,15 @@ name_atom(rule_parser *p)
 		return const_node(p, (rule_value){.t = V_BOOL}, t->off);
 	if (n == 4 && memcmp(s, "None", 4) == 0)
 		return const_node(p, (rule_value){.t = V_NONE}, t->off);
+	/* math.pi and math.e, which mercure's safe_eval_cmds names */
+	if (n == 2 && memcmp(s, "pi", 2) == 0)
+		return const_node(p,
+		    (rule_value){.t = V_FLOAT, .u.f = 3.141592653589793},
+		    t->off);
+	if (n == 1 && s[0] == 'e')
+		return const_node(p,
+		    (rule_value){.t = V_FLOAT, .u.f = 2.718281828459045},
+		    t->off);
 	if (n == 4 && memcmp(s, "tags", 4) == 0) {
 		rule_node *tags = rule_p_node(p, N_TAGS, 0);
 		if (tags != NULL)
@@ -178,6 +199,8 @@ name_atom(rule_parser *p)
 	if (rule_builtin_find(rule_functions, s, n) != NULL)
 		return rule_p_fail(
 		    p, t->off, "function '%.*s' must be called", (int) n, s);
+	if ((why = rule_p_refused(s, n)) != NULL)
+		return rule_p_fail(p, t->off, "%s", why);
 	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int) n, s);
 }
 
@@ -198,9 +221,17 @@ parse_atom(rule_parser *p)
 		p->pos++;
 		return const_node(
 		    p, (rule_value){.t = V_FLOAT, .u.f = t->f}, t->off);
-	case TK_TAGREF:
+	case TK_TAGREF: {
+		rule_node *ref;
 		p->pos++;
-		return tag_node(p, t->s, t->slen, false, t->off);
+		ref = tag_node(p, t->s, t->slen, false, t->off);
+		if (ref != NULL && !rule_p_push(p, &p->r->refs, &p->r->nrefs,
+		                       &p->r->refcap, ref))
+			return NULL;
+		if (ref != NULL)
+			ref->ref = p->r->nrefs;
+		return ref;
+	}
 	case TK_NAME:
 		return name_atom(p);
 	case TK_LPAREN:
@@ -223,9 +254,12 @@ attribute(rule_parser *p, rule_node *obj)
 	const rule_builtin *m;
 	rule_node          *c;
 	size_t              n;
+	const char         *why;
 
 	if (!rule_p_accept(p, TK_NAME))
 		return rule_p_unexpected(p);
+	if (obj->kind != N_TAGS && (why = rule_p_refused(s, t->len)) != NULL)
+		return rule_p_fail(p, t->off, "%s", why);
 	if (obj->kind == N_TAGS && rule_p_cur(p)->kind != TK_LPAREN)
 		return tag_node(p, s, t->len, true, t->off);
 	if (!rule_p_accept(p, TK_LPAREN)) {
@@ -255,7 +289,7 @@ attribute(rule_parser *p, rule_node *obj)
 static rule_node *
 subscript(rule_parser *p, rule_node *obj, size_t open)
 {
-	rule_node *idx = NULL, *hi = NULL, *n;
+	rule_node *idx = NULL, *hi = NULL, *step = NULL, *n;
 	bool       slice = false;
 	size_t     at = rule_p_cur(p)->off;
 
@@ -265,7 +299,12 @@ subscript(rule_parser *p, rule_node *obj, size_t open)
 	if (rule_p_accept(p, TK_COLON)) {
 		slice = true;
 		if (rule_p_cur(p)->kind != TK_RBRACK &&
+		    rule_p_cur(p)->kind != TK_COLON &&
 		    (hi = rule_parse_expr(p)) == NULL)
+			return NULL;
+		if (rule_p_accept(p, TK_COLON) &&
+		    rule_p_cur(p)->kind != TK_RBRACK &&
+		    (step = rule_parse_expr(p)) == NULL)
 			return NULL;
 	}
 	if (!rule_p_accept(p, TK_RBRACK))
@@ -281,11 +320,12 @@ subscript(rule_parser *p, rule_node *obj, size_t open)
 	}
 	if (!slice)
 		return rule_p_binary(p, N_INDEX, 0, obj, idx, open);
-	if ((n = rule_p_node(p, N_SLICE, 3)) == NULL)
+	if ((n = rule_p_node(p, N_SLICE, 4)) == NULL)
 		return NULL;
 	n->kids[0] = obj;
 	n->kids[1] = idx;
 	n->kids[2] = hi;
+	n->kids[3] = step;
 	return rule_p_seal(p, n, open);
 }
 

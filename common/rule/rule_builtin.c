@@ -1,5 +1,6 @@
 /* rule_builtin.c - the functions of the rule language (bool int float
- * str len abs min max), one row each in the table below, with Python 3's
+ * str len abs min max list tuple sorted here, the numeric ones in
+ * rule_math.c), one row each in the table below, with Python 3's
  * semantics for strings and numbers, and the lookup behind both tables
  * (rule_builtin.h). The string methods are in rule_method.c. Case
  * mapping and whitespace are ASCII only (docs/rules.md). */
@@ -14,6 +15,7 @@
 #include <strings.h>
 
 #include "rule/rule_int.h"
+#include "rule/rule_math.h"
 
 #define RULE_NUM_TEXT_MAX 64 /* DICOM DS/IS values are at most 16 */
 #define RULE_FLOAT_DIGITS 17 /* enough to round-trip any double */
@@ -400,6 +402,89 @@ fn_max(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	return extreme(c, OP_GT, args, nargs, out);
 }
 
+/* items - the elements of a list, tuple or string (its code points, as
+ * views) into a new scratch array. */
+static bool
+items(rule_ctx *c, const rule_value *v, rule_value **out, size_t *n)
+{
+	if (v->t == V_LIST) {
+		*n = v->u.l.n;
+		if ((*out = rule_scratch_alloc(c, (*n + 1) * sizeof(**out))) ==
+		    NULL)
+			return false;
+		memcpy(*out, v->u.l.items, *n * sizeof(**out));
+		return true;
+	}
+	if (v->t != V_STR)
+		return rule_fail(c, "TypeError: object is not iterable");
+	*n = rule_utf8_len(v->u.s.p, v->u.s.n);
+	if ((*out = rule_scratch_alloc(c, (*n + 1) * sizeof(**out))) == NULL)
+		return false;
+	for (size_t i = 0, k = 0; i < v->u.s.n; k++) {
+		size_t len = 1;
+		while (i + len < v->u.s.n &&
+		       ((unsigned char) v->u.s.p[i + len] & 0xC0) == 0x80)
+			len++;
+		(*out)[k] = str_value(v->u.s.p + i, len);
+		i += len;
+	}
+	return true;
+}
+
+static bool
+sequence_of(rule_ctx *c, const rule_value *args, size_t nargs, bool tuple,
+    rule_value *out)
+{
+	rule_value *v = NULL;
+	size_t      n = 0;
+
+	if (nargs > 0 && !items(c, &args[0], &v, &n))
+		return false;
+	*out = (rule_value){.t = V_LIST, .u.l = {v, n, tuple}};
+	return true;
+}
+
+static bool
+fn_list(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return sequence_of(c, args, nargs, false, out);
+}
+
+static bool
+fn_tuple(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	return sequence_of(c, args, nargs, true, out);
+}
+
+/* fn_sorted - a new list in ascending order; equal items keep their
+ * order and items that cannot be ordered are a TypeError, as in Python. */
+static bool
+fn_sorted(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	rule_value *v;
+	size_t      n;
+
+	(void) nargs;
+	if (!items(c, &args[0], &v, &n))
+		return false;
+	for (size_t i = 1; i < n; i++) { /* insertion sort: rules are short */
+		rule_value x = v[i];
+		size_t     j = i;
+		bool       less = true;
+		while (j > 0) {
+			if (!rule_compare(c, OP_LT, &x, &v[j - 1], &less))
+				return false;
+			if (!less)
+				break;
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+	*out = (rule_value){.t = V_LIST, .u.l = {v, n, false}};
+	return true;
+}
+
 static const rule_builtin functions[] = {
     /* name, min_args, max_args, fn, tags_fn */
     {"bool", 0, 1, fn_bool, NULL},
@@ -410,6 +495,40 @@ static const rule_builtin functions[] = {
     {"abs", 1, 1, fn_abs, NULL},
     {"min", 1, RULE_ANY_ARGS, fn_min, NULL},
     {"max", 1, RULE_ANY_ARGS, fn_max, NULL},
+    {"round", 1, 2, rule_fn_round, NULL},
+    {"sum", 1, 2, rule_fn_sum, NULL},
+    {"any", 1, 1, rule_fn_any, NULL},
+    {"all", 1, 1, rule_fn_all, NULL},
+    {"pow", 2, 2, rule_fn_pow, NULL},
+    /* the math module's functions in mercure's safe_eval_cmds */
+    {"sqrt", 1, 1, rule_fn_sqrt, NULL},
+    {"ceil", 1, 1, rule_fn_ceil, NULL},
+    {"floor", 1, 1, rule_fn_floor, NULL},
+    {"trunc", 1, 1, rule_fn_trunc, NULL},
+    {"log", 1, 2, rule_fn_log, NULL},
+    {"log10", 1, 1, rule_fn_log10, NULL},
+    {"log2", 1, 1, rule_fn_log2, NULL},
+    {"exp", 1, 1, rule_fn_exp, NULL},
+    {"sin", 1, 1, rule_fn_sin, NULL},
+    {"cos", 1, 1, rule_fn_cos, NULL},
+    {"tan", 1, 1, rule_fn_tan, NULL},
+    {"asin", 1, 1, rule_fn_asin, NULL},
+    {"acos", 1, 1, rule_fn_acos, NULL},
+    {"atan", 1, 1, rule_fn_atan, NULL},
+    {"atan2", 2, 2, rule_fn_atan2, NULL},
+    {"fabs", 1, 1, rule_fn_fabs, NULL},
+    {"isinf", 1, 1, rule_fn_isinf, NULL},
+    {"isnan", 1, 1, rule_fn_isnan, NULL},
+    {"factorial", 1, 1, rule_fn_factorial, NULL},
+    {"divmod", 2, 2, rule_fn_divmod, NULL},
+    {"hex", 1, 1, rule_fn_hex, NULL},
+    {"oct", 1, 1, rule_fn_oct, NULL},
+    {"bin", 1, 1, rule_fn_bin, NULL},
+    {"chr", 1, 1, rule_fn_chr, NULL},
+    {"ord", 1, 1, rule_fn_ord, NULL},
+    {"list", 0, 1, fn_list, NULL},
+    {"tuple", 0, 1, fn_tuple, NULL},
+    {"sorted", 1, 1, fn_sorted, NULL},
 };
 
 const rule_builtin *

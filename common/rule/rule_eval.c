@@ -112,7 +112,7 @@ values_equal(const rule_value *a, const rule_value *b)
 		return a->u.s.n == b->u.s.n &&
 		       memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
 	case V_LIST:
-		if (a->u.l.n != b->u.l.n)
+		if (a->u.l.n != b->u.l.n || a->u.l.tuple != b->u.l.tuple)
 			return false;
 		for (size_t i = 0; i < a->u.l.n; i++)
 			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
@@ -186,10 +186,44 @@ str_cmp(const rule_value *a, const rule_value *b)
 	return a->u.s.n < b->u.s.n ? -1 : a->u.s.n > b->u.s.n;
 }
 
+/* identical - Python's "a is b" as CPython answers it for these values:
+ * None, True and False are singletons, ints from -5 to 256 are cached,
+ * the same tag read twice is the same string object, and so are the
+ * empty string and one-character Latin-1 strings; anything else built
+ * separately is another object. */
+static bool
+identical(const rule_value *a, const rule_value *b)
+{
+	if (a->t != b->t)
+		return false;
+	switch (a->t) {
+	case V_NONE:
+		return true;
+	case V_BOOL:
+		return a->u.b == b->u.b;
+	case V_INT:
+		return a->u.i == b->u.i && a->u.i >= -5 && a->u.i <= 256;
+	case V_STR:
+		if (a->u.s.p == b->u.s.p && a->u.s.n == b->u.s.n)
+			return true;
+		return values_equal(a, b) &&
+		       (a->u.s.n == 0 || (unsigned char) a->u.s.p[0] < 0x80
+		               ? a->u.s.n <= 1
+		               : a->u.s.n == 2 &&
+		                     (unsigned char) a->u.s.p[0] < 0xc4);
+	default:
+		return false;
+	}
+}
+
 bool
 rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, bool *res)
 {
+	if (op == OP_IS || op == OP_ISNOT) {
+		*res = identical(a, b) ^ (op == OP_ISNOT);
+		return true;
+	}
 	if (op == OP_IN || op == OP_NOTIN) {
 		if (!contains(c, a, b, res))
 			return false;
@@ -257,6 +291,30 @@ lookup(const mc_tagset *tags, const rule_node *n)
 			folded = t->value;
 	}
 	return folded;
+}
+
+const char *
+rule_tag_read(const rule *r, size_t i, const mc_tagset *tags, const char **key)
+{
+	const mc_tag *t, *folded = NULL;
+
+	if (key != NULL)
+		*key = NULL;
+	if (r == NULL || i >= r->ntags || tags == NULL)
+		return NULL;
+	for (size_t k = 0; k < mc_tagset_count(tags); k++) {
+		t = mc_tagset_at(tags, k);
+		if (strcmp(t->key, r->tags[i]) == 0) {
+			folded = t;
+			break;
+		}
+		if (r->tagfold[i] && folded == NULL &&
+		    strcasecmp(t->key, r->tags[i]) == 0)
+			folded = t;
+	}
+	if (folded != NULL && key != NULL)
+		*key = folded->key;
+	return folded ? folded->value : NULL;
 }
 
 static bool
@@ -336,12 +394,16 @@ eval_kids(const rule_node *n, size_t from, rule_ctx *c)
 static bool
 eval_subscript(const rule_node *n, rule_ctx *c, rule_value *out)
 {
-	rule_value v[3] = {{.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}};
+	rule_value v[4] = {
+	    {.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}, {.t = V_NONE}};
 
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i] != NULL &&
 		    !rule_eval_node(n->kids[i], c, &v[i]))
 			return false;
+	if (v[3].t != V_NONE && !((v[3].t == V_INT && v[3].u.i == 1) ||
+	                            (v[3].t == V_BOOL && v[3].u.b)))
+		return rule_slice_step(c, &v[0], &v[1], &v[2], &v[3], out);
 	return rule_index(c, &v[0], &v[1], &v[2], n->kind == N_SLICE, out);
 }
 
@@ -356,7 +418,9 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 		*out = n->v;
 		return true;
 	case N_TAG:
-		if ((s = lookup(c->tags, n)) == NULL)
+		if (n->ref != 0 && c->refvals != NULL)
+			s = c->refvals[n->ref - 1];
+		else if ((s = lookup(c->tags, n)) == NULL)
 			return rule_fail(c, n->why);
 		*out = (rule_value){.t = V_STR, .u.s = {s, strlen(s)}};
 		return true;
@@ -374,6 +438,9 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	case N_POS:
 		return rule_eval_node(n->kids[0], c, &a) &&
 		       rule_negate(c, &a, n->kind == N_NEG, out);
+	case N_INVERT:
+		return rule_eval_node(n->kids[0], c, &a) &&
+		       rule_invert(c, &a, out);
 	case N_BIN:
 		return rule_eval_node(n->kids[0], c, &a) &&
 		       rule_eval_node(n->kids[1], c, &b) &&
@@ -381,7 +448,8 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	case N_LIST:
 		if ((args = eval_kids(n, 0, c)) == NULL)
 			return false;
-		*out = (rule_value){.t = V_LIST, .u.l = {args, n->nkids}};
+		*out = (rule_value){
+		    .t = V_LIST, .u.l = {args, n->nkids, n->op == 1}};
 		return true;
 	case N_CALL:
 	case N_METHOD: /* a method's receiver is kids[0], so args[0] */
@@ -402,6 +470,26 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	}
 }
 
+/* check_refs - look up every @X@ before the tree is evaluated: mercure
+ * leaves the @X@ of a missing tag in the text, a SyntaxError, so the rule
+ * is false whatever else it says. The values found are kept for the
+ * tree's N_TAG nodes, so each is looked up once. */
+static bool
+check_refs(const rule *r, rule_ctx *c)
+{
+	const char **vals;
+
+	if (r->nrefs == 0)
+		return true;
+	if ((vals = rule_scratch_alloc(c, r->nrefs * sizeof(*vals))) == NULL)
+		return false;
+	for (size_t i = 0; i < r->nrefs; i++)
+		if ((vals[i] = lookup(c->tags, r->refs[i])) == NULL)
+			return rule_fail(c, r->refs[i]->why);
+	c->refvals = vals;
+	return true;
+}
+
 /* run - evaluate the root with scratch memory on this stack frame. */
 static bool
 run(const rule *r, rule_ctx *c, const char **why)
@@ -412,7 +500,8 @@ run(const rule *r, rule_ctx *c, const char **why)
 
 	c->sc.buf = (char *) stack;
 	c->sc.cap = sizeof(stack);
-	ok = rule_eval_node(r->root, c, &v) && rule_truthy(&v);
+	ok = check_refs(r, c) && rule_eval_node(r->root, c, &v) &&
+	     rule_truthy(&v);
 	scratch_fini(&c->sc);
 	if (why != NULL)
 		*why = c->why;

@@ -52,12 +52,16 @@ typedef enum {
 	TK_PLUS,
 	TK_MINUS,
 	TK_STAR,
+	TK_DSTAR,
 	TK_SLASH,
 	TK_DSLASH,
 	TK_PERCENT,
 	TK_PIPE,
 	TK_AMP,
 	TK_CARET,
+	TK_TILDE,
+	TK_LSHIFT,
+	TK_RSHIFT,
 	TK_AND,
 	TK_OR,
 	TK_NOT,
@@ -104,6 +108,7 @@ struct rule_value {
 		struct {
 			const rule_value *items;
 			size_t            n;
+			bool              tuple; /* (..) rather than [..] */
 		} l;
 	} u;
 };
@@ -114,18 +119,19 @@ typedef enum {
 	N_CONST,
 	N_TAG,     /* key; fold = tags.X's case-insensitive fallback */
 	N_TAGS,    /* bare 'tags', only valid where the parser rewrites it */
-	N_LIST,    /* kids = items (list or tuple) */
+	N_LIST,    /* kids = items; op = 1 for a tuple */
 	N_AND,     /* kids, n-ary */
 	N_OR,      /* kids, n-ary */
 	N_NOT,     /* kids[0] */
 	N_NEG,     /* kids[0] */
 	N_POS,     /* kids[0] */
+	N_INVERT,  /* ~kids[0] */
 	N_CMP,     /* kids[0..n), ops[0..n-1) */
 	N_BIN,     /* kids[0] op kids[1] */
 	N_CALL,    /* call = function, kids = args */
 	N_METHOD,  /* call = method, kids[0] = receiver, kids[1..] = args */
 	N_INDEX,   /* kids[0][kids[1]] */
-	N_SLICE,   /* kids[0][kids[1]:kids[2]], bounds may be NULL */
+	N_SLICE,   /* kids[0][kids[1]:kids[2]:kids[3]], each may be NULL */
 	N_SERIES,  /* study_trigger_series term: v = lower-cased text */
 	N_IN_TAGS, /* kids[0] in tags */
 } rule_node_kind;
@@ -148,6 +154,11 @@ typedef enum {
 	OP_BITOR,
 	OP_BITAND,
 	OP_BITXOR,
+	OP_POW,
+	OP_IS,
+	OP_ISNOT,
+	OP_LSHIFT,
+	OP_RSHIFT,
 } rule_op;
 
 typedef struct rule_node rule_node;
@@ -164,15 +175,22 @@ struct rule_node {
 	const char     *why;  /* N_TAG: "missing tag X" */
 	atomic_size_t  *hint; /* N_TAG: where the key was last found */
 	size_t          off;  /* N_TAGS, N_CONST: byte offset in the text */
+	size_t          ref;  /* N_TAG of @X@: 1 + its index in rule.refs */
 	bool            fold;
 };
 
 struct rule {
 	rule_arena   arena;
 	rule_node   *root;
-	const char **tags; /* malloc'd array of arena strings */
+	const char **tags;    /* malloc'd array of arena strings */
+	bool        *tagfold; /* malloc'd, parallel to tags */
 	size_t       ntags, tagcap;
-	bool         series; /* compiled by rule_compile_series */
+	/* The @X@ references: mercure rewrites the ones whose tag exists and
+	 * leaves the others in the text, a SyntaxError that makes the whole
+	 * rule false, so each is checked before the tree is evaluated. */
+	rule_node **refs; /* arena */
+	size_t      nrefs, refcap;
+	bool        series; /* compiled by rule_compile_series */
 };
 
 /* ---- the parser's shared state and helpers (rule_parse.c), used by
@@ -194,7 +212,10 @@ bool              rule_p_accept(rule_parser *p, rule_tok_kind k);
 rule_node        *rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 rule_node *rule_p_unexpected(rule_parser *p);
-rule_node *rule_p_oom(rule_parser *p);
+/* rule_p_refused - why Python's name[0..n) is refused here as mercure's
+ * safe mode refuses it (if, for, lambda, format, __x), or NULL. */
+const char *rule_p_refused(const char *name, size_t n);
+rule_node  *rule_p_oom(rule_parser *p);
 /* rule_p_node - a new node with room for nkids children. */
 rule_node *rule_p_node(rule_parser *p, rule_node_kind kind, size_t nkids);
 /* rule_p_seal - set n's depth from its children; refuses deep trees. */
@@ -214,8 +235,9 @@ rule_node *rule_parse_series_atom(rule_parser *p);
 rule_node *rule_parse(const char *text, const rule_token *toks, rule *r,
     bool series, mc_diag *d, mc_err *rv);
 
-/* rule_note_tag - add name (arena-owned) to r's list of tags read. */
-mc_err rule_note_tag(rule *r, const char *name);
+/* rule_note_tag - add name (arena-owned) to r's list of tags read; fold:
+ * read as tags.X, so a key equal ignoring ASCII case also counts. */
+mc_err rule_note_tag(rule *r, const char *name, bool fold);
 
 /* ---- evaluation (rule_eval.c, rule_arith.c, rule_builtin.c, rule_method.c)
  * ---- */
@@ -236,6 +258,8 @@ typedef struct rule_ctx {
 	size_t             ndescs;
 	rule_scratch       sc;
 	const char        *why; /* set with the first runtime error */
+	const char *const
+	    *refvals; /* the values of rule.refs, looked up first */
 } rule_ctx;
 
 void *rule_scratch_alloc(rule_ctx *c, size_t n); /* NULL: why set */
@@ -250,8 +274,12 @@ bool rule_truthy(const rule_value *v);
 bool rule_arith(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, rule_value *out);
 bool rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out);
+bool rule_invert(rule_ctx *c, const rule_value *a, rule_value *out);
 bool rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
     const rule_value *hi, bool slice, rule_value *out);
+/* rule_slice_step - obj[lo:hi:step] for a step other than None and 1. */
+bool rule_slice_step(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+    const rule_value *hi, const rule_value *step, rule_value *out);
 bool rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, bool *res);
 size_t rule_utf8_len(const char *p, size_t n);

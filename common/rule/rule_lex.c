@@ -406,10 +406,11 @@ punct(const lexer *lx, size_t *len)
 		const char   *s;
 		rule_tok_kind k;
 	} ops[] = {{"==", TK_EQ}, {"!=", TK_NE}, {"<=", TK_LE}, {">=", TK_GE},
-	    {"//", TK_DSLASH}, {"<", TK_LT}, {">", TK_GT}, {"(", TK_LPAREN},
-	    {")", TK_RPAREN}, {"[", TK_LBRACK}, {"]", TK_RBRACK},
-	    {",", TK_COMMA}, {".", TK_DOT}, {":", TK_COLON}, {"+", TK_PLUS},
-	    {"-", TK_MINUS}, {"*", TK_STAR}, {"/", TK_SLASH},
+	    {"//", TK_DSLASH}, {"**", TK_DSTAR}, {"<<", TK_LSHIFT},
+	    {">>", TK_RSHIFT}, {"~", TK_TILDE}, {"<", TK_LT}, {">", TK_GT},
+	    {"(", TK_LPAREN}, {")", TK_RPAREN}, {"[", TK_LBRACK},
+	    {"]", TK_RBRACK}, {",", TK_COMMA}, {".", TK_DOT}, {":", TK_COLON},
+	    {"+", TK_PLUS}, {"-", TK_MINUS}, {"*", TK_STAR}, {"/", TK_SLASH},
 	    {"%", TK_PERCENT}, {"|", TK_PIPE}, {"&", TK_AMP}, {"^", TK_CARET}};
 	const char *p = lx->text + lx->pos;
 	size_t      left = lx->len - lx->pos;

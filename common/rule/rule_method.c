@@ -1,14 +1,15 @@
-/* rule_method.c - the string methods of the rule language (lower upper
- * strip lstrip rstrip startswith endswith split), one row each in the
- * table below, and subscripts (x[i], x[lo:hi]) on strings and lists, by
- * code point as in Python 3. Results are views into the receiver where
- * possible; lower(), upper() and split() take scratch memory. Case
- * mapping is ASCII only. */
+/* rule_method.c - the string methods of the rule language: strip
+ * lstrip rstrip startswith endswith split here, the others in
+ * rule_text.c, one row each in the table below; and subscripts (x[i],
+ * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
+ * are views into the receiver where possible; split() takes scratch
+ * memory. */
 #include "rule/rule_builtin.h"
 
 #include <string.h>
 
 #include "rule/rule_int.h"
+#include "rule/rule_text.h"
 
 static bool
 is_space(char ch)
@@ -74,29 +75,6 @@ strip(const rule_value *s, const rule_value *chars, bool left, bool right)
 }
 
 static bool
-change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
-{
-	char   lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
-	size_t i = 0;
-	char  *d;
-
-	while (i < s->u.s.n && (s->u.s.p[i] < lo || s->u.s.p[i] > hi))
-		i++;
-	if (i == s->u.s.n) { /* nothing to change: keep the view */
-		*out = *s;
-		return true;
-	}
-	if ((d = rule_scratch_alloc(c, s->u.s.n + 1)) == NULL)
-		return false;
-	for (i = 0; i < s->u.s.n; i++) {
-		char ch = s->u.s.p[i];
-		d[i] = ch >= lo && ch <= hi ? (char) (ch ^ 0x20) : ch;
-	}
-	*out = (rule_value){.t = V_STR, .u.s = {d, s->u.s.n}};
-	return true;
-}
-
-static bool
 affix_one(const rule_value *s, const rule_value *a, bool end)
 {
 	size_t n = a->u.s.n;
@@ -119,7 +97,7 @@ affix(rule_ctx *c, const rule_value *s, const rule_value *a, bool end,
 		out->u.b = affix_one(s, a, end);
 		return true;
 	}
-	if (a->t != V_LIST)
+	if (a->t != V_LIST || !a->u.l.tuple) /* a list is a TypeError */
 		return rule_fail(c, bad);
 	for (size_t i = 0; i < a->u.l.n; i++) {
 		if (a->u.l.items[i].t != V_STR)
@@ -224,24 +202,6 @@ stripped(rule_ctx *c, const rule_value *args, size_t nargs, bool left,
 }
 
 static bool
-m_lower(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	const rule_value *self = receiver(c, args);
-
-	(void) nargs;
-	return self != NULL && change_case(c, self, false, out);
-}
-
-static bool
-m_upper(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
-{
-	const rule_value *self = receiver(c, args);
-
-	(void) nargs;
-	return self != NULL && change_case(c, self, true, out);
-}
-
-static bool
 m_strip(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	return stripped(c, args, nargs, true, true, out);
@@ -290,14 +250,30 @@ m_split(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 static const rule_builtin methods[] = {
     /* name, min_args, max_args, fn, tags_fn (arguments after the
      * receiver) */
-    {"lower", 0, 0, m_lower, NULL},
-    {"upper", 0, 0, m_upper, NULL},
+    {"lower", 0, 0, rule_m_lower, NULL},
+    {"upper", 0, 0, rule_m_upper, NULL},
     {"strip", 0, 1, m_strip, NULL},
     {"lstrip", 0, 1, m_lstrip, NULL},
     {"rstrip", 0, 1, m_rstrip, NULL},
     {"startswith", 1, 1, m_startswith, NULL},
     {"endswith", 1, 1, m_endswith, NULL},
     {"split", 0, 1, m_split, NULL},
+    /* rule_text.c */
+    {"find", 1, 3, rule_m_find, NULL},
+    {"rfind", 1, 3, rule_m_rfind, NULL},
+    {"index", 1, 3, rule_m_index, NULL},
+    {"rindex", 1, 3, rule_m_rindex, NULL},
+    {"count", 1, 3, rule_m_count, NULL},
+    {"replace", 2, 3, rule_m_replace, NULL},
+    {"isdigit", 0, 0, rule_m_isdigit, NULL},
+    {"isdecimal", 0, 0, rule_m_isdecimal, NULL},
+    {"isnumeric", 0, 0, rule_m_isnumeric, NULL},
+    {"isalpha", 0, 0, rule_m_isalpha, NULL},
+    {"isalnum", 0, 0, rule_m_isalnum, NULL},
+    {"isspace", 0, 0, rule_m_isspace, NULL},
+    {"islower", 0, 0, rule_m_islower, NULL},
+    {"isupper", 0, 0, rule_m_isupper, NULL},
+    {"isascii", 0, 0, rule_m_isascii, NULL},
 };
 
 const rule_builtin *
@@ -355,7 +331,8 @@ rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
 		j = i;
 	if (!str) {
 		*out = (rule_value){.t = V_LIST,
-		    .u.l = {obj->u.l.items + i, (size_t) (j - i)}};
+		    .u.l = {
+		        obj->u.l.items + i, (size_t) (j - i), obj->u.l.tuple}};
 		if (!slice)
 			*out = obj->u.l.items[i];
 		return true;
@@ -367,5 +344,78 @@ rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
 	for (int64_t k = i; k < j && bj < n; k++)
 		bj += cp_len(obj->u.s.p + bj, n - bj);
 	*out = (rule_value){.t = V_STR, .u.s = {obj->u.s.p + bi, bj - bi}};
+	return true;
+}
+
+/* step_bound - a bound of a slice with a step, as Python's
+ * PySlice_AdjustIndices: negatives count from the end, then clamp to
+ * [0, len] going forward or [-1, len - 1] going backward. */
+static bool
+step_bound(rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len,
+    bool back, int64_t *out)
+{
+	if (v->t == V_NONE) {
+		*out = dflt;
+		return true;
+	}
+	if (!bound(c, v, dflt, len, out))
+		return false;
+	if (*out < 0)
+		*out = back ? -1 : 0;
+	else if (*out >= len)
+		*out = back ? len - 1 : len;
+	return true;
+}
+
+bool
+rule_slice_step(rule_ctx *c, const rule_value *obj, const rule_value *lo,
+    const rule_value *hi, const rule_value *step, rule_value *out)
+{
+	bool    str = obj->t == V_STR;
+	int64_t len, s, i, j, count = 0;
+	size_t *at = NULL; /* byte offset of each code point, and the end */
+
+	if (!str && obj->t != V_LIST)
+		return rule_fail(c, "TypeError: object is not subscriptable");
+	if (step->t != V_INT && step->t != V_BOOL)
+		return rule_fail(
+		    c, "TypeError: slice indices must be integers");
+	if ((s = rule_as_int(step)) == 0)
+		return rule_fail(c, "ValueError: slice step cannot be zero");
+	len = (int64_t) (str ? rule_utf8_len(obj->u.s.p, obj->u.s.n)
+	                     : obj->u.l.n);
+	if (!step_bound(c, lo, s > 0 ? 0 : len - 1, len, s < 0, &i) ||
+	    !step_bound(c, hi, s > 0 ? len : -1, len, s < 0, &j))
+		return false;
+	for (int64_t k = i; s > 0 ? k < j : k > j; k += s)
+		count++;
+	if (!str) {
+		rule_value *v =
+		    rule_scratch_alloc(c, ((size_t) count + 1) * sizeof(*v));
+		if (v == NULL)
+			return false;
+		for (int64_t k = 0; k < count; k++)
+			v[k] = obj->u.l.items[i + k * s];
+		*out = (rule_value){
+		    .t = V_LIST, .u.l = {v, (size_t) count, obj->u.l.tuple}};
+		return true;
+	}
+	if ((at = rule_scratch_alloc(c, ((size_t) len + 1) * sizeof(*at))) ==
+	    NULL)
+		return false;
+	for (size_t b = 0, k = 0; b <= obj->u.s.n; b++)
+		if (b == obj->u.s.n || !is_cont(obj->u.s.p[b]))
+			at[k++] = b;
+	char  *d = rule_scratch_alloc(c, obj->u.s.n + 1);
+	size_t o = 0;
+	if (d == NULL)
+		return false;
+	for (int64_t k = 0; k < count; k++) {
+		int64_t cp = i + k * s;
+		size_t  n = at[cp + 1] - at[cp];
+		memcpy(d + o, obj->u.s.p + at[cp], n);
+		o += n;
+	}
+	*out = (rule_value){.t = V_STR, .u.s = {d, o}};
 	return true;
 }

@@ -52,13 +52,49 @@ rule_p_fail(rule_parser *p, size_t off, const char *fmt, ...)
 	return NULL;
 }
 
+/* refused - the message for a Python construct that mercure's asteval
+ * (safe mode, minimal=True) does not run either, or NULL. */
+const char *
+rule_p_refused(const char *name, size_t n)
+{
+	static const char *const refused[][2] = {
+	    {"if", "conditional expressions (a if c else b) are not "
+	           "supported, as in mercure's safe mode; use "
+	           "(c and a) or b"},
+	    {"else", "conditional expressions (a if c else b) are not "
+	             "supported, as in mercure's safe mode; use "
+	             "(c and a) or b"},
+	    {"for", "comprehensions are not supported, as in mercure's "
+	            "safe mode"},
+	    {"lambda", "lambda is not supported, as in mercure's safe "
+	               "mode"},
+	    {"format", "str.format is refused, as by mercure's asteval; "
+	               "use +"},
+	    {"format_map", "str.format_map is refused, as by mercure's "
+	                   "asteval; use +"},
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		if (strlen(refused[i][0]) == n &&
+		    memcmp(refused[i][0], name, n) == 0)
+			return refused[i][1];
+	if (n >= 2 && name[0] == '_' && name[1] == '_')
+		return "names beginning with '__' are refused, as by "
+		       "mercure's asteval";
+	return NULL;
+}
+
 rule_node *
 rule_p_unexpected(rule_parser *p)
 {
 	const rule_token *t = rule_p_cur(p);
+	const char       *why;
 
 	if (t->kind == TK_EOF)
 		return rule_p_fail(p, t->off, "unexpected end of expression");
+	if (t->kind == TK_NAME &&
+	    (why = rule_p_refused(p->text + t->off, t->len)) != NULL)
+		return rule_p_fail(p, t->off, "%s", why);
 	return rule_p_fail(
 	    p, t->off, "unexpected '%.*s'", (int) t->len, p->text + t->off);
 }
@@ -149,22 +185,47 @@ rule_p_push(
 	return true;
 }
 
+static rule_node *parse_unary(rule_parser *p);
+
+/* parse_power - x ** y binds tighter than a unary minus on its left and
+ * looser on its right, and groups to the right: -2**2 is -4, 2**-1 is
+ * 0.5, 2**3**2 is 512, as in Python. */
+static rule_node *
+parse_power(rule_parser *p)
+{
+	rule_node *n = rule_parse_postfix(p);
+	size_t     off = rule_p_cur(p)->off;
+
+	if (n == NULL || !rule_p_accept(p, TK_DSTAR))
+		return n;
+	if (++p->nesting > RULE_NEST_MAX)
+		return rule_p_fail(p, off, "expression is too deeply nested");
+	n = rule_p_binary(p, N_BIN, OP_POW, n, parse_unary(p), off);
+	p->nesting--;
+	return n;
+}
+
 static rule_node *
 parse_unary(rule_parser *p)
 {
 	size_t     off = rule_p_cur(p)->off;
 	rule_node *n;
 
-	if (rule_p_accept(p, TK_MINUS) || rule_p_accept(p, TK_PLUS)) {
-		bool neg = p->t[p->pos - 1].kind == TK_MINUS;
+	if (rule_p_accept(p, TK_MINUS) || rule_p_accept(p, TK_PLUS) ||
+	    rule_p_accept(p, TK_TILDE)) {
+		rule_tok_kind k = p->t[p->pos - 1].kind;
 		if (++p->nesting > RULE_NEST_MAX)
 			return rule_p_fail(
 			    p, off, "expression is too deeply nested");
-		n = unary(p, neg ? N_NEG : N_POS, parse_unary(p), off);
+		n = unary(p,
+		    k == TK_MINUS  ? N_NEG
+		    : k == TK_PLUS ? N_POS
+		                   : N_INVERT,
+		    parse_unary(p), off);
 		p->nesting--;
 		return n;
 	}
-	return rule_parse_postfix(p);
+	return parse_power(p);
 }
 
 /* Binary operator levels, loosest first; each is left-associative. */
@@ -176,14 +237,16 @@ static const struct {
     {TK_PIPE, OP_BITOR, 0},
     {TK_CARET, OP_BITXOR, 1},
     {TK_AMP, OP_BITAND, 2},
-    {TK_PLUS, OP_ADD, 3},
-    {TK_MINUS, OP_SUB, 3},
-    {TK_STAR, OP_MUL, 4},
-    {TK_SLASH, OP_DIV, 4},
-    {TK_DSLASH, OP_FLOORDIV, 4},
-    {TK_PERCENT, OP_MOD, 4},
+    {TK_LSHIFT, OP_LSHIFT, 3},
+    {TK_RSHIFT, OP_RSHIFT, 3},
+    {TK_PLUS, OP_ADD, 4},
+    {TK_MINUS, OP_SUB, 4},
+    {TK_STAR, OP_MUL, 5},
+    {TK_SLASH, OP_DIV, 5},
+    {TK_DSLASH, OP_FLOORDIV, 5},
+    {TK_PERCENT, OP_MOD, 5},
 };
-#define BIN_LEVELS 5
+#define BIN_LEVELS 6
 
 static rule_node *
 parse_binary(rule_parser *p, int level)
@@ -214,9 +277,17 @@ compare_op(rule_parser *p, uint8_t *op)
 	static const rule_op ops[] = {
 	    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN};
 
-	if (rule_p_cur(p)->kind == TK_NOT && p->t[p->pos + 1].kind == TK_IN) {
+	const rule_token *t = rule_p_cur(p);
+
+	if (t->kind == TK_NOT && p->t[p->pos + 1].kind == TK_IN) {
 		p->pos += 2;
 		*op = OP_NOTIN;
+		return true;
+	}
+	if (t->kind == TK_NAME && t->len == 2 &&
+	    memcmp(p->text + t->off, "is", 2) == 0) {
+		p->pos++;
+		*op = rule_p_accept(p, TK_NOT) ? OP_ISNOT : OP_IS;
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(toks) / sizeof(*toks); i++)
@@ -235,7 +306,7 @@ in_tags(rule_parser *p, rule_node *x, uint8_t op, size_t off)
 
 	if (n != NULL && x->kind == N_CONST && x->v.t == V_STR &&
 	    memchr(x->v.u.s.p, '\0', x->v.u.s.n) == NULL &&
-	    rule_note_tag(p->r, x->v.u.s.p) != MC_OK)
+	    rule_note_tag(p->r, x->v.u.s.p, false) != MC_OK)
 		return rule_p_oom(p);
 	return op == OP_NOTIN ? unary(p, N_NOT, n, off) : n;
 }
@@ -257,14 +328,10 @@ parse_comparison(rule_parser *p)
 		if ((items[n++] = parse_binary(p, 0)) == NULL)
 			return NULL;
 	}
-	if (rule_p_cur(p)->kind == TK_NAME && rule_p_cur(p)->len == 2 &&
-	    memcmp(p->text + rule_p_cur(p)->off, "is", 2) == 0)
-		return rule_p_fail(p, rule_p_cur(p)->off,
-		    "'is' is not supported; use == "
-		    "or !=");
 	if (n == 1)
 		return items[0];
-	if (n == 2 && items[1]->kind == N_TAGS && ops[0] >= OP_IN)
+	if (n == 2 && items[1]->kind == N_TAGS &&
+	    (ops[0] == OP_IN || ops[0] == OP_NOTIN))
 		return in_tags(p, items[0], ops[0], off);
 	if ((c = rule_p_node(p, N_CMP, n)) == NULL ||
 	    (c->ops = rule_arena_alloc(&p->r->arena, n - 1)) == NULL)

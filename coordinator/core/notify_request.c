@@ -116,7 +116,7 @@ task_tags(coord *c, const char *task_id)
 		    sys_read_file(path, &text, &len) != MC_OK)
 			continue;
 		if (mc_tagset_create(&t) == MC_OK &&
-		    tags_json_decode(text, len, t, err, sizeof(err)) !=
+		    tags_json_decode(text, len, t, NULL, err, sizeof(err)) !=
 		        MC_OK) {
 			mc_tagset_destroy(t);
 			t = NULL;

@@ -236,8 +236,8 @@ restore_study_build(coord *c, const char *build)
 		mc_tagset *t = NULL;
 		char       err[64];
 		bool       ok = mc_tagset_create(&t) == MC_OK &&
-		          tags_json_decode(text, len, t, err, sizeof(err)) ==
-		              MC_OK &&
+		          tags_json_decode(
+		              text, len, t, NULL, err, sizeof(err)) == MC_OK &&
 		          mc_tagset_get(t, "study_uid") &&
 		          mc_tagset_get(t, "rule");
 		if (ok)
@@ -293,7 +293,7 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 {
 	char           dir[MC_PATH_MAX], in[MC_PATH_MAX], tp[MC_PATH_MAX];
 	char          *text = NULL;
-	size_t         tlen, n = 0;
+	size_t         tlen, n = 0, replaced = 0;
 	DIR           *d;
 	struct dirent *de;
 	mc_tagset     *tags = NULL;
@@ -309,7 +309,7 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 		return rv;
 	if (sys_read_file(tp, &text, &tlen) != MC_OK ||
 	    mc_tagset_create(&tags) != MC_OK ||
-	    tags_json_decode(text, tlen, tags, msg, len) != MC_OK ||
+	    tags_json_decode(text, tlen, tags, &replaced, msg, len) != MC_OK ||
 	    (d = opendir(in)) == NULL) {
 		snprintf(msg, len, "no readable task %s in discard/", id);
 		free(text);
@@ -317,6 +317,11 @@ router_reroute(coord *c, const char *id, char *msg, size_t len)
 		return MC_ENOENT;
 	}
 	free(text);
+	if (replaced > 0)
+		log_warn(
+		    "event=reroute.tags_not_utf8 task=%s replaced=%zu"
+		    " msg=\"bytes of %s that are not UTF-8 read as U+FFFD\"",
+		    id, replaced, TASK_TAGS_FILE);
 	while ((de = readdir(d)) != NULL) {
 		/* <SeriesUID>#<SOPUID>.dcm, as the router named them */
 		char  series_uid[MC_UID_MAX_LEN + 1], sop[MC_UID_MAX_LEN + 1];

@@ -10,10 +10,30 @@ add(route_selection *out, const config_rule *r)
 		out->triggered[out->n++] = r;
 }
 
+/* force - select the rule named by mercureForceRule, if any. */
+static bool
+force(const mc_config *c, const mc_tagset *tags, route_selection *out)
+{
+	const config_rule *r;
+
+	out->forced = tags ? mc_tagset_get(tags, ROUTE_FORCE_RULE_TAG) : NULL;
+	if (out->forced == NULL)
+		return false;
+	if ((r = config_find_rule(c, out->forced)) == NULL)
+		out->force_unknown = true;
+	else if (r->action == CONFIG_ACTION_DISCARD)
+		out->discard_rule = r;
+	else
+		add(out, r);
+	return true;
+}
+
 void
 route_select(const mc_config *c, const mc_tagset *tags, route_selection *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (force(c, tags, out))
+		return;
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const config_rule *r = &c->rules[i];
 		if (r->disabled || r->fallback || r->compiled == NULL)

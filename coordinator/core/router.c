@@ -330,6 +330,16 @@ plan(coord *c, series *s, route_intent *ri)
 			return rv;
 	}
 	route_select(c->cfg, s->tags, &sel);
+	if (sel.force_unknown) {
+		/* the tag's text comes from outside: escaped for the log */
+		char name[LOG_ESC_LEN(64)];
+		log_error(
+		    "event=route.force_rule_unknown series=%s rule=\"%s\""
+		    " msg=\"mercureForceRule names no rule; discarded\"",
+		    s->uid, log_esc(name, sizeof(name), sel.forced));
+	} else if (sel.forced != NULL)
+		log_info("event=route.force_rule series=%s rule=%s", s->uid,
+		    sel.forced);
 	if (sel.discard_rule || sel.n == 0) {
 		const char *name =
 		    sel.discard_rule ? sel.discard_rule->name : "";

@@ -239,7 +239,8 @@ complete(coord *c, study *st, const config_rule *r, json_t *o, bool discard)
 	(void) !sys_path_fmt(tp, sizeof(tp), "%s/%s", build, TASK_TAGS_FILE);
 	if (mc_tagset_create(&tags) == MC_OK &&
 	    sys_read_file(tp, &text, &len) == MC_OK)
-		(void) !tags_json_decode(text, len, tags, tp, sizeof(tp));
+		(void) !tags_json_decode(
+		    text, len, tags, NULL, tp, sizeof(tp));
 	sj = json_dumps(so, JSON_COMPACT);
 	sp.id = id;
 	sp.kind = discard                                 ? "discard"

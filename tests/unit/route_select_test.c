@@ -310,6 +310,93 @@ START_TEST(each_call_starts_from_an_empty_selection)
 }
 END_TEST
 
+/* ---- mercureForceRule: mercure's get_triggered_rules
+ * (app/routing/route_series.py) and the tag its query and upload tools
+ * set (app/tests/test_query.py, test_dicomweb.py) ---- */
+
+START_TEST(a_forced_rule_applies_without_evaluating_any_rule)
+{
+	const config_rule *forced;
+	route_selection    sel;
+
+	add_rule("tags.Modality == 'MR'", CONFIG_ACTION_ROUTE, 0);
+	add_rule("True", CONFIG_ACTION_DISCARD, 0);
+	forced = add_rule("False", CONFIG_ACTION_PROCESS, 0);
+	ck_assert_int_eq(mc_tagset_set(mr, "mercureForceRule", "r2"), MC_OK);
+	sel = select_for(mr);
+	ck_assert_uint_eq(sel.n, 1);
+	ck_assert_ptr_eq(sel.triggered[0], forced);
+	ck_assert_ptr_null(sel.discard_rule);
+	ck_assert(!sel.fallback);
+	ck_assert_str_eq(sel.forced, "r2");
+	ck_assert(!sel.force_unknown);
+}
+END_TEST
+
+START_TEST(a_forced_rule_applies_even_disabled_or_fallback)
+{
+	const config_rule *disabled, *fallback;
+	route_selection    sel;
+
+	add_rule("True", CONFIG_ACTION_ROUTE, 0);
+	disabled = add_rule("True", CONFIG_ACTION_ROUTE, RULE_DISABLED);
+	fallback = add_rule("False", CONFIG_ACTION_ROUTE, RULE_FALLBACK);
+	ck_assert_int_eq(mc_tagset_set(mr, "mercureForceRule", "r1"), MC_OK);
+	sel = select_for(mr);
+	ck_assert_uint_eq(sel.n, 1);
+	ck_assert_ptr_eq(sel.triggered[0], disabled);
+	ck_assert_int_eq(mc_tagset_set(mr, "mercureForceRule", "r2"), MC_OK);
+	sel = select_for(mr);
+	ck_assert_uint_eq(sel.n, 1);
+	ck_assert_ptr_eq(sel.triggered[0], fallback);
+	ck_assert(!sel.fallback);
+}
+END_TEST
+
+START_TEST(a_forced_rule_that_does_not_exist_selects_nothing)
+{
+	route_selection sel;
+
+	add_rule("True", CONFIG_ACTION_ROUTE, 0);
+	add_rule("True", CONFIG_ACTION_ROUTE, RULE_FALLBACK);
+	/* the name is exact, as mercure's dict lookup is */
+	ck_assert_int_eq(mc_tagset_set(mr, "mercureForceRule", "R0"), MC_OK);
+	sel = select_for(mr);
+	ck_assert_uint_eq(sel.n, 0);
+	ck_assert_ptr_null(sel.discard_rule);
+	ck_assert(sel.force_unknown);
+	ck_assert_str_eq(sel.forced, "R0");
+}
+END_TEST
+
+START_TEST(a_forced_discard_rule_discards)
+{
+	const config_rule *d;
+	route_selection    sel;
+
+	add_rule("True", CONFIG_ACTION_ROUTE, 0);
+	d = add_rule("False", CONFIG_ACTION_DISCARD, 0);
+	ck_assert_int_eq(mc_tagset_set(mr, "mercureForceRule", "r1"), MC_OK);
+	sel = select_for(mr);
+	ck_assert_uint_eq(sel.n, 0);
+	ck_assert_ptr_eq(sel.discard_rule, d);
+}
+END_TEST
+
+START_TEST(without_the_tag_nothing_is_forced)
+{
+	route_selection sel;
+
+	add_rule("True", CONFIG_ACTION_ROUTE, 0);
+	/* only the exact name forces, as in mercure */
+	ck_assert_int_eq(mc_tagset_set(mr, "mercureforcerule", "r0"), MC_OK);
+	sel = select_for(mr);
+	ck_assert_uint_eq(sel.n, 1);
+	ck_assert_ptr_null(sel.forced);
+	ck_assert(!sel.force_unknown);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -331,8 +418,15 @@ main(void)
 	    every_triggered_fallback_rule_is_taken_when_nothing_else_is,
 	    a_fallback_discard_rule_discards_only_when_nothing_else_triggers,
 	    NULL};
+	const TTest *forced[] = {
+	    a_forced_rule_applies_without_evaluating_any_rule,
+	    a_forced_rule_applies_even_disabled_or_fallback,
+	    a_forced_rule_that_does_not_exist_selects_nothing,
+	    a_forced_discard_rule_discards, without_the_tag_nothing_is_forced,
+	    NULL};
 
 	mc_check_fixture_tcase(s, "order", order, setup, teardown);
+	mc_check_fixture_tcase(s, "forced", forced, setup, teardown);
 	mc_check_fixture_tcase(s, "discard", discard, setup, teardown);
 	mc_check_fixture_tcase(s, "fallback", fallback, setup, teardown);
 	return mc_check_run(s);

@@ -155,8 +155,48 @@ START_TEST(true_and_false_literals_are_whole_rules)
 	assert_true("True");
 	assert_false("False");
 	assert_false("None");
-	assert_true("  True  ");
+	assert_true("True  \n");
+	assert_true("\n\nTrue");
 	assert_true("not False");
+}
+END_TEST
+
+/* What mercure's safe mode (asteval, minimal=True) refuses is refused at
+ * compile time, with the reason. */
+START_TEST(what_mercures_safe_mode_refuses_is_a_compile_error)
+{
+	static const char indent[] = "unexpected indent: a rule must not "
+	                             "start with a space or tab (mercure's "
+	                             "IndentationError)";
+	static const char cond[] = "conditional expressions (a if c else b) "
+	                           "are not supported, as in mercure's safe "
+	                           "mode; use (c and a) or b";
+	static const char comp[] = "comprehensions are not supported, as in "
+	                           "mercure's safe mode";
+	static const char lines[] = "a new line outside brackets ends the "
+	                            "rule in mercure (a SyntaxError); use "
+	                            "parentheses or one line";
+
+	assert_syntax("  True  ", 1, indent);
+	assert_syntax("\ttags.Modality == 'MR'", 1, indent);
+	assert_syntax("\n  True", 2, indent);
+	assert_syntax("'a' if True else 'b'", 5, cond);
+	assert_syntax("[tags.X for x in 'ab']", 9, comp);
+	assert_syntax("lambda: 1", 1,
+	    "lambda is not supported, as in mercure's safe mode");
+	assert_syntax("'{}'.format(tags.Modality) == 'MR'", 6,
+	    "str.format is refused, as by mercure's asteval; use +");
+	assert_syntax("tags.Modality.__class__", 15,
+	    "names beginning with '__' are refused, as by mercure's asteval");
+	assert_syntax("__import__('os')", 1,
+	    "names beginning with '__' are refused, as by mercure's asteval");
+	assert_syntax("tags.Modality == 'MR'\nor True", 23, lines);
+	assert_syntax("True\nFalse", 6, lines);
+	/* inside brackets, or joined by a backslash, lines are one */
+	assert_true("(tags.Modality == 'MR'\n and True)");
+	assert_true("tags.Modality in ['CT',\n 'MR']");
+	assert_true("tags.Modality == 'MR' \\\n and True");
+	assert_true("'''a\nb''' == 'a\\nb'");
 }
 END_TEST
 
@@ -290,7 +330,9 @@ START_TEST(string_methods_split_strip_and_slice)
 	assert_true("tags.Modality.startswith(('CT', 'MR'))");
 	assert_true(
 	    "tags.InstitutionName.lower() == 'universit\\xe4tsklinik'");
-	assert_true("'\\xc4'.lower() == '\\xc4'"); /* ASCII case only */
+	/* Unicode case mapping, as Python's str */
+	assert_true(
+	    "'\\xc4'.lower() == '\\xe4' and '\\xe4'.upper() == '\\xc4'");
 }
 END_TEST
 
@@ -316,6 +358,230 @@ START_TEST(arithmetic_follows_python)
 	assert_error("tags.SeriesNumber + 1", "TypeError");
 	assert_true("('Tr' in 'Trio') | ('x' == 'y')"); /* mercure's example */
 	assert_true("(True & True) == True and (6 ^ 3) == 5");
+}
+END_TEST
+
+/* round sum any all pow ** and the math functions of mercure's
+ * safe_eval_cmds, each value checked against CPython 3 */
+START_TEST(numeric_builtins_of_mercures_safe_mode_follow_python)
+{
+	/* round: ties to even, an int without ndigits, a float with */
+	assert_true(
+	    "round(2.5) == 2 and round(3.5) == 4 and round(-2.5) == -2");
+	assert_true("round(0.5) == 0 and str(round(1.5)) == '2'");
+	assert_true("str(round(2.675, 2)) == '2.67'");
+	assert_true("str(round(1234.5678, 1)) == '1234.6'");
+	assert_true("round(1234, -2) == 1200 and round(1250, -2) == 1200 and "
+	            "round(1350, -2) == 1400 and round(5) == 5");
+	assert_true("str(round(1234.5, -2)) == '1200.0'");
+	assert_true("round(float(tags.SliceThickness)) == 2");
+	assert_error("round(tags.Modality)", "TypeError");
+	assert_error("round(float('nan'))", "ValueError");
+	/* sum, any, all */
+	assert_true("sum([1, 2, 3]) == 6 and sum([1, 2.5]) == 3.5");
+	assert_true("sum([], 10) == 10 and sum((1, 2), 1) == 4");
+	assert_error("sum(['a', 'b'])", "TypeError");
+	assert_error("sum([1], '')", "TypeError: sum() can't sum strings");
+	assert_error("sum(tags.Modality)", "TypeError");
+	assert_true("any([0, '', 'x']) and not any([]) and all([])");
+	assert_true("all([1, 'a']) and not all([1, ''])");
+	assert_true("not any('') and all('') and any('ab')");
+	assert_true("any([tags.Modality == 'CT', tags.Modality == 'MR'])");
+	assert_error("any(1)", "TypeError");
+	/* ** and pow */
+	assert_true("pow(2, 10) == 1024 and 2 ** 10 == 1024");
+	assert_true("2 ** -1 == 0.5 and -2 ** 2 == -4 and 2 ** 3 ** 2 == 512");
+	assert_true("(-2) ** 2 == 4 and 2.0 ** 0.5 == sqrt(2)");
+	assert_true("str(2 ** 0.5) == '1.4142135623730951'");
+	assert_true("int(tags.SeriesNumber) ** 2 == 144");
+	assert_error("(-8) ** 0.5", "complex");
+	assert_error("0 ** -1", "ZeroDivisionError");
+	assert_error("2 ** 10001", "RuntimeError: Invalid exponent");
+	assert_error("'a' ** 2", "TypeError");
+	/* repetition, as asteval's safe_mult allows it */
+	assert_true("'ab' * 2 == 'abab' and 2 * 'ab' == 'abab' and "
+	            "'ab' * 0 == '' and 'ab' * -1 == ''");
+	assert_true("[1] * 3 == [1, 1, 1] and (1,) * 2 == (1, 1) and "
+	            "True * 'a' == 'a'");
+	assert_true("tags.Modality * 2 == 'MRMR'");
+	assert_error("'ab' * 1.5", "TypeError");
+	assert_error("'ab' * 'c'", "TypeError");
+	assert_error("'ab' * 200000", "RuntimeError: String length exceeded");
+	/* ~ << >> on integers */
+	assert_true("~5 == -6 and ~True == -2 and ~-1 == 0 and -~1 == 2");
+	assert_true("1 << 4 == 16 and -1 << 3 == -8 and 16 >> 2 == 4");
+	assert_true("-5 >> 1 == -3 and 5 >> 100 == 0 and -5 >> 100 == -1");
+	assert_true(
+	    "1 + 1 << 2 == 8 and 1 << 2 & 12 == 4 and 2 | 1 << 2 == 6");
+	assert_true("(int(tags.SeriesNumber) >> 2) & 1 == 1");
+	assert_error("~1.5", "TypeError");
+	assert_error("1 << -1", "ValueError: negative shift count");
+	assert_error("1 << 1001", "RuntimeError: Invalid left shift");
+	assert_error("1 << 63", "OverflowError");
+	assert_error("'a' << 1", "TypeError");
+	/* list tuple sorted */
+	assert_true("list('ab') == ['a', 'b'] and tuple('ab') == ('a', 'b')");
+	assert_true(
+	    "list() == [] and tuple() == () and list((1, 2)) == [1, 2]");
+	assert_true("list(tags.InstitutionName)[9] == '\\xe4'");
+	assert_true("sorted([3, 1, 2]) == [1, 2, 3] and sorted('cba') == "
+	            "['a', 'b', 'c'] and sorted((2, 1.5)) == [1.5, 2]");
+	assert_true("sorted(tags.ImageType.split('\\\\'))[0] == 'M'");
+	assert_error("sorted([1, 'a'])", "TypeError");
+	assert_error("list(1)", "TypeError");
+	/* slices with a step */
+	assert_true("'abcdef'[::2] == 'ace' and 'abcdef'[::-1] == 'fedcba'");
+	assert_true("'abcdef'[1:5:2] == 'bd' and 'abcdef'[-1:-4:-1] == 'fed'");
+	assert_true("'abc'[5:0:-1] == 'cb' and 'abc'[::-5] == 'c' and "
+	            "'abc'[0:3:1] == 'abc' and 'abc'[1::] == 'bc'");
+	assert_true("tags.InstitutionName[::-1][:4] == 'kini' and "
+	            "tags.InstitutionName[9::10] == '\\xe4'");
+	assert_true("[1, 2, 3, 4][::2] == [1, 3] and (1, 2, 3)[::-1] == "
+	            "(3, 2, 1)");
+	assert_error("'abc'[::0]", "ValueError: slice step cannot be zero");
+	assert_error("'abc'[::'x']", "TypeError");
+	/* math */
+	assert_true("sqrt(16) == 4.0 and str(sqrt(16)) == '4.0'");
+	assert_error("sqrt(-1)", "ValueError: math domain error");
+	assert_error("sqrt('4')", "TypeError: must be real number");
+	assert_true(
+	    "ceil(1.2) == 2 and floor(-1.5) == -2 and trunc(-1.5) == -1");
+	assert_true("str(ceil(1.2)) == '2' and ceil(3) == 3");
+	assert_true(
+	    "log(e) == 1.0 and log(8, 2) == 3.0 and log10(1000) == 3.0");
+	assert_true("str(log(1000, 10)) == '2.9999999999999996'");
+	assert_true("log2(8) == 3.0 and exp(0) == 1.0");
+	assert_error("log(0)", "ValueError: math domain error");
+	assert_error("exp(1000)", "OverflowError: math range error");
+	assert_true("fabs(-2) == 2.0 and str(fabs(-2)) == '2.0'");
+	assert_true("isinf(float('inf')) and isnan(float('nan')) and "
+	            "not isinf(1)");
+	assert_true("factorial(5) == 120 and factorial(0) == 1");
+	assert_error("factorial(-1)", "ValueError");
+	assert_error("factorial(2.0)", "TypeError");
+	assert_error("factorial(21)", "OverflowError");
+	assert_true(
+	    "sin(0) == 0.0 and cos(0) == 1.0 and atan2(1, 1) == pi / 4");
+	assert_true("str(pi) == '3.141592653589793' and str(e) == "
+	            "'2.718281828459045'");
+	assert_true("asin(1) == pi / 2 and acos(1) == 0.0 and atan(0) == 0.0");
+	assert_true("tan(0) == 0.0");
+	assert_error("acos(2)", "ValueError: math domain error");
+	/* divmod hex oct bin chr ord */
+	assert_true("divmod(7, 2) == (3, 1) and divmod(-7, 2) == (-4, 1)");
+	assert_true("divmod(7.5, 2) == (3.0, 1.5)");
+	assert_error("divmod(1, 0)", "ZeroDivisionError");
+	assert_true("hex(255) == '0xff' and hex(-255) == '-0xff' and "
+	            "hex(0) == '0x0'");
+	assert_true("oct(8) == '0o10' and bin(5) == '0b101' and "
+	            "bin(-1) == '-0b1' and hex(True) == '0x1'");
+	assert_true("hex(int(tags.SeriesNumber)) == '0xc'");
+	assert_error("hex(1.5)", "TypeError");
+	assert_true("chr(65) == 'A' and chr(228) == '\\xe4' and "
+	            "chr(0x20ac) == '\\u20ac' and chr(0x1f600) == "
+	            "'\\U0001f600'");
+	assert_true("ord('A') == 65 and ord('\\xe4') == 228 and "
+	            "ord('\\u20ac') == 8364 and ord('\\U0001f600') == 128512");
+	assert_true("ord(tags.Modality[0]) == 77");
+	assert_error("chr(-1)", "ValueError");
+	assert_error("ord('ab')", "TypeError");
+	assert_error("ord('')", "TypeError");
+}
+END_TEST
+
+/* the string methods of mercure's safe mode beyond the basic eight, and
+ * Unicode case mapping, each value checked against CPython 3 */
+START_TEST(more_string_methods_follow_python)
+{
+	assert_true("tags.SeriesDescription.find('CINE') == 8");
+	assert_true("tags.SeriesDescription.find('x') == -1");
+	assert_true(
+	    "tags.InstitutionName.find('tsk') == 10"); /* code points */
+	assert_true("tags.InstitutionName.find('k') == 12");
+	assert_true("'abcabc'.rfind('b') == 4 and 'abc'.rfind('') == 3 and "
+	            "'abc'.find('') == 0");
+	assert_true("'abcabc'.index('c') == 2 and 'abcabc'.rindex('c') == 5");
+	assert_error("'abc'.index('x')", "ValueError: substring not found");
+	/* start and end, as the slice s[start:end] */
+	assert_true("'abcabc'.find('b', 2) == 4 and 'abcabc'.find('b', 2, 4) "
+	            "== -1 and 'abcabc'.find('b', -2) == 4");
+	assert_true("'abc'.find('', 5) == -1 and 'abc'.find('', 3) == 3 and "
+	            "'abc'.count('', 5) == 0 and 'abc'.count('', 1) == 3");
+	assert_true("'abcabc'.rfind('b', 0, 4) == 1 and "
+	            "'abcabc'.count('abc', 1) == 1");
+	assert_true("tags.InstitutionName.find('t', 9) == 10");
+	assert_true("'abcabc'.index('c', 3) == 5 and 'abc'.find('c', None, "
+	            "None) == 2");
+	assert_error("'abcabc'.index('a', 1, 3)", "ValueError");
+	assert_error("'abc'.find('a', 'x')", "TypeError");
+	assert_true("'aaaa'.count('aa') == 2 and 'abc'.count('') == 4 and "
+	            "'\\xe4b'.count('') == 3");
+	assert_true("tags.ImageType.count('\\\\') == 3");
+	assert_true("tags.SeriesDescription.replace(' ', '_') == "
+	            "'Cine_SA_CINE_retro'");
+	assert_true("'aaa'.replace('a', 'b', 2) == 'bba' and "
+	            "'ab'.replace('', '-') == '-a-b-'");
+	assert_true("'\\xe4b'.replace('', '-') == '-\\xe4-b-' and "
+	            "'ab'.replace('', '-', 2) == '-a-b'");
+	assert_true("'aaa'.replace('a', '', -1) == '' and "
+	            "'abc'.replace('x', 'y') == 'abc'");
+	assert_error("'a'.replace(1, 'b')", "TypeError");
+	assert_true("tags.SeriesNumber.isdigit() and not ''.isdigit() and "
+	            "not '1.5'.isdigit() and not '-1'.isdigit()");
+	assert_true("'12'.isdecimal() and '12'.isnumeric()");
+	assert_true("tags.Modality.isalpha() and not 'a1'.isalpha() and "
+	            "tags.InstitutionName.isalpha()");
+	assert_true("'a1'.isalnum() and not 'a 1'.isalnum() and not "
+	            "''.isalnum()");
+	assert_true("' \\t\\n'.isspace() and not ''.isspace() and "
+	            "'\\xa0'.isspace()");
+	assert_true("'abc1'.islower() and not 'Abc'.islower() and not "
+	            "'1'.islower() and '\\xe4'.islower()");
+	assert_true("tags.Modality.isupper() and not 'MRi'.isupper() and "
+	            "'\\xc4'.isupper()");
+	assert_true("'ab'.isascii() and ''.isascii() and not "
+	            "tags.InstitutionName.isascii()");
+	assert_error("(1).isdigit()", "AttributeError");
+	/* Unicode lower() and upper(), with Python's special cases */
+	assert_true(
+	    "tags.InstitutionName.upper() == 'UNIVERSIT\\xc4TSKLINIK'");
+	assert_true("'STRA\\xdfE'.upper() == 'STRASSE'");
+	assert_true("'\\xdf'.lower() == '\\xdf'");
+	assert_true("'\\u0130'.lower() == 'i\\u0307' and "
+	            "len('\\u0130'.lower()) == 2");
+	assert_true("'\\u039f\\u0394\\u039f\\u03a3'.lower() == "
+	            "'\\u03bf\\u03b4\\u03bf\\u03c2'");
+	assert_true("'\\u03a3'.lower() == '\\u03c3'");
+	assert_true("'\\u0416'.lower() == '\\u0436' and "
+	            "'\\u0436'.upper() == '\\u0416'");
+}
+END_TEST
+
+/* is / is not answer as CPython does for these values; tuples are not
+ * lists */
+START_TEST(identity_and_tuples_follow_python)
+{
+	assert_true(
+	    "tags.Modality is not None and not (tags.Modality is None)");
+	assert_true("None is None and True is True and (1 == 1) is True");
+	assert_true("1 is 1 and 256 is 256 and -5 is -5");
+	assert_false("1000 is 1000");
+	assert_false("1 is True");
+	assert_false("1.0 is 1.0");
+	assert_false("[] is []");
+	assert_true("tags.Modality is tags.Modality");
+	assert_false("tags.Modality is 'MR'");
+	assert_true("'' is '' and 'a' is 'a'");
+	assert_error("tags.Missing is None or True", "missing tag Missing");
+	assert_true("tags.Modality is not 'MR' and tags.Modality == 'MR'");
+	assert_true("(1, 2) != [1, 2] and (1, 2) == (1, 2) and () != []");
+	assert_true("[1] + [2] == [1, 2] and (1,) + (2,) == (1, 2)");
+	assert_true("(1, 2, 3)[0:1] == (1,) and [1, 2][0:1] == [1]");
+	assert_true("'MR' in ('CT', 'MR') and 'MR' in ['MR']");
+	assert_error("[1] + (2,)", "TypeError");
+	assert_error("tags.Modality.startswith(['M'])", "TypeError");
+	assert_true("tags.Padded.split() == ['t1', 'mprage']");
+	assert_false("tags.Padded.split() == ('t1', 'mprage')");
 }
 END_TEST
 
@@ -365,6 +631,39 @@ START_TEST(the_rule_lists_the_tags_it_reads_in_first_use_order)
 	ck_assert_ptr_null(rule_tag_at(r, 3));
 	rule_free(r);
 	rule_free(NULL);
+}
+END_TEST
+
+START_TEST(the_value_read_is_reported_as_the_evaluation_found_it)
+{
+	const char *text = "tags.modality == 'MR' and tags['receiveraet'] and "
+	                   "@studydate@ and 'seriesnumber' in tags and "
+	                   "tags.Nope";
+	rule       *r;
+	mc_diag     d = {0};
+	const char *key = "unset";
+
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_OK);
+	ck_assert_uint_eq(rule_tag_count(r), 5);
+	/* tags.X falls back to any case, as the evaluation does */
+	ck_assert_str_eq(rule_tag_read(r, 0, tags, &key), "MR");
+	ck_assert_str_eq(key, "Modality");
+	/* tags["X"], @X@ and 'X' in tags are exact */
+	ck_assert_ptr_null(rule_tag_read(r, 1, tags, &key));
+	ck_assert_ptr_null(key);
+	ck_assert_ptr_null(rule_tag_read(r, 2, tags, NULL));
+	ck_assert_ptr_null(rule_tag_read(r, 3, tags, NULL));
+	ck_assert_ptr_null(rule_tag_read(r, 4, tags, &key));
+	ck_assert_ptr_null(rule_tag_read(r, 5, tags, &key));
+	rule_free(r);
+
+	text = "tags['Modality'] == 'MR' and tags.SERIESnumber";
+	ck_assert_int_eq(rule_compile(text, strlen(text), &r, &d), MC_OK);
+	ck_assert_str_eq(rule_tag_read(r, 0, tags, &key), "MR");
+	ck_assert_str_eq(key, "Modality");
+	ck_assert_str_eq(rule_tag_read(r, 1, tags, &key), "12");
+	ck_assert_str_eq(key, "SeriesNumber");
+	rule_free(r);
 }
 END_TEST
 
@@ -485,8 +784,6 @@ START_TEST(syntax_errors_give_the_column_and_the_cause)
 	    "'tags' must be used as tags.Name, tags['Name'] or 'Name' in "
 	    "tags");
 	assert_syntax("tags[ 1] == 1", 7, "tags[...] needs a quoted tag name");
-	assert_syntax("tags.Modality is None", 15,
-	    "'is' is not supported; use == or !=");
 	assert_syntax(
 	    "'\xc3\xa4\xc3\xa4' == $", 9, "unexpected character '$'");
 	assert_syntax("01 == 1", 1, "invalid number");
@@ -627,7 +924,10 @@ START_TEST(random_token_soup_never_crashes_compiler_or_evaluator)
 	    "*", "/", "//", "%", "==", "!=", "<", ">=", " and ", " or ",
 	    " not ", " in ", ",", ":", "lower()", "split", "float", "int",
 	    "str", "len", "min", "max", "abs", "True", "None", "|", "'",
-	    "SeriesDescription", "strip('x')", "0", "1e400", "['a', 'b']"};
+	    "SeriesDescription", "strip('x')", "0", "1e400", "['a', 'b']",
+	    "**", "~", "<<", ">>", " is ", " is not ", "round", "sum", "sqrt",
+	    "sorted", "chr", "find('a', ", "replace('a', 'bb')", "upper()",
+	    "isdigit()", "::", "-1", "(1,)", "'\xc3\x84\xce\xa3'", "e", "pi"};
 	char                     buf[256];
 	unsigned                 seed = 777;
 
@@ -689,7 +989,8 @@ rule_suite(void)
 	    legacy_at_syntax_reads_the_tag,
 	    float_of_a_tag_compares_as_a_number,
 	    lower_then_startswith_matches_case_insensitively,
-	    true_and_false_literals_are_whole_rules, NULL};
+	    true_and_false_literals_are_whole_rules,
+	    what_mercures_safe_mode_refuses_is_a_compile_error, NULL};
 	const TTest *logic[] = {and_or_not_nest_with_python_precedence,
 	    or_short_circuits_past_a_missing_tag,
 	    and_or_return_their_deciding_operand,
@@ -701,12 +1002,16 @@ rule_suite(void)
 	    in_tests_substrings_and_list_members,
 	    string_methods_split_strip_and_slice,
 	    literals_accept_python_escapes_and_forms,
-	    arithmetic_follows_python, NULL};
+	    arithmetic_follows_python,
+	    numeric_builtins_of_mercures_safe_mode_follow_python,
+	    more_string_methods_follow_python,
+	    identity_and_tuples_follow_python, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
 	    in_tags_tests_presence_of_a_tag,
 	    the_rule_lists_the_tags_it_reads_in_first_use_order,
+	    the_value_read_is_reported_as_the_evaluation_found_it,
 	    tag_lookups_stay_right_when_the_tag_order_changes,
 	    threads_may_evaluate_one_rule_at_once, NULL};
 	const TTest *syntax[] = {syntax_errors_give_the_column_and_the_cause,

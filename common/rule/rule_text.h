@@ -1,0 +1,33 @@
+/* rule_text.h - string methods beyond the basic eight, with Python 3's
+ * results on Unicode text: find rfind index rindex count replace, the
+ * is* tests, and lower()/upper() by Unicode case mapping (glibc's
+ * C.UTF-8 tables plus Python's special cases). Each is a rule_builtin_fn
+ * whose row is in rule_method.c. Internal to the rule module. */
+#ifndef MC_COMMON_RULE_TEXT_H
+#define MC_COMMON_RULE_TEXT_H
+
+#include "rule/rule_builtin.h"
+
+#define RULE_TEXT_FN(name)                                                    \
+	bool name(rule_ctx *c, const rule_value *args, size_t nargs,          \
+	    rule_value *out)
+
+RULE_TEXT_FN(rule_m_lower);
+RULE_TEXT_FN(rule_m_upper);
+RULE_TEXT_FN(rule_m_find);
+RULE_TEXT_FN(rule_m_rfind);
+RULE_TEXT_FN(rule_m_index);
+RULE_TEXT_FN(rule_m_rindex);
+RULE_TEXT_FN(rule_m_count);
+RULE_TEXT_FN(rule_m_replace);
+RULE_TEXT_FN(rule_m_isdigit);
+RULE_TEXT_FN(rule_m_isdecimal);
+RULE_TEXT_FN(rule_m_isnumeric);
+RULE_TEXT_FN(rule_m_isalpha);
+RULE_TEXT_FN(rule_m_isalnum);
+RULE_TEXT_FN(rule_m_isspace);
+RULE_TEXT_FN(rule_m_islower);
+RULE_TEXT_FN(rule_m_isupper);
+RULE_TEXT_FN(rule_m_isascii);
+
+#endif
