@@ -282,6 +282,15 @@ build_expressions(
 	if (v != NULL && cval_str(x, v, sub, &r->text) &&
 	    strspn(r->text, " \t\r\n") == strlen(r->text))
 		r->text = "False"; /* mercure's default; "" never triggers */
+	else if (v != NULL && r->text == v->text &&
+	         rule_starts_indented(r->text)) {
+		/* mercure loads it and it never triggers; so here too, and
+		 * the file still loads */
+		cctx_warn(x, v, sub,
+		    "starts with a space or tab: mercure never triggers it "
+		    "(IndentationError); it is False here too");
+		r->text = "False";
+	}
 	if (v == NULL || r->text != v->text)
 		r->compiled = compile(x, rule_compile, NULL, r->text, sub);
 	else

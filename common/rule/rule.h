@@ -48,4 +48,9 @@ MC_NODISCARD mc_err rule_compile_series(
 bool rule_series_match(
     const rule *r, const char *const *descriptions, size_t n);
 
+/* rule_starts_indented - the first line that is not blank starts with a
+ * space or tab: rule_compile refuses it, and mercure's evaluation raises
+ * IndentationError, so mercure never triggers such a rule. */
+bool rule_starts_indented(const char *text);
+
 #endif

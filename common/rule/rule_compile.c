@@ -62,6 +62,14 @@ indented(const char *text, size_t len)
 	return i < len && i > line ? line : len;
 }
 
+bool
+rule_starts_indented(const char *text)
+{
+	size_t len = text ? strlen(text) : 0;
+
+	return indented(text, len) < len;
+}
+
 /* line_break - the offset of the first token that follows a new line
  * outside brackets (Python ends the statement there: a SyntaxError in
  * mercure, or a second statement), else 0. A backslash joins lines. */

@@ -803,7 +803,14 @@ static const struct mercure_config {
         "modules.test_module.url: unknown field, kept\n",
         5, 0},
     /* that fixture as its tests save it, with its router tests' rules */
-    {"test_config_saved.json", 27, trigger_warnings, 5, 5},
+    {"test_config_saved.json", 27,
+        "series_complete_trigger: -60 (0 or less): a series is complete at "
+        "the coordinator's next check, as in mercure\n"
+        "study_complete_trigger: -10 (0 or less): a study is complete at the "
+        "coordinator's next check, as in mercure\n"
+        "rules.broken.rule: starts with a space or tab: mercure never "
+        "triggers it (IndentationError); it is False here too\n",
+        5, 5},
     /* a rule its tests write by hand ("False", processing_settings "") */
     {"test_pydantic.json", 27, trigger_warnings, 5, 1},
     /* its notification tests' rule: a module chain, e-mail */
