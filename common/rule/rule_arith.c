@@ -159,9 +159,6 @@ shift(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 	return true;
 }
 
-/* asteval's safe_mult refuses longer strings */
-#define RULE_REPEAT_MAX (2 << 17)
-
 /* repeat - 'ab' * 3 and [1] * 3 (either order), as Python repeats; a
  * count below 1 gives an empty one. */
 static bool
@@ -184,7 +181,7 @@ repeat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
 			out->u.l.n = 0;
 		return true;
 	}
-	if ((uint64_t) k > RULE_REPEAT_MAX / unit)
+	if ((uint64_t) k > RULE_STR_RESULT_MAX / unit)
 		return rule_fail(c,
 		    "RuntimeError: String length exceeded, max "
 		    "string length is 262144");

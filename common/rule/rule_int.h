@@ -16,6 +16,11 @@
  * nor the evaluator can exhaust the stack on hostile input. */
 #define RULE_DEPTH_MAX 128
 #define RULE_NEST_MAX 64 /* parentheses, unary operators */
+/* the longest string an operation may make: asteval's safe_mult limit,
+ * applied to every operation whose result can outgrow its inputs
+ * (repetition, replace), so that tag values cannot make a rule allocate
+ * their product */
+#define RULE_STR_RESULT_MAX (2 << 17)
 
 /* ---- arena: the compiled rule's memory, freed in one call ---- */
 

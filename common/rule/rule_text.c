@@ -297,6 +297,21 @@ RULE_TEXT_FN(rule_m_rindex)
 	return search(c, args, nargs, true, true, out);
 }
 
+/* count_hits - non-overlapping occurrences of q (m > 0 bytes) in p. */
+static size_t
+count_hits(const char *p, size_t n, const char *q, size_t m)
+{
+	size_t hits = 0;
+
+	for (size_t i = 0; i + m <= n;)
+		if (memcmp(p + i, q, m) == 0) {
+			hits++;
+			i += m;
+		} else
+			i++;
+	return hits;
+}
+
 RULE_TEXT_FN(rule_m_count)
 {
 	const rule_value *self = self_str(c, args);
@@ -315,14 +330,27 @@ RULE_TEXT_FN(rule_m_count)
 	else if (m == 0) /* Python: one more than the code points */
 		hits = rule_utf8_len(w.u.s.p, n) + 1;
 	else
-		for (size_t i = 0; i + m <= n;)
-			if (memcmp(w.u.s.p + i, args[1].u.s.p, m) == 0) {
-				hits++;
-				i += m;
-			} else
-				i++;
+		hits = count_hits(w.u.s.p, n, args[1].u.s.p, m);
 	*out = (rule_value){.t = V_INT, .u.i = (int64_t) hits};
 	return true;
+}
+
+/* replaced_len - the length of self.replace(old, new, limit), in bytes
+ * (limit < 0: every match); '' matches before each code point and at
+ * the end, as in Python. */
+static size_t
+replaced_len(const rule_value *self, const rule_value *old,
+    const rule_value *new, int64_t                     limit)
+{
+	size_t n = self->u.s.n, m = old->u.s.n, hits = 0;
+
+	if (m == 0)
+		hits = rule_utf8_len(self->u.s.p, n) + 1;
+	else
+		hits = count_hits(self->u.s.p, n, old->u.s.p, m);
+	if (limit >= 0 && (uint64_t) limit < hits)
+		hits = (size_t) limit;
+	return n - hits * m + hits * new->u.s.n;
 }
 
 RULE_TEXT_FN(rule_m_replace)
@@ -343,9 +371,13 @@ RULE_TEXT_FN(rule_m_replace)
 	}
 	n = self->u.s.n;
 	m = old->u.s.n;
-	/* at most one insertion per byte and one at the end */
-	cap = n + (n + 1) * new->u.s.n + 1;
-	if ((d = rule_scratch_alloc(c, cap)) == NULL)
+	/* the exact length first: tag values must not make us allocate
+	 * their product */
+	cap = replaced_len(self, old, new, limit);
+	if (cap > RULE_STR_RESULT_MAX)
+		return rule_fail(c, "RuntimeError: String length exceeded, "
+		                    "max string length is 262144");
+	if ((d = rule_scratch_alloc(c, cap + 1)) == NULL)
 		return false;
 	for (size_t i = 0; i <= n;) {
 		bool room = limit < 0 || done < limit;

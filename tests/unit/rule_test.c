@@ -526,6 +526,15 @@ START_TEST(more_string_methods_follow_python)
 	assert_true("'aaa'.replace('a', '', -1) == '' and "
 	            "'abc'.replace('x', 'y') == 'abc'");
 	assert_error("'a'.replace(1, 'b')", "TypeError");
+	/* the result is bounded like repetition: tag values must not make a
+	 * rule allocate their product */
+	assert_true("('a' * 512).replace('a', 'b' * 512) == 'b' * 262144");
+	assert_error("('a' * 1000).replace('a', 'b' * 1000)",
+	    "RuntimeError: String length exceeded");
+	assert_error("('a' * 1000).replace('', 'b' * 1000)",
+	    "RuntimeError: String length exceeded");
+	assert_true("('a' * 1000).replace('a', 'b' * 1000, 2) == "
+	            "'b' * 2000 + 'a' * 998");
 	assert_true("tags.SeriesNumber.isdigit() and not ''.isdigit() and "
 	            "not '1.5'.isdigit() and not '-1'.isdigit()");
 	assert_true("'12'.isdecimal() and '12'.isnumeric()");
