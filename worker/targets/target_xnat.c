@@ -205,7 +205,8 @@ typedef struct xn_run {
 	const xn_conf  *c;
 	const char     *task_id, *target;
 	const char    **paths; /* the .dcm files */
-	char          (*names)[XN_NAME_MAX];
+	char          (*name_buf)[XN_NAME_MAX];
+	const char    **names; /* into name_buf: 0.dcm, 1.dcm... */
 	size_t          n;
 	char            subject[DCM_IDS_VALUE_MAX_LEN + 1];
 	char            label[DCM_IDS_VALUE_MAX_LEN + 16];
@@ -224,13 +225,15 @@ static mc_err
 pick_files(xn_run *r, const target_files *files)
 {
 	r->paths = calloc(files->n + 1, sizeof(*r->paths));
+	r->name_buf = calloc(files->n + 1, sizeof(*r->name_buf));
 	r->names = calloc(files->n + 1, sizeof(*r->names));
-	if (r->paths == NULL || r->names == NULL)
+	if (r->paths == NULL || r->name_buf == NULL || r->names == NULL)
 		return MC_ENOMEM;
 	for (size_t i = 0; i < files->n; i++) {
 		if (!ends_with_dcm(files->paths[i]))
 			continue;
-		snprintf(r->names[r->n], XN_NAME_MAX, "%zu.dcm", r->n);
+		snprintf(r->name_buf[r->n], XN_NAME_MAX, "%zu.dcm", r->n);
+		r->names[r->n] = r->name_buf[r->n];
 		r->paths[r->n++] = files->paths[i];
 	}
 	return MC_OK;
@@ -421,8 +424,7 @@ prepare(xn_run *r, const target_files *files, target_result *res)
 		target_result_fail(res, rv != MC_EPARSE, "%s", err);
 		return rv;
 	}
-	rv = zip_stored_create(
-	    r->paths, (const char *const *) r->names, r->n, &r->zip, err,
+	rv = zip_stored_create(r->paths, r->names, r->n, &r->zip, err,
 	    sizeof(err));
 	if (rv != MC_OK)
 		target_result_fail(res, rv != MC_EINVAL, "zip: %s", err);
@@ -472,6 +474,7 @@ xnat_send(const target_cfg *cfg, const task_ctx *ctx,
 	zip_stored_destroy(r.zip);
 	free(r.paths);
 	free(r.names);
+	free(r.name_buf);
 	conf_free(c);
 	return rv;
 }
