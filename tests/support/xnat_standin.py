@@ -17,9 +17,10 @@ Any other request, or one that breaks a rule, is answered 400 (404 for unknown p
 its "problem". Every request is one JSON line in RECORD (method, path, query, whether basic auth was
 sent and matched, whether a live session cookie came, the import's members with their sizes and
 SHA-256): never the password itself. The file FAIL (if it exists) holds a number N: the next N imports
-are answered 503 (N is decremented), for retry tests.
+are answered 503 (N is decremented), for retry tests. With --save DIR each zip that is accepted is
+kept as DIR/import-K.zip (K counts from 1), and its record names it.
 
-usage: xnat_standin.py PORT RECORD --user U --password-file F --project P [--fail FILE]
+usage: xnat_standin.py PORT RECORD --user U --password-file F --project P [--fail FILE] [--save DIR]
 """
 import argparse
 import base64
@@ -77,11 +78,13 @@ def main():
     ap.add_argument("--password-file", required=True)
     ap.add_argument("--project", required=True)
     ap.add_argument("--fail")
+    ap.add_argument("--save")
     a = ap.parse_args()
     with open(a.password_file) as f:
         password = f.read().rstrip("\n")
     want_auth = "Basic " + base64.b64encode(("%s:%s" % (a.user, password)).encode()).decode()
     sessions = set()
+    saved = [0]
 
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -177,6 +180,11 @@ def main():
                     return 503, b"Service Unavailable"
             if q["PROJECT_ID"][0] != a.project:
                 return 404, b"Unknown project: " + q["PROJECT_ID"][0].encode()
+            if a.save:
+                saved[0] += 1
+                rec["saved"] = os.path.join(a.save, "import-%d.zip" % saved[0])
+                with open(rec["saved"], "wb") as f:
+                    f.write(body)
             uri = "/data/archive/projects/%s/subjects/%s/experiments/%s" % (
                 a.project, q["SUBJECT_ID"][0], q["EXPT_LABEL"][0])
             return 200, uri.encode() + b"\r\n"
