@@ -429,9 +429,9 @@ dcm_scu_read_ids(const char *path, dcm_file_ids *out, char *err, size_t errlen)
 		/* the two values come before (7FE0,0010): stop there so that
 		 * the pixel data is never read */
 		DcmFileFormat ff;
-		OFCondition   c = ff.loadFileUntilTag(path, EXS_Unknown,
-		      EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
-		      DCM_PixelData);
+		OFCondition   c =
+		    ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange,
+		        DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
 		if (c.bad()) {
 			mc_errf(err, errlen, "%s: not a DICOM file: %s", path,
 			    c.text());
@@ -445,14 +445,15 @@ dcm_scu_read_ids(const char *path, dcm_file_ids *out, char *err, size_t errlen)
 		}
 		if (pid.length() > DCM_IDS_VALUE_MAX_LEN ||
 		    date.length() > DCM_IDS_VALUE_MAX_LEN) {
-			mc_errf(err, errlen, "%s: PatientID or StudyDate longer "
-			    "than %d bytes", path, DCM_IDS_VALUE_MAX_LEN);
+			mc_errf(err, errlen,
+			    "%s: PatientID or StudyDate longer than %d bytes",
+			    path, DCM_IDS_VALUE_MAX_LEN);
 			return MC_EPARSE;
 		}
-		mc_copy_text(out->patient_id, sizeof(out->patient_id),
-		    pid.c_str());
-		mc_copy_text(out->study_date, sizeof(out->study_date),
-		    date.c_str());
+		mc_copy_text(
+		    out->patient_id, sizeof(out->patient_id), pid.c_str());
+		mc_copy_text(
+		    out->study_date, sizeof(out->study_date), date.c_str());
 		return MC_OK;
 	} catch (const std::bad_alloc &) {
 		mc_errf(err, errlen, "out of memory");

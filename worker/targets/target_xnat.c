@@ -107,7 +107,7 @@ resolve_conf(const target_cfg *cfg, xn_conf *c, char *err, size_t errlen)
 	return MC_OK;
 }
 
-/* ---- HTTP --------------------------------------------------------------- */
+/* ---- HTTP ------------------------------------------------------------ */
 
 static size_t
 response_write(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -199,18 +199,18 @@ http_ok(long code)
 	return code >= 200 && code < 300;
 }
 
-/* ---- send ---------------------------------------------------------------- */
+/* ---- send ------------------------------------------------------------ */
 
 typedef struct xn_run {
-	const xn_conf  *c;
-	const char     *task_id, *target;
-	const char    **paths; /* the .dcm files */
-	char          (*name_buf)[XN_NAME_MAX];
-	const char    **names; /* into name_buf: 0.dcm, 1.dcm... */
-	size_t          n;
-	char            subject[DCM_IDS_VALUE_MAX_LEN + 1];
-	char            label[DCM_IDS_VALUE_MAX_LEN + 16];
-	zip_stored     *zip;
+	const xn_conf *c;
+	const char    *task_id, *target;
+	const char   **paths; /* the .dcm files */
+	char (*name_buf)[XN_NAME_MAX];
+	const char **names; /* into name_buf: 0.dcm, 1.dcm... */
+	size_t       n;
+	char         subject[DCM_IDS_VALUE_MAX_LEN + 1];
+	char         label[DCM_IDS_VALUE_MAX_LEN + 16];
+	zip_stored  *zip;
 } xn_run;
 
 static bool
@@ -424,8 +424,8 @@ prepare(xn_run *r, const target_files *files, target_result *res)
 		target_result_fail(res, rv != MC_EPARSE, "%s", err);
 		return rv;
 	}
-	rv = zip_stored_create(r->paths, r->names, r->n, &r->zip, err,
-	    sizeof(err));
+	rv = zip_stored_create(
+	    r->paths, r->names, r->n, &r->zip, err, sizeof(err));
 	if (rv != MC_OK)
 		target_result_fail(res, rv != MC_EINVAL, "zip: %s", err);
 	return rv;
@@ -436,11 +436,11 @@ xnat_send(const target_cfg *cfg, const task_ctx *ctx,
     const target_files *files, target_result *res)
 {
 	xn_conf *c = calloc(1, sizeof(*c));
-	xn_run   r = {.c = c, .task_id = ctx->task_id,
-	      .target = target_cfg_name(cfg)};
-	char     err[TARGET_ERROR_MAX_LEN + 1];
-	CURL    *h = NULL;
-	mc_err   rv;
+	xn_run   r = {
+	      .c = c, .task_id = ctx->task_id, .target = target_cfg_name(cfg)};
+	char   err[TARGET_ERROR_MAX_LEN + 1];
+	CURL  *h = NULL;
+	mc_err rv;
 
 	if (files->n == 0) {
 		free(c);
@@ -498,8 +498,8 @@ xnat_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	if ((rv = resolve_conf(cfg, c, msg, len)) != MC_OK)
 		goto done;
 	if (login(h, c, resp, errbuf, &code) != CURLE_OK) {
-		mc_errf(msg, len, "POST %s/data/JSESSION: %s", c->shown,
-		    errbuf);
+		mc_errf(
+		    msg, len, "POST %s/data/JSESSION: %s", c->shown, errbuf);
 		rv = MC_ENET;
 		goto done;
 	}

@@ -50,7 +50,7 @@ struct zip_stored {
 	int64_t     total;
 	/* the read position: member cur, part 0 (header) or 1 (data), off
 	 * bytes into it; cur == n is the central directory */
-	size_t cur, part;
+	size_t  cur, part;
 	int64_t off;
 	FILE   *f;
 	bool    failed;
@@ -82,7 +82,8 @@ dos_stamp(time_t t, uint16_t *dtime, uint16_t *ddate)
 		*ddate = (1 << 5) | 1; /* 1980-01-01 */
 		return;
 	}
-	*dtime = (uint16_t) (tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+	*dtime =
+	    (uint16_t) (tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
 	*ddate = (uint16_t) ((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 |
 	                     tm.tm_mday);
 }
@@ -107,8 +108,10 @@ scan_file(zip_member *m, char *err, size_t errlen)
 	}
 	if ((uint64_t) st.st_size > ZIP_STORED_MAX_BYTES) {
 		fclose(f);
-		snprintf(err, errlen, "%s: larger than a zip without ZIP64 "
-		    "holds (4 GiB)", m->path);
+		snprintf(err, errlen,
+		    "%s: larger than a zip without ZIP64 "
+		    "holds (4 GiB)",
+		    m->path);
 		return MC_EINVAL;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
@@ -205,8 +208,8 @@ add_members(zip_stored *z, const char *const *paths, const char *const *names,
 		zip_member *m = &z->m[i];
 		size_t      nl = strlen(names[i]);
 		if (nl == 0 || nl > ZIP_STORED_NAME_MAX_LEN) {
-			snprintf(err, errlen, "zip member name of %zu bytes",
-			    nl);
+			snprintf(
+			    err, errlen, "zip member name of %zu bytes", nl);
 			return MC_EINVAL;
 		}
 		m->path = paths[i];
@@ -218,8 +221,9 @@ add_members(zip_stored *z, const char *const *paths, const char *const *names,
 		build_local(m);
 		z->total += (int64_t) (m->local_len + m->size);
 		if (z->total > (int64_t) ZIP_STORED_MAX_BYTES) {
-			snprintf(err, errlen, "the files add up to more than "
-			                      "a zip without ZIP64 holds (4 GiB)");
+			snprintf(err, errlen,
+			    "the files add up to more than "
+			    "a zip without ZIP64 holds (4 GiB)");
 			return MC_EINVAL;
 		}
 	}
@@ -227,16 +231,18 @@ add_members(zip_stored *z, const char *const *paths, const char *const *names,
 }
 
 mc_err
-zip_stored_create(const char *const *paths, const char *const *names,
-    size_t n, zip_stored **out, char *err, size_t errlen)
+zip_stored_create(const char *const *paths, const char *const *names, size_t n,
+    zip_stored **out, char *err, size_t errlen)
 {
 	zip_stored *z;
 	mc_err      rv;
 
 	*out = NULL;
 	if (n > ZIP_STORED_MAX_MEMBERS) {
-		snprintf(err, errlen, "%zu files: a zip without ZIP64 holds "
-		    "at most %u", n, ZIP_STORED_MAX_MEMBERS);
+		snprintf(err, errlen,
+		    "%zu files: a zip without ZIP64 holds "
+		    "at most %u",
+		    n, ZIP_STORED_MAX_MEMBERS);
 		return MC_EINVAL;
 	}
 	if ((z = calloc(1, sizeof(*z))) == NULL ||
@@ -310,9 +316,8 @@ read_member(zip_stored *z, char *buf, size_t n)
 {
 	char err[256];
 
-	if (z->f == NULL &&
-	    (z->f = sys_files_fopen(z->m[z->cur].path, err, sizeof(err))) ==
-	        NULL)
+	if (z->f == NULL && (z->f = sys_files_fopen(
+	                         z->m[z->cur].path, err, sizeof(err))) == NULL)
 		return false;
 	if (fread(buf, 1, n, z->f) != n)
 		return false;
