@@ -131,12 +131,12 @@ START_TEST(missing_files_and_bad_names_are_refused)
 	longname[sizeof(longname) - 1] = '\0';
 	paths[0] = p_a;
 	names[0] = longname;
-	ck_assert_int_eq(zip_stored_create(paths, names, 1, &z, err,
-	                     sizeof(err)),
+	ck_assert_int_eq(
+	    zip_stored_create(paths, names, 1, &z, err, sizeof(err)),
 	    MC_EINVAL);
 	names[0] = "";
-	ck_assert_int_eq(zip_stored_create(paths, names, 1, &z, err,
-	                     sizeof(err)),
+	ck_assert_int_eq(
+	    zip_stored_create(paths, names, 1, &z, err, sizeof(err)),
 	    MC_EINVAL);
 }
 END_TEST
