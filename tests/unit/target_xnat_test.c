@@ -16,7 +16,7 @@ xnat_cfg(const char *skip)
 	static const char *kv[][2] = {{"target_type", "xnat"},
 	    {"host", "http://127.0.0.1:1/"}, {"project_id", "p1"},
 	    {"user", "mercure"}, {"password", "pw-unit-3f"}};
-	target_cfg *c = NULL;
+	target_cfg        *c = NULL;
 
 	ck_assert_int_eq(target_cfg_create("x", &c), MC_OK);
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
@@ -51,8 +51,10 @@ send_without(const char *skip, const char *file, const char *want)
 
 START_TEST(missing_fields_fail_for_good)
 {
-	send_without("host", "/nonexistent/a.dcm", "xnat target without 'host'");
-	send_without("user", "/nonexistent/a.dcm", "xnat target without 'user'");
+	send_without(
+	    "host", "/nonexistent/a.dcm", "xnat target without 'host'");
+	send_without(
+	    "user", "/nonexistent/a.dcm", "xnat target without 'user'");
 	send_without("password", "/nonexistent/a.dcm",
 	    "xnat target without 'password'");
 	send_without("project_id", "/nonexistent/a.dcm",
@@ -77,8 +79,8 @@ END_TEST
 
 START_TEST(a_series_without_dcm_files_fails_for_good)
 {
-	send_without("", "/nonexistent/notes.txt",
-	    "none of the 1 files ends in .dcm");
+	send_without(
+	    "", "/nonexistent/notes.txt", "none of the 1 files ends in .dcm");
 }
 END_TEST
 
@@ -87,8 +89,8 @@ main(void)
 {
 	Suite       *s = suite_create("target_xnat");
 	const TTest *fields[] = {missing_fields_fail_for_good,
-	    host_must_be_an_http_url, a_series_without_dcm_files_fails_for_good,
-	    NULL};
+	    host_must_be_an_http_url,
+	    a_series_without_dcm_files_fails_for_good, NULL};
 
 	mc_check_tcase(s, "fields", fields);
 	return mc_check_run(s);

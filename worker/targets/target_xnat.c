@@ -199,6 +199,17 @@ http_ok(long code)
 	return code >= 200 && code < 300;
 }
 
+/* redirects are not followed (a POST redirected with 301/302 arrives as a
+ * GET): say what to change instead */
+static const char *
+redirect_hint(long code)
+{
+	return code >= 300 && code < 400
+	           ? " (a redirect: write the URL XNAT redirects to, e.g. "
+	             "its https:// one, as host)"
+	           : "";
+}
+
 /* ---- send ------------------------------------------------------------ */
 
 typedef struct xn_run {
@@ -323,7 +334,8 @@ judge_login(const xn_run *r, CURLcode cc, long code, const char *errbuf,
 		    r->c->shown, code, r->c->user);
 	else
 		target_result_fail(res, curl_common_http_is_retryable(code),
-		    "XNAT login at %s: HTTP %ld", r->c->shown, code);
+		    "XNAT login at %s: HTTP %ld%s", r->c->shown, code,
+		    redirect_hint(code));
 	return false;
 }
 
@@ -506,7 +518,8 @@ xnat_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	rv = http_ok(code) ? MC_OK : MC_EPROTO;
 	mc_errf(msg, len, "POST %s/data/JSESSION as '%s': HTTP %ld%s",
 	    c->shown, c->user, code,
-	    code == 401 || code == 403 ? " (credentials refused)" : "");
+	    code == 401 || code == 403 ? " (credentials refused)"
+	                               : redirect_hint(code));
 	if (rv == MC_OK)
 		logout(h, c);
 done:
