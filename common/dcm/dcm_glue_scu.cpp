@@ -417,6 +417,54 @@ dcm_scu_probe(const char *path, dcm_file_meta *out, char *err, size_t errlen)
 }
 
 mc_err
+dcm_scu_read_ids(const char *path, dcm_file_ids *out, char *err, size_t errlen)
+{
+	try {
+		memset(out, 0, sizeof(*out));
+		if (access(path, R_OK) != 0) {
+			int e = errno;
+			mc_errf(err, errlen, "%s: %s", path, strerror(e));
+			return e == ENOENT ? MC_ENOENT : MC_EIO;
+		}
+		/* the two values come before (7FE0,0010): stop there so that
+		 * the pixel data is never read */
+		DcmFileFormat ff;
+		OFCondition   c =
+		    ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange,
+		        DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
+		if (c.bad()) {
+			mc_errf(err, errlen, "%s: not a DICOM file: %s", path,
+			    c.text());
+			return MC_EPARSE;
+		}
+		DcmDataset *ds = ff.getDataset();
+		OFString    pid, date;
+		if (ds != NULL) {
+			(void) ds->findAndGetOFString(DCM_PatientID, pid);
+			(void) ds->findAndGetOFString(DCM_StudyDate, date);
+		}
+		if (pid.length() > DCM_IDS_VALUE_MAX_LEN ||
+		    date.length() > DCM_IDS_VALUE_MAX_LEN) {
+			mc_errf(err, errlen,
+			    "%s: PatientID or StudyDate longer than %d bytes",
+			    path, DCM_IDS_VALUE_MAX_LEN);
+			return MC_EPARSE;
+		}
+		mc_copy_text(
+		    out->patient_id, sizeof(out->patient_id), pid.c_str());
+		mc_copy_text(
+		    out->study_date, sizeof(out->study_date), date.c_str());
+		return MC_OK;
+	} catch (const std::bad_alloc &) {
+		mc_errf(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	} catch (...) {
+		mc_errf(err, errlen, "%s: unexpected exception", path);
+		return MC_EINTERNAL;
+	}
+}
+
+mc_err
 dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
     dcm_scu **out, char *err, size_t errlen)
 {

@@ -45,6 +45,20 @@ typedef struct dcm_file_meta {
 MC_NODISCARD mc_err dcm_scu_probe(
     const char *path, dcm_file_meta *out, char *err, size_t errlen);
 
+/* Values of a file's dataset that name where it belongs (xnat target). */
+#define DCM_IDS_VALUE_MAX_LEN 64
+typedef struct dcm_file_ids {
+	char patient_id[DCM_IDS_VALUE_MAX_LEN + 1]; /* "" when absent */
+	char study_date[DCM_IDS_VALUE_MAX_LEN + 1]; /* as stored: YYYYMMDD */
+} dcm_file_ids;
+
+/* dcm_scu_read_ids - PatientID and StudyDate of path's dataset (read up
+ * to the pixel data), each "" when absent. Returns MC_OK; MC_ENOENT;
+ * MC_EIO; MC_EPARSE (not DICOM, or a value longer than
+ * DCM_IDS_VALUE_MAX_LEN). Any thread. */
+MC_NODISCARD mc_err dcm_scu_read_ids(
+    const char *path, dcm_file_ids *out, char *err, size_t errlen);
+
 /* dcm_ts_is_uncompressed - true for Implicit LE, Explicit LE and
  * Explicit BE, which DCMTK converts into each other while sending. */
 bool dcm_ts_is_uncompressed(const char *ts);

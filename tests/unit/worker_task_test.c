@@ -326,7 +326,8 @@ START_TEST(target_fields_convert_with_range_checks)
 	ck_assert_ptr_eq(target_type_find("s3")->ops, &target_ops_s3);
 	ck_assert_ptr_eq(
 	    target_type_find("dicomtls")->ops, &target_ops_dicomtls);
-	ck_assert_ptr_null(target_type_find("xnat"));
+	ck_assert_ptr_eq(target_type_find("xnat")->ops, &target_ops_xnat);
+	ck_assert_ptr_null(target_type_find("ftp"));
 	ck_assert_ptr_null(target_type_find(NULL));
 }
 END_TEST
@@ -485,7 +486,7 @@ START_TEST(unknown_target_type_and_missing_config_are_not_retryable)
 	put("t2/task.json",
 	    "{\"id\":\"t2\",\"dispatch\":{\"target_name\":[\"s\",\"nocfg\"]},"
 	    "\"mercure_c\":{\"kind\":\"dispatch\",\"targets\":{\"s\":{"
-	    "\"target_type\":\"xnat\"}}}}");
+	    "\"target_type\":\"ftp\"}}}}");
 	ck_assert_int_eq(run_task("t2"), TASK_EXIT_TARGET_FAILED);
 	json_t *j = load_result("t2");
 	json_t *s = json_object_get(json_object_get(j, "targets"), "s");
@@ -493,7 +494,7 @@ START_TEST(unknown_target_type_and_missing_config_are_not_retryable)
 	ck_assert(json_is_false(json_object_get(s, "retryable")));
 	ck_assert_ptr_nonnull(
 	    strstr(json_string_value(json_object_get(s, "error")),
-	        "unknown target_type 'xnat'"));
+	        "unknown target_type 'ftp'"));
 	ck_assert(json_is_false(json_object_get(n, "retryable")));
 	json_decref(j);
 	mc_check_tmpdir_teardown();
