@@ -159,8 +159,8 @@ set_tag_is_valid(const char *s)
 {
 	static const char *const fixed[] = {"Filename", "StudyInstanceUID",
 	    "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", NULL};
-	const char *eq = strchr(s, '=');
-	size_t      n = eq ? (size_t) (eq - s) : 0;
+	const char              *eq = strchr(s, '=');
+	size_t                   n = eq ? (size_t) (eq - s) : 0;
 
 	if (n == 0 || n > GETDCMTAGS_SET_NAME_MAX ||
 	    strlen(eq + 1) > GETDCMTAGS_SET_VALUE_MAX)

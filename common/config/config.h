@@ -198,17 +198,17 @@ typedef struct mc_config {
 	const char
 	         *coordinator_url; /* "ipc://<storage_root>/coordinator.ipc" */
 	log_level log_level;       /* info */
-	config_receiver      receiver;
-	config_scheduler     scheduler;
-	const config_target *targets;
-	size_t               n_targets;
-	const config_module *modules;
-	size_t               n_modules;
-	const config_rule   *rules; /* in file order */
-	size_t               n_rules;
+	config_receiver          receiver;
+	config_scheduler         scheduler;
+	const config_target     *targets;
+	size_t                   n_targets;
+	const config_module     *modules;
+	size_t                   n_modules;
+	const config_rule       *rules; /* in file order */
+	size_t                   n_rules;
 	const config_dicom_node *dicom_nodes; /* dicom_retrieve.dicom_nodes */
 	size_t                   n_dicom_nodes;
-	struct config_mem   *mem; /* private */
+	struct config_mem       *mem; /* private */
 } mc_config;
 
 /* config_diag - one finding; warnings (a mercure field we do not

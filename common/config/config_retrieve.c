@@ -16,9 +16,8 @@
 
 #define NODE_NAME_MAX_LEN 64
 
-static const char *const node_known[] = {
-    "name", "ip", "port", "aet_target", "aet_source", "comment", "contact",
-    NULL};
+static const char *const node_known[] = {"name", "ip", "port", "aet_target",
+    "aet_source", "comment", "contact", NULL};
 
 enum { NODE_NAME, NODE_IP, NODE_PORT, NODE_AET_TARGET, NODE_AET_SOURCE };
 
@@ -32,8 +31,8 @@ name_is_valid(const char *s, size_t len)
 }
 
 static void
-check_name(cctx *x, const cnode *v, const char *path, config_dicom_node *n,
-    size_t i)
+check_name(
+    cctx *x, const cnode *v, const char *path, config_dicom_node *n, size_t i)
 {
 	const char *s = NULL;
 
@@ -57,9 +56,9 @@ check_name(cctx *x, const cnode *v, const char *path, config_dicom_node *n,
 static void
 build_node(cctx *x, const cnode *m, config_dicom_node *n, size_t i)
 {
-	const cnode       *f[NODE_AET_SOURCE + 1] = {NULL};
-	char               path[CONFIG_PATH_MAX_LEN], sub[CONFIG_PATH_MAX_LEN];
-	char               idx[24];
+	const cnode *f[NODE_AET_SOURCE + 1] = {NULL};
+	char         path[CONFIG_PATH_MAX_LEN], sub[CONFIG_PATH_MAX_LEN];
+	char         idx[24];
 
 	snprintf(idx, sizeof(idx), "%zu", i);
 	config_path(path, "dicom_retrieve.dicom_nodes", idx);
@@ -79,13 +78,13 @@ build_node(cctx *x, const cnode *m, config_dicom_node *n, size_t i)
 	}
 	for (int k = NODE_NAME; k <= NODE_AET_TARGET; k++)
 		if (f[k] == NULL || cval_is_null(f[k])) {
-			cctx_error(x, m, path, "missing field '%s'",
-			    node_known[k]);
+			cctx_error(
+			    x, m, path, "missing field '%s'", node_known[k]);
 			f[k] = NULL;
 		}
 	if (f[NODE_NAME] != NULL)
-		check_name(x, f[NODE_NAME], config_path(sub, path, "name"), n,
-		    i);
+		check_name(
+		    x, f[NODE_NAME], config_path(sub, path, "name"), n, i);
 	if (f[NODE_IP] != NULL)
 		config_check_host(
 		    x, f[NODE_IP], config_path(sub, path, "ip"), &n->ip);

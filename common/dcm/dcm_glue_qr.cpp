@@ -20,7 +20,6 @@
 #include "dcmtk/dcmnet/diutil.h"
 #include "dcmtk/dcmnet/scu.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include <vector>
 
 #include "dcm/dcm_qr.h"
+#include "tags/uid.h"
 
 namespace
 {
@@ -47,88 +47,16 @@ const size_t   MAX_FILES_DEFAULT = 100000;
 const uint64_t MAX_BYTES_DEFAULT = 64ull << 30;
 const uint64_t MIN_FREE_BYTES_DEFAULT = 1ull << 30;
 /* a GET context and storage contexts: DICOM's 128 at most */
-const int STORAGE_CONTEXTS_MAX = 120;
+const int    STORAGE_CONTEXTS_MAX = 120;
 const Uint32 MAX_PDU_BYTES = 65536;
-
-void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- keys ---- */
-
-struct key_rule {
-	const char *keyword;
-	size_t      max_len;
-	enum { TEXT, DATE, UID } kind;
-};
-
-const key_rule key_rules[] = {
-    {"PatientID", 64, key_rule::TEXT},
-    {"AccessionNumber", 16, key_rule::TEXT},
-    {"StudyDate", 17, key_rule::DATE},
-    {"Modality", 16, key_rule::TEXT},
-    {"StudyInstanceUID", 64, key_rule::UID},
-    {"SeriesInstanceUID", 64, key_rule::UID},
-};
-
-const key_rule *
-find_rule(const char *keyword)
-{
-	for (const key_rule &r : key_rules)
-		if (strcmp(r.keyword, keyword) == 0)
-			return &r;
-	return NULL;
-}
-
-bool
-all_digits(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-	return true;
-}
-
-/* YYYYMMDD, or a range of two with either end empty */
-bool
-date_ok(const char *v)
-{
-	const char *dash = strchr(v, '-');
-	size_t      n = strlen(v);
-
-	if (dash == NULL)
-		return n == 8 && all_digits(v, 8);
-	size_t a = static_cast<size_t>(dash - v), b = n - a - 1;
-	return (a == 0 || (a == 8 && all_digits(v, 8))) &&
-	       (b == 0 || (b == 8 && all_digits(dash + 1, 8))) && n > 1;
-}
-
-bool
-uid_ok(const char *v)
-{
-	size_t n = strlen(v);
-
-	return n > 0 && n <= DCM_QR_UID_MAX_LEN &&
-	       strspn(v, "0123456789.") == n && v[0] != '.' &&
-	       v[n - 1] != '.' && strstr(v, "..") == NULL;
-}
 
 /* ---- the SCU ---- */
 
 bool
 is_pending(Uint16 s)
 {
-	return s == STATUS_Pending || s == STATUS_FIND_Pending_WarningUnsupportedOptionalKeys;
+	return s == STATUS_Pending ||
+	       s == STATUS_FIND_Pending_WarningUnsupportedOptionalKeys;
 }
 
 /* a value for a terminal: printable ASCII, anything else '?' */
@@ -153,16 +81,18 @@ class qr_scu : public DcmSCU
 	time_t                    deadline = 0;
 	dcm_qr_level              level = DCM_QR_STUDY;
 	std::vector<dcm_qr_match> matches;
-	unsigned long             rx_bytes = 0; /* of the current dataset */
+	unsigned long             rx_bytes = 0;    /* of the current dataset */
 	mc_err                    stop_rv = MC_OK; /* a bound was hit */
 	std::string               stop_why;
 	dcm_qr_result             res;
 	std::string               dir; /* C-GET */
 
-	qr_scu() { memset(&res, 0, sizeof(res)); }
+	qr_scu()
+	{
+		memset(&res, 0, sizeof(res));
+	}
 
-	void
-	stop(mc_err rv, const std::string &why)
+	void stop(mc_err rv, const std::string &why)
 	{
 		if (stop_rv == MC_OK) {
 			stop_rv = rv;
@@ -170,8 +100,7 @@ class qr_scu : public DcmSCU
 		}
 	}
 
-	bool
-	past_deadline()
+	bool past_deadline()
 	{
 		if (time(NULL) <= deadline)
 			return false;
@@ -179,14 +108,12 @@ class qr_scu : public DcmSCU
 		return true;
 	}
 
-	void
-	notifyRECEIVEProgress(const unsigned long byteCount) override
+	void notifyRECEIVEProgress(const unsigned long byteCount) override
 	{
 		rx_bytes = byteCount;
 	}
 
-	OFCondition
-	handleFINDResponse(const T_ASC_PresentationContextID,
+	OFCondition handleFINDResponse(const T_ASC_PresentationContextID,
 	    QRResponse *r, OFBool &more) override
 	{
 		more = OFFalse;
@@ -198,16 +125,16 @@ class qr_scu : public DcmSCU
 		if (!is_pending(r->m_status) || past_deadline())
 			return EC_Normal;
 		if (bytes > o->max_response_bytes) {
-			stop(MC_EPROTO, "a response of " +
-			                    std::to_string(bytes) +
-			                    " bytes, over the limit of " +
-			                    std::to_string(o->max_response_bytes));
+			stop(MC_EPROTO,
+			    "a response of " + std::to_string(bytes) +
+			        " bytes, over the limit of " +
+			        std::to_string(o->max_response_bytes));
 			return EC_Normal;
 		}
 		if (matches.size() >= o->max_matches) {
-			stop(MC_EPROTO,
-			    "more than " + std::to_string(o->max_matches) +
-			        " matches; narrow the query");
+			stop(MC_EPROTO, "more than " +
+			                    std::to_string(o->max_matches) +
+			                    " matches; narrow the query");
 			return EC_Normal;
 		}
 		if (r->m_dataset != NULL)
@@ -216,8 +143,7 @@ class qr_scu : public DcmSCU
 		return EC_Normal;
 	}
 
-	dcm_qr_match
-	extract(DcmDataset &d)
+	dcm_qr_match extract(DcmDataset &d)
 	{
 		dcm_qr_match m;
 		OFString     v;
@@ -254,8 +180,7 @@ class qr_scu : public DcmSCU
 		return m;
 	}
 
-	void
-	note_retrieve(const RetrieveResponse *r)
+	void note_retrieve(const RetrieveResponse *r)
 	{
 		res.status = r->m_status;
 		res.completed = r->m_numberOfCompletedSubops;
@@ -263,8 +188,7 @@ class qr_scu : public DcmSCU
 		res.warning = r->m_numberOfWarningSubops;
 	}
 
-	OFCondition
-	handleMOVEResponse(const T_ASC_PresentationContextID,
+	OFCondition handleMOVEResponse(const T_ASC_PresentationContextID,
 	    RetrieveResponse *r, OFBool &more) override
 	{
 		more = OFFalse;
@@ -275,8 +199,7 @@ class qr_scu : public DcmSCU
 		return EC_Normal;
 	}
 
-	OFCondition
-	handleCGETResponse(const T_ASC_PresentationContextID,
+	OFCondition handleCGETResponse(const T_ASC_PresentationContextID,
 	    RetrieveResponse *r, OFBool &more) override
 	{
 		more = OFFalse;
@@ -287,13 +210,12 @@ class qr_scu : public DcmSCU
 		return EC_Normal;
 	}
 
-	bool
-	may_take_file(const T_DIMSE_C_StoreRQ *rq)
+	bool may_take_file(const T_DIMSE_C_StoreRQ *rq)
 	{
 		struct statvfs fs;
 		if (past_deadline())
 			return false;
-		if (!uid_ok(rq->AffectedSOPInstanceUID)) {
+		if (!uid_is_valid(rq->AffectedSOPInstanceUID)) {
 			stop(MC_EPROTO, "a C-STORE whose SOP Instance UID is "
 			                "not a UID");
 			return false;
@@ -313,9 +235,9 @@ class qr_scu : public DcmSCU
 		if (statvfs(dir.c_str(), &fs) != 0 ||
 		    static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize <
 		        o->min_free_bytes) {
-			stop(MC_ENOSPC,
-			    "less than " + std::to_string(o->min_free_bytes) +
-			        " bytes free in " + dir);
+			stop(MC_ENOSPC, "less than " +
+			                    std::to_string(o->min_free_bytes) +
+			                    " bytes free in " + dir);
 			return false;
 		}
 		return true;
@@ -323,8 +245,7 @@ class qr_scu : public DcmSCU
 
 	/* the file name DcmSCU offers comes from the peer's UID unchecked;
 	 * ours is checked first */
-	OFCondition
-	handleSTORERequestFile(T_ASC_PresentationContextID *pc,
+	OFCondition handleSTORERequestFile(T_ASC_PresentationContextID *pc,
 	    const OFString &, T_DIMSE_C_StoreRQ *rq) override
 	{
 		if (!may_take_file(rq))
@@ -387,8 +308,9 @@ storage_syntaxes()
 	const char      *more[] = {UID_JPEGProcess1TransferSyntax,
 	         UID_JPEGProcess2_4TransferSyntax,
 	         UID_JPEGProcess14SV1TransferSyntax,
-	         UID_JPEGLSLosslessTransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax,
-	         UID_JPEG2000TransferSyntax, UID_RLELosslessTransferSyntax,
+	         UID_JPEGLSLosslessTransferSyntax,
+	         UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
+	         UID_RLELosslessTransferSyntax,
 	         UID_DeflatedExplicitVRLittleEndianTransferSyntax};
 	for (const char *t : more)
 		ts.push_back(t);
@@ -423,38 +345,40 @@ connect(qr_scu &s, const dcm_qr_opts &o, const char *abstract, bool storage,
 	std::string peer = std::string(o.host) + ":" + std::to_string(o.port);
 	OFCondition c = s.initNetwork();
 	if (c.bad()) {
-		set_err(err, errlen, "network setup: %s", c.text());
+		mc_errf(err, errlen, "network setup: %s", c.text());
 		return MC_EINTERNAL;
 	}
 	c = s.negotiateAssociation();
 	if (c.good()) {
 		if (s.findPresentationContextID(abstract, "") == 0) {
-			set_err(err, errlen,
+			mc_errf(err, errlen,
 			    "%s accepted the association but not %s",
-			    peer.c_str(), dcmFindNameOfUID(abstract, abstract));
+			    peer.c_str(),
+			    dcmFindNameOfUID(abstract, abstract));
 			s.abortAssociation();
 			return MC_EDICOM;
 		}
 		return MC_OK;
 	}
 	if (c == DUL_ASSOCIATIONREJECTED) {
-		set_err(err, errlen,
+		mc_errf(err, errlen,
 		    "%s rejected the association: check that the node's AE "
 		    "title is '%s' and that it knows ours, '%s'",
 		    peer.c_str(), o.called_aet, o.calling_aet);
 		return MC_EREFUSED;
 	}
 	if (c == NET_EC_NoAcceptablePresentationContexts) {
-		set_err(err, errlen, "%s accepted no presentation context for %s",
-		    peer.c_str(), dcmFindNameOfUID(abstract, abstract));
+		mc_errf(err, errlen,
+		    "%s accepted no presentation context for %s", peer.c_str(),
+		    dcmFindNameOfUID(abstract, abstract));
 		return MC_EDICOM;
 	}
-	OFString dump;
+	OFString    dump;
 	std::string why = DimseCondition::dump(dump, c).c_str();
 	size_t      nl = why.find_last_of('\n');
 	if (nl != std::string::npos)
 		why = why.substr(nl + 1);
-	set_err(err, errlen, "cannot associate with %s: %s", peer.c_str(),
+	mc_errf(err, errlen, "cannot associate with %s: %s", peer.c_str(),
 	    why.c_str());
 	return why.find("imeout") != std::string::npos ||
 	               why.find("timed out") != std::string::npos
@@ -484,7 +408,7 @@ outcome(qr_scu &s, const OFCondition &c, const char *what, char *err,
 	    std::string(s.o->host) + ":" + std::to_string(s.o->port);
 	if (s.stop_rv != MC_OK) {
 		finish(s, false);
-		set_err(err, errlen, "%s from %s stopped: %s", what,
+		mc_errf(err, errlen, "%s from %s stopped: %s", what,
 		    peer.c_str(), s.stop_why.c_str());
 		return s.stop_rv;
 	}
@@ -495,7 +419,7 @@ outcome(qr_scu &s, const OFCondition &c, const char *what, char *err,
 		if (nl != std::string::npos)
 			why = why.substr(nl + 1);
 		finish(s, false);
-		set_err(err, errlen, "%s with %s failed: %s", what,
+		mc_errf(err, errlen, "%s with %s failed: %s", what,
 		    peer.c_str(), why.c_str());
 		return c == DIMSE_NODATAAVAILABLE || c == DUL_READTIMEOUT
 		           ? MC_ETIMEDOUT
@@ -505,7 +429,7 @@ outcome(qr_scu &s, const OFCondition &c, const char *what, char *err,
 	Uint16 st = s.res.status;
 	if (st == STATUS_Success || (st & 0xf000) == 0xb000)
 		return MC_OK;
-	set_err(err, errlen, "%s: %s answered status 0x%04x (%s)", what,
+	mc_errf(err, errlen, "%s: %s answered status 0x%04x (%s)", what,
 	    peer.c_str(), st,
 	    st == STATUS_MOVE_Failed_MoveDestinationUnknown
 	        ? "move destination unknown: the node must know our "
@@ -528,9 +452,9 @@ mc_err
 retrieve_keys(DcmDataset &d, const char *study, const char *series, char *err,
     size_t errlen)
 {
-	if (study == NULL || !uid_ok(study) ||
-	    (series != NULL && !uid_ok(series))) {
-		set_err(err, errlen, "invalid study or series UID");
+	if (study == NULL || !uid_is_valid(study) ||
+	    (series != NULL && !uid_is_valid(series))) {
+		mc_errf(err, errlen, "invalid study or series UID");
 		return MC_EINVAL;
 	}
 	d.putAndInsertString(
@@ -575,8 +499,9 @@ find(const dcm_qr_opts *in, dcm_qr_level level, const dcm_qr_key *keys,
 		if (strcmp(keys[i].keyword, "Modality") != 0 ||
 		    level != DCM_QR_STUDY) {
 			DcmTag tag;
-			if (DcmTag::findTagFromName(keys[i].keyword, tag).bad()) {
-				set_err(err, errlen, "unknown keyword %s",
+			if (DcmTag::findTagFromName(keys[i].keyword, tag)
+			        .bad()) {
+				mc_errf(err, errlen, "unknown keyword %s",
 				    keys[i].keyword);
 				return MC_EINVAL;
 			}
@@ -584,9 +509,9 @@ find(const dcm_qr_opts *in, dcm_qr_level level, const dcm_qr_key *keys,
 		}
 		q.putAndInsertString(t, keys[i].value);
 	}
-	mc_err rv = connect(s, o,
-	    UID_FINDStudyRootQueryRetrieveInformationModel, false, err,
-	    errlen);
+	mc_err rv =
+	    connect(s, o, UID_FINDStudyRootQueryRetrieveInformationModel,
+	        false, err, errlen);
 	if (rv != MC_OK)
 		return rv;
 	T_ASC_PresentationContextID pc = s.findPresentationContextID(
@@ -599,7 +524,7 @@ find(const dcm_qr_opts *in, dcm_qr_level level, const dcm_qr_key *keys,
 		*out = static_cast<dcm_qr_match *>(
 		    malloc(s.matches.size() * sizeof(dcm_qr_match)));
 		if (*out == NULL) {
-			set_err(err, errlen, "out of memory");
+			mc_errf(err, errlen, "out of memory");
 			return MC_ENOMEM;
 		}
 		memcpy(*out, s.matches.data(),
@@ -618,8 +543,9 @@ retrieve(const dcm_qr_opts *in, const char *study, const char *series,
 	qr_scu      s;
 	DcmDataset  q;
 	bool        get = dir != NULL;
-	const char *model = get ? UID_GETStudyRootQueryRetrieveInformationModel
-	                        : UID_MOVEStudyRootQueryRetrieveInformationModel;
+	const char *model =
+	    get ? UID_GETStudyRootQueryRetrieveInformationModel
+	        : UID_MOVEStudyRootQueryRetrieveInformationModel;
 
 	s.o = &o;
 	s.deadline = time(NULL) + o.deadline_s;
@@ -630,9 +556,10 @@ retrieve(const dcm_qr_opts *in, const char *study, const char *series,
 		rv = connect(s, o, model, get, err, errlen);
 	if (rv != MC_OK)
 		return rv;
-	T_ASC_PresentationContextID pc = s.findPresentationContextID(model, "");
-	OFCondition                 c = get ? s.sendCGETRequest(pc, &q, NULL)
-	                                    : s.sendMOVERequest(pc, dest_aet, &q, NULL);
+	T_ASC_PresentationContextID pc =
+	    s.findPresentationContextID(model, "");
+	OFCondition c = get ? s.sendCGETRequest(pc, &q, NULL)
+	                    : s.sendMOVERequest(pc, dest_aet, &q, NULL);
 	rv = outcome(s, c, get ? "C-GET" : "C-MOVE", err, errlen);
 	*res = s.res;
 	return rv;
@@ -643,67 +570,22 @@ retrieve(const dcm_qr_opts *in, const char *study, const char *series,
 extern "C" {
 
 mc_err
-dcm_qr_key_check(const char *keyword, const char *value, int allow_wildcards,
-    char *err, size_t errlen)
-{
-	const key_rule *r = keyword != NULL ? find_rule(keyword) : NULL;
-
-	if (r == NULL) {
-		set_err(err, errlen,
-		    "unknown key '%s' (PatientID, AccessionNumber, StudyDate, "
-		    "Modality, StudyInstanceUID, SeriesInstanceUID)",
-		    keyword != NULL ? keyword : "");
-		return MC_EINVAL;
-	}
-	size_t n = value != NULL ? strlen(value) : 0;
-	if (n == 0 || n > r->max_len) {
-		set_err(err, errlen, "%s: 1 to %zu characters", keyword,
-		    r->max_len);
-		return MC_EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = static_cast<unsigned char>(value[i]);
-		if (c < 0x20 || c > 0x7e || c == '\\') {
-			set_err(err, errlen,
-			    "%s: only printable ASCII without '\\'", keyword);
-			return MC_EINVAL;
-		}
-		if ((c == '*' || c == '?') &&
-		    (!allow_wildcards || r->kind != key_rule::TEXT)) {
-			set_err(err, errlen, "%s: no wildcards here", keyword);
-			return MC_EINVAL;
-		}
-	}
-	if (r->kind == key_rule::DATE && !date_ok(value)) {
-		set_err(err, errlen,
-		    "%s: YYYYMMDD or a range YYYYMMDD-YYYYMMDD", keyword);
-		return MC_EINVAL;
-	}
-	if (r->kind == key_rule::UID && !uid_ok(value)) {
-		set_err(err, errlen, "%s: not a UID (digits and dots)",
-		    keyword);
-		return MC_EINVAL;
-	}
-	return MC_OK;
-}
-
-mc_err
 dcm_qr_find(const dcm_qr_opts *o, dcm_qr_level level, const dcm_qr_key *keys,
     size_t n, dcm_qr_match **out, size_t *n_out, char *err, size_t errlen)
 {
 	*out = NULL;
 	*n_out = 0;
 	if (!opts_ok(o) || n > DCM_QR_MAX_KEYS || (n > 0 && keys == NULL)) {
-		set_err(err, errlen, "invalid query options");
+		mc_errf(err, errlen, "invalid query options");
 		return MC_EINVAL;
 	}
 	try {
 		return find(o, level, keys, n, out, n_out, err, errlen);
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		return MC_EINTERNAL;
 	}
 }
@@ -716,39 +598,38 @@ dcm_qr_move(const dcm_qr_opts *o, const char *study_uid,
 	memset(res, 0, sizeof(*res));
 	if (!opts_ok(o) || dest_aet == NULL || dest_aet[0] == '\0' ||
 	    strlen(dest_aet) > 16) {
-		set_err(err, errlen, "invalid retrieve options");
+		mc_errf(err, errlen, "invalid retrieve options");
 		return MC_EINVAL;
 	}
 	try {
 		return retrieve(o, study_uid, series_uid, dest_aet, NULL, res,
 		    err, errlen);
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		return MC_EINTERNAL;
 	}
 }
 
 mc_err
-dcm_qr_get(const dcm_qr_opts *o, const char *study_uid,
-    const char *series_uid, const char *dir, dcm_qr_result *res, char *err,
-    size_t errlen)
+dcm_qr_get(const dcm_qr_opts *o, const char *study_uid, const char *series_uid,
+    const char *dir, dcm_qr_result *res, char *err, size_t errlen)
 {
 	memset(res, 0, sizeof(*res));
 	if (!opts_ok(o) || dir == NULL || dir[0] == '\0') {
-		set_err(err, errlen, "invalid retrieve options");
+		mc_errf(err, errlen, "invalid retrieve options");
 		return MC_EINVAL;
 	}
 	try {
-		return retrieve(o, study_uid, series_uid, NULL, dir, res, err,
-		    errlen);
+		return retrieve(
+		    o, study_uid, series_uid, NULL, dir, res, err, errlen);
 	} catch (const std::bad_alloc &) {
-		set_err(err, errlen, "out of memory");
+		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;
 	} catch (...) {
-		set_err(err, errlen, "unexpected exception");
+		mc_errf(err, errlen, "unexpected exception");
 		return MC_EINTERNAL;
 	}
 }

@@ -34,15 +34,15 @@ typedef struct dcm_qr_key {
 } dcm_qr_key;
 
 typedef struct dcm_qr_opts {
-	const char *host;              /* name or address */
-	unsigned    port;              /* 1..65535 */
-	const char *calling_aet;       /* ours */
-	const char *called_aet;        /* the node's */
-	unsigned    connect_timeout_s; /* 0: 10 */
-	unsigned    acse_timeout_s;    /* 0: 30 */
-	unsigned    dimse_timeout_s;   /* 0: 60; each wait for the peer */
-	unsigned    deadline_s;        /* 0: 3600; the whole call */
-	size_t      max_matches;       /* C-FIND; 0: 1000 */
+	const char *host;               /* name or address */
+	unsigned    port;               /* 1..65535 */
+	const char *calling_aet;        /* ours */
+	const char *called_aet;         /* the node's */
+	unsigned    connect_timeout_s;  /* 0: 10 */
+	unsigned    acse_timeout_s;     /* 0: 30 */
+	unsigned    dimse_timeout_s;    /* 0: 60; each wait for the peer */
+	unsigned    deadline_s;         /* 0: 3600; the whole call */
+	size_t      max_matches;        /* C-FIND; 0: 1000 */
 	size_t      max_response_bytes; /* one C-FIND response; 0: 64 KiB */
 	size_t      max_files;          /* C-GET; 0: 100000 */
 	uint64_t    max_bytes;          /* C-GET, all files; 0: 64 GiB */
@@ -66,8 +66,8 @@ typedef struct dcm_qr_match {
 typedef struct dcm_qr_result {
 	uint16_t status; /* the final response's status */
 	unsigned completed, failed, warning;
-	size_t   files;  /* C-GET: files stored in the folder */
-	uint64_t bytes;  /* C-GET: their size */
+	size_t   files; /* C-GET: files stored in the folder */
+	uint64_t bytes; /* C-GET: their size */
 } dcm_qr_result;
 
 /* dcm_qr_key_check - keyword is one of PatientID, AccessionNumber,

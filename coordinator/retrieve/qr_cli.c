@@ -6,6 +6,7 @@
  * not printable ASCII, so a node cannot write to the operator's terminal. */
 #include "retrieve/qr_cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #define QR_DIAGS_MAX 64
 #define QR_DEFAULT_CONFIG "configs/mercure.yaml"
+#define QR_COUNT_MAX 10000000 /* --max-matches, --max-files */
 
 static void
 usage(FILE *f)
@@ -31,6 +33,8 @@ usage(FILE *f)
 	    "       mercure-coordinator [--config FILE] --retrieve-list FILE "
 	    "--source SOURCE [--method get|move]\n"
 	    "           [--force-rule RULE] [KEY=VALUE...]\n"
+	    "  --max-matches N (C-FIND, default 1000)  --max-files N (C-GET, "
+	    "default 100000)\n"
 	    "  KEY: PatientID AccessionNumber StudyDate (YYYYMMDD or "
 	    "YYYYMMDD-YYYYMMDD) Modality\n"
 	    "       StudyInstanceUID SeriesInstanceUID\n");
@@ -55,20 +59,20 @@ add_key(qr_args *a, char *kv)
 	char  err[256];
 
 	if (eq == NULL) {
-		fprintf(stderr, "mercure-coordinator: '%s': want KEY=VALUE\n",
-		    kv);
+		fprintf(
+		    stderr, "mercure-coordinator: '%s': want KEY=VALUE\n", kv);
 		return 2;
 	}
 	*eq = '\0';
-	if (dcm_qr_key_check(kv, eq + 1, a->mode == QR_QUERY, err,
-	        sizeof(err)) != MC_OK) {
+	if (dcm_qr_key_check(
+	        kv, eq + 1, a->mode == QR_QUERY, err, sizeof(err)) != MC_OK) {
 		fprintf(stderr, "mercure-coordinator: %s\n", err);
 		return 2;
 	}
 	for (size_t i = 0; i < a->n_keys; i++)
 		if (strcmp(a->keys[i].keyword, kv) == 0) {
-			fprintf(stderr, "mercure-coordinator: %s given twice\n",
-			    kv);
+			fprintf(stderr,
+			    "mercure-coordinator: %s given twice\n", kv);
 			return 2;
 		}
 	if (a->n_keys == DCM_QR_MAX_KEYS)
@@ -102,11 +106,38 @@ parse_choice(const char *arg, const char *one, const char *two, bool *second)
 	return 0;
 }
 
+/* parse_count - 1..QR_COUNT_MAX */
+static int
+parse_count(const char *arg, size_t *out)
+{
+	char         *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
+	    v == 0 || v > QR_COUNT_MAX)
+		return 2;
+	*out = v;
+	return 0;
+}
+
 static int
 parse(int argc, char **argv, qr_args *a)
 {
-	enum { O_CONFIG = 256, O_QUERY, O_RETRIEVE, O_LIST, O_SOURCE,
-		O_LEVEL, O_METHOD, O_FORCE, O_JSON };
+	enum {
+		O_CONFIG = 256,
+		O_QUERY,
+		O_RETRIEVE,
+		O_LIST,
+		O_SOURCE,
+		O_LEVEL,
+		O_METHOD,
+		O_FORCE,
+		O_JSON,
+		O_MAX_MATCHES,
+		O_MAX_FILES
+	};
 	static const struct option opts[] = {
 	    {"config", required_argument, 0, O_CONFIG},
 	    {"query", required_argument, 0, O_QUERY},
@@ -116,35 +147,59 @@ parse(int argc, char **argv, qr_args *a)
 	    {"level", required_argument, 0, O_LEVEL},
 	    {"method", required_argument, 0, O_METHOD},
 	    {"force-rule", required_argument, 0, O_FORCE},
-	    {"json", no_argument, 0, O_JSON}, {0, 0, 0, 0}};
+	    {"json", no_argument, 0, O_JSON},
+	    {"max-matches", required_argument, 0, O_MAX_MATCHES},
+	    {"max-files", required_argument, 0, O_MAX_FILES}, {0, 0, 0, 0}};
 	int  c, rc = 0;
 	bool series = false;
 
 	a->config = QR_DEFAULT_CONFIG;
 	optind = 1;
-	while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while (
+	    rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_CONFIG: a->config = optarg; break;
-		case O_QUERY: rc = set_mode(a, QR_QUERY, optarg); break;
-		case O_RETRIEVE: rc = set_mode(a, QR_RETRIEVE, optarg); break;
-		case O_LIST: rc = set_mode(a, QR_LIST, optarg); break;
-		case O_SOURCE: a->source = optarg; break;
+		case O_CONFIG:
+			a->config = optarg;
+			break;
+		case O_QUERY:
+			rc = set_mode(a, QR_QUERY, optarg);
+			break;
+		case O_RETRIEVE:
+			rc = set_mode(a, QR_RETRIEVE, optarg);
+			break;
+		case O_LIST:
+			rc = set_mode(a, QR_LIST, optarg);
+			break;
+		case O_SOURCE:
+			a->source = optarg;
+			break;
 		case O_LEVEL:
 			rc = parse_choice(optarg, "study", "series", &series);
 			break;
 		case O_METHOD:
 			rc = parse_choice(optarg, "get", "move", &a->move);
 			break;
-		case O_FORCE: a->force_rule = optarg; break;
-		case O_JSON: a->json = true; break;
-		default: rc = 2;
+		case O_FORCE:
+			a->force_rule = optarg;
+			break;
+		case O_JSON:
+			a->json = true;
+			break;
+		case O_MAX_MATCHES:
+			rc = parse_count(optarg, &a->max_matches);
+			break;
+		case O_MAX_FILES:
+			rc = parse_count(optarg, &a->max_files);
+			break;
+		default:
+			rc = 2;
 		}
 	}
 	a->level = series ? DCM_QR_SERIES : DCM_QR_STUDY;
 	for (int i = optind; rc == 0 && i < argc; i++)
 		rc = add_key(a, argv[i]);
-	if (rc == 0 && (a->source == NULL ||
-	                   (a->mode == QR_RETRIEVE && a->n_keys == 0)))
+	if (rc == 0 &&
+	    (a->source == NULL || (a->mode == QR_RETRIEVE && a->n_keys == 0)))
 		rc = 2;
 	if (rc == 0 && a->move && a->force_rule != NULL) {
 		fprintf(stderr,
@@ -200,8 +255,8 @@ print_json(const qr_ctx *x, const dcm_qr_match *m, size_t n)
 			    json_string(m[i].series_uid));
 		json_array_append_new(arr, o);
 	}
-	text = arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER)
-	           : NULL;
+	text =
+	    arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	if (text != NULL)
 		printf("%s\n", text);
 	free(text);
@@ -223,9 +278,9 @@ print_table(const qr_ctx *x, const dcm_qr_match *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		printf("%s\t%s%s%s\t%s\t%s\t%s\t%s\t%s\n", V(m[i].study_uid),
 		    series ? V(m[i].series_uid) : "", series ? "\t" : "",
-		    V(m[i].patient_id), V(m[i].accession),
-		    V(m[i].study_date), V(m[i].modality),
-		    V(m[i].n_instances), V(m[i].description));
+		    V(m[i].patient_id), V(m[i].accession), V(m[i].study_date),
+		    V(m[i].modality), V(m[i].n_instances),
+		    V(m[i].description));
 #undef V
 }
 
@@ -282,13 +337,16 @@ qr_cli_main(int argc, char **argv)
 	x.opts = (dcm_qr_opts){.host = x.node.ip,
 	    .port = x.node.port,
 	    .calling_aet = x.node.aet_source,
-	    .called_aet = x.node.aet_target};
+	    .called_aet = x.node.aet_target,
+	    .max_matches = a.max_matches,
+	    .max_files = a.max_files};
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK) {
 		fprintf(stderr, "mercure-coordinator: %s\n", err);
 		config_destroy(cfg);
 		return 1;
 	}
-	if (a.force_rule != NULL && config_find_rule(cfg, a.force_rule) == NULL)
+	if (a.force_rule != NULL &&
+	    config_find_rule(cfg, a.force_rule) == NULL)
 		fprintf(stderr,
 		    "mercure-coordinator: warning: no rule '%s' in %s; the "
 		    "router discards what names no rule\n",

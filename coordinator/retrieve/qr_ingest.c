@@ -79,7 +79,8 @@ qr_ingest_create(const mc_config *cfg, const config_dicom_node *node,
 	        cfg->storage_root) != MC_OK ||
 	    sys_path_fmt(q->dir, sizeof(q->dir), "%s/retrieve/%ld",
 	        cfg->storage_root, (long) getpid()) != MC_OK ||
-	    sys_mkdir_p(q->incoming) != MC_OK || sys_mkdir_p(q->dir) != MC_OK) {
+	    sys_mkdir_p(q->incoming) != MC_OK ||
+	    sys_mkdir_p(q->dir) != MC_OK) {
 		snprintf(err, errlen, "cannot create %s or %s", q->incoming,
 		    q->dir);
 		free(q);
@@ -182,9 +183,9 @@ qr_ingest_flush(
 void
 qr_ingest_destroy(qr_ingest *q)
 {
-	char   **names = NULL;
-	size_t   n = 0;
-	char     err[256];
+	char **names = NULL;
+	size_t n = 0;
+	char   err[256];
 
 	if (q == NULL)
 		return;
@@ -192,8 +193,8 @@ qr_ingest_destroy(qr_ingest *q)
 	    n == 0)
 		(void) !sys_files_remove_dir(q->dir, err, sizeof(err));
 	else if (n > 0)
-		log_warn("event=retrieve.staging_kept dir=%s files=%zu", q->dir,
-		    n);
+		log_warn(
+		    "event=retrieve.staging_kept dir=%s files=%zu", q->dir, n);
 	sys_files_free(names, n);
 	free(q);
 }

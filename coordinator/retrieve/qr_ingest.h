@@ -33,8 +33,8 @@ const char *qr_ingest_dir(const qr_ingest *q);
  * is in incoming/error/ with its reason (getdcmtags puts it there); a
  * file that could not be handed over stays in the staging folder. MC_OK
  * when every file went in; MC_EIO otherwise, err says the first why. */
-MC_NODISCARD mc_err qr_ingest_flush(qr_ingest *q, size_t *ok, size_t *failed,
-    char *err, size_t errlen);
+MC_NODISCARD mc_err qr_ingest_flush(
+    qr_ingest *q, size_t *ok, size_t *failed, char *err, size_t errlen);
 
 /* qr_ingest_destroy - remove the staging folder if it is empty (it keeps
  * what could not be handed over) and free q. NULL: no-op. */

@@ -20,6 +20,8 @@ typedef struct qr_args {
 	dcm_qr_level level;
 	bool         move; /* --method move; C-GET otherwise */
 	bool         json;
+	size_t       max_matches;           /* 0: dcm_qr's default */
+	size_t       max_files;             /* 0: dcm_qr's default */
 	dcm_qr_key   keys[DCM_QR_MAX_KEYS]; /* point into argv */
 	size_t       n_keys;
 } qr_args;

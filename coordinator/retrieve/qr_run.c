@@ -26,7 +26,7 @@ fetch(const qr_ctx *x, qr_ingest *in, const dcm_qr_match *m, size_t *files,
 {
 	dcm_qr_result r;
 	const char   *series =
-	    x->a->level == DCM_QR_SERIES ? m->series_uid : NULL;
+            x->a->level == DCM_QR_SERIES ? m->series_uid : NULL;
 	size_t ok = 0, bad = 0;
 	mc_err rv;
 
@@ -51,13 +51,14 @@ fetch(const qr_ctx *x, qr_ingest *in, const dcm_qr_match *m, size_t *files,
 	mc_err irv = qr_ingest_flush(in, &ok, &bad, why, sizeof(why));
 	*files = ok;
 	if (rv == MC_OK && r.failed > 0) {
-		snprintf(err, errlen, "the node reports %u of %u instances failed",
-		    r.failed, r.failed + r.completed);
+		snprintf(err, errlen,
+		    "the node reports %u of %u instances failed", r.failed,
+		    r.failed + r.completed);
 		rv = MC_EDICOM;
 	}
 	if (rv == MC_OK && irv != MC_OK) {
-		snprintf(err, errlen, "%zu of %zu instances not filed: %s", bad,
-		    ok + bad, why);
+		snprintf(err, errlen, "%zu of %zu instances not filed: %s",
+		    bad, ok + bad, why);
 		rv = irv;
 	}
 	return rv;
@@ -73,8 +74,8 @@ qr_run_retrieve(const qr_ctx *x, const dcm_qr_key *keys, size_t n,
 	char          err[512];
 	mc_err        rv;
 
-	rv = dcm_qr_find(&x->opts, x->a->level, keys, n, &m, &nm, err,
-	    sizeof(err));
+	rv = dcm_qr_find(
+	    &x->opts, x->a->level, keys, n, &m, &nm, err, sizeof(err));
 	if (rv != MC_OK) {
 		printf("%sfailed: query %s: %s\n", prefix, x->node.name, err);
 		return 1;
@@ -122,7 +123,8 @@ next_line(char **p)
 		while (*s == ' ' || *s == '\t')
 			s++;
 		e = s + strlen(s);
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		while (
+		    e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 			*--e = '\0';
 		if (*s != '\0' && *s != '#')
 			return s;
@@ -188,7 +190,8 @@ qr_run_list(const qr_ctx *x)
 		total++;
 	free(copy);
 	if (copy == NULL || total > QR_LIST_MAX_LINES) {
-		fprintf(stderr, "mercure-coordinator: %s: more than %d lines\n",
+		fprintf(stderr,
+		    "mercure-coordinator: %s: more than %d lines\n",
 		    x->a->list, QR_LIST_MAX_LINES);
 		free(text);
 		return 2;
