@@ -101,8 +101,8 @@ dcm_qr_key_check(const char *keyword, const char *value, int allow_wildcards,
 		return MC_EINVAL;
 	}
 	if (r->kind == KEY_UID && !uid_is_valid(value)) {
-		mc_errf(err, errlen, "%s: not a UID (digits and dots)",
-		    keyword);
+		mc_errf(
+		    err, errlen, "%s: not a UID (digits and dots)", keyword);
 		return MC_EINVAL;
 	}
 	return MC_OK;
