@@ -106,6 +106,11 @@ typedef struct config_dicom_node {
 	uint16_t    port;
 	const char *aet_target; /* the node's AE title (called) */
 	const char *aet_source; /* ours (calling); default: receiver.aet */
+	/* a dicomweb target with direction pull or both: url is set (NULL
+	 * for a DIMSE node), the rest as written or NULL; the credentials
+	 * are secrets (never print or log them) */
+	const char *url, *qido_url_prefix, *wado_url_prefix;
+	const char *access_token, *http_user, *http_password;
 	size_t      line, column;
 } config_dicom_node;
 
@@ -264,9 +269,9 @@ const config_module *config_find_module(const mc_config *c, const char *name);
 const config_rule   *config_find_rule(const mc_config *c, const char *name);
 
 /* config_find_dicom_node - the query/retrieve source called name: an
- * entry of dicom_retrieve.dicom_nodes, else a target of type dicom with
- * direction "pull" or "both" (copied into *out, strings borrowed from
- * c). false when there is none. */
+ * entry of dicom_retrieve.dicom_nodes, else a target of type dicom or
+ * dicomweb with direction "pull" or "both" (copied into *out, strings
+ * borrowed from c). false when there is none. */
 bool config_find_dicom_node(
     const mc_config *c, const char *name, config_dicom_node *out);
 

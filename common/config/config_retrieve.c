@@ -3,7 +3,8 @@
  * A node has the fields of mercure's dicom target (ip, port, aet_target,
  * aet_source), so that one written for either place reads the same.
  * mercure's own query tool lists its dicom targets whose direction is
- * "pull" or "both"; config_find_dicom_node offers those too, so a
+ * "pull" or "both" (and its dicomweb ones); config_find_dicom_node
+ * offers those too, so a
  * mercure.json that uses them needs no change. destination_folders
  * (mercure's "store in a folder instead of routing") is refused: here a
  * retrieved study always enters through the receiver and the rules. */
@@ -165,8 +166,23 @@ target_is_pull_source(const config_target *t)
 {
 	const char *d = config_kv_get(&t->fields, "direction");
 
-	return strcmp(t->type, "dicom") == 0 && d != NULL &&
-	       (strcmp(d, "pull") == 0 || strcmp(d, "both") == 0);
+	return d != NULL && (strcmp(d, "pull") == 0 || strcmp(d, "both") == 0);
+}
+
+static bool
+from_dicomweb(const config_target *t, config_dicom_node *out)
+{
+	const config_kvlist *f = &t->fields;
+
+	out->url = config_kv_get(f, "url");
+	if (out->url == NULL || out->url[0] == '\0')
+		return false;
+	out->qido_url_prefix = config_kv_get(f, "qido_url_prefix");
+	out->wado_url_prefix = config_kv_get(f, "wado_url_prefix");
+	out->access_token = config_kv_get(f, "access_token");
+	out->http_user = config_kv_get(f, "http_user");
+	out->http_password = config_kv_get(f, "http_password");
+	return true;
 }
 
 bool
@@ -182,16 +198,20 @@ config_find_dicom_node(
 			return true;
 		}
 	t = config_find_target(c, name);
-	if (t == NULL || !target_is_pull_source(t) || t->ip == NULL ||
-	    strcmp(t->ip, "sender") == 0)
+	if (t == NULL || !target_is_pull_source(t))
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->name = t->name;
+	out->line = t->line;
+	out->column = t->column;
+	if (strcmp(t->type, "dicomweb") == 0)
+		return from_dicomweb(t, out);
+	if (strcmp(t->type, "dicom") != 0 || t->ip == NULL ||
+	    strcmp(t->ip, "sender") == 0)
+		return false;
 	out->ip = t->ip;
 	out->port = t->port;
 	out->aet_target = t->aet_target;
 	out->aet_source = t->aet_source;
-	out->line = t->line;
-	out->column = t->column;
 	return true;
 }

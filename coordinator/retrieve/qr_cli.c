@@ -6,6 +6,7 @@
  * not printable ASCII, so a node cannot write to the operator's terminal. */
 #include "retrieve/qr_cli.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -290,8 +291,8 @@ query(const qr_ctx *x)
 	dcm_qr_match *m = NULL;
 	size_t        n = 0;
 	char          err[512];
-	mc_err        rv = dcm_qr_find(&x->opts, x->a->level, x->a->keys,
-	           x->a->n_keys, &m, &n, err, sizeof(err));
+	mc_err        rv =
+	    qr_find(x, x->a->keys, x->a->n_keys, &m, &n, err, sizeof(err));
 
 	if (rv != MC_OK) {
 		fprintf(stderr, "mercure-coordinator: query %s: %s\n",
@@ -303,6 +304,45 @@ query(const qr_ctx *x)
 	else
 		print_table(x, m, n);
 	free(m);
+	return 0;
+}
+
+/* web_sender - a DICOMweb source's instances are filed with the URL's
+ * host as SenderAddress and QR_WEB_SENDER_AET as SenderAET; C-MOVE does
+ * not exist there */
+static int
+web_sender(qr_ctx *x)
+{
+	CURLU *u = curl_url();
+	char  *host = NULL;
+	size_t n;
+
+	if (x->a->move) {
+		fprintf(stderr,
+		    "mercure-coordinator: %s is a DICOMweb source: "
+		    "WADO-RS only, no --method move\n",
+		    x->node.name);
+		curl_url_cleanup(u);
+		return 2;
+	}
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, x->node.url, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) || host == NULL) {
+		fprintf(stderr, "mercure-coordinator: %s: url is not a URL\n",
+		    x->node.name);
+		curl_url_cleanup(u);
+		return 2;
+	}
+	/* an IPv6 literal comes in brackets */
+	n = strlen(host);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+		snprintf(x->web_host, sizeof(x->web_host), "%.*s", (int) n - 2,
+		    host + 1);
+	else
+		snprintf(x->web_host, sizeof(x->web_host), "%s", host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	x->node.ip = x->web_host;
+	x->node.aet_target = QR_WEB_SENDER_AET;
 	return 0;
 }
 
@@ -331,6 +371,10 @@ qr_cli_main(int argc, char **argv)
 		    "dicom_retrieve.dicom_nodes or a dicom target with "
 		    "direction pull or both\n",
 		    a.source);
+		config_destroy(cfg);
+		return 2;
+	}
+	if (x.node.url != NULL && web_sender(&x) != 0) {
 		config_destroy(cfg);
 		return 2;
 	}

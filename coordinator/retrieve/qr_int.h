@@ -29,9 +29,18 @@ typedef struct qr_args {
 typedef struct qr_ctx {
 	const qr_args    *a;
 	const mc_config  *cfg;
-	config_dicom_node node;
+	config_dicom_node node; /* a DICOMweb one: ip is the URL's host */
 	dcm_qr_opts       opts;
+	char              web_host[256];
 } qr_ctx;
+
+/* QR_WEB_SENDER_AET - the SenderAET of instances fetched by DICOMweb
+ * (mercure's query tool sets the same) */
+#define QR_WEB_SENDER_AET "MERCURE-QUERY"
+
+/* qr_find - C-FIND, or QIDO-RS for a DICOMweb source; as dcm_qr_find. */
+MC_NODISCARD mc_err qr_find(const qr_ctx *x, const dcm_qr_key *keys, size_t n,
+    dcm_qr_match **out, size_t *n_out, char *err, size_t errlen);
 
 /* What a retrieve did, in studies (or series at --level series). */
 typedef struct qr_counts {

@@ -13,9 +13,21 @@
 #include "base/log.h"
 #include "os/sys_fs.h"
 #include "retrieve/qr_ingest.h"
+#include "retrieve/qr_web.h"
 
 #define QR_LIST_MAX_BYTES (1024 * 1024)
 #define QR_LIST_MAX_LINES 10000
+
+mc_err
+qr_find(const qr_ctx *x, const dcm_qr_key *keys, size_t n, dcm_qr_match **out,
+    size_t *n_out, char *err, size_t errlen)
+{
+	if (x->node.url != NULL)
+		return qr_web_find(&x->node, &x->opts, x->a->level, keys, n,
+		    out, n_out, err, errlen);
+	return dcm_qr_find(
+	    &x->opts, x->a->level, keys, n, out, n_out, err, errlen);
+}
 
 /* fetch - one match by C-GET (+ ingest) or C-MOVE; files gets how many
  * instances arrived (C-GET: handed to the router; C-MOVE: the node's
@@ -44,8 +56,12 @@ fetch(const qr_ctx *x, qr_ingest *in, const dcm_qr_match *m, size_t *files,
 		}
 		return rv;
 	}
-	rv = dcm_qr_get(&x->opts, m->study_uid, series, qr_ingest_dir(in), &r,
-	    err, errlen);
+	if (x->node.url != NULL)
+		rv = qr_web_get(&x->node, &x->opts, m->study_uid, series,
+		    qr_ingest_dir(in), &r, err, errlen);
+	else
+		rv = dcm_qr_get(&x->opts, m->study_uid, series,
+		    qr_ingest_dir(in), &r, err, errlen);
 	/* whatever arrived goes in, also after a failure: it is complete */
 	char   why[512] = "";
 	mc_err irv = qr_ingest_flush(in, &ok, &bad, why, sizeof(why));
@@ -74,8 +90,7 @@ qr_run_retrieve(const qr_ctx *x, const dcm_qr_key *keys, size_t n,
 	char          err[512];
 	mc_err        rv;
 
-	rv = dcm_qr_find(
-	    &x->opts, x->a->level, keys, n, &m, &nm, err, sizeof(err));
+	rv = qr_find(x, keys, n, &m, &nm, err, sizeof(err));
 	if (rv != MC_OK) {
 		printf("%sfailed: query %s: %s\n", prefix, x->node.name, err);
 		return 1;

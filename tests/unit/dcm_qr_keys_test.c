@@ -89,7 +89,8 @@ START_TEST(dates_and_uids_have_their_forms)
 	ck_assert_int_eq(check("StudyInstanceUID", "../../x", 0), MC_EINVAL);
 	ck_assert_int_eq(check("StudyInstanceUID", "1..2", 0), MC_EINVAL);
 	ck_assert_int_eq(check("SeriesInstanceUID", "1.2.", 0), MC_EINVAL);
-	ck_assert_str_eq(err, "SeriesInstanceUID: not a UID (digits and dots)");
+	ck_assert_str_eq(
+	    err, "SeriesInstanceUID: not a UID (digits and dots)");
 }
 END_TEST
 
