@@ -51,8 +51,8 @@ boundary(const char *ctype, char *out, size_t cap)
 		p += 9;
 		bool quoted = *p == '"';
 		p += quoted;
-		while (p[n] != '\0' && (quoted ? p[n] != '"'
-		                               : p[n] != ';' && p[n] != ' '))
+		while (p[n] != '\0' &&
+		       (quoted ? p[n] != '"' : p[n] != ';' && p[n] != ' '))
 			n++;
 		if (n == 0 || n >= cap || n > QR_MULTIPART_BOUNDARY_MAX)
 			return false;
@@ -153,7 +153,8 @@ step(qr_multipart *m, mc_err *rv, char *err, size_t errlen)
 
 	switch (m->st) {
 	case MP_PREAMBLE:
-		if ((i = find(m->buf, m->n, m->delim, m->dlen)) == (size_t) -1) {
+		if ((i = find(m->buf, m->n, m->delim, m->dlen)) ==
+		    (size_t) -1) {
 			if (m->n >= m->dlen)
 				drop(m, m->n - (m->dlen - 1));
 			return false;
@@ -188,17 +189,19 @@ step(qr_multipart *m, mc_err *rv, char *err, size_t errlen)
 		m->st = MP_BODY;
 		return true;
 	case MP_BODY:
-		if ((i = find(m->buf, m->n, m->delim, m->dlen)) == (size_t) -1) {
+		if ((i = find(m->buf, m->n, m->delim, m->dlen)) ==
+		    (size_t) -1) {
 			if (m->n >= m->dlen)
-				*rv = write_out(m, m->n - (m->dlen - 1), err,
-				    errlen);
+				*rv = write_out(
+				    m, m->n - (m->dlen - 1), err, errlen);
 			return false;
 		}
 		if ((*rv = write_out(m, i, err, errlen)) != MC_OK)
 			return false;
 		if (fclose(m->f) != 0) {
 			m->f = NULL;
-			*rv = fail(m, MC_EIO, err, errlen, "cannot write a file");
+			*rv = fail(
+			    m, MC_EIO, err, errlen, "cannot write a file");
 			return false;
 		}
 		m->f = NULL;

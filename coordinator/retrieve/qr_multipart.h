@@ -28,8 +28,8 @@ MC_NODISCARD mc_err qr_multipart_create(const char *ctype, const char *dir,
 /* qr_multipart_feed - the next len bytes of the body. MC_OK, or the
  * first error (MC_EIO writing, MC_EPROTO a malformed body, or the begin
  * callback's); after an error every call returns it again. */
-MC_NODISCARD mc_err qr_multipart_feed(qr_multipart *m, const char *p,
-    size_t len, char *err, size_t errlen);
+MC_NODISCARD mc_err qr_multipart_feed(
+    qr_multipart *m, const char *p, size_t len, char *err, size_t errlen);
 
 /* qr_multipart_finish - the body ended: MC_OK if the closing delimiter
  * was seen, else MC_EPROTO and the unfinished part's file is removed.

@@ -47,8 +47,8 @@ build_url(const config_dicom_node *n, const char *prefix, const char *path,
 	while (prefix != NULL && *prefix == '/')
 		prefix++;
 	if (prefix != NULL && *prefix != '\0')
-		return sys_path_fmt(buf, len, "%.*s/%s/%s", (int) bl, n->url,
-		    prefix, path);
+		return sys_path_fmt(
+		    buf, len, "%.*s/%s/%s", (int) bl, n->url, prefix, path);
 	return sys_path_fmt(buf, len, "%.*s/%s", (int) bl, n->url, path);
 }
 
@@ -125,8 +125,8 @@ on_json(char *p, size_t sz, size_t nm, void *ctx)
 	size_t k = sz * nm;
 	char  *q;
 
-	if (b->n + k > QR_WEB_JSON_MAX || (q = realloc(b->p, b->n + k + 1)) ==
-	                                      NULL) {
+	if (b->n + k > QR_WEB_JSON_MAX ||
+	    (q = realloc(b->p, b->n + k + 1)) == NULL) {
 		b->over = true;
 		return 0;
 	}
@@ -150,7 +150,8 @@ value(const json_t *obj, const char *tag, char *dst, size_t cap)
 	dst[0] = '\0';
 	json_array_foreach(v, i, e)
 	{
-		const char *s = json_is_string(e) ? json_string_value(e) : NULL;
+		const char *s =
+		    json_is_string(e) ? json_string_value(e) : NULL;
 		if (json_is_integer(e)) {
 			snprintf(num, sizeof(num), "%lld",
 			    (long long) json_integer_value(e));
@@ -207,8 +208,8 @@ query_url(CURL *h, const config_dicom_node *n, dcm_qr_level level,
 			k = "ModalitiesInStudy";
 		if (v == NULL)
 			return MC_ENOMEM;
-		used += (size_t) snprintf(
-		    url + used, len - used, "&%s=%s", k, v);
+		used +=
+		    (size_t) snprintf(url + used, len - used, "&%s=%s", k, v);
 		curl_free(v);
 	}
 	return used < len ? MC_OK : MC_EINVAL;
@@ -249,14 +250,14 @@ parse_matches(const body *b, dcm_qr_level level, size_t max,
 
 mc_err
 qr_web_find(const config_dicom_node *n, const dcm_qr_opts *o,
-    dcm_qr_level level, const dcm_qr_key *keys, size_t nk,
-    dcm_qr_match **out, size_t *n_out, char *err, size_t errlen)
+    dcm_qr_level level, const dcm_qr_key *keys, size_t nk, dcm_qr_match **out,
+    size_t *n_out, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL;
 	char               url[QR_WEB_URL_MAX], errbuf[CURL_ERROR_SIZE] = "";
 	body               b = {0};
-	CURL              *h = handle(n, o, &hdrs, "application/dicom+json", errbuf);
-	mc_err             rv;
+	CURL  *h = handle(n, o, &hdrs, "application/dicom+json", errbuf);
+	mc_err rv;
 
 	*out = NULL;
 	*n_out = 0;
@@ -311,7 +312,8 @@ on_header(char *p, size_t sz, size_t nm, void *ctx)
 			p++, k--;
 		n = k < sizeof(w->ctype) - 1 ? k : sizeof(w->ctype) - 1;
 		memcpy(w->ctype, p, n);
-		while (n > 0 && (w->ctype[n - 1] == '\r' || w->ctype[n - 1] == '\n'))
+		while (n > 0 &&
+		       (w->ctype[n - 1] == '\r' || w->ctype[n - 1] == '\n'))
 			n--;
 		w->ctype[n] = '\0';
 	}
@@ -324,8 +326,8 @@ on_part(void *ctx, char *err, size_t errlen)
 {
 	wado          *w = ctx;
 	struct statvfs fs;
-	uint64_t       min_free = w->o->min_free_bytes ? w->o->min_free_bytes
-	                                               : QR_WEB_MIN_FREE;
+	uint64_t       min_free =
+            w->o->min_free_bytes ? w->o->min_free_bytes : QR_WEB_MIN_FREE;
 
 	if (w->parts_begun >= or_default(w->o->max_files, QR_WEB_MAX_FILES)) {
 		mc_errf(err, errlen, "WADO-RS stopped: more than %zu files",
@@ -334,7 +336,8 @@ on_part(void *ctx, char *err, size_t errlen)
 	}
 	if (statvfs(w->dir, &fs) != 0 ||
 	    (uint64_t) fs.f_bavail * fs.f_frsize < min_free) {
-		mc_errf(err, errlen, "WADO-RS stopped: less than %llu bytes free",
+		mc_errf(err, errlen,
+		    "WADO-RS stopped: less than %llu bytes free",
 		    (unsigned long long) min_free);
 		return MC_ENOSPC;
 	}
@@ -350,11 +353,12 @@ on_data(char *p, size_t sz, size_t nm, void *ctx)
 	uint64_t max = w->o->max_bytes ? w->o->max_bytes : QR_WEB_MAX_BYTES;
 
 	if (w->mp == NULL &&
-	    (w->stop = qr_multipart_create(w->ctype, w->dir, w->prefix, on_part,
-	         w, &w->mp, w->err, w->errlen)) != MC_OK)
+	    (w->stop = qr_multipart_create(w->ctype, w->dir, w->prefix,
+	         on_part, w, &w->mp, w->err, w->errlen)) != MC_OK)
 		return 0;
 	if ((w->bytes += k) > max) {
-		mc_errf(w->err, w->errlen, "WADO-RS stopped: more than %llu bytes",
+		mc_errf(w->err, w->errlen,
+		    "WADO-RS stopped: more than %llu bytes",
 		    (unsigned long long) max);
 		w->stop = MC_EPROTO;
 		return 0;
@@ -371,13 +375,13 @@ qr_web_get(const config_dicom_node *n, const dcm_qr_opts *o,
     dcm_qr_result *res, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL;
-	char               url[QR_WEB_URL_MAX], path[256], errbuf[CURL_ERROR_SIZE] = "";
-	wado               w = {o, dir, series_uid ? series_uid : study_uid, "",
-	                  NULL, 0, 0, MC_OK, err, errlen};
-	CURL              *h = handle(n, o, &hdrs,
-	                 "multipart/related; type=\"application/dicom\"", errbuf);
-	mc_err             rv;
-	size_t             parts = 0;
+	char  url[QR_WEB_URL_MAX], path[256], errbuf[CURL_ERROR_SIZE] = "";
+	wado  w = {o, dir, series_uid ? series_uid : study_uid, "", NULL, 0, 0,
+	     MC_OK, err, errlen};
+	CURL *h = handle(n, o, &hdrs,
+	    "multipart/related; type=\"application/dicom\"", errbuf);
+	mc_err rv;
+	size_t parts = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (h == NULL)
