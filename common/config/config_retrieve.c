@@ -4,10 +4,10 @@
  * aet_source), so that one written for either place reads the same.
  * mercure's own query tool lists its dicom targets whose direction is
  * "pull" or "both" (and its dicomweb ones); config_find_dicom_node
- * offers those too, so a
- * mercure.json that uses them needs no change. destination_folders
- * (mercure's "store in a folder instead of routing") is refused: here a
- * retrieved study always enters through the receiver and the rules. */
+ * offers those too, so a mercure.json that uses them needs no change.
+ * destination_folders (mercure's "store in a folder instead of routing") is
+ * refused: here a retrieved study always enters through the receiver and the
+ * rules. */
 #include "config/config.h"
 
 #include <stdio.h>

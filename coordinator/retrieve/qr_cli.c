@@ -368,8 +368,8 @@ qr_cli_main(int argc, char **argv)
 	if (!config_find_dicom_node(cfg, a.source, &x.node)) {
 		fprintf(stderr,
 		    "mercure-coordinator: no source '%s': name a node of "
-		    "dicom_retrieve.dicom_nodes or a dicom target with "
-		    "direction pull or both\n",
+		    "dicom_retrieve.dicom_nodes or a dicom or dicomweb target "
+		    "with direction pull or both\n",
 		    a.source);
 		config_destroy(cfg);
 		return 2;

@@ -4,7 +4,8 @@
  *   --retrieve SOURCE [--method get|move] [--force-rule NAME] KEY=VALUE...
  *   --retrieve-list FILE --source SOURCE [...]  (accession numbers)
  * SOURCE names a node of dicom_retrieve.dicom_nodes, or a dicom target
- * with direction pull or both. Retrieved images enter through the
+ * (DIMSE) or dicomweb target (QIDO-RS, WADO-RS) with direction pull or
+ * both. Retrieved images enter through the
  * receiver's path and are routed by the running coordinator like any
  * received study. One-shot, one thread; no coordinator state is touched. */
 #ifndef MC_COORDINATOR_QR_CLI_H

@@ -1,6 +1,7 @@
-/* qr_ingest.h - how instances fetched by C-GET enter the router: each is
- * written to a private staging folder under the storage root, then moved
- * into incoming/ and handed to getdcmtags, the receiver's one-file import
+/* qr_ingest.h - how instances fetched by C-GET or WADO-RS enter the
+ * router: each is written to a private staging folder under the storage
+ * root, then moved into incoming/ and handed to getdcmtags, the
+ * receiver's one-file import
  * (the same code that stores every received instance, and the way
  * mercure's query tool imports), which files it as incoming/<series>/
  * <sop>.dcm with its .tags and sends the coordinator its instance

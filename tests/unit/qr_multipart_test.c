@@ -67,16 +67,16 @@ START_TEST(parts_split_anywhere_land_in_their_files)
 	size_t step[] = {1, 2, 3, 7, sizeof(body)};
 
 	for (size_t s = 0; s < sizeof(step) / sizeof(step[0]); s++) {
-		qr_multipart *m = reader(
-		    "multipart/related; type=\"application/dicom\"; "
-		    "boundary=\"b0UND\"");
+		qr_multipart *m =
+		    reader("multipart/related; type=\"application/dicom\"; "
+		           "boundary=\"b0UND\"");
 		size_t parts = 0;
 		for (size_t i = 0; i < sizeof(body) - 1; i += step[s]) {
 			size_t k = sizeof(body) - 1 - i < step[s]
 			               ? sizeof(body) - 1 - i
 			               : step[s];
-			ck_assert_int_eq(qr_multipart_feed(m, body + i, k, err,
-			                     sizeof(err)),
+			ck_assert_int_eq(qr_multipart_feed(
+			                     m, body + i, k, err, sizeof(err)),
 			    MC_OK);
 		}
 		ck_assert_int_eq(
@@ -96,14 +96,14 @@ START_TEST(no_boundary_is_refused)
 {
 	qr_multipart *m = NULL;
 
-	ck_assert_int_eq(qr_multipart_create("application/dicom",
-	                     mc_check_tmpdir, "p", on_begin, NULL, &m, err,
-	                     sizeof(err)),
+	ck_assert_int_eq(
+	    qr_multipart_create("application/dicom", mc_check_tmpdir, "p",
+	        on_begin, NULL, &m, err, sizeof(err)),
 	    MC_EPROTO);
 	ck_assert_ptr_null(m);
-	ck_assert_int_eq(qr_multipart_create("multipart/related; type=x",
-	                     mc_check_tmpdir, "p", on_begin, NULL, &m, err,
-	                     sizeof(err)),
+	ck_assert_int_eq(
+	    qr_multipart_create("multipart/related; type=x", mc_check_tmpdir,
+	        "p", on_begin, NULL, &m, err, sizeof(err)),
 	    MC_EPROTO);
 }
 END_TEST
@@ -135,19 +135,19 @@ START_TEST(endless_headers_and_refused_parts_stop_the_body)
 	size_t        parts = 0;
 
 	memset(junk, 'h', 20000);
-	ck_assert_int_eq(qr_multipart_feed(m, "--B\r\n", 5, err, sizeof(err)),
-	    MC_OK);
-	ck_assert_int_eq(qr_multipart_feed(m, junk, 20000, err, sizeof(err)),
-	    MC_EPROTO);
+	ck_assert_int_eq(
+	    qr_multipart_feed(m, "--B\r\n", 5, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(
+	    qr_multipart_feed(m, junk, 20000, err, sizeof(err)), MC_EPROTO);
 	ck_assert_str_eq(err, "multipart headers too long");
 	qr_multipart_destroy(m);
 	free(junk);
 
 	allowed = 1;
 	m = reader("multipart/related; boundary=B");
-	ck_assert_int_eq(qr_multipart_feed(m,
-	                     "--B\r\n\r\none\r\n--B\r\n\r\ntwo\r\n--B--", 30,
-	                     err, sizeof(err)),
+	ck_assert_int_eq(
+	    qr_multipart_feed(m, "--B\r\n\r\none\r\n--B\r\n\r\ntwo\r\n--B--",
+	        30, err, sizeof(err)),
 	    MC_ENOSPC);
 	ck_assert_str_eq(err, "refused");
 	ck_assert_int_eq(
