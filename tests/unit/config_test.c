@@ -785,7 +785,9 @@ START_TEST(dicom_nodes_load_and_pull_targets_are_sources)
 	         "  old: {target_type: dicom, ip: 10.0.0.9, port: 104, "
 	         "aet_target: OLD, direction: both}\n"
 	         "  out: {target_type: dicom, ip: 10.0.0.8, port: 104, "
-	         "aet_target: OUT}\n",
+	         "aet_target: OUT}\n"
+	         "  web: {target_type: dicomweb, url: 'http://h/dicom-web', "
+	         "qido_url_prefix: q, http_user: u, direction: pull}\n",
 	        &c),
 	    MC_OK);
 	ck_assert_str_eq(out, "");
@@ -801,6 +803,13 @@ START_TEST(dicom_nodes_load_and_pull_targets_are_sources)
 	ck_assert_str_eq(n.aet_source, "ROUTER");
 	ck_assert(config_find_dicom_node(c, "old", &n));
 	ck_assert_str_eq(n.aet_target, "OLD");
+	ck_assert_ptr_null(n.url);
+	ck_assert(config_find_dicom_node(c, "web", &n));
+	ck_assert_str_eq(n.url, "http://h/dicom-web");
+	ck_assert_str_eq(n.qido_url_prefix, "q");
+	ck_assert_ptr_null(n.wado_url_prefix);
+	ck_assert_str_eq(n.http_user, "u");
+	ck_assert_ptr_null(n.ip);
 	ck_assert(!config_find_dicom_node(c, "out", &n));
 	ck_assert(!config_find_dicom_node(c, "nothing", &n));
 	config_destroy(c);
