@@ -317,9 +317,10 @@ storage_syntaxes()
 	return ts;
 }
 
-mc_err
-connect(qr_scu &s, const dcm_qr_opts &o, const char *abstract, bool storage,
-    char *err, size_t errlen)
+/* the association's parameters and the contexts to propose: the Q/R
+ * model, and for C-GET every storage class in the SCP role */
+void
+configure(qr_scu &s, const dcm_qr_opts &o, const char *abstract, bool storage)
 {
 	s.setAETitle(o.calling_aet);
 	s.setPeerAETitle(o.called_aet);
@@ -332,34 +333,32 @@ connect(qr_scu &s, const dcm_qr_opts &o, const char *abstract, bool storage,
 	s.setMaxReceivePDULength(MAX_PDU_BYTES);
 	s.setProgressNotificationMode(OFTrue);
 	s.addPresentationContext(abstract, plain_syntaxes());
-	if (storage) {
-		s.setStorageMode(DCMSCU_STORAGE_BIT_PRESERVING);
-		OFList<OFString> ts = storage_syntaxes();
-		for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs &&
-		                i < STORAGE_CONTEXTS_MAX;
-		     i++)
-			s.addPresentationContext(
-			    dcmLongSCUStorageSOPClassUIDs[i], ts,
-			    ASC_SC_ROLE_SCP);
-	}
-	std::string peer = std::string(o.host) + ":" + std::to_string(o.port);
-	OFCondition c = s.initNetwork();
-	if (c.bad()) {
-		mc_errf(err, errlen, "network setup: %s", c.text());
-		return MC_EINTERNAL;
-	}
-	c = s.negotiateAssociation();
-	if (c.good()) {
-		if (s.findPresentationContextID(abstract, "") == 0) {
-			mc_errf(err, errlen,
-			    "%s accepted the association but not %s",
-			    peer.c_str(),
-			    dcmFindNameOfUID(abstract, abstract));
-			s.abortAssociation();
-			return MC_EDICOM;
-		}
-		return MC_OK;
-	}
+	if (!storage)
+		return;
+	s.setStorageMode(DCMSCU_STORAGE_BIT_PRESERVING);
+	OFList<OFString> ts = storage_syntaxes();
+	for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs &&
+	                i < STORAGE_CONTEXTS_MAX;
+	     i++)
+		s.addPresentationContext(
+		    dcmLongSCUStorageSOPClassUIDs[i], ts, ASC_SC_ROLE_SCP);
+}
+
+/* DCMTK's text for a chain of conditions is "a\nb\nc"; the last line is
+ * the innermost cause ("Connection refused") */
+std::string
+last_line(const OFCondition &c)
+{
+	OFString    dump;
+	std::string why = DimseCondition::dump(dump, c).c_str();
+	size_t      nl = why.find_last_of('\n');
+	return nl == std::string::npos ? why : why.substr(nl + 1);
+}
+
+mc_err
+assoc_failed(const OFCondition &c, const dcm_qr_opts &o,
+    const std::string &peer, const char *abstract, char *err, size_t errlen)
+{
 	if (c == DUL_ASSOCIATIONREJECTED) {
 		mc_errf(err, errlen,
 		    "%s rejected the association: check that the node's AE "
@@ -373,17 +372,37 @@ connect(qr_scu &s, const dcm_qr_opts &o, const char *abstract, bool storage,
 		    dcmFindNameOfUID(abstract, abstract));
 		return MC_EDICOM;
 	}
-	OFString    dump;
-	std::string why = DimseCondition::dump(dump, c).c_str();
-	size_t      nl = why.find_last_of('\n');
-	if (nl != std::string::npos)
-		why = why.substr(nl + 1);
+	std::string why = last_line(c);
 	mc_errf(err, errlen, "cannot associate with %s: %s", peer.c_str(),
 	    why.c_str());
 	return why.find("imeout") != std::string::npos ||
 	               why.find("timed out") != std::string::npos
 	           ? MC_ETIMEDOUT
 	           : MC_ENET;
+}
+
+mc_err
+connect(qr_scu &s, const dcm_qr_opts &o, const char *abstract, bool storage,
+    char *err, size_t errlen)
+{
+	std::string peer = std::string(o.host) + ":" + std::to_string(o.port);
+
+	configure(s, o, abstract, storage);
+	OFCondition c = s.initNetwork();
+	if (c.bad()) {
+		mc_errf(err, errlen, "network setup: %s", c.text());
+		return MC_EINTERNAL;
+	}
+	c = s.negotiateAssociation();
+	if (c.bad())
+		return assoc_failed(c, o, peer, abstract, err, errlen);
+	if (s.findPresentationContextID(abstract, "") == 0) {
+		mc_errf(err, errlen, "%s accepted the association but not %s",
+		    peer.c_str(), dcmFindNameOfUID(abstract, abstract));
+		s.abortAssociation();
+		return MC_EDICOM;
+	}
+	return MC_OK;
 }
 
 /* end the association: released after a clean session, aborted when a
@@ -413,11 +432,7 @@ outcome(qr_scu &s, const OFCondition &c, const char *what, char *err,
 		return s.stop_rv;
 	}
 	if (c.bad()) {
-		OFString    dump;
-		std::string why = DimseCondition::dump(dump, c).c_str();
-		size_t      nl = why.find_last_of('\n');
-		if (nl != std::string::npos)
-			why = why.substr(nl + 1);
+		std::string why = last_line(c);
 		finish(s, false);
 		mc_errf(err, errlen, "%s with %s failed: %s", what,
 		    peer.c_str(), why.c_str());
