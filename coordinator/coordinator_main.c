@@ -18,6 +18,7 @@
 #include "rule/rule.h"
 #include "os/sys_fs.h"
 #include "os/sys_spawn.h"
+#include "retrieve/qr_cli.h"
 #include "tags/tags_json.h"
 #include "task/task_json.h"
 #include "tags/uid.h"
@@ -54,7 +55,11 @@ usage(FILE *f)
 	    "       mercure-coordinator [--config FILE] --reroute TASK_ID\n"
 	    "       mercure-coordinator [--config FILE] --status\n"
 	    "       mercure-coordinator [--config FILE] --history [ID]\n"
-	    "       mercure-coordinator [--config FILE] --test-target NAME\n");
+	    "       mercure-coordinator [--config FILE] --test-target NAME\n"
+	    "       mercure-coordinator [--config FILE] --query|--retrieve "
+	    "SOURCE KEY=VALUE...\n"
+	    "       mercure-coordinator [--config FILE] --retrieve-list FILE "
+	    "--source SOURCE\n");
 }
 
 static mc_config *
@@ -339,6 +344,8 @@ main(int argc, char **argv)
 	mc_config *cfg;
 
 	log_set_program("mercure-coordinator");
+	if (qr_cli_wanted(argc, argv))
+		return qr_cli_main(argc, argv);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG:

@@ -27,6 +27,14 @@
 #define GETDCMTAGS_ADDR_MAX 255  /* a host name, or an IPv4/IPv6 address */
 #define GETDCMTAGS_LINE_MAX 4096 /* one --stdin value */
 #define GETDCMTAGS_EXTRA_FILE "dcm_extra_tags"
+#define GETDCMTAGS_SET_MAX 16        /* --set-tag options */
+#define GETDCMTAGS_SET_NAME_MAX 64   /* a tag name, as in .tags */
+#define GETDCMTAGS_SET_VALUE_MAX 256 /* its value */
+
+typedef struct set_tags {
+	const char *spec[GETDCMTAGS_SET_MAX]; /* "Name=value", argv's */
+	size_t      n;
+} set_tags;
 
 typedef struct extra_specs {
 	char       *text; /* the file's contents; the specs point into it */
@@ -43,6 +51,8 @@ usage(void)
 	    "       getdcmtags --json FILE\n"
 	    "  [--extra-tag SPEC]...  extra tags (keyword or gggg,eeee); also\n"
 	    "                         read from ./dcm_extra_tags, one a line\n"
+	    "  [--set-tag NAME=VALUE]...  set a tag of the .tags and the\n"
+	    "                         message (mercureForceRule=RULE)\n"
 	    "  MERCURE_COORDINATOR=URL  also push the instance message\n");
 }
 
@@ -140,6 +150,33 @@ file_is_valid(const char *s)
 	return s[0] != '\0' && lstat(s, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* set_tag_is_valid - mercure's --set-tag NAME=VALUE: a name of letters,
+ * digits and '_' that is not one the file's own identity comes from
+ * (mercure refuses Filename; the UIDs name the stored file here), and a
+ * value of printable ASCII */
+static bool
+set_tag_is_valid(const char *s)
+{
+	static const char *const fixed[] = {"Filename", "StudyInstanceUID",
+	    "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", NULL};
+	const char              *eq = strchr(s, '=');
+	size_t                   n = eq ? (size_t) (eq - s) : 0;
+
+	if (n == 0 || n > GETDCMTAGS_SET_NAME_MAX ||
+	    strlen(eq + 1) > GETDCMTAGS_SET_VALUE_MAX)
+		return false;
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "0123456789_") != n)
+		return false;
+	for (size_t i = 0; fixed[i]; i++)
+		if (strlen(fixed[i]) == n && strncmp(fixed[i], s, n) == 0)
+			return false;
+	for (const unsigned char *p = (const unsigned char *) eq + 1; *p; p++)
+		if (*p < 0x20 || *p > 0x7E)
+			return false;
+	return true;
+}
+
 /* check_args - FILE ADDRESS SENDER_AET RECEIVER_AET; 0 or exit code 2 */
 static int
 check_args(const char *const v[4])
@@ -214,14 +251,14 @@ read_stdin_values(char *buf, size_t cap, const char *v[4])
 }
 
 static int
-store(const char *const v[4], const dcm_taglist *extra)
+store(const char *const v[4], const dcm_taglist *extra, const set_tags *st)
 {
 	char                incoming[MC_PATH_MAX], reason[512];
 	mc_instance         in;
 	uint16_t            status;
 	store_origin        org = {v[1], v[2], v[3], NULL, 0, 0};
 	receiver_store_opts o = {
-	    incoming, NULL, extra, STORE_RECORD_SIDECAR, true, NULL};
+	    incoming, NULL, extra, STORE_RECORD_SIDECAR, true, NULL, NULL, 0};
 	const char    *url = getenv("MERCURE_COORDINATOR");
 	const char    *file = v[0];
 	instance_push *push = NULL;
@@ -230,6 +267,8 @@ store(const char *const v[4], const dcm_taglist *extra)
 	(void) !sys_fs_follow_dir_mode(
 	    incoming); /* no config: as the folder */
 	o.path_prefix = sys_basename_of(incoming);
+	o.set_tags = st->spec;
+	o.n_set_tags = st->n;
 	mc_instance_init(&in);
 	if (receiver_store_file(&o, file, &org, &in, &status, reason,
 	        sizeof(reason)) != MC_OK) {
@@ -252,6 +291,7 @@ int
 main(int argc, char **argv)
 {
 	extra_specs  x = {0};
+	set_tags     st = {0};
 	dcm_taglist *extra = NULL;
 	const char  *pos[5];
 	size_t       npos = 0;
@@ -267,6 +307,17 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--extra-tag") == 0 && i + 1 < argc) {
 			if (x.n < GETDCMTAGS_EXTRA_MAX)
 				x.spec[x.n++] = argv[++i];
+		} else if (strcmp(argv[i], "--set-tag") == 0 && i + 1 < argc) {
+			if (st.n == GETDCMTAGS_SET_MAX ||
+			    !set_tag_is_valid(argv[i + 1])) {
+				log_error("event=getdcmtags.bad_argument "
+				          "msg=\"--set-tag wants NAME=VALUE "
+				          "(letters, digits, _; printable "
+				          "value; at most %d)\"",
+				    GETDCMTAGS_SET_MAX);
+				return 2;
+			}
+			st.spec[st.n++] = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		           strcmp(argv[i], "--help") == 0) {
 			usage();
@@ -292,7 +343,7 @@ main(int argc, char **argv)
 		free(x.text);
 		return 2;
 	}
-	rc = json ? print_json(pos[0], extra) : store(pos, extra);
+	rc = json ? print_json(pos[0], extra) : store(pos, extra, &st);
 	dcm_taglist_destroy(extra);
 	free(x.text);
 	return rc;

@@ -599,7 +599,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	r.store = (receiver_store_opts){r.incoming, RECEIVER_INCOMING_DIR,
-	    extra, STORE_RECORD_JOURNAL, a.no_fsync == 0, NULL};
+	    extra, STORE_RECORD_JOURNAL, a.no_fsync == 0, NULL, NULL, 0};
 	if (a.coordinator &&
 	    instance_push_create(a.coordinator, INSTANCE_PUSH_DIAL_BACKGROUND,
 	        &r.push) != MC_OK) {

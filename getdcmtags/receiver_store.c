@@ -26,6 +26,26 @@
 #include "tmp_pool.h"
 
 #define STORE_RENAME_TRIES 3
+#define STORE_SET_TAG_NAME_MAX 64
+
+/* set_tags - o->set_tags, each "Name=value" (getdcmtags checked them) */
+static mc_err
+set_tags(const receiver_store_opts *o, mc_tagset *t)
+{
+	char name[STORE_SET_TAG_NAME_MAX + 1];
+
+	for (size_t i = 0; i < o->n_set_tags; i++) {
+		const char *eq = strchr(o->set_tags[i], '=');
+		size_t      n = eq ? (size_t) (eq - o->set_tags[i]) : 0;
+		if (n == 0 || n > STORE_SET_TAG_NAME_MAX)
+			continue;
+		memcpy(name, o->set_tags[i], n);
+		name[n] = '\0';
+		if (mc_tagset_set(t, name, eq + 1) != MC_OK)
+			return MC_ENOMEM;
+	}
+	return MC_OK;
+}
 
 static mc_err
 fill_instance(const receiver_store_opts *o, const store_origin *org,
@@ -63,7 +83,7 @@ fill_instance(const receiver_store_opts *o, const store_origin *org,
 	    mc_tagset_set(t, "SenderAET", out->sender_aet) != MC_OK ||
 	    mc_tagset_set(t, "ReceiverAET", out->receiver_aet) != MC_OK)
 		return MC_ENOMEM;
-	return MC_OK;
+	return set_tags(o, t);
 }
 
 static mc_err

@@ -25,6 +25,11 @@ typedef struct receiver_store_opts {
 	store_record_mode  mode;
 	bool               fsync; /* flush the file before success */
 	struct tmp_pool *pool; /* shares flushes of pool files; may be NULL */
+	/* getdcmtags --set-tag: "Name=value" each (borrowed), set in the
+	 * tags after they are read, over any value the file has; mercure's
+	 * query tool forces a rule this way (mercureForceRule) */
+	const char *const *set_tags;
+	size_t             n_set_tags;
 } receiver_store_opts;
 
 typedef struct store_origin {

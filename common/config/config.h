@@ -96,6 +96,24 @@ typedef struct config_target {
 	size_t        line, column; /* of the target's mapping */
 } config_target;
 
+/* config_dicom_node - a DICOM node studies are fetched from (query/
+ * retrieve): an entry of dicom_retrieve.dicom_nodes, or a dicom target
+ * whose direction is "pull" or "both" (mercure's query tool offers those).
+ * The field names are those of mercure's dicom target. */
+typedef struct config_dicom_node {
+	const char *name;
+	const char *ip;
+	uint16_t    port;
+	const char *aet_target; /* the node's AE title (called) */
+	const char *aet_source; /* ours (calling); default: receiver.aet */
+	/* a dicomweb target with direction pull or both: url is set (NULL
+	 * for a DIMSE node), the rest as written or NULL; the credentials
+	 * are secrets (never print or log them) */
+	const char *url, *qido_url_prefix, *wado_url_prefix;
+	const char *access_token, *http_user, *http_password;
+	size_t      line, column;
+} config_dicom_node;
+
 /* config_module - modules.<name>: kept generic; settings and the other
  * non-scalar fields are compact JSON text in fields. */
 typedef struct config_module {
@@ -185,15 +203,17 @@ typedef struct mc_config {
 	const char
 	         *coordinator_url; /* "ipc://<storage_root>/coordinator.ipc" */
 	log_level log_level;       /* info */
-	config_receiver      receiver;
-	config_scheduler     scheduler;
-	const config_target *targets;
-	size_t               n_targets;
-	const config_module *modules;
-	size_t               n_modules;
-	const config_rule   *rules; /* in file order */
-	size_t               n_rules;
-	struct config_mem   *mem; /* private */
+	config_receiver          receiver;
+	config_scheduler         scheduler;
+	const config_target     *targets;
+	size_t                   n_targets;
+	const config_module     *modules;
+	size_t                   n_modules;
+	const config_rule       *rules; /* in file order */
+	size_t                   n_rules;
+	const config_dicom_node *dicom_nodes; /* dicom_retrieve.dicom_nodes */
+	size_t                   n_dicom_nodes;
+	struct config_mem       *mem; /* private */
 } mc_config;
 
 /* config_diag - one finding; warnings (a mercure field we do not
@@ -247,6 +267,13 @@ void config_destroy(mc_config *c);
 const config_target *config_find_target(const mc_config *c, const char *name);
 const config_module *config_find_module(const mc_config *c, const char *name);
 const config_rule   *config_find_rule(const mc_config *c, const char *name);
+
+/* config_find_dicom_node - the query/retrieve source called name: an
+ * entry of dicom_retrieve.dicom_nodes, else a target of type dicom or
+ * dicomweb with direction "pull" or "both" (copied into *out, strings
+ * borrowed from c). false when there is none. */
+bool config_find_dicom_node(
+    const mc_config *c, const char *name, config_dicom_node *out);
 
 /* config_target_field_is_secret - key is a target field that holds a
  * secret (password, token, S3 key...): never written into a task file;

@@ -1,7 +1,7 @@
 /* config_mercure_extra.c - mercure's top-level fields that configure
  * parts other than routing: the notifications' sender and webhook CA,
  * which we implement, and the web interface's switches, processing log
- * storage, sample tags and query/retrieve, which we do not. Each takes
+ * storage and sample tags, which we do not. Each takes
  * the value that means "off" (what mercure's defaults and its saved
  * configurations write) without a word; any other value of a field we do
  * not implement is an error that says what to use here, since a setting
@@ -118,28 +118,4 @@ config_build_sample_tags(cctx *x, const cnode *v)
 		    "not supported: mercure sends one image's tags to its "
 		    "bookkeeper for its web interface; here the images stay in "
 		    "the task folder (read their tags with dcmdump)");
-}
-
-/* dicom_retrieve: {dicom_nodes: [], destination_folders: []} is what
- * mercure saves when its query tool has nothing configured. */
-void
-config_build_dicom_retrieve(cctx *x, const cnode *v)
-{
-	static const char *const known[] = {
-	    "dicom_nodes", "destination_folders", NULL};
-	char path[CONFIG_PATH_MAX_LEN];
-
-	if (!cval_map(x, v, "dicom_retrieve"))
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		const cnode *k = v->items[2 * i], *f = v->items[2 * i + 1];
-		config_path(path, "dicom_retrieve",
-		    k->kind == CNODE_SCALAR ? k->text : "?");
-		if (config_fields_check(x, k, path, known, NULL) >= 0 &&
-		    !is_off(f))
-			cctx_error(x, f, path,
-			    "not supported: mercure's query/retrieve tool is "
-			    "part of its web interface; fetch studies with "
-			    "DCMTK's movescu or getscu into the receiver");
-	}
 }

@@ -190,6 +190,11 @@ finish(coord *c, const route_intent *ri)
 		snprintf(name, sizeof(name), "%s.dcm", ri->sops[i]);
 		if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, name) == MC_OK)
 			unlink(p);
+		/* getdcmtags (storescp's or a C-GET's import) writes the
+		 * tags beside the file; they go with it */
+		snprintf(name, sizeof(name), "%s.tags", ri->sops[i]);
+		if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, name) == MC_OK)
+			unlink(p);
 	}
 	if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, JOURNAL_FILE_NAME) ==
 	        MC_OK &&

@@ -739,7 +739,7 @@ START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
 	    "email_notification_from: ''\n"
 	    "processing_logs: {discard_logs: true, logs_file_store: /l}\n"
 	    "store_sample_dicom_tags: true\n"
-	    "dicom_retrieve: {dicom_nodes: [{name: pacs}]}\n"
+	    "dicom_retrieve: {destination_folders: [{name: f, path: /f}]}\n"
 	    "features: {dummy_target: maybe}\n"
 	    "rules:\n"
 	    "  r: {action: discard, dynamic_routing: true}\n",
@@ -754,14 +754,85 @@ START_TEST(mercures_other_fields_load_when_off_and_notify_fields_are_used)
 	    "t.yaml:3:26: store_sample_dicom_tags: not supported: mercure sends "
 	    "one image's tags to its bookkeeper for its web interface; here the "
 	    "images stay in the task folder (read their tags with dcmdump)\n"
-	    "t.yaml:4:31: dicom_retrieve.dicom_nodes: not supported: mercure's "
-	    "query/retrieve tool is part of its web interface; fetch studies "
-	    "with DCMTK's movescu or getscu into the receiver\n"
+	    "t.yaml:4:39: dicom_retrieve.destination_folders: not supported: a "
+	    "retrieved study enters through the receiver and the rules; to "
+	    "store it in a folder, force a rule whose target is a folder "
+	    "(--force-rule)\n"
 	    "t.yaml:5:26: features.dummy_target: expected true or false, got "
 	    "'maybe'\n"
 	    "t.yaml:7:41: rules.r.dynamic_routing: not supported: a module "
 	    "cannot choose the targets; select them with rules on the series' "
 	    "tags (one rule per target)");
+}
+END_TEST
+
+/* dicom_retrieve.dicom_nodes: the sources of --query/--retrieve, with
+ * the fields of a dicom target; a dicom target with direction pull or
+ * both is one too (mercure's query tool lists those). */
+START_TEST(dicom_nodes_load_and_pull_targets_are_sources)
+{
+	mc_config        *c = NULL;
+	config_dicom_node n;
+
+	ck_assert_int_eq(
+	    load("dicom_retrieve:\n"
+	         "  dicom_nodes:\n"
+	         "    - {name: pacs, ip: 10.0.0.5, port: 104, "
+	         "aet_target: PACS}\n"
+	         "    - {name: archive, ip: arch.example.org, port: '11112', "
+	         "aet_target: ARCH, aet_source: ROUTER}\n"
+	         "targets:\n"
+	         "  old: {target_type: dicom, ip: 10.0.0.9, port: 104, "
+	         "aet_target: OLD, direction: both}\n"
+	         "  out: {target_type: dicom, ip: 10.0.0.8, port: 104, "
+	         "aet_target: OUT}\n"
+	         "  web: {target_type: dicomweb, url: 'http://h/dicom-web', "
+	         "qido_url_prefix: q, http_user: u, direction: pull}\n",
+	        &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(c->n_dicom_nodes, 2);
+	ck_assert(config_find_dicom_node(c, "pacs", &n));
+	ck_assert_str_eq(n.ip, "10.0.0.5");
+	ck_assert_uint_eq(n.port, 104);
+	ck_assert_str_eq(n.aet_target, "PACS");
+	ck_assert_str_eq(n.aet_source, "MERCURE");
+	ck_assert_uint_eq(n.line, 3);
+	ck_assert(config_find_dicom_node(c, "archive", &n));
+	ck_assert_uint_eq(n.port, 11112);
+	ck_assert_str_eq(n.aet_source, "ROUTER");
+	ck_assert(config_find_dicom_node(c, "old", &n));
+	ck_assert_str_eq(n.aet_target, "OLD");
+	ck_assert_ptr_null(n.url);
+	ck_assert(config_find_dicom_node(c, "web", &n));
+	ck_assert_str_eq(n.url, "http://h/dicom-web");
+	ck_assert_str_eq(n.qido_url_prefix, "q");
+	ck_assert_ptr_null(n.wado_url_prefix);
+	ck_assert_str_eq(n.http_user, "u");
+	ck_assert_ptr_null(n.ip);
+	ck_assert(!config_find_dicom_node(c, "out", &n));
+	ck_assert(!config_find_dicom_node(c, "nothing", &n));
+	config_destroy(c);
+	check_error("dicom_retrieve:\n"
+	            "  dicom_nodes:\n"
+	            "    - {name: 'a b', ip: 'h;x', port: 0, aet_target: "
+	            "TOOLONGAETITLE_XYZ, aet: X}\n"
+	            "    - {ip: h, port: 1}\n"
+	            "    - {name: p, ip: h, port: 1, aet_target: P}\n"
+	            "    - {name: p, ip: h, port: 1, aet_target: P}\n",
+	    "t.yaml:3:14: dicom_retrieve.dicom_nodes.0.name: invalid name "
+	    "'a b' (1 to 64 of A-Z a-z 0-9 _ . -)\n"
+	    "t.yaml:3:25: dicom_retrieve.dicom_nodes.0.ip: invalid host 'h;x'\n"
+	    "t.yaml:3:38: dicom_retrieve.dicom_nodes.0.port: port must be "
+	    "1..65535, got 0\n"
+	    "t.yaml:3:53: dicom_retrieve.dicom_nodes.0.aet_target: invalid AE "
+	    "title 'TOOLONGAETITLE_XYZ' (1 to 16 of A-Z a-z 0-9 _ - space)\n"
+	    "t.yaml:3:73: dicom_retrieve.dicom_nodes.0.aet: unknown field\n"
+	    "t.yaml:4:7: dicom_retrieve.dicom_nodes.1: missing field 'name'\n"
+	    "t.yaml:4:7: dicom_retrieve.dicom_nodes.1: missing field "
+	    "'aet_target'\n"
+	    "t.yaml:6:14: dicom_retrieve.dicom_nodes.3.name: duplicate node "
+	    "name 'p'");
 }
 END_TEST
 
@@ -1139,6 +1210,7 @@ config_suite(void)
 	    a_trigger_of_zero_or_less_completes_at_once_with_a_warning,
 	    a_target_without_target_type_gets_mercures_inferred_type,
 	    mercures_other_fields_load_when_off_and_notify_fields_are_used,
+	    dicom_nodes_load_and_pull_targets_are_sources,
 	    an_integer_written_as_a_whole_float_is_that_integer,
 	    a_route_rule_without_target_is_a_warning, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
