@@ -177,6 +177,30 @@ const char *const          *config_target_type_names(void);
  * "dummy" when none (config_target_infer.c). */
 const char *config_target_infer(const cnode *m);
 
+/* ---- built-in modules (config_builtin.c): the rows of
+ * config/builtin_modules.def as the checks read them ---- */
+
+/* config_builtin_check - check the settings of a module whose builtin is
+ * this row's name; settings is the module's `settings` node, NULL when
+ * absent (a null is passed on). Reports at the node that is wrong, under
+ * path ("modules.<name>.settings"). */
+typedef void (*config_builtin_check)(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_builtin_check_none - any settings: the module reads none. */
+void config_builtin_check_none(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_builtin_names - the rows' names in table order, NULL last
+ * (static); *n gets how many (n may be NULL). */
+const char *const *config_builtin_names(size_t *n);
+
+/* config_builtin_check_module - the `builtin` field of module mapping m
+ * (a value node, never NULL): a known name, neither `docker_tag` nor
+ * `command` beside it, then the row's settings check. */
+void config_builtin_check_module(
+    cctx *x, const cnode *m, const cnode *builtin, const char *path);
+
 /* The builders, in the order config_build() calls them. */
 void config_build(cctx *x, const cnode *root);
 void config_build_receiver(cctx *x, const cnode *v);
