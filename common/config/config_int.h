@@ -191,6 +191,12 @@ typedef void (*config_builtin_check)(
 void config_builtin_check_none(
     cctx *x, const cnode *settings, const char *path);
 
+/* config_builtin_check_deidentify - deid_settings_parse on the settings
+ * (config_builtin_deidentify.c); absent settings pass (the rule's
+ * processing_settings may give them). */
+void config_builtin_check_deidentify(
+    cctx *x, const cnode *settings, const char *path);
+
 /* config_builtin_names - the rows' names in table order, NULL last
  * (static); *n gets how many (n may be NULL). */
 const char *const *config_builtin_names(size_t *n);

@@ -80,7 +80,7 @@ static const struct bad_case {
 } bad_cases[] = {
     {"modules:\n  m:\n    builtin: cpy\n",
         "t.yaml:3:14: modules.m.builtin: unknown built-in module 'cpy' "
-        "(expected copy)"},
+        "(expected copy or deidentify)"},
     {"modules:\n  m:\n    builtin: copy\n    docker_tag: x/y\n",
         "t.yaml:4:17: modules.m.docker_tag: a module is either 'builtin' "
         "or 'docker_tag', not both"},
