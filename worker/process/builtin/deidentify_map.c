@@ -63,6 +63,8 @@ deid_map_add(deid_map *m, const char *kind, const char *old_value,
 {
 	deid_pair p;
 
+	/* zeroed: pairs are compared with memcmp, bytes past the NULs too */
+	memset(&p, 0, sizeof(p));
 	field_copy(p.kind, sizeof(p.kind), kind);
 	field_copy(p.old_value, sizeof(p.old_value), old_value);
 	field_copy(p.new_value, sizeof(p.new_value), val);
@@ -77,8 +79,6 @@ deid_map_add(deid_map *m, const char *kind, const char *old_value,
 		m->p = np;
 		m->cap = cap;
 	}
-	/* memset first: pairs are compared with memcmp, padding included */
-	memset(&m->p[m->n], 0, sizeof(p));
 	m->p[m->n++] = p;
 	return MC_OK;
 }
