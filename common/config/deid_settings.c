@@ -17,8 +17,8 @@ static const char *const OPTION_NAMES[] = {
 
 static const char *const KEYS[] = {"options", "secret_file", "secret_env",
     "patient_id", "patient_name", "lookup_table", "lookup_missing",
-    "mapping_file", "keep_private", "allow_burned_in",
-    "date_shift_max_days", NULL};
+    "mapping_file", "keep_private", "allow_burned_in", "date_shift_max_days",
+    NULL};
 
 const char *
 deid_option_name(unsigned bit)
@@ -107,7 +107,7 @@ parse_private(const char *s, uint32_t *out)
 		return false;
 	}
 	for (size_t i = 0; i < 9; i++)
-		if (i == 4 ? hex[i] != ',' : !isxdigit((unsigned char)hex[i]))
+		if (i == 4 ? hex[i] != ',' : !isxdigit((unsigned char) hex[i]))
 			return false;
 	if (sscanf(hex, "%4x,%4x", &g, &e) != 2)
 		return false;
@@ -132,8 +132,8 @@ get_private(json_t *o, deid_settings *s, char *err, size_t errlen)
 		return bad(err, errlen, "keep_private", "has too many tags");
 	json_array_foreach(list, i, v)
 	{
-		if (!json_is_string(v) ||
-		    !parse_private(json_string_value(v), &s->keep_private[i])) {
+		if (!json_is_string(v) || !parse_private(json_string_value(v),
+		                              &s->keep_private[i])) {
 			mc_errf(err, errlen,
 			    "deidentify setting keep_private: item %zu is not "
 			    "a private data element \"gggg,eeee\" (odd group, "
@@ -157,7 +157,7 @@ check_pattern(const char *key, const char *p, char *err, size_t errlen)
 		return bad(err, errlen, key, "must not be empty");
 	for (size_t i = 0; p[i] != '\0'; i++) {
 		if (strncmp(p + i, DEID_PATTERN_HASH,
-			strlen(DEID_PATTERN_HASH)) == 0) {
+		        strlen(DEID_PATTERN_HASH)) == 0) {
 			i += strlen(DEID_PATTERN_HASH) - 1;
 			len += DEID_HASH_HEX_LEN;
 			continue;
@@ -194,7 +194,7 @@ get_number(json_t *o, deid_settings *s, char *err, size_t errlen)
 	if (n < 1 || n > DEID_SHIFT_MAX_DAYS_LIMIT)
 		return bad(err, errlen, "date_shift_max_days",
 		    "must be a whole number of days, 1..36500");
-	s->date_shift_max_days = (unsigned)n;
+	s->date_shift_max_days = (unsigned) n;
 	return MC_OK;
 }
 
@@ -217,8 +217,8 @@ get_flags(json_t *o, deid_settings *s, char *err, size_t errlen)
 			return bad(err, errlen, "allow_burned_in",
 			    "must be true or false");
 	}
-	rv = get_text(o, "lookup_missing", missing, sizeof(missing), err,
-	    errlen);
+	rv = get_text(
+	    o, "lookup_missing", missing, sizeof(missing), err, errlen);
 	if (rv != MC_OK)
 		return rv;
 	if (strcmp(missing, "pattern") == 0)
@@ -246,8 +246,8 @@ check_keys(json_t *o, char *err, size_t errlen)
 		while (KEYS[i] != NULL && strcmp(KEYS[i], key) != 0)
 			i++;
 		if (KEYS[i] == NULL) {
-			mc_errf(err, errlen, "deidentify: unknown setting '%.64s'",
-			    key);
+			mc_errf(err, errlen,
+			    "deidentify: unknown setting '%.64s'", key);
 			return MC_ECONFIG;
 		}
 	}
@@ -260,17 +260,17 @@ get_texts(json_t *o, deid_settings *s, char *err, size_t errlen)
 	mc_err rv;
 
 	if ((rv = get_text(o, "secret_file", s->secret_file,
-		 sizeof(s->secret_file), err, errlen)) != MC_OK ||
+	         sizeof(s->secret_file), err, errlen)) != MC_OK ||
 	    (rv = get_text(o, "secret_env", s->secret_env,
-		 sizeof(s->secret_env), err, errlen)) != MC_OK ||
+	         sizeof(s->secret_env), err, errlen)) != MC_OK ||
 	    (rv = get_text(o, "patient_id", s->patient_id,
-		 sizeof(s->patient_id), err, errlen)) != MC_OK ||
+	         sizeof(s->patient_id), err, errlen)) != MC_OK ||
 	    (rv = get_text(o, "patient_name", s->patient_name,
-		 sizeof(s->patient_name), err, errlen)) != MC_OK ||
+	         sizeof(s->patient_name), err, errlen)) != MC_OK ||
 	    (rv = get_text(o, "lookup_table", s->lookup_table,
-		 sizeof(s->lookup_table), err, errlen)) != MC_OK ||
+	         sizeof(s->lookup_table), err, errlen)) != MC_OK ||
 	    (rv = get_text(o, "mapping_file", s->mapping_file,
-		 sizeof(s->mapping_file), err, errlen)) != MC_OK)
+	         sizeof(s->mapping_file), err, errlen)) != MC_OK)
 		return rv;
 	if (s->secret_file[0] == '\0' && s->secret_env[0] == '\0')
 		return bad(err, errlen, "secret_file",

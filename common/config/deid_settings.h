@@ -29,7 +29,7 @@ enum { DEID_OPTIONS(DEID_OPT_ENUM) DEID_OPT_COUNT };
 #define DEID_OPT(id) (1u << DEID_OPT_BIT_##id)
 
 #define DEID_KEEP_PRIVATE_MAX 256
-#define DEID_PATTERN_SIZE 65    /* LO: 64 characters */
+#define DEID_PATTERN_SIZE 65 /* LO: 64 characters */
 #define DEID_ENV_NAME_SIZE 128
 #define DEID_PATH_SIZE 4096
 #define DEID_SHIFT_MAX_DAYS_DEFAULT 365
@@ -49,8 +49,8 @@ typedef struct deid_settings {
 	char lookup_table[DEID_PATH_SIZE]; /* "" : none */
 	/* a patient missing from lookup_table: the patterns (true) or the
 	 * task fails (false, the default: lookup_missing "fail") */
-	bool lookup_fallback;
-	char mapping_file[DEID_PATH_SIZE]; /* "" : the default */
+	bool     lookup_fallback;
+	char     mapping_file[DEID_PATH_SIZE];        /* "" : the default */
 	uint32_t keep_private[DEID_KEEP_PRIVATE_MAX]; /* (g << 16) | e */
 	size_t   n_keep_private;
 	bool     allow_burned_in;

@@ -45,15 +45,15 @@ typedef mc_err (*dcm_deid_patient_fn)(void *ctx, const char *old_id,
 /* dcm_deid_uid_fn - the replacement of one UID into new_uid
  * (DCM_DEID_UID_SIZE bytes); the same old_uid must always give the same
  * new one. Returns MC_OK or an error. */
-typedef mc_err (*dcm_deid_uid_fn)(void *ctx, const char *old_uid,
-    char *new_uid);
+typedef mc_err (*dcm_deid_uid_fn)(
+    void *ctx, const char *old_uid, char *new_uid);
 
 typedef struct dcm_deid_opts {
 	unsigned        options;      /* DCM_DEID_* flags */
 	const uint32_t *keep_private; /* (group << 16) | element, odd group */
 	size_t          n_keep_private;
-	bool            allow_burned_in; /* else BurnedInAnnotation YES fails */
-	const char     *method;          /* DeidentificationMethod text */
+	bool        allow_burned_in; /* else BurnedInAnnotation YES fails */
+	const char *method;          /* DeidentificationMethod text */
 	dcm_deid_patient_fn patient;
 	dcm_deid_uid_fn     uid;
 	void               *ctx;
@@ -62,12 +62,12 @@ typedef struct dcm_deid_opts {
 /* What one file was and became (UIDs are not patient data; the mapping
  * file is the caller's). Counts are of elements at every level. */
 typedef struct dcm_deid_report {
-	char   study_uid[DCM_DEID_UID_SIZE], new_study_uid[DCM_DEID_UID_SIZE];
-	char   series_uid[DCM_DEID_UID_SIZE], new_series_uid[DCM_DEID_UID_SIZE];
-	char   sop_uid[DCM_DEID_UID_SIZE], new_sop_uid[DCM_DEID_UID_SIZE];
-	char   patient_id[DCM_DEID_ID_SIZE], new_patient_id[DCM_DEID_ID_SIZE];
-	long   shift_days;
-	bool   burned_in; /* BurnedInAnnotation was YES (allowed) */
+	char study_uid[DCM_DEID_UID_SIZE], new_study_uid[DCM_DEID_UID_SIZE];
+	char series_uid[DCM_DEID_UID_SIZE], new_series_uid[DCM_DEID_UID_SIZE];
+	char sop_uid[DCM_DEID_UID_SIZE], new_sop_uid[DCM_DEID_UID_SIZE];
+	char patient_id[DCM_DEID_ID_SIZE], new_patient_id[DCM_DEID_ID_SIZE];
+	long shift_days;
+	bool burned_in; /* BurnedInAnnotation was YES (allowed) */
 	size_t removed, emptied, replaced, remapped, shifted, cleaned;
 } dcm_deid_report;
 

@@ -47,7 +47,7 @@ const unsigned COLUMN_FLAG[] = {DCM_DEID_RETAIN_FULL_DATES,
     DCM_DEID_RETAIN_UIDS, DCM_DEID_RETAIN_DEVICE_IDENTITY,
     DCM_DEID_RETAIN_PATIENT_CHARS, DCM_DEID_RETAIN_INSTITUTION_IDENTITY,
     DCM_DEID_CLEAN_GRAPHICS, 0 /* clean structured content: not offered */};
-const size_t N_COLUMNS = sizeof(COLUMN_FLAG) / sizeof(COLUMN_FLAG[0]);
+const size_t   N_COLUMNS = sizeof(COLUMN_FLAG) / sizeof(COLUMN_FLAG[0]);
 
 struct deid_row {
 	Uint16 group, element, gmask, emask;
@@ -55,11 +55,11 @@ struct deid_row {
 	act    option[N_COLUMNS];
 };
 
-#define DEID_ATTR(g, e, gm, em, name, iod, basic, o1, o2, o3, o4, o5, o6,   \
-    o7, o8, o9)                                                             \
-	{g, e, gm, em, A_##basic,                                           \
+#define DEID_ATTR(                                                            \
+    g, e, gm, em, name, iod, basic, o1, o2, o3, o4, o5, o6, o7, o8, o9)       \
+	{g, e, gm, em, A_##basic,                                             \
 	    {A_##o1, A_##o2, A_##o3, A_##o4, A_##o5, A_##o6, A_##o7, A_##o8,  \
-		A_##o9}},
+	        A_##o9}},
 const deid_row ROWS[] = {
 #include "dcm/deid_table.def"
 };
@@ -182,10 +182,10 @@ shift_date(std::string &v, long days)
 /* ---- one file --------------------------------------------------------- */
 
 struct deid_run {
-	const dcm_deid_opts *o;
-	dcm_deid_report     *r;
-	std::string          new_id, new_name;
-	long                 shift_days = 0;
+	const dcm_deid_opts     *o;
+	dcm_deid_report         *r;
+	std::string              new_id, new_name;
+	long                     shift_days = 0;
 	std::vector<std::string> phi_tokens; /* for clean descriptors */
 	char                    *err;
 	size_t                   errlen;
@@ -388,7 +388,7 @@ apply(deid_run &run, DcmElement *e, act a, unsigned depth, bool *remove)
 			return deid_items(run, e, depth);
 		if (run.o->options & DCM_DEID_RETAIN_MODIFIED_DATES &&
 		    (e->ident() == EVR_DA || e->ident() == EVR_DT ||
-			e->ident() == EVR_TM))
+		        e->ident() == EVR_TM))
 			return shift_dates(run, e);
 		return clean_text(run, e);
 	case A_XZU:
@@ -552,8 +552,8 @@ begin(deid_run &run, DcmDataset *d)
 	std::string old_id = find_string(d, DCM_PatientID);
 	copy_cut(run.r->patient_id, sizeof(run.r->patient_id), old_id);
 	rv = run.o->patient(run.o->ctx, old_id.c_str(),
-	    find_string(d, DCM_PatientName).c_str(), id, name,
-	    &run.shift_days, run.err, run.errlen);
+	    find_string(d, DCM_PatientName).c_str(), id, name, &run.shift_days,
+	    run.err, run.errlen);
 	if (rv != MC_OK)
 		return rv;
 	run.new_id = id;
@@ -579,16 +579,16 @@ const method_code METHOD_CODES[] = {
     {DCM_DEID_CLEAN_GRAPHICS, "113103", "Clean Graphics Option"},
     {DCM_DEID_CLEAN_DESCRIPTORS, "113105", "Clean Descriptors Option"},
     {DCM_DEID_RETAIN_FULL_DATES, "113106",
-	"Retain Longitudinal Temporal Information Full Dates Option"},
+        "Retain Longitudinal Temporal Information Full Dates Option"},
     {DCM_DEID_RETAIN_MODIFIED_DATES, "113107",
-	"Retain Longitudinal Temporal Information Modified Dates Option"},
+        "Retain Longitudinal Temporal Information Modified Dates Option"},
     {DCM_DEID_RETAIN_PATIENT_CHARS, "113108",
-	"Retain Patient Characteristics Option"},
+        "Retain Patient Characteristics Option"},
     {DCM_DEID_RETAIN_DEVICE_IDENTITY, "113109",
-	"Retain Device Identity Option"},
+        "Retain Device Identity Option"},
     {DCM_DEID_RETAIN_UIDS, "113110", "Retain UIDs Option"},
     {DCM_DEID_RETAIN_INSTITUTION_IDENTITY, "113112",
-	"Retain Institution Identity Option"},
+        "Retain Institution Identity Option"},
 };
 
 mc_err
@@ -597,8 +597,8 @@ add_code(DcmDataset *d, const char *value, const char *meaning)
 	DcmItem *it = NULL;
 
 	if (d->findOrCreateSequenceItem(
-		 DCM_DeidentificationMethodCodeSequence, it, -2)
-		.bad() ||
+	         DCM_DeidentificationMethodCodeSequence, it, -2)
+	        .bad() ||
 	    it->putAndInsertString(DCM_CodeValue, value).bad() ||
 	    it->putAndInsertString(DCM_CodingSchemeDesignator, "DCM").bad() ||
 	    it->putAndInsertString(DCM_CodeMeaning, meaning).bad())
@@ -619,10 +619,10 @@ mark(deid_run &run, DcmDataset *d)
 	delete d->remove(DCM_DeidentificationMethodCodeSequence);
 	if (d->putAndInsertString(DCM_PatientIdentityRemoved, "YES").bad() ||
 	    d->putAndInsertString(DCM_DeidentificationMethod, run.o->method)
-		.bad() ||
+	        .bad() ||
 	    d->putAndInsertString(
-		 DCM_LongitudinalTemporalInformationModified, ltim)
-		.bad())
+	         DCM_LongitudinalTemporalInformationModified, ltim)
+	        .bad())
 		return MC_ENOMEM;
 	for (const method_code &c : METHOD_CODES) {
 		if (c.flag != 0 && (opt & c.flag) == 0)
@@ -711,9 +711,9 @@ dcm_deid_file(const char *in_path, const char *out_path,
 			return rv;
 		if ((rv = deid_dataset(run, ff)) != MC_OK)
 			return rv;
-		OFCondition cond = ff.saveFile(out_path, EXS_Unknown,
-		    EET_ExplicitLength, EGL_withoutGL, EPD_noChange, 0, 0,
-		    EWM_fileformat);
+		OFCondition cond =
+		    ff.saveFile(out_path, EXS_Unknown, EET_ExplicitLength,
+		        EGL_withoutGL, EPD_noChange, 0, 0, EWM_fileformat);
 		if (cond.bad()) {
 			mc_errf(err, errlen, "%s: cannot write: %s", out_path,
 			    cond.text());

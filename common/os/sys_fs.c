@@ -270,9 +270,9 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	int         fd;
 	struct stat st;
 	const char *kind;
-	unsigned    mode = (sync & SYS_APPEND_OWNER_ONLY) ? 0600
-	                                                  : SYS_FILE_MODE_MAX;
-	mc_err      rv;
+	unsigned    mode =
+            (sync & SYS_APPEND_OWNER_ONLY) ? 0600 : SYS_FILE_MODE_MAX;
+	mc_err rv;
 
 	if ((rv = open_regular_mode(path,
 	         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, mode, &fd, &kind,

@@ -39,8 +39,9 @@ main(int argc, char **argv)
 	rv = deidentify_run(&o, &out);
 	free(settings);
 	if (rv != MC_OK) {
-		fprintf(stderr, "%s %s: %s\n", out.retryable ? "retryable" : "final",
-		    mc_strerror(rv), out.error);
+		fprintf(stderr, "%s %s: %s\n",
+		    out.retryable ? "retryable" : "final", mc_strerror(rv),
+		    out.error);
 		return 1;
 	}
 	printf("files=%zu skipped=%zu\n", out.files, out.skipped);

@@ -65,23 +65,23 @@ START_TEST(settings_read_options_private_tags_and_flags)
 {
 	ck_assert_int_eq(
 	    parse("{\"secret_env\": \"K\", \"options\": "
-		  "[\"retain_modified_dates\", \"clean_descriptors\", "
-		  "\"retain_device_identity\"], \"keep_private\": "
-		  "[\"0009,1002\", \"(0019,10aF)\"], \"allow_burned_in\": "
-		  "\"true\", \"date_shift_max_days\": \"30\", "
-		  "\"lookup_missing\": \"pattern\"}"),
+	          "[\"retain_modified_dates\", \"clean_descriptors\", "
+	          "\"retain_device_identity\"], \"keep_private\": "
+	          "[\"0009,1002\", \"(0019,10aF)\"], \"allow_burned_in\": "
+	          "\"true\", \"date_shift_max_days\": \"30\", "
+	          "\"lookup_missing\": \"pattern\"}"),
 	    MC_OK);
-	ck_assert_uint_eq(set.options,
-	    DEID_OPT(RETAIN_MODIFIED_DATES) | DEID_OPT(CLEAN_DESCRIPTORS) |
-		DEID_OPT(RETAIN_DEVICE_IDENTITY));
+	ck_assert_uint_eq(set.options, DEID_OPT(RETAIN_MODIFIED_DATES) |
+	                                   DEID_OPT(CLEAN_DESCRIPTORS) |
+	                                   DEID_OPT(RETAIN_DEVICE_IDENTITY));
 	ck_assert_uint_eq(set.n_keep_private, 2);
 	ck_assert_uint_eq(set.keep_private[0], 0x00091002u);
 	ck_assert_uint_eq(set.keep_private[1], 0x001910AFu);
 	ck_assert(set.allow_burned_in);
 	ck_assert(set.lookup_fallback);
 	ck_assert_uint_eq(set.date_shift_max_days, 30);
-	ck_assert_str_eq(deid_option_name(DEID_OPT_BIT_CLEAN_GRAPHICS),
-	    "clean_graphics");
+	ck_assert_str_eq(
+	    deid_option_name(DEID_OPT_BIT_CLEAN_GRAPHICS), "clean_graphics");
 	ck_assert_str_eq(deid_option_name(DEID_OPT_COUNT), "");
 }
 END_TEST
@@ -91,51 +91,51 @@ static const struct bad_setting {
 	const char *want;
 } bad_settings[] = {
     {"{}", "deidentify setting secret_file: the key for UIDs and hashes is "
-	   "needed: set secret_file or secret_env"},
+           "needed: set secret_file or secret_env"},
     {"{\"secret\": \"abcdefghijklmnopq\"}",
-	"deidentify setting secret: the key must not be written in the "
-	"settings (they are copied into task.json): name a file with "
-	"secret_file or a variable with secret_env"},
+        "deidentify setting secret: the key must not be written in the "
+        "settings (they are copied into task.json): name a file with "
+        "secret_file or a variable with secret_env"},
     {"{\"secret_file\": \"/k\", \"secret_env\": \"K\"}",
-	"deidentify setting secret_file: set secret_file or secret_env, not "
-	"both"},
+        "deidentify setting secret_file: set secret_file or secret_env, not "
+        "both"},
     {"{\"secret_file\": \"/k\", \"optoins\": []}",
-	"deidentify: unknown setting 'optoins'"},
+        "deidentify: unknown setting 'optoins'"},
     {"{\"secret_file\": \"/k\", \"options\": \"retain_uids\"}",
-	"deidentify setting options: must be a list of names"},
+        "deidentify setting options: must be a list of names"},
     {"{\"secret_file\": \"/k\", \"options\": [\"retain_uids\", \"x\"]}",
-	"deidentify setting options: item 2 is not one of retain_full_dates, "
-	"retain_modified_dates, clean_descriptors, retain_uids, "
-	"retain_device_identity, retain_patient_characteristics, "
-	"retain_institution_identity, clean_graphics"},
+        "deidentify setting options: item 2 is not one of retain_full_dates, "
+        "retain_modified_dates, clean_descriptors, retain_uids, "
+        "retain_device_identity, retain_patient_characteristics, "
+        "retain_institution_identity, clean_graphics"},
     {"{\"secret_file\": \"/k\", \"options\": [\"retain_full_dates\", "
      "\"retain_modified_dates\"]}",
-	"deidentify setting options: retain_full_dates and "
-	"retain_modified_dates exclude each other"},
+        "deidentify setting options: retain_full_dates and "
+        "retain_modified_dates exclude each other"},
     {"{\"secret_file\": \"/k\", \"keep_private\": [\"0008,0050\"]}",
-	"deidentify setting keep_private: item 1 is not a private data "
-	"element \"gggg,eeee\" (odd group, element xx10..xxFF)"},
+        "deidentify setting keep_private: item 1 is not a private data "
+        "element \"gggg,eeee\" (odd group, element xx10..xxFF)"},
     {"{\"secret_file\": \"/k\", \"keep_private\": [\"0009,0010\"]}",
-	"deidentify setting keep_private: item 1 is not a private data "
-	"element \"gggg,eeee\" (odd group, element xx10..xxFF)"},
+        "deidentify setting keep_private: item 1 is not a private data "
+        "element \"gggg,eeee\" (odd group, element xx10..xxFF)"},
     {"{\"secret_file\": \"/k\", \"patient_id\": \"{id}\"}",
-	"deidentify setting patient_id: may hold printable ASCII and {hash} "
-	"only"},
+        "deidentify setting patient_id: may hold printable ASCII and {hash} "
+        "only"},
     {"{\"secret_file\": \"/k\", \"patient_name\": \"a\\\\b\"}",
-	"deidentify setting patient_name: may hold printable ASCII and "
-	"{hash} only"},
+        "deidentify setting patient_name: may hold printable ASCII and "
+        "{hash} only"},
     {"{\"secret_file\": \"/k\", \"patient_id\": \"\"}",
-	"deidentify setting patient_id: must not be empty"},
+        "deidentify setting patient_id: must not be empty"},
     {"{\"secret_file\": \"/k\", \"patient_id\": "
      "\"{hash}{hash}{hash}{hash}{hash}{hash}\"}",
-	"deidentify setting patient_id: gives more than 64 characters"},
+        "deidentify setting patient_id: gives more than 64 characters"},
     {"{\"secret_file\": \"/k\", \"date_shift_max_days\": 0}",
-	"deidentify setting date_shift_max_days: must be a whole number of "
-	"days, 1..36500"},
+        "deidentify setting date_shift_max_days: must be a whole number of "
+        "days, 1..36500"},
     {"{\"secret_file\": \"/k\", \"allow_burned_in\": \"yes\"}",
-	"deidentify setting allow_burned_in: must be true or false"},
+        "deidentify setting allow_burned_in: must be true or false"},
     {"{\"secret_file\": \"/k\", \"lookup_missing\": \"skip\"}",
-	"deidentify setting lookup_missing: must be \"fail\" or \"pattern\""},
+        "deidentify setting lookup_missing: must be \"fail\" or \"pattern\""},
     {"[]", "deidentify setting settings: must be a mapping"},
 };
 
@@ -222,8 +222,8 @@ START_TEST(the_key_comes_from_a_file_or_a_variable_never_into_errors)
 
 	path_in_tmp(path, sizeof(path), "key");
 	write_text(path, UNIT_KEY "\n");
-	ck_assert_int_eq(parse("{\"secret_env\": \"MC_UNIT_DEID_KEY\"}"),
-	    MC_OK);
+	ck_assert_int_eq(
+	    parse("{\"secret_env\": \"MC_UNIT_DEID_KEY\"}"), MC_OK);
 	setenv("MC_UNIT_DEID_KEY", UNIT_KEY, 1);
 	ck_assert_int_eq(deid_key_load(&set, &k, err, sizeof(err)), MC_OK);
 	snprintf(set.secret_env, sizeof(set.secret_env), "%s", "");
@@ -233,14 +233,17 @@ START_TEST(the_key_comes_from_a_file_or_a_variable_never_into_errors)
 	ck_assert_uint_eq(f.len, k.len);
 	ck_assert_int_eq(memcmp(k.bytes, f.bytes, k.len), 0);
 	write_text(path, "tooshort");
-	ck_assert_int_eq(deid_key_load(&set, &f, err, sizeof(err)), MC_ECONFIG);
+	ck_assert_int_eq(
+	    deid_key_load(&set, &f, err, sizeof(err)), MC_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(err, "must hold 16 to 4096 bytes"));
 	ck_assert_ptr_null(strstr(err, "tooshort"));
 	unsetenv("MC_UNIT_DEID_KEY");
-	snprintf(set.secret_env, sizeof(set.secret_env), "%s", "MC_UNIT_DEID_KEY");
-	ck_assert_int_eq(deid_key_load(&set, &f, err, sizeof(err)), MC_ECONFIG);
+	snprintf(
+	    set.secret_env, sizeof(set.secret_env), "%s", "MC_UNIT_DEID_KEY");
+	ck_assert_int_eq(
+	    deid_key_load(&set, &f, err, sizeof(err)), MC_ECONFIG);
 	ck_assert_str_eq(err, "deidentify: secret_env names MC_UNIT_DEID_KEY, "
-			      "which is not set");
+	                      "which is not set");
 }
 END_TEST
 
@@ -253,12 +256,13 @@ START_TEST(the_lookup_table_reads_quotes_headers_and_comments)
 	const char  *id = NULL, *name = NULL;
 
 	path_in_tmp(path, sizeof(path), "lookup.csv");
-	write_text(path, "original_patient_id,new_patient_id,new_patient_name\r\n"
-			 "# a comment\r\n"
-			 "\r\n"
-			 "\"P,1\",S-1,\"Subject^One\"\r\n"
-			 "P2,S-2\n"
-			 "\"P\"\"3\",S-3,\n");
+	write_text(path,
+	    "original_patient_id,new_patient_id,new_patient_name\r\n"
+	    "# a comment\r\n"
+	    "\r\n"
+	    "\"P,1\",S-1,\"Subject^One\"\r\n"
+	    "P2,S-2\n"
+	    "\"P\"\"3\",S-3,\n");
 	ck_assert_int_eq(deid_lookup_load(path, &l, err, sizeof(err)), MC_OK);
 	ck_assert(deid_lookup_find(l, "P,1", &id, &name));
 	ck_assert_str_eq(id, "S-1");
@@ -282,13 +286,15 @@ START_TEST(a_bad_lookup_line_is_named_by_number_only)
 
 	path_in_tmp(path, sizeof(path), "lookup.csv");
 	write_text(path, "SECRETPID1,S-1\nSECRETPID2,\"S-2\n");
-	ck_assert_int_eq(deid_lookup_load(path, &l, err, sizeof(err)), MC_EPARSE);
+	ck_assert_int_eq(
+	    deid_lookup_load(path, &l, err, sizeof(err)), MC_EPARSE);
 	ck_assert_ptr_null(l);
 	ck_assert_str_eq(err, "deidentify: lookup_table line 2: expected "
-			      "original_patient_id,new_patient_id[,new_"
-			      "patient_name]");
+	                      "original_patient_id,new_patient_id[,new_"
+	                      "patient_name]");
 	write_text(path, "SECRETPID1,S\\1\n");
-	ck_assert_int_eq(deid_lookup_load(path, &l, err, sizeof(err)), MC_EPARSE);
+	ck_assert_int_eq(
+	    deid_lookup_load(path, &l, err, sizeof(err)), MC_EPARSE);
 	ck_assert_ptr_nonnull(strstr(err, "line 1: the original ID"));
 	ck_assert_ptr_null(strstr(err, "SECRETPID"));
 }
@@ -340,7 +346,8 @@ deidentify_suite(void)
 	    config_load_checks_the_settings_where_they_are, NULL};
 	const TTest *key[] = {uids_hashes_and_shifts_are_the_documented_hmacs,
 	    the_key_comes_from_a_file_or_a_variable_never_into_errors, NULL};
-	const TTest *files[] = {the_lookup_table_reads_quotes_headers_and_comments,
+	const TTest *files[] = {
+	    the_lookup_table_reads_quotes_headers_and_comments,
 	    a_bad_lookup_line_is_named_by_number_only,
 	    the_mapping_file_is_0600_with_each_pair_once, NULL};
 

@@ -20,11 +20,11 @@
 #define DEID_TMP_NAME ".deidentify.part"
 
 /* the DEID_OPT bits in the order of DEID_OPTIONS, as dcm_deid flags */
-static const unsigned DCM_FLAG[DEID_OPT_COUNT] = {
-    DCM_DEID_RETAIN_FULL_DATES, DCM_DEID_RETAIN_MODIFIED_DATES,
-    DCM_DEID_CLEAN_DESCRIPTORS, DCM_DEID_RETAIN_UIDS,
-    DCM_DEID_RETAIN_DEVICE_IDENTITY, DCM_DEID_RETAIN_PATIENT_CHARS,
-    DCM_DEID_RETAIN_INSTITUTION_IDENTITY, DCM_DEID_CLEAN_GRAPHICS};
+static const unsigned DCM_FLAG[DEID_OPT_COUNT] = {DCM_DEID_RETAIN_FULL_DATES,
+    DCM_DEID_RETAIN_MODIFIED_DATES, DCM_DEID_CLEAN_DESCRIPTORS,
+    DCM_DEID_RETAIN_UIDS, DCM_DEID_RETAIN_DEVICE_IDENTITY,
+    DCM_DEID_RETAIN_PATIENT_CHARS, DCM_DEID_RETAIN_INSTITUTION_IDENTITY,
+    DCM_DEID_CLEAN_GRAPHICS};
 
 typedef struct deid_job {
 	deid_settings       s;
@@ -36,16 +36,15 @@ typedef struct deid_job {
 } deid_job;
 
 static mc_err
-patient_cb(void *ctx, const char *old_id, const char *old_name,
-    char *new_id, char *new_name, long *shift_days, char *err,
-    size_t errlen)
+patient_cb(void *ctx, const char *old_id, const char *old_name, char *new_id,
+    char *new_name, long *shift_days, char *err, size_t errlen)
 {
 	deid_job   *j = ctx;
 	const char *id, *name;
 	char        hash[DEID_HASH_HEX_LEN + 1];
 	mc_err      rv;
 
-	(void)old_name;
+	(void) old_name;
 	*shift_days = 0;
 	if ((rv = deid_hash_hex(&j->key, old_id, hash)) != MC_OK)
 		return rv;
@@ -64,8 +63,8 @@ patient_cb(void *ctx, const char *old_id, const char *old_name,
 		deid_expand(j->s.patient_name, hash, new_name);
 	}
 	if (j->s.options & DEID_OPT(RETAIN_MODIFIED_DATES))
-		return deid_shift_days(&j->key, old_id, j->s.date_shift_max_days,
-		    shift_days);
+		return deid_shift_days(
+		    &j->key, old_id, j->s.date_shift_max_days, shift_days);
 	return MC_OK;
 }
 
@@ -84,11 +83,11 @@ note(deid_job *j, const dcm_deid_report *r)
 
 	snprintf(days, sizeof(days), "%ld", r->shift_days);
 	if ((rv = deid_map_add(j->map, "patient", r->patient_id,
-		 r->new_patient_id)) != MC_OK ||
-	    (rv = deid_map_add(j->map, "study", r->study_uid,
-		 r->new_study_uid)) != MC_OK ||
-	    (rv = deid_map_add(j->map, "series", r->series_uid,
-		 r->new_series_uid)) != MC_OK)
+	         r->new_patient_id)) != MC_OK ||
+	    (rv = deid_map_add(
+	         j->map, "study", r->study_uid, r->new_study_uid)) != MC_OK ||
+	    (rv = deid_map_add(
+	         j->map, "series", r->series_uid, r->new_series_uid)) != MC_OK)
 		return rv;
 	if (j->s.options & DEID_OPT(RETAIN_MODIFIED_DATES))
 		return deid_map_add(j->map, "date_shift", r->patient_id, days);
@@ -133,7 +132,7 @@ one_file(deid_job *j, const dcm_deid_opts *d, const char *in_dir,
 		return rv;
 	}
 	if ((rv = sys_path_fmt(dst, sizeof(dst), "%s/%s#%s%s", out_dir,
-		 r.new_series_uid, r.new_sop_uid, DEID_SUFFIX)) != MC_OK)
+	         r.new_series_uid, r.new_sop_uid, DEID_SUFFIX)) != MC_OK)
 		return rv;
 	if (sys_exists(dst)) {
 		fail(j, false, "%s: another instance has the SOP UID %s", name,
@@ -202,21 +201,21 @@ prepare(deid_job *j, const deidentify_opts *o)
 	char   err[DEIDENTIFY_ERROR_MAX_LEN + 1] = "";
 	mc_err rv;
 
-	if ((rv = deid_settings_parse(o->settings_json, &j->s, err,
-		 sizeof(err))) != MC_OK ||
+	if ((rv = deid_settings_parse(
+	         o->settings_json, &j->s, err, sizeof(err))) != MC_OK ||
 	    (rv = deid_key_load(&j->s, &j->key, err, sizeof(err))) != MC_OK ||
 	    (j->s.lookup_table[0] != '\0' &&
-		(rv = deid_lookup_load(j->s.lookup_table, &j->lookup, err,
-		     sizeof(err))) != MC_OK)) {
+	        (rv = deid_lookup_load(j->s.lookup_table, &j->lookup, err,
+	             sizeof(err))) != MC_OK)) {
 		fail(j, false, "%s", err);
 		return rv;
 	}
 	if (j->s.mapping_file[0] != '\0')
-		snprintf(j->mapping, sizeof(j->mapping), "%s",
-		    j->s.mapping_file);
+		snprintf(
+		    j->mapping, sizeof(j->mapping), "%s", j->s.mapping_file);
 	else if (o->default_mapping != NULL)
-		snprintf(j->mapping, sizeof(j->mapping), "%s",
-		    o->default_mapping);
+		snprintf(
+		    j->mapping, sizeof(j->mapping), "%s", o->default_mapping);
 	else {
 		fail(j, false,
 		    "deidentify: no mapping_file in the settings and no "
@@ -243,9 +242,8 @@ deidentify_run(const deidentify_opts *o, deidentify_outcome *out)
 	}
 	j->out = out;
 	if ((rv = prepare(j, o)) == MC_OK && (rv = all_files(j, o)) == MC_OK) {
-		rv = deid_map_write(j->map, j->mapping, o->task_id ? o->task_id
-		                                                   : "",
-		    err, sizeof(err));
+		rv = deid_map_write(j->map, j->mapping,
+		    o->task_id ? o->task_id : "", err, sizeof(err));
 		if (rv != MC_OK)
 			fail(j, true, "%s", err);
 	}

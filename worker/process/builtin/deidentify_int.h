@@ -36,12 +36,13 @@ void deid_key_wipe(deid_key *k);
 /* deid_mac - HMAC-SHA256(key, prefix || data) into mac. The functions
  * below return what it returns: MC_OK, or MC_EINTERNAL when OpenSSL
  * cannot (no memory, no SHA-256 provider). */
-MC_NODISCARD mc_err deid_mac(const deid_key *k, const char *prefix, const char *data,
-    unsigned char mac[DEID_MAC_LEN]);
+MC_NODISCARD mc_err deid_mac(const deid_key *k, const char *prefix,
+    const char *data, unsigned char mac[DEID_MAC_LEN]);
 
 /* deid_uid - "2.25." and the decimal of the first 128 bits of
  * HMAC-SHA256(key, uid): the same UID always gives the same new one,
- * across runs and workers that share the key. out holds DCM_DEID_UID_SIZE bytes. */
+ * across runs and workers that share the key. out holds DCM_DEID_UID_SIZE
+ * bytes. */
 MC_NODISCARD mc_err deid_uid(const deid_key *k, const char *uid, char *out);
 
 /* deid_hash_hex - {hash}: DEID_HASH_HEX_LEN upper-case hex digits of
@@ -51,8 +52,8 @@ MC_NODISCARD mc_err deid_hash_hex(
 
 /* deid_shift_days - the date shift of a patient: -1..-max_days, from
  * HMAC-SHA256(key, "dateshift:" || patient_id). */
-MC_NODISCARD mc_err deid_shift_days(const deid_key *k,
-    const char *patient_id, unsigned max_days, long *days);
+MC_NODISCARD mc_err deid_shift_days(
+    const deid_key *k, const char *patient_id, unsigned max_days, long *days);
 
 /* deid_expand - pattern with {hash} replaced by hash into out (size
  * DEID_PATTERN_SIZE; the settings check bounded the result). */

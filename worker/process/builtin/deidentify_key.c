@@ -74,19 +74,19 @@ mc_err
 deid_mac(const deid_key *k, const char *prefix, const char *data,
     unsigned char mac[DEID_MAC_LEN])
 {
-	char         digest[] = "SHA256";
-	OSSL_PARAM   params[] = {OSSL_PARAM_construct_utf8_string(
-                                   OSSL_MAC_PARAM_DIGEST, digest, 0),
-              OSSL_PARAM_construct_end()};
+	char       digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+	    OSSL_PARAM_construct_end()};
 	EVP_MAC     *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *c = m != NULL ? EVP_MAC_CTX_new(m) : NULL;
 	size_t       len = 0;
 	int          ok;
 
 	ok = c != NULL && EVP_MAC_init(c, k->bytes, k->len, params) == 1 &&
-	     EVP_MAC_update(c, (const unsigned char *)prefix, strlen(prefix)) ==
-	         1 &&
-	     EVP_MAC_update(c, (const unsigned char *)data, strlen(data)) ==
+	     EVP_MAC_update(
+	         c, (const unsigned char *) prefix, strlen(prefix)) == 1 &&
+	     EVP_MAC_update(c, (const unsigned char *) data, strlen(data)) ==
 	         1 &&
 	     EVP_MAC_final(c, mac, &len, DEID_MAC_LEN) == 1 &&
 	     len == DEID_MAC_LEN;
@@ -110,12 +110,12 @@ decimal_of(const unsigned char *num, size_t n, char *out, size_t len)
 		zero = true;
 		for (i = 0; i < n; i++) {
 			unsigned cur = rem * 256 + v[i];
-			v[i] = (unsigned char)(cur / 10);
+			v[i] = (unsigned char) (cur / 10);
 			rem = cur % 10;
 			if (v[i] != 0)
 				zero = false;
 		}
-		rev[nd++] = (char)('0' + rem);
+		rev[nd++] = (char) ('0' + rem);
 	} while (!zero && nd < sizeof(rev));
 	for (i = 0; i < nd && i + 1 < len; i++)
 		out[i] = rev[nd - 1 - i];
@@ -152,8 +152,8 @@ deid_hash_hex(const deid_key *k, const char *patient_id, char *out)
 }
 
 mc_err
-deid_shift_days(const deid_key *k, const char *patient_id,
-    unsigned max_days, long *days)
+deid_shift_days(
+    const deid_key *k, const char *patient_id, unsigned max_days, long *days)
 {
 	unsigned char mac[DEID_MAC_LEN];
 	uint64_t      v = 0;
@@ -163,7 +163,7 @@ deid_shift_days(const deid_key *k, const char *patient_id,
 		return rv;
 	for (size_t i = 0; i < 8; i++)
 		v = (v << 8) | mac[i];
-	*days = -1 - (long)(v % max_days);
+	*days = -1 - (long) (v % max_days);
 	return MC_OK;
 }
 

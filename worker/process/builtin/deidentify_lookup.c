@@ -139,7 +139,7 @@ parse(deid_lookup *l, char *err, size_t errlen)
 			line[--n] = '\0';
 		if (n == 0 || line[0] == '#' ||
 		    (no == 1 && strncmp(line, DEID_LOOKUP_HEADER,
-				    strlen(DEID_LOOKUP_HEADER)) == 0))
+		                    strlen(DEID_LOOKUP_HEADER)) == 0))
 			continue;
 		mc_err rv = add_line(l, line, no, err, errlen);
 		if (rv != MC_OK)
@@ -157,7 +157,8 @@ deid_lookup_load(const char *path, deid_lookup **out, char *err, size_t errlen)
 	*out = NULL;
 	if (l == NULL)
 		return MC_ENOMEM;
-	rv = sys_read_plain_file(path, DEID_LOOKUP_MAX_BYTES, &l->text, &l->len);
+	rv = sys_read_plain_file(
+	    path, DEID_LOOKUP_MAX_BYTES, &l->text, &l->len);
 	if (rv != MC_OK) {
 		mc_errf(err, errlen, "deidentify: lookup_table %s: %s", path,
 		    mc_strerror(rv));
@@ -165,8 +166,10 @@ deid_lookup_load(const char *path, deid_lookup **out, char *err, size_t errlen)
 		return rv == MC_ENOMEM ? rv : MC_EIO;
 	}
 	if (strlen(l->text) != l->len) {
-		mc_errf(err, errlen, "deidentify: lookup_table %s holds a NUL "
-		    "byte", path);
+		mc_errf(err, errlen,
+		    "deidentify: lookup_table %s holds a NUL "
+		    "byte",
+		    path);
 		deid_lookup_destroy(l);
 		return MC_EPARSE;
 	}
@@ -179,8 +182,8 @@ deid_lookup_load(const char *path, deid_lookup **out, char *err, size_t errlen)
 }
 
 bool
-deid_lookup_find(const deid_lookup *l, const char *old_id,
-    const char **new_id, const char **new_name)
+deid_lookup_find(const deid_lookup *l, const char *old_id, const char **new_id,
+    const char **new_name)
 {
 	for (size_t i = 0; l != NULL && i < l->n; i++) {
 		if (strcmp(l->e[i].old_id, old_id) == 0) {

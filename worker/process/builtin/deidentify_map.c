@@ -58,8 +58,8 @@ field_copy(char *dst, size_t len, const char *src)
 }
 
 mc_err
-deid_map_add(deid_map *m, const char *kind, const char *old_value,
-    const char *val)
+deid_map_add(
+    deid_map *m, const char *kind, const char *old_value, const char *val)
 {
 	deid_pair p;
 
@@ -84,8 +84,8 @@ deid_map_add(deid_map *m, const char *kind, const char *old_value,
 }
 
 static mc_err
-append_all(const deid_map *m, const char *path, const char *task_id,
-    const char *now)
+append_all(
+    const deid_map *m, const char *path, const char *task_id, const char *now)
 {
 	size_t cap = m->n * (sizeof(deid_pair) + 128) + 1, len = 0;
 	char  *buf = malloc(cap);
@@ -94,7 +94,7 @@ append_all(const deid_map *m, const char *path, const char *task_id,
 	if (buf == NULL)
 		return MC_ENOMEM;
 	for (size_t i = 0; i < m->n; i++)
-		len += (size_t)snprintf(buf + len, cap - len,
+		len += (size_t) snprintf(buf + len, cap - len,
 		    "%s\t%s\t%s\t%s\t%s\n", now, task_id, m->p[i].kind,
 		    m->p[i].old_value, m->p[i].new_value);
 	/* one write for the task's records: concurrent workers append to
