@@ -386,6 +386,11 @@ apply(deid_run &run, DcmElement *e, act a, unsigned depth, bool *remove)
 	case A_C:
 		if (e->ident() == EVR_SQ)
 			return deid_items(run, e, depth);
+		/* overlay and curve data: nothing can clean pixels here */
+		if (!e->isaString()) {
+			*remove = true;
+			return MC_OK;
+		}
 		if (run.o->options & DCM_DEID_RETAIN_MODIFIED_DATES &&
 		    (e->ident() == EVR_DA || e->ident() == EVR_DT ||
 		        e->ident() == EVR_TM))
@@ -495,8 +500,8 @@ copy_cut(char *dst, size_t n, const std::string &s)
 	snprintf(dst, n, "%s", s.c_str());
 }
 
-/* the identifiers clean descriptors removes from texts: lower case, at
- * least 3 bytes (shorter ones would cut words apart) */
+/* the identifiers cleaning removes from texts: lower case, at least 3
+ * bytes (shorter ones would cut words apart) */
 void
 collect_tokens(deid_run &run, DcmDataset *d)
 {
@@ -560,8 +565,8 @@ begin(deid_run &run, DcmDataset *d)
 	run.new_name = name;
 	run.r->shift_days = run.shift_days;
 	copy_cut(run.r->new_patient_id, sizeof(run.r->new_patient_id), id);
-	if (run.o->options & DCM_DEID_CLEAN_DESCRIPTORS)
-		collect_tokens(run, d);
+	/* every C on a text removes them, whichever option asked for it */
+	collect_tokens(run, d);
 	/* the profile replaces them; present even when the file had none */
 	if (d->putAndInsertString(DCM_PatientID, id).bad() ||
 	    d->putAndInsertString(DCM_PatientName, name).bad())
