@@ -71,6 +71,12 @@ typedef struct dcm_deid_report {
 	size_t removed, emptied, replaced, remapped, shifted, cleaned;
 } dcm_deid_report;
 
+/* dcm_deid_init - dcm_glue_init (dcm_glue.h) for programs that use only
+ * this header: DCMTK's logger quiet (its messages may quote values), the
+ * data dictionary checked. Once per process, before any thread; later
+ * calls return the first result. */
+MC_NODISCARD mc_err dcm_deid_init(char *err, size_t errlen);
+
 /* dcm_deid_file - read in_path (checked by dcm_scan_file first: depth,
  * element count and lengths bounded), apply the Basic Application Level
  * Confidentiality Profile with o->options, remove private elements

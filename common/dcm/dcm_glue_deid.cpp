@@ -699,6 +699,12 @@ load(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 } // namespace
 
 extern "C" mc_err
+dcm_deid_init(char *err, size_t errlen)
+{
+	return dcm_glue_init(err, errlen);
+}
+
+extern "C" mc_err
 dcm_deid_file(const char *in_path, const char *out_path,
     const dcm_deid_opts *o, dcm_deid_report *r, char *err, size_t errlen)
 {

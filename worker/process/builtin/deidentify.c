@@ -201,6 +201,10 @@ prepare(deid_job *j, const deidentify_opts *o)
 	char   err[DEIDENTIFY_ERROR_MAX_LEN + 1] = "";
 	mc_err rv;
 
+	if ((rv = dcm_deid_init(err, sizeof(err))) != MC_OK) {
+		fail(j, false, "deidentify: %s", err);
+		return rv;
+	}
 	if ((rv = deid_settings_parse(
 	         o->settings_json, &j->s, err, sizeof(err))) != MC_OK ||
 	    (rv = deid_key_load(&j->s, &j->key, err, sizeof(err))) != MC_OK ||
