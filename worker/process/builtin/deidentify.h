@@ -30,11 +30,12 @@ typedef struct deidentify_outcome {
 	char   error[DEIDENTIFY_ERROR_MAX_LEN + 1]; /* "" on MC_OK */
 } deidentify_outcome;
 
-/* deidentify_run - write each *.dcm of o->in_dir, de-identified, into
- * o->out_dir as <new series UID>#<new SOP UID>.dcm; other files (task.json
- * and the like) are left out. Then append the old -> new identifiers to
- * the mapping file (0600). All or nothing: on an error out/ may hold
- * some files, and the caller fails the step. The log gets one line with
+/* deidentify_run - write each *.dcm (any case) of o->in_dir,
+ * de-identified, into o->out_dir as <new series UID>#<new SOP UID>.dcm;
+ * other files (task.json, a module's reports) are left out, never passed
+ * on as they are: they may hold patient data. Then append the old -> new
+ * identifiers to the mapping file (0600). All or nothing: on an error out/ may
+ * hold some files, and the caller fails the step. The log gets one line with
  * counts and UIDs, never patient data. Returns MC_OK; MC_ECONFIG
  * (settings, key, lookup table); MC_EREFUSED (BurnedInAnnotation YES,
  * not allowed); MC_ENOENT (a patient missing from the lookup table);
