@@ -191,6 +191,13 @@ typedef void (*config_builtin_check)(
 void config_builtin_check_none(
     cctx *x, const cnode *settings, const char *path);
 
+/* config_set_tags.c: a list of set_tags operations at v (a rule's
+ * set_tags), and the settings of the set_tags module (set_tags: [...]);
+ * docs/set_tags.md. */
+void config_check_set_tags(cctx *x, const cnode *v, const char *path);
+void config_builtin_check_set_tags(
+    cctx *x, const cnode *settings, const char *path);
+
 /* config_builtin_names - the rows' names in table order, NULL last
  * (static); *n gets how many (n may be NULL). */
 const char *const *config_builtin_names(size_t *n);

@@ -63,8 +63,8 @@ START_TEST(a_builtin_module_loads_and_keeps_its_name)
 	mc_config           *c = NULL;
 	const config_module *m;
 
-	ck_assert_int_eq(load("modules:\n  pass:\n    builtin: copy\n", &c),
-	    MC_OK);
+	ck_assert_int_eq(
+	    load("modules:\n  pass:\n    builtin: copy\n", &c), MC_OK);
 	ck_assert_str_eq(out, "");
 	m = config_find_module(c, "pass");
 	ck_assert_ptr_nonnull(m);
@@ -80,7 +80,7 @@ static const struct bad_case {
 } bad_cases[] = {
     {"modules:\n  m:\n    builtin: cpy\n",
         "t.yaml:3:14: modules.m.builtin: unknown built-in module 'cpy' "
-        "(expected copy)"},
+        "(expected copy or set_tags)"},
     {"modules:\n  m:\n    builtin: copy\n    docker_tag: x/y\n",
         "t.yaml:4:17: modules.m.docker_tag: a module is either 'builtin' "
         "or 'docker_tag', not both"},
@@ -105,10 +105,12 @@ static Suite *
 builtin_config_suite(void)
 {
 	Suite       *s = suite_create("builtin_config");
-	const TTest *valid[] = {a_builtin_module_loads_and_keeps_its_name, NULL};
+	const TTest *valid[] = {
+	    a_builtin_module_loads_and_keeps_its_name, NULL};
 
 	mc_check_tcase(s, "valid", valid);
-	tcase_add_loop_test(mc_check_tcase(s, "invalid", (const TTest *[]){NULL}),
+	tcase_add_loop_test(
+	    mc_check_tcase(s, "invalid", (const TTest *[]){NULL}),
 	    each_bad_builtin_gives_the_expected_message, 0,
 	    (int) (sizeof(bad_cases) / sizeof(bad_cases[0])));
 	return s;
