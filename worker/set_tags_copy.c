@@ -34,8 +34,8 @@ set_tags_copy(const char *list_json, const char *dir, char *const *paths,
 	*out = NULL;
 	*retryable = false;
 	memset(st, 0, sizeof(*st));
-	if ((rv = set_tags_compile(list_json, &e, &st->operations, err,
-	         errlen)) != MC_OK)
+	if ((rv = set_tags_compile(
+	         list_json, &e, &st->operations, err, errlen)) != MC_OK)
 		return rv;
 	if ((rv = sys_remove_tree(dir)) != MC_OK ||
 	    (rv = sys_files_mkdir(dir, err, errlen)) != MC_OK) {
@@ -59,8 +59,8 @@ set_tags_copy(const char *list_json, const char *dir, char *const *paths,
 			rv = MC_EINVAL;
 			break;
 		}
-		if ((rv = dcm_edit_file(e, paths[i], dst, &changed, err,
-		         errlen)) != MC_OK) {
+		if ((rv = dcm_edit_file(
+		         e, paths[i], dst, &changed, err, errlen)) != MC_OK) {
 			*retryable = rv == MC_EIO || rv == MC_ENOMEM;
 			break;
 		}

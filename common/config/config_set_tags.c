@@ -52,18 +52,23 @@ check_op(cctx *x, const cnode *m, const char *path)
 	dcm_edit_field field = DCM_EDIT_FIELD_TAG;
 	const cnode   *what = NULL;
 	int            n_what = 0;
+	size_t         errors;
 	mc_err         rv;
 
 	if (!cval_map(x, m, path))
 		return;
+	errors = x->n_errors;
 	for (size_t i = 0; i < m->n; i++) {
 		const cnode *k = m->items[2 * i];
 		int          id;
 		config_path(
 		    sub, path, k->kind == CNODE_SCALAR ? k->text : "?");
-		if ((id = config_fields_check(x, k, sub, OP_FIELDS, NULL)) >= 0)
+		if ((id = config_fields_check(x, k, sub, OP_FIELDS, NULL)) >=
+		    0)
 			f[id] = m->items[2 * i + 1];
 	}
+	if (x->n_errors > errors)
+		return; /* an unknown field: what follows would guess */
 	if (f[OP_TAG] == NULL) {
 		cctx_error(x, m, path, "missing field 'tag'");
 		return;
@@ -113,8 +118,8 @@ check_op(cctx *x, const cnode *m, const char *path)
 			cctx_error(x, m, path, "regex needs replace");
 			return;
 		}
-		op.replace = text(
-		    x, f[OP_REPLACE], config_path(sub, path, "replace"));
+		op.replace =
+		    text(x, f[OP_REPLACE], config_path(sub, path, "replace"));
 		if (op.replace == NULL)
 			return;
 	}
@@ -128,13 +133,13 @@ check_op(cctx *x, const cnode *m, const char *path)
 		                  : field == DCM_EDIT_FIELD_REPLACE
 		                      ? f[OP_REPLACE]
 		                      : what;
-		const char *name = field == DCM_EDIT_FIELD_TAG ? "tag"
-		                   : field == DCM_EDIT_FIELD_REPLACE
-		                       ? "replace"
-		                       : OP_FIELDS[what == f[OP_SET]     ? OP_SET
-		                                   : what == f[OP_COPY_FROM]
-		                                       ? OP_COPY_FROM
-		                                       : OP_REGEX];
+		const char  *name =
+                    field == DCM_EDIT_FIELD_TAG ? "tag"
+		     : field == DCM_EDIT_FIELD_REPLACE
+		         ? "replace"
+		         : OP_FIELDS[what == f[OP_SET]         ? OP_SET
+		                     : what == f[OP_COPY_FROM] ? OP_COPY_FROM
+		                                               : OP_REGEX];
 		cctx_error(x, at, config_path(sub, path, name), "%s", err);
 	}
 }
@@ -150,8 +155,8 @@ config_check_set_tags(cctx *x, const cnode *v, const char *path)
 		return;
 	}
 	if (v->n > DCM_EDIT_MAX_OPS) {
-		cctx_error(x, v, path, "more than %d operations",
-		    DCM_EDIT_MAX_OPS);
+		cctx_error(
+		    x, v, path, "more than %d operations", DCM_EDIT_MAX_OPS);
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
@@ -161,15 +166,14 @@ config_check_set_tags(cctx *x, const cnode *v, const char *path)
 }
 
 void
-config_builtin_check_set_tags(
-    cctx *x, const cnode *settings, const char *path)
+config_builtin_check_set_tags(cctx *x, const cnode *settings, const char *path)
 {
 	static const char *const known[] = {"set_tags", NULL};
 	const cnode             *list = NULL;
 	char                     sub[CONFIG_PATH_MAX_LEN];
 
 	if (settings == NULL || cval_is_null(settings)) {
-		cctx_diag(x, CONFIG_ERROR, 0, 0, path,
+		cctx_error(x, settings ? settings : x->builtin_module, path,
 		    "the set_tags module needs settings: set_tags: [...]");
 		return;
 	}

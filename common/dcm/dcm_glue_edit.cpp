@@ -45,8 +45,7 @@ namespace
 
 constexpr int MAX_GROUPS = 10; /* \0 .. \9 */
 
-void
-say(char *err, size_t errlen, const char *fmt, ...)
+void say(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 void
@@ -81,7 +80,7 @@ hex4(const char *s, Uint16 &out)
 	unsigned v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		char c = s[i];
+		char     c = s[i];
 		unsigned d;
 		if (c >= '0' && c <= '9')
 			d = (unsigned) (c - '0');
@@ -107,8 +106,8 @@ tag_name(const DcmTagKey &key)
 
 	if (name != NULL && strcmp(name, DcmTag_ERROR_TagName) != 0)
 		return name;
-	snprintf(buf, sizeof(buf), "(%04x,%04x)", key.getGroup(),
-	    key.getElement());
+	snprintf(
+	    buf, sizeof(buf), "(%04x,%04x)", key.getGroup(), key.getElement());
 	return buf;
 }
 
@@ -144,8 +143,7 @@ parse_tag(const char *spec, DcmTagKey &key, std::string &why)
 	}
 	const DcmDataDictionary &dict = dcmDataDict.rdlock();
 	const DcmDictEntry      *ent = dict.findEntry(spec);
-	bool                     priv = ent != NULL &&
-	                ent->getPrivateCreator() != NULL;
+	bool priv = ent != NULL && ent->getPrivateCreator() != NULL;
 	if (ent != NULL)
 		key = ent->getKey();
 	dcmDataDict.rdunlock();
@@ -252,16 +250,18 @@ may_change(const DcmTagKey &key, dcm_edit_kind kind, std::string &why)
 		return false;
 	}
 	if (!known(key)) {
-		why = tag_name(key) +
-		      " is not in the data dictionary: its VR is not known, it "
-		      "can only be removed";
+		why =
+		    tag_name(key) +
+		    " is not in the data dictionary: its VR is not known, it "
+		    "can only be removed";
 		return false;
 	}
 	DcmTag tag(key);
 	if (!text_vr(tag.getEVR())) {
-		why = tag_name(key) + " has VR " + tag.getVRName() +
-		      ": only text VRs (AE AS CS DA DS DT IS LO LT PN SH ST TM "
-		      "UC UI UR UT) can be set";
+		why =
+		    tag_name(key) + " has VR " + tag.getVRName() +
+		    ": only text VRs (AE AS CS DA DS DT IS LO LT PN SH ST TM "
+		    "UC UI UR UT) can be set";
 		return false;
 	}
 	return true;
@@ -303,7 +303,8 @@ parse_template(const char *t, std::vector<piece> &out, std::string &why)
 			const char *end = strchr(p + 1, '}');
 			piece       ph;
 			if (end == NULL) {
-				why = "'{' without '}' (write '{{' for a brace)";
+				why =
+				    "'{' without '}' (write '{{' for a brace)";
 				return false;
 			}
 			std::string spec(p + 1, (size_t) (end - p - 1));
@@ -403,13 +404,13 @@ within_max_length(DcmEVR evr, const std::string &value)
 {
 	DcmVR  vr(evr);
 	size_t max = vr.getMaxValueLength();
-	bool   single = evr == EVR_LT || evr == EVR_ST || evr == EVR_UT ||
-	              evr == EVR_UR;
+	bool   single =
+	    evr == EVR_LT || evr == EVR_ST || evr == EVR_UT || evr == EVR_UR;
 	size_t start = 0;
 
 	while (start <= value.size()) {
-		size_t end = single ? std::string::npos
-		                    : value.find('\\', start);
+		size_t end =
+		    single ? std::string::npos : value.find('\\', start);
 		if (end == std::string::npos)
 			end = value.size();
 		std::string one = value.substr(start, end - start);
@@ -446,10 +447,9 @@ value_error(const DcmTagKey &key, const std::string &value)
 	if (c.good() && !within_max_length(el->getTag().getEVR(), value))
 		c = EC_MaximumLengthViolated;
 	if (c.bad()) {
-		DcmTag tag(key);
-		std::string shown = value.size() > 64
-		                        ? value.substr(0, 64) + "..."
-		                        : value;
+		DcmTag      tag(key);
+		std::string shown =
+		    value.size() > 64 ? value.substr(0, 64) + "..." : value;
 		why = "'" + shown + "' (" + std::to_string(value.size()) +
 		      " bytes) is not a valid " + tag.getVRName() +
 		      " value for " + tag_name(key) + ": " + c.text();
@@ -522,7 +522,8 @@ build(const dcm_edit_op *o, op &out, finding &f)
 	}
 	case DCM_EDIT_REGEX: {
 		std::vector<int> refs;
-		if (!text_ok(o->value, DCM_EDIT_FIELD_VALUE, "the pattern", f) ||
+		if (!text_ok(
+		        o->value, DCM_EDIT_FIELD_VALUE, "the pattern", f) ||
 		    !text_ok(o->replace, DCM_EDIT_FIELD_REPLACE,
 		        "the replacement", f))
 			return false;
@@ -603,8 +604,8 @@ put(DcmDataset *ds, const op &o, const std::string &value, std::string &why)
 	}
 	if (!(why = value_error(o.key, value)).empty())
 		return false;
-	OFCondition c = ds->putAndInsertString(
-	    o.key, value.c_str(), value.size(), OFTrue);
+	OFCondition c =
+	    ds->putAndInsertString(o.key, value.c_str(), value.size(), OFTrue);
 	if (c.bad()) {
 		why = tag_name(o.key) + ": " + c.text();
 		return false;
@@ -767,12 +768,12 @@ dcm_edit_file(const dcm_edit *e, const char *src, const char *dst,
 			    sys_basename_of(src), c.text());
 			return MC_EPARSE;
 		}
-		DcmDataset *ds = ff.getDataset();
+		DcmDataset      *ds = ff.getDataset();
 		E_TransferSyntax xfer = ds->getOriginalXfer();
 		for (const auto &o : e->ops) {
 			if (!apply(ds, *o, n, why)) {
-				say(err, errlen, "%s: %s", sys_basename_of(src),
-				    why.c_str());
+				say(err, errlen, "%s: %s",
+				    sys_basename_of(src), why.c_str());
 				return MC_EINVAL;
 			}
 		}

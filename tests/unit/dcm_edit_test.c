@@ -38,10 +38,11 @@ dump(const char *path)
 	FILE       *p;
 	size_t      n;
 
-	snprintf(cmd, sizeof(cmd), "dcmdump -M +P 0002,0010 +P 0008,0050 "
-	                           "+P 0008,1010 +P 0008,0080 +P 0008,1030 "
-	                           "+P 0010,4000 +P 0008,0018 +P 0002,0003 "
-	                           "+P 0010,0010 '%s' 2>&1",
+	snprintf(cmd, sizeof(cmd),
+	    "dcmdump -M +P 0002,0010 +P 0008,0050 "
+	    "+P 0008,1010 +P 0008,0080 +P 0008,1030 "
+	    "+P 0010,4000 +P 0008,0018 +P 0002,0003 "
+	    "+P 0010,0010 '%s' 2>&1",
 	    path);
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	n = fread(out, 1, sizeof(out) - 1, p);
@@ -53,15 +54,14 @@ dump(const char *path)
 static void
 assert_has(const char *text, const char *want)
 {
-	ck_assert_msg(strstr(text, want) != NULL, "'%s' not in:\n%s", want,
-	    text);
+	ck_assert_msg(
+	    strstr(text, want) != NULL, "'%s' not in:\n%s", want, text);
 }
 
 static void
 assert_lacks(const char *text, const char *bad)
 {
-	ck_assert_msg(
-	    strstr(text, bad) == NULL, "'%s' in:\n%s", bad, text);
+	ck_assert_msg(strstr(text, bad) == NULL, "'%s' in:\n%s", bad, text);
 }
 
 /* ---- checks of single operations ---------------------------------------- */
@@ -93,30 +93,29 @@ static const struct bad_op {
         "never removed"},
     {{DCM_EDIT_SET, "0008,0000", "1", NULL}, DCM_EDIT_FIELD_TAG,
         "group length"},
-    {{DCM_EDIT_SET, "0009,1001", "x", NULL}, DCM_EDIT_FIELD_TAG,
-        "is private"},
+    {{DCM_EDIT_SET, "0009,1001", "x", NULL}, DCM_EDIT_FIELD_TAG, "is private"},
     {{DCM_EDIT_SET, "Rows", "1", NULL}, DCM_EDIT_FIELD_TAG,
         "has VR US: only text VRs"},
-    {{DCM_EDIT_SET, "ReferencedSeriesSequence", "", NULL},
-        DCM_EDIT_FIELD_TAG, "has VR SQ"},
-    {{DCM_EDIT_SET, "StationName", "{StationNam}", NULL},
-        DCM_EDIT_FIELD_VALUE, "in {StationNam}: unknown keyword"},
+    {{DCM_EDIT_SET, "ReferencedSeriesSequence", "", NULL}, DCM_EDIT_FIELD_TAG,
+        "has VR SQ"},
+    {{DCM_EDIT_SET, "StationName", "{StationNam}", NULL}, DCM_EDIT_FIELD_VALUE,
+        "in {StationNam}: unknown keyword"},
     {{DCM_EDIT_SET, "StationName", "a{b", NULL}, DCM_EDIT_FIELD_VALUE,
         "'{' without '}'"},
     {{DCM_EDIT_SET, "StationName", "a}b", NULL}, DCM_EDIT_FIELD_VALUE,
         "a lone '}'"},
     {{DCM_EDIT_COPY, "InstitutionName", "StationNme", NULL},
         DCM_EDIT_FIELD_VALUE, "unknown keyword 'StationNme'"},
-    {{DCM_EDIT_REGEX, "StudyDescription", "(a", "x"},
-        DCM_EDIT_FIELD_VALUE, "bad regular expression"},
-    {{DCM_EDIT_REGEX, "StudyDescription", "(a)\\1", "x"},
-        DCM_EDIT_FIELD_VALUE, "back references"},
+    {{DCM_EDIT_REGEX, "StudyDescription", "(a", "x"}, DCM_EDIT_FIELD_VALUE,
+        "bad regular expression"},
+    {{DCM_EDIT_REGEX, "StudyDescription", "(a)\\1", "x"}, DCM_EDIT_FIELD_VALUE,
+        "back references"},
     {{DCM_EDIT_REGEX, "StudyDescription", "(a)", "\\2"},
         DCM_EDIT_FIELD_REPLACE, "the pattern has only 1 group(s)"},
-    {{DCM_EDIT_REGEX, "StudyDescription", "a", "\\n"},
-        DCM_EDIT_FIELD_REPLACE, "must be followed by a group number"},
-    {{DCM_EDIT_REGEX, "StudyDescription", "a", NULL},
-        DCM_EDIT_FIELD_REPLACE, "the replacement is missing"},
+    {{DCM_EDIT_REGEX, "StudyDescription", "a", "\\n"}, DCM_EDIT_FIELD_REPLACE,
+        "must be followed by a group number"},
+    {{DCM_EDIT_REGEX, "StudyDescription", "a", NULL}, DCM_EDIT_FIELD_REPLACE,
+        "the replacement is missing"},
 };
 
 START_TEST(each_bad_operation_names_its_field_and_reason)
@@ -149,17 +148,17 @@ START_TEST(good_operations_pass_the_check)
 	char           err[512];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		ck_assert_msg(dcm_edit_check(&good[i], &field, err,
-		                  sizeof(err)) == MC_OK,
+		ck_assert_msg(dcm_edit_check(
+		                  &good[i], &field, err, sizeof(err)) == MC_OK,
 		    "%zu: %s", i, err);
 }
 END_TEST
 
 START_TEST(too_long_texts_and_too_many_operations_are_refused)
 {
-	char          *big = malloc(DCM_EDIT_TEXT_MAX_BYTES + 2);
-	dcm_edit_op    o = {DCM_EDIT_SET, "AdditionalPatientHistory", big, NULL};
-	dcm_edit_op    many[DCM_EDIT_MAX_OPS + 1];
+	char       *big = malloc(DCM_EDIT_TEXT_MAX_BYTES + 2);
+	dcm_edit_op o = {DCM_EDIT_SET, "AdditionalPatientHistory", big, NULL};
+	dcm_edit_op many[DCM_EDIT_MAX_OPS + 1];
 	dcm_edit_field field;
 	dcm_edit      *e = (dcm_edit *) 1;
 	size_t         bad = 0;
@@ -171,22 +170,23 @@ START_TEST(too_long_texts_and_too_many_operations_are_refused)
 	    dcm_edit_check(&o, &field, err, sizeof(err)), MC_EINVAL);
 	assert_has(err, "longer than 1024 bytes");
 	for (size_t i = 0; i <= DCM_EDIT_MAX_OPS; i++)
-		many[i] = (dcm_edit_op){DCM_EDIT_REMOVE, "PatientComments",
-		    NULL, NULL};
-	ck_assert_int_eq(dcm_edit_create(many, DCM_EDIT_MAX_OPS + 1, &e,
-	                     &bad, err, sizeof(err)),
+		many[i] = (dcm_edit_op){
+		    DCM_EDIT_REMOVE, "PatientComments", NULL, NULL};
+	ck_assert_int_eq(dcm_edit_create(many, DCM_EDIT_MAX_OPS + 1, &e, &bad,
+	                     err, sizeof(err)),
 	    MC_EINVAL);
 	ck_assert_ptr_null(e);
 	assert_has(err, "more than 64 operations");
-	ck_assert_int_eq(dcm_edit_create(many, DCM_EDIT_MAX_OPS, &e, &bad,
-	                     err, sizeof(err)),
+	ck_assert_int_eq(dcm_edit_create(many, DCM_EDIT_MAX_OPS, &e, &bad, err,
+	                     sizeof(err)),
 	    MC_OK);
 	dcm_edit_destroy(e);
 	free(big);
 }
 END_TEST
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 static dcm_edit *
 make(const dcm_edit_op *ops, size_t n)
@@ -195,8 +195,8 @@ make(const dcm_edit_op *ops, size_t n)
 	size_t    bad = 0;
 	char      err[512] = "";
 
-	ck_assert_msg(dcm_edit_create(ops, n, &e, &bad, err, sizeof(err)) ==
-	                  MC_OK,
+	ck_assert_msg(
+	    dcm_edit_create(ops, n, &e, &bad, err, sizeof(err)) == MC_OK,
 	    "op %zu: %s", bad, err);
 	return e;
 }
@@ -216,8 +216,8 @@ START_TEST(a_copy_gets_the_changes_and_the_original_keeps_its_values)
 	char        err[512] = "";
 	const char *d;
 
-	ck_assert_msg(dcm_edit_file(e, CT_SMALL, path_of("out.dcm"),
-	                  &changed, err, sizeof(err)) == MC_OK,
+	ck_assert_msg(dcm_edit_file(e, CT_SMALL, path_of("out.dcm"), &changed,
+	                  err, sizeof(err)) == MC_OK,
 	    "%s", err);
 	ck_assert_uint_eq(changed, 6);
 	ck_assert(!sys_exists(path_of("out.dcm.part")));
@@ -259,9 +259,9 @@ START_TEST(a_new_sop_instance_uid_reaches_the_meta_header)
 {
 	static const dcm_edit_op ops[] = {{DCM_EDIT_SET, "SOPInstanceUID",
 	    "1.2.826.0.1.3680043.10.99.1", NULL}};
-	dcm_edit   *e = make(ops, 1);
-	char        err[512] = "";
-	const char *d;
+	dcm_edit                *e = make(ops, 1);
+	char                     err[512] = "";
+	const char              *d;
 
 	ck_assert_int_eq(dcm_edit_file(e, CT_SMALL, path_of("u.dcm"), NULL,
 	                     err, sizeof(err)),
@@ -317,12 +317,12 @@ START_TEST(values_made_invalid_by_the_file_fail_the_file)
 	    {DCM_EDIT_SET, "TextValue", EIGHT("TextValue"), NULL},
 	    {DCM_EDIT_SET, "TextValue", EIGHT("TextValue"), NULL},
 	};
-	static const dcm_edit_op garbage_uid[] = {{DCM_EDIT_SET,
-	    "StudyInstanceUID", "{PatientName}", NULL}};
+	static const dcm_edit_op garbage_uid[] = {
+	    {DCM_EDIT_SET, "StudyInstanceUID", "{PatientName}", NULL}};
 	static const dcm_edit_op latin1[] = {
 	    {DCM_EDIT_SET, "StationName", "Z\xc3\xbcrich", NULL}};
-	static const dcm_edit_op regex_bad[] = {{DCM_EDIT_REGEX,
-	    "SOPInstanceUID", "^1", "x"}};
+	static const dcm_edit_op regex_bad[] = {
+	    {DCM_EDIT_REGEX, "SOPInstanceUID", "^1", "x"}};
 
 	fails(longer, 1, "is not a valid SH value for StationName");
 	fails(lt, 5, "is not a valid LT value");
@@ -345,8 +345,8 @@ START_TEST(a_regex_that_does_not_match_or_an_absent_tag_changes_nothing)
 	char        err[512] = "";
 	const char *d;
 
-	ck_assert_int_eq(dcm_edit_file(e, CT_SMALL, path_of("n.dcm"),
-	                     &changed, err, sizeof(err)),
+	ck_assert_int_eq(dcm_edit_file(e, CT_SMALL, path_of("n.dcm"), &changed,
+	                     err, sizeof(err)),
 	    MC_OK);
 	ck_assert_uint_eq(changed, 0);
 	d = dump(path_of("n.dcm"));

@@ -17,8 +17,8 @@ static mc_err
 set_tags_check(const char *settings_json, char *msg, size_t msgsz)
 {
 	dcm_edit *e = NULL;
-	mc_err    rv = set_tags_compile_settings(
-            settings_json, &e, NULL, msg, msgsz);
+	mc_err    rv =
+	    set_tags_compile_settings(settings_json, &e, NULL, msg, msgsz);
 
 	dcm_edit_destroy(e);
 	return rv;
@@ -54,8 +54,8 @@ set_tags_run_step(const builtin_ctx *ctx, module_outcome *out)
 
 	if ((rv = set_tags_compile_settings(
 	         ctx->settings_json, &e, &n_ops, msg, sizeof(msg))) != MC_OK)
-		return builtin_fail(out, rv, false, "module '%s': settings: %s",
-		    ctx->name, msg);
+		return builtin_fail(out, rv, false,
+		    "module '%s': settings: %s", ctx->name, msg);
 	r.e = e;
 	rv = builtin_each_input(ctx, set_tags_one, &r, out);
 	dcm_edit_destroy(e);

@@ -32,7 +32,8 @@ static bool
 flag_true(json_t *v)
 {
 	return json_is_true(v) ||
-	       (json_is_string(v) && strcmp(json_string_value(v), "true") == 0);
+	       (json_is_string(v) &&
+	           strcmp(json_string_value(v), "true") == 0);
 }
 
 /* read_op - o into op; texts point into o or into nums (4 buffers) */
@@ -73,8 +74,8 @@ read_op(json_t *o, size_t i, dcm_edit_op *op, char nums[][SET_TAGS_NUM_MAX],
 		return MC_ECONFIG;
 	}
 	memset(op, 0, sizeof(*op));
-	op->tag = field_text(json_object_get(o, "tag"), nums[0],
-	    SET_TAGS_NUM_MAX);
+	op->tag =
+	    field_text(json_object_get(o, "tag"), nums[0], SET_TAGS_NUM_MAX);
 	if (rm != NULL) {
 		op->kind = DCM_EDIT_REMOVE;
 		if (!flag_true(rm)) {
@@ -86,8 +87,10 @@ read_op(json_t *o, size_t i, dcm_edit_op *op, char nums[][SET_TAGS_NUM_MAX],
 		op->kind = set  ? DCM_EDIT_SET
 		           : cp ? DCM_EDIT_COPY
 		                : DCM_EDIT_REGEX;
-		op->value = field_text(set ? set : cp ? cp : re, nums[1],
-		    SET_TAGS_NUM_MAX);
+		op->value = field_text(set  ? set
+		                       : cp ? cp
+		                            : re,
+		    nums[1], SET_TAGS_NUM_MAX);
 		if (re != NULL)
 			op->replace = field_text(json_object_get(o, "replace"),
 			    nums[2], SET_TAGS_NUM_MAX);
@@ -106,8 +109,8 @@ read_op(json_t *o, size_t i, dcm_edit_op *op, char nums[][SET_TAGS_NUM_MAX],
 }
 
 static mc_err
-compile_list(json_t *list, dcm_edit **out, size_t *n_ops, char *msg,
-    size_t msgsz)
+compile_list(
+    json_t *list, dcm_edit **out, size_t *n_ops, char *msg, size_t msgsz)
 {
 	dcm_edit_op ops[DCM_EDIT_MAX_OPS];
 	char        nums[DCM_EDIT_MAX_OPS][3][SET_TAGS_NUM_MAX];
@@ -175,8 +178,8 @@ set_tags_compile_settings(const char *settings_json, dcm_edit **out,
 		    "the settings must be an object with set_tags: [...]");
 		return MC_ECONFIG;
 	}
-	rv = compile_list(json_object_get(s, "set_tags"), out, n_ops, msg,
-	    msgsz);
+	rv = compile_list(
+	    json_object_get(s, "set_tags"), out, n_ops, msg, msgsz);
 	json_decref(s);
 	return rv;
 }
