@@ -15,6 +15,7 @@
 #include "dcm/dcm_edit.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
+#include "os/sys_spawn.h"
 
 #define PYDICOM_DATA "/usr/lib/python3/dist-packages/pydicom/data"
 #define CT_SMALL PYDICOM_DATA "/test_files/CT_small.dcm"
@@ -29,25 +30,28 @@ path_of(const char *rel)
 	return p;
 }
 
-/* dump - dcmdump of path (+ file meta) into a static buffer */
+/* dump - dcmdump of path (a few attributes), through a log file */
 static const char *
 dump(const char *path)
 {
 	static char out[DUMP_MAX];
-	char        cmd[MC_PATH_MAX + 64];
-	FILE       *p;
-	size_t      n;
+	char        log[MC_PATH_MAX], err[256], *text = NULL;
+	char *argv[] = {"dcmdump", "-M", "+P", "0002,0010", "+P", "0008,0050",
+	    "+P", "0008,1010", "+P", "0008,0080", "+P", "0008,1030", "+P",
+	    "0010,4000", "+P", "0008,0018", "+P", "0002,0003", "+P",
+	    "0010,0010", (char *) path, NULL};
+	sys_spawn_opts   so = {argv, NULL, log, SYS_SPAWN_SEARCH_PATH};
+	sys_child_status st;
+	pid_t            pid;
+	size_t           len = 0;
 
-	snprintf(cmd, sizeof(cmd),
-	    "dcmdump -M +P 0002,0010 +P 0008,0050 "
-	    "+P 0008,1010 +P 0008,0080 +P 0008,1030 "
-	    "+P 0010,4000 +P 0008,0018 +P 0002,0003 "
-	    "+P 0010,0010 '%s' 2>&1",
-	    path);
-	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	pclose(p);
+	snprintf(log, sizeof(log), "%s/dump.txt", mc_check_tmpdir);
+	ck_assert_int_eq(sys_remove_tree(log), MC_OK);
+	ck_assert_int_eq(sys_spawn_start(&so, &pid, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(sys_spawn_wait(pid, 30000, &st), MC_OK);
+	ck_assert_int_eq(sys_read_file(log, &text, &len), MC_OK);
+	snprintf(out, sizeof(out), "%s", text);
+	free(text);
 	return out;
 }
 

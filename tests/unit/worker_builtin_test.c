@@ -16,6 +16,7 @@
 
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
+#include "os/sys_spawn.h"
 #include "task/task.h"
 #include "task_run.h"
 
@@ -37,22 +38,28 @@ put(const char *rel, const char *text)
 
 static const char *path_of(const char *rel);
 
-/* dump - dcmdump of rel (a few attributes) */
+/* dump - dcmdump of rel (a few attributes), through a log file */
 static const char *
 dump(const char *rel)
 {
 	static char out[DUMP_MAX];
-	char        cmd[MC_PATH_MAX + 64];
-	FILE       *p;
-	size_t      n;
+	char        log[MC_PATH_MAX], err[256], *text = NULL;
+	char        p[MC_PATH_MAX];
+	char *argv[] = {"dcmdump", "+P", "0008,1010", "+P", "0008,0080", "+P",
+	    "0008,1030", p, NULL};
+	sys_spawn_opts   so = {argv, NULL, log, SYS_SPAWN_SEARCH_PATH};
+	sys_child_status st;
+	pid_t            pid;
+	size_t           len = 0;
 
-	snprintf(cmd, sizeof(cmd),
-	    "dcmdump +P 0008,1010 +P 0008,0080 +P 0008,1030 '%s' 2>&1",
-	    path_of(rel));
-	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	pclose(p);
+	snprintf(log, sizeof(log), "%s/dump.txt", mc_check_tmpdir);
+	snprintf(p, sizeof(p), "%s", path_of(rel));
+	ck_assert_int_eq(sys_remove_tree(log), MC_OK);
+	ck_assert_int_eq(sys_spawn_start(&so, &pid, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(sys_spawn_wait(pid, 30000, &st), MC_OK);
+	ck_assert_int_eq(sys_read_file(log, &text, &len), MC_OK);
+	snprintf(out, sizeof(out), "%s", text);
+	free(text);
 	return out;
 }
 
