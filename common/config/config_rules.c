@@ -343,6 +343,15 @@ build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
 	    r->n_targets == 0)
 		cctx_warn(x, m, path, "action '%s' without a target",
 		    config_action_str(r->action));
+	for (size_t i = 0; i < r->extra.n; i++)
+		if (strcmp(r->extra.items[i].key, "set_tags") == 0 &&
+		    (r->action == CONFIG_ACTION_NOTIFICATION ||
+		        r->action == CONFIG_ACTION_DISCARD))
+			cctx_diag(x, CONFIG_WARNING, r->extra.items[i].line,
+			    r->extra.items[i].column,
+			    config_path(sub, path, "set_tags"),
+			    "no effect: action '%s' sends nothing",
+			    config_action_str(r->action));
 	if ((r->action == CONFIG_ACTION_PROCESS ||
 	        r->action == CONFIG_ACTION_BOTH) &&
 	    r->n_processing_modules == 0)

@@ -123,6 +123,20 @@ START_TEST(the_set_tags_examples_load_and_are_kept_for_the_task)
 }
 END_TEST
 
+START_TEST(set_tags_on_a_rule_that_sends_nothing_is_a_warning)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("rules:\n  r:\n    action: discard\n"
+	                      "    set_tags: [{tag: StationName, set: x}]\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "t.yaml:4:15: warning: rules.r.set_tags: no "
+	                      "effect: action 'discard' sends nothing");
+	config_destroy(c);
+}
+END_TEST
+
 static const struct bad_case {
 	const char *text;
 	const char *want;
@@ -246,7 +260,8 @@ builtin_config_suite(void)
 {
 	Suite       *s = suite_create("builtin_config");
 	const TTest *valid[] = {a_builtin_module_loads_and_keeps_its_name,
-	    the_set_tags_examples_load_and_are_kept_for_the_task, NULL};
+	    the_set_tags_examples_load_and_are_kept_for_the_task,
+	    set_tags_on_a_rule_that_sends_nothing_is_a_warning, NULL};
 
 	mc_check_tcase(s, "valid", valid);
 	tcase_add_loop_test(
