@@ -166,7 +166,11 @@ parse_tag(const char *spec, DcmTagKey &key, std::string &why)
 		dcmDataDict.wrunlock();
 	}
 	if (ent == NULL) {
-		why = "unknown keyword '" + std::string(spec) + "'";
+		why = dcmDataDict.isDictionaryLoaded()
+		          ? "unknown keyword '" + std::string(spec) + "'"
+		          : "the DICOM data dictionary is not loaded (see "
+		            "DCMDICTPATH), so keyword '" +
+		                std::string(spec) + "' cannot be looked up";
 		return false;
 	}
 	return true;
