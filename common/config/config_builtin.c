@@ -96,6 +96,8 @@ config_builtin_check_module(
 			    "a module is either 'builtin' or '%s', not both",
 			    OTHERS[k]);
 	}
-	ROWS[i].check(x, field(m, "settings"),
-	    config_path(sub, path, "settings"));
+	x->builtin_module = m;
+	ROWS[i].check(
+	    x, field(m, "settings"), config_path(sub, path, "settings"));
+	x->builtin_module = NULL;
 }

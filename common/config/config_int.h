@@ -57,6 +57,9 @@ typedef struct cctx {
 	size_t       n_errors;
 	bool         oom;
 	mc_config   *cfg;
+	/* the module mapping whose built-in is being checked, for a
+	 * config_builtin_check to report at when its settings are absent */
+	const cnode *builtin_module;
 } cctx;
 
 void cctx_diag(cctx *x, config_severity sev, size_t line, size_t column,
@@ -182,13 +185,21 @@ const char *config_target_infer(const cnode *m);
 
 /* config_builtin_check - check the settings of a module whose builtin is
  * this row's name; settings is the module's `settings` node, NULL when
- * absent (a null is passed on). Reports at the node that is wrong, under
- * path ("modules.<name>.settings"). */
+ * absent (a null is passed on; x->builtin_module is the module's mapping
+ * to report at then). Reports at the node that is wrong, under path
+ * ("modules.<name>.settings"). */
 typedef void (*config_builtin_check)(
     cctx *x, const cnode *settings, const char *path);
 
 /* config_builtin_check_none - any settings: the module reads none. */
 void config_builtin_check_none(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_set_tags.c: a list of set_tags operations at v (a rule's
+ * set_tags), and the settings of the set_tags module (set_tags: [...]);
+ * docs/set_tags.md. */
+void config_check_set_tags(cctx *x, const cnode *v, const char *path);
+void config_builtin_check_set_tags(
     cctx *x, const cnode *settings, const char *path);
 
 /* config_builtin_check_deidentify - deid_settings_parse on the settings

@@ -119,6 +119,9 @@ typedef struct task_rule {
 	size_t             n_allowed;
 	const char *const *alternate; /* conditional_alternate_target */
 	size_t             n_alternate;
+	/* set_tags: the operations for the copies that are sent, as JSON
+	 * text (docs/set_tags.md); NULL when the rule has none */
+	const char *set_tags_json;
 } task_rule;
 
 const task_rule *task_get_rule(const task *t); /* never NULL */

@@ -368,6 +368,7 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 	task_rule  *r = &t->rule;
 	const char *name = json_string_value(json_object_get(o, "name"));
 	json_t     *info_rule = json_object_get(t->info, "applied_rule");
+	json_t     *st;
 
 	(void) d;
 	r->name = name                        ? name
@@ -381,6 +382,12 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 	        &r->allowed, &r->n_allowed) != MC_OK ||
 	    name_list(t, json_object_get(o, "conditional_alternate_target"),
 	        &r->alternate, &r->n_alternate) != MC_OK)
+		return MC_ENOMEM;
+	st = json_object_get(o, "set_tags");
+	if (st != NULL && !json_is_null(st) &&
+	    (r->set_tags_json = task_own(
+	         t, json_dumps(st, JSON_COMPACT | JSON_ENCODE_ANY |
+	                               JSON_PRESERVE_ORDER))) == NULL)
 		return MC_ENOMEM;
 	return MC_OK;
 }

@@ -14,8 +14,8 @@ copy_one(const builtin_ctx *ctx, const char *name, const char *src,
 
 	(void) name;
 	(void) arg;
-	if ((rv = sys_files_copy(src, dst, SYS_FILES_NOSYNC, err,
-	         sizeof(err))) != MC_OK)
+	if ((rv = sys_files_copy(
+	         src, dst, SYS_FILES_NOSYNC, err, sizeof(err))) != MC_OK)
 		return builtin_fail(out, rv, rv != MC_EREFUSED,
 		    "module '%s': %s", ctx->name, err);
 	return MC_OK;

@@ -17,7 +17,8 @@
 
 #define BUILTIN_LINE_MAX 512
 
-#define BUILTIN_MODULE(name, check) extern const builtin_ops builtin_ops_##name;
+#define BUILTIN_MODULE(name, check)                                           \
+	extern const builtin_ops builtin_ops_##name;
 #include "config/builtin_modules.def"
 #undef BUILTIN_MODULE
 
@@ -38,8 +39,8 @@ builtin_find(const char *name)
 }
 
 mc_err
-builtin_fail(module_outcome *out, mc_err rv, bool retryable, const char *fmt,
-    ...)
+builtin_fail(
+    module_outcome *out, mc_err rv, bool retryable, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,8 +58,8 @@ append_line(const char *path, const char *task_id, const char *line)
 	size_t n = strlen(line);
 
 	if (sys_append(path, line, n, SYS_SYNC_NONE) != MC_OK)
-		log_warn("event=module.log_failed task=%s path=%s", task_id,
-		    path);
+		log_warn(
+		    "event=module.log_failed task=%s path=%s", task_id, path);
 }
 
 void
@@ -116,13 +117,13 @@ mc_err
 builtin_module_run(const module_run_opts *o, module_outcome *out)
 {
 	const builtin_ops *ops = builtin_find(o->m->builtin);
-	builtin_ctx ctx = {o->m->name, o->in_dir, o->out_dir,
-	    o->m->settings_json ? o->m->settings_json : "{}", o->log_path,
-	    o->task_id, o->step};
-	char      line[BUILTIN_LINE_MAX], when[32], msg[256];
-	time_t    now = time(NULL);
-	struct tm tm;
-	mc_err    rv;
+	builtin_ctx        ctx = {o->m->name, o->in_dir, o->out_dir,
+            o->m->settings_json ? o->m->settings_json : "{}", o->log_path,
+	           o->task_id, o->step};
+	char               line[BUILTIN_LINE_MAX], when[32], msg[256];
+	time_t             now = time(NULL);
+	struct tm          tm;
+	mc_err             rv;
 
 	memset(out, 0, sizeof(*out));
 	localtime_r(&now, &tm);
