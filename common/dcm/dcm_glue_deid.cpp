@@ -21,7 +21,7 @@
 #include "dcmtk/dcmdata/dcsequen.h"
 #include "dcmtk/dcmdata/dcvr.h"
 
-#include <errno.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -49,7 +49,7 @@ struct deid_run {
 	dcm_deid_report         *r;
 	std::string              new_id, new_name;
 	long                     shift_days = 0;
-	std::vector<std::string> phi_tokens; /* for clean descriptors */
+	std::vector<std::string> phi_tokens; /* what C removes from texts */
 	char                    *err;
 	size_t                   errlen;
 };
