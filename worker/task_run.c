@@ -18,6 +18,7 @@
 #include "process/process_run.h"
 #include "result_push.h"
 #include "process/routing.h"
+#include "set_tags_copy.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
 #include "targets/target.h"
@@ -41,6 +42,7 @@ typedef struct run {
 	char                     **paths; /* of the files to send */
 	size_t                     n_paths;
 	const task_process_report *process; /* NULL for dispatch */
+	char tags_set[128]; /* what set_tags did, for result.json; "" */
 } run;
 
 /* one target's send, as its type reports it (target.h) */
@@ -94,7 +96,8 @@ finish(const run *r, const task_target_report *out, size_t n, bool ok,
 	    .targets = out,
 	    .n_targets = n,
 	    .error = error,
-	    .process = r->process};
+	    .process = r->process,
+	    .tags_set = r->tags_set};
 	char        path[MC_PATH_MAX];
 	char       *text = NULL;
 	size_t      len = 0;
@@ -200,6 +203,53 @@ report_of(const target_outcome *o)
 	return rep;
 }
 
+/* tag_copies - the rule's set_tags applied to copies of the files to
+ * send (in the task's tagged/ folder), which are then sent instead; the
+ * originals stay as received. Only when some target is still to be
+ * sent to. false after the failure was reported: nothing is sent
+ * unchanged. */
+static bool
+tag_copies(run *r, const task *t, const send_list *sl, task_exit *code)
+{
+	const char    *list = task_get_rule(t)->set_tags_json;
+	char           dir[MC_PATH_MAX], err[TASK_RUN_ERROR_MAX];
+	char           msg[TASK_RUN_ERROR_MAX + 16];
+	char         **copies = NULL;
+	set_tags_stats st;
+	bool           pending = false, retryable = false;
+	mc_err         rv;
+
+	for (size_t i = 0; i < sl->n; i++)
+		pending |= !task_status_is_complete(t, sl->names[i]);
+	if (list == NULL || r->n_paths == 0 || !pending)
+		return true;
+	err[0] = '\0';
+	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", r->o->task_dir,
+	        TASK_TAGGED_DIR) != MC_OK) {
+		*code = unusable(r, "task folder path too long");
+		return false;
+	}
+	rv = set_tags_copy(list, dir, r->paths, r->n_paths, &copies, &st,
+	    &retryable, err, sizeof(err));
+	if (rv != MC_OK) {
+		log_error("event=task.set_tags_failed task=%s retryable=%d "
+		          "msg=\"%s\"",
+		    r->id, retryable ? 1 : 0, err);
+		snprintf(msg, sizeof(msg), "set_tags: %s", err);
+		finish(r, NULL, 0, false, retryable, TASK_EXIT_TARGET_FAILED,
+		    msg);
+		*code = TASK_EXIT_TARGET_FAILED;
+		return false;
+	}
+	sys_files_free(r->paths, r->n_paths);
+	r->paths = copies;
+	snprintf(r->tags_set, sizeof(r->tags_set),
+	    "operations=%zu files=%zu changed=%zu", st.operations, st.files,
+	    st.changed);
+	log_info("event=task.tags_set task=%s %s", r->id, r->tags_set);
+	return true;
+}
+
 static task_exit
 dispatch(run *r, const task *t, const send_list *sl)
 {
@@ -209,11 +259,17 @@ dispatch(run *r, const task *t, const send_list *sl)
 	size_t              n_out = 0, n_bad = 0;
 	bool                retryable = false;
 	char                error[TASK_RUN_ERROR_MAX] = "";
+	task_exit           code;
 
 	if (out == NULL || rep == NULL) {
 		free(out);
 		free(rep);
 		return unusable(r, "out of memory");
+	}
+	if (!tag_copies(r, t, sl, &code)) {
+		free(out);
+		free(rep);
+		return code;
 	}
 	log_info("event=task.start task=%s kind=%s files=%zu targets=%zu",
 	    r->id, r->kind, r->n_paths, sl->n);

@@ -294,4 +294,8 @@ bool config_target_type_is_known(const char *name);
  * often carries a token, so it stays in the configuration too. */
 #define CONFIG_RULE_SECRET_FIELD "notification_webhook"
 
+/* config_builtin_is_known - name (NULL: false) is a built-in module a
+ * module's `builtin:` may name: a row of config/builtin_modules.def. */
+bool config_builtin_is_known(const char *name);
+
 #endif

@@ -57,6 +57,9 @@ typedef struct cctx {
 	size_t       n_errors;
 	bool         oom;
 	mc_config   *cfg;
+	/* the module mapping whose built-in is being checked, for a
+	 * config_builtin_check to report at when its settings are absent */
+	const cnode *builtin_module;
 } cctx;
 
 void cctx_diag(cctx *x, config_severity sev, size_t line, size_t column,
@@ -176,6 +179,44 @@ const char *const          *config_target_type_names(void);
  * m that has none: the first of its models whose required fields m has;
  * "dummy" when none (config_target_infer.c). */
 const char *config_target_infer(const cnode *m);
+
+/* ---- built-in modules (config_builtin.c): the rows of
+ * config/builtin_modules.def as the checks read them ---- */
+
+/* config_builtin_check - check the settings of a module whose builtin is
+ * this row's name; settings is the module's `settings` node, NULL when
+ * absent (a null is passed on; x->builtin_module is the module's mapping
+ * to report at then). Reports at the node that is wrong, under path
+ * ("modules.<name>.settings"). */
+typedef void (*config_builtin_check)(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_builtin_check_none - any settings: the module reads none. */
+void config_builtin_check_none(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_set_tags.c: a list of set_tags operations at v (a rule's
+ * set_tags), and the settings of the set_tags module (set_tags: [...]);
+ * docs/set_tags.md. */
+void config_check_set_tags(cctx *x, const cnode *v, const char *path);
+void config_builtin_check_set_tags(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_builtin_check_deidentify - deid_settings_parse on the settings
+ * (config_builtin_deidentify.c); absent settings pass (the rule's
+ * processing_settings may give them). */
+void config_builtin_check_deidentify(
+    cctx *x, const cnode *settings, const char *path);
+
+/* config_builtin_names - the rows' names in table order, NULL last
+ * (static); *n gets how many (n may be NULL). */
+const char *const *config_builtin_names(size_t *n);
+
+/* config_builtin_check_module - the `builtin` field of module mapping m
+ * (a value node, never NULL): a known name, neither `docker_tag` nor
+ * `command` beside it, then the row's settings check. */
+void config_builtin_check_module(
+    cctx *x, const cnode *m, const cnode *builtin, const char *path);
 
 /* The builders, in the order config_build() calls them. */
 void config_build(cctx *x, const cnode *root);

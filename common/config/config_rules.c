@@ -36,7 +36,7 @@ static const char *const rule_known[] = {
     "notification_email_body", "notification_email_type",
     "notification_trigger_reception", "notification_trigger_completion",
     "notification_trigger_error", "notification_trigger_completion_on_request",
-    "contact", "comment", "tags", "dynamic_routing",
+    "contact", "comment", "tags", "set_tags", "dynamic_routing",
     "dynamic_routing_allowed_targets", "conditional_alternate_target", NULL};
 #define RULE_KNOWN_N (sizeof(rule_known) / sizeof(rule_known[0]) - 1)
 
@@ -343,6 +343,15 @@ build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
 	    r->n_targets == 0)
 		cctx_warn(x, m, path, "action '%s' without a target",
 		    config_action_str(r->action));
+	for (size_t i = 0; i < r->extra.n; i++)
+		if (strcmp(r->extra.items[i].key, "set_tags") == 0 &&
+		    (r->action == CONFIG_ACTION_NOTIFICATION ||
+		        r->action == CONFIG_ACTION_DISCARD))
+			cctx_diag(x, CONFIG_WARNING, r->extra.items[i].line,
+			    r->extra.items[i].column,
+			    config_path(sub, path, "set_tags"),
+			    "no effect: action '%s' sends nothing",
+			    config_action_str(r->action));
 	if ((r->action == CONFIG_ACTION_PROCESS ||
 	        r->action == CONFIG_ACTION_BOTH) &&
 	    r->n_processing_modules == 0)
@@ -380,6 +389,8 @@ build_rule(cctx *x, config_rule *r, const cnode *m, const char *path)
 		config_path(
 		    sub, path, k->kind == CNODE_SCALAR ? k->text : "?");
 		id = config_fields_check(x, k, sub, rule_known, NULL);
+		if (id >= RF_N && strcmp(k->text, "set_tags") == 0)
+			config_check_set_tags(x, v, sub);
 		if (id >= RF_N)
 			keep_extra(x, r, id, k, v, sub);
 		else if (id >= 0)

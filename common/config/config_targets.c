@@ -3,8 +3,9 @@
  * required ones, each field's check, which fills the typed members of
  * config_target); every field of every target is also kept as written,
  * for the types whose fields the worker reads itself.
- * Modules are kept generic. Names are checked for uniqueness by the
- * YAML layer (duplicate keys). */
+ * Modules are kept generic, except that a built-in one is checked
+ * against config/builtin_modules.def (config_builtin.c). Names are checked for
+ * uniqueness by the YAML layer (duplicate keys). */
 #include "config/config.h"
 
 #include <string.h>
@@ -144,10 +145,11 @@ config_build_targets(cctx *x, const cnode *m)
 	x->cfg->n_targets = m->n;
 }
 
-static const char *const module_fields[] = {"docker_tag", "additional_volumes",
-    "environment", "docker_arguments", "settings", "contact", "comment",
-    "constraints", "resources", "requires_root", "requires_persistence",
-    "persistence_folder_name", "network_enabled", NULL};
+static const char *const module_fields[] = {"docker_tag", "builtin",
+    "additional_volumes", "environment", "docker_arguments", "settings",
+    "contact", "comment", "constraints", "resources", "requires_root",
+    "requires_persistence", "persistence_folder_name", "network_enabled",
+    NULL};
 
 void
 config_build_modules(cctx *x, const cnode *m)
@@ -179,6 +181,9 @@ config_build_modules(cctx *x, const cnode *m)
 			const cnode *f = v->items[2 * j];
 			config_path(sub, path, f->text);
 			config_fields_note(x, f, sub, module_fields);
+			if (strcmp(f->text, "builtin") == 0)
+				config_builtin_check_module(
+				    x, v, v->items[2 * j + 1], path);
 		}
 	}
 	x->cfg->modules = mod;

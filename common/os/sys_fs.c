@@ -86,15 +86,15 @@ sys_file_kind(unsigned st_mode)
  * at the last component (O_NOFOLLOW: ELOOP), and what was opened is
  * judged by fstat on the descriptor, so a swap after a check is moot */
 static mc_err
-open_regular(
-    const char *path, int flags, int *fd, const char **kind, struct stat *out)
+open_regular_mode(const char *path, int flags, unsigned mode, int *fd,
+    const char **kind, struct stat *out)
 {
 	struct stat st;
 	int         f, e;
 
 	*fd = -1;
 	*kind = "";
-	f = open(path, flags | O_NONBLOCK | O_CLOEXEC, SYS_FILE_MODE_MAX);
+	f = open(path, flags | O_NONBLOCK | O_CLOEXEC, (mode_t) mode);
 	if (f < 0) {
 		e = errno;
 		if (e == ELOOP && (flags & O_NOFOLLOW)) {
@@ -130,6 +130,14 @@ open_regular(
 		*out = st;
 	*fd = f;
 	return MC_OK;
+}
+
+static mc_err
+open_regular(
+    const char *path, int flags, int *fd, const char **kind, struct stat *out)
+{
+	return open_regular_mode(
+	    path, flags, SYS_FILE_MODE_MAX, fd, kind, out);
 }
 
 mc_err
@@ -262,12 +270,22 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	int         fd;
 	struct stat st;
 	const char *kind;
-	mc_err      rv;
+	unsigned    mode =
+            (sync & SYS_APPEND_OWNER_ONLY) ? 0600 : SYS_FILE_MODE_MAX;
+	mc_err rv;
 
-	if ((rv = open_regular(path,
-	         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, &fd, &kind,
+	if ((rv = open_regular_mode(path,
+	         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, mode, &fd, &kind,
 	         &st)) != MC_OK)
 		return rv;
+	/* a file made before (or by hand) with group bits is narrowed before
+	 * anything is written to it */
+	if ((st.st_mode & 077) != 0 && (sync & SYS_APPEND_OWNER_ONLY) &&
+	    fchmod(fd, 0600) != 0) {
+		rv = mc_from_errno(errno);
+		close(fd);
+		return rv;
+	}
 	rv = write_all(fd, data, len);
 	/* A failed append (ENOSPC) must not leave half a record: cut back
 	 * to where we started. Concurrent appenders write whole records
@@ -277,7 +295,7 @@ sys_append(const char *path, const void *data, size_t len, int sync)
 	 * the coordinator finds again from the DICOM file. */
 	if (rv != MC_OK && ftruncate(fd, st.st_size) != 0)
 		rv = MC_EIO;
-	if (rv == MC_OK && sync == SYS_SYNC_DATA && fdatasync(fd) != 0)
+	if (rv == MC_OK && (sync & SYS_SYNC_DATA) && fdatasync(fd) != 0)
 		rv = mc_from_errno(errno);
 	if (close(fd) != 0 && rv == MC_OK)
 		rv = mc_from_errno(errno);

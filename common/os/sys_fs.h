@@ -76,10 +76,12 @@ MC_NODISCARD mc_err sys_write_file_atomic(
 MC_NODISCARD mc_err sys_write_file_sync(
     const char *path, const void *data, size_t len);
 /* sys_append - append len bytes with one write(2) to an O_APPEND file,
- * creating it (never through a link, see sys_open_regular). With sync
- * set to SYS_SYNC_DATA, fdatasync after. A short write is undone by
- * truncation so the file never ends in a torn record that we wrote. */
-enum { SYS_SYNC_NONE = 0, SYS_SYNC_DATA = 1 };
+ * creating it (never through a link, see sys_open_regular). sync holds
+ * flags: SYS_SYNC_DATA, fdatasync after; SYS_APPEND_OWNER_ONLY, the file
+ * is made (or narrowed to) 0600 whatever the umask, for records no group
+ * member may read. A short write is undone by truncation so the file
+ * never ends in a torn record that we wrote. */
+enum { SYS_SYNC_NONE = 0, SYS_SYNC_DATA = 1, SYS_APPEND_OWNER_ONLY = 2 };
 MC_NODISCARD mc_err sys_append(
     const char *path, const void *data, size_t len, int sync);
 /* sys_read_file - read a whole regular file (a symbolic link to one is

@@ -10,7 +10,9 @@
 
 #include "task/task_limits.h"
 
-typedef enum { MODULE_COMMAND, MODULE_CONTAINER } module_kind;
+/* MODULE_BUILTIN runs inside the worker process (worker/process/builtin/),
+ * named by a row of config/builtin_modules.def. */
+typedef enum { MODULE_COMMAND, MODULE_CONTAINER, MODULE_BUILTIN } module_kind;
 
 /* A module of the chain. Every pointer is borrowed from the task that
  * built it and lives as long as that task. */
@@ -20,7 +22,10 @@ typedef struct module_spec {
 	const char *const *argv; /* command: NULL-terminated, argc >= 1 */
 	size_t             argc;
 	const char        *docker_tag; /* container */
-	const char *const *env;        /* "KEY=value" from environment */
+	const char        *builtin;    /* builtin: a row's name */
+	/* the step's settings as compact JSON text ("{}" when none) */
+	const char        *settings_json;
+	const char *const *env; /* "KEY=value" from environment */
 	size_t             n_env;
 	unsigned           timeout_s; /* 1..MODULE_TIMEOUT_MAX_S */
 	bool               network;   /* container: false -> none */

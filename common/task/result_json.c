@@ -125,6 +125,9 @@ task_result_encode(const task_result *r, char **out, size_t *len)
 		    encode_target(&r->targets[i]));
 	bad_set |= task_json_set(root, "targets", targets);
 	bad_set |= task_json_set(root, "error", task_json_text(r->error));
+	if (r->tags_set != NULL && r->tags_set[0] != '\0')
+		bad_set |= task_json_set(
+		    root, "tags_set", task_json_text(r->tags_set));
 	if (bad_set == 0)
 		*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
@@ -423,7 +426,8 @@ read_head(const reader *rd, json_t *root, task_result *r)
 	        MC_OK ||
 	    (rv = get_int(rd, root, "finished_us", 0, INT64_MAX, &t1)) !=
 	        MC_OK ||
-	    (rv = get_text(rd, root, "error", &r->error)) != MC_OK)
+	    (rv = get_text(rd, root, "error", &r->error)) != MC_OK ||
+	    (rv = get_text(rd, root, "tags_set", &r->tags_set)) != MC_OK)
 		return rv;
 	if (r->task_id[0] != '\0' && !task_id_is_safe(r->task_id))
 		return refuse(rd, "task", "not a task id");

@@ -45,14 +45,18 @@ typedef struct task_process_report {
 } task_process_report;
 
 typedef struct task_result {
-	const char                *task_id;
-	const char                *kind;
-	bool                       ok;
-	bool                       retryable; /* a retry may succeed */
-	int64_t                    started_us, finished_us;
-	const task_target_report  *targets;
-	size_t                     n_targets;
-	const char                *error;   /* "" when ok */
+	const char               *task_id;
+	const char               *kind;
+	bool                      ok;
+	bool                      retryable; /* a retry may succeed */
+	int64_t                   started_us, finished_us;
+	const task_target_report *targets;
+	size_t                    n_targets;
+	const char               *error; /* "" when ok */
+	/* what the rule's set_tags did to the copies that were sent, for
+	 * the audit trail ("operations=2 files=3 changed=6"); "" (or NULL
+	 * when writing) when the rule has none */
+	const char                *tags_set;
 	const task_process_report *process; /* NULL for dispatch */
 	/* module_result.notification, as read back (the writer takes it
 	 * inside process->module_result_json): a module's

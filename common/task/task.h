@@ -90,13 +90,15 @@ MC_NODISCARD mc_err task_use_config(task *t, const mc_config *cfg);
 /* The chain from the process section (an object: one step; a list: the
  * chain in order, at most TASK_STEPS_MAX). Each step's module is
  * mercure_c.modules.<module_name>, else the step's module_config. Fields
- * read: "command" (a list of at most TASK_ARGV_MAX strings, or a string
- * split at spaces; run without a shell), else "docker_tag";
+ * read: "builtin" (a row of config/builtin_modules.def; with "command" or
+ * "docker_tag" beside it the step is refused), else "command" (a list of
+ * at most TASK_ARGV_MAX strings, or a string split at spaces; run
+ * without a shell), else "docker_tag";
  * "environment" (an object of at most TASK_ENV_MAX entries, or JSON text
  * of one); "timeout" (seconds, 1..MODULE_TIMEOUT_MAX_S, default
  * MODULE_TIMEOUT_DEFAULT_S); "network_enabled" (default true); the
- * step's "retain_input_images". task_parse refuses a step with neither
- * command nor docker_tag. */
+ * step's "retain_input_images"; the step's "settings" as JSON text.
+ * task_parse refuses a step with none of builtin, command, docker_tag. */
 size_t             task_step_count(const task *t);
 const module_spec *task_step(const task *t, size_t i);
 
@@ -117,6 +119,9 @@ typedef struct task_rule {
 	size_t             n_allowed;
 	const char *const *alternate; /* conditional_alternate_target */
 	size_t             n_alternate;
+	/* set_tags: the operations for the copies that are sent, as JSON
+	 * text (docs/set_tags.md); NULL when the rule has none */
+	const char *set_tags_json;
 } task_rule;
 
 const task_rule *task_get_rule(const task *t); /* never NULL */

@@ -167,6 +167,37 @@ parse_command(
 	return MC_OK;
 }
 
+/* parse_builtin - `builtin` names a row of config/builtin_modules.def and
+ * stands alone: a module that also has a command or a docker_tag is
+ * refused rather than run one way or the other */
+static mc_err
+parse_builtin(
+    task *t, module_spec *m, json_t *cfg, const char *path, mc_diag *d)
+{
+	char        field[TASK_FIELD_MAX + 32], msg[128];
+	const char *name = json_string_value(json_object_get(cfg, "builtin"));
+	json_t     *cmd = json_object_get(cfg, "command");
+	const char *tag =
+	    json_string_value(json_object_get(cfg, "docker_tag"));
+
+	(void) t;
+	snprintf(field, sizeof(field), "%s.builtin", path);
+	if (name == NULL || !config_builtin_is_known(name)) {
+		snprintf(msg, sizeof(msg), "unknown built-in module '%.64s'",
+		    name ? name : "");
+		return task_bad(d, field, msg);
+	}
+	if ((cmd != NULL && !json_is_null(cmd) &&
+	        !(json_is_string(cmd) && json_string_value(cmd)[0] == '\0')) ||
+	    (tag != NULL && tag[0] != '\0'))
+		return task_bad(d, field,
+		    "a module is either 'builtin' or 'command'/'docker_tag', "
+		    "not both");
+	m->kind = MODULE_BUILTIN;
+	m->builtin = name;
+	return MC_OK;
+}
+
 /* "environment": an object, or mercure's JSON text of one */
 static mc_err
 parse_env(task *t, module_spec *m, json_t *env, const char *field, mc_diag *d)
@@ -245,13 +276,18 @@ parse_module(
 {
 	char        field[TASK_FIELD_MAX + 32];
 	json_t     *cmd = json_object_get(cfg, "command");
+	json_t     *builtin = json_object_get(cfg, "builtin");
 	const char *tag =
 	    json_string_value(json_object_get(cfg, "docker_tag"));
 	mc_err rv;
 
 	snprintf(field, sizeof(field), "%s.command", path);
-	if (cmd != NULL && !json_is_null(cmd) &&
-	    !(json_is_string(cmd) && json_string_value(cmd)[0] == '\0')) {
+	if (builtin != NULL && !json_is_null(builtin)) {
+		if ((rv = parse_builtin(t, m, cfg, path, d)) != MC_OK)
+			return rv;
+	} else if (cmd != NULL && !json_is_null(cmd) &&
+	           !(json_is_string(cmd) &&
+	               json_string_value(cmd)[0] == '\0')) {
 		if ((rv = parse_command(t, m, cmd, field, d)) != MC_OK)
 			return rv;
 	} else if (tag != NULL && tag[0] != '\0') {
@@ -259,7 +295,7 @@ parse_module(
 		m->docker_tag = tag;
 	} else {
 		return task_bad(d, path,
-		    "module has neither 'command' nor "
+		    "module has neither 'builtin', 'command' nor "
 		    "'docker_tag'");
 	}
 	snprintf(field, sizeof(field), "%s.environment", path);
@@ -274,6 +310,21 @@ parse_module(
 	return MC_OK;
 }
 
+/* step_settings - the step's settings as compact JSON text, for a
+ * built-in module (a command or container reads them from its task.json) */
+static mc_err
+step_settings(task *t, module_spec *m, json_t *settings)
+{
+	if (settings == NULL || json_is_null(settings)) {
+		m->settings_json = "{}";
+		return MC_OK;
+	}
+	m->settings_json =
+	    task_own(t, json_dumps(settings, JSON_COMPACT | JSON_ENCODE_ANY |
+	                                         JSON_PRESERVE_ORDER));
+	return m->settings_json != NULL ? MC_OK : MC_ENOMEM;
+}
+
 static mc_err
 parse_step(task *t, size_t i, json_t *step, json_t *modules, mc_diag *d)
 {
@@ -281,6 +332,7 @@ parse_step(task *t, size_t i, json_t *step, json_t *modules, mc_diag *d)
 	char         field[TASK_FIELD_MAX];
 	const char  *name;
 	json_t      *cfg;
+	mc_err       rv;
 
 	snprintf(field, sizeof(field), "process[%zu]", i);
 	if (!json_is_object(step))
@@ -303,6 +355,9 @@ parse_step(task *t, size_t i, json_t *step, json_t *modules, mc_diag *d)
 	if (!json_is_object(cfg))
 		return task_bad(d, field, "no configuration for this module");
 	t->step_json[i] = step;
+	if ((rv = step_settings(t, m, json_object_get(step, "settings"))) !=
+	    MC_OK)
+		return rv;
 	return parse_module(t, m, cfg, field, d);
 }
 
@@ -313,6 +368,7 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 	task_rule  *r = &t->rule;
 	const char *name = json_string_value(json_object_get(o, "name"));
 	json_t     *info_rule = json_object_get(t->info, "applied_rule");
+	json_t     *st;
 
 	(void) d;
 	r->name = name                        ? name
@@ -326,6 +382,12 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 	        &r->allowed, &r->n_allowed) != MC_OK ||
 	    name_list(t, json_object_get(o, "conditional_alternate_target"),
 	        &r->alternate, &r->n_alternate) != MC_OK)
+		return MC_ENOMEM;
+	st = json_object_get(o, "set_tags");
+	if (st != NULL && !json_is_null(st) &&
+	    (r->set_tags_json = task_own(
+	         t, json_dumps(st, JSON_COMPACT | JSON_ENCODE_ANY |
+	                               JSON_PRESERVE_ORDER))) == NULL)
 		return MC_ENOMEM;
 	return MC_OK;
 }

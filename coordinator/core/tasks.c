@@ -316,6 +316,9 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		    exit_code);
 		snprintf(o.detail, sizeof(o.detail), "%s", o.error);
 	}
+	if (o.r.tags_set != NULL && o.r.tags_set[0] != '\0')
+		coord_event(c, "task.tags_set", NULL, NULL, t->id,
+		    t->meta.rule, NULL, o.r.tags_set);
 	if (o.r.ok) {
 		if (sys_path_fmt(path, sizeof(path), "%s/%s", dir,
 		        TASK_JSON_NAME) != MC_OK ||

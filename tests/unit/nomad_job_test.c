@@ -273,6 +273,27 @@ END_TEST
 /* the image holds every program: the worker job names the worker in it
  * and binds the configuration file in at the same path, read-only; the
  * task's user is a setting */
+/* a built-in module runs inside the worker's job: no job of its own */
+START_TEST(a_builtin_module_gets_no_job)
+{
+	static const char yaml[] =
+	    "storage_root: /srv/m\n"
+	    "scheduler: {type: nomad, driver: docker, image: 'reg/w:1',"
+	    " storage_mount: /mnt/m}\n"
+	    "modules:\n"
+	    "  pass: {builtin: copy}\n";
+	mc_config     *cfg = load(yaml);
+	nomad_job_desc d;
+
+	ck_assert_int_eq(
+	    nomad_job_worker_from_config(cfg, &d, err, sizeof(err)), MC_OK);
+	ck_assert_int_eq(nomad_job_module_from_config(
+	                     cfg, &cfg->modules[0], &d, err, sizeof(err)),
+	    MC_ENOENT);
+	config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(docker_worker_runs_the_image_program)
 {
 	nomad_job_desc d;
@@ -508,7 +529,8 @@ nomad_job_suite(void)
 	Suite       *s = suite_create("nomad_job");
 	const TTest *json[] = {worker_job_has_the_reference_shape,
 	    raw_exec_keeps_the_volume_for_placement_only,
-	    docker_worker_and_gpu_module, docker_worker_runs_the_image_program,
+	    docker_worker_and_gpu_module, a_builtin_module_gets_no_job,
+	    docker_worker_runs_the_image_program,
 	    bad_settings_are_refused_with_the_field, NULL};
 	const TTest *table[] = {
 	    every_rule_of_the_validation_table_bites, NULL};

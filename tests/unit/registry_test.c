@@ -3,7 +3,9 @@
  * configuration read it) and the rule language's functions and methods
  * (rule_builtin.h). Each row must be whole, each name unique, and what
  * is derived from the rows (lookups, the list of names, the arity check,
- * the configuration's type check) must agree with them. */
+ * the configuration's type check) must agree with them. The built-in
+ * processing modules (config/builtin_modules.def, the worker's
+ * builtin_registry.c) likewise. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "check_main.h"
 
 #include "config/config.h"
+#include "process/builtin/builtin.h"
 #include "rule/rule.h"
 #include "rule/rule_builtin.h"
 #include "targets/target.h"
@@ -208,6 +211,33 @@ START_TEST(the_compiler_checks_arity_from_the_row)
 }
 END_TEST
 
+/* ---- built-in modules -------------------------------------------------- */
+
+static const char *const builtin_rows[] = {
+#define BUILTIN_MODULE(name, check) #name,
+#include "config/builtin_modules.def"
+#undef BUILTIN_MODULE
+};
+#define BUILTIN_ROWS_N (sizeof(builtin_rows) / sizeof(builtin_rows[0]))
+
+START_TEST(every_builtin_module_row_has_ops_named_for_it)
+{
+	for (size_t i = 0; i < BUILTIN_ROWS_N; i++) {
+		const builtin_ops *b = builtin_find(builtin_rows[i]);
+		ck_assert_msg(b != NULL, "%s has no ops", builtin_rows[i]);
+		ck_assert_str_eq(b->name, builtin_rows[i]);
+		ck_assert_msg(b->run != NULL, "%s has no run", b->name);
+		ck_assert(config_builtin_is_known(builtin_rows[i]));
+		for (size_t j = i + 1; j < BUILTIN_ROWS_N; j++)
+			ck_assert_str_ne(builtin_rows[i], builtin_rows[j]);
+	}
+	ck_assert_ptr_null(builtin_find("nosuch"));
+	ck_assert_ptr_null(builtin_find(NULL));
+	ck_assert(!config_builtin_is_known("nosuch"));
+	ck_assert(!config_builtin_is_known(NULL));
+}
+END_TEST
+
 static Suite *
 registry_suite(void)
 {
@@ -229,6 +259,10 @@ registry_suite(void)
 	tcase_add_loop_test(
 	    tc, builtin_names_are_unique_and_each_finds_its_row, 0, 2);
 	tcase_add_loop_test(tc, the_compiler_checks_arity_from_the_row, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("builtin modules");
+	tcase_add_test(tc, every_builtin_module_row_has_ops_named_for_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -38,14 +38,15 @@ typedef struct module_outcome {
 
 /* module_run - run o->m once: a command with posix_spawn (no shell), a
  * container with docker or podman (the first on PATH, or
- * $MERCURE_CONTAINER_RUNTIME). The module sees MERCURE_IN_DIR,
- * MERCURE_OUT_DIR, MONAI_INPUTPATH, MONAI_OUTPUTPATH, HOLOSCAN_INPUT_PATH,
- * HOLOSCAN_OUTPUT_PATH, its own environment and, for a command, PATH,
- * HOME, LANG, LC_ALL, TZ, TMPDIR and DCMDICTPATH of the worker (nothing
- * else: the worker's secrets stay out). Its output goes to o->log_path.
- * Past the timeout its process group (for a container: the container) is
- * stopped. out->ok only for exit status 0; out->error says why not.
- * Returns MC_OK when it ran and succeeded, else an error matching
+ * $MERCURE_CONTAINER_RUNTIME), a built-in inside this process
+ * (builtin/builtin.h: no environment, no timeout). The module sees
+ * MERCURE_IN_DIR, MERCURE_OUT_DIR, MONAI_INPUTPATH, MONAI_OUTPUTPATH,
+ * HOLOSCAN_INPUT_PATH, HOLOSCAN_OUTPUT_PATH, its own environment and, for a
+ * command, PATH, HOME, LANG, LC_ALL, TZ, TMPDIR and DCMDICTPATH of the worker
+ * (nothing else: the worker's secrets stay out). Its output goes to
+ * o->log_path. Past the timeout its process group (for a container: the
+ * container) is stopped. out->ok only for exit status 0; out->error says why
+ * not. Returns MC_OK when it ran and succeeded, else an error matching
  * out->error: MC_ENOENT (program or runtime missing), MC_ETIMEDOUT,
  * MC_EIO (non-zero exit, crash), MC_ENET (the container runtime cannot
  * reach its engine), MC_ECLOSED (the worker was told to stop). */

@@ -22,6 +22,7 @@
 
 #include "base/log.h"
 #include "os/sys_files.h"
+#include "process/builtin/builtin.h"
 #include "os/sys_fs.h"
 
 #define MODULE_GRACE_MS 5000
@@ -377,6 +378,8 @@ mc_err
 module_run(const module_run_opts *o, module_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (o->m->kind == MODULE_BUILTIN)
+		return builtin_module_run(o, out);
 	if (o->m->kind == MODULE_CONTAINER)
 		return run_container(o, out);
 	log_header(o, o->m->argv[0]);

@@ -256,7 +256,9 @@ run_step(chain *c, size_t i)
 	log_info("event=module.start task=%s step=%zu module=%s kind=%s "
 	         "timeout_s=%u",
 	    task_id(c->t), i + 1, m->name,
-	    m->kind == MODULE_CONTAINER ? "container" : "command",
+	    m->kind == MODULE_CONTAINER ? "container"
+	    : m->kind == MODULE_BUILTIN ? "builtin"
+	                                : "command",
 	    m->timeout_s);
 	rv = module_run(&o, &mo);
 	report_step(c, i, &mo, t0);
