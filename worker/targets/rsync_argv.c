@@ -108,8 +108,8 @@ rsync_argv_ssh(const rsync_conf *c, rsync_argv *a)
 	bad |= push(a, "-o") != MC_OK;
 	bad |= push(a, "ConnectTimeout=%u", c->connect_timeout_s) != MC_OK;
 	bad |= push(a, "-o") != MC_OK;
-	bad |= push(a, "ServerAliveInterval=%u", c->connect_timeout_s) !=
-	       MC_OK;
+	bad |=
+	    push(a, "ServerAliveInterval=%u", c->connect_timeout_s) != MC_OK;
 	bad |= push(a, "-o") != MC_OK;
 	bad |= push(a, "GlobalKnownHostsFile=/dev/null") != MC_OK;
 	bad |= push(a, "-o") != MC_OK;

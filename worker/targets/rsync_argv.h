@@ -71,8 +71,7 @@ MC_NODISCARD mc_err rsync_argv_rsh(const rsync_argv *a, char *buf, size_t len);
  * '/'. The remote path travels in rsync's protocol (-s), never through
  * the remote shell; "--" ends the options. */
 MC_NODISCARD mc_err rsync_argv_transfer(const rsync_conf *c, const char *rsh,
-    const char *list, const char *src, const char *remote_dir,
-    rsync_argv *a);
+    const char *list, const char *src, const char *remote_dir, rsync_argv *a);
 
 /* rsync_argv_list - [sshpass -e] rsync --list-only of remote_dir: a login
  * and a check that the folder exists, for the connectivity test. */

@@ -189,7 +189,8 @@ rsync_run_judge(const char *output, const sys_child_status *st, bool sshpass,
 	    has(output, "No route to host") ||
 	    has(output, "Network is unreachable") ||
 	    has(output, "Could not resolve hostname") ||
-	    has(output, "Connection reset") || has(output, "Connection closed"))
+	    has(output, "Connection reset") ||
+	    has(output, "Connection closed"))
 		return RSYNC_FAIL_NETWORK;
 	if (code == 126 || code == 127)
 		return RSYNC_FAIL_NOT_FOUND;
@@ -210,8 +211,8 @@ rsync_failure_is_retryable(rsync_failure f)
 static void
 read_output(const rsync_run *r, uint64_t offset, char *buf, size_t len)
 {
-	char  err[128];
-	FILE *f = sys_files_fopen(r->out, err, sizeof(err));
+	char   err[128];
+	FILE  *f = sys_files_fopen(r->out, err, sizeof(err));
 	size_t n = 0;
 
 	buf[0] = '\0';
@@ -262,8 +263,8 @@ describe(const rsync_run *r, const char *what, rsync_failure f,
 }
 
 static mc_err
-stopped(rsync_run *r, pid_t pid, mc_err rv, const char *what,
-    target_result *res)
+stopped(
+    rsync_run *r, pid_t pid, mc_err rv, const char *what, target_result *res)
 {
 	sys_child_status st;
 
@@ -305,6 +306,7 @@ rsync_run_argv(
 	if (rv != MC_OK)
 		return stopped(r, pid, rv, what, res);
 	sys_spawn_end_group(pid);
+	r->last = st;
 	if (st.exited && st.exit_code == 0)
 		return MC_OK;
 	if ((output = malloc(RSYNC_OUTPUT_MAX)) == NULL) {

@@ -29,13 +29,14 @@ typedef struct rsync_run {
 	char              kh_default[RSYNC_RUN_PATH_MAX];
 	char             *env[RSYNC_RUN_ENV_MAX + 1]; /* malloc'ed */
 	size_t            n_env;
+	sys_child_status  last; /* how the last run ended */
 } rsync_run;
 
 /* rsync_run_known_hosts - the known_hosts field, else the service user's
  * ~/.ssh/known_hosts (kept in r); it must exist and be a path ssh reads
  * as written. MC_ECONFIG with err otherwise. */
-MC_NODISCARD mc_err rsync_run_known_hosts(const target_cfg *cfg,
-    rsync_run *r, const char **out, char *err, size_t errlen);
+MC_NODISCARD mc_err rsync_run_known_hosts(const target_cfg *cfg, rsync_run *r,
+    const char **out, char *err, size_t errlen);
 
 /* rsync_run_init - make the temp folder (mode 0700, under $TMPDIR or
  * /tmp) and the environment: PATH, HOME, LANG, LC_ALL, TZ, TMPDIR, USER,

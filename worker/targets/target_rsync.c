@@ -153,8 +153,7 @@ read_key(const target_cfg *cfg, rsync_target *t, char *err, size_t errlen)
 
 /* a password without a key logs in through sshpass, if it is there */
 static mc_err
-read_password(
-    const target_cfg *cfg, rsync_target *t, char *err, size_t errlen)
+read_password(const target_cfg *cfg, rsync_target *t, char *err, size_t errlen)
 {
 	char   path[RSYNC_CMD_MAX];
 	bool   has = false;
@@ -176,8 +175,8 @@ read_password(
 }
 
 static mc_err
-resolve(const target_cfg *cfg, const task_ctx *ctx, rsync_target *t,
-    char *err, size_t errlen)
+resolve(const target_cfg *cfg, const task_ctx *ctx, rsync_target *t, char *err,
+    size_t errlen)
 {
 	rsync_argv ssh = {0};
 	mc_err     rv;
@@ -186,9 +185,8 @@ resolve(const target_cfg *cfg, const task_ctx *ctx, rsync_target *t,
 	    (rv = read_numbers(cfg, t, err, errlen)) != MC_OK)
 		return rv;
 	t->filter = target_cfg_get(cfg, "file_filter");
-	if (!t->c.insecure &&
-	    (rv = rsync_run_known_hosts(cfg, &t->run, &t->c.known_hosts, err,
-	         errlen)) != MC_OK)
+	if (!t->c.insecure && (rv = rsync_run_known_hosts(cfg, &t->run,
+	                           &t->c.known_hosts, err, errlen)) != MC_OK)
 		return rv;
 	if ((rv = read_key(cfg, t, err, errlen)) != MC_OK ||
 	    (rv = read_password(cfg, t, err, errlen)) != MC_OK)
@@ -349,21 +347,19 @@ test_script(rsync_target *t, char *msg, size_t len)
 	if (rsync_argv_remote_dir(&t->c, RSYNC_COMPLETE_SCRIPT, script,
 	        sizeof(script)) != MC_OK ||
 	    snprintf(cmd, sizeof(cmd), "test -x ") >= (int) sizeof(cmd) ||
-	    (pos = strlen(cmd),
-	        rsync_argv_shell_quote(script, cmd, sizeof(cmd), &pos)) !=
-	        MC_OK) {
+	    (pos = strlen(cmd), rsync_argv_shell_quote(script, cmd,
+	                            sizeof(cmd), &pos)) != MC_OK) {
 		mc_errf(msg, len, "rsync: folder path too long");
 		return MC_EINVAL;
 	}
 	if ((rv = rsync_argv_remote_command(&t->c, cmd, &a)) == MC_OK)
 		rv = rsync_run_argv(&t->run, &a, "test -x", &r);
 	rsync_argv_fini(&a);
-	if (rv != MC_OK && r.error[0] == '\0')
-		mc_errf(msg, len, "rsync %s: cannot check %s", t->shown,
-		    script);
+	if (rv == MC_ENET && t->run.last.exited && t->run.last.exit_code == 1)
+		mc_errf(msg, len, "rsync %s: %s is missing or not executable",
+		    t->shown, script);
 	else if (rv != MC_OK)
-		mc_errf(msg, len, "%s (%s is not executable there?)", r.error,
-		    script);
+		mc_errf(msg, len, "%s", r.error);
 	return rv;
 }
 
@@ -382,7 +378,8 @@ rsync_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	}
 	if ((rv = resolve(cfg, ctx, t, msg, len)) != MC_OK)
 		goto done;
-	if ((rv = rsync_argv_remote_dir(&t->c, "", dir, sizeof(dir))) != MC_OK ||
+	if ((rv = rsync_argv_remote_dir(&t->c, "", dir, sizeof(dir))) !=
+	        MC_OK ||
 	    (rv = rsync_argv_list(&t->c, t->rsh, dir, &a)) != MC_OK) {
 		mc_errf(msg, len, "rsync: folder path too long");
 		goto done;
@@ -394,7 +391,8 @@ rsync_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	if (t->run_on_complete && (rv = test_script(t, msg, len)) != MC_OK)
 		goto done;
 	mc_errf(msg, len, "rsync login %s ok, folder listed%s", t->shown,
-	    t->run_on_complete ? ", " RSYNC_COMPLETE_SCRIPT " executable" : "");
+	    t->run_on_complete ? ", " RSYNC_COMPLETE_SCRIPT " executable"
+	                       : "");
 done:
 	rsync_argv_fini(&a);
 	target_free(t);
