@@ -249,7 +249,7 @@ send_files(rsync_target *t, const task_ctx *ctx, const target_files *files,
     size_t *n, target_result *res)
 {
 	char       list[RSYNC_CMD_MAX], dir[RSYNC_CMD_MAX], sub[RSYNC_CMD_MAX];
-	char       marker[RSYNC_CMD_MAX], err[TARGET_ERROR_MAX_LEN + 1];
+	char       marker[RSYNC_CMD_MAX], err[TARGET_ERROR_MAX_LEN + 1] = "";
 	rsync_argv a = {0};
 	mc_err     rv;
 
