@@ -37,8 +37,8 @@ joined(const rsync_argv *a, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < a->n; i++)
-		pos += (size_t) snprintf(buf + pos, len - pos, "%s%s",
-		    i ? "|" : "", a->v[i]);
+		pos += (size_t) snprintf(
+		    buf + pos, len - pos, "%s%s", i ? "|" : "", a->v[i]);
 }
 
 START_TEST(host_and_user_names_that_ssh_could_misread_are_refused)
@@ -104,12 +104,13 @@ START_TEST(the_transfer_keeps_every_value_one_argument_after_the_options)
 	                     "/data/a b;c/t1/", &a),
 	    MC_OK);
 	joined(&a, buf, sizeof(buf));
-	ck_assert_ptr_nonnull(strstr(buf,
-	    "rsync|-s|--timeout=300|-e|'ssh' '-p' "));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "rsync|-s|--timeout=300|-e|'ssh' '-p' "));
 	ck_assert_ptr_nonnull(strstr(buf,
 	    "|-rtz|--chmod=D770,F660|--files-from=/tmp/x/files|--from0|"
 	    "--no-relative|--|/|mercure@pacs.example.org:/data/a b;c/t1/"));
-	ck_assert_str_eq(a.v[a.n - 1], "mercure@pacs.example.org:/data/a b;c/t1/");
+	ck_assert_str_eq(
+	    a.v[a.n - 1], "mercure@pacs.example.org:/data/a b;c/t1/");
 	ck_assert_ptr_null(a.v[a.n]);
 	rsync_argv_fini(&s);
 	rsync_argv_fini(&a);
@@ -260,7 +261,8 @@ START_TEST(ssh_and_rsync_messages_decide_whether_a_retry_can_help)
 	                       "refused");
 	ck_assert_int_eq(judge("sh: 1: rsync: not found\n", 127, false, line),
 	    RSYNC_FAIL_NOT_FOUND);
-	ck_assert_int_eq(judge("rsync: --bad: unknown option\n", 1, false, line),
+	ck_assert_int_eq(
+	    judge("rsync: --bad: unknown option\n", 1, false, line),
 	    RSYNC_FAIL_USAGE);
 	ck_assert_int_eq(judge("rsync error: some files could not be "
 	                       "transferred (code 23)\n",
@@ -298,8 +300,8 @@ main(void)
 	    argv, a_password_login_goes_through_sshpass_and_never_into_argv);
 	tcase_add_test(
 	    argv, an_ipv6_host_is_bracketed_for_rsync_and_bare_for_ssh);
-	tcase_add_test(argv,
-	    the_complete_command_quotes_every_word_for_the_remote_shell);
+	tcase_add_test(
+	    argv, the_complete_command_quotes_every_word_for_the_remote_shell);
 	tcase_add_test(
 	    judged, ssh_and_rsync_messages_decide_whether_a_retry_can_help);
 	suite_add_tcase(s, names);
