@@ -29,11 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "config/config_ssh.h"
-#include "os/sys_files.h"
 #include "os/sys_fs.h"
 #include "os/sys_spawn.h"
 #include "targets/rsync_argv.h"
