@@ -42,6 +42,9 @@
 #define RSYNC_CONNECT_TIMEOUT_S 10
 #define RSYNC_IO_TIMEOUT_S 300
 #define RSYNC_TRANSFER_TIMEOUT_S 3600
+#define RSYNC_CONNECT_TIMEOUT_MAX_S 3600
+#define RSYNC_IO_TIMEOUT_MAX_S 86400
+#define RSYNC_TRANSFER_TIMEOUT_MAX_S (7 * 86400)
 #define RSYNC_LIST_NAME "files"
 
 typedef struct rsync_target {
@@ -99,14 +102,14 @@ read_numbers(const target_cfg *cfg, rsync_target *t, char *err, size_t errlen)
 
 	if (target_cfg_get_uint(cfg, "port", 1, 65535, RSYNC_PORT_DEFAULT,
 	        &c->port, err, errlen) != MC_OK ||
-	    target_cfg_get_uint(cfg, "connect_timeout", 1, 3600,
-	        RSYNC_CONNECT_TIMEOUT_S, &c->connect_timeout_s, err,
-	        errlen) != MC_OK ||
-	    target_cfg_get_uint(cfg, "timeout", 1, 86400, RSYNC_IO_TIMEOUT_S,
-	        &c->io_timeout_s, err, errlen) != MC_OK ||
-	    target_cfg_get_uint(cfg, "transfer_timeout", 1, 86400 * 7,
-	        RSYNC_TRANSFER_TIMEOUT_S, &t->run.timeout_s, err,
-	        errlen) != MC_OK ||
+	    target_cfg_get_uint(cfg, "connect_timeout", 1,
+	        RSYNC_CONNECT_TIMEOUT_MAX_S, RSYNC_CONNECT_TIMEOUT_S,
+	        &c->connect_timeout_s, err, errlen) != MC_OK ||
+	    target_cfg_get_uint(cfg, "timeout", 1, RSYNC_IO_TIMEOUT_MAX_S,
+	        RSYNC_IO_TIMEOUT_S, &c->io_timeout_s, err, errlen) != MC_OK ||
+	    target_cfg_get_uint(cfg, "transfer_timeout", 1,
+	        RSYNC_TRANSFER_TIMEOUT_MAX_S, RSYNC_TRANSFER_TIMEOUT_S,
+	        &t->run.timeout_s, err, errlen) != MC_OK ||
 	    target_cfg_get_bool(cfg, "insecure_skip_host_key", false,
 	        &c->insecure, err, errlen) != MC_OK ||
 	    target_cfg_get_bool(cfg, "run_on_complete", false,
