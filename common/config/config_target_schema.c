@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/config_int.h"
+#include "config/config_ssh.h"
 
 /* ---- the checks a FIELD() names ---- */
 
@@ -102,6 +103,39 @@ check_file_filter(cctx *x, config_target *t, const cnode *v, const char *path)
 		cval_str(x, v, path, &t->file_filter);
 	if (t->file_filter != NULL && t->file_filter[0] == '\0')
 		t->file_filter = NULL;
+}
+
+/* check_ssh_host - a host that ssh gets as an argument: a leading '-'
+ * would be an option, a space or ';' would reach the remote shell. ""
+ * passes here: the worker reports the missing host. */
+static void
+check_ssh_host(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	const char *s = NULL;
+
+	(void) t;
+	if (v != NULL && cval_str(x, v, path, &s) && s != NULL &&
+	    s[0] != '\0' && !config_ssh_host_is_valid(s))
+		cctx_error(x, v, path,
+		    "invalid host '%s' (a host name or an IP address: "
+		    "letters, digits, '.', '-', '_', ':'; starting with a "
+		    "letter or digit)",
+		    s);
+}
+
+/* check_ssh_user - the login name given to ssh, checked as the host is */
+static void
+check_ssh_user(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	const char *s = NULL;
+
+	(void) t;
+	if (v != NULL && cval_str(x, v, path, &s) && s != NULL &&
+	    s[0] != '\0' && !config_ssh_user_is_valid(s))
+		cctx_error(x, v, path,
+		    "invalid user '%s' (letters, digits, '.', '_', '-'; not "
+		    "starting with '-')",
+		    s);
 }
 
 /* ---- the table ---- */

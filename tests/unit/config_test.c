@@ -424,6 +424,20 @@ static const struct bad_case {
      "  s: {target_type: sftp, folder: /u, insecure_skip_host_key: sure}\n",
         "t.yaml:2:62: targets.s.insecure_skip_host_key: expected true or "
         "false, got 'sure'"},
+    {"targets:\n"
+     "  r: {target_type: rsync, host: -oProxyCommand=x, user: '-l x'}\n",
+        "t.yaml:2:33: targets.r.host: invalid host '-oProxyCommand=x' (a "
+        "host name or an IP address: letters, digits, '.', '-', '_', ':'; "
+        "starting with a letter or digit)\n"
+        "t.yaml:2:57: targets.r.user: invalid user '-l x' (letters, "
+        "digits, '.', '_', '-'; not starting with '-')"},
+    {"targets:\n"
+     "  r: {target_type: rsync, host: 'a b;c', run_on_complete: maybe}\n",
+        "t.yaml:2:33: targets.r.host: invalid host 'a b;c' (a host name or "
+        "an IP address: letters, digits, '.', '-', '_', ':'; starting "
+        "with a letter or digit)\n"
+        "t.yaml:2:59: targets.r.run_on_complete: expected true or false, "
+        "got 'maybe'"},
     {"offpeak_start: '25:00'\noffpeak_end: 6am\n",
         "t.yaml:1:16: offpeak_start: expected a time HH:MM, got '25:00'\n"
         "t.yaml:2:14: offpeak_end: expected a time HH:MM, got '6am'"},
