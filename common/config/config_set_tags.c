@@ -17,32 +17,66 @@ enum { OP_TAG, OP_SET, OP_REMOVE, OP_COPY_FROM, OP_REGEX, OP_REPLACE, OP_N };
 static const char *const OP_FIELDS[] = {
     "tag", "set", "remove", "copy_from", "regex", "replace", NULL};
 
-/* text - a scalar to use as text. A plain YAML number is only kept
- * exactly when it is an integer (the worker reads the settings as JSON,
- * where 1.50 would become 1.5); booleans and null are no text at all. */
+#define SET_TAGS_INT_DIGITS_MAX 18 /* an int64 in JSON, safely */
+
+/* number_lost - a plain scalar that the task's JSON would not carry as
+ * written: a number with a fraction or an exponent (1.50 becomes 1.5)
+ * or an integer too long for JSON's integers. Plain integers that fit
+ * come back as the same text. */
+static bool
+number_lost(const cnode *v)
+{
+	const char *s = v->text;
+	size_t      digits;
+
+	if (*s == '-')
+		s++;
+	digits = strspn(s, "0123456789");
+	if (digits == 0)
+		return false;
+	if (s[digits] == '\0')
+		return digits > SET_TAGS_INT_DIGITS_MAX && s[0] != '0';
+	if (s[digits] != '.' && s[digits] != 'e' && s[digits] != 'E')
+		return false;
+	s += digits + (s[digits] == '.');
+	s += strspn(s, "0123456789");
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (strspn(s, "0123456789") == 0)
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
+}
+
+/* text - a scalar to use as text; booleans, null and numbers the task
+ * would change are refused with the advice to quote them. */
 static const char *
 text(cctx *x, const cnode *v, const char *path)
 {
+	const char *what = NULL;
+
 	if (v->kind != CNODE_SCALAR) {
 		cctx_error(x, v, path, "expected a string");
 		return NULL;
 	}
-	if (v->style == CNODE_PLAIN &&
-	    (cval_is_null(v) || cval_bool_word(v) >= 0 ||
-	        (strpbrk(v->text, ".eE") != NULL &&
-	            strspn(v->text, "-+.0123456789eE") == v->len))) {
+	if (v->style == CNODE_PLAIN)
+		what = cval_is_null(v)          ? "null"
+		       : cval_bool_word(v) >= 0 ? "a boolean"
+		       : number_lost(v)         ? "a number"
+		                                : NULL;
+	if (what != NULL) {
 		cctx_error(x, v, path,
 		    "write '%s' in quotes: unquoted, YAML reads it as %s",
-		    v->text,
-		    cval_is_null(v)          ? "null"
-		    : cval_bool_word(v) >= 0 ? "a boolean"
-		                             : "a number");
+		    v->text, what);
 		return NULL;
 	}
 	return v->text;
 }
 
-/* one operation: mapping m at index i of the list */
+/* check_op - one operation: the mapping m at path */
 static void
 check_op(cctx *x, const cnode *m, const char *path)
 {
@@ -50,8 +84,7 @@ check_op(cctx *x, const cnode *m, const char *path)
 	char           sub[CONFIG_PATH_MAX_LEN], err[256];
 	dcm_edit_op    op = {DCM_EDIT_SET, NULL, NULL, NULL};
 	dcm_edit_field field = DCM_EDIT_FIELD_TAG;
-	const cnode   *what = NULL;
-	int            n_what = 0;
+	int            what = OP_SET, n_what = 0;
 	size_t         errors;
 	mc_err         rv;
 
@@ -77,70 +110,61 @@ check_op(cctx *x, const cnode *m, const char *path)
 	    NULL)
 		return;
 	for (int id = OP_SET; id <= OP_REGEX; id++) {
-		if (f[id] == NULL)
-			continue;
-		if (n_what++ == 0)
-			what = f[id];
+		if (f[id] != NULL && n_what++ == 0)
+			what = id;
 	}
 	if (n_what != 1) {
-		cctx_error(x, n_what ? f[OP_REGEX] ? f[OP_REGEX] : m : m, path,
+		cctx_error(x, m, path,
 		    "an operation has exactly one of set, remove, copy_from "
 		    "or regex (with replace)");
 		return;
 	}
-	if (f[OP_REPLACE] != NULL && f[OP_REGEX] == NULL) {
+	if (f[OP_REPLACE] != NULL && what != OP_REGEX) {
 		cctx_error(x, f[OP_REPLACE], config_path(sub, path, "replace"),
 		    "replace goes with regex");
 		return;
 	}
-	if (what == f[OP_REMOVE]) {
+	config_path(sub, path, OP_FIELDS[what]);
+	switch (what) {
+	case OP_REMOVE: {
 		bool yes = false;
-		if (!cval_bool(
-		        x, what, config_path(sub, path, "remove"), &yes))
+		if (!cval_bool(x, f[what], sub, &yes))
 			return;
 		if (!yes) {
-			cctx_error(x, what, sub,
+			cctx_error(x, f[what], sub,
 			    "remove: false does nothing; leave the operation "
 			    "out");
 			return;
 		}
 		op.kind = DCM_EDIT_REMOVE;
-	} else if (what == f[OP_SET]) {
-		op.kind = DCM_EDIT_SET;
-		op.value = text(x, what, config_path(sub, path, "set"));
-	} else if (what == f[OP_COPY_FROM]) {
-		op.kind = DCM_EDIT_COPY;
-		op.value = text(x, what, config_path(sub, path, "copy_from"));
-	} else {
-		op.kind = DCM_EDIT_REGEX;
-		op.value = text(x, what, config_path(sub, path, "regex"));
+		break;
+	}
+	case OP_REGEX:
 		if (f[OP_REPLACE] == NULL) {
 			cctx_error(x, m, path, "regex needs replace");
 			return;
 		}
-		op.replace =
-		    text(x, f[OP_REPLACE], config_path(sub, path, "replace"));
-		if (op.replace == NULL)
+		op.kind = DCM_EDIT_REGEX;
+		if ((op.value = text(x, f[what], sub)) == NULL ||
+		    (op.replace = text(x, f[OP_REPLACE],
+		         config_path(sub, path, "replace"))) == NULL)
 			return;
+		break;
+	default:
+		op.kind = what == OP_SET ? DCM_EDIT_SET : DCM_EDIT_COPY;
+		if ((op.value = text(x, f[what], sub)) == NULL)
+			return;
+		break;
 	}
-	if (op.kind != DCM_EDIT_REMOVE && op.value == NULL)
-		return;
 	rv = dcm_edit_check(&op, &field, err, sizeof(err));
 	if (rv == MC_ENOMEM) {
 		cctx_oom(x);
 	} else if (rv != MC_OK) {
-		const cnode *at = field == DCM_EDIT_FIELD_TAG ? f[OP_TAG]
-		                  : field == DCM_EDIT_FIELD_REPLACE
-		                      ? f[OP_REPLACE]
-		                      : what;
-		const char  *name =
-                    field == DCM_EDIT_FIELD_TAG ? "tag"
-		     : field == DCM_EDIT_FIELD_REPLACE
-		         ? "replace"
-		         : OP_FIELDS[what == f[OP_SET]         ? OP_SET
-		                     : what == f[OP_COPY_FROM] ? OP_COPY_FROM
-		                                               : OP_REGEX];
-		cctx_error(x, at, config_path(sub, path, name), "%s", err);
+		int at = field == DCM_EDIT_FIELD_TAG       ? OP_TAG
+		         : field == DCM_EDIT_FIELD_REPLACE ? OP_REPLACE
+		                                           : what;
+		cctx_error(x, f[at], config_path(sub, path, OP_FIELDS[at]),
+		    "%s", err);
 	}
 }
 
