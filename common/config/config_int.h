@@ -181,6 +181,7 @@ const char *config_target_infer(const cnode *m);
 void config_build(cctx *x, const cnode *root);
 void config_build_receiver(cctx *x, const cnode *v);
 void config_build_scheduler(cctx *x, const cnode *v);
+void config_build_http(cctx *x, const cnode *v);
 void config_build_targets(cctx *x, const cnode *m);
 void config_build_modules(cctx *x, const cnode *m);
 void config_build_rules(cctx *x, const cnode *m);
