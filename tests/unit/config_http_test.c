@@ -18,13 +18,14 @@ load(const char *text, mc_config **c)
 	config_diag d[MAX_DIAGS];
 	size_t      n = 0, used = 0;
 	mc_err      rv = config_load_buffer(
-            "t.yaml", text, strlen(text), c, d, MAX_DIAGS, &n);
+	         "t.yaml", text, strlen(text), c, d, MAX_DIAGS, &n);
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n && i < MAX_DIAGS && used < sizeof(out); i++) {
 		char line[512];
 		int  w = snprintf(out + used, sizeof(out) - used, "%s%s",
-                    i ? "\n" : "", config_diag_format(&d[i], line, sizeof(line)));
+                    i ? "\n" : "",
+		     config_diag_format(&d[i], line, sizeof(line)));
 		used += w > 0 ? (size_t) w : 0;
 	}
 	return rv;
@@ -103,7 +104,8 @@ START_TEST(errors_name_the_field_line_and_column)
 	    "'maybe'");
 	check_error("http:\n  users_file: ''\n",
 	    "t.yaml:2:15: http.users_file: must not be empty");
-	check_error("http: [1]\n", "t.yaml:1:7: http: expected a mapping, got a list");
+	check_error(
+	    "http: [1]\n", "t.yaml:1:7: http: expected a mapping, got a list");
 }
 END_TEST
 
