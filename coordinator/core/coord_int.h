@@ -19,6 +19,9 @@
 #include "os/sys_fs.h"
 
 struct route_intent;
+struct http_server;
+struct http_metrics;
+struct work_queue;
 
 #define COORD_RECONCILE_INTERVAL_MS 30000
 #define COORD_RECONCILE_AFTER_START_MS 3000
@@ -93,6 +96,12 @@ struct coord {
 	uint64_t       series_timer;
 	bool           series_timer_set;
 	uint64_t       n_messages, n_bad_messages;
+	/* for the HTTP API and /metrics (http/http_loop.c) */
+	uint64_t             n_instances, n_bytes, n_series_completed;
+	uint64_t             config_generation; /* 1 at start, +1 a reload */
+	struct http_metrics *metrics;
+	struct work_queue   *http_q; /* jobs from the HTTP threads */
+	struct http_server  *http;   /* NULL: no http block */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */
@@ -132,6 +141,11 @@ void study_check(coord *c);
 void study_recover(coord *c);
 bool study_force(coord *c, const char *study_uid);
 /* control.c */
+/* coord_force_complete - force the open series or study uid (and the
+ * study's open series) complete; info goes to the audit trail. False
+ * with the reason in reply when there is nothing open by that UID. */
+bool coord_force_complete(
+    coord *c, const char *uid, const char *info, char *reply, size_t len);
 mc_err control_open(coord *c);
 void   control_close(coord *c);
 /* retention.c */

@@ -15,8 +15,8 @@ MC_NODISCARD mc_err http_users_path(
 /* http_cli_add_user, http_cli_add_token - add or replace the entry in
  * the users file; messages go to out and err. Return the exit status:
  * 0 done, 1 failed, 2 bad arguments. */
-int http_cli_add_user(const mc_config *cfg, const char *name,
-    const char *role, FILE *in, FILE *out, FILE *err);
+int http_cli_add_user(const mc_config *cfg, const char *name, const char *role,
+    FILE *in, FILE *out, FILE *err);
 int http_cli_add_token(const mc_config *cfg, const char *name,
     const char *role, FILE *out, FILE *err);
 

@@ -139,7 +139,8 @@ http_token_new(char *out, size_t len)
 		return MC_EIO;
 	used = (size_t) snprintf(out, len, "%s", HTTP_TOKEN_PREFIX);
 	for (size_t i = 0; i < sizeof(b); i++)
-		used += (size_t) snprintf(out + used, len - used, "%02x", b[i]);
+		used +=
+		    (size_t) snprintf(out + used, len - used, "%02x", b[i]);
 	explicit_bzero(b, sizeof(b));
 	return MC_OK;
 }
@@ -251,8 +252,8 @@ parse_line(http_users *u, char *line, char *err, size_t errlen)
 }
 
 mc_err
-http_users_parse(const char *text, size_t len, http_users **out, char *err,
-    size_t errlen)
+http_users_parse(
+    const char *text, size_t len, http_users **out, char *err, size_t errlen)
 {
 	http_users *u = calloc(1, sizeof(*u));
 	size_t      lineno = 0, i = 0;

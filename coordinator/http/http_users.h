@@ -23,7 +23,7 @@ typedef enum {
 typedef enum { HTTP_ENTRY_USER, HTTP_ENTRY_TOKEN } http_entry_kind;
 
 #define HTTP_NAME_MAX 64
-#define HTTP_HASH_MAX 192   /* a yescrypt hash is about 73 characters */
+#define HTTP_HASH_MAX 192 /* a yescrypt hash is about 73 characters */
 #define HTTP_TOKEN_PREFIX "mct_"
 #define HTTP_TOKEN_BYTES 32 /* random bytes of a token */
 #define HTTP_TOKEN_LEN (sizeof(HTTP_TOKEN_PREFIX) - 1 + 2 * HTTP_TOKEN_BYTES)
@@ -43,8 +43,7 @@ bool http_user_name_is_valid(const char *s);
 /* http_password_hash - a yescrypt hash of pw with a fresh random salt
  * into out (at least HTTP_HASH_MAX). MC_EINVAL for an empty or over-long
  * password or one holding a newline or NUL-free control character. */
-MC_NODISCARD mc_err http_password_hash(
-    const char *pw, char *out, size_t len);
+MC_NODISCARD mc_err http_password_hash(const char *pw, char *out, size_t len);
 
 /* http_password_check - pw hashes to hash (crypt_r, compared in
  * constant time). Slow by design: call with no lock held. */
@@ -63,8 +62,8 @@ typedef struct http_users http_users;
 /* http_users_parse - text[0..len) into a new set. Blank lines and lines
  * starting with '#' are skipped; any other malformed line is MC_EPARSE
  * with err "line N: why" (*out NULL). */
-MC_NODISCARD mc_err http_users_parse(const char *text, size_t len,
-    http_users **out, char *err, size_t errlen);
+MC_NODISCARD mc_err http_users_parse(
+    const char *text, size_t len, http_users **out, char *err, size_t errlen);
 
 /* http_users_load - http_users_parse() of path; a missing file is an
  * empty set (no one can log in). */
@@ -87,8 +86,8 @@ bool http_users_find(const http_users *u, http_entry_kind kind,
 /* http_users_find_token - the token entry whose hash is token_sha256:
  * its role and name (copied, HTTP_NAME_MAX + 1). HTTP_ROLE_NONE when
  * there is none. */
-http_role http_users_find_token(const http_users *u,
-    const char *token_sha256, char *name, size_t len);
+http_role http_users_find_token(
+    const http_users *u, const char *token_sha256, char *name, size_t len);
 
 /* http_users_format - the file's text, malloc'ed into *out. */
 MC_NODISCARD mc_err http_users_format(

@@ -92,8 +92,8 @@ START_TEST(the_file_parses_and_finds_entries)
 	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"
 	    "user:bob:admin:$y$x$y$z";
 	http_users *u = NULL;
-	char        err[128] = "", hash[HTTP_HASH_MAX], name[HTTP_NAME_MAX + 1];
-	http_role   r = HTTP_ROLE_NONE;
+	char      err[128] = "", hash[HTTP_HASH_MAX], name[HTTP_NAME_MAX + 1];
+	http_role r = HTTP_ROLE_NONE;
 
 	ck_assert_int_eq(
 	    http_users_parse(text, strlen(text), &u, err, sizeof(err)), MC_OK);
@@ -106,10 +106,11 @@ START_TEST(the_file_parses_and_finds_entries)
 	    u, HTTP_ENTRY_TOKEN, "alice", &r, hash, sizeof(hash)));
 	ck_assert(!http_users_find(
 	    u, HTTP_ENTRY_USER, "carol", &r, hash, sizeof(hash)));
-	ck_assert_int_eq(http_users_find_token(u,
-	                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb"
-	                     "410ff61f20015ad",
-	                     name, sizeof(name)),
+	ck_assert_int_eq(
+	    http_users_find_token(u,
+	        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb"
+	        "410ff61f20015ad",
+	        name, sizeof(name)),
 	    HTTP_ROLE_VIEWER);
 	ck_assert_str_eq(name, "prom");
 	ck_assert_int_eq(http_users_find_token(u, "ba78", name, sizeof(name)),
@@ -143,15 +144,15 @@ parse_fails(const char *text, const char *want)
 START_TEST(malformed_lines_are_errors_with_their_line)
 {
 	parse_fails("\nuser:alice\n", "line 2: expected kind:name:role:hash");
-	parse_fails("group:a:viewer:$y$\n",
-	    "line 1: unknown kind (user or token)");
+	parse_fails(
+	    "group:a:viewer:$y$\n", "line 1: unknown kind (user or token)");
 	parse_fails("user:../a:viewer:$y$\n", "line 1: invalid name");
 	parse_fails("user:a:root:$y$\n",
 	    "line 1: unknown role (viewer, operator, admin)");
 	parse_fails("user:a:viewer:plain\n",
 	    "line 1: a password hash starts with '$'");
-	parse_fails("token:a:viewer:abc\n",
-	    "line 1: a token's hash is 64 hex digits");
+	parse_fails(
+	    "token:a:viewer:abc\n", "line 1: a token's hash is 64 hex digits");
 }
 END_TEST
 
