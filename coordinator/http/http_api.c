@@ -85,12 +85,12 @@ login(http_req *r)
 	        MC_OK ||
 	    http_form_get(b, r->len, "password", pw, sizeof(pw)) != MC_OK) {
 		explicit_bzero(pw, sizeof(pw));
-		http_reply_error(r, 422,
-		    "expected the form fields username and password");
+		http_reply_error(
+		    r, 422, "expected the form fields username and password");
 		return;
 	}
-	if (!http_auth_password(r->srv->auth, user, pw, HTTP_VIA_COOKIE,
-	        r->remote, &r->who)) {
+	if (!http_auth_password(
+	        r->srv->auth, user, pw, HTTP_VIA_COOKIE, r->remote, &r->who)) {
 		explicit_bzero(pw, sizeof(pw));
 		http_reply_error(r, 401, "wrong user name or password");
 		return;
@@ -103,16 +103,16 @@ login(http_req *r)
 	snprintf(r->rep.cookie, sizeof(r->rep.cookie),
 	    HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
 	    sid, HTTP_SESSION_TTL_S, r->srv->tls ? "; Secure" : "");
-	log_info("event=http.login user=%s remote=\"%s\"", r->who.user,
-	    r->remote);
+	log_info(
+	    "event=http.login user=%s remote=\"%s\"", r->who.user, r->remote);
 	session_reply(r, 200);
 }
 
 static void
 logout(http_req *r)
 {
-	const char *cookie = MHD_lookup_connection_value(
-	    r->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
+	const char *cookie =
+	    MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
 
 	if (!need(r, HTTP_ROLE_VIEWER))
 		return;
@@ -126,15 +126,15 @@ logout(http_req *r)
 static void
 readyz(http_req *r)
 {
-	char   path[MC_PATH_MAX], err[256];
-	bool   storage, sched;
+	char    path[MC_PATH_MAX], err[256];
+	bool    storage, sched;
 	json_t *j;
 
 	storage = sys_path_fmt(path, sizeof(path), "%s/tasks", r->srv->root) ==
 	              MC_OK &&
 	          sys_files_writable_dir(path, err, sizeof(err)) == MC_OK;
-	sched = http_loop_ask(r, HTTP_JOB_PING, NULL, 0) &&
-	        r->rep.status == 200;
+	sched =
+	    http_loop_ask(r, HTTP_JOB_PING, NULL, 0) && r->rep.status == 200;
 	j = json_pack("{s:b,s:b,s:b,s:b}", "ready", storage && sched, "config",
 	    1, "storage", storage, "scheduler", sched);
 	http_reply_json(r, storage && sched ? 200 : 503, j);
@@ -153,10 +153,10 @@ metrics(http_req *r)
 static void
 status(http_req *r)
 {
-	json_t          *j;
-	json_error_t     e;
-	struct statvfs   vfs;
-	long             errors = http_files_count(r->srv, "error");
+	json_t        *j;
+	json_error_t   e;
+	struct statvfs vfs;
+	long           errors = http_files_count(r->srv, "error");
 
 	if (!http_loop_ask(r, HTTP_JOB_STATUS, NULL, 0) ||
 	    r->rep.status != 200)
@@ -224,13 +224,14 @@ action(http_req *r, http_job_kind kind, const char *what, const char *id)
 		json_t      *j = json_loadb(r->body, r->len, 0, &e);
 		if (j == NULL || !json_is_object(j)) {
 			json_decref(j);
-			http_reply_error(r, 422, "the body must be a JSON object");
+			http_reply_error(
+			    r, 422, "the body must be a JSON object");
 			return;
 		}
 		json_decref(j);
 	}
-	log_info("event=http.action what=%s id=%s user=%s remote=\"%s\"",
-	    what, id, r->who.user, r->remote);
+	log_info("event=http.action what=%s id=%s user=%s remote=\"%s\"", what,
+	    id, r->who.user, r->remote);
 	http_loop_ask(r, kind, id, 0);
 }
 

@@ -207,7 +207,8 @@ http_auth_token(
 	memset(who, 0, sizeof(*who));
 	http_token_hash(token, h);
 	pthread_mutex_lock(&a->mu);
-	role = http_users_find_token(users(a), h, who->user, sizeof(who->user));
+	role =
+	    http_users_find_token(users(a), h, who->user, sizeof(who->user));
 	pthread_mutex_unlock(&a->mu);
 	if (role == HTTP_ROLE_NONE)
 		return failed(a, "(token)", remote, "unknown_token");

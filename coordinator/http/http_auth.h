@@ -14,7 +14,7 @@
 #define HTTP_SESSION_ID_LEN 64 /* hex of 32 random bytes */
 #define HTTP_SESSIONS_MAX 1024
 #define HTTP_SESSION_TTL_S (12 * 3600)
-#define HTTP_FAIL_DELAY_MS 250  /* per failure in the last minute */
+#define HTTP_FAIL_DELAY_MS 250 /* per failure in the last minute */
 #define HTTP_FAIL_DELAY_MAX_MS 3000
 #define HTTP_FAIL_WINDOW_S 60
 
@@ -38,7 +38,7 @@ typedef struct http_auth http_auth;
 /* http_auth_create - users from users_path (copied; a missing file is
  * no users). */
 MC_NODISCARD mc_err http_auth_create(const char *users_path, http_auth **out);
-void http_auth_destroy(http_auth *a); /* NULL: no-op */
+void                http_auth_destroy(http_auth *a); /* NULL: no-op */
 
 /* http_auth_password - check a user's password (slow; any thread). On
  * success who is filled (via as given). A failure is counted and logged

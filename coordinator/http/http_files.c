@@ -23,7 +23,8 @@
 #define HTTP_ATTEMPTS_MAX 64
 #define HTTP_LIST_MAX 100000 /* entries looked at in one folder */
 
-static const char *const task_dirs[] = {"tasks", "success", "error", "discard"};
+static const char *const task_dirs[] = {
+    "tasks", "success", "error", "discard"};
 static const char *const task_state_names[] = {
     "active", "success", "error", "discard"};
 
@@ -182,8 +183,8 @@ http_files_tasks(
 	for (size_t i = 0; arr && i < n && i < limit; i++) {
 		task_meta m;
 		char      err[256];
-		json_t   *t = json_pack("{s:s,s:s,s:I}", "id", l[i].id, "state",
-		      state, "time", (json_int_t) l[i].mtime);
+		json_t *t = json_pack("{s:s,s:s,s:I}", "id", l[i].id, "state",
+		    state, "time", (json_int_t) l[i].mtime);
 		snprintf(p, sizeof(p), "%s/%s/" TASK_JSON_NAME, dir, l[i].id);
 		if (t != NULL &&
 		    task_json_read_meta(p, &m, err, sizeof(err)) == MC_OK) {
@@ -196,6 +197,7 @@ http_files_tasks(
 		json_array_append_new(arr, t);
 	}
 	free(l);
-	http_reply_json(r, 200, json_pack("{s:s,s:o}", "state", state, "tasks",
-	                            arr ? arr : json_array()));
+	http_reply_json(r, 200,
+	    json_pack("{s:s,s:o}", "state", state, "tasks",
+	        arr ? arr : json_array()));
 }

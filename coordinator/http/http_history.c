@@ -98,8 +98,8 @@ http_history(http_req *r)
 	int                      rc;
 	bool                     filtered;
 
-	if (http_history_query_parse(http_query_get, r, &q, err,
-	        sizeof(err)) != MC_OK) {
+	if (http_history_query_parse(
+	        http_query_get, r, &q, err, sizeof(err)) != MC_OK) {
 		http_reply_error(r, 422, "%s", err);
 		return;
 	}

@@ -86,8 +86,8 @@ void http_api_route(http_req *r);
 
 /* http_files.c: tasks on disk */
 void http_files_task(http_req *r, const char *id);
-void http_files_tasks(http_req *r, const char *state, unsigned limit,
-    uint64_t before);
+void http_files_tasks(
+    http_req *r, const char *state, unsigned limit, uint64_t before);
 /* http_files_count - entries of <root>/<dir>; -1 when unreadable */
 long http_files_count(const http_server *s, const char *dir);
 

@@ -107,7 +107,7 @@ http_job_free_queued(work_node *n)
 {
 	http_job *j = (http_job *) n;
 
-	http_job_answer(j, 503, NULL,
-	    "{\"error\": \"the coordinator is stopping\"}");
+	http_job_answer(
+	    j, 503, NULL, "{\"error\": \"the coordinator is stopping\"}");
 	http_job_finish(j);
 }

@@ -22,7 +22,8 @@
 static void
 answer_json(http_job *j, int status, json_t *v)
 {
-	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	char *text =
+	    v ? json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 
 	json_decref(v);
 	if (text == NULL) {
@@ -95,12 +96,12 @@ series_list(coord *c, http_job *j)
 
 	for (series *s = series_table_first(c->series); s && a;
 	     s = series_next(s))
-		json_array_append_new(a,
-		    json_pack("{s:s,s:s,s:I,s:I,s:f,s:f,s:b}", "uid", s->uid,
-		        "study", s->study_uid, "instances",
-		        (json_int_t) s->n_instances, "bytes",
-		        (json_int_t) s->bytes, "age_s", age_s(s->first_ms),
-		        "idle_s", age_s(s->last_ms), "forced", s->forced));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:I,s:I,s:f,s:f,s:b}", "uid",
+		           s->uid, "study", s->study_uid, "instances",
+		           (json_int_t) s->n_instances, "bytes",
+		           (json_int_t) s->bytes, "age_s", age_s(s->first_ms),
+		           "idle_s", age_s(s->last_ms), "forced", s->forced));
 	answer_json(j, 200, a ? json_pack("{s:o}", "series", a) : NULL);
 }
 
@@ -115,12 +116,12 @@ studies_list(coord *c, http_job *j)
 	{
 		if (a == NULL)
 			break;
-		json_array_append_new(a,
-		    json_pack("{s:s,s:s,s:f,s:f,s:b}", "study", s->study_uid,
-		        "rule", s->rule, "age_s",
-		        (double) (now - s->created_us) / 1e6, "idle_s",
-		        (double) (now - s->last_us) / 1e6, "forced",
-		        s->forced));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:f,s:f,s:b}", "study",
+		           s->study_uid, "rule", s->rule, "age_s",
+		           (double) (now - s->created_us) / 1e6, "idle_s",
+		           (double) (now - s->last_us) / 1e6, "forced",
+		           s->forced));
 	}
 	answer_json(j, 200, a ? json_pack("{s:o}", "studies", a) : NULL);
 }
@@ -139,12 +140,12 @@ tasks_list(coord *c, http_job *j)
 			break;
 		if (j->arg[0] && strcmp(j->arg, st) != 0)
 			continue;
-		json_array_append_new(a,
-		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "id", t->id,
-		        "state", st, "kind", t->meta.kind, "rule", t->meta.rule,
-		        "series", t->meta.uid, "attempt",
-		        (json_int_t) t->meta.attempt, "age_s",
-		        age_s(t->enqueued_ms)));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "id", t->id,
+		           "state", st, "kind", t->meta.kind, "rule",
+		           t->meta.rule, "series", t->meta.uid, "attempt",
+		           (json_int_t) t->meta.attempt, "age_s",
+		           age_s(t->enqueued_ms)));
 		n++;
 	}
 	answer_json(j, 200,
@@ -183,8 +184,8 @@ metrics(coord *c, http_job *j)
 	    (double) c->n_series_completed);
 	gauge(g, "mercure_open_series", "Series receiving instances.", NULL,
 	    (double) series_table_count(c->series));
-	gauge(g, "mercure_studies_waiting", "Study collections waiting.",
-	    NULL, (double) HASH_COUNT(c->studies));
+	gauge(g, "mercure_studies_waiting", "Study collections waiting.", NULL,
+	    (double) HASH_COUNT(c->studies));
 	gauge(g, "mercure_config_generation",
 	    "Configurations loaded since the start (1: the first).", NULL,
 	    (double) c->config_generation);
@@ -232,9 +233,10 @@ retry(coord *c, http_job *j)
 
 	if (rv == MC_OK) {
 		snprintf(info, sizeof(info), "retry by %s", j->user);
-		coord_event(c, "http.action", NULL, NULL, j->arg, NULL, NULL,
-		    info);
-		answer_json(j, 200, json_pack("{s:b,s:s}", "ok", 1, "msg", msg));
+		coord_event(
+		    c, "http.action", NULL, NULL, j->arg, NULL, NULL, info);
+		answer_json(
+		    j, 200, json_pack("{s:b,s:s}", "ok", 1, "msg", msg));
 		return;
 	}
 	if (rv == MC_ENOENT)
@@ -265,7 +267,8 @@ run(coord *c, http_job *j)
 {
 	switch (j->kind) {
 	case HTTP_JOB_PING:
-		answer_json(j, 200, json_pack("{s:s}", "scheduler", c->sched->name));
+		answer_json(
+		    j, 200, json_pack("{s:s}", "scheduler", c->sched->name));
 		break;
 	case HTTP_JOB_STATUS:
 		status(c, j);
@@ -393,8 +396,8 @@ http_loop_note_event(
 		HASH_FIND_STR(c->tasks, task, t);
 	snprintf(lab, sizeof(lab), "%s,%s",
 	    http_metrics_label(l1, sizeof(l1), "kind",
-	        t ? t->meta.kind : (strcmp(result, "discard") ? "unknown"
-	                                                      : "discard")),
+	        t ? t->meta.kind
+	          : (strcmp(result, "discard") ? "unknown" : "discard")),
 	    http_metrics_label(l2, sizeof(l2), "result", result));
 	count(c, "mercure_tasks_finished_total", "Tasks finished.", lab);
 }

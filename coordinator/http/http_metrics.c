@@ -119,8 +119,8 @@ http_metrics_format(const http_metrics *m)
 			w = snprintf(line, sizeof(line),
 			    "# HELP %s %s\n# TYPE %s %s\n", s->family, s->help,
 			    s->family, s->type);
-		w += snprintf(line + w, sizeof(line) - (size_t) w, "%s %.17g\n",
-		    s->key, s->v);
+		w += snprintf(line + w, sizeof(line) - (size_t) w,
+		    "%s %.17g\n", s->key, s->v);
 		last = s->family;
 		if (used + (size_t) w + 1 > cap) {
 			char *nb;

@@ -12,7 +12,7 @@
 typedef struct http_metrics http_metrics;
 
 MC_NODISCARD mc_err http_metrics_create(http_metrics **out);
-void http_metrics_destroy(http_metrics *m); /* NULL: no-op */
+void                http_metrics_destroy(http_metrics *m); /* NULL: no-op */
 
 /* http_metrics_add - add n to the sample of family with labels (NULL or
  * "": none; label values escaped by http_metrics_label). A family's

@@ -206,8 +206,8 @@ http_form_get(
 		if (kn == klen && memcmp(body + i, key, klen) == 0) {
 			if (eq == NULL)
 				return form_decode("", 0, out, len);
-			return form_decode(eq + 1,
-			    end - (size_t) (eq + 1 - body), out, len);
+			return form_decode(
+			    eq + 1, end - (size_t) (eq + 1 - body), out, len);
 		}
 		i = end + 1;
 	}
@@ -313,8 +313,8 @@ get_limit(http_get_fn get, void *ctx, unsigned *limit, char *err, size_t len)
 }
 
 static mc_err
-get_time(http_get_fn get, void *ctx, const char *key, uint64_t *out,
-    char *err, size_t len)
+get_time(http_get_fn get, void *ctx, const char *key, uint64_t *out, char *err,
+    size_t len)
 {
 	const char *v = get(ctx, key);
 
@@ -329,8 +329,8 @@ get_time(http_get_fn get, void *ctx, const char *key, uint64_t *out,
 }
 
 mc_err
-http_tasks_query_parse(http_get_fn get, void *ctx, http_tasks_query *q,
-    char *err, size_t errlen)
+http_tasks_query_parse(
+    http_get_fn get, void *ctx, http_tasks_query *q, char *err, size_t errlen)
 {
 	const char *st = get(ctx, "state");
 	mc_err      rv;
@@ -368,9 +368,11 @@ get_text(http_get_fn get, void *ctx, const char *key, char *out, size_t len,
 	out[0] = '\0';
 	if (v == NULL)
 		return MC_OK;
-	if (strlen(v) > HTTP_QUERY_TEXT_MAX || !http_utf8_valid(v, strlen(v))) {
-		mc_errf(err, errlen, "%s must be UTF-8 text of at most %d bytes",
-		    key, HTTP_QUERY_TEXT_MAX);
+	if (strlen(v) > HTTP_QUERY_TEXT_MAX ||
+	    !http_utf8_valid(v, strlen(v))) {
+		mc_errf(err, errlen,
+		    "%s must be UTF-8 text of at most %d bytes", key,
+		    HTTP_QUERY_TEXT_MAX);
 		return MC_EINVAL;
 	}
 	snprintf(out, len, "%s", v);
@@ -403,23 +405,23 @@ http_history_query_parse(http_get_fn get, void *ctx, http_history_query *q,
 	mc_err rv;
 
 	memset(q, 0, sizeof(*q));
-	if ((rv = get_text(get, ctx, "patient", raw, sizeof(raw), err,
-	         errlen)) != MC_OK)
+	if ((rv = get_text(
+	         get, ctx, "patient", raw, sizeof(raw), err, errlen)) != MC_OK)
 		return rv;
 	if (!http_utf8_fold(raw, q->patient, sizeof(q->patient))) {
 		mc_errf(err, errlen, "patient is too long once folded");
 		return MC_EINVAL;
 	}
-	if ((rv = get_text(get, ctx, "mrn", q->mrn, sizeof(q->mrn), err,
-	         errlen)) ||
+	if ((rv = get_text(
+	         get, ctx, "mrn", q->mrn, sizeof(q->mrn), err, errlen)) ||
 	    (rv = get_text(get, ctx, "accession", q->accession,
 	         sizeof(q->accession), err, errlen)) ||
-	    (rv = get_id(get, ctx, "study", false, q->study,
-	         sizeof(q->study), err, errlen)) ||
+	    (rv = get_id(get, ctx, "study", false, q->study, sizeof(q->study),
+	         err, errlen)) ||
 	    (rv = get_id(get, ctx, "series", false, q->series,
 	         sizeof(q->series), err, errlen)) ||
-	    (rv = get_id(get, ctx, "task", true, q->task, sizeof(q->task),
-	         err, errlen)) ||
+	    (rv = get_id(get, ctx, "task", true, q->task, sizeof(q->task), err,
+	         errlen)) ||
 	    (rv = get_time(get, ctx, "since", &q->since, err, errlen)) ||
 	    (rv = get_time(get, ctx, "until", &q->until, err, errlen)) ||
 	    (rv = get_limit(get, ctx, &q->limit, err, errlen)))

@@ -34,13 +34,13 @@ bool http_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* http_form_get - the value of key in an application/x-www-form-
  * urlencoded body, percent- and '+'-decoded into out. MC_ENOENT when
  * absent, MC_EINVAL when malformed, too long or not UTF-8. */
-MC_NODISCARD mc_err http_form_get(const char *body, size_t n, const char *key,
-    char *out, size_t len);
+MC_NODISCARD mc_err http_form_get(
+    const char *body, size_t n, const char *key, char *out, size_t len);
 
 /* http_basic_decode - the user and password of an "Authorization: Basic
  * ..." value (base64 of "user:password"). False when malformed. */
-bool http_basic_decode(const char *value, char *user, size_t ulen, char *pw,
-    size_t plen);
+bool http_basic_decode(
+    const char *value, char *user, size_t ulen, char *pw, size_t plen);
 
 /* http_bearer_token - the token of "Bearer TOKEN", or NULL. */
 const char *http_bearer_token(const char *value);
@@ -67,8 +67,8 @@ typedef struct http_tasks_query {
 
 /* http_tasks_query_parse - state, limit, before. MC_EINVAL with a
  * message in err for anything malformed. */
-MC_NODISCARD mc_err http_tasks_query_parse(http_get_fn get, void *ctx,
-    http_tasks_query *q, char *err, size_t errlen);
+MC_NODISCARD mc_err http_tasks_query_parse(
+    http_get_fn get, void *ctx, http_tasks_query *q, char *err, size_t errlen);
 
 typedef struct http_history_query {
 	char     patient[HTTP_QUERY_TEXT_MAX + 1]; /* folded; "" none */

@@ -36,7 +36,8 @@ http_reply_text(
 void
 http_reply_json(http_req *r, int status, json_t *j)
 {
-	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	char *text =
+	    j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 
 	json_decref(j);
 	if (text == NULL) {
@@ -131,8 +132,8 @@ http_authenticate(http_req *r)
 		explicit_bzero(pw, sizeof(pw));
 		return ok;
 	}
-	cookie = MHD_lookup_connection_value(
-	    r->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
+	cookie =
+	    MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
 	return cookie != NULL &&
 	       http_auth_session(r->srv->auth, cookie, &r->who);
 }
@@ -165,7 +166,8 @@ send_reply(http_req *r)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    r->rep.type ? r->rep.type : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->rep.cookie[0])
 		MHD_add_response_header(
@@ -190,7 +192,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r == NULL) {
 		const char *cl = MHD_lookup_connection_value(
 		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		uint64_t    n = 0;
+		uint64_t n = 0;
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		r->srv = s;
@@ -253,10 +255,47 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* on_unescape - percent-decode a path or a query value in place; "%00"
+ * becomes the byte 0xff, which is never UTF-8, so the id or value is
+ * refused instead of being cut short at the NUL */
+static size_t
+on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *in = s, *out = s;
+
+	(void) cls;
+	(void) c;
+	while (*in) {
+		int hi, lo;
+		if (in[0] == '%' && (hi = hex_digit(in[1])) >= 0 &&
+		    (lo = hex_digit(in[2])) >= 0) {
+			int v = hi * 16 + lo;
+			*out++ = (char) (v == 0 ? 0xff : v);
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t) (out - s);
+}
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	char   msg[512];
 	size_t n;
 
 	(void) cls;
@@ -279,8 +318,8 @@ read_pem(const char *path, char **out)
 }
 
 static mc_err
-bind_addr(const char *host, unsigned port, struct sockaddr_storage *ss,
-    bool *v6)
+bind_addr(
+    const char *host, unsigned port, struct sockaddr_storage *ss, bool *v6)
 {
 	struct addrinfo hints, *res = NULL;
 	char            ps[16];
@@ -305,7 +344,7 @@ http_server_start(const http_server_opts *o, http_server **out)
 	struct sockaddr_storage ss;
 	unsigned int            flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
-	bool                    v6 = false;
+	bool                        v6 = false;
 	const union MHD_DaemonInfo *di;
 	mc_err                      rv;
 
@@ -334,12 +373,13 @@ http_server_start(const http_server_opts *o, http_server **out)
 	}
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *) &ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
+	    (struct sockaddr *) &ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned) HTTP_MAX_CONNECTIONS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) HTTP_MAX_PER_IP,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONN_TIMEOUT_S,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
 	    s->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, s->key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_END);
 	if (s->d == NULL) {
