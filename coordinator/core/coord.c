@@ -421,6 +421,7 @@ coord_create(const coord_opts *o, mc_config *cfg, coord **out)
 	 * empty before the scan; then studies, then the task queue */
 	router_recover_intents(c);
 	study_recover(c);
+	target_halt_load(c);
 	reconcile_tasks(c);
 	reconcile_incoming(c);
 	coord_event(
@@ -460,6 +461,7 @@ coord_destroy(coord *c)
 		HASH_DEL(c->routed, r);
 		free(r);
 	}
+	target_halt_free(c);
 	series_table_destroy(c->series);
 	loop_destroy(c->l);
 	bookkeeping_close(c->bk);

@@ -20,6 +20,7 @@
 
 struct route_intent;
 struct http_server;
+struct halted;
 struct http_metrics;
 struct work_queue;
 
@@ -102,6 +103,7 @@ struct coord {
 	struct http_metrics *metrics;
 	struct work_queue   *http_q; /* jobs from the HTTP threads */
 	struct http_server  *http;   /* NULL: no http block */
+	struct halted       *halted; /* target_halt.c */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */
@@ -148,6 +150,15 @@ bool coord_force_complete(
     coord *c, const char *uid, const char *info, char *reply, size_t len);
 mc_err control_open(coord *c);
 void   control_close(coord *c);
+/* target_halt.c: halted targets (their dispatch tasks wait) */
+#define TARGET_HALT_NAME_MAX 128
+bool target_halt_is(const coord *c, const char *name);
+/* target_halt_set - halt or resume name; false when nothing changed */
+bool target_halt_set(coord *c, const char *name, bool halt);
+/* target_halt_blocks - t is a dispatch task to a halted target */
+bool target_halt_blocks(const coord *c, const task_entry *t);
+void target_halt_load(coord *c);
+void target_halt_free(coord *c);
 /* retention.c */
 int64_t retention_timer(loop *l, void *arg);
 /* bookkeeping shortcuts */

@@ -18,6 +18,7 @@
 #define API "/api/v1/"
 #define HTTP_SEGMENTS_MAX 6
 #define HTTP_SEGMENT_MAX 128
+#define HTTP_TARGET_NAME_MAX 128
 
 static bool
 is_method(const http_req *r, const char *m)
@@ -217,6 +218,8 @@ split(const char *path, char seg[][HTTP_SEGMENT_MAX + 1], size_t *n)
 static void
 action(http_req *r, http_job_kind kind, const char *what, const char *id)
 {
+	char esc[4 * HTTP_SEGMENT_MAX + 8];
+
 	if (!need(r, HTTP_ROLE_OPERATOR))
 		return;
 	if (r->len > 0 && strspn(r->body, " \t\r\n") != r->len) {
@@ -230,8 +233,9 @@ action(http_req *r, http_job_kind kind, const char *what, const char *id)
 		}
 		json_decref(j);
 	}
-	log_info("event=http.action what=%s id=%s user=%s remote=\"%s\"", what,
-	    id, r->who.user, r->remote);
+	log_info("event=http.action what=%s id=\"%s\" user=%s remote=\"%s\"",
+	    what, http_log_value(id, esc, sizeof(esc)), r->who.user,
+	    r->remote);
 	http_loop_ask(r, kind, id, 0);
 }
 
@@ -274,6 +278,21 @@ api(http_req *r, const char *path)
 	if (n == 1 && get && strcmp(seg[0], "history") == 0) {
 		if (need(r, HTTP_ROLE_VIEWER))
 			http_history(r);
+		return;
+	}
+	if (n == 1 && get && strcmp(seg[0], "targets") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_loop_ask(r, HTTP_JOB_TARGETS, NULL, 0);
+		return;
+	}
+	if (n == 3 && post && strcmp(seg[0], "targets") == 0 &&
+	    (strcmp(seg[2], "halt") == 0 || strcmp(seg[2], "resume") == 0)) {
+		if (strlen(seg[1]) > HTTP_TARGET_NAME_MAX)
+			http_reply_error(r, 404, "no such target");
+		else if (strcmp(seg[2], "halt") == 0)
+			action(r, HTTP_JOB_HALT, "target.halt", seg[1]);
+		else
+			action(r, HTTP_JOB_RESUME, "target.resume", seg[1]);
 		return;
 	}
 	if (n == 2 && get && strcmp(seg[0], "tasks") == 0) {

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "http/http_query.h"
 #include "os/sys_fs.h"
 
 #define HTTP_FAIL_RING 64
@@ -122,24 +123,6 @@ http_auth_destroy(http_auth *a)
 	free(a);
 }
 
-/* log_value - s with '"', '\\' and anything not printable ASCII as \xHH,
- * for a key="value" log field */
-static const char *
-log_value(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; s && *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char) *s;
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			o += (size_t) snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char) c;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* failed - count, log and wait; returns false */
 static bool
 failed(http_auth *a, const char *user, const char *remote, const char *why)
@@ -158,8 +141,8 @@ failed(http_auth *a, const char *user, const char *remote, const char *why)
 	pthread_mutex_unlock(&a->mu);
 	log_warn("event=http.auth_failed user=\"%s\" remote=\"%s\" reason=%s "
 	         "recent_failures=%u",
-	    log_value(user ? user : "", u, sizeof(u)),
-	    log_value(remote ? remote : "", r, sizeof(r)), why, recent);
+	    http_log_value(user ? user : "", u, sizeof(u)),
+	    http_log_value(remote ? remote : "", r, sizeof(r)), why, recent);
 	ms = (long) recent * HTTP_FAIL_DELAY_MS;
 	if (ms > HTTP_FAIL_DELAY_MAX_MS)
 		ms = HTTP_FAIL_DELAY_MAX_MS;

@@ -17,6 +17,7 @@
 #include "http/http_cli.h"
 #include "http/http_job.h"
 #include "http/http_metrics.h"
+#include "http/http_query.h"
 #include "http/http_server.h"
 
 static void
@@ -186,6 +187,12 @@ metrics(coord *c, http_job *j)
 	    (double) series_table_count(c->series));
 	gauge(g, "mercure_studies_waiting", "Study collections waiting.", NULL,
 	    (double) HASH_COUNT(c->studies));
+	for (size_t i = 0; i < c->cfg->n_targets; i++)
+		gauge(g, "mercure_target_halted",
+		    "1 when the target is halted (its tasks wait).",
+		    http_metrics_label(
+		        lab, sizeof(lab), "target", c->cfg->targets[i].name),
+		    target_halt_is(c, c->cfg->targets[i].name) ? 1 : 0);
 	gauge(g, "mercure_config_generation",
 	    "Configurations loaded since the start (1: the first).", NULL,
 	    (double) c->config_generation);
@@ -263,6 +270,46 @@ force(coord *c, http_job *j)
 }
 
 static void
+targets_list(coord *c, http_job *j)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < c->cfg->n_targets; i++) {
+		const config_target *t = &c->cfg->targets[i];
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:b}", "name", t->name, "type",
+		           t->type, "halted", target_halt_is(c, t->name)));
+	}
+	answer_json(j, 200, a ? json_pack("{s:o}", "targets", a) : NULL);
+}
+
+static void
+halt(coord *c, http_job *j, bool on)
+{
+	char info[128], esc[4 * HTTP_JOB_ARG_MAX + 8];
+
+	if (config_find_target(c->cfg, j->arg) == NULL) {
+		answer_error(j, 404, "no such target");
+		return;
+	}
+	if (!target_halt_set(c, j->arg, on)) {
+		answer_error(j, 409,
+		    on ? "the target is halted already"
+		       : "the target is not halted");
+		return;
+	}
+	snprintf(info, sizeof(info), "by %s", j->user);
+	coord_event(c, on ? "target.halted" : "target.resumed", NULL, NULL,
+	    NULL, NULL, j->arg, info);
+	log_info("event=%s target=\"%s\" user=%s",
+	    on ? "target.halted" : "target.resumed",
+	    http_log_value(j->arg, esc, sizeof(esc)), j->user);
+	answer_json(j, 200,
+	    json_pack(
+	        "{s:b,s:s,s:b}", "ok", 1, "target", j->arg, "halted", on));
+}
+
+static void
 run(coord *c, http_job *j)
 {
 	switch (j->kind) {
@@ -290,6 +337,13 @@ run(coord *c, http_job *j)
 		break;
 	case HTTP_JOB_FORCE:
 		force(c, j);
+		break;
+	case HTTP_JOB_TARGETS:
+		targets_list(c, j);
+		break;
+	case HTTP_JOB_HALT:
+	case HTTP_JOB_RESUME:
+		halt(c, j, j->kind == HTTP_JOB_HALT);
 		break;
 	}
 }

@@ -132,6 +132,23 @@ http_utf8_fold(const char *s, char *out, size_t len)
 	return true;
 }
 
+const char *
+http_log_value(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char) *s;
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t) snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char) c;
+	}
+	if (len > 0)
+		buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}
+
 bool
 http_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {

@@ -45,6 +45,11 @@ bool http_basic_decode(
 /* http_bearer_token - the token of "Bearer TOKEN", or NULL. */
 const char *http_bearer_token(const char *value);
 
+/* http_log_value - s for a key="value" log field: '"', '\\' and every
+ * byte that is not printable ASCII as \xHH, cut to fit len. Returns
+ * buf. */
+const char *http_log_value(const char *s, char *buf, size_t len);
+
 /* http_get_fn - a query parameter's value, or NULL when absent. */
 typedef const char *(*http_get_fn)(void *ctx, const char *key);
 

@@ -32,10 +32,10 @@ START_TEST(utf8_is_checked_strictly)
 	ck_assert(http_utf8_valid("\xf0\x9f\x98\x80", 4));
 	ck_assert(http_utf8_valid("a\tb", 3));
 	ck_assert(!http_utf8_valid("\xff", 1));
-	ck_assert(!http_utf8_valid("\xc3", 1));          /* cut short */
-	ck_assert(!http_utf8_valid("\xc0\xaf", 2));      /* overlong '/' */
-	ck_assert(!http_utf8_valid("\xe0\x80\xaf", 3));  /* overlong */
-	ck_assert(!http_utf8_valid("\xed\xa0\x80", 3));  /* surrogate */
+	ck_assert(!http_utf8_valid("\xc3", 1));             /* cut short */
+	ck_assert(!http_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	ck_assert(!http_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+	ck_assert(!http_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
 	ck_assert(!http_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 	ck_assert(!http_utf8_valid("a\nb", 3));
 	ck_assert(!http_utf8_valid("a\0b", 3));
@@ -46,11 +46,13 @@ START_TEST(folding_lowers_every_script)
 {
 	char out[64];
 
-	ck_assert(http_utf8_fold("M\xc3\x9c" "LLER^J\xc3\x96RG", out, sizeof(out)));
+	ck_assert(http_utf8_fold("M\xc3\x9c"
+	                         "LLER^J\xc3\x96RG",
+	    out, sizeof(out)));
 	ck_assert_str_eq(out, "m\xc3\xbcller^j\xc3\xb6rg"); /* müller^jörg */
 	/* ΩΜΈΓΑ -> ωμέγα */
-	ck_assert(http_utf8_fold("\xce\xa9\xce\x9c\xce\x88\xce\x93\xce\x91", out,
-	    sizeof(out)));
+	ck_assert(http_utf8_fold(
+	    "\xce\xa9\xce\x9c\xce\x88\xce\x93\xce\x91", out, sizeof(out)));
 	ck_assert_str_eq(out, "\xcf\x89\xce\xbc\xce\xad\xce\xb3\xce\xb1");
 	ck_assert(http_utf8_fold("", out, sizeof(out)));
 	ck_assert_str_eq(out, "");
@@ -83,19 +85,19 @@ START_TEST(form_fields_decode)
 	const char *b = "username=al%69ce&password=p%40ss+word&x";
 	char        out[32];
 
-	ck_assert_int_eq(http_form_get(b, strlen(b), "username", out, sizeof(out)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    http_form_get(b, strlen(b), "username", out, sizeof(out)), MC_OK);
 	ck_assert_str_eq(out, "alice");
-	ck_assert_int_eq(http_form_get(b, strlen(b), "password", out, sizeof(out)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    http_form_get(b, strlen(b), "password", out, sizeof(out)), MC_OK);
 	ck_assert_str_eq(out, "p@ss word");
 	ck_assert_int_eq(
 	    http_form_get(b, strlen(b), "x", out, sizeof(out)), MC_OK);
 	ck_assert_str_eq(out, "");
-	ck_assert_int_eq(http_form_get(b, strlen(b), "user", out, sizeof(out)),
-	    MC_ENOENT);
-	ck_assert_int_eq(http_form_get("a=%zz", 5, "a", out, sizeof(out)),
-	    MC_EINVAL);
+	ck_assert_int_eq(
+	    http_form_get(b, strlen(b), "user", out, sizeof(out)), MC_ENOENT);
+	ck_assert_int_eq(
+	    http_form_get("a=%zz", 5, "a", out, sizeof(out)), MC_EINVAL);
 	ck_assert_int_eq(
 	    http_form_get("a=%4", 4, "a", out, sizeof(out)), MC_EINVAL);
 	ck_assert_int_eq(
@@ -116,15 +118,18 @@ START_TEST(basic_and_bearer_headers)
 	    "Basic YWxpY2U6cGE6c3M=", u, sizeof(u), p, sizeof(p)));
 	ck_assert_str_eq(u, "alice");
 	ck_assert_str_eq(p, "pa:ss");
-	ck_assert(http_basic_decode("basic  YTpi", u, sizeof(u), p, sizeof(p)));
+	ck_assert(
+	    http_basic_decode("basic  YTpi", u, sizeof(u), p, sizeof(p)));
 	ck_assert_str_eq(u, "a");
 	ck_assert_str_eq(p, "b");
-	ck_assert(!http_basic_decode("Basic YWxpY2U=", u, sizeof(u), p,
-	    sizeof(p))); /* no colon */
-	ck_assert(!http_basic_decode("Basic !!!!", u, sizeof(u), p, sizeof(p)));
-	ck_assert(!http_basic_decode("Basic YTpi=", u, sizeof(u), p, sizeof(p)));
-	ck_assert(!http_basic_decode("Basic YQBiOmM=", u, sizeof(u), p,
-	    sizeof(p))); /* a NUL inside */
+	ck_assert(!http_basic_decode(
+	    "Basic YWxpY2U=", u, sizeof(u), p, sizeof(p))); /* no colon */
+	ck_assert(
+	    !http_basic_decode("Basic !!!!", u, sizeof(u), p, sizeof(p)));
+	ck_assert(
+	    !http_basic_decode("Basic YTpi=", u, sizeof(u), p, sizeof(p)));
+	ck_assert(!http_basic_decode(
+	    "Basic YQBiOmM=", u, sizeof(u), p, sizeof(p))); /* a NUL inside */
 	ck_assert(!http_basic_decode("Bearer x", u, sizeof(u), p, sizeof(p)));
 	ck_assert(!http_basic_decode(NULL, u, sizeof(u), p, sizeof(p)));
 	ck_assert_str_eq(http_bearer_token("Bearer mct_1"), "mct_1");
@@ -135,9 +140,9 @@ END_TEST
 
 START_TEST(tasks_query)
 {
-	const char      *none[] = {NULL};
-	const char      *all[] = {"state", "error", "limit", "5", "before",
-	         "1700000000", NULL};
+	const char *none[] = {NULL};
+	const char *all[] = {
+	    "state", "error", "limit", "5", "before", "1700000000", NULL};
 	http_tasks_query q;
 	char             err[128];
 
