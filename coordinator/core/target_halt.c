@@ -35,7 +35,8 @@ save(coord *c)
 	size_t  used = 0;
 	halted *h, *tmp;
 
-	if (coord_path(c, path, sizeof(path), HALT_FILE, NULL, NULL) != MC_OK ||
+	if (coord_path(c, path, sizeof(path), HALT_FILE, NULL, NULL) !=
+	        MC_OK ||
 	    (buf = malloc(cap)) == NULL)
 		return;
 	HASH_ITER(hh, c->halted, h, tmp)
@@ -97,7 +98,8 @@ target_halt_load(coord *c)
 	char   path[MC_PATH_MAX], *text = NULL, *line, *save_ptr = NULL;
 	size_t len;
 
-	if (coord_path(c, path, sizeof(path), HALT_FILE, NULL, NULL) != MC_OK ||
+	if (coord_path(c, path, sizeof(path), HALT_FILE, NULL, NULL) !=
+	        MC_OK ||
 	    !sys_exists(path) ||
 	    sys_read_plain_file(path, HALT_FILE_MAX, &text, &len) != MC_OK)
 		return;

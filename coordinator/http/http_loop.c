@@ -20,6 +20,8 @@
 #include "http/http_query.h"
 #include "http/http_server.h"
 
+static void restore_counters(coord *c);
+
 static void
 answer_json(http_job *j, int status, json_t *v)
 {
@@ -373,6 +375,7 @@ http_loop_open(coord *c)
 	c->config_generation = 1;
 	if ((rv = http_metrics_create(&c->metrics)) != MC_OK)
 		return rv;
+	restore_counters(c);
 	if (!c->cfg->http.enabled)
 		return MC_OK;
 	if (c->o.db_path)
@@ -410,32 +413,27 @@ http_loop_close(coord *c)
 	c->metrics = NULL;
 }
 
+/* note - count n events of name for /metrics; kind is the task's */
 static void
-count(coord *c, const char *family, const char *help, const char *labels)
-{
-	http_metrics_add(c->metrics, family, "counter", help, labels, 1);
-}
-
-void
-http_loop_note_event(
-    coord *c, const char *event, const char *rule_name, const char *task)
+note(coord *c, const char *event, const char *rule_name, const char *kind,
+    double n)
 {
 	char        lab[512], l1[256], l2[128];
-	task_entry *t = NULL;
 	const char *result = NULL;
 
-	if (c->metrics == NULL || event == NULL)
-		return;
 	if (strcmp(event, "series.received") == 0) {
-		count(c, "mercure_series_received_total",
-		    "Series whose first instance arrived.", NULL);
+		http_metrics_add(c->metrics, "mercure_series_received_total",
+		    "counter", "Series whose first instance arrived.", NULL,
+		    n);
 		return;
 	}
 	if (strcmp(event, "task.created") == 0 ||
 	    strcmp(event, "series.to_study") == 0) {
-		count(c, "mercure_rule_triggered_total",
-		    "Series a rule triggered on.",
-		    http_metrics_label(l1, sizeof(l1), "rule", rule_name));
+		http_metrics_add(c->metrics, "mercure_rule_triggered_total",
+		    "counter", "Series a rule triggered on.",
+		    http_metrics_label(
+		        l1, sizeof(l1), "rule", rule_name ? rule_name : ""),
+		    n);
 		return;
 	}
 	if (strcmp(event, "task.success") == 0)
@@ -446,12 +444,46 @@ http_loop_note_event(
 		result = "discard";
 	if (result == NULL)
 		return;
+	if (kind == NULL)
+		kind = strcmp(result, "discard") == 0 ? "discard" : "unknown";
+	snprintf(lab, sizeof(lab), "%s,%s",
+	    http_metrics_label(l1, sizeof(l1), "kind", kind),
+	    http_metrics_label(l2, sizeof(l2), "result", result));
+	http_metrics_add(c->metrics, "mercure_tasks_finished_total", "counter",
+	    "Tasks finished.", lab, n);
+}
+
+void
+http_loop_note_event(
+    coord *c, const char *event, const char *rule_name, const char *task)
+{
+	task_entry *t = NULL;
+
+	if (c->metrics == NULL || event == NULL)
+		return;
 	if (task != NULL)
 		HASH_FIND_STR(c->tasks, task, t);
-	snprintf(lab, sizeof(lab), "%s,%s",
-	    http_metrics_label(l1, sizeof(l1), "kind",
-	        t ? t->meta.kind
-	          : (strcmp(result, "discard") ? "unknown" : "discard")),
-	    http_metrics_label(l2, sizeof(l2), "result", result));
-	count(c, "mercure_tasks_finished_total", "Tasks finished.", lab);
+	note(c, event, rule_name, t ? t->meta.kind : NULL, 1);
+}
+
+static void
+on_total(void *ctx, const char *event, const char *rule_name, const char *kind,
+    int64_t n)
+{
+	if (event != NULL)
+		note(ctx, event, rule_name, kind, (double) n);
+}
+
+/* restore_counters - the audit trail's totals, so that the counters of
+ * /metrics go on across a restart */
+static void
+restore_counters(coord *c)
+{
+	static const char *const names[] = {"series.received", "task.created",
+	    "series.to_study", "task.success", "task.error", "task.discarded",
+	    NULL};
+
+	if (bookkeeping_event_totals(c->bk, names, on_total, c) != MC_OK)
+		log_warn("event=http.metrics_restore_failed msg=\"the "
+		         "counters start at zero\"");
 }
