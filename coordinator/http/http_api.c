@@ -32,6 +32,31 @@ changes_state(const http_req *r)
 	return !is_method(r, "GET") && !is_method(r, "HEAD");
 }
 
+/* cross_site - the browser says the request comes from another site
+ * (Sec-Fetch-Site, or an Origin whose host is not the Host asked for). A
+ * browser that once answered our Basic challenge sends those
+ * credentials with any site's form, so Basic needs this where a cookie
+ * session needs its CSRF token; other clients send neither header. */
+static bool
+cross_site(http_req *r)
+{
+	const char *site = MHD_lookup_connection_value(
+	    r->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(
+	    r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *o;
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 &&
+	    strcmp(site, "none") != 0)
+		return true;
+	if (origin == NULL)
+		return false;
+	o = strstr(origin, "://");
+	return o == NULL || host == NULL || strcmp(o + 3, host) != 0;
+}
+
 /* need - r's caller has at least role (authenticating if not yet);
  * replies 401/403 otherwise. A cookie session must also carry its CSRF
  * token on a state-changing request. */
@@ -48,6 +73,12 @@ need(http_req *r, http_role role)
 	if (r->who.role < role) {
 		http_reply_error(r, 403, "the role %s is needed (you are %s)",
 		    http_role_str(role), http_role_str(r->who.role));
+		return false;
+	}
+	if (r->who.via == HTTP_VIA_BASIC && changes_state(r) &&
+	    cross_site(r)) {
+		http_reply_error(
+		    r, 403, "a state-changing request from another site");
 		return false;
 	}
 	if (r->who.via == HTTP_VIA_COOKIE && changes_state(r)) {

@@ -188,6 +188,15 @@ st, hd, b = req("POST", "/api/v1/series/1.2.3.4/force-complete", user="oper")
 check(st == 404 and is_error_json(b), "force-complete of no open series: %s %r" % (st, b))
 st, hd, b = req("POST", "/api/v1/studies/x.y/force-complete", user="oper")
 check(st == 404, "force-complete of a hostile UID: %s" % st)
+st, hd, b = req("POST", "/api/v1/series/1.2.3.4/force-complete", user="oper",
+                headers={"Origin": "http://evil.example"})
+check(st == 403, "a Basic POST from another site's page (Origin): %s %r" % (st, b))
+st, hd, b = req("POST", "/api/v1/series/1.2.3.4/force-complete", user="oper",
+                headers={"Sec-Fetch-Site": "cross-site"})
+check(st == 403, "a Basic POST from another site's page (Sec-Fetch-Site): %s %r" % (st, b))
+st, hd, b = req("POST", "/api/v1/series/1.2.3.4/force-complete", user="oper",
+                headers={"Origin": BASE, "Sec-Fetch-Site": "same-origin"})
+check(st == 404, "a Basic POST from our own origin reaches the action: %s %r" % (st, b))
 st, hd, b = req("POST", "/api/v1/tasks/%s/retry" % ERR_TASK, user="oper")
 check(st == 200 and json.loads(b).get("ok") is True, "retry as operator: %s %r" % (st, b))
 ev = events("?task=" + ERR_TASK)
