@@ -336,11 +336,13 @@ api(http_req *r, const char *path)
 		return;
 	}
 	if (n == 3 && post && strcmp(seg[0], "tasks") == 0 &&
-	    strcmp(seg[2], "retry") == 0) {
+	    (strcmp(seg[2], "retry") == 0 || strcmp(seg[2], "reroute") == 0)) {
+		bool rr = strcmp(seg[2], "reroute") == 0;
 		if (!task_id_is_valid(seg[1]))
 			http_reply_error(r, 404, "no such task");
 		else
-			action(r, HTTP_JOB_RETRY, "task.retry", seg[1]);
+			action(r, rr ? HTTP_JOB_REROUTE : HTTP_JOB_RETRY,
+			    rr ? "task.reroute" : "task.retry", seg[1]);
 		return;
 	}
 	if (n == 3 && post &&

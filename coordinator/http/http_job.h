@@ -29,6 +29,7 @@ typedef enum {
 	HTTP_JOB_TASKS,   /* GET /api/v1/tasks, the loop's states */
 	HTTP_JOB_METRICS, /* GET /metrics */
 	HTTP_JOB_RETRY,   /* POST tasks/{id}/retry */
+	HTTP_JOB_REROUTE, /* POST tasks/{id}/reroute */
 	HTTP_JOB_FORCE,   /* POST series|studies/{uid}/force-complete */
 	HTTP_JOB_TARGETS, /* GET /api/v1/targets */
 	HTTP_JOB_HALT,    /* POST targets/{name}/halt */

@@ -234,14 +234,18 @@ metrics(coord *c, http_job *j)
 	free(b);
 }
 
+/* retry - a task of error/ queued again (reroute: false), or a task of
+ * discard/ routed again by the rules in force (reroute: true) */
 static void
-retry(coord *c, http_job *j)
+retry(coord *c, http_job *j, bool reroute)
 {
 	char   msg[256] = "", info[128];
-	mc_err rv = tasks_retry_error(c, j->arg, msg, sizeof(msg));
+	mc_err rv = reroute ? router_reroute(c, j->arg, msg, sizeof(msg))
+	                    : tasks_retry_error(c, j->arg, msg, sizeof(msg));
 
 	if (rv == MC_OK) {
-		snprintf(info, sizeof(info), "retry by %s", j->user);
+		snprintf(info, sizeof(info), "%s by %s",
+		    reroute ? "reroute" : "retry", j->user);
 		coord_event(
 		    c, "http.action", NULL, NULL, j->arg, NULL, NULL, info);
 		answer_json(
@@ -250,10 +254,12 @@ retry(coord *c, http_job *j)
 	}
 	if (rv == MC_ENOENT)
 		answer_error(j, coord_task_exists(c, j->arg) ? 409 : 404,
-		    coord_task_exists(c, j->arg)
-		        ? "the task is not in error/: only a failed task "
-		          "can be retried"
-		        : "no such task");
+		    !coord_task_exists(c, j->arg) ? "no such task"
+		    : reroute
+		        ? "the task is not in discard/: only a "
+		          "discarded task can be rerouted"
+		        : "the task is not in error/: only a failed task "
+		          "can be retried");
 	else
 		answer_error(j, 500, msg);
 }
@@ -335,7 +341,8 @@ run(coord *c, http_job *j)
 		metrics(c, j);
 		break;
 	case HTTP_JOB_RETRY:
-		retry(c, j);
+	case HTTP_JOB_REROUTE:
+		retry(c, j, j->kind == HTTP_JOB_REROUTE);
 		break;
 	case HTTP_JOB_FORCE:
 		force(c, j);
