@@ -32,6 +32,7 @@ typedef enum {
 	HTTP_JOB_REROUTE, /* POST tasks/{id}/reroute */
 	HTTP_JOB_FORCE,   /* POST series|studies/{uid}/force-complete */
 	HTTP_JOB_TARGETS, /* GET /api/v1/targets */
+	HTTP_JOB_CONFIG,  /* GET /api/v1/config */
 	HTTP_JOB_HALT,    /* POST targets/{name}/halt */
 	HTTP_JOB_RESUME   /* POST targets/{name}/resume */
 } http_job_kind;

@@ -317,6 +317,98 @@ halt(coord *c, http_job *j, bool on)
 	        "{s:b,s:s,s:b}", "ok", 1, "target", j->arg, "halted", on));
 }
 
+/* looks_secret - a field of a generic section (module settings, the
+ * scheduler's) whose name says it holds a secret */
+static bool
+looks_secret(const char *key)
+{
+	static const char *const words[] = {
+	    "password", "token", "secret", "key", "credential", NULL};
+
+	if (config_target_field_is_secret(key))
+		return true;
+	for (size_t i = 0; words[i]; i++)
+		if (strstr(key, words[i]) != NULL &&
+		    strstr(key, "_file") == NULL &&
+		    strstr(key, "_env") == NULL)
+			return true;
+	return false;
+}
+
+/* kv_json - a field list as an object; secrets as "(redacted)", nested
+ * values (compact JSON text) as they are, but a module's settings, which
+ * may hold anything, only by their keys' presence */
+static json_t *
+kv_json(const config_kvlist *l, bool target)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < l->n; i++) {
+		const config_kv *kv = &l->items[i];
+		json_t          *v;
+		json_error_t     e;
+		bool secret = target ? config_target_field_is_secret(kv->key)
+		                     : looks_secret(kv->key);
+		if (secret && kv->value != NULL)
+			v = json_string("(redacted)");
+		else if (kv->kind == CONFIG_KV_NULL)
+			v = json_null();
+		else if (kv->kind == CONFIG_KV_JSON)
+			v = target ? json_loads(kv->value, 0, &e)
+			           : json_string("(redacted: nested)");
+		else
+			v = json_string(kv->value);
+		json_object_set_new(o, kv->key, v ? v : json_null());
+	}
+	return o;
+}
+
+static void
+config_view(coord *c, http_job *j)
+{
+	const mc_config *cfg = c->cfg;
+	json_t          *rules = json_object(), *targets = json_object(),
+	       *modules = json_object();
+
+	for (size_t i = 0; rules && i < cfg->n_rules; i++) {
+		const config_rule *r = &cfg->rules[i];
+		json_t            *tl = json_array();
+		for (size_t k = 0; tl && k < r->n_targets; k++)
+			json_array_append_new(tl, json_string(r->targets[k]));
+		json_object_set_new(rules, r->name,
+		    json_pack("{s:s,s:s,s:s,s:o,s:s,s:b,s:b}", "rule", r->text,
+		        "action", config_action_str(r->action),
+		        "action_trigger",
+		        config_trigger_str(r->action_trigger), "targets",
+		        tl ? tl : json_array(), "priority",
+		        config_priority_str(r->priority), "fallback",
+		        r->fallback, "disabled", r->disabled));
+	}
+	for (size_t i = 0; targets && i < cfg->n_targets; i++)
+		json_object_set_new(targets, cfg->targets[i].name,
+		    kv_json(&cfg->targets[i].fields, true));
+	for (size_t i = 0; modules && i < cfg->n_modules; i++)
+		json_object_set_new(modules, cfg->modules[i].name,
+		    kv_json(&cfg->modules[i].fields, false));
+	answer_json(j, 200,
+	    json_pack("{s:s,s:I,s:s,s:i,s:i,s:i,s:o,s:o,s:o,s:{s:s,s:o},"
+	              "s:{s:b,s:s,s:i}}",
+	        "path", cfg->path ? cfg->path : "", "generation",
+	        (json_int_t) c->config_generation, "appliance_name",
+	        cfg->appliance_name, "port", (int) cfg->port,
+	        "series_complete_trigger",
+	        (int) cfg->series_complete_trigger_s, "study_complete_trigger",
+	        (int) cfg->study_complete_trigger_s, "rules",
+	        rules ? rules : json_object(), "targets",
+	        targets ? targets : json_object(), "modules",
+	        modules ? modules : json_object(), "scheduler", "type",
+	        config_scheduler_type_str(cfg->scheduler.type), "fields",
+	        kv_json(&cfg->scheduler.fields, false), "http", "enabled",
+	        cfg->http.enabled, "bind",
+	        cfg->http.bind ? cfg->http.bind : "", "port",
+	        (int) cfg->http.port));
+}
+
 static void
 run(coord *c, http_job *j)
 {
@@ -349,6 +441,9 @@ run(coord *c, http_job *j)
 		break;
 	case HTTP_JOB_TARGETS:
 		targets_list(c, j);
+		break;
+	case HTTP_JOB_CONFIG:
+		config_view(c, j);
 		break;
 	case HTTP_JOB_HALT:
 	case HTTP_JOB_RESUME:

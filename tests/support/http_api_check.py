@@ -119,6 +119,14 @@ st, j = jget("/api/v1/tasks/" + ERR_TASK)
 check(st == 200 and j["state"] == "error" and j["result"]["ok"] is False and isinstance(j["log_tail"], str),
       "tasks/{error}: %s %r" % (st, str(j)[:300]))
 
+st, hd, b = req("GET", "/api/v1/config", user="view")
+j = json.loads(b) if st == 200 else {}
+check(st == 200 and set(j.get("rules", {})) == {"ok", "bad"} and j["targets"]["web"]["http_password"] == "(redacted)"
+      and j["targets"]["web"]["http_user"] == "(redacted)" and j["targets"]["archive"]["target_type"] == "folder"
+      and b"hunter2" not in b, "config, secrets redacted: %s %r" % (st, b[:400]))
+st, j = jget("/api/v1/targets")
+check(st == 200 and {t["name"] for t in j["targets"]} == {"archive", "dead", "web"}, "targets: %r" % j)
+
 # --- history: patient name case-insensitive (UTF-8), MRN, accession, UIDs, task -------------------
 def events(q):
     st, j = jget("/api/v1/history" + q)
