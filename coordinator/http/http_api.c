@@ -311,6 +311,12 @@ api(http_req *r, const char *path)
 			http_history(r);
 		return;
 	}
+	if (n == 2 && post && strcmp(seg[0], "rules") == 0 &&
+	    strcmp(seg[1], "test") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_rules_test(r);
+		return;
+	}
 	if (n == 1 && get && strcmp(seg[0], "config") == 0) {
 		if (need(r, HTTP_ROLE_VIEWER))
 			http_loop_ask(r, HTTP_JOB_CONFIG, NULL, 0);

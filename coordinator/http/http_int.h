@@ -91,6 +91,9 @@ void http_files_tasks(
 /* http_files_count - entries of <root>/<dir>; -1 when unreadable */
 long http_files_count(const http_server *s, const char *dir);
 
+/* http_rules.c: POST /api/v1/rules/test */
+void http_rules_test(http_req *r);
+
 /* http_history.c: the audit trail */
 void http_history(http_req *r);
 

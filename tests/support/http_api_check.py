@@ -127,6 +127,32 @@ check(st == 200 and set(j.get("rules", {})) == {"ok", "bad"} and j["targets"]["w
 st, j = jget("/api/v1/targets")
 check(st == 200 and {t["name"] for t in j["targets"]} == {"archive", "dead", "web"}, "targets: %r" % j)
 
+def rule_test(body, user="view"):
+    st, hd, b = req("POST", "/api/v1/rules/test", user=user, body=json.dumps(body),
+                    headers={"Content-Type": "application/json"})
+    try:
+        return st, json.loads(b)
+    except ValueError:
+        return st, b
+
+st, j = rule_test({"rule": "tags.Modality == 'CT'", "tags": {"Modality": "CT"}})
+check(st == 200 and j["result"] == "trigger" and j["tags"][0]["value"] == "CT", "rules/test on tags: %s %r" % (st, j))
+st, j = rule_test({"rule": "tags.Modality == 'MR'", "tags": {}})
+check(st == 200 and j["result"] == "reject" and j["tags"][0]["value"] is None, "rules/test, tag missing: %s %r" % (st, j))
+ser = [t["series"] for t in jget("/api/v1/tasks?state=success")[1]["tasks"]][0]
+st, j = rule_test({"rule": "tags.StationName == 'STATION1' and 'ller' in tags.PatientName", "series": ser})
+check(st == 200 and j["result"] == "trigger", "rules/test on a routed series: %s %r" % (st, j))
+st, j = rule_test({"rule": "tags.Modality ==", "tags": {}})
+check(st == 422 and j["error"].startswith("rule:1:"), "rules/test, a syntax error: %s %r" % (st, j))
+st, j = rule_test({"rule": "True", "series": "1.2.3.999"})
+check(st == 404, "rules/test, an unknown series: %s %r" % (st, j))
+for bad in ({"rule": "True"}, {"rule": 1, "tags": {}}, {"rule": "True", "tags": {}, "series": "1.2"},
+            {"rule": "True", "series": "../x"}, {"rule": "True", "tags": "x"}, [1]):
+    st, j = rule_test(bad)
+    check(st == 422, "rules/test with %r: %s %r" % (bad, st, j))
+st, j = rule_test({"rule": "True", "tags": {}}, user=None)
+check(st == 401, "rules/test without credentials: %s" % st)
+
 # --- history: patient name case-insensitive (UTF-8), MRN, accession, UIDs, task -------------------
 def events(q):
     st, j = jget("/api/v1/history" + q)
