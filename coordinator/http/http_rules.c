@@ -40,7 +40,8 @@ series_tags(http_req *r, const char *uid)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	if (out == NULL)
-		http_reply_error(r, 404, "no tags recorded for series %s", uid);
+		http_reply_error(
+		    r, 404, "no tags recorded for series %s", uid);
 	return out;
 }
 
@@ -51,9 +52,9 @@ tag_rows(const rule *ru, const mc_tagset *t)
 
 	for (size_t i = 0; a && i < rule_tag_count(ru); i++) {
 		const char *key = NULL, *v = rule_tag_read(ru, i, t, &key);
-		json_array_append_new(a,
-		    json_pack("{s:s,s:s?,s:s?}", "name", rule_tag_at(ru, i),
-		        "key", v ? key : NULL, "value", v));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s?,s:s?}", "name", rule_tag_at(ru, i),
+		           "key", v ? key : NULL, "value", v));
 	}
 	return a;
 }
@@ -62,15 +63,15 @@ void
 http_rules_test(http_req *r)
 {
 	json_error_t e;
-	json_t      *body = r->body ? json_loadb(r->body, r->len, 0, &e) : NULL;
-	json_t      *jr, *jt, *js;
-	const char  *text, *why = NULL;
-	char        *tags_text = NULL, err[256] = "";
-	rule        *ru = NULL;
-	mc_diag      d;
-	mc_tagset   *t = NULL;
-	size_t       replaced = 0;
-	bool         hit;
+	json_t     *body = r->body ? json_loadb(r->body, r->len, 0, &e) : NULL;
+	json_t     *jr, *jt, *js;
+	const char *text, *why = NULL;
+	char       *tags_text = NULL, err[256] = "";
+	rule       *ru = NULL;
+	mc_diag     d;
+	mc_tagset  *t = NULL;
+	size_t      replaced = 0;
+	bool        hit;
 
 	if (body == NULL || !json_is_object(body)) {
 		http_reply_error(r, 422, "the body must be a JSON object");
@@ -89,8 +90,8 @@ http_rules_test(http_req *r)
 	}
 	text = json_string_value(jr);
 	if (strlen(text) > HTTP_RULE_MAX) {
-		http_reply_error(r, 422, "the rule is longer than %d bytes",
-		    HTTP_RULE_MAX);
+		http_reply_error(
+		    r, 422, "the rule is longer than %d bytes", HTTP_RULE_MAX);
 		goto out;
 	}
 	memset(&d, 0, sizeof(d));
@@ -104,7 +105,8 @@ http_rules_test(http_req *r)
 			    r, 422, "series must be a UID (digits and dots)");
 			goto out;
 		}
-		if ((tags_text = series_tags(r, json_string_value(js))) == NULL)
+		if ((tags_text = series_tags(r, json_string_value(js))) ==
+		    NULL)
 			goto out;
 	} else if ((tags_text = json_dumps(jt, JSON_COMPACT)) == NULL) {
 		http_reply_error(r, 500, "out of memory");
