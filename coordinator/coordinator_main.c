@@ -14,6 +14,7 @@
 #include "core/control.h"
 #include "core/coord.h"
 #include "dcm/dcm_glue.h"
+#include "http/http_cli.h"
 #include "base/log.h"
 #include "rule/rule.h"
 #include "os/sys_fs.h"
@@ -59,7 +60,11 @@ usage(FILE *f)
 	    "       mercure-coordinator [--config FILE] --query|--retrieve "
 	    "SOURCE KEY=VALUE...\n"
 	    "       mercure-coordinator [--config FILE] --retrieve-list FILE "
-	    "--source SOURCE\n");
+	    "--source SOURCE\n"
+	    "       mercure-coordinator [--config FILE] --add-user NAME "
+	    "--role ROLE  (password on stdin)\n"
+	    "       mercure-coordinator [--config FILE] --add-token NAME "
+	    "--role ROLE\n");
 }
 
 static mc_config *
@@ -321,7 +326,10 @@ main(int argc, char **argv)
 		O_WORKER,
 		O_DB,
 		O_HELP,
-		O_TEST_TARGET
+		O_TEST_TARGET,
+		O_ADD_USER,
+		O_ADD_TOKEN,
+		O_ROLE
 	};
 	static const struct option opts[] = {
 	    {"config", required_argument, 0, O_CONFIG},
@@ -336,9 +344,11 @@ main(int argc, char **argv)
 	    {"db", required_argument, 0, O_DB},
 	    {"help", no_argument, 0, O_HELP},
 	    {"test-target", required_argument, 0, O_TEST_TARGET},
-	    {0, 0, 0, 0}};
+	    {"add-user", required_argument, 0, O_ADD_USER},
+	    {"add-token", required_argument, 0, O_ADD_TOKEN},
+	    {"role", required_argument, 0, O_ROLE}, {0, 0, 0, 0}};
 	const char *config_path = MAIN_DEFAULT_CONFIG, *worker = NULL,
-	           *db = NULL, *arg = NULL;
+	           *db = NULL, *arg = NULL, *role = NULL;
 	char       worker_buf[MC_PATH_MAX];
 	int        op = 0, c, rc;
 	mc_config *cfg;
@@ -357,6 +367,9 @@ main(int argc, char **argv)
 		case O_DB:
 			db = optarg;
 			break;
+		case O_ROLE:
+			role = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -368,6 +381,8 @@ main(int argc, char **argv)
 		case O_STATUS:
 		case O_HISTORY:
 		case O_TEST_TARGET:
+		case O_ADD_USER:
+		case O_ADD_TOKEN:
 			op = c;
 			arg = optarg;
 			break;
@@ -406,6 +421,12 @@ main(int argc, char **argv)
 		break;
 	case O_HISTORY:
 		rc = history(cfg, arg);
+		break;
+	case O_ADD_USER:
+		rc = http_cli_add_user(cfg, arg, role, stdin, stdout, stderr);
+		break;
+	case O_ADD_TOKEN:
+		rc = http_cli_add_token(cfg, arg, role, stdout, stderr);
 		break;
 	default:
 		if (worker == NULL) {

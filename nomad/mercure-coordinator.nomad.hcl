@@ -60,6 +60,12 @@ job "mercure-coordinator" {
       port "nng" {
         static = 7400
       }
+      # the HTTP API (docs/http.md): mercure.yaml's http block must listen
+      # here, on an address the node's Nomad agent reaches (http.bind,
+      # http.port: 8080)
+      port "http" {
+        static = 8080
+      }
     }
 
     service {
@@ -71,6 +77,20 @@ job "mercure-coordinator" {
         type     = "tcp"
         interval = "10s"
         timeout  = "2s"
+      }
+    }
+
+    # ready: configuration loaded, storage writable, the loop answering
+    service {
+      name     = "mercure-coordinator-http"
+      port     = "http"
+      provider = "nomad"
+
+      check {
+        type     = "http"
+        path     = "/readyz"
+        interval = "10s"
+        timeout  = "3s"
       }
     }
 

@@ -167,6 +167,19 @@ typedef struct config_receiver {
 	unsigned max_pending;       /* 256 connections */
 } config_receiver;
 
+/* config_http - the HTTP server of the coordinator (docs/http.md); off
+ * (enabled false) when the file has no `http` block. */
+typedef struct config_http {
+	bool        enabled;
+	const char *bind;     /* "127.0.0.1" */
+	uint16_t    port;     /* 8080 */
+	const char *tls_cert; /* both NULL: plain HTTP */
+	const char *tls_key;
+	const char *users_file;     /* NULL: <storage_root>/users */
+	bool        metrics_public; /* false: /metrics needs a token */
+	size_t      line, column;   /* of the block */
+} config_http;
+
 typedef struct config_scheduler {
 	config_scheduler_type type;         /* local */
 	unsigned              max_dispatch; /* local: 2 */
@@ -205,6 +218,7 @@ typedef struct mc_config {
 	log_level log_level;       /* info */
 	config_receiver          receiver;
 	config_scheduler         scheduler;
+	config_http              http;
 	const config_target     *targets;
 	size_t                   n_targets;
 	const config_module     *modules;

@@ -46,7 +46,8 @@
 	X(FEATURES, "features")                                               \
 	X(PROCESSING_LOGS, "processing_logs")                                 \
 	X(STORE_SAMPLE_DICOM_TAGS, "store_sample_dicom_tags")                 \
-	X(DICOM_RETRIEVE, "dicom_retrieve")
+	X(DICOM_RETRIEVE, "dicom_retrieve")                                   \
+	X(HTTP, "http")
 
 #define TOP_ENUM(id, s) TOP_##id,
 #define TOP_NAME(id, s) s,
@@ -302,6 +303,8 @@ config_build(cctx *x, const cnode *root)
 		config_build_receiver(x, f[TOP_RECEIVER]);
 	if (f[TOP_SCHEDULER] != NULL)
 		config_build_scheduler(x, f[TOP_SCHEDULER]);
+	if (f[TOP_HTTP] != NULL)
+		config_build_http(x, f[TOP_HTTP]);
 	if (f[TOP_DICOM_RECEIVER] != NULL)
 		build_dicom_receiver(x, f[TOP_DICOM_RECEIVER]);
 	if (f[TOP_EMAIL_NOTIFICATION_FROM] != NULL)

@@ -222,6 +222,7 @@ void config_builtin_check_module(
 void config_build(cctx *x, const cnode *root);
 void config_build_receiver(cctx *x, const cnode *v);
 void config_build_scheduler(cctx *x, const cnode *v);
+void config_build_http(cctx *x, const cnode *v);
 void config_build_targets(cctx *x, const cnode *m);
 void config_build_modules(cctx *x, const cnode *m);
 void config_build_rules(cctx *x, const cnode *m);

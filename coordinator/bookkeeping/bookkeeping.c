@@ -531,6 +531,47 @@ bookkeeping_series_count(bookkeeping *b)
 }
 
 mc_err
+bookkeeping_event_totals(
+    bookkeeping *b, const char *const *names, bk_total_fn fn, void *ctx)
+{
+	/* a task's kind is the info of its task.started event */
+	static const char sql[] =
+	    "SELECT e.event, e.rule, s.info, count(*) FROM events e"
+	    " LEFT JOIN (SELECT task, max(info) AS info FROM events"
+	    "   WHERE event = 'task.started' GROUP BY task) s"
+	    " ON s.task = e.task"
+	    " WHERE e.event IN (SELECT value FROM json_each(?1))"
+	    " GROUP BY e.event, e.rule, s.info";
+	sqlite3_stmt *st = NULL;
+	char          list[1024];
+	size_t        used = 0;
+	int           rc;
+
+	if (b == NULL)
+		return MC_EINVAL;
+	used += (size_t) snprintf(list, sizeof(list), "[");
+	for (size_t i = 0; names[i] != NULL && used < sizeof(list); i++)
+		used += (size_t) snprintf(list + used, sizeof(list) - used,
+		    "%s\"%s\"", i ? "," : "", names[i]);
+	if (used + 2 > sizeof(list))
+		return MC_EINVAL;
+	snprintf(list + used, sizeof(list) - used, "]");
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT) !=
+	        SQLITE_OK) {
+		sqlite3_finalize(st);
+		return MC_EIO;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *) sqlite3_column_text(st, 0),
+		    (const char *) sqlite3_column_text(st, 1),
+		    (const char *) sqlite3_column_text(st, 2),
+		    sqlite3_column_int64(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MC_OK : MC_EIO;
+}
+
+mc_err
 bookkeeping_series_tags(
     bookkeeping *b, const char *series, char *buf, size_t buflen)
 {

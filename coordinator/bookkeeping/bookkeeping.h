@@ -68,6 +68,19 @@ int64_t bookkeeping_series_count(bookkeeping *b);
 MC_NODISCARD mc_err bookkeeping_series_tags(
     bookkeeping *b, const char *series, char *buf, size_t buflen);
 
+/* bk_total_fn - one row of bookkeeping_event_totals: how many events
+ * of name (with rule, and the kind their task started as; either may be
+ * NULL) the trail holds. */
+typedef void (*bk_total_fn)(void *ctx, const char *event, const char *rule,
+    const char *kind, int64_t n);
+
+/* bookkeeping_event_totals - fn for every (event, rule, kind) among the
+ * events named in names (NULL-terminated), so that counters can start
+ * from the trail after a restart. One scan; loop thread, at start.
+ * Returns MC_OK or MC_EIO. */
+MC_NODISCARD mc_err bookkeeping_event_totals(
+    bookkeeping *b, const char *const *names, bk_total_fn fn, void *ctx);
+
 /* bookkeeping_dropped - records (events and series) that never reached
  * the database since open: failed steps plus rows of a failed commit.
  * For tests and --status. Loop thread. */

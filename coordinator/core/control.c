@@ -26,8 +26,9 @@
 #define CONTROL_REQUEST_MAX 256
 #define CONTROL_SOCKET_MODE 0600
 
-static void
-force_complete(coord *c, const char *arg, char *reply, size_t len)
+bool
+coord_force_complete(
+    coord *c, const char *arg, const char *info, char *reply, size_t len)
 {
 	series *s = series_table_find(c->series, arg);
 	bool    st = study_force(c, arg);
@@ -43,13 +44,14 @@ force_complete(coord *c, const char *arg, char *reply, size_t len)
 	if (s)
 		series_table_force(c->series, s);
 	if (!s && !st && n == 0) {
-		snprintf(reply, len, "error no open series or study %s", arg);
-		return;
+		snprintf(reply, len, "no open series or study %s", arg);
+		return false;
 	}
 	coord_event(c, "force_complete", s ? arg : NULL, s ? NULL : arg, NULL,
-	    NULL, NULL, "control");
-	snprintf(reply, len, "ok forced %s%s%s", s ? "series " : "",
+	    NULL, NULL, info);
+	snprintf(reply, len, "forced %s%s%s", s ? "series " : "",
 	    st ? "study " : "", n ? "and the study's open series" : "");
+	return true;
 }
 
 static void
@@ -64,7 +66,10 @@ handle(coord *c, const char *req, char *reply, size_t len)
 			snprintf(reply, len, "error not a valid UID");
 			return;
 		}
-		force_complete(c, arg, reply, len);
+		char msg2[CONTROL_REPLY_MAX - 8];
+		bool ok = coord_force_complete(
+		    c, arg, "control", msg2, sizeof(msg2));
+		snprintf(reply, len, "%s %s", ok ? "ok" : "error", msg2);
 		return;
 	}
 	if ((strncmp(req, "retry ", 6) == 0 ||

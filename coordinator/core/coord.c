@@ -17,6 +17,7 @@
 
 #include "core/coord_int.h"
 #include "base/log.h"
+#include "http/http_loop.h"
 #include "msg/msg_codec.h"
 #include "sched/sched_registry.h"
 #include "os/sys_fs.h"
@@ -45,6 +46,7 @@ coord_event(coord *c, const char *event, const char *series_uid,
 	bk_event e = {
 	    event, series_uid, study_uid, task, rule_name, target, info};
 	bookkeeping_event(c->bk, &e);
+	http_loop_note_event(c, event, rule_name, task);
 }
 
 static void
@@ -58,6 +60,7 @@ on_message(coord *c, const void *buf, size_t len)
 	if (msg_peek_type(buf, len, type, err, sizeof(err)) != MC_OK)
 		goto bad;
 	if (strcmp(type, "instance") == 0) {
+		c->n_instances++;
 		/* tags matter only for a series' first instance: decode them
 		 * only then (the hot path is every other instance) */
 		mc_instance_init(&in);
@@ -68,6 +71,7 @@ on_message(coord *c, const void *buf, size_t len)
 		    msg_decode_instance(buf, len, &in, err, sizeof(err)) !=
 		        MC_OK)
 			goto bad;
+		c->n_bytes += in.size;
 		coord_add_instance(c, &in, false);
 		mc_instance_fini(&in);
 		return;
@@ -114,8 +118,10 @@ complete_due_series(coord *c)
 	series *s;
 
 	while ((s = series_table_oldest(c->series)) != NULL &&
-	       (s->forced || s->last_ms + quiet <= now))
+	       (s->forced || s->last_ms + quiet <= now)) {
+		c->n_series_completed++;
 		router_route_series(c, s);
+	}
 	if (c->series_timer_set) {
 		loop_cancel_timer(c->l, c->series_timer);
 		c->series_timer_set = false;
@@ -234,6 +240,7 @@ apply_reload(coord *c, config_reload *r)
 	config_destroy(c->cfg);
 	c->cfg = r->cfg;
 	r->cfg = NULL;
+	c->config_generation++;
 	log_set_level(c->cfg->log_level);
 	log_info("event=config.reloaded file=%s reason=%s rules=%zu "
 	         "targets=%zu",
@@ -365,7 +372,8 @@ open_parts(coord *c)
 		return MC_ECONFIG;
 	}
 	if ((rv = sched_create(b, c->l, &so, &c->sched)) ||
-	    (rv = open_pull(c)) || (rv = control_open(c)))
+	    (rv = open_pull(c)) || (rv = control_open(c)) ||
+	    (rv = http_loop_open(c)))
 		return rv;
 	return MC_OK;
 }
@@ -413,6 +421,7 @@ coord_create(const coord_opts *o, mc_config *cfg, coord **out)
 	 * empty before the scan; then studies, then the task queue */
 	router_recover_intents(c);
 	study_recover(c);
+	target_halt_load(c);
 	reconcile_tasks(c);
 	reconcile_incoming(c);
 	coord_event(
@@ -431,6 +440,7 @@ coord_destroy(coord *c)
 
 	if (c == NULL)
 		return;
+	http_loop_close(c);
 	config_reload_free(c->reload);
 	control_close(c);
 	if (nng_socket_id(c->pull) > 0)
@@ -451,6 +461,7 @@ coord_destroy(coord *c)
 		HASH_DEL(c->routed, r);
 		free(r);
 	}
+	target_halt_free(c);
 	series_table_destroy(c->series);
 	loop_destroy(c->l);
 	bookkeeping_close(c->bk);

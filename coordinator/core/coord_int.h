@@ -19,6 +19,10 @@
 #include "os/sys_fs.h"
 
 struct route_intent;
+struct http_server;
+struct halted;
+struct http_metrics;
+struct work_queue;
 
 #define COORD_RECONCILE_INTERVAL_MS 30000
 #define COORD_RECONCILE_AFTER_START_MS 3000
@@ -93,6 +97,13 @@ struct coord {
 	uint64_t       series_timer;
 	bool           series_timer_set;
 	uint64_t       n_messages, n_bad_messages;
+	/* for the HTTP API and /metrics (http/http_loop.c) */
+	uint64_t             n_instances, n_bytes, n_series_completed;
+	uint64_t             config_generation; /* 1 at start, +1 a reload */
+	struct http_metrics *metrics;
+	struct work_queue   *http_q; /* jobs from the HTTP threads */
+	struct http_server  *http;   /* NULL: no http block */
+	struct halted       *halted; /* target_halt.c */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */
@@ -132,8 +143,22 @@ void study_check(coord *c);
 void study_recover(coord *c);
 bool study_force(coord *c, const char *study_uid);
 /* control.c */
+/* coord_force_complete - force the open series or study uid (and the
+ * study's open series) complete; info goes to the audit trail. False
+ * with the reason in reply when there is nothing open by that UID. */
+bool coord_force_complete(
+    coord *c, const char *uid, const char *info, char *reply, size_t len);
 mc_err control_open(coord *c);
 void   control_close(coord *c);
+/* target_halt.c: halted targets (their dispatch tasks wait) */
+#define TARGET_HALT_NAME_MAX 128
+bool target_halt_is(const coord *c, const char *name);
+/* target_halt_set - halt or resume name; false when nothing changed */
+bool target_halt_set(coord *c, const char *name, bool halt);
+/* target_halt_blocks - t is a dispatch task to a halted target */
+bool target_halt_blocks(const coord *c, const task_entry *t);
+void target_halt_load(coord *c);
+void target_halt_free(coord *c);
 /* retention.c */
 int64_t retention_timer(loop *l, void *arg);
 /* bookkeeping shortcuts */

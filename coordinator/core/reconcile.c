@@ -34,6 +34,19 @@ path_is_expected(const mc_instance *in)
 	       strcmp(want, in->path) == 0;
 }
 
+/* record_tags - the series' first tags in the audit trail, so that a
+ * history search by patient, MRN or accession number finds it */
+static void
+record_tags(coord *c, const series *s)
+{
+	char *json = NULL;
+
+	if (s->tags == NULL || tags_json_encode(s->tags, &json) != MC_OK)
+		return;
+	bookkeeping_series(c->bk, s->uid, s->study_uid, json);
+	free(json);
+}
+
 void
 coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 {
@@ -70,6 +83,7 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 		coord_event(c, r ? "series.late" : "series.received", s->uid,
 		    s->study_uid, NULL, NULL, NULL,
 		    mc_tagset_get(s->tags, "SenderAET"));
+		record_tags(c, s);
 	}
 }
 

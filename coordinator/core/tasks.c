@@ -130,7 +130,8 @@ tasks_pick(coord *c, int64_t now, bool offpeak)
 			continue;
 		if (t->meta.priority == CONFIG_PRIORITY_OFFPEAK && !offpeak)
 			continue;
-		if (!c->sched->ops->has_capacity(c->sched, kind_of(t)))
+		if (!c->sched->ops->has_capacity(c->sched, kind_of(t)) ||
+		    target_halt_blocks(c, t))
 			continue;
 		cls = t->meta.priority == CONFIG_PRIORITY_URGENT   ? 0
 		      : t->meta.priority == CONFIG_PRIORITY_NORMAL ? 1
