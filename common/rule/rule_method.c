@@ -372,7 +372,7 @@ rule_slice_step(rule_ctx *c, const rule_value *obj, const rule_value *lo,
     const rule_value *hi, const rule_value *step, rule_value *out)
 {
 	bool    str = obj->t == V_STR;
-	int64_t len, s, i, j, count = 0;
+	int64_t len, s, i = 0, j = 0, count = 0;
 	size_t *at = NULL; /* byte offset of each code point, and the end */
 
 	if (!str && obj->t != V_LIST)
