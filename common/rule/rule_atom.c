@@ -164,9 +164,8 @@ fn_value(rule_parser *p, const rule_builtin *row, size_t slot)
 	rule_node          *n;
 	rule_tok_kind       next = p->t[p->pos + (t->kind != TK_EOF)].kind;
 
-	if (slot >= sizeof(row->fnargs) * 8 ||
-	    !(row->fnargs & (1u << slot)) || t->kind != TK_NAME ||
-	    (next != TK_COMMA && next != TK_RPAREN))
+	if (slot >= sizeof(row->fnargs) * 8 || !(row->fnargs & (1u << slot)) ||
+	    t->kind != TK_NAME || (next != TK_COMMA && next != TK_RPAREN))
 		return NULL;
 	fn = rule_builtin_find(rule_functions, p->text + t->off, t->len);
 	if (fn == NULL &&

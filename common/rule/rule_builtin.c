@@ -354,8 +354,7 @@ extreme(rule_ctx *c, rule_op better_op, const rule_value *args, size_t n,
     rule_value *out)
 {
 	if (n == 1) {
-		if (args[0].t == V_STR ||
-		    !rule_items(c, &args[0], &args, &n))
+		if (args[0].t == V_STR || !rule_items(c, &args[0], &args, &n))
 			return rule_fail(c, "TypeError: min()/max() of one "
 			                    "argument needs a list");
 		if (n == 0)

@@ -105,8 +105,8 @@ rule_truthy(const rule_value *v)
 /* find_item - the index of an item equal to x in items[0..n) taken
  * every stride, or n. */
 static size_t
-find_item(const rule_value *x, const rule_value *items, size_t n,
-    size_t stride)
+find_item(
+    const rule_value *x, const rule_value *items, size_t n, size_t stride)
 {
 	for (size_t i = 0; i < n; i++)
 		if (rule_equal(x, &items[i * stride]))
@@ -231,15 +231,17 @@ range_has(const rule_value *x, const rule_value *r)
 	                    : i > r->u.r.start || i <= r->u.r.stop)
 		return false;
 	/* in unsigned arithmetic, as start - stop may not fit in 64 bits */
-	uint64_t d = i >= r->u.r.start ? (uint64_t) i - (uint64_t) r->u.r.start
-	                               : (uint64_t) r->u.r.start - (uint64_t) i;
-	uint64_t s = r->u.r.step > 0 ? (uint64_t) r->u.r.step
-	                             : -(uint64_t) r->u.r.step;
+	uint64_t d = i >= r->u.r.start
+	                 ? (uint64_t) i - (uint64_t) r->u.r.start
+	                 : (uint64_t) r->u.r.start - (uint64_t) i;
+	uint64_t s =
+	    r->u.r.step > 0 ? (uint64_t) r->u.r.step : -(uint64_t) r->u.r.step;
 	return d % s == 0;
 }
 
 bool
-rule_contains(rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
+rule_contains(
+    rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
 {
 	if (in->t == V_RANGE) {
 		*res = range_has(x, in);
@@ -370,7 +372,8 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 			if (!rule_equal(&a->u.l.items[i], &b->u.l.items[i]))
 				return rule_compare(c, op, &a->u.l.items[i],
 				    &b->u.l.items[i], res);
-		*res = ordered(op, (a->u.l.n > b->u.l.n) - (a->u.l.n < b->u.l.n));
+		*res =
+		    ordered(op, (a->u.l.n > b->u.l.n) - (a->u.l.n < b->u.l.n));
 		return true;
 	}
 	return rule_fail(c, "TypeError: '<', '<=', '>', '>=' not supported "
@@ -577,8 +580,8 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 	case N_SET:
 		if ((args = eval_kids(n, 0, c)) == NULL)
 			return false;
-		return rule_collect(c, args, n->kind == N_DICT ? n->nkids / 2
-		                                               : n->nkids,
+		return rule_collect(c, args,
+		    n->kind == N_DICT ? n->nkids / 2 : n->nkids,
 		    n->kind == N_DICT, out);
 	case N_CALL:
 	case N_METHOD: /* a method's receiver is kids[0], so args[0] */

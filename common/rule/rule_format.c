@@ -112,8 +112,9 @@ items_repr(sbuf *b, const rule_value *items, size_t n, size_t stride,
 		if ((i > 0 && !puts_(b, ", ")) ||
 		    !repr_into(b, &items[i * stride], ascii))
 			return false;
-		if (stride == 2 && (!puts_(b, ": ") ||
-		                       !repr_into(b, &items[i * 2 + 1], ascii)))
+		if (stride == 2 &&
+		    (!puts_(b, ": ") ||
+		        !repr_into(b, &items[i * 2 + 1], ascii)))
 			return false;
 	}
 	return puts_(b, close);
@@ -148,7 +149,8 @@ repr_into(sbuf *b, const rule_value *v, bool ascii)
 		    b, v->u.l.items, v->u.l.n, 2, "{", "}", ascii);
 	case V_SET:
 		if (v->u.l.n == 0)
-			return puts_(b, v->u.l.tuple ? "frozenset()" : "set()");
+			return puts_(
+			    b, v->u.l.tuple ? "frozenset()" : "set()");
 		return items_repr(b, v->u.l.items, v->u.l.n, 1,
 		    v->u.l.tuple ? "frozenset({" : "{",
 		    v->u.l.tuple ? "})" : "}", ascii);
@@ -247,7 +249,10 @@ fmt_int(sbuf *b, const spec *s, int64_t x)
 	char     digits[80], grouped[RULE_NUM_BUF], body[RULE_NUM_BUF + 4];
 	uint64_t u = x < 0 ? -(uint64_t) x : (uint64_t) x;
 	char     t = s->type ? s->type : 'd';
-	unsigned base = t == 'b' ? 2 : t == 'o' ? 8 : (t == 'x' || t == 'X') ? 16 : 10;
+	unsigned base = t == 'b'                 ? 2
+	                : t == 'o'               ? 8
+	                : (t == 'x' || t == 'X') ? 16
+	                                         : 10;
 	size_t   n = 0;
 	char     sign[2] = {0};
 
@@ -264,7 +269,7 @@ fmt_int(sbuf *b, const spec *s, int64_t x)
 	}
 	do {
 		unsigned d = (unsigned) (u % base);
-		digits[n++] = (char) (d < 10 ? '0' + d
+		digits[n++] = (char) (d < 10     ? '0' + d
 		                      : t == 'X' ? 'A' + d - 10
 		                                 : 'a' + d - 10);
 		u /= base;
@@ -276,14 +281,17 @@ fmt_int(sbuf *b, const spec *s, int64_t x)
 	}
 	group(digits, n, s->group, base == 10 ? 3 : 4, grouped);
 	snprintf(body, sizeof(body), "%s%s",
-	    !s->alt ? ""
+	    !s->alt    ? ""
 	    : t == 'b' ? "0b"
 	    : t == 'o' ? "0o"
 	    : t == 'x' ? "0x"
 	    : t == 'X' ? "0X"
 	               : "",
 	    grouped);
-	sign[0] = x < 0 ? '-' : s->sign == '+' ? '+' : s->sign == ' ' ? ' ' : 0;
+	sign[0] = x < 0            ? '-'
+	          : s->sign == '+' ? '+'
+	          : s->sign == ' ' ? ' '
+	                           : 0;
 	if (s->alt && base != 10 && (s->align == '=' || s->zero)) {
 		/* the prefix goes before the zeros: 0x00ff */
 		char pre[4] = {sign[0], body[0], body[1], 0};
@@ -340,7 +348,7 @@ strip_zeros(char *s)
 		*e = '\0';
 	if (*e == '.')
 		*e = '\0';
-	strcat(s, exp);
+	memcpy(s + strlen(s), exp, strlen(exp) + 1);
 }
 
 static bool
@@ -360,9 +368,9 @@ fmt_float(sbuf *b, const spec *s, double x)
 	if (p > RULE_STR_RESULT_MAX)
 		return rule_fail(b->c, too_long);
 	if (!isfinite(x)) {
-		bool up = t == 'E' || t == 'F' || t == 'G';
-		const char *w = isnan(x) ? (up ? "NAN" : "nan")
-		                         : (up ? "INF" : "inf");
+		bool        up = t == 'E' || t == 'F' || t == 'G';
+		const char *w =
+		    isnan(x) ? (up ? "NAN" : "nan") : (up ? "INF" : "inf");
 		return pad(b, s, sign, w, 3, 3, '>');
 	}
 	if (pct)
@@ -373,7 +381,7 @@ fmt_float(sbuf *b, const spec *s, double x)
 		body = rule_scratch_alloc(b->c, strlen(r) + 1);
 		if (body == NULL)
 			return false;
-		strcpy(body, r);
+		memcpy(body, r, strlen(r) + 1);
 	} else {
 		char ct = t == 0 || t == 'n' ? 'g' : pct ? 'f' : t;
 		if (p < 0)
@@ -382,7 +390,8 @@ fmt_float(sbuf *b, const spec *s, double x)
 			char probe[64];
 			if (p == 0)
 				p = 1;
-			snprintf(probe, sizeof(probe), "%.*e", (int) (p - 1), ax);
+			snprintf(
+			    probe, sizeof(probe), "%.*e", (int) (p - 1), ax);
 			long ex = strtol(strchr(probe, 'e') + 1, NULL, 10);
 			ct = ex < -4 || ex >= p - 1 ? 'e' : 'f';
 			p = ct == 'e' ? p - 1 : p - 1 - ex;
@@ -390,22 +399,25 @@ fmt_float(sbuf *b, const spec *s, double x)
 		len = num_text(NULL, 0, ct, s->alt, (int) p, ax);
 		if (len < 0 || (size_t) len > RULE_STR_RESULT_MAX)
 			return rule_fail(b->c, too_long);
-		if ((body = rule_scratch_alloc(b->c, (size_t) len + 4)) == NULL)
+		if ((body = rule_scratch_alloc(b->c, (size_t) len + 4)) ==
+		    NULL)
 			return false;
 		num_text(body, (size_t) len + 1, ct, s->alt, (int) p, ax);
 		if ((t == 0 || t == 'g' || t == 'G' || t == 'n') && !s->alt)
 			strip_zeros(body);
+		/* body has 3 bytes to spare for these */
 		if (t == 0 && !strpbrk(body, ".e"))
-			strcat(body, ".0");
+			memcpy(body + strlen(body), ".0", 3);
 		if (pct)
-			strcat(body, "%");
+			memcpy(body + strlen(body), "%", 2);
 	}
 	if (s->group && strlen(body) < RULE_NUM_BUF / 2) {
 		size_t ip = strspn(body, "0123456789");
 		char   tail[RULE_NUM_BUF];
 		snprintf(tail, sizeof(tail), "%s", body + ip);
 		group(body, ip, s->group, 3, grouped);
-		strcat(grouped, tail);
+		snprintf(grouped + strlen(grouped),
+		    sizeof(grouped) - strlen(grouped), "%s", tail);
 		body = grouped;
 	}
 	return pad(b, s, sign, body, strlen(body), strlen(body), '>');
@@ -454,8 +466,8 @@ parse_spec(rule_ctx *c, const char *p, size_t n, spec *s)
 			    RULE_STR_RESULT_MAX)
 				return rule_fail(c, too_long);
 		if (i == k)
-			return rule_fail(
-			    c, "ValueError: Format specifier missing precision");
+			return rule_fail(c,
+			    "ValueError: Format specifier missing precision");
 	}
 	if (i < n && strchr("bcdeEfFgGnosxX%", p[i]) && p[i] != '\0')
 		s->type = p[i++];
@@ -472,8 +484,9 @@ format_one(sbuf *b, const rule_value *v, const spec *s)
 	if (v->t == V_STR) {
 		size_t n = v->u.s.n, cps;
 		if (s->type && s->type != 's')
-			return rule_fail(b->c, "ValueError: Unknown format "
-			                       "code for object of type 'str'");
+			return rule_fail(b->c,
+			    "ValueError: Unknown format "
+			    "code for object of type 'str'");
 		if (s->sign || s->align == '=' || s->group)
 			return rule_fail(b->c, "ValueError: Sign or '=' not "
 			                       "allowed in string format "
@@ -570,9 +583,9 @@ percent_one(sbuf *b, const rule_value *v, spec *s, char conv)
 	case 'r':
 	case 'a': {
 		sbuf r = {.c = b->c};
-		if (conv == 's' ? !rule_str(b->c, v, &txt)
-		                : !(repr_into(&r, v, conv == 'a') &&
-		                      done(&r, &txt)))
+		if (conv == 's'
+		        ? !rule_str(b->c, v, &txt)
+		        : !(repr_into(&r, v, conv == 'a') && done(&r, &txt)))
 			return false;
 		s->type = 0;
 		s->align = s->align ? s->align : '>';
@@ -582,8 +595,9 @@ percent_one(sbuf *b, const rule_value *v, spec *s, char conv)
 	case 'c':
 		if (v->t == V_STR) {
 			if (rule_utf8_len(v->u.s.p, v->u.s.n) != 1)
-				return rule_fail(b->c, "TypeError: %c requires "
-				                       "int or char");
+				return rule_fail(b->c,
+				    "TypeError: %c requires "
+				    "int or char");
 			s->type = 0;
 			s->prec = -1;
 			s->fill = ' ';
@@ -602,8 +616,9 @@ percent_one(sbuf *b, const rule_value *v, spec *s, char conv)
 		break;
 	}
 	if (!rule_is_num(v))
-		return rule_fail(b->c, "TypeError: %d format: a real number is "
-		                       "required");
+		return rule_fail(b->c,
+		    "TypeError: %d format: a real number is "
+		    "required");
 	if (strchr("diuoxX", conv)) {
 		int64_t i;
 		if (v->t == V_FLOAT) {
@@ -621,14 +636,18 @@ percent_one(sbuf *b, const rule_value *v, spec *s, char conv)
 		long prec = s->prec;
 		s->prec = -1;
 		if (prec > 0) {
-			char   digits[RULE_NUM_BUF];
-			sbuf   d = {.c = b->c};
-			spec   z = {.fill = '0', .align = '>', .type = s->type,
-			      .width = (size_t) prec, .prec = -1};
+			char       digits[RULE_NUM_BUF];
+			sbuf       d = {.c = b->c};
+			spec       z = {.fill = '0',
+			          .align = '>',
+			          .type = s->type,
+			          .width = (size_t) prec,
+			          .prec = -1};
 			rule_value body;
 			if (prec > RULE_NUM_BUF - 8)
 				return rule_fail(b->c, too_long);
-			if (!fmt_int(&d, &z, i < 0 ? -i : i) || !done(&d, &body))
+			if (!fmt_int(&d, &z, i < 0 ? -i : i) ||
+			    !done(&d, &body))
 				return false;
 			snprintf(digits, sizeof(digits), "%s%s%.*s",
 			    s->alt && conv == 'o'   ? "0o"
@@ -636,7 +655,7 @@ percent_one(sbuf *b, const rule_value *v, spec *s, char conv)
 			    : s->alt && conv == 'X' ? "0X"
 			                            : "",
 			    "", (int) body.u.s.n, body.u.s.p);
-			char sign[2] = {i < 0 ? '-'
+			char sign[2] = {i < 0     ? '-'
 			                : s->sign ? s->sign
 			                          : 0,
 			    0};
@@ -684,14 +703,16 @@ rule_percent(rule_ctx *c, const rule_value *fmt, const rule_value *args,
 			rule_value key;
 			size_t     depth = 1;
 			if (!mapping)
-				return rule_fail(c, "TypeError: format requires "
-				                    "a mapping");
+				return rule_fail(c,
+				    "TypeError: format requires "
+				    "a mapping");
 			for (j = ++i; j < n && depth > 0; j++)
 				depth += (p[j] == '(') - (p[j] == ')');
 			if (depth > 0)
 				return rule_fail(c, "ValueError: incomplete "
 				                    "format key");
-			key = (rule_value){.t = V_STR, .u.s = {p + i, j - 1 - i}};
+			key = (rule_value){
+			    .t = V_STR, .u.s = {p + i, j - 1 - i}};
 			for (size_t k = 0; k < args->u.l.n && v == NULL; k++)
 				if (rule_equal(&key, &args->u.l.items[2 * k]))
 					v = &args->u.l.items[2 * k + 1];
@@ -755,7 +776,8 @@ rule_percent(rule_ctx *c, const rule_value *fmt, const rule_value *args,
 		if (!percent_one(&b, v, &s, p[i++]))
 			return false;
 	}
-	if (!mapping && at < nitems && !(args->t == V_LIST && !args->u.l.tuple))
+	if (!mapping && at < nitems &&
+	    !(args->t == V_LIST && !args->u.l.tuple))
 		return rule_fail(c, "TypeError: not all arguments converted "
 		                    "during string formatting");
 	return done(&b, out);
@@ -769,11 +791,13 @@ rule_fn_format(
 {
 	static const rule_value empty = {.t = V_STR, .u.s = {"", 0}};
 
-	return rule_format_spec(c, &args[0], nargs > 1 ? &args[1] : &empty, out);
+	return rule_format_spec(
+	    c, &args[0], nargs > 1 ? &args[1] : &empty, out);
 }
 
 bool
-rule_fn_repr(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+rule_fn_repr(
+    rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	(void) nargs;
 	return rule_repr(c, &args[0], out);

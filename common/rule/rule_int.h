@@ -318,8 +318,8 @@ bool rule_items(
  * n items, as Python builds the literal: keys must be hashable, a later
  * equal key replaces the value in the first one's place. items is
  * scratch memory that the result may keep. */
-bool rule_collect(rule_ctx *c, rule_value *items, size_t n, bool dict,
-    rule_value *out);
+bool rule_collect(
+    rule_ctx *c, rule_value *items, size_t n, bool dict, rule_value *out);
 /* rule_range_len - the number of ints in a V_RANGE */
 int64_t rule_range_len(const rule_value *v);
 /* rule_contains - Python's "x in seq" */

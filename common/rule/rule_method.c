@@ -349,8 +349,8 @@ clamp(int64_t i, int64_t len)
 }
 
 static bool
-dict_get(rule_ctx *c, const rule_value *d, const rule_value *k,
-    rule_value *out)
+dict_get(
+    rule_ctx *c, const rule_value *d, const rule_value *k, rule_value *out)
 {
 	if (!rule_hashable(c, k))
 		return false;
@@ -362,8 +362,8 @@ dict_get(rule_ctx *c, const rule_value *d, const rule_value *k,
 	return rule_fail(c, "KeyError: key not in dict");
 }
 
-static bool bound(rule_ctx *c, const rule_value *v, int64_t dflt,
-    int64_t len, int64_t *out);
+static bool bound(
+    rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len, int64_t *out);
 static int64_t clamp(int64_t i, int64_t len);
 
 /* range_index - r[i] and r[lo:hi] without making the range's items */
@@ -373,7 +373,8 @@ range_index(rule_ctx *c, const rule_value *r, const rule_value *lo,
 {
 	int64_t len = rule_range_len(r), i = 0, j = 0;
 
-	if (!bound(c, lo, 0, len, &i) || (slice && !bound(c, hi, len, len, &j)))
+	if (!bound(c, lo, 0, len, &i) ||
+	    (slice && !bound(c, hi, len, len, &j)))
 		return false;
 	if (!slice) {
 		if (lo->t == V_NONE || i < 0 || i >= len)

@@ -26,7 +26,8 @@ rule_range_len(const rule_value *v)
 
 	if (s > 0 ? a >= b : a <= b)
 		return 0;
-	span = s > 0 ? (uint64_t) b - (uint64_t) a : (uint64_t) a - (uint64_t) b;
+	span =
+	    s > 0 ? (uint64_t) b - (uint64_t) a : (uint64_t) a - (uint64_t) b;
 	step = s > 0 ? (uint64_t) s : -(uint64_t) s;
 	span = (span - 1) / step + 1;
 	return span > INT64_MAX ? INT64_MAX : (int64_t) span;
@@ -62,8 +63,8 @@ rule_items(
 		         c, ((size_t) len + 1) * sizeof(*out))) == NULL)
 			return false;
 		for (int64_t i = 0; i < len; i++)
-			out[i] = (rule_value){.t = V_INT,
-			    .u.i = v->u.r.start + i * v->u.r.step};
+			out[i] = (rule_value){
+			    .t = V_INT, .u.i = v->u.r.start + i * v->u.r.step};
 		*items = out;
 		*n = (size_t) len;
 		return true;
@@ -75,9 +76,9 @@ rule_items(
 			return false;
 		for (size_t i = 0, k = 0; i < v->u.s.n; k++) {
 			size_t len = 1;
-			while (i + len < v->u.s.n &&
-			       ((unsigned char) v->u.s.p[i + len] & 0xC0) ==
-			           0x80)
+			while (
+			    i + len < v->u.s.n &&
+			    ((unsigned char) v->u.s.p[i + len] & 0xC0) == 0x80)
 				len++;
 			out[k] = (rule_value){
 			    .t = V_STR, .u.s = {v->u.s.p + i, len}};
@@ -201,13 +202,14 @@ RULE_SEQ_FN(rule_fn_enumerate)
 	        NULL)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (__builtin_add_overflow(start, (int64_t) i, &pairs[2 * i].u.i))
+		if (__builtin_add_overflow(
+		        start, (int64_t) i, &pairs[2 * i].u.i))
 			return rule_fail(c, "OverflowError: integer out of "
 			                    "64-bit range");
 		pairs[2 * i].t = V_INT;
 		pairs[2 * i + 1] = items[i];
-		v[i] = (rule_value){
-		    .t = V_LIST, .u.l = {&pairs[2 * i], 2, true}};
+		v[i] =
+		    (rule_value){.t = V_LIST, .u.l = {&pairs[2 * i], 2, true}};
 	}
 	*out = (rule_value){.t = V_ITER, .u.l = {v, n}};
 	return true;

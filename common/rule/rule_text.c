@@ -91,8 +91,7 @@ rule_cp_printable(uint32_t cp)
 	/* Python counts Unicode's separators (Z*) and format characters
 	 * (Cf) as unprintable, which glibc's iswprint does not */
 	if (cp == 0xa0 || cp == 0xad || cp == 0x1680 ||
-	    (cp >= 0x2000 && cp <= 0x200f) ||
-	    (cp >= 0x2028 && cp <= 0x202f) ||
+	    (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) ||
 	    (cp >= 0x205f && cp <= 0x2064) || cp == 0x3000 || cp == 0xfeff)
 		return false;
 	if (cp < 0x80)
@@ -184,17 +183,20 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 		if (!upper && cp == 0x3a3) { /* Σ: ς at the end of a word */
 			size_t   k2;
 			bool     before = i > 0, after = false;
-			uint32_t next =
-			    i + k < n ? rule_utf8_decode(p + i + k, n - i - k, &k2) : 0;
+			uint32_t next = i + k < n ? rule_utf8_decode(p + i + k,
+			                                n - i - k, &k2)
+			                          : 0;
 			if (before) {
 				size_t j = i - 1;
 				while (j > 0 &&
 				       ((unsigned char) p[j] & 0xc0) == 0x80)
 					j--;
-				before = is_cased(rule_utf8_decode(p + j, n - j, &k2));
+				before = is_cased(
+				    rule_utf8_decode(p + j, n - j, &k2));
 			}
 			after = i + k < n && is_cased(next);
-			o += rule_utf8_encode(before && !after ? 0x3c2 : 0x3c3, d + o);
+			o += rule_utf8_encode(
+			    before && !after ? 0x3c2 : 0x3c3, d + o);
 			continue;
 		}
 		o += rule_utf8_encode(map_case(cp, upper), d + o);
@@ -490,7 +492,8 @@ every_cp(rule_ctx *c, const rule_value *args, cp_test test, bool empty_ok,
 		return false;
 	all = self->u.s.n > 0 || empty_ok;
 	for (size_t i = 0; all && i < self->u.s.n; i += k)
-		all = test(rule_utf8_decode(self->u.s.p + i, self->u.s.n - i, &k));
+		all = test(
+		    rule_utf8_decode(self->u.s.p + i, self->u.s.n - i, &k));
 	*out = (rule_value){.t = V_BOOL, .u.b = all};
 	return true;
 }
@@ -507,8 +510,9 @@ cased(rule_ctx *c, const rule_value *args, bool upper, rule_value *out)
 	if (self == NULL)
 		return false;
 	for (size_t i = 0; !wrong && i < self->u.s.n; i += k) {
-		uint32_t cp = rule_utf8_decode(self->u.s.p + i, self->u.s.n - i, &k);
-		bool     is_up = map_case(cp, false) != cp,
+		uint32_t cp =
+		    rule_utf8_decode(self->u.s.p + i, self->u.s.n - i, &k);
+		bool is_up = map_case(cp, false) != cp,
 		     is_low = map_case(cp, true) != cp;
 		any = any || is_up || is_low;
 		wrong = upper ? is_low : is_up;
