@@ -102,6 +102,8 @@ rule_truthy(const rule_value *v)
 	}
 }
 
+static bool values_equal(const rule_value *a, const rule_value *b);
+
 /* find_item - the index of an item equal to x in items[0..n) taken
  * every stride, or n. */
 static size_t
@@ -109,13 +111,21 @@ find_item(
     const rule_value *x, const rule_value *items, size_t n, size_t stride)
 {
 	for (size_t i = 0; i < n; i++)
-		if (rule_equal(x, &items[i * stride]))
+		if (values_equal(x, &items[i * stride]))
 			return i;
 	return n;
 }
 
 bool
 rule_equal(const rule_value *a, const rule_value *b)
+{
+	return values_equal(a, b);
+}
+
+/* values_equal - Python's ==; static, so that the comparisons of the
+ * common rules inline it */
+static bool
+values_equal(const rule_value *a, const rule_value *b)
 {
 	if (rule_is_num(a) && rule_is_num(b)) {
 		if (a->t == V_FLOAT || b->t == V_FLOAT)
@@ -134,7 +144,7 @@ rule_equal(const rule_value *a, const rule_value *b)
 		if (a->u.l.n != b->u.l.n || a->u.l.tuple != b->u.l.tuple)
 			return false;
 		for (size_t i = 0; i < a->u.l.n; i++)
-			if (!rule_equal(&a->u.l.items[i], &b->u.l.items[i]))
+			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
 				return false;
 		return true;
 	case V_RANGE: { /* as sequences: range(0) == range(2, 2) */
@@ -150,7 +160,7 @@ rule_equal(const rule_value *a, const rule_value *b)
 			size_t k = find_item(
 			    &a->u.l.items[2 * i], b->u.l.items, b->u.l.n, 2);
 			if (k == b->u.l.n ||
-			    !rule_equal(&a->u.l.items[2 * i + 1],
+			    !values_equal(&a->u.l.items[2 * i + 1],
 			        &b->u.l.items[2 * k + 1]))
 				return false;
 		}
@@ -239,38 +249,42 @@ range_has(const rule_value *x, const rule_value *r)
 	return d % s == 0;
 }
 
-bool
-rule_contains(
-    rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
+static bool
+contains(rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
 {
-	if (in->t == V_RANGE) {
-		*res = range_has(x, in);
-		return true;
-	}
-	if (in->t == V_DICT || in->t == V_SET) {
-		if (!rule_hashable(c, x))
-			return false;
-		*res = find_item(x, in->u.l.items, in->u.l.n,
-		           in->t == V_DICT ? 2 : 1) < in->u.l.n;
-		return true;
-	}
-	if (in->t == V_ITER) {
-		*res = find_item(x, in->u.l.items, in->u.l.n, 1) < in->u.l.n;
-		return true;
-	}
-	if (in->t == V_STR) {
+	switch (in->t) { /* strings and lists first: the common rules */
+	case V_STR:
 		if (x->t != V_STR)
 			return rule_fail(c,
 			    "TypeError: 'in <string>' "
 			    "requires a string as left operand");
 		*res = str_contains(in->u.s.p, in->u.s.n, x->u.s.p, x->u.s.n);
 		return true;
-	}
-	if (in->t != V_LIST)
+	case V_LIST:
+	case V_ITER:
+		*res = find_item(x, in->u.l.items, in->u.l.n, 1) < in->u.l.n;
+		return true;
+	case V_RANGE:
+		*res = range_has(x, in);
+		return true;
+	case V_DICT:
+	case V_SET:
+		if (!rule_hashable(c, x))
+			return false;
+		*res = find_item(x, in->u.l.items, in->u.l.n,
+		           in->t == V_DICT ? 2 : 1) < in->u.l.n;
+		return true;
+	default:
 		return rule_fail(c, "TypeError: right operand of 'in' is "
-		                    "not a string or a list");
-	*res = find_item(x, in->u.l.items, in->u.l.n, 1) < in->u.l.n;
-	return true;
+		                    "not a container");
+	}
+}
+
+bool
+rule_contains(
+    rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
+{
+	return contains(c, x, in, res);
 }
 
 static bool
@@ -319,7 +333,7 @@ identical(const rule_value *a, const rule_value *b)
 	case V_STR:
 		if (a->u.s.p == b->u.s.p && a->u.s.n == b->u.s.n)
 			return true;
-		return rule_equal(a, b) &&
+		return values_equal(a, b) &&
 		       (a->u.s.n == 0 || (unsigned char) a->u.s.p[0] < 0x80
 		               ? a->u.s.n <= 1
 		               : a->u.s.n == 2 &&
@@ -338,13 +352,13 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 		return true;
 	}
 	if (op == OP_IN || op == OP_NOTIN) {
-		if (!rule_contains(c, a, b, res))
+		if (!contains(c, a, b, res))
 			return false;
 		*res ^= op == OP_NOTIN;
 		return true;
 	}
 	if (op == OP_EQ || op == OP_NE) {
-		*res = rule_equal(a, b) ^ (op == OP_NE);
+		*res = values_equal(a, b) ^ (op == OP_NE);
 		return true;
 	}
 	if (rule_is_num(a) && rule_is_num(b)) {
@@ -369,7 +383,7 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 		 * lengths, as Python orders lists and tuples */
 		size_t n = a->u.l.n < b->u.l.n ? a->u.l.n : b->u.l.n;
 		for (size_t i = 0; i < n; i++)
-			if (!rule_equal(&a->u.l.items[i], &b->u.l.items[i]))
+			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
 				return rule_compare(c, op, &a->u.l.items[i],
 				    &b->u.l.items[i], res);
 		*res =
