@@ -134,6 +134,22 @@ map_case(uint32_t cp, bool upper)
 	                         : towlower_l((wint_t) cp, l));
 }
 
+uint32_t
+rule_map_case(uint32_t cp, bool upper)
+{
+	return map_case(cp, upper);
+}
+
+bool
+rule_cp_alpha(uint32_t cp)
+{
+	locale_t l;
+
+	if (cp < 0x80)
+		return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+	return (l = utf8()) != (locale_t) 0 && iswalpha_l((wint_t) cp, l);
+}
+
 static bool
 is_cased(uint32_t cp)
 {

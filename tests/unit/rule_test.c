@@ -679,6 +679,32 @@ START_TEST(safe_mode_builtins_containers_and_formatting_follow_python)
 }
 END_TEST
 
+/* checked as above; case by word comes from C.UTF-8's simple mappings */
+START_TEST(word_case_and_line_methods_follow_python)
+{
+	assert_true(
+	    "tags.SeriesDescription.title() == 'Cine Sa Cine_Retro' and \"they're bill's 1st\".title() == \"They'Re Bill'S 1St\" and tags.InstitutionName.upper().title() == 'Universitätsklinik'");
+	assert_true(
+	    "tags.Modality.capitalize() == 'Mr' and 'ßa'.capitalize() == 'Ssa' and 'éCOLE x'.capitalize() == 'École x' and ''.capitalize() == ''");
+	assert_true(
+	    "tags.SeriesDescription.swapcase() == 'cINE sa cine_RETRO' and 'ßÄ'.swapcase() == 'SSä' and 'Straße'.casefold() == 'strasse' and 'ΣΑς'.casefold() == 'σασ'");
+	assert_true(
+	    "'Cine Sa'.istitle() and not tags.SeriesDescription.istitle() and not '1'.istitle() and 'A1 B'.istitle() and not 'aB'.istitle()");
+	assert_true(
+	    "tags.Modality.isprintable() and not 'a\\nb'.isprintable() and ''.isprintable() and not '\\xa0'.isprintable() and 'ä'.isprintable()");
+	assert_true(
+	    "'_a1'.isidentifier() and not '1a'.isidentifier() and not ''.isidentifier() and 'äb'.isidentifier() and not 'a-b'.isidentifier()");
+	assert_true(
+	    "'a\\nb\\r\\nc\\rd'.splitlines() == ['a', 'b', 'c', 'd'] and 'a\\n\\nb\\n'.splitlines() == ['a', '', 'b'] and 'a\\nb'.splitlines(keepends=True) == ['a\\n', 'b'] and ''.splitlines() == []");
+	assert_true(
+	    "'a\\tb'.expandtabs() == 'a       b' and 'a\\tb'.expandtabs(4) == 'a   b' and 'ab\\tc\\nd\\te'.expandtabs(tabsize=3) == 'ab c\\nd  e' and 'a\\tb'.expandtabs(0) == 'ab' and 'ä\\tb'.expandtabs(2) == 'ä b'");
+	assert_error(
+	    "'\\t'.expandtabs(300000)", "RuntimeError: String length");
+	assert_error("('\\t' * 10).expandtabs(30000)", "RuntimeError: String "
+	                                               "length");
+}
+END_TEST
+
 /* Python's exceptions, as CPython 3.11 raises them for these rules */
 START_TEST(safe_mode_builtins_raise_as_python_does)
 {
@@ -1218,6 +1244,7 @@ rule_suite(void)
 	    identity_and_tuples_follow_python,
 	    safe_mode_builtins_containers_and_formatting_follow_python,
 	    safe_mode_builtins_raise_as_python_does,
+	    word_case_and_line_methods_follow_python,
 	    what_a_tag_value_sizes_is_bounded, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
