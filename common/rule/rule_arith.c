@@ -259,6 +259,10 @@ bool
 rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
     rule_value *out)
 {
+	if (a->t == V_SET && b->t == V_SET &&
+	    (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR ||
+	        op == OP_SUB))
+		return rule_set_op(c, op, a, b, out);
 	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
 		return bit_arith(c, op, a, b, out);
 	if (op == OP_LSHIFT || op == OP_RSHIFT)

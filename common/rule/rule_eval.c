@@ -378,6 +378,13 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 		*res = ordered(op, str_cmp(a, b));
 		return true;
 	}
+	if (a->t == V_SET && b->t == V_SET) { /* subsets */
+		*res = op == OP_LT   ? rule_subset(a, b, true)
+		       : op == OP_LE ? rule_subset(a, b, false)
+		       : op == OP_GT ? rule_subset(b, a, true)
+		                     : rule_subset(b, a, false);
+		return true;
+	}
 	if (a->t == V_LIST && b->t == V_LIST && a->u.l.tuple == b->u.l.tuple) {
 		/* lexicographic: the first unequal items decide, else the
 		 * lengths, as Python orders lists and tuples */

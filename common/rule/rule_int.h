@@ -320,6 +320,11 @@ bool rule_items(
  * scratch memory that the result may keep. */
 bool rule_collect(
     rule_ctx *c, rule_value *items, size_t n, bool dict, rule_value *out);
+/* rule_set_op - a | b, a & b, a - b, a ^ b of two sets (V_SET) */
+bool rule_set_op(rule_ctx *c, unsigned op, const rule_value *a,
+    const rule_value *b, rule_value *out);
+/* rule_subset - every item of a is in b (proper: and b has more) */
+bool rule_subset(const rule_value *a, const rule_value *b, bool proper);
 /* rule_range_len - the number of ints in a V_RANGE */
 int64_t rule_range_len(const rule_value *v);
 /* rule_contains - Python's "x in seq" */

@@ -274,6 +274,47 @@ m_split(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	       split(c, self, nargs > 1 ? &args[1] : NULL, max, out);
 }
 
+/* m_rsplit - Python's str.rsplit(sep, maxsplit): the pieces of split(),
+ * the first ones kept together (as they stand in s) when there are more
+ * than maxsplit splits */
+static bool
+m_rsplit(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+	const rule_value *sep =
+	    nargs > 1 && args[1].t != V_NONE ? &args[1] : NULL;
+	int64_t    max = -1;
+	rule_value all, *v;
+	size_t     n, keep, end;
+
+	if (nargs > 2) {
+		if (args[2].t != V_INT && args[2].t != V_BOOL)
+			return rule_fail(c, "TypeError: maxsplit must be an "
+			                    "integer");
+		max = rule_as_int(&args[2]);
+	}
+	if (self == NULL || !split(c, self, sep, -1, &all))
+		return false;
+	n = all.u.l.n;
+	if (max < 0 || (uint64_t) max >= n - (sep != NULL && n > 0)) {
+		*out = all;
+		return true;
+	}
+	keep = (size_t) max; /* the last keep pieces stand alone */
+	const rule_value *f = &all.u.l.items[n - keep - (sep == NULL)];
+	end = (size_t) (f->u.s.p - self->u.s.p);
+	if (sep == NULL)
+		end += f->u.s.n;
+	else
+		end -= sep->u.s.n;
+	if ((v = rule_scratch_alloc(c, (keep + 2) * sizeof(*v))) == NULL)
+		return false;
+	v[0] = (rule_value){.t = V_STR, .u.s = {self->u.s.p, end}};
+	memcpy(v + 1, &all.u.l.items[n - keep], keep * sizeof(*v));
+	*out = (rule_value){.t = V_LIST, .u.l = {v, keep + 1}};
+	return true;
+}
+
 static const rule_builtin methods[] = {
     /* name, min_args, max_args, fn, tags_fn (arguments after the
      * receiver) */
@@ -285,6 +326,7 @@ static const rule_builtin methods[] = {
     {"startswith", 1, 1, m_startswith, NULL, NULL, 0},
     {"endswith", 1, 1, m_endswith, NULL, NULL, 0},
     {"split", 0, 2, m_split, NULL, "sep maxsplit", 0},
+    {"rsplit", 0, 2, m_rsplit, NULL, "sep maxsplit", 0},
     /* rule_text.c */
     {"find", 1, 3, rule_m_find, NULL, NULL, 0},
     {"rfind", 1, 3, rule_m_rfind, NULL, NULL, 0},

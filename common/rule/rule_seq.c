@@ -376,6 +376,48 @@ RULE_SEQ_FN(rule_fn_dict)
 	return rule_collect(c, v, n, true, out);
 }
 
+static bool
+has(const rule_value *set, const rule_value *x)
+{
+	for (size_t i = 0; i < set->u.l.n; i++)
+		if (rule_equal(x, &set->u.l.items[i]))
+			return true;
+	return false;
+}
+
+bool
+rule_set_op(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
+    rule_value *out)
+{
+	rule_value *v =
+	    rule_scratch_alloc(c, (a->u.l.n + b->u.l.n + 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < a->u.l.n; i++) {
+		bool in_b = has(b, &a->u.l.items[i]);
+		if (op == OP_BITAND ? in_b : !in_b || op == OP_BITOR)
+			v[n++] = a->u.l.items[i];
+	}
+	for (size_t i = 0; (op == OP_BITOR || op == OP_BITXOR) && i < b->u.l.n;
+	     i++)
+		if (!has(a, &b->u.l.items[i]))
+			v[n++] = b->u.l.items[i];
+	/* the left operand's type: frozenset | set is a frozenset */
+	*out = (rule_value){.t = V_SET, .u.l = {v, n, a->u.l.tuple}};
+	return true;
+}
+
+bool
+rule_subset(const rule_value *a, const rule_value *b, bool proper)
+{
+	for (size_t i = 0; i < a->u.l.n; i++)
+		if (!has(b, &a->u.l.items[i]))
+			return false;
+	return !proper || a->u.l.n < b->u.l.n;
+}
+
 /* ---- the dict methods ---- */
 
 static bool

@@ -705,6 +705,22 @@ START_TEST(word_case_and_line_methods_follow_python)
 }
 END_TEST
 
+/* checked as above */
+START_TEST(rsplit_and_set_operators_follow_python)
+{
+	assert_true(
+	    "'  a b c  '.rsplit(None, 1) == ['  a b', 'c'] and 'a,b,c'.rsplit(',', 1) == ['a,b', 'c'] and 'a,,b'.rsplit(',', 5) == ['a', '', 'b'] and ' a '.rsplit(None, 0) == [' a']");
+	assert_true(
+	    "''.rsplit(',', 1) == [''] and '  '.rsplit(None, 1) == [] and 'a b'.rsplit(maxsplit=0) == ['a b'] and tags.ImageType.rsplit('\\\\', 2) == ['ORIGINAL\\\\PRIMARY', 'M', 'ND'] and 'a b'.rsplit() == ['a', 'b']");
+	assert_true(
+	    "{1, 2} | {2, 3} == {1, 2, 3} and {1, 2} & {2, 3} == {2} and {1, 2} - {2} == {1} and {1, 2} ^ {2, 3} == {1, 3} and frozenset([1]) | {2} == {1, 2}");
+	assert_true(
+	    "repr(frozenset([1]) | {2}) == 'frozenset({1, 2})' and repr({1} | frozenset([2])) == '{1, 2}' and {1} < {1, 2} and {1, 2} <= {1, 2} and not {1} > {1} and {1, 2} >= {2}");
+	assert_true(
+	    "'PRIMARY' in set(tags.ImageType.split('\\\\')) & {'PRIMARY', 'SECONDARY'} and not {'M', 'ND'} - set(tags.ImageType.split('\\\\'))");
+}
+END_TEST
+
 /* Python's exceptions, as CPython 3.11 raises them for these rules */
 START_TEST(safe_mode_builtins_raise_as_python_does)
 {
@@ -1245,6 +1261,7 @@ rule_suite(void)
 	    safe_mode_builtins_containers_and_formatting_follow_python,
 	    safe_mode_builtins_raise_as_python_does,
 	    word_case_and_line_methods_follow_python,
+	    rsplit_and_set_operators_follow_python,
 	    what_a_tag_value_sizes_is_bounded, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
