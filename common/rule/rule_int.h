@@ -24,6 +24,10 @@
 /* the most items a sequence a tag value can size may have when it is
  * made (range() iterated, list(range(n))): 65536 values of 32 bytes */
 #define RULE_SEQ_MAX (1 << 16)
+/* the most items a dict or set may be built from: duplicates are found
+ * by comparing each item with those kept (no hashing), so the work is
+ * quadratic and capped here */
+#define RULE_COLLECT_MAX 4096
 
 /* ---- arena: the compiled rule's memory, freed in one call ---- */
 

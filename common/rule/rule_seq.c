@@ -99,6 +99,10 @@ rule_collect(
 {
 	size_t stride = dict ? 2 : 1, kept = 0;
 
+	if (n > RULE_COLLECT_MAX)
+		return rule_fail(c, "RuntimeError: a dict or set of more "
+		                    "than 4096 items");
+
 	for (size_t i = 0; i < n; i++) {
 		rule_value *k = &items[i * stride];
 		size_t      j;

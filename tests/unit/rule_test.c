@@ -783,6 +783,11 @@ START_TEST(what_a_tag_value_sizes_is_bounded)
 	assert_error("sum(range(10 ** 6))", seq_cap);
 	assert_error("sorted(range(10 ** 9))", seq_cap);
 	assert_error("list(zip(range(10 ** 9), 'ab'))", seq_cap);
+	/* sets and dicts find duplicates by comparison: quadratic, capped */
+	assert_error("len(set(range(65536)))", "RuntimeError: a dict or set");
+	assert_error("dict(zip(range(5000), range(5000)))",
+	    "RuntimeError: a dict or set");
+	assert_true("len(set(range(4096))) == 4096");
 	/* what needs no items stays exact on any range */
 	assert_true("10 ** 12 - 1 in range(10 ** 12) and len(range(10 ** 18)) "
 	            "== 10 ** 18 and range(10 ** 18)[-1] == 10 ** 18 - 1");
