@@ -1,7 +1,8 @@
-/* rule_method.c - the string methods of the rule language: strip
- * lstrip rstrip startswith endswith split here, the others in
- * rule_text.c, one row each in the table below; and subscripts (x[i],
- * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
+/* rule_method.c - the methods of the rule language: strip lstrip rstrip
+ * startswith endswith split rsplit here, the others in rule_text.c,
+ * rule_shape.c and (a dict's) rule_seq.c, one row each in the table
+ * below; and subscripts (x[i], x[lo:hi]) on strings, lists, ranges and
+ * dicts, by code point as in Python 3. Results
  * are views into the receiver where possible; split() takes scratch
  * memory. */
 #include "rule/rule_builtin.h"
