@@ -566,7 +566,8 @@ star(rule_ctx *c, const rule_value *items, size_t n, size_t *at, long *out)
 		return false;
 	if (v->t != V_INT && v->t != V_BOOL)
 		return rule_fail(c, "TypeError: * wants int");
-	if (rule_as_int(v) > RULE_STR_RESULT_MAX)
+	if (rule_as_int(v) > RULE_STR_RESULT_MAX ||
+	    rule_as_int(v) < -RULE_STR_RESULT_MAX)
 		return rule_fail(c, too_long);
 	*out = (long) rule_as_int(v);
 	return true;

@@ -767,6 +767,7 @@ START_TEST(what_a_tag_value_sizes_is_bounded)
 	static const char seq_cap[] = "RuntimeError: sequence too long";
 
 	assert_error("'%*d' % (300000, 1)", str_cap);
+	assert_error("'%*d' % (-9223372036854775807 - 1, 1)", str_cap);
 	assert_error("'%.300000f' % 1.0", str_cap);
 	assert_error("'%300000s' % tags.Modality", str_cap);
 	assert_error("format(1, '>300000')", str_cap);
