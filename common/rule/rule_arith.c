@@ -11,7 +11,16 @@ static bool
 concat(rule_ctx *c, const rule_value *a, const rule_value *b, rule_value *out)
 {
 	if (a->t == V_STR && b->t == V_STR) {
-		char *s = rule_scratch_alloc(c, a->u.s.n + b->u.s.n + 1);
+		char *s;
+		/* asteval's safe_add limit (it counts code points) */
+		if (a->u.s.n + b->u.s.n > RULE_STR_RESULT_MAX &&
+		    rule_utf8_len(a->u.s.p, a->u.s.n) +
+		            rule_utf8_len(b->u.s.p, b->u.s.n) >
+		        RULE_STR_RESULT_MAX)
+			return rule_fail(c, "RuntimeError: String length "
+			                    "exceeded, max string length is "
+			                    "262144");
+		s = rule_scratch_alloc(c, a->u.s.n + b->u.s.n + 1);
 		if (s == NULL)
 			return false;
 		memcpy(s, a->u.s.p, a->u.s.n);
@@ -250,6 +259,10 @@ bool
 rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
     rule_value *out)
 {
+	if (a->t == V_SET && b->t == V_SET &&
+	    (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR ||
+	        op == OP_SUB))
+		return rule_set_op(c, op, a, b, out);
 	if (op == OP_BITOR || op == OP_BITAND || op == OP_BITXOR)
 		return bit_arith(c, op, a, b, out);
 	if (op == OP_LSHIFT || op == OP_RSHIFT)
@@ -261,6 +274,8 @@ rule_arith(rule_ctx *c, unsigned op, const rule_value *a, const rule_value *b,
 		                          "types for ** or pow()");
 	if (op == OP_ADD && !(rule_is_num(a) && rule_is_num(b)))
 		return concat(c, a, b, out);
+	if (op == OP_MOD && a->t == V_STR)
+		return rule_percent(c, a, b, out);
 	if (op == OP_MUL &&
 	    (a->t == V_STR || a->t == V_LIST) !=
 	        (b->t == V_STR || b->t == V_LIST) &&

@@ -132,12 +132,138 @@ paren_atom(rule_parser *p)
 	return rule_p_unexpected(p);
 }
 
+/* param - the i-th slot's entry in row's params ("-" when none): its
+ * name in *name (length returned), *kwonly for "*name". */
+static size_t
+param(const rule_builtin *row, size_t i, const char **name, bool *kwonly)
+{
+	const char *s = row->params;
+	size_t      n = 0;
+
+	*name = "-";
+	*kwonly = false;
+	for (size_t k = 0; s != NULL && *s != '\0'; k++) {
+		n = strcspn(s, " ");
+		if (k == i) {
+			*kwonly = s[0] == '*';
+			*name = s + *kwonly;
+			return n - *kwonly;
+		}
+		s += n + (s[n] == ' ');
+	}
+	return 1;
+}
+
+/* fn_value - a function named as a value where row's slot takes one
+ * (map(int, x), filter(None, x)); NULL and nothing consumed otherwise. */
+static rule_node *
+fn_value(rule_parser *p, const rule_builtin *row, size_t slot)
+{
+	const rule_token   *t = rule_p_cur(p);
+	const rule_builtin *fn;
+	rule_node          *n;
+	rule_tok_kind       next = p->t[p->pos + (t->kind != TK_EOF)].kind;
+
+	if (slot >= sizeof(row->fnargs) * 8 || !(row->fnargs & (1u << slot)) ||
+	    t->kind != TK_NAME || (next != TK_COMMA && next != TK_RPAREN))
+		return NULL;
+	fn = rule_builtin_find(rule_functions, p->text + t->off, t->len);
+	if (fn == NULL &&
+	    !(t->len == 4 && memcmp(p->text + t->off, "None", 4) == 0))
+		return NULL;
+	p->pos++;
+	if ((n = rule_p_node(p, N_CONST, 0)) == NULL)
+		return NULL;
+	n->v = (rule_value){.t = V_FUNC, .u.fn = fn};
+	n->off = t->off;
+	return n;
+}
+
+/* arguments - the arguments of a call to row after '(', positional then
+ * name=value, into the slots of a new node whose first skip kids are
+ * left for the caller (a method's receiver). */
+static rule_node *
+arguments(rule_parser *p, const rule_builtin *row, const rule_token *name,
+    size_t skip)
+{
+	rule_node **slot = NULL, *out;
+	size_t      open = p->t[p->pos - 1].off, n = 0, used = 0, cap = 0;
+	bool        kw = false;
+
+	while (!rule_p_accept(p, TK_RPAREN)) {
+		const rule_token *t = rule_p_cur(p);
+		size_t            at = n, len;
+		const char       *pn;
+		bool              kwonly;
+		if ((n > 0 || kw) && !rule_p_accept(p, TK_COMMA)) {
+			if (t->kind == TK_EOF)
+				return rule_p_fail(
+				    p, open, "'(' was never closed");
+			return rule_p_unexpected(p);
+		}
+		if ((n > 0 || kw) && rule_p_accept(p, TK_RPAREN))
+			break;
+		t = rule_p_cur(p);
+		if (t->kind == TK_NAME && p->t[p->pos + 1].kind == TK_ASSIGN) {
+			kw = true;
+			for (at = 0; at < row->max_args; at++) {
+				len = param(row, at, &pn, &kwonly);
+				if (strcmp(pn, "-") != 0 && len == t->len &&
+				    memcmp(pn, p->text + t->off, len) == 0)
+					break;
+			}
+			if (at == row->max_args)
+				return rule_p_fail(p, t->off,
+				    "'%.*s' is an invalid keyword argument "
+				    "for '%.*s'",
+				    (int) t->len, p->text + t->off,
+				    (int) name->len, p->text + name->off);
+			while (used <= at)
+				if (!rule_p_push(p, &slot, &used, &cap, NULL))
+					return NULL;
+			if (slot[at] != NULL)
+				return rule_p_fail(p, t->off,
+				    "argument '%.*s' given twice",
+				    (int) t->len, p->text + t->off);
+			p->pos += 2;
+		} else if (kw) {
+			return rule_p_fail(p, t->off,
+			    "positional argument follows keyword argument");
+		} else {
+			param(row, n, &pn, &kwonly);
+			if (n >= row->max_args || kwonly)
+				return rule_p_fail(p, name->off,
+				    "wrong number of arguments to '%.*s'",
+				    (int) name->len, p->text + name->off);
+			n++;
+			if (!rule_p_push(p, &slot, &used, &cap, NULL))
+				return NULL;
+		}
+		if ((slot[at] = fn_value(p, row, at)) == NULL &&
+		    (slot[at] = rule_parse_expr(p)) == NULL)
+			return NULL;
+	}
+	for (size_t i = 0; i < row->min_args; i++)
+		if (i >= used || slot[i] == NULL)
+			return rule_p_fail(p, name->off,
+			    "wrong number of arguments to '%.*s'",
+			    (int) name->len, p->text + name->off);
+	if ((out = rule_p_node(p, N_LIST, skip + used)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < used; i++) {
+		if (slot[i] == NULL &&
+		    (slot[i] = rule_p_node(p, N_CONST, 0)) == NULL)
+			return NULL; /* a gap: None, the slot's default */
+		out->kids[skip + i] = slot[i];
+	}
+	return out;
+}
+
 static rule_node *
 call(rule_parser *p, const rule_token *name)
 {
 	const rule_builtin *fn =
 	    rule_builtin_find(rule_functions, p->text + name->off, name->len);
-	size_t      n;
 	rule_node  *c;
 	const char *why;
 
@@ -147,17 +273,12 @@ call(rule_parser *p, const rule_token *name)
 	if (fn == NULL)
 		return rule_p_fail(p, name->off, "unknown function '%.*s'",
 		    (int) name->len, p->text + name->off);
-	c = sequence(p, TK_RPAREN, p->t[p->pos - 1].off, 0, NULL, &n);
-	if (c == NULL)
+	if ((c = arguments(p, fn, name, 0)) == NULL)
 		return NULL;
 	c->kind = N_CALL;
 	c->call = fn->fn;
-	if (n < fn->min_args || n > fn->max_args)
-		return rule_p_fail(p, name->off,
-		    "wrong number of arguments to "
-		    "'%.*s'",
-		    (int) name->len, p->text + name->off);
-	if (fn->tags_fn != NULL && n == 1 && c->kids[0]->kind == N_TAGS) {
+	if (fn->tags_fn != NULL && c->nkids == 1 &&
+	    c->kids[0]->kind == N_TAGS) {
 		c->call = fn->tags_fn;
 		c->nkids = 0;
 	}
@@ -204,6 +325,44 @@ name_atom(rule_parser *p)
 	return rule_p_fail(p, t->off, "unknown name '%.*s'", (int) n, s);
 }
 
+/* brace_atom - {} and {k: v, ...} (N_DICT), {a, b, ...} (N_SET). */
+static rule_node *
+brace_atom(rule_parser *p)
+{
+	rule_node **items = NULL, *out, *e;
+	size_t      open = rule_p_cur(p)->off, n = 0, cap = 0;
+	bool        dict = true;
+
+	p->pos++;
+	while (!rule_p_accept(p, TK_RBRACE)) {
+		if (n > 0 && !rule_p_accept(p, TK_COMMA)) {
+			if (rule_p_cur(p)->kind == TK_EOF)
+				return rule_p_fail(
+				    p, open, "'{' was never closed");
+			return rule_p_unexpected(p);
+		}
+		if (n > 0 && rule_p_accept(p, TK_RBRACE))
+			break;
+		if ((e = rule_parse_expr(p)) == NULL ||
+		    !rule_p_push(p, &items, &n, &cap, e))
+			return NULL;
+		if (n == 1)
+			dict = rule_p_cur(p)->kind == TK_COLON;
+		if (dict) {
+			if (!rule_p_accept(p, TK_COLON))
+				return rule_p_unexpected(p);
+			if ((e = rule_parse_expr(p)) == NULL ||
+			    !rule_p_push(p, &items, &n, &cap, e))
+				return NULL;
+		}
+	}
+	if ((out = rule_p_node(p, dict ? N_DICT : N_SET, n)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(out->kids, items, n * sizeof(*items));
+	return rule_p_seal(p, out, open);
+}
+
 static rule_node *
 parse_atom(rule_parser *p)
 {
@@ -236,6 +395,8 @@ parse_atom(rule_parser *p)
 		return name_atom(p);
 	case TK_LPAREN:
 		return paren_atom(p);
+	case TK_LBRACE:
+		return brace_atom(p);
 	case TK_LBRACK:
 		p->pos++;
 		return rule_p_seal(
@@ -253,7 +414,6 @@ attribute(rule_parser *p, rule_node *obj)
 	const char         *s = p->text + t->off;
 	const rule_builtin *m;
 	rule_node          *c;
-	size_t              n;
 	const char         *why;
 
 	if (!rule_p_accept(p, TK_NAME))
@@ -273,15 +433,11 @@ attribute(rule_parser *p, rule_node *obj)
 	    obj->kind == N_TAGS)
 		return rule_p_fail(
 		    p, t->off, "unknown function '%.*s'", (int) t->len, s);
-	if ((c = sequence(p, TK_RPAREN, p->t[p->pos - 1].off, 1, NULL, &n)) ==
-	    NULL)
+	if ((c = arguments(p, m, t, 1)) == NULL)
 		return NULL;
 	c->kind = N_METHOD;
 	c->call = m->fn;
 	c->kids[0] = obj;
-	if (n < m->min_args || n > m->max_args)
-		return rule_p_fail(p, t->off,
-		    "wrong number of arguments to '%.*s'", (int) t->len, s);
 	return rule_p_seal(p, c, t->off);
 }
 

@@ -16,6 +16,7 @@
 
 #include "rule/rule_int.h"
 #include "rule/rule_math.h"
+#include "rule/rule_seq.h"
 
 #define RULE_NUM_TEXT_MAX 64 /* DICOM DS/IS values are at most 16 */
 #define RULE_FLOAT_DIGITS 17 /* enough to round-trip any double */
@@ -172,8 +173,8 @@ shortest(double x, char *digits, size_t *nd)
 
 /* float_repr - Python's repr(float): shortest round-trip digits, in
  * positional form for exponents in [-4, 16). out has RULE_REPR_MAX. */
-static void
-float_repr(double x, char *out)
+void
+rule_float_repr(double x, char *out)
 {
 	char   d[RULE_REPR_MAX];
 	size_t nd, o = 0;
@@ -239,17 +240,18 @@ fn_str(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	case V_BOOL:
 		*out = v->u.b ? str_value("True", 4) : str_value("False", 5);
 		return true;
-	case V_LIST:
-		return rule_fail(c, "str() of a list is not supported");
-	default:
+	case V_INT:
+	case V_FLOAT:
 		break;
+	default:
+		return rule_str(c, v, out);
 	}
 	if ((buf = rule_scratch_alloc(c, RULE_REPR_MAX)) == NULL)
 		return false;
 	if (v->t == V_INT)
 		snprintf(buf, RULE_REPR_MAX, "%lld", (long long) v->u.i);
 	else
-		float_repr(v->u.f, buf);
+		rule_float_repr(v->u.f, buf);
 	*out = str_value(buf, strlen(buf));
 	return true;
 }
@@ -316,8 +318,10 @@ fn_len(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	out->t = V_INT;
 	if (v->t == V_STR)
 		out->u.i = (int64_t) rule_utf8_len(v->u.s.p, v->u.s.n);
-	else if (v->t == V_LIST)
+	else if (v->t == V_LIST || v->t == V_DICT || v->t == V_SET)
 		out->u.i = (int64_t) v->u.l.n;
+	else if (v->t == V_RANGE)
+		out->u.i = rule_range_len(v);
 	else
 		return rule_fail(c, "TypeError: object has no len()");
 	return true;
@@ -350,11 +354,9 @@ extreme(rule_ctx *c, rule_op better_op, const rule_value *args, size_t n,
     rule_value *out)
 {
 	if (n == 1) {
-		if (args[0].t != V_LIST)
+		if (args[0].t == V_STR || !rule_items(c, &args[0], &args, &n))
 			return rule_fail(c, "TypeError: min()/max() of one "
 			                    "argument needs a list");
-		n = args[0].u.l.n;
-		args = args[0].u.l.items;
 		if (n == 0)
 			return rule_fail(c, "ValueError: min()/max() of an "
 			                    "empty list");
@@ -407,27 +409,13 @@ fn_max(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 static bool
 items(rule_ctx *c, const rule_value *v, rule_value **out, size_t *n)
 {
-	if (v->t == V_LIST) {
-		*n = v->u.l.n;
-		if ((*out = rule_scratch_alloc(c, (*n + 1) * sizeof(**out))) ==
-		    NULL)
-			return false;
-		memcpy(*out, v->u.l.items, *n * sizeof(**out));
-		return true;
-	}
-	if (v->t != V_STR)
-		return rule_fail(c, "TypeError: object is not iterable");
-	*n = rule_utf8_len(v->u.s.p, v->u.s.n);
-	if ((*out = rule_scratch_alloc(c, (*n + 1) * sizeof(**out))) == NULL)
+	const rule_value *own;
+
+	if (!rule_items(c, v, &own, n) ||
+	    (*out = rule_scratch_alloc(c, (*n + 1) * sizeof(**out))) == NULL)
 		return false;
-	for (size_t i = 0, k = 0; i < v->u.s.n; k++) {
-		size_t len = 1;
-		while (i + len < v->u.s.n &&
-		       ((unsigned char) v->u.s.p[i + len] & 0xC0) == 0x80)
-			len++;
-		(*out)[k] = str_value(v->u.s.p + i, len);
-		i += len;
-	}
+	if (*n > 0)
+		memcpy(*out, own, *n * sizeof(**out));
 	return true;
 }
 
@@ -456,79 +444,106 @@ fn_tuple(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 	return sequence_of(c, args, nargs, true, out);
 }
 
-/* fn_sorted - a new list in ascending order; equal items keep their
- * order and items that cannot be ordered are a TypeError, as in Python. */
+/* merge - stable merge sort of v[0..n) by op (OP_LT, or OP_GT for
+ * reverse=True), through tmp; false when two items cannot be ordered. */
+static bool
+merge(rule_ctx *c, rule_value *v, rule_value *tmp, size_t n, unsigned op)
+{
+	size_t h = n / 2, i = 0, j = h, o = 0;
+
+	if (n < 2)
+		return true;
+	if (!merge(c, v, tmp, h, op) || !merge(c, v + h, tmp, n - h, op))
+		return false;
+	while (i < h && j < n) {
+		bool before;
+		if (!rule_compare(c, op, &v[j], &v[i], &before))
+			return false;
+		tmp[o++] = before ? v[j++] : v[i++];
+	}
+	while (i < h)
+		tmp[o++] = v[i++];
+	while (j < n)
+		tmp[o++] = v[j++];
+	memcpy(v, tmp, n * sizeof(*v));
+	return true;
+}
+
+/* fn_sorted - a new list in ascending order (descending for
+ * reverse=True); equal items keep their order and items that cannot be
+ * ordered are a TypeError, as in Python. */
 static bool
 fn_sorted(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
-	rule_value *v;
+	rule_value *v, *tmp;
 	size_t      n;
 
-	(void) nargs;
-	if (!items(c, &args[0], &v, &n))
+	if (!items(c, &args[0], &v, &n) ||
+	    (tmp = rule_scratch_alloc(c, (n + 1) * sizeof(*tmp))) == NULL ||
+	    !merge(c, v, tmp, n,
+	        nargs > 1 && rule_truthy(&args[1]) ? OP_GT : OP_LT))
 		return false;
-	for (size_t i = 1; i < n; i++) { /* insertion sort: rules are short */
-		rule_value x = v[i];
-		size_t     j = i;
-		bool       less = true;
-		while (j > 0) {
-			if (!rule_compare(c, OP_LT, &x, &v[j - 1], &less))
-				return false;
-			if (!less)
-				break;
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
 	*out = (rule_value){.t = V_LIST, .u.l = {v, n, false}};
 	return true;
 }
 
 static const rule_builtin functions[] = {
     /* name, min_args, max_args, fn, tags_fn */
-    {"bool", 0, 1, fn_bool, NULL},
-    {"int", 0, 1, fn_int, NULL},
-    {"float", 0, 1, fn_float, NULL},
-    {"str", 0, 1, fn_str, NULL},
-    {"len", 1, 1, fn_len, fn_len_tags},
-    {"abs", 1, 1, fn_abs, NULL},
-    {"min", 1, RULE_ANY_ARGS, fn_min, NULL},
-    {"max", 1, RULE_ANY_ARGS, fn_max, NULL},
-    {"round", 1, 2, rule_fn_round, NULL},
-    {"sum", 1, 2, rule_fn_sum, NULL},
-    {"any", 1, 1, rule_fn_any, NULL},
-    {"all", 1, 1, rule_fn_all, NULL},
-    {"pow", 2, 2, rule_fn_pow, NULL},
+    {"bool", 0, 1, fn_bool, NULL, NULL, 0},
+    {"int", 0, 1, fn_int, NULL, NULL, 0},
+    {"float", 0, 1, fn_float, NULL, NULL, 0},
+    {"str", 0, 1, fn_str, NULL, "object", 0},
+    {"len", 1, 1, fn_len, fn_len_tags, NULL, 0},
+    {"abs", 1, 1, fn_abs, NULL, NULL, 0},
+    {"min", 1, RULE_ANY_ARGS, fn_min, NULL, NULL, 0},
+    {"max", 1, RULE_ANY_ARGS, fn_max, NULL, NULL, 0},
+    {"round", 1, 2, rule_fn_round, NULL, "number ndigits", 0},
+    {"sum", 1, 2, rule_fn_sum, NULL, "- start", 0},
+    {"any", 1, 1, rule_fn_any, NULL, NULL, 0},
+    {"all", 1, 1, rule_fn_all, NULL, NULL, 0},
+    {"pow", 2, 2, rule_fn_pow, NULL, "base exp", 0},
     /* the math module's functions in mercure's safe_eval_cmds */
-    {"sqrt", 1, 1, rule_fn_sqrt, NULL},
-    {"ceil", 1, 1, rule_fn_ceil, NULL},
-    {"floor", 1, 1, rule_fn_floor, NULL},
-    {"trunc", 1, 1, rule_fn_trunc, NULL},
-    {"log", 1, 2, rule_fn_log, NULL},
-    {"log10", 1, 1, rule_fn_log10, NULL},
-    {"log2", 1, 1, rule_fn_log2, NULL},
-    {"exp", 1, 1, rule_fn_exp, NULL},
-    {"sin", 1, 1, rule_fn_sin, NULL},
-    {"cos", 1, 1, rule_fn_cos, NULL},
-    {"tan", 1, 1, rule_fn_tan, NULL},
-    {"asin", 1, 1, rule_fn_asin, NULL},
-    {"acos", 1, 1, rule_fn_acos, NULL},
-    {"atan", 1, 1, rule_fn_atan, NULL},
-    {"atan2", 2, 2, rule_fn_atan2, NULL},
-    {"fabs", 1, 1, rule_fn_fabs, NULL},
-    {"isinf", 1, 1, rule_fn_isinf, NULL},
-    {"isnan", 1, 1, rule_fn_isnan, NULL},
-    {"factorial", 1, 1, rule_fn_factorial, NULL},
-    {"divmod", 2, 2, rule_fn_divmod, NULL},
-    {"hex", 1, 1, rule_fn_hex, NULL},
-    {"oct", 1, 1, rule_fn_oct, NULL},
-    {"bin", 1, 1, rule_fn_bin, NULL},
-    {"chr", 1, 1, rule_fn_chr, NULL},
-    {"ord", 1, 1, rule_fn_ord, NULL},
-    {"list", 0, 1, fn_list, NULL},
-    {"tuple", 0, 1, fn_tuple, NULL},
-    {"sorted", 1, 1, fn_sorted, NULL},
+    {"sqrt", 1, 1, rule_fn_sqrt, NULL, NULL, 0},
+    {"ceil", 1, 1, rule_fn_ceil, NULL, NULL, 0},
+    {"floor", 1, 1, rule_fn_floor, NULL, NULL, 0},
+    {"trunc", 1, 1, rule_fn_trunc, NULL, NULL, 0},
+    {"log", 1, 2, rule_fn_log, NULL, NULL, 0},
+    {"log10", 1, 1, rule_fn_log10, NULL, NULL, 0},
+    {"log2", 1, 1, rule_fn_log2, NULL, NULL, 0},
+    {"exp", 1, 1, rule_fn_exp, NULL, NULL, 0},
+    {"sin", 1, 1, rule_fn_sin, NULL, NULL, 0},
+    {"cos", 1, 1, rule_fn_cos, NULL, NULL, 0},
+    {"tan", 1, 1, rule_fn_tan, NULL, NULL, 0},
+    {"asin", 1, 1, rule_fn_asin, NULL, NULL, 0},
+    {"acos", 1, 1, rule_fn_acos, NULL, NULL, 0},
+    {"atan", 1, 1, rule_fn_atan, NULL, NULL, 0},
+    {"atan2", 2, 2, rule_fn_atan2, NULL, NULL, 0},
+    {"fabs", 1, 1, rule_fn_fabs, NULL, NULL, 0},
+    {"isinf", 1, 1, rule_fn_isinf, NULL, NULL, 0},
+    {"isnan", 1, 1, rule_fn_isnan, NULL, NULL, 0},
+    {"factorial", 1, 1, rule_fn_factorial, NULL, NULL, 0},
+    {"divmod", 2, 2, rule_fn_divmod, NULL, NULL, 0},
+    {"hex", 1, 1, rule_fn_hex, NULL, NULL, 0},
+    {"oct", 1, 1, rule_fn_oct, NULL, NULL, 0},
+    {"bin", 1, 1, rule_fn_bin, NULL, NULL, 0},
+    {"chr", 1, 1, rule_fn_chr, NULL, NULL, 0},
+    {"ord", 1, 1, rule_fn_ord, NULL, NULL, 0},
+    {"list", 0, 1, fn_list, NULL, NULL, 0},
+    {"tuple", 0, 1, fn_tuple, NULL, NULL, 0},
+    {"sorted", 1, 2, fn_sorted, NULL, "- *reverse", 0},
+    /* rule_seq.c */
+    {"range", 1, 3, rule_fn_range, NULL, NULL, 0},
+    {"reversed", 1, 1, rule_fn_reversed, NULL, NULL, 0},
+    {"enumerate", 1, 2, rule_fn_enumerate, NULL, "iterable start", 0},
+    {"zip", 0, RULE_ANY_ARGS, rule_fn_zip, NULL, NULL, 0},
+    {"filter", 2, 2, rule_fn_filter, NULL, NULL, 1},
+    {"map", 2, RULE_ANY_ARGS, rule_fn_map, NULL, NULL, 1},
+    {"dict", 0, 1, rule_fn_dict, NULL, NULL, 0},
+    {"set", 0, 1, rule_fn_set, NULL, NULL, 0},
+    {"frozenset", 0, 1, rule_fn_frozenset, NULL, NULL, 0},
+    /* rule_format.c */
+    {"format", 1, 2, rule_fn_format, NULL, NULL, 0},
+    {"repr", 1, 1, rule_fn_repr, NULL, NULL, 0},
 };
 
 const rule_builtin *

@@ -37,6 +37,16 @@ typedef struct rule_builtin {
 	 * argument is the bare name tags (len(tags)); NULL: tags is not a
 	 * value there, and the compiler says so */
 	rule_builtin_fn tags_fn;
+	/* params - the keyword names of the argument slots, space separated
+	 * as in Python's signature: "-" a positional-only slot, "name" one
+	 * that may also be given as name=..., "*name" a keyword-only one;
+	 * NULL: every slot is positional-only. A slot left out before one
+	 * given by keyword gets None, which each such function reads as its
+	 * default. */
+	const char *params;
+	/* fnargs - bit i set: slot i may be a function named without a call
+	 * (map(int, x)) or None (filter(None, x)) */
+	unsigned fnargs;
 } rule_builtin;
 
 /* rule_functions, rule_methods - the tables (static, never NULL); *n

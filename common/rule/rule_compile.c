@@ -80,8 +80,10 @@ line_break(const char *text, const rule_token *toks, size_t n)
 
 	for (size_t k = 1; k < n && toks[k].kind != TK_EOF; k++) {
 		rule_tok_kind prev = toks[k - 1].kind;
-		depth += prev == TK_LPAREN || prev == TK_LBRACK;
-		depth -= prev == TK_RPAREN || prev == TK_RBRACK;
+		depth += prev == TK_LPAREN || prev == TK_LBRACK ||
+		         prev == TK_LBRACE;
+		depth -= prev == TK_RPAREN || prev == TK_RBRACK ||
+		         prev == TK_RBRACE;
 		if (depth > 0)
 			continue;
 		for (size_t i = toks[k - 1].off + toks[k - 1].len;

@@ -89,12 +89,41 @@ rule_truthy(const rule_value *v)
 	case V_STR:
 		return v->u.s.n > 0;
 	case V_LIST:
+	case V_DICT:
+	case V_SET:
 		return v->u.l.n > 0;
+	case V_RANGE:
+		return rule_range_len(v) > 0;
+	case V_ITER:
+	case V_FUNC:
+		return true;
 	default:
 		return false;
 	}
 }
 
+static bool values_equal(const rule_value *a, const rule_value *b);
+
+/* find_item - the index of an item equal to x in items[0..n) taken
+ * every stride, or n. */
+static size_t
+find_item(
+    const rule_value *x, const rule_value *items, size_t n, size_t stride)
+{
+	for (size_t i = 0; i < n; i++)
+		if (values_equal(x, &items[i * stride]))
+			return i;
+	return n;
+}
+
+bool
+rule_equal(const rule_value *a, const rule_value *b)
+{
+	return values_equal(a, b);
+}
+
+/* values_equal - Python's ==; static, so that the comparisons of the
+ * common rules inline it */
 static bool
 values_equal(const rule_value *a, const rule_value *b)
 {
@@ -118,9 +147,59 @@ values_equal(const rule_value *a, const rule_value *b)
 			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
 				return false;
 		return true;
+	case V_RANGE: { /* as sequences: range(0) == range(2, 2) */
+		int64_t n = rule_range_len(a);
+		return n == rule_range_len(b) &&
+		       (n == 0 || (a->u.r.start == b->u.r.start &&
+		                      (n == 1 || a->u.r.step == b->u.r.step)));
+	}
+	case V_DICT: /* the same keys, each with an equal value */
+		if (a->u.l.n != b->u.l.n)
+			return false;
+		for (size_t i = 0; i < a->u.l.n; i++) {
+			size_t k = find_item(
+			    &a->u.l.items[2 * i], b->u.l.items, b->u.l.n, 2);
+			if (k == b->u.l.n ||
+			    !values_equal(&a->u.l.items[2 * i + 1],
+			        &b->u.l.items[2 * k + 1]))
+				return false;
+		}
+		return true;
+	case V_SET: /* set() == frozenset() too */
+		if (a->u.l.n != b->u.l.n)
+			return false;
+		for (size_t i = 0; i < a->u.l.n; i++)
+			if (find_item(&a->u.l.items[i], b->u.l.items, b->u.l.n,
+			        1) == b->u.l.n)
+				return false;
+		return true;
+	case V_ITER: /* only the same iterator */
+		return a->u.l.items == b->u.l.items && a->u.l.n == b->u.l.n;
+	case V_FUNC:
+		return a->u.fn == b->u.fn;
 	default:
 		return false;
 	}
+}
+
+bool
+rule_hashable(rule_ctx *c, const rule_value *v)
+{
+	if (v->t == V_LIST && v->u.l.tuple) {
+		for (size_t i = 0; i < v->u.l.n; i++)
+			if (!rule_hashable(c, &v->u.l.items[i]))
+				return false;
+		return true;
+	}
+	if (v->t == V_LIST || v->t == V_DICT ||
+	    (v->t == V_SET && !v->u.l.tuple))
+		return rule_fail(c, v->t == V_LIST   ? "TypeError: unhashable "
+		                                       "type: 'list'"
+		                    : v->t == V_DICT ? "TypeError: unhashable "
+		                                       "type: 'dict'"
+		                                     : "TypeError: unhashable "
+		                                       "type: 'set'");
+	return true;
 }
 
 /* str_contains - Python's "needle in hay" for strings. */
@@ -140,24 +219,72 @@ str_contains(const char *hay, size_t hn, const char *needle, size_t nn)
 	return false;
 }
 
+/* range_has - x in range: arithmetic for a whole number, so that a
+ * range of any length costs nothing. */
+static bool
+range_has(const rule_value *x, const rule_value *r)
+{
+	int64_t i, n = rule_range_len(r);
+
+	if (x->t == V_FLOAT) {
+		if (!(x->u.f == x->u.f) || x->u.f != (double) (int64_t) x->u.f)
+			return false;
+		i = (int64_t) x->u.f;
+	} else if (x->t == V_INT || x->t == V_BOOL) {
+		i = rule_as_int(x);
+	} else {
+		return false;
+	}
+	if (n == 0)
+		return false;
+	if (r->u.r.step > 0 ? i < r->u.r.start || i >= r->u.r.stop
+	                    : i > r->u.r.start || i <= r->u.r.stop)
+		return false;
+	/* in unsigned arithmetic, as start - stop may not fit in 64 bits */
+	uint64_t d = i >= r->u.r.start
+	                 ? (uint64_t) i - (uint64_t) r->u.r.start
+	                 : (uint64_t) r->u.r.start - (uint64_t) i;
+	uint64_t s =
+	    r->u.r.step > 0 ? (uint64_t) r->u.r.step : -(uint64_t) r->u.r.step;
+	return d % s == 0;
+}
+
 static bool
 contains(rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
 {
-	if (in->t == V_STR) {
+	switch (in->t) { /* strings and lists first: the common rules */
+	case V_STR:
 		if (x->t != V_STR)
 			return rule_fail(c,
 			    "TypeError: 'in <string>' "
 			    "requires a string as left operand");
 		*res = str_contains(in->u.s.p, in->u.s.n, x->u.s.p, x->u.s.n);
 		return true;
-	}
-	if (in->t != V_LIST)
+	case V_LIST:
+	case V_ITER:
+		*res = find_item(x, in->u.l.items, in->u.l.n, 1) < in->u.l.n;
+		return true;
+	case V_RANGE:
+		*res = range_has(x, in);
+		return true;
+	case V_DICT:
+	case V_SET:
+		if (!rule_hashable(c, x))
+			return false;
+		*res = find_item(x, in->u.l.items, in->u.l.n,
+		           in->t == V_DICT ? 2 : 1) < in->u.l.n;
+		return true;
+	default:
 		return rule_fail(c, "TypeError: right operand of 'in' is "
-		                    "not a string or a list");
-	*res = false;
-	for (size_t i = 0; i < in->u.l.n && !*res; i++)
-		*res = values_equal(x, &in->u.l.items[i]);
-	return true;
+		                    "not a container");
+	}
+}
+
+bool
+rule_contains(
+    rule_ctx *c, const rule_value *x, const rule_value *in, bool *res)
+{
+	return contains(c, x, in, res);
 }
 
 static bool
@@ -249,6 +376,25 @@ rule_compare(rule_ctx *c, unsigned op, const rule_value *a,
 	}
 	if (a->t == V_STR && b->t == V_STR) {
 		*res = ordered(op, str_cmp(a, b));
+		return true;
+	}
+	if (a->t == V_SET && b->t == V_SET) { /* subsets */
+		*res = op == OP_LT   ? rule_subset(a, b, true)
+		       : op == OP_LE ? rule_subset(a, b, false)
+		       : op == OP_GT ? rule_subset(b, a, true)
+		                     : rule_subset(b, a, false);
+		return true;
+	}
+	if (a->t == V_LIST && b->t == V_LIST && a->u.l.tuple == b->u.l.tuple) {
+		/* lexicographic: the first unequal items decide, else the
+		 * lengths, as Python orders lists and tuples */
+		size_t n = a->u.l.n < b->u.l.n ? a->u.l.n : b->u.l.n;
+		for (size_t i = 0; i < n; i++)
+			if (!values_equal(&a->u.l.items[i], &b->u.l.items[i]))
+				return rule_compare(c, op, &a->u.l.items[i],
+				    &b->u.l.items[i], res);
+		*res =
+		    ordered(op, (a->u.l.n > b->u.l.n) - (a->u.l.n < b->u.l.n));
 		return true;
 	}
 	return rule_fail(c, "TypeError: '<', '<=', '>', '>=' not supported "
@@ -451,6 +597,13 @@ rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out)
 		*out = (rule_value){
 		    .t = V_LIST, .u.l = {args, n->nkids, n->op == 1}};
 		return true;
+	case N_DICT:
+	case N_SET:
+		if ((args = eval_kids(n, 0, c)) == NULL)
+			return false;
+		return rule_collect(c, args,
+		    n->kind == N_DICT ? n->nkids / 2 : n->nkids,
+		    n->kind == N_DICT, out);
 	case N_CALL:
 	case N_METHOD: /* a method's receiver is kids[0], so args[0] */
 		if ((args = eval_kids(n, 0, c)) == NULL)

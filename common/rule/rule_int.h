@@ -21,6 +21,13 @@
  * (repetition, replace), so that tag values cannot make a rule allocate
  * their product */
 #define RULE_STR_RESULT_MAX (2 << 17)
+/* the most items a sequence a tag value can size may have when it is
+ * made (range() iterated, list(range(n))): 65536 values of 32 bytes */
+#define RULE_SEQ_MAX (1 << 16)
+/* the most items a dict or set may be built from: duplicates are found
+ * by comparing each item with those kept (no hashing), so the work is
+ * quadratic and capped here */
+#define RULE_COLLECT_MAX 4096
 
 /* ---- arena: the compiled rule's memory, freed in one call ---- */
 
@@ -71,6 +78,9 @@ typedef enum {
 	TK_OR,
 	TK_NOT,
 	TK_IN,
+	TK_LBRACE,
+	TK_RBRACE,
+	TK_ASSIGN, /* '=' of a keyword argument */
 } rule_tok_kind;
 
 typedef struct rule_token {
@@ -97,7 +107,24 @@ mc_err rule_syntax_error(mc_diag *d, const char *text, size_t off,
 
 /* ---- runtime values: strings are views, never NUL-terminated ---- */
 
-typedef enum { V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST } rule_vtype;
+/* V_RANGE is lazy (start, stop, step); V_DICT holds 2n items, key then
+ * value, keys unique; V_SET holds n unique items in the order written
+ * (tuple: a frozenset); V_ITER is what reversed, enumerate, zip, filter
+ * and map return, made eagerly: iterable, always true, no len; V_FUNC is
+ * a function named as a value (map(int, x), filter(None, x)). */
+typedef enum {
+	V_NONE,
+	V_BOOL,
+	V_INT,
+	V_FLOAT,
+	V_STR,
+	V_LIST,
+	V_RANGE,
+	V_DICT,
+	V_SET,
+	V_ITER,
+	V_FUNC,
+} rule_vtype;
 
 typedef struct rule_value rule_value;
 struct rule_value {
@@ -115,6 +142,10 @@ struct rule_value {
 			size_t            n;
 			bool              tuple; /* (..) rather than [..] */
 		} l;
+		struct {
+			int64_t start, stop, step;
+		} r;
+		const rule_builtin *fn; /* V_FUNC; NULL for None */
 	} u;
 };
 
@@ -139,6 +170,8 @@ typedef enum {
 	N_SLICE,   /* kids[0][kids[1]:kids[2]:kids[3]], each may be NULL */
 	N_SERIES,  /* study_trigger_series term: v = lower-cased text */
 	N_IN_TAGS, /* kids[0] in tags */
+	N_DICT,    /* kids = key, value, key, value, ... */
+	N_SET,     /* kids = items */
 } rule_node_kind;
 
 typedef enum {
@@ -276,6 +309,50 @@ bool rule_fail(rule_ctx *c, const char *why);
 bool rule_eval_node(const rule_node *n, rule_ctx *c, rule_value *out);
 
 bool rule_truthy(const rule_value *v);
+bool rule_equal(const rule_value *a, const rule_value *b);
+/* rule_hashable - Python's hash() would succeed (no list, dict or set
+ * inside); else false after a TypeError */
+bool rule_hashable(rule_ctx *c, const rule_value *v);
+/* rule_items - the items of anything iterable (a string's code points
+ * as views, a dict's keys, a range's ints, at most RULE_SEQ_MAX of them)
+ * as an array that may be the value's own; TypeError otherwise. */
+bool rule_items(
+    rule_ctx *c, const rule_value *v, const rule_value **items, size_t *n);
+/* rule_collect - a dict of n pairs (items key, value, ...) or a set of
+ * n items, as Python builds the literal: keys must be hashable, a later
+ * equal key replaces the value in the first one's place. items is
+ * scratch memory that the result may keep. */
+bool rule_collect(
+    rule_ctx *c, rule_value *items, size_t n, bool dict, rule_value *out);
+/* rule_set_op - a | b, a & b, a - b, a ^ b of two sets (V_SET) */
+bool rule_set_op(rule_ctx *c, unsigned op, const rule_value *a,
+    const rule_value *b, rule_value *out);
+/* rule_subset - every item of a is in b (proper: and b has more) */
+bool rule_subset(const rule_value *a, const rule_value *b, bool proper);
+/* rule_range_len - the number of ints in a V_RANGE */
+int64_t rule_range_len(const rule_value *v);
+/* rule_contains - Python's "x in seq" */
+bool rule_contains(
+    rule_ctx *c, const rule_value *x, const rule_value *in, bool *res);
+/* rule_call_fn - call a V_FUNC on args[0..nargs) (map, filter) */
+bool rule_call_fn(rule_ctx *c, const rule_value *f, const rule_value *args,
+    size_t nargs, rule_value *out);
+/* rule_str, rule_repr - Python's str(v) and repr(v), at most
+ * RULE_STR_RESULT_MAX bytes (RuntimeError beyond) */
+bool rule_str(rule_ctx *c, const rule_value *v, rule_value *out);
+bool rule_repr(rule_ctx *c, const rule_value *v, rule_value *out);
+/* rule_float_repr - Python's repr(float) into out (40 bytes) */
+void rule_float_repr(double x, char *out);
+bool rule_fn_format(
+    rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out);
+bool rule_fn_repr(
+    rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out);
+/* rule_format_spec - Python's format(v, spec) */
+bool rule_format_spec(
+    rule_ctx *c, const rule_value *v, const rule_value *spec, rule_value *out);
+/* rule_percent - Python's fmt % args for a string fmt */
+bool rule_percent(rule_ctx *c, const rule_value *fmt, const rule_value *args,
+    rule_value *out);
 bool rule_arith(rule_ctx *c, unsigned op, const rule_value *a,
     const rule_value *b, rule_value *out);
 bool rule_negate(rule_ctx *c, const rule_value *a, bool neg, rule_value *out);

@@ -219,7 +219,7 @@ escape(lexer *lx, const char *s, size_t end, size_t *i, char *out, size_t *o)
 /* lex_string - a quoted literal at lx->pos (after any prefix, which
  * starts at start). Handles '...', "...", '''...''' and """...""". */
 static mc_err
-lex_string(lexer *lx, size_t start, bool raw)
+lex_string(lexer *lx, size_t start, bool raw, bool fstr)
 {
 	const char *s = lx->text;
 	char        q = s[lx->pos];
@@ -246,9 +246,29 @@ lex_string(lexer *lx, size_t start, bool raw)
 			break;
 	}
 	end = i;
+	for (i = body; fstr && i < end; i++) {
+		if ((s[i] == '{' || s[i] == '}') && i + 1 < end &&
+		    s[i + 1] == s[i]) {
+			i++;
+			continue;
+		}
+		if (s[i] == '{')
+			return rule_syntax_error(lx->d, lx->text, i,
+			    "f-strings with replacement fields are refused, as "
+			    "by mercure's safe mode (no FormattedValue); use "
+			    "str() and +");
+		if (s[i] == '}')
+			return rule_syntax_error(lx->d, lx->text, i,
+			    "f-string: single '}' is not allowed");
+	}
 	if ((out = rule_arena_alloc(lx->arena, end - body + 1)) == NULL)
 		return MC_ENOMEM;
 	for (i = body; i < end;) {
+		if (fstr && (s[i] == '{' || s[i] == '}')) {
+			out[o++] = s[i];
+			i += 2; /* {{ or }} */
+			continue;
+		}
 		if (s[i] != '\\' || raw) {
 			out[o++] = s[i++];
 			if (raw && s[i - 1] == '\\' && i < end)
@@ -385,13 +405,13 @@ lex_name(lexer *lx)
 		char p0 = (char) (lx->text[start] | 0x20);
 		char p1 = n == 2 ? (char) (lx->text[start + 1] | 0x20) : 0;
 		if (n == 1 && (p0 == 'r' || p0 == 'u'))
-			return lex_string(lx, start, p0 == 'r');
+			return lex_string(lx, start, p0 == 'r', false);
 		if (p0 == 'b' || p1 == 'b')
 			return rule_syntax_error(lx->d, lx->text, start,
 			    "bytes literals are not supported");
-		if (p0 == 'f' || p1 == 'f')
-			return rule_syntax_error(lx->d, lx->text, start,
-			    "f-strings are not supported");
+		if ((p0 == 'f' && (n == 1 || p1 == 'r')) ||
+		    (p0 == 'r' && p1 == 'f'))
+			return lex_string(lx, start, n == 2, true);
 	}
 	return push(lx,
 	    &(rule_token){
@@ -411,7 +431,8 @@ punct(const lexer *lx, size_t *len)
 	    {"(", TK_LPAREN}, {")", TK_RPAREN}, {"[", TK_LBRACK},
 	    {"]", TK_RBRACK}, {",", TK_COMMA}, {".", TK_DOT}, {":", TK_COLON},
 	    {"+", TK_PLUS}, {"-", TK_MINUS}, {"*", TK_STAR}, {"/", TK_SLASH},
-	    {"%", TK_PERCENT}, {"|", TK_PIPE}, {"&", TK_AMP}, {"^", TK_CARET}};
+	    {"%", TK_PERCENT}, {"|", TK_PIPE}, {"&", TK_AMP}, {"^", TK_CARET},
+	    {"{", TK_LBRACE}, {"}", TK_RBRACE}, {"=", TK_ASSIGN}};
 	const char *p = lx->text + lx->pos;
 	size_t      left = lx->len - lx->pos;
 
@@ -447,7 +468,7 @@ static mc_err
 c_operator(lexer *lx)
 {
 	static const char *const ops[][2] = {
-	    {"&&", "and"}, {"||", "or"}, {"!", "not"}, {"=", "=="}};
+	    {"&&", "and"}, {"||", "or"}, {"!", "not"}};
 	const char *p = lx->text + lx->pos;
 	size_t      left = lx->len - lx->pos;
 
@@ -469,7 +490,7 @@ lex_one(lexer *lx)
 	mc_err rv;
 
 	if (ch == '\'' || ch == '"')
-		return lex_string(lx, lx->pos, false);
+		return lex_string(lx, lx->pos, false, false);
 	if (is_digit(ch) || (ch == '.' && is_digit(peek(lx, 1))))
 		return lex_number(lx);
 	if (is_name_start(ch))

@@ -276,16 +276,28 @@ RULE_MATH_FN(rule_fn_round)
 static bool
 truth_of_items(rule_ctx *c, const rule_value *v, bool want, bool *found)
 {
+	const rule_value *items;
+	size_t            n;
+
 	*found = false;
 	if (v->t == V_STR) {
 		/* every character of a string is a non-empty string */
 		*found = want && v->u.s.n > 0;
 		return true;
 	}
-	if (v->t != V_LIST)
-		return rule_fail(c, "TypeError: object is not iterable");
-	for (size_t i = 0; i < v->u.l.n && !*found; i++)
-		*found = rule_truthy(&v->u.l.items[i]) == want;
+	if (v->t == V_RANGE) { /* only 0 is false: no need to iterate */
+		static const rule_value zero = {.t = V_INT};
+		if (want) {
+			*found = rule_range_len(v) > 1 ||
+			         (rule_range_len(v) == 1 && v->u.r.start != 0);
+			return true;
+		}
+		return rule_contains(c, &zero, v, found);
+	}
+	if (!rule_items(c, v, &items, &n))
+		return false;
+	for (size_t i = 0; i < n && !*found; i++)
+		*found = rule_truthy(&items[i]) == want;
 	return true;
 }
 
@@ -313,7 +325,9 @@ RULE_MATH_FN(rule_fn_all)
 
 RULE_MATH_FN(rule_fn_sum)
 {
-	rule_value acc = {.t = V_INT, .u.i = 0};
+	rule_value        acc = {.t = V_INT, .u.i = 0};
+	const rule_value *items;
+	size_t            n;
 
 	if (nargs > 1) {
 		if (args[1].t == V_STR)
@@ -322,13 +336,14 @@ RULE_MATH_FN(rule_fn_sum)
 			                    "instead]");
 		acc = args[1];
 	}
-	if (args[0].t != V_LIST)
-		return rule_fail(c, args[0].t == V_STR
-		                        ? "TypeError: sum() of a string: "
-		                          "unsupported operand types for +"
-		                        : "TypeError: object is not iterable");
-	for (size_t i = 0; i < args[0].u.l.n; i++) {
-		const rule_value *x = &args[0].u.l.items[i];
+
+	if (args[0].t == V_STR)
+		return rule_fail(c, "TypeError: sum() of a string: "
+		                    "unsupported operand types for +");
+	if (!rule_items(c, &args[0], &items, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const rule_value *x = &items[i];
 		if (!rule_arith(c, OP_ADD, &acc, x, &acc))
 			return false;
 	}

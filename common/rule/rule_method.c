@@ -1,7 +1,8 @@
-/* rule_method.c - the string methods of the rule language: strip
- * lstrip rstrip startswith endswith split here, the others in
- * rule_text.c, one row each in the table below; and subscripts (x[i],
- * x[lo:hi]) on strings and lists, by code point as in Python 3. Results
+/* rule_method.c - the methods of the rule language: strip lstrip rstrip
+ * startswith endswith split rsplit here, the others in rule_text.c,
+ * rule_shape.c and (a dict's) rule_seq.c, one row each in the table
+ * below; and subscripts (x[i], x[lo:hi]) on strings, lists, ranges and
+ * dicts, by code point as in Python 3. Results
  * are views into the receiver where possible; split() takes scratch
  * memory. */
 #include "rule/rule_builtin.h"
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "rule/rule_int.h"
+#include "rule/rule_seq.h"
 #include "rule/rule_text.h"
 
 static bool
@@ -141,8 +143,12 @@ next_field(
 	return true;
 }
 
+/* split - Python's str.split(sep, maxsplit): at most max + 1 pieces
+ * (max < 0: no limit), the last one the rest of s (with its leading
+ * whitespace dropped when sep is None) */
 static bool
-split(rule_ctx *c, const rule_value *s, const rule_value *sep, rule_value *out)
+split(rule_ctx *c, const rule_value *s, const rule_value *sep, int64_t max,
+    rule_value *out)
 {
 	size_t     n = 0, pos = 0, i = 0;
 	rule_value piece, *items;
@@ -158,9 +164,24 @@ split(rule_ctx *c, const rule_value *s, const rule_value *sep, rule_value *out)
 		n++;
 	if ((items = rule_scratch_alloc(c, (n + 1) * sizeof(*items))) == NULL)
 		return false;
-	for (pos = 0; i < n && next_field(s, sep, &pos, &piece); i++)
+	for (pos = 0; i < n; i++) {
+		if (max >= 0 && (int64_t) i == max) {
+			size_t at = pos;
+			while (sep == NULL && at < s->u.s.n &&
+			       is_space(s->u.s.p[at]))
+				at++;
+			if (at >= s->u.s.n && sep == NULL)
+				break;
+			items[i++] = (rule_value){.t = V_STR,
+			    .u.s = {s->u.s.p + at,
+			        at < s->u.s.n ? s->u.s.n - at : 0}};
+			break;
+		}
+		if (!next_field(s, sep, &pos, &piece))
+			break;
 		items[i] = piece;
-	*out = (rule_value){.t = V_LIST, .u.l = {items, n}};
+	}
+	*out = (rule_value){.t = V_LIST, .u.l = {items, i}};
 	return true;
 }
 
@@ -242,38 +263,111 @@ static bool
 m_split(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
 {
 	const rule_value *self = receiver(c, args);
+	int64_t           max = -1;
 
+	if (nargs > 2) {
+		if (args[2].t != V_INT && args[2].t != V_BOOL)
+			return rule_fail(c, "TypeError: maxsplit must be an "
+			                    "integer");
+		max = rule_as_int(&args[2]);
+	}
 	return self != NULL &&
-	       split(c, self, nargs > 1 ? &args[1] : NULL, out);
+	       split(c, self, nargs > 1 ? &args[1] : NULL, max, out);
+}
+
+/* m_rsplit - Python's str.rsplit(sep, maxsplit): the pieces of split(),
+ * the first ones kept together (as they stand in s) when there are more
+ * than maxsplit splits */
+static bool
+m_rsplit(rule_ctx *c, const rule_value *args, size_t nargs, rule_value *out)
+{
+	const rule_value *self = receiver(c, args);
+	const rule_value *sep =
+	    nargs > 1 && args[1].t != V_NONE ? &args[1] : NULL;
+	int64_t    max = -1;
+	rule_value all, *v;
+	size_t     n, keep, end;
+
+	if (nargs > 2) {
+		if (args[2].t != V_INT && args[2].t != V_BOOL)
+			return rule_fail(c, "TypeError: maxsplit must be an "
+			                    "integer");
+		max = rule_as_int(&args[2]);
+	}
+	if (self == NULL || !split(c, self, sep, -1, &all))
+		return false;
+	n = all.u.l.n;
+	if (max < 0 || (uint64_t) max >= n - (sep != NULL && n > 0)) {
+		*out = all;
+		return true;
+	}
+	keep = (size_t) max; /* the last keep pieces stand alone */
+	const rule_value *f = &all.u.l.items[n - keep - (sep == NULL)];
+	end = (size_t) (f->u.s.p - self->u.s.p);
+	if (sep == NULL)
+		end += f->u.s.n;
+	else
+		end -= sep->u.s.n;
+	if ((v = rule_scratch_alloc(c, (keep + 2) * sizeof(*v))) == NULL)
+		return false;
+	v[0] = (rule_value){.t = V_STR, .u.s = {self->u.s.p, end}};
+	memcpy(v + 1, &all.u.l.items[n - keep], keep * sizeof(*v));
+	*out = (rule_value){.t = V_LIST, .u.l = {v, keep + 1}};
+	return true;
 }
 
 static const rule_builtin methods[] = {
     /* name, min_args, max_args, fn, tags_fn (arguments after the
      * receiver) */
-    {"lower", 0, 0, rule_m_lower, NULL},
-    {"upper", 0, 0, rule_m_upper, NULL},
-    {"strip", 0, 1, m_strip, NULL},
-    {"lstrip", 0, 1, m_lstrip, NULL},
-    {"rstrip", 0, 1, m_rstrip, NULL},
-    {"startswith", 1, 1, m_startswith, NULL},
-    {"endswith", 1, 1, m_endswith, NULL},
-    {"split", 0, 1, m_split, NULL},
+    {"lower", 0, 0, rule_m_lower, NULL, NULL, 0},
+    {"upper", 0, 0, rule_m_upper, NULL, NULL, 0},
+    {"strip", 0, 1, m_strip, NULL, NULL, 0},
+    {"lstrip", 0, 1, m_lstrip, NULL, NULL, 0},
+    {"rstrip", 0, 1, m_rstrip, NULL, NULL, 0},
+    {"startswith", 1, 1, m_startswith, NULL, NULL, 0},
+    {"endswith", 1, 1, m_endswith, NULL, NULL, 0},
+    {"split", 0, 2, m_split, NULL, "sep maxsplit", 0},
+    {"rsplit", 0, 2, m_rsplit, NULL, "sep maxsplit", 0},
     /* rule_text.c */
-    {"find", 1, 3, rule_m_find, NULL},
-    {"rfind", 1, 3, rule_m_rfind, NULL},
-    {"index", 1, 3, rule_m_index, NULL},
-    {"rindex", 1, 3, rule_m_rindex, NULL},
-    {"count", 1, 3, rule_m_count, NULL},
-    {"replace", 2, 3, rule_m_replace, NULL},
-    {"isdigit", 0, 0, rule_m_isdigit, NULL},
-    {"isdecimal", 0, 0, rule_m_isdecimal, NULL},
-    {"isnumeric", 0, 0, rule_m_isnumeric, NULL},
-    {"isalpha", 0, 0, rule_m_isalpha, NULL},
-    {"isalnum", 0, 0, rule_m_isalnum, NULL},
-    {"isspace", 0, 0, rule_m_isspace, NULL},
-    {"islower", 0, 0, rule_m_islower, NULL},
-    {"isupper", 0, 0, rule_m_isupper, NULL},
-    {"isascii", 0, 0, rule_m_isascii, NULL},
+    {"find", 1, 3, rule_m_find, NULL, NULL, 0},
+    {"rfind", 1, 3, rule_m_rfind, NULL, NULL, 0},
+    {"index", 1, 3, rule_m_index, NULL, NULL, 0},
+    {"rindex", 1, 3, rule_m_rindex, NULL, NULL, 0},
+    {"count", 1, 3, rule_m_count, NULL, NULL, 0},
+    {"replace", 2, 3, rule_m_replace, NULL, NULL, 0},
+    {"isdigit", 0, 0, rule_m_isdigit, NULL, NULL, 0},
+    {"isdecimal", 0, 0, rule_m_isdecimal, NULL, NULL, 0},
+    {"isnumeric", 0, 0, rule_m_isnumeric, NULL, NULL, 0},
+    {"isalpha", 0, 0, rule_m_isalpha, NULL, NULL, 0},
+    {"isalnum", 0, 0, rule_m_isalnum, NULL, NULL, 0},
+    {"isspace", 0, 0, rule_m_isspace, NULL, NULL, 0},
+    {"islower", 0, 0, rule_m_islower, NULL, NULL, 0},
+    {"isupper", 0, 0, rule_m_isupper, NULL, NULL, 0},
+    {"isascii", 0, 0, rule_m_isascii, NULL, NULL, 0},
+    /* rule_shape.c */
+    {"join", 1, 1, rule_m_join, NULL, NULL, 0},
+    {"ljust", 1, 2, rule_m_ljust, NULL, NULL, 0},
+    {"rjust", 1, 2, rule_m_rjust, NULL, NULL, 0},
+    {"center", 1, 2, rule_m_center, NULL, NULL, 0},
+    {"zfill", 1, 1, rule_m_zfill, NULL, NULL, 0},
+    {"partition", 1, 1, rule_m_partition, NULL, NULL, 0},
+    {"rpartition", 1, 1, rule_m_rpartition, NULL, NULL, 0},
+    {"removeprefix", 1, 1, rule_m_removeprefix, NULL, NULL, 0},
+    {"removesuffix", 1, 1, rule_m_removesuffix, NULL, NULL, 0},
+    {"capitalize", 0, 0, rule_m_capitalize, NULL, NULL, 0},
+    {"title", 0, 0, rule_m_title, NULL, NULL, 0},
+    {"swapcase", 0, 0, rule_m_swapcase, NULL, NULL, 0},
+    {"casefold", 0, 0, rule_m_casefold, NULL, NULL, 0},
+    {"istitle", 0, 0, rule_m_istitle, NULL, NULL, 0},
+    {"isprintable", 0, 0, rule_m_isprintable, NULL, NULL, 0},
+    {"isidentifier", 0, 0, rule_m_isidentifier, NULL, NULL, 0},
+    {"splitlines", 0, 1, rule_m_splitlines, NULL, "keepends", 0},
+    {"expandtabs", 0, 1, rule_m_expandtabs, NULL, "tabsize", 0},
+    /* rule_seq.c: a dict's */
+    {"get", 1, 2, rule_m_get, NULL, NULL, 0},
+    {"keys", 0, 0, rule_m_keys, NULL, NULL, 0},
+    {"values", 0, 0, rule_m_values, NULL, NULL, 0},
+    {"items", 0, 0, rule_m_items, NULL, NULL, 0},
 };
 
 const rule_builtin *
@@ -306,6 +400,52 @@ clamp(int64_t i, int64_t len)
 	return i < 0 ? 0 : i > len ? len : i;
 }
 
+static bool
+dict_get(
+    rule_ctx *c, const rule_value *d, const rule_value *k, rule_value *out)
+{
+	if (!rule_hashable(c, k))
+		return false;
+	for (size_t i = 0; i < d->u.l.n; i++)
+		if (rule_equal(k, &d->u.l.items[2 * i])) {
+			*out = d->u.l.items[2 * i + 1];
+			return true;
+		}
+	return rule_fail(c, "KeyError: key not in dict");
+}
+
+static bool bound(
+    rule_ctx *c, const rule_value *v, int64_t dflt, int64_t len, int64_t *out);
+static int64_t clamp(int64_t i, int64_t len);
+
+/* range_index - r[i] and r[lo:hi] without making the range's items */
+static bool
+range_index(rule_ctx *c, const rule_value *r, const rule_value *lo,
+    const rule_value *hi, bool slice, rule_value *out)
+{
+	int64_t len = rule_range_len(r), i = 0, j = 0;
+
+	if (!bound(c, lo, 0, len, &i) ||
+	    (slice && !bound(c, hi, len, len, &j)))
+		return false;
+	if (!slice) {
+		if (lo->t == V_NONE || i < 0 || i >= len)
+			return rule_fail(c, "IndexError: range object index "
+			                    "out of range");
+		*out = (rule_value){
+		    .t = V_INT, .u.i = r->u.r.start + i * r->u.r.step};
+		return true;
+	}
+	i = clamp(i, len);
+	j = clamp(j, len);
+	if (j < i)
+		j = i;
+	*out = (rule_value){.t = V_RANGE,
+	    .u.r = {r->u.r.start + i * r->u.r.step,
+	        r->u.r.start + j * r->u.r.step, r->u.r.step}};
+	return true;
+}
+
 bool
 rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
     const rule_value *hi, bool slice, rule_value *out)
@@ -313,6 +453,10 @@ rule_index(rule_ctx *c, const rule_value *obj, const rule_value *lo,
 	bool    str = obj->t == V_STR;
 	int64_t len, i = 0, j = 0;
 
+	if (obj->t == V_DICT && !slice)
+		return dict_get(c, obj, lo, out);
+	if (obj->t == V_RANGE)
+		return range_index(c, obj, lo, hi, slice, out);
 	if (!str && obj->t != V_LIST)
 		return rule_fail(c, "TypeError: object is not subscriptable");
 	len = (int64_t) (str ? rule_utf8_len(obj->u.s.p, obj->u.s.n)
@@ -372,7 +516,7 @@ rule_slice_step(rule_ctx *c, const rule_value *obj, const rule_value *lo,
     const rule_value *hi, const rule_value *step, rule_value *out)
 {
 	bool    str = obj->t == V_STR;
-	int64_t len, s, i, j, count = 0;
+	int64_t len, s, i = 0, j = 0, count = 0;
 	size_t *at = NULL; /* byte offset of each code point, and the end */
 
 	if (!str && obj->t != V_LIST)

@@ -95,6 +95,8 @@ rule_p_unexpected(rule_parser *p)
 	if (t->kind == TK_NAME &&
 	    (why = rule_p_refused(p->text + t->off, t->len)) != NULL)
 		return rule_p_fail(p, t->off, "%s", why);
+	if (t->kind == TK_ASSIGN)
+		return rule_p_fail(p, t->off, "unexpected '='; use '=='");
 	return rule_p_fail(
 	    p, t->off, "unexpected '%.*s'", (int) t->len, p->text + t->off);
 }

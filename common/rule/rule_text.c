@@ -33,8 +33,8 @@ utf8(void)
 
 /* decode - the code point at p[0..n) and its length; a byte that is not
  * valid UTF-8 (tags are repaired on the way in) reads as itself. */
-static uint32_t
-decode(const char *s, size_t n, size_t *len)
+uint32_t
+rule_utf8_decode(const char *s, size_t n, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *) s;
 	size_t   k = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
@@ -58,8 +58,8 @@ decode(const char *s, size_t n, size_t *len)
 	return cp;
 }
 
-static size_t
-encode(uint32_t cp, char *out)
+size_t
+rule_utf8_encode(uint32_t cp, char *out)
 {
 	if (cp < 0x80) {
 		out[0] = (char) cp;
@@ -81,6 +81,24 @@ encode(uint32_t cp, char *out)
 	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
 	out[3] = (char) (0x80 | (cp & 0x3f));
 	return 4;
+}
+
+bool
+rule_cp_printable(uint32_t cp)
+{
+	locale_t l;
+
+	/* Python counts Unicode's separators (Z*) and format characters
+	 * (Cf) as unprintable, which glibc's iswprint does not */
+	if (cp == 0xa0 || cp == 0xad || cp == 0x1680 ||
+	    (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) ||
+	    (cp >= 0x205f && cp <= 0x2064) || cp == 0x3000 || cp == 0xfeff)
+		return false;
+	if (cp < 0x80)
+		return cp >= 0x20 && cp < 0x7f;
+	if (cp < 0xa0)
+		return false;
+	return (l = utf8()) != (locale_t) 0 && iswprint_l((wint_t) cp, l);
 }
 
 static const rule_value *
@@ -114,6 +132,22 @@ map_case(uint32_t cp, bool upper)
 		return cp;
 	return (uint32_t) (upper ? towupper_l((wint_t) cp, l)
 	                         : towlower_l((wint_t) cp, l));
+}
+
+uint32_t
+rule_map_case(uint32_t cp, bool upper)
+{
+	return map_case(cp, upper);
+}
+
+bool
+rule_cp_alpha(uint32_t cp)
+{
+	locale_t l;
+
+	if (cp < 0x80)
+		return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+	return (l = utf8()) != (locale_t) 0 && iswalpha_l((wint_t) cp, l);
 }
 
 static bool
@@ -151,7 +185,7 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 			k = 1;
 			continue;
 		}
-		cp = decode(p + i, n - i, &k);
+		cp = rule_utf8_decode(p + i, n - i, &k);
 		if (upper && cp == 0xdf) { /* ß */
 			d[o++] = 'S';
 			d[o++] = 'S';
@@ -159,26 +193,29 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 		}
 		if (!upper && cp == 0x130) { /* İ: i and a combining dot */
 			d[o++] = 'i';
-			o += encode(0x307, d + o);
+			o += rule_utf8_encode(0x307, d + o);
 			continue;
 		}
 		if (!upper && cp == 0x3a3) { /* Σ: ς at the end of a word */
 			size_t   k2;
 			bool     before = i > 0, after = false;
-			uint32_t next =
-			    i + k < n ? decode(p + i + k, n - i - k, &k2) : 0;
+			uint32_t next = i + k < n ? rule_utf8_decode(p + i + k,
+			                                n - i - k, &k2)
+			                          : 0;
 			if (before) {
 				size_t j = i - 1;
 				while (j > 0 &&
 				       ((unsigned char) p[j] & 0xc0) == 0x80)
 					j--;
-				before = is_cased(decode(p + j, n - j, &k2));
+				before = is_cased(
+				    rule_utf8_decode(p + j, n - j, &k2));
 			}
 			after = i + k < n && is_cased(next);
-			o += encode(before && !after ? 0x3c2 : 0x3c3, d + o);
+			o += rule_utf8_encode(
+			    before && !after ? 0x3c2 : 0x3c3, d + o);
 			continue;
 		}
-		o += encode(map_case(cp, upper), d + o);
+		o += rule_utf8_encode(map_case(cp, upper), d + o);
 	}
 	*out = (rule_value){.t = V_STR, .u.s = {d, o}};
 	return true;
@@ -471,7 +508,8 @@ every_cp(rule_ctx *c, const rule_value *args, cp_test test, bool empty_ok,
 		return false;
 	all = self->u.s.n > 0 || empty_ok;
 	for (size_t i = 0; all && i < self->u.s.n; i += k)
-		all = test(decode(self->u.s.p + i, self->u.s.n - i, &k));
+		all = test(
+		    rule_utf8_decode(self->u.s.p + i, self->u.s.n - i, &k));
 	*out = (rule_value){.t = V_BOOL, .u.b = all};
 	return true;
 }
@@ -488,8 +526,9 @@ cased(rule_ctx *c, const rule_value *args, bool upper, rule_value *out)
 	if (self == NULL)
 		return false;
 	for (size_t i = 0; !wrong && i < self->u.s.n; i += k) {
-		uint32_t cp = decode(self->u.s.p + i, self->u.s.n - i, &k);
-		bool     is_up = map_case(cp, false) != cp,
+		uint32_t cp =
+		    rule_utf8_decode(self->u.s.p + i, self->u.s.n - i, &k);
+		bool is_up = map_case(cp, false) != cp,
 		     is_low = map_case(cp, true) != cp;
 		any = any || is_up || is_low;
 		wrong = upper ? is_low : is_up;

@@ -152,18 +152,43 @@ START_TEST(builtin_names_are_unique_and_each_finds_its_row)
 }
 END_TEST
 
+/* keyword_only - the name of b's slot i when it is keyword-only ("*name"
+ * in its params), into buf; false otherwise */
+static bool
+keyword_only(const rule_builtin *b, size_t i, char *buf, size_t len)
+{
+	const char *p = b->params;
+
+	for (size_t k = 0; p != NULL && *p != '\0'; k++) {
+		size_t n = strcspn(p, " ");
+		if (k == i && p[0] == '*') {
+			snprintf(buf, len, "%.*s=", (int) n - 1, p + 1);
+			return true;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return false;
+}
+
 /* call_text - "name('a', ...)" or "'s'.name('a', ...)" with nargs
- * arguments */
+ * arguments, keyword-only ones last as name='a' */
 static void
-call_text(
-    const char *what, const char *name, size_t nargs, char *buf, size_t len)
+call_text(const char *what, const rule_builtin *b, size_t nargs, char *buf,
+    size_t len)
 {
 	size_t used = (size_t) snprintf(buf, len, "%s%s(",
-	    strcmp(what, "method") == 0 ? "'s'." : "", name);
+	    strcmp(what, "method") == 0 ? "'s'." : "", b->name);
+	size_t done = 0;
+	char   kw[64];
 
-	for (size_t i = 0; i < nargs && used < len; i++)
-		used += (size_t) snprintf(
-		    buf + used, len - used, "%s'a'", i > 0 ? ", " : "");
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < nargs && used < len; i++) {
+			bool k = keyword_only(b, i, kw, sizeof(kw));
+			if (k != (pass == 1))
+				continue;
+			used += (size_t) snprintf(buf + used, len - used,
+			    "%s%s'a'", done++ > 0 ? ", " : "", k ? kw : "");
+		}
 	ck_assert_uint_lt(used + 1, len);
 	snprintf(buf + used, len - used, ")");
 }
@@ -176,7 +201,7 @@ compile_call(
 	rule  *r = NULL;
 	mc_err rv;
 
-	call_text(t->what, b->name, nargs, text, sizeof(text));
+	call_text(t->what, b, nargs, text, sizeof(text));
 	memset(d, 0, sizeof(*d));
 	rv = rule_compile(text, strlen(text), &r, d);
 	rule_free(r);

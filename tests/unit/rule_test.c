@@ -568,6 +568,236 @@ END_TEST
 
 /* is / is not answer as CPython does for these values; tuples are not
  * lists */
+/* Each was checked to be True with CPython 3.11's eval() (the same as
+ * asteval's for these nodes) over the tags of tags_setup. */
+START_TEST(safe_mode_builtins_containers_and_formatting_follow_python)
+{
+	assert_true(
+	    "round(2.675, ndigits=2) == 2.67 and round(number=2.5) == 2");
+	assert_true(
+	    "sorted([3, 1, 2], reverse=True) == [3, 2, 1] and sorted('bca', reverse=False) == ['a', 'b', 'c']");
+	assert_true(
+	    "sorted([(1, 'b'), (0, 'z'), (1, 'a')], reverse=True) == [(1, 'b'), (1, 'a'), (0, 'z')]");
+	assert_true(
+	    "tags.ImageType.split('\\\\', maxsplit=1) == ['ORIGINAL', 'PRIMARY\\\\M\\\\ND']");
+	assert_true(
+	    "tags.Padded.split(maxsplit=1) == ['t1', 'mprage  '] and 'a b c'.split(None, 1) == ['a', 'b c']");
+	assert_true(
+	    "'a,b,c'.split(sep=',') == ['a', 'b', 'c'] and 'a,b'.split(',', 0) == ['a,b'] and '  '.split(maxsplit=1) == []");
+	assert_true(
+	    "sum([1, 2], start=10) == 13 and pow(base=2, exp=10) == 1024 and str(object=5) == '5'");
+	assert_true(
+	    "enumerate(['a'], start=1) and list(enumerate('ab', start=1)) == [(1, 'a'), (2, 'b')]");
+	assert_true(
+	    "int(tags.SeriesNumber) in range(1, 100) and 12 not in range(0, 100, 5) and 10 in range(0, 100, 5)");
+	assert_true(
+	    "5 in range(10, 0, -5) and 0 not in range(10, 0, -5) and 12.0 in range(20) and 1.5 not in range(5)");
+	assert_true(
+	    "len(range(0, 10, 3)) == 4 and range(0, 10, 3)[-1] == 9 and range(10)[2:5] == range(2, 5) and range(0) == range(3, 3)");
+	assert_true(
+	    "list(range(3)) == [0, 1, 2] and list(range(5, 0, -2)) == [5, 3, 1] and range(3) != [0, 1, 2]");
+	assert_true(
+	    "10**12 - 1 in range(10**12) and len(range(10**12)) == 10**12 and not range(0) and bool(range(1))");
+	assert_true(
+	    "sum(range(101)) == 5050 and max(range(7)) == 6 and all(range(1, 10**6)) and not all(range(-3, 3)) and any(range(0, 2))");
+	assert_true(
+	    "list(reversed(tags.Modality)) == ['R', 'M'] and list(reversed([1, 2, 3])) == [3, 2, 1] and list(reversed(range(3))) == [2, 1, 0]");
+	assert_true(
+	    "list(zip('ab', [1, 2, 3])) == [('a', 1), ('b', 2)] and list(zip()) == [] and dict(zip(['a', 'b'], [1, 2])) == {'a': 1, 'b': 2}");
+	assert_true(
+	    "'MR' in reversed(['CT', 'MR']) and ('b', 2) in zip('ab', [1, 2]) and bool(zip()) and bool(reversed([]))");
+	assert_true(
+	    "list(map(int, '1,2,3'.split(','))) == [1, 2, 3] and list(map(str, [1, None])) == ['1', 'None']");
+	assert_true(
+	    "list(filter(None, ['', 'a', 0, 1])) == ['a', 1] and list(filter(len, ['', 'ab'])) == ['ab'] and sum(map(float, ['1.5', '2'])) == 3.5");
+	assert_true(
+	    "list(map(pow, [2, 3], [3, 2])) == [8, 9] and sorted(map(abs, [-3, 1, -2])) == [1, 2, 3]");
+	assert_true(
+	    "tags.Modality in {'MR', 'CT'} and 'US' not in {'MR', 'CT'} and {1, 2} == {2, 1} and set() == frozenset() and len({1, 1, True, 1.0}) == 1");
+	assert_true(
+	    "{'MR': 'brain', 'CT': 'body'}[tags.Modality] == 'brain' and 'MR' in {'MR': 1} and 1 not in {'MR': 1}");
+	assert_true(
+	    "{'a': 1, 'a': 2} == {'a': 2} and len({'a': 1, 'a': 2}) == 1 and {} == dict() and not {} and bool({1: 2})");
+	assert_true(
+	    "{'a': 1}.get('a') == 1 and {'a': 1}.get('b') is None and {'a': 1}.get('b', 'x') == 'x' and list({'a': 1, 'b': 2}.keys()) == ['a', 'b']");
+	assert_true(
+	    "list({'a': 1}.values()) == [1] and list({'a': 1}.items()) == [('a', 1)] and sorted({'b': 1, 'a': 2}) == ['a', 'b'] and dict({'a': 1}) == {'a': 1}");
+	assert_true(
+	    "{(1, 2): 'x'}[(1, 2)] == 'x' and dict([('a', 1)]) == {'a': 1} and set('aab') == {'a', 'b'} and frozenset([1]) == {1}");
+	assert_true(
+	    "'-'.join(['a', 'b']) == 'a-b' and ''.join(reversed(tags.Modality)) == 'RM' and ', '.join(sorted({'b', 'a'})) == 'a, b' and ''.join([]) == ''");
+	assert_true(
+	    "'_'.join(tags.SeriesDescription.split()) == 'Cine_SA_CINE_retro' and '-'.join('abc') == 'a-b-c' and ','.join({'x': 1}) == 'x'");
+	assert_true(
+	    "tags.SeriesNumber.zfill(4) == '0012' and '-7'.zfill(3) == '-07' and '+7'.zfill(1) == '+7' and 'ab'.zfill(-1) == 'ab'");
+	assert_true(
+	    "'ab'.ljust(4, '*') == 'ab**' and 'ab'.rjust(4) == '  ab' and 'ab'.center(5, '.') == '..ab.' and 'abc'.center(6) == ' abc  ' and 'ä'.center(3, 'ö') == 'öäö'");
+	assert_true(
+	    "tags.StudyDate.partition('01') == ('2024', '01', '31') and 'abc'.partition('x') == ('abc', '', '') and 'abc'.rpartition('x') == ('', '', 'abc') and 'a.b.c'.rpartition('.') == ('a.b', '.', 'c')");
+	assert_true(
+	    "tags.SeriesDescription.removeprefix('Cine ') == 'SA CINE_retro' and 'abc'.removesuffix('bc') == 'a' and 'abc'.removesuffix('x') == 'abc'");
+	assert_true(
+	    "'%s-%03d' % (tags.Modality, int(tags.SeriesNumber)) == 'MR-012' and '%.2f' % float(tags.SliceThickness) == '1.50' and '%s' % [1, 'a'] == \"[1, 'a']\"");
+	assert_true(
+	    "'%5.1f|%-4d|%x|%#o|%+d|% d|%05d|%c|%r|%.2s' % (3.14159, 7, 255, 8, 3, 4, -42, 65, 'x', 'abc') == \"  3.1|7   |ff|0o10|+3| 4|-0042|A|'x'|ab\"");
+	assert_true(
+	    "'%(a)s and %(b)d' % {'a': 'x', 'b': 2} == 'x and 2' and '%d%%' % 50 == '50%' and '%e' % 12345.678 == '1.234568e+04' and '%g' % 1e-05 == '1e-05'");
+	assert_true(
+	    "'%*d|%-*s|%.*f' % (4, 7, 3, 'a', 1, 2.25) == '   7|a  |2.2' and '%i' % 3.9 == '3' and '%X' % 255 == 'FF' and '%#x' % 255 == '0xff' and '%.3d' % 5 == '005'");
+	assert_true(
+	    "'abc' % [] == 'abc' and '%s' % None == 'None' and '%s' % True == 'True' and '%d' % True == '1' and '%r' % 'it\\'s' == '\"it\\'s\"' and '%c' % 'z' == 'z'");
+	assert_true(
+	    "format(1.5) == '1.5' and format(3.14159, '.2f') == '3.14' and format(42, '05d') == '00042' and format(255, 'x') == 'ff' and format(255, '#X') == '0XFF'");
+	assert_true(
+	    "format(1234567, ',') == '1,234,567' and format(1234567.891, ',.2f') == '1,234,567.89' and format(0.25, '%') == '25.000000%' and format(0.25, '.1%') == '25.0%'");
+	assert_true(
+	    "format('ab', '>5') == '   ab' and format('ab', '*^6') == '**ab**' and format('abc', '.2') == 'ab' and format(tags.Modality, '<4') == 'MR  '");
+	assert_true(
+	    "format(True, '') == 'True' and format(True, '>5') == '    1' and format(None) == 'None' and format([1]) == '[1]' and format(5, '+') == '+5' and format(-5, '=+6') == '-    5'");
+	assert_true(
+	    "format(1.0, '.3') == '1.0' and format(123.0, '.3') == '1.23e+02' and format(12.0, '.3') == '12.0' and format(1e16, '') == '1e+16' and format(100.0, 'g') == '100'");
+	assert_true(
+	    "format(1e-7, 'e') == '1.000000e-07' and format(2.5, 'E') == '2.500000E+00' and format(float('inf'), 'f') == 'inf' and format(float('nan'), 'F') == 'NAN' and format(-0.0) == '-0.0'");
+	assert_true(
+	    "format(255, '#_b') == '0b1111_1111' and format(10**6, '_') == '1_000_000' and format(65, 'c') == 'A' and format(5, 'f') == '5.000000' and format(3, '.1e') == '3.0e+00'");
+	assert_true(
+	    "format(-1.5, '08.2f') == '-0001.50' and format(255, '#010x') == '0x000000ff' and format(1.5, ' ') == ' 1.5' and format(12, 'n') == '12' and format(1234.5, 'n') == '1234.5'");
+	assert_true(
+	    "repr(tags.Modality) == \"'MR'\" and repr(\"it's\") == '\"it\\'s\"' and repr('a\\nb\\\\') == \"'a\\\\nb\\\\\\\\'\" and repr('\\x00\\x7f') == \"'\\\\x00\\\\x7f'\" and repr('ä\\xa0\\u200b') == \"'ä\\\\xa0\\\\u200b'\"");
+	assert_true(
+	    "repr([1, 'a', None, True, 1.5, (2,), ()]) == \"[1, 'a', None, True, 1.5, (2,), ()]\" and repr({'a': [1]}) == \"{'a': [1]}\" and repr(set()) == 'set()' and repr({1}) == '{1}'");
+	assert_true(
+	    "repr(frozenset()) == 'frozenset()' and repr(frozenset([1])) == 'frozenset({1})' and repr(range(3)) == 'range(0, 3)' and repr(range(1, 9, 2)) == 'range(1, 9, 2)'");
+	assert_true(
+	    "str([1, 'a']) == \"[1, 'a']\" and str((1,)) == '(1,)' and str({'k': 'v'}) == \"{'k': 'v'}\" and str(range(2)) == 'range(0, 2)' and str(1e16) == '1e+16'");
+	assert_true(
+	    "f'MR' == 'MR' and f'a{{b}}' == 'a{b}' and rf'\\d' == '\\\\d' and tags.Modality + f'' == 'MR'");
+	assert_true(
+	    "len({1: 2, 3: 4}) == 2 and len(set('abca')) == 3 and min({3, 1}) == 1 and sorted({3, 1, 2}) == [1, 2, 3] and sum({1: 0, 2: 0}) == 3");
+	assert_true(
+	    "(1, [2]) != (1, [3]) and {1: [1]} == {1: [1]} and {1, 2} != {1, 3} and {1: 2} != {1: 3} and {1: 2} != {2: 1}");
+}
+END_TEST
+
+/* checked as above; case by word comes from C.UTF-8's simple mappings */
+START_TEST(word_case_and_line_methods_follow_python)
+{
+	assert_true(
+	    "tags.SeriesDescription.title() == 'Cine Sa Cine_Retro' and \"they're bill's 1st\".title() == \"They'Re Bill'S 1St\" and tags.InstitutionName.upper().title() == 'Universitätsklinik'");
+	assert_true(
+	    "tags.Modality.capitalize() == 'Mr' and 'ßa'.capitalize() == 'Ssa' and 'éCOLE x'.capitalize() == 'École x' and ''.capitalize() == ''");
+	assert_true(
+	    "tags.SeriesDescription.swapcase() == 'cINE sa cine_RETRO' and 'ßÄ'.swapcase() == 'SSä' and 'Straße'.casefold() == 'strasse' and 'ΣΑς'.casefold() == 'σασ'");
+	assert_true(
+	    "'Cine Sa'.istitle() and not tags.SeriesDescription.istitle() and not '1'.istitle() and 'A1 B'.istitle() and not 'aB'.istitle()");
+	assert_true(
+	    "tags.Modality.isprintable() and not 'a\\nb'.isprintable() and ''.isprintable() and not '\\xa0'.isprintable() and 'ä'.isprintable()");
+	assert_true(
+	    "'_a1'.isidentifier() and not '1a'.isidentifier() and not ''.isidentifier() and 'äb'.isidentifier() and not 'a-b'.isidentifier()");
+	assert_true(
+	    "'a\\nb\\r\\nc\\rd'.splitlines() == ['a', 'b', 'c', 'd'] and 'a\\n\\nb\\n'.splitlines() == ['a', '', 'b'] and 'a\\nb'.splitlines(keepends=True) == ['a\\n', 'b'] and ''.splitlines() == []");
+	assert_true(
+	    "'a\\tb'.expandtabs() == 'a       b' and 'a\\tb'.expandtabs(4) == 'a   b' and 'ab\\tc\\nd\\te'.expandtabs(tabsize=3) == 'ab c\\nd  e' and 'a\\tb'.expandtabs(0) == 'ab' and 'ä\\tb'.expandtabs(2) == 'ä b'");
+	assert_error(
+	    "'\\t'.expandtabs(300000)", "RuntimeError: String length");
+	assert_error("('\\t' * 10).expandtabs(30000)", "RuntimeError: String "
+	                                               "length");
+}
+END_TEST
+
+/* checked as above */
+START_TEST(rsplit_and_set_operators_follow_python)
+{
+	assert_true(
+	    "'  a b c  '.rsplit(None, 1) == ['  a b', 'c'] and 'a,b,c'.rsplit(',', 1) == ['a,b', 'c'] and 'a,,b'.rsplit(',', 5) == ['a', '', 'b'] and ' a '.rsplit(None, 0) == [' a']");
+	assert_true(
+	    "''.rsplit(',', 1) == [''] and '  '.rsplit(None, 1) == [] and 'a b'.rsplit(maxsplit=0) == ['a b'] and tags.ImageType.rsplit('\\\\', 2) == ['ORIGINAL\\\\PRIMARY', 'M', 'ND'] and 'a b'.rsplit() == ['a', 'b']");
+	assert_true(
+	    "{1, 2} | {2, 3} == {1, 2, 3} and {1, 2} & {2, 3} == {2} and {1, 2} - {2} == {1} and {1, 2} ^ {2, 3} == {1, 3} and frozenset([1]) | {2} == {1, 2}");
+	assert_true(
+	    "repr(frozenset([1]) | {2}) == 'frozenset({1, 2})' and repr({1} | frozenset([2])) == '{1, 2}' and {1} < {1, 2} and {1, 2} <= {1, 2} and not {1} > {1} and {1, 2} >= {2}");
+	assert_true(
+	    "'PRIMARY' in set(tags.ImageType.split('\\\\')) & {'PRIMARY', 'SECONDARY'} and not {'M', 'ND'} - set(tags.ImageType.split('\\\\'))");
+}
+END_TEST
+
+/* Python's exceptions, as CPython 3.11 raises them for these rules */
+START_TEST(safe_mode_builtins_raise_as_python_does)
+{
+	assert_error("{[1]: 2}", "TypeError: unhashable type: 'list'");
+	assert_error("[1] in {1}", "TypeError: unhashable type: 'list'");
+	assert_error("{1: 2}[3]", "KeyError");
+	assert_error("{'a': 1}[tags.Modality]", "KeyError");
+	assert_error("range(1.5)", "TypeError");
+	assert_error("range(0, 5, 0)", "ValueError: range() arg 3 must not "
+	                               "be zero");
+	assert_error("range(5)[5]", "IndexError: range object index out of "
+	                            "range");
+	assert_error("len(reversed([1]))", "TypeError");
+	assert_error("reversed({1})", "TypeError: object is not reversible");
+	assert_error("list(map(int, ['1', 'x']))",
+	    "ValueError: invalid literal for int()");
+	assert_error("'%d' % 'x'", "TypeError: %d format: a real number is "
+	                           "required");
+	assert_error("'%s %s' % ('a',)", "TypeError: not enough arguments");
+	assert_error("'%s' % ('a', 'b')", "TypeError: not all arguments "
+	                                  "converted");
+	assert_error("'abc' % 5", "TypeError: not all arguments converted");
+	assert_error("'%(a)s' % {'b': 1}", "KeyError");
+	assert_error("format('a', '+')", "ValueError");
+	assert_error("format(1.5, 'd')", "ValueError: Unknown format code");
+	assert_error("format(None, '>3')", "TypeError: unsupported format "
+	                                   "string");
+	assert_error("format(1, '.2d')", "ValueError: Precision not allowed");
+	assert_error("'a'.zfill('3')", "TypeError");
+	assert_error("'a'.partition('')", "ValueError: empty separator");
+	assert_error("','.join([1])", "TypeError: sequence item");
+	assert_error("sorted([1, 'a'])", "TypeError");
+	assert_error("[1, 2] < [1, 'a']", "TypeError");
+	assert_error("dict([(1, 2, 3)])", "ValueError: dictionary update");
+}
+END_TEST
+
+/* What a tag value can size is capped where Python (and asteval) would
+ * build it: every one of these would allocate far more without the
+ * caps. */
+START_TEST(what_a_tag_value_sizes_is_bounded)
+{
+	static const char str_cap[] = "RuntimeError: String length exceeded";
+	static const char seq_cap[] = "RuntimeError: sequence too long";
+
+	assert_error("'%*d' % (300000, 1)", str_cap);
+	assert_error("'%*d' % (-9223372036854775807 - 1, 1)", str_cap);
+	assert_error("'%.300000f' % 1.0", str_cap);
+	assert_error("'%300000s' % tags.Modality", str_cap);
+	assert_error("format(1, '>300000')", str_cap);
+	assert_error("format(1.0, '.300000f')", str_cap);
+	assert_error("format(1, '99999999999999999999')", str_cap);
+	assert_error("tags.Modality.ljust(300000)", str_cap);
+	assert_error("tags.Modality.center(10 ** 9, 'x')", str_cap);
+	assert_error("tags.SeriesNumber.zfill(10 ** 12)", str_cap);
+	assert_error("','.join([tags.Modality] * 100000)", str_cap);
+	assert_error("repr(tags.Modality * 131072)", str_cap);
+	assert_error("str([tags.Modality * 100000] * 2)", str_cap);
+	assert_error("tags.Modality * 131072 + 'x'", str_cap);
+	assert_error("list(range(int(tags.SeriesNumber) ** 9))", seq_cap);
+	assert_error("sum(range(10 ** 6))", seq_cap);
+	assert_error("sorted(range(10 ** 9))", seq_cap);
+	assert_error("list(zip(range(10 ** 9), 'ab'))", seq_cap);
+	/* sets and dicts find duplicates by comparison: quadratic, capped */
+	assert_error("len(set(range(65536)))", "RuntimeError: a dict or set");
+	assert_error("dict(zip(range(5000), range(5000)))",
+	    "RuntimeError: a dict or set");
+	assert_true("len(set(range(4096))) == 4096");
+	/* what needs no items stays exact on any range */
+	assert_true("10 ** 12 - 1 in range(10 ** 12) and len(range(10 ** 18)) "
+	            "== 10 ** 18 and range(10 ** 18)[-1] == 10 ** 18 - 1");
+	assert_true(
+	    "all(range(1, 10 ** 18)) and not all(range(-10 ** 18, 5))");
+	assert_true("len(sorted(range(65536), reverse=True)) == 65536");
+}
+END_TEST
+
 START_TEST(identity_and_tuples_follow_python)
 {
 	assert_true(
@@ -799,8 +1029,27 @@ START_TEST(syntax_errors_give_the_column_and_the_cause)
 	assert_syntax("+1E+1Ee+1E+1Ee+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+"
 	              "E+1E+1EeE+1Ee+1E+1EeEE+E+E+E+E+E+E+E+E+EE+E+E+0",
 	    2, "invalid number"); /* a fuzzer's find */
-	assert_syntax("f'x' == 1", 1, "f-strings are not supported");
+	assert_syntax("f'{tags.X}' == 1", 3,
+	    "f-strings with replacement fields are refused, as by mercure's "
+	    "safe mode (no FormattedValue); use str() and +");
+	assert_syntax("f'a}' == 1", 4, "f-string: single '}' is not allowed");
 	assert_syntax("tags.X()", 6, "unknown function 'X'");
+	assert_syntax("round(1.5, digits=1)", 12,
+	    "'digits' is an invalid keyword argument for 'round'");
+	assert_syntax(
+	    "sorted([1], True)", 1, "wrong number of arguments to 'sorted'");
+	assert_syntax(
+	    "round(number=1, number=2)", 17, "argument 'number' given twice");
+	assert_syntax("round(ndigits=1, 2)", 18,
+	    "positional argument follows keyword argument");
+	assert_syntax(
+	    "round(ndigits=1)", 1, "wrong number of arguments to 'round'");
+	assert_syntax("len(obj='x')", 5,
+	    "'obj' is an invalid keyword argument for 'len'");
+	assert_syntax("{1: 2, 3}", 9, "unexpected '}'");
+	assert_syntax("{1, 2", 1, "'{' was never closed");
+	assert_syntax("map(lambda x: x, [1])", 5,
+	    "lambda is not supported, as in mercure's safe mode");
 }
 END_TEST
 
@@ -1014,7 +1263,12 @@ rule_suite(void)
 	    arithmetic_follows_python,
 	    numeric_builtins_of_mercures_safe_mode_follow_python,
 	    more_string_methods_follow_python,
-	    identity_and_tuples_follow_python, NULL};
+	    identity_and_tuples_follow_python,
+	    safe_mode_builtins_containers_and_formatting_follow_python,
+	    safe_mode_builtins_raise_as_python_does,
+	    word_case_and_line_methods_follow_python,
+	    rsplit_and_set_operators_follow_python,
+	    what_a_tag_value_sizes_is_bounded, NULL};
 	const TTest *names[] = {
 	    a_missing_tag_makes_the_rule_false_and_says_which,
 	    attribute_access_falls_back_to_any_case_but_brackets_do_not,
