@@ -29,6 +29,8 @@ typedef struct sbuf {
 static bool
 put(sbuf *b, const char *s, size_t n)
 {
+	if (n == 0) /* s may be NULL then, and b->p still unallocated */
+		return true;
 	if (n > RULE_STR_RESULT_MAX - b->n)
 		return rule_fail(b->c, too_long);
 	if (b->n + n > b->cap) {

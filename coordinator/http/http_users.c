@@ -316,7 +316,8 @@ http_users_destroy(http_users *u)
 {
 	if (u == NULL)
 		return;
-	explicit_bzero(u->e, u->cap * sizeof(*u->e));
+	if (u->e != NULL)
+		explicit_bzero(u->e, u->cap * sizeof(*u->e));
 	free(u->e);
 	free(u);
 }
