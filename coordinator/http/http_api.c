@@ -317,6 +317,21 @@ api(http_req *r, const char *path)
 			http_rules_test(r);
 		return;
 	}
+	if (n == 1 && post && strcmp(seg[0], "query") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_qr_query(r);
+		return;
+	}
+	if (n == 1 && post && strcmp(seg[0], "retrieve") == 0) {
+		if (need(r, HTTP_ROLE_OPERATOR))
+			http_qr_retrieve(r);
+		return;
+	}
+	if (n == 2 && get && strcmp(seg[0], "retrievals") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_qr_retrieval(r, seg[1]);
+		return;
+	}
 	if (n == 1 && get && strcmp(seg[0], "config") == 0) {
 		if (need(r, HTTP_ROLE_VIEWER))
 			http_loop_ask(r, HTTP_JOB_CONFIG, NULL, 0);
