@@ -109,6 +109,8 @@ void http_rules_test(http_req *r);
 void http_qr_query(http_req *r);
 void http_qr_retrieve(http_req *r);
 void http_qr_retrieval(http_req *r, const char *id);
+/* GET /api/v1/target-tests/{id} */
+void http_qr_target_test(http_req *r, const char *id);
 
 /* http_history.c: the audit trail */
 void http_history(http_req *r);

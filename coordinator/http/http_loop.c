@@ -457,6 +457,9 @@ run(coord *c, http_job *j)
 	case HTTP_JOB_RETRIEVE:
 		http_loop_retrieve(c, j);
 		break;
+	case HTTP_JOB_TEST_TARGET:
+		http_loop_test_target(c, j);
+		break;
 	}
 }
 

@@ -3,6 +3,8 @@
  * --retrieve ...`, started here with sys_spawn as the notification
  * workers are: the loop reaps every child (the local scheduler, or
  * coord's slow tick), so no other thread may start or wait for one. The
+ * same goes for a target's connectivity test (mercure-coordinator
+ * --test-target, which runs the worker). The
  * child files what it fetches through the receiver's path, and the
  * running coordinator routes it like any received study. */
 #include "http/http_loop_qr.h"
@@ -16,6 +18,7 @@
 #include "base/log.h"
 #include "core/coord_int.h"
 #include "dcm/dcm_qr.h"
+#include "http/http_query.h"
 #include "os/sys_spawn.h"
 
 /* the fixed arguments before the keys, and the NULL at the end */
@@ -157,6 +160,34 @@ spawn(coord *c, json_t *in, const char *logp, char *err, size_t errlen)
 	return sys_spawn_start(&so, &pid, err, errlen);
 }
 
+/* record - a new id into in, with the user and the time, written to
+ * <root>/<dir>/<id>.json; logp gets <id>.log beside it. false after an
+ * answer. */
+static bool
+record(coord *c, http_job *j, const char *dirname, json_t *in,
+    char id[TASK_ID_MAX_LEN + 1], char logp[MC_PATH_MAX])
+{
+	char  dir[MC_PATH_MAX], reqp[MC_PATH_MAX];
+	char *text;
+	bool  ok;
+
+	coord_new_task_id(id);
+	json_object_set_new(in, "id", json_string(id));
+	json_object_set_new(in, "user", json_string(j->user));
+	json_object_set_new(in, "started_us", json_integer(sys_now_us()));
+	text = json_dumps(in, JSON_COMPACT | JSON_ENSURE_ASCII);
+	ok = text != NULL &&
+	     coord_path(c, dir, sizeof(dir), dirname, NULL, NULL) == MC_OK &&
+	     sys_path_fmt(reqp, MC_PATH_MAX, "%s/%s.json", dir, id) == MC_OK &&
+	     sys_path_fmt(logp, MC_PATH_MAX, "%s/%s.log", dir, id) == MC_OK &&
+	     sys_mkdir_p(dir) == MC_OK &&
+	     sys_write_file_atomic(reqp, text, strlen(text)) == MC_OK;
+	free(text);
+	if (!ok)
+		answer_error(j, 503, "cannot write the request's files");
+	return ok;
+}
+
 void
 http_loop_retrieve(coord *c, http_job *j)
 {
@@ -164,9 +195,8 @@ http_loop_retrieve(coord *c, http_job *j)
 	json_t           *in = j->in ? json_loads(j->in, 0, &e) : NULL;
 	config_dicom_node n;
 	const char       *why;
-	char              id[TASK_ID_MAX_LEN + 1], dir[MC_PATH_MAX];
-	char              reqp[MC_PATH_MAX], logp[MC_PATH_MAX], err[256];
-	char             *text = NULL, info[512];
+	char              id[TASK_ID_MAX_LEN + 1], logp[MC_PATH_MAX];
+	char              err[256], info[512];
 
 	if (in == NULL || !json_is_object(in)) {
 		answer_error(j, 500, "bad request from the HTTP thread");
@@ -176,21 +206,8 @@ http_loop_retrieve(coord *c, http_job *j)
 		answer_error(j, 422, why);
 		goto out;
 	}
-	coord_new_task_id(id);
-	json_object_set_new(in, "id", json_string(id));
-	json_object_set_new(in, "user", json_string(j->user));
-	json_object_set_new(in, "started_us", json_integer(sys_now_us()));
-	text = json_dumps(in, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (text == NULL ||
-	    coord_path(c, dir, sizeof(dir), HTTP_RETRIEVALS_DIR, NULL, NULL) !=
-	        MC_OK ||
-	    sys_path_fmt(reqp, sizeof(reqp), "%s/%s.json", dir, id) != MC_OK ||
-	    sys_path_fmt(logp, sizeof(logp), "%s/%s.log", dir, id) != MC_OK ||
-	    sys_mkdir_p(dir) != MC_OK ||
-	    sys_write_file_atomic(reqp, text, strlen(text)) != MC_OK) {
-		answer_error(j, 503, "cannot write the retrieval's files");
+	if (!record(c, j, HTTP_RETRIEVALS_DIR, in, id, logp))
 		goto out;
-	}
 	if (spawn(c, in, logp, err, sizeof(err)) != MC_OK) {
 		log_warn(
 		    "event=retrieve.spawn_failed id=%s msg=\"%s\"", id, err);
@@ -205,6 +222,42 @@ http_loop_retrieve(coord *c, http_job *j)
 	    j->user);
 	answer(j, 202, json_pack("{s:s,s:s}", "id", id, "state", "running"));
 out:
-	free(text);
+	json_decref(in);
+}
+
+void
+http_loop_test_target(coord *c, http_job *j)
+{
+	json_t *in = json_pack("{s:s}", "target", j->arg);
+	char    id[TASK_ID_MAX_LEN + 1], logp[MC_PATH_MAX], prog[MC_PATH_MAX];
+	char    err[256], info[512], esc[4 * HTTP_JOB_ARG_MAX + 8];
+	char   *argv[] = {prog, (char *) "--config", c->config_path,
+	      (char *) "--test-target", j->arg, NULL};
+	sys_spawn_opts so = {argv, NULL, logp, 0};
+	pid_t          pid;
+
+	if (config_find_target(c->cfg, j->arg) == NULL) {
+		answer_error(j, 404, "no such target");
+		goto out;
+	}
+	if (in == NULL) {
+		answer_error(j, 500, "out of memory");
+		goto out;
+	}
+	if (!record(c, j, HTTP_TARGET_TESTS_DIR, in, id, logp))
+		goto out;
+	if (self(prog, sizeof(prog)) != MC_OK ||
+	    sys_spawn_start(&so, &pid, err, sizeof(err)) != MC_OK) {
+		log_warn("event=target.test_spawn_failed id=%s", id);
+		answer_error(j, 503, "cannot start the test");
+		goto out;
+	}
+	snprintf(info, sizeof(info), "id=%s by %s", id, j->user);
+	coord_event(
+	    c, "target.test_started", NULL, NULL, NULL, NULL, j->arg, info);
+	log_info("event=target.test_started id=%s target=\"%s\" user=%s", id,
+	    http_log_value(j->arg, esc, sizeof(esc)), j->user);
+	answer(j, 202, json_pack("{s:s,s:s}", "id", id, "state", "running"));
+out:
 	json_decref(in);
 }

@@ -2,7 +2,8 @@
  * (http_qr.c is the HTTP threads' side): the source a query names, and
  * the start of a retrieval as a child process. The retrieval's files
  * live in <storage_root>/HTTP_RETRIEVALS_DIR: <id>.json (the request,
- * who asked, when) and <id>.log (the child's output). */
+ * who asked, when) and <id>.log (the child's output); a target's test
+ * the same in HTTP_TARGET_TESTS_DIR. */
 #ifndef MC_COORDINATOR_HTTP_LOOP_QR_H
 #define MC_COORDINATOR_HTTP_LOOP_QR_H
 
@@ -11,6 +12,7 @@
 #include "http/http_job.h"
 
 #define HTTP_RETRIEVALS_DIR "retrievals"
+#define HTTP_TARGET_TESTS_DIR "target_tests"
 
 struct coord;
 
@@ -29,5 +31,11 @@ void http_loop_source(struct coord *c, http_job *j);
  * retrieval's log, write the audit trail; 202 with the id, or 422.
  * The child is reaped with every other child of the loop. Loop thread. */
 void http_loop_retrieve(struct coord *c, http_job *j);
+
+/* http_loop_test_target - HTTP_JOB_TEST_TARGET: start
+ * `mercure-coordinator --test-target j->arg` as a child, its output in
+ * the test's log; 202 with the id, or 404 for an unknown target. Loop
+ * thread. */
+void http_loop_test_target(struct coord *c, http_job *j);
 
 #endif

@@ -6,7 +6,8 @@
  * child (http_loop_qr.c): a retrieval spawns getdcmtags for each file,
  * and only the loop may spawn and reap, since it reaps every child. GET
  * /api/v1/retrievals/{id} reads the child's output under the storage
- * root. */
+ * root, as GET /api/v1/target-tests/{id} reads a target test's (POST
+ * targets/{name}/test, started the same way). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,4 +305,50 @@ http_qr_retrieval(http_req *r, const char *id)
 		json_object_update(out, c);
 	json_decref(c);
 	http_reply_json(r, 200, out);
+}
+
+/* test_result - the worker's one line ("ok NAME: ..." or "error NAME:
+ * ..."), NULL while there is none */
+static const char *
+test_result(const char *text, json_t **line)
+{
+	for (const char *p = text; p != NULL && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t      len = nl ? (size_t) (nl - p) : strlen(p);
+		const char *st = strncmp(p, "ok ", 3) == 0      ? "ok"
+		                 : strncmp(p, "error ", 6) == 0 ? "error"
+		                                                : NULL;
+		if (st != NULL && nl != NULL) {
+			*line = json_stringn(p, len);
+			return st;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+void
+http_qr_target_test(http_req *r, const char *id)
+{
+	char        path[MC_PATH_MAX], *text = NULL;
+	size_t      len = 0;
+	json_t     *req, *line = NULL;
+	const char *state = NULL;
+
+	if (!http_retrieval_id_is_valid(id) ||
+	    sys_path_fmt(path, sizeof(path), "%s/%s/%s.json", r->srv->root,
+	        HTTP_TARGET_TESTS_DIR, id) != MC_OK ||
+	    (req = http_files_json(path)) == NULL) {
+		http_reply_error(r, 404, "no such target test");
+		return;
+	}
+	if (sys_path_fmt(path, sizeof(path), "%s/%s/%s.log", r->srv->root,
+	        HTTP_TARGET_TESTS_DIR, id) == MC_OK &&
+	    sys_read_plain_file(path, HTTP_QR_LOG_MAX, &text, &len) == MC_OK)
+		state = test_result(text, &line);
+	free(text);
+	http_reply_json(r, 200,
+	    json_pack("{s:s,s:s,s:o,s:o?,s:o}", "id", id, "state",
+	        state ? state : "running", "request", req, "result", line,
+	        "output_tail", http_files_log_tail(path)));
 }
