@@ -317,6 +317,21 @@ api(http_req *r, const char *path)
 			http_rules_test(r);
 		return;
 	}
+	if (n == 1 && post && strcmp(seg[0], "query") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_qr_query(r);
+		return;
+	}
+	if (n == 1 && post && strcmp(seg[0], "retrieve") == 0) {
+		if (need(r, HTTP_ROLE_OPERATOR))
+			http_qr_retrieve(r);
+		return;
+	}
+	if (n == 2 && get && strcmp(seg[0], "retrievals") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_qr_retrieval(r, seg[1]);
+		return;
+	}
 	if (n == 1 && get && strcmp(seg[0], "config") == 0) {
 		if (need(r, HTTP_ROLE_VIEWER))
 			http_loop_ask(r, HTTP_JOB_CONFIG, NULL, 0);
@@ -335,6 +350,19 @@ api(http_req *r, const char *path)
 			action(r, HTTP_JOB_HALT, "target.halt", seg[1]);
 		else
 			action(r, HTTP_JOB_RESUME, "target.resume", seg[1]);
+		return;
+	}
+	if (n == 3 && post && strcmp(seg[0], "targets") == 0 &&
+	    strcmp(seg[2], "test") == 0) {
+		if (strlen(seg[1]) > HTTP_TARGET_NAME_MAX)
+			http_reply_error(r, 404, "no such target");
+		else
+			action(r, HTTP_JOB_TEST_TARGET, "target.test", seg[1]);
+		return;
+	}
+	if (n == 2 && get && strcmp(seg[0], "target-tests") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_qr_target_test(r, seg[1]);
 		return;
 	}
 	if (n == 2 && get && strcmp(seg[0], "tasks") == 0) {

@@ -41,10 +41,10 @@ http_files_count(const http_server *s, const char *dir)
 	return (long) n;
 }
 
-/* json_file - the JSON in path, or NULL when absent or unreadable; a
+/* http_files_json - the JSON in path, or NULL when absent or unreadable; a
  * file that is not JSON becomes {"unparsable": true} */
-static json_t *
-json_file(const char *path)
+json_t *
+http_files_json(const char *path)
 {
 	char        *text = NULL;
 	size_t       len = 0;
@@ -59,8 +59,8 @@ json_file(const char *path)
 	return j ? j : json_pack("{s:b}", "unparsable", 1);
 }
 
-static json_t *
-log_tail(const char *path)
+json_t *
+http_files_log_tail(const char *path)
 {
 	char  *text = NULL;
 	size_t len = 0, from;
@@ -107,19 +107,19 @@ http_files_task(http_req *r, const char *id)
 		return;
 	}
 	snprintf(p, sizeof(p), "%s/" TASK_JSON_NAME, dir);
-	json_object_set_new(j, "task", json_file(p));
+	json_object_set_new(j, "task", http_files_json(p));
 	snprintf(p, sizeof(p), "%s/" TASK_RESULT_NAME, dir);
-	json_object_set_new(j, "result", json_file(p));
+	json_object_set_new(j, "result", http_files_json(p));
 	for (unsigned k = 1; k <= HTTP_ATTEMPTS_MAX; k++) {
 		json_t *a;
 		snprintf(p, sizeof(p), "%s/result.%u.json", dir, k);
-		if ((a = json_file(p)) == NULL)
+		if ((a = http_files_json(p)) == NULL)
 			break;
 		json_array_append_new(att, a);
 	}
 	json_object_set_new(j, "attempts", att);
 	snprintf(p, sizeof(p), "%s/worker.log", dir);
-	json_object_set_new(j, "log_tail", log_tail(p));
+	json_object_set_new(j, "log_tail", http_files_log_tail(p));
 	http_reply_json(r, 200, j);
 }
 

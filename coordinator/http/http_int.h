@@ -75,6 +75,11 @@ const char *http_query_get(void *req, const char *key);
 bool http_loop_ask(
     http_req *r, http_job_kind kind, const char *arg, unsigned limit);
 
+/* http_loop_ask_in - http_loop_ask with in (borrowed) handed to the
+ * loop as the job's request JSON */
+bool http_loop_ask_in(http_req *r, http_job_kind kind, const char *arg,
+    unsigned limit, json_t *in);
+
 /* http_authenticate - fill r->who from the request's Authorization
  * header (Basic or Bearer) or its session cookie; false when there are
  * none or they are wrong (a failure already delayed and logged). */
@@ -88,11 +93,24 @@ void http_api_route(http_req *r);
 void http_files_task(http_req *r, const char *id);
 void http_files_tasks(
     http_req *r, const char *state, unsigned limit, uint64_t before);
+/* http_files_json - the JSON in path (NULL: absent or unreadable) */
+json_t *http_files_json(const char *path);
+/* http_files_log_tail - the end of the log at path as a string, null
+ * when unreadable */
+json_t *http_files_log_tail(const char *path);
 /* http_files_count - entries of <root>/<dir>; -1 when unreadable */
 long http_files_count(const http_server *s, const char *dir);
 
 /* http_rules.c: POST /api/v1/rules/test */
 void http_rules_test(http_req *r);
+
+/* http_qr.c: POST /api/v1/query and /api/v1/retrieve, GET
+ * /api/v1/retrievals/{id} */
+void http_qr_query(http_req *r);
+void http_qr_retrieve(http_req *r);
+void http_qr_retrieval(http_req *r, const char *id);
+/* GET /api/v1/target-tests/{id} */
+void http_qr_target_test(http_req *r, const char *id);
 
 /* http_history.c: the audit trail */
 void http_history(http_req *r);

@@ -47,6 +47,7 @@ drop(http_job *j)
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
 	free(j->body);
+	free(j->in);
 	free(j);
 }
 

@@ -5,7 +5,7 @@
  * answers late never writes into freed memory and an HTTP thread never
  * waits past its deadline.
  *
- * Fields: kind, arg, limit, user are written by the HTTP thread before
+ * Fields: kind, arg, limit, user, in are written by the HTTP thread before
  * the push and only read afterwards; status, body, content_type are
  * written by the loop before http_job_finish() and read by the HTTP
  * thread only after http_job_wait() returned MC_OK. */
@@ -22,19 +22,22 @@
 #define HTTP_JOB_ARG_MAX 256
 
 typedef enum {
-	HTTP_JOB_PING,    /* the loop answers: readiness */
-	HTTP_JOB_STATUS,  /* GET /api/v1/status */
-	HTTP_JOB_SERIES,  /* GET /api/v1/series */
-	HTTP_JOB_STUDIES, /* GET /api/v1/studies */
-	HTTP_JOB_TASKS,   /* GET /api/v1/tasks, the loop's states */
-	HTTP_JOB_METRICS, /* GET /metrics */
-	HTTP_JOB_RETRY,   /* POST tasks/{id}/retry */
-	HTTP_JOB_REROUTE, /* POST tasks/{id}/reroute */
-	HTTP_JOB_FORCE,   /* POST series|studies/{uid}/force-complete */
-	HTTP_JOB_TARGETS, /* GET /api/v1/targets */
-	HTTP_JOB_CONFIG,  /* GET /api/v1/config */
-	HTTP_JOB_HALT,    /* POST targets/{name}/halt */
-	HTTP_JOB_RESUME   /* POST targets/{name}/resume */
+	HTTP_JOB_PING,       /* the loop answers: readiness */
+	HTTP_JOB_STATUS,     /* GET /api/v1/status */
+	HTTP_JOB_SERIES,     /* GET /api/v1/series */
+	HTTP_JOB_STUDIES,    /* GET /api/v1/studies */
+	HTTP_JOB_TASKS,      /* GET /api/v1/tasks, the loop's states */
+	HTTP_JOB_METRICS,    /* GET /metrics */
+	HTTP_JOB_RETRY,      /* POST tasks/{id}/retry */
+	HTTP_JOB_REROUTE,    /* POST tasks/{id}/reroute */
+	HTTP_JOB_FORCE,      /* POST series|studies/{uid}/force-complete */
+	HTTP_JOB_TARGETS,    /* GET /api/v1/targets */
+	HTTP_JOB_CONFIG,     /* GET /api/v1/config */
+	HTTP_JOB_HALT,       /* POST targets/{name}/halt */
+	HTTP_JOB_RESUME,     /* POST targets/{name}/resume */
+	HTTP_JOB_SOURCE,     /* POST /api/v1/query: the source's node */
+	HTTP_JOB_RETRIEVE,   /* POST /api/v1/retrieve: start the child */
+	HTTP_JOB_TEST_TARGET /* POST targets/{name}/test: start the child */
 } http_job_kind;
 
 typedef struct http_job {
@@ -43,6 +46,7 @@ typedef struct http_job {
 	char          arg[HTTP_JOB_ARG_MAX]; /* an id or a state */
 	unsigned      limit;
 	char          user[HTTP_NAME_MAX + 1]; /* for the audit trail */
+	char         *in; /* malloc'ed request JSON, or NULL */
 	/* the answer */
 	int         status; /* HTTP status */
 	char       *body;   /* malloc'ed, or NULL */

@@ -14,8 +14,10 @@
 
 #include "base/log.h"
 #include "core/coord_int.h"
+#include "dcm/dcm_glue.h"
 #include "http/http_cli.h"
 #include "http/http_job.h"
+#include "http/http_loop_qr.h"
 #include "http/http_metrics.h"
 #include "http/http_query.h"
 #include "http/http_server.h"
@@ -449,6 +451,15 @@ run(coord *c, http_job *j)
 	case HTTP_JOB_RESUME:
 		halt(c, j, j->kind == HTTP_JOB_HALT);
 		break;
+	case HTTP_JOB_SOURCE:
+		http_loop_source(c, j);
+		break;
+	case HTTP_JOB_RETRIEVE:
+		http_loop_retrieve(c, j);
+		break;
+	case HTTP_JOB_TEST_TARGET:
+		http_loop_test_target(c, j);
+		break;
 	}
 }
 
@@ -470,7 +481,7 @@ on_jobs(loop *l, int fd, void *arg)
 mc_err
 http_loop_open(coord *c)
 {
-	char             users[MC_PATH_MAX], db[MC_PATH_MAX];
+	char             users[MC_PATH_MAX], db[MC_PATH_MAX], err[256];
 	http_server_opts o;
 	mc_err           rv;
 
@@ -480,6 +491,12 @@ http_loop_open(coord *c)
 	restore_counters(c);
 	if (!c->cfg->http.enabled)
 		return MC_OK;
+	/* POST /api/v1/query runs DCMTK on the HTTP threads: its set-up
+	 * once, before they start */
+	if ((rv = dcm_glue_init(err, sizeof(err))) != MC_OK) {
+		log_error("event=http.dcm_init_failed msg=\"%s\"", err);
+		return rv;
+	}
 	if (c->o.db_path)
 		snprintf(db, sizeof(db), "%s", c->o.db_path);
 	else if ((rv = coord_path(c, db, sizeof(db), "mercure.sqlite", NULL,

@@ -78,6 +78,13 @@ http_query_get(void *req, const char *key)
 bool
 http_loop_ask(http_req *r, http_job_kind kind, const char *arg, unsigned limit)
 {
+	return http_loop_ask_in(r, kind, arg, limit, NULL);
+}
+
+bool
+http_loop_ask_in(http_req *r, http_job_kind kind, const char *arg,
+    unsigned limit, json_t *in)
+{
 	http_job *j;
 	mc_err    rv;
 
@@ -91,6 +98,13 @@ http_loop_ask(http_req *r, http_job_kind kind, const char *arg, unsigned limit)
 	}
 	snprintf(j->arg, sizeof(j->arg), "%s", arg ? arg : "");
 	j->limit = limit;
+	if (in != NULL && (j->in = json_dumps(in,
+	                       JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL) {
+		http_job_release(j);
+		http_job_release(j);
+		http_reply_error(r, 503, "out of memory");
+		return false;
+	}
 	snprintf(j->user, sizeof(j->user), "%s", r->who.user);
 	rv = http_job_wait(r->srv->q, j,
 	    kind == HTTP_JOB_PING ? HTTP_READY_WAIT_MS : HTTP_LOOP_WAIT_MS);

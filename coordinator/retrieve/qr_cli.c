@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "dcm/dcm_glue.h"
+#include "retrieve/qr_api.h"
 #include "retrieve/qr_int.h"
 
 #define QR_DIAGS_MAX 64
@@ -233,31 +234,10 @@ load(const char *path)
 static void
 print_json(const qr_ctx *x, const dcm_qr_match *m, size_t n)
 {
-	json_t *arr = json_array();
-	char   *text;
+	json_t *arr = qr_matches_json(x->a->level, m, n);
+	char   *text =
+            arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 
-	for (size_t i = 0; arr != NULL && i < n; i++) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-		    "StudyInstanceUID", m[i].study_uid, "PatientID",
-		    m[i].patient_id, "AccessionNumber", m[i].accession,
-		    "StudyDate", m[i].study_date,
-		    x->a->level == DCM_QR_STUDY ? "ModalitiesInStudy"
-		                                : "Modality",
-		    m[i].modality,
-		    x->a->level == DCM_QR_STUDY ? "StudyDescription"
-		                                : "SeriesDescription",
-		    m[i].description,
-		    x->a->level == DCM_QR_STUDY
-		        ? "NumberOfStudyRelatedInstances"
-		        : "NumberOfSeriesRelatedInstances",
-		    m[i].n_instances);
-		if (o != NULL && x->a->level == DCM_QR_SERIES)
-			json_object_set_new(o, "SeriesInstanceUID",
-			    json_string(m[i].series_uid));
-		json_array_append_new(arr, o);
-	}
-	text =
-	    arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	if (text != NULL)
 		printf("%s\n", text);
 	free(text);
