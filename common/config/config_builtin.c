@@ -52,21 +52,11 @@ config_builtin_is_known(const char *name)
 	return false;
 }
 
-static const cnode *
-field(const cnode *m, const char *key)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (m->items[2 * i]->kind == CNODE_SCALAR &&
-		    strcmp(m->items[2 * i]->text, key) == 0)
-			return m->items[2 * i + 1];
-	return NULL;
-}
-
 /* set - a field that is there and says something: not null, not "" */
 static const cnode *
 set(const cnode *m, const char *key)
 {
-	const cnode *v = field(m, key);
+	const cnode *v = cval_field(m, key);
 
 	if (v == NULL || cval_is_null(v) ||
 	    (v->kind == CNODE_SCALAR && v->len == 0))
@@ -98,6 +88,6 @@ config_builtin_check_module(
 	}
 	x->builtin_module = m;
 	ROWS[i].check(
-	    x, field(m, "settings"), config_path(sub, path, "settings"));
+	    x, cval_field(m, "settings"), config_path(sub, path, "settings"));
 	x->builtin_module = NULL;
 }

@@ -122,6 +122,8 @@ bool cval_kvlist(
 bool cval_is_empty_mapping(const cnode *v);
 /* cval_map - require a mapping; reports and returns false otherwise. */
 bool cval_map(cctx *x, const cnode *v, const char *path);
+/* cval_field - the value of key in the mapping m, or NULL when absent */
+const cnode *cval_field(const cnode *m, const char *key);
 
 /* config_validate.c: checks of single values (report and return false). */
 bool config_check_port(

@@ -150,16 +150,6 @@ config_build_receiver(cctx *x, const cnode *v)
 	}
 }
 
-static const cnode *
-map_get(const cnode *m, const char *key)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (m->items[2 * i]->kind == CNODE_SCALAR &&
-		    strcmp(m->items[2 * i]->text, key) == 0)
-			return m->items[2 * i + 1];
-	return NULL;
-}
-
 static void
 build_local(cctx *x, const cnode *v)
 {
@@ -196,7 +186,7 @@ config_build_scheduler(cctx *x, const cnode *v)
 
 	if (!cval_map(x, v, "scheduler"))
 		return;
-	if ((type = map_get(v, "type")) != NULL &&
+	if ((type = cval_field(v, "type")) != NULL &&
 	    !cval_enum(x, type, "scheduler.type", "scheduler type",
 	        scheduler_types,
 	        sizeof(scheduler_types) / sizeof(scheduler_types[0]), &t))

@@ -12,21 +12,11 @@
 
 #include "config/config_int.h"
 
-static const cnode *
-field(const cnode *m, const char *key)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (m->items[2 * i]->kind == CNODE_SCALAR &&
-		    strcmp(m->items[2 * i]->text, key) == 0)
-			return m->items[2 * i + 1];
-	return NULL;
-}
-
 /* required - the value of key, or NULL after "missing field". */
 static const cnode *
 required(cctx *x, const cnode *m, const char *path, const char *key)
 {
-	const cnode *v = field(m, key);
+	const cnode *v = cval_field(m, key);
 
 	if (v == NULL || cval_is_null(v))
 		cctx_error(x, m, path, "missing field '%s'", key);
@@ -63,7 +53,7 @@ check_typed(cctx *x, config_target *t, const config_target_schema *s,
 	char sub[CONFIG_PATH_MAX_LEN];
 
 	for (const config_target_field *f = s->fields; f->name != NULL; f++) {
-		const cnode *v = field(m, f->name);
+		const cnode *v = cval_field(m, f->name);
 		if ((f->flags & CONFIG_FIELD_REQUIRED) &&
 		    (v = required(x, m, path, f->name)) == NULL)
 			continue;
@@ -88,7 +78,7 @@ build_target(cctx *x, config_target *t, const cnode *m, const char *path)
 		return;
 	}
 	schemas = config_target_schemas(&n);
-	if (field(m, "target_type") == NULL) {
+	if (cval_field(m, "target_type") == NULL) {
 		const char *name = config_target_infer(m);
 		while (ti < (int) n && strcmp(schemas[ti].name, name) != 0)
 			ti++;

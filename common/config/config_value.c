@@ -276,3 +276,13 @@ cval_map(cctx *x, const cnode *v, const char *path)
 		    x, v, path, "expected a mapping, got %s", kind_str(v));
 	return false;
 }
+
+const cnode *
+cval_field(const cnode *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->items[2 * i]->kind == CNODE_SCALAR &&
+		    strcmp(m->items[2 * i]->text, key) == 0)
+			return m->items[2 * i + 1];
+	return NULL;
+}

@@ -23,7 +23,6 @@
 #include "dcmtk/dcmdata/dcvr.h"
 
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,21 +43,6 @@ namespace
 {
 
 constexpr int MAX_GROUPS = 10; /* \0 .. \9 */
-
-void say(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-void
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* a finding: which field, and why */
 struct finding {
@@ -704,11 +688,11 @@ dcm_edit_check(
 		if (build(o, out, f))
 			return MC_OK;
 		*field = f.field;
-		say(err, errlen, "%s", f.msg.c_str());
+		mc_errf(err, errlen, "%s", f.msg.c_str());
 		return MC_EINVAL;
 	} catch (...) {
 		mc_err rv = mc_of_exception();
-		say(err, errlen, "%s", mc_strerror(rv));
+		mc_errf(err, errlen, "%s", mc_strerror(rv));
 		return rv;
 	}
 }
@@ -721,7 +705,8 @@ dcm_edit_create(const dcm_edit_op *ops, size_t n, dcm_edit **out, size_t *bad,
 	*bad = 0;
 	if (n > DCM_EDIT_MAX_OPS) {
 		*bad = DCM_EDIT_MAX_OPS;
-		say(err, errlen, "more than %d operations", DCM_EDIT_MAX_OPS);
+		mc_errf(
+		    err, errlen, "more than %d operations", DCM_EDIT_MAX_OPS);
 		return MC_EINVAL;
 	}
 	try {
@@ -731,7 +716,7 @@ dcm_edit_create(const dcm_edit_op *ops, size_t n, dcm_edit **out, size_t *bad,
 			e->ops.emplace_back(new op);
 			if (!build(&ops[i], *e->ops.back(), f)) {
 				*bad = i;
-				say(err, errlen, "%s", f.msg.c_str());
+				mc_errf(err, errlen, "%s", f.msg.c_str());
 				return MC_EINVAL;
 			}
 		}
@@ -739,7 +724,7 @@ dcm_edit_create(const dcm_edit_op *ops, size_t n, dcm_edit **out, size_t *bad,
 		return MC_OK;
 	} catch (...) {
 		mc_err rv = mc_of_exception();
-		say(err, errlen, "%s", mc_strerror(rv));
+		mc_errf(err, errlen, "%s", mc_strerror(rv));
 		return rv;
 	}
 }
@@ -759,7 +744,7 @@ dcm_edit_file(const dcm_edit *e, const char *src, const char *dst,
 	if (changed != NULL)
 		*changed = 0;
 	if (sys_path_fmt(tmp, sizeof(tmp), "%s.part", dst) != MC_OK) {
-		say(err, errlen, "path too long: %s", dst);
+		mc_errf(err, errlen, "path too long: %s", dst);
 		return MC_EINVAL;
 	}
 	try {
@@ -768,7 +753,7 @@ dcm_edit_file(const dcm_edit *e, const char *src, const char *dst,
 		std::string   why;
 		OFCondition   c = ff.loadFile(src);
 		if (c.bad()) {
-			say(err, errlen, "%s: not readable as DICOM: %s",
+			mc_errf(err, errlen, "%s: not readable as DICOM: %s",
 			    sys_basename_of(src), c.text());
 			return MC_EPARSE;
 		}
@@ -776,7 +761,7 @@ dcm_edit_file(const dcm_edit *e, const char *src, const char *dst,
 		E_TransferSyntax xfer = ds->getOriginalXfer();
 		for (const auto &o : e->ops) {
 			if (!apply(ds, *o, n, why)) {
-				say(err, errlen, "%s: %s",
+				mc_errf(err, errlen, "%s: %s",
 				    sys_basename_of(src), why.c_str());
 				return MC_EINVAL;
 			}
@@ -785,7 +770,7 @@ dcm_edit_file(const dcm_edit *e, const char *src, const char *dst,
 		    EPD_noChange, 0, 0, EWM_updateMeta);
 		if (c.bad()) {
 			remove_partial(tmp);
-			say(err, errlen, "%s: cannot write %s: %s",
+			mc_errf(err, errlen, "%s: cannot write %s: %s",
 			    sys_basename_of(src), tmp, c.text());
 			return MC_EIO;
 		}
@@ -800,7 +785,7 @@ dcm_edit_file(const dcm_edit *e, const char *src, const char *dst,
 	} catch (...) {
 		remove_partial(tmp);
 		mc_err rv = mc_of_exception();
-		say(err, errlen, "%s", mc_strerror(rv));
+		mc_errf(err, errlen, "%s", mc_strerror(rv));
 		return rv;
 	}
 }

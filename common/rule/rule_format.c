@@ -266,7 +266,7 @@ fmt_int(sbuf *b, const spec *s, int64_t x)
 		if (x < 0 || x > 0x10ffff)
 			return rule_fail(b->c, "OverflowError: %c arg not in "
 			                       "range(0x110000)");
-		size_t k = rule_utf8_encode((uint32_t) x, cp);
+		size_t k = utf8_encode((uint32_t) x, cp);
 		return pad(b, s, "", cp, k, 1, '<');
 	}
 	do {

@@ -262,14 +262,14 @@ recase(rule_ctx *c, const rule_value *args, char how, rule_value *out)
 		if (how == 's' && up == cp && low != cp)
 			upper = false;
 		if (how == 's' && up == cp && low == cp) {
-			o += rule_utf8_encode(cp, d + o);
+			o += utf8_encode(cp, d + o);
 			continue;
 		}
 		if (upper && cp == 0xdf) { /* ß: 'Ss' as a title, 'SS' */
 			d[o++] = 'S';
 			d[o++] = how == 's' ? 'S' : 's';
 		} else {
-			o += rule_utf8_encode(upper ? up : low, d + o);
+			o += utf8_encode(upper ? up : low, d + o);
 		}
 		prev_cased = up != cp || low != cp;
 	}

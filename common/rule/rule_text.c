@@ -58,31 +58,6 @@ rule_utf8_decode(const char *s, size_t n, size_t *len)
 	return cp;
 }
 
-size_t
-rule_utf8_encode(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char) (0xc0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char) (0xe0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char) (0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char) (0xf0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char) (0x80 | (cp & 0x3f));
-	return 4;
-}
-
 bool
 rule_cp_printable(uint32_t cp)
 {
@@ -193,7 +168,7 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 		}
 		if (!upper && cp == 0x130) { /* İ: i and a combining dot */
 			d[o++] = 'i';
-			o += rule_utf8_encode(0x307, d + o);
+			o += utf8_encode(0x307, d + o);
 			continue;
 		}
 		if (!upper && cp == 0x3a3) { /* Σ: ς at the end of a word */
@@ -211,11 +186,11 @@ change_case(rule_ctx *c, const rule_value *s, bool upper, rule_value *out)
 				    rule_utf8_decode(p + j, n - j, &k2));
 			}
 			after = i + k < n && is_cased(next);
-			o += rule_utf8_encode(
+			o += utf8_encode(
 			    before && !after ? 0x3c2 : 0x3c3, d + o);
 			continue;
 		}
-		o += rule_utf8_encode(map_case(cp, upper), d + o);
+		o += utf8_encode(map_case(cp, upper), d + o);
 	}
 	*out = (rule_value){.t = V_STR, .u.s = {d, o}};
 	return true;

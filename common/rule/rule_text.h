@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/utf8.h"
+
 #include "rule/rule_builtin.h"
 
 #define RULE_TEXT_FN(name)                                                    \
@@ -56,8 +58,6 @@ RULE_TEXT_FN(rule_m_expandtabs);
 /* rule_utf8_decode - the code point at s[0..n) and its length in *len;
  * a byte that is not valid UTF-8 reads as itself. */
 uint32_t rule_utf8_decode(const char *s, size_t n, size_t *len);
-/* rule_utf8_encode - cp as UTF-8 into out (4 bytes); the length */
-size_t rule_utf8_encode(uint32_t cp, char *out);
 /* rule_map_case - cp's simple upper (or lower) case mapping */
 uint32_t rule_map_case(uint32_t cp, bool upper);
 /* rule_cp_alpha - a letter, as str.isalpha() sees one */

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <wctype.h>
+
+#include "base/utf8.h"
 
 /* utf8_next - the code point at s[*i] (advancing *i), or -1 when the
  * sequence is malformed */
@@ -66,31 +69,6 @@ http_utf8_valid(const char *s, size_t n)
 	return true;
 }
 
-static size_t
-utf8_put(long cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char) (0xc0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char) (0xe0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char) (0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char) (0xf0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char) (0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* utf8_locale - glibc's C.UTF-8 holds Unicode's case mappings; made once
  * and never freed (a process-wide constant, like a static table) */
 static locale_t       fold_locale;
@@ -124,7 +102,7 @@ http_utf8_fold(const char *s, char *out, size_t len)
 			cp = (long) towlower_l((wint_t) cp, loc);
 		else if (cp < 0x80 && cp >= 'A' && cp <= 'Z')
 			cp += 'a' - 'A';
-		o += utf8_put(cp, out + o);
+		o += utf8_encode((uint32_t) cp, out + o);
 	}
 	if (o + 1 > len)
 		return false;
