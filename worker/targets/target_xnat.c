@@ -42,6 +42,7 @@ typedef struct xn_conf {
 	const char *project, *user;
 	char        password[SECRET_MAX_LEN + 1];
 	curl_common net;
+	CURLSH     *share; /* holds the session cookie between requests */
 } xn_conf;
 
 typedef struct xn_response {
@@ -56,6 +57,8 @@ conf_free(xn_conf *c)
 	if (c == NULL)
 		return;
 	secret_wipe(c->password, sizeof(c->password));
+	if (c->share != NULL)
+		curl_share_cleanup(c->share);
 	free(c);
 }
 
@@ -68,6 +71,11 @@ resolve_conf(const target_cfg *cfg, xn_conf *c, char *err, size_t errlen)
 	mc_err      rv;
 
 	memset(c, 0, sizeof(*c));
+	if ((c->share = curl_share_init()) == NULL) {
+		mc_errf(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	}
+	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
 	if (host == NULL || host[0] == '\0') {
 		mc_errf(err, errlen, "xnat target without 'host'");
 		return MC_ECONFIG;
@@ -140,14 +148,28 @@ snippet(const xn_response *r, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
+/* perform - one request; then the cookie file list is emptied, since
+ * libcurl (7.88) keeps it past the transfer and curl_easy_reset drops it
+ * without freeing it. The cookies stay in the share. */
+static CURLcode
+perform(CURL *h)
+{
+	CURLcode cc = curl_easy_perform(h);
+
+	curl_easy_setopt(h, CURLOPT_COOKIEFILE, NULL);
+	return cc;
+}
+
 /* the options of every request: the common ones, the session cookie
- * (libcurl keeps cookies across curl_easy_reset; this turns their use
- * back on) and the bounded response body */
+ * (kept in the share, so that it outlives curl_easy_reset; the empty
+ * cookie file turns the cookie engine on) and the bounded response
+ * body */
 static void
 easy_setup(CURL *h, const xn_conf *c, const char *url, xn_response *resp,
     char *errbuf)
 {
 	curl_common_setup(h, &c->net, url, errbuf);
+	curl_easy_setopt(h, CURLOPT_SHARE, c->share);
 	curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, response_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
@@ -170,7 +192,7 @@ login(CURL *h, const xn_conf *c, xn_response *resp, char *errbuf, long *code)
 	curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-	cc = curl_easy_perform(h);
+	cc = perform(h);
 	*code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
 	if (*code >= 200 && *code < 300)
@@ -191,6 +213,7 @@ logout(CURL *h, const xn_conf *c)
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
 	(void) curl_easy_perform(h);
 	curl_easy_setopt(h, CURLOPT_COOKIELIST, "ALL");
+	curl_easy_setopt(h, CURLOPT_COOKIEFILE, NULL); /* as perform() */
 }
 
 static bool
@@ -362,7 +385,7 @@ post_zip(const xn_run *r, CURL *h, target_result *res, long *code)
 	curl_easy_setopt(h, CURLOPT_READDATA, r->zip);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t) zip_stored_size(r->zip));
-	cc = curl_easy_perform(h);
+	cc = perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
 	curl_slist_free_all(hdr);
 	snippet(resp, body, sizeof(body));
