@@ -145,8 +145,8 @@ http_parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static int
-hexval(char c)
+int
+http_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -171,8 +171,8 @@ form_decode(const char *s, size_t n, char *out, size_t len)
 			int hi, lo;
 			if (i + 2 >= n)
 				return MC_EINVAL;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = http_hex_digit(s[i + 1]);
+			lo = http_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return MC_EINVAL;
 			c = (char) (hi * 16 + lo);

@@ -30,6 +30,8 @@ bool http_utf8_fold(const char *s, char *out, size_t len);
 /* http_parse_uint - decimal digits only (no sign, no space), at most
  * max. */
 bool http_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* http_hex_digit - the value of one hex digit, or -1 */
+int http_hex_digit(char c);
 
 /* http_form_get - the value of key in an application/x-www-form-
  * urlencoded body, percent- and '+'-decoded into out. MC_ENOENT when

@@ -269,18 +269,6 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* on_unescape - percent-decode a path or a query value in place; "%00"
  * becomes the byte 0xff, which is never UTF-8, so the id or value is
  * refused instead of being cut short at the NUL */
@@ -293,8 +281,8 @@ on_unescape(void *cls, struct MHD_Connection *c, char *s)
 	(void) c;
 	while (*in) {
 		int hi, lo;
-		if (in[0] == '%' && (hi = hex_digit(in[1])) >= 0 &&
-		    (lo = hex_digit(in[2])) >= 0) {
+		if (in[0] == '%' && (hi = http_hex_digit(in[1])) >= 0 &&
+		    (lo = http_hex_digit(in[2])) >= 0) {
 			int v = hi * 16 + lo;
 			*out++ = (char) (v == 0 ? 0xff : v);
 			in += 3;
