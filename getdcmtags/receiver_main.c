@@ -649,9 +649,8 @@ main(int argc, char **argv)
 	receiver_recover_tmp(&r.store, r.tmp, NULL, NULL);
 	r.sweep_store = r.store;
 	(void) tmp_slot_sweep(r.slot, recover_slot, &r);
-	if (a.sweep_s > 0 &&
-	    tmp_slot_sweeper_start(r.slot, a.sweep_s, recover_slot, &r) !=
-	        MC_OK)
+	if (a.sweep_s > 0 && tmp_slot_sweeper_start(
+	                         r.slot, a.sweep_s, recover_slot, &r) != MC_OK)
 		log_warn("event=tmp_slot.sweeper_off msg=\"cannot start the "
 		         "sweep thread; other slots are recovered at start "
 		         "only\"");

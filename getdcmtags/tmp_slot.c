@@ -16,10 +16,10 @@
 #include "os/sys_fs.h"
 
 struct tmp_slot {
-	char                storage[MC_PATH_MAX];
-	char                dir[MC_PATH_MAX];
-	unsigned            number;
-	int                 lock_fd;
+	char     storage[MC_PATH_MAX];
+	char     dir[MC_PATH_MAX];
+	unsigned number;
+	int      lock_fd;
 	/* the sweeper */
 	pthread_t           thread;
 	bool                running;
@@ -48,8 +48,8 @@ try_lock(const char *dir)
 
 	if (sys_path_fmt(path, sizeof(path), "%s/" TMP_SLOT_LOCK, dir) !=
 	        MC_OK ||
-	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	         0600)) < 0)
+	    (fd = open(
+	         path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
@@ -69,8 +69,8 @@ tmp_slot_claim(const char *storage, tmp_slot **out)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MC_ENOMEM;
 	s->lock_fd = -1;
-	if ((rv = sys_path_fmt(s->storage, sizeof(s->storage), "%s",
-	         storage)) != MC_OK) {
+	if ((rv = sys_path_fmt(
+	         s->storage, sizeof(s->storage), "%s", storage)) != MC_OK) {
 		free(s);
 		return rv;
 	}

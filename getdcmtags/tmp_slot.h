@@ -36,8 +36,7 @@ unsigned    tmp_slot_number(const tmp_slot *s);
 
 /* tmp_slot_sweep - every other existing slot whose lock is free goes
  * through fn, its lock held meanwhile. Returns the number swept. */
-unsigned tmp_slot_sweep(
-    const tmp_slot *s, tmp_slot_recover_fn fn, void *ctx);
+unsigned tmp_slot_sweep(const tmp_slot *s, tmp_slot_recover_fn fn, void *ctx);
 
 /* tmp_slot_sweeper_start - tmp_slot_sweep every interval_s seconds on a
  * thread of its own, until tmp_slot_destroy: a receiver that died on a
