@@ -18,11 +18,13 @@
 #include "store_path.h"
 #include "os/sys_fs.h"
 #include "tmp_pool.h"
+#include "tmp_slot.h"
 
 #define RECEIVER_DEFAULT_PORT 11112
 #define RECEIVER_DEFAULT_MAX_ASSOC 16
 #define RECEIVER_EXTRA_TAGS_MAX 256
-#define RECEIVER_TMP_DIR "tmp"
+#define RECEIVER_SWEEP_DEFAULT_S 60
+#define RECEIVER_SWEEP_MAX_S 86400
 #define RECEIVER_INCOMING_DIR "incoming"
 #define RECEIVER_TIMEOUT_MAX_S 86400
 #define RECEIVER_RATE_MAX 1000000000
@@ -53,6 +55,8 @@ typedef struct receiver_args {
 	int         require_called_aet, accept_compressed, no_fsync, no_pool;
 	int         no_flush_group;
 	const char *pool_min_free; /* NULL: the pool's default floor */
+	unsigned    sweep_s;       /* 0: the default; see --tmp-sweep */
+	int         sweep_set;
 	const char *extra[RECEIVER_EXTRA_TAGS_MAX];
 	size_t      n_extra;
 } receiver_args;
@@ -61,6 +65,9 @@ typedef struct receiver {
 	receiver_store_opts store;
 	char                incoming[MC_PATH_MAX];
 	char                tmp[MC_PATH_MAX];
+	tmp_slot           *slot; /* holds tmp[] against other receivers */
+	/* the store path for other receivers' slots: no pool of ours */
+	receiver_store_opts sweep_store;
 	instance_push      *push; /* NULL: no coordinator configured */
 	tmp_pool           *pool; /* NULL: ordinary temp files only */
 } receiver;
@@ -83,6 +90,9 @@ usage(FILE *f)
 	    "  --no-fsync             do not fsync files and journals\n"
 	    "  --no-tmp-pool          no pre-written temp files: a full fsync\n"
 	    "                         per instance (diagnosis)\n"
+	    "  --tmp-sweep S          every S seconds, recover the temp folders\n"
+	    "                         of receivers on this storage that died\n"
+	    "                         (default 60; 0: only at start)\n"
 	    "  --tmp-pool-min-free F  no pre-written spare while free space is\n"
 	    "                         below F: N%% of the file system or a size\n"
 	    "                         (512M, 2G; default 5%%, at least 64M)\n"
@@ -150,7 +160,8 @@ enum {
 	O_WINDOW,
 	O_SHUTDOWN,
 	O_PENDING,
-	O_POOLFLOOR
+	O_POOLFLOOR,
+	O_SWEEP
 };
 
 /* timeout_arg - where the value of a timeout option goes */
@@ -187,6 +198,7 @@ parse_args(int argc, char **argv, receiver_args *a)
 	    {"no-tmp-pool", no_argument, 0, O_NOPOOL},
 	    {"no-flush-group", no_argument, 0, O_NOGROUP},
 	    {"tmp-pool-min-free", required_argument, 0, O_POOLFLOOR},
+	    {"tmp-sweep", required_argument, 0, O_SWEEP},
 	    {"extra-tag", required_argument, 0, O_EXTRA},
 	    {"tls-key", required_argument, 0, O_KEY},
 	    {"tls-cert", required_argument, 0, O_CERT},
@@ -250,6 +262,12 @@ parse_args(int argc, char **argv, receiver_args *a)
 			a->pool_min_free = optarg;
 			break;
 		}
+		case O_SWEEP:
+			if (parse_uint(optarg, 0, RECEIVER_SWEEP_MAX_S,
+			        &a->sweep_s) != 0)
+				goto bad;
+			a->sweep_set = 1;
+			break;
 		case O_EXTRA:
 			if (a->n_extra == RECEIVER_EXTRA_TAGS_MAX)
 				goto bad;
@@ -400,6 +418,8 @@ apply_defaults(receiver_args *a)
 		a->port = RECEIVER_DEFAULT_PORT;
 	if (a->max_assoc == 0)
 		a->max_assoc = RECEIVER_DEFAULT_MAX_ASSOC;
+	if (!a->sweep_set)
+		a->sweep_s = RECEIVER_SWEEP_DEFAULT_S;
 	/* the server's own defaults for 0; these the glue leaves to us */
 	if (a->idle_s == 0)
 		a->idle_s = RECEIVER_IDLE_TIMEOUT_DEFAULT_S;
@@ -492,16 +512,36 @@ after_response(void *ctx, void *cookie)
 static int
 prepare_dirs(receiver *r, const char *storage)
 {
+	mc_err rv;
+
 	if (sys_path_fmt(r->incoming, sizeof(r->incoming), "%s/%s", storage,
 	        RECEIVER_INCOMING_DIR) != MC_OK ||
-	    sys_path_fmt(r->tmp, sizeof(r->tmp), "%s/%s", storage,
-	        RECEIVER_TMP_DIR) != MC_OK ||
-	    sys_mkdir_p(r->incoming) != MC_OK ||
-	    sys_mkdir_p(r->tmp) != MC_OK) {
+	    sys_mkdir_p(r->incoming) != MC_OK) {
 		log_error("event=receiver.storage_failed storage=%s", storage);
 		return -1;
 	}
+	if ((rv = tmp_slot_claim(storage, &r->slot)) != MC_OK ||
+	    sys_path_fmt(r->tmp, sizeof(r->tmp), "%s",
+	        tmp_slot_dir(r->slot)) != MC_OK) {
+		log_error("event=receiver.storage_failed storage=%s msg=\"no "
+		          "temp folder: %s\"",
+		    storage,
+		    rv == MC_EAGAIN ? "every slot is held by another receiver"
+		                    : mc_strerror(rv));
+		return -1;
+	}
+	log_info("event=receiver.tmp_slot slot=%u dir=%s",
+	    tmp_slot_number(r->slot), r->tmp);
 	return 0;
+}
+
+/* recover_slot - tmp_slot_recover_fn: a dead receiver's temp folder */
+static void
+recover_slot(void *ctx, const char *dir)
+{
+	receiver *r = ctx;
+
+	receiver_recover_tmp(&r->sweep_store, dir, NULL, NULL);
 }
 
 static int
@@ -607,6 +647,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	receiver_recover_tmp(&r.store, r.tmp, NULL, NULL);
+	r.sweep_store = r.store;
+	(void) tmp_slot_sweep(r.slot, recover_slot, &r);
+	if (a.sweep_s > 0 && tmp_slot_sweeper_start(
+	                         r.slot, a.sweep_s, recover_slot, &r) != MC_OK)
+		log_warn("event=tmp_slot.sweeper_off msg=\"cannot start the "
+		         "sweep thread; other slots are recovered at start "
+		         "only\"");
 	if (!a.no_pool && tmp_pool_create(r.tmp, !a.no_flush_group, &r.pool,
 	                      err, sizeof(err)) != MC_OK)
 		log_warn("event=tmp_pool.off msg=\"%s\"", err);
@@ -624,6 +671,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = run(&a, &r);
 	tmp_pool_destroy(r.pool);
+	tmp_slot_destroy(r.slot);
 	instance_push_destroy(r.push);
 	dcm_taglist_destroy(extra);
 	config_destroy(cfg);

@@ -21,6 +21,7 @@
 #include "store_path.h"
 #include "os/sys_fs.h"
 #include "tmp_pool.h"
+#include "tmp_slot.h"
 
 typedef struct recover_counts {
 	size_t stored, removed, failed;
@@ -151,7 +152,8 @@ receiver_recover_tmp(const receiver_store_opts *o, const char *tmp_dir,
 	while (d && (de = readdir(d)) != NULL) {
 		if (sys_path_fmt(path, sizeof(path), "%s/%s", tmp_dir,
 		        de->d_name) != MC_OK ||
-		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    strcmp(de->d_name, TMP_SLOT_LOCK) == 0)
 			continue;
 		recover_one(o, path, &c);
 	}

@@ -250,13 +250,15 @@ assert_tree_only() {
 
 # assert_no_tmp STORAGE : the receiver's temp dir holds no leftovers. Spare
 # pre-written files (.pool-<size>-*, at most <size> bytes, all zero; see
-# getdcmtags/tmp_pool.h; a running receiver may be writing one) are not
-# leftovers; a pool file holding data is.
+# getdcmtags/tmp_pool.h; a running receiver may be writing one) and the
+# slot's lock file (getdcmtags/tmp_slot.h) are not leftovers; a pool file
+# holding data is.
 assert_no_tmp() {
 	local f b sz left=()
 	for f in "$1"/tmp/* "$1"/tmp/.[!.]*; do
 		[ -e "$f" ] || continue
 		b=${f##*/}
+		[ "$b" = .slot.lock ] && continue
 		if [[ "$b" =~ ^\.pool-([0-9]+)- ]]; then
 			sz=$(stat -c %s "$f" 2>/dev/null) || continue # taken meanwhile
 			[ "$sz" -le "${BASH_REMATCH[1]}" ] &&
