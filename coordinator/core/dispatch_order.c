@@ -41,7 +41,7 @@ typedef struct order_info {
 	char         **targets; /* still to be delivered */
 	size_t         n_targets;
 	unsigned       attempt; /* of the task when the targets were read */
-	bool           wait_logged, release_logged;
+	bool           wait_logged, release_logged, busy_logged;
 	UT_hash_handle hh;
 } order_info;
 
@@ -273,11 +273,14 @@ config_is_active(const mc_config *cfg)
 	return false;
 }
 
+/* gate_of - c's gate, NULL while nothing is configured that it applies
+ * (so a configuration without these settings costs no memory) */
 static dispatch_gate *
 gate_of(coord *c)
 {
 	if (c->gate == NULL &&
-	    (c->gate = calloc(1, sizeof(*c->gate))) == NULL)
+	    (c->cfg == NULL || !config_is_active(c->cfg) ||
+	        (c->gate = calloc(1, sizeof(*c->gate))) == NULL))
 		return NULL;
 	if (c->gate->cfg != c->cfg) {
 		c->gate->cfg = c->cfg;
@@ -384,8 +387,8 @@ is_running(const task_entry *t)
 }
 
 static bool
-limit_blocks(coord *c, dispatch_gate *g, const task_entry *t,
-    const order_info *in)
+limit_blocks(
+    coord *c, dispatch_gate *g, const task_entry *t, order_info *in)
 {
 	for (size_t i = 0; i < in->n_targets; i++) {
 		const config_target *ct =
@@ -403,8 +406,14 @@ limit_blocks(coord *c, dispatch_gate *g, const task_entry *t,
 			if (has_target(ui, in->targets[i]))
 				n++;
 		}
-		if (n >= ct->max_concurrent_tasks)
-			return true;
+		if (n < ct->max_concurrent_tasks)
+			continue;
+		if (!in->busy_logged)
+			log_info("event=task.target_busy task=%s target=%s "
+			         "running=%u max_concurrent_tasks=%u",
+			    t->id, ct->name, n, ct->max_concurrent_tasks);
+		in->busy_logged = true;
+		return true;
 	}
 	return false;
 }
@@ -495,7 +504,10 @@ find_earlier(coord *c, dispatch_gate *g, const task_entry *t,
 	for (series *s = c->series ? series_table_first(c->series) : NULL;
 	     s != NULL; s = series_next(s)) {
 		order_key ks = {s->uid, false, 0, s->first_us, ""};
-		if (strcmp(s->study_uid, in->study) != 0)
+		/* the series of t itself is still in the table while it
+		 * is routed */
+		if (strcmp(s->study_uid, in->study) != 0 ||
+		    strcmp(s->uid, in->series) == 0)
 			continue;
 		ks.has_number = order_series_number(
 		    s->tags ? mc_tagset_get(s->tags, "SeriesNumber") : NULL,
