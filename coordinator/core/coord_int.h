@@ -23,7 +23,7 @@ struct http_server;
 struct halted;
 struct http_metrics;
 struct work_queue;
-struct dispatch_gate;
+struct order_gate;
 
 #define COORD_RECONCILE_INTERVAL_MS 30000
 #define COORD_RECONCILE_AFTER_START_MS 3000
@@ -105,7 +105,7 @@ struct coord {
 	struct work_queue   *http_q; /* jobs from the HTTP threads */
 	struct http_server  *http;   /* NULL: no http block */
 	struct halted       *halted; /* target_halt.c */
-	struct dispatch_gate *gate;  /* dispatch_order.c */
+	struct order_gate   *gate;   /* dispatch_order.c */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */

@@ -45,13 +45,13 @@ typedef struct order_info {
 	UT_hash_handle hh;
 } order_info;
 
-typedef struct dispatch_gate {
+typedef struct order_gate {
 	order_info      *tasks;  /* by task id: tasks in tasks/ */
 	order_info      *failed; /* by task id: ordered tasks in error/ */
 	bool             failed_loaded;
 	const mc_config *cfg; /* what active was computed for */
 	bool             active;
-} dispatch_gate;
+} order_gate;
 
 /* ---- the order --------------------------------------------------------- */
 
@@ -127,10 +127,10 @@ mc_err
 dispatch_order_write(const route_intent *ri, const char *dir)
 {
 	json_t     *o = json_object();
-	const char *num = ri->tags ? mc_tagset_get(ri->tags, "SeriesNumber")
-	                           : NULL;
-	char        path[MC_PATH_MAX], *text;
-	mc_err      rv;
+	const char *num =
+	    ri->tags ? mc_tagset_get(ri->tags, "SeriesNumber") : NULL;
+	char   path[MC_PATH_MAX], *text;
+	mc_err rv;
 
 	if (o == NULL)
 		return MC_ENOMEM;
@@ -209,8 +209,8 @@ add_target(order_info *in, const char *name)
  * dispatch.status says are complete (a retry sends only the rest); the
  * rule's targets when task.json cannot be read */
 static void
-read_targets(const coord *c, const char *dir, const char *rule_name,
-    order_info *in)
+read_targets(
+    const coord *c, const char *dir, const char *rule_name, order_info *in)
 {
 	char               path[MC_PATH_MAX];
 	json_t            *o = NULL, *d, *names, *status, *v;
@@ -275,7 +275,7 @@ config_is_active(const mc_config *cfg)
 
 /* gate_of - c's gate, NULL while nothing is configured that it applies
  * (so a configuration without these settings costs no memory) */
-static dispatch_gate *
+static order_gate *
 gate_of(coord *c)
 {
 	if (c->gate == NULL &&
@@ -299,7 +299,7 @@ sends(const task_entry *t)
 /* info_of - t's entry, read from its folder the first time and its
  * targets again after each attempt; NULL only without memory */
 static order_info *
-info_of(coord *c, dispatch_gate *g, const task_entry *t)
+info_of(coord *c, order_gate *g, const task_entry *t)
 {
 	order_info *in = NULL, *old = NULL;
 	char        dir[MC_PATH_MAX];
@@ -329,7 +329,7 @@ info_of(coord *c, dispatch_gate *g, const task_entry *t)
 }
 
 static void
-load_failed(coord *c, dispatch_gate *g)
+load_failed(coord *c, order_gate *g)
 {
 	char           dir[MC_PATH_MAX], sub[MC_PATH_MAX];
 	DIR           *d;
@@ -387,8 +387,7 @@ is_running(const task_entry *t)
 }
 
 static bool
-limit_blocks(
-    coord *c, dispatch_gate *g, const task_entry *t, order_info *in)
+limit_blocks(coord *c, order_gate *g, const task_entry *t, order_info *in)
 {
 	for (size_t i = 0; i < in->n_targets; i++) {
 		const config_target *ct =
@@ -473,9 +472,8 @@ count(earlier *e, bool waits, const char *uid, const char *what)
 }
 
 static void
-find_earlier(coord *c, dispatch_gate *g, const task_entry *t,
-    const order_info *in, config_dispatch_order mode, bool over,
-    earlier *e)
+find_earlier(coord *c, order_gate *g, const task_entry *t,
+    const order_info *in, config_dispatch_order mode, bool over, earlier *e)
 {
 	order_key   kt = key_of(in);
 	task_entry *u, *tmp;
@@ -497,8 +495,8 @@ find_earlier(coord *c, dispatch_gate *g, const task_entry *t,
 	HASH_ITER(hh, g->failed, f, ftmp)
 	{
 		order_key kf = key_of(f);
-		if (strcmp(f->study, in->study) == 0 &&
-		    shares_target(f, in) && order_key_cmp(mode, &kf, &kt) < 0)
+		if (strcmp(f->study, in->study) == 0 && shares_target(f, in) &&
+		    order_key_cmp(mode, &kf, &kt) < 0)
 			count(e, !over, f->series, "failed");
 	}
 	for (series *s = c->series ? series_table_first(c->series) : NULL;
@@ -519,8 +517,7 @@ find_earlier(coord *c, dispatch_gate *g, const task_entry *t,
 }
 
 static bool
-order_blocks(coord *c, dispatch_gate *g, const task_entry *t,
-    order_info *in)
+order_blocks(coord *c, order_gate *g, const task_entry *t, order_info *in)
 {
 	const config_rule    *r = config_find_rule(c->cfg, t->meta.rule);
 	config_dispatch_order mode = order_mode(c->cfg, r);
@@ -533,8 +530,8 @@ order_blocks(coord *c, dispatch_gate *g, const task_entry *t,
 		return false;
 	if (!g->failed_loaded)
 		load_failed(c, g);
-	bound_us = in->created_us +
-	           (int64_t) order_timeout_s(c->cfg, r) * 1000000;
+	bound_us =
+	    in->created_us + (int64_t) order_timeout_s(c->cfg, r) * 1000000;
 	over = now_us >= bound_us;
 	find_earlier(c, g, t, in, mode, over, &e);
 	if (e.wait > 0) {
@@ -549,8 +546,8 @@ order_blocks(coord *c, dispatch_gate *g, const task_entry *t,
 		return true;
 	}
 	if (e.passed > 0 && !in->release_logged) {
-		long long waited = (long long) ((now_us - in->created_us) /
-		                                1000000);
+		long long waited =
+		    (long long) ((now_us - in->created_us) / 1000000);
 		log_warn("event=task.order_timeout task=%s rule=%s study=%s "
 		         "series=%s order=%s waited_s=%lld passed=%zu "
 		         "msg=\"sent before earlier series of its study\"",
@@ -570,8 +567,8 @@ order_blocks(coord *c, dispatch_gate *g, const task_entry *t,
 bool
 dispatch_gate_blocks(coord *c, task_entry *t)
 {
-	dispatch_gate *g;
-	order_info    *in;
+	order_gate *g;
+	order_info *in;
 
 	if (!sends(t) || (g = gate_of(c)) == NULL || !g->active ||
 	    (in = info_of(c, g, t)) == NULL)

@@ -40,8 +40,7 @@ bool order_series_number(const char *text, long long *out);
 
 /* order_mode - the rule's study_dispatch_order, else the global one;
  * r NULL: the global one. Never CONFIG_ORDER_INHERIT. */
-config_dispatch_order order_mode(
-    const mc_config *cfg, const config_rule *r);
+config_dispatch_order order_mode(const mc_config *cfg, const config_rule *r);
 /* order_timeout_s - the rule's study_dispatch_order_timeout, else the
  * global one. */
 uint32_t order_timeout_s(const mc_config *cfg, const config_rule *r);
