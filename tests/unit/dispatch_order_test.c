@@ -22,8 +22,7 @@
 /* ---- the order -------------------------------------------------------- */
 
 static order_key
-key(const char *uid, bool has, long long num, int64_t first,
-    const char *id)
+key(const char *uid, bool has, long long num, int64_t first, const char *id)
 {
 	order_key k = {uid, has, num, first, id};
 	return k;
@@ -99,7 +98,7 @@ load(const char *text, mc_config **c)
 		char line[512];
 		int  w = snprintf(out + used, sizeof(out) - used, "%s%s",
                     i ? "\n" : "",
-                    config_diag_format(&diags[i], line, sizeof(line)));
+		     config_diag_format(&diags[i], line, sizeof(line)));
 		used += w > 0 ? (size_t) w : 0;
 	}
 	return rv;
@@ -115,7 +114,8 @@ START_TEST(absent_settings_change_nothing)
 	    MC_OK);
 	ck_assert_int_eq(c->study_dispatch_order, CONFIG_ORDER_NONE);
 	ck_assert_uint_eq(c->study_dispatch_order_timeout_s, 3600);
-	ck_assert_int_eq(c->rules[0].study_dispatch_order, CONFIG_ORDER_INHERIT);
+	ck_assert_int_eq(
+	    c->rules[0].study_dispatch_order, CONFIG_ORDER_INHERIT);
 	ck_assert_uint_eq(c->targets[0].max_concurrent_tasks, 0);
 	ck_assert_int_eq(order_mode(c, &c->rules[0]), CONFIG_ORDER_NONE);
 	ck_assert_uint_eq(order_timeout_s(c, &c->rules[0]), 3600);
@@ -128,14 +128,15 @@ START_TEST(a_rule_overrides_the_global_setting)
 	mc_config *c = NULL;
 
 	ck_assert_int_eq(
-	    load("study_dispatch_order: series_number\n"
-	         "study_dispatch_order_timeout: 60\n"
-	         "targets: {p: {target_type: dummy, max_concurrent_tasks: 2}}\n"
-	         "rules:\n"
-	         "  a: {rule: 'True', target: p}\n"
-	         "  b: {rule: 'True', target: p, study_dispatch_order: "
-	         "arrival, study_dispatch_order_timeout: 5}\n"
-	         "  c: {rule: 'True', target: p, study_dispatch_order: none}\n",
+	    load(
+	        "study_dispatch_order: series_number\n"
+	        "study_dispatch_order_timeout: 60\n"
+	        "targets: {p: {target_type: dummy, max_concurrent_tasks: 2}}\n"
+	        "rules:\n"
+	        "  a: {rule: 'True', target: p}\n"
+	        "  b: {rule: 'True', target: p, study_dispatch_order: "
+	        "arrival, study_dispatch_order_timeout: 5}\n"
+	        "  c: {rule: 'True', target: p, study_dispatch_order: none}\n",
 	        &c),
 	    MC_OK);
 	ck_assert_str_eq(out, "");
@@ -156,26 +157,29 @@ START_TEST(bad_values_are_errors_at_their_place)
 	mc_config *c = NULL;
 
 	ck_assert_int_eq(
-	    load("study_dispatch_order: first\n"
-	         "study_dispatch_order_timeout: -1\n"
-	         "targets: {p: {target_type: dummy, max_concurrent_tasks: x}}\n"
-	         "rules: {r: {rule: 'True', study_dispatch_order: inherit}}\n",
+	    load(
+	        "study_dispatch_order: first\n"
+	        "study_dispatch_order_timeout: -1\n"
+	        "targets: {p: {target_type: dummy, max_concurrent_tasks: x}}\n"
+	        "rules: {r: {rule: 'True', study_dispatch_order: inherit}}\n",
 	        &c),
 	    MC_ECONFIG);
 	ck_assert_ptr_null(c);
 	ck_assert_msg(strstr(out, "t.yaml:1:23: study_dispatch_order: unknown "
 	                          "study_dispatch_order 'first'") != NULL,
 	    "%s", out);
-	ck_assert_msg(strstr(out, "t.yaml:2:31: study_dispatch_order_timeout: "
-	                          "must be at least 1 (seconds), got -1") !=
-	                  NULL,
+	ck_assert_msg(
+	    strstr(out, "t.yaml:2:31: study_dispatch_order_timeout: "
+	                "must be at least 1 (seconds), got -1") != NULL,
 	    "%s", out);
 	ck_assert_msg(
-	    strstr(out, "t.yaml:3:57: targets.p.max_concurrent_tasks: expected an integer") != NULL,
+	    strstr(out,
+	        "t.yaml:3:57: targets.p.max_concurrent_tasks: expected an integer") !=
+	        NULL,
 	    "%s", out);
-	ck_assert_msg(strstr(out, "t.yaml:4:49: rules.r.study_dispatch_order: "
-	                          "unknown study_dispatch_order 'inherit'") !=
-	                  NULL,
+	ck_assert_msg(
+	    strstr(out, "t.yaml:4:49: rules.r.study_dispatch_order: "
+	                "unknown study_dispatch_order 'inherit'") != NULL,
 	    "%s", out);
 }
 END_TEST
@@ -302,8 +306,7 @@ add_task(const char *state_dir, const char *id, const char *rname, int num,
 	    num, num, (long long) first_us, (long long) created_us);
 	write_file(dir, DISPATCH_ORDER_FILE, text);
 	snprintf(text, sizeof(text),
-	    "{\"dispatch\":{\"target_name\":[\"%s\"],\"status\":{}}}",
-	    target);
+	    "{\"dispatch\":{\"target_name\":[\"%s\"],\"status\":{}}}", target);
 	write_file(dir, TASK_JSON_NAME, text);
 	if (strcmp(state_dir, DIR_TASKS) != 0)
 		return NULL;
