@@ -29,6 +29,11 @@
 #define CONFIG_FORCE_ACTIONS(X)                                               \
 	X(DISCARD, "discard") X(PROCEED, "proceed") X(IGNORE, "ignore")
 #define CONFIG_SCHEDULERS(X) X(LOCAL, "local") X(NOMAD, "nomad")
+/* study_dispatch_order: INHERIT only for a rule that does not set it */
+#define CONFIG_DISPATCH_ORDERS(X)                                             \
+	X(NONE, "none")                                                       \
+	X(ARRIVAL, "arrival")                                                 \
+	X(SERIES_NUMBER, "series_number") X(INHERIT, "inherit")
 
 #define CONFIG_ENUM_ACTION(id, s) CONFIG_ACTION_##id,
 #define CONFIG_ENUM_TRIGGER(id, s) CONFIG_TRIGGER_##id,
@@ -36,6 +41,7 @@
 #define CONFIG_ENUM_STUDY(id, s) CONFIG_STUDY_##id,
 #define CONFIG_ENUM_FORCE(id, s) CONFIG_FORCE_##id,
 #define CONFIG_ENUM_SCHED(id, s) CONFIG_SCHEDULER_##id,
+#define CONFIG_ENUM_ORDER(id, s) CONFIG_ORDER_##id,
 typedef enum { CONFIG_ACTIONS(CONFIG_ENUM_ACTION) } config_action;
 typedef enum { CONFIG_TRIGGERS(CONFIG_ENUM_TRIGGER) } config_trigger;
 typedef enum { CONFIG_PRIORITIES(CONFIG_ENUM_PRIORITY) } config_priority;
@@ -44,6 +50,9 @@ typedef enum {
 } config_study_condition;
 typedef enum { CONFIG_FORCE_ACTIONS(CONFIG_ENUM_FORCE) } config_force_action;
 typedef enum { CONFIG_SCHEDULERS(CONFIG_ENUM_SCHED) } config_scheduler_type;
+typedef enum {
+	CONFIG_DISPATCH_ORDERS(CONFIG_ENUM_ORDER)
+} config_dispatch_order;
 
 const char *config_action_str(config_action a);
 const char *config_trigger_str(config_trigger t);
@@ -51,6 +60,7 @@ const char *config_priority_str(config_priority p);
 const char *config_study_condition_str(config_study_condition c);
 const char *config_force_action_str(config_force_action f);
 const char *config_scheduler_type_str(config_scheduler_type t);
+const char *config_dispatch_order_str(config_dispatch_order o);
 
 /* config_kv - one field kept as written, for the parts we keep generic
  * (target fields, modules, notification_* of rules, nomad settings).
@@ -94,6 +104,8 @@ typedef struct config_target {
 	const char   *file_filter; /* NULL: every file */
 	config_kvlist fields;
 	size_t        line, column; /* of the target's mapping */
+	/* dispatch tasks to this target running at once; 0: no limit */
+	unsigned max_concurrent_tasks;
 } config_target;
 
 /* config_dicom_node - a DICOM node studies are fetched from (query/
@@ -147,6 +159,10 @@ typedef struct config_rule {
 	 * fields, kept as written (booleans as their text). */
 	config_kvlist extra;
 	size_t        line, column;
+	/* the series of one study to one target in order (docs/rules.md);
+	 * INHERIT and 0: mc_config's */
+	config_dispatch_order study_dispatch_order;
+	uint32_t              study_dispatch_order_timeout_s;
 } config_rule;
 
 typedef struct config_receiver {
@@ -225,6 +241,8 @@ typedef struct mc_config {
 	size_t                   n_modules;
 	const config_rule       *rules; /* in file order */
 	size_t                   n_rules;
+	config_dispatch_order    study_dispatch_order;           /* none */
+	uint32_t                 study_dispatch_order_timeout_s; /* 3600 */
 	const config_dicom_node *dicom_nodes; /* dicom_retrieve.dicom_nodes */
 	size_t                   n_dicom_nodes;
 	struct config_mem       *mem; /* private */

@@ -47,7 +47,9 @@
 	X(PROCESSING_LOGS, "processing_logs")                                 \
 	X(STORE_SAMPLE_DICOM_TAGS, "store_sample_dicom_tags")                 \
 	X(DICOM_RETRIEVE, "dicom_retrieve")                                   \
-	X(HTTP, "http")
+	X(HTTP, "http")                                                       \
+	X(STUDY_DISPATCH_ORDER, "study_dispatch_order")                       \
+	X(STUDY_DISPATCH_ORDER_TIMEOUT, "study_dispatch_order_timeout")
 
 #define TOP_ENUM(id, s) TOP_##id,
 #define TOP_NAME(id, s) s,
@@ -100,6 +102,8 @@ set_defaults(mc_config *c)
 	c->scheduler.type = CONFIG_SCHEDULER_LOCAL;
 	c->scheduler.max_dispatch = 2;
 	c->scheduler.max_process = 1;
+	c->study_dispatch_order = CONFIG_ORDER_NONE;
+	c->study_dispatch_order_timeout_s = 3600;
 }
 
 /* uint_at_least - an integer field with a lower bound. A bound of 1 or
@@ -189,6 +193,14 @@ build_times(cctx *x, const cnode *const *f)
 	if (f[TOP_OFFPEAK_END] != NULL)
 		config_check_time(
 		    x, f[TOP_OFFPEAK_END], "offpeak_end", &c->offpeak_end_min);
+	if (f[TOP_STUDY_DISPATCH_ORDER] != NULL)
+		config_check_dispatch_order(x, f[TOP_STUDY_DISPATCH_ORDER],
+		    "study_dispatch_order", &c->study_dispatch_order);
+	if (f[TOP_STUDY_DISPATCH_ORDER_TIMEOUT] != NULL)
+		config_check_dispatch_order_timeout(x,
+		    f[TOP_STUDY_DISPATCH_ORDER_TIMEOUT],
+		    "study_dispatch_order_timeout",
+		    &c->study_dispatch_order_timeout_s);
 }
 
 /* file_mode: octal text as chmod takes it ("0640"); YAML 1.1 would read

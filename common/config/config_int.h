@@ -235,5 +235,13 @@ void config_build_features(cctx *x, const cnode *v);
 void config_build_processing_logs(cctx *x, const cnode *v);
 void config_build_sample_tags(cctx *x, const cnode *v);
 void config_build_dicom_retrieve(cctx *x, const cnode *v);
+/* config_dispatch_order.c */
+void config_check_dispatch_order(
+    cctx *x, const cnode *v, const char *path, config_dispatch_order *out);
+void config_check_dispatch_order_timeout(
+    cctx *x, const cnode *v, const char *path, uint32_t *out);
+/* config_check_max_concurrent_tasks - the field of target mapping m */
+void config_check_max_concurrent_tasks(
+    cctx *x, const cnode *m, const char *path, config_target *t);
 
 #endif

@@ -168,3 +168,5 @@ CONFIG_STR_FN(
     config_force_action_str, config_force_action, CONFIG_FORCE_ACTIONS)
 CONFIG_STR_FN(
     config_scheduler_type_str, config_scheduler_type, CONFIG_SCHEDULERS)
+CONFIG_STR_FN(
+    config_dispatch_order_str, config_dispatch_order, CONFIG_DISPATCH_ORDERS)

@@ -22,7 +22,9 @@
 	X(FALLBACK, "fallback")                                               \
 	X(PROCESSING_MODULE, "processing_module")                             \
 	X(PROCESSING_SETTINGS, "processing_settings")                         \
-	X(PROCESSING_RETAIN_IMAGES, "processing_retain_images")
+	X(PROCESSING_RETAIN_IMAGES, "processing_retain_images")               \
+	X(STUDY_DISPATCH_ORDER, "study_dispatch_order")                       \
+	X(STUDY_DISPATCH_ORDER_TIMEOUT, "study_dispatch_order_timeout")
 #define RULE_ENUM(id, s) RF_##id,
 #define RULE_NAME(id, s) s,
 enum { RULE_FIELDS(RULE_ENUM) RF_N };
@@ -336,6 +338,15 @@ build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
 	if (f[RF_PROCESSING_SETTINGS] != NULL)
 		build_settings(x, r, f[RF_PROCESSING_SETTINGS],
 		    config_path(sub, path, "processing_settings"));
+	if (f[RF_STUDY_DISPATCH_ORDER] != NULL)
+		config_check_dispatch_order(x, f[RF_STUDY_DISPATCH_ORDER],
+		    config_path(sub, path, "study_dispatch_order"),
+		    &r->study_dispatch_order);
+	if (f[RF_STUDY_DISPATCH_ORDER_TIMEOUT] != NULL)
+		config_check_dispatch_order_timeout(x,
+		    f[RF_STUDY_DISPATCH_ORDER_TIMEOUT],
+		    config_path(sub, path, "study_dispatch_order_timeout"),
+		    &r->study_dispatch_order_timeout_s);
 	if (x->n_errors > errors_before)
 		return; /* the warnings below would only add noise */
 	if ((r->action == CONFIG_ACTION_ROUTE ||
@@ -370,6 +381,7 @@ build_rule(cctx *x, config_rule *r, const cnode *m, const char *path)
 	r->text = "False";
 	r->study_trigger_series = "";
 	r->processing_settings = "{}";
+	r->study_dispatch_order = CONFIG_ORDER_INHERIT;
 	r->line = m->line;
 	r->column = m->column;
 	if (!cval_map(x, m, path)) {

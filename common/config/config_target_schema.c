@@ -140,7 +140,9 @@ check_ssh_user(cctx *x, config_target *t, const cnode *v, const char *path)
 
 /* ---- the table ---- */
 
-#define COMMON_FIELDS "target_type", "contact", "comment", "direction"
+#define COMMON_FIELDS                                                         \
+	"target_type", "contact", "comment", "direction",                     \
+	    "max_concurrent_tasks"
 
 /* each type's field names, the common ones first (for the unknown-field
  * check and its suggestions) */

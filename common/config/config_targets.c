@@ -106,6 +106,7 @@ build_target(cctx *x, config_target *t, const cnode *m, const char *path)
 		e->column = m->column;
 	}
 	check_typed(x, t, s, m, path);
+	config_check_max_concurrent_tasks(x, m, path, t);
 }
 
 void

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/coord_int.h"
+#include "core/dispatch_order.h"
 #include "base/log.h"
 #include "http/http_loop.h"
 #include "msg/msg_codec.h"
@@ -462,6 +463,7 @@ coord_destroy(coord *c)
 		free(r);
 	}
 	target_halt_free(c);
+	dispatch_gate_free(c);
 	series_table_destroy(c->series);
 	loop_destroy(c->l);
 	bookkeeping_close(c->bk);

@@ -23,6 +23,7 @@ struct http_server;
 struct halted;
 struct http_metrics;
 struct work_queue;
+struct order_gate;
 
 #define COORD_RECONCILE_INTERVAL_MS 30000
 #define COORD_RECONCILE_AFTER_START_MS 3000
@@ -104,6 +105,7 @@ struct coord {
 	struct work_queue   *http_q; /* jobs from the HTTP threads */
 	struct http_server  *http;   /* NULL: no http block */
 	struct halted       *halted; /* target_halt.c */
+	struct order_gate   *gate;   /* dispatch_order.c */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */

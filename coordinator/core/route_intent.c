@@ -68,6 +68,7 @@ route_intent_write(const route_intent *ri, const char *path)
 	json_object_set_new(o, "v", json_integer(1));
 	json_object_set_new(o, "series", json_string(ri->series));
 	json_object_set_new(o, "study", json_string(ri->study));
+	json_object_set_new(o, "first_us", json_integer(ri->first_us));
 	json_object_set_new(o, "sops", sops);
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "plan", plan);
@@ -100,6 +101,7 @@ route_intent_read(const char *path, route_intent *ri)
 		return MC_EPARSE;
 	copy_str(o, "series", ri->series, sizeof(ri->series));
 	copy_str(o, "study", ri->study, sizeof(ri->study));
+	ri->first_us = json_integer_value(json_object_get(o, "first_us"));
 	json_array_foreach(json_object_get(o, "sops"), i, v)
 	{
 		if (json_is_string(v) && (rv = route_intent_add_sop(ri,

@@ -8,6 +8,7 @@
 #define MC_COORDINATOR_ROUTE_INTENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/mc_err.h"
 #include "tags/tagset.h"
@@ -27,7 +28,8 @@ typedef struct intent_entry {
 typedef struct route_intent {
 	char         series[MC_UID_MAX_LEN + 1];
 	char         study[MC_UID_MAX_LEN + 1];
-	char       **sops; /* owned */
+	int64_t      first_us; /* the series' first arrival, wall clock */
+	char       **sops;     /* owned */
 	size_t       n_sops;
 	mc_tagset   *tags; /* owned */
 	intent_entry entries[ROUTE_INTENT_MAX_ENTRIES];

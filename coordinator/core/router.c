@@ -15,6 +15,7 @@
 #include <dirent.h>
 
 #include "core/coord_int.h"
+#include "core/dispatch_order.h"
 #include "msg/journal.h"
 #include "base/log.h"
 #include "core/notify_request.h"
@@ -102,6 +103,8 @@ build_task(coord *c, const route_intent *ri, const intent_entry *e)
 	    (rv = write_text(tmp, TASK_JSON_NAME, e->task_json)) ||
 	    (rv = tags_json_encode(ri->tags, &tags)) ||
 	    (rv = write_text(tmp, TASK_TAGS_FILE, tags)) ||
+	    (strcmp(e->dest, DIR_TASKS) == 0 &&
+	        (rv = dispatch_order_write(ri, tmp))) ||
 	    (rv = router_link_instances(c, ri, in)) ||
 	    (rv = sys_fsync_path(in)) || (rv = sys_fsync_path(tmp)))
 		goto done;
@@ -322,6 +325,7 @@ plan(coord *c, series *s, route_intent *ri)
 
 	memcpy(ri->series, s->uid, sizeof(ri->series));
 	memcpy(ri->study, s->study_uid, sizeof(ri->study));
+	ri->first_us = s->first_us;
 	HASH_ITER(hh, s->instances, i, tmp)
 	{
 		if ((rv = route_intent_add_sop(ri, i->sop)) != MC_OK)

@@ -17,6 +17,7 @@
 
 #include "core/coord_int.h"
 #include "base/log.h"
+#include "core/dispatch_order.h"
 #include "core/notify_request.h"
 #include "sched/sched_local.h"
 #include "os/sys_fs.h"
@@ -131,7 +132,7 @@ tasks_pick(coord *c, int64_t now, bool offpeak)
 		if (t->meta.priority == CONFIG_PRIORITY_OFFPEAK && !offpeak)
 			continue;
 		if (!c->sched->ops->has_capacity(c->sched, kind_of(t)) ||
-		    target_halt_blocks(c, t))
+		    target_halt_blocks(c, t) || dispatch_gate_blocks(c, t))
 			continue;
 		cls = t->meta.priority == CONFIG_PRIORITY_URGENT   ? 0
 		      : t->meta.priority == CONFIG_PRIORITY_NORMAL ? 1
@@ -194,6 +195,7 @@ move_task(coord *c, task_entry *t, const char *dest)
 			          "err=\"%s\"",
 			    t->id, dest, strerror(errno));
 	}
+	dispatch_gate_leave(c, t, dest);
 	HASH_DEL(c->tasks, t);
 	free(t);
 }

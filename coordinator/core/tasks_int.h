@@ -13,8 +13,10 @@
  * is class 0, normal 1 and off-peak 2. Eligible: TASK_QUEUED, its
  * not_before_ms reached by now_ms, off-peak ones only when offpeak, and
  * c->sched has capacity for its kind ("dispatch" or anything else, a
- * processing worker). Between equal enqueue times the task that entered
- * c->tasks first wins. Changes nothing. */
+ * processing worker), no target of its halted, and the dispatch gate
+ * (dispatch_order.h: study order, max_concurrent_tasks) lets it.
+ * Between equal enqueue times the task that entered c->tasks first wins.
+ * Changes nothing. */
 task_entry *tasks_pick(coord *c, int64_t now_ms, bool offpeak);
 
 /* tasks_offpeak_at - whether minute_of_day (0-1439, local time) lies in
