@@ -426,6 +426,7 @@ router_route_series(coord *c, series *s)
 		    mc_strerror(rv));
 		route_intent_fini(&ri);
 		s->last_ms = loop_now_ms();
+		series_table_set_timing(c->series, s, s->quiet_ms, 0);
 		return;
 	}
 	log_info("event=series.complete series=%s study=%s instances=%zu "
