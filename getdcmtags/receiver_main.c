@@ -64,7 +64,8 @@ typedef struct receiver {
 	char                tmp[MC_PATH_MAX];
 	instance_push      *push; /* NULL: no coordinator configured */
 	tmp_pool           *pool; /* NULL: ordinary temp files only */
-	assoc_series *assoc; /* NULL: association ends not announced */
+	/* NULL: association ends not announced */
+	assoc_series *assoc;
 } receiver;
 
 static void

@@ -135,11 +135,6 @@ typedef struct config_rule {
 	size_t                 n_targets;
 	config_priority        priority;
 	bool                   fallback, disabled;
-	/* series_complete_trigger of the rule (has_series_complete_trigger
-	 * false: the global one) and expected_instances (0: none) */
-	bool                   has_series_complete_trigger;
-	uint32_t               series_complete_trigger_s;
-	uint32_t               expected_instances;
 	config_study_condition study_trigger_condition;
 	const char            *study_trigger_series; /* "" when absent */
 	rule                  *series_compiled;      /* NULL when "" */
@@ -152,6 +147,11 @@ typedef struct config_rule {
 	 * fields, kept as written (booleans as their text). */
 	config_kvlist extra;
 	size_t        line, column;
+	/* series_complete_trigger of the rule (has_series_complete_trigger
+	 * false: the global one) and expected_instances (0: none) */
+	bool     has_series_complete_trigger;
+	uint32_t series_complete_trigger_s;
+	uint32_t expected_instances;
 } config_rule;
 
 typedef struct config_receiver {
@@ -201,10 +201,6 @@ typedef struct mc_config {
 	uint16_t    port;                     /* 11112 */
 	bool        accept_compressed_images; /* false */
 	uint32_t    series_complete_trigger_s;          /* 60 */
-	/* completion signals besides the quiet period (config_complete.c) */
-	bool     series_complete_on_association_end; /* false */
-	uint32_t association_complete_grace_s;       /* 2 */
-	bool     series_complete_on_expected_count;  /* false */
 	uint32_t    study_complete_trigger_s;           /* 900 */
 	uint32_t    study_forcecomplete_trigger_s;      /* 5400 */
 	uint32_t    retention_s;                        /* 259200 */
@@ -237,6 +233,10 @@ typedef struct mc_config {
 	const config_dicom_node *dicom_nodes; /* dicom_retrieve.dicom_nodes */
 	size_t                   n_dicom_nodes;
 	struct config_mem       *mem; /* private */
+	/* completion signals besides the quiet period (config_complete.c) */
+	bool     series_complete_on_association_end; /* false */
+	uint32_t association_complete_grace_s;       /* 2 */
+	bool     series_complete_on_expected_count;  /* false */
 } mc_config;
 
 /* config_diag - one finding; warnings (a mercure field we do not

@@ -11,13 +11,14 @@
 #define COMPLETE_TRIGGER_MAX_S ((uint32_t) INT32_MAX)
 
 void
-config_build_completion(cctx *x, const cnode *on_assoc_end,
-    const cnode *grace, const cnode *on_expected)
+config_build_completion(cctx *x, const cnode *on_assoc_end, const cnode *grace,
+    const cnode *on_expected)
 {
 	mc_config *c = x->cfg;
 
 	if (on_assoc_end != NULL)
-		cval_bool(x, on_assoc_end, "series_complete_on_association_end",
+		cval_bool(x, on_assoc_end,
+		    "series_complete_on_association_end",
 		    &c->series_complete_on_association_end);
 	if (grace != NULL)
 		cval_uint(x, grace, "association_complete_grace",
@@ -30,8 +31,8 @@ config_build_completion(cctx *x, const cnode *on_assoc_end,
 /* at_least_one - a positive integer up to max into *out; false (after an
  * error) otherwise, and for null. */
 static bool
-at_least_one(cctx *x, const cnode *v, const char *path, uint32_t max,
-    uint32_t *out)
+at_least_one(
+    cctx *x, const cnode *v, const char *path, uint32_t max, uint32_t *out)
 {
 	int32_t n = 0;
 

@@ -506,8 +506,8 @@ decode_series_list(const msgpack_object *o, mc_assoc_msg *out)
 }
 
 static bool
-decode_assoc_field(const msgpack_object_kv *kv, mc_assoc_msg *out,
-    bool *has_outcome)
+decode_assoc_field(
+    const msgpack_object_kv *kv, mc_assoc_msg *out, bool *has_outcome)
 {
 	const msgpack_object *v = &kv->val;
 	char                  outcome[16];
@@ -555,8 +555,8 @@ msg_decode_association(
 		err[0] = '\0';
 	rv = unpack_head(&up, buf, len, "association", type, err, errlen);
 	for (uint32_t i = 0; rv == MC_OK && i < up.data.via.map.size; i++)
-		if (!decode_assoc_field(&up.data.via.map.ptr[i], out,
-		        &has_outcome))
+		if (!decode_assoc_field(
+		        &up.data.via.map.ptr[i], out, &has_outcome))
 			rv = MC_EPROTO;
 	if (rv == MC_OK && (!has_outcome || out->series == NULL))
 		rv = MC_EPROTO;

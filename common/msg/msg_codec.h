@@ -69,7 +69,7 @@ typedef struct mc_assoc_msg {
 } mc_assoc_msg;
 
 /* mc_assoc_msg_fini - free the series; the struct is zeroed. */
-void mc_assoc_msg_fini(mc_assoc_msg *m);
+void                mc_assoc_msg_fini(mc_assoc_msg *m);
 MC_NODISCARD mc_err msg_encode_association(
     const mc_assoc_msg *m, void **buf, size_t *len);
 /* msg_decode_association - out is filled (and owns its series) on MC_OK;

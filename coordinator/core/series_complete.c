@@ -69,7 +69,8 @@ series_complete_plan(const mc_config *cfg, const mc_tagset *tags,
 		const config_rule *r = sel.triggered[i];
 		if (r->has_series_complete_trigger &&
 		    (int64_t) r->series_complete_trigger_s * 1000 > *quiet_ms)
-			*quiet_ms = (int64_t) r->series_complete_trigger_s * 1000;
+			*quiet_ms =
+			    (int64_t) r->series_complete_trigger_s * 1000;
 		if (r->expected_instances > *expected)
 			*expected = r->expected_instances;
 	}
@@ -119,8 +120,8 @@ series_complete_on_association(coord *c, const mc_assoc_msg *m)
 		return;
 	for (size_t i = 0; i < m->n_series; i++) {
 		series *s = series_table_find(c->series, m->series[i]);
-		int64_t quiet = (int64_t) c->cfg->series_complete_trigger_s *
-		                1000;
+		int64_t quiet =
+		    (int64_t) c->cfg->series_complete_trigger_s * 1000;
 		if (s == NULL || s->forced)
 			continue; /* routed already, or about to be */
 		if (!m->released) {

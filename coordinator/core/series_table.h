@@ -34,15 +34,15 @@ typedef struct series {
 	int64_t          first_ms, last_ms; /* monotonic */
 	int64_t          first_us, last_us; /* wall clock, for records */
 	bool             forced;            /* complete at the next check */
+	UT_hash_handle   hh;
+	struct series   *prev, *next; /* by last arrival, oldest first */
 	/* completion signals (series_complete.h); set through
 	 * series_table_set_timing */
-	int64_t              quiet_ms; /* own quiet period; -1: the global */
-	int64_t              due_ms;   /* an earlier deadline; 0: none */
-	uint32_t             expected; /* instances that complete it; 0 */
-	uint64_t             timing_gen; /* config generation of the two */
-	bool                 timed;      /* in the list of own deadlines */
-	UT_hash_handle       hh;
-	struct series       *prev, *next; /* by last arrival, oldest first */
+	int64_t  quiet_ms;   /* own quiet period; -1: the global one */
+	int64_t  due_ms;     /* an earlier deadline; 0: none */
+	uint32_t expected;   /* instances that complete it; 0: unknown */
+	uint64_t timing_gen; /* config generation of the two, +1 */
+	bool     timed;      /* in the list of own deadlines */
 	struct series_table *owner;
 } series;
 

@@ -56,8 +56,8 @@ static bool
 loads(const char *yaml)
 {
 	mc_config *cfg = NULL;
-	mc_err rv = config_load_buffer("test.yaml", yaml, strlen(yaml), &cfg,
-	    NULL, 0, NULL);
+	mc_err     rv = config_load_buffer(
+	        "test.yaml", yaml, strlen(yaml), &cfg, NULL, 0, NULL);
 
 	config_destroy(cfg);
 	return rv == MC_OK;
@@ -117,13 +117,13 @@ START_TEST(values_that_are_no_count_are_absent)
 }
 END_TEST
 
-#define RULES_YAML                                                            \
-	"rules:\n"                                                            \
-	"  slow: {rule: \"tags.Modality == 'MR'\", action: notification,\n"   \
-	"         series_complete_trigger: 30}\n"                             \
-	"  fast: {rule: \"True\", action: notification,\n"                   \
-	"         series_complete_trigger: 5, expected_instances: 10}\n"      \
-	"  plain: {rule: \"True\", action: notification}\n"                   \
+#define RULES_YAML                                                             \
+	"rules:\n"                                                             \
+	"  slow: {rule: \"tags.Modality == 'MR'\", action: notification,\n"    \
+	"         series_complete_trigger: 30}\n"                              \
+	"  fast: {rule: \"True\", action: notification,\n"                     \
+	"         series_complete_trigger: 5, expected_instances: 10}\n"       \
+	"  plain: {rule: \"True\", action: notification}\n"                    \
 	"  counted: {rule: \"tags.Modality == 'CT'\", action: notification,\n" \
 	"         expected_instances: 40}\n"
 
@@ -146,10 +146,11 @@ END_TEST
 
 START_TEST(rules_without_a_trigger_leave_the_global_one)
 {
-	mc_config *cfg = load("rules:\n"
-	                      "  plain: {rule: \"True\", action: notification}\n");
-	int64_t    quiet;
-	uint32_t   expected;
+	mc_config *cfg =
+	    load("rules:\n"
+	         "  plain: {rule: \"True\", action: notification}\n");
+	int64_t  quiet;
+	uint32_t expected;
 
 	set("ImagesInAcquisition", "12");
 	series_complete_plan(cfg, tags, &quiet, &expected);
@@ -161,14 +162,15 @@ END_TEST
 
 START_TEST(tag_counts_need_the_setting_and_a_rule_count_wins_over_them)
 {
-	mc_config *cfg = load("series_complete_on_expected_count: true\n"
-	                      "rules:\n"
-	                      "  plain: {rule: \"True\", action: notification}\n"
-	                      "  ct: {rule: \"tags.Modality == 'CT'\",\n"
-	                      "       action: notification, "
-	                      "expected_instances: 3}\n");
-	int64_t    quiet;
-	uint32_t   expected;
+	mc_config *cfg =
+	    load("series_complete_on_expected_count: true\n"
+	         "rules:\n"
+	         "  plain: {rule: \"True\", action: notification}\n"
+	         "  ct: {rule: \"tags.Modality == 'CT'\",\n"
+	         "       action: notification, "
+	         "expected_instances: 3}\n");
+	int64_t  quiet;
+	uint32_t expected;
 
 	set("ImagesInAcquisition", "12");
 	series_complete_plan(cfg, tags, &quiet, &expected);
@@ -182,12 +184,13 @@ END_TEST
 
 START_TEST(a_discarded_series_keeps_the_global_trigger)
 {
-	mc_config *cfg = load("rules:\n"
-	                      "  fast: {rule: \"True\", action: notification,\n"
-	                      "         series_complete_trigger: 2}\n"
-	                      "  away: {rule: \"True\", action: discard}\n");
-	int64_t    quiet;
-	uint32_t   expected;
+	mc_config *cfg =
+	    load("rules:\n"
+	         "  fast: {rule: \"True\", action: notification,\n"
+	         "         series_complete_trigger: 2}\n"
+	         "  away: {rule: \"True\", action: discard}\n");
+	int64_t  quiet;
+	uint32_t expected;
 
 	series_complete_plan(cfg, tags, &quiet, &expected);
 	ck_assert_int_eq(quiet, -1);
@@ -415,8 +418,8 @@ START_TEST(an_association_message_with_a_bad_uid_is_refused)
 	ck_assert_ptr_null(out.series);
 	/* nor is it an instance message */
 	mc_instance_init(&in);
-	ck_assert_int_eq(msg_decode_instance(buf, len, &in, err, sizeof(err)),
-	    MC_EPROTO);
+	ck_assert_int_eq(
+	    msg_decode_instance(buf, len, &in, err, sizeof(err)), MC_EPROTO);
 	free(buf);
 }
 END_TEST
