@@ -53,6 +53,16 @@ series_expected_from_tags(const mc_tagset *tags)
 	return (uint32_t) total;
 }
 
+static bool
+any_rule_sets_completion(const mc_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].has_series_complete_trigger ||
+		    cfg->rules[i].expected_instances > 0)
+			return true;
+	return false;
+}
+
 void
 series_complete_plan(const mc_config *cfg, const mc_tagset *tags,
     int64_t *quiet_ms, uint32_t *expected)
@@ -61,6 +71,8 @@ series_complete_plan(const mc_config *cfg, const mc_tagset *tags,
 
 	*quiet_ms = -1;
 	*expected = 0;
+	if (!any_rule_sets_completion(cfg))
+		goto tags; /* no rule to evaluate for this */
 	route_select(cfg, tags, &sel);
 	/* one completion serves every rule of the series: the longest
 	 * trigger, so a rule that asks for more time never gets a split
@@ -74,6 +86,7 @@ series_complete_plan(const mc_config *cfg, const mc_tagset *tags,
 		if (r->expected_instances > *expected)
 			*expected = r->expected_instances;
 	}
+tags:
 	if (*expected == 0 && cfg->series_complete_on_expected_count)
 		*expected = series_expected_from_tags(tags);
 }
