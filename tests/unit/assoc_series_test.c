@@ -5,6 +5,7 @@
  * sends. */
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -35,10 +36,8 @@ end_list(char *out, size_t cap)
 	memset(&m, 0, sizeof(m));
 	ck_assert_int_eq(assoc_series_end(a, &m), MC_OK);
 	out[0] = '\0';
-	for (size_t i = 0; i < m.n_series; i++) {
-		strncat(out, m.series[i], cap - strlen(out) - 1);
-		strncat(out, " ", cap - strlen(out) - 1);
-	}
+	for (size_t i = 0, n = 0; i < m.n_series && n < cap; i++)
+		n += (size_t) snprintf(out + n, cap - n, "%s ", m.series[i]);
 	mc_assoc_msg_fini(&m);
 }
 
