@@ -85,6 +85,25 @@ instance_push_send(instance_push *p, const mc_instance *in)
 }
 
 void
+instance_push_send_association(instance_push *p, const mc_assoc_msg *m)
+{
+	void  *buf;
+	size_t len;
+
+	if (msg_encode_association(m, &buf, &len) != MC_OK) {
+		atomic_fetch_add(&p->dropped, 1);
+		return;
+	}
+	/* a lost one costs only the early completion: the series then
+	 * completes by its quiet period */
+	if (nng_send(p->sock, buf, len, 0) != 0)
+		atomic_fetch_add(&p->dropped, 1);
+	else
+		atomic_fetch_add(&p->sent, 1);
+	free(buf);
+}
+
+void
 instance_push_linger(instance_push *p)
 {
 	if (atomic_load(&p->sent) > 0)

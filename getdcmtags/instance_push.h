@@ -35,6 +35,11 @@ void instance_push_destroy(instance_push *p); /* NULL: no-op */
 /* instance_push_send - encode and send; never fails the caller. */
 void instance_push_send(instance_push *p, const mc_instance *in);
 
+/* instance_push_send_association - the same for an association's end. */
+struct mc_assoc_msg;
+void instance_push_send_association(
+    instance_push *p, const struct mc_assoc_msg *m);
+
 /* instance_push_dropped / _sent - counters since create. */
 uint64_t instance_push_dropped(const instance_push *p);
 uint64_t instance_push_sent(const instance_push *p);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "assoc_series.h"
 #include "config/config.h"
 #include "dcm/dcm_glue.h"
 #include "instance_push.h"
@@ -70,6 +71,8 @@ typedef struct receiver {
 	receiver_store_opts sweep_store;
 	instance_push      *push; /* NULL: no coordinator configured */
 	tmp_pool           *pool; /* NULL: ordinary temp files only */
+	/* NULL: association ends not announced */
+	assoc_series *assoc;
 } receiver;
 
 static void
@@ -503,10 +506,55 @@ after_response(void *ctx, void *cookie)
 
 	if (in == NULL)
 		return;
+	if (r->assoc)
+		assoc_series_note(r->assoc, in->series_uid);
 	if (r->push)
 		instance_push_send(r->push, in);
 	mc_instance_fini(in);
 	free(in);
+}
+
+/* assoc_end - receiver_server's assoc_end: tell the coordinator which
+ * series the association carried (series_complete_on_association_end) */
+static void
+assoc_end(void *ctx, const dcm_assoc_info *info, bool released)
+{
+	receiver    *r = ctx;
+	mc_assoc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	if (assoc_series_end(r->assoc, &m) == MC_OK && m.n_series > 0 &&
+	    r->push != NULL) {
+		m.released = released;
+		m.time_us = sys_now_us();
+		mc_copy_text(m.sender_address, sizeof(m.sender_address),
+		    info->peer_address);
+		mc_copy_text(
+		    m.sender_aet, sizeof(m.sender_aet), info->calling_aet);
+		mc_copy_text(
+		    m.receiver_aet, sizeof(m.receiver_aet), info->called_aet);
+		instance_push_send_association(r->push, &m);
+		log_debug("event=association.end released=%d series=%zu",
+		    released ? 1 : 0, m.n_series);
+	}
+	mc_assoc_msg_fini(&m);
+}
+
+/* completion_tags - the tags an expected count is derived from
+ * (series_complete_on_expected_count), extracted besides the usual set */
+static void
+completion_tags(receiver_args *a)
+{
+	static const char *const names[] = {"ImagesInAcquisition",
+	    "NumberOfTemporalPositions", "NumberOfSlices", "NumberOfFrames"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		bool have = false;
+		for (size_t k = 0; k < a->n_extra; k++)
+			have |= strcmp(a->extra[k], names[i]) == 0;
+		if (!have && a->n_extra < RECEIVER_EXTRA_TAGS_MAX)
+			a->extra[a->n_extra++] = names[i];
+	}
 }
 
 static int
@@ -551,7 +599,8 @@ run(const receiver_args *a, receiver *r)
 	receiver_server     *srv = NULL;
 	char                 err[512] = "";
 	receiver_server_opts so = {a->bind, a->port, a->max_assoc, NULL,
-	    a->handshake_s, a->queue_s, a->shutdown_s, a->max_pending};
+	    a->handshake_s, a->queue_s, a->shutdown_s, a->max_pending, NULL,
+	    NULL};
 	dcm_scp_opts         co = {a->aet, a->require_called_aet != 0,
 	            a->accept_compressed != 0, r->tmp, a->handshake_s, a->idle_s, 0,
 	            a->tls_key, a->tls_cert, a->tls_ca, on_store, after_response, r,
@@ -560,6 +609,11 @@ run(const receiver_args *a, receiver *r)
 	mc_err               rv;
 	int                  rc = 1;
 	uint64_t             taken, missed, flushes;
+
+	if (r->assoc != NULL) {
+		so.assoc_end = assoc_end;
+		so.assoc_ctx = r;
+	}
 
 	if (dcm_scp_create(&co, &scp, err, sizeof(err)) != MC_OK) {
 		log_error("event=receiver.dicom_failed msg=\"%s\"", err);
@@ -624,6 +678,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	apply_defaults(&a);
+	if (cfg && cfg->series_complete_on_expected_count)
+		completion_tags(&a);
 	(void) !sys_fs_apply_file_mode(
 	    cfg ? cfg->file_mode : SYS_FILE_MODE_DEFAULT);
 	if (dcm_glue_init(err, sizeof(err)) != MC_OK ||
@@ -643,6 +699,11 @@ main(int argc, char **argv)
 	if (a.coordinator &&
 	    instance_push_create(a.coordinator, INSTANCE_PUSH_DIAL_BACKGROUND,
 	        &r.push) != MC_OK) {
+		dcm_taglist_destroy(extra);
+		return 2;
+	}
+	if (cfg && cfg->series_complete_on_association_end && r.push &&
+	    assoc_series_create(&r.assoc) != MC_OK) {
 		dcm_taglist_destroy(extra);
 		return 2;
 	}
@@ -673,6 +734,7 @@ main(int argc, char **argv)
 	tmp_pool_destroy(r.pool);
 	tmp_slot_destroy(r.slot);
 	instance_push_destroy(r.push);
+	assoc_series_destroy(r.assoc);
 	dcm_taglist_destroy(extra);
 	config_destroy(cfg);
 	return rc;

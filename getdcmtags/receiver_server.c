@@ -176,6 +176,9 @@ serve_thread(void *arg)
 
 		memset(&info, 0, sizeof(info));
 		rv = dcm_scp_serve(s->opts.scp, fd, &info, err, sizeof(err));
+		if (s->opts.assoc_end != NULL)
+			s->opts.assoc_end(
+			    s->opts.assoc_ctx, &info, rv == MC_OK);
 		if (rv != MC_OK) {
 			char peer[LOG_ESC_LEN(sizeof(info.peer_address))];
 			char calling[LOG_ESC_LEN(sizeof(info.calling_aet))];

@@ -20,6 +20,7 @@
 #define MC_GETDCMTAGS_RECEIVER_SERVER_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "dcm/dcm_glue.h"
 #include "base/mc_err.h"
@@ -38,6 +39,12 @@ typedef struct receiver_server_opts {
 	unsigned    queue_timeout_s;     /* 0: the default above */
 	unsigned    shutdown_timeout_s;  /* 0: the default above */
 	unsigned    max_pending;         /* 0: the default above */
+	/* assoc_end - called in the association's thread when it ended
+	 * (released: true for an A-RELEASE, false for an abort or a
+	 * failure); NULL: not called */
+	void (*assoc_end)(
+	    void *ctx, const dcm_assoc_info *info, bool released);
+	void *assoc_ctx;
 } receiver_server_opts;
 
 typedef struct receiver_server receiver_server;

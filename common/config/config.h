@@ -163,6 +163,11 @@ typedef struct config_rule {
 	 * INHERIT and 0: mc_config's */
 	config_dispatch_order study_dispatch_order;
 	uint32_t              study_dispatch_order_timeout_s;
+	/* series_complete_trigger of the rule (has_series_complete_trigger
+	 * false: the global one) and expected_instances (0: none) */
+	bool     has_series_complete_trigger;
+	uint32_t series_complete_trigger_s;
+	uint32_t expected_instances;
 } config_rule;
 
 typedef struct config_receiver {
@@ -246,6 +251,10 @@ typedef struct mc_config {
 	const config_dicom_node *dicom_nodes; /* dicom_retrieve.dicom_nodes */
 	size_t                   n_dicom_nodes;
 	struct config_mem       *mem; /* private */
+	/* completion signals besides the quiet period (config_complete.c) */
+	bool     series_complete_on_association_end; /* false */
+	uint32_t association_complete_grace_s;       /* 2 */
+	bool     series_complete_on_expected_count;  /* false */
 } mc_config;
 
 /* config_diag - one finding; warnings (a mercure field we do not

@@ -21,6 +21,11 @@
 	X(PORT, "port")                                                       \
 	X(ACCEPT_COMPRESSED_IMAGES, "accept_compressed_images")               \
 	X(SERIES_COMPLETE_TRIGGER, "series_complete_trigger")                 \
+	X(SERIES_COMPLETE_ON_ASSOCIATION_END,                                 \
+	    "series_complete_on_association_end")                             \
+	X(ASSOCIATION_COMPLETE_GRACE, "association_complete_grace")           \
+	X(SERIES_COMPLETE_ON_EXPECTED_COUNT,                                  \
+	    "series_complete_on_expected_count")                              \
 	X(STUDY_COMPLETE_TRIGGER, "study_complete_trigger")                   \
 	X(STUDY_FORCECOMPLETE_TRIGGER, "study_forcecomplete_trigger")         \
 	X(RETENTION, "retention")                                             \
@@ -75,6 +80,7 @@ set_defaults(mc_config *c)
 	c->appliance_name = "master";
 	c->port = CONFIG_DEFAULT_PORT;
 	c->series_complete_trigger_s = 60;
+	c->association_complete_grace_s = 2;
 	c->study_complete_trigger_s = 900;
 	c->study_forcecomplete_trigger_s = 5400;
 	c->retention_s = 259200;
@@ -261,6 +267,9 @@ build_scalars(cctx *x, const cnode *const *f)
 	         x->mem, "ipc://%s/coordinator.ipc", c->storage_root)) == NULL)
 		cctx_oom(x);
 	build_times(x, f);
+	config_build_completion(x, f[TOP_SERIES_COMPLETE_ON_ASSOCIATION_END],
+	    f[TOP_ASSOCIATION_COMPLETE_GRACE],
+	    f[TOP_SERIES_COMPLETE_ON_EXPECTED_COUNT]);
 }
 
 static void

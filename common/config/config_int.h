@@ -228,6 +228,11 @@ void config_build_http(cctx *x, const cnode *v);
 void config_build_targets(cctx *x, const cnode *m);
 void config_build_modules(cctx *x, const cnode *m);
 void config_build_rules(cctx *x, const cnode *m);
+/* config_complete.c: the completion signals; a NULL node is absent */
+void config_build_completion(cctx *x, const cnode *on_assoc_end,
+    const cnode *grace, const cnode *on_expected);
+void config_build_rule_completion(cctx *x, config_rule *r,
+    const cnode *trigger, const cnode *expected, const char *path);
 /* mercure's fields beyond routing (config_mercure_extra.c) */
 void config_build_email_from(cctx *x, const cnode *v);
 void config_build_webhook_ca(cctx *x, const cnode *v);

@@ -20,6 +20,8 @@
 	X(PRIORITY, "priority")                                               \
 	X(DISABLED, "disabled")                                               \
 	X(FALLBACK, "fallback")                                               \
+	X(SERIES_COMPLETE_TRIGGER, "series_complete_trigger")                 \
+	X(EXPECTED_INSTANCES, "expected_instances")                           \
 	X(PROCESSING_MODULE, "processing_module")                             \
 	X(PROCESSING_SETTINGS, "processing_settings")                         \
 	X(PROCESSING_RETAIN_IMAGES, "processing_retain_images")               \
@@ -329,6 +331,8 @@ build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
 		cval_bool(x, f[RF_PROCESSING_RETAIN_IMAGES],
 		    config_path(sub, path, "processing_retain_images"),
 		    &r->processing_retain_images);
+	config_build_rule_completion(x, r, f[RF_SERIES_COMPLETE_TRIGGER],
+	    f[RF_EXPECTED_INSTANCES], path);
 	if (f[RF_TARGET] != NULL)
 		build_targets(
 		    x, r, f[RF_TARGET], config_path(sub, path, "target"));

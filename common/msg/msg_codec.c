@@ -454,3 +454,117 @@ msg_decode_result(
 	msgpack_unpacked_destroy(&up);
 	return rv;
 }
+
+void
+mc_assoc_msg_fini(mc_assoc_msg *m)
+{
+	free(m->series);
+	memset(m, 0, sizeof(*m));
+}
+
+mc_err
+msg_encode_association(const mc_assoc_msg *m, void **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer  pk;
+
+	pack_begin(&sb, &pk, 8, "association");
+	pack_kv(&pk, "outcome", m->released ? "released" : "aborted");
+	pack_str(&pk, "time_us");
+	msgpack_pack_int64(&pk, m->time_us);
+	pack_kv(&pk, "sender_address", m->sender_address);
+	pack_kv(&pk, "sender_aet", m->sender_aet);
+	pack_kv(&pk, "receiver_aet", m->receiver_aet);
+	pack_str(&pk, "series");
+	msgpack_pack_array(&pk, m->n_series);
+	for (size_t i = 0; i < m->n_series; i++)
+		pack_str(&pk, m->series[i]);
+	*buf = sb.data;
+	*len = sb.size;
+	return sb.data ? MC_OK : MC_ENOMEM;
+}
+
+static bool
+decode_series_list(const msgpack_object *o, mc_assoc_msg *out)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > MSG_ASSOC_SERIES_MAX)
+		return false;
+	free(out->series);
+	out->n_series = 0;
+	out->series = calloc(o->via.array.size + 1, sizeof(*out->series));
+	if (out->series == NULL)
+		return false;
+	for (uint32_t i = 0; i < o->via.array.size; i++) {
+		char *dst = out->series[out->n_series];
+		if (!get_str(&o->via.array.ptr[i], dst, MC_UID_MAX_LEN + 1) ||
+		    !uid_is_valid(dst))
+			return false;
+		out->n_series++;
+	}
+	return true;
+}
+
+static bool
+decode_assoc_field(
+    const msgpack_object_kv *kv, mc_assoc_msg *out, bool *has_outcome)
+{
+	const msgpack_object *v = &kv->val;
+	char                  outcome[16];
+
+	if (key_is(&kv->key, "outcome")) {
+		if (!get_str(v, outcome, sizeof(outcome)))
+			return false;
+		out->released = strcmp(outcome, "released") == 0;
+		*has_outcome = true;
+		return out->released || strcmp(outcome, "aborted") == 0;
+	}
+	if (key_is(&kv->key, "series"))
+		return decode_series_list(v, out);
+	if (key_is(&kv->key, "time_us")) {
+		if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			out->time_us = (int64_t) v->via.u64;
+		else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			out->time_us = v->via.i64;
+		else
+			return false;
+		return true;
+	}
+	if (key_is(&kv->key, "sender_address"))
+		return get_str(
+		    v, out->sender_address, sizeof(out->sender_address));
+	if (key_is(&kv->key, "sender_aet"))
+		return get_str(v, out->sender_aet, sizeof(out->sender_aet));
+	if (key_is(&kv->key, "receiver_aet"))
+		return get_str(
+		    v, out->receiver_aet, sizeof(out->receiver_aet));
+	return true; /* a newer sender's field */
+}
+
+mc_err
+msg_decode_association(
+    const void *buf, size_t len, mc_assoc_msg *out, char *err, size_t errlen)
+{
+	msgpack_unpacked up;
+	char             type[MSG_TYPE_MAX_LEN + 1];
+	bool             has_outcome = false;
+	mc_err           rv;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	rv = unpack_head(&up, buf, len, "association", type, err, errlen);
+	for (uint32_t i = 0; rv == MC_OK && i < up.data.via.map.size; i++)
+		if (!decode_assoc_field(
+		        &up.data.via.map.ptr[i], out, &has_outcome))
+			rv = MC_EPROTO;
+	if (rv == MC_OK && (!has_outcome || out->series == NULL))
+		rv = MC_EPROTO;
+	if (rv != MC_OK) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "malformed association message");
+		mc_assoc_msg_fini(out);
+	}
+	msgpack_unpacked_destroy(&up);
+	return rv;
+}

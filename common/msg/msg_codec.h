@@ -6,7 +6,9 @@
 #ifndef MC_COMMON_MSG_CODEC_H
 #define MC_COMMON_MSG_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "msg/instance.h"
 #include "base/mc_err.h"
@@ -50,5 +52,30 @@ MC_NODISCARD mc_err msg_encode_result(
     const mc_result_msg *r, void **buf, size_t *len);
 MC_NODISCARD mc_err msg_decode_result(
     const void *buf, size_t len, mc_result_msg *out, char *err, size_t errlen);
+
+/* mc_assoc_msg - "association": an association of the receiver ended,
+ * and these series (UIDs validated) had instances in it that no other
+ * association of that receiver still carries. Only a hint: the series'
+ * files and journals stay the source of truth. */
+#define MSG_ASSOC_SERIES_MAX 4096
+typedef struct mc_assoc_msg {
+	bool    released; /* false: aborted or failed */
+	int64_t time_us;  /* the end, microseconds since the epoch */
+	char    sender_address[MC_ADDR_MAX_LEN + 1];
+	char    sender_aet[MC_AET_MAX_LEN + 1];
+	char    receiver_aet[MC_AET_MAX_LEN + 1];
+	char (*series)[MC_UID_MAX_LEN + 1]; /* n_series; owned */
+	size_t n_series;
+} mc_assoc_msg;
+
+/* mc_assoc_msg_fini - free the series; the struct is zeroed. */
+void                mc_assoc_msg_fini(mc_assoc_msg *m);
+MC_NODISCARD mc_err msg_encode_association(
+    const mc_assoc_msg *m, void **buf, size_t *len);
+/* msg_decode_association - out is filled (and owns its series) on MC_OK;
+ * a series UID that is not valid, more than MSG_ASSOC_SERIES_MAX of them
+ * or a wrong type give MC_EPROTO. */
+MC_NODISCARD mc_err msg_decode_association(
+    const void *buf, size_t len, mc_assoc_msg *out, char *err, size_t errlen);
 
 #endif

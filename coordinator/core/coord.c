@@ -17,6 +17,7 @@
 
 #include "core/coord_int.h"
 #include "core/dispatch_order.h"
+#include "core/series_complete.h"
 #include "base/log.h"
 #include "http/http_loop.h"
 #include "msg/msg_codec.h"
@@ -77,6 +78,15 @@ on_message(coord *c, const void *buf, size_t len)
 		mc_instance_fini(&in);
 		return;
 	}
+	if (strcmp(type, "association") == 0) {
+		mc_assoc_msg m;
+		if (msg_decode_association(buf, len, &m, err, sizeof(err)) !=
+		    MC_OK)
+			goto bad;
+		series_complete_on_association(c, &m);
+		mc_assoc_msg_fini(&m);
+		return;
+	}
 	if (strcmp(type, "result") == 0) {
 		if (msg_decode_result(buf, len, &r, err, sizeof(err)) != MC_OK)
 			goto bad;
@@ -109,13 +119,34 @@ on_pull(loop *l, int fd, void *arg)
 
 static int64_t on_series_timer(loop *l, void *arg);
 
-/* complete_due_series - route every series whose quiet period is over;
- * then arm the timer for the next one. */
+/* complete_timed_series - route every series with a deadline of its
+ * own that is due; the earliest deadline still ahead, or INT64_MAX. */
+static int64_t
+complete_timed_series(coord *c, int64_t quiet, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	for (series *s = series_table_timed(c->series); s != NULL;) {
+		series *after = series_next(s);
+		int64_t due = series_due_ms(s, quiet);
+		if (due <= now) {
+			c->n_series_completed++;
+			router_route_series(c, s);
+		} else if (due < next)
+			next = due;
+		s = after;
+	}
+	return next;
+}
+
+/* complete_due_series - route every series whose quiet period (or own
+ * deadline) is over; then arm the timer for the next one. */
 static void
 complete_due_series(coord *c)
 {
 	int64_t quiet = (int64_t) c->cfg->series_complete_trigger_s * 1000;
 	int64_t now = loop_now_ms();
+	int64_t next;
 	series *s;
 
 	while ((s = series_table_oldest(c->series)) != NULL &&
@@ -123,12 +154,16 @@ complete_due_series(coord *c)
 		c->n_series_completed++;
 		router_route_series(c, s);
 	}
+	next = complete_timed_series(c, quiet, now);
+	if (s != NULL && s->last_ms + quiet < next)
+		next = s->last_ms + quiet;
 	if (c->series_timer_set) {
 		loop_cancel_timer(c->l, c->series_timer);
 		c->series_timer_set = false;
 	}
-	if (s != NULL && loop_add_timer(c->l, s->last_ms + quiet - now,
-	                     on_series_timer, c, &c->series_timer) == MC_OK)
+	if (next != INT64_MAX &&
+	    loop_add_timer(c->l, next > now ? next - now : 0, on_series_timer,
+	        c, &c->series_timer) == MC_OK)
 		c->series_timer_set = true;
 }
 
@@ -242,6 +277,7 @@ apply_reload(coord *c, config_reload *r)
 	c->cfg = r->cfg;
 	r->cfg = NULL;
 	c->config_generation++;
+	series_complete_replan(c);
 	log_set_level(c->cfg->log_level);
 	log_info("event=config.reloaded file=%s reason=%s rules=%zu "
 	         "targets=%zu",

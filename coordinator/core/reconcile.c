@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/coord_int.h"
+#include "core/series_complete.h"
 #include "dcm/dcm_glue.h"
 #include "msg/journal.h"
 #include "base/log.h"
@@ -85,6 +86,7 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 		    mc_tagset_get(s->tags, "SenderAET"));
 		record_tags(c, s);
 	}
+	series_complete_on_instance(c, s, added);
 }
 
 typedef struct scan_ctx {

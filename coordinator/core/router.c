@@ -430,12 +430,16 @@ router_route_series(coord *c, series *s)
 		    mc_strerror(rv));
 		route_intent_fini(&ri);
 		s->last_ms = loop_now_ms();
+		series_table_set_timing(c->series, s, s->quiet_ms, 0);
 		return;
 	}
+	/* idle_ms: how long after its last instance the series completed,
+	 * the cost of each completion signal (docs/performance.md) */
 	log_info("event=series.complete series=%s study=%s instances=%zu "
-	         "bytes=%llu tasks=%zu",
+	         "bytes=%llu tasks=%zu idle_ms=%lld",
 	    s->uid, s->study_uid, s->n_instances,
-	    (unsigned long long) s->bytes, ri.n_entries);
+	    (unsigned long long) s->bytes, ri.n_entries,
+	    (long long) (loop_now_ms() - s->last_ms));
 	log_plan(c, &ri);
 	execute(c, &ri);
 	/* start the workers before emptying incoming/: the unlinks of a

@@ -1,16 +1,30 @@
 /* series_table.c - uthash by UID plus a doubly linked list kept in order
  * of last arrival: an arrival moves its series to the tail in O(1), so
- * the head is always the series closest to its quiet-period deadline. */
+ * the head is always the series closest to its quiet-period deadline.
+ * A series with a deadline of its own is in a second list instead,
+ * whose order means nothing. */
 #include "core/series_table.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct series_table {
-	series *by_uid; /* uthash head */
+typedef struct series_list {
 	series *head, *tail;
-	size_t  n;
+} series_list;
+
+struct series_table {
+	series     *by_uid; /* uthash head */
+	series_list quiet;  /* the global quiet period, by last arrival */
+	series_list timed;  /* a deadline of their own */
+	size_t      n;
 };
+
+static series_list *
+list_of(series_table *t, const series *s)
+{
+	return s->timed ? &t->timed : &t->quiet;
+}
 
 mc_err
 series_table_create(series_table **out)
@@ -36,27 +50,31 @@ series_free(series *s)
 static void
 list_unlink(series_table *t, series *s)
 {
+	series_list *l = list_of(t, s);
+
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		t->head = s->next;
+		l->head = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
 	else
-		t->tail = s->prev;
+		l->tail = s->prev;
 	s->prev = s->next = NULL;
 }
 
 static void
 list_append(series_table *t, series *s)
 {
-	s->prev = t->tail;
+	series_list *l = list_of(t, s);
+
+	s->prev = l->tail;
 	s->next = NULL;
-	if (t->tail)
-		t->tail->next = s;
+	if (l->tail)
+		l->tail->next = s;
 	else
-		t->head = s;
-	t->tail = s;
+		l->head = s;
+	l->tail = s;
 }
 
 void
@@ -91,6 +109,8 @@ series_new(series_table *t, mc_instance *in, int64_t now_ms, series **out)
 	}
 	s->first_ms = now_ms;
 	s->first_us = in->recv_time_us;
+	s->quiet_ms = -1;
+	s->owner = t;
 	HASH_ADD_STR(t->by_uid, uid, s);
 	t->n++;
 	list_append(t, s);
@@ -148,19 +168,79 @@ series_find_instance(const series *s, const char *sop)
 series *
 series_table_oldest(const series_table *t)
 {
-	return t->head;
+	return t->quiet.head;
 }
 
 series *
 series_table_first(const series_table *t)
 {
-	return t->head;
+	return t->quiet.head ? t->quiet.head : t->timed.head;
+}
+
+series *
+series_table_timed(const series_table *t)
+{
+	return t->timed.head;
 }
 
 series *
 series_next(const series *s)
 {
-	return s->next;
+	if (s->next != NULL || s->timed)
+		return s->next;
+	return s->owner->timed.head;
+}
+
+/* quiet_insert - into the quiet list at its place by last arrival
+ * (behind the forced ones); from the tail, where an arrival belongs */
+static void
+quiet_insert(series_table *t, series *s)
+{
+	series *p = t->quiet.tail;
+
+	while (p != NULL && !p->forced && p->last_ms > s->last_ms)
+		p = p->prev;
+	s->prev = p;
+	s->next = p ? p->next : t->quiet.head;
+	if (s->next)
+		s->next->prev = s;
+	else
+		t->quiet.tail = s;
+	if (p)
+		p->next = s;
+	else
+		t->quiet.head = s;
+}
+
+void
+series_table_set_timing(
+    series_table *t, series *s, int64_t quiet_ms, int64_t due_ms)
+{
+	bool timed = !s->forced && (quiet_ms >= 0 || due_ms > 0);
+
+	s->quiet_ms = quiet_ms;
+	s->due_ms = due_ms;
+	if (timed == s->timed)
+		return;
+	list_unlink(t, s);
+	s->timed = timed;
+	if (timed)
+		list_append(t, s);
+	else
+		quiet_insert(t, s);
+}
+
+int64_t
+series_due_ms(const series *s, int64_t global_quiet_ms)
+{
+	int64_t due;
+
+	if (s->forced)
+		return INT64_MIN;
+	due = s->last_ms + (s->quiet_ms >= 0 ? s->quiet_ms : global_quiet_ms);
+	if (s->due_ms > 0 && s->due_ms < due)
+		due = s->due_ms;
+	return due;
 }
 
 void
@@ -183,11 +263,12 @@ series_table_force(series_table *t, series *s)
 {
 	s->forced = true;
 	list_unlink(t, s);
-	s->next = t->head;
+	s->timed = false; /* a forced series is first in the quiet list */
+	s->next = t->quiet.head;
 	s->prev = NULL;
-	if (t->head)
-		t->head->prev = s;
+	if (t->quiet.head)
+		t->quiet.head->prev = s;
 	else
-		t->tail = s;
-	t->head = s;
+		t->quiet.tail = s;
+	t->quiet.head = s;
 }
