@@ -67,7 +67,11 @@ need(http_req *r, http_role role)
 
 	if (!http_authenticate(r)) {
 		http_reply_error(r, 401, "authentication required");
-		r->rep.challenge = true;
+		/* the dashboard's script says who it is: a challenge would
+		 * make the browser ask for a password in its own dialog
+		 * instead of the page showing its login form */
+		r->rep.challenge = MHD_lookup_connection_value(r->conn,
+		                       MHD_HEADER_KIND, "X-Requested-With") == NULL;
 		return false;
 	}
 	if (r->who.role < role) {
