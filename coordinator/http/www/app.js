@@ -125,8 +125,9 @@
   const pages = {};
 
   function tile(label, value, bad, id) {
+    const small = String(value).length > 8;
     return el("div", { class: "tile" + (bad ? " bad" : ""), id },
-      el("div", { class: "label", text: label }), el("div", { class: "value", text: value }));
+      el("div", { class: "label", text: label }), el("div", { class: "value" + (small ? " small" : ""), text: value }));
   }
   function sum(o) { return Object.values(o || {}).reduce((a, b) => a + b, 0); }
 
@@ -154,7 +155,8 @@
           tile("Failed tasks", s.error_tasks, s.error_tasks > 0, "t-errors"),
           tile("Disk free", fmtBytes(s.storage_free_bytes)),
           tile("Instances received", s.receiver.instances),
-          tile("Scheduler", s.scheduler.name + " · " + s.scheduler.running + " running"),
+          tile("Scheduler", s.scheduler.name),
+          tile("Workers running", s.scheduler.running),
           tile("Config generation", s.config_generation));
       } else {
         t.append(el("p", { class: "error", text: errOf(st) }));
