@@ -194,8 +194,7 @@
       svg.append(mk("polyline", { points: pts.join(" "), class: cls }));
     }
     box.append(svg, el("div", { class: "legend" },
-      el("span", { class: "ok", text: "— dispatched" }), el("span", { class: "muted", text: "— received (blue)" }),
-      el("span", { class: "error", text: "— errors" })));
+      series.map(([cls, name]) => el("span", { class: "key-" + cls, text: "— " + name }))));
   }
 
   pages.series = {
@@ -353,22 +352,30 @@
     title: "Targets",
     build(root) { root.append(el("div", { id: "targets-list" }), el("div", { id: "target-test" })); },
     async live() {
-      const [r, h] = await Promise.all([api("GET", "/api/v1/targets"),
-        api("GET", "/api/v1/history?limit=500&since=" + Math.floor(Date.now() / 1000 - 7 * 86400))]);
+      /* a task of a rule goes to each of the rule's targets: the newest
+       * finished task of such a rule is the target's last success or
+       * error */
+      const [r, cfg, ok, bad] = await Promise.all([api("GET", "/api/v1/targets"), api("GET", "/api/v1/config"),
+        api("GET", "/api/v1/tasks?state=success&limit=200"), api("GET", "/api/v1/tasks?state=error&limit=200")]);
       const box = clear($("targets-list"));
       if (r.status !== 200) { box.append(el("p", { class: "error", text: errOf(r) })); return; }
+      const rules = (cfg.status === 200 && cfg.json.rules) || {};
       const last = {};
-      for (const e of (h.status === 200 ? h.json.events : [])) {
-        if (!e.target) continue;
-        const l = last[e.target] = last[e.target] || {};
-        if (/success|ok/.test(e.event) && !l.ok) l.ok = e;
-        if (/error|fail/.test(e.event) && !l.err) l.err = e;
-      }
+      const note = (res, key) => {
+        for (const t of (res.status === 200 ? res.json.tasks : [])) {
+          for (const name of ((rules[t.rule] || {}).targets || [])) {
+            const l = last[name] = last[name] || {};
+            if (!l[key] || l[key].time < t.time) l[key] = t;
+          }
+        }
+      };
+      note(ok, "ok");
+      note(bad, "err");
       const op = can("operator");
       box.append(table(["Target", "Type", "State", "Last success", "Last error", ""], r.json.targets.map((t) => {
         const l = last[t.name] || {};
         return [t.name, t.type, el("span", { class: t.halted ? "error" : "ok", id: "target-state-" + t.name, text: t.halted ? "halted" : "active" }),
-          l.ok ? fmtTime(l.ok.time) : "–", l.err ? fmtTime(l.err.time) + (l.err.info ? " · " + l.err.info : "") : "–",
+          l.ok ? fmtTime(l.ok.time) : "–", l.err ? fmtTime(l.err.time) : "–",
           op ? el("div", { class: "actions" },
             button("Test", () => testTarget(t.name), "secondary", "target-test-" + t.name),
             t.halted ? button("Resume", () => act("POST", "/api/v1/targets/" + encodeURIComponent(t.name) + "/resume"), "", "target-resume-" + t.name)
