@@ -70,8 +70,9 @@ need(http_req *r, http_role role)
 		/* the dashboard's script says who it is: a challenge would
 		 * make the browser ask for a password in its own dialog
 		 * instead of the page showing its login form */
-		r->rep.challenge = MHD_lookup_connection_value(r->conn,
-		                       MHD_HEADER_KIND, "X-Requested-With") == NULL;
+		r->rep.challenge =
+		    MHD_lookup_connection_value(
+		        r->conn, MHD_HEADER_KIND, "X-Requested-With") == NULL;
 		return false;
 	}
 	if (r->who.role < role) {

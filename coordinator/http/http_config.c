@@ -167,13 +167,13 @@ void
 http_config_put(http_req *r)
 {
 	const char *dry = http_query_get(r, "dry_run");
-	bool        dry_run = dry != NULL && strcmp(dry, "0") != 0 &&
-	               strcmp(dry, "false") != 0;
-	char        prev[MC_PATH_MAX + 8];
-	char       *old = NULL;
-	size_t      old_len = 0;
-	json_t     *warnings;
-	mc_err      rv;
+	bool        dry_run =
+	    dry != NULL && strcmp(dry, "0") != 0 && strcmp(dry, "false") != 0;
+	char    prev[MC_PATH_MAX + 8];
+	char   *old = NULL;
+	size_t  old_len = 0;
+	json_t *warnings;
+	mc_err  rv;
 
 	if (!has_config(r))
 		return;
@@ -222,8 +222,8 @@ http_config_rollback(http_req *r)
 	rv = sys_read_file(prev, &old, &old_len);
 	if (rv == MC_ENOENT) {
 		pthread_mutex_unlock(&r->srv->config_mu);
-		http_reply_error(
-		    r, 409, "there is no previous configuration to go back to");
+		http_reply_error(r, 409,
+		    "there is no previous configuration to go back to");
 		return;
 	}
 	ok = rv == MC_OK && validate(r, old, old_len, &warnings);

@@ -28,8 +28,7 @@ etag_matches(const char *inm, const char *etag)
 bool
 http_www(http_req *r)
 {
-	const char          *url = strcmp(r->url, "/") == 0 ? "/index.html"
-	                                                    : r->url;
+	const char *url = strcmp(r->url, "/") == 0 ? "/index.html" : r->url;
 	const http_www_file *f = NULL;
 	const char          *inm;
 	char                *body;
