@@ -28,7 +28,13 @@
     return e;
   }
   const $ = (id) => document.getElementById(id);
-  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
+  /* clear - empty e; an answer that arrives after its page was left finds
+   * no element and fills a detached one instead */
+  function clear(e) {
+    if (!e) return document.createElement("div");
+    while (e.firstChild) e.removeChild(e.firstChild);
+    return e;
+  }
   function can(role) { return session && RANK[session.role] >= RANK[role]; }
   function flash(msg, bad) {
     const f = $("flash");
@@ -243,7 +249,7 @@
       this.chips();
     },
     chips() {
-      for (const s of TASK_STATES) $("state-" + s).classList.toggle("active", s === this.state);
+      for (const s of TASK_STATES) if ($("state-" + s)) $("state-" + s).classList.toggle("active", s === this.state);
     },
     async live() {
       const q = this.state === "loop" ? "" : "?state=" + this.state;
@@ -323,7 +329,7 @@
           el("button", { type: "submit", id: "rt-run", text: "Test" }),
           el("div", { id: "rt-result" })));
       const r = await api("GET", "/api/v1/config");
-      const box = $("rules-list");
+      const box = $("rules-list") || document.createElement("div");
       if (r.status !== 200) { box.append(el("p", { class: "error", text: errOf(r) })); return; }
       const rules = Object.entries(r.json.rules || {});
       box.append(table(["Rule", "Condition", "Action", "Targets", ""], rules.map(([name, ru]) => [name + (ru.disabled ? " (disabled)" : ""),
@@ -432,10 +438,12 @@
     },
     async loadYaml() {
       const r = await api("GET", "/api/v1/config/yaml");
+      if (!$("config-yaml")) return;
       if (r.status === 200) { $("config-yaml").value = r.text; this.gutter([]); }
       else flash(errOf(r), true);
     },
     gutter(findings) {
+      if (!$("config-yaml")) return;
       const g = clear($("gutter"));
       const n = $("config-yaml").value.split("\n").length;
       const bad = new Map(findings.map((f) => [f.line, f]));
@@ -494,11 +502,14 @@
     refresh();
     startPolling();
   }
-  let busy = false;
+  /* one refresh of a page at a time; a page just opened need not wait
+   * for the last one's */
+  let busy = null;
   async function refresh() {
-    if (!session || !page || busy) return;
-    busy = true;
-    try { await pages[page].live(); } finally { busy = false; }
+    if (!session || !page || busy === page) return;
+    const p = page;
+    busy = p;
+    try { await pages[p].live(); } finally { if (busy === p) busy = null; }
   }
   function startPolling() {
     stopPolling();
