@@ -142,7 +142,7 @@ try:
         time.sleep(0.1)
     click("#retry-" + task_id)
     click("#state-success")
-    wait(lambda: task_id in text_of("#tasks-table"), "the retried task among the successful ones", 60)
+    wait(lambda: text_of("#task-state-" + task_id) == "success", "the retried task among the successful ones", 60)
     shot("tasks-success")
     if len(os.listdir(SCP_DIR)) != len(files):
         fail("storescp received %d files, expected %d" % (len(os.listdir(SCP_DIR)), len(files)))

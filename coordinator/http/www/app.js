@@ -231,7 +231,7 @@
 
   function mono(t) { return el("span", { class: "mono", text: t }); }
   function table(heads, rows, id) {
-    return el("table", { id },
+    return el("table", { id, "data-rows": rows.length },
       el("thead", {}, el("tr", {}, heads.map((h) => el("th", { text: h })))),
       el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c))))));
   }
@@ -243,7 +243,7 @@
     build(root) {
       root.append(el("div", { class: "chips", id: "task-states" },
         TASK_STATES.map((s) => button(s === "loop" ? "in progress" : s, () => {
-          this.state = s; this.chips(); refresh();
+          this.state = s; this.chips(); this.live();
         }, "secondary", "state-" + s))),
         el("div", { id: "task-list" }), el("div", { id: "task-detail" }));
       this.chips();
@@ -252,14 +252,15 @@
       for (const s of TASK_STATES) if ($("state-" + s)) $("state-" + s).classList.toggle("active", s === this.state);
     },
     async live() {
-      const q = this.state === "loop" ? "" : "?state=" + this.state;
-      const r = await api("GET", "/api/v1/tasks" + q);
+      const st = this.state;
+      const r = await api("GET", "/api/v1/tasks" + (st === "loop" ? "" : "?state=" + st));
+      if (st !== this.state) return; /* another state was chosen meanwhile */
       const box = clear($("task-list"));
       if (r.status !== 200) { box.append(el("p", { class: "error", text: errOf(r) })); return; }
       if (!r.json.tasks.length) { box.append(el("p", { class: "muted", text: "no task" })); return; }
       const op = can("operator");
       box.append(table(["Task", "State", "Kind", "Rule", "Series", "Attempt", "Age / finished", ""],
-        r.json.tasks.map((t) => [mono(t.id), el("span", { class: "state-" + t.state, text: t.state }), t.kind || "",
+        r.json.tasks.map((t) => [mono(t.id), el("span", { class: "state-" + t.state, id: "task-state-" + t.id, text: t.state }), t.kind || "",
           t.rule || "", mono(t.series || ""), t.attempt === undefined ? "" : t.attempt,
           t.age_s !== undefined ? fmtAge(t.age_s) : fmtTime(t.time),
           el("div", { class: "actions" },
