@@ -5,8 +5,9 @@
 # Logs in through the form; sends SERIES_DIR (series SERIES_UID, patient name PATIENT, hostile HTML)
 # with storescu and sees it in the series, tasks and history pages; its task fails (the target is
 # down); starts storescp into SCP_DIR, retries the task from the tasks page and sees it succeed; tests
-# a rule; tests the target; saves an invalid configuration and sees the finding at its line (the file
-# untouched); checks the patient name is shown as text and no script ran; a viewer sees no actions.
+# a rule; tests, halts and resumes the target; saves an invalid configuration and sees the finding at
+# its line (the file untouched); checks the patient name is shown as text and no script ran; a viewer
+# sees no actions.
 # A PNG of every page goes to SHOTS. Prints one line per failed step and exits 1 on the first.
 import json, os, socket, subprocess, sys, time
 
@@ -184,6 +185,10 @@ try:
     click("#target-test-pacs")
     wait(lambda: text_of("#target-test-result").startswith("ok"), "the target test's result", 30)
     shot("targets")
+    click("#target-halt-pacs")
+    wait(lambda: text_of("#target-state-pacs") == "halted", "the target halted")
+    click("#target-resume-pacs")
+    wait(lambda: text_of("#target-state-pacs") == "active", "the target resumed")
 
     # ---- config: an invalid one is refused with its finding at its line --------------------------------
     step("config")
