@@ -416,3 +416,37 @@ sys_exists(const char *path)
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
+
+mc_err
+sys_write_file_private(const char *path, const void *data, size_t len)
+{
+	char        tmp[MC_PATH_MAX], dir[MC_PATH_MAX];
+	struct stat st;
+	bool        chown_to = stat(path, &st) == 0 &&
+	                (st.st_uid != geteuid() || st.st_gid != getegid());
+	int    fd;
+	mc_err rv;
+
+	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp))
+		return MC_EINVAL;
+	if ((fd = mkstemp(tmp)) < 0)
+		return mc_from_errno(errno);
+	rv = fchmod(fd, 0600) != 0 ? mc_from_errno(errno) : MC_OK;
+	if (rv == MC_OK && chown_to && fchown(fd, st.st_uid, st.st_gid) != 0)
+		rv = mc_from_errno(errno);
+	if (rv == MC_OK)
+		rv = write_all(fd, data, len);
+	if (rv == MC_OK && fsync(fd) != 0)
+		rv = mc_from_errno(errno);
+	if (close(fd) != 0 && rv == MC_OK)
+		rv = mc_from_errno(errno);
+	if (rv == MC_OK && rename(tmp, path) != 0)
+		rv = mc_from_errno(errno);
+	if (rv != MC_OK) {
+		unlink(tmp);
+		return rv;
+	}
+	sys_dirname_of(path, dir, sizeof(dir));
+	return sys_fsync_path(dir);
+}

@@ -69,6 +69,13 @@ MC_NODISCARD mc_err sys_fsync_path(const char *path);
  * never a part. */
 MC_NODISCARD mc_err sys_write_file_atomic(
     const char *path, const void *data, size_t len);
+/* sys_write_file_private - sys_write_file_atomic() for a file that may
+ * hold secrets: the temporary file is made in path's folder with mode
+ * 0600 whatever the umask, and given the owner and group of the file it
+ * replaces (when that file exists and they differ from ours; an error if it
+ * cannot be: mc_from_errno), so an edit keeps who may read it. */
+MC_NODISCARD mc_err sys_write_file_private(
+    const char *path, const void *data, size_t len);
 /* sys_write_file_sync - create or truncate path (never through a link:
  * MC_EREFUSED, see sys_open_regular), write data, fsync.
  * Not atomic: for files inside a folder that is itself renamed into

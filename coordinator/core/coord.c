@@ -260,6 +260,7 @@ apply_reload(coord *c, config_reload *r)
 		log_warn("event=config.finding msg=\"%s\"",
 		    config_diag_format(&r->diags[i], line, sizeof(line)));
 	if (r->rv != MC_OK) {
+		c->config_rejected++;
 		log_error("event=config.reload_rejected file=%s reason=%s "
 		          "msg=\"the running configuration stays in place\"",
 		    c->config_path, r->why);
@@ -553,4 +554,10 @@ coord_run(coord *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 	    (unsigned long long) c->n_bad_messages,
 	    series_table_count(c->series));
 	return rv;
+}
+
+void
+coord_reload_config(coord *c, const char *why)
+{
+	reload_config(c, why);
 }

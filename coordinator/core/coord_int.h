@@ -101,6 +101,7 @@ struct coord {
 	/* for the HTTP API and /metrics (http/http_loop.c) */
 	uint64_t             n_instances, n_bytes, n_series_completed;
 	uint64_t             config_generation; /* 1 at start, +1 a reload */
+	uint64_t             config_rejected;   /* reloads that failed */
 	struct http_metrics *metrics;
 	struct work_queue   *http_q; /* jobs from the HTTP threads */
 	struct http_server  *http;   /* NULL: no http block */
@@ -163,6 +164,10 @@ void target_halt_load(coord *c);
 void target_halt_free(coord *c);
 /* retention.c */
 int64_t retention_timer(loop *l, void *arg);
+/* coord_reload_config - load the configuration file again, as on SIGHUP:
+ * read off the loop, applied on it when ready (config_generation grows,
+ * or config_rejected when the file is refused). coord.c */
+void coord_reload_config(coord *c, const char *why);
 /* bookkeeping shortcuts */
 void coord_event(coord *c, const char *event, const char *series_uid,
     const char *study_uid, const char *task, const char *rule_name,

@@ -67,7 +67,12 @@ need(http_req *r, http_role role)
 
 	if (!http_authenticate(r)) {
 		http_reply_error(r, 401, "authentication required");
-		r->rep.challenge = true;
+		/* the dashboard's script says who it is: a challenge would
+		 * make the browser ask for a password in its own dialog
+		 * instead of the page showing its login form */
+		r->rep.challenge =
+		    MHD_lookup_connection_value(
+		        r->conn, MHD_HEADER_KIND, "X-Requested-With") == NULL;
 		return false;
 	}
 	if (r->who.role < role) {
@@ -276,6 +281,7 @@ api(http_req *r, const char *path)
 	char   seg[HTTP_SEGMENTS_MAX][HTTP_SEGMENT_MAX + 1];
 	size_t n;
 	bool   get = is_method(r, "GET"), post = is_method(r, "POST");
+	bool   put = is_method(r, "PUT");
 
 	if (!split(path, seg, &n) || n == 0) {
 		http_reply_error(r, 404, "no such resource");
@@ -337,6 +343,23 @@ api(http_req *r, const char *path)
 			http_loop_ask(r, HTTP_JOB_CONFIG, NULL, 0);
 		return;
 	}
+	if (n == 1 && put && strcmp(seg[0], "config") == 0) {
+		if (need(r, HTTP_ROLE_ADMIN))
+			http_config_put(r);
+		return;
+	}
+	if (n == 2 && post && strcmp(seg[0], "config") == 0 &&
+	    strcmp(seg[1], "rollback") == 0) {
+		if (need(r, HTTP_ROLE_ADMIN))
+			http_config_rollback(r);
+		return;
+	}
+	if (n == 2 && get && strcmp(seg[0], "config") == 0 &&
+	    strcmp(seg[1], "yaml") == 0) {
+		if (need(r, HTTP_ROLE_ADMIN))
+			http_config_yaml(r);
+		return;
+	}
 	if (n == 1 && get && strcmp(seg[0], "targets") == 0) {
 		if (need(r, HTTP_ROLE_VIEWER))
 			http_loop_ask(r, HTTP_JOB_TARGETS, NULL, 0);
@@ -394,7 +417,16 @@ api(http_req *r, const char *path)
 			action(r, HTTP_JOB_FORCE, "force_complete", seg[1]);
 		return;
 	}
-	http_reply_error(r, get || post ? 404 : 405, "no such resource");
+	http_reply_error(
+	    r, get || post || put ? 404 : 405, "no such resource");
+}
+
+size_t
+http_body_limit(const char *method, const char *url)
+{
+	if (strcmp(method, "PUT") == 0 && strcmp(url, API "config") == 0)
+		return HTTP_MAX_CONFIG_BODY;
+	return HTTP_MAX_BODY;
 }
 
 void
@@ -430,5 +462,7 @@ http_api_route(http_req *r)
 		api(r, u + strlen(API));
 		return;
 	}
+	if ((is_method(r, "GET") || is_method(r, "HEAD")) && http_www(r))
+		return;
 	http_reply_error(r, 404, "no such resource");
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -16,6 +17,7 @@
 #include "os/sys_fs.h"
 
 #define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_CONFIG_BODY (1024 * 1024) /* PUT /api/v1/config */
 #define HTTP_MAX_CONNECTIONS 64
 #define HTTP_MAX_PER_IP 16
 #define HTTP_CONN_MEMORY (32 * 1024)
@@ -34,6 +36,8 @@ struct http_server {
 	bool               metrics_public;
 	char               root[MC_PATH_MAX];
 	char               db[MC_PATH_MAX];
+	char               config_path[MC_PATH_MAX]; /* "": none */
+	pthread_mutex_t    config_mu; /* one configuration write at a time */
 	char              *key_pem, *cert_pem; /* alive while d is */
 	unsigned           port;
 };
@@ -44,6 +48,7 @@ typedef struct http_reply {
 	char       *body; /* malloc'ed */
 	size_t      len;
 	char        cookie[256]; /* a Set-Cookie value, or "" */
+	char        etag[40];    /* an ETag value, or "": a dashboard file */
 	bool        challenge;   /* 401: add WWW-Authenticate */
 } http_reply;
 
@@ -53,6 +58,7 @@ typedef struct http_req {
 	const char            *method, *url;
 	char                  *body;
 	size_t                 len, cap;
+	size_t                 limit; /* the route's body limit */
 	bool                   too_large;
 	char                   remote[64];
 	http_who               who;
@@ -100,6 +106,20 @@ json_t *http_files_json(const char *path);
 json_t *http_files_log_tail(const char *path);
 /* http_files_count - entries of <root>/<dir>; -1 when unreadable */
 long http_files_count(const http_server *s, const char *dir);
+
+/* http_body_limit - the largest body the route of method and url takes */
+size_t http_body_limit(const char *method, const char *url);
+
+/* http_config.c: PUT /api/v1/config (validate, write, reload), POST
+ * /api/v1/config/rollback, GET /api/v1/config/yaml; the caller checked
+ * the admin role */
+void http_config_put(http_req *r);
+void http_config_rollback(http_req *r);
+void http_config_yaml(http_req *r);
+
+/* http_www.c: the dashboard's files (GET /, /app.js, ...); false when
+ * url names none of them */
+bool http_www(http_req *r);
 
 /* http_rules.c: POST /api/v1/rules/test */
 void http_rules_test(http_req *r);

@@ -411,6 +411,33 @@ config_view(coord *c, http_job *j)
 	        (int) cfg->http.port));
 }
 
+/* config_state - the generation in force, reloads refused so far and
+ * whether a load is under way: PUT config waits on these */
+static void
+config_state(coord *c, http_job *j)
+{
+	answer_json(j, 200,
+	    json_pack("{s:I,s:I,s:b}", "generation",
+	        (json_int_t) c->config_generation, "rejected",
+	        (json_int_t) c->config_rejected, "reloading",
+	        c->reload != NULL));
+}
+
+/* config_reload_job - the HTTP thread wrote the configuration file (arg:
+ * "save" or "rollback"): the audit trail names the user, then the file
+ * is loaded the way SIGHUP loads it */
+static void
+config_reload_job(coord *c, http_job *j)
+{
+	char info[HTTP_JOB_ARG_MAX + HTTP_NAME_MAX + 16];
+
+	snprintf(info, sizeof(info), "config %s by %s", j->arg, j->user);
+	coord_event(c, "http.action", NULL, NULL, NULL, NULL, NULL, info);
+	log_info("event=http.config what=%s user=%s", j->arg, j->user);
+	config_state(c, j);
+	coord_reload_config(c, "http");
+}
+
 static void
 run(coord *c, http_job *j)
 {
@@ -460,6 +487,12 @@ run(coord *c, http_job *j)
 	case HTTP_JOB_TEST_TARGET:
 		http_loop_test_target(c, j);
 		break;
+	case HTTP_JOB_CONFIG_RELOAD:
+		config_reload_job(c, j);
+		break;
+	case HTTP_JOB_CONFIG_STATE:
+		config_state(c, j);
+		break;
 	}
 }
 
@@ -508,7 +541,8 @@ http_loop_open(coord *c)
 	    (rv = loop_add_fd(c->l, work_queue_fd(c->http_q), on_jobs, c)) !=
 	        MC_OK)
 		return rv;
-	o = (http_server_opts){&c->cfg->http, c->root, users, db, c->http_q};
+	o = (http_server_opts){
+	    &c->cfg->http, c->root, users, db, c->http_q, c->config_path};
 	return http_server_start(&o, &c->http);
 }
 

@@ -178,11 +178,22 @@ send_reply(http_req *r)
 	    r->rep.body ? r->rep.body : (char *) "", MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    r->rep.type ? r->rep.type : "application/json");
-	MHD_add_response_header(
-	    resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->rep.status != 304)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    r->rep.type ? r->rep.type : "application/json");
+	/* a dashboard file is checked again on each load (its ETag makes
+	 * that a 304); an answer of the API is never kept */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    r->rep.etag[0] ? "no-cache" : "no-store");
+	if (r->rep.etag[0])
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_ETAG, r->rep.etag);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 	if (r->rep.cookie[0])
 		MHD_add_response_header(
 		    resp, MHD_HTTP_HEADER_SET_COOKIE, r->rep.cookie);
@@ -216,21 +227,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->rep.status = 500;
 		remote_of(conn, r->remote, sizeof(r->remote));
 		*con_cls = r;
-		if (cl != NULL && (!http_parse_uint(cl, UINT64_MAX, &n) ||
-		                      n > HTTP_MAX_BODY)) {
+		r->limit = http_body_limit(method, url);
+		if (cl != NULL &&
+		    (!http_parse_uint(cl, UINT64_MAX, &n) || n > r->limit)) {
 			http_reply_error(r, 413,
-			    "the body is larger than %d bytes", HTTP_MAX_BODY);
+			    "the body is larger than %zu bytes", r->limit);
 			return send_reply(r);
 		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!r->too_large && r->len + *upload_size > HTTP_MAX_BODY)
+		if (!r->too_large && r->len + *upload_size > r->limit)
 			r->too_large = true;
 		if (!r->too_large) {
 			if (r->len + *upload_size + 1 > r->cap) {
-				size_t cap = r->len + *upload_size + 1;
-				char  *nb = realloc(r->body, cap);
+				/* doubled: a large body in many pieces is
+				 * not copied once per piece */
+				size_t cap = 2 * (r->len + *upload_size) + 1;
+				if (cap > r->limit + 1)
+					cap = r->limit + 1;
+				char *nb = realloc(r->body, cap);
 				if (nb == NULL)
 					return MHD_NO;
 				r->body = nb;
@@ -245,7 +261,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (r->too_large)
 		http_reply_error(
-		    r, 413, "the body is larger than %d bytes", HTTP_MAX_BODY);
+		    r, 413, "the body is larger than %zu bytes", r->limit);
 	else
 		http_api_route(r);
 	return send_reply(r);
@@ -357,6 +373,9 @@ http_server_start(const http_server_opts *o, http_server **out)
 	s->metrics_public = o->http->metrics_public;
 	snprintf(s->root, sizeof(s->root), "%s", o->root);
 	snprintf(s->db, sizeof(s->db), "%s", o->db_path);
+	snprintf(s->config_path, sizeof(s->config_path), "%s",
+	    o->config_path ? o->config_path : "");
+	pthread_mutex_init(&s->config_mu, NULL);
 	if ((rv = http_auth_create(o->users_path, &s->auth)) != MC_OK)
 		goto fail;
 	if ((rv = bind_addr(o->http->bind, o->http->port, &ss, &v6)) !=
@@ -418,6 +437,7 @@ http_server_stop(http_server *s)
 	if (s->d != NULL)
 		MHD_stop_daemon(s->d);
 	http_auth_destroy(s->auth);
+	pthread_mutex_destroy(&s->config_mu);
 	if (s->key_pem != NULL)
 		explicit_bzero(s->key_pem, strlen(s->key_pem));
 	free(s->key_pem);

@@ -16,6 +16,7 @@ typedef struct http_server_opts {
 	const char        *users_path; /* copied */
 	const char        *db_path;    /* the audit trail, copied */
 	work_queue        *q;          /* the loop's; borrowed */
+	const char *config_path; /* the file PUT config writes ("": none) */
 } http_server_opts;
 
 /* http_server_start - listen and serve until http_server_stop(). The
