@@ -209,9 +209,14 @@ st_load(nomad_steps *s, const char *id, stask *x)
 	    sys_path_fmt(x->dir, sizeof(x->dir), "%s/tasks/%s", s->root,
 	        id) != MC_OK ||
 	    sys_path_fmt(path, sizeof(path), "%s/%s", x->dir,
-	        TASK_JSON_NAME) != MC_OK ||
-	    task_load(path, &x->t, &d) != MC_OK)
+	        TASK_JSON_NAME) != MC_OK)
 		return false;
+	if (task_load(path, &x->t, &d) != MC_OK) {
+		log_warn("event=nomad.steps_unreadable task=%s field=%s "
+		         "msg=\"%s\"",
+		    id, d.field, d.msg);
+		return false;
+	}
 	x->n = task_step_count(x->t);
 	if (x->n == 0)
 		return false;

@@ -362,8 +362,7 @@ on_evals(void *arg, const nomad_reply *r)
 	if (r->rv == MC_OK && r->eval_problem[0] && t->place_deadline_ms &&
 	    nomad_now_ms() >= t->place_deadline_ms) {
 		char why[NOMAD_ERROR_MAX];
-		snprintf(why, sizeof(why), "not placed in time: %.400s",
-		    r->eval_problem);
+		snprintf(why, sizeof(why), "%s", r->eval_problem);
 		t->unplaced = true;
 		stop_child(t->b, t, NOMAD_EXIT_UNUSABLE, why);
 		return;

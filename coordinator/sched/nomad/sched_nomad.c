@@ -338,13 +338,13 @@ nomad_submit(
 		free(t);
 		return rv;
 	}
-	if (kind == SCHED_KIND_PROCESS && submit_steps(sn, t, r.seq))
-		return MC_OK;
 	t->kind = NT_SUBMIT;
 	if (t->resume) /* the child named by the record, if it got that far */
 		snprintf(t->child, sizeof(t->child), "%s", r.child);
 	snprintf(t->id, sizeof(t->id), "%s", task_id);
 	snprintf(t->token, sizeof(t->token), "%s-%u", task_id, r.seq);
+	if (kind == SCHED_KIND_PROCESS && submit_steps(sn, t, r.seq))
+		return MC_OK;
 	sn->in_flight++;
 	nomad_backend_submit(sn->backend, t);
 	return MC_OK;
