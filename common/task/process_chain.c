@@ -6,7 +6,7 @@
  * Design notes: in/ is never touched, and out/ appears (by rename) only
  * when the whole chain succeeded; so a crash anywhere leaves either no
  * out/ (the next attempt starts over from in/) or a complete one. */
-#include "process/process_chain.h"
+#include "task/process_chain.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,6 @@
 #include "base/log.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
-#include "process/process_run.h"
 
 #define CHAIN_LOG_NAME_MAX 64
 
@@ -135,8 +134,8 @@ process_chain_prepare(
 	*retryable = true;
 	if ((rv = sys_remove_tree(work)) != MC_OK ||
 	    (rv = sys_remove_tree(out)) != MC_OK) {
-		mc_errf(err, errlen, "cannot clear %s: %s", work,
-		    mc_strerror(rv));
+		mc_errf(
+		    err, errlen, "cannot clear %s: %s", work, mc_strerror(rv));
 		return rv;
 	}
 	if ((rv = sys_mkdir_p(win)) != MC_OK ||
@@ -206,8 +205,8 @@ process_chain_rotate(const char *task_dir, char *err, size_t errlen)
 	        PROCESS_CHAIN_WORK "/" PROCESS_CHAIN_OUT, err, errlen))
 		return MC_EINVAL;
 	if ((rv = sys_remove_tree(win)) != MC_OK) {
-		mc_errf(err, errlen, "cannot remove %s: %s", win,
-		    mc_strerror(rv));
+		mc_errf(
+		    err, errlen, "cannot remove %s: %s", win, mc_strerror(rv));
 		return rv;
 	}
 	if ((rv = sys_files_rename(wout, win, err, errlen)) != MC_OK)

@@ -17,17 +17,19 @@
 #include <stddef.h>
 
 #include "base/mc_err.h"
-#include "process/module_result.h"
+#include "task/module_result.h"
 #include "task/task.h"
 
 #define PROCESS_CHAIN_IN "in"
 #define PROCESS_CHAIN_WORK "work"
 #define PROCESS_CHAIN_OUT "out"
+/* written last: out/ is complete, and what the modules asked */
+#define PROCESS_MARKER "processed.json"
 
 /* process_chain_prepare - work/{in,out} fresh (out/ removed), work/in
  * holding copies of in/'s instances. MC_ENOENT when in/ is empty. */
-MC_NODISCARD mc_err process_chain_prepare(const char *task_dir, char *err,
-    size_t errlen, bool *retryable);
+MC_NODISCARD mc_err process_chain_prepare(
+    const char *task_dir, char *err, size_t errlen, bool *retryable);
 
 /* process_chain_step_json - step i's task.json into work/in (or into dir
  * when dir is not NULL): the task's, with process set to that step alone
@@ -58,6 +60,11 @@ MC_NODISCARD mc_err process_chain_finish(const task *t, const char *task_dir,
 
 /* process_chain_cleanup - remove work/ (logged when it cannot) */
 void process_chain_cleanup(const task *t, const char *task_dir);
+
+/* process_mark_done - write processed.json with module_result_json
+ * (atomically), so that a retry of the dispatch reuses out/. */
+MC_NODISCARD mc_err process_mark_done(
+    const char *task_dir, const char *module_result_json);
 
 /* process_chain_count_output - entries of dir besides task.json and
  * result.json; 0 when it cannot be read */

@@ -19,7 +19,7 @@
 
 #include "base/log.h"
 #include "process/module.h"
-#include "process/process_chain.h"
+#include "task/process_chain.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
 #include "targets/target.h"
@@ -198,7 +198,8 @@ reuse(chain *c)
 	free(text);
 	c->ps->report.ok = true;
 	c->ps->report.reused = true;
-	c->ps->report.output_files = process_chain_count_output(c->ps->out_dir);
+	c->ps->report.output_files =
+	    process_chain_count_output(c->ps->out_dir);
 	log_info("event=process.reused task=%s files=%zu", task_id(c->t),
 	    c->ps->report.output_files);
 	return true;

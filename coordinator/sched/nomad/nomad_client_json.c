@@ -158,8 +158,8 @@ placement_reasons(char *dst, size_t len, const json_t *evals)
 					if (n + 1 >= len)
 						return;
 					n += (size_t) snprintf(dst + n,
-					    len - n, "; group %s: %s (%lld %s)",
-					    gk, k,
+					    len - n,
+					    "; group %s: %s (%lld %s)", gk, k,
 					    (long long) json_integer_value(v),
 					    d == 0 ? "nodes filtered"
 					           : "nodes exhausted");

@@ -24,9 +24,8 @@
 
 #include "base/log.h"
 #include "os/sys_fs.h"
-#include "process/module_result.h"
-#include "process/process_chain.h"
-#include "process/process_run.h"
+#include "task/module_result.h"
+#include "task/process_chain.h"
 #include "sched/nomad/nomad_job.h"
 #include "sched/nomad/nomad_backend_int.h"
 #include "task/result_json.h"
@@ -36,6 +35,7 @@
 #define STEPS_PLACE_DEFAULT_S 600
 #define STEPS_PLACE_MAX_S 604800
 #define STEPS_EXIT_FAILED 1 /* the worker's exit for a failed chain */
+#define STEPS_ERROR_MAX 511
 
 typedef struct step_job {
 	char module[128];
@@ -77,8 +77,8 @@ nomad_steps_create(
 
 	*out = NULL;
 	if (s == NULL || d == NULL ||
-	    (cfg->n_modules &&
-	        (s->jobs = calloc(cfg->n_modules, sizeof(*s->jobs))) == NULL)) {
+	    (cfg->n_modules && (s->jobs = calloc(cfg->n_modules,
+	                            sizeof(*s->jobs))) == NULL)) {
 		free(d);
 		nomad_steps_destroy(s);
 		return MC_ENOMEM;
@@ -105,12 +105,13 @@ nomad_steps_create(
 	}
 	for (size_t i = 0; rv == MC_OK && i < cfg->n_modules; i++) {
 		memset(d, 0, sizeof(*d));
-		if (nomad_job_module_from_config(cfg, &cfg->modules[i], d, err,
-		        sizeof(err)) != MC_OK)
-			continue; /* not a container (build_jobs logs errors) */
+		if (nomad_job_module_from_config(
+		        cfg, &cfg->modules[i], d, err, sizeof(err)) != MC_OK)
+			continue; /* not a container (build_jobs logs errors)
+			           */
 		step_job *j = &s->jobs[s->n_jobs++];
-		snprintf(j->module, sizeof(j->module), "%s",
-		    cfg->modules[i].name);
+		snprintf(
+		    j->module, sizeof(j->module), "%s", cfg->modules[i].name);
 		snprintf(j->job, sizeof(j->job), "%s", d->id);
 	}
 	free(d);
@@ -170,13 +171,13 @@ static mc_err
 rec_write(const char *dir, const steps_rec *r)
 {
 	char path[MC_PATH_MAX], text[NOMAD_ID_MAX + 96];
-	int  n = snprintf(text, sizeof(text),
-	     "seq=%u step=%u state=%s child=%s\n", r->seq, r->step,
-	     r->checked ? "checked" : "run", r->child);
+	int  n =
+	    snprintf(text, sizeof(text), "seq=%u step=%u state=%s child=%s\n",
+	        r->seq, r->step, r->checked ? "checked" : "run", r->child);
 	mc_err rv;
 
-	if ((rv = sys_path_fmt(path, sizeof(path), "%s/%s", dir,
-	         STEPS_FILE)) != MC_OK ||
+	if ((rv = sys_path_fmt(
+	         path, sizeof(path), "%s/%s", dir, STEPS_FILE)) != MC_OK ||
 	    (rv = sys_write_file_atomic(path, text, (size_t) n)) != MC_OK)
 		log_error("event=nomad.record_failed file=%s err=%s", path,
 		    mc_strerror(rv));
@@ -206,10 +207,10 @@ st_load(nomad_steps *s, const char *id, stask *x)
 	x->s = s;
 	x->id = id;
 	if (s->in_worker ||
-	    sys_path_fmt(x->dir, sizeof(x->dir), "%s/tasks/%s", s->root,
-	        id) != MC_OK ||
-	    sys_path_fmt(path, sizeof(path), "%s/%s", x->dir,
-	        TASK_JSON_NAME) != MC_OK)
+	    sys_path_fmt(x->dir, sizeof(x->dir), "%s/tasks/%s", s->root, id) !=
+	        MC_OK ||
+	    sys_path_fmt(
+	        path, sizeof(path), "%s/%s", x->dir, TASK_JSON_NAME) != MC_OK)
 		return false;
 	if (task_load(path, &x->t, &d) != MC_OK) {
 		log_warn("event=nomad.steps_unreadable task=%s field=%s "
@@ -236,9 +237,8 @@ st_fini(stask *x)
 }
 
 /* fail - result.json of a failed chain, as the worker writes one */
-static steps_next
-fail(stask *x, size_t step, int exit_code, bool retryable, int *code,
-    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static steps_next fail(stask *x, size_t step, int exit_code, bool retryable,
+    int *code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static steps_next
 fail(stask *x, size_t step, int exit_code, bool retryable, int *code,
@@ -247,7 +247,7 @@ fail(stask *x, size_t step, int exit_code, bool retryable, int *code,
 	task_step_report    steps[TASK_STEPS_MAX];
 	task_process_report pr;
 	task_result         res;
-	char                msg[PROCESS_ERROR_MAX_LEN + 1], error[600];
+	char                msg[STEPS_ERROR_MAX + 1], error[600];
 	char                path[MC_PATH_MAX], *text = NULL;
 	size_t              len = 0;
 	va_list             ap;
@@ -276,8 +276,8 @@ fail(stask *x, size_t step, int exit_code, bool retryable, int *code,
 	res.started_us = res.finished_us = sys_now_us();
 	res.error = error;
 	res.process = &pr;
-	log_warn("event=process.failed task=%s retryable=%d msg=\"%s\"",
-	    x->id, retryable ? 1 : 0, msg);
+	log_warn("event=process.failed task=%s retryable=%d msg=\"%s\"", x->id,
+	    retryable ? 1 : 0, msg);
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", x->dir,
 	        TASK_RESULT_NAME) != MC_OK ||
 	    task_result_encode(&res, &text, &len) != MC_OK ||
@@ -292,8 +292,8 @@ fail(stask *x, size_t step, int exit_code, bool retryable, int *code,
 static mc_err
 mr_path(const stask *x, unsigned step, char *buf, size_t len)
 {
-	return sys_path_fmt(buf, len, "%s/%s/mr-%u.json", x->dir,
-	    PROCESS_CHAIN_WORK, step);
+	return sys_path_fmt(
+	    buf, len, "%s/%s/mr-%u.json", x->dir, PROCESS_CHAIN_WORK, step);
 }
 
 static void
@@ -319,7 +319,7 @@ submit_step(stask *x, bool resume, ntask **out, int *code)
 {
 	size_t             i = x->rec.step - 1;
 	const module_spec *m = task_step(x->t, i);
-	char               err[PROCESS_ERROR_MAX_LEN + 1];
+	char               err[STEPS_ERROR_MAX + 1];
 	ntask             *nt;
 
 	if (process_chain_step_json(x->t, i, x->dir, NULL, err, sizeof(err)) !=
@@ -331,8 +331,8 @@ submit_step(stask *x, bool resume, ntask **out, int *code)
 	nt->resume = resume;
 	nt->step = x->rec.step;
 	snprintf(nt->id, sizeof(nt->id), "%s", x->id);
-	snprintf(nt->token, sizeof(nt->token), "%s-%u-s%u", x->id,
-	    x->rec.seq, x->rec.step);
+	snprintf(nt->token, sizeof(nt->token), "%s-%u-s%u", x->id, x->rec.seq,
+	    x->rec.step);
 	snprintf(nt->job, sizeof(nt->job), "%s", job_for(x->s, m->name));
 	if (resume)
 		snprintf(nt->child, sizeof(nt->child), "%s", x->rec.child);
@@ -350,7 +350,7 @@ static steps_next
 finish(stask *x, int *code)
 {
 	char          out[MC_PATH_MAX], wout[MC_PATH_MAX];
-	char          err[PROCESS_ERROR_MAX_LEN + 1], *json = NULL;
+	char          err[STEPS_ERROR_MAX + 1], *json = NULL;
 	module_result mr;
 	bool          retryable = true;
 
@@ -369,14 +369,14 @@ finish(stask *x, int *code)
 	    process_mark_done(x->dir, json) != MC_OK) {
 		free(json);
 		module_result_fini(&mr);
-		return fail(x, x->n, -1, true, code,
-		    "cannot write %s in %s", PROCESS_MARKER, x->dir);
+		return fail(x, x->n, -1, true, code, "cannot write %s in %s",
+		    PROCESS_MARKER, x->dir);
 	}
 	free(json);
 	module_result_fini(&mr);
 	process_chain_cleanup(x->t, x->dir);
-	log_info("event=process.chain_done task=%s steps=%zu files=%zu",
-	    x->id, x->n, process_chain_count_output(out));
+	log_info("event=process.chain_done task=%s steps=%zu files=%zu", x->id,
+	    x->n, process_chain_count_output(out));
 	return STEPS_WORKER;
 }
 
@@ -384,7 +384,7 @@ finish(stask *x, int *code)
 static steps_next
 advance(stask *x, ntask **out, int *code)
 {
-	char   wout[MC_PATH_MAX], err[PROCESS_ERROR_MAX_LEN + 1];
+	char   wout[MC_PATH_MAX], err[STEPS_ERROR_MAX + 1];
 	mc_err rv = MC_OK;
 
 	if (x->rec.step >= x->n)
@@ -398,14 +398,14 @@ advance(stask *x, ntask **out, int *code)
 	else if (process_chain_count_output(wout) > 0)
 		rv = process_chain_rotate(x->dir, err, sizeof(err));
 	if (rv != MC_OK)
-		return fail(x, x->rec.step, -1, true, code, "%s",
-		    mc_strerror(rv));
+		return fail(
+		    x, x->rec.step, -1, true, code, "%s", mc_strerror(rv));
 	x->rec.step++;
 	x->rec.checked = false;
 	x->rec.child[0] = '\0';
 	if (rec_write(x->dir, &x->rec) != MC_OK)
-		return fail(x, x->rec.step, -1, true, code,
-		    "cannot record the step");
+		return fail(
+		    x, x->rec.step, -1, true, code, "cannot record the step");
 	return submit_step(x, false, out, code);
 }
 
@@ -414,7 +414,7 @@ nomad_steps_begin(nomad_steps *s, const char *task_id, unsigned seq,
     bool resume, ntask **out, int *code)
 {
 	char       marker[MC_PATH_MAX], outd[MC_PATH_MAX];
-	char       err[PROCESS_ERROR_MAX_LEN + 1];
+	char       err[STEPS_ERROR_MAX + 1];
 	bool       retryable = false;
 	stask      x;
 	steps_next nx;
@@ -452,9 +452,10 @@ nomad_steps_begin(nomad_steps *s, const char *task_id, unsigned seq,
 		memset(&x.rec, 0, sizeof(x.rec));
 		x.rec.seq = seq;
 		x.rec.step = 1;
-		nx = rec_write(x.dir, &x.rec) != MC_OK
-		         ? fail(&x, 1, -1, true, code, "cannot record the step")
-		         : submit_step(&x, false, out, code);
+		nx =
+		    rec_write(x.dir, &x.rec) != MC_OK
+		        ? fail(&x, 1, -1, true, code, "cannot record the step")
+		        : submit_step(&x, false, out, code);
 	}
 	st_fini(&x);
 	return nx;
@@ -482,7 +483,7 @@ static steps_next
 checked(stask *x, const ntask *t, ntask **out, int *code)
 {
 	size_t        i = t->step - 1;
-	char          err[PROCESS_ERROR_MAX_LEN + 1], path[MC_PATH_MAX];
+	char          err[STEPS_ERROR_MAX + 1], path[MC_PATH_MAX];
 	char         *json = NULL;
 	module_result acc, cur;
 	mc_err        rv;
@@ -498,20 +499,20 @@ checked(stask *x, const ntask *t, ntask **out, int *code)
 	module_result_fini(&cur);
 	rv = module_result_encode(&acc, NULL, &json);
 	module_result_fini(&acc);
-	if (rv == MC_OK && (rv = mr_path(x, t->step, path, sizeof(path))) ==
-	                       MC_OK)
+	if (rv == MC_OK &&
+	    (rv = mr_path(x, t->step, path, sizeof(path))) == MC_OK)
 		rv = sys_write_file_atomic(path, json, strlen(json));
 	free(json);
 	if (rv != MC_OK)
 		return fail(x, t->step, 0, true, code,
 		    "cannot save the requests of step %u: %s", t->step,
 		    mc_strerror(rv));
-	log_info("event=module.done task=%s step=%u module=%s child=%s",
-	    x->id, t->step, task_step(x->t, i)->name, t->child);
+	log_info("event=module.done task=%s step=%u module=%s child=%s", x->id,
+	    t->step, task_step(x->t, i)->name, t->child);
 	x->rec.checked = true;
 	if (rec_write(x->dir, &x->rec) != MC_OK)
-		return fail(x, t->step, 0, true, code,
-		    "cannot record the step");
+		return fail(
+		    x, t->step, 0, true, code, "cannot record the step");
 	return advance(x, out, code);
 }
 
@@ -543,8 +544,7 @@ nomad_steps_on_done(nomad_steps *s, const ntask *t, ntask **out, int *code)
 		nx = fail(&x, t->step, t->exit_code,
 		    t->exit_code == NOMAD_EXIT_RETRY, code,
 		    "module '%s' (step %u) failed in Nomad child %s: %s",
-		    m->name, t->step, t->child[0] ? t->child : "-",
-		    t->reason);
+		    m->name, t->step, t->child[0] ? t->child : "-", t->reason);
 	st_fini(&x);
 	return nx;
 }

@@ -1,7 +1,7 @@
 /* nomad_module_step.h - a processing chain whose modules are all
  * containers, run under Nomad as one dispatched child of
  * mercure-module-<name> per step, the coordinator doing the work between
- * the steps (worker/process/process_chain.h) and then dispatching the
+ * the steps (common/task/process_chain.h) and then dispatching the
  * output through the worker's job as any task. Loop thread; used by
  * sched_nomad.c only. */
 #ifndef MC_COORDINATOR_NOMAD_MODULE_STEP_H
@@ -31,8 +31,8 @@ void nomad_steps_destroy(nomad_steps *s); /* NULL: no-op */
 
 /* nomad_steps_begin - a processing task is submitted for attempt seq;
  * resume when the attempt was under way before a restart. */
-steps_next nomad_steps_begin(nomad_steps *s, const char *task_id,
-    unsigned seq, bool resume, ntask **out, int *code);
+steps_next nomad_steps_begin(nomad_steps *s, const char *task_id, unsigned seq,
+    bool resume, ntask **out, int *code);
 
 /* nomad_steps_on_attached - a step's child is known (NT_ATTACHED) */
 void nomad_steps_on_attached(nomad_steps *s, const ntask *t);

@@ -35,7 +35,7 @@ typedef struct ntask {
 	/* a module step (nomad_module_step.c): the parameterized job to
 	 * dispatch instead of the worker's ("" = the worker's), the 1-based
 	 * step, and how long its child may wait for a placement */
-	char    job[128];
+	char     job[128];
 	unsigned step;
 	int64_t  place_deadline_ms; /* 0 = no bound */
 	bool     unplaced;          /* NT_DONE: the bound passed */
