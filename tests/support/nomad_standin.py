@@ -13,6 +13,8 @@ It follows Nomad's HTTP API documentation to the letter where the coordinator de
 - a scheduler (first feasible node: datacenter, constraints, drivers, host volumes, cpu/memory;
   blocked evals when nothing fits) and a fake client that really runs raw_exec/exec commands with
   the environment Nomad gives (NOMAD_META_*, NOMAD_ALLOC_ID, ...), and mock_driver knobs otherwise;
+- nvidia/gpu devices on the nodes (--node-gpus) as the scheduler's device checks see them, and a
+  docker shim (--docker-shim IMAGE=COMMAND) that runs a docker task's image as a command;
 - failure injection on a separate control port (or from the command line): a failed alloc, a held
   alloc, a lost node, any status for matching requests (500 "No cluster leader"), a slow answer, a
   dropped connection, an outage (connections refused), garbage collection.
