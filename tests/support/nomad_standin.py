@@ -13,6 +13,8 @@ It follows Nomad's HTTP API documentation to the letter where the coordinator de
 - a scheduler (first feasible node: datacenter, constraints, drivers, host volumes, cpu/memory;
   blocked evals when nothing fits) and a fake client that really runs raw_exec/exec commands with
   the environment Nomad gives (NOMAD_META_*, NOMAD_ALLOC_ID, ...), and mock_driver knobs otherwise;
+- nvidia/gpu devices on the nodes (--node-gpus) as the scheduler's device checks see them, and a
+  docker shim (--docker-shim IMAGE=COMMAND) that runs a docker task's image as a command;
 - failure injection on a separate control port (or from the command line): a failed alloc, a held
   alloc, a lost node, any status for matching requests (500 "No cluster leader"), a slow answer, a
   dropped connection, an outage (connections refused), garbage collection.
@@ -31,6 +33,7 @@ import json
 import os
 import random
 import re
+import shlex
 import signal
 import socket
 import ssl
@@ -602,6 +605,8 @@ def feasible(job, g):
         for v in (g.get("Volumes") or {}).values():
             if v.get("Type") == "host" and v.get("Source") not in node["HostVolumes"]:
                 why = "missing compatible host volumes"
+        if why is None:
+            why = devices_missing(node, g)
         for c in cons:
             if why is None and not constraint_ok(node, c, job):
                 why = f"{c.get('LTarget', '')} {c.get('Operand')} {c.get('RTarget', '')}".strip()
@@ -614,6 +619,11 @@ def feasible(job, g):
                 a["ClientStatus"] in ("pending", "running")]
         ucpu = sum(a["_cpu"] for a in used)
         umem = sum(a["_mem"] for a in used)
+        if devices_exhausted(node, g, used):
+            m["NodesExhausted"] += 1
+            dim = "devices: no devices match request"
+            m["DimensionExhausted"][dim] = m["DimensionExhausted"].get(dim, 0) + 1
+            continue
         if ucpu + cpu > node["CPU"] or umem + mem > node["MemoryMB"]:
             m["NodesExhausted"] += 1
             dim = "cpu" if ucpu + cpu > node["CPU"] else "memory"
@@ -647,6 +657,7 @@ def place(job, g, node, ev, index_in_group, previous=None):
         a["RescheduleTracker"] = {"Events": [{"RescheduleTime": now_ns(), "PrevAllocID": previous,
                                               "PrevNodeID": S.allocs[previous]["NodeID"],
                                               "Delay": 0}]}
+    a["_devices"] = device_demand(g)
     S.allocs[aid] = a
     threading.Thread(target=run_alloc, args=(aid,), daemon=True).start()
     return a
@@ -912,6 +923,10 @@ def run_alloc(aid):
             with S.cond:
                 S.procs.pop(aid, None)
         code, sig, msg = (rc, 0, "") if rc >= 0 else (128 - rc, -rc, "")
+    elif t["Driver"] == "docker" and cfg.get("image") in DOCKER_SHIM:
+        code, sig, msg = run_docker_shim(r)
+        if code is None:
+            return  # failed to start: reported as a driver failure
     else:  # mock_driver and docker: the mock driver's knobs
         time.sleep(nomad_hcl.duration_ns(cfg.get("run_for", "0s")) / NS)
         code, sig, msg = int(cfg.get("exit_code", 0)), 0, cfg.get("exit_err_msg", "")
@@ -920,6 +935,79 @@ def run_alloc(aid):
             return  # lost, or stopped, while it ran
         finish_task(a, t["Name"], code, sig, msg)
         client_update(a)
+
+
+# ---- devices (GPUs) and the docker shim ----------------------------------------------------------
+# Nodes have --node-gpus N devices "nvidia/gpu" (Nomad's fingerprint: vendor nvidia, type gpu).
+# A task's Resources.Devices [{"Name": "nvidia/gpu", "Count": n}] filters out a node with fewer
+# healthy instances ("missing devices", ConstraintFiltered, as Nomad's device checker says) and
+# exhausts one whose instances are taken by running allocs (DimensionExhausted "devices: no
+# devices match request"). The docker driver runs an image named by --docker-shim IMAGE=COMMAND as
+# that command (no container), with the task's environment and its alloc logs, as raw_exec would.
+NODE_GPUS = 0
+DOCKER_SHIM = {}
+
+
+def device_matches(name):
+    return name in ("gpu", "nvidia/gpu") or name.startswith("nvidia/gpu/")
+
+
+def device_demand(g):
+    n = 0
+    for t in g["Tasks"]:
+        for d in (t.get("Resources") or {}).get("Devices") or []:
+            if device_matches(d.get("Name", "")):
+                n += d.get("Count", 1) if d.get("Count") is not None else 1
+    return n
+
+
+def devices_missing(node, g):
+    return "missing devices" if device_demand(g) > node.get("_gpus", 0) else None
+
+
+def devices_exhausted(node, g, used):
+    need = device_demand(g)
+    return need > 0 and need + sum(a.get("_devices", 0) for a in used) > node.get("_gpus", 0)
+
+
+def add_gpus(n):
+    for node in S.nodes.values():
+        node["_gpus"] = n
+        if n:
+            node["NodeResources"] = {"Devices": [{
+                "Vendor": "nvidia", "Type": "gpu", "Name": "Tesla T4", "Attributes": {},
+                "Instances": [{"ID": f"GPU-{node['Name']}-{i}", "Healthy": True} for i in range(n)]}]}
+
+
+def run_docker_shim(r):
+    """the image's command for a docker task; (code, signal, message), or (None,..) when it could
+    not start (then the alloc failed with a driver failure)"""
+    t, a = r["task"], r["alloc"]
+    g = next(x for x in S.jobs[(a["_ns"], a["JobID"])]["TaskGroups"] if x["Name"] == a["TaskGroup"])
+    if not mounts_match(g, t, r["node"]):
+        with S.cond:
+            fail_setup(a, t["Name"], "Setup Failure", "the stand-in cannot mount: volume_mount "
+                       "destination must equal the host volume's path")
+            client_update(a)
+        return None, 0, ""
+    argv = shlex.split(DOCKER_SHIM[(t.get("Config") or {})["image"]])
+    logs = os.path.join(r["alloc_dir"], "alloc", "logs")
+    with open(os.path.join(logs, t["Name"] + ".stdout.0"), "ab") as out, \
+            open(os.path.join(logs, t["Name"] + ".stderr.0"), "ab") as err:
+        try:
+            p = subprocess.Popen(argv, env=r["env"], cwd=r["task_dir"], stdout=out, stderr=err,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        except OSError as e:
+            with S.cond:
+                fail_setup(a, t["Name"], "Driver Failure", f"failed to create container: {e}")
+                client_update(a)
+            return None, 0, ""
+        with S.cond:
+            S.procs[a["ID"]] = p
+        rc = p.wait()
+        with S.cond:
+            S.procs.pop(a["ID"], None)
+    return (rc, 0, "") if rc >= 0 else (128 - rc, -rc, "")
 
 
 def kill_alloc_process(aid):
@@ -1628,10 +1716,17 @@ def main():
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--tls-client-ca", help="require client certificates from this CA")
+    ap.add_argument("--node-gpus", type=int, default=0, help="nvidia/gpu devices on every node")
+    ap.add_argument("--docker-shim", action="append",
+                    help="IMAGE=COMMAND: the docker driver runs that image as this command")
     ap.add_argument("--ready-file", help="write 'PORT CONTROL_PORT' here once listening")
     args = ap.parse_args()
     os.makedirs(args.data_dir, exist_ok=True)
     S = State(args)
+    add_gpus(args.node_gpus)
+    for kv in args.docker_shim or []:
+        image, _, command = kv.partition("=")
+        DOCKER_SHIM[image] = command
     for f in args.fault or []:
         control_action("/fault", json.loads(f))
     tls = None

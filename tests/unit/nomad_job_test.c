@@ -260,7 +260,13 @@ START_TEST(docker_worker_and_gpu_module)
 	ck_assert_str_eq(s_at(j, "Job.Constraints.0.LTarget"), "${meta.gpu}");
 	ck_assert_str_eq(
 	    s_at(j, "Job.TaskGroups.0.Tasks.0.Env.MERCURE_IN_DIR"),
-	    "/mnt/m/tasks/${NOMAD_META_task_id}/in");
+	    "/mnt/m/tasks/${NOMAD_META_task_id}/work/in");
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Env.MERCURE_OUT_DIR"),
+	    "/mnt/m/tasks/${NOMAD_META_task_id}/work/out");
+	ck_assert_str_eq(
+	    s_at(j, "Job.TaskGroups.0.Tasks.0.Env.HOLOSCAN_OUTPUT_PATH"),
+	    "/mnt/m/tasks/${NOMAD_META_task_id}/work/out");
 	ck_assert_str_eq(s_at(j, "Job.TaskGroups.0.Tasks.0.VolumeMounts.0."
 	                         "Destination"),
 	    "/mnt/m");

@@ -18,7 +18,7 @@
 #include "check_task.h"
 #include "check_tmpdir.h"
 
-#include "process/module_result.h"
+#include "task/module_result.h"
 #include "process/routing.h"
 #include "targets/secret.h"
 #include "targets/stow_json.h"

@@ -256,11 +256,14 @@ container_name(const module_run_opts *o, char *buf, size_t len)
 	snprintf(buf, len, "mercure-%s-%zu", o->task_id, o->step);
 }
 
+/* container_cli - `<rt> <verb...> mercure-<task>-<n>`, bounded */
 static void
-stop_container(const module_run_opts *o, const char *rt)
+container_cli(const module_run_opts *o, const char *rt, const char *verb,
+    const char *flag)
 {
 	char             name[128], err[MODULE_ERROR_MAX_LEN + 1];
-	char            *argv[] = {(char *) rt, "kill", name, NULL};
+	char            *argv[] = {(char *) rt, (char *) verb,
+	               (char *) (flag ? flag : name), flag ? name : NULL, NULL};
 	sys_spawn_opts   so = {argv, NULL, o->log_path,
 	      SYS_SPAWN_SEARCH_PATH | SYS_SPAWN_NEW_PGROUP};
 	sys_child_status st;
@@ -275,6 +278,22 @@ stop_container(const module_run_opts *o, const char *rt)
 	}
 	if (sys_spawn_wait(pid, MODULE_KILL_TIMEOUT_MS, &st) != MC_OK)
 		sys_spawn_kill_group(pid, 0, &st);
+}
+
+static void
+stop_container(const module_run_opts *o, const char *rt)
+{
+	container_cli(o, rt, "kill", NULL);
+}
+
+/* remove_container - what a stopped run leaves: a container killed
+ * while its CLI was still creating it stays "created", and a --rm
+ * container is otherwise removed by the engine only after the CLI is
+ * gone; either would keep the name taken for the next attempt */
+static void
+remove_container(const module_run_opts *o, const char *rt)
+{
+	container_cli(o, rt, "rm", "-f");
 }
 
 /* `<rt> info`: MC_OK when the engine answers; else the runtime's last
@@ -371,6 +390,8 @@ run_container(const module_run_opts *o, module_outcome *out)
 	rv = run_argv(o, argv.v, environ, o->m->timeout_s * 1000u,
 	    stop_container, rt, out);
 	strv_free(&argv);
+	if (rv == MC_ETIMEDOUT || rv == MC_ECLOSED)
+		remove_container(o, rt);
 	return rv == MC_OK ? judge(o, out) : rv;
 }
 

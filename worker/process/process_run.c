@@ -19,27 +19,18 @@
 
 #include "base/log.h"
 #include "process/module.h"
+#include "task/process_chain.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
 #include "targets/target.h"
-
-#define PROCESS_IN_DIR "in"
-#define PROCESS_WORK_DIR "work"
-#define PROCESS_LOG_NAME_MAX 64
 
 typedef struct chain {
 	const task    *t;
 	const char    *task_dir;
 	process_state *ps;
-	char           in[MC_PATH_MAX];   /* task/in */
-	char           work[MC_PATH_MAX]; /* task/work */
 	char           win[MC_PATH_MAX];  /* task/work/in */
 	char           wout[MC_PATH_MAX]; /* task/work/out */
 } chain;
-
-/* names in out/ that are not output */
-static const char *const NOT_OUTPUT[] = {TASK_JSON_NAME, MODULE_RESULT_NAME};
-#define NOT_OUTPUT_N (sizeof(NOT_OUTPUT) / sizeof(NOT_OUTPUT[0]))
 
 static mc_err chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
@@ -59,109 +50,25 @@ chain_fail(chain *c, mc_err rv, bool retryable, const char *fmt, ...)
 	return rv;
 }
 
-static void
-log_name(const module_spec *m, size_t step, char *buf, size_t len)
-{
-	char   name[PROCESS_LOG_NAME_MAX];
-	size_t n = 0;
-
-	for (const char *p = m->name; *p && n + 1 < sizeof(name); p++) {
-		char ch = *p;
-		bool ok = (ch >= 'a' && ch <= 'z') ||
-		          (ch >= 'A' && ch <= 'Z') ||
-		          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		          ch == '.';
-		name[n++] = ok ? ch : '_';
-	}
-	name[n] = '\0';
-	snprintf(buf, len, "module-%zu-%s.log", step + 1, name);
-}
-
-/* copy every file of from into to, skipping names that exist there */
-static mc_err
-copy_files(const char *from, const char *to, char *err, size_t errlen)
-{
-	char **names = NULL;
-	size_t n = 0;
-	char   src[MC_PATH_MAX], dst[MC_PATH_MAX];
-	mc_err rv;
-
-	if ((rv = sys_files_list(from, &names, &n, err, errlen)) != MC_OK)
-		return rv;
-	for (size_t i = 0; i < n && rv == MC_OK; i++) {
-		if (sys_path_fmt(src, sizeof(src), "%s/%s", from, names[i]) !=
-		        MC_OK ||
-		    sys_path_fmt(dst, sizeof(dst), "%s/%s", to, names[i]) !=
-		        MC_OK) {
-			mc_errf(
-			    err, errlen, "path too long: %s/%s", to, names[i]);
-			rv = MC_EINVAL;
-		} else if (!sys_exists(dst)) {
-			rv = sys_files_copy(
-			    src, dst, SYS_FILES_NOSYNC, err, errlen);
-		}
-	}
-	sys_files_free(names, n);
-	return rv;
-}
-
-static mc_err
-write_step_json(chain *c, size_t i, const char *dir, char *err, size_t errlen)
-{
-	char   path[MC_PATH_MAX], *text = NULL;
-	size_t len = 0;
-	mc_err rv;
-
-	if (sys_path_fmt(path, sizeof(path), "%s/%s", dir, TASK_JSON_NAME) !=
-	    MC_OK) {
-		mc_errf(err, errlen, "path too long: %s", dir);
-		return MC_EINVAL;
-	}
-	if ((rv = task_step_json(c->t, i, &text, &len)) == MC_OK)
-		rv = sys_write_file_atomic(path, text, len);
-	free(text);
-	if (rv != MC_OK)
-		mc_errf(
-		    err, errlen, "cannot write %s: %s", path, mc_strerror(rv));
-	return rv;
-}
-
 /* task/work/{in,out} fresh, in holding copies of the instances */
 static mc_err
 prepare(chain *c)
 {
 	char   err[PROCESS_ERROR_MAX_LEN + 1];
-	size_t n_in = 0;
+	bool   retryable = false;
 	mc_err rv;
 
-	if (sys_path_fmt(c->in, sizeof(c->in), "%s/%s", c->task_dir,
-	        PROCESS_IN_DIR) != MC_OK ||
-	    sys_path_fmt(c->work, sizeof(c->work), "%s/%s", c->task_dir,
-	        PROCESS_WORK_DIR) != MC_OK ||
-	    sys_path_fmt(c->win, sizeof(c->win), "%s/in", c->work) != MC_OK ||
-	    sys_path_fmt(c->wout, sizeof(c->wout), "%s/out", c->work) !=
-	        MC_OK ||
+	if (sys_path_fmt(c->win, sizeof(c->win), "%s/%s/%s", c->task_dir,
+	        PROCESS_CHAIN_WORK, PROCESS_CHAIN_IN) != MC_OK ||
+	    sys_path_fmt(c->wout, sizeof(c->wout), "%s/%s/%s", c->task_dir,
+	        PROCESS_CHAIN_WORK, PROCESS_CHAIN_OUT) != MC_OK ||
 	    sys_path_fmt(c->ps->out_dir, sizeof(c->ps->out_dir), "%s/%s",
 	        c->task_dir, PROCESS_OUT_DIR) != MC_OK)
 		return chain_fail(
 		    c, MC_EINVAL, false, "task folder path too long");
-	if ((rv = sys_files_count_entries(
-	         c->in, NULL, 0, &n_in, err, sizeof(err))) != MC_OK)
-		return chain_fail(c, rv, false, "%s", err);
-	if (n_in == 0)
-		return chain_fail(
-		    c, MC_ENOENT, false, "in/ holds no instances to process");
-	if ((rv = sys_remove_tree(c->work)) != MC_OK ||
-	    (rv = sys_remove_tree(c->ps->out_dir)) != MC_OK)
-		return chain_fail(c, rv, true, "cannot clear %s: %s", c->work,
-		    mc_strerror(rv));
-	if ((rv = sys_mkdir_p(c->win)) != MC_OK ||
-	    (rv = sys_mkdir_p(c->wout)) != MC_OK)
-		return chain_fail(c, rv, true, "cannot create %s: %s", c->work,
-		    mc_strerror(rv));
-	if ((rv = copy_files(c->in, c->win, err, sizeof(err))) != MC_OK)
-		return chain_fail(
-		    c, rv, rv == MC_ENOSPC || rv == MC_EIO, "%s", err);
+	if ((rv = process_chain_prepare(
+	         c->task_dir, err, sizeof(err), &retryable)) != MC_OK)
+		return chain_fail(c, rv, retryable, "%s", err);
 	return MC_OK;
 }
 
@@ -186,36 +93,15 @@ report_step(chain *c, size_t i, const module_outcome *mo, int64_t t0)
 /* what the module left in work/out: something besides task.json and
  * result.json, and its result.json read */
 static mc_err
-check_output(chain *c, size_t i, const module_spec *m)
+check_output(chain *c, size_t i)
 {
-	char   err[PROCESS_ERROR_MAX_LEN + 1], path[MC_PATH_MAX];
-	char **names = NULL;
-	size_t n = 0;
+	char   err[PROCESS_ERROR_MAX_LEN + 1];
 	mc_err rv;
 
-	/* links, FIFOs, sockets and devices first, before anything in the
-	 * folder is opened: nothing the module could not read itself may
-	 * reach a target, and nothing may make the worker wait */
-	if ((rv = sys_files_list(c->wout, &names, &n, err, sizeof(err))) !=
-	    MC_OK)
-		return chain_fail(c, rv, false, "module '%s' (step %zu): %s",
-		    m->name, i + 1, err);
-	sys_files_free(names, n);
-	rv = sys_files_count_entries(
-	    c->wout, NOT_OUTPUT, NOT_OUTPUT_N, &n, err, sizeof(err));
+	rv = process_chain_check(
+	    c->t, i, c->task_dir, &c->ps->mr, err, sizeof(err));
 	if (rv != MC_OK)
 		return chain_fail(c, rv, false, "%s", err);
-	if (n == 0)
-		return chain_fail(c, MC_ENOENT, false,
-		    "module '%s' (step %zu) exited 0 but wrote "
-		    "no file into its output folder",
-		    m->name, i + 1);
-	if (sys_path_fmt(path, sizeof(path), "%s/%s", c->wout,
-	        MODULE_RESULT_NAME) == MC_OK &&
-	    module_result_read(path, &c->ps->mr, err, sizeof(err)) != MC_OK)
-		log_warn("event=process.bad_module_result task=%s module=%s "
-		         "msg=\"%s\"",
-		    task_id(c->t), m->name, err);
 	return MC_OK;
 }
 
@@ -226,12 +112,8 @@ rotate(chain *c)
 	char   err[PROCESS_ERROR_MAX_LEN + 1];
 	mc_err rv;
 
-	if ((rv = sys_remove_tree(c->win)) != MC_OK)
-		return chain_fail(c, rv, true, "cannot remove %s: %s", c->win,
-		    mc_strerror(rv));
-	if ((rv = sys_files_rename(c->wout, c->win, err, sizeof(err))) !=
-	        MC_OK ||
-	    (rv = sys_files_mkdir(c->wout, err, sizeof(err))) != MC_OK)
+	if ((rv = process_chain_rotate(c->task_dir, err, sizeof(err))) !=
+	    MC_OK)
 		return chain_fail(c, rv, true, "%s", err);
 	return MC_OK;
 }
@@ -247,11 +129,13 @@ run_step(chain *c, size_t i)
 	int64_t         t0 = sys_now_us();
 	mc_err          rv;
 
-	log_name(m, i, c->ps->step_logs[i], sizeof(c->ps->step_logs[i]));
+	process_chain_log_name(
+	    m, i, c->ps->step_logs[i], sizeof(c->ps->step_logs[i]));
 	if (sys_path_fmt(logp, sizeof(logp), "%s/%s", c->task_dir,
 	        c->ps->step_logs[i]) != MC_OK)
 		return chain_fail(c, MC_EINVAL, false, "path too long");
-	if ((rv = write_step_json(c, i, c->win, err, sizeof(err))) != MC_OK)
+	if ((rv = process_chain_step_json(
+	         c->t, i, c->task_dir, NULL, err, sizeof(err))) != MC_OK)
 		return chain_fail(c, rv, true, "%s", err);
 	log_info("event=module.start task=%s step=%zu module=%s kind=%s "
 	         "timeout_s=%u",
@@ -266,7 +150,7 @@ run_step(chain *c, size_t i)
 		return chain_fail(c, rv, mo.retryable, "%s", mo.error);
 	log_info("event=module.done task=%s step=%zu module=%s ms=%.1f",
 	    task_id(c->t), i + 1, m->name, c->ps->steps[i].ms);
-	if ((rv = check_output(c, i, m)) != MC_OK) {
+	if ((rv = check_output(c, i)) != MC_OK) {
 		c->ps->steps[i].ok = false;
 		snprintf(c->ps->step_errors[i], sizeof(c->ps->step_errors[i]),
 		    "%s", c->ps->error);
@@ -279,41 +163,15 @@ run_step(chain *c, size_t i)
 static mc_err
 finish_chain(chain *c)
 {
-	size_t last = task_step_count(c->t) - 1;
-	char   err[PROCESS_ERROR_MAX_LEN + 1], tj[MC_PATH_MAX];
-	bool   retain = false;
+	char   err[PROCESS_ERROR_MAX_LEN + 1];
+	bool   retryable = true;
 	mc_err rv;
 
-	for (size_t i = 0; i <= last; i++)
-		retain |= task_step(c->t, i)->retain_input_images;
-	if (retain &&
-	    (rv = copy_files(c->in, c->wout, err, sizeof(err))) != MC_OK)
-		return chain_fail(c, rv, true, "retaining inputs: %s", err);
-	if (sys_path_fmt(tj, sizeof(tj), "%s/%s", c->wout, TASK_JSON_NAME) ==
-	        MC_OK &&
-	    !sys_exists(tj) &&
-	    (rv = write_step_json(c, last, c->wout, err, sizeof(err))) !=
-	        MC_OK)
-		return chain_fail(c, rv, true, "%s", err);
-	if ((rv = sys_files_rename(
-	         c->wout, c->ps->out_dir, err, sizeof(err))) != MC_OK)
-		return chain_fail(c, rv, true, "%s", err);
-	if ((rv = sys_remove_tree(c->work)) != MC_OK)
-		log_warn("event=process.cleanup_failed task=%s path=%s err=%s",
-		    task_id(c->t), c->work, mc_strerror(rv));
+	if ((rv = process_chain_finish(
+	         c->t, c->task_dir, err, sizeof(err), &retryable)) != MC_OK)
+		return chain_fail(c, rv, retryable, "%s", err);
+	process_chain_cleanup(c->t, c->task_dir);
 	return MC_OK;
-}
-
-static size_t
-count_output(const char *out_dir)
-{
-	char   err[PROCESS_ERROR_MAX_LEN + 1];
-	size_t n = 0;
-
-	if (sys_files_count_entries(out_dir, NOT_OUTPUT, NOT_OUTPUT_N, &n, err,
-	        sizeof(err)) != MC_OK)
-		return 0;
-	return n;
 }
 
 /* an earlier attempt finished the chain: take its out/ and requests */
@@ -340,7 +198,8 @@ reuse(chain *c)
 	free(text);
 	c->ps->report.ok = true;
 	c->ps->report.reused = true;
-	c->ps->report.output_files = count_output(c->ps->out_dir);
+	c->ps->report.output_files =
+	    process_chain_count_output(c->ps->out_dir);
 	log_info("event=process.reused task=%s files=%zu", task_id(c->t),
 	    c->ps->report.output_files);
 	return true;
@@ -375,20 +234,8 @@ process_run(const task *t, const char *task_dir, process_state *ps)
 	if ((rv = finish_chain(&c)) != MC_OK)
 		return rv;
 	ps->report.ok = true;
-	ps->report.output_files = count_output(ps->out_dir);
+	ps->report.output_files = process_chain_count_output(ps->out_dir);
 	return MC_OK;
-}
-
-mc_err
-process_mark_done(const char *task_dir, const char *module_result_json)
-{
-	char path[MC_PATH_MAX];
-
-	if (sys_path_fmt(path, sizeof(path), "%s/%s", task_dir,
-	        PROCESS_MARKER) != MC_OK)
-		return MC_EINVAL;
-	return sys_write_file_atomic(
-	    path, module_result_json, strlen(module_result_json));
 }
 
 void

@@ -15,13 +15,13 @@
 #ifndef MC_WORKER_PROCESS_RUN_H
 #define MC_WORKER_PROCESS_RUN_H
 
-#include "process/module_result.h"
+#include "task/module_result.h"
+#include "task/process_chain.h"
 #include "task/task.h"
 #include "os/sys_fs.h"
 
 #define PROCESS_ERROR_MAX_LEN 511
 #define PROCESS_OUT_DIR "out"
-#define PROCESS_MARKER "processed.json"
 
 typedef struct process_state {
 	task_process_report report; /* for result.json; points below */
@@ -38,11 +38,6 @@ typedef struct process_state {
  * happens (ps->report.ok, .retryable, .error); call process_state_fini()
  * after. Returns MC_OK when out/ holds the chain's output. One thread. */
 mc_err process_run(const task *t, const char *task_dir, process_state *ps);
-
-/* process_mark_done - write processed.json with module_result_json
- * (atomically), so that a retry of the dispatch reuses out/. */
-MC_NODISCARD mc_err process_mark_done(
-    const char *task_dir, const char *module_result_json);
 
 void process_state_fini(process_state *ps);
 

@@ -5,7 +5,7 @@
 #ifndef MC_WORKER_ROUTING_H
 #define MC_WORKER_ROUTING_H
 
-#include "process/module_result.h"
+#include "task/module_result.h"
 #include "task/task.h"
 
 #define ROUTING_REASON_MAX_LEN 255

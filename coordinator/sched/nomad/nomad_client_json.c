@@ -133,6 +133,44 @@ jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* placement_reasons - what Nomad's FailedTGAllocs of any evaluation in
+ * evals says about the nodes ("missing devices: 2 nodes filtered"),
+ * appended to dst: the blocked evaluation itself holds no reasons, the
+ * one that created it does */
+static void
+placement_reasons(char *dst, size_t len, const json_t *evals)
+{
+	const json_t *e, *g, *m, *v;
+	const char   *k, *gk;
+	size_t        i, n = strlen(dst);
+
+	json_array_foreach(evals, i, e)
+	{
+		json_object_foreach(
+		    (json_t *) json_object_get(e, "FailedTGAllocs"), gk, g)
+		{
+			static const char *const dims[] = {
+			    "ConstraintFiltered", "DimensionExhausted"};
+			for (size_t d = 0; d < 2; d++) {
+				m = json_object_get(g, dims[d]);
+				json_object_foreach((json_t *) m, k, v)
+				{
+					if (n + 1 >= len)
+						return;
+					n += (size_t) snprintf(dst + n,
+					    len - n,
+					    "; group %s: %s (%lld %s)", gk, k,
+					    (long long) json_integer_value(v),
+					    d == 0 ? "nodes filtered"
+					           : "nodes exhausted");
+					if (n >= len)
+						n = len - 1;
+				}
+			}
+		}
+	}
+}
+
 /* eval_problem - why the newest evaluation holds the child back */
 static void
 eval_problem(char *dst, size_t len, const json_t *evals)
@@ -158,6 +196,8 @@ eval_problem(char *dst, size_t len, const json_t *evals)
 	    strcmp(st, "blocked") == 0 || strcmp(st, "failed") == 0)
 		snprintf(dst, len, "evaluation %s%s%s", st[0] ? st : "?",
 		    why[0] ? ": " : "", why);
+	if (dst[0])
+		placement_reasons(dst, len, evals);
 }
 
 char *

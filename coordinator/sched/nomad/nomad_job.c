@@ -410,6 +410,16 @@ nomad_job_worker_from_config(
 	return add_env(d, CONFIG_PATH_ENV, d->config_file, "", err, errlen);
 }
 
+#define MODULE_STEP_DIR "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/work/"
+static const char *const MODULE_DIR_ENV[][2] = {
+    {"MERCURE_IN_DIR", MODULE_STEP_DIR "in"},
+    {"MERCURE_OUT_DIR", MODULE_STEP_DIR "out"},
+    {"MONAI_INPUTPATH", MODULE_STEP_DIR "in"},
+    {"MONAI_OUTPUTPATH", MODULE_STEP_DIR "out"},
+    {"HOLOSCAN_INPUT_PATH", MODULE_STEP_DIR "in"},
+    {"HOLOSCAN_OUTPUT_PATH", MODULE_STEP_DIR "out"},
+};
+
 mc_err
 nomad_job_module_from_config(const mc_config *cfg, const config_module *m,
     nomad_job_desc *d, char *err, size_t errlen)
@@ -446,15 +456,18 @@ nomad_job_module_from_config(const mc_config *cfg, const config_module *m,
 	if ((rv = set_constraints(d, kv_find(&m->fields, "constraints"), field,
 	         err, errlen)) != MC_OK)
 		return rv;
-	/* mercure's module contract: in/ and out/ of the task folder */
+	/* mercure's module contract: the step's folders in the task folder
+	 * (work/in, work/out: the coordinator runs the chain step by step),
+	 * under each name mercure gives them */
 	if ((rv = add_env(
-	         d, "MERCURE_STORAGE", d->storage_mount, "", err, errlen)) ||
-	    (rv = add_env(d, "MERCURE_IN_DIR", d->storage_mount,
-	         "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/in", err,
-	         errlen)))
+	         d, "MERCURE_STORAGE", d->storage_mount, "", err, errlen)))
 		return rv;
-	return add_env(d, "MERCURE_OUT_DIR", d->storage_mount,
-	    "/tasks/${NOMAD_META_" NOMAD_JOB_META_TASK "}/out", err, errlen);
+	for (i = 0; i < sizeof(MODULE_DIR_ENV) / sizeof(MODULE_DIR_ENV[0]);
+	     i++)
+		if ((rv = add_env(d, MODULE_DIR_ENV[i][0], d->storage_mount,
+		         MODULE_DIR_ENV[i][1], err, errlen)))
+			return rv;
+	return MC_OK;
 }
 
 /* ---- JSON ------------------------------------------------------------- */

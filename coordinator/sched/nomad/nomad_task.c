@@ -348,6 +348,8 @@ on_job(void *arg, const nomad_reply *r)
 		return;
 	}
 	t->state = t->problem_logged ? ST_FOLLOW : ST_INSPECT_EVALS;
+	if (t->place_deadline_ms && nomad_now_ms() >= t->place_deadline_ms)
+		t->state = ST_INSPECT_EVALS; /* on_evals gives up */
 }
 
 static void
@@ -357,11 +359,26 @@ on_evals(void *arg, const nomad_reply *r)
 
 	t->in_call = false;
 	t->state = ST_FOLLOW;
+	if (r->rv == MC_OK && r->eval_problem[0] && t->place_deadline_ms &&
+	    nomad_now_ms() >= t->place_deadline_ms) {
+		char why[NOMAD_ERROR_MAX];
+		snprintf(why, sizeof(why), "%s", r->eval_problem);
+		t->unplaced = true;
+		stop_child(t->b, t, NOMAD_EXIT_UNUSABLE, why);
+		return;
+	}
 	if (r->rv == MC_OK && r->eval_problem[0]) {
 		t->problem_logged = true;
 		log_warn("event=nomad.not_placed task=%s child=%s msg=\"%s\"",
 		    t->id, t->child, r->eval_problem);
 	}
+}
+
+/* job_of - the parameterized job t is a child of */
+static const char *
+job_of(const nomad_backend *b, const ntask *t)
+{
+	return t->job[0] ? t->job : b->jobs[0].id;
 }
 
 /* nomad_task_kick - start t's next call (the callbacks find the backend
@@ -375,11 +392,11 @@ nomad_task_kick(nomad_backend *b, ntask *t)
 	case ST_DISPATCH:
 		if (!nomad_backend_ready(b))
 			return;
-		rv = nomad_client_dispatch(b->client, b->jobs[0].id,
+		rv = nomad_client_dispatch(b->client, job_of(b, t),
 		    NOMAD_JOB_META_TASK, t->id, t->token, on_dispatch, t);
 		break;
 	case ST_FIND:
-		rv = nomad_client_children(b->client, b->jobs[0].id,
+		rv = nomad_client_children(b->client, job_of(b, t),
 		    NOMAD_JOB_META_TASK, on_children, t);
 		break;
 	case ST_CHECK:

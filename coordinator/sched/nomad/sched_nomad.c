@@ -22,6 +22,7 @@
 
 #include "base/log.h"
 #include "sched/nomad/nomad_job.h"
+#include "sched/nomad/nomad_module_step.h"
 #include "sched/nomad/sched_nomad_int.h"
 #include "os/sys_fs.h"
 
@@ -39,6 +40,7 @@ typedef struct sched_nomad {
 	unsigned       max_dispatch;
 	unsigned       in_flight;
 	char           root[MC_PATH_MAX];
+	nomad_steps   *steps; /* chains of container modules */
 } sched_nomad;
 
 /* settings - the strings behind nomad_client_opts */
@@ -302,6 +304,8 @@ nomad_running(const sched *s)
 	return ((const sched_nomad *) s)->in_flight;
 }
 
+static bool submit_steps(sched_nomad *sn, ntask *t, unsigned seq);
+
 static mc_err
 nomad_submit(
     sched *s, const char *task_id, sched_kind kind, const char *task_dir)
@@ -339,9 +343,83 @@ nomad_submit(
 		snprintf(t->child, sizeof(t->child), "%s", r.child);
 	snprintf(t->id, sizeof(t->id), "%s", task_id);
 	snprintf(t->token, sizeof(t->token), "%s-%u", task_id, r.seq);
+	if (kind == SCHED_KIND_PROCESS && submit_steps(sn, t, r.seq))
+		return MC_OK;
 	sn->in_flight++;
 	nomad_backend_submit(sn->backend, t);
 	return MC_OK;
+}
+
+/* submit_steps - a chain of container modules runs as module children
+ * first (nomad_module_step.c); true when t was taken for that: its
+ * steps are submitted, or its verdict is queued */
+static bool
+submit_steps(sched_nomad *sn, ntask *t, unsigned seq)
+{
+	ntask     *st = NULL;
+	int        code = 0;
+	steps_next nx =
+	    nomad_steps_begin(sn->steps, t->id, seq, t->resume, &st, &code);
+
+	if (nx == STEPS_WORKER)
+		return false;
+	sn->in_flight++;
+	if (nx == STEPS_SUBMIT) {
+		free(t);
+		nomad_backend_submit(sn->backend, st);
+		return true;
+	}
+	/* the verdict goes the way of every verdict: through done_q */
+	t->kind = NT_DONE;
+	t->exit_code = code;
+	work_queue_push(sn->done_q, &t->node);
+	return true;
+}
+
+/* on_step - a module step's ntask came back; false when t is now the
+ * task's verdict (an NT_DONE of the worker's kind) for on_backend */
+static bool
+on_step(sched_nomad *sn, ntask *t)
+{
+	char       path[MC_PATH_MAX];
+	record     r;
+	ntask     *next = NULL;
+	int        code = 0;
+	steps_next nx;
+
+	if (t->kind == NT_ATTACHED) {
+		nomad_steps_on_attached(sn->steps, t);
+		free(t);
+		return true;
+	}
+	nx = nomad_steps_on_done(sn->steps, t, &next, &code);
+	if (nx == STEPS_SUBMIT) {
+		free(t);
+		nomad_backend_submit(sn->backend, next);
+		return true;
+	}
+	t->job[0] = '\0';
+	t->child[0] = '\0';
+	if (nx == STEPS_FAILED) {
+		t->exit_code = code;
+		return false;
+	}
+	/* every step done: out/ goes through the worker's job, as the
+	 * attempt's own child (token <task>-<seq>) */
+	if (record_path(sn, t->id, path, sizeof(path)) == MC_OK)
+		record_read(path, &r);
+	else
+		memset(&r, 0, sizeof(r));
+	{
+		char id[NOMAD_TASK_ID_MAX];
+		snprintf(id, sizeof(id), "%s", t->id);
+		memset(t, 0, sizeof(*t));
+		snprintf(t->id, sizeof(t->id), "%s", id);
+	}
+	t->kind = NT_SUBMIT;
+	snprintf(t->token, sizeof(t->token), "%s-%u", t->id, r.seq);
+	nomad_backend_submit(sn->backend, t);
+	return true;
 }
 
 /* on_backend - verdicts and attachments, on the loop thread */
@@ -357,6 +435,8 @@ on_backend(loop *l, int fd, void *arg)
 	(void) fd;
 	while ((n = work_queue_pop(sn->done_q)) != NULL) {
 		ntask *t = (ntask *) n;
+		if (t->job[0] && on_step(sn, t))
+			continue;
 		if (record_path(sn, t->id, path, sizeof(path)) == MC_OK) {
 			record_read(path, &r);
 			snprintf(r.child, sizeof(r.child), "%s", t->child);
@@ -380,6 +460,7 @@ nomad_stop(sched *s)
 
 	/* children keep running: a restarted coordinator re-attaches */
 	nomad_backend_stop(sn->backend);
+	nomad_steps_destroy(sn->steps);
 	if (sn->done_q) {
 		loop_remove_fd(s->l, work_queue_fd(sn->done_q));
 		work_queue_destroy(sn->done_q);
@@ -441,7 +522,8 @@ nomad_start(sched *base, const sched_opts *o)
 		return rv;
 	}
 	sn->max_dispatch = s.max_dispatch;
-	if ((rv = work_queue_create(free_task_node, &sn->done_q)) ||
+	if ((rv = nomad_steps_create(o->cfg, sn->root, &sn->steps)) ||
+	    (rv = work_queue_create(free_task_node, &sn->done_q)) ||
 	    (rv = loop_add_fd(
 	         base->l, work_queue_fd(sn->done_q), on_backend, sn))) {
 		settings_fini(&s);

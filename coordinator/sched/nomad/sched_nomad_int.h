@@ -32,6 +32,13 @@ typedef struct ntask {
 	bool       resume;    /* NT_SUBMIT: an attempt from before a restart */
 	int        exit_code; /* NT_DONE */
 	char       reason[NOMAD_ERROR_MAX];
+	/* a module step (nomad_module_step.c): the parameterized job to
+	 * dispatch instead of the worker's ("" = the worker's), the 1-based
+	 * step, and how long its child may wait for a placement */
+	char     job[128];
+	unsigned step;
+	int64_t  place_deadline_ms; /* 0 = no bound */
+	bool     unplaced;          /* NT_DONE: the bound passed */
 	/* backend thread only */
 	struct nomad_backend *b;
 	int                   state;

@@ -2,7 +2,7 @@
  * gives meaning to, merged over a chain, and our "module_result" object in
  * result.json (module_result.h). Everything else a module writes stays in
  * its out/result.json for whoever wants it. */
-#include "process/module_result.h"
+#include "task/module_result.h"
 
 #include <jansson.h>
 #include <stdio.h>
