@@ -56,6 +56,8 @@ typedef struct nomad_child {
 	char     meta_value[128]; /* Meta[meta_key] of the call; "" if none */
 	char     status[16];      /* pending running dead */
 	uint64_t create_index;
+	bool     failed;         /* its JobSummary counts a failed or lost alloc */
+	int64_t  submit_time_ns; /* SubmitTime, unix ns */
 } nomad_child;
 
 /* nomad_reply - one answer, valid during the callback only. */
@@ -124,6 +126,19 @@ MC_NODISCARD mc_err nomad_client_children(nomad_client *c, const char *job,
 /* stop - DELETE /v1/job/<job> (not purged) */
 MC_NODISCARD mc_err nomad_client_stop(
     nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
+/* purge - DELETE /v1/job/<job>?purge=true (200 also when it is gone) */
+MC_NODISCARD mc_err nomad_client_purge(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
+/* events - GET /v1/event/stream?topic=Allocation[&index=N], a stream
+ * without a time limit: each piece of a 200 answer's body goes to
+ * on_data (false: stop reading; the call ends with MC_EPROTO), and fn is
+ * called once when the stream ends (MC_OK: the server closed it). */
+typedef bool (*nomad_data_fn)(void *arg, const char *p, size_t n);
+MC_NODISCARD mc_err nomad_client_events(nomad_client *c, uint64_t index,
+    nomad_data_fn on_data, nomad_reply_fn fn, void *arg);
+/* cancel - end the calls whose callback argument is arg, without
+ * calling their callbacks */
+void nomad_client_cancel(nomad_client *c, const void *arg);
 /* leader - GET /v1/status/leader, the health probe */
 MC_NODISCARD mc_err nomad_client_leader(
     nomad_client *c, nomad_reply_fn fn, void *arg);
