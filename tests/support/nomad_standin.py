@@ -1393,6 +1393,7 @@ class Api(BaseHTTPRequestHandler):
         if purge:
             PURGED.append(dict(job_stub(j, True), Status=job_status(j)))
             del S.jobs[(ns, jid)]
+            archive_purged(jid, ns)
         else:
             j["Stop"], j["Status"], j["ModifyIndex"], j["JobModifyIndex"] = True, "dead", idx, idx
         eval_id = ""
@@ -1452,6 +1453,20 @@ class Api(BaseHTTPRequestHandler):
 # ---- the event stream (reference 1.9) -------------------------------------------------------------
 
 PURGED = []  # stubs of the purged jobs, as they were when purged: the tests count every child
+
+ARCHIVED = {"allocs": {}, "evals": {}}  # a purged job's allocs and evals, waiting for a GC that never comes
+
+
+def archive_purged(jid, ns):
+    """a purged job's (terminal) allocs and evals leave the tables the scheduler and the reads scan, so
+    that a run of thousands of children stays fast; /state still lists them, as Nomad keeps them until
+    its GC"""
+    for aid in [a["ID"] for a in S.allocs.values() if a["JobID"] == jid and a["_ns"] == ns and
+                a["ClientStatus"] not in ("pending", "running", "unknown")]:
+        ARCHIVED["allocs"][aid] = S.allocs.pop(aid)
+    for eid in [e["ID"] for e in S.evals.values() if e["JobID"] == jid and e["Status"] not in ("pending", "blocked")]:
+        ARCHIVED["evals"][eid] = S.evals.pop(eid)
+
 
 STREAMS = {"heartbeat_s": 30.0, "enabled": True, "generation": 0, "open": 0}
 
@@ -1643,7 +1658,8 @@ class Control(BaseHTTPRequestHandler):
                 return self.reply({
                     "index": S.index, "up": LISTENER.srv is not None,
                     "jobs": [dict(job_stub(j, True), Submitted=j.get("_submitted")) for j in S.jobs.values()],
-                    "allocs": [dict(stub(a), Held=a["ID"] in S.held) for a in S.allocs.values()],
+                    "allocs": [dict(stub(a), Held=a["ID"] in S.held)
+                               for a in list(S.allocs.values()) + list(ARCHIVED["allocs"].values())],
                     "evals": list(S.evals.values()),
                     "nodes": [{k: n[k] for k in ("ID", "Name", "Status")} for n in S.nodes.values()],
                     "held": sorted(S.held), "running": sorted(S.procs), "purged": PURGED})
