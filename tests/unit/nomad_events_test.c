@@ -53,7 +53,8 @@ START_TEST(frames_split_anywhere_give_their_allocation_events)
 		ck_assert_int_eq(
 		    nomad_event_reader_create(0, on_event, &s, &r), MC_OK);
 		ck_assert_int_eq(nomad_event_reader_feed(r, "{}\n", 3), MC_OK);
-		ck_assert_int_eq(nomad_event_reader_feed(r, FRAME, cut), MC_OK);
+		ck_assert_int_eq(
+		    nomad_event_reader_feed(r, FRAME, cut), MC_OK);
 		ck_assert_int_eq(nomad_event_reader_feed(
 		                     r, FRAME + cut, sizeof(FRAME) - 1 - cut),
 		    MC_OK);
@@ -75,7 +76,8 @@ START_TEST(heartbeats_and_blank_lines_keep_the_index)
 	seen                s = {0};
 	const char          in[] = "{\"Index\":7}\r\n\n{}\n{}\n";
 
-	ck_assert_int_eq(nomad_event_reader_create(0, on_event, &s, &r), MC_OK);
+	ck_assert_int_eq(
+	    nomad_event_reader_create(0, on_event, &s, &r), MC_OK);
 	ck_assert_int_eq(nomad_event_reader_feed(r, in, strlen(in)), MC_OK);
 	ck_assert_int_eq(s.lines, 3);
 	ck_assert_int_eq(s.allocs, 0);
@@ -127,18 +129,18 @@ START_TEST(hostile_lines_end_the_reading)
 		    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
 		ck_assert_int_eq(
 		    nomad_event_reader_create(0, on_event, &s, &r), MC_OK);
-		ck_assert_int_eq(nomad_event_reader_feed(r, line, (size_t) n),
-		    MC_OK);
+		ck_assert_int_eq(
+		    nomad_event_reader_feed(r, line, (size_t) n), MC_OK);
 		nomad_event_reader_destroy(r);
 	}
 	refused("not json\n", 9);
-	refused("[1,2]\n", 6);                     /* not an object */
-	refused("{\"Index\":\"7\"}\n", 14);        /* Index not a number */
-	refused("{\"Index\":-1}\n", 13);           /* negative */
-	refused("{\"Events\":{}}\n", 14);          /* Events not a list */
+	refused("[1,2]\n", 6);              /* not an object */
+	refused("{\"Index\":\"7\"}\n", 14); /* Index not a number */
+	refused("{\"Index\":-1}\n", 13);    /* negative */
+	refused("{\"Events\":{}}\n", 14);   /* Events not a list */
 	refused("{\"Index\":1,\"Events\":[]}{}\n", 26); /* two values */
-	refused("{\"A\":\"\xff\xfe\"}\n", 11);     /* not UTF-8 */
-	refused("{\"A\":\"\0\"}\n", 10);           /* a NUL byte */
+	refused("{\"A\":\"\xff\xfe\"}\n", 11);          /* not UTF-8 */
+	refused("{\"A\":\"\0\"}\n", 10);                /* a NUL byte */
 }
 END_TEST
 
@@ -153,8 +155,8 @@ START_TEST(odd_events_are_skipped_not_fatal)
 	    "{\"JobID\":\"j\"}}},{\"Topic\":\"Allocation\",\"Payload\":{"
 	    "\"Allocation\":{\"ID\":7,\"JobID\":[]}}}]}";
 
-	ck_assert_int_eq(nomad_event_parse_line(
-	                     line, strlen(line), &ix, on_event, &s),
+	ck_assert_int_eq(
+	    nomad_event_parse_line(line, strlen(line), &ix, on_event, &s),
 	    MC_OK);
 	ck_assert_uint_eq(ix, 9);
 	ck_assert_int_eq(s.allocs, 0);

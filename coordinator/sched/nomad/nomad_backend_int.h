@@ -35,12 +35,12 @@ struct nomad_backend {
 	work_queue *done_q; /* backend -> loop, borrowed */
 	work_node   stop_node;
 	atomic_bool stop, registered, up;
-	nomad_reg_job jobs[NOMAD_MAX_JOBS];
-	size_t        n_jobs, reg_next;
-	bool          reg_in_call, probe_in_call;
-	int64_t       reg_not_before, probe_not_before;
-	unsigned      reg_errors, wait_s;
-	ntask        *active;
+	nomad_reg_job        jobs[NOMAD_MAX_JOBS];
+	size_t               n_jobs, reg_next;
+	bool                 reg_in_call, probe_in_call;
+	int64_t              reg_not_before, probe_not_before;
+	unsigned             reg_errors, wait_s;
+	ntask               *active;
 	struct nomad_stream *stream; /* nomad_stream.c */
 	struct nomad_purge  *purge;  /* nomad_purge.c */
 };
@@ -70,10 +70,9 @@ void nomad_stream_step(nomad_backend *b, int64_t now, int64_t *next_ms);
 
 /* purging concluded children (nomad_purge.c) */
 MC_NODISCARD mc_err nomad_purge_create(nomad_backend *b,
-    const char *storage_root,
-    unsigned keep_failed, unsigned keep_failed_hours, unsigned delay_ms,
-    struct nomad_purge **out);
-void nomad_purge_destroy(struct nomad_purge *p);
+    const char *storage_root, unsigned keep_failed, unsigned keep_failed_hours,
+    unsigned delay_ms, struct nomad_purge **out);
+void                nomad_purge_destroy(struct nomad_purge *p);
 /* nomad_purge_child - child's verdict is recorded: purge it now, or keep
  * it for inspection when it failed */
 void nomad_purge_child(nomad_backend *b, const char *child, bool failed);

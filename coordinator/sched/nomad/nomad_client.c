@@ -522,8 +522,8 @@ nomad_client_events(nomad_client *c, uint64_t index, nomad_data_fn on_data,
 		return MC_ENOMEM;
 	k->on_data = on_data;
 	if (index > 0)
-		snprintf(query, sizeof(query), "topic=Allocation&index=%" PRIu64,
-		    index);
+		snprintf(query, sizeof(query),
+		    "topic=Allocation&index=%" PRIu64, index);
 	else
 		snprintf(query, sizeof(query), "topic=Allocation");
 	/* no time limit: the stream lasts; its heartbeats show it alive */

@@ -56,7 +56,7 @@ typedef struct nomad_child {
 	char     meta_value[128]; /* Meta[meta_key] of the call; "" if none */
 	char     status[16];      /* pending running dead */
 	uint64_t create_index;
-	bool     failed;         /* its JobSummary counts a failed or lost alloc */
+	bool     failed; /* its JobSummary counts a failed or lost alloc */
 	int64_t  submit_time_ns; /* SubmitTime, unix ns */
 } nomad_child;
 

@@ -24,8 +24,8 @@ struct nomad_event_reader {
 };
 
 mc_err
-nomad_event_reader_create(size_t line_max, nomad_event_fn fn, void *arg,
-    nomad_event_reader **out)
+nomad_event_reader_create(
+    size_t line_max, nomad_event_fn fn, void *arg, nomad_event_reader **out)
 {
 	nomad_event_reader *r = calloc(1, sizeof(*r));
 

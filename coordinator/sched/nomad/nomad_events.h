@@ -31,8 +31,8 @@ typedef struct nomad_event_reader nomad_event_reader;
 
 /* nomad_event_reader_create - line_max bounds a line (0: the default
  * NOMAD_EVENT_LINE_MAX). On MC_OK *out is new; free with _destroy. */
-MC_NODISCARD mc_err nomad_event_reader_create(size_t line_max,
-    nomad_event_fn fn, void *arg, nomad_event_reader **out);
+MC_NODISCARD mc_err nomad_event_reader_create(
+    size_t line_max, nomad_event_fn fn, void *arg, nomad_event_reader **out);
 
 /* nomad_event_reader_destroy - NULL: no-op */
 void nomad_event_reader_destroy(nomad_event_reader *r);

@@ -188,8 +188,8 @@ record_open_for(const nomad_purge *p, const char *task_id, const char *child)
 	open = strstr(text, "state=open") != NULL;
 	if (open && (c = strstr(text, "child=")) != NULL) {
 		size_t n = strcspn(c + 6, " \n");
-		open = n == 0 || (n == strlen(child) &&
-		                     strncmp(c + 6, child, n) == 0);
+		open = n == 0 ||
+		       (n == strlen(child) && strncmp(c + 6, child, n) == 0);
 	}
 	free(text);
 	return open;
@@ -215,15 +215,15 @@ on_children(void *arg, const nomad_reply *r)
 		p->sweep_errors++;
 		p->sweep_not_before =
 		    nomad_now_ms() + nomad_backoff_ms(p->sweep_errors);
-		log_warn("event=nomad.purge_sweep_failed status=%ld msg=\"%s\"",
+		log_warn(
+		    "event=nomad.purge_sweep_failed status=%ld msg=\"%s\"",
 		    r->status, r->error);
 		return;
 	}
 	p->swept = true;
 	for (size_t i = 0; i < r->n_children; i++) {
 		const nomad_child *k = &r->children[i];
-		if (strcmp(k->status, "dead") != 0 ||
-		    followed(p->b, k->id) ||
+		if (strcmp(k->status, "dead") != 0 || followed(p->b, k->id) ||
 		    record_open_for(p, k->meta_value, k->id))
 			continue;
 		if (k->failed) {
@@ -294,8 +294,8 @@ nomad_purge_create(nomad_backend *b, const char *storage_root,
 	p->b = b;
 	/* without the records there is nothing to tell a leftover by */
 	p->swept = storage_root == NULL || storage_root[0] == '\0';
-	snprintf(p->root, sizeof(p->root), "%s",
-	    storage_root ? storage_root : "");
+	snprintf(
+	    p->root, sizeof(p->root), "%s", storage_root ? storage_root : "");
 	p->keep = keep_failed;
 	p->keep_hours = keep_failed_hours;
 	p->delay_ms = delay_ms;

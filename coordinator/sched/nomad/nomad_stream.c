@@ -214,9 +214,8 @@ nomad_stream_create(nomad_backend *b, bool enabled, nomad_stream **out)
 		return MC_ENOMEM;
 	s->enabled = enabled;
 	s->b = b;
-	if (enabled &&
-	    (s->queue = calloc(NOMAD_STREAM_QUEUE_MAX, sizeof(sevent))) ==
-	        NULL) {
+	if (enabled && (s->queue = calloc(
+	                    NOMAD_STREAM_QUEUE_MAX, sizeof(sevent))) == NULL) {
 		free(s);
 		return MC_ENOMEM;
 	}

@@ -433,6 +433,10 @@ nomad_task_kick(nomad_backend *b, ntask *t)
 		rv = nomad_client_job(b->client, t->child, on_check, t);
 		break;
 	case ST_FOLLOW:
+		/* while the stream is live a look is a snapshot, never a
+		 * long poll */
+		if (nomad_stream_live(b))
+			t->index = 0;
 		rv = nomad_client_allocations(
 		    b->client, t->child, t->index, b->wait_s, on_allocs, t);
 		break;

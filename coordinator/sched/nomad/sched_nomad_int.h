@@ -44,8 +44,8 @@ typedef struct ntask {
 	bool                  job_dead_seen; /* one last look at its allocs */
 	bool     stream_recheck; /* ST_WATCH timed out: look at the job too */
 	uint64_t alloc_create_index; /* the newest alloc seen (stream) */
-	char                  last_alloc_status[16];
-	struct ntask         *next;
+	char     last_alloc_status[16];
+	struct ntask *next;
 } ntask;
 
 typedef struct nomad_reg_job {
@@ -58,11 +58,11 @@ typedef struct nomad_backend_cfg {
 	nomad_client_opts    client;
 	const nomad_reg_job *jobs; /* jobs[0] is the worker's */
 	size_t               n_jobs;
-	unsigned             wait_s; /* blocking query wait */
-	bool                 event_stream;    /* follow through the stream */
-	unsigned             keep_failed;     /* failed children kept */
+	unsigned             wait_s;            /* blocking query wait */
+	bool                 event_stream;      /* follow through the stream */
+	unsigned             keep_failed;       /* failed children kept */
 	unsigned             keep_failed_hours; /* ... at most this long */
-	const char          *storage_root;    /* the task records */
+	const char          *storage_root;      /* the task records */
 } nomad_backend_cfg;
 
 typedef struct nomad_backend nomad_backend;
