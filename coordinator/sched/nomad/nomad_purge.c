@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "os/sys_fs.h"
@@ -170,19 +171,26 @@ on_purged(void *arg, const nomad_reply *r)
 }
 
 /* record_open_for - the task's .nomad record is open and names child
- * or no child yet: its attempt may still need the child */
+ * or no child yet, and no result.json says the worker finished: its
+ * attempt may still need the child */
 static bool
 record_open_for(const nomad_purge *p, const char *task_id, const char *child)
 {
-	char   path[MC_PATH_MAX], *text = NULL, *c;
+	char   path[MC_PATH_MAX], done[MC_PATH_MAX], *text = NULL, *c;
 	size_t len;
 	bool   open;
 
 	if (task_id[0] == '\0' || strchr(task_id, '/') != NULL ||
 	    strcmp(task_id, "..") == 0 ||
 	    sys_path_fmt(path, sizeof(path), "%s/tasks/%s/.nomad", p->root,
-	        task_id) != MC_OK)
+	        task_id) != MC_OK ||
+	    sys_path_fmt(done, sizeof(done), "%s/tasks/%s/result.json",
+	        p->root, task_id) != MC_OK)
 		return true; /* not ours to judge: leave it */
+	/* a worker that finished while no coordinator ran left result.json,
+	 * and the task is concluded from it, not from Nomad */
+	if (access(done, F_OK) == 0)
+		return false;
 	if (sys_read_file(path, &text, &len) != MC_OK)
 		return false; /* concluded and moved on */
 	open = strstr(text, "state=open") != NULL;
