@@ -1,8 +1,10 @@
 /* nomad_client.h - Nomad's HTTP API, asynchronously, for one thread: the
  * calls the coordinator makes (register, dispatch, a child's allocations
- * with blocking queries, its job and evaluations, stop, the leader probe),
- * each answered through a callback from nomad_client_poll(). The only
- * file that speaks HTTP (libcurl) or reads Nomad's JSON; the reference is
+ * with blocking queries, its job and evaluations, stop, purge, the event
+ * stream, the leader probe), each answered through a callback from
+ * nomad_client_poll(). The only module that speaks HTTP (libcurl) or
+ * reads Nomad's JSON (with nomad_events.c for the stream's frames, which
+ * nomad_client_json.c helps read); the reference is
  * Nomad's HTTP API documentation (docs/nomad.md lists the calls). Errors are
  * Nomad's plain text, kept beside the code; the token never appears in them or
  * in any log. */
