@@ -57,7 +57,7 @@ wait_standin() {
 	fail "after ${t}s the stand-in state does not satisfy: $expr"
 }
 
-# children_of TASK_ID : python expression for the dispatched children of a task
+# children_of TASK_ID : python expression for the dispatched children of a task, purged ones included
 children_of() {
-	printf '[j for j in s["jobs"] if j["ParentID"] == "mercure-worker" and (j["Meta"] or {}).get("task_id") == "%s"]' "$1"
+	printf '[j for j in s["jobs"] + s["purged"] if j["ParentID"] == "mercure-worker" and (j["Meta"] or {}).get("task_id") == "%s"]' "$1"
 }

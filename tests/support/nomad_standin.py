@@ -21,7 +21,11 @@ It follows Nomad's HTTP API documentation to the letter where the coordinator de
 
 Control API (JSON, control port): GET /state, GET /requests, POST /fault, /clear_faults,
 /fail_allocs, /hold, /release, /node_down, /node_up, /outage, /gc. See usage().
-Simplifications (documented in docs/nomad.md): no event stream, processes die with their node,
+GET /counters counts the API requests by endpoint (IDs replaced by :id). POST /drop_streams ends
+every open event stream; POST /streams {"enabled": false} answers new ones with 404.
+Simplifications (documented in docs/nomad.md): the event stream carries the Allocation topic only
+(its frames are built from the allocations' ModifyIndex, so a resume sends each changed alloc's
+latest state once), processes die with their node,
 a disconnected alloc stays unknown until lost_after even if its node returns, no real mounts (an
 exec task's volume_mount must name the host volume's own path).
 """
@@ -1339,6 +1343,8 @@ class Api(BaseHTTPRequestHandler):
         ns = q.get("namespace") or "default"
         if path == "/v1/status/leader":
             return self.send(200, "127.0.0.1:4647", index=S.index)
+        if path == "/v1/event/stream":
+            return event_stream(self, q, ns)
         if path == "/v1/jobs":
             if method in ("PUT", "POST"):
                 body = read_body(self, "RegisterRequest")
@@ -1473,7 +1479,9 @@ class Api(BaseHTTPRequestHandler):
                 a["ClientStatus"], a["ClientDescription"] = "complete", "All tasks have completed"
                 a["ModifyIndex"] = S.bump("allocs")
         if purge:
+            PURGED.append(dict(job_stub(j, True), Status=job_status(j)))
             del S.jobs[(ns, jid)]
+            archive_purged(jid, ns)
         else:
             j["Stop"], j["Status"], j["ModifyIndex"], j["JobModifyIndex"] = True, "dead", idx, idx
         eval_id = ""
@@ -1528,6 +1536,138 @@ class Api(BaseHTTPRequestHandler):
             self.send(raise_status.status, raise_status.text, index=idx, text=True)
             return
         self.send(200, body, index=idx)
+
+
+# ---- the event stream (reference 1.9) -------------------------------------------------------------
+
+PURGED = []  # stubs of the purged jobs, as they were when purged: the tests count every child
+
+ARCHIVED = {"allocs": {}, "evals": {}}  # a purged job's allocs and evals, waiting for a GC that never comes
+
+
+def archive_purged(jid, ns):
+    """a purged job's (terminal) allocs and evals leave the tables the scheduler and the reads scan, so
+    that a run of thousands of children stays fast; /state still lists them, as Nomad keeps them until
+    its GC"""
+    for aid in [a["ID"] for a in S.allocs.values() if a["JobID"] == jid and a["_ns"] == ns and
+                a["ClientStatus"] not in ("pending", "running", "unknown")]:
+        ARCHIVED["allocs"][aid] = S.allocs.pop(aid)
+    for eid in [e["ID"] for e in S.evals.values() if e["JobID"] == jid and e["Status"] not in ("pending", "blocked")]:
+        ARCHIVED["evals"][eid] = S.evals.pop(eid)
+
+
+STREAMS = {"heartbeat_s": 30.0, "enabled": True, "generation": 0, "open": 0}
+
+
+def stream_keys(q_topics):
+    """the Allocation keys asked for: None for all, else a set (alloc IDs or job IDs)"""
+    keys = set()
+    for t in q_topics:
+        topic, _, key = t.partition(":")
+        if topic not in ("Allocation", "*"):
+            continue
+        if key in ("", "*"):
+            return None
+        keys.add(key)
+    return keys
+
+
+def alloc_event(a):
+    payload = public(a)
+    return {"Topic": "Allocation", "Type": "AllocationUpdated" if a["ModifyIndex"] > a["CreateIndex"]
+            else "PlanResult", "Key": a["ID"], "Namespace": a["Namespace"],
+            "FilterKeys": [a["JobID"], ""], "Index": a["ModifyIndex"], "Payload": {"Allocation": payload}}
+
+
+def event_stream(h, q, ns):
+    """NDJSON frames on a hijacked connection (no Content-Length, no chunking, Connection: close):
+    {} on connect and every heartbeat, then one frame per index with the allocations changed at it"""
+    if not STREAMS["enabled"]:
+        raise ApiError(404, "404 page not found")
+    topics = parse_qs(urlsplit(h.path).query).get("topic", ["*"])
+    keys = stream_keys(topics)
+    try:
+        sent = int(q.get("index", "0") or 0)
+    except ValueError:
+        raise ApiError(400, "Invalid index") from None
+    with S.lock:
+        if sent == 0:
+            sent = S.index  # from now on; index= resumes after n
+        gen = STREAMS["generation"]
+        STREAMS["open"] += 1
+    h.close_connection = True
+    try:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Cache-Control", "no-cache")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.write(b"{}\n")
+        h.wfile.flush()
+        beat = time.monotonic() + STREAMS["heartbeat_s"]
+        while True:
+            frames = []
+            with S.cond:
+                while not S.stopping and STREAMS["generation"] == gen and S.tables["allocs"] <= sent and \
+                        time.monotonic() < beat:
+                    S.cond.wait(min(beat - time.monotonic(), 1.0))
+                if S.stopping or STREAMS["generation"] != gen:
+                    return
+                if S.tables["allocs"] > sent:
+                    changed = sorted((a for a in S.allocs.values() if a["ModifyIndex"] > sent and
+                                      (ns == "*" or a["_ns"] == ns) and
+                                      (keys is None or a["ID"] in keys or a["JobID"] in keys)),
+                                     key=lambda a: a["ModifyIndex"])
+                    for a in changed:
+                        if frames and frames[-1]["Index"] == a["ModifyIndex"]:
+                            frames[-1]["Events"].append(alloc_event(a))
+                        else:
+                            frames.append({"Index": a["ModifyIndex"], "Events": [alloc_event(a)]})
+                    sent = S.tables["allocs"]
+            if frames:
+                h.wfile.write("".join(json.dumps(f) + "\n" for f in frames).encode())
+            elif time.monotonic() >= beat:
+                h.wfile.write(b"{}\n")
+            else:
+                continue
+            h.wfile.flush()
+            beat = time.monotonic() + STREAMS["heartbeat_s"]
+    except OSError:
+        pass
+    finally:
+        with S.lock:
+            STREAMS["open"] -= 1
+
+
+def streams_control(p, body):
+    if p == "/drop_streams":
+        STREAMS["generation"] += 1
+        S.cond.notify_all()
+        return {"dropped": STREAMS["open"]}
+    STREAMS["enabled"] = body.get("enabled", True)
+    if not STREAMS["enabled"]:
+        STREAMS["generation"] += 1
+        S.cond.notify_all()
+    return {"enabled": STREAMS["enabled"]}
+
+
+ID_RE = re.compile(r"^(/v1/(?:job|allocation|evaluation|client/fs/logs))/[^?]*?(/(?:dispatch|allocations|"
+                   r"evaluations|summary|stop))?$")
+
+
+def request_counters():
+    """API requests by endpoint, e.g. "GET /v1/job/:id/allocations?index": the blocking ones apart"""
+    out = {}
+    for r in S.requests:
+        m = ID_RE.match(r["path"])
+        ep = m.group(1) + "/:id" + (m.group(2) or "") if m else r["path"]
+        key = f'{r["method"]} {ep}'
+        if r["method"] == "GET" and int(r["query"].get("index", "0") or 0) > 0 and ep != "/v1/event/stream":
+            key += "?index"
+        if r["method"] == "DELETE" and r["query"].get("purge") == "true":
+            key += "?purge"
+        out[key] = out.get(key, 0) + 1
+    return {"total": len(S.requests), "by_endpoint": out}
 
 
 # ---- the servers ----------------------------------------------------------------------------------
@@ -1606,10 +1746,13 @@ class Control(BaseHTTPRequestHandler):
                 return self.reply({
                     "index": S.index, "up": LISTENER.srv is not None,
                     "jobs": [dict(job_stub(j, True), Submitted=j.get("_submitted")) for j in S.jobs.values()],
-                    "allocs": [dict(stub(a), Held=a["ID"] in S.held) for a in S.allocs.values()],
+                    "allocs": [dict(stub(a), Held=a["ID"] in S.held)
+                               for a in list(S.allocs.values()) + list(ARCHIVED["allocs"].values())],
                     "evals": list(S.evals.values()),
                     "nodes": [{k: n[k] for k in ("ID", "Name", "Status")} for n in S.nodes.values()],
-                    "held": sorted(S.held), "running": sorted(S.procs)})
+                    "held": sorted(S.held), "running": sorted(S.procs), "purged": PURGED})
+            if u.path == "/counters":
+                return self.reply(request_counters())
             if u.path == "/requests":
                 since = int(q.get("since", 0))
                 return self.reply([r for r in S.requests if r["seq"] > since])
@@ -1678,6 +1821,8 @@ def control_action(p, body):
         else:
             LISTENER.open()
         return {"up": LISTENER.srv is not None}
+    if p in ("/drop_streams", "/streams"):
+        return streams_control(p, body)
     if p == "/gc":
         dead = [k for k, j in S.jobs.items() if j.get("Dispatched") and j["Status"] == "dead"]
         for k in dead:
@@ -1719,6 +1864,10 @@ def main():
     ap.add_argument("--node-gpus", type=int, default=0, help="nvidia/gpu devices on every node")
     ap.add_argument("--docker-shim", action="append",
                     help="IMAGE=COMMAND: the docker driver runs that image as this command")
+    ap.add_argument("--event-heartbeat", type=float, default=30.0,
+                    help="seconds between event stream heartbeats (Nomad: 30)")
+    ap.add_argument("--no-event-stream", action="store_true",
+                    help="answer /v1/event/stream with 404, as an agent without it")
     ap.add_argument("--ready-file", help="write 'PORT CONTROL_PORT' here once listening")
     args = ap.parse_args()
     os.makedirs(args.data_dir, exist_ok=True)
@@ -1727,6 +1876,8 @@ def main():
     for kv in args.docker_shim or []:
         image, _, command = kv.partition("=")
         DOCKER_SHIM[image] = command
+    STREAMS["heartbeat_s"] = args.event_heartbeat
+    STREAMS["enabled"] = not args.no_event_stream
     for f in args.fault or []:
         control_action("/fault", json.loads(f))
     tls = None

@@ -141,6 +141,11 @@ take_submissions(nomad_backend *b)
 		ntask *t = (ntask *) n;
 		if (n == &b->stop_node)
 			continue;
+		if (t->kind == NT_PURGE) {
+			nomad_purge_child(b, t->child, t->exit_code != 0);
+			free(t);
+			continue;
+		}
 		t->b = b;
 		t->state = ST_DISPATCH;
 		if (t->resume && t->child[0]) {
@@ -178,6 +183,8 @@ step(nomad_backend *b)
 		else if (t->not_before_ms < next)
 			next = t->not_before_ms;
 	}
+	nomad_stream_step(b, now, &next);
+	nomad_purge_step(b, now, &next);
 	if (!atomic_load(&b->registered) && b->reg_not_before > now &&
 	    b->reg_not_before < next)
 		next = b->reg_not_before;
@@ -225,7 +232,12 @@ nomad_backend_start(
 		b->n_jobs++;
 	}
 	if ((rv = work_queue_create(NULL, &b->req_q)) != MC_OK ||
-	    (rv = nomad_client_create(&cfg->client, &b->client)) != MC_OK) {
+	    (rv = nomad_client_create(&cfg->client, &b->client)) != MC_OK ||
+	    (rv = nomad_stream_create(b, cfg->event_stream, &b->stream)) !=
+	        MC_OK ||
+	    (rv = nomad_purge_create(b, cfg->storage_root, cfg->keep_failed,
+	         cfg->keep_failed_hours, 2 * cfg->client.timeout_ms,
+	         &b->purge)) != MC_OK) {
 		nomad_backend_stop(b);
 		return rv;
 	}
@@ -251,6 +263,8 @@ nomad_backend_stop(nomad_backend *b)
 		pthread_join(b->thread, NULL);
 	}
 	nomad_client_destroy(b->client); /* no callback runs any more */
+	nomad_stream_destroy(b->stream);
+	nomad_purge_destroy(b->purge);
 	while (b->active != NULL) {
 		ntask *t = b->active;
 		b->active = t->next;

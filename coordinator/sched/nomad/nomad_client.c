@@ -35,7 +35,9 @@ typedef enum {
 	CALL_EVALS,
 	CALL_STOP,
 	CALL_LEADER,
-	CALL_CHILDREN
+	CALL_CHILDREN,
+	CALL_PURGE,
+	CALL_EVENTS
 } call_kind;
 
 typedef struct call {
@@ -50,6 +52,7 @@ typedef struct call {
 	bool                 resp_full;
 	uint64_t             index;
 	char                 meta_key[64]; /* CALL_CHILDREN */
+	nomad_data_fn        on_data;      /* CALL_EVENTS */
 	char                 errbuf[CURL_ERROR_SIZE];
 	nomad_reply_fn       fn;
 	void                *arg;
@@ -190,7 +193,17 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	call  *k = arg;
 	size_t n = size * nmemb;
+	long   status = 0;
 
+	if (k->on_data != NULL) {
+		curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200 && !k->on_data(k->arg, p, n)) {
+			k->resp_full = true; /* ends as MC_EPROTO */
+			return 0;
+		}
+		if (status == 200)
+			return n;
+	}
 	if (k->resp_len + n > NOMAD_RESPONSE_MAX_BYTES) {
 		k->resp_full = true;
 		return 0; /* aborts the transfer */
@@ -487,6 +500,51 @@ nomad_client_stop(
 {
 	return simple_call(c, CALL_STOP, "DELETE", job, "", "purge=false",
 	    NULL, (long) c->timeout_ms, fn, arg);
+}
+
+mc_err
+nomad_client_purge(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg)
+{
+	return simple_call(c, CALL_PURGE, "DELETE", job, "", "purge=true",
+	    NULL, (long) c->timeout_ms, fn, arg);
+}
+
+mc_err
+nomad_client_events(nomad_client *c, uint64_t index, nomad_data_fn on_data,
+    nomad_reply_fn fn, void *arg)
+{
+	call  *k = call_new(c, CALL_EVENTS, fn, arg);
+	char   query[64];
+	mc_err rv;
+
+	if (k == NULL)
+		return MC_ENOMEM;
+	k->on_data = on_data;
+	if (index > 0)
+		snprintf(query, sizeof(query),
+		    "topic=Allocation&index=%" PRIu64, index);
+	else
+		snprintf(query, sizeof(query), "topic=Allocation");
+	/* no time limit: the stream lasts; its heartbeats show it alive */
+	if ((rv = start(c, k, "GET", "/v1/event/stream", query, NULL, 0)) !=
+	    MC_OK)
+		call_free(k);
+	return rv;
+}
+
+void
+nomad_client_cancel(nomad_client *c, const void *arg)
+{
+	call *k = c->calls, *next;
+
+	for (; k != NULL; k = next) {
+		next = k->next;
+		if (k->arg != arg)
+			continue;
+		call_unlink(c, k);
+		call_free(k);
+	}
 }
 
 mc_err

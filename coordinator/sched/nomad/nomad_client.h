@@ -1,8 +1,10 @@
 /* nomad_client.h - Nomad's HTTP API, asynchronously, for one thread: the
  * calls the coordinator makes (register, dispatch, a child's allocations
- * with blocking queries, its job and evaluations, stop, the leader probe),
- * each answered through a callback from nomad_client_poll(). The only
- * file that speaks HTTP (libcurl) or reads Nomad's JSON; the reference is
+ * with blocking queries, its job and evaluations, stop, purge, the event
+ * stream, the leader probe), each answered through a callback from
+ * nomad_client_poll(). The only module that speaks HTTP (libcurl) or
+ * reads Nomad's JSON (with nomad_events.c for the stream's frames, which
+ * nomad_client_json.c helps read); the reference is
  * Nomad's HTTP API documentation (docs/nomad.md lists the calls). Errors are
  * Nomad's plain text, kept beside the code; the token never appears in them or
  * in any log. */
@@ -56,6 +58,8 @@ typedef struct nomad_child {
 	char     meta_value[128]; /* Meta[meta_key] of the call; "" if none */
 	char     status[16];      /* pending running dead */
 	uint64_t create_index;
+	bool     failed; /* its JobSummary counts a failed or lost alloc */
+	int64_t  submit_time_ns; /* SubmitTime, unix ns */
 } nomad_child;
 
 /* nomad_reply - one answer, valid during the callback only. */
@@ -124,6 +128,19 @@ MC_NODISCARD mc_err nomad_client_children(nomad_client *c, const char *job,
 /* stop - DELETE /v1/job/<job> (not purged) */
 MC_NODISCARD mc_err nomad_client_stop(
     nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
+/* purge - DELETE /v1/job/<job>?purge=true (200 also when it is gone) */
+MC_NODISCARD mc_err nomad_client_purge(
+    nomad_client *c, const char *job, nomad_reply_fn fn, void *arg);
+/* events - GET /v1/event/stream?topic=Allocation[&index=N], a stream
+ * without a time limit: each piece of a 200 answer's body goes to
+ * on_data (false: stop reading; the call ends with MC_EPROTO), and fn is
+ * called once when the stream ends (MC_OK: the server closed it). */
+typedef bool (*nomad_data_fn)(void *arg, const char *p, size_t n);
+MC_NODISCARD mc_err nomad_client_events(nomad_client *c, uint64_t index,
+    nomad_data_fn on_data, nomad_reply_fn fn, void *arg);
+/* cancel - end the calls whose callback argument is arg, without
+ * calling their callbacks */
+void nomad_client_cancel(nomad_client *c, const void *arg);
 /* leader - GET /v1/status/leader, the health probe */
 MC_NODISCARD mc_err nomad_client_leader(
     nomad_client *c, nomad_reply_fn fn, void *arg);

@@ -33,6 +33,11 @@ typedef struct nomad_answer {
 MC_NODISCARD mc_err nomad_json_answer(nomad_answer_kind kind,
     const char *meta_key, const char *text, size_t len, nomad_answer *x);
 
+struct json_t;
+/* nomad_json_read_alloc - one Allocation or AllocListStub object into *a
+ * (nomad_events.c reads the stream's payloads with it) */
+void nomad_json_read_alloc(nomad_alloc *a, const struct json_t *o);
+
 /* nomad_json_dispatch_body - {"Meta":{key:value}}, malloc'ed; NULL when
  * out of memory. */
 char *nomad_json_dispatch_body(const char *key, const char *value);

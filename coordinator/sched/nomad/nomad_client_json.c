@@ -210,6 +210,23 @@ nomad_json_dispatch_body(const char *key, const char *value)
 	return text;
 }
 
+/* summary_failed - a group of JobSummary.Summary counts a failed or
+ * lost alloc */
+static bool
+summary_failed(const json_t *js)
+{
+	const char *g;
+	json_t     *v;
+
+	json_object_foreach((json_t *) json_object_get(js, "Summary"), g, v)
+	{
+		if (json_integer_value(json_object_get(v, "Failed")) > 0 ||
+		    json_integer_value(json_object_get(v, "Lost")) > 0)
+			return true;
+	}
+	return false;
+}
+
 /* read_children - JobListStubs (listed with meta=true) into x */
 static mc_err
 read_children(const json_t *list, const char *meta_key, nomad_answer *x)
@@ -233,6 +250,9 @@ read_children(const json_t *list, const char *meta_key, nomad_answer *x)
 		    jstr(json_object_get(o, "Meta"), meta_key));
 		k->create_index = (uint64_t) json_integer_value(
 		    json_object_get(o, "CreateIndex"));
+		k->submit_time_ns = (int64_t) json_integer_value(
+		    json_object_get(o, "SubmitTime"));
+		k->failed = summary_failed(json_object_get(o, "JobSummary"));
 	}
 	x->n_children = json_array_size(list);
 	return MC_OK;
@@ -271,4 +291,10 @@ nomad_json_answer(nomad_answer_kind kind, const char *meta_key,
 	}
 	json_decref(j);
 	return rv;
+}
+
+void
+nomad_json_read_alloc(nomad_alloc *a, const json_t *o)
+{
+	read_alloc(a, o);
 }

@@ -304,7 +304,15 @@ on_allocs(void *arg, const nomad_reply *r)
 		stop_child(b, t, NOMAD_EXIT_RETRY, why);
 		return;
 	}
-	if ((a = newest(r)) == NULL) {
+	if ((a = newest(r)) == NULL && nomad_stream_live(b) &&
+	    !t->stream_recheck) {
+		/* the stream shows the placement when it comes */
+		t->state = ST_WATCH;
+		t->not_before_ms = nomad_now_ms() + (int64_t) b->wait_s * 1000;
+		return;
+	}
+	t->stream_recheck = false;
+	if (a == NULL) {
 		if (t->job_dead_seen) {
 			conclude(b, t, NOMAD_EXIT_RETRY,
 			    "the child job ended without an allocation");
@@ -317,8 +325,47 @@ on_allocs(void *arg, const nomad_reply *r)
 		return;
 	}
 	note_status(t, a);
-	if (verdict(a, &code, why, sizeof(why)))
+	if (a->create_index > t->alloc_create_index)
+		t->alloc_create_index = a->create_index;
+	if (verdict(a, &code, why, sizeof(why))) {
 		conclude(b, t, code, why);
+	} else if (nomad_stream_live(b)) {
+		t->state = ST_WATCH;
+		t->not_before_ms = nomad_now_ms() + (int64_t) b->wait_s * 1000;
+	}
+}
+
+/* nomad_task_on_alloc - the stream's word on one allocation; only a
+ * task whose child is confirmed takes it, and only from its newest
+ * allocation (or a lost one) */
+void
+nomad_task_on_alloc(nomad_backend *b, ntask *t, const nomad_alloc *a)
+{
+	char why[NOMAD_ERROR_MAX];
+	int  code;
+	bool lost = strcmp(a->client_status, "lost") == 0;
+
+	if (t->state != ST_FOLLOW && t->state != ST_WATCH &&
+	    t->state != ST_INSPECT_JOB && t->state != ST_INSPECT_EVALS)
+		return;
+	if (a->create_index < t->alloc_create_index && !lost)
+		return;
+	t->alloc_create_index = a->create_index;
+	note_status(t, a);
+	if (!lost && !verdict(a, &code, why, sizeof(why)))
+		return;
+	if (t->in_call) /* its own call's answer is no longer needed */
+		nomad_client_cancel(b->client, t);
+	t->in_call = false;
+	if (lost) {
+		snprintf(why, sizeof(why),
+		    "allocation %.8s lost with node %s: %s", a->id,
+		    a->node_name[0] ? a->node_name : "?",
+		    a->client_description);
+		stop_child(b, t, NOMAD_EXIT_RETRY, why);
+		return;
+	}
+	conclude(b, t, code, why);
 }
 
 static void
@@ -403,6 +450,10 @@ nomad_task_kick(nomad_backend *b, ntask *t)
 		rv = nomad_client_job(b->client, t->child, on_check, t);
 		break;
 	case ST_FOLLOW:
+		/* while the stream is live a look is a snapshot, never a
+		 * long poll */
+		if (nomad_stream_live(b))
+			t->index = 0;
 		rv = nomad_client_allocations(
 		    b->client, t->child, t->index, b->wait_s, on_allocs, t);
 		break;
@@ -412,6 +463,15 @@ nomad_task_kick(nomad_backend *b, ntask *t)
 	case ST_INSPECT_EVALS:
 		rv =
 		    nomad_client_evaluations(b->client, t->child, on_evals, t);
+		break;
+	case ST_WATCH:
+		/* the stream dropped, or nothing came for a whole wait: a
+		 * snapshot, and a look at the job if it shows no allocation */
+		t->stream_recheck = nomad_stream_live(b);
+		t->state = ST_FOLLOW;
+		t->index = 0;
+		rv = nomad_client_allocations(
+		    b->client, t->child, 0, b->wait_s, on_allocs, t);
 		break;
 	case ST_STOP:
 		return;

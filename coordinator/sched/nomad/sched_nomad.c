@@ -32,6 +32,8 @@
 #define NOMAD_WAIT_DEFAULT_S 60
 #define NOMAD_HTTP_TIMEOUT_DEFAULT_S 10
 #define NOMAD_TOKEN_FILE_MAX (64 * 1024)
+#define NOMAD_KEEP_FAILED_DEFAULT 50
+#define NOMAD_KEEP_FAILED_HOURS_DEFAULT 24
 
 typedef struct sched_nomad {
 	sched          base;
@@ -49,6 +51,8 @@ typedef struct settings {
 	char     ca[1024], cert[1024], key[1024];
 	char    *token; /* secret; wiped and freed */
 	unsigned max_dispatch, wait_s, timeout_s;
+	unsigned keep_failed, keep_failed_hours;
+	bool     event_stream;
 } settings;
 
 /* ---- settings --------------------------------------------------------- */
@@ -92,6 +96,38 @@ number(const mc_config *cfg, const char *key, unsigned def, unsigned max,
 	}
 	*out = (unsigned) n;
 	return MC_OK;
+}
+
+/* number0 - as number, 0 allowed */
+static mc_err
+number0(const mc_config *cfg, const char *key, unsigned def, unsigned max,
+    unsigned *out)
+{
+	const char *v = field(cfg, key);
+
+	if (v != NULL && strcmp(v, "0") == 0) {
+		*out = 0;
+		return MC_OK;
+	}
+	return number(cfg, key, def, max, out);
+}
+
+static mc_err
+boolean(const mc_config *cfg, const char *key, bool def, bool *out)
+{
+	const char *v = field(cfg, key);
+
+	*out = def;
+	if (v == NULL)
+		return MC_OK;
+	if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+		*out = v[0] == 't';
+		return MC_OK;
+	}
+	log_error("event=nomad.bad_setting field=scheduler.%s "
+	          "msg=\"must be true or false\"",
+	    key);
+	return MC_ECONFIG;
 }
 
 /* read_token - token_file (first line, trimmed), else NOMAD_TOKEN */
@@ -142,7 +178,13 @@ read_settings(const mc_config *cfg, settings *s)
 	    (rv = number(cfg, "blocking_wait", NOMAD_WAIT_DEFAULT_S, 300,
 	         &s->wait_s)) ||
 	    (rv = number(cfg, "http_timeout", NOMAD_HTTP_TIMEOUT_DEFAULT_S,
-	         600, &s->timeout_s)))
+	         600, &s->timeout_s)) ||
+	    (rv = number0(cfg, "keep_failed_children",
+	         NOMAD_KEEP_FAILED_DEFAULT, 100000, &s->keep_failed)) ||
+	    (rv = number0(cfg, "keep_failed_children_hours",
+	         NOMAD_KEEP_FAILED_HOURS_DEFAULT, 24 * 365,
+	         &s->keep_failed_hours)) ||
+	    (rv = boolean(cfg, "event_stream", true, &s->event_stream)))
 		return rv;
 	return read_token(cfg, &s->token);
 }
@@ -448,6 +490,12 @@ on_backend(loop *l, int fd, void *arg)
 		if (t->kind == NT_DONE) {
 			sn->in_flight--;
 			sn->base.done(sn->base.ctx, t->id, t->exit_code);
+			if (t->child[0]) {
+				/* the verdict is recorded: the child can go */
+				t->kind = NT_PURGE;
+				nomad_backend_submit(sn->backend, t);
+				continue;
+			}
 		}
 		free(t);
 	}
@@ -491,6 +539,10 @@ start_backend(sched_nomad *sn, const mc_config *cfg, settings *s)
 	bc.jobs = jobs;
 	bc.n_jobs = n;
 	bc.wait_s = s->wait_s;
+	bc.event_stream = s->event_stream;
+	bc.keep_failed = s->keep_failed;
+	bc.keep_failed_hours = s->keep_failed_hours;
+	bc.storage_root = sn->root;
 	if ((rv = nomad_backend_start(&bc, sn->done_q, &sn->backend)) != MC_OK)
 		log_error("event=nomad.start_failed addr=%s err=%s",
 		    s->address[0] ? s->address : NOMAD_ADDR_DEFAULT,

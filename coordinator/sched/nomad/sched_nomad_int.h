@@ -17,7 +17,9 @@
 #define NOMAD_EXIT_UNUSABLE 2
 #define NOMAD_MAX_JOBS 65
 
-typedef enum { NT_SUBMIT, NT_ATTACHED, NT_DONE } ntask_kind;
+/* NT_PURGE: a concluded task handed back to the backend once its verdict
+ * is recorded, so that its child is purged (nomad_purge.c) */
+typedef enum { NT_SUBMIT, NT_ATTACHED, NT_DONE, NT_PURGE } ntask_kind;
 
 /* ntask - one task's trip: made by submit on the loop thread, owned by
  * the backend while in flight, handed back as NT_DONE (the same memory,
@@ -47,8 +49,10 @@ typedef struct ntask {
 	unsigned              errors; /* consecutive failed calls */
 	bool                  in_call, problem_logged, reattached;
 	bool                  job_dead_seen; /* one last look at its allocs */
-	char                  last_alloc_status[16];
-	struct ntask         *next;
+	bool     stream_recheck; /* ST_WATCH timed out: look at the job too */
+	uint64_t alloc_create_index; /* the newest alloc seen (stream) */
+	char     last_alloc_status[16];
+	struct ntask *next;
 } ntask;
 
 typedef struct nomad_reg_job {
@@ -61,7 +65,11 @@ typedef struct nomad_backend_cfg {
 	nomad_client_opts    client;
 	const nomad_reg_job *jobs; /* jobs[0] is the worker's */
 	size_t               n_jobs;
-	unsigned             wait_s; /* blocking query wait */
+	unsigned             wait_s;            /* blocking query wait */
+	bool                 event_stream;      /* follow through the stream */
+	unsigned             keep_failed;       /* failed children kept */
+	unsigned             keep_failed_hours; /* ... at most this long */
+	const char          *storage_root;      /* the task records */
 } nomad_backend_cfg;
 
 typedef struct nomad_backend nomad_backend;
