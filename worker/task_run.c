@@ -199,7 +199,7 @@ static task_target_report
 report_of(const target_outcome *o)
 {
 	task_target_report rep = {o->name, o->ok, o->r.retryable, o->r.sent,
-	    o->r.failed, o->r.error};
+	    o->r.failed, o->r.error, o->r.instances_json, 0};
 	return rep;
 }
 
@@ -293,6 +293,8 @@ dispatch(run *r, const task *t, const send_list *sl)
 		    n_bad, n_out);
 	finish(r, rep, n_out, n_bad == 0, retryable,
 	    n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK, error);
+	for (size_t i = 0; i < n_out; i++)
+		free(out[i].r.instances_json);
 	free(rep);
 	free(out);
 	return n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK;

@@ -35,6 +35,14 @@ encode_target(const task_target_report *t)
 	bad_set |= task_json_set(
 	    j, "retryable", json_boolean(!t->ok && t->retryable));
 	bad_set |= task_json_set(j, "error", task_json_text(t->error));
+	if (t->instances_json != NULL) {
+		json_t *a = json_loads(t->instances_json, 0, NULL);
+		if (a != NULL && !json_is_array(a)) {
+			json_decref(a);
+			a = NULL;
+		}
+		bad_set |= task_json_set(j, "instances", a);
+	}
 	return task_json_done(j, bad_set);
 }
 
@@ -239,6 +247,10 @@ read_target(
 	    (rv = get_count(&rd, o, "failed", &t->failed)) != MC_OK ||
 	    (rv = get_text(&rd, o, "error", &t->error)) != MC_OK)
 		return rv;
+	json_t *inst = json_object_get(o, "instances");
+	if (inst != NULL && !json_is_array(inst))
+		return refuse(&rd, "instances", "must be an array");
+	t->n_instances = json_array_size(inst);
 	return MC_OK;
 }
 

@@ -21,6 +21,11 @@ typedef struct task_target_report {
 	size_t      sent;      /* instances / files delivered */
 	size_t      failed;    /* not delivered */
 	const char *error;     /* "" when ok */
+	/* per-instance outcomes of the types that report them (dicom): the
+	 * writer's JSON array text, written as "instances" (NULL: none);
+	 * the reader checks it is an array and keeps only its length */
+	const char *instances_json;
+	size_t      n_instances;
 } task_target_report;
 
 /* One module run of the chain. */
