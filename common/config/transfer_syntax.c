@@ -46,17 +46,6 @@ transfer_syntax_uid(const char *s)
 	return uid_is_valid(s) ? s : NULL;
 }
 
-const char *
-transfer_syntax_names(void)
-{
-	return "LittleEndianImplicit, LittleEndianExplicit, "
-	       "BigEndianExplicit, DeflatedLittleEndianExplicit, "
-	       "JPEGProcess1 (JPEGBaseline), JPEGProcess2_4 (JPEGExtended), "
-	       "JPEGProcess14, JPEGProcess14SV1 (JPEGLossless), "
-	       "JPEGLSLossless, JPEGLSLossy, JPEG2000LosslessOnly, JPEG2000, "
-	       "RLELossless";
-}
-
 static mc_err
 add_entry(const char *word, char uids[][TRANSFER_SYNTAX_UID_MAX_LEN + 1],
     size_t *n, char *err, size_t errlen)
@@ -65,15 +54,16 @@ add_entry(const char *word, char uids[][TRANSFER_SYNTAX_UID_MAX_LEN + 1],
 
 	if (uid == NULL) {
 		mc_errf(err, errlen,
-		    "transfer_syntaxes: '%s' is neither a UID nor one of %s",
-		    word, transfer_syntax_names());
+		    "'%s' is neither a transfer syntax UID nor one of its "
+		    "names in docs/targets.md",
+		    word);
 		return MC_EINVAL;
 	}
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp(uids[i], uid) == 0)
 			return MC_OK;
 	if (*n >= TRANSFER_SYNTAX_LIST_MAX) {
-		mc_errf(err, errlen, "transfer_syntaxes: more than %d entries",
+		mc_errf(err, errlen, "more than %d entries",
 		    TRANSFER_SYNTAX_LIST_MAX);
 		return MC_EINVAL;
 	}
@@ -100,9 +90,7 @@ transfer_syntax_list_parse(const char *text,
 		if (len == 0)
 			break;
 		if (len > TRANSFER_SYNTAX_UID_MAX_LEN) {
-			mc_errf(err, errlen,
-			    "transfer_syntaxes: entry longer than %d "
-			    "characters",
+			mc_errf(err, errlen, "entry longer than %d characters",
 			    TRANSFER_SYNTAX_UID_MAX_LEN);
 			return MC_EINVAL;
 		}

@@ -17,9 +17,6 @@
  * case), or s itself when it is a valid UID; NULL when it is neither. */
 const char *transfer_syntax_uid(const char *s);
 
-/* transfer_syntax_names - "LittleEndianImplicit, ..." for messages. */
-const char *transfer_syntax_names(void);
-
 /* transfer_syntax_list_parse - text as the worker gets it: a JSON array
  * of strings, or names/UIDs separated by commas; NULL or "": none. On
  * MC_OK uids[0..*n) hold the UIDs in order (duplicates dropped). MC_EINVAL

@@ -390,6 +390,24 @@ static const struct bad_case {
      "rules:\n  r: {target: [pacs, pcas]}\n",
         "t.yaml:4:22: rules.r.target: unknown target 'pcas' (did you mean "
         "'pacs'?)"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h, port: 1, aet_target: P,"
+     "\n    associations: 17}\n",
+        "t.yaml:3:19: targets.pacs.associations: must be at most 16, got 17"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h, port: 1, aet_target: P,"
+     "\n    associations: 0}\n",
+        "t.yaml:3:19: targets.pacs.associations: must be in 1..16"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h, port: 1, aet_target: P,"
+     "\n    max_mbps: 0}\n",
+        "t.yaml:3:15: targets.pacs.max_mbps: must be a number of MB/s above 0"},
+    {"targets:\n  pacs:\n    target_type: dicom\n    ip: h\n    port: 1\n"
+     "    aet_target: P\n    transfer_syntaxes:\n"
+     "      - LittleEndianExplicit\n      - JPEGLosles\n",
+        "t.yaml:9:9: targets.pacs.transfer_syntaxes: 'JPEGLosles' is neither a "
+        "transfer syntax UID nor one of its names in docs/targets.md"},
+    {"targets:\n  pacs: {target_type: dicomtls, ip: h, port: 1, "
+     "aet_target: P,\n    transfer_syntaxes: '1.2.840.10008.1.2, x.y'}\n",
+        "t.yaml:3:24: targets.pacs.transfer_syntaxes: 'x.y' is neither a "
+        "transfer syntax UID nor one of its names in docs/targets.md"},
     {"port: 70000\n", "t.yaml:1:7: port: port must be 1..65535, got 70000"},
     {"file_mode: 0644\n",
         "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "

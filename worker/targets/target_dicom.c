@@ -262,16 +262,19 @@ static mc_err
 resolve_speed(dicom_run *r, char *err, size_t errlen)
 {
 	const char *mbps = target_cfg_get(r->cfg, "max_mbps");
-	char       *end;
+	char       *end, why[TARGET_ERROR_MAX_LEN + 1];
 	double      cap;
 
 	if (target_cfg_get_uint(r->cfg, "associations", 1,
 	        DICOM_ASSOCIATIONS_MAX, 1, &r->associations, err,
-	        errlen) != MC_OK ||
-	    transfer_syntax_list_parse(target_cfg_get(r->cfg,
-	                                   "transfer_syntaxes"),
-	        r->pref, &r->n_pref, err, errlen) != MC_OK)
+	        errlen) != MC_OK)
 		return MC_ECONFIG;
+	if (transfer_syntax_list_parse(
+	        target_cfg_get(r->cfg, "transfer_syntaxes"), r->pref,
+	        &r->n_pref, why, sizeof(why)) != MC_OK) {
+		mc_errf(err, errlen, "transfer_syntaxes: %s", why);
+		return MC_ECONFIG;
+	}
 	if (mbps == NULL || mbps[0] == '\0')
 		return MC_OK;
 	errno = 0;
