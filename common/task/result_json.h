@@ -63,6 +63,10 @@ typedef struct task_result {
 	 * when writing) when the rule has none */
 	const char                *tags_set;
 	const task_process_report *process; /* NULL for dispatch */
+	/* the files the rule's instance_filter held back (in filtered/),
+	 * written as "filtered"; the reader keeps only their number */
+	const char *const *filtered;
+	size_t             n_filtered;
 	/* module_result.notification, as read back (the writer takes it
 	 * inside process->module_result_json): a module's
 	 * __mercure_notification */
