@@ -46,8 +46,8 @@ extra_tags(const rule *r)
 			specs[k++] = name;
 		}
 	}
-	if (k > 0 && dcm_taglist_create(specs, k, &l, err, sizeof(err)) !=
-	                 MC_OK)
+	if (k > 0 &&
+	    dcm_taglist_create(specs, k, &l, err, sizeof(err)) != MC_OK)
 		l = NULL;
 	free(specs);
 	return l;
@@ -78,7 +78,7 @@ passes(const rule *r, const dcm_taglist *extra, const char *path)
 static mc_err
 move_out(const char *task_dir, const char *name, char *err, size_t errlen)
 {
-	char from[MC_PATH_MAX], to[MC_PATH_MAX], dir[MC_PATH_MAX];
+	char   from[MC_PATH_MAX], to[MC_PATH_MAX], dir[MC_PATH_MAX];
 	mc_err rv;
 
 	if (sys_path_fmt(dir, sizeof(dir), "%s/%s", task_dir,
@@ -90,8 +90,8 @@ move_out(const char *task_dir, const char *name, char *err, size_t errlen)
 		return MC_EINVAL;
 	}
 	if ((rv = sys_mkdir_p(dir)) != MC_OK) {
-		mc_errf(err, errlen, "cannot create %s: %s", dir,
-		    mc_strerror(rv));
+		mc_errf(
+		    err, errlen, "cannot create %s: %s", dir, mc_strerror(rv));
 		return rv;
 	}
 	return sys_files_rename(from, to, err, errlen);

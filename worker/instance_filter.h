@@ -13,8 +13,8 @@
 #define INSTANCE_FILTER_DIR "filtered"
 
 typedef struct instance_filter_report {
-	size_t kept;      /* instances left in in/ */
-	char **filtered;  /* names in filtered/ (this attempt and earlier) */
+	size_t kept;     /* instances left in in/ */
+	char **filtered; /* names in filtered/ (this attempt and earlier) */
 	size_t n_filtered;
 } instance_filter_report;
 

@@ -425,8 +425,8 @@ filter_instances(run *r, const task *t, task_exit *code)
 
 	if (expr == NULL)
 		return true;
-	rv = instance_filter_apply(expr, r->o->task_dir, &r->filter, err,
-	    sizeof(err));
+	rv = instance_filter_apply(
+	    expr, r->o->task_dir, &r->filter, err, sizeof(err));
 	if (rv != MC_OK) {
 		log_error("event=task.filter_failed task=%s err=%s msg=\"%s\"",
 		    r->id, mc_strerror(rv), err);

@@ -37,8 +37,8 @@ static const char *const rule_known[] = {
     "notification_trigger_reception", "notification_trigger_completion",
     "notification_trigger_error", "notification_trigger_completion_on_request",
     "contact", "comment", "tags", "set_tags", "instance_filter",
-    "dynamic_routing",
-    "dynamic_routing_allowed_targets", "conditional_alternate_target", NULL};
+    "dynamic_routing", "dynamic_routing_allowed_targets",
+    "conditional_alternate_target", NULL};
 #define RULE_KNOWN_N (sizeof(rule_known) / sizeof(rule_known[0]) - 1)
 
 #define ENUM_NAMES(list)                                                      \
@@ -97,8 +97,8 @@ check_instance_filter(cctx *x, const cnode *v, const char *path)
 	const char *text = NULL;
 
 	if (cval_str(x, v, path, &text) && text != NULL && text[0] != '\0')
-		rule_free(compile(x, rule_compile, text == v->text ? v : NULL,
-		    text, path));
+		rule_free(compile(
+		    x, rule_compile, text == v->text ? v : NULL, text, path));
 }
 
 static const char *const *

@@ -144,16 +144,15 @@ check_ssh_user(cctx *x, config_target *t, const cnode *v, const char *path)
 
 /* check_associations - parallel associations of one dicom task */
 static void
-check_associations(
-    cctx *x, config_target *t, const cnode *v, const char *path)
+check_associations(cctx *x, config_target *t, const cnode *v, const char *path)
 {
 	uint32_t n = 1;
 
 	(void) t;
 	if (v != NULL && cval_uint(x, v, path, CONFIG_ASSOCIATIONS_MAX, &n) &&
 	    n < 1)
-		cctx_error(x, v, path, "must be in 1..%d",
-		    CONFIG_ASSOCIATIONS_MAX);
+		cctx_error(
+		    x, v, path, "must be in 1..%d", CONFIG_ASSOCIATIONS_MAX);
 }
 
 /* check_max_mbps - a bandwidth cap in MB/s, > 0 */
@@ -186,8 +185,8 @@ check_transfer_syntaxes(
 		cctx_error(x, v, path, "more than %d entries",
 		    TRANSFER_SYNTAX_LIST_MAX);
 	for (size_t i = 0; i < n; i++)
-		if (transfer_syntax_list_parse(s[i], uids, &k, err,
-		        sizeof(err)) != MC_OK)
+		if (transfer_syntax_list_parse(
+		        s[i], uids, &k, err, sizeof(err)) != MC_OK)
 			cctx_error(x, at[i], path, "%s", err);
 }
 

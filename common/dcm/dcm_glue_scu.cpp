@@ -286,7 +286,7 @@ find_context(
     dcm_scu *s, const char *sop_class, const char *ts, std::string *accepted)
 {
 	T_ASC_PresentationContextID fallback = 0;
-	bool        convertible = dcm_ts_is_uncompressed(ts) || dcm_ts_can_decode(ts);
+	bool convertible = dcm_ts_is_uncompressed(ts) || dcm_ts_can_decode(ts);
 	std::string fallback_ts;
 
 	for (size_t i = 0; i < s->n_ctx; i++) {
@@ -382,7 +382,8 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 	if (accepted != m->transfer_syntax_uid &&
 	    !dcm_ts_is_uncompressed(m->transfer_syntax_uid)) {
 		decoded.reset(new DcmFileFormat());
-		if (!decode_file(path, m, accepted, decoded.get(), err, errlen))
+		if (!decode_file(
+		        path, m, accepted, decoded.get(), err, errlen))
 			return MC_EPARSE;
 	}
 
@@ -392,12 +393,12 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 	/* with a file name DCMTK loads the dataset and encodes it in the
 	 * context's transfer syntax */
 	OFCondition c = DIMSE_storeUser(s->assoc, id, &req,
-	    decoded ? NULL : path, decoded ? decoded->getDataset() : NULL, NULL,
-	    NULL, DIMSE_NONBLOCKING, static_cast<int>(s->dimse_timeout_s),
-	    &rsp, &detail);
+	    decoded ? NULL : path, decoded ? decoded->getDataset() : NULL,
+	    NULL, NULL, DIMSE_NONBLOCKING,
+	    static_cast<int>(s->dimse_timeout_s), &rsp, &detail);
 	if (decoded)
-		mc_copy_text(converted, DCM_SCU_UID_MAX_LEN + 1,
-		    accepted.c_str());
+		mc_copy_text(
+		    converted, DCM_SCU_UID_MAX_LEN + 1, accepted.c_str());
 	delete detail;
 	if (c.good()) {
 		*status = rsp.DimseStatus;

@@ -318,8 +318,8 @@ can_send_as(const char *own, const char *ts)
 }
 
 static void
-add_context(dicom_lane *l, const char *sop_class, const char *const *ts,
-    size_t n)
+add_context(
+    dicom_lane *l, const char *sop_class, const char *const *ts, size_t n)
 {
 	dcm_scu_context *c = &l->ctx[l->n_ctx++];
 
@@ -542,8 +542,8 @@ batch_end(const dicom_lane *l, size_t glo)
 {
 	size_t ghi = glo, n = 0;
 
-	while (ghi < l->n_groups &&
-	       n + l->groups[ghi].n <= DCM_SCU_MAX_CONTEXTS)
+	while (
+	    ghi < l->n_groups && n + l->groups[ghi].n <= DCM_SCU_MAX_CONTEXTS)
 		n += l->groups[ghi++].n;
 	return ghi;
 }
@@ -610,8 +610,8 @@ make_lanes(dicom_run *r, dicom_lane **out, size_t *n_out)
 		l->groups = calloc(want, sizeof(*l->groups));
 		/* at most two contexts a group by default, one per listed
 		 * syntax with transfer_syntaxes */
-		l->ctx = calloc(want * (r->n_pref > 2 ? r->n_pref : 2),
-		    sizeof(*l->ctx));
+		l->ctx = calloc(
+		    want * (r->n_pref > 2 ? r->n_pref : 2), sizeof(*l->ctx));
 		if (l->files == NULL || l->groups == NULL || l->ctx == NULL)
 			return MC_ENOMEM;
 		while (l->n_files < want) {
@@ -654,8 +654,8 @@ run_lanes(dicom_lane *lanes, size_t n)
 }
 
 static void
-merge_lanes(dicom_run *r, const dicom_lane *lanes, size_t n,
-    target_result *res)
+merge_lanes(
+    dicom_run *r, const dicom_lane *lanes, size_t n, target_result *res)
 {
 	for (size_t i = 0; i < r->files->n; i++)
 		if (!r->df[i].usable)
@@ -691,8 +691,8 @@ instances_json(const dicom_run *r)
 		json_object_set_new(o, "file",
 		    json_string(sys_basename_of(r->files->paths[i])));
 		if (f->meta.sop_instance_uid[0] != '\0')
-			json_object_set_new(o, "sop",
-			    json_string(f->meta.sop_instance_uid));
+			json_object_set_new(
+			    o, "sop", json_string(f->meta.sop_instance_uid));
 		json_object_set_new(o, "ok", json_boolean(f->sent));
 		if (f->has_status)
 			json_object_set_new(
