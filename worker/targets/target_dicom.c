@@ -1,22 +1,34 @@
 /* target_dicom.c - the "dicom" target: C-STORE every file to a DICOM
  * peer over one association (more only when over 128 presentation
- * contexts are needed), through the DCMTK glue in common/dcm/dcm_scu.h.
+ * contexts are needed), or over `associations` of them in parallel,
+ * through the DCMTK glue in common/dcm/dcm_scu.h.
  *
  * Design notes: each file's meta header gives its SOP class and transfer
- * syntax; each distinct pair becomes one presentation context proposing
+ * syntax; each distinct pair becomes a group of presentation contexts:
  * the file's own syntax, and for uncompressed data the other uncompressed
- * ones (DCMTK converts between those while sending). Every instance's
- * C-STORE status is judged on its own: 0x0000 and the warnings 0xB000,
- * 0xB006, 0xB007 count as sent, anything else as failed. A file that is
- * not DICOM can never be sent, so it makes the target non-retryable;
- * everything the peer or the network did is retryable.
+ * ones (DCMTK converts between those while sending), plus, for compressed
+ * data the glue can decode, a context offering it uncompressed; with
+ * transfer_syntaxes, one context per listed syntax the file can go in.
+ * Nothing is ever compressed. Every instance's C-STORE status is judged
+ * on its own: 0x0000 and the warnings 0xB000, 0xB006, 0xB007 count as
+ * sent, anything else as failed. A file that is not DICOM can never be
+ * sent, so it makes the target non-retryable; everything the peer or the
+ * network did is retryable.
+ *
+ * Threads: with associations N the usable files are split into N lanes
+ * of consecutive files; lane 0 runs in the calling thread, the others in
+ * threads of their own. A lane owns its files' dicom_file entries, its
+ * contexts and its counters; the one shared state is the bandwidth cap
+ * (send_pace.h). The lanes are joined before their counts are summed.
  *
  * Fields (mercure's): ip (or "sender": info.sender_address), port
  * (default 104), aet_target, aet_source (default MERCURE),
  * pass_sender_aet / pass_receiver_aet (call with info.sender_aet /
  * info.receiver_aet instead). Ours: connect_timeout (10), acse_timeout
- * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout.
- * dicomtls (target_dicomtls.c) adds tls_key, tls_cert, ca_cert. */
+ * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout;
+ * associations (1..16, default 1), max_mbps (a cap in 10^6 bytes/s),
+ * transfer_syntaxes (config/transfer_syntax.h). dicomtls
+ * (target_dicomtls.c) adds tls_key, tls_cert, ca_cert. */
 #include "targets/target.h"
 
 #include <errno.h>
