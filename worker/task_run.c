@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "instance_filter.h"
 #include "process/process_run.h"
 #include "result_push.h"
 #include "process/routing.h"
@@ -43,6 +44,7 @@ typedef struct run {
 	size_t                     n_paths;
 	const task_process_report *process; /* NULL for dispatch */
 	char tags_set[128]; /* what set_tags did, for result.json; "" */
+	instance_filter_report filter; /* the rule's instance_filter */
 } run;
 
 /* one target's send, as its type reports it (target.h) */
@@ -97,7 +99,9 @@ finish(const run *r, const task_target_report *out, size_t n, bool ok,
 	    .n_targets = n,
 	    .error = error,
 	    .process = r->process,
-	    .tags_set = r->tags_set};
+	    .tags_set = r->tags_set,
+	    .filtered = (const char *const *) r->filter.filtered,
+	    .n_filtered = r->filter.n_filtered};
 	char        path[MC_PATH_MAX];
 	char       *text = NULL;
 	size_t      len = 0;
@@ -199,7 +203,7 @@ static task_target_report
 report_of(const target_outcome *o)
 {
 	task_target_report rep = {o->name, o->ok, o->r.retryable, o->r.sent,
-	    o->r.failed, o->r.error};
+	    o->r.failed, o->r.error, o->r.instances_json, 0};
 	return rep;
 }
 
@@ -293,6 +297,8 @@ dispatch(run *r, const task *t, const send_list *sl)
 		    n_bad, n_out);
 	finish(r, rep, n_out, n_bad == 0, retryable,
 	    n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK, error);
+	for (size_t i = 0; i < n_out; i++)
+		free(out[i].r.instances_json);
 	free(rep);
 	free(out);
 	return n_bad ? TASK_EXIT_TARGET_FAILED : TASK_EXIT_OK;
@@ -406,10 +412,39 @@ use_config(run *r, task *t)
 	return false;
 }
 
+/* filter_instances - the rule's instance_filter: what fails it leaves
+ * in/ for filtered/ before anything is sent or processed. false after
+ * the failure was reported (a filter that does not compile is not
+ * retryable; a folder that cannot be changed may be). */
+static bool
+filter_instances(run *r, const task *t, task_exit *code)
+{
+	const char *expr = task_get_rule(t)->instance_filter;
+	char        err[TASK_RUN_ERROR_MAX];
+	mc_err      rv;
+
+	if (expr == NULL)
+		return true;
+	rv = instance_filter_apply(
+	    expr, r->o->task_dir, &r->filter, err, sizeof(err));
+	if (rv != MC_OK) {
+		log_error("event=task.filter_failed task=%s err=%s msg=\"%s\"",
+		    r->id, mc_strerror(rv), err);
+		finish(r, NULL, 0, false, rv != MC_ESYNTAX,
+		    TASK_EXIT_TARGET_FAILED, err);
+		*code = TASK_EXIT_TARGET_FAILED;
+		return false;
+	}
+	log_info("event=task.filtered task=%s kept=%zu filtered=%zu", r->id,
+	    r->filter.kept, r->filter.n_filtered);
+	return true;
+}
+
 static task_exit
 run_loaded(run *r, task *t)
 {
-	char err[TASK_RUN_ERROR_MAX];
+	char      err[TASK_RUN_ERROR_MAX];
+	task_exit code;
 
 	r->id = task_id(t);
 	r->kind = task_kind(t);
@@ -417,6 +452,16 @@ run_loaded(run *r, task *t)
 		r->url = task_coordinator_url(t);
 	if (!use_config(r, t))
 		return TASK_EXIT_TARGET_FAILED;
+	if (!filter_instances(r, t, &code))
+		return code;
+	if (r->filter.n_filtered > 0 && r->filter.kept == 0) {
+		/* nothing left to send or process: done, as a series the
+		 * rule did not take would be */
+		log_info("event=task.all_filtered task=%s filtered=%zu", r->id,
+		    r->filter.n_filtered);
+		finish(r, NULL, 0, true, false, TASK_EXIT_OK, "");
+		return TASK_EXIT_OK;
+	}
 	if (strcmp(r->kind, TASK_KIND_DISPATCH) == 0)
 		return run_dispatch(r, t);
 	if (strcmp(r->kind, TASK_KIND_PROCESS) == 0 ||
@@ -457,6 +502,7 @@ task_run(const task_run_opts *o)
 		return unusable(&r, msg);
 	}
 	code = run_loaded(&r, t);
+	instance_filter_report_fini(&r.filter);
 	sys_files_free(r.names, r.n_names);
 	sys_files_free(r.paths, r.n_paths);
 	task_destroy(t);

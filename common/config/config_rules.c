@@ -40,8 +40,9 @@ static const char *const rule_known[] = {
     "notification_email_body", "notification_email_type",
     "notification_trigger_reception", "notification_trigger_completion",
     "notification_trigger_error", "notification_trigger_completion_on_request",
-    "contact", "comment", "tags", "set_tags", "dynamic_routing",
-    "dynamic_routing_allowed_targets", "conditional_alternate_target", NULL};
+    "contact", "comment", "tags", "set_tags", "instance_filter",
+    "dynamic_routing", "dynamic_routing_allowed_targets",
+    "conditional_alternate_target", NULL};
 #define RULE_KNOWN_N (sizeof(rule_known) / sizeof(rule_known[0]) - 1)
 
 #define ENUM_NAMES(list)                                                      \
@@ -90,6 +91,18 @@ compile(
 		cctx_diag(x, CONFIG_ERROR, v->line, v->column, path,
 		    "%s (column %zu of the expression)", d.msg, d.column);
 	return NULL;
+}
+
+/* check_instance_filter - a rule expression evaluated per instance by
+ * the worker (worker/instance_filter.c), compiled here for its errors */
+static void
+check_instance_filter(cctx *x, const cnode *v, const char *path)
+{
+	const char *text = NULL;
+
+	if (cval_str(x, v, path, &text) && text != NULL && text[0] != '\0')
+		rule_free(compile(
+		    x, rule_compile, text == v->text ? v : NULL, text, path));
 }
 
 static const char *const *
@@ -407,6 +420,8 @@ build_rule(cctx *x, config_rule *r, const cnode *m, const char *path)
 		id = config_fields_check(x, k, sub, rule_known, NULL);
 		if (id >= RF_N && strcmp(k->text, "set_tags") == 0)
 			config_check_set_tags(x, v, sub);
+		if (id >= RF_N && strcmp(k->text, "instance_filter") == 0)
+			check_instance_filter(x, v, sub);
 		if (id >= RF_N)
 			keep_extra(x, r, id, k, v, sub);
 		else if (id >= 0)

@@ -9,6 +9,10 @@
 
 #include "config/config_int.h"
 #include "config/config_ssh.h"
+#include "config/transfer_syntax.h"
+
+/* a dicom target's associations per task (worker/targets/target_dicom.c) */
+#define CONFIG_ASSOCIATIONS_MAX 16
 
 /* ---- the checks a FIELD() names ---- */
 
@@ -136,6 +140,54 @@ check_ssh_user(cctx *x, config_target *t, const cnode *v, const char *path)
 		    "invalid user '%s' (letters, digits, '.', '_', '-'; not "
 		    "starting with '-')",
 		    s);
+}
+
+/* check_associations - parallel associations of one dicom task */
+static void
+check_associations(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	uint32_t n = 1;
+
+	(void) t;
+	if (v != NULL && cval_uint(x, v, path, CONFIG_ASSOCIATIONS_MAX, &n) &&
+	    n < 1)
+		cctx_error(
+		    x, v, path, "must be in 1..%d", CONFIG_ASSOCIATIONS_MAX);
+}
+
+/* check_max_mbps - a bandwidth cap in MB/s, > 0 */
+static void
+check_max_mbps(cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	double d = 1;
+
+	(void) t;
+	if (v != NULL && cval_double(x, v, path, &d) && !(d > 0))
+		cctx_error(x, v, path, "must be a number of MB/s above 0");
+}
+
+/* check_transfer_syntaxes - a list (or a comma-separated string) of
+ * transfer syntax UIDs or DCMTK's names, each checked where it stands */
+static void
+check_transfer_syntaxes(
+    cctx *x, config_target *t, const cnode *v, const char *path)
+{
+	const char *const  *s;
+	const cnode *const *at;
+	size_t              n, k;
+	char uids[TRANSFER_SYNTAX_LIST_MAX][TRANSFER_SYNTAX_UID_MAX_LEN + 1];
+	char err[512];
+
+	(void) t;
+	if (v == NULL || !cval_strlist(x, v, path, &s, &at, &n))
+		return;
+	if (v->kind == CNODE_SEQ && n > TRANSFER_SYNTAX_LIST_MAX)
+		cctx_error(x, v, path, "more than %d entries",
+		    TRANSFER_SYNTAX_LIST_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (transfer_syntax_list_parse(
+		        s[i], uids, &k, err, sizeof(err)) != MC_OK)
+			cctx_error(x, at[i], path, "%s", err);
 }
 
 /* ---- the table ---- */

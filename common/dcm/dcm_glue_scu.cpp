@@ -11,7 +11,13 @@
  * DIMSE waits use DIMSE_NONBLOCKING with the DIMSE timeout, since in
  * DIMSE_BLOCKING mode DCMTK ignores the timeout. The connect timeout is
  * the process-global dcmConnectionTimeout: set before each connect, so a
- * process should connect from one thread at a time (the worker does).
+ * process's threads should all connect with the same timeout (the
+ * worker's associations of one target do).
+ *
+ * A compressed instance whose syntax the peer refused is decoded with
+ * DCMTK's JPEG, JPEG-LS and RLE decoders (registered once, on first use)
+ * and sent from memory in an uncompressed syntax; nothing is ever
+ * encoded lossy.
  *
  * Every extern "C" function catches all exceptions. */
 #include "dcmtk/config/osconfig.h"
@@ -20,7 +26,11 @@
 #include "dcmtk/dcmdata/dcdict.h"
 #include "dcmtk/dcmdata/dcfilefo.h"
 #include "dcmtk/dcmdata/dcmetinf.h"
+#include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcuid.h"
+#include "dcmtk/dcmdata/dcxfer.h"
+#include "dcmtk/dcmjpeg/djdecode.h"
+#include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/dcmnet/assoc.h"
 #include "dcmtk/dcmnet/dimse.h"
 #include "dcmtk/dcmnet/dul.h"
@@ -268,13 +278,16 @@ request(dcm_scu *s, char *err, size_t errlen)
 	return MC_ENET;
 }
 
-/* The accepted context for (sop class, ts): the exact syntax first, then,
- * for uncompressed data, any uncompressed one. 0: none. */
+/* The accepted context for (sop class, ts): the exact syntax first, then
+ * an uncompressed one (Explicit LE before the others) when ts is
+ * uncompressed or can be decoded; *accepted gets its syntax. 0: none. */
 T_ASC_PresentationContextID
-find_context(dcm_scu *s, const char *sop_class, const char *ts)
+find_context(
+    dcm_scu *s, const char *sop_class, const char *ts, std::string *accepted)
 {
 	T_ASC_PresentationContextID fallback = 0;
-	bool                        plain = dcm_ts_is_uncompressed(ts);
+	bool convertible = dcm_ts_is_uncompressed(ts) || dcm_ts_can_decode(ts);
+	std::string fallback_ts;
 
 	for (size_t i = 0; i < s->n_ctx; i++) {
 		T_ASC_PresentationContext   pc;
@@ -286,21 +299,65 @@ find_context(dcm_scu *s, const char *sop_class, const char *ts)
 		if (pc.resultReason != ASC_P_ACCEPTANCE ||
 		    strcmp(pc.abstractSyntax, sop_class) != 0)
 			continue;
-		if (strcmp(pc.acceptedTransferSyntax, ts) == 0)
+		if (strcmp(pc.acceptedTransferSyntax, ts) == 0) {
+			*accepted = ts;
 			return id;
-		if (plain && fallback == 0 &&
-		    dcm_ts_is_uncompressed(pc.acceptedTransferSyntax))
+		}
+		if (!convertible ||
+		    !dcm_ts_is_uncompressed(pc.acceptedTransferSyntax))
+			continue;
+		if (fallback == 0 || (strcmp(pc.acceptedTransferSyntax,
+		                          DCM_TS_EXPLICIT_LE) == 0 &&
+		                         fallback_ts != DCM_TS_EXPLICIT_LE)) {
 			fallback = id;
+			fallback_ts = pc.acceptedTransferSyntax;
+		}
 	}
+	*accepted = fallback_ts;
 	return fallback;
+}
+
+void
+register_decoders()
+{
+	static std::once_flag once;
+	std::call_once(once, [] {
+		DJDecoderRegistration::registerCodecs();
+		DJLSDecoderRegistration::registerCodecs();
+		DcmRLEDecoderRegistration::registerCodecs();
+	});
+}
+
+/* path decoded into syntax ts (uncompressed), in *ff; false with err */
+bool
+decode_file(const char *path, const dcm_file_meta *m, const std::string &ts,
+    DcmFileFormat *ff, char *err, size_t errlen)
+{
+	register_decoders();
+	E_TransferSyntax want = DcmXfer(ts.c_str()).getXfer();
+	OFCondition      c = ff->loadFile(path);
+	if (c.good())
+		c = ff->getDataset()->chooseRepresentation(want, NULL);
+	if (c.good() && !ff->getDataset()->canWriteXfer(want))
+		c = EC_CannotChangeRepresentation;
+	if (c.bad()) {
+		mc_errf(err, errlen,
+		    "instance %s: cannot decode %s from %s into %s: %s",
+		    m->sop_instance_uid, path, m->transfer_syntax_uid,
+		    ts.c_str(), c.text());
+		return false;
+	}
+	return true;
 }
 
 mc_err
 store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
-    char *err, size_t errlen)
+    char *converted, char *err, size_t errlen)
 {
-	T_ASC_PresentationContextID id =
-	    find_context(s, m->sop_class_uid, m->transfer_syntax_uid);
+	std::string                 accepted;
+	T_ASC_PresentationContextID id = find_context(
+	    s, m->sop_class_uid, m->transfer_syntax_uid, &accepted);
+	converted[0] = '\0';
 	if (id == 0) {
 		mc_errf(err, errlen,
 		    "instance %s: %s accepted no presentation context for "
@@ -319,14 +376,29 @@ store(dcm_scu *s, const char *path, const dcm_file_meta *m, uint16_t *status,
 	req.DataSetType = DIMSE_DATASET_PRESENT;
 	req.Priority = DIMSE_PRIORITY_MEDIUM;
 
+	/* a compressed file the peer takes only uncompressed: decoded here
+	 * (DCMTK would refuse to send it from the file) */
+	std::unique_ptr<DcmFileFormat> decoded;
+	if (accepted != m->transfer_syntax_uid &&
+	    !dcm_ts_is_uncompressed(m->transfer_syntax_uid)) {
+		decoded.reset(new DcmFileFormat());
+		if (!decode_file(
+		        path, m, accepted, decoded.get(), err, errlen))
+			return MC_EPARSE;
+	}
+
 	T_DIMSE_C_StoreRSP rsp;
 	memset(&rsp, 0, sizeof(rsp));
 	DcmDataset *detail = NULL;
 	/* with a file name DCMTK loads the dataset and encodes it in the
 	 * context's transfer syntax */
-	OFCondition c = DIMSE_storeUser(s->assoc, id, &req, path, NULL, NULL,
-	    NULL, DIMSE_NONBLOCKING, static_cast<int>(s->dimse_timeout_s),
-	    &rsp, &detail);
+	OFCondition c = DIMSE_storeUser(s->assoc, id, &req,
+	    decoded ? NULL : path, decoded ? decoded->getDataset() : NULL,
+	    NULL, NULL, DIMSE_NONBLOCKING,
+	    static_cast<int>(s->dimse_timeout_s), &rsp, &detail);
+	if (decoded)
+		mc_copy_text(
+		    converted, DCM_SCU_UID_MAX_LEN + 1, accepted.c_str());
 	delete detail;
 	if (c.good()) {
 		*status = rsp.DimseStatus;
@@ -358,6 +430,25 @@ dcm_ts_is_uncompressed(const char *ts)
 	return ts != NULL && (strcmp(ts, DCM_TS_IMPLICIT_LE) == 0 ||
 	                         strcmp(ts, DCM_TS_EXPLICIT_LE) == 0 ||
 	                         strcmp(ts, DCM_TS_EXPLICIT_BE) == 0);
+}
+
+bool
+dcm_ts_can_decode(const char *ts)
+{
+	static const char *const decodable[] = {
+	    UID_JPEGProcess1TransferSyntax,
+	    UID_JPEGProcess2_4TransferSyntax,
+	    UID_JPEGProcess14TransferSyntax,
+	    UID_JPEGProcess14SV1TransferSyntax,
+	    UID_JPEGLSLosslessTransferSyntax,
+	    UID_JPEGLSLossyTransferSyntax,
+	    UID_RLELosslessTransferSyntax,
+	    UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+	};
+	for (const char *d : decodable)
+		if (ts != NULL && strcmp(ts, d) == 0)
+			return true;
+	return false;
 }
 
 mc_err
@@ -506,10 +597,10 @@ dcm_scu_open(const dcm_scu_opts *o, const dcm_scu_context *ctx, size_t n,
 
 mc_err
 dcm_scu_store(dcm_scu *s, const char *path, const dcm_file_meta *meta,
-    uint16_t *status, char *err, size_t errlen)
+    uint16_t *status, char *converted, char *err, size_t errlen)
 {
 	try {
-		return store(s, path, meta, status, err, errlen);
+		return store(s, path, meta, status, converted, err, errlen);
 	} catch (const std::bad_alloc &) {
 		mc_errf(err, errlen, "out of memory");
 		return MC_ENOMEM;

@@ -63,6 +63,11 @@ MC_NODISCARD mc_err dcm_scu_read_ids(
  * Explicit BE, which DCMTK converts into each other while sending. */
 bool dcm_ts_is_uncompressed(const char *ts);
 
+/* dcm_ts_can_decode - true for the compressed syntaxes the glue can turn
+ * into an uncompressed one while sending (DCMTK's decoders: JPEG baseline,
+ * extended and lossless, JPEG-LS, RLE; and deflated Explicit LE). */
+bool dcm_ts_can_decode(const char *ts);
+
 /* One presentation context to propose: an abstract syntax and its
  * transfer syntaxes, preferred first (all borrowed). */
 typedef struct dcm_scu_context {
@@ -108,16 +113,22 @@ MC_NODISCARD mc_err dcm_scu_open(const dcm_scu_opts *o,
 
 /* dcm_scu_store - C-STORE path (meta as from dcm_scu_probe) on the open
  * association: the accepted context with the file's own transfer syntax,
- * else, for an uncompressed file, one with another uncompressed syntax
- * (DCMTK converts). On MC_OK *status is the peer's response status, which
- * the caller judges. Errors:
+ * else one with an uncompressed syntax (Explicit LE first): an
+ * uncompressed file is converted by DCMTK while sending, a compressed one
+ * that dcm_ts_can_decode() is decoded in memory first (never re-encoded
+ * lossy). converted (DCM_SCU_UID_MAX_LEN + 1 bytes) gets the syntax the
+ * instance was decoded into, "" when it went in its own or was only
+ * converted between uncompressed syntaxes. On MC_OK *status is the
+ * peer's response status, which the caller judges. Errors:
  *   MC_EDICOM    no accepted context fits; nothing was sent, the
  *                association is still usable
- *   MC_EPARSE    the file could not be read or encoded; still usable
+ *   MC_EPARSE    the file could not be read, decoded or encoded; still
+ *                usable
  *   MC_ENET, MC_ETIMEDOUT  the association is lost: dcm_scu_destroy().
  * err names the SOP instance and says why. */
 MC_NODISCARD mc_err dcm_scu_store(dcm_scu *s, const char *path,
-    const dcm_file_meta *meta, uint16_t *status, char *err, size_t errlen);
+    const dcm_file_meta *meta, uint16_t *status, char *converted, char *err,
+    size_t errlen);
 
 /* dcm_scu_echo - C-ECHO; needs a proposed and accepted Verification
  * context. MC_OK only for status 0x0000. */

@@ -35,6 +35,14 @@ encode_target(const task_target_report *t)
 	bad_set |= task_json_set(
 	    j, "retryable", json_boolean(!t->ok && t->retryable));
 	bad_set |= task_json_set(j, "error", task_json_text(t->error));
+	if (t->instances_json != NULL) {
+		json_t *a = json_loads(t->instances_json, 0, NULL);
+		if (a != NULL && !json_is_array(a)) {
+			json_decref(a);
+			a = NULL;
+		}
+		bad_set |= task_json_set(j, "instances", a);
+	}
 	return task_json_done(j, bad_set);
 }
 
@@ -128,6 +136,13 @@ task_result_encode(const task_result *r, char **out, size_t *len)
 	if (r->tags_set != NULL && r->tags_set[0] != '\0')
 		bad_set |= task_json_set(
 		    root, "tags_set", task_json_text(r->tags_set));
+	if (r->n_filtered > 0) {
+		json_t *f = json_array();
+		for (size_t i = 0; f != NULL && i < r->n_filtered; i++)
+			bad_set |= json_array_append_new(
+			    f, task_json_text(r->filtered[i]));
+		bad_set |= task_json_set(root, "filtered", f);
+	}
 	if (bad_set == 0)
 		*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
@@ -239,6 +254,10 @@ read_target(
 	    (rv = get_count(&rd, o, "failed", &t->failed)) != MC_OK ||
 	    (rv = get_text(&rd, o, "error", &t->error)) != MC_OK)
 		return rv;
+	json_t *inst = json_object_get(o, "instances");
+	if (inst != NULL && !json_is_array(inst))
+		return refuse(&rd, "instances", "must be an array");
+	t->n_instances = json_array_size(inst);
 	return MC_OK;
 }
 
@@ -429,6 +448,10 @@ read_head(const reader *rd, json_t *root, task_result *r)
 	    (rv = get_text(rd, root, "error", &r->error)) != MC_OK ||
 	    (rv = get_text(rd, root, "tags_set", &r->tags_set)) != MC_OK)
 		return rv;
+	json_t *filtered = json_object_get(root, "filtered");
+	if (filtered != NULL && !json_is_array(filtered))
+		return refuse(rd, "filtered", "must be an array");
+	r->n_filtered = json_array_size(filtered);
 	if (r->task_id[0] != '\0' && !task_id_is_safe(r->task_id))
 		return refuse(rd, "task", "not a task id");
 	r->started_us = (int64_t) t0;

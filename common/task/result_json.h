@@ -21,6 +21,11 @@ typedef struct task_target_report {
 	size_t      sent;      /* instances / files delivered */
 	size_t      failed;    /* not delivered */
 	const char *error;     /* "" when ok */
+	/* per-instance outcomes of the types that report them (dicom): the
+	 * writer's JSON array text, written as "instances" (NULL: none);
+	 * the reader checks it is an array and keeps only its length */
+	const char *instances_json;
+	size_t      n_instances;
 } task_target_report;
 
 /* One module run of the chain. */
@@ -58,6 +63,10 @@ typedef struct task_result {
 	 * when writing) when the rule has none */
 	const char                *tags_set;
 	const task_process_report *process; /* NULL for dispatch */
+	/* the files the rule's instance_filter held back (in filtered/),
+	 * written as "filtered"; the reader keeps only their number */
+	const char *const *filtered;
+	size_t             n_filtered;
 	/* module_result.notification, as read back (the writer takes it
 	 * inside process->module_result_json): a module's
 	 * __mercure_notification */

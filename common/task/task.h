@@ -122,6 +122,9 @@ typedef struct task_rule {
 	/* set_tags: the operations for the copies that are sent, as JSON
 	 * text (docs/set_tags.md); NULL when the rule has none */
 	const char *set_tags_json;
+	/* instance_filter: a rule expression each instance must pass to be
+	 * sent or processed (docs/rules.md); NULL when the rule has none */
+	const char *instance_filter;
 } task_rule;
 
 const task_rule *task_get_rule(const task *t); /* never NULL */

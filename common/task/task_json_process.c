@@ -389,6 +389,9 @@ parse_rule(task *t, json_t *o, mc_diag *d)
 	         t, json_dumps(st, JSON_COMPACT | JSON_ENCODE_ANY |
 	                               JSON_PRESERVE_ORDER))) == NULL)
 		return MC_ENOMEM;
+	st = json_object_get(o, "instance_filter");
+	if (json_is_string(st) && json_string_length(st) > 0)
+		r->instance_filter = json_string_value(st);
 	return MC_OK;
 }
 

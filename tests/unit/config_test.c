@@ -10,6 +10,7 @@
 #include "check_main.h"
 
 #include "config/config.h"
+#include "config/transfer_syntax.h"
 #include "rule/rule.h"
 
 /* The source tree, found from this file unless the build says. */
@@ -390,6 +391,24 @@ static const struct bad_case {
      "rules:\n  r: {target: [pacs, pcas]}\n",
         "t.yaml:4:22: rules.r.target: unknown target 'pcas' (did you mean "
         "'pacs'?)"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h, port: 1, aet_target: P,"
+     "\n    associations: 17}\n",
+        "t.yaml:3:19: targets.pacs.associations: must be at most 16, got 17"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h, port: 1, aet_target: P,"
+     "\n    associations: 0}\n",
+        "t.yaml:3:19: targets.pacs.associations: must be in 1..16"},
+    {"targets:\n  pacs: {target_type: dicom, ip: h, port: 1, aet_target: P,"
+     "\n    max_mbps: 0}\n",
+        "t.yaml:3:15: targets.pacs.max_mbps: must be a number of MB/s above 0"},
+    {"targets:\n  pacs:\n    target_type: dicom\n    ip: h\n    port: 1\n"
+     "    aet_target: P\n    transfer_syntaxes:\n"
+     "      - LittleEndianExplicit\n      - JPEGLosles\n",
+        "t.yaml:9:9: targets.pacs.transfer_syntaxes: 'JPEGLosles' is neither a "
+        "transfer syntax UID nor one of its names in docs/targets.md"},
+    {"targets:\n  pacs: {target_type: dicomtls, ip: h, port: 1, "
+     "aet_target: P,\n    transfer_syntaxes: '1.2.840.10008.1.2, x.y'}\n",
+        "t.yaml:3:24: targets.pacs.transfer_syntaxes: 'x.y' is neither a "
+        "transfer syntax UID nor one of its names in docs/targets.md"},
     {"port: 70000\n", "t.yaml:1:7: port: port must be 1..65535, got 70000"},
     {"file_mode: 0644\n",
         "t.yaml:1:12: file_mode: must be \"0600\", \"0640\" or \"0660\", "
@@ -1210,6 +1229,35 @@ START_TEST(aliases_within_the_limits_load)
 }
 END_TEST
 
+START_TEST(transfer_syntax_lists_read_names_uids_and_json)
+{
+	char   uids[TRANSFER_SYNTAX_LIST_MAX][TRANSFER_SYNTAX_UID_MAX_LEN + 1];
+	char   err[256];
+	size_t n = 9;
+
+	ck_assert_str_eq(
+	    transfer_syntax_uid("jpeglossless"), "1.2.840.10008.1.2.4.70");
+	ck_assert_str_eq(transfer_syntax_uid("1.2.3"), "1.2.3");
+	ck_assert_ptr_null(transfer_syntax_uid("JPEGLosles"));
+	ck_assert_int_eq(
+	    transfer_syntax_list_parse(NULL, uids, &n, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(transfer_syntax_list_parse(
+	                     "[\"JPEGLossless\",\"1.2.840.10008.1.2.1\","
+	                     "\"LittleEndianExplicit\"]",
+	                     uids, &n, err, sizeof(err)),
+	    MC_OK);
+	ck_assert_uint_eq(n, 2); /* the duplicate dropped */
+	ck_assert_str_eq(uids[0], "1.2.840.10008.1.2.4.70");
+	ck_assert_str_eq(uids[1], "1.2.840.10008.1.2.1");
+	ck_assert_int_eq(transfer_syntax_list_parse(
+	                     "RLELossless, x", uids, &n, err, sizeof(err)),
+	    MC_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "'x'"));
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1226,7 +1274,8 @@ config_suite(void)
 	    mercures_other_fields_load_when_off_and_notify_fields_are_used,
 	    dicom_nodes_load_and_pull_targets_are_sources,
 	    an_integer_written_as_a_whole_float_is_that_integer,
-	    a_route_rule_without_target_is_a_warning, NULL};
+	    a_route_rule_without_target_is_a_warning,
+	    transfer_syntax_lists_read_names_uids_and_json, NULL};
 	const TTest *invalid[] = {every_error_is_collected_not_only_the_first,
 	    a_rule_error_points_at_its_column_in_the_file,
 	    a_study_trigger_series_error_points_at_its_column,

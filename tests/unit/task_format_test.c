@@ -487,8 +487,9 @@ static const task_step_report STEPS[] = {
 START_TEST(result_json_round_trips_every_field)
 {
 	task_target_report out[2] = {
-	    {"pacs", true, false, 20, 0, ""},
-	    {"arch", false, true, 0, 20, "cannot write: M\xfcller"},
+	    {"pacs", true, false, 20, 0, "",
+	        "[{\"file\": \"a.dcm\", \"ok\": true}, {\"ok\": true}]", 0},
+	    {"arch", false, true, 0, 20, "cannot write: M\xfcller", NULL, 0},
 	};
 	task_process_report proc = {false, true, true, STEPS, 2, 7,
 	    "processing failed",
@@ -523,6 +524,8 @@ START_TEST(result_json_round_trips_every_field)
 	ck_assert(r.targets[0].ok && !r.targets[0].retryable);
 	ck_assert_uint_eq(r.targets[0].sent, 20);
 	ck_assert_str_eq(r.targets[0].error, "");
+	ck_assert_uint_eq(r.targets[0].n_instances, 2);
+	ck_assert_uint_eq(r.targets[1].n_instances, 0);
 	ck_assert_str_eq(r.targets[1].name, "arch");
 	ck_assert(!r.targets[1].ok && r.targets[1].retryable);
 	ck_assert_uint_eq(r.targets[1].failed, 20);

@@ -40,6 +40,9 @@ typedef struct target_result {
 	size_t failed; /* not delivered */
 	bool   retryable;
 	char   error[TARGET_ERROR_MAX_LEN + 1];
+	/* per-instance outcomes as a JSON array (malloc'ed; the caller
+	 * frees it), for the types that report them (dicom); else NULL */
+	char *instances_json;
 } target_result;
 
 /* target_result_fail - set retryable and a formatted error (the first

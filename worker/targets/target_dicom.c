@@ -1,25 +1,39 @@
 /* target_dicom.c - the "dicom" target: C-STORE every file to a DICOM
  * peer over one association (more only when over 128 presentation
- * contexts are needed), through the DCMTK glue in common/dcm/dcm_scu.h.
+ * contexts are needed), or over `associations` of them in parallel,
+ * through the DCMTK glue in common/dcm/dcm_scu.h.
  *
  * Design notes: each file's meta header gives its SOP class and transfer
- * syntax; each distinct pair becomes one presentation context proposing
+ * syntax; each distinct pair becomes a group of presentation contexts:
  * the file's own syntax, and for uncompressed data the other uncompressed
- * ones (DCMTK converts between those while sending). Every instance's
- * C-STORE status is judged on its own: 0x0000 and the warnings 0xB000,
- * 0xB006, 0xB007 count as sent, anything else as failed. A file that is
- * not DICOM can never be sent, so it makes the target non-retryable;
- * everything the peer or the network did is retryable.
+ * ones (DCMTK converts between those while sending), plus, for compressed
+ * data the glue can decode, a context offering it uncompressed; with
+ * transfer_syntaxes, one context per listed syntax the file can go in.
+ * Nothing is ever compressed. Every instance's C-STORE status is judged
+ * on its own: 0x0000 and the warnings 0xB000, 0xB006, 0xB007 count as
+ * sent, anything else as failed. A file that is not DICOM can never be
+ * sent, so it makes the target non-retryable; everything the peer or the
+ * network did is retryable.
+ *
+ * Threads: with associations N the usable files are split into N lanes
+ * of consecutive files; lane 0 runs in the calling thread, the others in
+ * threads of their own. A lane owns its files' dicom_file entries, its
+ * contexts and its counters; the one shared state is the bandwidth cap
+ * (send_pace.h). The lanes are joined before their counts are summed.
  *
  * Fields (mercure's): ip (or "sender": info.sender_address), port
  * (default 104), aet_target, aet_source (default MERCURE),
  * pass_sender_aet / pass_receiver_aet (call with info.sender_aet /
  * info.receiver_aet instead). Ours: connect_timeout (10), acse_timeout
- * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout.
- * dicomtls (target_dicomtls.c) adds tls_key, tls_cert, ca_cert. */
+ * (30), dimse_timeout (60) in seconds; timeout = dimse_timeout;
+ * associations (1..16, default 1), max_mbps (a cap in 10^6 bytes/s),
+ * transfer_syntaxes (config/transfer_syntax.h). dicomtls
+ * (target_dicomtls.c) adds tls_key, tls_cert, ca_cert. */
 #include "targets/target.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +42,9 @@
 
 #include "dcm/dcm_scu.h"
 #include "base/log.h"
+#include "config/transfer_syntax.h"
+#include "os/sys_fs.h"
+#include "targets/send_pace.h"
 #include "targets/target_dicom_int.h"
 #include "tags/uid.h"
 
@@ -38,6 +55,7 @@
 #define DICOM_CONNECT_TIMEOUT_S 10
 #define DICOM_ACSE_TIMEOUT_S 30
 #define DICOM_DIMSE_TIMEOUT_S 60
+#define DICOM_ASSOCIATIONS_MAX 16
 
 #define DICOM_STATUS_SUCCESS 0x0000
 #define DICOM_STATUS_COERCION 0xB000
@@ -52,23 +70,58 @@ typedef struct dicom_conf {
 	dcm_scu_opts    o;
 } dicom_conf;
 
+/* what happened to one file; written only by the lane that owns it */
 typedef struct dicom_file {
 	dcm_file_meta meta;
-	size_t        ctx; /* index into the plan's contexts */
-	bool          usable;
+	size_t        size;  /* bytes, for the bandwidth cap */
+	size_t        group; /* index into its lane's groups */
+	size_t        lane;
+	bool          usable; /* DICOM with an acceptable syntax */
+	bool          sent;
+	bool          has_status; /* a C-STORE response came */
+	uint16_t      status;
+	char          converted[DCM_SCU_UID_MAX_LEN + 1];
+	char         *error; /* malloc'ed; NULL when sent */
 } dicom_file;
 
-typedef struct dicom_run {
+/* the contexts [first, first + n) proposed for one (SOP class, syntax) */
+typedef struct dicom_group {
+	const dcm_file_meta *key; /* the first file's */
+	size_t               first, n;
+} dicom_group;
+
+typedef struct dicom_run dicom_run;
+
+/* one association's share of the files, sent by one thread */
+typedef struct dicom_lane {
+	dicom_run       *r;
+	size_t           index;
+	size_t          *files; /* indices into r->df */
+	size_t           n_files;
+	dcm_scu_context *ctx;
+	size_t           n_ctx;
+	dicom_group     *groups;
+	size_t           n_groups;
+	size_t           sent, failed;
+	bool             any_retryable, fatal;
+	char             first_err[TARGET_ERROR_MAX_LEN + 1];
+	pthread_t        thread;
+	bool             threaded;
+} dicom_lane;
+
+struct dicom_run {
 	const target_cfg   *cfg;
 	const task_ctx     *task;
 	const target_files *files;
 	dicom_conf          conf;
 	dicom_file         *df;
-	dcm_scu_context    *ctx;
-	size_t              n_ctx;
-	bool                any_retryable, fatal;
-	char                first_err[TARGET_ERROR_MAX_LEN + 1];
-} dicom_run;
+	unsigned            associations;
+	send_pace          *pace; /* NULL: no cap */
+	char   pref[TRANSFER_SYNTAX_LIST_MAX][TRANSFER_SYNTAX_UID_MAX_LEN + 1];
+	size_t n_pref; /* transfer_syntaxes; 0: the default proposal */
+	bool   any_retryable, fatal;
+	char   first_err[TARGET_ERROR_MAX_LEN + 1];
+};
 
 static bool
 status_is_sent(uint16_t st)
@@ -216,47 +269,139 @@ resolve_conf(const target_cfg *cfg, const task_ctx *t, dicom_transport tr,
 	return MC_OK;
 }
 
+/* associations, max_mbps, transfer_syntaxes -> r */
+static mc_err
+resolve_speed(dicom_run *r, char *err, size_t errlen)
+{
+	const char *mbps = target_cfg_get(r->cfg, "max_mbps");
+	char       *end, why[TARGET_ERROR_MAX_LEN + 1];
+	double      cap;
+
+	if (target_cfg_get_uint(r->cfg, "associations", 1,
+	        DICOM_ASSOCIATIONS_MAX, 1, &r->associations, err,
+	        errlen) != MC_OK)
+		return MC_ECONFIG;
+	if (transfer_syntax_list_parse(
+	        target_cfg_get(r->cfg, "transfer_syntaxes"), r->pref,
+	        &r->n_pref, why, sizeof(why)) != MC_OK) {
+		mc_errf(err, errlen, "transfer_syntaxes: %s", why);
+		return MC_ECONFIG;
+	}
+	if (mbps == NULL || mbps[0] == '\0')
+		return MC_OK;
+	errno = 0;
+	cap = strtod(mbps, &end);
+	if (errno != 0 || end == mbps || *end != '\0' || !(cap > 0)) {
+		mc_errf(err, errlen,
+		    "max_mbps: '%s' is not a number of MB/s above 0", mbps);
+		return MC_ECONFIG;
+	}
+	if (send_pace_create(cap, &r->pace) != MC_OK) {
+		mc_errf(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	}
+	return MC_OK;
+}
+
 static void
-record_failure(dicom_run *r, bool retryable, const char *msg)
+lane_failure(dicom_lane *l, bool retryable, const char *msg)
 {
 	if (retryable)
-		r->any_retryable = true;
-	if (r->first_err[0] == '\0')
-		mc_errf(r->first_err, sizeof(r->first_err), "%s", msg);
+		l->any_retryable = true;
+	if (l->first_err[0] == '\0')
+		mc_errf(l->first_err, sizeof(l->first_err), "%s", msg);
+}
+
+/* file i failed with msg (kept for its entry in "instances") */
+static void
+file_failed(dicom_file *f, const char *msg)
+{
+	if (f->error == NULL)
+		f->error = strdup(msg);
+}
+
+/* the syntax can be sent as ts: its own, or decoded into uncompressed */
+static bool
+can_send_as(const char *own, const char *ts)
+{
+	return strcmp(own, ts) == 0 ||
+	       (dcm_ts_is_uncompressed(ts) &&
+	           (dcm_ts_is_uncompressed(own) || dcm_ts_can_decode(own)));
 }
 
 static void
-fill_context(dcm_scu_context *c, const dcm_file_meta *m)
+add_context(
+    dicom_lane *l, const char *sop_class, const char *const *ts, size_t n)
 {
-	const char *ts = m->transfer_syntax_uid;
+	dcm_scu_context *c = &l->ctx[l->n_ctx++];
 
-	c->sop_class_uid = m->sop_class_uid;
-	c->n_ts = 0;
-	c->ts[c->n_ts++] = ts;
-	if (!dcm_ts_is_uncompressed(ts))
+	c->sop_class_uid = sop_class;
+	c->n_ts = n;
+	for (size_t i = 0; i < n; i++)
+		c->ts[i] = ts[i];
+}
+
+/* The contexts for m's pair. With transfer_syntaxes: one context per
+ * listed syntax the file can go in, in the list's order. Without: the
+ * file's own syntax (with the other uncompressed ones when it is
+ * uncompressed, which DCMTK converts between), and for a compressed file
+ * that can be decoded a second context offering it uncompressed. */
+static void
+fill_group(dicom_lane *l, const dcm_file_meta *m)
+{
+	const dicom_run *r = l->r;
+	const char      *own = m->transfer_syntax_uid;
+	const char      *ts[3];
+	size_t           n = 0;
+
+	if (r->n_pref > 0) {
+		for (size_t i = 0; i < r->n_pref; i++)
+			if (can_send_as(own, r->pref[i]))
+				add_context(l, m->sop_class_uid,
+				    (const char *const[]){r->pref[i]}, 1);
 		return;
-	if (strcmp(ts, DCM_TS_EXPLICIT_LE) != 0)
-		c->ts[c->n_ts++] = DCM_TS_EXPLICIT_LE;
-	if (strcmp(ts, DCM_TS_IMPLICIT_LE) != 0)
-		c->ts[c->n_ts++] = DCM_TS_IMPLICIT_LE;
+	}
+	ts[n++] = own;
+	if (dcm_ts_is_uncompressed(own)) {
+		if (strcmp(own, DCM_TS_EXPLICIT_LE) != 0)
+			ts[n++] = DCM_TS_EXPLICIT_LE;
+		if (strcmp(own, DCM_TS_IMPLICIT_LE) != 0)
+			ts[n++] = DCM_TS_IMPLICIT_LE;
+	}
+	add_context(l, m->sop_class_uid, ts, n);
+	if (dcm_ts_can_decode(own))
+		add_context(l, m->sop_class_uid,
+		    (const char *const[]){
+		        DCM_TS_EXPLICIT_LE, DCM_TS_IMPLICIT_LE},
+		    2);
 }
 
-/* one context per distinct (SOP class, own transfer syntax); the
- * alternatives follow from the own syntax, so the pair is the key */
+/* one group per distinct (SOP class, own transfer syntax) of the lane;
+ * the proposals follow from the pair, so the pair is the key */
 static size_t
-context_of(dicom_run *r, const dcm_file_meta *m)
+group_of(dicom_lane *l, const dcm_file_meta *m)
 {
-	for (size_t i = 0; i < r->n_ctx; i++)
-		if (strcmp(r->ctx[i].sop_class_uid, m->sop_class_uid) == 0 &&
-		    strcmp(r->ctx[i].ts[0], m->transfer_syntax_uid) == 0)
+	dicom_group *g;
+
+	for (size_t i = 0; i < l->n_groups; i++) {
+		const dcm_file_meta *o = l->groups[i].key;
+		if (strcmp(o->sop_class_uid, m->sop_class_uid) == 0 &&
+		    strcmp(o->transfer_syntax_uid, m->transfer_syntax_uid) ==
+		        0)
 			return i;
-	fill_context(&r->ctx[r->n_ctx], m);
-	return r->n_ctx++;
+	}
+	g = &l->groups[l->n_groups];
+	g->key = m;
+	g->first = l->n_ctx;
+	fill_group(l, m);
+	g->n = l->n_ctx - g->first;
+	return l->n_groups++;
 }
 
-/* read every meta header; a file that is not DICOM fails for good */
+/* read every meta header; a file that is not DICOM, or that none of the
+ * target's transfer_syntaxes can carry, fails for good */
 static void
-plan(dicom_run *r, target_result *res)
+plan(dicom_run *r)
 {
 	char err[TARGET_ERROR_MAX_LEN + 1];
 
@@ -264,78 +409,136 @@ plan(dicom_run *r, target_result *res)
 		dicom_file *f = &r->df[i];
 		mc_err      rv = dcm_scu_probe(
 		         r->files->paths[i], &f->meta, err, sizeof(err));
+		if (rv == MC_OK && r->n_pref > 0) {
+			bool fits = false;
+			for (size_t k = 0; k < r->n_pref; k++)
+				fits |= can_send_as(
+				    f->meta.transfer_syntax_uid, r->pref[k]);
+			if (!fits) {
+				mc_errf(err, sizeof(err),
+				    "instance %s: its transfer syntax %s is "
+				    "none of the target's transfer_syntaxes "
+				    "and cannot be decoded into one of them",
+				    f->meta.sop_instance_uid,
+				    f->meta.transfer_syntax_uid);
+				rv = MC_EPARSE;
+			}
+		}
 		if (rv != MC_OK) {
-			log_warn("event=dicom.not_dicom task=%s target=%s "
+			log_warn("event=dicom.not_sendable task=%s target=%s "
 			         "file=%s msg=\"%s\"",
 			    r->task->task_id, target_cfg_name(r->cfg),
 			    r->files->paths[i], err);
-			record_failure(r, rv != MC_EPARSE, err);
-			res->failed++;
+			if (rv != MC_EPARSE)
+				r->any_retryable = true;
+			if (r->first_err[0] == '\0')
+				mc_errf(r->first_err, sizeof(r->first_err),
+				    "%s", err);
+			file_failed(f, err);
 			continue;
 		}
+		uint64_t size = 0;
+		if (r->pace != NULL &&
+		    sys_file_size(r->files->paths[i], &size) == MC_OK)
+			f->size = (size_t) size;
 		f->usable = true;
-		f->ctx = context_of(r, &f->meta);
 	}
 }
 
 static void
-store_one(dicom_run *r, dcm_scu *scu, size_t i, target_result *res)
+store_one(dicom_lane *l, dcm_scu *scu, size_t i)
 {
-	char     err[TARGET_ERROR_MAX_LEN + 1];
-	uint16_t st = 0;
-	mc_err   rv = dcm_scu_store(
-	      scu, r->files->paths[i], &r->df[i].meta, &st, err, sizeof(err));
+	dicom_run  *r = l->r;
+	dicom_file *f = &r->df[i];
+	char        err[TARGET_ERROR_MAX_LEN + 1];
+	uint16_t    st = 0;
+	mc_err      rv;
 
+	send_pace_wait(r->pace, f->size);
+	rv = dcm_scu_store(scu, r->files->paths[i], &f->meta, &st,
+	    f->converted, err, sizeof(err));
+	if (rv == MC_OK) {
+		f->has_status = true;
+		f->status = st;
+	}
 	if (rv == MC_OK && status_is_sent(st)) {
-		res->sent++;
+		f->sent = true;
+		l->sent++;
+		if (f->converted[0] != '\0')
+			log_info("event=dicom.converted task=%s target=%s "
+			         "sop=%s from=%s to=%s",
+			    r->task->task_id, target_cfg_name(r->cfg),
+			    f->meta.sop_instance_uid,
+			    f->meta.transfer_syntax_uid, f->converted);
 		return;
 	}
-	res->failed++;
+	l->failed++;
 	if (rv == MC_OK)
 		mc_errf(err, sizeof(err), "instance %s: status 0x%04X",
-		    r->df[i].meta.sop_instance_uid, (unsigned) st);
+		    f->meta.sop_instance_uid, (unsigned) st);
 	log_warn("event=dicom.store_failed task=%s target=%s sop=%s "
 	         "msg=\"%s\"",
 	    r->task->task_id, target_cfg_name(r->cfg),
-	    r->df[i].meta.sop_instance_uid, err);
-	record_failure(r, rv != MC_EPARSE, err);
+	    f->meta.sop_instance_uid, err);
+	file_failed(f, err);
+	lane_failure(l, rv != MC_EPARSE, err);
 	if (rv == MC_ENET || rv == MC_ETIMEDOUT)
-		r->fatal = true; /* the association is gone */
+		l->fatal = true; /* the association is gone */
 }
 
-/* one association for contexts [lo, hi): send their files */
-static void
-send_batch(dicom_run *r, size_t lo, size_t hi, target_result *res)
+static bool
+in_batch(const dicom_lane *l, size_t k, size_t glo, size_t ghi)
 {
-	char     err[TARGET_ERROR_MAX_LEN + 1];
-	dcm_scu *scu;
-	mc_err   rv = dcm_scu_open(
-	      &r->conf.o, r->ctx + lo, hi - lo, &scu, err, sizeof(err));
+	const dicom_file *f = &l->r->df[l->files[k]];
+
+	return f->group >= glo && f->group < ghi;
+}
+
+/* the files of groups [glo, ghi) that will not be tried: why, counted */
+static void
+skip_batch(dicom_lane *l, size_t glo, size_t ghi, const char *why)
+{
+	for (size_t k = 0; k < l->n_files; k++)
+		if (in_batch(l, k, glo, ghi)) {
+			file_failed(&l->r->df[l->files[k]], why);
+			l->failed++;
+		}
+}
+
+/* one association for the contexts of groups [glo, ghi): their files */
+static void
+send_batch(dicom_lane *l, size_t glo, size_t ghi)
+{
+	dicom_run *r = l->r;
+	char       err[TARGET_ERROR_MAX_LEN + 1];
+	size_t     lo = l->groups[glo].first;
+	size_t     hi = l->groups[ghi - 1].first + l->groups[ghi - 1].n;
+	dcm_scu   *scu;
+	mc_err     rv = dcm_scu_open(
+	        &r->conf.o, l->ctx + lo, hi - lo, &scu, err, sizeof(err));
 
 	if (rv != MC_OK) {
 		log_warn("event=dicom.associate_failed task=%s target=%s "
-		         "err=%s msg=\"%s\"",
-		    r->task->task_id, target_cfg_name(r->cfg), mc_strerror(rv),
-		    err);
-		record_failure(r, true, err);
-		r->fatal = rv != MC_EDICOM;
-		for (size_t i = 0; i < r->files->n; i++)
-			if (r->df[i].usable && r->df[i].ctx >= lo &&
-			    r->df[i].ctx < hi)
-				res->failed++;
+		         "association=%zu err=%s msg=\"%s\"",
+		    r->task->task_id, target_cfg_name(r->cfg), l->index + 1,
+		    mc_strerror(rv), err);
+		lane_failure(l, true, err);
+		l->fatal = rv != MC_EDICOM;
+		skip_batch(l, glo, ghi, err);
 		return;
 	}
-	for (size_t i = 0; i < r->files->n; i++) {
-		if (!r->df[i].usable || r->df[i].ctx < lo ||
-		    r->df[i].ctx >= hi)
+	for (size_t k = 0; k < l->n_files; k++) {
+		if (!in_batch(l, k, glo, ghi))
 			continue;
-		if (r->fatal) {
-			res->failed++;
+		if (l->fatal) {
+			file_failed(&r->df[l->files[k]],
+			    "not sent: the association was lost");
+			l->failed++;
 			continue;
 		}
-		store_one(r, scu, i, res);
+		store_one(l, scu, l->files[k]);
 	}
-	if (r->fatal) {
+	if (l->fatal) {
 		dcm_scu_destroy(scu);
 	} else if (dcm_scu_release(scu, err, sizeof(err)) != MC_OK) {
 		log_warn("event=dicom.release_failed task=%s target=%s "
@@ -344,22 +547,180 @@ send_batch(dicom_run *r, size_t lo, size_t hi, target_result *res)
 	}
 }
 
-static void
-send_all(dicom_run *r, target_result *res)
+/* the end of the batch of groups that starts at glo: as many as fit in
+ * one association's contexts */
+static size_t
+batch_end(const dicom_lane *l, size_t glo)
 {
-	for (size_t lo = 0; lo < r->n_ctx; lo += DCM_SCU_MAX_CONTEXTS) {
-		size_t hi = lo + DCM_SCU_MAX_CONTEXTS;
-		if (hi > r->n_ctx)
-			hi = r->n_ctx;
-		if (!r->fatal) {
-			send_batch(r, lo, hi, res);
-			continue;
-		}
-		for (size_t i = 0; i < r->files->n; i++)
-			if (r->df[i].usable && r->df[i].ctx >= lo &&
-			    r->df[i].ctx < hi)
-				res->failed++;
+	size_t ghi = glo, n = 0;
+
+	while (
+	    ghi < l->n_groups && n + l->groups[ghi].n <= DCM_SCU_MAX_CONTEXTS)
+		n += l->groups[ghi++].n;
+	return ghi;
+}
+
+/* the lane's groups; returns how many associations it will open */
+static size_t
+lane_plan(dicom_lane *l)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < l->n_files; k++) {
+		dicom_file *f = &l->r->df[l->files[k]];
+		f->group = group_of(l, &f->meta);
 	}
+	for (size_t glo = 0; glo < l->n_groups; glo = batch_end(l, glo))
+		n++;
+	return n;
+}
+
+/* the lane's groups, as many per association as fit in its contexts */
+static void *
+lane_run(void *arg)
+{
+	dicom_lane *l = arg;
+	size_t      glo = 0;
+
+	while (glo < l->n_groups) {
+		size_t ghi = batch_end(l, glo);
+		if (!l->fatal)
+			send_batch(l, glo, ghi);
+		else
+			skip_batch(l, glo, ghi,
+			    "not sent: an earlier association failed");
+		glo = ghi;
+	}
+	return NULL;
+}
+
+/* the usable files split evenly, in order, over at most r->associations
+ * lanes; each lane's arrays sized for its files */
+static mc_err
+make_lanes(dicom_run *r, dicom_lane **out, size_t *n_out)
+{
+	size_t      usable = 0, n, at = 0;
+	dicom_lane *lanes;
+
+	for (size_t i = 0; i < r->files->n; i++)
+		usable += r->df[i].usable;
+	n = usable < r->associations ? usable : r->associations;
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return MC_OK;
+	if ((lanes = calloc(n, sizeof(*lanes))) == NULL)
+		return MC_ENOMEM;
+	*out = lanes;
+	*n_out = n;
+	for (size_t k = 0; k < n; k++) {
+		dicom_lane *l = &lanes[k];
+		size_t      want = usable * (k + 1) / n - usable * k / n;
+		l->r = r;
+		l->index = k;
+		l->files = calloc(want, sizeof(*l->files));
+		l->groups = calloc(want, sizeof(*l->groups));
+		/* at most two contexts a group by default, one per listed
+		 * syntax with transfer_syntaxes */
+		l->ctx = calloc(
+		    want * (r->n_pref > 2 ? r->n_pref : 2), sizeof(*l->ctx));
+		if (l->files == NULL || l->groups == NULL || l->ctx == NULL)
+			return MC_ENOMEM;
+		while (l->n_files < want) {
+			if (r->df[at].usable) {
+				r->df[at].lane = k;
+				l->files[l->n_files++] = at;
+			}
+			at++;
+		}
+	}
+	return MC_OK;
+}
+
+static void
+free_lanes(dicom_lane *lanes, size_t n)
+{
+	for (size_t k = 0; lanes != NULL && k < n; k++) {
+		free(lanes[k].files);
+		free(lanes[k].groups);
+		free(lanes[k].ctx);
+	}
+	free(lanes);
+}
+
+/* lane 0 in this thread, the others in their own; a lane whose thread
+ * cannot start runs here afterwards */
+static void
+run_lanes(dicom_lane *lanes, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		lanes[k].threaded = pthread_create(&lanes[k].thread, NULL,
+		                        lane_run, &lanes[k]) == 0;
+	lane_run(&lanes[0]);
+	for (size_t k = 1; k < n; k++) {
+		if (lanes[k].threaded)
+			pthread_join(lanes[k].thread, NULL);
+		else
+			lane_run(&lanes[k]);
+	}
+}
+
+static void
+merge_lanes(
+    dicom_run *r, const dicom_lane *lanes, size_t n, target_result *res)
+{
+	for (size_t i = 0; i < r->files->n; i++)
+		if (!r->df[i].usable)
+			res->failed++;
+	for (size_t k = 0; k < n; k++) {
+		const dicom_lane *l = &lanes[k];
+		res->sent += l->sent;
+		res->failed += l->failed;
+		r->any_retryable |= l->any_retryable;
+		r->fatal |= l->fatal;
+		if (r->first_err[0] == '\0' && l->first_err[0] != '\0')
+			mc_errf(r->first_err, sizeof(r->first_err), "%s",
+			    l->first_err);
+	}
+}
+
+/* result.json's "instances": one entry per file, in name order */
+static char *
+instances_json(const dicom_run *r)
+{
+	json_t *a = json_array();
+	char   *text;
+
+	if (a == NULL)
+		return NULL;
+	for (size_t i = 0; i < r->files->n; i++) {
+		const dicom_file *f = &r->df[i];
+		json_t           *o = json_object();
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+		json_object_set_new(o, "file",
+		    json_string(sys_basename_of(r->files->paths[i])));
+		if (f->meta.sop_instance_uid[0] != '\0')
+			json_object_set_new(
+			    o, "sop", json_string(f->meta.sop_instance_uid));
+		json_object_set_new(o, "ok", json_boolean(f->sent));
+		if (f->has_status)
+			json_object_set_new(
+			    o, "status", json_integer(f->status));
+		if (f->usable)
+			json_object_set_new(
+			    o, "association", json_integer(f->lane + 1));
+		if (f->converted[0] != '\0')
+			json_object_set_new(
+			    o, "converted", json_string(f->converted));
+		if (!f->sent && f->error != NULL)
+			json_object_set_new(o, "error", json_string(f->error));
+	}
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
 }
 
 static void
@@ -376,47 +737,77 @@ summarize(const dicom_run *r, target_result *res)
 		    r->files->n, r->first_err);
 }
 
+static void
+run_free(dicom_run *r)
+{
+	for (size_t i = 0; r->df != NULL && i < r->files->n; i++)
+		free(r->df[i].error);
+	free(r->df);
+	send_pace_destroy(r->pace);
+}
+
 mc_err
 target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
     const task_ctx *ctx, const target_files *files, target_result *res)
 {
-	dicom_run r;
-	char      err[TARGET_ERROR_MAX_LEN + 1];
+	dicom_run   r;
+	dicom_lane *lanes = NULL;
+	size_t      n_lanes = 0;
+	char        err[TARGET_ERROR_MAX_LEN + 1];
+	mc_err      rv;
 
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.task = ctx;
 	r.files = files;
-	if (resolve_conf(cfg, ctx, tr, &r.conf, err, sizeof(err)) != MC_OK) {
+	if ((rv = resolve_conf(cfg, ctx, tr, &r.conf, err, sizeof(err))) !=
+	        MC_OK ||
+	    (rv = resolve_speed(&r, err, sizeof(err))) != MC_OK) {
+		run_free(&r);
 		res->failed = files->n;
-		target_result_fail(res, false, "%s", err);
-		return MC_ECONFIG;
+		target_result_fail(res, rv == MC_ENOMEM, "%s", err);
+		return rv == MC_ENOMEM ? MC_ENOMEM : MC_ECONFIG;
 	}
 	if (dcm_scu_init(err, sizeof(err)) != MC_OK) {
+		run_free(&r);
 		res->failed = files->n;
 		target_result_fail(res, true, "%s", err);
 		return MC_EINTERNAL;
 	}
-	if (files->n == 0)
+	if (files->n == 0) {
+		run_free(&r);
 		return MC_OK;
-	r.df = calloc(files->n, sizeof(*r.df));
-	r.ctx = calloc(files->n, sizeof(*r.ctx));
-	if (r.df == NULL || r.ctx == NULL) {
-		free(r.df);
-		free(r.ctx);
+	}
+	if ((r.df = calloc(files->n, sizeof(*r.df))) == NULL) {
+		run_free(&r);
 		res->failed = files->n;
 		target_result_fail(res, true, "out of memory");
 		return MC_ENOMEM;
 	}
-	plan(&r, res);
+	plan(&r);
+	if (make_lanes(&r, &lanes, &n_lanes) != MC_OK) {
+		free_lanes(lanes, n_lanes);
+		run_free(&r);
+		res->failed = files->n;
+		target_result_fail(res, true, "out of memory");
+		return MC_ENOMEM;
+	}
+	size_t n_ctx = 0, n_assoc = 0;
+	for (size_t k = 0; k < n_lanes; k++) {
+		n_assoc += lane_plan(&lanes[k]);
+		n_ctx += lanes[k].n_ctx;
+	}
 	log_debug("event=dicom.plan task=%s target=%s files=%zu contexts=%zu "
-	          "associations=%zu",
-	    ctx->task_id, target_cfg_name(cfg), files->n, r.n_ctx,
-	    (r.n_ctx + DCM_SCU_MAX_CONTEXTS - 1) / DCM_SCU_MAX_CONTEXTS);
-	send_all(&r, res);
+	          "associations=%zu parallel=%zu transfer_syntaxes=%zu",
+	    ctx->task_id, target_cfg_name(cfg), files->n, n_ctx, n_assoc,
+	    n_lanes, r.n_pref);
+	if (n_lanes > 0)
+		run_lanes(lanes, n_lanes);
+	merge_lanes(&r, lanes, n_lanes, res);
+	free_lanes(lanes, n_lanes);
 	summarize(&r, res);
-	free(r.df);
-	free(r.ctx);
+	res->instances_json = instances_json(&r);
+	run_free(&r);
 	return res->failed == 0 ? MC_OK : r.fatal ? MC_ENET : MC_EDICOM;
 }
 
