@@ -189,6 +189,27 @@ nomad_lock_renew(nomad_lock *l, unsigned timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "HTTP %ld", x.status);
 		return MC_EREFUSED;
 	}
+	/* a server error says nothing about the lock: the caller may try
+	 * again before its deadline */
+	if (rv == MC_EREFUSED && x.status >= 500)
+		return MC_EAGAIN;
+	return rv;
+}
+
+mc_err
+nomad_lock_resume(nomad_lock *l, const char *id, unsigned timeout_ms,
+    char *err, size_t errlen)
+{
+	mc_err rv;
+
+	if (id[0] == '\0' || strlen(id) >= sizeof(l->id) ||
+	    id[strspn(id, "0123456789abcdefABCDEF-")] != '\0') {
+		snprintf(err, errlen, "no usable lock ID kept");
+		return MC_EINVAL;
+	}
+	snprintf(l->id, sizeof(l->id), "%s", id);
+	if ((rv = nomad_lock_renew(l, timeout_ms, err, errlen)) != MC_OK)
+		l->id[0] = '\0';
 	return rv;
 }
 
@@ -204,6 +225,12 @@ nomad_lock_release(nomad_lock *l, unsigned timeout_ms)
 	if (call(l, "release", body, timeout_ms, &x) != MC_OK)
 		log_warn("event=coordinator.release_failed lock=%s msg=\"%s\"",
 		    l->path, x.error);
+	l->id[0] = '\0';
+}
+
+void
+nomad_lock_forget(nomad_lock *l)
+{
 	l->id[0] = '\0';
 }
 

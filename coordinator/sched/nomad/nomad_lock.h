@@ -29,13 +29,25 @@ void nomad_lock_destroy(nomad_lock *l); /* NULL: no-op */
 MC_NODISCARD mc_err nomad_lock_acquire(
     nomad_lock *l, unsigned timeout_ms, char *err, size_t errlen);
 
-/* nomad_lock_renew - MC_OK only for a 200 within timeout_ms */
+/* nomad_lock_resume - take over the ID a dead predecessor on this node
+ * held (kept by the caller where only one process at a time can read
+ * it): held if a renew with it succeeds; otherwise the ID is forgotten
+ * and the result is as for nomad_lock_renew. */
+MC_NODISCARD mc_err nomad_lock_resume(nomad_lock *l, const char *id,
+    unsigned timeout_ms, char *err, size_t errlen);
+
+/* nomad_lock_renew - MC_OK only for a 200 within timeout_ms; MC_EREFUSED
+ * when Nomad answered that this ID does not hold the lock (a 4xx),
+ * MC_EAGAIN for a server error (5xx), MC_ENET when no answer came */
 MC_NODISCARD mc_err nomad_lock_renew(
     nomad_lock *l, unsigned timeout_ms, char *err, size_t errlen);
 
 /* nomad_lock_release - drop the lock (no lock delay for the next
  * holder); the ID is forgotten whatever the answer. */
 void nomad_lock_release(nomad_lock *l, unsigned timeout_ms);
+
+/* nomad_lock_forget - the lease is lost: the ID is no use any more */
+void nomad_lock_forget(nomad_lock *l);
 
 const char *nomad_lock_path(const nomad_lock *l);
 const char *nomad_lock_id(const nomad_lock *l); /* "" when not held */
