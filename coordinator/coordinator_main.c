@@ -299,7 +299,6 @@ lead(mc_config *cfg, const coord_opts *o)
 	coord *c = NULL;
 	mc_err rv;
 
-	run_stop = stop_requested;
 	if ((rv = coord_create(o, cfg, &c)) != MC_OK) {
 		log_error(
 		    "event=coordinator.start_failed err=%s", mc_strerror(rv));
@@ -341,7 +340,11 @@ serve(mc_config *cfg, const char *config_path, const char *worker,
 	}
 	/* a standby runs nothing; a leader that lost its lease tears the
 	 * coordinator down and waits again with a fresh configuration */
-	while ((rv = leader_wait(ld, &stop_requested)) == MC_OK) {
+	for (;;) {
+		/* cleared before the lease starts: its signal is never lost */
+		run_stop = stop_requested;
+		if ((rv = leader_wait(ld, &stop_requested)) != MC_OK)
+			break;
 		rv = lead(cfg, &o);
 		cfg = NULL;
 		if (rv != MC_OK || !leader_lost(ld))

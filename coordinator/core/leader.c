@@ -92,8 +92,9 @@ node_key(char *buf, size_t len)
 		snprintf(buf, len, "localhost");
 	buf[len - 1] = '\0';
 	for (char *p = buf; *p; p++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		           "0123456789._-",
+		if (strchr(
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		        "0123456789._-",
 		        *p) == NULL)
 			*p = '_';
 }
@@ -170,14 +171,16 @@ file_wait(leader *l, volatile sig_atomic_t *stop, bool leads)
 			return MC_OK;
 		}
 		if (rv != MC_EAGAIN) {
-			log_error("event=coordinator.lock_failed lock=%s err=%s",
+			log_error(
+			    "event=coordinator.lock_failed lock=%s err=%s",
 			    l->file, mc_strerror(rv));
 			return rv;
 		}
 		if (!said)
-			log_info("event=coordinator.standby lock=%s "
-			         "msg=\"another coordinator leads; waiting for "
-			         "its lock\"",
+			log_info(
+			    "event=coordinator.standby lock=%s "
+			    "msg=\"another coordinator leads; waiting for "
+			    "its lock\"",
 			    l->file);
 		said = true;
 		if (!wait_stoppable(LEADER_FILE_RETRY_MS, stop))
@@ -206,8 +209,7 @@ keep_id(const leader *l, const char *id)
 
 	if (ftruncate(l->fd, 0) != 0 ||
 	    (n > 0 && pwrite(l->fd, id, n, 0) != (ssize_t) n))
-		log_warn("event=coordinator.lock_id_unsaved lock=%s",
-		    l->file);
+		log_warn("event=coordinator.lock_id_unsaved lock=%s", l->file);
 }
 
 static void
@@ -329,9 +331,10 @@ nomad_wait(leader *l, volatile sig_atomic_t *stop)
 		if (rv == MC_OK)
 			break;
 		if (rv == MC_EAGAIN && !said)
-			log_info("event=coordinator.standby lock=%s "
-			         "msg=\"another coordinator leads; waiting for "
-			         "its lock\"",
+			log_info(
+			    "event=coordinator.standby lock=%s "
+			    "msg=\"another coordinator leads; waiting for "
+			    "its lock\"",
 			    nomad_lock_path(l->nl));
 		else if (rv != MC_EAGAIN)
 			log_warn("event=coordinator.lock_unavailable lock=%s "
@@ -339,8 +342,8 @@ nomad_wait(leader *l, volatile sig_atomic_t *stop)
 			    nomad_lock_path(l->nl), mc_strerror(rv), err);
 		said = said || rv == MC_EAGAIN;
 		/* jitter, so that standbys do not try in step */
-		if (!wait_stoppable(nomad_lock_retry_ms(l->nl) +
-		                        (int64_t) (rand() % 250),
+		if (!wait_stoppable(
+		        nomad_lock_retry_ms(l->nl) + (int64_t) (rand() % 250),
 		        stop))
 			return MC_ECLOSED;
 	}

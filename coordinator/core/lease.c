@@ -12,8 +12,8 @@ void
 lease_init(lease *l, int64_t ttl_ms)
 {
 	l->ttl_ms = ttl_ms;
-	l->margin_ms =
-	    ttl_ms / 10 < LEASE_MARGIN_MAX_MS ? ttl_ms / 10 : LEASE_MARGIN_MAX_MS;
+	l->margin_ms = ttl_ms / 10 < LEASE_MARGIN_MAX_MS ? ttl_ms / 10
+	                                                 : LEASE_MARGIN_MAX_MS;
 	l->last_ok_ms = 0;
 	l->held = false;
 }

@@ -56,8 +56,9 @@ seconds(const mc_config *cfg, const char *key, unsigned def, unsigned min,
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < (long) min ||
 	    n > LOCK_SECONDS_MAX) {
-		log_error("event=nomad.bad_setting field=scheduler.%s "
-		          "msg=\"must be a whole number of seconds in %u..%d\"",
+		log_error(
+		    "event=nomad.bad_setting field=scheduler.%s "
+		    "msg=\"must be a whole number of seconds in %u..%d\"",
 		    key, min, LOCK_SECONDS_MAX);
 		return MC_ECONFIG;
 	}
@@ -69,10 +70,11 @@ mc_err
 nomad_lock_create(const mc_config *cfg, nomad_lock **out)
 {
 	nomad_lock *l = calloc(1, sizeof(*l));
-	const char *path = config_kv_get(&cfg->scheduler.fields, "leader_lock");
-	char        host[64] = "";
-	unsigned    retry_s = 0;
-	mc_err      rv;
+	const char *path =
+	    config_kv_get(&cfg->scheduler.fields, "leader_lock");
+	char     host[64] = "";
+	unsigned retry_s = 0;
+	mc_err   rv;
 
 	*out = NULL;
 	if (l == NULL)
@@ -82,14 +84,15 @@ nomad_lock_create(const mc_config *cfg, nomad_lock **out)
 	if (strlen(path) >= sizeof(l->path) ||
 	    path[strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
 	                      "rstuvwxyz0123456789-_~/")] != '\0') {
-		log_error("event=nomad.bad_setting field=scheduler.leader_lock "
-		          "msg=\"1-128 characters of A-Z a-z 0-9 - _ ~ /\"");
+		log_error(
+		    "event=nomad.bad_setting field=scheduler.leader_lock "
+		    "msg=\"1-128 characters of A-Z a-z 0-9 - _ ~ /\"");
 		free(l);
 		return MC_ECONFIG;
 	}
 	snprintf(l->path, sizeof(l->path), "%s", path);
-	if ((rv = seconds(cfg, "leader_ttl", LOCK_TTL_DEFAULT_S, LOCK_TTL_MIN_S,
-	         &l->ttl_s)) ||
+	if ((rv = seconds(cfg, "leader_ttl", LOCK_TTL_DEFAULT_S,
+	         LOCK_TTL_MIN_S, &l->ttl_s)) ||
 	    (rv = seconds(cfg, "leader_lock_delay", LOCK_DELAY_DEFAULT_S, 0,
 	         &l->delay_s)) ||
 	    (rv = seconds(cfg, "leader_retry", 0, 1, &retry_s)) ||
@@ -100,8 +103,8 @@ nomad_lock_create(const mc_config *cfg, nomad_lock **out)
 	/* the API's standby waits 1.1 x TTL between tries */
 	l->retry_ms = retry_s ? retry_s * 1000u : l->ttl_s * 1100u;
 	(void) gethostname(host, sizeof(host) - 1);
-	snprintf(l->holder, sizeof(l->holder), "%s pid %ld", host,
-	    (long) getpid());
+	snprintf(
+	    l->holder, sizeof(l->holder), "%s pid %ld", host, (long) getpid());
 	*out = l;
 	return MC_OK;
 }
@@ -141,9 +144,10 @@ call(nomad_lock *l, const char *op, const char *body, unsigned timeout_ms,
 		return rv;
 	}
 	while (!x->done)
-		if ((rv = nomad_client_poll(l->c, -1, LOCK_POLL_MS)) != MC_OK) {
-			snprintf(x->error, sizeof(x->error), "%s",
-			    mc_strerror(rv));
+		if ((rv = nomad_client_poll(l->c, -1, LOCK_POLL_MS)) !=
+		    MC_OK) {
+			snprintf(
+			    x->error, sizeof(x->error), "%s", mc_strerror(rv));
 			return rv;
 		}
 	return x->rv;

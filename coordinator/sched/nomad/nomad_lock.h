@@ -21,7 +21,7 @@ typedef struct nomad_lock nomad_lock;
 /* nomad_lock_create - reads the settings and makes a client; no call is
  * made yet. MC_ECONFIG for bad settings (logged). */
 MC_NODISCARD mc_err nomad_lock_create(const mc_config *cfg, nomad_lock **out);
-void nomad_lock_destroy(nomad_lock *l); /* NULL: no-op */
+void                nomad_lock_destroy(nomad_lock *l); /* NULL: no-op */
 
 /* nomad_lock_acquire - MC_OK: held, the lock's ID kept; MC_EAGAIN: held
  * by another holder (409); anything else: no answer or another error,
