@@ -142,7 +142,8 @@ leader_create(const mc_config *cfg, leader **out)
 static mc_err
 file_try(leader *l)
 {
-	int fd = open(l->file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(l->file, O_RDWR | O_CREAT | O_CLOEXEC,
+	    (mode_t) sys_fs_file_mode());
 
 	if (fd < 0)
 		return mc_from_errno(errno);
