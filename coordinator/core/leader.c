@@ -16,11 +16,10 @@
  * again) would otherwise wait 2 x TTL + LockDelay for its predecessor's
  * lock. So the lock's ID is kept in <storage_root>/coordinator.<node>.lock
  * (node: the Nomad allocation, else the host), a file only the process
- * holding its flock reads: the successor renews
- * with that ID and leads at once if Nomad still knows it. Coordinators
- * on other nodes never read that file, and a second process on the same
- * node waits on the file's flock first, so no two live processes can
- * hold the ID. */
+ * holding its flock reads: the successor renews with that ID and leads at
+ * once if Nomad still knows it. Coordinators on other nodes never read
+ * that file, and a second process on the same node waits on the file's
+ * flock first, so no two live processes can hold the ID. */
 #include "core/leader.h"
 
 #include <errno.h>
