@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "core/control.h"
 #include "core/coord.h"
+#include "core/leader.h"
 #include "dcm/dcm_glue.h"
 #include "http/http_cli.h"
 #include "base/log.h"
@@ -27,13 +28,22 @@
 #define MAIN_DIAGS_MAX 128
 #define MAIN_DEFAULT_CONFIG "configs/mercure.yaml"
 
-static volatile sig_atomic_t stop_requested, reload_requested;
+/* run_stop ends one term as leader: a stop request, or the lease lost */
+static volatile sig_atomic_t stop_requested, reload_requested, run_stop;
 
 static void
 on_stop(int sig)
 {
 	(void) sig;
 	stop_requested = 1;
+	run_stop = 1;
+}
+
+static void
+on_lost(int sig)
+{
+	(void) sig;
+	run_stop = 1;
 }
 
 static void
@@ -280,12 +290,31 @@ default_worker(char *buf, size_t len)
 		    buf + used, "/mercure-worker", sizeof("/mercure-worker"));
 }
 
+/* lead - one term as leader: create the coordinator (it binds, opens
+ * the bookkeeping and re-attaches to the work on disk, as after a
+ * restart), run it until a stop or the lease is lost. Takes cfg. */
+static mc_err
+lead(mc_config *cfg, const coord_opts *o)
+{
+	coord *c = NULL;
+	mc_err rv;
+
+	if ((rv = coord_create(o, cfg, &c)) != MC_OK) {
+		log_error(
+		    "event=coordinator.start_failed err=%s", mc_strerror(rv));
+		return rv;
+	}
+	rv = coord_run(c, &run_stop, &reload_requested);
+	coord_destroy(c);
+	return rv;
+}
+
 static int
 serve(mc_config *cfg, const char *config_path, const char *worker,
     const char *db)
 {
-	coord           *c = NULL;
 	coord_opts       o = {config_path, worker, db};
+	leader          *ld = NULL;
 	struct sigaction sa;
 	sigset_t         set;
 	mc_err           rv;
@@ -299,16 +328,36 @@ serve(mc_config *cfg, const char *config_path, const char *worker,
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_lost;
+	sigaction(LEADER_LOST_SIGNAL, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_set_level(cfg->log_level);
-	if ((rv = coord_create(&o, cfg, &c)) != MC_OK) {
+	if ((rv = leader_create(cfg, &ld)) != MC_OK) {
 		log_error(
 		    "event=coordinator.start_failed err=%s", mc_strerror(rv));
+		config_destroy(cfg);
 		return 1;
 	}
-	rv = coord_run(c, &stop_requested, &reload_requested);
-	coord_destroy(c);
-	return rv == MC_OK ? 0 : 1;
+	/* a standby runs nothing; a leader that lost its lease tears the
+	 * coordinator down and waits again with a fresh configuration */
+	for (;;) {
+		/* cleared before the lease starts: its signal is never lost */
+		run_stop = stop_requested;
+		if ((rv = leader_wait(ld, &stop_requested)) != MC_OK)
+			break;
+		rv = lead(cfg, &o);
+		cfg = NULL;
+		if (rv != MC_OK || !leader_lost(ld))
+			break;
+		leader_stepped_down(ld);
+		if ((cfg = load(config_path, 1)) == NULL) {
+			rv = MC_ECONFIG;
+			break;
+		}
+	}
+	config_destroy(cfg);
+	leader_destroy(ld);
+	return rv == MC_OK || rv == MC_ECLOSED ? 0 : 1;
 }
 
 int

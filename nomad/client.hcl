@@ -18,13 +18,9 @@ client {
   #   dicom_ingress = "true"
   # }
 
-  # the coordinator's node only:
+  # the coordinators' nodes only (two at least: the job runs a leader and a standby):
   # meta {
   #   mercure_coordinator = "true"
-  # }
-  # host_volume "mercure-coordinator-db" {
-  #   path      = "/var/lib/mercure"
-  #   read_only = false
   # }
 }
 

@@ -1,17 +1,21 @@
-# mercure-coordinator.nomad.hcl - the coordinator: one instance (a service job, count 1) on the node
-# that keeps its SQLite bookkeeping on local disk (node meta mercure_coordinator = "true" and the
-# host volume "mercure-coordinator-db"; never NFS). It reads mercure.yaml from /etc/mercure, outside
-# the shared storage (the file holds targets' passwords and tokens; the same file, mode 0600 for the
-# service user, on every node that runs a worker: workers read those secrets from it), listens for
-# the receivers' and workers' messages on the static port "nng" (coordinator_url in mercure.yaml:
-# tcp://<this node's name>:7400), and registers and dispatches the worker job itself
+# mercure-coordinator.nomad.hcl - the coordinators: two instances (a service job, count 2) on two
+# different nodes (distinct_hosts) among those with node meta mercure_coordinator = "true". One leads:
+# it holds the Nomad Variables lock scheduler.leader_lock (default mercure/coordinator; docs/nomad.md
+# has its ACL policy), listens for the receivers' and workers' messages on the static port "nng" and
+# keeps the SQLite bookkeeping at <storage_root>/mercure.sqlite on the shared storage, opened only
+# while it holds the lock. The other waits for the lock and listens on nothing, so the TCP check of
+# the service "mercure-coordinator" passes only where the leader runs: coordinator_url in
+# mercure.yaml names an address that follows it (docs/nomad.md, "Two coordinators"). It reads
+# mercure.yaml from /etc/mercure, outside the shared storage (the file holds targets' passwords and
+# tokens; the same file, mode 0600 for the service user, on every node that runs a worker: workers
+# read those secrets from it), and registers and dispatches the worker job itself
 # (nomad/mercure-worker.nomad.hcl) with the token kept in the Nomad variable
 # nomad/jobs/mercure-coordinator (key "token"; see docs/nomad.md for its ACL policy).
 # Variable "driver": exec (default) runs the Debian package's coordinator (/usr/bin) as its user
 # mercure; docker runs the image (variable "image", configs/container/) on the node's network with
 # mercure.yaml bound read-only (the client's docker plugin needs volumes enabled: nomad/client.hcl).
-# Both mount the storage and the database volume. The workers' driver is the coordinator's
-# scheduler.driver setting (docs/nomad.md).
+# Both mount the storage. The workers' driver is the coordinator's scheduler.driver setting
+# (docs/nomad.md).
 #   nomad job run -var 'datacenters=["dc1"]' nomad/mercure-coordinator.nomad.hcl
 #   nomad job run -var driver=docker -var image=registry.example/mercure-c:0.1.0 nomad/mercure-coordinator.nomad.hcl
 
@@ -53,8 +57,14 @@ job "mercure-coordinator" {
     value     = "true"
   }
 
+  # the standby on another node than the leader
+  constraint {
+    operator = "distinct_hosts"
+    value    = "true"
+  }
+
   group "coordinator" {
-    count = 1
+    count = 2
 
     network {
       port "nng" {
@@ -68,6 +78,7 @@ job "mercure-coordinator" {
       }
     }
 
+    # passing only on the leader: the standby does not listen on "nng"
     service {
       name     = "mercure-coordinator"
       port     = "nng"
@@ -80,7 +91,8 @@ job "mercure-coordinator" {
       }
     }
 
-    # ready: configuration loaded, storage writable, the loop answering
+    # ready: configuration loaded, storage writable, the loop answering;
+    # a standby serves no HTTP, so this check too passes on the leader only
     service {
       name     = "mercure-coordinator-http"
       port     = "http"
@@ -107,12 +119,6 @@ job "mercure-coordinator" {
       read_only = false
     }
 
-    volume "db" {
-      type      = "host"
-      source    = "mercure-coordinator-db"
-      read_only = false
-    }
-
     task "coordinator" {
       driver = var.driver
       user   = var.user
@@ -123,7 +129,7 @@ job "mercure-coordinator" {
 
         content {
           command = var.coordinator_path
-          args    = ["--config", var.config_file, "--db", "/var/lib/mercure/mercure.sqlite"]
+          args    = ["--config", var.config_file]
         }
       }
 
@@ -134,7 +140,7 @@ job "mercure-coordinator" {
         content {
           image        = var.image
           command      = var.coordinator_path
-          args         = ["--config", var.config_file, "--db", "/var/lib/mercure/mercure.sqlite"]
+          args         = ["--config", var.config_file]
           network_mode = "host"
           volumes      = ["${var.config_file}:${var.config_file}:ro"]
         }
@@ -143,11 +149,6 @@ job "mercure-coordinator" {
       volume_mount {
         volume      = "storage"
         destination = var.storage_mount
-      }
-
-      volume_mount {
-        volume      = "db"
-        destination = "/var/lib/mercure"
       }
 
       # NOMAD_TOKEN for the coordinator's own Nomad calls, from a Nomad variable
@@ -166,7 +167,8 @@ job "mercure-coordinator" {
         memory = 512
       }
 
-      # SIGTERM: the loop finishes its iteration and commits the bookkeeping
+      # SIGTERM: the loop finishes its iteration, commits the bookkeeping and
+      # releases the lock, so the standby takes over at once
       kill_timeout = "30s"
     }
   }

@@ -3,7 +3,8 @@
 
 It follows Nomad's HTTP API documentation to the letter where the coordinator depends on it:
 - the routes the coordinator uses and a few more (jobs, dispatch, allocations, evaluations, summary,
-  stop, leader, logs, validate, parse), with Nomad's status codes and plain-text errors (validation
+  stop, leader, logs, validate, parse, variables and their locks with Nomad's timers: 2 x TTL after the
+  last renew, then LockDelay), with Nomad's status codes and plain-text errors (validation
   and dispatch failures are 500, multierror text);
 - one global index; every write bumps it; reads answer with X-Nomad-Index and block on ?index=&wait=;
 - strict bodies: an unknown JSON field is refused with 400 (Nomad would drop it silently, hiding a
@@ -16,7 +17,8 @@ It follows Nomad's HTTP API documentation to the letter where the coordinator de
 - nvidia/gpu devices on the nodes (--node-gpus) as the scheduler's device checks see them, and a
   docker shim (--docker-shim IMAGE=COMMAND) that runs a docker task's image as a command;
 - failure injection on a separate control port (or from the command line): a failed alloc, a held
-  alloc, a lost node, any status for matching requests (500 "No cluster leader"), a slow answer, a
+  alloc, a lost node, any status for matching requests (by method, path, query and token; 500 "No
+  cluster leader"), a slow answer, a
   dropped connection, an outage (connections refused), garbage collection.
 
 Control API (JSON, control port): GET /state, GET /requests, POST /fault, /clear_faults,
@@ -457,6 +459,7 @@ class State:
         self.released = set()
         self.eval_queue = []
         self.stopping = False
+        self.vars = {}     # (ns, path) -> variable (Variables, reference 1.11)
         for i in range(args.nodes):
             self.add_node(f"node-{i + 1}", args)
 
@@ -1280,7 +1283,7 @@ class Api(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
-    def fault(self, method, path):
+    def fault(self, method, path, query="", token=""):
         with S.lock:
             for f in S.faults:
                 if f["count"] == 0:
@@ -1288,6 +1291,10 @@ class Api(BaseHTTPRequestHandler):
                 if f.get("method") and f["method"] != method:
                     continue
                 if f.get("path") and not re.search(f["path"], path):
+                    continue
+                if f.get("query") and not re.search(f["query"], query):
+                    continue
+                if f.get("token") and f["token"] != token:
                     continue
                 if f["count"] > 0:
                     f["count"] -= 1
@@ -1303,7 +1310,7 @@ class Api(BaseHTTPRequestHandler):
         with S.lock:
             S.requests.append({"seq": len(S.requests) + 1, "method": method, "path": u.path,
                                "query": q, "token": bool(tok), "time": time.time()})
-        f = self.fault(method, u.path)
+        f = self.fault(method, u.path, u.query, tok)
         if f and f["kind"] == "drop":
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.close_connection = True
@@ -1345,6 +1352,8 @@ class Api(BaseHTTPRequestHandler):
             return self.send(200, "127.0.0.1:4647", index=S.index)
         if path == "/v1/event/stream":
             return event_stream(self, q, ns)
+        if path == "/v1/vars" or path.startswith("/v1/var/") or path == "/v1/var":
+            return route_var(self, method, path, q)
         if path == "/v1/jobs":
             if method in ("PUT", "POST"):
                 body = read_body(self, "RegisterRequest")
@@ -1668,6 +1677,234 @@ def request_counters():
             key += "?purge"
         out[key] = out.get(key, 0) + 1
     return {"total": len(S.requests), "by_endpoint": out}
+# ---- Variables and their locks (reference 1.11) ----------------------------------------------------
+
+VAR_PATH = re.compile(r"^[A-Za-z0-9_~/-]{1,128}$")
+LOCK_DEFAULT_NS = 15 * NS
+
+
+def var_duration(v, what):
+    """a Go duration string, or a JSON number taken as nanoseconds"""
+    if v is None or v == "":
+        return 0
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return int(v)
+    if isinstance(v, str):
+        try:
+            return nomad_hcl.duration_ns(v)
+        except Exception:  # noqa: BLE001 - any parse error is Go's "invalid duration"
+            pass
+    raise ApiError(400, f'time: invalid duration "{v}" in {what}')
+
+
+def var_meta(v, with_lock=True):
+    out = {k: v[k] for k in ("Namespace", "Path", "CreateIndex", "CreateTime", "ModifyIndex", "ModifyTime")}
+    if with_lock and v.get("Lock"):
+        lk = v["Lock"]
+        out["Lock"] = {"TTL": f"{lk['TTL'] // NS}s", "LockDelay": f"{lk['LockDelay'] // NS}s", "ID": lk["ID"]}
+    return out
+
+
+def var_full(v):
+    out = var_meta(v)
+    if v.get("Items"):
+        out["Items"] = dict(v["Items"])
+    return out
+
+
+def var_zero(ns, path):
+    return {"Namespace": ns, "Path": path, "CreateIndex": 0, "CreateTime": 0, "ModifyIndex": 0,
+            "ModifyTime": 0}
+
+
+def var_write(ns, path, items, lock=None):
+    """create or update the variable; every write moves the index"""
+    idx = S.bump("vars")
+    t = now_ns()
+    v = S.vars.get((ns, path))
+    if v is None:
+        v = S.vars[(ns, path)] = {"Namespace": ns, "Path": path, "CreateIndex": idx, "CreateTime": t}
+    v.update({"ModifyIndex": idx, "ModifyTime": t, "Items": dict(items or {})})
+    if lock is not None:
+        v["Lock"] = lock
+    return v
+
+
+def lock_timer_start(v):
+    """the server's timer: 2 x TTL after the acquire or the last renew the lock expires (renewals
+    fail, the lock stays); LockDelay later whatever lock the path holds is removed"""
+    lk = v["Lock"]
+    gen = v["_timer"] = v.get("_timer", 0) + 1
+    key = (v["Namespace"], v["Path"])
+
+    def remove():
+        with S.cond:
+            cur = S.vars.get(key)
+            if cur is None or cur.get("_delay_gen") != gen:
+                return
+            cur.pop("_delay_gen", None)
+            if cur.get("Lock"):
+                cur.pop("Lock")
+                idx = S.bump("vars")
+                cur.update({"ModifyIndex": idx, "ModifyTime": now_ns()})
+
+    def expire():
+        with S.cond:
+            cur = S.vars.get(key)
+            if cur is None or cur.get("_timer") != gen or not cur.get("Lock"):
+                return
+            cur["Lock"]["_expired"] = True
+            cur["_delay_gen"] = gen
+            t = threading.Timer(cur["Lock"]["LockDelay"] / NS, remove)
+            t.daemon = True
+            t.start()
+
+    t = threading.Timer(2 * lk["TTL"] / NS, expire)
+    t.daemon = True
+    t.start()
+
+
+def var_body(handler):
+    raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+    if not raw.strip():
+        raise ApiError(400, "Request body is empty")
+    try:
+        body = json.loads(raw)
+    except ValueError as e:
+        raise ApiError(400, f"failed to parse request: {e}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "failed to parse request: not an object")
+    return body
+
+
+def var_lock_acquire(ns, path, body):
+    lk = body.get("Lock") or {}
+    ttl = var_duration(lk.get("TTL"), "TTL")
+    delay = var_duration(lk.get("LockDelay"), "LockDelay")
+    if ttl < 0 or delay < 0:
+        raise ApiError(400, "RPC Error:: 400," + multierror("TTL and LockDelay can't be negative"))
+    ttl = ttl or LOCK_DEFAULT_NS
+    delay = delay or LOCK_DEFAULT_NS
+    if ttl < 10 * NS or ttl > 86400 * NS:
+        raise ApiError(400, "RPC Error:: 400," + multierror("TTL must be between 10 seconds and 24 hours"))
+    v = S.vars.get((ns, path))
+    if v is not None and v.get("Lock"):
+        return 409, var_zero(ns, path), None
+    lock = {"TTL": ttl, "LockDelay": delay, "ID": lk.get("ID") or str(uuid.uuid4())}
+    v = var_write(ns, path, body.get("Items"), lock)
+    lock_timer_start(v)
+    return 200, var_full(v), 0
+
+
+def var_lock_renew(ns, path, body):
+    lid = (body.get("Lock") or {}).get("ID")
+    if not lid:
+        raise ApiError(500, multierror("missing lock ID"))
+    v = S.vars.get((ns, path))
+    if v is None:
+        raise ApiError(404, "variable doesn't exist")
+    if not v.get("Lock"):
+        raise ApiError(409, "variable doesn't hold a lock")
+    if v["Lock"]["ID"] != lid or v["Lock"].get("_expired"):
+        raise ApiError(409, "attempting to modify locked variable")
+    lock_timer_start(v)
+    return 200, var_meta(v), None
+
+
+def var_lock_release(ns, path, body):
+    if body.get("Items"):
+        raise ApiError(400, "RPC Error:: 400,release of a lock can't carry Items")
+    lid = (body.get("Lock") or {}).get("ID")
+    if not lid:
+        raise ApiError(400, "RPC Error:: 400,missing lock information")
+    v = S.vars.get((ns, path))
+    if v is None:
+        raise ApiError(500, "variable doesn't exist")
+    if not v.get("Lock"):
+        raise ApiError(500, "variable doesn't hold a lock")
+    if v["Lock"]["ID"] != lid:
+        return 409, var_zero(ns, path), None
+    if not v["Lock"].get("_expired"):
+        v["_timer"] = v.get("_timer", 0) + 1  # the TTL timer stops; a running delay does not
+    v.pop("Lock")
+    idx = S.bump("vars")
+    v.update({"ModifyIndex": idx, "ModifyTime": now_ns()})
+    return 200, var_full(v), 0
+
+
+def route_var(h, method, path, q):
+    if path == "/v1/vars":
+        if method != "GET":
+            raise ApiError(405, "Invalid method")
+        prefix = q.get("prefix", "")
+        ns = q.get("namespace") or "default"
+        with S.lock:
+            out = [var_meta(v) for k, v in sorted(S.vars.items())
+                   if (ns == "*" or k[0] == ns) and k[1].startswith(prefix)]
+        return h.send(200, out, index=S.tables.get("vars", 1))
+    vpath = unquote(path[len("/v1/var/"):]) if path.startswith("/v1/var/") else ""
+    if not vpath:
+        raise ApiError(400, "missing variable path")
+    ops = [o for o in ("lock-acquire", "lock-renew", "lock-release") if o in q]
+    if len(ops) > 1:
+        raise ApiError(400, "multiple lock operations")
+    if ops and "cas" in q:
+        raise ApiError(400, "CAS can't be used with lock operations")
+    cas = None
+    if "cas" in q:
+        try:
+            cas = int(q["cas"])
+        except ValueError as e:
+            raise ApiError(400, f"can not parse cas: {e}") from None
+    qns = q.get("namespace") or "default"
+    if method == "GET":
+        def read():
+            v = S.vars.get((qns, vpath))
+            if v is None:
+                return 404, "variable not found", S.tables.get("vars", 1)
+            return 200, var_full(v), v["ModifyIndex"]
+        return h.blocking(q, read)
+    if method == "DELETE":
+        with S.cond:
+            v = S.vars.get((qns, vpath))
+            if v is not None and v.get("Lock"):
+                return h.send(409, var_meta(v, False))
+            if cas is not None and (v["ModifyIndex"] if v else 0) != cas:
+                return h.send(409, var_meta(v) if v else var_zero(qns, vpath))
+            if v is not None:
+                del S.vars[(qns, vpath)]
+                S.bump("vars")
+        h.send_response(204)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+        return None
+    if method not in ("PUT", "POST"):
+        raise ApiError(400, "Invalid method")
+    body = var_body(h)
+    if not VAR_PATH.match(vpath) or (vpath.startswith("nomad/") and not vpath.startswith("nomad/jobs/")):
+        raise ApiError(400, "RPC Error:: 400," + multierror(f'invalid path "{vpath}"'))
+    # acquire and release read the body's Namespace first; renew only the query's
+    bns = body.get("Namespace") or qns
+    with S.cond:
+        if ops:
+            op = {"lock-acquire": var_lock_acquire, "lock-renew": var_lock_renew,
+                  "lock-release": var_lock_release}[ops[0]]
+            status, out, idx = op(qns if ops[0] == "lock-renew" else bns, vpath, body)
+            return h.send(status, out, index=idx)
+        if not isinstance(body.get("Items"), dict):
+            raise ApiError(400, "variable missing required Items object")
+        v = S.vars.get((bns, vpath))
+        if v is not None and v.get("Lock") and (body.get("Lock") or {}).get("ID") != v["Lock"]["ID"]:
+            return h.send(409, var_meta(v, False))
+        if cas is not None and (v["ModifyIndex"] if v else 0) != cas:
+            return h.send(409, var_full(v) if v else var_zero(bns, vpath))
+        v = var_write(bns, vpath, body["Items"])
+        return h.send(200, var_full(v), index=v["ModifyIndex"])
+
+
+def state_vars():
+    """the control API's view: every variable with its lock (a management token's view)"""
+    return [dict(var_full(v), Expired=bool((v.get("Lock") or {}).get("_expired"))) for v in S.vars.values()]
 
 
 # ---- the servers ----------------------------------------------------------------------------------
@@ -1750,7 +1987,8 @@ class Control(BaseHTTPRequestHandler):
                                for a in list(S.allocs.values()) + list(ARCHIVED["allocs"].values())],
                     "evals": list(S.evals.values()),
                     "nodes": [{k: n[k] for k in ("ID", "Name", "Status")} for n in S.nodes.values()],
-                    "held": sorted(S.held), "running": sorted(S.procs), "purged": PURGED})
+                    "held": sorted(S.held), "running": sorted(S.procs), "purged": PURGED,
+                    "vars": state_vars()})
             if u.path == "/counters":
                 return self.reply(request_counters())
             if u.path == "/requests":
@@ -1777,7 +2015,8 @@ def control_action(p, body):
         f = {"kind": body.get("kind", "status"), "count": body.get("count", 1),
              "path": body.get("path", ""), "method": body.get("method", ""),
              "status": body.get("status", 500), "message": body.get("message", "No cluster leader"),
-             "delay_s": body.get("delay_s", 5)}
+             "delay_s": body.get("delay_s", 5), "query": body.get("query", ""),
+             "token": body.get("token", "")}
         S.faults.append(f)
         return {"ok": True}
     if p == "/clear_faults":

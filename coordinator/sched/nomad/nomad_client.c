@@ -37,7 +37,8 @@ typedef enum {
 	CALL_LEADER,
 	CALL_CHILDREN,
 	CALL_PURGE,
-	CALL_EVENTS
+	CALL_EVENTS,
+	CALL_VAR_LOCK
 } call_kind;
 
 typedef struct call {
@@ -556,6 +557,29 @@ nomad_client_leader(nomad_client *c, nomad_reply_fn fn, void *arg)
 
 /* ---- answers ---------------------------------------------------------- */
 
+mc_err
+nomad_client_var_lock(nomad_client *c, const char *path, const char *op,
+    const char *body, unsigned timeout_ms, nomad_reply_fn fn, void *arg)
+{
+	char   p[NOMAD_URL_MAX], q[32];
+	char  *copy;
+	mc_err rv;
+
+	/* Nomad's variable paths need no escaping (reference 1.11) */
+	if (path[strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+	                      "rstuvwxyz0123456789-_~/")] != '\0' ||
+	    snprintf(p, sizeof(p), "/v1/var/%s", path) >= (int) sizeof(p) ||
+	    snprintf(q, sizeof(q), "lock-%s", op) >= (int) sizeof(q))
+		return MC_EINVAL;
+	if ((copy = strdup(body)) == NULL)
+		return MC_ENOMEM;
+	rv = simple_call(c, CALL_VAR_LOCK, "PUT", NULL, p, q, copy,
+	    timeout_ms ? (long) timeout_ms : (long) c->timeout_ms, fn, arg);
+	if (rv != MC_OK)
+		free(copy);
+	return rv;
+}
+
 /* one_line - s with runs of whitespace as one space, trimmed (Nomad's
  * multierror texts span lines: "1 error occurred:\n\t* ...\n\n") */
 static void
@@ -620,6 +644,11 @@ parse_ok(const call *k, nomad_reply *r, nomad_answer *x)
 		r->children = x->children;
 		r->n_children = x->n_children;
 		return rv;
+	case CALL_VAR_LOCK:
+		rv = nomad_json_lock_id(
+		    body, k->resp_len, x->lock_id, sizeof(x->lock_id));
+		r->lock_id = x->lock_id;
+		return rv;
 	default:
 		return MC_OK; /* register, stop, leader: the status says it */
 	}
@@ -637,6 +666,7 @@ finish(nomad_client *c, call *k, CURLcode cc)
 	r.error = err;
 	r.eval_problem = "";
 	r.job_token = "";
+	r.lock_id = "";
 	r.index = k->index;
 	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &r.status);
 	if (x == NULL) {

@@ -20,6 +20,7 @@
 #define NOMAD_ADDR_DEFAULT "http://127.0.0.1:4646"
 #define NOMAD_ID_MAX 256
 #define NOMAD_ERROR_MAX 512
+#define NOMAD_LOCK_ID_MAX 64
 
 typedef struct nomad_client nomad_client;
 
@@ -85,6 +86,8 @@ typedef struct nomad_reply {
 	size_t             n_children;
 	/* evaluations: why the latest one is blocked or failed, or "" */
 	const char *eval_problem;
+	/* variable lock: Lock.ID of the answer, "" if none */
+	const char *lock_id;
 } nomad_reply;
 
 typedef void (*nomad_reply_fn)(void *arg, const nomad_reply *r);
@@ -144,6 +147,13 @@ void nomad_client_cancel(nomad_client *c, const void *arg);
 /* leader - GET /v1/status/leader, the health probe */
 MC_NODISCARD mc_err nomad_client_leader(
     nomad_client *c, nomad_reply_fn fn, void *arg);
+
+/* var_lock - PUT /v1/var/<path>?lock-<op> (op: acquire, renew,
+ * release) with body as given; path is Nomad's variable path (reference
+ * 1.11: MC_EINVAL for other characters). timeout_ms 0: the client's. */
+MC_NODISCARD mc_err nomad_client_var_lock(nomad_client *c, const char *path,
+    const char *op, const char *body, unsigned timeout_ms, nomad_reply_fn fn,
+    void *arg);
 
 /* nomad_client_poll - wait up to timeout_ms for network progress or for
  * wake_fd (-1: none) to become readable, then run the callbacks of the

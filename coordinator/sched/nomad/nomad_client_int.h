@@ -24,6 +24,7 @@ typedef struct nomad_answer {
 	char         eval_problem[NOMAD_ERROR_MAX];
 	nomad_alloc *allocs; /* malloc'ed */
 	size_t       n_allocs;
+	char         lock_id[NOMAD_LOCK_ID_MAX];
 } nomad_answer;
 
 /* nomad_json_answer - a 2xx body of a dispatch (DispatchedJobID, EvalID),
@@ -41,5 +42,11 @@ void nomad_json_read_alloc(nomad_alloc *a, const struct json_t *o);
 /* nomad_json_dispatch_body - {"Meta":{key:value}}, malloc'ed; NULL when
  * out of memory. */
 char *nomad_json_dispatch_body(const char *key, const char *value);
+
+/* nomad_json_lock_id - Lock.ID of a variable (a lock call's answer) into
+ * buf; "" when the answer has none. MC_EPROTO for a body that is not an
+ * object. */
+MC_NODISCARD mc_err nomad_json_lock_id(
+    const char *text, size_t len, char *buf, size_t buflen);
 
 #endif

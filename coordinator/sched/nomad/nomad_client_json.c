@@ -298,3 +298,19 @@ nomad_json_read_alloc(nomad_alloc *a, const json_t *o)
 {
 	read_alloc(a, o);
 }
+
+mc_err
+nomad_json_lock_id(const char *text, size_t len, char *buf, size_t buflen)
+{
+	json_error_t e;
+	json_t      *o = json_loadb(text, len, 0, &e);
+
+	buf[0] = '\0';
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return MC_EPROTO;
+	}
+	copy_field(buf, buflen, json_object_get(o, "Lock"), "ID");
+	json_decref(o);
+	return MC_OK;
+}

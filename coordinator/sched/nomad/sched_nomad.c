@@ -588,3 +588,20 @@ nomad_start(sched *base, const sched_opts *o)
 
 const sched_ops sched_nomad_ops = {sizeof(sched_nomad), nomad_start,
     nomad_has_capacity, nomad_submit, nomad_running, nomad_stop};
+
+mc_err
+sched_nomad_client_open(const mc_config *cfg, nomad_client **out)
+{
+	settings          s;
+	nomad_client_opts o;
+	mc_err            rv;
+
+	*out = NULL;
+	if ((rv = read_settings(cfg, &s)) == MC_OK) {
+		o = (nomad_client_opts){s.address, s.token, s.ns, s.region,
+		    s.ca, s.cert, s.key, s.timeout_s * 1000};
+		rv = nomad_client_create(&o, out);
+	}
+	settings_fini(&s);
+	return rv;
+}

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "core/loop.h"
+#include "sched/nomad/nomad_client.h"
 #include "sched/scheduler.h"
 
 /* sched_nomad_ops - the backend behind the registry's "nomad" row. Its
@@ -22,5 +23,12 @@
  * unreachable; tasks wait queued meanwhile). MC_ECONFIG for bad
  * settings. done is called on the loop thread. */
 extern const sched_ops sched_nomad_ops;
+
+/* sched_nomad_client_open - a client with the backend's connection
+ * settings (address, token, namespace, region, TLS, http_timeout), for
+ * calls made outside the backend (the leader lock). MC_ECONFIG for bad
+ * settings; on MC_OK *out is new (nomad_client_destroy), else NULL. */
+MC_NODISCARD mc_err sched_nomad_client_open(
+    const mc_config *cfg, nomad_client **out);
 
 #endif
