@@ -7,6 +7,7 @@
 #define MC_COMMON_MSG_CODEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "msg/instance.h"
 #include "base/mc_err.h"
@@ -50,5 +51,24 @@ MC_NODISCARD mc_err msg_encode_result(
     const mc_result_msg *r, void **buf, size_t *len);
 MC_NODISCARD mc_err msg_decode_result(
     const void *buf, size_t len, mc_result_msg *out, char *err, size_t errlen);
+
+/* mc_reject_msg - "rejected": the receiver refused an instance (or an
+ * association). Only counted by the coordinator (/metrics); the reason
+ * is one of the MSG_REJECT_* words, anything else counts as "other". */
+#define MSG_REJECT_REASON_MAX_LEN 31
+#define MSG_REJECT_NOT_STORED "not_stored"     /* write or memory failed */
+#define MSG_REJECT_INVALID "invalid"           /* not DICOM, bad UIDs */
+#define MSG_REJECT_SOP_MISMATCH "sop_mismatch" /* UID differs from request */
+#define MSG_REJECT_DISK_FULL "disk_full"       /* no room to keep it */
+#define MSG_REJECT_OTHER "other"
+typedef struct mc_reject_msg {
+	char    reason[MSG_REJECT_REASON_MAX_LEN + 1];
+	int64_t time_us;
+} mc_reject_msg;
+
+MC_NODISCARD mc_err msg_encode_reject(
+    const mc_reject_msg *r, void **buf, size_t *len);
+MC_NODISCARD mc_err msg_decode_reject(
+    const void *buf, size_t len, mc_reject_msg *out, char *err, size_t errlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include "core/coord_int.h"
 #include "base/log.h"
 #include "http/http_loop.h"
+#include "http/http_stats.h"
 #include "msg/msg_codec.h"
 #include "sched/sched_registry.h"
 #include "os/sys_fs.h"
@@ -61,6 +62,7 @@ on_message(coord *c, const void *buf, size_t len)
 		goto bad;
 	if (strcmp(type, "instance") == 0) {
 		c->n_instances++;
+		http_stats_note_instance(c);
 		/* tags matter only for a series' first instance: decode them
 		 * only then (the hot path is every other instance) */
 		mc_instance_init(&in);
@@ -82,6 +84,14 @@ on_message(coord *c, const void *buf, size_t len)
 		/* the local scheduler concludes on the child's exit */
 		log_debug(
 		    "event=result.received task=%s ok=%d", r.task_id, r.ok);
+		return;
+	}
+	if (strcmp(type, "rejected") == 0) {
+		mc_reject_msg rj;
+		if (msg_decode_reject(buf, len, &rj, err, sizeof(err)) !=
+		    MC_OK)
+			goto bad;
+		http_stats_note_reject(c, rj.reason);
 		return;
 	}
 	snprintf(err, sizeof(err), "unknown type '%s'", type);

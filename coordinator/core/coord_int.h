@@ -22,6 +22,7 @@ struct route_intent;
 struct http_server;
 struct halted;
 struct http_metrics;
+struct http_rates;
 struct work_queue;
 
 #define COORD_RECONCILE_INTERVAL_MS 30000
@@ -101,6 +102,7 @@ struct coord {
 	uint64_t             n_instances, n_bytes, n_series_completed;
 	uint64_t             config_generation; /* 1 at start, +1 a reload */
 	struct http_metrics *metrics;
+	struct http_rates   *rates;  /* per minute, the last hour */
 	struct work_queue   *http_q; /* jobs from the HTTP threads */
 	struct http_server  *http;   /* NULL: no http block */
 	struct halted       *halted; /* target_halt.c */

@@ -22,22 +22,23 @@
 #define HTTP_JOB_ARG_MAX 256
 
 typedef enum {
-	HTTP_JOB_PING,       /* the loop answers: readiness */
-	HTTP_JOB_STATUS,     /* GET /api/v1/status */
-	HTTP_JOB_SERIES,     /* GET /api/v1/series */
-	HTTP_JOB_STUDIES,    /* GET /api/v1/studies */
-	HTTP_JOB_TASKS,      /* GET /api/v1/tasks, the loop's states */
-	HTTP_JOB_METRICS,    /* GET /metrics */
-	HTTP_JOB_RETRY,      /* POST tasks/{id}/retry */
-	HTTP_JOB_REROUTE,    /* POST tasks/{id}/reroute */
-	HTTP_JOB_FORCE,      /* POST series|studies/{uid}/force-complete */
-	HTTP_JOB_TARGETS,    /* GET /api/v1/targets */
-	HTTP_JOB_CONFIG,     /* GET /api/v1/config */
-	HTTP_JOB_HALT,       /* POST targets/{name}/halt */
-	HTTP_JOB_RESUME,     /* POST targets/{name}/resume */
-	HTTP_JOB_SOURCE,     /* POST /api/v1/query: the source's node */
-	HTTP_JOB_RETRIEVE,   /* POST /api/v1/retrieve: start the child */
-	HTTP_JOB_TEST_TARGET /* POST targets/{name}/test: start the child */
+	HTTP_JOB_PING,        /* the loop answers: readiness */
+	HTTP_JOB_STATUS,      /* GET /api/v1/status */
+	HTTP_JOB_SERIES,      /* GET /api/v1/series */
+	HTTP_JOB_STUDIES,     /* GET /api/v1/studies */
+	HTTP_JOB_TASKS,       /* GET /api/v1/tasks, the loop's states */
+	HTTP_JOB_METRICS,     /* GET /metrics */
+	HTTP_JOB_RETRY,       /* POST tasks/{id}/retry */
+	HTTP_JOB_REROUTE,     /* POST tasks/{id}/reroute */
+	HTTP_JOB_FORCE,       /* POST series|studies/{uid}/force-complete */
+	HTTP_JOB_TARGETS,     /* GET /api/v1/targets */
+	HTTP_JOB_CONFIG,      /* GET /api/v1/config */
+	HTTP_JOB_HALT,        /* POST targets/{name}/halt */
+	HTTP_JOB_RESUME,      /* POST targets/{name}/resume */
+	HTTP_JOB_SOURCE,      /* POST /api/v1/query: the source's node */
+	HTTP_JOB_RETRIEVE,    /* POST /api/v1/retrieve: start the child */
+	HTTP_JOB_TEST_TARGET, /* POST targets/{name}/test: start the child */
+	HTTP_JOB_RATES        /* GET /api/v1/rates */
 } http_job_kind;
 
 typedef struct http_job {

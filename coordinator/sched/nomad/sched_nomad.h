@@ -23,4 +23,8 @@
  * settings. done is called on the loop thread. */
 extern const sched_ops sched_nomad_ops;
 
+/* sched_nomad_up - s is the Nomad backend, its jobs are registered and
+ * Nomad answers (loop thread; for /metrics) */
+bool sched_nomad_up(const sched *s);
+
 #endif
