@@ -68,8 +68,7 @@ take(http_fails *f, const char *addr)
 }
 
 unsigned
-http_fails_note(
-    http_fails *f, const char *addr, time_t now, unsigned window_s)
+http_fails_note(http_fails *f, const char *addr, time_t now, unsigned window_s)
 {
 	char       key[HTTP_FAILS_ADDR_MAX + 1];
 	fail_addr *a = NULL;

@@ -46,8 +46,7 @@ http_rates_series(const http_rates *r, http_rate which, int64_t now_s,
 	for (int i = 0; i < HTTP_RATES_SLOTS; i++) {
 		int64_t want = m - (HTTP_RATES_SLOTS - 1) + i;
 		size_t  k = slot_of(want);
-		out[i] = (unsigned) which < HTTP_RATE_N &&
-		                 r->minute[k] == want
+		out[i] = (unsigned) which < HTTP_RATE_N && r->minute[k] == want
 		             ? r->n[k][which]
 		             : 0;
 	}

@@ -44,8 +44,8 @@ http_stats_note_reject(coord *c, const char *reason)
 	static const char *const known[] = {MSG_REJECT_NOT_STORED,
 	    MSG_REJECT_INVALID, MSG_REJECT_SOP_MISMATCH, MSG_REJECT_DISK_FULL,
 	    NULL};
-	const char *word = MSG_REJECT_OTHER;
-	char        lab[64];
+	const char              *word = MSG_REJECT_OTHER;
+	char                     lab[64];
 
 	for (size_t i = 0; known[i] != NULL; i++)
 		if (strcmp(reason, known[i]) == 0)
@@ -69,12 +69,14 @@ add_dispatched(coord *c, const char *target, double sent, double failed)
 	snprintf(lab, sizeof(lab), "%s,%s", l1,
 	    http_metrics_label(l2, sizeof(l2), "result", "success"));
 	http_metrics_add(c->metrics, "mercure_dispatched_instances_total",
-	    "counter", "Instances a dispatch sent (success) or could not send (error), by target.",
+	    "counter",
+	    "Instances a dispatch sent (success) or could not send (error), by target.",
 	    lab, sent);
 	snprintf(lab, sizeof(lab), "%s,%s", l1,
 	    http_metrics_label(l2, sizeof(l2), "result", "error"));
 	http_metrics_add(c->metrics, "mercure_dispatched_instances_total",
-	    "counter", "Instances a dispatch sent (success) or could not send (error), by target.",
+	    "counter",
+	    "Instances a dispatch sent (success) or could not send (error), by target.",
 	    lab, failed);
 }
 
@@ -97,8 +99,8 @@ http_stats_note_attempt(coord *c, const task_entry *t, const task_result *r)
 		if (tr->name == NULL ||
 		    config_find_target(c->cfg, tr->name) == NULL)
 			continue;
-		add_dispatched(c, tr->name, (double) tr->sent,
-		    (double) tr->failed);
+		add_dispatched(
+		    c, tr->name, (double) tr->sent, (double) tr->failed);
 		sent += tr->sent;
 		if (r->started_us > 0 && r->finished_us >= r->started_us)
 			http_metrics_observe(c->metrics,
@@ -123,7 +125,8 @@ http_stats_note_done(coord *c, const task_entry *t)
 	double s = (double) (loop_now_ms() - t->enqueued_ms) / 1000.0;
 
 	if (c->metrics != NULL)
-		http_metrics_observe(c->metrics, "mercure_task_latency_seconds",
+		http_metrics_observe(c->metrics,
+		    "mercure_task_latency_seconds",
 		    "Time from a series' completion (the task queued) to its "
 		    "task's success or failure.",
 		    NULL, latency_bounds, N_OF(latency_bounds), s < 0 ? 0 : s);
@@ -180,8 +183,9 @@ http_stats_rates(coord *c, http_job *j)
 	json_t *er = series_json(r, HTTP_RATE_ERRORS, now, &end);
 	json_t *o = json_pack("{s:i,s:I,s:o,s:o,s:o}", "interval_seconds",
 	    HTTP_RATES_INTERVAL_S, "end", (json_int_t) end,
-	    "received_instances", rx, "dispatched_instances", tx, "errors", er);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	    "received_instances", rx, "dispatched_instances", tx, "errors",
+	    er);
+	char   *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
 	http_job_answer(j, text ? 200 : 500, NULL,
