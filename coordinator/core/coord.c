@@ -18,6 +18,7 @@
 #include "core/coord_int.h"
 #include "base/log.h"
 #include "http/http_loop.h"
+#include "http/http_loop_qr.h"
 #include "http/http_stats.h"
 #include "msg/msg_codec.h"
 #include "sched/sched_registry.h"
@@ -164,13 +165,20 @@ before_sleep(loop *l, void *arg)
 }
 
 static void
-reap_children(void)
+on_child_reaped(void *ctx, pid_t pid, int exit_code)
+{
+	http_loop_child_ended(ctx, pid, exit_code);
+}
+
+static void
+reap_children(coord *c)
 {
 	sys_child_status st;
 	pid_t            pid;
 
 	while (sys_spawn_reap_any(&pid, &st))
-		;
+		on_child_reaped(
+		    c, pid, st.exited ? st.exit_code : 128 + st.signal);
 }
 
 static int64_t
@@ -184,7 +192,7 @@ on_slow_tick(loop *l, void *arg)
 	/* notification workers: reaped here unless the backend reaps every
 	 * child itself (then it must see their exits, not us) */
 	if (!(c->sched->caps & SCHED_CAP_REAPS_ALL_CHILDREN))
-		reap_children();
+		reap_children(c);
 	return COORD_TASK_POLL_MS;
 }
 
@@ -352,8 +360,9 @@ make_dirs(coord *c)
 static mc_err
 open_parts(coord *c)
 {
-	char        db[MC_PATH_MAX], err[256];
-	sched_opts  so = {c->cfg, c->worker_path, tasks_on_done, c};
+	char       db[MC_PATH_MAX], err[256];
+	sched_opts so = {
+	    c->cfg, c->worker_path, tasks_on_done, c, on_child_reaped};
 	const char *type = config_scheduler_type_str(c->cfg->scheduler.type);
 	const sched_backend *b;
 	mc_err               rv;

@@ -23,6 +23,7 @@ struct http_server;
 struct halted;
 struct http_metrics;
 struct http_rates;
+struct qr_child;
 struct work_queue;
 
 #define COORD_RECONCILE_INTERVAL_MS 30000
@@ -102,10 +103,11 @@ struct coord {
 	uint64_t             n_instances, n_bytes, n_series_completed;
 	uint64_t             config_generation; /* 1 at start, +1 a reload */
 	struct http_metrics *metrics;
-	struct http_rates   *rates;  /* per minute, the last hour */
-	struct work_queue   *http_q; /* jobs from the HTTP threads */
-	struct http_server  *http;   /* NULL: no http block */
-	struct halted       *halted; /* target_halt.c */
+	struct http_rates   *rates;       /* per minute, the last hour */
+	struct qr_child     *qr_children; /* http_loop_qr.c, by pid */
+	struct work_queue   *http_q;      /* jobs from the HTTP threads */
+	struct http_server  *http;        /* NULL: no http block */
+	struct halted       *halted;      /* target_halt.c */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */

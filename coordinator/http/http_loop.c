@@ -541,6 +541,7 @@ http_loop_close(coord *c)
 	c->metrics = NULL;
 	free(c->rates);
 	c->rates = NULL;
+	http_loop_qr_forget(c);
 }
 
 /* note - count n events of name for /metrics; kind is the task's */
