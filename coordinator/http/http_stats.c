@@ -92,7 +92,8 @@ http_stats_note_attempt(coord *c, const task_entry *t, const task_result *r)
 		if (c->rates != NULL)
 			http_rates_add(c->rates, HTTP_RATE_ERRORS, now_s(), 1);
 	}
-	if (r == NULL || strcmp(t->meta.kind, "dispatch") != 0)
+	/* a processing task that dispatches its output has targets too */
+	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->n_targets; i++) {
 		const task_target_report *tr = &r->targets[i];
@@ -105,7 +106,8 @@ http_stats_note_attempt(coord *c, const task_entry *t, const task_result *r)
 		if (r->started_us > 0 && r->finished_us >= r->started_us)
 			http_metrics_observe(c->metrics,
 			    "mercure_dispatch_seconds",
-			    "Time of a dispatch task's attempt, by target.",
+			    "Time of a task's attempt that dispatched, by "
+			    "target.",
 			    http_metrics_label(
 			        lab, sizeof(lab), "target", tr->name),
 			    dispatch_bounds, N_OF(dispatch_bounds),

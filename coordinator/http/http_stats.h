@@ -23,10 +23,10 @@ void http_stats_note_instance(struct coord *c);
 void http_stats_note_reject(struct coord *c, const char *reason);
 
 /* http_stats_note_attempt - a worker's attempt at t ended with r (its
- * result.json; NULL when it left none): a dispatch's instances and time
- * per target of the configuration (others are not counted, so the label
- * values stay bounded), written to the audit trail as task.dispatched
- * so that the counters go on after a restart. */
+ * result.json; NULL when it left none): the instances it dispatched and
+ * its time per target of the configuration (others are not counted, so the
+ * label values stay bounded), written to the audit trail as task.dispatched so
+ * that the counters go on after a restart. */
 void http_stats_note_attempt(
     struct coord *c, const struct task_entry *t, const task_result *r);
 
