@@ -52,9 +52,10 @@ MC_NODISCARD mc_err msg_encode_result(
 MC_NODISCARD mc_err msg_decode_result(
     const void *buf, size_t len, mc_result_msg *out, char *err, size_t errlen);
 
-/* mc_reject_msg - "rejected": the receiver refused an instance (or an
- * association). Only counted by the coordinator (/metrics); the reason
- * is one of the MSG_REJECT_* words, anything else counts as "other". */
+/* mc_reject_msg - "rejected": the receiver refused an instance (answered a
+ * C-STORE with a failure status). Only counted by the coordinator
+ * (/metrics); the reason is one of the MSG_REJECT_* words, anything else
+ * counts as "other". */
 #define MSG_REJECT_REASON_MAX_LEN 31
 #define MSG_REJECT_NOT_STORED "not_stored"     /* write or memory failed */
 #define MSG_REJECT_INVALID "invalid"           /* not DICOM, bad UIDs */
