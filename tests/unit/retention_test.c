@@ -30,12 +30,11 @@ put(const char *dir, const char *name, time_t age_s)
 	char            p[MC_PATH_MAX];
 	struct timespec ts[2];
 
-	ck_assert_int_eq(sys_path_fmt(p, sizeof(p), "%s/%s", mc_check_tmpdir,
-	                     dir),
-	    MC_OK);
+	ck_assert_int_eq(
+	    sys_path_fmt(p, sizeof(p), "%s/%s", mc_check_tmpdir, dir), MC_OK);
 	ck_assert_int_eq(sys_mkdir_p(p), MC_OK);
-	ck_assert_int_eq(sys_path_fmt(p, sizeof(p), "%s/%s/%s",
-	                     mc_check_tmpdir, dir, name),
+	ck_assert_int_eq(
+	    sys_path_fmt(p, sizeof(p), "%s/%s/%s", mc_check_tmpdir, dir, name),
 	    MC_OK);
 	ck_assert_int_eq(sys_write_file_atomic(p, "{}", 2), MC_OK);
 	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age_s;
@@ -48,8 +47,8 @@ there(const char *dir, const char *name)
 {
 	char p[MC_PATH_MAX];
 
-	ck_assert_int_eq(sys_path_fmt(p, sizeof(p), "%s/%s/%s",
-	                     mc_check_tmpdir, dir, name),
+	ck_assert_int_eq(
+	    sys_path_fmt(p, sizeof(p), "%s/%s/%s", mc_check_tmpdir, dir, name),
 	    MC_OK);
 	return sys_exists(p);
 }
@@ -78,7 +77,8 @@ START_TEST(old_requests_go_recent_and_foreign_files_stay)
 		put(dirs[i], "notes.txt", 7200);
 		put(dirs[i], "..hidden", 7200);
 	}
-	ck_assert_int_eq(retention_timer(NULL, c), COORD_RETENTION_INTERVAL_MS);
+	ck_assert_int_eq(
+	    retention_timer(NULL, c), COORD_RETENTION_INTERVAL_MS);
 	for (size_t i = 0; i < 2; i++) {
 		ck_assert(!there(dirs[i], OLD_ID ".json"));
 		ck_assert(!there(dirs[i], OLD_ID ".log"));
@@ -104,7 +104,8 @@ START_TEST(no_request_folders_is_fine)
 	cfg.retention_s = 1;
 	c->cfg = &cfg;
 	snprintf(c->root, sizeof(c->root), "%s", mc_check_tmpdir);
-	ck_assert_int_eq(retention_timer(NULL, c), COORD_RETENTION_INTERVAL_MS);
+	ck_assert_int_eq(
+	    retention_timer(NULL, c), COORD_RETENTION_INTERVAL_MS);
 	free(c);
 }
 END_TEST
