@@ -7,10 +7,13 @@
 #include <nng/protocol/pipeline0/push.h>
 #include <nng/supplemental/util/platform.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "msg/msg_codec.h"
+#include "os/sys_fs.h"
 
 struct instance_push {
 	nng_socket           sock;
@@ -96,6 +99,27 @@ instance_push_send_association(instance_push *p, const mc_assoc_msg *m)
 	}
 	/* a lost one costs only the early completion: the series then
 	 * completes by its quiet period */
+	if (nng_send(p->sock, buf, len, 0) != 0)
+		atomic_fetch_add(&p->dropped, 1);
+	else
+		atomic_fetch_add(&p->sent, 1);
+	free(buf);
+}
+
+void
+instance_push_send_reject(instance_push *p, const char *reason)
+{
+	mc_reject_msg r;
+	void         *buf;
+	size_t        len;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	r.time_us = sys_now_us();
+	if (msg_encode_reject(&r, &buf, &len) != MC_OK) {
+		atomic_fetch_add(&p->dropped, 1);
+		return;
+	}
 	if (nng_send(p->sock, buf, len, 0) != 0)
 		atomic_fetch_add(&p->dropped, 1);
 	else

@@ -40,6 +40,11 @@ struct mc_assoc_msg;
 void instance_push_send_association(
     instance_push *p, const struct mc_assoc_msg *m);
 
+/* instance_push_send_reject - a "rejected" message (reason one of
+ * msg_codec.h's MSG_REJECT_*) for the coordinator's counters; as
+ * instance_push_send, never fails the caller. */
+void instance_push_send_reject(instance_push *p, const char *reason);
+
 /* instance_push_dropped / _sent - counters since create. */
 uint64_t instance_push_dropped(const instance_push *p);
 uint64_t instance_push_sent(const instance_push *p);

@@ -13,6 +13,7 @@
 #include "dcm/dcm_glue.h"
 #include "instance_push.h"
 #include "base/log.h"
+#include "msg/msg_codec.h"
 #include "receiver_recover.h"
 #include "receiver_server.h"
 #include "receiver_store.h"
@@ -434,6 +435,23 @@ apply_defaults(receiver_args *a)
 		a->min_rate = RECEIVER_MIN_RATE_DEFAULT;
 }
 
+/* reject_reason - the word for the coordinator's counter of a refused
+ * instance's status */
+static const char *
+reject_reason(uint16_t status)
+{
+	switch (status) {
+	case DCM_STATUS_OUT_OF_RESOURCES:
+		return MSG_REJECT_DISK_FULL;
+	case DCM_STATUS_DATASET_MISMATCH:
+		return MSG_REJECT_SOP_MISMATCH;
+	case DCM_STATUS_CANNOT_UNDERSTAND:
+		return MSG_REJECT_INVALID;
+	default:
+		return MSG_REJECT_OTHER;
+	}
+}
+
 /* on_store - dcm_on_store_fn: the received temp file becomes an instance */
 static uint16_t
 on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
@@ -459,6 +477,9 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 		    sop, DCM_STATUS_OUT_OF_RESOURCES,
 		    req->write_errno ? strerror(req->write_errno)
 		                     : "no memory");
+		if (r->push)
+			instance_push_send_reject(
+			    r->push, MSG_REJECT_NOT_STORED);
 		return DCM_STATUS_OUT_OF_RESOURCES;
 	}
 	mc_instance_init(in);
@@ -469,6 +490,9 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 		    sop, log_esc(calling, sizeof(calling), a->calling_aet),
 		    status, log_esc(reason_esc, sizeof(reason_esc), reason));
 		free(in);
+		if (r->push)
+			instance_push_send_reject(
+			    r->push, reject_reason(status));
 		return status;
 	}
 	log_debug("event=instance.stored study=%s series=%s sop=%s bytes=%llu",

@@ -568,3 +568,52 @@ msg_decode_association(
 	msgpack_unpacked_destroy(&up);
 	return rv;
 }
+
+mc_err
+msg_encode_reject(const mc_reject_msg *r, void **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer  pk;
+
+	pack_begin(&sb, &pk, 4, "rejected");
+	pack_kv(&pk, "reason", r->reason);
+	pack_str(&pk, "time_us");
+	msgpack_pack_int64(&pk, r->time_us);
+	*buf = sb.data;
+	*len = sb.size;
+	return sb.data ? MC_OK : MC_ENOMEM;
+}
+
+mc_err
+msg_decode_reject(
+    const void *buf, size_t len, mc_reject_msg *out, char *err, size_t errlen)
+{
+	msgpack_unpacked up;
+	char             type[MSG_TYPE_MAX_LEN + 1];
+	mc_err           rv;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	rv = unpack_head(&up, buf, len, "rejected", type, err, errlen);
+	for (uint32_t i = 0; rv == MC_OK && i < up.data.via.map.size; i++) {
+		const msgpack_object_kv *kv = &up.data.via.map.ptr[i];
+		if (key_is(&kv->key, "reason")) {
+			if (!get_str(
+			        &kv->val, out->reason, sizeof(out->reason)))
+				rv = MC_EPROTO;
+		} else if (key_is(&kv->key, "time_us")) {
+			if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+				out->time_us = (int64_t) kv->val.via.u64;
+			else if (kv->val.type ==
+			         MSGPACK_OBJECT_NEGATIVE_INTEGER)
+				out->time_us = kv->val.via.i64;
+		}
+	}
+	if (rv == MC_OK && out->reason[0] == '\0')
+		rv = MC_EPROTO;
+	if (rv != MC_OK && err[0] == '\0')
+		snprintf(err, errlen, "malformed rejected message");
+	msgpack_unpacked_destroy(&up);
+	return rv;
+}

@@ -78,4 +78,24 @@ MC_NODISCARD mc_err msg_encode_association(
 MC_NODISCARD mc_err msg_decode_association(
     const void *buf, size_t len, mc_assoc_msg *out, char *err, size_t errlen);
 
+/* mc_reject_msg - "rejected": the receiver refused an instance (answered a
+ * C-STORE with a failure status). Only counted by the coordinator
+ * (/metrics); the reason is one of the MSG_REJECT_* words, anything else
+ * counts as "other". */
+#define MSG_REJECT_REASON_MAX_LEN 31
+#define MSG_REJECT_NOT_STORED "not_stored"     /* write or memory failed */
+#define MSG_REJECT_INVALID "invalid"           /* not DICOM, bad UIDs */
+#define MSG_REJECT_SOP_MISMATCH "sop_mismatch" /* UID differs from request */
+#define MSG_REJECT_DISK_FULL "disk_full"       /* no room to keep it */
+#define MSG_REJECT_OTHER "other"
+typedef struct mc_reject_msg {
+	char    reason[MSG_REJECT_REASON_MAX_LEN + 1];
+	int64_t time_us;
+} mc_reject_msg;
+
+MC_NODISCARD mc_err msg_encode_reject(
+    const mc_reject_msg *r, void **buf, size_t *len);
+MC_NODISCARD mc_err msg_decode_reject(
+    const void *buf, size_t len, mc_reject_msg *out, char *err, size_t errlen);
+
 #endif

@@ -531,6 +531,33 @@ bookkeeping_series_count(bookkeeping *b)
 }
 
 mc_err
+bookkeeping_dispatch_totals(bookkeeping *b, bk_dispatch_fn fn, void *ctx)
+{
+	/* CAST takes the leading digits of what follows "sent=" and
+	 * "failed=" */
+	static const char sql[] =
+	    "SELECT target,"
+	    " sum(CAST(substr(info, instr(info, 'sent=') + 5) AS INTEGER)),"
+	    " sum(CAST(substr(info, instr(info, 'failed=') + 7) AS INTEGER))"
+	    " FROM events WHERE event = 'task.dispatched'"
+	    " AND target IS NOT NULL GROUP BY target";
+	sqlite3_stmt *st = NULL;
+	int           rc;
+
+	if (b == NULL)
+		return MC_EINVAL;
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return MC_EIO;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *) sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MC_OK : MC_EIO;
+}
+
+mc_err
 bookkeeping_event_totals(
     bookkeeping *b, const char *const *names, bk_total_fn fn, void *ctx)
 {

@@ -81,6 +81,17 @@ typedef void (*bk_total_fn)(void *ctx, const char *event, const char *rule,
 MC_NODISCARD mc_err bookkeeping_event_totals(
     bookkeeping *b, const char *const *names, bk_total_fn fn, void *ctx);
 
+/* bk_dispatch_fn - one row of bookkeeping_dispatch_totals: the instances
+ * sent to and failed at target by every task.dispatched event. */
+typedef void (*bk_dispatch_fn)(
+    void *ctx, const char *target, int64_t sent, int64_t failed);
+
+/* bookkeeping_dispatch_totals - fn for every target of the task.dispatched
+ * events (info "sent=N failed=M"), summed in one scan; loop thread, at
+ * start. Returns MC_OK or MC_EIO. */
+MC_NODISCARD mc_err bookkeeping_dispatch_totals(
+    bookkeeping *b, bk_dispatch_fn fn, void *ctx);
+
 /* bookkeeping_dropped - records (events and series) that never reached
  * the database since open: failed steps plus rows of a failed commit.
  * For tests and --status. Loop thread. */

@@ -20,6 +20,8 @@
 #include "core/series_complete.h"
 #include "base/log.h"
 #include "http/http_loop.h"
+#include "http/http_loop_qr.h"
+#include "http/http_stats.h"
 #include "msg/msg_codec.h"
 #include "sched/sched_registry.h"
 #include "os/sys_fs.h"
@@ -63,6 +65,7 @@ on_message(coord *c, const void *buf, size_t len)
 		goto bad;
 	if (strcmp(type, "instance") == 0) {
 		c->n_instances++;
+		http_stats_note_instance(c);
 		/* tags matter only for a series' first instance: decode them
 		 * only then (the hot path is every other instance) */
 		mc_instance_init(&in);
@@ -93,6 +96,14 @@ on_message(coord *c, const void *buf, size_t len)
 		/* the local scheduler concludes on the child's exit */
 		log_debug(
 		    "event=result.received task=%s ok=%d", r.task_id, r.ok);
+		return;
+	}
+	if (strcmp(type, "rejected") == 0) {
+		mc_reject_msg rj;
+		if (msg_decode_reject(buf, len, &rj, err, sizeof(err)) !=
+		    MC_OK)
+			goto bad;
+		http_stats_note_reject(c, rj.reason);
 		return;
 	}
 	snprintf(err, sizeof(err), "unknown type '%s'", type);
@@ -190,13 +201,20 @@ before_sleep(loop *l, void *arg)
 }
 
 static void
-reap_children(void)
+on_child_reaped(void *ctx, pid_t pid, int exit_code)
+{
+	http_loop_child_ended(ctx, pid, exit_code);
+}
+
+static void
+reap_children(coord *c)
 {
 	sys_child_status st;
 	pid_t            pid;
 
 	while (sys_spawn_reap_any(&pid, &st))
-		;
+		on_child_reaped(
+		    c, pid, st.exited ? st.exit_code : 128 + st.signal);
 }
 
 static int64_t
@@ -210,7 +228,7 @@ on_slow_tick(loop *l, void *arg)
 	/* notification workers: reaped here unless the backend reaps every
 	 * child itself (then it must see their exits, not us) */
 	if (!(c->sched->caps & SCHED_CAP_REAPS_ALL_CHILDREN))
-		reap_children();
+		reap_children(c);
 	return COORD_TASK_POLL_MS;
 }
 
@@ -380,8 +398,9 @@ make_dirs(coord *c)
 static mc_err
 open_parts(coord *c)
 {
-	char        db[MC_PATH_MAX], err[256];
-	sched_opts  so = {c->cfg, c->worker_path, tasks_on_done, c};
+	char       db[MC_PATH_MAX], err[256];
+	sched_opts so = {
+	    c->cfg, c->worker_path, tasks_on_done, c, on_child_reaped};
 	const char *type = config_scheduler_type_str(c->cfg->scheduler.type);
 	const sched_backend *b;
 	mc_err               rv;

@@ -22,6 +22,8 @@ struct route_intent;
 struct http_server;
 struct halted;
 struct http_metrics;
+struct http_rates;
+struct qr_child;
 struct work_queue;
 struct order_gate;
 
@@ -103,10 +105,12 @@ struct coord {
 	uint64_t             config_generation; /* 1 at start, +1 a reload */
 	uint64_t             config_rejected;   /* reloads that failed */
 	struct http_metrics *metrics;
-	struct work_queue   *http_q; /* jobs from the HTTP threads */
-	struct http_server  *http;   /* NULL: no http block */
-	struct halted       *halted; /* target_halt.c */
-	struct order_gate   *gate;   /* dispatch_order.c */
+	struct http_rates   *rates;       /* per minute, the last hour */
+	struct qr_child     *qr_children; /* http_loop_qr.c, by pid */
+	struct work_queue   *http_q;      /* jobs from the HTTP threads */
+	struct http_server  *http;        /* NULL: no http block */
+	struct halted       *halted;      /* target_halt.c */
+	struct order_gate   *gate;        /* dispatch_order.c */
 };
 
 /* coord_path - "<root>/<a>[/<b>[/<c>]]" into buf; NULL parts end it. */

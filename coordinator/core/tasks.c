@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "core/dispatch_order.h"
 #include "core/notify_request.h"
+#include "http/http_stats.h"
 #include "sched/sched_local.h"
 #include "os/sys_fs.h"
 #include "tags/uid.h"
@@ -312,7 +313,9 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		return;
 	if (task_result_read(path, &o.r, err, sizeof(err)) == MC_OK) {
 		summarize(&o);
+		http_stats_note_attempt(c, t, &o.r);
 	} else {
+		http_stats_note_attempt(c, t, NULL);
 		o.r.retryable = exit_code != 2;
 		snprintf(o.error, sizeof(o.error),
 		    "worker exited with status %d and no usable result.json",

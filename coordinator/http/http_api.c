@@ -360,6 +360,11 @@ api(http_req *r, const char *path)
 			http_config_yaml(r);
 		return;
 	}
+	if (n == 1 && get && strcmp(seg[0], "rates") == 0) {
+		if (need(r, HTTP_ROLE_VIEWER))
+			http_loop_ask(r, HTTP_JOB_RATES, NULL, 0);
+		return;
+	}
 	if (n == 1 && get && strcmp(seg[0], "targets") == 0) {
 		if (need(r, HTTP_ROLE_VIEWER))
 			http_loop_ask(r, HTTP_JOB_TARGETS, NULL, 0);

@@ -5,9 +5,11 @@
  * works on a running coordinator. A session stores the user's name, not
  * a role: each request takes the role from the current users file, so
  * removing a user or lowering a role takes effect at once. Failed
- * logins are remembered as a ring of times; the delay grows with the
- * failures of the last minute, whoever made them, which slows a guesser
- * who changes address as much as one who does not. Nothing logged here
+ * logins are remembered by client address (http_fails.h); the delay
+ * grows with the failures of the last minute from that address, so a
+ * guesser slows his own attempts without slowing everybody else's
+ * login. Every failure is logged, so one who changes address is still
+ * seen. Nothing logged here
  * ever holds a password or a token. */
 #include "http/http_auth.h"
 
@@ -22,10 +24,9 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "http/http_fails.h"
 #include "http/http_query.h"
 #include "os/sys_fs.h"
-
-#define HTTP_FAIL_RING 64
 
 typedef struct session {
 	char   id[HTTP_SESSION_ID_LEN + 1];
@@ -41,8 +42,7 @@ struct http_auth {
 	struct stat     seen; /* of the file when it was read */
 	time_t          checked;
 	session        *sessions; /* HTTP_SESSIONS_MAX slots */
-	time_t          fails[HTTP_FAIL_RING];
-	size_t          fail_next;
+	http_fails     *fails;    /* by client address */
 };
 
 static void
@@ -98,7 +98,9 @@ http_auth_create(const char *users_path, http_auth **out)
 	if (a == NULL)
 		return MC_ENOMEM;
 	a->sessions = calloc(HTTP_SESSIONS_MAX, sizeof(*a->sessions));
-	if (a->sessions == NULL || pthread_mutex_init(&a->mu, NULL) != 0) {
+	if (a->sessions == NULL || http_fails_create(&a->fails) != MC_OK ||
+	    pthread_mutex_init(&a->mu, NULL) != 0) {
+		http_fails_destroy(a->fails);
 		free(a->sessions);
 		free(a);
 		return MC_ENOMEM;
@@ -119,6 +121,7 @@ http_auth_destroy(http_auth *a)
 	http_users_destroy(a->users);
 	explicit_bzero(a->sessions, HTTP_SESSIONS_MAX * sizeof(session));
 	free(a->sessions);
+	http_fails_destroy(a->fails);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
@@ -129,15 +132,12 @@ failed(http_auth *a, const char *user, const char *remote, const char *why)
 {
 	char            u[4 * HTTP_NAME_MAX + 16], r[128];
 	time_t          now = time(NULL);
-	unsigned        recent = 0;
+	unsigned        recent;
 	long            ms;
 	struct timespec ts;
 
 	pthread_mutex_lock(&a->mu);
-	a->fails[a->fail_next++ % HTTP_FAIL_RING] = now;
-	for (size_t i = 0; i < HTTP_FAIL_RING; i++)
-		if (a->fails[i] != 0 && now - a->fails[i] < HTTP_FAIL_WINDOW_S)
-			recent++;
+	recent = http_fails_note(a->fails, remote, now, HTTP_FAIL_WINDOW_S);
 	pthread_mutex_unlock(&a->mu);
 	log_warn("event=http.auth_failed user=\"%s\" remote=\"%s\" reason=%s "
 	         "recent_failures=%u",

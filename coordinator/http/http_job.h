@@ -39,7 +39,8 @@ typedef enum {
 	HTTP_JOB_RETRIEVE,      /* POST /api/v1/retrieve: start the child */
 	HTTP_JOB_TEST_TARGET,   /* POST targets/{name}/test: start the child */
 	HTTP_JOB_CONFIG_RELOAD, /* PUT config, config/rollback: audit, load */
-	HTTP_JOB_CONFIG_STATE   /* the reload's progress */
+	HTTP_JOB_CONFIG_STATE,  /* the reload's progress */
+	HTTP_JOB_RATES          /* GET /api/v1/rates */
 } http_job_kind;
 
 typedef struct http_job {

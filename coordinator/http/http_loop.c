@@ -20,7 +20,9 @@
 #include "http/http_loop_qr.h"
 #include "http/http_metrics.h"
 #include "http/http_query.h"
+#include "http/http_rates.h"
 #include "http/http_server.h"
+#include "http/http_stats.h"
 
 static void restore_counters(coord *c);
 
@@ -204,6 +206,7 @@ metrics(coord *c, http_job *j)
 		gauge(g, "mercure_storage_free_bytes",
 		    "Bytes free for us under the storage root.", NULL,
 		    (double) vfs.f_bavail * (double) vfs.f_frsize);
+	http_stats_gauges(c, g);
 	HASH_ITER(hh, c->tasks, t, tmp)
 	{
 		http_metrics_label(lab, sizeof(lab), "kind", t->meta.kind);
@@ -493,6 +496,9 @@ run(coord *c, http_job *j)
 	case HTTP_JOB_CONFIG_STATE:
 		config_state(c, j);
 		break;
+	case HTTP_JOB_RATES:
+		http_stats_rates(c, j);
+		break;
 	}
 }
 
@@ -521,7 +527,10 @@ http_loop_open(coord *c)
 	c->config_generation = 1;
 	if ((rv = http_metrics_create(&c->metrics)) != MC_OK)
 		return rv;
+	if ((c->rates = calloc(1, sizeof(*c->rates))) == NULL)
+		return MC_ENOMEM;
 	restore_counters(c);
+	http_stats_restore(c);
 	if (!c->cfg->http.enabled)
 		return MC_OK;
 	/* POST /api/v1/query runs DCMTK on the HTTP threads: its set-up
@@ -564,6 +573,9 @@ http_loop_close(coord *c)
 	c->http_q = NULL;
 	http_metrics_destroy(c->metrics);
 	c->metrics = NULL;
+	free(c->rates);
+	c->rates = NULL;
+	http_loop_qr_forget(c);
 }
 
 /* note - count n events of name for /metrics; kind is the task's */
@@ -617,6 +629,9 @@ http_loop_note_event(
 	if (task != NULL)
 		HASH_FIND_STR(c->tasks, task, t);
 	note(c, event, rule_name, t ? t->meta.kind : NULL, 1);
+	if (t != NULL && (strcmp(event, "task.success") == 0 ||
+	                     strcmp(event, "task.error") == 0))
+		http_stats_note_done(c, t);
 }
 
 static void

@@ -21,6 +21,73 @@
 #include "http/http_query.h"
 #include "os/sys_spawn.h"
 
+/* a child started here, until it is reaped */
+typedef struct qr_child {
+	pid_t          pid;
+	char           dir[16]; /* HTTP_RETRIEVALS_DIR or _TARGET_TESTS_DIR */
+	char           id[TASK_ID_MAX_LEN + 1];
+	UT_hash_handle hh;
+} qr_child;
+
+/* remember - pid is the child of request id under dirname; out of
+ * memory: it is never reported ended, as before it was remembered */
+static void
+remember(coord *c, pid_t pid, const char *dirname, const char *id)
+{
+	qr_child *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return;
+	k->pid = pid;
+	snprintf(k->dir, sizeof(k->dir), "%s", dirname);
+	snprintf(k->id, sizeof(k->id), "%s", id);
+	HASH_ADD_INT(c->qr_children, pid, k);
+}
+
+void
+http_loop_child_ended(coord *c, pid_t pid, int exit_code)
+{
+	qr_child *k = NULL;
+	char      path[MC_PATH_MAX], *text;
+	json_t   *o;
+
+	HASH_FIND_INT(c->qr_children, &pid, k);
+	if (k == NULL)
+		return;
+	HASH_DEL(c->qr_children, k);
+	o = json_pack("{s:i,s:s}", "exit_code", exit_code, "status",
+	    exit_code > 128  ? "killed by a signal"
+	    : exit_code == 0 ? "exited"
+	                     : "exited with an error");
+	if (exit_code > 128)
+		json_object_set_new(
+		    o, "signal", json_integer(exit_code - 128));
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (text == NULL ||
+	    coord_path(c, path, sizeof(path), k->dir, NULL, NULL) != MC_OK ||
+	    sys_path_fmt(path + strlen(path), sizeof(path) - strlen(path),
+	        "/%s%s", k->id, HTTP_CHILD_EXIT_SUFFIX) != MC_OK ||
+	    sys_write_file_atomic(path, text, strlen(text)) != MC_OK)
+		log_warn("event=http.child_exit_unrecorded id=%s", k->id);
+	log_info("event=http.child_ended what=%s id=%s exit_code=%d", k->dir,
+	    k->id, exit_code);
+	free(text);
+	free(k);
+}
+
+void
+http_loop_qr_forget(coord *c)
+{
+	qr_child *k, *t;
+
+	HASH_ITER(hh, c->qr_children, k, t)
+	{
+		HASH_DEL(c->qr_children, k);
+		free(k);
+	}
+}
+
 /* the fixed arguments before the keys, and the NULL at the end */
 #define QR_ARGV_FIXED 14
 #define QR_KV_MAX (64 + 2 * DCM_QR_VALUE_MAX_LEN)
@@ -116,7 +183,8 @@ self(char *buf, size_t len)
 
 /* spawn - the child for in, its output appended to logp */
 static mc_err
-spawn(coord *c, json_t *in, const char *logp, char *err, size_t errlen)
+spawn(coord *c, json_t *in, const char *logp, pid_t *pid, char *err,
+    size_t errlen)
 {
 	char        prog[MC_PATH_MAX];
 	char        kv[DCM_QR_MAX_KEYS][QR_KV_MAX];
@@ -125,7 +193,6 @@ spawn(coord *c, json_t *in, const char *logp, char *err, size_t errlen)
 	json_t     *fr = json_object_get(in, "force_rule");
 	const char *k;
 	size_t      n = 0, nk = 0;
-	pid_t       pid;
 
 	if (self(prog, sizeof(prog)) != MC_OK) {
 		snprintf(err, errlen, "cannot find this program's path");
@@ -157,7 +224,7 @@ spawn(coord *c, json_t *in, const char *logp, char *err, size_t errlen)
 	}
 	argv[n] = NULL;
 	sys_spawn_opts so = {argv, NULL, logp, 0};
-	return sys_spawn_start(&so, &pid, err, errlen);
+	return sys_spawn_start(&so, pid, err, errlen);
 }
 
 /* record - a new id into in, with the user and the time, written to
@@ -197,6 +264,7 @@ http_loop_retrieve(coord *c, http_job *j)
 	const char       *why;
 	char              id[TASK_ID_MAX_LEN + 1], logp[MC_PATH_MAX];
 	char              err[256], info[512];
+	pid_t             pid;
 
 	if (in == NULL || !json_is_object(in)) {
 		answer_error(j, 500, "bad request from the HTTP thread");
@@ -208,12 +276,13 @@ http_loop_retrieve(coord *c, http_job *j)
 	}
 	if (!record(c, j, HTTP_RETRIEVALS_DIR, in, id, logp))
 		goto out;
-	if (spawn(c, in, logp, err, sizeof(err)) != MC_OK) {
+	if (spawn(c, in, logp, &pid, err, sizeof(err)) != MC_OK) {
 		log_warn(
 		    "event=retrieve.spawn_failed id=%s msg=\"%s\"", id, err);
 		answer_error(j, 503, err);
 		goto out;
 	}
+	remember(c, pid, HTTP_RETRIEVALS_DIR, id);
 	snprintf(info, sizeof(info), "id=%s source=%s method=%s by %s", id,
 	    n.name, json_string_value(json_object_get(in, "method")), j->user);
 	coord_event(c, "retrieve.started", NULL, NULL, NULL,
@@ -252,6 +321,7 @@ http_loop_test_target(coord *c, http_job *j)
 		answer_error(j, 503, "cannot start the test");
 		goto out;
 	}
+	remember(c, pid, HTTP_TARGET_TESTS_DIR, id);
 	snprintf(info, sizeof(info), "id=%s by %s", id, j->user);
 	coord_event(
 	    c, "target.test_started", NULL, NULL, NULL, NULL, j->arg, info);

@@ -8,11 +8,14 @@
 #define MC_COORDINATOR_HTTP_LOOP_QR_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "http/http_job.h"
 
 #define HTTP_RETRIEVALS_DIR "retrievals"
 #define HTTP_TARGET_TESTS_DIR "target_tests"
+/* <id>.exit: how the child ended, {"exit_code": N, "status": text} */
+#define HTTP_CHILD_EXIT_SUFFIX ".exit"
 
 struct coord;
 
@@ -37,5 +40,14 @@ void http_loop_retrieve(struct coord *c, http_job *j);
  * the test's log; 202 with the id, or 404 for an unknown target. Loop
  * thread. */
 void http_loop_test_target(struct coord *c, http_job *j);
+
+/* http_loop_child_ended - a child of the loop ended with exit_code
+ * (128+signal when killed): a retrieval's or a target test's is written
+ * beside its log (<id>.exit), so that one killed before its last line is
+ * reported failed instead of running forever. Other pids: nothing. */
+void http_loop_child_ended(struct coord *c, pid_t pid, int exit_code);
+
+/* http_loop_qr_forget - free the table of children (they run on) */
+void http_loop_qr_forget(struct coord *c);
 
 #endif

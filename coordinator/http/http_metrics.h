@@ -5,6 +5,7 @@
 #ifndef MC_COORDINATOR_HTTP_METRICS_H
 #define MC_COORDINATOR_HTTP_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/mc_err.h"
@@ -25,6 +26,15 @@ void http_metrics_add(http_metrics *m, const char *family, const char *type,
  * format says (\\, \", \n) into buf. Returns buf. */
 const char *http_metrics_label(
     char *buf, size_t len, const char *key, const char *value);
+
+/* http_metrics_observe - one observation v into the histogram of family
+ * with labels (NULL or "": none), whose n upper bounds (ascending, static:
+ * the pointer is kept) a family's first observation names. Written as
+ * family_bucket{...,le="B"} (cumulative), family_sum and family_count.
+ * Out of memory: dropped. */
+void http_metrics_observe(http_metrics *m, const char *family,
+    const char *help, const char *labels, const double *bounds, size_t n,
+    double v);
 
 /* http_metrics_format - every sample, families in name order, into a
  * malloc'ed text. NULL: out of memory. */

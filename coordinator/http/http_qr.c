@@ -270,12 +270,25 @@ counts(const char *text, bool *ended)
 	    "files", (json_int_t) files);
 }
 
+/* child_exit - <root>/<dir>/<id>.exit (how the child ended, written by
+ * the loop when it reaped it), or NULL while it runs */
+static json_t *
+child_exit(http_req *r, const char *dir, const char *id)
+{
+	char path[MC_PATH_MAX];
+
+	if (sys_path_fmt(path, sizeof(path), "%s/%s/%s%s", r->srv->root, dir,
+	        id, HTTP_CHILD_EXIT_SUFFIX) != MC_OK)
+		return NULL;
+	return http_files_json(path);
+}
+
 void
 http_qr_retrieval(http_req *r, const char *id)
 {
 	char        path[MC_PATH_MAX], *text = NULL;
 	size_t      len = 0;
-	json_t     *req, *c, *out;
+	json_t     *req, *c, *out, *ex;
 	bool        ended;
 	const char *state = "running";
 
@@ -299,8 +312,12 @@ http_qr_retrieval(http_req *r, const char *id)
 		    json_integer_value(json_object_get(c, "failed"));
 		state = found > 0 && bad == 0 ? "done" : "failed";
 	}
-	out = json_pack("{s:s,s:s,s:o,s:o}", "id", id, "state", state,
-	    "request", req, "output_tail", http_files_log_tail(path));
+	/* ended without its summary line: killed, or it could not start */
+	if ((ex = child_exit(r, HTTP_RETRIEVALS_DIR, id)) != NULL && !ended)
+		state = "failed";
+	out = json_pack("{s:s,s:s,s:o,s:o,s:o?}", "id", id, "state", state,
+	    "request", req, "output_tail", http_files_log_tail(path), "exit",
+	    ex);
 	if (out != NULL && c != NULL)
 		json_object_update(out, c);
 	json_decref(c);
@@ -332,7 +349,7 @@ http_qr_target_test(http_req *r, const char *id)
 {
 	char        path[MC_PATH_MAX], *text = NULL;
 	size_t      len = 0;
-	json_t     *req, *line = NULL;
+	json_t     *req, *line = NULL, *ex;
 	const char *state = NULL;
 
 	if (!http_retrieval_id_is_valid(id) ||
@@ -347,8 +364,12 @@ http_qr_target_test(http_req *r, const char *id)
 	    sys_read_plain_file(path, HTTP_QR_LOG_MAX, &text, &len) == MC_OK)
 		state = test_result(text, &line);
 	free(text);
+	/* ended without the worker's line: killed, or it could not start */
+	if ((ex = child_exit(r, HTTP_TARGET_TESTS_DIR, id)) != NULL &&
+	    state == NULL)
+		state = "error";
 	http_reply_json(r, 200,
-	    json_pack("{s:s,s:s,s:o,s:o?,s:o}", "id", id, "state",
+	    json_pack("{s:s,s:s,s:o,s:o?,s:o,s:o?}", "id", id, "state",
 	        state ? state : "running", "request", req, "result", line,
-	        "output_tail", http_files_log_tail(path)));
+	        "output_tail", http_files_log_tail(path), "exit", ex));
 }

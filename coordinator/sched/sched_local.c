@@ -140,8 +140,11 @@ reap(sched_local *sl)
 		child *c = NULL;
 		int    code = st.exited ? st.exit_code : 128 + st.signal;
 		HASH_FIND_INT(sl->children, &pid, c);
-		if (c == NULL)
+		if (c == NULL) {
+			if (sl->base.reaped != NULL)
+				sl->base.reaped(sl->base.ctx, pid, code);
 			continue;
+		}
 		HASH_DEL(sl->children, c);
 		sl->n_running[c->kind]--;
 		sl->base.done(sl->base.ctx, c->task_id, code);

@@ -17,8 +17,8 @@ sched_create(const sched_backend *b, loop *l, const sched_opts *o, sched **out)
 	*out = NULL;
 	if ((s = calloc(1, b->ops->size)) == NULL)
 		return MC_ENOMEM;
-	*s = (sched){
-	    b->ops, sched_backend_name(b), b->caps, l, o->done, o->ctx};
+	*s = (sched){b->ops, sched_backend_name(b), b->caps, l, o->done,
+	    o->ctx, o->reaped};
 	if ((rv = b->ops->start(s, o)) != MC_OK) {
 		sched_destroy(s);
 		return rv;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "base/mc_err.h"
 #include "config/config.h"
@@ -23,6 +24,12 @@ typedef struct sched_backend sched_backend; /* sched_registry.h */
  * 128+signal, or -1 when it could not be started after all. */
 typedef void (*sched_done_fn)(void *ctx, const char *task_id, int exit_code);
 
+/* sched_reaped_fn - a child of this process that is not one of the
+ * backend's workers ended (a retrieval, a notification worker), reaped
+ * by a backend with SCHED_CAP_REAPS_ALL_CHILDREN; exit_code as for
+ * sched_done_fn (128+signal when killed). */
+typedef void (*sched_reaped_fn)(void *ctx, pid_t pid, int exit_code);
+
 typedef enum { SCHED_KIND_DISPATCH, SCHED_KIND_PROCESS } sched_kind;
 
 /* sched_opts - what every backend is started with. */
@@ -31,6 +38,7 @@ typedef struct sched_opts {
 	const char      *worker_path; /* mercure-worker; borrowed, as cfg */
 	sched_done_fn    done;        /* called on the loop thread */
 	void            *ctx;
+	sched_reaped_fn  reaped; /* NULL: other children are not told */
 } sched_opts;
 
 /* Capabilities a backend declares in its registry row. */
@@ -68,6 +76,7 @@ struct sched {
 	loop            *l;
 	sched_done_fn    done;
 	void            *ctx;
+	sched_reaped_fn  reaped;
 };
 
 /* sched_create - start the backend of registry row b (borrowed; rows are

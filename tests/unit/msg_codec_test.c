@@ -128,6 +128,35 @@ START_TEST(hostile_uid_in_a_message_is_refused)
 }
 END_TEST
 
+START_TEST(reject_message_round_trips_and_is_not_an_instance)
+{
+	mc_reject_msg r = {MSG_REJECT_SOP_MISMATCH, 1700000000123456}, out;
+	mc_instance   in;
+	void         *buf;
+	size_t        len;
+	char          err[128], type[MSG_TYPE_MAX_LEN + 1];
+
+	ck_assert_int_eq(msg_encode_reject(&r, &buf, &len), MC_OK);
+	ck_assert_int_eq(
+	    msg_peek_type(buf, len, type, err, sizeof(err)), MC_OK);
+	ck_assert_str_eq(type, "rejected");
+	ck_assert_int_eq(
+	    msg_decode_reject(buf, len, &out, err, sizeof(err)), MC_OK);
+	ck_assert_str_eq(out.reason, "sop_mismatch");
+	ck_assert_int_eq(out.time_us, 1700000000123456);
+	/* a coordinator that knows only instances refuses it with a reason */
+	mc_instance_init(&in);
+	ck_assert_int_eq(
+	    msg_decode_instance(buf, len, &in, err, sizeof(err)), MC_EPROTO);
+	mc_instance_fini(&in);
+	for (size_t cut = 0; cut < len; cut++)
+		ck_assert_int_ne(
+		    msg_decode_reject(buf, cut, &out, err, sizeof(err)),
+		    MC_OK);
+	free(buf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -137,6 +166,10 @@ main(void)
 	    garbage_and_other_versions_are_refused_with_a_reason,
 	    hostile_uid_in_a_message_is_refused, NULL};
 
+	const TTest *reject[] = {
+	    reject_message_round_trips_and_is_not_an_instance, NULL};
+
 	mc_check_tcase(s, "instance", instance);
+	mc_check_tcase(s, "reject", reject);
 	return mc_check_run(s);
 }

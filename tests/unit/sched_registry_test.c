@@ -131,7 +131,7 @@ START_TEST(the_local_row_runs_a_worker_to_its_exit)
 	static const char script[] = "#!/bin/sh\necho \"task=$1\"\nexit 5\n";
 	char              worker[128], task[128], logp[160], want[160], *text;
 	mc_config        *cfg = local_config();
-	sched_opts        o = {cfg, worker, on_done, NULL};
+	sched_opts        o = {cfg, worker, on_done, NULL, NULL};
 	char              err[256];
 	loop             *l = NULL;
 	sched            *s = NULL;

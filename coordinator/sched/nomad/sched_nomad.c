@@ -586,6 +586,15 @@ nomad_start(sched *base, const sched_opts *o)
 	return rv;
 }
 
+bool
+sched_nomad_up(const sched *s)
+{
+	const sched_nomad *sn = (const sched_nomad *) s;
+
+	return s->ops == &sched_nomad_ops && sn->backend != NULL &&
+	       nomad_backend_ready(sn->backend);
+}
+
 const sched_ops sched_nomad_ops = {sizeof(sched_nomad), nomad_start,
     nomad_has_capacity, nomad_submit, nomad_running, nomad_stop};
 

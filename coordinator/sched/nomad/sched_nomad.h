@@ -31,4 +31,8 @@ extern const sched_ops sched_nomad_ops;
 MC_NODISCARD mc_err sched_nomad_client_open(
     const mc_config *cfg, nomad_client **out);
 
+/* sched_nomad_up - s is the Nomad backend, its jobs are registered and
+ * Nomad answers (loop thread; for /metrics) */
+bool sched_nomad_up(const sched *s);
+
 #endif
