@@ -72,7 +72,8 @@ START_TEST(all_slots_held_is_an_error)
 	unsigned  i;
 
 	for (i = 0; i < TMP_SLOT_MAX; i++)
-		ck_assert_int_eq(tmp_slot_claim(mc_check_tmpdir, &s[i]), MC_OK);
+		ck_assert_int_eq(
+		    tmp_slot_claim(mc_check_tmpdir, &s[i]), MC_OK);
 	ck_assert_int_eq(tmp_slot_claim(mc_check_tmpdir, &extra), MC_EAGAIN);
 	ck_assert_ptr_null(extra);
 	for (i = 0; i < TMP_SLOT_MAX; i++)
