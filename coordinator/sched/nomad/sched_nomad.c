@@ -418,6 +418,24 @@ submit_steps(sched_nomad *sn, ntask *t, unsigned seq)
 	return true;
 }
 
+/* purge_step_child - a module step's child whose verdict
+ * nomad_steps_on_done has recorded goes the way of the worker's children
+ * (nomad_purge.c: purged, or kept a while when it failed) */
+static void
+purge_step_child(sched_nomad *sn, const ntask *t)
+{
+	ntask *p;
+
+	if (t->kind != NT_DONE || t->child[0] == '\0' ||
+	    (p = calloc(1, sizeof(*p))) == NULL)
+		return;
+	p->kind = NT_PURGE;
+	p->exit_code = t->exit_code;
+	snprintf(p->id, sizeof(p->id), "%s", t->id);
+	snprintf(p->child, sizeof(p->child), "%s", t->child);
+	nomad_backend_submit(sn->backend, p);
+}
+
 /* on_step - a module step's ntask came back; false when t is now the
  * task's verdict (an NT_DONE of the worker's kind) for on_backend */
 static bool
@@ -435,6 +453,7 @@ on_step(sched_nomad *sn, ntask *t)
 		return true;
 	}
 	nx = nomad_steps_on_done(sn->steps, t, &next, &code);
+	purge_step_child(sn, t);
 	if (nx == STEPS_SUBMIT) {
 		free(t);
 		nomad_backend_submit(sn->backend, next);
