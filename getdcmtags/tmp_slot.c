@@ -48,8 +48,8 @@ try_lock(const char *dir)
 
 	if (sys_path_fmt(path, sizeof(path), "%s/" TMP_SLOT_LOCK, dir) !=
 	        MC_OK ||
-	    (fd = open(
-	         path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	         SYS_FILE_MODE_MAX)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
