@@ -146,7 +146,7 @@ job_for(const nomad_steps *s, const char *module)
 static void
 rec_read(const char *dir, steps_rec *r)
 {
-	char   path[MC_PATH_MAX], *text = NULL, *p;
+	char   path[MC_PATH_MAX], *text = NULL, v[32];
 	size_t len;
 
 	memset(r, 0, sizeof(*r));
@@ -154,16 +154,13 @@ rec_read(const char *dir, steps_rec *r)
 	        MC_OK ||
 	    sys_read_file(path, &text, &len) != MC_OK)
 		return;
-	if ((p = strstr(text, "seq=")) != NULL)
-		r->seq = (unsigned) strtoul(p + 4, NULL, 10);
-	if ((p = strstr(text, "step=")) != NULL)
-		r->step = (unsigned) strtoul(p + 5, NULL, 10);
-	r->checked = strstr(text, "state=checked") != NULL;
-	if ((p = strstr(text, "child=")) != NULL) {
-		p += 6;
-		snprintf(r->child, sizeof(r->child), "%.*s",
-		    (int) strcspn(p, " \n"), p);
-	}
+	r->seq = (unsigned) strtoul(
+	    nomad_rec_field(text, "seq", v, sizeof(v)), NULL, 10);
+	r->step = (unsigned) strtoul(
+	    nomad_rec_field(text, "step", v, sizeof(v)), NULL, 10);
+	r->checked = strcmp(nomad_rec_field(text, "state", v, sizeof(v)),
+	                 "checked") == 0;
+	nomad_rec_field(text, "child", r->child, sizeof(r->child));
 	free(text);
 }
 

@@ -277,24 +277,39 @@ record_path(const sched_nomad *sn, const char *task_id, char *buf, size_t len)
 	    buf, len, "%s/tasks/%s/%s", sn->root, task_id, NOMAD_RECORD_FILE);
 }
 
+const char *
+nomad_rec_field(const char *text, const char *key, char *buf, size_t len)
+{
+	size_t      k = strlen(key);
+	const char *p = text;
+
+	buf[0] = '\0';
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == text || p[-1] == ' ') && p[k] == '=') {
+			p += k + 1;
+			snprintf(buf, len, "%.*s", (int) strcspn(p, " \n"), p);
+			break;
+		}
+		p += k;
+	}
+	return buf;
+}
+
 /* record_read - a missing or unreadable record is seq 0, closed */
 static void
 record_read(const char *path, record *r)
 {
-	char  *text = NULL, *p;
+	char  *text = NULL, v[32];
 	size_t len;
 
 	memset(r, 0, sizeof(*r));
 	if (sys_read_file(path, &text, &len) != MC_OK)
 		return;
-	if ((p = strstr(text, "seq=")) != NULL)
-		r->seq = (unsigned) strtoul(p + 4, NULL, 10);
-	r->open = strstr(text, "state=open") != NULL;
-	if ((p = strstr(text, "child=")) != NULL) {
-		p += 6;
-		snprintf(r->child, sizeof(r->child), "%.*s",
-		    (int) strcspn(p, " \n"), p);
-	}
+	r->seq = (unsigned) strtoul(
+	    nomad_rec_field(text, "seq", v, sizeof(v)), NULL, 10);
+	r->open =
+	    strcmp(nomad_rec_field(text, "state", v, sizeof(v)), "open") == 0;
+	nomad_rec_field(text, "child", r->child, sizeof(r->child));
 	free(text);
 }
 

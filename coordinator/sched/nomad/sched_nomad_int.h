@@ -93,4 +93,10 @@ void nomad_backend_submit(nomad_backend *b, ntask *t);
  * children). NULL: no-op. */
 void nomad_backend_stop(nomad_backend *b);
 
+/* nomad_rec_field - the value of the word "key=value" in a one-line
+ * record of such words (the task record, a chain's .nomad-steps) into
+ * buf, "" when the key is absent; returns buf. */
+const char *nomad_rec_field(
+    const char *text, const char *key, char *buf, size_t len);
+
 #endif
