@@ -82,6 +82,21 @@ get_str(const msgpack_object *o, char *dst, size_t cap)
 	return true;
 }
 
+/* a msgpack integer of either sign into *dst; false (dst unchanged) for
+ * any other type. The conversion of a u64 above INT64_MAX wraps, as a
+ * time or an exit code never is that large. */
+static bool
+get_int64(const msgpack_object *o, int64_t *dst)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		*dst = (int64_t) o->via.u64;
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		*dst = o->via.i64;
+	else
+		return false;
+	return true;
+}
+
 static bool
 key_is(const msgpack_object *k, const char *name)
 {
@@ -339,11 +354,7 @@ decode_field(const msgpack_object_kv *kv, mc_instance *out, unsigned *seen,
 			goto bad;
 		out->size = kv->val.via.u64;
 	} else if (key_is(&kv->key, "time_us")) {
-		if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-			out->recv_time_us = (int64_t) kv->val.via.u64;
-		else if (kv->val.type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-			out->recv_time_us = kv->val.via.i64;
-		else
+		if (!get_int64(&kv->val, &out->recv_time_us))
 			goto bad;
 	} else if (key_is(&kv->key, "tags")) {
 		return decode_tags(&kv->val, out->tags, err, errlen);
@@ -440,11 +451,9 @@ msg_decode_result(
 			else
 				out->ok = kv->val.via.boolean;
 		} else if (key_is(&kv->key, "exit")) {
-			if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-				out->exit_code = (int) kv->val.via.u64;
-			else if (kv->val.type ==
-			         MSGPACK_OBJECT_NEGATIVE_INTEGER)
-				out->exit_code = (int) kv->val.via.i64;
+			int64_t code;
+			if (get_int64(&kv->val, &code))
+				out->exit_code = (int) code;
 		}
 	}
 	if (rv == MC_OK && out->task_id[0] == '\0')
@@ -521,15 +530,8 @@ decode_assoc_field(
 	}
 	if (key_is(&kv->key, "series"))
 		return decode_series_list(v, out);
-	if (key_is(&kv->key, "time_us")) {
-		if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-			out->time_us = (int64_t) v->via.u64;
-		else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-			out->time_us = v->via.i64;
-		else
-			return false;
-		return true;
-	}
+	if (key_is(&kv->key, "time_us"))
+		return get_int64(v, &out->time_us);
 	if (key_is(&kv->key, "sender_address"))
 		return get_str(
 		    v, out->sender_address, sizeof(out->sender_address));
@@ -603,11 +605,7 @@ msg_decode_reject(
 			        &kv->val, out->reason, sizeof(out->reason)))
 				rv = MC_EPROTO;
 		} else if (key_is(&kv->key, "time_us")) {
-			if (kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-				out->time_us = (int64_t) kv->val.via.u64;
-			else if (kv->val.type ==
-			         MSGPACK_OBJECT_NEGATIVE_INTEGER)
-				out->time_us = kv->val.via.i64;
+			(void) get_int64(&kv->val, &out->time_us);
 		}
 	}
 	if (rv == MC_OK && out->reason[0] == '\0')
