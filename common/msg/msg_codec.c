@@ -35,6 +35,16 @@ pack_begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n, const char *type)
 	pack_kv(pk, "type", type);
 }
 
+/* pack_end - the sbuffer's malloc'ed data becomes the caller's *buf;
+ * MC_ENOMEM when packing ran out of memory */
+static mc_err
+pack_end(msgpack_sbuffer *sb, void **buf, size_t *len)
+{
+	*buf = sb->data;
+	*len = sb->size;
+	return sb->data ? MC_OK : MC_ENOMEM;
+}
+
 mc_err
 msg_encode_instance(const mc_instance *in, void **buf, size_t *len)
 {
@@ -63,11 +73,7 @@ msg_encode_instance(const mc_instance *in, void **buf, size_t *len)
 		const mc_tag *t = mc_tagset_at(in->tags, i);
 		pack_kv(&pk, t->key, t->value);
 	}
-	if (sb.data == NULL)
-		return MC_ENOMEM;
-	*buf = sb.data; /* the sbuffer's malloc'ed data becomes the caller's */
-	*len = sb.size;
-	return MC_OK;
+	return pack_end(&sb, buf, len);
 }
 
 /* copy a msgpack str into a NUL-terminated fixed field; false if it is
@@ -422,9 +428,7 @@ msg_encode_result(const mc_result_msg *r, void **buf, size_t *len)
 		msgpack_pack_false(&pk);
 	pack_str(&pk, "exit");
 	msgpack_pack_int32(&pk, r->exit_code);
-	*buf = sb.data;
-	*len = sb.size;
-	return sb.data ? MC_OK : MC_ENOMEM;
+	return pack_end(&sb, buf, len);
 }
 
 mc_err
@@ -488,9 +492,7 @@ msg_encode_association(const mc_assoc_msg *m, void **buf, size_t *len)
 	msgpack_pack_array(&pk, m->n_series);
 	for (size_t i = 0; i < m->n_series; i++)
 		pack_str(&pk, m->series[i]);
-	*buf = sb.data;
-	*len = sb.size;
-	return sb.data ? MC_OK : MC_ENOMEM;
+	return pack_end(&sb, buf, len);
 }
 
 static bool
@@ -581,9 +583,7 @@ msg_encode_reject(const mc_reject_msg *r, void **buf, size_t *len)
 	pack_kv(&pk, "reason", r->reason);
 	pack_str(&pk, "time_us");
 	msgpack_pack_int64(&pk, r->time_us);
-	*buf = sb.data;
-	*len = sb.size;
-	return sb.data ? MC_OK : MC_ENOMEM;
+	return pack_end(&sb, buf, len);
 }
 
 mc_err

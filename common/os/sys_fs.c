@@ -226,16 +226,14 @@ write_all(int fd, const void *data, size_t len)
 	return MC_OK;
 }
 
-mc_err
-sys_write_file_atomic(const char *path, const void *data, size_t len)
+/* put_in_place - the last step of an atomic write: the flushed temp file
+ * renamed over path and the folder flushed; when rv (the writing) or the
+ * rename failed, the temp file is removed and the error returned */
+static mc_err
+put_in_place(const char *tmp, const char *path, mc_err rv)
 {
-	char   tmp[MC_PATH_MAX], dir[MC_PATH_MAX];
-	mc_err rv;
+	char dir[MC_PATH_MAX];
 
-	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	        (long) getpid()) >= sizeof(tmp))
-		return MC_EINVAL;
-	rv = sys_write_file_sync(tmp, data, len);
 	if (rv == MC_OK && rename(tmp, path) != 0)
 		rv = mc_from_errno(errno);
 	if (rv != MC_OK) {
@@ -244,6 +242,17 @@ sys_write_file_atomic(const char *path, const void *data, size_t len)
 	}
 	sys_dirname_of(path, dir, sizeof(dir));
 	return sys_fsync_path(dir);
+}
+
+mc_err
+sys_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[MC_PATH_MAX];
+
+	if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
+	        (long) getpid()) >= sizeof(tmp))
+		return MC_EINVAL;
+	return put_in_place(tmp, path, sys_write_file_sync(tmp, data, len));
 }
 
 mc_err
@@ -420,7 +429,7 @@ sys_exists(const char *path)
 mc_err
 sys_write_file_private(const char *path, const void *data, size_t len)
 {
-	char        tmp[MC_PATH_MAX], dir[MC_PATH_MAX];
+	char        tmp[MC_PATH_MAX];
 	struct stat st;
 	bool        chown_to = stat(path, &st) == 0 &&
 	                (st.st_uid != geteuid() || st.st_gid != getegid());
@@ -441,12 +450,5 @@ sys_write_file_private(const char *path, const void *data, size_t len)
 		rv = mc_from_errno(errno);
 	if (close(fd) != 0 && rv == MC_OK)
 		rv = mc_from_errno(errno);
-	if (rv == MC_OK && rename(tmp, path) != 0)
-		rv = mc_from_errno(errno);
-	if (rv != MC_OK) {
-		unlink(tmp);
-		return rv;
-	}
-	sys_dirname_of(path, dir, sizeof(dir));
-	return sys_fsync_path(dir);
+	return put_in_place(tmp, path, rv);
 }
