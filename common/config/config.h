@@ -34,6 +34,9 @@
 	X(NONE, "none")                                                       \
 	X(ARRIVAL, "arrival")                                                 \
 	X(SERIES_NUMBER, "series_number") X(INHERIT, "inherit")
+/* dispatch_mode: INHERIT only for a rule that does not set it */
+#define CONFIG_DISPATCH_MODES(X)                                              \
+	X(SERIES, "series") X(STREAM, "stream") X(MODE_INHERIT, "inherit")
 
 #define CONFIG_ENUM_ACTION(id, s) CONFIG_ACTION_##id,
 #define CONFIG_ENUM_TRIGGER(id, s) CONFIG_TRIGGER_##id,
@@ -42,6 +45,7 @@
 #define CONFIG_ENUM_FORCE(id, s) CONFIG_FORCE_##id,
 #define CONFIG_ENUM_SCHED(id, s) CONFIG_SCHEDULER_##id,
 #define CONFIG_ENUM_ORDER(id, s) CONFIG_ORDER_##id,
+#define CONFIG_ENUM_MODE(id, s) CONFIG_DISPATCH_##id,
 typedef enum { CONFIG_ACTIONS(CONFIG_ENUM_ACTION) } config_action;
 typedef enum { CONFIG_TRIGGERS(CONFIG_ENUM_TRIGGER) } config_trigger;
 typedef enum { CONFIG_PRIORITIES(CONFIG_ENUM_PRIORITY) } config_priority;
@@ -53,6 +57,7 @@ typedef enum { CONFIG_SCHEDULERS(CONFIG_ENUM_SCHED) } config_scheduler_type;
 typedef enum {
 	CONFIG_DISPATCH_ORDERS(CONFIG_ENUM_ORDER)
 } config_dispatch_order;
+typedef enum { CONFIG_DISPATCH_MODES(CONFIG_ENUM_MODE) } config_dispatch_mode;
 
 const char *config_action_str(config_action a);
 const char *config_trigger_str(config_trigger t);
@@ -61,6 +66,7 @@ const char *config_study_condition_str(config_study_condition c);
 const char *config_force_action_str(config_force_action f);
 const char *config_scheduler_type_str(config_scheduler_type t);
 const char *config_dispatch_order_str(config_dispatch_order o);
+const char *config_dispatch_mode_str(config_dispatch_mode m);
 
 /* config_kv - one field kept as written, for the parts we keep generic
  * (target fields, modules, notification_* of rules, nomad settings).
@@ -168,6 +174,9 @@ typedef struct config_rule {
 	bool     has_series_complete_trigger;
 	uint32_t series_complete_trigger_s;
 	uint32_t expected_instances;
+	/* stream: images leave while the series arrives (docs/rules.md);
+	 * MODE_INHERIT: mc_config's */
+	config_dispatch_mode dispatch_mode;
 } config_rule;
 
 typedef struct config_receiver {
@@ -252,9 +261,10 @@ typedef struct mc_config {
 	size_t                   n_dicom_nodes;
 	struct config_mem       *mem; /* private */
 	/* completion signals besides the quiet period (config_complete.c) */
-	bool     series_complete_on_association_end; /* false */
-	uint32_t association_complete_grace_s;       /* 2 */
-	bool     series_complete_on_expected_count;  /* false */
+	bool                 series_complete_on_association_end; /* false */
+	uint32_t             association_complete_grace_s;       /* 2 */
+	bool                 series_complete_on_expected_count;  /* false */
+	config_dispatch_mode dispatch_mode;                      /* series */
 } mc_config;
 
 /* config_diag - one finding; warnings (a mercure field we do not
@@ -308,6 +318,12 @@ void config_destroy(mc_config *c);
 const config_target *config_find_target(const mc_config *c, const char *name);
 const config_module *config_find_module(const mc_config *c, const char *name);
 const config_rule   *config_find_rule(const mc_config *c, const char *name);
+
+/* config_rule_streams - r dispatches in stream mode (docs/rules.md):
+ * dispatch_mode stream (its own, else the top level's), a series-level
+ * route rule without set_tags, instance_filter or study_dispatch_order,
+ * whose copies or order would need the whole series first. */
+bool config_rule_streams(const mc_config *c, const config_rule *r);
 
 /* config_find_dicom_node - the query/retrieve source called name: an
  * entry of dicom_retrieve.dicom_nodes, else a target of type dicom or

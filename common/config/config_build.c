@@ -54,7 +54,8 @@
 	X(DICOM_RETRIEVE, "dicom_retrieve")                                   \
 	X(HTTP, "http")                                                       \
 	X(STUDY_DISPATCH_ORDER, "study_dispatch_order")                       \
-	X(STUDY_DISPATCH_ORDER_TIMEOUT, "study_dispatch_order_timeout")
+	X(STUDY_DISPATCH_ORDER_TIMEOUT, "study_dispatch_order_timeout")       \
+	X(DISPATCH_MODE, "dispatch_mode")
 
 #define TOP_ENUM(id, s) TOP_##id,
 #define TOP_NAME(id, s) s,
@@ -110,6 +111,7 @@ set_defaults(mc_config *c)
 	c->scheduler.max_process = 1;
 	c->study_dispatch_order = CONFIG_ORDER_NONE;
 	c->study_dispatch_order_timeout_s = 3600;
+	c->dispatch_mode = CONFIG_DISPATCH_SERIES;
 }
 
 /* uint_at_least - an integer field with a lower bound. A bound of 1 or
@@ -207,6 +209,9 @@ build_times(cctx *x, const cnode *const *f)
 		    f[TOP_STUDY_DISPATCH_ORDER_TIMEOUT],
 		    "study_dispatch_order_timeout",
 		    &c->study_dispatch_order_timeout_s);
+	if (f[TOP_DISPATCH_MODE] != NULL)
+		config_check_dispatch_mode(x, f[TOP_DISPATCH_MODE],
+		    "dispatch_mode", &c->dispatch_mode);
 }
 
 /* file_mode: octal text as chmod takes it ("0640"); YAML 1.1 would read

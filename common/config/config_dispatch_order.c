@@ -1,10 +1,12 @@
 /* config_dispatch_order.c - the settings that shape when dispatch tasks
  * may start: study_dispatch_order and study_dispatch_order_timeout (at
- * the top level and in a rule) and a target's max_concurrent_tasks. The
- * coordinator applies them (coordinator/core/dispatch_order.c). */
+ * the top level and in a rule), dispatch_mode (the same) and a target's
+ * max_concurrent_tasks. The coordinator applies them
+ * (coordinator/core/dispatch_order.c, coordinator/core/stream.c). */
 #include "config/config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "config/config_int.h"
 
@@ -62,4 +64,79 @@ config_check_max_concurrent_tasks(
 		return;
 	}
 	t->max_concurrent_tasks = (unsigned) n;
+}
+
+static const char *const modes[] = {"series", "stream"};
+
+void
+config_check_dispatch_mode(
+    cctx *x, const cnode *v, const char *path, config_dispatch_mode *out)
+{
+	int m = 0;
+
+	if (cval_is_null(v))
+		return;
+	if (cval_enum(x, v, path, "dispatch_mode", modes,
+	        sizeof(modes) / sizeof(modes[0]), &m))
+		*out = (config_dispatch_mode) m;
+}
+
+static bool
+rule_has_extra(const config_rule *r, const char *key)
+{
+	for (size_t i = 0; i < r->extra.n; i++)
+		if (strcmp(r->extra.items[i].key, key) == 0 &&
+		    r->extra.items[i].kind != CONFIG_KV_NULL)
+			return true;
+	return false;
+}
+
+/* why_not_stream - what keeps r from streaming, NULL when nothing */
+static const char *
+why_not_stream(const mc_config *c, const config_rule *r)
+{
+	config_dispatch_order o = r->study_dispatch_order;
+
+	if (o == CONFIG_ORDER_INHERIT)
+		o = c->study_dispatch_order;
+	if (r->action != CONFIG_ACTION_ROUTE)
+		return "only a route rule streams (processing needs the whole "
+		       "series)";
+	if (r->action_trigger != CONFIG_TRIGGER_SERIES)
+		return "only a series-level rule streams";
+	if (rule_has_extra(r, "set_tags"))
+		return "set_tags edits copies of the whole series";
+	if (rule_has_extra(r, "instance_filter"))
+		return "instance_filter is applied to the whole series";
+	if (o != CONFIG_ORDER_NONE)
+		return "study_dispatch_order waits for the whole series";
+	return NULL;
+}
+
+bool
+config_rule_streams(const mc_config *c, const config_rule *r)
+{
+	config_dispatch_mode m = r->dispatch_mode;
+
+	if (m == CONFIG_DISPATCH_MODE_INHERIT)
+		m = c->dispatch_mode;
+	return m == CONFIG_DISPATCH_STREAM && why_not_stream(c, r) == NULL;
+}
+
+/* a rule that asks for stream itself and cannot: said, then series */
+void
+config_check_rule_stream(
+    cctx *x, const mc_config *c, const config_rule *r, const char *path)
+{
+	char        sub[CONFIG_PATH_MAX_LEN];
+	const char *why;
+
+	if (r->dispatch_mode != CONFIG_DISPATCH_STREAM ||
+	    (why = why_not_stream(c, r)) == NULL)
+		return;
+	cctx_diag(x, CONFIG_WARNING, r->line, r->column,
+	    config_path(sub, path, "dispatch_mode"),
+	    "stream has no effect here, the rule dispatches in series mode: "
+	    "%s",
+	    why);
 }

@@ -241,6 +241,10 @@ void config_build_processing_logs(cctx *x, const cnode *v);
 void config_build_sample_tags(cctx *x, const cnode *v);
 void config_build_dicom_retrieve(cctx *x, const cnode *v);
 /* config_dispatch_order.c */
+void config_check_dispatch_mode(
+    cctx *x, const cnode *v, const char *path, config_dispatch_mode *out);
+void config_check_rule_stream(
+    cctx *x, const mc_config *c, const config_rule *r, const char *path);
 void config_check_dispatch_order(
     cctx *x, const cnode *v, const char *path, config_dispatch_order *out);
 void config_check_dispatch_order_timeout(

@@ -170,3 +170,5 @@ CONFIG_STR_FN(
     config_scheduler_type_str, config_scheduler_type, CONFIG_SCHEDULERS)
 CONFIG_STR_FN(
     config_dispatch_order_str, config_dispatch_order, CONFIG_DISPATCH_ORDERS)
+CONFIG_STR_FN(
+    config_dispatch_mode_str, config_dispatch_mode, CONFIG_DISPATCH_MODES)

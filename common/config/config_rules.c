@@ -26,7 +26,8 @@
 	X(PROCESSING_SETTINGS, "processing_settings")                         \
 	X(PROCESSING_RETAIN_IMAGES, "processing_retain_images")               \
 	X(STUDY_DISPATCH_ORDER, "study_dispatch_order")                       \
-	X(STUDY_DISPATCH_ORDER_TIMEOUT, "study_dispatch_order_timeout")
+	X(STUDY_DISPATCH_ORDER_TIMEOUT, "study_dispatch_order_timeout")       \
+	X(DISPATCH_MODE, "dispatch_mode")
 #define RULE_ENUM(id, s) RF_##id,
 #define RULE_NAME(id, s) s,
 enum { RULE_FIELDS(RULE_ENUM) RF_N };
@@ -364,6 +365,10 @@ build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
 		    f[RF_STUDY_DISPATCH_ORDER_TIMEOUT],
 		    config_path(sub, path, "study_dispatch_order_timeout"),
 		    &r->study_dispatch_order_timeout_s);
+	if (f[RF_DISPATCH_MODE] != NULL)
+		config_check_dispatch_mode(x, f[RF_DISPATCH_MODE],
+		    config_path(sub, path, "dispatch_mode"),
+		    &r->dispatch_mode);
 	if (x->n_errors > errors_before)
 		return; /* the warnings below would only add noise */
 	if ((r->action == CONFIG_ACTION_ROUTE ||
@@ -386,6 +391,7 @@ build_rest(cctx *x, config_rule *r, const cnode *const *f, const char *path,
 		cctx_warn(x, m, path,
 		    "action '%s' without a processing_module",
 		    config_action_str(r->action));
+	config_check_rule_stream(x, x->cfg, r, path);
 }
 
 static void
@@ -399,6 +405,7 @@ build_rule(cctx *x, config_rule *r, const cnode *m, const char *path)
 	r->study_trigger_series = "";
 	r->processing_settings = "{}";
 	r->study_dispatch_order = CONFIG_ORDER_INHERIT;
+	r->dispatch_mode = CONFIG_DISPATCH_MODE_INHERIT;
 	r->line = m->line;
 	r->column = m->column;
 	if (!cval_map(x, m, path)) {

@@ -33,6 +33,9 @@ typedef struct task_spec {
 	size_t               n_targets;
 	const mc_config     *cfg;
 	const char          *study_json; /* compact JSON of "study", or NULL */
+	/* a stream task (docs/tasks.md): how long its worker waits for the
+	 * next instance or the end; 0: a task of the whole series */
+	unsigned stream_idle_s;
 } task_spec;
 
 /* task_json_build - the task.json text for s. *out malloc'ed. Secret

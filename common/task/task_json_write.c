@@ -306,6 +306,12 @@ build_ours(const task_spec *s)
 	json_object_set_new(o, "targets", tg);
 	if (s->rule)
 		json_object_set_new(o, "rule", rule_object(s->rule));
+	if (s->stream_idle_s > 0) {
+		json_t *st = json_object();
+		json_object_set_new(
+		    st, "idle_timeout_s", json_integer(s->stream_idle_s));
+		json_object_set_new(o, "stream", st);
+	}
 	return o;
 }
 

@@ -19,6 +19,7 @@
 #include "os/sys_fs.h"
 
 struct route_intent;
+struct intent_entry;
 struct http_server;
 struct halted;
 struct http_metrics;
@@ -129,6 +130,17 @@ void router_remove_leftovers(const char *dir);
  * a missing source is skipped. */
 mc_err router_link_instances(
     coord *c, const struct route_intent *ri, const char *dir);
+/* router_build_task - build the task of intent entry e (its in/ gets
+ * the instances ri lists) and move it to e->dest; MC_OK at once when
+ * the task exists in any state. */
+mc_err router_build_task(
+    coord *c, const struct route_intent *ri, const struct intent_entry *e);
+/* router_add_task_entry - plan one task of rule r (NULL: "no rule")
+ * into ri, leaving out targets already in taken (and adding its own);
+ * stream_idle_s > 0 makes it a stream task (stream.h). */
+mc_err router_add_task_entry(coord *c, struct route_intent *ri,
+    const config_rule *r, const char *const *triggered, size_t n_trig,
+    const char **taken, size_t *n_taken, unsigned stream_idle_s);
 /* coord_task_exists - id is in tasks/, success/, error/ or discard/ */
 bool coord_task_exists(const coord *c, const char *id);
 /* coord_new_task_id - a new time-based UUID */

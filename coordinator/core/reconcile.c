@@ -14,6 +14,7 @@
 
 #include "core/coord_int.h"
 #include "core/series_complete.h"
+#include "core/stream.h"
 #include "dcm/dcm_glue.h"
 #include "msg/journal.h"
 #include "base/log.h"
@@ -86,6 +87,7 @@ coord_add_instance(coord *c, mc_instance *in, bool from_scan)
 		    mc_tagset_get(s->tags, "SenderAET"));
 		record_tags(c, s);
 	}
+	stream_on_instance(c, s, in, is_new, added);
 	series_complete_on_instance(c, s, added);
 }
 

@@ -63,6 +63,8 @@ route_intent_write(const route_intent *ri, const char *path)
 		json_object_set_new(je, "rule", json_string(e->rule));
 		json_object_set_new(je, "task",
 		    e->task_json ? json_string(e->task_json) : json_null());
+		if (e->stream)
+			json_object_set_new(je, "stream", json_true());
 		json_array_append_new(plan, je);
 	}
 	json_object_set_new(o, "v", json_integer(1));
@@ -128,6 +130,7 @@ route_intent_read(const char *path, route_intent *ri)
 		copy_str(
 		    v, "study_rule", e->study_rule, sizeof(e->study_rule));
 		copy_str(v, "rule", e->rule, sizeof(e->rule));
+		e->stream = json_is_true(json_object_get(v, "stream"));
 		t = json_string_value(json_object_get(v, "task"));
 		if (t && (e->task_json = strdup(t)) == NULL) {
 			rv = MC_ENOMEM;

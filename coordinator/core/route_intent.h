@@ -7,6 +7,7 @@
 #ifndef MC_COORDINATOR_ROUTE_INTENT_H
 #define MC_COORDINATOR_ROUTE_INTENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ typedef struct intent_entry {
 	char  study_rule[128]; /* study-level rule, or "" */
 	char  rule[128];       /* the task's rule, or "" (no rule) */
 	char *task_json;       /* owned; NULL for study entries */
+	/* a stream task, made at the series' first instance (stream.h):
+	 * completing the series ends its stream instead of building it */
+	bool stream;
 } intent_entry;
 
 typedef struct route_intent {

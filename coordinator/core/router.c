@@ -21,6 +21,7 @@
 #include "core/notify_request.h"
 #include "core/route_intent.h"
 #include "core/route_select.h"
+#include "core/stream.h"
 #include "os/sys_fs.h"
 #include "tags/tags_json.h"
 
@@ -83,10 +84,11 @@ write_text(const char *dir, const char *name, const char *text)
 	return sys_write_file_sync(path, text, strlen(text));
 }
 
-/* build_task - tasks/.build-<id>/{task.json,tags.json,in/} then rename
- * to <dest>/<id>. Nothing to do when the task exists in any state. */
-static mc_err
-build_task(coord *c, const route_intent *ri, const intent_entry *e)
+/* router_build_task - tasks/.build-<id>/{task.json,tags.json,in/} then
+ * rename to <dest>/<id>. Nothing to do when the task exists in any
+ * state. */
+mc_err
+router_build_task(coord *c, const route_intent *ri, const intent_entry *e)
 {
 	char   tmp[MC_PATH_MAX], in[MC_PATH_MAX], dst[MC_PATH_MAX];
 	char   bname[64], *tags = NULL;
@@ -135,7 +137,11 @@ execute(coord *c, const route_intent *ri)
 				    mc_strerror(rv));
 			continue;
 		}
-		rv = build_task(c, ri, e);
+		if (e->stream) {
+			stream_finalize(c, ri, e);
+			continue;
+		}
+		rv = router_build_task(c, ri, e);
 		if (rv != MC_OK) {
 			log_error("event=task.build_failed series=%s task=%s "
 			          "err=%s",
@@ -199,6 +205,10 @@ finish(coord *c, const route_intent *ri)
 		if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, name) == MC_OK)
 			unlink(p);
 	}
+	/* before the late instances: they start a stream of their own */
+	if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, STREAM_INTENT_FILE) ==
+	    MC_OK)
+		unlink(p);
 	if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, JOURNAL_FILE_NAME) ==
 	        MC_OK &&
 	    sys_path_fmt(q, sizeof(q), "%s/.journal.routed", dir) == MC_OK &&
@@ -229,6 +239,8 @@ router_remove_leftovers(const char *dir)
 	while (d && (de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, ROUTE_INTENT_FILE ".tmp.",
 		        sizeof(ROUTE_INTENT_FILE ".tmp.") - 1) != 0 &&
+		    strncmp(de->d_name, STREAM_INTENT_FILE ".tmp.",
+		        sizeof(STREAM_INTENT_FILE ".tmp.") - 1) != 0 &&
 		    strcmp(de->d_name, ".journal.routed") != 0)
 			continue;
 		if (sys_path_fmt(p, sizeof(p), "%s/%s", dir, de->d_name) ==
@@ -265,11 +277,10 @@ target_taken(const char *const *taken, size_t n, const char *name)
 	return false;
 }
 
-/* add_task_entry - one planned task for rule r (NULL: "no rule"). */
-static mc_err
-add_task_entry(coord *c, route_intent *ri, const config_rule *r,
+mc_err
+router_add_task_entry(coord *c, route_intent *ri, const config_rule *r,
     const char *const *triggered, size_t n_trig, const char **taken,
-    size_t *n_taken)
+    size_t *n_taken, unsigned stream_idle_s)
 {
 	intent_entry *e = &ri->entries[ri->n_entries];
 	task_spec     sp = {0};
@@ -288,6 +299,8 @@ add_task_entry(coord *c, route_intent *ri, const config_rule *r,
 	sp.n_triggered = n_trig;
 	sp.tags = ri->tags;
 	sp.cfg = c->cfg;
+	sp.stream_idle_s = stream_idle_s;
+	e->stream = stream_idle_s > 0;
 	for (size_t i = 0; r && i < r->n_targets; i++) {
 		const config_target *t = &c->cfg->targets[r->target_index[i]];
 		/* mercure de-duplicates targets across the rules of a series
@@ -349,16 +362,23 @@ plan(coord *c, series *s, route_intent *ri)
 	} else if (sel.forced != NULL)
 		log_info("event=route.force_rule series=%s rule=%s", s->uid,
 		    sel.forced);
+	/* the streams already sent: they end, whatever the rules say now */
+	if ((rv = stream_plan(c, s, ri, taken, &n_taken)) != MC_OK)
+		return rv;
+	if (ri->n_entries > 0 && (sel.discard_rule || sel.n == 0))
+		return MC_OK;
 	if (sel.discard_rule || sel.n == 0) {
 		const char *name =
 		    sel.discard_rule ? sel.discard_rule->name : "";
-		return add_task_entry(c, ri, sel.discard_rule, &name,
-		    sel.discard_rule ? 1 : 0, taken, &n_taken);
+		return router_add_task_entry(c, ri, sel.discard_rule, &name,
+		    sel.discard_rule ? 1 : 0, taken, &n_taken, 0);
 	}
 	for (size_t k = 0; k < sel.n; k++)
 		trig[k] = sel.triggered[k]->name;
 	for (size_t k = 0; k < sel.n; k++) {
 		const config_rule *r = sel.triggered[k];
+		if (stream_has_rule(s, r->name))
+			continue;
 		if (r->action_trigger == CONFIG_TRIGGER_STUDY) {
 			intent_entry *e = &ri->entries[ri->n_entries];
 			if (ri->n_entries == ROUTE_INTENT_MAX_ENTRIES)
@@ -368,8 +388,8 @@ plan(coord *c, series *s, route_intent *ri)
 			ri->n_entries++;
 			continue;
 		}
-		if ((rv = add_task_entry(
-		         c, ri, r, trig, sel.n, taken, &n_taken)) != MC_OK)
+		if ((rv = router_add_task_entry(
+		         c, ri, r, trig, sel.n, taken, &n_taken, 0)) != MC_OK)
 			return rv;
 	}
 	return MC_OK;
@@ -385,6 +405,9 @@ log_plan(coord *c, const route_intent *ri)
 			    ri->study, NULL, e->study_rule, NULL, NULL);
 			continue;
 		}
+		if (e->stream) /* created, and said so, at its first instance
+		                */
+			continue;
 		coord_event(c,
 		    strcmp(e->dest, DIR_DISCARD) == 0 ? "task.discarded"
 		                                      : "task.created",

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/route_intent.h"
+
 typedef struct series_list {
 	series *head, *tail;
 } series_list;
@@ -44,6 +46,10 @@ series_free(series *s)
 		free(i);
 	}
 	mc_tagset_destroy(s->tags);
+	if (s->stream != NULL) {
+		route_intent_fini(s->stream);
+		free(s->stream);
+	}
 	free(s);
 }
 

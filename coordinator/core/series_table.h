@@ -44,6 +44,9 @@ typedef struct series {
 	uint64_t timing_gen; /* config generation of the two, +1 */
 	bool     timed;      /* in the list of own deadlines */
 	struct series_table *owner;
+	/* the tasks of its stream-mode rules (stream.h), owned; NULL when
+	 * none */
+	struct route_intent *stream;
 } series;
 
 typedef struct series_table series_table;
