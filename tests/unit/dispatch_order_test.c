@@ -184,6 +184,84 @@ START_TEST(bad_values_are_errors_at_their_place)
 }
 END_TEST
 
+START_TEST(dispatch_mode_streams_only_series_level_route_rules)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(
+	    load("targets: {p: {target_type: dummy}}\n"
+	         "rules:\n"
+	         "  plain: {rule: 'True', target: p}\n"
+	         "  own: {rule: 'True', target: p, dispatch_mode: stream}\n",
+	        &c),
+	    MC_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(c->dispatch_mode, CONFIG_DISPATCH_SERIES);
+	ck_assert(!config_rule_streams(c, &c->rules[0]));
+	ck_assert(config_rule_streams(c, &c->rules[1]));
+	config_destroy(c);
+
+	ck_assert_int_eq(
+	    load("dispatch_mode: stream\n"
+	         "modules: {m: {docker_tag: x/y}}\n"
+	         "targets: {p: {target_type: dummy}}\n"
+	         "rules:\n"
+	         "  a: {rule: 'True', target: p}\n"
+	         "  b: {rule: 'True', target: p, dispatch_mode: series}\n"
+	         "  c: {rule: 'True', target: p, action_trigger: study}\n"
+	         "  d: {rule: 'True', target: p, action: both, "
+	         "processing_module: m}\n"
+	         "  e: {rule: 'True', target: p, instance_filter: 'True'}\n"
+	         "  f: {rule: 'True', target: p, set_tags: "
+	         "[{tag: StationName, set: X}]}\n"
+	         "  g: {rule: 'True', target: p, study_dispatch_order: "
+	         "arrival}\n",
+	        &c),
+	    MC_OK);
+	/* the top level's stream is silent where it cannot apply */
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(c->dispatch_mode, CONFIG_DISPATCH_STREAM);
+	ck_assert(config_rule_streams(c, &c->rules[0]));
+	for (size_t i = 1; i < 7; i++)
+		ck_assert_msg(!config_rule_streams(c, &c->rules[i]), "rule %s",
+		    c->rules[i].name);
+	config_destroy(c);
+}
+END_TEST
+
+START_TEST(a_rule_asking_for_stream_that_cannot_is_warned)
+{
+	mc_config *c = NULL;
+
+	ck_assert_int_eq(load("targets: {p: {target_type: dummy}}\n"
+	                      "rules:\n"
+	                      "  f:\n"
+	                      "    rule: 'True'\n"
+	                      "    target: p\n"
+	                      "    dispatch_mode: stream\n"
+	                      "    instance_filter: 'True'\n",
+	                     &c),
+	    MC_OK);
+	ck_assert_str_eq(out,
+	    "t.yaml:4:5: warning: rules.f.dispatch_mode: stream has no effect "
+	    "here, the rule dispatches in series mode: instance_filter is "
+	    "applied to the whole series");
+	ck_assert(!config_rule_streams(c, &c->rules[0]));
+	config_destroy(c);
+	ck_assert_int_eq(load("dispatch_mode: fast\n"
+	                      "rules: {r: {rule: 'True', dispatch_mode: 1}}\n",
+	                     &c),
+	    MC_ECONFIG);
+	ck_assert_msg(strstr(out, "t.yaml:1:16: dispatch_mode: unknown "
+	                          "dispatch_mode 'fast'") != NULL,
+	    "%s", out);
+	ck_assert_msg(
+	    strstr(out, "t.yaml:2:42: rules.r.dispatch_mode: unknown "
+	                "dispatch_mode '1'") != NULL,
+	    "%s", out);
+}
+END_TEST
+
 /* ---- the gate --------------------------------------------------------- */
 
 typedef struct fake_sched {
@@ -458,7 +536,9 @@ main(void)
 	    series_number_text_is_an_integer_string, NULL};
 	const TTest *config[] = {absent_settings_change_nothing,
 	    a_rule_overrides_the_global_setting,
-	    bad_values_are_errors_at_their_place, NULL};
+	    bad_values_are_errors_at_their_place,
+	    dispatch_mode_streams_only_series_level_route_rules,
+	    a_rule_asking_for_stream_that_cannot_is_warned, NULL};
 	const TTest *gate[] = {the_lower_series_number_goes_first_and_alone,
 	    an_open_earlier_series_holds_a_later_task,
 	    a_failed_series_holds_the_later_ones_until_their_bound,

@@ -71,6 +71,7 @@ full_intent(route_intent *ri)
 	set_entry(&ri->entries[0], ID_A, "tasks", "", "mr-route", TASK_A);
 	set_entry(&ri->entries[1], ID_B, "discard", "", "", "{}");
 	set_entry(&ri->entries[2], "", "", "mr-study", "", NULL);
+	ri->entries[0].stream = true;
 	ri->n_entries = 3;
 }
 
@@ -117,7 +118,9 @@ START_TEST(a_full_intent_reads_back_field_by_field)
 		ck_assert_str_eq(b->dest, a->dest);
 		ck_assert_str_eq(b->study_rule, a->study_rule);
 		ck_assert_str_eq(b->rule, a->rule);
+		ck_assert_int_eq(b->stream, a->stream);
 	}
+	ck_assert(r.entries[0].stream);
 	ck_assert_str_eq(r.entries[0].task_json, TASK_A);
 	ck_assert_str_eq(r.entries[1].task_json, "{}");
 	ck_assert_ptr_null(r.entries[2].task_json);
