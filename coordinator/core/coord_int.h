@@ -119,8 +119,12 @@ MC_NODISCARD mc_err coord_path(const coord *c, char *buf, size_t len,
     const char *a, const char *b, const char *c3);
 
 /* router.c */
-void   router_route_series(coord *c, series *s);
-void   router_recover_intents(coord *c);
+void router_route_series(coord *c, series *s);
+void router_recover_intents(coord *c);
+/* router_resume_intent - carry out incoming/<uid>/.route.json, the
+ * decision a killed coordinator or a failed step left; the series
+ * folder is emptied once every step succeeded. Nothing without one. */
+void   router_resume_intent(coord *c, const char *uid);
 mc_err router_reroute(coord *c, const char *task_id, char *msg, size_t len);
 /* router_remove_leftovers - remove the coordinator's own dead temp files
  * from a series folder (an intent's temp file, a routed journal) */

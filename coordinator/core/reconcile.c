@@ -155,6 +155,10 @@ scan_series_dir(coord *c, const char *uid)
 	series        *s = series_table_find(c->series, uid);
 	size_t         n_dcm = 0, bad = 0;
 
+	/* a decision a failed step left (a full disk): carried out first,
+	 * so that its instances are not taken for a new series */
+	router_resume_intent(c, uid);
+	s = series_table_find(c->series, uid);
 	if (coord_path(c, dir, sizeof(dir), DIR_INCOMING, uid, NULL) ||
 	    (d = opendir(dir)) == NULL)
 		return;

@@ -25,6 +25,9 @@
 #include "os/sys_fs.h"
 #include "tags/tags_json.h"
 
+/* how long a series whose decision could not be written waits */
+#define ROUTE_RETRY_MS 5000
+
 void
 coord_new_task_id(char out[TASK_ID_MAX_LEN + 1])
 {
@@ -121,28 +124,35 @@ done:
 	return rv;
 }
 
-static void
+/* execute - carry the decision out; the number of entries that failed
+ * (their instances must then stay where they are) */
+static size_t
 execute(coord *c, const route_intent *ri)
 {
+	size_t failed = 0;
+
 	for (size_t i = 0; i < ri->n_entries; i++) {
 		const intent_entry *e = &ri->entries[i];
 		mc_err              rv;
 
 		if (e->study_rule[0]) {
 			rv = study_add_series(c, e->study_rule, ri);
-			if (rv != MC_OK)
+			if (rv != MC_OK) {
+				failed++;
 				log_error("event=study.add_failed series=%s "
 				          "rule=%s err=%s",
 				    ri->series, e->study_rule,
 				    mc_strerror(rv));
+			}
 			continue;
 		}
 		if (e->stream) {
-			stream_finalize(c, ri, e);
+			failed += stream_finalize(c, ri, e) != MC_OK;
 			continue;
 		}
 		rv = router_build_task(c, ri, e);
 		if (rv != MC_OK) {
+			failed++;
 			log_error("event=task.build_failed series=%s task=%s "
 			          "err=%s",
 			    ri->series, e->id, mc_strerror(rv));
@@ -152,6 +162,7 @@ execute(coord *c, const route_intent *ri)
 		    tasks_enqueue(c, e->id) != MC_OK)
 			log_error("event=task.enqueue_failed task=%s", e->id);
 	}
+	return failed;
 }
 
 typedef struct late_ctx {
@@ -441,6 +452,7 @@ router_route_series(coord *c, series *s)
 {
 	route_intent ri;
 	char         path[MC_PATH_MAX];
+	size_t       failed;
 	mc_err       rv;
 
 	route_intent_init(&ri);
@@ -448,12 +460,16 @@ router_route_series(coord *c, series *s)
 	    (rv = coord_path(c, path, sizeof(path), DIR_INCOMING, s->uid,
 	         ROUTE_INTENT_FILE)) != MC_OK ||
 	    (rv = route_intent_write(&ri, path)) != MC_OK) {
-		/* nothing happened yet: keep the series and try again later */
-		log_error("event=route.failed series=%s err=%s", s->uid,
-		    mc_strerror(rv));
+		/* nothing happened yet: keep the series and try again in a
+		 * while, not at once (a full disk stays full for a while, and
+		 * a forced series would come straight back) */
+		log_error("event=route.failed series=%s err=%s retry_ms=%d",
+		    s->uid, mc_strerror(rv), ROUTE_RETRY_MS);
 		route_intent_fini(&ri);
+		s->forced = false;
 		s->last_ms = loop_now_ms();
-		series_table_set_timing(c->series, s, s->quiet_ms, 0);
+		series_table_set_timing(
+		    c->series, s, s->quiet_ms, s->last_ms + ROUTE_RETRY_MS);
 		return;
 	}
 	/* idle_ms: how long after its last instance the series completed,
@@ -464,20 +480,57 @@ router_route_series(coord *c, series *s)
 	    (unsigned long long) s->bytes, ri.n_entries,
 	    (long long) (loop_now_ms() - s->last_ms));
 	log_plan(c, &ri);
-	execute(c, &ri);
+	failed = execute(c, &ri);
 	/* start the workers before emptying incoming/: the unlinks of a
 	 * large series would otherwise delay dispatch by their count */
 	tasks_dispatch(c);
 	remember_routed(c, s->uid);
 	series_table_remove(c->series, s);
-	finish(c, &ri);
+	if (failed == 0)
+		finish(c, &ri);
+	else /* a full disk, say: the instances stay with the decision */
+		log_error("event=route.incomplete series=%s failed=%zu "
+		          "msg=\"instances and decision kept; the next scan "
+		          "tries again\"",
+		    ri.series, failed);
+	route_intent_fini(&ri);
+}
+
+void
+router_resume_intent(coord *c, const char *uid)
+{
+	char         path[MC_PATH_MAX];
+	route_intent ri;
+
+	if (uid[0] == '.' ||
+	    coord_path(c, path, sizeof(path), DIR_INCOMING, uid,
+	        ROUTE_INTENT_FILE) != MC_OK ||
+	    !sys_exists(path))
+		return;
+	route_intent_init(&ri);
+	if (route_intent_read(path, &ri) == MC_OK &&
+	    strcmp(ri.series, uid) == 0) {
+		size_t failed;
+		log_info("event=route.resumed series=%s tasks=%zu", ri.series,
+		    ri.n_entries);
+		if ((failed = execute(c, &ri)) == 0)
+			finish(c, &ri);
+		else
+			log_error("event=route.incomplete series=%s "
+			          "failed=%zu msg=\"instances and decision "
+			          "kept; the next scan tries again\"",
+			    ri.series, failed);
+	} else {
+		/* a torn intent was never acted on: route afresh */
+		unlink(path);
+	}
 	route_intent_fini(&ri);
 }
 
 void
 router_recover_intents(coord *c)
 {
-	char           dir[MC_PATH_MAX], path[MC_PATH_MAX];
+	char           dir[MC_PATH_MAX];
 	DIR           *d;
 	struct dirent *de;
 
@@ -485,25 +538,7 @@ router_recover_intents(coord *c)
 	        MC_OK ||
 	    (d = opendir(dir)) == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		route_intent ri;
-		if (de->d_name[0] == '.' ||
-		    coord_path(c, path, sizeof(path), DIR_INCOMING, de->d_name,
-		        ROUTE_INTENT_FILE) != MC_OK ||
-		    !sys_exists(path))
-			continue;
-		route_intent_init(&ri);
-		if (route_intent_read(path, &ri) == MC_OK &&
-		    strcmp(ri.series, de->d_name) == 0) {
-			log_info("event=route.resumed series=%s tasks=%zu",
-			    ri.series, ri.n_entries);
-			execute(c, &ri);
-			finish(c, &ri);
-		} else {
-			/* a torn intent was never acted on: route afresh */
-			unlink(path);
-		}
-		route_intent_fini(&ri);
-	}
+	while ((de = readdir(d)) != NULL)
+		router_resume_intent(c, de->d_name);
 	closedir(d);
 }

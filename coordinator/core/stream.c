@@ -84,7 +84,8 @@ announce(coord *c, const route_intent *ri)
 		const intent_entry *e = &ri->entries[i];
 		coord_event(c, "task.created", ri->series, ri->study, e->id,
 		    e->rule, NULL, "stream");
-		notify_fire(c, NOTIFY_RECEPTION, e->rule, e->id, ri->tags, NULL);
+		notify_fire(
+		    c, NOTIFY_RECEPTION, e->rule, e->id, ri->tags, NULL);
 	}
 }
 
@@ -98,9 +99,8 @@ start(coord *c, series *s)
 	bool          resumed = false;
 	mc_err        rv;
 
-	if (ri == NULL ||
-	    coord_path(c, path, sizeof(path), DIR_INCOMING, s->uid,
-	        STREAM_INTENT_FILE) != MC_OK) {
+	if (ri == NULL || coord_path(c, path, sizeof(path), DIR_INCOMING,
+	                      s->uid, STREAM_INTENT_FILE) != MC_OK) {
 		free(ri);
 		return;
 	}
@@ -137,8 +137,8 @@ start(coord *c, series *s)
 		else if (task_dir_of(c, e->id, dir, sizeof(dir), &queued) &&
 		         queued && tasks_enqueue(c, e->id) != MC_OK)
 			log_error("event=task.enqueue_failed task=%s", e->id);
-		log_info("event=stream.task series=%s task=%s rule=%s",
-		    s->uid, e->id, e->rule);
+		log_info("event=stream.task series=%s task=%s rule=%s", s->uid,
+		    e->id, e->rule);
 	}
 	log_info("event=stream.%s series=%s tasks=%zu",
 	    resumed ? "resumed" : "start", s->uid, ri->n_entries);
@@ -182,8 +182,8 @@ add(coord *c, const series *s, const char *sop)
 		/* no flush: the list only wakes the worker early; in/ and
 		 * stream.end are what count */
 		snprintf(line, sizeof(line), "%s\n", name);
-		if ((rv = sys_append(list, line, strlen(line),
-		         SYS_SYNC_NONE)) != MC_OK)
+		if ((rv = sys_append(
+		         list, line, strlen(line), SYS_SYNC_NONE)) != MC_OK)
 			log_warn("event=stream.list_failed task=%s err=%s",
 			    e->id, mc_strerror(rv));
 	}
@@ -222,7 +222,8 @@ drop_concluded(coord *c, series *s)
 	for (size_t i = 0; i < st->n_entries;) {
 		char dir[MC_PATH_MAX];
 		bool queued;
-		if (task_dir_of(c, st->entries[i].id, dir, sizeof(dir), &queued)) {
+		if (task_dir_of(
+		        c, st->entries[i].id, dir, sizeof(dir), &queued)) {
 			i++;
 			continue;
 		}
@@ -237,8 +238,8 @@ drop_concluded(coord *c, series *s)
 }
 
 mc_err
-stream_plan(coord *c, series *s, route_intent *ri, const char **taken,
-    size_t *n_taken)
+stream_plan(
+    coord *c, series *s, route_intent *ri, const char **taken, size_t *n_taken)
 {
 	if (s->stream)
 		drop_concluded(c, s);
@@ -261,7 +262,7 @@ stream_plan(coord *c, series *s, route_intent *ri, const char **taken,
 	return MC_OK;
 }
 
-void
+mc_err
 stream_finalize(coord *c, const route_intent *ri, const intent_entry *e)
 {
 	char   dir[MC_PATH_MAX], in[MC_PATH_MAX], end[MC_PATH_MAX];
@@ -275,13 +276,13 @@ stream_finalize(coord *c, const route_intent *ri, const intent_entry *e)
 	    (rv = router_build_task(c, ri, e)) != MC_OK) {
 		log_error("event=task.build_failed series=%s task=%s err=%s",
 		    ri->series, e->id, mc_strerror(rv));
-		return;
+		return rv;
 	}
 	if (!queued && !task_dir_of(c, e->id, dir, sizeof(dir), &queued)) {
 		log_warn("event=stream.end_skipped series=%s task=%s "
 		         "msg=\"task already concluded\"",
 		    ri->series, e->id);
-		return;
+		return MC_OK;
 	}
 	snprintf(text, sizeof(text), "{\"instances\":%zu}\n", ri->n_sops);
 	if ((rv = sys_path_fmt(in, sizeof(in), "%s/in", dir)) != MC_OK ||
@@ -292,11 +293,12 @@ stream_finalize(coord *c, const route_intent *ri, const intent_entry *e)
 	    (rv = sys_write_file_atomic(end, text, strlen(text))) != MC_OK) {
 		log_error("event=stream.end_failed series=%s task=%s err=%s",
 		    ri->series, e->id, mc_strerror(rv));
-		return;
+		return rv;
 	}
 	snprintf(text, sizeof(text), "instances=%zu", ri->n_sops);
 	coord_event(c, "task.stream_end", ri->series, ri->study, e->id,
 	    e->rule, NULL, text);
 	if (queued && tasks_enqueue(c, e->id) != MC_OK)
 		log_error("event=task.enqueue_failed task=%s", e->id);
+	return MC_OK;
 }

@@ -48,7 +48,10 @@ bool stream_has_rule(const series *s, const char *rule_name);
 
 /* stream_finalize - end the stream of entry e: every instance of ri
  * linked into its in/, then stream.end. Wherever the task is (queued,
- * waiting for a retry, or in error/ for an operator's --retry). */
-void stream_finalize(coord *c, const route_intent *ri, const intent_entry *e);
+ * waiting for a retry, or in error/ for an operator's --retry). MC_OK
+ * also when the task concluded already (nothing left to end); an error
+ * when in/ or stream.end could not be written. */
+MC_NODISCARD mc_err stream_finalize(
+    coord *c, const route_intent *ri, const intent_entry *e);
 
 #endif
