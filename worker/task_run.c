@@ -202,8 +202,13 @@ dispatch_one(const run *r, const task *t, const char *name, target_outcome *o)
 static task_target_report
 report_of(const target_outcome *o)
 {
-	task_target_report rep = {o->name, o->ok, o->r.retryable, o->r.sent,
-	    o->r.failed, o->r.error, o->r.instances_json, 0};
+	task_target_report rep = {.name = o->name,
+	    .ok = o->ok,
+	    .retryable = o->r.retryable,
+	    .sent = o->r.sent,
+	    .failed = o->r.failed,
+	    .error = o->r.error,
+	    .instances_json = o->r.instances_json};
 	return rep;
 }
 

@@ -258,7 +258,31 @@ read_target(
 	if (inst != NULL && !json_is_array(inst))
 		return refuse(&rd, "instances", "must be an array");
 	t->n_instances = json_array_size(inst);
+	t->instances = inst;
 	return MC_OK;
+}
+
+bool
+task_target_instance(
+    const task_target_report *t, size_t i, task_instance_report *out)
+{
+	json_t *e = json_array_get(t->instances, i);
+	json_t *v;
+
+	out->file = out->sop = "";
+	out->status = -1;
+	out->ok = false;
+	if (!json_is_object(e))
+		return false;
+	if (json_is_string(v = json_object_get(e, "file")))
+		out->file = json_string_value(v);
+	if (json_is_string(v = json_object_get(e, "sop")))
+		out->sop = json_string_value(v);
+	if (json_is_integer(v = json_object_get(e, "status")) &&
+	    json_integer_value(v) >= 0 && json_integer_value(v) <= 0xffff)
+		out->status = (long) json_integer_value(v);
+	out->ok = json_is_true(json_object_get(e, "ok"));
+	return true;
 }
 
 static mc_err

@@ -23,9 +23,11 @@ typedef struct task_target_report {
 	const char *error;     /* "" when ok */
 	/* per-instance outcomes of the types that report them (dicom): the
 	 * writer's JSON array text, written as "instances" (NULL: none);
-	 * the reader checks it is an array and keeps only its length */
+	 * the reader checks it is an array (task_target_instance reads
+	 * its entries) */
 	const char *instances_json;
 	size_t      n_instances;
+	const void *instances; /* the reader's; NULL when writing */
 } task_target_report;
 
 /* One module run of the chain. */
@@ -102,6 +104,21 @@ MC_NODISCARD mc_err task_result_read(
 /* task_result_fini - free what task_result_read/parse allocated and zero
  * r. A zeroed r or one filled by hand (owned NULL): no-op. */
 void task_result_fini(task_result *r);
+
+/* One entry of a target's "instances" as the reader finds it: each
+ * field as written when of the right type, else "" / -1 / false. */
+typedef struct task_instance_report {
+	const char *file;   /* the file's name in the task folder */
+	const char *sop;    /* SOP Instance UID */
+	long        status; /* the peer's C-STORE status; -1: none */
+	bool        ok;     /* delivered */
+} task_instance_report;
+
+/* task_target_instance - entry i (< t->n_instances) of t, read by
+ * task_result_read/parse; false for an entry that is not an object
+ * (out then zeroed to "" / -1 / false). Strings live as long as r. */
+bool task_target_instance(
+    const task_target_report *t, size_t i, task_instance_report *out);
 
 /* task_result_archive - rename <dir>/result.json to
  * <dir>/result.<attempt>.json, so the next attempt starts without a

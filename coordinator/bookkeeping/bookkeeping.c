@@ -48,6 +48,12 @@ static const char *const bk_migrations[] = {
     "CREATE INDEX events_time ON events(time_us);"
     "CREATE TABLE series(series_uid TEXT PRIMARY KEY, study_uid TEXT,"
     " first_seen_us INTEGER, tags TEXT);",
+    /* 1 -> 2 */
+    "CREATE TABLE instances(id INTEGER PRIMARY KEY,"
+    " time_us INTEGER NOT NULL, task TEXT, target TEXT, attempt INTEGER,"
+    " sop TEXT, file TEXT, status INTEGER, ok INTEGER);"
+    "CREATE INDEX instances_task ON instances(task);"
+    "CREATE INDEX instances_sop ON instances(sop);",
 };
 #define BK_SCHEMA_VERSION                                                     \
 	((int) (sizeof(bk_migrations) / sizeof(bk_migrations[0])))
@@ -68,6 +74,17 @@ static const char *const bk_migrations[] = {
 	          " ON CONFLICT(series_uid) DO UPDATE SET"                    \
 	          " study_uid = coalesce(study_uid, excluded.study_uid),"     \
 	          " tags = coalesce(tags, excluded.tags)")                    \
+	X(INSTANCE,                                                           \
+	    "INSERT INTO instances(time_us, task, target, attempt,"           \
+	    " sop, file, status, ok) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)")        \
+	X(INSTANCES_SOP,                                                      \
+	    "SELECT time_us, task, target, attempt, sop, status, ok FROM"     \
+	    " (SELECT * FROM instances WHERE sop = ?1"                        \
+	    " ORDER BY id DESC LIMIT ?2) ORDER BY id")                        \
+	X(INSTANCES_TASK,                                                     \
+	    "SELECT max(time_us), task, target, attempt, count(*), sum(ok)"   \
+	    " FROM instances WHERE task = ?1 GROUP BY target, attempt"        \
+	    " ORDER BY attempt, target")                                      \
 	X(COUNT_ALL, "SELECT count(*) FROM events")                           \
 	X(COUNT_NAME, "SELECT count(*) FROM events WHERE event = ?1")         \
 	X(SERIES_COUNT, "SELECT count(*) FROM series")                        \
@@ -460,6 +477,26 @@ bookkeeping_series(bookkeeping *b, const char *series, const char *study,
 }
 
 void
+bookkeeping_instance(bookkeeping *b, const bk_instance *i)
+{
+	char        attempt[16], status[16];
+	const char *v[7];
+
+	if (b == NULL || i == NULL)
+		return;
+	snprintf(attempt, sizeof(attempt), "%u", i->attempt);
+	snprintf(status, sizeof(status), "%ld", i->status);
+	v[0] = i->task;
+	v[1] = i->target;
+	v[2] = attempt;
+	v[3] = i->sop;
+	v[4] = i->file;
+	v[5] = i->status >= 0 ? status : NULL;
+	v[6] = i->ok ? "1" : "0";
+	bk_write(b, BK_INSTANCE, "instance", v, 7);
+}
+
+void
 bookkeeping_flush(bookkeeping *b)
 {
 	int rc;
@@ -717,24 +754,72 @@ bk_put_row(sqlite3_stmt *st, FILE *f)
 	fputc('\n', f);
 }
 
-/* bookkeeping_dump - n <= 0 prints all matching rows. Returns -1 on a
- * query error (logged), else the rows printed. */
-int
-bookkeeping_dump(bookkeeping *b, const char *id, int n, FILE *f)
+/* bk_put_col - column i of st as bk_put_value writes it ("" for NULL) */
+static void
+bk_put_col(sqlite3_stmt *st, int i, FILE *f)
 {
-	sqlite3_stmt *st;
-	int           rows = 0;
-	int           rc;
+	const unsigned char *v = sqlite3_column_text(st, i);
 
-	if (b == NULL || f == NULL)
-		return -1;
-	st = b->st[id != NULL ? BK_DUMP_ID : BK_DUMP_ALL];
-	rc = id != NULL ? sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT)
-	                : SQLITE_OK;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, id != NULL ? 2 : 1, n > 0 ? n : -1);
+	bk_put_value(f, v != NULL ? v : (const unsigned char *) "");
+}
+
+/* an instance of the SOP asked for: one attempt to one target */
+static void
+bk_put_instance(sqlite3_stmt *st, FILE *f)
+{
+	char time_text[BK_TIME_TEXT_LEN];
+
+	bk_time_text(
+	    sqlite3_column_int64(st, 0), time_text, sizeof(time_text));
+	fprintf(f, "time=%s event=%s task=", time_text,
+	    sqlite3_column_int(st, 6) ? "instance.sent" : "instance.failed");
+	bk_put_col(st, 1, f);
+	fputs(" target=", f);
+	bk_put_col(st, 2, f);
+	fprintf(f, " attempt=%d sop=", sqlite3_column_int(st, 3));
+	bk_put_col(st, 4, f);
+	if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+		fputs(" status=none\n", f);
+	else
+		fprintf(f, " status=0x%04x\n",
+		    (unsigned) sqlite3_column_int(st, 5) & 0xffffu);
+}
+
+/* a task's instances, one line per target and attempt */
+static void
+bk_put_task_instances(sqlite3_stmt *st, FILE *f)
+{
+	char time_text[BK_TIME_TEXT_LEN];
+
+	bk_time_text(
+	    sqlite3_column_int64(st, 0), time_text, sizeof(time_text));
+	fprintf(f, "time=%s event=task.instances task=", time_text);
+	bk_put_col(st, 1, f);
+	fputs(" target=", f);
+	bk_put_col(st, 2, f);
+	fprintf(f, " attempt=%d instances=%lld delivered=%lld\n",
+	    sqlite3_column_int(st, 3), (long long) sqlite3_column_int64(st, 4),
+	    (long long) sqlite3_column_int64(st, 5));
+}
+
+typedef void (*bk_put_fn)(sqlite3_stmt *st, FILE *f);
+
+/* bk_dump_one - rows of statement which for id (NULL: none bound) and
+ * limit n (bound after id when limit_at > 0), each printed by put */
+static int
+bk_dump_one(bookkeeping *b, bk_stmt which, const char *id, int limit_at, int n,
+    bk_put_fn put, FILE *f)
+{
+	sqlite3_stmt *st = b->st[which];
+	int           rows = 0;
+	int           rc = SQLITE_OK;
+
+	if (id != NULL)
+		rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && limit_at > 0)
+		rc = sqlite3_bind_int(st, limit_at, n > 0 ? n : -1);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bk_put_row(st, f);
+		put(st, f);
 		rows++;
 		rc = SQLITE_OK;
 	}
@@ -747,4 +832,28 @@ bookkeeping_dump(bookkeeping *b, const char *id, int n, FILE *f)
 		return -1;
 	}
 	return rows;
+}
+
+/* bookkeeping_dump - n <= 0 prints all matching rows. Returns -1 on a
+ * query error (logged), else the rows printed. */
+int
+bookkeeping_dump(bookkeeping *b, const char *id, int n, FILE *f)
+{
+	int rows, more;
+
+	if (b == NULL || f == NULL)
+		return -1;
+	if (id == NULL)
+		return bk_dump_one(b, BK_DUMP_ALL, NULL, 1, n, bk_put_row, f);
+	rows = bk_dump_one(b, BK_DUMP_ID, id, 2, n, bk_put_row, f);
+	if (rows < 0)
+		return -1;
+	/* a task's instances as counts; a SOP instance's each attempt */
+	more = bk_dump_one(
+	    b, BK_INSTANCES_TASK, id, 0, n, bk_put_task_instances, f);
+	if (more < 0)
+		return -1;
+	rows += more;
+	more = bk_dump_one(b, BK_INSTANCES_SOP, id, 2, n, bk_put_instance, f);
+	return more < 0 ? -1 : rows + more;
 }

@@ -8,6 +8,7 @@
 #ifndef MC_COORDINATOR_BOOKKEEPING_H
 #define MC_COORDINATOR_BOOKKEEPING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,19 @@ void bookkeeping_event(bookkeeping *b, const bk_event *e);
 void bookkeeping_series(bookkeeping *b, const char *series, const char *study,
     const char *tags_json);
 
+/* bk_instance - one instance of one attempt at one target (the task's
+ * result.json "instances"). Strings may be NULL. */
+typedef struct bk_instance {
+	const char *task, *target, *sop, *file;
+	unsigned    attempt;
+	long        status; /* the peer's C-STORE status; -1: none */
+	bool        ok;     /* delivered */
+} bk_instance;
+
+/* bookkeeping_instance - queue one row of the instances table, as
+ * bookkeeping_event does an event. */
+void bookkeeping_instance(bookkeeping *b, const bk_instance *i);
+
 /* bookkeeping_flush - commit the open transaction, if any. */
 void bookkeeping_flush(bookkeeping *b);
 
@@ -53,7 +67,10 @@ int64_t bookkeeping_count(bookkeeping *b, const char *name);
 
 /* bookkeeping_dump - print the last n events (newest last) for a task, a
  * series or a study (id matched against all three) to f as key=value
- * lines; id NULL prints the last n of all. Returns rows printed. */
+ * lines; id NULL prints the last n of all. With an id, then: for a task
+ * one event=task.instances line per target and attempt (instances and
+ * delivered counted), for a SOP Instance UID the last n of its
+ * event=instance.sent / instance.failed lines. Returns rows printed. */
 #include <stdio.h>
 int bookkeeping_dump(bookkeeping *b, const char *id, int n, FILE *f);
 

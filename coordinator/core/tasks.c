@@ -300,6 +300,24 @@ summarize(outcome *o)
 		snprintf(o->detail, sizeof(o->detail), "%s", o->error);
 }
 
+/* record_instances - this attempt's outcome of each instance, per
+ * target, into the audit trail (--history <SOPInstanceUID>) */
+static void
+record_instances(coord *c, const task_entry *t, const task_result *r)
+{
+	for (size_t k = 0; k < r->n_targets; k++) {
+		const task_target_report *tr = &r->targets[k];
+		for (size_t i = 0; i < tr->n_instances; i++) {
+			task_instance_report ir;
+			if (!task_target_instance(tr, i, &ir))
+				continue;
+			bk_instance bi = {t->id, tr->name, ir.sop, ir.file,
+			    t->meta.attempt, ir.status, ir.ok};
+			bookkeeping_instance(c->bk, &bi);
+		}
+	}
+}
+
 static void
 finish_task(coord *c, task_entry *t, int exit_code)
 {
@@ -313,6 +331,7 @@ finish_task(coord *c, task_entry *t, int exit_code)
 		return;
 	if (task_result_read(path, &o.r, err, sizeof(err)) == MC_OK) {
 		summarize(&o);
+		record_instances(c, t, &o.r);
 		http_stats_note_attempt(c, t, &o.r);
 	} else {
 		http_stats_note_attempt(c, t, NULL);

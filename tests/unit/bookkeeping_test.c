@@ -128,7 +128,7 @@ START_TEST(events_survive_close_and_reopen)
 }
 END_TEST
 
-START_TEST(a_new_database_is_at_schema_version_1)
+START_TEST(a_new_database_is_at_schema_version_2)
 {
 	char    *file = NULL;
 	size_t   len = 0;
@@ -143,7 +143,7 @@ START_TEST(a_new_database_is_at_schema_version_1)
 	    (uint32_t) (unsigned char) file[61] << 16 |
 	    (uint32_t) (unsigned char) file[62] << 8 |
 	    (uint32_t) (unsigned char) file[63];
-	ck_assert_uint_eq(v, 1);
+	ck_assert_uint_eq(v, 2);
 	/* WAL mode is persistent: bytes 18 and 19 are 2 */
 	ck_assert_int_eq(file[18], 2);
 	ck_assert_int_eq(file[19], 2);
@@ -268,6 +268,83 @@ START_TEST(dump_filters_by_id_and_prints_the_expected_lines)
 }
 END_TEST
 
+/* the schema of version 1 as it shipped, with one event in it */
+START_TEST(a_version_1_database_is_migrated_with_its_events)
+{
+	sqlite3     *db = NULL;
+	bookkeeping *b;
+	char         text[BK_TEST_BUF_LEN], dir[160];
+
+	snprintf(dir, sizeof(dir), "%s/db", mc_check_tmpdir);
+	ck_assert_int_eq(sys_mkdir_p(dir), MC_OK);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(db,
+	        "CREATE TABLE events(id INTEGER PRIMARY KEY, time_us INTEGER "
+	        "NOT NULL, event TEXT NOT NULL, series TEXT, study TEXT, task "
+	        "TEXT, rule TEXT, target TEXT, info TEXT);"
+	        "CREATE TABLE series(series_uid TEXT PRIMARY KEY, study_uid "
+	        "TEXT, first_seen_us INTEGER, tags TEXT);"
+	        "INSERT INTO events(time_us, event, task) VALUES(1, "
+	        "'task.created', 'old-1');"
+	        "PRAGMA user_version = 1;",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	b = open_ok();
+	ck_assert_int_eq(dump_text(b, "old-1", 10, text, sizeof(text)), 1);
+	ck_assert_str_eq(text, "event=task.created task=old-1\n");
+	bk_instance i = {
+	    "old-1", "pacs", "1.2.3.4.5", "a#1.2.3.4.5.dcm", 1, 0, true};
+	bookkeeping_instance(b, &i);
+	ck_assert_int_eq(dump_text(b, "1.2.3.4.5", 10, text, sizeof(text)), 1);
+	bookkeeping_close(b);
+}
+END_TEST
+
+START_TEST(instances_dump_per_task_and_per_sop)
+{
+	bookkeeping *b = open_ok();
+	char         text[BK_TEST_BUF_LEN];
+	bk_instance  i = {
+	     "t-9", "pacs", "1.2.9.1", "s#1.2.9.1.dcm", 1, 0xa700, false};
+
+	bookkeeping_instance(b, &i); /* refused by the peer */
+	i.attempt = 2;
+	i.status = 0;
+	i.ok = true;
+	bookkeeping_instance(b, &i); /* the retry delivered it */
+	i.sop = "1.2.9.2";
+	i.file = "s#1.2.9.2.dcm";
+	bookkeeping_instance(b, &i);
+	i.target = "arch";
+	i.status = -1; /* never sent: no status */
+	i.ok = false;
+	bookkeeping_instance(b, &i);
+	bookkeeping_flush(b);
+	ck_assert_int_eq(dump_text(b, "t-9", 10, text, sizeof(text)), 3);
+	ck_assert_str_eq(text,
+	    "event=task.instances task=t-9 target=pacs attempt=1 instances=1 "
+	    "delivered=0\n"
+	    "event=task.instances task=t-9 target=arch attempt=2 instances=1 "
+	    "delivered=0\n"
+	    "event=task.instances task=t-9 target=pacs attempt=2 instances=2 "
+	    "delivered=2\n");
+	ck_assert_int_eq(dump_text(b, "1.2.9.1", 10, text, sizeof(text)), 2);
+	ck_assert_str_eq(text,
+	    "event=instance.failed task=t-9 target=pacs attempt=1 sop=1.2.9.1 "
+	    "status=0xa700\n"
+	    "event=instance.sent task=t-9 target=pacs attempt=2 sop=1.2.9.1 "
+	    "status=0x0000\n");
+	ck_assert_int_eq(dump_text(b, "1.2.9.2", 1, text, sizeof(text)), 1);
+	ck_assert_str_eq(text,
+	    "event=instance.failed task=t-9 target=arch attempt=2 sop=1.2.9.2 "
+	    "status=none\n");
+	ck_assert_uint_eq(bookkeeping_dropped(b), 0);
+	bookkeeping_close(b);
+}
+END_TEST
+
 START_TEST(series_upsert_keeps_one_row)
 {
 	bookkeeping *b = open_ok();
@@ -335,7 +412,9 @@ bookkeeping_suite(void)
 {
 	Suite       *s = suite_create("bookkeeping");
 	const TTest *events[] = {events_survive_close_and_reopen,
-	    a_new_database_is_at_schema_version_1,
+	    a_new_database_is_at_schema_version_2,
+	    a_version_1_database_is_migrated_with_its_events,
+	    instances_dump_per_task_and_per_sop,
 	    a_newer_schema_version_is_refused_with_text,
 	    many_events_are_committed_by_one_flush,
 	    an_unwritable_path_gives_an_error_with_text,

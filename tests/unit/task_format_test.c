@@ -488,8 +488,10 @@ START_TEST(result_json_round_trips_every_field)
 {
 	task_target_report out[2] = {
 	    {"pacs", true, false, 20, 0, "",
-	        "[{\"file\": \"a.dcm\", \"ok\": true}, {\"ok\": true}]", 0},
-	    {"arch", false, true, 0, 20, "cannot write: M\xfcller", NULL, 0},
+	        "[{\"file\": \"a.dcm\", \"ok\": true}, {\"ok\": true}]", 0,
+	        NULL},
+	    {"arch", false, true, 0, 20, "cannot write: M\xfcller", NULL, 0,
+	        NULL},
 	};
 	task_process_report proc = {false, true, true, STEPS, 2, 7,
 	    "processing failed",
@@ -526,6 +528,18 @@ START_TEST(result_json_round_trips_every_field)
 	ck_assert_str_eq(r.targets[0].error, "");
 	ck_assert_uint_eq(r.targets[0].n_instances, 2);
 	ck_assert_uint_eq(r.targets[1].n_instances, 0);
+	{
+		task_instance_report ir;
+		ck_assert(task_target_instance(&r.targets[0], 0, &ir));
+		ck_assert_str_eq(ir.file, "a.dcm");
+		ck_assert_str_eq(ir.sop, "");
+		ck_assert_int_eq(ir.status, -1);
+		ck_assert(ir.ok);
+		ck_assert(task_target_instance(&r.targets[0], 1, &ir));
+		ck_assert_str_eq(ir.file, "");
+		ck_assert(!task_target_instance(&r.targets[0], 2, &ir));
+		ck_assert(!ir.ok);
+	}
 	ck_assert_str_eq(r.targets[1].name, "arch");
 	ck_assert(!r.targets[1].ok && r.targets[1].retryable);
 	ck_assert_uint_eq(r.targets[1].failed, 20);
