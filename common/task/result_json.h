@@ -26,6 +26,10 @@ typedef struct task_target_report {
 	 * the reader checks it is an array and keeps only its length */
 	const char *instances_json;
 	size_t      n_instances;
+	/* instances an earlier run delivered (the target's sent/ log,
+	 * dicom types), counted as delivered and not sent again; written
+	 * as "already" when above 0, not read back */
+	size_t already;
 } task_target_report;
 
 /* One module run of the chain. */
