@@ -76,8 +76,8 @@ grow(name_set *s)
 		return MC_ENOMEM;
 	for (size_t i = 0; i < s->cap; i++)
 		if (s->slot[i] != NULL)
-			slot[find(slot, cap, s->slot[i],
-			    strlen(s->slot[i]))] = s->slot[i];
+			slot[find(slot, cap, s->slot[i], strlen(s->slot[i]))] =
+			    s->slot[i];
 	free(s->slot);
 	s->slot = slot;
 	s->cap = cap;

@@ -29,8 +29,7 @@ sent_log_file_name(const char *target, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t            n = strlen(target), at = 0;
-	bool              keep = n > 0 && n <= SENT_LOG_NAME_KEEP_MAX &&
-	                         target[0] != '.';
+	bool keep = n > 0 && n <= SENT_LOG_NAME_KEEP_MAX && target[0] != '.';
 
 	for (size_t i = 0; keep && i < n; i++)
 		keep = plain_char(target[i]);
@@ -69,9 +68,8 @@ load_lines(sent_log *l, const char *text, size_t len, bool *torn)
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] != '\n')
 			continue;
-		if (i > start &&
-		    name_set_add(l->names, text + start, i - start, NULL) !=
-		        MC_OK)
+		if (i > start && name_set_add(l->names, text + start,
+		                     i - start, NULL) != MC_OK)
 			return MC_ENOMEM;
 		start = i + 1;
 	}

@@ -32,7 +32,7 @@ MC_NODISCARD mc_err sent_log_file_name(
  * alone. On MC_OK *out is new; else err says why. */
 MC_NODISCARD mc_err sent_log_open(const char *task_dir, const char *target,
     sent_log **out, char *err, size_t errlen);
-void sent_log_destroy(sent_log *l); /* NULL: no-op */
+void                sent_log_destroy(sent_log *l); /* NULL: no-op */
 
 /* sent_log_has - the log listed name when it was opened. */
 bool sent_log_has(const sent_log *l, const char *name);

@@ -186,9 +186,8 @@ send_acked(const target_type *tt, const target_cfg *cfg, task_ctx *ctx,
 	mc_err       rv;
 
 	rv = sent_log_open(ctx->task_dir, o->name, &log, err, sizeof(err));
-	if (rv == MC_OK &&
-	    (rv = sent_log_unsent(log, files->paths, files->n, &kept,
-	         &rest.n)) != MC_OK)
+	if (rv == MC_OK && (rv = sent_log_unsent(log, files->paths, files->n,
+	                        &kept, &rest.n)) != MC_OK)
 		mc_errf(err, sizeof(err), "out of memory");
 	if (rv != MC_OK) {
 		o->r.failed = files->n;
@@ -533,9 +532,9 @@ static bool
 run_stream(run *r, const task *t, task_exit *code)
 {
 	const task_rule *tr = task_get_rule(t);
-	bool     can = strcmp(r->kind, TASK_KIND_DISPATCH) == 0 &&
+	bool             can = strcmp(r->kind, TASK_KIND_DISPATCH) == 0 &&
 	           tr->set_tags_json == NULL && tr->instance_filter == NULL;
-	task_ctx ctx = ctx_of(r, t);
+	task_ctx       ctx = ctx_of(r, t);
 	stream_opts    o = {&ctx, task_stream_idle_s(t), false};
 	size_t         n = task_target_count(t);
 	stream_outcome how;
@@ -554,8 +553,8 @@ run_stream(run *r, const task *t, task_exit *code)
 		if (task_status_is_complete(t, name))
 			continue;
 		if (can && tt != NULL && tt->ops->stream_open != NULL)
-			r->streamed[r->n_streamed++] =
-			    (stream_target){.name = name, .cfg = cfg, .ops = tt->ops};
+			r->streamed[r->n_streamed++] = (stream_target){
+			    .name = name, .cfg = cfg, .ops = tt->ops};
 		else
 			o.others = true;
 	}

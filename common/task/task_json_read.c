@@ -400,7 +400,8 @@ unsigned
 task_stream_idle_s(const task *t)
 {
 	json_t *mc = json_object_get(t->root, "mercure_c");
-	json_t *idle = json_object_get(json_object_get(mc, "stream"), "idle_timeout_s");
+	json_t *idle =
+	    json_object_get(json_object_get(mc, "stream"), "idle_timeout_s");
 
 	/* checked by check_stream when the task was parsed */
 	return json_is_integer(idle) ? (unsigned) json_integer_value(idle) : 0;

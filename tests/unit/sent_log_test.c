@@ -111,8 +111,8 @@ START_TEST(target_names_are_encoded)
 {
 	char buf[64];
 
-	ck_assert_int_eq(sent_log_file_name("pacs-1_a.b", buf, sizeof(buf)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    sent_log_file_name("pacs-1_a.b", buf, sizeof(buf)), MC_OK);
 	ck_assert_str_eq(buf, "pacs-1_a.b.log");
 	ck_assert_int_eq(
 	    sent_log_file_name("../x y", buf, sizeof(buf)), MC_OK);
@@ -121,8 +121,8 @@ START_TEST(target_names_are_encoded)
 	ck_assert_str_eq(buf, "a%25b.log");
 	ck_assert_int_eq(sent_log_file_name("", buf, sizeof(buf)), MC_OK);
 	ck_assert_str_eq(buf, "%.log");
-	ck_assert_int_eq(sent_log_file_name("M\xc3\xbcller", buf, sizeof(buf)),
-	    MC_OK);
+	ck_assert_int_eq(
+	    sent_log_file_name("M\xc3\xbcller", buf, sizeof(buf)), MC_OK);
 	ck_assert_str_eq(buf, "M%C3%BCller.log");
 	ck_assert_int_eq(sent_log_file_name("pacs", buf, 8), MC_EINVAL);
 	ck_assert_int_eq(sent_log_file_name("pacs", buf, 9), MC_OK);
@@ -146,12 +146,12 @@ END_TEST
 
 START_TEST(unsent_keeps_order)
 {
-	sent_log          *l;
-	char               err[256];
-	const char *const  paths[] = {"/t/in/a.dcm", "/t/in/b.dcm",
-	     "/t/in/c.dcm", "/t/in/d.dcm"};
-	const char       **rest;
-	size_t             n;
+	sent_log         *l;
+	char              err[256];
+	const char *const paths[] = {
+	    "/t/in/a.dcm", "/t/in/b.dcm", "/t/in/c.dcm", "/t/in/d.dcm"};
+	const char **rest;
+	size_t       n;
 
 	ck_assert_int_eq(
 	    sent_log_open(mc_check_tmpdir, "pacs", &l, err, sizeof(err)),

@@ -58,8 +58,8 @@ static void
 setup(void)
 {
 	mc_check_tmpdir_setup();
-	snprintf(list_path, sizeof(list_path), "%s/stream.list",
-	    mc_check_tmpdir);
+	snprintf(
+	    list_path, sizeof(list_path), "%s/stream.list", mc_check_tmpdir);
 }
 
 START_TEST(absent_file_is_an_empty_list)

@@ -92,8 +92,8 @@ take_line(stream_list *s, const char *line, size_t len, stream_list_fn fn,
 }
 
 mc_err
-stream_list_poll(stream_list *s, stream_list_fn fn, void *arg,
-    size_t *n_new, char *err, size_t errlen)
+stream_list_poll(stream_list *s, stream_list_fn fn, void *arg, size_t *n_new,
+    char *err, size_t errlen)
 {
 	uint64_t size = 0;
 	size_t   got, start = 0, count = 0;

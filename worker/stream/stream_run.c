@@ -92,8 +92,8 @@ on_listed(void *arg, const char *name)
 	    !sys_exists(path)) {
 		/* a line for a link that is not there (a coordinator crash
 		 * between the two): the listing at the end finds it */
-		log_info("event=stream.missing task=%s file=%s", task_of(st),
-		    name);
+		log_info(
+		    "event=stream.missing task=%s file=%s", task_of(st), name);
 		return;
 	}
 	give(st, name);
@@ -119,8 +119,8 @@ start_targets(stream_state *st)
 		mc_err         rv;
 
 		tg->ctx = *st->o->ctx;
-		rv = sent_log_open(tg->ctx.task_dir, tg->name, &tg->log, err,
-		    sizeof(err));
+		rv = sent_log_open(
+		    tg->ctx.task_dir, tg->name, &tg->log, err, sizeof(err));
 		if (rv == MC_OK) {
 			tg->ctx.sent = tg->log;
 			rv = tg->ops->stream_open(
@@ -129,9 +129,11 @@ start_targets(stream_state *st)
 		if (rv != MC_OK) {
 			tg->s = NULL;
 			tg->open_retryable = rv != MC_ECONFIG;
-			snprintf(tg->open_err, sizeof(tg->open_err), "%s", err);
-			log_warn("event=stream.target_failed task=%s target=%s "
-			         "err=%s msg=\"%s\"",
+			snprintf(
+			    tg->open_err, sizeof(tg->open_err), "%s", err);
+			log_warn(
+			    "event=stream.target_failed task=%s target=%s "
+			    "err=%s msg=\"%s\"",
 			    task_of(st), tg->name, mc_strerror(rv), err);
 		}
 	}
@@ -145,7 +147,8 @@ log_end(const stream_state *st, const char *end_path)
 	json_t *n = json_object_get(j, "instances");
 
 	log_info("event=stream.end task=%s instances=%lld given=%zu",
-	    task_of(st), json_is_integer(n) ? (long long) json_integer_value(n) : -1LL,
+	    task_of(st),
+	    json_is_integer(n) ? (long long) json_integer_value(n) : -1LL,
 	    name_set_count(st->given));
 	json_decref(j);
 }
@@ -261,8 +264,8 @@ stream_run(const stream_opts *o, stream_target *t, size_t n,
 	        o->ctx->task_dir, STREAM_IN_DIR) != MC_OK ||
 	    sys_path_fmt(list_path, sizeof(list_path), "%s/%s",
 	        o->ctx->task_dir, STREAM_LIST_NAME) != MC_OK ||
-	    sys_path_fmt(end_path, sizeof(end_path), "%s/%s",
-	        o->ctx->task_dir, STREAM_END_NAME) != MC_OK) {
+	    sys_path_fmt(end_path, sizeof(end_path), "%s/%s", o->ctx->task_dir,
+	        STREAM_END_NAME) != MC_OK) {
 		mc_errf(err, errlen, "task folder path too long");
 		return MC_EINVAL;
 	}
@@ -281,7 +284,8 @@ stream_run(const stream_opts *o, stream_target *t, size_t n,
 	if (rv == MC_OK && *how == STREAM_IDLE) {
 		mc_errf(why, sizeof(why),
 		    "stream: no instance and no end for %u s", o->idle_s);
-		log_warn("event=stream.idle_timeout task=%s idle_s=%u given=%zu",
+		log_warn(
+		    "event=stream.idle_timeout task=%s idle_s=%u given=%zu",
 		    o->ctx->task_id, o->idle_s, name_set_count(st.given));
 		/* what came but was not listed is not sent now: the retry
 		 * sends it */

@@ -14,7 +14,7 @@ typedef struct stream_watch stream_watch;
 /* stream_watch_open - watch dir; without inotify (or a watch) the wait
  * is the poll alone. MC_ENOMEM only. */
 MC_NODISCARD mc_err stream_watch_open(const char *dir, stream_watch **out);
-void stream_watch_close(stream_watch *w); /* NULL: no-op */
+void                stream_watch_close(stream_watch *w); /* NULL: no-op */
 /* stream_watch_wait - return after a change of the folder or after
  * STREAM_WATCH_POLL_MS, whichever comes first. */
 void stream_watch_wait(stream_watch *w);

@@ -457,7 +457,8 @@ note_sent(const dicom_run *r, size_t i)
 {
 	const char *name = sys_basename_of(r->files->paths[i]);
 
-	if (r->task->sent != NULL && sent_log_add(r->task->sent, name) != MC_OK)
+	if (r->task->sent != NULL &&
+	    sent_log_add(r->task->sent, name) != MC_OK)
 		log_warn("event=dicom.sent_log_failed task=%s target=%s "
 		         "file=%s",
 		    r->task->task_id, target_cfg_name(r->cfg), name);
@@ -842,8 +843,8 @@ struct target_stream {
 	dicom_lane   l;
 	target_files files; /* r.files: the files given so far */
 	char       **paths;
-	size_t       cap; /* of paths, r.df, l.files, l.groups, l.ctx */
-	dcm_scu     *scu; /* NULL: none open */
+	size_t       cap;      /* of paths, r.df, l.files, l.groups, l.ctx */
+	dcm_scu     *scu;      /* NULL: none open */
 	size_t       glo, ghi; /* the groups scu proposes */
 	mc_err       failed;   /* MC_OK while the stream goes on */
 	char         why[TARGET_ERROR_MAX_LEN + 1];
@@ -861,8 +862,8 @@ contexts_per_group(const dicom_run *r)
 static mc_err
 stream_grow(target_stream *s)
 {
-	size_t      cap = s->cap ? s->cap * 2 : 64, per = contexts_per_group(&s->r);
-	void       *p;
+	size_t cap = s->cap ? s->cap * 2 : 64, per = contexts_per_group(&s->r);
+	void  *p;
 	dicom_file *df;
 
 	if (s->files.n < s->cap)
@@ -910,7 +911,8 @@ stream_release(target_stream *s)
 {
 	char err[TARGET_ERROR_MAX_LEN + 1];
 
-	if (s->scu != NULL && dcm_scu_release(s->scu, err, sizeof(err)) != MC_OK)
+	if (s->scu != NULL &&
+	    dcm_scu_release(s->scu, err, sizeof(err)) != MC_OK)
 		log_warn("event=dicom.release_failed task=%s target=%s "
 		         "msg=\"%s\"",
 		    s->r.task->task_id, target_cfg_name(s->r.cfg), err);
@@ -927,10 +929,9 @@ stream_associate(target_stream *s, size_t g)
 	mc_err      rv;
 
 	stream_release(s);
-	while (glo > 0 &&
-	       l->groups[ghi - 1].first + l->groups[ghi - 1].n -
-	               l->groups[glo - 1].first <=
-	           DCM_SCU_MAX_CONTEXTS)
+	while (glo > 0 && l->groups[ghi - 1].first + l->groups[ghi - 1].n -
+	                          l->groups[glo - 1].first <=
+	                      DCM_SCU_MAX_CONTEXTS)
 		glo--;
 	if (glo == g)
 		ghi = batch_end(l, g);
