@@ -146,6 +146,17 @@ START_TEST(name_is_safe)
 }
 END_TEST
 
+START_TEST(names_for_logs_are_printable)
+{
+	char buf[8];
+
+	stream_name_for_log("a\"b\\c\x01\xc3", 7, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "a?b?c??");
+	stream_name_for_log("abcdefghij", 10, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "abcdefg");
+}
+END_TEST
+
 START_TEST(name_set_grows_and_finds)
 {
 	name_set *s;
@@ -178,7 +189,8 @@ main(void)
 	const TTest *list[] = {absent_file_is_an_empty_list,
 	    lines_in_order_and_a_torn_line_waits, duplicates_are_given_once,
 	    unsafe_names_are_skipped, NULL};
-	const TTest *names[] = {name_is_safe, name_set_grows_and_finds, NULL};
+	const TTest *names[] = {name_is_safe, names_for_logs_are_printable,
+	    name_set_grows_and_finds, NULL};
 
 	mc_check_fixture_tcase(
 	    s, "list", list, setup, mc_check_tmpdir_teardown);

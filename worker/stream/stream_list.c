@@ -32,6 +32,21 @@ stream_name_is_safe(const char *name, size_t len)
 	       memchr(name, '\0', len) == NULL;
 }
 
+void
+stream_name_for_log(const char *name, size_t n, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < n && at + 1 < len; i++) {
+		unsigned char c = (unsigned char) name[i];
+		buf[at++] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\'
+		                ? '?'
+		                : (char) c;
+	}
+	if (len > 0)
+		buf[at] = '\0';
+}
+
 mc_err
 stream_list_create(const char *path, const char *task, stream_list **out)
 {
@@ -74,9 +89,11 @@ take_line(stream_list *s, const char *line, size_t len, stream_list_fn fn,
 	bool added = false;
 
 	if (!stream_name_is_safe(line, len)) {
+		char shown[65];
 		s->skipped++;
-		log_warn("event=stream.unsafe_name task=%s name=\"%.*s\"",
-		    s->task, (int) (len > 64 ? 64 : len), line);
+		stream_name_for_log(line, len, shown, sizeof(shown));
+		log_warn("event=stream.unsafe_name task=%s name=\"%s\"",
+		    s->task, shown);
 		return MC_OK;
 	}
 	if (name_set_add(s->seen, line, len, &added) != MC_OK)

@@ -22,6 +22,11 @@ typedef struct stream_list stream_list;
  * without '/' or NUL and does not start with '.': one file in in/. */
 bool stream_name_is_safe(const char *name, size_t len);
 
+/* stream_name_for_log - at most len - 1 bytes of name (n bytes) with
+ * every byte outside printable ASCII, and '"' and '\\', as '?', so that
+ * a hostile line cannot break a key=value log line. */
+void stream_name_for_log(const char *name, size_t n, char *buf, size_t len);
+
 /* stream_list_create - a reader of path (which may not exist yet: an
  * empty list so far); task (borrowed, for the logs) names the task. */
 MC_NODISCARD mc_err stream_list_create(

@@ -85,15 +85,16 @@ static void
 on_listed(void *arg, const char *name)
 {
 	stream_state *st = arg;
-	char          path[MC_PATH_MAX];
+	char          path[MC_PATH_MAX], shown[STREAM_NAME_MAX_LEN + 1];
 
 	if (sys_path_fmt(path, sizeof(path), "%s/%s", st->in_dir, name) !=
 	        MC_OK ||
 	    !sys_exists(path)) {
 		/* a line for a link that is not there (a coordinator crash
 		 * between the two): the listing at the end finds it */
-		log_info(
-		    "event=stream.missing task=%s file=%s", task_of(st), name);
+		stream_name_for_log(name, strlen(name), shown, sizeof(shown));
+		log_info("event=stream.missing task=%s file=\"%s\"",
+		    task_of(st), shown);
 		return;
 	}
 	give(st, name);
@@ -205,7 +206,9 @@ finish_targets(stream_state *st, stream_outcome how, const char *why)
 			target_result_fail(&tg->r, true, "%s", why);
 			tg->r.retryable = true;
 		}
-		if (tg->ok && tg->r.failed > 0)
+		if (tg->stopped && tg->r.error[0] == '\0')
+			target_result_fail(&tg->r, true, "the stream failed");
+		if (tg->ok && (tg->r.failed > 0 || tg->stopped))
 			tg->ok = false;
 		sent_log_destroy(tg->log);
 		tg->log = NULL;
