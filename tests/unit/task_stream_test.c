@@ -19,7 +19,8 @@ parse_with(const char *stream_json, task **t, mc_diag *d)
 	snprintf(text, sizeof(text),
 	    "{\"id\": \"s1\", \"dispatch\": {\"target_name\": \"p\"}, "
 	    "\"mercure_c\": {\"kind\": \"dispatch\"%s%s}}",
-	    stream_json ? ", \"stream\": " : "", stream_json ? stream_json : "");
+	    stream_json ? ", \"stream\": " : "",
+	    stream_json ? stream_json : "");
 	memset(d, 0, sizeof(*d));
 	return task_parse(text, strlen(text), t, d);
 }
