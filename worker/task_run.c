@@ -19,7 +19,9 @@
 #include "process/process_run.h"
 #include "result_push.h"
 #include "process/routing.h"
+#include "sent_log.h"
 #include "set_tags_copy.h"
+#include "stream/stream_run.h"
 #include "os/sys_files.h"
 #include "os/sys_fs.h"
 #include "targets/target.h"
@@ -45,6 +47,10 @@ typedef struct run {
 	const task_process_report *process; /* NULL for dispatch */
 	char tags_set[128]; /* what set_tags did, for result.json; "" */
 	instance_filter_report filter; /* the rule's instance_filter */
+	/* a stream task's targets that were streamed (stream_run.h): their
+	 * outcomes, reported with the others */
+	stream_target *streamed;
+	size_t         n_streamed;
 } run;
 
 /* one target's send, as its type reports it (target.h) */
@@ -52,6 +58,7 @@ typedef struct target_outcome {
 	const char   *name;
 	bool          ok;
 	target_result r;
+	size_t        already; /* in its sent/ log: not sent again */
 } target_outcome;
 
 /* the targets to send to */
@@ -156,14 +163,58 @@ list_files(run *r, const char *dir, char *err, size_t errlen)
 	return MC_OK;
 }
 
+static task_ctx
+ctx_of(const run *r, const task *t)
+{
+	task_ctx ctx = {r->id, r->o->task_dir, task_info(t, "sender_address"),
+	    task_info(t, "sender_aet"), task_info(t, "receiver_aet"), NULL};
+	return ctx;
+}
+
+/* send_acked - the send of a type that acknowledges each instance (the
+ * types that stream): what the target's sent/ log lists was delivered
+ * by an earlier run and is counted, not sent; the rest is sent and
+ * logged as the peer acknowledges it */
+static void
+send_acked(const target_type *tt, const target_cfg *cfg, task_ctx *ctx,
+    const target_files *files, target_outcome *o)
+{
+	char         err[TARGET_ERROR_MAX_LEN + 1];
+	sent_log    *log = NULL;
+	const char **kept = NULL;
+	target_files rest = {NULL, 0};
+	mc_err       rv;
+
+	rv = sent_log_open(ctx->task_dir, o->name, &log, err, sizeof(err));
+	if (rv == MC_OK && (rv = sent_log_unsent(log, files->paths, files->n,
+	                        &kept, &rest.n)) != MC_OK)
+		mc_errf(err, sizeof(err), "out of memory");
+	if (rv != MC_OK) {
+		o->r.failed = files->n;
+		target_result_fail(&o->r, true, "sent log: %s", err);
+		sent_log_destroy(log);
+		return;
+	}
+	rest.paths = kept;
+	o->already = files->n - rest.n;
+	if (o->already > 0)
+		log_info("event=target.already_sent task=%s target=%s "
+		         "already=%zu rest=%zu",
+		    ctx->task_id, o->name, o->already, rest.n);
+	ctx->sent = log;
+	o->ok = tt->ops->send(cfg, ctx, &rest, &o->r) == MC_OK;
+	ctx->sent = NULL;
+	free(kept);
+	sent_log_destroy(log);
+}
+
 static void
 dispatch_one(const run *r, const task *t, const char *name, target_outcome *o)
 {
 	const target_cfg  *cfg = task_find_target(t, name);
 	const char        *type = cfg ? target_cfg_get(cfg, "target_type") : 0;
 	const target_type *tt = target_type_find(type);
-	task_ctx ctx = {r->id, r->o->task_dir, task_info(t, "sender_address"),
-	    task_info(t, "sender_aet"), task_info(t, "receiver_aet")};
+	task_ctx           ctx = ctx_of(r, t);
 	target_files files = {(const char *const *) r->paths, r->n_paths};
 	int64_t      t0 = sys_now_us();
 
@@ -183,14 +234,17 @@ dispatch_one(const run *r, const task *t, const char *name, target_outcome *o)
 		target_result_fail(&o->r, false,
 		    "unknown target_type '%s' (known: %s)", type ? type : "",
 		    target_type_names());
+	} else if (tt->ops->stream_open != NULL) {
+		send_acked(tt, cfg, &ctx, &files, o);
 	} else {
 		o->ok = tt->ops->send(cfg, &ctx, &files, &o->r) == MC_OK;
 	}
 	if (o->ok)
 		log_info(
 		    "event=target.done task=%s target=%s type=%s sent=%zu "
-		    "ms=%.1f",
-		    r->id, o->name, tt->name, o->r.sent, ms_since(t0));
+		    "already=%zu ms=%.1f",
+		    r->id, o->name, tt->name, o->r.sent, o->already,
+		    ms_since(t0));
 	else
 		log_warn("event=target.failed task=%s target=%s type=%s "
 		         "sent=%zu failed=%zu retryable=%d ms=%.1f msg=\"%s\"",
@@ -208,8 +262,34 @@ report_of(const target_outcome *o)
 	    .sent = o->r.sent,
 	    .failed = o->r.failed,
 	    .error = o->r.error,
-	    .instances_json = o->r.instances_json};
+	    .instances_json = o->r.instances_json,
+	    .already = o->already};
 	return rep;
+}
+
+/* take_streamed - the outcome of target name when it was streamed (its
+ * instances_json moves to o); false when it was not */
+static bool
+take_streamed(run *r, const char *name, target_outcome *o)
+{
+	for (size_t i = 0; i < r->n_streamed; i++) {
+		stream_target *st = &r->streamed[i];
+		if (strcmp(st->name, name) != 0)
+			continue;
+		o->name = st->name;
+		o->ok = st->ok;
+		o->r = st->r;
+		o->already = st->already;
+		st->r.instances_json = NULL;
+		log_info("event=target.%s task=%s target=%s mode=stream "
+		         "sent=%zu failed=%zu already=%zu retryable=%d "
+		         "msg=\"%s\"",
+		    o->ok ? "done" : "failed", r->id, o->name, o->r.sent,
+		    o->r.failed, o->already, o->r.retryable ? 1 : 0,
+		    o->r.error);
+		return true;
+	}
+	return false;
 }
 
 /* tag_copies - the rule's set_tags applied to copies of the files to
@@ -289,7 +369,8 @@ dispatch(run *r, const task *t, const send_list *sl)
 			    r->id, sl->names[i]);
 			continue;
 		}
-		dispatch_one(r, t, sl->names[i], &out[n_out]);
+		if (!take_streamed(r, sl->names[i], &out[n_out]))
+			dispatch_one(r, t, sl->names[i], &out[n_out]);
 		if (!out[n_out].ok) {
 			n_bad++;
 			retryable |= out[n_out].r.retryable;
@@ -445,6 +526,79 @@ filter_instances(run *r, const task *t, task_exit *code)
 	return true;
 }
 
+/* run_stream - a stream task: the targets that can stream are sent the
+ * series as it arrives (stream/stream_run.c); the task goes on as a
+ * normal one once stream.end says in/ is complete, and those targets'
+ * outcomes are then reported with the others'. A rule with set_tags or
+ * instance_filter needs the whole series first: nothing is streamed,
+ * the end is only waited for. false after the task was finished (idle
+ * timeout, every streamed target failed and there is no other, in/
+ * unusable). */
+static bool
+run_stream(run *r, const task *t, task_exit *code)
+{
+	const task_rule *tr = task_get_rule(t);
+	bool             can = strcmp(r->kind, TASK_KIND_DISPATCH) == 0 &&
+	           tr->set_tags_json == NULL && tr->instance_filter == NULL;
+	task_ctx       ctx = ctx_of(r, t);
+	stream_opts    o = {&ctx, task_stream_idle_s(t), false};
+	size_t         n = task_target_count(t);
+	stream_outcome how;
+	char           err[TASK_RUN_ERROR_MAX], error[TASK_RUN_ERROR_MAX];
+	bool           retryable = false;
+
+	if ((r->streamed = calloc(n ? n : 1, sizeof(*r->streamed))) == NULL) {
+		*code = unusable(r, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char        *name = task_target_name(t, i);
+		const target_cfg  *cfg = task_find_target(t, name);
+		const target_type *tt = target_type_find(
+		    cfg ? target_cfg_get(cfg, "target_type") : NULL);
+		if (task_status_is_complete(t, name))
+			continue;
+		if (can && tt != NULL && tt->ops->stream_open != NULL)
+			r->streamed[r->n_streamed++] = (stream_target){
+			    .name = name, .cfg = cfg, .ops = tt->ops};
+		else
+			o.others = true;
+	}
+	if (stream_run(&o, r->streamed, r->n_streamed, &how, err,
+	        sizeof(err)) != MC_OK) {
+		*code = unusable(r, err);
+		return false;
+	}
+	if (how == STREAM_ENDED)
+		return true;
+	task_target_report *rep = calloc(r->n_streamed + 1, sizeof(*rep));
+	target_outcome     *out = calloc(r->n_streamed + 1, sizeof(*out));
+	if (rep == NULL || out == NULL) {
+		free(rep);
+		free(out);
+		*code = unusable(r, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < r->n_streamed; i++) {
+		(void) take_streamed(r, r->streamed[i].name, &out[i]);
+		rep[i] = report_of(&out[i]);
+		retryable |= out[i].r.retryable;
+	}
+	if (how == STREAM_IDLE)
+		snprintf(error, sizeof(error), "%s", err);
+	else
+		snprintf(error, sizeof(error), "%zu of %zu targets failed",
+		    r->n_streamed, r->n_streamed);
+	finish(r, rep, r->n_streamed, false, retryable || how == STREAM_IDLE,
+	    TASK_EXIT_TARGET_FAILED, error);
+	for (size_t i = 0; i < r->n_streamed; i++)
+		free(out[i].r.instances_json);
+	free(rep);
+	free(out);
+	*code = TASK_EXIT_TARGET_FAILED;
+	return false;
+}
+
 static task_exit
 run_loaded(run *r, task *t)
 {
@@ -457,6 +611,8 @@ run_loaded(run *r, task *t)
 		r->url = task_coordinator_url(t);
 	if (!use_config(r, t))
 		return TASK_EXIT_TARGET_FAILED;
+	if (task_stream_idle_s(t) > 0 && !run_stream(r, t, &code))
+		return code;
 	if (!filter_instances(r, t, &code))
 		return code;
 	if (r->filter.n_filtered > 0 && r->filter.kept == 0) {
@@ -508,6 +664,9 @@ task_run(const task_run_opts *o)
 	}
 	code = run_loaded(&r, t);
 	instance_filter_report_fini(&r.filter);
+	for (size_t i = 0; i < r.n_streamed; i++)
+		free(r.streamed[i].r.instances_json);
+	free(r.streamed);
 	sys_files_free(r.names, r.n_names);
 	sys_files_free(r.paths, r.n_paths);
 	task_destroy(t);

@@ -195,7 +195,7 @@ test_target(const char *name, const char *file)
 	target_cfg        *cfg = NULL;
 	const target_type *tt;
 	const char        *type;
-	task_ctx           ctx = {"test", ".", "", "", ""};
+	task_ctx           ctx = {"test", ".", "", "", "", NULL};
 	char               msg[TARGET_ERROR_MAX_LEN + 1];
 	mc_err             rv;
 

@@ -35,6 +35,9 @@ encode_target(const task_target_report *t)
 	bad_set |= task_json_set(
 	    j, "retryable", json_boolean(!t->ok && t->retryable));
 	bad_set |= task_json_set(j, "error", task_json_text(t->error));
+	if (t->already > 0)
+		bad_set |= task_json_set(
+		    j, "already", json_integer((json_int_t) t->already));
 	if (t->instances_json != NULL) {
 		json_t *a = json_loads(t->instances_json, 0, NULL);
 		if (a != NULL && !json_is_array(a)) {

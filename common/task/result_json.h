@@ -28,6 +28,10 @@ typedef struct task_target_report {
 	const char *instances_json;
 	size_t      n_instances;
 	const void *instances; /* the reader's; NULL when writing */
+	/* instances an earlier run delivered (the target's sent/ log,
+	 * dicom types), counted as delivered and not sent again; written
+	 * as "already" when above 0, not read back */
+	size_t already;
 } task_target_report;
 
 /* One module run of the chain. */

@@ -59,6 +59,13 @@ const char *task_id(const task *t);
 const char *task_kind(const task *t);
 /* task_coordinator_url - mercure_c.coordinator_url, or "" */
 const char *task_coordinator_url(const task *t);
+/* task_stream_idle_s - mercure_c.stream.idle_timeout_s of a stream task
+ * (its series is sent while it arrives: in/ grows, stream.list names
+ * each instance, stream.end closes it; docs/tasks.md); 0 for a normal
+ * task. task_parse refuses a stream that is not an object or a value
+ * outside 1..TASK_STREAM_IDLE_MAX_S. */
+#define TASK_STREAM_IDLE_MAX_S 86400
+unsigned task_stream_idle_s(const task *t);
 /* task_info - info.<key> as text ("" when absent or null). */
 const char *task_info(const task *t, const char *key);
 /* The targets named in dispatch.target_name, in that order. */

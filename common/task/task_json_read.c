@@ -202,6 +202,28 @@ parse_dispatch(task *t, mc_diag *d)
 	return MC_OK;
 }
 
+/* mercure_c.stream: absent or null, or {"idle_timeout_s": 1..max} */
+static mc_err
+check_stream(json_t *mc, mc_diag *d)
+{
+	json_t *s = json_object_get(mc, "stream");
+	json_t *idle;
+	char    msg[96];
+
+	if (s == NULL || json_is_null(s))
+		return MC_OK;
+	if (!json_is_object(s))
+		return task_bad(d, "mercure_c.stream", "must be an object");
+	idle = json_object_get(s, "idle_timeout_s");
+	if (!json_is_integer(idle) || json_integer_value(idle) < 1 ||
+	    json_integer_value(idle) > TASK_STREAM_IDLE_MAX_S) {
+		snprintf(msg, sizeof(msg), "must be an integer 1..%d",
+		    TASK_STREAM_IDLE_MAX_S);
+		return task_bad(d, "mercure_c.stream.idle_timeout_s", msg);
+	}
+	return MC_OK;
+}
+
 static mc_err
 parse_root(task *t, mc_diag *d)
 {
@@ -243,7 +265,8 @@ parse_root(task *t, mc_diag *d)
 	if (targets != NULL && !json_is_object(targets) &&
 	    !json_is_null(targets))
 		return task_bad(d, "mercure_c.targets", "must be an object");
-	if ((rv = parse_dispatch(t, d)) != MC_OK ||
+	if ((rv = check_stream(mc, d)) != MC_OK ||
+	    (rv = parse_dispatch(t, d)) != MC_OK ||
 	    (rv = parse_targets(t, targets, d)) != MC_OK)
 		return rv;
 	return task_process_parse(t, d);
@@ -371,6 +394,17 @@ const char *
 task_coordinator_url(const task *t)
 {
 	return t->coordinator_url;
+}
+
+unsigned
+task_stream_idle_s(const task *t)
+{
+	json_t *mc = json_object_get(t->root, "mercure_c");
+	json_t *idle =
+	    json_object_get(json_object_get(mc, "stream"), "idle_timeout_s");
+
+	/* checked by check_stream when the task was parsed */
+	return json_is_integer(idle) ? (unsigned) json_integer_value(idle) : 0;
 }
 
 const char *

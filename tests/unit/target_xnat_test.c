@@ -33,7 +33,7 @@ send_without(const char *skip, const char *file, const char *want)
 	target_cfg        *c = xnat_cfg(skip);
 	const char        *paths[] = {file};
 	target_files       files = {paths, 1};
-	task_ctx           ctx = {"t1", "/nonexistent", "", "", ""};
+	task_ctx           ctx = {"t1", "/nonexistent", "", "", "", NULL};
 	target_result      res;
 	const target_type *tt = target_type_find("xnat");
 
@@ -66,7 +66,7 @@ START_TEST(host_must_be_an_http_url)
 {
 	target_cfg *c = xnat_cfg("");
 	char        msg[256] = "";
-	task_ctx    ctx = {"", "", "", "", ""};
+	task_ctx    ctx = {"", "", "", "", "", NULL};
 
 	ck_assert_int_eq(target_cfg_set(c, "host", "xnat.example.org"), MC_OK);
 	ck_assert_int_eq(

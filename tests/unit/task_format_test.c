@@ -489,9 +489,9 @@ START_TEST(result_json_round_trips_every_field)
 	task_target_report out[2] = {
 	    {"pacs", true, false, 20, 0, "",
 	        "[{\"file\": \"a.dcm\", \"ok\": true}, {\"ok\": true}]", 0,
-	        NULL},
+	        NULL, 0},
 	    {"arch", false, true, 0, 20, "cannot write: M\xfcller", NULL, 0,
-	        NULL},
+	        NULL, 0},
 	};
 	task_process_report proc = {false, true, true, STEPS, 2, 7,
 	    "processing failed",

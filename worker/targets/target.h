@@ -19,6 +19,8 @@
 
 /* ---- what a send gets and gives ------------------------------------- */
 
+struct sent_log;
+
 /* The task a target sends for (all borrowed, never NULL; "" = unknown). */
 typedef struct task_ctx {
 	const char *task_id;
@@ -26,6 +28,9 @@ typedef struct task_ctx {
 	const char *sender_address; /* info.sender_address */
 	const char *sender_aet;     /* info.sender_aet */
 	const char *receiver_aet;   /* info.receiver_aet */
+	/* the types that stream (stream_open set) append each file the
+	 * peer acknowledged here (sent_log.h); NULL: no log */
+	struct sent_log *sent;
 } task_ctx;
 
 /* The files to send: paths (borrowed), sorted by name. */
@@ -52,6 +57,10 @@ void target_result_fail(target_result *r, bool retryable, const char *fmt, ...)
 
 /* ---- target types ---------------------------------------------------- */
 
+/* A send in stream mode: the files are given one at a time while the
+ * series arrives (docs/targets.md, streaming). */
+typedef struct target_stream target_stream;
+
 typedef struct target_ops {
 	/* send - deliver every file. Returns MC_OK only when all were
 	 * delivered (res->sent == files->n counted as the type counts);
@@ -66,6 +75,26 @@ typedef struct target_ops {
 	 * failed. Never puts a secret into msg. */
 	mc_err (*test)(
 	    const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len);
+	/* The streaming interface; all three NULL for the types that
+	 * cannot stream (they are sent in series mode once the series is
+	 * complete). A type that streams acknowledges each file and
+	 * appends it to ctx->sent.
+	 * stream_open - check the configuration and get ready; nothing
+	 * is connected yet. MC_OK with *out new, or an error with err
+	 * (MC_ECONFIG: a retry cannot help). ctx must outlive the stream.
+	 * stream_send - send one file now. MC_OK when the peer
+	 * acknowledged it; MC_EPARSE when this file alone cannot be sent
+	 * (not DICOM, no usable transfer syntax: the stream goes on);
+	 * any other error when the stream failed (refused, lost, a
+	 * failure status): every later call records its file as not
+	 * sent and returns that error without trying.
+	 * stream_close - end the stream (release), fill res as send
+	 * does for all the files given, free s; the return value is
+	 * send's. */
+	mc_err (*stream_open)(const target_cfg *cfg, const task_ctx *ctx,
+	    target_stream **out, char *err, size_t errlen);
+	mc_err (*stream_send)(target_stream *s, const char *path);
+	mc_err (*stream_close)(target_stream *s, target_result *res);
 } target_ops;
 
 /* One row of config/target_types.def that the worker sends to. */

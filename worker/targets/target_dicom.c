@@ -47,6 +47,7 @@
 #include "targets/send_pace.h"
 #include "targets/target_dicom_int.h"
 #include "tags/uid.h"
+#include "sent_log.h"
 
 #define DICOM_PORT_DEFAULT 104
 #define DICOM_AET_SOURCE_DEFAULT "MERCURE"
@@ -398,51 +399,69 @@ group_of(dicom_lane *l, const dcm_file_meta *m)
 	return l->n_groups++;
 }
 
-/* read every meta header; a file that is not DICOM, or that none of the
- * target's transfer_syntaxes can carry, fails for good */
+/* read file i's meta header; a file that is not DICOM, or that none of
+ * the target's transfer_syntaxes can carry, fails for good */
+static void
+plan_one(dicom_run *r, size_t i)
+{
+	char        err[TARGET_ERROR_MAX_LEN + 1];
+	dicom_file *f = &r->df[i];
+	mc_err      rv =
+	    dcm_scu_probe(r->files->paths[i], &f->meta, err, sizeof(err));
+
+	if (rv == MC_OK && r->n_pref > 0) {
+		bool fits = false;
+		for (size_t k = 0; k < r->n_pref; k++)
+			fits |= can_send_as(
+			    f->meta.transfer_syntax_uid, r->pref[k]);
+		if (!fits) {
+			mc_errf(err, sizeof(err),
+			    "instance %s: its transfer syntax %s is "
+			    "none of the target's transfer_syntaxes "
+			    "and cannot be decoded into one of them",
+			    f->meta.sop_instance_uid,
+			    f->meta.transfer_syntax_uid);
+			rv = MC_EPARSE;
+		}
+	}
+	if (rv != MC_OK) {
+		log_warn("event=dicom.not_sendable task=%s target=%s "
+		         "file=%s msg=\"%s\"",
+		    r->task->task_id, target_cfg_name(r->cfg),
+		    r->files->paths[i], err);
+		if (rv != MC_EPARSE)
+			r->any_retryable = true;
+		if (r->first_err[0] == '\0')
+			mc_errf(r->first_err, sizeof(r->first_err), "%s", err);
+		file_failed(f, err);
+		return;
+	}
+	uint64_t size = 0;
+	if (r->pace != NULL &&
+	    sys_file_size(r->files->paths[i], &size) == MC_OK)
+		f->size = (size_t) size;
+	f->usable = true;
+}
+
 static void
 plan(dicom_run *r)
 {
-	char err[TARGET_ERROR_MAX_LEN + 1];
+	for (size_t i = 0; i < r->files->n; i++)
+		plan_one(r, i);
+}
 
-	for (size_t i = 0; i < r->files->n; i++) {
-		dicom_file *f = &r->df[i];
-		mc_err      rv = dcm_scu_probe(
-		         r->files->paths[i], &f->meta, err, sizeof(err));
-		if (rv == MC_OK && r->n_pref > 0) {
-			bool fits = false;
-			for (size_t k = 0; k < r->n_pref; k++)
-				fits |= can_send_as(
-				    f->meta.transfer_syntax_uid, r->pref[k]);
-			if (!fits) {
-				mc_errf(err, sizeof(err),
-				    "instance %s: its transfer syntax %s is "
-				    "none of the target's transfer_syntaxes "
-				    "and cannot be decoded into one of them",
-				    f->meta.sop_instance_uid,
-				    f->meta.transfer_syntax_uid);
-				rv = MC_EPARSE;
-			}
-		}
-		if (rv != MC_OK) {
-			log_warn("event=dicom.not_sendable task=%s target=%s "
-			         "file=%s msg=\"%s\"",
-			    r->task->task_id, target_cfg_name(r->cfg),
-			    r->files->paths[i], err);
-			if (rv != MC_EPARSE)
-				r->any_retryable = true;
-			if (r->first_err[0] == '\0')
-				mc_errf(r->first_err, sizeof(r->first_err),
-				    "%s", err);
-			file_failed(f, err);
-			continue;
-		}
-		uint64_t size = 0;
-		if (r->pace != NULL &&
-		    sys_file_size(r->files->paths[i], &size) == MC_OK)
-			f->size = (size_t) size;
-		f->usable = true;
-	}
+/* the peer acknowledged file i: into the target's sent/ log, so that no
+ * later run sends it again (a failed append costs a resend, no more) */
+static void
+note_sent(const dicom_run *r, size_t i)
+{
+	const char *name = sys_basename_of(r->files->paths[i]);
+
+	if (r->task->sent != NULL &&
+	    sent_log_add(r->task->sent, name) != MC_OK)
+		log_warn("event=dicom.sent_log_failed task=%s target=%s "
+		         "file=%s",
+		    r->task->task_id, target_cfg_name(r->cfg), name);
 }
 
 static void
@@ -464,6 +483,7 @@ store_one(dicom_lane *l, dcm_scu *scu, size_t i)
 	if (rv == MC_OK && status_is_sent(st)) {
 		f->sent = true;
 		l->sent++;
+		note_sent(r, i);
 		if (f->converted[0] != '\0')
 			log_info("event=dicom.converted task=%s target=%s "
 			         "sop=%s from=%s to=%s",
@@ -811,6 +831,241 @@ target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
 	return res->failed == 0 ? MC_OK : r.fatal ? MC_ENET : MC_EDICOM;
 }
 
+/* ---- stream mode ------------------------------------------------------
+ * The same run, with one lane that grows by a file at a time: each file
+ * is planned and stored as it is given, over one association that stays
+ * open. A file whose (SOP class, syntax) pair is new adds its group; the
+ * association is then released and one proposing every group so far
+ * (as many as fit, the newest last) is opened. */
+
+struct target_stream {
+	dicom_run    r;
+	dicom_lane   l;
+	target_files files; /* r.files: the files given so far */
+	char       **paths;
+	size_t       cap;      /* of paths, r.df, l.files, l.groups, l.ctx */
+	dcm_scu     *scu;      /* NULL: none open */
+	size_t       glo, ghi; /* the groups scu proposes */
+	mc_err       failed;   /* MC_OK while the stream goes on */
+	char         why[TARGET_ERROR_MAX_LEN + 1];
+};
+
+static size_t
+contexts_per_group(const dicom_run *r)
+{
+	return r->n_pref > 2 ? r->n_pref : 2;
+}
+
+/* room for one more file. The groups and contexts point into r.df, so
+ * when r.df moves they are made again (in the same order: the same
+ * indices) */
+static mc_err
+stream_grow(target_stream *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 64, per = contexts_per_group(&s->r);
+	void  *p;
+	dicom_file *df;
+
+	if (s->files.n < s->cap)
+		return MC_OK;
+	if ((p = realloc(s->paths, cap * sizeof(*s->paths))) == NULL)
+		return MC_ENOMEM;
+	s->paths = p;
+	s->files.paths = (const char *const *) s->paths;
+	if ((p = realloc(s->l.files, cap * sizeof(*s->l.files))) == NULL)
+		return MC_ENOMEM;
+	s->l.files = p;
+	if ((p = realloc(s->l.groups, cap * sizeof(*s->l.groups))) == NULL)
+		return MC_ENOMEM;
+	s->l.groups = p;
+	if ((p = realloc(s->l.ctx, cap * per * sizeof(*s->l.ctx))) == NULL)
+		return MC_ENOMEM;
+	s->l.ctx = p;
+	if ((df = realloc(s->r.df, cap * sizeof(*df))) == NULL)
+		return MC_ENOMEM;
+	memset(df + s->cap, 0, (cap - s->cap) * sizeof(*df));
+	s->cap = cap;
+	if (df != s->r.df) {
+		s->r.df = df;
+		s->l.n_groups = 0;
+		s->l.n_ctx = 0;
+		(void) lane_plan(&s->l);
+	}
+	return MC_OK;
+}
+
+/* the stream failed with rv: nothing more is sent */
+static mc_err
+stream_fail(target_stream *s, mc_err rv, const char *msg)
+{
+	if (rv == MC_OK || rv == MC_EPARSE)
+		rv = MC_EDICOM;
+	s->failed = rv;
+	mc_errf(s->why, sizeof(s->why),
+	    "not sent: the stream to the target failed: %s", msg);
+	return rv;
+}
+
+static void
+stream_release(target_stream *s)
+{
+	char err[TARGET_ERROR_MAX_LEN + 1];
+
+	if (s->scu != NULL &&
+	    dcm_scu_release(s->scu, err, sizeof(err)) != MC_OK)
+		log_warn("event=dicom.release_failed task=%s target=%s "
+		         "msg=\"%s\"",
+		    s->r.task->task_id, target_cfg_name(s->r.cfg), err);
+	s->scu = NULL;
+}
+
+/* an association proposing group g and as many groups before it as fit */
+static mc_err
+stream_associate(target_stream *s, size_t g)
+{
+	dicom_lane *l = &s->l;
+	char        err[TARGET_ERROR_MAX_LEN + 1];
+	size_t      glo = g, ghi = l->n_groups, lo, hi;
+	mc_err      rv;
+
+	stream_release(s);
+	while (glo > 0 && l->groups[ghi - 1].first + l->groups[ghi - 1].n -
+	                          l->groups[glo - 1].first <=
+	                      DCM_SCU_MAX_CONTEXTS)
+		glo--;
+	if (glo == g)
+		ghi = batch_end(l, g);
+	lo = l->groups[glo].first;
+	hi = l->groups[ghi - 1].first + l->groups[ghi - 1].n;
+	rv = dcm_scu_open(
+	    &s->r.conf.o, l->ctx + lo, hi - lo, &s->scu, err, sizeof(err));
+	if (rv != MC_OK) {
+		log_warn("event=dicom.associate_failed task=%s target=%s "
+		         "association=1 err=%s msg=\"%s\"",
+		    s->r.task->task_id, target_cfg_name(s->r.cfg),
+		    mc_strerror(rv), err);
+		s->scu = NULL;
+		lane_failure(l, true, err);
+		l->fatal = rv != MC_EDICOM;
+		return stream_fail(s, rv, err);
+	}
+	log_debug("event=dicom.stream_associated task=%s target=%s "
+	          "contexts=%zu groups=%zu",
+	    s->r.task->task_id, target_cfg_name(s->r.cfg), hi - lo, ghi - glo);
+	s->glo = glo;
+	s->ghi = ghi;
+	return MC_OK;
+}
+
+static mc_err
+stream_send(target_stream *s, const char *path)
+{
+	dicom_file *f;
+	size_t      i;
+	char       *copy;
+	mc_err      rv;
+
+	if (stream_grow(s) != MC_OK || (copy = strdup(path)) == NULL)
+		return stream_fail(s, MC_ENOMEM, "out of memory");
+	i = s->files.n++;
+	s->paths[i] = copy;
+	f = &s->r.df[i];
+	if (s->failed != MC_OK) {
+		file_failed(f, s->why);
+		return s->failed;
+	}
+	plan_one(&s->r, i);
+	if (!f->usable)
+		return MC_EPARSE;
+	s->l.files[s->l.n_files++] = i;
+	f->group = group_of(&s->l, &f->meta);
+	if (s->scu == NULL || f->group < s->glo || f->group >= s->ghi) {
+		if ((rv = stream_associate(s, f->group)) != MC_OK) {
+			file_failed(f, s->why + strlen("not sent: "));
+			s->l.failed++;
+			return rv;
+		}
+	}
+	store_one(&s->l, s->scu, i);
+	if (f->sent)
+		return MC_OK;
+	if (s->l.fatal) {
+		dcm_scu_destroy(s->scu); /* the association is gone */
+		s->scu = NULL;
+		return stream_fail(s, MC_ENET, f->error ? f->error : "lost");
+	}
+	if (f->has_status) {
+		stream_release(s);
+		return stream_fail(s, MC_EDICOM, f->error ? f->error : "");
+	}
+	return MC_EPARSE; /* this file alone: the association is fine */
+}
+
+static mc_err
+stream_close(target_stream *s, target_result *res)
+{
+	mc_err rv;
+
+	if (s->scu != NULL)
+		stream_release(s);
+	merge_lanes(&s->r, &s->l, 1, res);
+	summarize(&s->r, res);
+	res->instances_json = instances_json(&s->r);
+	rv = res->failed == 0 ? MC_OK : s->r.fatal ? MC_ENET : MC_EDICOM;
+	for (size_t i = 0; i < s->files.n; i++)
+		free(s->paths[i]);
+	free(s->paths);
+	free(s->l.files);
+	free(s->l.groups);
+	free(s->l.ctx);
+	run_free(&s->r);
+	free(s);
+	return rv;
+}
+
+mc_err
+target_dicom_stream_open_with(dicom_transport tr, const target_cfg *cfg,
+    const task_ctx *ctx, target_stream **out, char *err, size_t errlen)
+{
+	target_stream *s = calloc(1, sizeof(*s));
+	mc_err         rv;
+
+	*out = NULL;
+	if (s == NULL) {
+		mc_errf(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	}
+	s->r.cfg = cfg;
+	s->r.task = ctx;
+	s->r.files = &s->files;
+	s->l.r = &s->r;
+	/* associations is a series-mode setting: a stream is one */
+	if ((rv = resolve_conf(cfg, ctx, tr, &s->r.conf, err, errlen)) ==
+	        MC_OK &&
+	    (rv = resolve_speed(&s->r, err, errlen)) == MC_OK &&
+	    dcm_scu_init(err, errlen) != MC_OK)
+		rv = MC_EINTERNAL;
+	if (rv != MC_OK) {
+		run_free(&s->r);
+		free(s);
+		return rv;
+	}
+	*out = s;
+	return MC_OK;
+}
+
+mc_err
+target_dicom_stream_send(target_stream *s, const char *path)
+{
+	return stream_send(s, path);
+}
+
+mc_err
+target_dicom_stream_close(target_stream *s, target_result *res)
+{
+	return stream_close(s, res);
+}
+
 mc_err
 target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
     const task_ctx *ctx, char *msg, size_t len)
@@ -849,7 +1104,18 @@ dicom_test(const target_cfg *cfg, const task_ctx *ctx, char *msg, size_t len)
 	return target_dicom_test_with(DICOM_PLAIN, cfg, ctx, msg, len);
 }
 
+static mc_err
+dicom_stream_open(const target_cfg *cfg, const task_ctx *ctx,
+    target_stream **out, char *err, size_t errlen)
+{
+	return target_dicom_stream_open_with(
+	    DICOM_PLAIN, cfg, ctx, out, err, errlen);
+}
+
 const target_ops target_ops_dicom = {
     .send = dicom_send,
     .test = dicom_test,
+    .stream_open = dicom_stream_open,
+    .stream_send = target_dicom_stream_send,
+    .stream_close = target_dicom_stream_close,
 };

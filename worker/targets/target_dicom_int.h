@@ -12,6 +12,11 @@ typedef enum { DICOM_PLAIN, DICOM_TLS } dicom_transport;
 mc_err target_dicom_send_with(dicom_transport tr, const target_cfg *cfg,
     const task_ctx *ctx, const target_files *files, target_result *res);
 /* target_dicom_test_with - target_type.test (C-ECHO) for either. */
+/* stream mode (target.h's stream_open, stream_send, stream_close) */
+mc_err target_dicom_stream_open_with(dicom_transport tr, const target_cfg *cfg,
+    const task_ctx *ctx, target_stream **out, char *err, size_t errlen);
+mc_err target_dicom_stream_send(target_stream *s, const char *path);
+mc_err target_dicom_stream_close(target_stream *s, target_result *res);
 mc_err target_dicom_test_with(dicom_transport tr, const target_cfg *cfg,
     const task_ctx *ctx, char *msg, size_t len);
 

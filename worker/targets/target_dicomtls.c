@@ -20,7 +20,18 @@ dicomtls_test(
 	return target_dicom_test_with(DICOM_TLS, cfg, ctx, msg, len);
 }
 
+static mc_err
+dicomtls_stream_open(const target_cfg *cfg, const task_ctx *ctx,
+    target_stream **out, char *err, size_t errlen)
+{
+	return target_dicom_stream_open_with(
+	    DICOM_TLS, cfg, ctx, out, err, errlen);
+}
+
 const target_ops target_ops_dicomtls = {
     .send = dicomtls_send,
     .test = dicomtls_test,
+    .stream_open = dicomtls_stream_open,
+    .stream_send = target_dicom_stream_send,
+    .stream_close = target_dicom_stream_close,
 };
