@@ -440,6 +440,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* "--history ID" as the usage writes it, not only "--history=ID"
+	 * (an optional argument of getopt_long must be attached) */
+	if (op == O_HISTORY && arg == NULL && optind + 1 == argc)
+		arg = argv[optind++];
 	if (op == O_TEST) {
 		if (optind + 1 != argc) {
 			usage(stderr);
