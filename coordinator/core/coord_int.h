@@ -139,6 +139,9 @@ mc_err router_link_instances(
  * the task exists in any state. */
 mc_err router_build_task(
     coord *c, const struct route_intent *ri, const struct intent_entry *e);
+/* router_intent_head - ri's series, study, first arrival and tags (a
+ * copy of the first instance's) from s. MC_ENOMEM. */
+mc_err router_intent_head(struct route_intent *ri, const series *s);
 /* router_add_task_entry - plan one task of rule r (NULL: "no rule")
  * into ri, leaving out targets already in taken (and adding its own);
  * stream_idle_s > 0 makes it a stream task (stream.h). */

@@ -337,6 +337,24 @@ router_add_task_entry(coord *c, route_intent *ri, const config_rule *r,
 	return MC_OK;
 }
 
+mc_err
+router_intent_head(route_intent *ri, const series *s)
+{
+	mc_err rv;
+
+	memcpy(ri->series, s->uid, sizeof(ri->series));
+	memcpy(ri->study, s->study_uid, sizeof(ri->study));
+	ri->first_us = s->first_us;
+	if ((rv = mc_tagset_create(&ri->tags)) != MC_OK)
+		return rv;
+	for (size_t k = 0; k < mc_tagset_count(s->tags); k++) {
+		const mc_tag *t = mc_tagset_at(s->tags, k);
+		if ((rv = mc_tagset_set(ri->tags, t->key, t->value)) != MC_OK)
+			return rv;
+	}
+	return MC_OK;
+}
+
 static mc_err
 plan(coord *c, series *s, route_intent *ri)
 {
@@ -347,21 +365,13 @@ plan(coord *c, series *s, route_intent *ri)
 	series_instance *i, *tmp;
 	mc_err           rv;
 
-	memcpy(ri->series, s->uid, sizeof(ri->series));
-	memcpy(ri->study, s->study_uid, sizeof(ri->study));
-	ri->first_us = s->first_us;
 	HASH_ITER(hh, s->instances, i, tmp)
 	{
 		if ((rv = route_intent_add_sop(ri, i->sop)) != MC_OK)
 			return rv;
 	}
-	if ((rv = mc_tagset_create(&ri->tags)) != MC_OK)
+	if ((rv = router_intent_head(ri, s)) != MC_OK)
 		return rv;
-	for (size_t k = 0; k < mc_tagset_count(s->tags); k++) {
-		const mc_tag *t = mc_tagset_at(s->tags, k);
-		if ((rv = mc_tagset_set(ri->tags, t->key, t->value)) != MC_OK)
-			return rv;
-	}
 	route_select(c->cfg, s->tags, &sel);
 	if (sel.force_unknown) {
 		/* the tag's text comes from outside: escaped for the log */
@@ -416,8 +426,9 @@ log_plan(coord *c, const route_intent *ri)
 			    ri->study, NULL, e->study_rule, NULL, NULL);
 			continue;
 		}
-		if (e->stream) /* created, and said so, at its first instance
-		                */
+		/* a stream task was made, and said so, at its first instance
+		 */
+		if (e->stream)
 			continue;
 		coord_event(c,
 		    strcmp(e->dest, DIR_DISCARD) == 0 ? "task.discarded"

@@ -54,16 +54,8 @@ plan_streams(coord *c, const series *s, route_intent *ri)
 	route_select(c->cfg, s->tags, &sel);
 	if (sel.discard_rule || sel.n == 0)
 		return MC_OK;
-	memcpy(ri->series, s->uid, sizeof(ri->series));
-	memcpy(ri->study, s->study_uid, sizeof(ri->study));
-	ri->first_us = s->first_us;
-	if ((rv = mc_tagset_create(&ri->tags)) != MC_OK)
+	if ((rv = router_intent_head(ri, s)) != MC_OK)
 		return rv;
-	for (size_t k = 0; k < mc_tagset_count(s->tags); k++) {
-		const mc_tag *t = mc_tagset_at(s->tags, k);
-		if ((rv = mc_tagset_set(ri->tags, t->key, t->value)) != MC_OK)
-			return rv;
-	}
 	for (size_t k = 0; k < sel.n; k++)
 		trig[k] = sel.triggered[k]->name;
 	for (size_t k = 0; k < sel.n; k++) {
