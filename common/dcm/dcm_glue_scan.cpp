@@ -58,11 +58,12 @@ class byte_source
 {
       public:
 	explicit byte_source(int fd, uint64_t size)
-	    : fd_(fd), size_(size), buf_(SCAN_BUF)
+	    : fd_(fd), size_(size), buf_(new unsigned char[SCAN_BUF])
 	{
 	}
 	byte_source(const unsigned char *mem, size_t len, uint64_t size)
-	    : fd_(-1), size_(size), buf_(SCAN_BUF), mem_(mem), mem_len_(len)
+	    : fd_(-1), size_(size), buf_(new unsigned char[SCAN_BUF]),
+	      mem_(mem), mem_len_(len)
 	{
 	}
 	~byte_source()
@@ -99,7 +100,7 @@ class byte_source
 		inflating_ = true;
 		zin_.resize(SCAN_BUF);
 		/* what is already buffered is compressed input */
-		pending_.assign(buf_.begin() + off_, buf_.begin() + len_);
+		pending_.assign(buf_.get() + off_, buf_.get() + len_);
 		off_ = len_ = 0;
 		return true;
 	}
@@ -112,7 +113,7 @@ class byte_source
 			if (off_ == len_ && !fill())
 				return false;
 			size_t k = std::min(n, len_ - off_);
-			memcpy(o, buf_.data() + off_, k);
+			memcpy(o, buf_.get() + off_, k);
 			o += k;
 			off_ += k;
 			n -= k;
@@ -156,7 +157,7 @@ class byte_source
 	{
 		if (len_ - off_ < n) {
 			/* move the rest to the front and top up */
-			memmove(buf_.data(), buf_.data() + off_, len_ - off_);
+			memmove(buf_.get(), buf_.get() + off_, len_ - off_);
 			len_ -= off_;
 			off_ = 0;
 			while (len_ < n && fill_more()) {
@@ -164,7 +165,7 @@ class byte_source
 			if (len_ < n)
 				return false;
 		}
-		memcpy(p, buf_.data() + off_, n);
+		memcpy(p, buf_.get() + off_, n);
 		return true;
 	}
 
@@ -178,11 +179,11 @@ class byte_source
 	/* append to buf_ after len_; false when nothing more comes */
 	bool fill_more()
 	{
-		size_t room = buf_.size() - len_;
+		size_t room = SCAN_BUF - len_;
 		if (room == 0)
 			return false;
 		if (!inflating_) {
-			ssize_t r = raw_read(buf_.data() + len_, room);
+			ssize_t r = raw_read(buf_.get() + len_, room);
 			if (r <= 0)
 				return false;
 			len_ += static_cast<size_t>(r);
@@ -192,7 +193,7 @@ class byte_source
 		for (;;) {
 			if (z_.avail_in == 0 && !refill_input())
 				return false;
-			z_.next_out = buf_.data() + len_;
+			z_.next_out = buf_.get() + len_;
 			z_.avail_out = static_cast<uInt>(room);
 			int    zr = inflate(&z_, Z_NO_FLUSH);
 			size_t got = room - z_.avail_out;
@@ -256,16 +257,17 @@ class byte_source
 	uint64_t size_;
 	uint64_t raw_ = 0; /* file offset of next read */
 	uint64_t pos_ = 0; /* offset in the (inflated) data */
-	std::vector<unsigned char> buf_;
-	size_t                     off_ = 0, len_ = 0;
-	bool                       inflating_ = false;
-	bool                       over_cap_ = false;
-	uint64_t                   inflated_ = 0;
-	const unsigned char       *mem_ = NULL; /* or NULL: read fd_ */
-	size_t                     mem_len_ = 0;
-	bool                       beyond_ = false;
-	z_stream                   z_;
-	std::vector<unsigned char> zin_, pending_;
+	/* not zeroed: only bytes read into it are looked at */
+	std::unique_ptr<unsigned char[]> buf_;
+	size_t                           off_ = 0, len_ = 0;
+	bool                             inflating_ = false;
+	bool                             over_cap_ = false;
+	uint64_t                         inflated_ = 0;
+	const unsigned char             *mem_ = NULL; /* or NULL: read fd_ */
+	size_t                           mem_len_ = 0;
+	bool                             beyond_ = false;
+	z_stream                         z_;
+	std::vector<unsigned char>       zin_, pending_;
 };
 
 struct encoding {
@@ -332,6 +334,38 @@ encoding_of(E_TransferSyntax ts)
 	e.explicit_vr = x.isExplicitVR();
 	e.big_endian = x.getByteOrder() == EBO_BigEndian;
 	return e;
+}
+
+/* What DcmVR makes of a VR as read in explicit VR. */
+struct vr_info {
+	DcmEVR evr;
+	bool   extended; /* 4-byte length after 2 reserved bytes */
+};
+
+vr_info
+vr_info_of(const char *vrs)
+{
+	DcmVR vr(vrs);
+	return vr_info{vr.getEVR(), vr.usesExtendedLengthEncoding() != 0};
+}
+
+/* DcmVR looks a VR's name up in a list; every real VR is two capitals,
+ * so those are looked up once per process, the rest each time. */
+vr_info
+read_vr(const char *vrs)
+{
+	static const std::vector<vr_info> caps = [] {
+		std::vector<vr_info> t;
+		char                 v[3] = {0, 0, 0};
+		for (v[0] = 'A'; v[0] <= 'Z'; v[0]++)
+			for (v[1] = 'A'; v[1] <= 'Z'; v[1]++)
+				t.push_back(vr_info_of(v));
+		return t;
+	}();
+	if (vrs[0] >= 'A' && vrs[0] <= 'Z' && vrs[1] >= 'A' && vrs[1] <= 'Z')
+		return caps[static_cast<size_t>(vrs[0] - 'A') * 26 +
+		            static_cast<size_t>(vrs[1] - 'A')];
+	return vr_info_of(vrs);
 }
 
 class scanner
@@ -434,9 +468,9 @@ scanner::element(container &top)
 		char vrs[3] = {0, 0, 0};
 		if (!src_.read(vrs, 2))
 			return fail("element header cut short");
-		DcmVR vr(vrs);
-		evr = vr.getEVR();
-		if (vr.usesExtendedLengthEncoding()) {
+		vr_info vr = read_vr(vrs);
+		evr = vr.evr;
+		if (vr.extended) {
 			if (!src_.read(h, 6))
 				return fail("element header cut short");
 			len = u32(h + 2, be);

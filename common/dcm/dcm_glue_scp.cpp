@@ -447,8 +447,8 @@ class fd_consumer : public DcmConsumer
 	fd_consumer(int fd, int first_errno, bool writeback,
 	    std::atomic<uint64_t> *progress, dcm_need_space_fn need_space,
 	    void *ctx, std::vector<unsigned char> *head)
-	    : fd_(fd), errno_(first_errno), buf_(FILE_BUF_LEN), used_(0),
-	      written_(0), writeback_(writeback), started_(0),
+	    : fd_(fd), errno_(first_errno), buf_(new char[FILE_BUF_LEN]),
+	      used_(0), written_(0), writeback_(writeback), started_(0),
 	      progress_(progress), need_space_(need_space), ctx_(ctx),
 	      head_(head)
 	{
@@ -485,9 +485,9 @@ class fd_consumer : public DcmConsumer
 			head_->insert(head_->end(), p, p + k);
 		}
 		while (n > 0 && errno_ == 0) {
-			if (used_ == buf_.size())
+			if (used_ == FILE_BUF_LEN)
 				drain();
-			size_t k = std::min(n, buf_.size() - used_);
+			size_t k = std::min(n, FILE_BUF_LEN - used_);
 			memcpy(&buf_[used_], p, k);
 			used_ += k;
 			p += k;
@@ -546,13 +546,13 @@ class fd_consumer : public DcmConsumer
 			started_ = written_;
 		}
 	}
-	int               fd_;
-	int               errno_;
-	std::vector<char> buf_;
-	size_t            used_;
-	uint64_t          written_;
-	bool              writeback_;
-	uint64_t          started_; /* writeback started below this offset */
+	int                     fd_;
+	int                     errno_;
+	std::unique_ptr<char[]> buf_; /* not zeroed: written before read */
+	size_t                  used_;
+	uint64_t                written_;
+	bool                    writeback_;
+	uint64_t started_; /* writeback started below this offset */
 	std::atomic<uint64_t>      *progress_;
 	dcm_need_space_fn           need_space_; /* NULL once tried */
 	void                       *ctx_;

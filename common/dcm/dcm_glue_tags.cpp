@@ -556,11 +556,18 @@ cut_string_value(const std::vector<char> &raw)
 bool
 string_value(DcmElement *elem, std::string &out)
 {
-	Uint32            len = elem->getLength();
-	size_t            want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
-	std::vector<char> raw(want);
-	OFString          v;
+	Uint32   len = elem->getLength();
+	size_t   want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
+	OFString v;
 
+	/* fewer bytes than the value cap cannot hold too many values:
+	 * no need to look at them first */
+	if (len < DCM_VALUE_MAX_VM) {
+		if (elem->getOFStringArray(v).good())
+			out.assign(v.c_str(), v.length());
+		return false;
+	}
+	std::vector<char> raw(want);
 	if (want > 0 &&
 	    elem->getPartialValue(raw.data(), 0, static_cast<Uint32>(want))
 	        .bad())

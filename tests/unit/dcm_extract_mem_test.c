@@ -37,9 +37,9 @@ init_glue(void)
 
 	ck_assert_int_eq(dcm_glue_init(err, sizeof(err)), MC_OK);
 	if (g_extra == NULL)
-		ck_assert_int_eq(dcm_taglist_create(specs,
-		                     sizeof(specs) / sizeof(specs[0]),
-		                     &g_extra, err, sizeof(err)),
+		ck_assert_int_eq(
+		    dcm_taglist_create(specs, sizeof(specs) / sizeof(specs[0]),
+		        &g_extra, err, sizeof(err)),
 		    MC_OK);
 }
 
@@ -70,8 +70,8 @@ assert_same_tags(const mc_tagset *a, const mc_tagset *b, const char *what)
 	    mc_tagset_count(b));
 	for (size_t i = 0; i < mc_tagset_count(a); i++) {
 		const mc_tag *x = mc_tagset_at(a, i), *y = mc_tagset_at(b, i);
-		ck_assert_msg(strcmp(x->key, y->key) == 0, "%s: key %zu", what,
-		    i);
+		ck_assert_msg(
+		    strcmp(x->key, y->key) == 0, "%s: key %zu", what, i);
 		ck_assert_msg(strcmp(x->value, y->value) == 0,
 		    "%s: %s '%s' vs '%s'", what, x->key, x->value, y->value);
 	}
@@ -90,7 +90,7 @@ assert_same_notes(
 
 /* How compare() found the memory path at head length len == size. */
 typedef struct outcome {
-	mc_err file_rv;    /* dcm_extract_tags_ex(path) */
+	mc_err file_rv;       /* dcm_extract_tags_ex(path) */
 	bool   whole_decides; /* the whole file in memory gave a result */
 } outcome;
 
@@ -98,8 +98,8 @@ typedef struct outcome {
 static void
 compare_at(const char *path, const unsigned char *data, size_t size,
     size_t len, mc_err file_rv, const mc_tagset *file_tags,
-    const dcm_extract_notes *file_notes, const char *file_err,
-    mc_err scan_rv, bool *decided)
+    const dcm_extract_notes *file_notes, const char *file_err, mc_err scan_rv,
+    bool *decided)
 {
 	dcm_extract_notes n;
 	mc_tagset        *t;
@@ -131,8 +131,8 @@ compare_at(const char *path, const unsigned char *data, size_t size,
 	err[0] = '\0';
 	rv = dcm_extract_tags_mem(
 	    data, len, size, path, g_extra, t, &n, err, sizeof(err));
-	ck_assert_msg(rv == file_rv, "%s: %d vs %d (%s)", what, rv, file_rv,
-	    err);
+	ck_assert_msg(
+	    rv == file_rv, "%s: %d vs %d (%s)", what, rv, file_rv, err);
 	if (rv == MC_OK) {
 		assert_same_tags(t, file_tags, what);
 		assert_same_notes(&n, file_notes, what);
@@ -163,8 +163,8 @@ compare(const char *path)
 	ck_assert_msg(data != NULL, "%s: cannot read", path);
 	init_glue();
 	ck_assert_int_eq(mc_tagset_create(&ft), MC_OK);
-	o.file_rv = dcm_extract_tags_ex(
-	    path, g_extra, ft, &fn, ferr, sizeof(ferr));
+	o.file_rv =
+	    dcm_extract_tags_ex(path, g_extra, ft, &fn, ferr, sizeof(ferr));
 	mc_err scan_rv = dcm_scan_file(path, serr, sizeof(serr));
 
 	const size_t lens[] = {size, size - (size > 0), size / 2,
@@ -302,7 +302,7 @@ START_TEST(pydicom_samples_read_from_memory_as_from_the_file)
 {
 	const char *dirs[] = {
 	    PYDICOM_DATA "/test_files", PYDICOM_DATA "/charset_files"};
-	size_t      files = 0, read_ok = 0;
+	size_t files = 0, read_ok = 0;
 
 	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		DIR           *dir = opendir(dirs[d]);
@@ -414,8 +414,8 @@ START_TEST(ct_cut_inside_pixeldata_is_refused_as_from_the_file)
 	ck_assert_int_eq(dcm_extract_tags_mem(data, DCM_STORE_HEAD_MAX, size,
 	                     path, NULL, t, &n, err, sizeof(err)),
 	    MC_EPARSE);
-	ck_assert_int_eq(dcm_extract_tags_ex(path, NULL, t, &n, ferr,
-	                     sizeof(ferr)),
+	ck_assert_int_eq(
+	    dcm_extract_tags_ex(path, NULL, t, &n, ferr, sizeof(ferr)),
 	    MC_EPARSE);
 	ck_assert_str_eq(err, ferr);
 	ck_assert_ptr_nonnull(strstr(err, "cut short"));
@@ -434,8 +434,8 @@ START_TEST(deep_nesting_is_refused_from_memory)
 
 	init_glue();
 	for (size_t i = 0; i < 2; i++)
-		for (size_t depth = DCM_SCAN_MAX_DEPTH;
-		     depth <= 100000; depth = depth * 10 + 1) {
+		for (size_t depth = DCM_SCAN_MAX_DEPTH; depth <= 100000;
+		     depth = depth * 10 + 1) {
 			dbuf b;
 			db_start(&b, ts[i]);
 			for (size_t k = 0; k < depth; k++) {
@@ -447,22 +447,22 @@ START_TEST(deep_nesting_is_refused_from_memory)
 				db_hdr(&b, 0xFFFE, 0xE0DD, NULL, 0);
 			}
 			db_pixels(&b, 64);
-			size_t size = b.n;
+			size_t         size = b.n;
 			unsigned char *copy = malloc(size);
 			ck_assert_ptr_nonnull(copy);
 			memcpy(copy, b.p, size);
-			snprintf(name, sizeof(name), "nest%zu_%zu.dcm", i,
-			    depth);
+			snprintf(
+			    name, sizeof(name), "nest%zu_%zu.dcm", i, depth);
 			outcome o = compare(db_write(&b, name));
 			mc_err  rv = dcm_scan_mem(
-                            copy, size, size, &undecided, err, sizeof(err));
+			     copy, size, size, &undecided, err, sizeof(err));
 			ck_assert(!undecided);
 			if (depth > DCM_SCAN_MAX_DEPTH) {
 				ck_assert_int_eq(o.file_rv, MC_EPARSE);
 				ck_assert_int_eq(rv, MC_EPARSE);
-				ck_assert_msg(strstr(err, "nested deeper") !=
-				                  NULL,
-				    "%s", err);
+				ck_assert_msg(
+				    strstr(err, "nested deeper") != NULL, "%s",
+				    err);
 			} else {
 				ck_assert_int_eq(o.file_rv, MC_OK);
 				ck_assert(o.whole_decides);
@@ -522,8 +522,8 @@ START_TEST(bad_arguments)
 	ck_assert_int_eq(dcm_extract_tags_mem(NULL, 10, 10, NULL, NULL, t,
 	                     NULL, err, sizeof(err)),
 	    MC_EINVAL);
-	ck_assert_int_eq(dcm_extract_tags_mem("abc", 3, 2, NULL, NULL, t,
-	                     NULL, err, sizeof(err)),
+	ck_assert_int_eq(dcm_extract_tags_mem("abc", 3, 2, NULL, NULL, t, NULL,
+	                     err, sizeof(err)),
 	    MC_EAGAIN);
 	ck_assert_int_eq(
 	    dcm_scan_mem("abc", 3, 2, &und, err, sizeof(err)), MC_EINVAL);
@@ -535,7 +535,8 @@ int
 main(void)
 {
 	Suite       *s = suite_create("dcm_extract_mem");
-	const TTest *files[] = {pydicom_samples_read_from_memory_as_from_the_file,
+	const TTest *files[] = {
+	    pydicom_samples_read_from_memory_as_from_the_file,
 	    fuzz_corpus_reads_from_memory_as_from_the_file, NULL};
 	const TTest *built[] = {ct_header_in_memory_decides_without_the_pixels,
 	    ct_cut_inside_pixeldata_is_refused_as_from_the_file,
