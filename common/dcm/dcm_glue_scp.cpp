@@ -482,7 +482,9 @@ class fd_consumer : public DcmConsumer
 		if (head_->size() < DCM_STORE_HEAD_MAX && errno_ == 0) {
 			size_t k =
 			    std::min(n, DCM_STORE_HEAD_MAX - head_->size());
-			head_->insert(head_->end(), p, p + k);
+			const unsigned char *u =
+			    reinterpret_cast<const unsigned char *>(p);
+			head_->insert(head_->end(), u, u + k); /* a memmove */
 		}
 		while (n > 0 && errno_ == 0) {
 			if (used_ == FILE_BUF_LEN)
