@@ -72,7 +72,7 @@ class producer : public DcmProducer
 			return 0;
 		uint64_t want = static_cast<uint64_t>(buflen);
 		uint64_t until = std::min<uint64_t>(pos_ + want, h_->size);
-		if (until > h_->len) {
+		if (until > h_->len && until > pos_) { /* bytes not here */
 			h_->beyond = true;
 			until = std::max<uint64_t>(pos_, h_->len);
 		}
