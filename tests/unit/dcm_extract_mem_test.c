@@ -22,6 +22,7 @@
 #define TS_EXPLICIT_LE "1.2.840.10008.1.2.1"
 #define TS_IMPLICIT_LE "1.2.840.10008.1.2"
 #define BIG_PIXELS (512u * 512u * 2u) /* a CT slice's PixelData */
+#define TEST_TIMEOUT_S 120
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -543,7 +544,10 @@ main(void)
 	    deep_nesting_is_refused_from_memory,
 	    long_value_past_the_memory_goes_to_the_file, bad_arguments, NULL};
 
-	mc_check_tcase(s, "files", files);
-	mc_check_tmpdir_tcase(s, "built", built);
+	/* each test parses hundreds of files many times: seconds on a
+	 * loaded machine, past Check's default of 4 */
+	tcase_set_timeout(mc_check_tcase(s, "files", files), TEST_TIMEOUT_S);
+	tcase_set_timeout(
+	    mc_check_tmpdir_tcase(s, "built", built), TEST_TIMEOUT_S);
 	return mc_check_run(s);
 }
