@@ -256,7 +256,7 @@ store(const char *const v[4], const dcm_taglist *extra, const set_tags *st)
 	char                incoming[MC_PATH_MAX], reason[512];
 	mc_instance         in;
 	uint16_t            status;
-	store_origin        org = {v[1], v[2], v[3], NULL, 0, 0};
+	store_origin        org = {v[1], v[2], v[3], NULL, 0, 0, NULL, 0};
 	receiver_store_opts o = {
 	    incoming, NULL, extra, STORE_RECORD_SIDECAR, true, NULL, NULL, 0};
 	const char    *url = getenv("MERCURE_COORDINATOR");

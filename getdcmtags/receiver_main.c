@@ -460,7 +460,8 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 	receiver    *r = ctx;
 	mc_instance *in = malloc(sizeof(*in));
 	store_origin org = {a->peer_address, a->calling_aet, a->called_aet,
-	    req->sop_instance_uid, req->bytes, req->prealloc};
+	    req->sop_instance_uid, req->bytes, req->prealloc, req->head,
+	    req->head_len};
 	char         reason[512];
 	uint16_t     status;
 	/* the SOP instance UID and AE title are the peer's, unchecked */

@@ -316,8 +316,14 @@ store_durable(const receiver_store_opts *o, const char *src,
 	dcm_extract_notes notes;
 	mc_err            rv;
 
-	rv = dcm_extract_tags_ex(
-	    src, o->extra, out->tags, &notes, reason, rlen);
+	/* the bytes still in memory spare reading src back; the result is
+	 * the file's either way */
+	if (org->head_len > 0 && org->bytes > 0)
+		rv = dcm_extract_tags_mem(org->head, org->head_len, org->bytes,
+		    src, o->extra, out->tags, &notes, reason, rlen);
+	else
+		rv = dcm_extract_tags_ex(
+		    src, o->extra, out->tags, &notes, reason, rlen);
 	if (rv != MC_OK)
 		goto fail;
 	if ((rv = fill_instance(o, org, out, reason, rlen)) != MC_OK)
@@ -381,7 +387,7 @@ mc_err
 receiver_store_recovered(const receiver_store_opts *o, const char *src,
     mc_instance *out, char *reason, size_t rlen)
 {
-	store_origin org = {"", "", "", NULL, 0, 0};
+	store_origin org = {"", "", "", NULL, 0, 0, NULL, 0};
 	uint16_t     status = DCM_STATUS_SUCCESS;
 	mc_err       rv;
 

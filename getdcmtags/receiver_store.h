@@ -39,6 +39,10 @@ typedef struct store_origin {
 	const char *expected_sop_uid; /* from the C-STORE request, or NULL */
 	uint64_t    bytes;    /* src's data length; 0: unknown (stat it) */
 	uint64_t    prealloc; /* > 0: src is a tmp_pool file this long */
+	/* src's first head_len bytes (borrowed), for reading the tags
+	 * without reading src back; head_len 0: none */
+	const void *head;
+	size_t      head_len;
 } store_origin;
 
 /* Names in the receiver's temp folder. A transfer the receiver finished

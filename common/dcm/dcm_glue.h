@@ -100,6 +100,27 @@ MC_NODISCARD mc_err dcm_extract_tags_ex(const char *path,
     const dcm_taglist *extra, mc_tagset *out, dcm_extract_notes *notes,
     char *err, size_t errlen);
 
+/* dcm_scan_mem - dcm_scan_file on a file of size bytes whose first len
+ * bytes are at head (borrowed). *undecided is set when the walk needed
+ * bytes past those: its result then says nothing about the file. Errors
+ * as dcm_scan_file's, err without a file name. Any thread. */
+MC_NODISCARD mc_err dcm_scan_mem(const void *head, size_t len, uint64_t size,
+    bool *undecided, char *err, size_t errlen);
+
+/* dcm_extract_tags_mem - dcm_extract_tags_ex on the file path of size
+ * bytes whose first head_len bytes are at head (borrowed; the same bytes
+ * as the file's), without reading the file when those bytes decide: the
+ * dataset's elements and every value the tags need lie within them
+ * (values past them may be skipped, as DCMTK skips PixelData), the same
+ * nesting and length bounds as dcm_scan_file hold, and DCMTK parses them
+ * without error. Otherwise path is read as dcm_extract_tags_ex reads it,
+ * so that tags, notes, codes and messages are always what
+ * dcm_extract_tags_ex(path) gives. path NULL: MC_EAGAIN (out untouched)
+ * when the bytes in memory do not decide. Any thread. */
+MC_NODISCARD mc_err dcm_extract_tags_mem(const void *head, size_t head_len,
+    uint64_t size, const char *path, const dcm_taglist *extra, mc_tagset *out,
+    dcm_extract_notes *notes, char *err, size_t errlen);
+
 /* ---- serving associations ------------------------------------------ */
 
 /* DICOM status codes we answer with. */
@@ -121,7 +142,16 @@ typedef struct dcm_store_req {
 	uint64_t    bytes;            /* size of tmp_path */
 	int         write_errno; /* != 0: writing tmp_path failed (ENOSPC) */
 	uint64_t    prealloc; /* > 0: tmp_path came from open_tmp, this long */
+	/* the first head_len bytes of tmp_path's data (at most
+	 * DCM_STORE_HEAD_MAX), valid during on_store: for
+	 * dcm_extract_tags_mem. head_len 0: none kept */
+	const void *head;
+	size_t      head_len;
 } dcm_store_req;
+
+/* How many of a received instance's first bytes stay in memory: a small
+ * image whole, the header of a CT or MR slice up to its PixelData. */
+#define DCM_STORE_HEAD_MAX (64u * 1024u)
 
 /* on_store - called in the association's thread once a C-STORE's
  * dataset is in req->tmp_path (file meta header included, bit-preserving)

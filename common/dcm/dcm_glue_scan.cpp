@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@ extern "C" {
 #include "base/mc_err.h"
 }
 #include "dcm/dcm_glue.h"
+#include "dcm/dcm_mem_stream_int.h"
 
 namespace
 {
@@ -49,12 +51,19 @@ const uint64_t UNDEF = 0xFFFFFFFFu;
 const size_t   SCAN_BUF = 64 * 1024;
 
 /* Bytes of the file from an offset on, plain or inflated; skip() does
- * not read what it can seek over. */
+ * not read what it can seek over. The file is an fd, or its first bytes
+ * in memory: a read past those (before the file's end) fails and marks
+ * beyond(), since the walk then cannot tell what the file holds. */
 class byte_source
 {
       public:
 	explicit byte_source(int fd, uint64_t size)
-	    : fd_(fd), size_(size), buf_(SCAN_BUF)
+	    : fd_(fd), size_(size), buf_(new unsigned char[SCAN_BUF])
+	{
+	}
+	byte_source(const unsigned char *mem, size_t len, uint64_t size)
+	    : fd_(-1), size_(size), buf_(new unsigned char[SCAN_BUF]),
+	      mem_(mem), mem_len_(len)
 	{
 	}
 	~byte_source()
@@ -77,6 +86,10 @@ class byte_source
 	{
 		return over_cap_;
 	}
+	bool beyond() const
+	{
+		return beyond_;
+	}
 
 	/* from here on the bytes are raw deflate (PS3.5 A.5) */
 	bool start_inflate()
@@ -87,7 +100,7 @@ class byte_source
 		inflating_ = true;
 		zin_.resize(SCAN_BUF);
 		/* what is already buffered is compressed input */
-		pending_.assign(buf_.begin() + off_, buf_.begin() + len_);
+		pending_.assign(buf_.get() + off_, buf_.get() + len_);
 		off_ = len_ = 0;
 		return true;
 	}
@@ -100,7 +113,7 @@ class byte_source
 			if (off_ == len_ && !fill())
 				return false;
 			size_t k = std::min(n, len_ - off_);
-			memcpy(o, buf_.data() + off_, k);
+			memcpy(o, buf_.get() + off_, k);
 			o += k;
 			off_ += k;
 			n -= k;
@@ -144,7 +157,7 @@ class byte_source
 	{
 		if (len_ - off_ < n) {
 			/* move the rest to the front and top up */
-			memmove(buf_.data(), buf_.data() + off_, len_ - off_);
+			memmove(buf_.get(), buf_.get() + off_, len_ - off_);
 			len_ -= off_;
 			off_ = 0;
 			while (len_ < n && fill_more()) {
@@ -152,7 +165,7 @@ class byte_source
 			if (len_ < n)
 				return false;
 		}
-		memcpy(p, buf_.data() + off_, n);
+		memcpy(p, buf_.get() + off_, n);
 		return true;
 	}
 
@@ -166,15 +179,11 @@ class byte_source
 	/* append to buf_ after len_; false when nothing more comes */
 	bool fill_more()
 	{
-		size_t room = buf_.size() - len_;
+		size_t room = SCAN_BUF - len_;
 		if (room == 0)
 			return false;
 		if (!inflating_) {
-			ssize_t r;
-			do
-				r = pread(fd_, buf_.data() + len_, room,
-				    static_cast<off_t>(raw_));
-			while (r < 0 && errno == EINTR);
+			ssize_t r = raw_read(buf_.get() + len_, room);
 			if (r <= 0)
 				return false;
 			len_ += static_cast<size_t>(r);
@@ -184,7 +193,7 @@ class byte_source
 		for (;;) {
 			if (z_.avail_in == 0 && !refill_input())
 				return false;
-			z_.next_out = buf_.data() + len_;
+			z_.next_out = buf_.get() + len_;
 			z_.avail_out = static_cast<uInt>(room);
 			int    zr = inflate(&z_, Z_NO_FLUSH);
 			size_t got = room - z_.avail_out;
@@ -213,11 +222,7 @@ class byte_source
 			return true;
 		}
 		zin_.resize(SCAN_BUF);
-		ssize_t r;
-		do
-			r = pread(fd_, zin_.data(), zin_.size(),
-			    static_cast<off_t>(raw_));
-		while (r < 0 && errno == EINTR);
+		ssize_t r = raw_read(zin_.data(), zin_.size());
 		if (r <= 0)
 			return false;
 		raw_ += static_cast<uint64_t>(r);
@@ -226,17 +231,43 @@ class byte_source
 		return true;
 	}
 
+	/* up to room bytes of the file at raw_: 0 at its end */
+	ssize_t raw_read(unsigned char *p, size_t room)
+	{
+		ssize_t r;
+		if (mem_ == NULL) {
+			do
+				r = pread(
+				    fd_, p, room, static_cast<off_t>(raw_));
+			while (r < 0 && errno == EINTR);
+			return r;
+		}
+		if (raw_ >= mem_len_) {
+			if (raw_ < size_)
+				beyond_ = true;
+			return 0;
+		}
+		size_t n =
+		    std::min(room, static_cast<size_t>(mem_len_ - raw_));
+		memcpy(p, mem_ + raw_, n);
+		return static_cast<ssize_t>(n);
+	}
+
 	int      fd_;
 	uint64_t size_;
 	uint64_t raw_ = 0; /* file offset of next read */
 	uint64_t pos_ = 0; /* offset in the (inflated) data */
-	std::vector<unsigned char> buf_;
-	size_t                     off_ = 0, len_ = 0;
-	bool                       inflating_ = false;
-	bool                       over_cap_ = false;
-	uint64_t                   inflated_ = 0;
-	z_stream                   z_;
-	std::vector<unsigned char> zin_, pending_;
+	/* not zeroed: only bytes read into it are looked at */
+	std::unique_ptr<unsigned char[]> buf_;
+	size_t                           off_ = 0, len_ = 0;
+	bool                             inflating_ = false;
+	bool                             over_cap_ = false;
+	uint64_t                         inflated_ = 0;
+	const unsigned char             *mem_ = NULL; /* or NULL: read fd_ */
+	size_t                           mem_len_ = 0;
+	bool                             beyond_ = false;
+	z_stream                         z_;
+	std::vector<unsigned char>       zin_, pending_;
 };
 
 struct encoding {
@@ -276,7 +307,19 @@ class xfer_probe : public DcmItem
 	static E_TransferSyntax guess(const char *path, uint64_t offset)
 	{
 		DcmInputFileStream in(path, static_cast<offile_off_t>(offset));
-		xfer_probe         p;
+		return guess(in);
+	}
+	static E_TransferSyntax guess(
+	    const std::shared_ptr<dcm_mem::head> &h, uint64_t offset)
+	{
+		dcm_mem::stream in(h, offset);
+		return guess(in);
+	}
+
+      private:
+	static E_TransferSyntax guess(DcmInputStream &in)
+	{
+		xfer_probe p;
 		if (in.status().bad())
 			return EXS_LittleEndianExplicit;
 		return p.checkTransferSyntax(in);
@@ -291,6 +334,38 @@ encoding_of(E_TransferSyntax ts)
 	e.explicit_vr = x.isExplicitVR();
 	e.big_endian = x.getByteOrder() == EBO_BigEndian;
 	return e;
+}
+
+/* What DcmVR makes of a VR as read in explicit VR. */
+struct vr_info {
+	DcmEVR evr;
+	bool   extended; /* 4-byte length after 2 reserved bytes */
+};
+
+vr_info
+vr_info_of(const char *vrs)
+{
+	DcmVR vr(vrs);
+	return vr_info{vr.getEVR(), vr.usesExtendedLengthEncoding() != 0};
+}
+
+/* DcmVR looks a VR's name up in a list; every real VR is two capitals,
+ * so those are looked up once per process, the rest each time. */
+vr_info
+read_vr(const char *vrs)
+{
+	static const std::vector<vr_info> caps = [] {
+		std::vector<vr_info> t;
+		char                 v[3] = {0, 0, 0};
+		for (v[0] = 'A'; v[0] <= 'Z'; v[0]++)
+			for (v[1] = 'A'; v[1] <= 'Z'; v[1]++)
+				t.push_back(vr_info_of(v));
+		return t;
+	}();
+	if (vrs[0] >= 'A' && vrs[0] <= 'Z' && vrs[1] >= 'A' && vrs[1] <= 'Z')
+		return caps[static_cast<size_t>(vrs[0] - 'A') * 26 +
+		            static_cast<size_t>(vrs[1] - 'A')];
+	return vr_info_of(vrs);
 }
 
 class scanner
@@ -393,9 +468,9 @@ scanner::element(container &top)
 		char vrs[3] = {0, 0, 0};
 		if (!src_.read(vrs, 2))
 			return fail("element header cut short");
-		DcmVR vr(vrs);
-		evr = vr.getEVR();
-		if (vr.usesExtendedLengthEncoding()) {
+		vr_info vr = read_vr(vrs);
+		evr = vr.evr;
+		if (vr.extended) {
 			if (!src_.read(h, 6))
 				return fail("element header cut short");
 			len = u32(h + 2, be);
@@ -579,10 +654,13 @@ scanner::walk_dataset(encoding enc)
 	return run(0);
 }
 
+/* The walk over src (the file name), file meta header and dataset. A
+ * dataset without a transfer syntax is probed with guess(offset). */
+template <typename Guess>
 mc_err
-scan_fd(const char *path, int fd, uint64_t size, char *err, size_t errlen)
+scan_source(const char *name, byte_source &src, uint64_t size, Guess guess,
+    char *err, size_t errlen)
 {
-	byte_source   src(fd, size);
 	scanner       sc(src, size, err, errlen);
 	unsigned char head[132];
 	uint64_t      meta_at = UINT64_MAX;
@@ -605,12 +683,12 @@ scan_fd(const char *path, int fd, uint64_t size, char *err, size_t errlen)
 	E_TransferSyntax xs = ts.empty() ? EXS_Unknown : x.getXfer();
 	if (xs != EXS_Unknown && x.getStreamCompression() == ESC_zlib) {
 		if (!src.start_inflate()) {
-			mc_errf(err, errlen, "%s: cannot inflate", path);
+			mc_errf(err, errlen, "%s: cannot inflate", name);
 			return MC_ENOMEM;
 		}
 		xs = EXS_LittleEndianExplicit;
 	} else if (xs == EXS_Unknown) {
-		xs = xfer_probe::guess(path, ds_at);
+		xs = guess(ds_at);
 	}
 	rv = sc.walk_dataset(encoding_of(xs));
 	return rv;
@@ -636,9 +714,14 @@ dcm_scan_file(const char *path, char *err, size_t errlen)
 		return MC_EIO;
 	}
 	try {
-		char why[256] = "";
-		rv = scan_fd(path, fd, static_cast<uint64_t>(st.st_size), why,
-		    sizeof(why));
+		char        why[256] = "";
+		uint64_t    size = static_cast<uint64_t>(st.st_size);
+		byte_source src(fd, size);
+		rv = scan_source(
+		    path, src, size,
+		    [path](
+		        uint64_t at) { return xfer_probe::guess(path, at); },
+		    why, sizeof(why));
 		if (rv != MC_OK)
 			mc_errf(err, errlen, "%s: refused before parsing: %s",
 			    path, why);
@@ -652,4 +735,35 @@ dcm_scan_file(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	return rv;
+}
+
+extern "C" mc_err
+dcm_scan_mem(const void *head, size_t len, uint64_t size, bool *undecided,
+    char *err, size_t errlen)
+{
+	*undecided = false;
+	if (head == NULL || len > size) {
+		mc_errf(err, errlen, "dcm_scan_mem: bad arguments");
+		return MC_EINVAL;
+	}
+	try {
+		auto h = std::make_shared<dcm_mem::head>(head, len, size);
+		byte_source src(h->data, len, size);
+		char        why[256] = "";
+		mc_err      rv = scan_source(
+		         "(in memory)", src, size,
+		         [&h](uint64_t at) { return xfer_probe::guess(h, at); },
+		         why, sizeof(why));
+		*undecided = src.beyond() || h->beyond;
+		if (rv != MC_OK)
+			mc_errf(
+			    err, errlen, "refused before parsing: %s", why);
+		return rv;
+	} catch (const std::bad_alloc &) {
+		mc_errf(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	} catch (...) {
+		mc_errf(err, errlen, "internal error in the pre-scan");
+		return MC_EINTERNAL;
+	}
 }

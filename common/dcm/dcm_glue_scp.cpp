@@ -442,12 +442,15 @@ class fd_consumer : public DcmConsumer
 	 * that the flush before the answer finds most of a large file
 	 * already written (the disk works while the network delivers) */
 	/* progress: counts every byte DCMTK delivers (the rate rule) */
+	/* head: receives a copy of the first DCM_STORE_HEAD_MAX bytes, so
+	 * that the tags are read without reading the file back */
 	fd_consumer(int fd, int first_errno, bool writeback,
 	    std::atomic<uint64_t> *progress, dcm_need_space_fn need_space,
-	    void *ctx)
-	    : fd_(fd), errno_(first_errno), buf_(FILE_BUF_LEN), used_(0),
-	      written_(0), writeback_(writeback), started_(0),
-	      progress_(progress), need_space_(need_space), ctx_(ctx)
+	    void *ctx, std::vector<unsigned char> *head)
+	    : fd_(fd), errno_(first_errno), buf_(new char[FILE_BUF_LEN]),
+	      used_(0), written_(0), writeback_(writeback), started_(0),
+	      progress_(progress), need_space_(need_space), ctx_(ctx),
+	      head_(head)
 	{
 	}
 	~fd_consumer() override
@@ -476,10 +479,17 @@ class fd_consumer : public DcmConsumer
 		const char *p = static_cast<const char *>(buf);
 		size_t      n = static_cast<size_t>(buflen);
 		progress_->fetch_add(n, std::memory_order_relaxed);
+		if (head_->size() < DCM_STORE_HEAD_MAX && errno_ == 0) {
+			size_t k =
+			    std::min(n, DCM_STORE_HEAD_MAX - head_->size());
+			const unsigned char *u =
+			    reinterpret_cast<const unsigned char *>(p);
+			head_->insert(head_->end(), u, u + k); /* a memmove */
+		}
 		while (n > 0 && errno_ == 0) {
-			if (used_ == buf_.size())
+			if (used_ == FILE_BUF_LEN)
 				drain();
-			size_t k = std::min(n, buf_.size() - used_);
+			size_t k = std::min(n, FILE_BUF_LEN - used_);
 			memcpy(&buf_[used_], p, k);
 			used_ += k;
 			p += k;
@@ -538,16 +548,17 @@ class fd_consumer : public DcmConsumer
 			started_ = written_;
 		}
 	}
-	int               fd_;
-	int               errno_;
-	std::vector<char> buf_;
-	size_t            used_;
-	uint64_t          written_;
-	bool              writeback_;
-	uint64_t          started_; /* writeback started below this offset */
-	std::atomic<uint64_t> *progress_;
-	dcm_need_space_fn      need_space_; /* NULL once tried */
-	void                  *ctx_;
+	int                     fd_;
+	int                     errno_;
+	std::unique_ptr<char[]> buf_; /* not zeroed: written before read */
+	size_t                  used_;
+	uint64_t                written_;
+	bool                    writeback_;
+	uint64_t started_; /* writeback started below this offset */
+	std::atomic<uint64_t>      *progress_;
+	dcm_need_space_fn           need_space_; /* NULL once tried */
+	void                       *ctx_;
+	std::vector<unsigned char> *head_;
 };
 
 class fd_output_stream : public DcmOutputStream
@@ -557,9 +568,10 @@ class fd_output_stream : public DcmOutputStream
 	 * does with its own member consumer). */
 	fd_output_stream(int fd, int first_errno, bool writeback,
 	    std::atomic<uint64_t> *progress, dcm_need_space_fn need_space,
-	    void *ctx)
+	    void *ctx, std::vector<unsigned char> *head)
 	    : DcmOutputStream(&consumer_),
-	      consumer_(fd, first_errno, writeback, progress, need_space, ctx)
+	      consumer_(
+	          fd, first_errno, writeback, progress, need_space, ctx, head)
 	{
 	}
 	int finish()
@@ -644,13 +656,14 @@ namespace
 
 /* State of one association, on the serving thread's stack. */
 struct assoc_run {
-	dcm_scp           *s;
-	T_ASC_Association *assoc = NULL;
-	dcm_assoc_info    *info;
-	char              *err;
-	size_t             errlen;
-	guard             *g;
-	uint64_t           last_bytes = 0; /* size hint for open_tmp */
+	dcm_scp                   *s;
+	T_ASC_Association         *assoc = NULL;
+	dcm_assoc_info            *info;
+	char                      *err;
+	size_t                     errlen;
+	guard                     *g;
+	uint64_t                   last_bytes = 0; /* size hint for open_tmp */
+	std::vector<unsigned char> head; /* each C-STORE's first bytes */
 };
 
 bool
@@ -971,9 +984,11 @@ handle_store(
 		prealloc = 0;
 		fd = make_temp(r.s->tmp_dir, path, &open_errno);
 	}
+	r.head.clear();
+	r.head.reserve(DCM_STORE_HEAD_MAX);
 	fd_output_stream            out(fd, open_errno,
 	               r.s->early_writeback && prealloc == 0, &r.g->bytes,
-	               r.s->need_space, r.s->ctx);
+	               r.s->need_space, r.s->ctx, &r.head);
 	T_ASC_PresentationContextID data_pid = 0;
 
 	if (open_errno == 0)
@@ -1000,6 +1015,12 @@ handle_store(
 	req.bytes = out.bytes();
 	req.write_errno = write_errno;
 	req.prealloc = prealloc;
+	/* the copy is the file's first bytes only if all of them were
+	 * written */
+	req.head = r.head.data();
+	req.head_len = write_errno == 0 && open_errno == 0
+	                   ? std::min<size_t>(r.head.size(), req.bytes)
+	                   : 0;
 	r.last_bytes = out.bytes();
 	void    *cookie = NULL;
 	uint16_t status = r.s->on_store(r.s->ctx, r.info, &req, &cookie);
@@ -1113,7 +1134,7 @@ serve_watched(dcm_scp *s, int fd, guard &g, dcm_assoc_info *info, char *err,
 		mc_errf(err, errlen, "dup: %s", strerror(errno));
 		return mc_from_errno(errno);
 	}
-	assoc_run   r{s, NULL, info, err, errlen, &g};
+	assoc_run   r{s, NULL, info, err, errlen, &g, 0, {}};
 	OFCondition c = receive_association(s, dfd, &r.assoc);
 	if (c.good()) {
 		ASC_getAPTitles(r.assoc->params, info->calling_aet,

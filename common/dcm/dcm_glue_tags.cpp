@@ -30,6 +30,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 /* The common headers have no extern "C" guards of their own. */
@@ -39,6 +40,7 @@ extern "C" {
 #include "tags/tagset.h"
 }
 #include "dcm/dcm_glue.h"
+#include "dcm/dcm_mem_stream_int.h"
 
 namespace
 {
@@ -554,11 +556,18 @@ cut_string_value(const std::vector<char> &raw)
 bool
 string_value(DcmElement *elem, std::string &out)
 {
-	Uint32            len = elem->getLength();
-	size_t            want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
-	std::vector<char> raw(want);
-	OFString          v;
+	Uint32   len = elem->getLength();
+	size_t   want = std::min<size_t>(len, DCM_VALUE_MAX_BYTES);
+	OFString v;
 
+	/* fewer bytes than the value cap cannot hold too many values:
+	 * no need to look at them first */
+	if (len < DCM_VALUE_MAX_VM) {
+		if (elem->getOFStringArray(v).good())
+			out.assign(v.c_str(), v.length());
+		return false;
+	}
+	std::vector<char> raw(want);
 	if (want > 0 &&
 	    elem->getPartialValue(raw.data(), 0, static_cast<Uint32>(want))
 	        .bad())
@@ -630,14 +639,20 @@ raw_value(const element_index &item, const DcmTagKey &key, DcmEVR *evr,
 	return std::string(v.c_str(), strlen(v.c_str()));
 }
 
-mc_err
-put_tag(mc_tagset *out, const char *key, const element_index &item,
+/* The tag set of one file, complete before any of it goes into the
+ * caller's set: a parse of bytes in memory may still turn out not to
+ * decide, and then the file's own parse fills the set. */
+struct tag_values {
+	std::vector<std::pair<const char *, std::string>> kv;
+};
+
+void
+put_tag(tag_values &out, const char *key, const element_index &item,
     const DcmTagKey &tag, charset_ctx &cs)
 {
 	DcmEVR      evr;
 	std::string raw = raw_value(item, tag, &evr, key, &cs.notes);
-	std::string v = to_utf8(raw, evr, cs);
-	return mc_tagset_set(out, key, v.c_str());
+	out.kv.emplace_back(key, to_utf8(raw, evr, cs));
 }
 
 /* Does the loaded file look like DICOM at all? DCMTK's auto-detection
@@ -694,6 +709,31 @@ read_file(const char *path, DcmFileFormat &ff, char *err, size_t errlen)
 		return MC_EPARSE;
 	}
 	return MC_OK;
+}
+
+/* read_file on the file whose first bytes h holds, the same steps
+ * (pre-scan, DCMTK's parse of everything, the same stream answers) on
+ * the bytes in memory. true when they decide and ff holds the result;
+ * false when the file itself must be read: they end before the
+ * dataset does, or they fail (the file's parse then gives the error, in
+ * its own words). */
+bool
+read_mem(const std::shared_ptr<dcm_mem::head> &h, DcmFileFormat &ff)
+{
+	char err[256];
+	bool undecided = false;
+
+	if (dcm_scan_mem(h->data, h->len, h->size, &undecided, err,
+	        sizeof(err)) != MC_OK ||
+	    undecided)
+		return false;
+	/* what DcmFileFormat::loadFile does around its read */
+	dcm_mem::stream in(h, 0);
+	ff.transferInit();
+	OFCondition cond =
+	    ff.read(in, EXS_Unknown, EGL_noChange, GLUE_MAX_READ_LENGTH);
+	ff.transferEnd();
+	return cond.good() && !h->beyond && looks_like_dicom(ff);
 }
 
 bool
@@ -801,38 +841,41 @@ dcm_taglist_destroy(dcm_taglist *l)
 	delete l;
 }
 
-static mc_err
-extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
-    dcm_extract_notes *notes, char *err, size_t errlen)
+/* mercure's tag set of a parsed file into vals and cs */
+static void
+collect(DcmFileFormat &ff, const dcm_taglist *extra, tag_values &vals,
+    charset_ctx &cs)
 {
-	DcmFileFormat ff;
-	mc_err        rv = read_file(path, ff, err, errlen);
-
-	if (rv != MC_OK)
-		return rv;
 	element_index ds(ff.getDataset());
 	element_index meta(ff.getMetaInfo());
-	charset_ctx   cs;
 	DcmEVR        evr;
 
 	cs.charset = trim_spaces(raw_value(
 	    ds, DCM_SpecificCharacterSet, &evr, "SpecificCharacterSet", NULL));
 	cs.is_utf8 = cs.charset == CHARSET_UTF8;
 
+	vals.kv.reserve(sizeof(MAIN_TAGS) / sizeof(MAIN_TAGS[0]) + 2 +
+	                (extra != NULL ? extra->tags.size() : 0));
 	for (const named_tag &t : MAIN_TAGS)
-		if ((rv = put_tag(out, t.name, ds, t.key, cs)) != MC_OK)
-			return rv;
-	rv = put_tag(out, "MediaStorageSOPClassUID", meta,
+		put_tag(vals, t.name, ds, t.key, cs);
+	put_tag(vals, "MediaStorageSOPClassUID", meta,
 	    DCM_MediaStorageSOPClassUID, cs);
-	if (rv == MC_OK)
-		rv = put_tag(out, "SOPClassUID", ds, DCM_SOPClassUID, cs);
-	if (rv != MC_OK)
-		return rv;
+	put_tag(vals, "SOPClassUID", ds, DCM_SOPClassUID, cs);
 	if (extra != NULL)
 		for (const named_tag &t : extra->tags)
-			if ((rv = put_tag(out, t.name, ds, t.key, cs)) !=
-			    MC_OK)
-				return rv;
+			put_tag(vals, t.name, ds, t.key, cs);
+}
+
+static mc_err
+commit(const tag_values &vals, const charset_ctx &cs, mc_tagset *out,
+    dcm_extract_notes *notes)
+{
+	mc_err rv;
+
+	for (const auto &kv : vals.kv)
+		if ((rv = mc_tagset_set(out, kv.first, kv.second.c_str())) !=
+		    MC_OK)
+			return rv;
 	if (notes != NULL) {
 		notes->charset_warning = cs.warned;
 		notes->values_cut = cs.notes.cut;
@@ -841,6 +884,62 @@ extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
 		notes->first_cut_bytes = cs.notes.first_cut_bytes;
 	}
 	return MC_OK;
+}
+
+static mc_err
+extract(const char *path, const dcm_taglist *extra, mc_tagset *out,
+    dcm_extract_notes *notes, char *err, size_t errlen)
+{
+	DcmFileFormat ff;
+	mc_err        rv = read_file(path, ff, err, errlen);
+	tag_values    vals;
+	charset_ctx   cs;
+
+	if (rv != MC_OK)
+		return rv;
+	collect(ff, extra, vals, cs);
+	return commit(vals, cs, out, notes);
+}
+
+/* extract from the bytes in memory; MC_EAGAIN when they do not decide */
+static mc_err
+extract_mem(const std::shared_ptr<dcm_mem::head> &h, const dcm_taglist *extra,
+    mc_tagset *out, dcm_extract_notes *notes)
+{
+	tag_values  vals;
+	charset_ctx cs;
+	{
+		/* values it skipped are read from h while it lives */
+		DcmFileFormat ff;
+		if (!read_mem(h, ff))
+			return MC_EAGAIN;
+		collect(ff, extra, vals, cs);
+	}
+	if (h->beyond) /* a long value lay past the bytes in memory */
+		return MC_EAGAIN;
+	return commit(vals, cs, out, notes);
+}
+
+/* dcm_extract_tags_ex's exceptions into mc_err, for both entry points */
+template <typename Fn>
+static mc_err
+guarded(const char *what, char *err, size_t errlen, Fn fn)
+{
+	try {
+		mc_err rv = fn();
+		if (rv == MC_ENOMEM)
+			mc_errf(err, errlen, "out of memory");
+		return rv;
+	} catch (const std::bad_alloc &) {
+		mc_errf(err, errlen, "out of memory");
+		return MC_ENOMEM;
+	} catch (const std::exception &e) {
+		mc_errf(err, errlen, "%s: %s", what, e.what());
+		return MC_EINTERNAL;
+	} catch (...) {
+		mc_errf(err, errlen, "%s: unexpected exception", what);
+		return MC_EINTERNAL;
+	}
 }
 
 extern "C" mc_err
@@ -855,21 +954,41 @@ dcm_extract_tags_ex(const char *path, const dcm_taglist *extra, mc_tagset *out,
 		mc_errf(err, errlen, "dcm_extract_tags: NULL argument");
 		return MC_EINVAL;
 	}
-	try {
-		mc_err rv = extract(path, extra, out, notes, err, errlen);
-		if (rv == MC_ENOMEM)
-			mc_errf(err, errlen, "out of memory");
-		return rv;
-	} catch (const std::bad_alloc &) {
-		mc_errf(err, errlen, "out of memory");
-		return MC_ENOMEM;
-	} catch (const std::exception &e) {
-		mc_errf(err, errlen, "%s: %s", path, e.what());
-		return MC_EINTERNAL;
-	} catch (...) {
-		mc_errf(err, errlen, "%s: unexpected exception", path);
-		return MC_EINTERNAL;
+	return guarded(path, err, errlen,
+	    [&] { return extract(path, extra, out, notes, err, errlen); });
+}
+
+extern "C" mc_err
+dcm_extract_tags_mem(const void *head, size_t head_len, uint64_t size,
+    const char *path, const dcm_taglist *extra, mc_tagset *out,
+    dcm_extract_notes *notes, char *err, size_t errlen)
+{
+	if (notes != NULL)
+		*notes = dcm_extract_notes{false, 0, "", 0};
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (out == NULL || (head == NULL && head_len > 0)) {
+		mc_errf(err, errlen, "dcm_extract_tags_mem: bad argument");
+		return MC_EINVAL;
 	}
+	mc_err rv = MC_EAGAIN;
+	if (head != NULL && head_len <= size) {
+		rv = guarded("(in memory)", err, errlen, [&] {
+			auto h = std::make_shared<dcm_mem::head>(
+			    head, head_len, size);
+			return extract_mem(h, extra, out, notes);
+		});
+		/* anything but a result: the file decides, in its words */
+		if (rv != MC_OK)
+			rv = MC_EAGAIN;
+	}
+	if (rv == MC_OK || path == NULL) {
+		if (rv != MC_OK)
+			mc_errf(
+			    err, errlen, "the bytes in memory do not decide");
+		return rv;
+	}
+	return dcm_extract_tags_ex(path, extra, out, notes, err, errlen);
 }
 
 extern "C" mc_err

@@ -828,7 +828,29 @@ typedef struct store_rec {
 	int      write_errno;
 	int      file_size; /* stat at on_store time, -1 if absent */
 	int      answered;  /* after_response saw this cookie */
+	int      head_ok;   /* req->head: the file's first bytes, as many
+	                       as the file or DCM_STORE_HEAD_MAX has */
 } store_rec;
+
+/* whether head holds the first head_len bytes of path, and head_len is
+ * all of them up to DCM_STORE_HEAD_MAX */
+static int
+head_matches(
+    const char *path, const void *head, size_t head_len, uint64_t bytes)
+{
+	unsigned char buf[DCM_STORE_HEAD_MAX];
+	size_t        want =
+            bytes < DCM_STORE_HEAD_MAX ? (size_t) bytes : DCM_STORE_HEAD_MAX;
+	FILE  *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return head_len == want && n >= want &&
+	       (want == 0 || memcmp(buf, head, want) == 0);
+}
 
 typedef struct scp_env {
 	dcm_scp        *scp;
@@ -890,6 +912,9 @@ on_store(void *ctx, const dcm_assoc_info *a, const dcm_store_req *req,
 		r->write_errno = req->write_errno;
 		r->file_size =
 		    stat(req->tmp_path, &st) == 0 ? (int) st.st_size : -1;
+		r->head_ok = req->write_errno == 0 &&
+		             head_matches(req->tmp_path, req->head,
+		                 req->head_len, req->bytes);
 		*cookie = r;
 	}
 	e->n_stores++;
@@ -1106,6 +1131,9 @@ START_TEST(echo_and_store_reach_on_store)
 	ck_assert_int_eq(e.n_after, 2);
 	assert_stored_file(&e.stores[0], CT_SOP);
 	assert_stored_file(&e.stores[1], MR_SOP);
+	/* the copy kept in memory is the file's start, meta header too */
+	ck_assert(e.stores[0].head_ok);
+	ck_assert(e.stores[1].head_ok);
 	/* the dataset is bit-preserving; only the meta header is ours */
 	ck_assert_int_gt((long) e.stores[0].bytes, file_size(CT_SMALL) - 200);
 	ck_assert_int_lt((long) e.stores[0].bytes, file_size(CT_SMALL) + 200);
