@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "check_main.h"
+#include "check_dicom_bytes.h"
 #include "check_tmpdir.h"
 
 #include "dcm/dcm_glue.h"
@@ -186,69 +187,6 @@ compare(const char *path)
 
 /* ---- files built byte by byte ---------------------------------------- */
 
-typedef struct dbuf {
-	unsigned char *p;
-	size_t         n, cap;
-	bool           explicit_vr;
-} dbuf;
-
-static void
-db_put(dbuf *b, const void *p, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2;
-		b->p = realloc(b->p, b->cap);
-		ck_assert_ptr_nonnull(b->p);
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-}
-
-static void
-db_u16(dbuf *b, unsigned v)
-{
-	unsigned char c[2] = {(unsigned char) v, (unsigned char) (v >> 8)};
-	db_put(b, c, 2);
-}
-
-static void
-db_u32(dbuf *b, uint32_t v)
-{
-	db_u16(b, v & 0xFFFF);
-	db_u16(b, v >> 16);
-}
-
-/* an element header (little endian); vr NULL for items and delimiters */
-static void
-db_hdr(dbuf *b, unsigned g, unsigned e, const char *vr, uint32_t len)
-{
-	db_u16(b, g);
-	db_u16(b, e);
-	if (vr == NULL || !b->explicit_vr) {
-		db_u32(b, len);
-		return;
-	}
-	db_put(b, vr, 2);
-	if (strcmp(vr, "SQ") == 0 || strcmp(vr, "UN") == 0 ||
-	    strcmp(vr, "UT") == 0 || strcmp(vr, "OB") == 0 ||
-	    strcmp(vr, "OW") == 0) {
-		db_u16(b, 0);
-		db_u32(b, len);
-	} else {
-		db_u16(b, len);
-	}
-}
-
-static void
-db_str(dbuf *b, unsigned g, unsigned e, const char *vr, const char *v)
-{
-	size_t n = strlen(v);
-	db_hdr(b, g, e, vr, (uint32_t) (n + (n & 1)));
-	db_put(b, v, n);
-	if (n & 1)
-		db_put(b, strcmp(vr, "UI") == 0 ? "" : " ", 1);
-}
-
 /* preamble, meta header naming ts, the UIDs and a few tags */
 static void
 db_start(dbuf *b, const char *ts)
@@ -282,19 +220,12 @@ db_pixels(dbuf *b, size_t n)
 }
 
 static const char *
-db_write(dbuf *b, const char *name)
+db_write_tmp(dbuf *b, const char *name)
 {
 	static char p[MC_CHECK_TMPDIR_LEN + 64];
-	FILE       *f;
 
 	snprintf(p, sizeof(p), "%s/%s", mc_check_tmpdir, name);
-	f = fopen(p, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(b->p, 1, b->n, f), b->n);
-	ck_assert_int_eq(fclose(f), 0);
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-	return p;
+	return db_write(b, p);
 }
 
 /* ---- tests ----------------------------------------------------------- */
@@ -369,7 +300,7 @@ START_TEST(ct_header_in_memory_decides_without_the_pixels)
 	init_glue();
 	db_start(&b, TS_EXPLICIT_LE);
 	db_pixels(&b, BIG_PIXELS);
-	const char    *path = db_write(&b, "ct.dcm");
+	const char    *path = db_write_tmp(&b, "ct.dcm");
 	unsigned char *data = slurp(path, &size);
 	outcome        o = compare(path);
 	ck_assert_int_eq(o.file_rv, MC_OK);
@@ -402,7 +333,7 @@ START_TEST(ct_cut_inside_pixeldata_is_refused_as_from_the_file)
 	db_start(&b, TS_EXPLICIT_LE);
 	db_pixels(&b, BIG_PIXELS);
 	b.n -= 1000; /* the last 1000 bytes never arrived */
-	const char    *path = db_write(&b, "ct_cut.dcm");
+	const char    *path = db_write_tmp(&b, "ct_cut.dcm");
 	unsigned char *data = slurp(path, &size);
 	outcome        o = compare(path);
 	ck_assert_int_eq(o.file_rv, MC_EPARSE);
@@ -454,7 +385,7 @@ START_TEST(deep_nesting_is_refused_from_memory)
 			memcpy(copy, b.p, size);
 			snprintf(
 			    name, sizeof(name), "nest%zu_%zu.dcm", i, depth);
-			outcome o = compare(db_write(&b, name));
+			outcome o = compare(db_write_tmp(&b, name));
 			mc_err  rv = dcm_scan_mem(
 			     copy, size, size, &undecided, err, sizeof(err));
 			ck_assert(!undecided);
@@ -492,7 +423,7 @@ START_TEST(long_value_past_the_memory_goes_to_the_file)
 	db_str(&b, 0x0020, 0x4000, "LT", v); /* ImageComments, last */
 	free(v);
 	size_t         at = b.n - 5000;
-	const char    *path = db_write(&b, "long.dcm");
+	const char    *path = db_write_tmp(&b, "long.dcm");
 	unsigned char *data = slurp(path, &size);
 	outcome        o = compare(path);
 	ck_assert_int_eq(o.file_rv, MC_OK);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_dicom_bytes.h"
 #include "check_main.h"
 
 #include "dcm/dcm_glue.h"
@@ -453,93 +454,6 @@ END_TEST
 #define TS_EXPLICIT_BE "1.2.840.10008.1.2.2"
 #define TS_DEFLATED "1.2.840.10008.1.2.1.99"
 
-/* a file being built: bytes, encoding of the dataset part */
-typedef struct dbuf {
-	unsigned char *p;
-	size_t         n, cap;
-	bool           explicit_vr, big_endian;
-} dbuf;
-
-static void
-db_put(dbuf *b, const void *p, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2;
-		b->p = realloc(b->p, b->cap);
-		ck_assert_ptr_nonnull(b->p);
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-}
-
-static void
-db_u16(dbuf *b, unsigned v)
-{
-	unsigned char c[2] = {(unsigned char) v, (unsigned char) (v >> 8)};
-	if (b->big_endian) {
-		unsigned char t = c[0];
-		c[0] = c[1];
-		c[1] = t;
-	}
-	db_put(b, c, 2);
-}
-
-static void
-db_u32(dbuf *b, uint32_t v)
-{
-	if (b->big_endian) {
-		db_u16(b, v >> 16);
-		db_u16(b, v & 0xFFFF);
-	} else {
-		db_u16(b, v & 0xFFFF);
-		db_u16(b, v >> 16);
-	}
-}
-
-/* an element header; vr NULL for items and delimiters */
-static void
-db_hdr(dbuf *b, unsigned g, unsigned e, const char *vr, uint32_t len)
-{
-	db_u16(b, g);
-	db_u16(b, e);
-	if (vr == NULL || !b->explicit_vr) {
-		db_u32(b, len);
-		return;
-	}
-	db_put(b, vr, 2);
-	if (strchr("SQ UN UT UC OB OW", vr[0]) &&
-	    (strcmp(vr, "SQ") == 0 || strcmp(vr, "UN") == 0 ||
-	        strcmp(vr, "UT") == 0 || strcmp(vr, "UC") == 0 ||
-	        strcmp(vr, "OB") == 0 || strcmp(vr, "OW") == 0)) {
-		db_u16(b, 0);
-		db_u32(b, len);
-	} else {
-		db_u16(b, len);
-	}
-}
-
-static void
-db_str(dbuf *b, unsigned g, unsigned e, const char *vr, const char *v)
-{
-	size_t n = strlen(v);
-	db_hdr(b, g, e, vr, (uint32_t) (n + (n & 1)));
-	db_put(b, v, n);
-	if (n & 1)
-		db_put(b, vr[0] == 'U' && vr[1] == 'I' ? "" : " ", 1);
-}
-
-/* preamble and a file meta header naming ts (explicit little endian) */
-static void
-db_meta(dbuf *b, const char *ts)
-{
-	unsigned char pre[128] = {0};
-	db_put(b, pre, sizeof(pre));
-	db_put(b, "DICM", 4);
-	b->explicit_vr = true;
-	b->big_endian = false;
-	db_str(b, 0x0002, 0x0010, "UI", ts);
-}
-
 static void
 db_uids(dbuf *b)
 {
@@ -572,19 +486,6 @@ db_nest(dbuf *b, size_t depth, bool defined)
 	}
 }
 
-static const char *
-db_write(dbuf *b, const char *name)
-{
-	const char *p = path_of(name);
-	FILE       *f = fopen(p, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(b->p, 1, b->n, f), b->n);
-	ck_assert_int_eq(fclose(f), 0);
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-	return p;
-}
-
 /* a file in ts with depth nested sequences; deflated: the dataset is
  * raw-deflated with zlib through python */
 static const char *
@@ -614,13 +515,13 @@ nested_file(const char *name, const char *ts, size_t depth, bool defined)
 		        raw, NULL, NULL};
 		char off[32];
 		snprintf(off, sizeof(off), "%zu", ds);
-		const char *p = db_write(&b, name);
+		const char *p = db_write(&b, path_of(name));
 		snprintf(raw, sizeof(raw), "%s", p);
 		argv[4] = off;
 		ck_assert_int_eq(run(argv), 0);
 		return path_of(name);
 	}
-	return db_write(&b, name);
+	return db_write(&b, path_of(name));
 }
 
 static void
@@ -697,8 +598,8 @@ START_TEST(lengths_past_their_container_are_refused)
 	db_hdr(&b, 0xFFFE, 0xE000, NULL, 12);
 	db_str(&b, 0x0008, 0x1150, "UI", "1.2.840.10008.5.1"); /* 26 > 12 */
 	db_hdr(&b, 0xFFFE, 0xE0DD, NULL, 0);
-	ck_assert_int_eq(extract(db_write(&b, "overrun.dcm"), NULL, &t, &warn,
-	                     err, sizeof(err)),
+	ck_assert_int_eq(extract(db_write(&b, path_of("overrun.dcm")), NULL,
+	                     &t, &warn, err, sizeof(err)),
 	    MC_EPARSE);
 	ck_assert_msg(strstr(err, "runs past its item") != NULL, "%s", err);
 	mc_tagset_destroy(t);
@@ -721,7 +622,7 @@ backslash_file(const char *name, size_t n)
 	free(v);
 	db_uids(&b);
 	db_study_series(&b);
-	return db_write(&b, name);
+	return db_write(&b, path_of(name));
 }
 
 static double
@@ -793,7 +694,7 @@ START_TEST(long_values_are_cut_to_the_byte_cap)
 	db_hdr(&b, 0x0028, 0x1201, "OW", 80000);
 	for (unsigned i = 0; i < 40000; i++)
 		db_u16(&b, i);
-	const char *p = db_write(&b, "long.dcm");
+	const char *p = db_write(&b, path_of("long.dcm"));
 	ck_assert_int_eq(
 	    dcm_taglist_create(spec, 2, &l, err, sizeof(err)), MC_OK);
 	ck_assert_int_eq(mc_tagset_create(&t), MC_OK);
