@@ -1,108 +1,59 @@
-/* name_set.c - an open-addressing hash set of strings (FNV-1a, linear
- * probing, grown at half full). A series has thousands of instances and
- * each is looked up a few times, so a list would be quadratic. */
+/* name_set.c - the set on uthash, as the coordinator's tables are: a
+ * series has thousands of instances and each is looked up a few times,
+ * so a list would be quadratic. */
 #include "name_set.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 
-#define NAME_SET_INITIAL 64
+typedef struct name_entry {
+	UT_hash_handle hh;
+	char           name[]; /* the key, NUL-terminated */
+} name_entry;
 
 struct name_set {
-	char **slot; /* NULL: empty */
-	size_t cap;  /* a power of two */
-	size_t n;
+	name_entry *head; /* uthash head */
 };
-
-static uint64_t
-hash_of(const char *p, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char) p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* the slot of p, or the empty one where it would go */
-static size_t
-find(char *const *slot, size_t cap, const char *p, size_t len)
-{
-	size_t i = (size_t) hash_of(p, len) & (cap - 1);
-
-	while (slot[i] != NULL &&
-	       (strncmp(slot[i], p, len) != 0 || slot[i][len] != '\0'))
-		i = (i + 1) & (cap - 1);
-	return i;
-}
 
 mc_err
 name_set_create(name_set **out)
 {
-	name_set *s = calloc(1, sizeof(*s));
-
-	*out = NULL;
-	if (s == NULL ||
-	    (s->slot = calloc(NAME_SET_INITIAL, sizeof(*s->slot))) == NULL) {
-		free(s);
-		return MC_ENOMEM;
-	}
-	s->cap = NAME_SET_INITIAL;
-	*out = s;
-	return MC_OK;
+	*out = calloc(1, sizeof(**out));
+	return *out != NULL ? MC_OK : MC_ENOMEM;
 }
 
 void
 name_set_destroy(name_set *s)
 {
+	name_entry *e, *tmp;
+
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->slot[i]);
-	free(s->slot);
+	HASH_ITER(hh, s->head, e, tmp)
+	{
+		HASH_DEL(s->head, e);
+		free(e);
+	}
 	free(s);
-}
-
-static mc_err
-grow(name_set *s)
-{
-	size_t cap = s->cap * 2;
-	char **slot = calloc(cap, sizeof(*slot));
-
-	if (slot == NULL)
-		return MC_ENOMEM;
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->slot[i] != NULL)
-			slot[find(slot, cap, s->slot[i], strlen(s->slot[i]))] =
-			    s->slot[i];
-	free(s->slot);
-	s->slot = slot;
-	s->cap = cap;
-	return MC_OK;
 }
 
 mc_err
 name_set_add(name_set *s, const char *name, size_t len, bool *added)
 {
-	size_t i;
-	char  *copy;
+	name_entry *e = NULL;
 
 	if (added != NULL)
 		*added = false;
-	if ((s->n + 1) * 2 > s->cap && grow(s) != MC_OK)
-		return MC_ENOMEM;
-	i = find(s->slot, s->cap, name, len);
-	if (s->slot[i] != NULL)
+	HASH_FIND(hh, s->head, name, len, e);
+	if (e != NULL)
 		return MC_OK;
-	if ((copy = malloc(len + 1)) == NULL)
+	if ((e = malloc(sizeof(*e) + len + 1)) == NULL)
 		return MC_ENOMEM;
-	memcpy(copy, name, len);
-	copy[len] = '\0';
-	s->slot[i] = copy;
-	s->n++;
+	memset(&e->hh, 0, sizeof(e->hh));
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	HASH_ADD_KEYPTR(hh, s->head, e->name, len, e);
 	if (added != NULL)
 		*added = true;
 	return MC_OK;
@@ -111,13 +62,16 @@ name_set_add(name_set *s, const char *name, size_t len, bool *added)
 bool
 name_set_has(const name_set *s, const char *name)
 {
+	name_entry *e = NULL;
+
 	if (s == NULL || name == NULL)
 		return false;
-	return s->slot[find(s->slot, s->cap, name, strlen(name))] != NULL;
+	HASH_FIND(hh, s->head, name, strlen(name), e);
+	return e != NULL;
 }
 
 size_t
 name_set_count(const name_set *s)
 {
-	return s != NULL ? s->n : 0;
+	return s != NULL ? HASH_COUNT(s->head) : 0;
 }
